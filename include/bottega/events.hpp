@@ -1,0 +1,38 @@
+// The event catalogue. Events are written to the outbox in the same transaction as the state
+// change they describe; the dispatcher delivers committed events, in order, to listeners.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace bottega {
+
+namespace event_type {
+inline constexpr std::string_view kMessageCreated = "message.created";
+inline constexpr std::string_view kMessageUpdated = "message.updated";  // delivery state
+inline constexpr std::string_view kConversationCreated = "conversation.created";
+inline constexpr std::string_view kConversationUpdated = "conversation.updated";
+inline constexpr std::string_view kContactCreated = "contact.created";
+inline constexpr std::string_view kContactUpdated = "contact.updated";
+}  // namespace event_type
+
+struct Event {
+  int64_t seq = 0;               // outbox position: strictly increasing, the realtime cursor
+  std::string id;                // "evt_..."
+  std::string tenant_id;
+  std::string type;              // one of event_type
+  std::string conversation_id;   // empty when not about a conversation
+  bool internal = false;         // true: agents only (internal notes), never to visitors
+  std::string payload_json;      // {"type","id","created_at","data":{...}}
+  int64_t created_at_ms = 0;
+};
+
+// Receives committed events in outbox order. Called on the dispatcher thread; must not block.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void on_event(const Event& e) = 0;
+};
+
+}  // namespace bottega

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Bottega needs, only those missing (idempotent).
+# Usage: scripts/deps.sh [build|test|demo|bench]
+set -euo pipefail
+what=${1:-build}
+pkgs=(build-essential cmake ninja-build ccache pkg-config
+      libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+      libsqlite3-dev libssl-dev libargon2-dev libtomlplusplus-dev libstemmer-dev libpq-dev
+      libgtest-dev libgmock-dev libbenchmark-dev)
+case "$what" in
+  test)  pkgs+=(postgresql nodejs npm chromium swaks) ;;
+  demo)  pkgs+=(nodejs npm) ;;
+  bench) pkgs+=(wrk nginx-light) ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from outside Debian's packages on a developer machine; accept any working node.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+clean=(); for p in "${missing[@]}"; do [ -n "$p" ] && clean+=("$p"); done
+if [ ${#clean[@]} -gt 0 ]; then
+  echo "deps: installing ${clean[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${clean[@]}"
+fi

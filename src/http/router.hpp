@@ -1,0 +1,97 @@
+// Routing table: method + path pattern ("/api/v1/conversations/{id}") -> handler, with the metadata
+// that the OpenAPI document is generated from (a route missing from OpenAPI cannot exist).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+namespace bottega::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using Request = beast::http::request<beast::http::string_body>;
+using Response = beast::http::response<beast::http::string_body>;
+using WebSocket = beast::websocket::stream<beast::tcp_stream>;
+
+// Per-request view handed to handlers.
+struct Context {
+  Request& req;
+  std::string path;    // percent-decoded path, no query
+  std::string query;   // raw query string without '?'
+  std::vector<std::pair<std::string, std::string>> params;  // path parameters by name
+  std::string remote_ip;
+  std::string route;   // the matched pattern, for metrics ("/api/v1/conversations/{id}")
+
+  // Path parameter by name ("" if absent).
+  const std::string& param(std::string_view name) const;
+  // First query parameter by name, percent-decoded.
+  std::optional<std::string> query_param(std::string_view name) const;
+  // Request header value ("" if absent).
+  std::string_view header(std::string_view name) const;
+};
+
+using Handler = std::function<asio::awaitable<Response>(Context&)>;
+// Takes over an accepted WebSocket (handshake already done) for the life of the connection.
+using WsHandler = std::function<asio::awaitable<void>(Context&, WebSocket&)>;
+// Runs before the handshake; a response with status != 101 refuses the upgrade.
+using WsAuthorizer = std::function<asio::awaitable<std::optional<Response>>(Context&)>;
+
+enum class Auth { none, agent, visitor, webhook };
+
+struct RouteDoc {
+  std::string summary;
+  Auth auth = Auth::agent;
+  std::string tag;                  // OpenAPI tag ("conversations", "webchat", ...)
+  std::string request_schema;       // JSON Schema of the body as JSON text, or empty
+  std::string response_schema;      // JSON Schema of the success body, or empty
+  int success_status = 200;
+  bool idempotent_create = false;   // honours Idempotency-Key
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler h, RouteDoc doc);
+  void add_ws(std::string pattern, WsAuthorizer authorize, WsHandler h, RouteDoc doc);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    const WsAuthorizer* ws_authorize = nullptr;
+    const WsHandler* ws = nullptr;
+    std::string pattern;
+    std::vector<std::pair<std::string, std::string>> params;
+    bool method_not_allowed = false;  // the path exists with another method
+  };
+  // Matches a percent-decoded path. Literal segments win over {param} segments.
+  Match match(std::string_view method, std::string_view path, bool websocket) const;
+
+  struct Entry {
+    std::string method;  // "GET", ... or "WS"
+    std::string pattern;
+    RouteDoc doc;
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+    WsAuthorizer ws_authorize;
+    WsHandler ws;
+    std::string pattern;
+  };
+  std::vector<Route> routes_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace bottega::http
