@@ -1,0 +1,120 @@
+#include "core/model.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <ctime>
+
+namespace bottega {
+
+namespace bj = boost::json;
+
+std::string rfc3339(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+std::string_view to_string(Role r) { return r == Role::admin ? "admin" : "agent"; }
+std::optional<Role> role_from(std::string_view s) {
+  if (s == "admin") return Role::admin;
+  if (s == "agent") return Role::agent;
+  return std::nullopt;
+}
+
+std::string_view to_string(ConversationStatus s) {
+  switch (s) {
+    case ConversationStatus::open: return "open";
+    case ConversationStatus::pending: return "pending";
+    case ConversationStatus::snoozed: return "snoozed";
+    case ConversationStatus::resolved: return "resolved";
+  }
+  return "open";
+}
+
+std::optional<ConversationStatus> conversation_status_from(std::string_view s) {
+  if (s == "open") return ConversationStatus::open;
+  if (s == "pending") return ConversationStatus::pending;
+  if (s == "snoozed") return ConversationStatus::snoozed;
+  if (s == "resolved") return ConversationStatus::resolved;
+  return std::nullopt;
+}
+
+namespace {
+bj::value opt(const std::optional<std::string>& s) {
+  if (s) return bj::value(*s);
+  return nullptr;
+}
+bj::value parse_or_empty(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = bj::parse(text, ec);
+  if (ec || !v.is_object()) return bj::object{};
+  return v;
+}
+}  // namespace
+
+bj::object to_json(const Agent& a) {
+  return {{"id", a.id}, {"tenant_id", a.tenant_id}, {"email", a.email}, {"name", a.name},
+          {"role", to_string(a.role)}};
+}
+
+bj::object to_json(const Conversation& c) {
+  bj::array tags;
+  for (const auto& t : c.tags) tags.emplace_back(t);
+  bj::value last = nullptr;
+  if (c.last_message_text)
+    last = bj::object{{"text", *c.last_message_text},
+                      {"direction", c.last_message_direction.value_or("in")},
+                      {"author_kind", c.last_message_author.value_or("contact")},
+                      {"created_at", rfc3339(c.last_message_at)}};
+  return {{"id", c.id},
+          {"channel_id", c.channel_id},
+          {"channel_type", c.channel_type},
+          {"contact", bj::object{{"id", c.contact_id}, {"name", c.contact_name}}},
+          {"status", to_string(c.status)},
+          {"priority", c.priority},
+          {"assignee_id", opt(c.assignee_id)},
+          {"tags", std::move(tags)},
+          {"subject", opt(c.subject)},
+          {"last_message", std::move(last)},
+          {"first_response_at", c.first_response_at ? bj::value(rfc3339(*c.first_response_at)) : bj::value(nullptr)},
+          {"created_at", rfc3339(c.created_at)},
+          {"updated_at", rfc3339(c.updated_at)}};
+}
+
+bj::object to_json(const Message& m) {
+  return {{"id", m.id},
+          {"conversation_id", m.conversation_id},
+          {"direction", m.direction},
+          {"author", bj::object{{"kind", m.author_kind}, {"id", opt(m.author_id)}}},
+          {"kind", m.kind},
+          {"text", m.text},
+          {"content", parse_or_empty(m.content_json)},
+          {"delivery", bj::object{{"state", m.delivery_state}, {"error", opt(m.delivery_error)}}},
+          {"created_at", rfc3339(m.created_at)}};
+}
+
+bj::object to_json(const Channel& c, std::string_view public_url) {
+  static const char* kSecretKeys[] = {"access_token", "app_secret",  "verify_token", "page_access_token",
+                                      "bot_token",    "secret_token", "auth_token",   "password",
+                                      "api_key",      "secret_key",   "webhook_secret", "hmac_key"};
+  bj::object settings = parse_or_empty(c.settings_json).as_object();
+  for (const char* k : kSecretKeys) {
+    if (settings.contains(k)) settings[k] = "********";
+  }
+  std::string webhook = std::string(public_url) + "/webhooks/" + c.id;
+  return {{"id", c.id},           {"type", c.type},
+          {"name", c.name},       {"settings", std::move(settings)},
+          {"webhook_url", webhook}, {"created_at", rfc3339(c.created_at)}};
+}
+
+}  // namespace bottega

@@ -1,0 +1,17 @@
+// Versioned schema migrations, one list per dialect. A migration is applied once, in order, inside
+// a transaction, and recorded in schema_migrations.
+#pragma once
+
+#include <vector>
+
+namespace bottega::store {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;  // may hold several statements
+};
+
+const std::vector<Migration>& sqlite_migrations();
+
+}  // namespace bottega::store

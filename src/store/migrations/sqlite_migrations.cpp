@@ -1,0 +1,202 @@
+// SQLite schema. Every table that holds tenant data has tenant_id, and every index that serves a
+// tenant query starts with it. Times are integer milliseconds since the epoch. `seq` columns are
+// INTEGER PRIMARY KEY (rowid) and give a stable order for cursors.
+#include "store/migrations/migrations.hpp"
+
+namespace bottega::store {
+
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "core", R"SQL(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin','agent')),
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX agents_tenant ON agents(tenant_id);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL REFERENCES agents(id),
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_agent ON sessions(agent_id);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE channels (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX channels_tenant ON channels(tenant_id);
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT,
+  phone TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX contacts_tenant ON contacts(tenant_id);
+CREATE TABLE contact_identities (
+  tenant_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, channel_id, external_id)
+);
+CREATE INDEX contact_identities_contact ON contact_identities(tenant_id, contact_id);
+CREATE TABLE visitors (
+  token_hash TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE conversations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open','pending','snoozed','resolved')),
+  priority INTEGER NOT NULL DEFAULT 0,
+  assignee_id TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  subject TEXT,
+  snoozed_until INTEGER,
+  last_message_at INTEGER NOT NULL,
+  last_message_text TEXT,
+  last_message_direction TEXT,
+  last_message_author TEXT,
+  first_response_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_inbox ON conversations(tenant_id, priority DESC, last_message_at DESC, seq DESC);
+CREATE INDEX conversations_contact ON conversations(tenant_id, contact_id, channel_id, status);
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+  author_kind TEXT NOT NULL CHECK (author_kind IN ('contact','bot','agent','system')),
+  author_id TEXT,
+  kind TEXT NOT NULL,
+  text TEXT NOT NULL DEFAULT '',
+  content TEXT NOT NULL DEFAULT '{}',
+  delivery_state TEXT NOT NULL DEFAULT 'pending',
+  delivery_error TEXT,
+  provider_message_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX messages_conversation ON messages(tenant_id, conversation_id, seq);
+CREATE TABLE dedupe_keys (
+  tenant_id TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, scope, key)
+);
+CREATE INDEX dedupe_keys_age ON dedupe_keys(created_at);
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  conversation_id TEXT,
+  internal INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_tenant ON events(tenant_id, seq);
+CREATE INDEX events_conversation ON events(tenant_id, conversation_id, seq);
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued','running','done','dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  lease_owner TEXT,
+  deadline_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, kind, idempotency_key)
+);
+CREATE INDEX jobs_due ON jobs(status, run_at);
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id);
+CREATE TABLE webhook_deliveries (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  endpoint_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(tenant_id, endpoint_id, seq);
+CREATE TABLE kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)SQL"},
+  };
+  return kMigrations;
+}
+
+}  // namespace bottega::store

@@ -1,0 +1,440 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <ctime>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "store/migrations/migrations.hpp"
+
+namespace bottega::store {
+namespace {
+
+DbError db_error(sqlite3* db, int rc, std::string_view what) {
+  DbError e{DbError::other, std::string(what) + ": " + sqlite3_errmsg(db)};
+  int primary = rc & 0xff;
+  if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    e.kind = DbError::unique_violation;
+  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    e.kind = DbError::busy;
+  return e;
+}
+
+// One connection with a cache of prepared statements keyed by the Stmt's SQL text address (every
+// Stmt is a named constant, so the address identifies it).
+class Connection {
+ public:
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    for (auto& [k, p] : cache_) sqlite3_finalize(p.stmt);
+    if (db_) sqlite3_close_v2(db_);
+  }
+
+  Status open(const std::string& path, bool readonly) {
+    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;  // each connection is used by one thread only
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      return Error{Errc::unavailable, "store_open_failed", "cannot open " + path + ": " + msg, {}};
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, 5000);
+    const char* pragmas = readonly ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
+                                   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                     "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;";
+    char* err = nullptr;
+    rc = sqlite3_exec(db_, pragmas, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return Error{Errc::unavailable, "store_open_failed", "pragma failed: " + msg, {}};
+    }
+    return {};
+  }
+
+  void exec_script(const char* sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      DbError e{DbError::other, err ? err : sqlite3_errmsg(db_)};
+      sqlite3_free(err);
+      throw e;
+    }
+  }
+
+  // Prepares (once) and binds; returns the statement ready to step.
+  sqlite3_stmt* bind(const Stmt& s, const std::vector<Value>& params) {
+    auto it = cache_.find(s.sql);
+    if (it == cache_.end()) {
+      Prepared p;
+      int rc = sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, &p.stmt, nullptr);
+      if (rc != SQLITE_OK) throw db_error(db_, rc, std::string("prepare ") + s.name);
+      // Placeholders are written $1..$N; map each SQLite parameter slot to its number.
+      int n = sqlite3_bind_parameter_count(p.stmt);
+      for (int i = 1; i <= n; ++i) {
+        const char* name = sqlite3_bind_parameter_name(p.stmt, i);
+        int num = (name && name[0] == '$') ? std::atoi(name + 1) : 0;
+        if (num <= 0) {
+          sqlite3_finalize(p.stmt);
+          throw DbError{DbError::other, std::string("bad placeholder in ") + s.name};
+        }
+        p.slots.push_back(num - 1);
+      }
+      it = cache_.emplace(s.sql, std::move(p)).first;
+    }
+    sqlite3_stmt* st = it->second.stmt;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    const auto& slots = it->second.slots;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      size_t k = static_cast<size_t>(slots[i]);
+      if (k >= params.size()) throw DbError{DbError::other, std::string("missing parameter in ") + s.name};
+      const Value& v = params[k];
+      int slot = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(st, slot);
+      else if (auto* n = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(st, slot, *n);
+      else {
+        const auto& str = std::get<std::string>(v);
+        rc = sqlite3_bind_text(st, slot, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
+      }
+      if (rc != SQLITE_OK) throw db_error(db_, rc, std::string("bind ") + s.name);
+    }
+    return st;
+  }
+
+  std::vector<Row> query(const Stmt& s, const std::vector<Value>& params) {
+    sqlite3_stmt* st = bind(s, params);
+    std::vector<Row> rows;
+    for (;;) {
+      int rc = sqlite3_step(st);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        DbError e = db_error(db_, rc, s.name);
+        sqlite3_reset(st);
+        throw e;
+      }
+      int n = sqlite3_column_count(st);
+      Row r;
+      r.cols.reserve(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_NULL: r.cols.emplace_back(nullptr); break;
+          case SQLITE_INTEGER: r.cols.emplace_back(static_cast<int64_t>(sqlite3_column_int64(st, i))); break;
+          default: {
+            auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+            r.cols.emplace_back(std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(st, i))));
+          }
+        }
+      }
+      rows.push_back(std::move(r));
+    }
+    sqlite3_reset(st);
+    return rows;
+  }
+
+  int64_t exec(const Stmt& s, const std::vector<Value>& params) {
+    sqlite3_stmt* st = bind(s, params);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) {
+      DbError e = db_error(db_, rc, s.name);
+      sqlite3_reset(st);
+      throw e;
+    }
+    sqlite3_reset(st);
+    return sqlite3_changes64(db_);
+  }
+
+  sqlite3* db() { return db_; }
+
+ private:
+  struct Prepared {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<int> slots;
+  };
+  sqlite3* db_ = nullptr;
+  std::unordered_map<const char*, Prepared> cache_;
+};
+
+class SqliteTx final : public Tx {
+ public:
+  SqliteTx(Connection& c, bool writable) : c_(c), writable_(writable) {}
+  std::vector<Row> query(const Stmt& s, const std::vector<Value>& params) override {
+    return c_.query(s, params);
+  }
+  int64_t exec(const Stmt& s, const std::vector<Value>& params) override {
+    if (!writable_) throw DbError{DbError::other, std::string("write in a read transaction: ") + s.name};
+    return c_.exec(s, params);
+  }
+  bool writable() const override { return writable_; }
+  void after_commit(std::function<void()> fn) override { hooks_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> take_hooks() { return std::move(hooks_); }
+
+ private:
+  Connection& c_;
+  bool writable_;
+  std::vector<std::function<void()>> hooks_;
+};
+
+Error to_error(const DbError& e) {
+  if (e.kind == DbError::unique_violation) return Error::conflict("conflict", e.message);
+  if (e.kind == DbError::busy) return Error{Errc::unavailable, "store_busy", e.message, {}};
+  return Error::internal(e.message);
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, StoreOptions opts) : path_(std::move(path)), opts_(opts) {}
+  ~SqliteStore() override { close(); }
+
+  Status init(bool migrate) {
+    BOTTEGA_TRY_STATUS(writer_.open(path_, false));
+    if (migrate) BOTTEGA_TRY_STATUS(apply_migrations());
+    else BOTTEGA_TRY_STATUS(check_schema());
+    for (size_t i = 0; i < opts_.readers; ++i) {
+      auto c = std::make_unique<Connection>();
+      BOTTEGA_TRY_STATUS(c->open(path_, true));
+      readers_.push_back(std::move(c));
+    }
+    writer_thread_ = std::thread([this] { write_loop(); });
+    for (size_t i = 0; i < readers_.size(); ++i)
+      reader_threads_.emplace_back([this, i] { read_loop(*readers_[i]); });
+    return {};
+  }
+
+  void read(std::function<void(Tx&)> fn) override {
+    {
+      std::lock_guard lk(rmu_);
+      if (!closed_) {
+        rq_.push_back(std::move(fn));
+        rcv_.notify_one();
+        return;
+      }
+    }
+    // Closed: run nothing. Callers observe shutdown through their own cancellation.
+  }
+
+  void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) override {
+    {
+      std::lock_guard lk(wmu_);
+      if (!closed_ && wq_.size() < opts_.max_queue) {
+        wq_.push_back({std::move(fn), std::move(done)});
+        wcv_.notify_one();
+        return;
+      }
+    }
+    done(Error{Errc::unavailable, "store_unavailable", "the store is overloaded or closing", {}});
+  }
+
+  void close() override {
+    {
+      std::scoped_lock lk(wmu_, rmu_);
+      if (closed_) return;
+      closed_ = true;
+    }
+    wcv_.notify_all();
+    rcv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    for (auto& t : reader_threads_)
+      if (t.joinable()) t.join();
+  }
+
+  std::string_view dialect() const override { return "sqlite"; }
+
+  StoreStats stats() const override {
+    StoreStats s;
+    s.batches = batches_.load();
+    s.writes = writes_.load();
+    s.failed_writes = failed_.load();
+    std::lock_guard lk(wmu_);
+    s.write_queue = wq_.size();
+    return s;
+  }
+
+ private:
+  struct WriteOp {
+    std::function<Status(Tx&)> fn;
+    std::function<void(Status)> done;
+  };
+
+  Status apply_migrations() {
+    try {
+      writer_.exec_script(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+          "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      static constexpr Stmt kApplied{"schema_migrations.versions", "SELECT version FROM schema_migrations"};
+      static constexpr Stmt kRecord{"schema_migrations.record",
+                                    "INSERT INTO schema_migrations(version, name, applied_at) "
+                                    "VALUES ($1, $2, $3)"};
+      std::vector<int64_t> applied;
+      for (auto& r : writer_.query(kApplied, {})) applied.push_back(r.i64(0));
+      for (const auto& m : sqlite_migrations()) {
+        if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
+        writer_.exec_script("BEGIN IMMEDIATE");
+        try {
+          writer_.exec_script(m.sql);
+          writer_.exec(kRecord, {int64_t{m.version}, std::string(m.name),
+                                 static_cast<int64_t>(std::time(nullptr)) * 1000});
+          writer_.exec_script("COMMIT");
+        } catch (const DbError& e) {
+          writer_.exec_script("ROLLBACK");
+          return Error{Errc::internal, "migration_failed",
+                       "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.message, {}};
+        }
+      }
+    } catch (const DbError& e) {
+      return Error{Errc::internal, "migration_failed", e.message, {}};
+    }
+    return {};
+  }
+
+  Status check_schema() {
+    try {
+      static constexpr Stmt kMax{"schema_migrations.max", "SELECT MAX(version) FROM schema_migrations"};
+      auto rows = writer_.query(kMax, {});
+      int64_t have = rows.empty() ? 0 : rows[0].i64(0);
+      int64_t want = sqlite_migrations().back().version;
+      if (have < want)
+        return Error{Errc::unavailable, "schema_outdated",
+                     "database schema is at version " + std::to_string(have) + ", need " +
+                         std::to_string(want) + ": run `bottega migrate`", {}};
+    } catch (const DbError&) {
+      return Error{Errc::unavailable, "schema_missing", "database has no schema: run `bottega migrate`", {}};
+    }
+    return {};
+  }
+
+  void write_loop() {
+    std::vector<WriteOp> batch;
+    for (;;) {
+      {
+        std::unique_lock lk(wmu_);
+        wcv_.wait(lk, [&] { return closed_ || !wq_.empty(); });
+        if (wq_.empty() && closed_) return;
+        size_t n = std::min(wq_.size(), opts_.max_batch);
+        batch.clear();
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(wq_.front()));
+          wq_.pop_front();
+        }
+      }
+      run_batch(batch);
+    }
+  }
+
+  void run_batch(std::vector<WriteOp>& batch) {
+    static constexpr Stmt kSavepoint{"tx.savepoint", "SAVEPOINT op"};
+    static constexpr Stmt kRelease{"tx.release", "RELEASE op"};
+    static constexpr Stmt kRollbackTo{"tx.rollback_to", "ROLLBACK TO op"};
+    std::vector<Status> results(batch.size());
+    std::vector<std::function<void()>> hooks;
+    bool began = false;
+    try {
+      writer_.exec_script("BEGIN IMMEDIATE");
+      began = true;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        SqliteTx tx(writer_, true);
+        writer_.exec(kSavepoint, {});
+        Status st;
+        try {
+          st = batch[i].fn(tx);
+        } catch (const DbError& e) {
+          st = to_error(e);
+        } catch (const std::exception& e) {
+          st = Error::internal(std::string("write failed: ") + e.what());
+        }
+        if (st.ok()) {
+          writer_.exec(kRelease, {});
+          for (auto& h : tx.take_hooks()) hooks.push_back(std::move(h));
+        } else {
+          writer_.exec(kRollbackTo, {});
+          writer_.exec(kRelease, {});
+          failed_++;
+        }
+        results[i] = std::move(st);
+      }
+      writer_.exec_script("COMMIT");  // synchronous=FULL: durable when this returns
+    } catch (const DbError& e) {
+      if (began) {
+        char* err = nullptr;
+        sqlite3_exec(writer_.db(), "ROLLBACK", nullptr, nullptr, &err);
+        sqlite3_free(err);
+      }
+      std::fprintf(stderr, "store: batch of %zu failed: %s\n", batch.size(), e.message.c_str());
+      Error err = to_error(e);
+      if (err.errc == Errc::internal) err = Error{Errc::unavailable, "store_write_failed", e.message, {}};
+      for (auto& op : batch) op.done(err);
+      failed_ += batch.size();
+      return;
+    }
+    batches_++;
+    writes_ += batch.size();
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    for (auto& h : hooks) h();
+  }
+
+  void read_loop(Connection& c) {
+    for (;;) {
+      std::function<void(Tx&)> fn;
+      {
+        std::unique_lock lk(rmu_);
+        rcv_.wait(lk, [&] { return closed_ || !rq_.empty(); });
+        if (rq_.empty()) return;  // closed and drained
+        fn = std::move(rq_.front());
+        rq_.pop_front();
+      }
+      SqliteTx tx(c, false);
+      try {
+        c.exec_script("BEGIN");
+        fn(tx);
+        c.exec_script("COMMIT");
+      } catch (const DbError& e) {
+        std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());
+        char* err = nullptr;
+        sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, &err);
+        sqlite3_free(err);
+      }
+    }
+  }
+
+  std::string path_;
+  StoreOptions opts_;
+  Connection writer_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  std::thread writer_thread_;
+  std::vector<std::thread> reader_threads_;
+
+  mutable std::mutex wmu_;
+  std::condition_variable wcv_;
+  std::deque<WriteOp> wq_;
+  std::mutex rmu_;
+  std::condition_variable rcv_;
+  std::deque<std::function<void(Tx&)>> rq_;
+  bool closed_ = false;  // guarded by both wmu_ and rmu_
+
+  std::atomic<uint64_t> batches_{0}, writes_{0}, failed_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreOptions& opts,
+                                           bool migrate) {
+  auto s = std::make_unique<SqliteStore>(path, opts);
+  BOTTEGA_TRY_STATUS(s->init(migrate));
+  return std::unique_ptr<Store>(std::move(s));
+}
+
+}  // namespace bottega::store
