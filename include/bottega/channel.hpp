@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,9 @@ struct InboundMessage {
   std::string content_json;         // structured content for the kind ("{}" when none)
   std::string reply_to;             // provider id of the message replied to, if any
   bool echo = false;                // Messenger/Instagram echo of our own page's message
+  std::string account_id;           // our side of the thread: WhatsApp phone_number_id, page or
+                                    // IG account id, Twilio `To`; empty when the provider omits it
+  std::string edit_of;              // provider id of the message this one edits (Telegram edits)
 };
 
 enum class DeliveryState { pending = 0, sent = 1, delivered = 2, read = 3, failed = 4 };
@@ -54,6 +58,11 @@ struct StatusUpdate {
   int64_t timestamp_ms = 0;
   std::string error_code;    // for failed
   std::string error_reason;  // for failed
+  std::string contact_external_id;  // the recipient, when the provider names it
+  std::string account_id;           // as InboundMessage::account_id
+  // Messenger watermarks: provider_message_id is empty and the update applies to every message
+  // sent to contact_external_id at or before timestamp_ms.
+  bool watermark = false;
 };
 
 struct InboundBatch {
@@ -70,6 +79,30 @@ struct ChannelCapabilities {
   bool product_messages = false;
   bool media = false;
   int64_t reply_window_ms = 0;  // 0: no window
+  size_t max_quick_replies = 0;  // Messenger/Instagram quick replies (chips above the keyboard)
+  bool card_templates = false;   // Messenger generic template (cards with image and buttons)
+};
+
+// An outbound reply in channel-neutral form. Each adapter renders it with what its channel can
+// show (see capabilities()); what it cannot show degrades to text: numbered choices, then the link.
+struct ReplyChoice {
+  std::string id;           // returned in the interactive_reply's content when tapped
+  std::string title;        // the label shown
+  std::string description;  // optional second line (WhatsApp list rows)
+};
+
+struct LinkButton {
+  std::string title;  // e.g. "Pay now"
+  std::string url;    // absolute http(s) URL
+};
+
+struct OutboundMessage {
+  std::string text;                  // REQUIRES: non-empty
+  std::vector<ReplyChoice> choices;  // optional reply buttons / quick replies / list rows
+  std::string choices_label;         // label of the button that opens a list ("Choose" if empty)
+  std::optional<LinkButton> link;    // optional URL button (a payment link, a product page)
+  std::string reply_to;              // provider id of the message answered, where supported
+  bool human_agent = false;          // a person answers after the 24 h window (Meta HUMAN_AGENT tag)
 };
 
 }  // namespace bottega

@@ -1,8 +1,10 @@
 // Time and randomness are injected so tests control them.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace bottega {
@@ -39,13 +41,21 @@ class IdGenerator {
   virtual std::string next(const char* prefix) = 0;
 };
 
+// ULID generator over OpenSSL RAND_bytes. Ids from one generator strictly increase as strings
+// (for a fixed prefix): within one millisecond, or when the clock steps back, the previous id's
+// time is kept and its random part grows by a random amount in [1, 2^32] (ULID monotonic mode,
+// with a random step so the next id is not the previous one plus one).
 class RandomIdGenerator final : public IdGenerator {
  public:
   explicit RandomIdGenerator(const Clock& clock) : clock_(clock) {}
+  // REQUIRES: prefix is non-null.
   std::string next(const char* prefix) override;
 
  private:
   const Clock& clock_;
+  std::mutex mu_;
+  int64_t last_ms_ = -1;                 // GUARDED_BY(mu_)
+  std::array<uint8_t, 10> last_rand_{};  // GUARDED_BY(mu_), big-endian 80 bits
 };
 
 }  // namespace bottega

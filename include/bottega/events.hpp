@@ -28,11 +28,14 @@ struct Event {
   int64_t created_at_ms = 0;
 };
 
-// Receives committed events in outbox order. Called on the dispatcher thread; must not block.
+// Receives committed events in outbox order, on the dispatcher thread. on_event must not block;
+// on_batch_end runs after each batch and may do store work synchronously (the dispatcher only
+// advances its durable cursor after every listener's on_batch_end has returned).
 class EventListener {
  public:
   virtual ~EventListener() = default;
   virtual void on_event(const Event& e) = 0;
+  virtual void on_batch_end() {}
 };
 
 }  // namespace bottega

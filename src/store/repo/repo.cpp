@@ -266,6 +266,8 @@ constexpr Stmt kConversationEventsAfter{
     "events.conversation_after",
     "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 "
     "ORDER BY seq LIMIT $4"};
+constexpr Stmt kGetEvent{"events.get",
+                         "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kMaxEventSeq{"events.max_seq", "SELECT COALESCE(MAX(seq), 0) FROM events"};
 constexpr Stmt kKvGet{"kv.get", "SELECT value FROM kv WHERE key = $1"};
 constexpr Stmt kKvSet{"kv.set",
@@ -600,6 +602,11 @@ std::vector<Event> conversation_events_after(Tx& tx, const std::string& tenant,
 int64_t max_event_seq(Tx& tx) {
   auto r = tx.query_one(kMaxEventSeq, {});
   return r ? r->i64(0) : 0;
+}
+std::optional<Event> get_event(Tx& tx, const std::string& tenant, const std::string& id) {
+  auto r = tx.query_one(kGetEvent, {tenant, id});
+  if (!r) return std::nullopt;
+  return event_from(*r);
 }
 std::optional<std::string> kv_get(Tx& tx, const std::string& key) {
   auto r = tx.query_one(kKvGet, {key});

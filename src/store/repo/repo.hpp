@@ -108,6 +108,7 @@ std::vector<Event> conversation_events_after(Tx& tx, const std::string& tenant,
                                              const std::string& conversation_id,
                                              int64_t after_seq, int64_t limit);
 int64_t max_event_seq(Tx& tx);
+std::optional<Event> get_event(Tx& tx, const std::string& tenant, const std::string& id);
 std::optional<std::string> kv_get(Tx& tx, const std::string& key);
 void kv_set(Tx& tx, const std::string& key, const std::string& value);
 

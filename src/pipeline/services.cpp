@@ -1,0 +1,172 @@
+#include "pipeline/services.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "core/crypto.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::pipeline {
+
+namespace bj = boost::json;
+
+Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
+           const std::string& conversation_id, bool internal, const bj::object& data) {
+  Event e;
+  e.id = env.ids.next("evt");
+  e.tenant_id = tenant;
+  e.type = std::string(type);
+  e.conversation_id = conversation_id;
+  e.internal = internal;
+  e.created_at_ms = env.clock.now_ms();
+  e.payload_json = bj::serialize(bj::object{
+      {"id", e.id}, {"type", e.type}, {"created_at", rfc3339(e.created_at_ms)}, {"data", data}});
+  repo::append_event(tx, e);
+  if (env.on_commit) tx.after_commit(env.on_commit);
+  return e;
+}
+
+namespace {
+
+std::string preview(const std::string& text) {
+  constexpr size_t kMax = 140;
+  if (text.size() <= kMax) return text;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
+  return text.substr(0, cut) + "…";
+}
+
+}  // namespace
+
+Result<NewVisitor> create_visitor(Tx& tx, Env& env, const Channel& channel, const std::string& name,
+                                  const std::optional<std::string>& email) {
+  int64_t now = env.clock.now_ms();
+  std::string contact_id = env.ids.next("ct");
+  repo::create_contact(tx, channel.tenant_id, contact_id, name.empty() ? "Visitor" : name, email, now);
+  NewVisitor v;
+  v.visitor_id = env.ids.next("vis");
+  v.visitor_token = "vt_" + crypto::random_token(32);
+  repo::create_visitor(tx, crypto::hex(crypto::sha256(v.visitor_token)),
+                       repo::Visitor{v.visitor_id, channel.tenant_id, channel.id, contact_id}, now);
+  emit(tx, env, channel.tenant_id, event_type::kContactCreated, {}, false,
+       bj::object{{"id", contact_id}, {"name", name.empty() ? "Visitor" : name}, {"channel_id", channel.id}});
+  return v;
+}
+
+Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string& tenant,
+                                            const Channel& channel, const std::string& contact_id,
+                                            const std::string& text,
+                                            const std::optional<std::string>& client_id) {
+  int64_t now = env.clock.now_ms();
+  Message m;
+  m.id = env.ids.next("msg");
+  if (client_id) {
+    std::string first;
+    if (!repo::insert_dedupe(tx, tenant, "client:" + contact_id, *client_id, m.id, now, &first)) {
+      auto prior = repo::get_message(tx, tenant, first);
+      if (!prior) return Error::internal("deduplicated message vanished");
+      auto conv = repo::get_conversation(tx, tenant, prior->conversation_id);
+      if (!conv) return Error::internal("conversation of a deduplicated message vanished");
+      return IngestResult{std::move(*prior), std::move(*conv), true};
+    }
+  }
+  auto conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+  bool created = false;
+  if (!conv) {
+    Conversation c;
+    c.id = env.ids.next("cnv");
+    c.tenant_id = tenant;
+    c.channel_id = channel.id;
+    c.channel_type = channel.type;
+    c.contact_id = contact_id;
+    c.status = ConversationStatus::open;
+    c.created_at = c.updated_at = c.last_message_at = now;
+    repo::create_conversation(tx, c);
+    conv = repo::get_conversation(tx, tenant, c.id);  // with joined channel and contact fields
+    if (!conv) return Error::internal("new conversation not readable");
+    created = true;
+  }
+  m.tenant_id = tenant;
+  m.conversation_id = conv->id;
+  m.direction = "in";
+  m.author_kind = "contact";
+  m.author_id = contact_id;
+  m.kind = "text";
+  m.text = text;
+  m.delivery_state = "delivered";
+  m.created_at = now;
+  repo::insert_message(tx, m);
+
+  if (conv->status == ConversationStatus::snoozed) conv->status = ConversationStatus::open;
+  conv->last_message_at = now;
+  conv->last_message_text = preview(text);
+  conv->last_message_direction = "in";
+  conv->last_message_author = "contact";
+  conv->updated_at = now;
+  repo::update_conversation(tx, *conv);
+
+  if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, false, to_json(*conv));
+  emit(tx, env, tenant, event_type::kMessageCreated, conv->id, false, to_json(m));
+  if (!created) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  return IngestResult{std::move(m), std::move(*conv), false};
+}
+
+Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
+                            const std::string& conversation_id, const ReplyInput& in) {
+  auto conv = repo::get_conversation(tx, who.tenant_id, conversation_id);
+  if (!conv) return Error::not_found("conversation");
+  int64_t now = env.clock.now_ms();
+  Message m;
+  m.id = env.ids.next("msg");
+  m.tenant_id = who.tenant_id;
+  m.conversation_id = conv->id;
+  m.direction = "out";
+  m.author_kind = "agent";
+  if (!who.agent_id.empty()) m.author_id = who.agent_id;
+  m.kind = in.kind == "note" ? "note" : (in.choices.empty() ? "text" : "choices");
+  m.text = in.text;
+  if (!in.choices.empty()) {
+    bj::array choices;
+    for (const auto& c : in.choices) choices.push_back(bj::object{{"id", c.id}, {"title", c.title}});
+    m.content_json = bj::serialize(bj::object{{"choices", std::move(choices)}});
+  }
+  // Web chat delivers through the visitor's realtime connection and history: it is sent once
+  // committed. Provider channels start pending and are advanced by their delivery job.
+  bool internal = m.kind == "note";
+  m.delivery_state = internal ? "sent" : (conv->channel_type == "webchat" ? "sent" : "pending");
+  m.created_at = now;
+  repo::insert_message(tx, m);
+
+  if (!internal) {
+    if (!conv->first_response_at) conv->first_response_at = now;
+    conv->last_message_at = now;
+    conv->last_message_text = preview(m.text);
+    conv->last_message_direction = "out";
+    conv->last_message_author = "agent";
+  }
+  conv->updated_at = now;
+  repo::update_conversation(tx, *conv);
+  emit(tx, env, who.tenant_id, event_type::kMessageCreated, conv->id, internal, to_json(m));
+  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  return m;
+}
+
+Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
+                                         const std::string& conversation_id,
+                                         const ConversationPatch& patch) {
+  auto conv = repo::get_conversation(tx, who.tenant_id, conversation_id);
+  if (!conv) return Error::not_found("conversation");
+  if (patch.assignee_id && *patch.assignee_id) {
+    if (!repo::get_agent(tx, who.tenant_id, **patch.assignee_id))
+      return Error::invalid("assignee_id", "no such agent in this shop", "unknown_agent");
+  }
+  if (patch.status) conv->status = *patch.status;
+  if (patch.priority) conv->priority = *patch.priority;
+  if (patch.assignee_id) conv->assignee_id = *patch.assignee_id;
+  if (patch.tags) conv->tags = *patch.tags;
+  conv->updated_at = env.clock.now_ms();
+  repo::update_conversation(tx, *conv);
+  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  return std::move(*conv);
+}
+
+}  // namespace bottega::pipeline

@@ -1,0 +1,78 @@
+// Domain operations. Each runs inside one write transaction (Store::write) and commits its state
+// change together with the outbox events that describe it, so a listener never sees an event for
+// a change that did not happen, and no committed change goes without its event.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bottega/clock.hpp"
+#include "bottega/errors.hpp"
+#include "bottega/events.hpp"
+#include "bottega/store.hpp"
+#include "core/model.hpp"
+
+namespace bottega::pipeline {
+
+using store::Tx;
+
+// Everything a service needs besides the transaction. Thread-safe collaborators only.
+struct Env {
+  const Clock& clock;
+  IdGenerator& ids;
+  std::function<void()> on_commit;  // wakes the dispatcher after a commit that emitted events
+};
+
+// Appends an event {"id","type","created_at","data":data} to the outbox.
+Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
+           const std::string& conversation_id, bool internal, const boost::json::object& data);
+
+// ---- web chat visitors ---------------------------------------------------------------------
+struct NewVisitor {
+  std::string visitor_id, visitor_token;
+};
+// Creates a contact and a visitor identity on a web chat channel. The token is returned once and
+// stored hashed.
+Result<NewVisitor> create_visitor(Tx& tx, Env& env, const Channel& channel,
+                                  const std::string& name, const std::optional<std::string>& email);
+
+struct IngestResult {
+  Message message;
+  Conversation conversation;
+  bool duplicate = false;  // the client id was seen before: the first message is returned
+};
+// Stores a customer's message: finds the contact's active conversation on the channel or opens a
+// new one, inserts the message, updates the conversation and emits message.created and
+// conversation.created/updated. `client_id` (optional) deduplicates retries of the same message.
+Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string& tenant,
+                                            const Channel& channel, const std::string& contact_id,
+                                            const std::string& text,
+                                            const std::optional<std::string>& client_id);
+
+// ---- agents --------------------------------------------------------------------------------
+struct Choice {
+  std::string id, title;
+};
+struct ReplyInput {
+  std::string text;
+  std::string kind = "text";  // "text" | "note"
+  std::vector<Choice> choices;
+};
+// An agent's (or API client's) message into a conversation. Notes stay internal. Sets the
+// conversation's first response time on the first public reply.
+Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
+                            const std::string& conversation_id, const ReplyInput& in);
+
+struct ConversationPatch {
+  std::optional<ConversationStatus> status;
+  std::optional<int64_t> priority;
+  std::optional<std::optional<std::string>> assignee_id;  // set to nullopt to unassign
+  std::optional<std::vector<std::string>> tags;
+};
+Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
+                                         const std::string& conversation_id,
+                                         const ConversationPatch& patch);
+
+}  // namespace bottega::pipeline

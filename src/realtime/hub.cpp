@@ -1,0 +1,51 @@
+#include "realtime/hub.hpp"
+
+#include <algorithm>
+
+namespace bottega::realtime {
+
+uint64_t Hub::subscribe(Subscription s, std::weak_ptr<Subscriber> sub) {
+  std::lock_guard lk(mu_);
+  uint64_t id = next_++;
+  tenant_of_[id] = s.tenant_id;
+  auto& v = by_tenant_[s.tenant_id];
+  v.push_back(Entry{id, std::move(s), std::move(sub)});
+  return id;
+}
+
+void Hub::unsubscribe(uint64_t id) {
+  std::lock_guard lk(mu_);
+  auto t = tenant_of_.find(id);
+  if (t == tenant_of_.end()) return;
+  auto it = by_tenant_.find(t->second);
+  if (it != by_tenant_.end()) {
+    auto& v = it->second;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const Entry& e) { return e.id == id; }), v.end());
+    if (v.empty()) by_tenant_.erase(it);
+  }
+  tenant_of_.erase(t);
+}
+
+void Hub::on_event(const Event& e) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lk(mu_);
+    auto it = by_tenant_.find(e.tenant_id);
+    if (it == by_tenant_.end()) return;
+    for (const auto& entry : it->second) {
+      if (!entry.sub.conversation_id.empty() && entry.sub.conversation_id != e.conversation_id) continue;
+      if (e.internal && !entry.sub.include_internal) continue;
+      if (auto p = entry.target.lock()) targets.push_back(std::move(p));
+    }
+  }
+  if (targets.empty()) return;
+  auto shared = std::make_shared<const Event>(e);
+  for (auto& t : targets) t->deliver(shared);
+}
+
+size_t Hub::size() const {
+  std::lock_guard lk(mu_);
+  return tenant_of_.size();
+}
+
+}  // namespace bottega::realtime

@@ -1,0 +1,49 @@
+// Fan-out of committed events to connected WebSocket clients (agents and visitors). Knows nothing
+// of Beast: a connection implements Subscriber and owns its bounded queue. The registry lock is
+// held only to copy weak pointers; delivery happens outside it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bottega/events.hpp"
+
+namespace bottega::realtime {
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Called on the dispatcher thread, in event order; must not block (queue and return).
+  virtual void deliver(std::shared_ptr<const Event> e) = 0;
+};
+
+struct Subscription {
+  std::string tenant_id;
+  std::string conversation_id;  // empty: every conversation of the tenant
+  bool include_internal = true; // false for visitors: internal notes are never sent to them
+};
+
+class Hub final : public EventListener {
+ public:
+  uint64_t subscribe(Subscription s, std::weak_ptr<Subscriber> sub);
+  void unsubscribe(uint64_t id);
+  void on_event(const Event& e) override;
+  size_t size() const;
+
+ private:
+  struct Entry {
+    uint64_t id;
+    Subscription sub;
+    std::weak_ptr<Subscriber> target;
+  };
+  mutable std::mutex mu_;
+  uint64_t next_ = 1;
+  std::unordered_map<std::string, std::vector<Entry>> by_tenant_;
+  std::unordered_map<uint64_t, std::string> tenant_of_;
+};
+
+}  // namespace bottega::realtime
