@@ -1,0 +1,286 @@
+// The visitor chat panel, shared by the hosted chat page and the widget. It renders into a
+// ShadowRoot so neither side's styles leak into the other.
+
+import panelCss from './panel.css?inline';
+import { ApiError } from '../shared/http';
+import { LiveSocket } from '../shared/live-socket';
+import { el } from '../shared/dom';
+import { chat as t, common } from '../shared/strings';
+import { compareIso, fullTime, shortTime } from '../shared/time';
+import type { Message } from '../shared/types';
+import type { VisitorClient } from './client';
+
+export interface PanelOptions {
+  client: VisitorClient;
+  mode: 'page' | 'widget';
+  /** Widget only: the close button was pressed. */
+  onClose?: () => void;
+  /** A message from the shop arrived (the widget shows a badge while closed). */
+  onIncoming?: () => void;
+}
+
+let pendingCounter = 0;
+
+export class ChatPanel {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly log: HTMLOListElement;
+  private readonly greeting: HTMLLIElement;
+  private readonly error: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+  private readonly messages = new Map<string, Message>();
+  private live: LiveSocket | null = null;
+  private started = false;
+  private disabled = false;
+
+  constructor(private readonly opts: PanelOptions) {
+    this.title = el('h2', { id: 'bt-title', className: 'title' }, t.defaultTitle);
+    this.status = el('p', { className: 'status', role: 'status' });
+    this.greeting = el('li', { className: 'msg msg-shop greeting' }, el('div', { className: 'bubble' }, t.defaultGreeting));
+    this.log = el(
+      'ol',
+      { className: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': t.conversationLabel, tabindex: 0 },
+      this.greeting,
+    );
+    this.error = el('p', { className: 'error', role: 'alert' });
+    this.input = el('textarea', {
+      id: 'bt-input',
+      rows: 1,
+      placeholder: t.inputPlaceholder,
+      maxlength: 4000,
+      autocomplete: 'off',
+    });
+    this.sendButton = el('button', { type: 'submit', className: 'send' }, t.send);
+
+    const form = el(
+      'form',
+      { className: 'composer' },
+      el('label', { for: 'bt-input', className: 'sr-only' }, t.inputLabel),
+      this.input,
+      this.sendButton,
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.submit();
+    });
+    this.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    this.input.addEventListener('input', () => this.autosize());
+
+    const head = el('header', { className: 'head' }, el('div', { className: 'head-text' }, this.title, this.status));
+    if (opts.mode === 'widget') {
+      const close = el('button', { type: 'button', className: 'close', 'aria-label': t.closeChat, title: t.closeChat }, '×');
+      close.addEventListener('click', () => opts.onClose?.());
+      head.appendChild(close);
+    }
+    this.element = el(
+      'section',
+      { className: `panel panel-${opts.mode}`, 'aria-labelledby': 'bt-title' },
+      head,
+      this.log,
+      this.error,
+      form,
+    );
+  }
+
+  /** Mounts the panel (and its styles) into a shadow root. */
+  mount(root: ShadowRoot, extraCss = ''): void {
+    const style = document.createElement('style');
+    style.textContent = panelCss + extraCss;
+    root.append(style, this.element);
+  }
+
+  focusInput(): void {
+    this.input.focus();
+  }
+
+  /** Loads the shop config, and the conversation if this browser already has one. Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.opts.client
+      .config()
+      .then((cfg) => {
+        if (cfg.name) this.title.textContent = cfg.name;
+        const bubble = this.greeting.firstElementChild;
+        if (bubble && cfg.greeting) bubble.textContent = cfg.greeting;
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 404) {
+          this.showError(t.channelMissing);
+          this.disable();
+        }
+      });
+    if (this.opts.client.token) {
+      this.connect();
+      void this.loadHistory();
+    }
+  }
+
+  stop(): void {
+    this.live?.stop();
+    this.live = null;
+  }
+
+  private connect(): void {
+    if (this.live) return;
+    this.live = new LiveSocket({
+      url: (cursor) => this.opts.client.socketUrl(cursor),
+      onState: (state) => {
+        this.status.textContent = state === 'offline' ? t.reconnecting : '';
+      },
+      onOpen: (resumed) => {
+        // No cursor yet means nothing can be replayed: catch up from the history instead.
+        if (!resumed) void this.loadHistory();
+      },
+      onEvent: (ev) => {
+        if (ev.type !== 'message.created' && ev.type !== 'message.updated') return;
+        const m = ev.data as Message;
+        if (!m || !m.id) return;
+        const isNew = !this.messages.has(m.id);
+        this.upsert(m);
+        if (isNew && m.direction === 'out') this.opts.onIncoming?.();
+      },
+    });
+    this.live.start();
+  }
+
+  private async loadHistory(): Promise<void> {
+    try {
+      const list = await this.opts.client.history();
+      for (const m of list) this.upsert(m);
+      this.scrollToEnd();
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+        // The server does not know this visitor any more: start over on the next send.
+        this.opts.client.forgetVisitor();
+        this.live?.stop();
+        this.live = null;
+        return;
+      }
+      this.showError(e instanceof ApiError && e.status === 429 ? common.rateLimited(e.retryAfter) : t.loadFailed);
+    }
+  }
+
+  private async submit(): Promise<void> {
+    const text = this.input.value.trim();
+    if (!text || this.disabled) return;
+    this.error.textContent = '';
+    this.input.value = '';
+    this.autosize();
+    const pending = this.renderPending(text);
+    this.log.appendChild(pending);
+    this.scrollToEnd();
+    try {
+      const hadToken = this.opts.client.token !== null;
+      const res = await this.opts.client.send(text);
+      if (!hadToken || !this.live) this.connect();
+      if (this.messages.has(res.message_id)) {
+        pending.remove(); // the live event was faster than the response
+      } else {
+        pending.dataset.messageId = res.message_id;
+        pending.classList.remove('is-pending');
+        pending.querySelector('.pending-mark')?.remove();
+        this.messages.set(res.message_id, {
+          id: res.message_id,
+          conversation_id: res.conversation_id,
+          direction: 'in',
+          author: { kind: 'contact', id: null },
+          kind: 'text',
+          text,
+          created_at: new Date().toISOString(),
+        });
+      }
+    } catch (e) {
+      pending.remove();
+      if (!this.input.value) {
+        this.input.value = text;
+        this.autosize();
+      }
+      if (e instanceof ApiError && e.status === 429) this.showError(common.rateLimited(e.retryAfter));
+      else if (e instanceof ApiError && e.status === 0) this.showError(common.networkError);
+      else this.showError(t.sendFailed);
+    } finally {
+      this.input.focus();
+    }
+  }
+
+  private showError(text: string): void {
+    this.error.textContent = text;
+  }
+
+  private disable(): void {
+    this.disabled = true;
+    this.input.disabled = true;
+    this.sendButton.disabled = true;
+  }
+
+  private upsert(m: Message): void {
+    if (m.kind === 'note') return; // never shown to visitors
+    this.messages.set(m.id, m);
+    const node = this.renderMessage(m);
+    const existing = this.log.querySelector(`[data-message-id="${CSS.escape(m.id)}"]`);
+    if (existing) {
+      existing.replaceWith(node);
+      return;
+    }
+    // Insert in created_at order, before any still-pending bubbles.
+    let before: Element | null = null;
+    for (const child of Array.from(this.log.children)) {
+      if (child === this.greeting) continue;
+      const id = (child as HTMLElement).dataset.messageId;
+      if (!id) {
+        before = child; // pending
+        break;
+      }
+      const other = this.messages.get(id);
+      if (other && compareIso(other.created_at, m.created_at) > 0) {
+        before = child;
+        break;
+      }
+    }
+    const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    this.log.insertBefore(node, before);
+    if (nearEnd || m.direction === 'in') this.scrollToEnd();
+  }
+
+  private renderMessage(m: Message): HTMLLIElement {
+    const mine = m.direction === 'in';
+    const bubble = el('div', { className: 'bubble' });
+    bubble.textContent = m.text;
+    return el(
+      'li',
+      { className: `msg ${mine ? 'msg-me' : 'msg-shop'}`, 'data-message-id': m.id },
+      el('span', { className: 'sr-only' }, `${mine ? t.you : t.shop}: `),
+      bubble,
+      el('time', { className: 'time', datetime: m.created_at, title: fullTime(m.created_at) }, shortTime(m.created_at)),
+    );
+  }
+
+  private renderPending(text: string): HTMLLIElement {
+    const bubble = el('div', { className: 'bubble' });
+    bubble.textContent = text;
+    return el(
+      'li',
+      { className: 'msg msg-me is-pending', 'data-pending': String(++pendingCounter) },
+      el('span', { className: 'sr-only' }, `${t.you}: `),
+      bubble,
+      el('span', { className: 'time pending-mark' }, t.sending),
+    );
+  }
+
+  private autosize(): void {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+  }
+
+  private scrollToEnd(): void {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}

@@ -1,0 +1,85 @@
+// The agent console's view of the REST API: cookie session + X-CSRF-Token on state changes.
+
+import { ApiError, requestJson, type RequestOptions } from '../shared/http';
+import type { Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+
+const BASE = '/api/v1';
+
+export class ConsoleApi {
+  private csrf: string | null = null;
+  /** Called when a request answers 401 (session gone): the console shows the login form. */
+  onUnauthenticated: (() => void) | null = null;
+
+  private async call<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const method = (opts.method ?? 'GET').toUpperCase();
+    const headers: Record<string, string> = { ...opts.headers };
+    if (method !== 'GET' && method !== 'HEAD' && this.csrf) headers['X-CSRF-Token'] = this.csrf;
+    try {
+      return await requestJson<T>(BASE + path, { ...opts, method, headers, credentials: 'same-origin' });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401 && path !== '/auth/login' && path !== '/auth/session') {
+        this.csrf = null;
+        this.onUnauthenticated?.();
+      }
+      throw e;
+    }
+  }
+
+  async session(): Promise<SessionInfo> {
+    const s = await this.call<SessionInfo>('/auth/session');
+    this.csrf = s.csrf_token;
+    return s;
+  }
+
+  async login(email: string, password: string): Promise<SessionInfo> {
+    const s = await this.call<SessionInfo>('/auth/login', { method: 'POST', body: { email, password } });
+    this.csrf = s.csrf_token;
+    return s;
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.call<void>('/auth/logout', { method: 'POST' });
+    } finally {
+      this.csrf = null;
+    }
+  }
+
+  /** Every page of conversations, up to `maxPages` pages of 200. */
+  async listConversations(maxPages = 5): Promise<Conversation[]> {
+    return this.collect<Conversation>('/conversations', maxPages);
+  }
+
+  getConversation(id: string): Promise<Conversation> {
+    return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /** Messages of a conversation, oldest first (every page, up to `maxPages` pages of 200). */
+  listMessages(id: string, maxPages = 20): Promise<Message[]> {
+    return this.collect<Message>(`/conversations/${encodeURIComponent(id)}/messages`, maxPages);
+  }
+
+  sendMessage(id: string, text: string, kind: 'text' | 'note'): Promise<Message> {
+    const body: { text: string; kind?: string } = { text };
+    if (kind === 'note') body.kind = 'note';
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
+  }
+
+  updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
+    return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  private async collect<T>(path: string, maxPages: number): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < maxPages; page++) {
+      const qs = new URLSearchParams({ limit: '200' });
+      if (cursor) qs.set('cursor', cursor);
+      const res: ListPage<T> = await this.call<ListPage<T>>(`${path}?${qs.toString()}`);
+      out.push(...(res.data ?? []));
+      cursor = res.next_cursor ?? null;
+      if (!cursor) break;
+    }
+    return out;
+  }
+}

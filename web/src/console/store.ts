@@ -1,0 +1,83 @@
+// Client-side state of the inbox. Merges REST snapshots and realtime events in any order:
+// conversations keep the newest `updated_at`, messages are deduplicated by id.
+
+import { compareIso } from '../shared/time';
+import type { Conversation, ConversationStatus, Message } from '../shared/types';
+
+export type StatusFilter = 'all' | ConversationStatus;
+
+export class InboxStore {
+  readonly conversations = new Map<string, Conversation>();
+  /** Messages of the conversations whose thread has been loaded. */
+  readonly threads = new Map<string, Message[]>();
+  readonly unread = new Set<string>();
+
+  /** Returns true when the stored conversation changed. */
+  upsertConversation(c: Conversation): boolean {
+    const old = this.conversations.get(c.id);
+    if (old && compareIso(c.updated_at, old.updated_at) < 0) return false;
+    // Keep a newer last_message that an event already gave us.
+    if (old?.last_message && (!c.last_message || compareIso(old.last_message.created_at, c.last_message.created_at) > 0)) {
+      c = { ...c, last_message: old.last_message };
+    }
+    this.conversations.set(c.id, c);
+    return true;
+  }
+
+  replaceAll(list: Conversation[]): void {
+    const incoming = new Set(list.map((c) => c.id));
+    for (const id of [...this.conversations.keys()]) if (!incoming.has(id)) this.conversations.delete(id);
+    for (const c of list) this.upsertConversation(c);
+  }
+
+  setThread(conversationId: string, messages: Message[]): Message[] {
+    const existing = this.threads.get(conversationId) ?? [];
+    const byId = new Map<string, Message>();
+    for (const m of messages) byId.set(m.id, m);
+    for (const m of existing) if (!byId.has(m.id)) byId.set(m.id, m); // events seen during the load
+    const merged = sortMessages([...byId.values()]);
+    this.threads.set(conversationId, merged);
+    return merged;
+  }
+
+  /**
+   * Applies a new or updated message. Returns 'added', 'updated' or 'none' for the open thread's
+   * benefit, and keeps the conversation's last_message current.
+   */
+  applyMessage(m: Message): 'added' | 'updated' | 'none' {
+    const conv = this.conversations.get(m.conversation_id);
+    if (conv && m.kind !== 'note' && (!conv.last_message || compareIso(m.created_at, conv.last_message.created_at) >= 0)) {
+      this.conversations.set(conv.id, {
+        ...conv,
+        last_message: { text: m.text, direction: m.direction, author_kind: m.author.kind, created_at: m.created_at },
+      });
+    }
+    const thread = this.threads.get(m.conversation_id);
+    if (!thread) return 'none';
+    const i = thread.findIndex((x) => x.id === m.id);
+    if (i >= 0) {
+      thread[i] = m;
+      return 'updated';
+    }
+    thread.push(m);
+    this.threads.set(m.conversation_id, sortMessages(thread));
+    return 'added';
+  }
+
+  sorted(filter: StatusFilter): Conversation[] {
+    const list = [...this.conversations.values()].filter((c) => filter === 'all' || c.status === filter);
+    return list.sort((a, b) => {
+      if ((b.priority ?? 0) !== (a.priority ?? 0)) return (b.priority ?? 0) - (a.priority ?? 0);
+      return compareIso(activity(b), activity(a));
+    });
+  }
+}
+
+export function activity(c: Conversation): string {
+  const last = c.last_message?.created_at;
+  return last && compareIso(last, c.updated_at) > 0 ? last : c.updated_at;
+}
+
+function sortMessages(list: Message[]): Message[] {
+  return list.sort((a, b) => compareIso(a.created_at, b.created_at));
+}

@@ -1,0 +1,98 @@
+// Every user-visible English string lives here, so a translation can replace this one module.
+// Split by surface: the widget bundle only pulls in `chat` (unused exports are tree-shaken).
+
+export const common = {
+  justNow: 'just now',
+  networkError: 'Cannot reach the server. Check your connection and try again.',
+  genericError: 'Something went wrong. Please try again.',
+  rateLimited: (seconds: number | null): string =>
+    seconds && seconds > 0
+      ? `You are sending messages too quickly. Please wait ${seconds} s and try again.`
+      : 'You are sending messages too quickly. Please wait a moment and try again.',
+};
+
+export const consoleText = {
+  appTitle: 'Bottega',
+  documentTitle: 'Bottega inbox',
+  loginHeading: 'Sign in to your inbox',
+  email: 'Email',
+  password: 'Password',
+  signIn: 'Sign in',
+  signingIn: 'Signing in…',
+  invalidCredentials: 'That email and password do not match an account.',
+  signOut: 'Sign out',
+  signedInAs: (name: string): string => `Signed in as ${name}`,
+  inboxHeading: 'Conversations',
+  filterLabel: 'Show',
+  filterAll: 'All',
+  filterOpen: 'Open',
+  filterPending: 'With the bot',
+  filterSnoozed: 'Snoozed',
+  filterResolved: 'Resolved',
+  emptyInbox: 'No conversations here yet.',
+  noLastMessage: 'No messages yet',
+  selectConversation: 'Select a conversation to read it.',
+  loadingMessages: 'Loading messages…',
+  loadFailed: 'Could not load this conversation.',
+  unknownContact: 'Unknown contact',
+  threadLabel: 'Messages',
+  resolve: 'Resolve',
+  reopen: 'Reopen',
+  replyLabel: 'Reply',
+  noteLabel: 'Internal note',
+  replyPlaceholder: 'Write a reply… (Enter to send, Shift+Enter for a new line)',
+  notePlaceholder: 'Write an internal note, only agents see it…',
+  noteToggle: 'Internal note (not sent to the customer)',
+  send: 'Send',
+  addNote: 'Add note',
+  sendFailed: 'Your message was not sent.',
+  statusUpdateFailed: 'The status could not be changed.',
+  liveConnected: 'Live',
+  liveConnecting: 'Connecting…',
+  liveOffline: 'Offline, reconnecting…',
+  status: {
+    open: 'Open',
+    pending: 'With the bot',
+    snoozed: 'Snoozed',
+    resolved: 'Resolved',
+  } as Record<string, string>,
+  author: {
+    contact: 'Customer',
+    bot: 'Bot',
+    agent: 'Agent',
+    system: 'System',
+  } as Record<string, string>,
+  direction: {
+    in: 'Received',
+    out: 'Sent',
+  } as Record<string, string>,
+  delivery: {
+    pending: 'Sending',
+    sent: 'Sent',
+    delivered: 'Delivered',
+    read: 'Read',
+    failed: 'Failed',
+  } as Record<string, string>,
+  internalNote: 'Internal note',
+  attachment: '[Attachment]',
+  unreadBadge: 'New activity',
+};
+
+export const chat = {
+  defaultTitle: 'Chat with us',
+  defaultGreeting: 'Hi! How can we help you today?',
+  inputLabel: 'Your message',
+  inputPlaceholder: 'Type your message…',
+  send: 'Send',
+  sending: 'Sending…',
+  you: 'You',
+  shop: 'Shop',
+  openChat: 'Open chat',
+  closeChat: 'Close chat',
+  conversationLabel: 'Conversation',
+  loadFailed: 'Could not load the conversation. Please reload the page.',
+  sendFailed: 'Your message was not sent. Please try again.',
+  channelMissing: 'This chat is not available.',
+  reconnecting: 'Reconnecting…',
+  failedMark: 'Not sent',
+};

@@ -1,0 +1,63 @@
+// Shapes from docs/api.md (v1).
+
+export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
+export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Agent {
+  id: string;
+  tenant_id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'agent';
+}
+
+export interface SessionInfo {
+  agent: Agent;
+  csrf_token: string;
+}
+
+export interface LastMessage {
+  text: string;
+  direction: 'in' | 'out';
+  author_kind: string;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  channel_id: string;
+  channel_type: string;
+  contact: { id: string; name: string | null };
+  status: ConversationStatus;
+  priority: number;
+  assignee_id: string | null;
+  tags: string[];
+  last_message: LastMessage | null;
+  first_response_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Message {
+  id: string;
+  conversation_id: string;
+  direction: 'in' | 'out';
+  author: { kind: 'contact' | 'bot' | 'agent' | 'system'; id: string | null };
+  kind: 'text' | 'attachment' | 'choices' | 'note';
+  text: string;
+  content?: Record<string, unknown>;
+  delivery?: { state: DeliveryState; error: string | null };
+  created_at: string;
+}
+
+export interface ListPage<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface RealtimeEvent {
+  seq?: number;
+  type: string;
+  cursor?: number;
+  data?: unknown;
+}
