@@ -23,6 +23,7 @@ struct Event {
   std::string tenant_id;
   std::string type;              // one of event_type
   std::string conversation_id;   // empty when not about a conversation
+  std::string contact_id;        // the customer concerned, when there is one
   bool internal = false;         // true: agents only (internal notes), never to visitors
   std::string payload_json;      // {"type","id","created_at","data":{...}}
   int64_t created_at_ms = 0;

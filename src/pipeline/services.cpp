@@ -10,12 +10,14 @@ namespace bottega::pipeline {
 namespace bj = boost::json;
 
 Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
-           const std::string& conversation_id, bool internal, const bj::object& data) {
+           const std::string& conversation_id, const std::string& contact_id, bool internal,
+           const bj::object& data) {
   Event e;
   e.id = env.ids.next("evt");
   e.tenant_id = tenant;
   e.type = std::string(type);
   e.conversation_id = conversation_id;
+  e.contact_id = contact_id;
   e.internal = internal;
   e.created_at_ms = env.clock.now_ms();
   e.payload_json = bj::serialize(bj::object{
@@ -47,7 +49,7 @@ Result<NewVisitor> create_visitor(Tx& tx, Env& env, const Channel& channel, cons
   v.visitor_token = "vt_" + crypto::random_token(32);
   repo::create_visitor(tx, crypto::hex(crypto::sha256(v.visitor_token)),
                        repo::Visitor{v.visitor_id, channel.tenant_id, channel.id, contact_id}, now);
-  emit(tx, env, channel.tenant_id, event_type::kContactCreated, {}, false,
+  emit(tx, env, channel.tenant_id, event_type::kContactCreated, {}, contact_id, false,
        bj::object{{"id", contact_id}, {"name", name.empty() ? "Visitor" : name}, {"channel_id", channel.id}});
   return v;
 }
@@ -104,9 +106,9 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   conv->updated_at = now;
   repo::update_conversation(tx, *conv);
 
-  if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, false, to_json(*conv));
-  emit(tx, env, tenant, event_type::kMessageCreated, conv->id, false, to_json(m));
-  if (!created) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, conv->contact_id, false, to_json(*conv));
+  emit(tx, env, tenant, event_type::kMessageCreated, conv->id, conv->contact_id, false, to_json(m));
+  if (!created) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return IngestResult{std::move(m), std::move(*conv), false};
 }
 
@@ -145,8 +147,8 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   }
   conv->updated_at = now;
   repo::update_conversation(tx, *conv);
-  emit(tx, env, who.tenant_id, event_type::kMessageCreated, conv->id, internal, to_json(m));
-  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  emit(tx, env, who.tenant_id, event_type::kMessageCreated, conv->id, conv->contact_id, internal, to_json(m));
+  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return m;
 }
 
@@ -165,7 +167,7 @@ Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
   if (patch.tags) conv->tags = *patch.tags;
   conv->updated_at = env.clock.now_ms();
   repo::update_conversation(tx, *conv);
-  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, false, to_json(*conv));
+  emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return std::move(*conv);
 }
 

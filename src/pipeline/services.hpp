@@ -27,7 +27,8 @@ struct Env {
 
 // Appends an event {"id","type","created_at","data":data} to the outbox.
 Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
-           const std::string& conversation_id, bool internal, const boost::json::object& data);
+           const std::string& conversation_id, const std::string& contact_id, bool internal,
+           const boost::json::object& data);
 
 // ---- web chat visitors ---------------------------------------------------------------------
 struct NewVisitor {

@@ -4,6 +4,10 @@
 
 namespace bottega::realtime {
 
+bool visible_to_visitor(const Event& e) {
+  return !e.internal && e.type.rfind("message.", 0) == 0;
+}
+
 uint64_t Hub::subscribe(Subscription s, std::weak_ptr<Subscriber> sub) {
   std::lock_guard lk(mu_);
   uint64_t id = next_++;
@@ -33,8 +37,8 @@ void Hub::on_event(const Event& e) {
     auto it = by_tenant_.find(e.tenant_id);
     if (it == by_tenant_.end()) return;
     for (const auto& entry : it->second) {
-      if (!entry.sub.conversation_id.empty() && entry.sub.conversation_id != e.conversation_id) continue;
-      if (e.internal && !entry.sub.include_internal) continue;
+      if (!entry.sub.contact_id.empty() && entry.sub.contact_id != e.contact_id) continue;
+      if (entry.sub.visitor && !visible_to_visitor(e)) continue;
       if (auto p = entry.target.lock()) targets.push_back(std::move(p));
     }
   }

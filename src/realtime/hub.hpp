@@ -23,9 +23,13 @@ class Subscriber {
 
 struct Subscription {
   std::string tenant_id;
-  std::string conversation_id;  // empty: every conversation of the tenant
-  bool include_internal = true; // false for visitors: internal notes are never sent to them
+  std::string contact_id;       // empty: every customer of the tenant (agents)
+  bool visitor = false;         // visitors get only public message events: no internal notes,
+                                // no conversation metadata
 };
+
+// Whether a visitor may see this event of their own conversation.
+bool visible_to_visitor(const Event& e);
 
 class Hub final : public EventListener {
  public:

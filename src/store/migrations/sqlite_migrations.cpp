@@ -132,12 +132,13 @@ CREATE TABLE events (
   tenant_id TEXT NOT NULL,
   type TEXT NOT NULL,
   conversation_id TEXT,
+  contact_id TEXT,
   internal INTEGER NOT NULL DEFAULT 0,
   payload TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
 CREATE INDEX events_tenant ON events(tenant_id, seq);
-CREATE INDEX events_conversation ON events(tenant_id, conversation_id, seq);
+CREATE INDEX events_contact ON events(tenant_id, contact_id, seq);
 CREATE TABLE jobs (
   seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,

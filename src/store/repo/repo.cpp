@@ -254,17 +254,17 @@ constexpr Stmt kPurgeDedupe{"dedupe.purge", "DELETE FROM dedupe_keys WHERE creat
 
 constexpr Stmt kAppendEvent{
     "events.append",
-    "INSERT INTO events(id, tenant_id, type, conversation_id, internal, payload, created_at) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING seq"};
-#define EVENT_COLS "seq, id, tenant_id, type, conversation_id, internal, payload, created_at"
+    "INSERT INTO events(id, tenant_id, type, conversation_id, contact_id, internal, payload, created_at) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING seq"};
+#define EVENT_COLS "seq, id, tenant_id, type, conversation_id, internal, payload, created_at, contact_id"
 constexpr Stmt kEventsAfter{"events.after",
                             "SELECT " EVENT_COLS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"};
 constexpr Stmt kTenantEventsAfter{
     "events.tenant_after",
     "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"};
-constexpr Stmt kConversationEventsAfter{
-    "events.conversation_after",
-    "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 "
+constexpr Stmt kContactEventsAfter{
+    "events.contact_after",
+    "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND contact_id = $2 AND seq > $3 "
     "ORDER BY seq LIMIT $4"};
 constexpr Stmt kGetEvent{"events.get",
                          "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND id = $2"};
@@ -284,6 +284,7 @@ Event event_from(const Row& r) {
   e.internal = r.i64(5) != 0;
   e.payload_json = r.str(6);
   e.created_at_ms = r.i64(7);
+  e.contact_id = r.str(8);
   return e;
 }
 
@@ -576,6 +577,7 @@ int64_t purge_dedupe(Tx& tx, int64_t older_than) { return tx.exec(kPurgeDedupe, 
 void append_event(Tx& tx, Event& e) {
   auto r = tx.query_one(kAppendEvent, {e.id, e.tenant_id, e.type,
                                        e.conversation_id.empty() ? Value(nullptr) : Value(e.conversation_id),
+                                       e.contact_id.empty() ? Value(nullptr) : Value(e.contact_id),
                                        int64_t{e.internal ? 1 : 0}, e.payload_json, e.created_at_ms});
   e.seq = r ? r->i64(0) : 0;
 }
@@ -591,11 +593,11 @@ std::vector<Event> tenant_events_after(Tx& tx, const std::string& tenant, int64_
     out.push_back(event_from(r));
   return out;
 }
-std::vector<Event> conversation_events_after(Tx& tx, const std::string& tenant,
-                                             const std::string& conversation_id,
-                                             int64_t after_seq, int64_t limit) {
+std::vector<Event> contact_events_after(Tx& tx, const std::string& tenant,
+                                        const std::string& contact_id, int64_t after_seq,
+                                        int64_t limit) {
   std::vector<Event> out;
-  for (const auto& r : tx.query(kConversationEventsAfter, {tenant, conversation_id, after_seq, limit}))
+  for (const auto& r : tx.query(kContactEventsAfter, {tenant, contact_id, after_seq, limit}))
     out.push_back(event_from(r));
   return out;
 }

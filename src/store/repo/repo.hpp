@@ -104,9 +104,9 @@ void append_event(Tx& tx, Event& e);  // sets e.seq
 std::vector<Event> events_after(Tx& tx, int64_t after_seq, int64_t limit);
 std::vector<Event> tenant_events_after(Tx& tx, const std::string& tenant, int64_t after_seq,
                                        int64_t limit);
-std::vector<Event> conversation_events_after(Tx& tx, const std::string& tenant,
-                                             const std::string& conversation_id,
-                                             int64_t after_seq, int64_t limit);
+std::vector<Event> contact_events_after(Tx& tx, const std::string& tenant,
+                                        const std::string& contact_id, int64_t after_seq,
+                                        int64_t limit);
 int64_t max_event_seq(Tx& tx);
 std::optional<Event> get_event(Tx& tx, const std::string& tenant, const std::string& id);
 std::optional<std::string> kv_get(Tx& tx, const std::string& key);
