@@ -46,6 +46,9 @@ using WsHandler = std::function<asio::awaitable<void>(Context&, WebSocket&)>;
 // Runs before the handshake; a response with status != 101 refuses the upgrade.
 using WsAuthorizer = std::function<asio::awaitable<std::optional<Response>>(Context&)>;
 
+// Decodes %XX escapes (and '+' as a space when plus_as_space). nullopt on a malformed escape.
+std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space = false);
+
 enum class Auth { none, agent, visitor, webhook };
 
 struct RouteDoc {
@@ -69,9 +72,14 @@ class Router {
     const WsHandler* ws = nullptr;
     std::string pattern;
     std::vector<std::pair<std::string, std::string>> params;
-    bool method_not_allowed = false;  // the path exists with another method
+    bool method_not_allowed = false;   // the path exists with another method
+    std::vector<std::string> allowed;  // with method_not_allowed: the path's methods, sorted
+    bool upgrade_required = false;     // the path exists only as a WebSocket route
   };
-  // Matches a percent-decoded path. Literal segments win over {param} segments.
+  // Matches a percent-decoded path. Literal segments win over {param} segments (left to right);
+  // a {param} matches one non-empty segment. HEAD matches GET routes. With `websocket`, a WS route
+  // is preferred; when none matches, the HTTP routes are matched as for a plain request.
+  // No handler set: method_not_allowed (with `allowed`), upgrade_required, or neither (not found).
   Match match(std::string_view method, std::string_view path, bool websocket) const;
 
   struct Entry {
