@@ -211,14 +211,16 @@ asio::awaitable<Result<HttpResponse>> talk(Stream& stream, const HttpRequest& in
   req.target(t.target);
   req.version(11);
   req.set(bhttp::field::host, t.host_header);
-  req.set(bhttp::field::user_agent, opts.user_agent);
+  bool has_user_agent = false;
   for (const auto& [name, value] : in.headers) {
     if (beast::iequals(name, "host") || beast::iequals(name, "content-length") ||
         beast::iequals(name, "transfer-encoding") || beast::iequals(name, "connection")) {
       continue;
     }
-    req.set(name, value);
+    has_user_agent = has_user_agent || beast::iequals(name, "user-agent");
+    req.insert(name, value);  // repeated names are kept, in order
   }
+  if (!has_user_agent) req.set(bhttp::field::user_agent, opts.user_agent);
   req.set(bhttp::field::connection, "close");
   req.body() = in.body;
   req.prepare_payload();

@@ -144,6 +144,10 @@ TEST_F(ClientTest, GetsALocalServerWhenPrivateNetworksAreAllowed) {
     if (k == "X-Seen-Custom") seen = v == "yes";
   }
   EXPECT_TRUE(seen);
+
+  r = call(client, make_request("GET", url("/hello"), {{"User-Agent", "Custom/1"}}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "hello Custom/1");
 }
 
 TEST_F(ClientTest, PostsABodyAndReadsAnyStatus) {
