@@ -35,6 +35,8 @@ function showLogin(message?: string): void {
   live = null;
   store = new InboxStore();
   selectedId = null;
+  shell = null;
+  threadView = null;
   clear(root);
 
   const email = el('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -173,7 +175,11 @@ function startLive(): void {
       const base = `${wsOrigin(location.origin)}/api/v1/realtime`;
       return cursor === null ? base : `${base}?cursor=${cursor}`;
     },
-    onState: setLiveState,
+    onState: (state) => {
+      setLiveState(state);
+      // The socket cannot say why it closed: a lost session shows the login form.
+      if (state === 'offline') void checkSession();
+    },
     onReady: () => {
       // The first ready: take a snapshot. Events that arrive later are merged into it.
       if (!loadedOnce) {
@@ -195,6 +201,17 @@ function startLive(): void {
       void loadInbox();
     }
   }, 1500);
+}
+
+let lastSessionCheck = 0;
+async function checkSession(): Promise<void> {
+  if (Date.now() - lastSessionCheck < 10_000) return;
+  lastSessionCheck = Date.now();
+  try {
+    await api.session();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) showLogin();
+  }
 }
 
 async function loadInbox(): Promise<void> {

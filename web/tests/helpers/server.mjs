@@ -1,7 +1,7 @@
 // Starts the real Bottega binary for a test: config on a free port, migrate, tenant, agent, serve,
 // wait for /healthz, create a webchat channel.
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -120,14 +120,25 @@ export async function startBottega(label) {
   }
 
   async function api(path, init = {}) {
-    const res = await fetch(origin + path, {
-      ...init,
-      headers: {
-        Authorization: `Bearer ${tenant.api_token}`,
-        'Content-Type': 'application/json',
-        ...(init.headers ?? {}),
-      },
-    });
+    let res;
+    try {
+      res = await fetch(origin + path, {
+        ...init,
+        headers: {
+          Authorization: `Bearer ${tenant.api_token}`,
+          'Content-Type': 'application/json',
+          ...(init.headers ?? {}),
+        },
+      });
+    } catch (e) {
+      await sleep(200); // let an exit be noticed
+      const tail = readFileSync(logPath, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(
+        `${init.method ?? 'GET'} ${path} failed: ${e.cause?.message ?? e.message}` +
+          (exited ? `; bottega serve exited (${JSON.stringify(exited)})` : '') +
+          `\n--- ${logPath} (tail) ---\n${tail}`,
+      );
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} -> ${res.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
