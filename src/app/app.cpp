@@ -1,0 +1,289 @@
+#include "app/app.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "bottega/clock.hpp"
+#include "bottega/store.hpp"
+#include "core/crypto.hpp"
+#include "core/metrics.hpp"
+#include "http/api/common.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
+#include "pipeline/dispatcher.hpp"
+#include "pipeline/jobs.hpp"
+#include "pipeline/webhooks.hpp"
+#include "realtime/hub.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::app {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+namespace bj = boost::json;
+
+std::string find_web_root(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::vector<fs::path> candidates;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / ".." / "web" / "dist");
+    candidates.push_back(exe.parent_path() / ".." / "share" / "bottega" / "web");
+  }
+  candidates.push_back(fs::current_path() / "web" / "dist");
+  for (const auto& c : candidates)
+    if (fs::exists(c / "index.html")) return fs::weakly_canonical(c).string();
+  return candidates.front().lexically_normal().string();
+}
+
+namespace {
+
+Result<std::unique_ptr<store::Store>> open(const Config& cfg, bool migrate) {
+  store::StoreOptions so;
+  so.readers = static_cast<size_t>(cfg.store.readers);
+  so.max_batch = static_cast<size_t>(cfg.store.max_batch);
+  return store::open_store(cfg.store.url, so, migrate);
+}
+
+int fail(const Error& e) {
+  std::fprintf(stderr, "bottega: %s%s%s\n", e.field.empty() ? "" : e.field.c_str(), e.field.empty() ? "" : ": ",
+               e.message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int run_server(Config cfg, const RunOptions& ro) {
+  auto st = open(cfg, true);
+  if (!st) return fail(st.error());
+  auto store = std::move(st).value();
+
+  SystemClock clock;
+  RandomIdGenerator ids(clock);
+  Metrics metrics;
+  realtime::Hub hub;
+  asio::io_context io(cfg.server.threads);
+  asio::thread_pool cpu(1);
+  http::api::RateLimiter limiter;
+
+  http::ClientOptions co;
+  co.allow_private_networks = cfg.outbound.allow_private_networks;
+  http::BeastHttpClient client(io, co);
+
+  pipeline::Dispatcher dispatcher(*store, metrics);
+  pipeline::JobRunnerOptions jo;
+  jo.owner = "node-" + std::to_string(::getpid()) + "-" + crypto::hex(crypto::random_bytes(4));
+  pipeline::JobRunner runner(*store, clock, metrics, jo);
+  pipeline::WebhookOptions wo;
+  wo.max_age_ms = int64_t{cfg.webhooks.max_age_hours} * 3600 * 1000;
+  pipeline::WebhookService webhooks(*store, client, clock, ids, metrics, runner, wo);
+  runner.add_handler("webhook", [&webhooks](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    webhooks.run(j, std::move(done));
+  });
+  dispatcher.add_listener(&hub);
+  dispatcher.add_listener(&webhooks);
+
+  std::atomic<bool> draining{false};
+  http::api::ApiOptions ao;
+  ao.public_url = cfg.server.public_url;
+  ao.web_root = find_web_root(cfg.server.web_root);
+  ao.visitor_messages_per_minute = cfg.webchat.visitor_messages_per_minute;
+  ao.ip_messages_per_minute = cfg.webchat.ip_messages_per_minute;
+  ao.ip_visitors_per_hour = cfg.webchat.ip_visitors_per_hour;
+  ao.allowed_origins = cfg.webchat.allowed_origins;
+  http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
+                       [&draining] { return !draining.load(); }};
+  http::Router router;
+  http::api::register_routes(router, deps);
+  metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });
+
+  http::ServerOptions so;
+  so.listen = cfg.server.listen;
+  so.max_body_bytes = static_cast<size_t>(cfg.server.max_body_bytes);
+  http::Server server(io, so, router, metrics);
+
+  dispatcher.start();
+  runner.start();
+  auto port = server.start();
+  if (!port) {
+    runner.stop(0);
+    dispatcher.stop();
+    store->close();
+    return fail(port.error());
+  }
+  if (ro.public_url_follows_port) {
+    std::string host = cfg.server.listen.substr(0, cfg.server.listen.rfind(':'));
+    deps.opts.public_url = "http://" + host + ":" + std::to_string(*port);
+  }
+  std::printf("bottega %s listening on %s (port %u), store %s, web %s\n", BOTTEGA_VERSION,
+              deps.opts.public_url.c_str(), static_cast<unsigned>(*port), cfg.store.url.c_str(), ao.web_root.c_str());
+  std::fflush(stdout);
+  if (ro.on_listening) ro.on_listening(*port);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    std::fprintf(stderr, "bottega: shutting down\n");
+    draining = true;
+    server.stop();
+    // Give in-flight requests a moment, then stop the loop.
+    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(500));
+    t->async_wait([&io, t](const boost::system::error_code&) { io.stop(); });
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < cfg.server.threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  runner.stop(2000);
+  dispatcher.stop();
+  cpu.join();
+  store->close();
+  return 0;
+}
+
+int cmd_migrate(const Config& cfg) {
+  auto st = open(cfg, true);
+  if (!st) return fail(st.error());
+  (*st)->close();
+  std::printf("{\"migrated\":true,\"store\":\"%s\"}\n", std::string((*st)->dialect()).c_str());
+  return 0;
+}
+
+int cmd_create_tenant(const Config& cfg, const std::string& name) {
+  if (name.empty() || name.size() > 200) return fail(Error::invalid("--name", "a shop name of 1..200 characters"));
+  auto st = open(cfg, true);
+  if (!st) return fail(st.error());
+  SystemClock clock;
+  RandomIdGenerator ids(clock);
+  std::string tenant = ids.next("ten");
+  std::string token = "bt_" + crypto::random_token(32);
+  std::string token_hash = crypto::hex(crypto::sha256(token));
+  auto w = store::write_sync(**st, [&](store::Tx& tx) -> Status {
+    repo::create_tenant(tx, tenant, name, clock.now_ms());
+    repo::create_api_token(tx, ids.next("tok"), tenant, token_hash, "admin (created by CLI)", Role::admin, clock.now_ms());
+    return {};
+  });
+  (*st)->close();
+  if (!w) return fail(w.error());
+  std::printf("%s\n", bj::serialize(bj::object{{"tenant_id", tenant}, {"api_token", token}}).c_str());
+  return 0;
+}
+
+int cmd_create_agent(const Config& cfg, const std::string& tenant, const std::string& email,
+                     const std::string& password, const std::string& role, const std::string& name) {
+  auto r = role_from(role);
+  if (!r) return fail(Error::invalid("--role", "role must be admin or agent"));
+  if (email.find('@') == std::string::npos || email.size() > 320) return fail(Error::invalid("--email", "not an email address"));
+  if (password.size() < 10) return fail(Error::invalid("--password", "use at least 10 characters"));
+  auto st = open(cfg, true);
+  if (!st) return fail(st.error());
+  SystemClock clock;
+  RandomIdGenerator ids(clock);
+  Agent a{ids.next("agt"), tenant, email, name.empty() ? email.substr(0, email.find('@')) : name, *r};
+  std::string hash = crypto::password_hash(password);
+  auto w = store::write_sync(**st, [&](store::Tx& tx) -> Status {
+    if (!repo::tenant_exists(tx, tenant)) return Error::invalid("--tenant", "no such tenant");
+    repo::create_agent(tx, a, hash, clock.now_ms());
+    return {};
+  });
+  (*st)->close();
+  if (!w) {
+    if (w.error().errc == Errc::conflict) return fail(Error::invalid("--email", "an agent with this email exists"));
+    return fail(w.error());
+  }
+  std::printf("%s\n", bj::serialize(bj::object{{"agent_id", a.id}, {"tenant_id", tenant}, {"email", email},
+                                                {"role", role}}).c_str());
+  return 0;
+}
+
+int cmd_demo(uint16_t port, const std::string& data_dir) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return fail(Error::invalid("--data-dir", "cannot create " + data_dir + ": " + ec.message()));
+  Config cfg;
+  cfg.server.listen = "127.0.0.1:" + std::to_string(port);
+  cfg.server.public_url = "http://127.0.0.1:" + std::to_string(port);
+  cfg.store.url = "sqlite://" + fs::absolute(fs::path(data_dir) / "bottega.db").string();
+  cfg.outbound.allow_private_networks = true;  // the demo's simulators and webhooks run on this machine
+
+  auto st = open(cfg, true);
+  if (!st) return fail(st.error());
+  auto& store = **st;
+  fs::path cred_file = fs::path(data_dir) / "demo.json";
+  bj::object creds;
+  bool seeded = false;
+  store::read_sync(store, [&](store::Tx& tx) { seeded = repo::kv_get(tx, "demo.seeded").has_value(); });
+  if (!seeded) {
+    SystemClock clock;
+    RandomIdGenerator ids(clock);
+    std::string tenant = ids.next("ten"), channel = ids.next("ch");
+    std::string token = "bt_" + crypto::random_token(32);
+    std::string alice_pw = crypto::random_token(9), bob_pw = crypto::random_token(9);
+    Agent alice{ids.next("agt"), tenant, "alice@demo.shop", "Alice (owner)", Role::admin};
+    Agent bob{ids.next("agt"), tenant, "bob@demo.shop", "Bob", Role::agent};
+    std::string ah = crypto::password_hash(alice_pw), bh = crypto::password_hash(bob_pw);
+    int64_t now = clock.now_ms();
+    auto w = store::write_sync(store, [&](store::Tx& tx) -> Status {
+      repo::create_tenant(tx, tenant, "Bottega Demo Shop", now);
+      repo::create_api_token(tx, ids.next("tok"), tenant, crypto::hex(crypto::sha256(token)), "demo", Role::admin, now);
+      repo::create_agent(tx, alice, ah, now);
+      repo::create_agent(tx, bob, bh, now);
+      repo::create_channel(tx, Channel{channel, tenant, "webchat", "Demo shop chat",
+                                       R"({"greeting":"Ciao! Ask us anything about our shoes, sizes or delivery."})", now});
+      repo::kv_set(tx, "demo.seeded", "1");
+      return {};
+    });
+    if (!w) return fail(w.error());
+    creds = bj::object{{"tenant_id", tenant}, {"api_token", token}, {"channel_id", channel},
+                       {"agents", bj::array{bj::object{{"email", alice.email}, {"password", alice_pw}, {"role", "admin"}},
+                                            bj::object{{"email", bob.email}, {"password", bob_pw}, {"role", "agent"}}}}};
+    std::ofstream out(cred_file, std::ios::trunc);
+    out << bj::serialize(creds) << "\n";
+    out.close();
+    fs::permissions(cred_file, fs::perms::owner_read | fs::perms::owner_write, ec);
+  } else {
+    std::ifstream in(cred_file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    boost::system::error_code jec;
+    auto v = bj::parse(text, jec);
+    if (jec || !v.is_object()) return fail(Error::internal("the demo data in " + data_dir + " has no demo.json; delete the folder to start over"));
+    creds = v.as_object();
+  }
+  store.close();
+
+  RunOptions ro;
+  ro.public_url_follows_port = true;
+  ro.on_listening = [&](uint16_t p) {
+    std::string base = "http://127.0.0.1:" + std::to_string(p);
+    std::string channel(creds["channel_id"].as_string());
+    std::printf("\nBottega demo is running.\n\n");
+    std::printf("  Customer web chat:  %s/chat/%s\n", base.c_str(), channel.c_str());
+    std::printf("  Agent console:      %s/\n", base.c_str());
+    for (const auto& a : creds["agents"].as_array()) {
+      const auto& o = a.as_object();
+      std::printf("  Agent login:        %s / %s (%s)\n", std::string(o.at("email").as_string()).c_str(),
+                  std::string(o.at("password").as_string()).c_str(), std::string(o.at("role").as_string()).c_str());
+    }
+    std::printf("  API token:          %s\n", std::string(creds["api_token"].as_string()).c_str());
+    std::printf("  Widget snippet:     <script src=\"%s/widget.js\" data-channel=\"%s\" async></script>\n", base.c_str(),
+                channel.c_str());
+    std::printf("  Data:               %s (delete it to start over)\n\nPress Ctrl-C to stop.\n", data_dir.c_str());
+    std::fflush(stdout);
+  };
+  return run_server(cfg, ro);
+}
+
+}  // namespace bottega::app

@@ -1,0 +1,35 @@
+// The composition root: builds every component from the configuration, in dependency order, and
+// runs the server until SIGINT/SIGTERM. main.cpp only parses the command line.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/config/config.hpp"
+#include "bottega/errors.hpp"
+
+namespace bottega::app {
+
+struct RunOptions {
+  // Called once the server listens, with the bound port (tests and `demo` print URLs here).
+  std::function<void(uint16_t port)> on_listening;
+  bool public_url_follows_port = false;  // demo with port 0: public_url takes the bound port
+};
+
+// Opens the store (applying migrations), starts the pipeline and the HTTP server, and blocks
+// until a termination signal. Returns a process exit code.
+int run_server(Config cfg, const RunOptions& opts);
+
+// CLI commands; each prints its result on stdout and returns an exit code.
+int cmd_migrate(const Config& cfg);
+int cmd_create_tenant(const Config& cfg, const std::string& name);
+int cmd_create_agent(const Config& cfg, const std::string& tenant, const std::string& email,
+                     const std::string& password, const std::string& role, const std::string& name);
+int cmd_demo(uint16_t port, const std::string& data_dir);
+
+// Where the built front end is: cfg.server.web_root if set, else next to the binary.
+std::string find_web_root(const std::string& configured);
+
+}  // namespace bottega::app

@@ -1,0 +1,124 @@
+// bottega: the command line. See README.md and docs/api.md.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/app.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  bottega serve --config FILE
+  bottega demo [--port N] [--data-dir DIR]
+  bottega migrate --config FILE
+  bottega admin create-tenant --config FILE --name NAME
+  bottega admin create-agent --config FILE --tenant ID --email E --password P --role admin|agent [--name N]
+  bottega --version
+Environment variables BOTTEGA_<SECTION>_<KEY> (e.g. BOTTEGA_STORE_URL) override the config file.
+)";
+
+int usage(const char* problem) {
+  if (problem) std::fprintf(stderr, "bottega: %s\n", problem);
+  std::fputs(kUsage, stderr);
+  return 2;
+}
+
+// Parses "--key value" pairs; unknown flags are errors.
+bool parse_flags(const std::vector<std::string>& args, size_t from, const std::vector<std::string>& allowed,
+                 std::map<std::string, std::string>& out, std::string& problem) {
+  for (size_t i = from; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0) {
+      problem = "unexpected argument " + a;
+      return false;
+    }
+    std::string key = a.substr(2), value;
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else {
+      if (i + 1 >= args.size()) {
+        problem = "--" + key + " needs a value";
+        return false;
+      }
+      value = args[++i];
+    }
+    bool ok = false;
+    for (const auto& k : allowed) ok = ok || k == key;
+    if (!ok) {
+      problem = "unknown option --" + key;
+      return false;
+    }
+    out[key] = value;
+  }
+  return true;
+}
+
+bool load(const std::map<std::string, std::string>& flags, bottega::Config& cfg) {
+  auto it = flags.find("config");
+  auto r = bottega::load_config(it == flags.end() ? "" : it->second, bottega::process_env());
+  if (!r) {
+    std::fprintf(stderr, "bottega: config: %s%s%s\n", r.error().field.c_str(), r.error().field.empty() ? "" : ": ",
+                 r.error().message.c_str());
+    return false;
+  }
+  cfg = std::move(r).value();
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage(nullptr);
+  const std::string& cmd = args[0];
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("bottega %s\n", BOTTEGA_VERSION);
+    return 0;
+  }
+  if (cmd == "--help" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  std::map<std::string, std::string> flags;
+  std::string problem;
+  bottega::Config cfg;
+  if (cmd == "serve" || cmd == "migrate") {
+    if (!parse_flags(args, 1, {"config"}, flags, problem)) return usage(problem.c_str());
+    if (!load(flags, cfg)) return 1;
+    return cmd == "serve" ? bottega::app::run_server(cfg, {}) : bottega::app::cmd_migrate(cfg);
+  }
+  if (cmd == "demo") {
+    if (!parse_flags(args, 1, {"port", "data-dir"}, flags, problem)) return usage(problem.c_str());
+    int port = 8080;
+    if (flags.count("port")) {
+      char* end = nullptr;
+      long p = std::strtol(flags["port"].c_str(), &end, 10);
+      if (!end || *end || p < 0 || p > 65535) return usage("--port must be 0..65535");
+      port = static_cast<int>(p);
+    }
+    std::string dir = flags.count("data-dir") ? flags["data-dir"] : "bottega-demo";
+    return bottega::app::cmd_demo(static_cast<uint16_t>(port), dir);
+  }
+  if (cmd == "admin" && args.size() >= 2) {
+    const std::string& sub = args[1];
+    if (sub == "create-tenant") {
+      if (!parse_flags(args, 2, {"config", "name"}, flags, problem)) return usage(problem.c_str());
+      if (!flags.count("name")) return usage("--name is required");
+      if (!load(flags, cfg)) return 1;
+      return bottega::app::cmd_create_tenant(cfg, flags["name"]);
+    }
+    if (sub == "create-agent") {
+      if (!parse_flags(args, 2, {"config", "tenant", "email", "password", "role", "name"}, flags, problem))
+        return usage(problem.c_str());
+      for (const char* k : {"tenant", "email", "password", "role"})
+        if (!flags.count(k)) return usage((std::string("--") + k + " is required").c_str());
+      if (!load(flags, cfg)) return 1;
+      return bottega::app::cmd_create_agent(cfg, flags["tenant"], flags["email"], flags["password"], flags["role"],
+                                            flags.count("name") ? flags["name"] : "");
+    }
+  }
+  return usage(("unknown command " + cmd).c_str());
+}

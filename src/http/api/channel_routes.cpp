@@ -1,0 +1,216 @@
+// Channels (their settings validated by the channel's adapter; secrets write-only) and merchant
+// webhook endpoints with their delivery log.
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+
+#include "channels/registry.hpp"
+#include "core/crypto.hpp"
+#include "core/json.hpp"
+#include "http/api/common.hpp"
+#include "pipeline/webhooks.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::http::api {
+
+namespace bj = boost::json;
+
+namespace {
+
+constexpr const char* kChannelSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string"},"name":{"type":"string"},"webhook_url":{"type":"string"},"settings":{"type":"object"},"created_at":{"type":"string"}}})";
+constexpr const char* kEndpointSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},"events":{"type":"array","items":{"type":"string"}},"secret":{"type":"string","description":"returned only when the endpoint is created"},"created_at":{"type":"string"}}})";
+
+bj::object endpoint_json(const repo::WebhookEndpoint& e, bool with_secret) {
+  bj::array events;
+  for (const auto& t : e.events) events.emplace_back(t);
+  bj::object o{{"id", e.id}, {"url", e.url}, {"events", std::move(events)}, {"created_at", rfc3339(e.created_at)}};
+  if (with_secret) o["secret"] = e.secret;
+  return o;
+}
+
+Status require_admin(const Principal& p) {
+  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
+  return {};
+}
+
+Result<std::string> check_webchat_settings(const bj::object& s) {
+  for (const auto& kv : s) {
+    if (kv.key() != "greeting" && kv.key() != "api_base_url")
+      return Error::invalid("settings." + std::string(kv.key()), "unknown setting for a webchat channel", "unknown_field");
+  }
+  BOTTEGA_TRY(greeting, json::optional_string(s, "greeting", "settings.greeting", 500));
+  (void)greeting;
+  return bj::serialize(s);
+}
+
+}  // namespace
+
+void register_channel_routes(Router& r, Deps& d) {
+  r.add("POST", "/api/v1/channels", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    if (auto s = require_admin(*who); !s) co_return error(ctx, s.error());
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    auto type = json::required_string(*body, "type", {}, 32);
+    if (!type) co_return error(ctx, type.error());
+    auto name = json::required_string(*body, "name", {}, 200);
+    if (!name) co_return error(ctx, name.error());
+    auto settings = json::optional_object(*body, "settings");
+    if (!settings) co_return error(ctx, settings.error());
+    bj::object s = *settings ? **settings : bj::object{};
+    std::string settings_json;
+    if (*type == "webchat") {
+      auto checked = check_webchat_settings(s);
+      if (!checked) co_return error(ctx, checked.error());
+      settings_json = *checked;
+    } else {
+      const auto* adapter = channels::find_adapter(*type);
+      if (!adapter)
+        co_return error(ctx, Error::invalid("type", "unknown channel type (webchat, whatsapp, messenger, instagram, telegram, twilio, email)"));
+      if (adapter->parse_settings) {
+        auto parsed = adapter->parse_settings(s);
+        if (!parsed) co_return error(ctx, parsed.error());
+      }
+      settings_json = bj::serialize(s);
+    }
+    Channel c{"", who->tenant_id, *type, *name, settings_json, d.clock.now_ms()};
+    std::string public_url = d.opts.public_url;
+    auto& ids = d.ids;
+    auto work1_ = [c, public_url, &ids](store::Tx& tx) mutable -> Result<Rendered> {
+      c.id = ids.next("ch");
+      repo::create_channel(tx, c);
+      return Rendered{201, bj::serialize(to_json(c, public_url))};
+    };
+    co_return co_await idempotent_write(d, ctx, who->tenant_id, work1_);
+  }, {"Connect a channel. Secrets in settings are write-only", Auth::agent, "channels",
+      R"({"type":"object","required":["type","name"],"properties":{"type":{"type":"string","enum":["webchat","whatsapp","messenger","instagram","telegram","twilio","email"]},"name":{"type":"string"},"settings":{"type":"object","properties":{"api_base_url":{"type":"string"}}}}})",
+      kChannelSchema, 201, true});
+
+  r.add("GET", "/api/v1/channels", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    std::string tenant = who->tenant_id;
+    auto work2_ = [tenant](store::Tx& tx) -> Result<std::vector<Channel>> {
+      return repo::list_channels(tx, tenant);
+    };
+    auto rows = co_await db_read<std::vector<Channel>>(d.store, work2_);
+    if (!rows) co_return error(ctx, rows.error());
+    bj::array data;
+    for (const auto& c : *rows) data.push_back(to_json(c, d.opts.public_url));
+    co_return list(ctx, std::move(data), std::nullopt);
+  }, {"List the shop's channels", Auth::agent, "channels", "",
+      std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") + kChannelSchema + R"(},"next_cursor":{"type":"null"}}})"});
+
+  r.add("GET", "/api/v1/channels/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id");
+    auto work3_ = [tenant, id](store::Tx& tx) -> Result<Channel> {
+      auto c = repo::get_channel(tx, tenant, id);
+      if (!c) return Error::not_found("channel");
+      return std::move(*c);
+    };
+    auto c = co_await db_read<Channel>(d.store, work3_);
+    if (!c) co_return error(ctx, c.error());
+    co_return json(ctx, 200, to_json(*c, d.opts.public_url));
+  }, {"One channel (secrets masked)", Auth::agent, "channels", "", kChannelSchema});
+
+  r.add("POST", "/api/v1/webhook_endpoints", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    if (auto s = require_admin(*who); !s) co_return error(ctx, s.error());
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    auto url = json::required_string(*body, "url", {}, 2048);
+    if (!url) co_return error(ctx, url.error());
+    auto parsed = boost::urls::parse_absolute_uri(*url);
+    if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") || parsed->host().empty())
+      co_return error(ctx, Error::invalid("url", "url must be an absolute http(s) URL"));
+    auto events = json::optional_array(*body, "events");
+    if (!events) co_return error(ctx, events.error());
+    repo::WebhookEndpoint ep;
+    if (*events) {
+      for (size_t i = 0; i < (*events)->size(); ++i) {
+        const auto& v = (**events)[i];
+        if (!v.is_string() || v.as_string().empty() || v.as_string().size() > 64)
+          co_return error(ctx, Error::invalid("events[" + std::to_string(i) + "]", "an event type such as \"message.created\"", "invalid_type"));
+        ep.events.emplace_back(v.as_string());
+      }
+    }
+    ep.tenant_id = who->tenant_id;
+    ep.url = *url;
+    ep.secret = "whsec_" + crypto::random_token(24);
+    ep.created_at = d.clock.now_ms();
+    auto& ids = d.ids;
+    auto work4_ = [ep, &ids](store::Tx& tx) mutable -> Result<Rendered> {
+      ep.id = ids.next("we");
+      repo::create_endpoint(tx, ep);
+      return Rendered{201, bj::serialize(endpoint_json(ep, true))};
+    };
+    auto resp = co_await idempotent_write(d, ctx, who->tenant_id, work4_);
+    d.webhooks.invalidate();
+    co_return resp;
+  }, {"Register a merchant webhook endpoint; the signing secret is returned once", Auth::agent, "webhooks",
+      R"({"type":"object","required":["url"],"properties":{"url":{"type":"string","format":"uri"},"events":{"type":"array","items":{"type":"string"}}}})",
+      kEndpointSchema, 201, true});
+
+  r.add("GET", "/api/v1/webhook_endpoints", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    std::string tenant = who->tenant_id;
+    auto work5_ = [tenant](store::Tx& tx) -> Result<std::vector<repo::WebhookEndpoint>> {
+      return repo::list_endpoints(tx, tenant);
+    };
+    auto rows = co_await db_read<std::vector<repo::WebhookEndpoint>>(d.store, work5_);
+    if (!rows) co_return error(ctx, rows.error());
+    bj::array data;
+    for (const auto& e : *rows) data.push_back(endpoint_json(e, false));
+    co_return list(ctx, std::move(data), std::nullopt);
+  }, {"List merchant webhook endpoints (without secrets)", Auth::agent, "webhooks", "",
+      std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") + kEndpointSchema + "}}}"});
+
+  r.add("GET", "/api/v1/webhook_endpoints/{id}/deliveries", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    auto limit = limit_param(ctx);
+    if (!limit) co_return error(ctx, limit.error());
+    int64_t after = 0;
+    if (auto c = ctx.query_param("cursor")) {
+      try {
+        after = std::stoll(*c);
+      } catch (...) {
+        co_return error(ctx, Error::invalid("cursor", "bad cursor"));
+      }
+    }
+    std::string tenant = who->tenant_id, id = ctx.param("id");
+    int64_t lim = *limit;
+    auto work6_ = [=](store::Tx& tx) -> Result<std::vector<repo::WebhookDelivery>> {
+      if (!repo::get_endpoint(tx, tenant, id)) return Error::not_found("webhook endpoint");
+      return repo::list_deliveries(tx, tenant, id, after, lim + 1);
+    };
+    auto rows = co_await db_read<std::vector<repo::WebhookDelivery>>(d.store, work6_);
+    if (!rows) co_return error(ctx, rows.error());
+    std::optional<std::string> next;
+    if (static_cast<int64_t>(rows->size()) > lim) {
+      rows->pop_back();
+      next = std::to_string(rows->back().seq);
+    }
+    bj::array data;
+    for (const auto& x : *rows)
+      data.push_back(bj::object{{"id", x.id},
+                                {"event_id", x.event_id},
+                                {"event_type", x.event_type},
+                                {"attempt", x.attempt},
+                                {"status_code", x.status_code ? bj::value(*x.status_code) : bj::value(nullptr)},
+                                {"error", x.error ? bj::value(*x.error) : bj::value(nullptr)},
+                                {"duration_ms", x.duration_ms},
+                                {"created_at", rfc3339(x.created_at)}});
+    co_return list(ctx, std::move(data), next);
+  }, {"Delivery log of a webhook endpoint: every attempt with its status, error and duration", Auth::agent,
+      "webhooks", "",
+      R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},"event_type":{"type":"string"},"attempt":{"type":"integer"},"status_code":{"type":["integer","null"]},"error":{"type":["string","null"]},"duration_ms":{"type":"integer"},"created_at":{"type":"string"}}}},"next_cursor":{"type":["string","null"]}}})"});
+}
+
+}  // namespace bottega::http::api

@@ -1,0 +1,198 @@
+// The web chat channel's public visitor API (no agent auth): create a visitor, send and list the
+// visitor's messages. Rate-limited per visitor and per IP; CORS open to the shop's sites.
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/crypto.hpp"
+#include "core/json.hpp"
+#include "http/api/common.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::http::api {
+
+namespace bj = boost::json;
+
+namespace {
+
+void cors(const Deps& d, Context& ctx, Response& res) {
+  std::string_view origin = ctx.header("Origin");
+  if (origin.empty()) return;
+  bool allowed = d.opts.allowed_origins.empty() || origin == d.opts.public_url;
+  for (const auto& o : d.opts.allowed_origins) allowed = allowed || origin == o;
+  if (!allowed) return;
+  res.set(beast::http::field::access_control_allow_origin, d.opts.allowed_origins.empty() ? "*" : std::string(origin));
+  res.set(beast::http::field::vary, "Origin");
+  res.set(beast::http::field::access_control_allow_headers, "Content-Type, X-Visitor-Token, Idempotency-Key");
+  res.set(beast::http::field::access_control_allow_methods, "GET, POST, OPTIONS");
+  res.set(beast::http::field::access_control_max_age, "600");
+}
+
+Response limited(Context& ctx, int64_t wait_ms) {
+  auto res = error_response(ctx.req, Error{Errc::rate_limited, "rate_limited", "too many requests, slow down", {}});
+  res.set(beast::http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
+  return res;
+}
+
+struct VisitorChannel {
+  repo::Visitor visitor;
+  Channel channel;
+};
+
+// Resolves X-Visitor-Token to a visitor of this channel (404 for another channel's visitor).
+Result<VisitorChannel> find_visitor_channel(store::Tx& tx, const std::string& token_hash,
+                                            const std::string& channel_id) {
+  auto v = repo::find_visitor(tx, token_hash);
+  if (!v || v->channel_id != channel_id) return Error::unauthenticated("unknown visitor token");
+  auto c = repo::get_channel(tx, v->tenant_id, channel_id);
+  if (!c) return Error::not_found("channel");
+  return VisitorChannel{std::move(*v), std::move(*c)};
+}
+
+const char* kMessageSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"direction":{"type":"string"},"author":{"type":"object"},"kind":{"type":"string"},"text":{"type":"string"},"created_at":{"type":"string"}}})";
+
+asio::awaitable<Response> visitor_create(Deps& d, Context& ctx) {
+    if (auto wait = d.limiter.take("visitors:" + ctx.remote_ip, d.opts.ip_visitors_per_hour, 3'600'000, d.clock.now_ms()); wait > 0)
+      co_return limited(ctx, wait);
+    bj::object body;
+    if (!ctx.req.body().empty()) {
+      auto b = body_object(ctx);
+      if (!b) co_return error(ctx, b.error());
+      body = std::move(*b);
+    }
+    auto name = json::optional_string(body, "name", {}, 200);
+    if (!name) co_return error(ctx, name.error());
+    auto email = json::optional_string(body, "email", {}, 320);
+    if (!email) co_return error(ctx, email.error());
+    if (*email && (*email)->find('@') == std::string::npos)
+      co_return error(ctx, Error::invalid("email", "not an email address"));
+    std::string id = ctx.param("channel_id");
+    auto env = d.env();
+    std::string n = name->value_or("");
+    auto em = *email;
+    auto work7_ = [&env, id, n, em](store::Tx& tx) -> Result<pipeline::NewVisitor> {
+      auto c = repo::find_channel(tx, id);
+      if (!c || c->type != "webchat") return Error::not_found("web chat channel");
+      return pipeline::create_visitor(tx, env, *c, n, em);
+    };
+    auto v = co_await db_write<pipeline::NewVisitor>(d.store, work7_);
+    if (!v) co_return error(ctx, v.error());
+    co_return json(ctx, 201, bj::object{{"visitor_token", v->visitor_token}, {"visitor_id", v->visitor_id}});
+}
+
+asio::awaitable<Response> message_post(Deps& d, Context& ctx) {
+    std::string token(ctx.header("X-Visitor-Token"));
+    if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
+    std::string token_hash = crypto::hex(crypto::sha256(token));
+    int64_t now = d.clock.now_ms();
+    if (auto wait = d.limiter.take("msg-ip:" + ctx.remote_ip, d.opts.ip_messages_per_minute, 60'000, now); wait > 0)
+      co_return limited(ctx, wait);
+    if (auto wait = d.limiter.take("msg-vt:" + token_hash, d.opts.visitor_messages_per_minute, 60'000, now); wait > 0)
+      co_return limited(ctx, wait);
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    auto text = json::required_string(*body, "text", {}, 10000);
+    if (!text) co_return error(ctx, text.error());
+    if (text->find_first_not_of(" \t\r\n") == std::string::npos)
+      co_return error(ctx, Error::invalid("text", "text must not be empty"));
+    std::string channel_id = ctx.param("channel_id");
+    auto env = d.env();
+    std::string t = *text;
+    auto work8_ = [&env, token_hash, channel_id, t](store::Tx& tx) -> Result<Rendered> {
+          BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+          BOTTEGA_TRY(in, pipeline::ingest_contact_message(tx, env, vc.channel.tenant_id, vc.channel,
+                                                           vc.visitor.contact_id, t, std::nullopt));
+          return Rendered{201, bj::serialize(bj::object{{"message_id", in.message.id},
+                                                        {"conversation_id", in.conversation.id}})};
+        };
+    std::string scope = "visitor:" + token_hash;
+    co_return co_await idempotent_write(d, ctx, scope, work8_);
+}
+
+asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
+    std::string token(ctx.header("X-Visitor-Token"));
+    if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
+    auto limit = limit_param(ctx);
+    if (!limit) co_return error(ctx, limit.error());
+    std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id");
+    auto cursor = ctx.query_param("cursor");
+    int64_t lim = *limit;
+    auto work9_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
+      BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+      return repo::list_contact_messages(tx, vc.channel.tenant_id, vc.visitor.contact_id, cursor, lim);
+    };
+    auto page = co_await db_read<repo::MessagePage>(d.store, work9_);
+    if (!page) co_return error(ctx, page.error());
+    bj::array data;
+    for (const auto& m : page->items) {
+      auto j = to_json(m);
+      j.erase("delivery");
+      data.push_back(std::move(j));
+    }
+    co_return list(ctx, std::move(data), page->next_cursor);
+}
+
+}  // namespace
+
+void register_webchat_routes(Router& r, Deps& d) {
+  auto preflight = [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto res = text_response(ctx.req, 204, "", "text/plain");
+    cors(d, ctx, res);
+    co_return res;
+  };
+  for (const char* p : {"/api/v1/webchat/{channel_id}/config", "/api/v1/webchat/{channel_id}/visitors",
+                        "/api/v1/webchat/{channel_id}/messages"})
+    r.add("OPTIONS", p, preflight, {"CORS preflight for the web chat visitor API", Auth::none, "webchat", "", "", 204});
+
+  r.add("GET", "/api/v1/webchat/{channel_id}/config", [&d](Context& ctx) -> asio::awaitable<Response> {
+    std::string id = ctx.param("channel_id");
+    auto work10_ = [id](store::Tx& tx) -> Result<Channel> {
+      auto c = repo::find_channel(tx, id);
+      if (!c || c->type != "webchat") return Error::not_found("web chat channel");
+      return std::move(*c);
+    };
+    auto c = co_await db_read<Channel>(d.store, work10_);
+    if (!c) {
+      auto res = error(ctx, c.error());
+      cors(d, ctx, res);
+      co_return res;
+    }
+    boost::system::error_code ec;
+    auto settings = bj::parse(c->settings_json, ec);
+    std::string greeting = "Hi! How can we help?";
+    if (!ec && settings.is_object()) {
+      if (auto* g = settings.as_object().if_contains("greeting"); g && g->is_string()) greeting = g->as_string();
+    }
+    auto res = json(ctx, 200, bj::object{{"name", c->name}, {"greeting", greeting}});
+    cors(d, ctx, res);
+    co_return res;
+  }, {"Public settings of a web chat channel (name, greeting)", Auth::none, "webchat", "",
+      R"({"type":"object","properties":{"name":{"type":"string"},"greeting":{"type":"string"}}})"});
+
+  r.add("POST", "/api/v1/webchat/{channel_id}/visitors", [&d](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await visitor_create(d, ctx);
+    cors(d, ctx, res);
+    co_return res;
+  }, {"Start a visitor: returns the token that authenticates the visitor's later calls", Auth::none, "webchat",
+      R"({"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}}})",
+      R"({"type":"object","properties":{"visitor_token":{"type":"string"},"visitor_id":{"type":"string"}}})", 201});
+
+  r.add("POST", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await message_post(d, ctx);
+    cors(d, ctx, res);
+    co_return res;
+  }, {"A visitor sends a message (header X-Visitor-Token). 201 means it is stored durably", Auth::visitor, "webchat",
+      R"({"type":"object","required":["text"],"properties":{"text":{"type":"string","maxLength":10000}}})",
+      R"({"type":"object","properties":{"message_id":{"type":"string"},"conversation_id":{"type":"string"}}})", 201, true});
+
+  r.add("GET", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await message_list(d, ctx);
+    cors(d, ctx, res);
+    co_return res;
+  }, {"The visitor's own messages, oldest first (no internal notes)", Auth::visitor, "webchat", "",
+      std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") + kMessageSchema +
+          R"(},"next_cursor":{"type":["string","null"]}}})"});
+}
+
+}  // namespace bottega::http::api
