@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, fuzz corpus replays and end-to-end tests of the real binary (ctest),
+# then the browser tests (node's test runner driving Debian's chromium through playwright-core).
+# Expects `make build web` to have run (the Makefile's `test` target does that).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+JOBS=${JOBS:-2}
+export BOTTEGA_BIN="$PWD/$BUILD/bottega"
+
+fail=0
+ctest_log=$(mktemp)
+ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 900 2>&1 | tee "$ctest_log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+c_total=$(grep -oE 'tests failed out of [0-9]+' "$ctest_log" | grep -oE '[0-9]+$' || echo 0)
+c_failed=$(grep -oE '[0-9]+ tests failed out of' "$ctest_log" | grep -oE '^[0-9]+' || echo 0)
+
+w_pass=0; w_fail=0
+if [ -d web/tests ] && [ "${SKIP_WEB_TESTS:-0}" != 1 ]; then
+  web_log=$(mktemp)
+  (cd web && node --test --test-concurrency=1 tests/) 2>&1 | tee "$web_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+  w_pass=$(grep -oE '^# pass [0-9]+' "$web_log" | grep -oE '[0-9]+' || echo 0)
+  w_fail=$(grep -oE '^# fail [0-9]+' "$web_log" | grep -oE '[0-9]+' || echo 0)
+fi
+
+passed=$(( c_total - c_failed + w_pass ))
+failed=$(( c_failed + w_fail ))
+[ "$failed" -gt 0 ] && fail=1
+echo
+echo "suite: ${passed} passed, ${failed} failed"
+exit $fail
