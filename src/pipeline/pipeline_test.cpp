@@ -1,0 +1,277 @@
+// The pipeline against a real SQLite file: services write state and events together, the
+// dispatcher delivers in order and resumes from its durable cursor, jobs retry and complete once,
+// merchant webhooks are enqueued once per endpoint and signed.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "pipeline/dispatcher.hpp"
+#include "pipeline/jobs.hpp"
+#include "pipeline/services.hpp"
+#include "pipeline/webhooks.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using store::Tx;
+
+template <class Pred>
+bool eventually(Pred p, int ms = 5000) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bottega_pipeline_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    open();
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  repo::create_tenant(tx, "ten_A", "Shop", 1);
+                  repo::create_channel(tx, channel_);
+                  repo::create_contact(tx, "ten_A", "ct_1", "Ann", std::nullopt, 1);
+                  return {};
+                }).ok());
+  }
+  void open() {
+    auto s = store::open_store("sqlite://" + (dir_ / "p.db").string(), {}, true);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+  }
+  void TearDown() override {
+    if (store_) store_->close();
+    fs::remove_all(dir_);
+  }
+  Env env() { return Env{clock_, ids_, {}}; }
+
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000'000};
+  RandomIdGenerator ids_{clock_};
+  Metrics metrics_;
+  Channel channel_{"ch_1", "ten_A", "webchat", "Chat", "{}", 1};
+  std::unique_ptr<store::Store> store_;
+};
+
+struct Recorder : EventListener {
+  std::mutex mu;
+  std::vector<Event> seen;
+  void on_event(const Event& e) override {
+    std::lock_guard lk(mu);
+    seen.push_back(e);
+  }
+  size_t size() {
+    std::lock_guard lk(mu);
+    return seen.size();
+  }
+};
+
+TEST(Backoff, DoublesWithJitterAndCaps) {
+  EXPECT_GE(backoff_ms(1, 1000, 60000, 0), 500);
+  EXPECT_LE(backoff_ms(1, 1000, 60000, ~0ULL), 1000);
+  EXPECT_GE(backoff_ms(3, 1000, 60000, 0), 2000);
+  EXPECT_LE(backoff_ms(3, 1000, 60000, ~0ULL), 4000);
+  EXPECT_LE(backoff_ms(40, 1000, 60000, ~0ULL), 60000);
+  EXPECT_GE(backoff_ms(40, 1000, 60000, 0), 30000);
+}
+
+TEST_F(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
+  auto e = env();
+  IngestResult first, second;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                auto r = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hello", std::nullopt);
+                if (!r) return r.error();
+                first = *r;
+                auto r2 = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "are you there?", std::nullopt);
+                if (!r2) return r2.error();
+                second = *r2;
+                return {};
+              }).ok());
+  EXPECT_EQ(first.conversation.id, second.conversation.id);
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto events = repo::events_after(tx, 0, 100);
+    std::vector<std::string> types;
+    for (auto& ev : events) types.push_back(ev.type);
+    std::vector<std::string> want = {"conversation.created", "message.created", "message.created",
+                                     "conversation.updated"};
+    EXPECT_EQ(types, want);
+    for (auto& ev : events) EXPECT_EQ(ev.contact_id, "ct_1");
+    auto conv = repo::get_conversation(tx, "ten_A", first.conversation.id);
+    ASSERT_TRUE(conv);
+    EXPECT_EQ(conv->last_message_text.value_or(""), "are you there?");
+  });
+}
+
+TEST_F(PipelineTest, AFailedServiceLeavesNoEventBehind) {
+  auto e = env();
+  auto st = store::write_sync(*store_, [&](Tx& tx) -> Status {
+    auto r = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hello", std::nullopt);
+    EXPECT_TRUE(r.ok());
+    return Error::internal("fail after the work");  // the savepoint rolls back message and events
+  });
+  ASSERT_FALSE(st.ok());
+  store::read_sync(*store_, [&](Tx& tx) {
+    EXPECT_TRUE(repo::events_after(tx, 0, 10).empty());
+    EXPECT_EQ(repo::list_conversations(tx, "ten_A", {}).items.size(), 0u);
+  });
+}
+
+TEST_F(PipelineTest, ClientIdDeduplicatesRetries) {
+  auto e = env();
+  IngestResult a, b;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                a = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hi", std::string("c-1")).value();
+                b = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hi", std::string("c-1")).value();
+                return {};
+              }).ok());
+  EXPECT_FALSE(a.duplicate);
+  EXPECT_TRUE(b.duplicate);
+  EXPECT_EQ(a.message.id, b.message.id);
+  store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(repo::count_messages(tx, "ten_A", a.conversation.id), 1); });
+}
+
+TEST_F(PipelineTest, ReplySetsFirstResponseAndNotesStayInternal) {
+  auto e = env();
+  std::string conv;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                conv = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hi", std::nullopt)->conversation.id;
+                return {};
+              }).ok());
+  clock_.advance_ms(42'000);
+  Principal p{"ten_A", "", "tok_1", Role::admin, "", false};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                EXPECT_TRUE(agent_reply(tx, e, p, conv, {"internal thought", "note", {}}).ok());
+                EXPECT_TRUE(agent_reply(tx, e, p, conv, {"Hello Ann", "text", {}}).ok());
+                Principal other{"ten_B", "", "tok_2", Role::admin, "", false};
+                auto r = agent_reply(tx, e, other, conv, {"x", "text", {}});
+                EXPECT_FALSE(r.ok());
+                EXPECT_EQ(r.error().errc, Errc::not_found);
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto c = repo::get_conversation(tx, "ten_A", conv);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->first_response_at.value_or(0), clock_.now_ms());
+    int internal = 0;
+    for (auto& ev : repo::events_after(tx, 0, 100)) internal += ev.internal ? 1 : 0;
+    EXPECT_EQ(internal, 1);
+    auto page = repo::list_contact_messages(tx, "ten_A", "ct_1", std::nullopt, 50);
+    ASSERT_EQ(page.items.size(), 2u);  // the note is not among a visitor's messages
+  });
+}
+
+TEST_F(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
+  auto e = env();
+  Recorder rec;
+  {
+    Dispatcher d(*store_, metrics_, {20, 512, 0});
+    d.add_listener(&rec);
+    d.start();
+    for (int i = 0; i < 5; ++i)
+      ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                    return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "m" + std::to_string(i),
+                                                  std::nullopt).ok() ? Status{} : Error::internal("x");
+                  }).ok());
+    d.notify();
+    ASSERT_TRUE(eventually([&] { return rec.size() >= 10; }));  // created + 5 messages + 4 updates
+    d.stop();
+  }
+  for (size_t i = 1; i < rec.seen.size(); ++i) EXPECT_LT(rec.seen[i - 1].seq, rec.seen[i].seq);
+  int64_t last = rec.seen.back().seq;
+  // Written while no dispatcher runs: a restarted dispatcher delivers them, and only them.
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "later", std::nullopt).ok()
+                           ? Status{} : Error::internal("x");
+              }).ok());
+  Recorder rec2;
+  Dispatcher d2(*store_, metrics_, {20, 512, 0});
+  d2.add_listener(&rec2);
+  d2.start();
+  ASSERT_TRUE(eventually([&] { return rec2.size() >= 2; }));
+  d2.stop();
+  for (auto& ev : rec2.seen) EXPECT_GT(ev.seq, last);
+}
+
+struct FakeHttp : HttpClient {
+  std::mutex mu;
+  std::vector<HttpRequest> requests;
+  std::vector<int> statuses;  // answered in order; then 200
+  void send(HttpRequest req, std::function<void(Result<HttpResponse>)> done) override {
+    int status = 200;
+    {
+      std::lock_guard lk(mu);
+      if (requests.size() < statuses.size()) status = statuses[requests.size()];
+      requests.push_back(req);
+    }
+    done(HttpResponse{status, {}, "ok"});
+  }
+  size_t count() {
+    std::lock_guard lk(mu);
+    return requests.size();
+  }
+};
+
+TEST_F(PipelineTest, WebhooksAreSignedRetriedAndLogged) {
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                repo::create_endpoint(tx, {"we_1", "ten_A", "http://merchant.example/hook", {}, "whsec_test", 1});
+                repo::create_endpoint(tx, {"we_2", "ten_A", "http://merchant.example/other", {"conversation.updated"}, "s2", 1});
+                return {};
+              }).ok());
+  SystemClock real;
+  FakeHttp http;
+  http.statuses = {503};
+  JobRunnerOptions jo;
+  jo.owner = "test";
+  jo.poll_ms = 20;
+  jo.backoff_base_ms = 10;
+  JobRunner runner(*store_, real, metrics_, jo);
+  WebhookService hooks(*store_, http, real, ids_, metrics_, runner);
+  runner.add_handler("webhook", [&](const repo::Job& j, std::function<void(JobOutcome)> done) { hooks.run(j, done); });
+  Dispatcher d(*store_, metrics_, {20, 512, 0});
+  d.add_listener(&hooks);
+  d.start();
+  runner.start();
+  auto e = Env{clock_, ids_, [&] { d.notify(); }};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hi", std::nullopt).ok()
+                           ? Status{} : Error::internal("x");
+              }).ok());
+  // 2 events for we_1 (conversation.created, message.created): first attempt 503, then retried.
+  ASSERT_TRUE(eventually([&] { return http.count() >= 3; }));
+  runner.stop(1000);
+  d.stop();
+  std::lock_guard lk(http.mu);
+  for (const auto& req : http.requests) {
+    EXPECT_EQ(req.url, "http://merchant.example/hook");  // we_2 is not subscribed to these types
+    std::string sig, id;
+    for (auto& [k, v] : req.headers) {
+      if (k == "Bottega-Signature") sig = v;
+      if (k == "Bottega-Event-Id") id = v;
+    }
+    EXPECT_FALSE(id.empty());
+    EXPECT_TRUE(crypto::verify_webhook_signature("whsec_test", sig, req.body, real.now_ms() / 1000));
+    auto body = boost::json::parse(req.body).as_object();
+    EXPECT_EQ(body["id"].as_string(), id);
+  }
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto log = repo::list_deliveries(tx, "ten_A", "we_1", 0, 100);
+    ASSERT_GE(log.size(), 3u);
+    EXPECT_EQ(log[0].status_code.value_or(0), 503);
+    EXPECT_EQ(repo::count_jobs(tx, "done"), 2);
+  });
+}
+
+}  // namespace
+}  // namespace bottega::pipeline
