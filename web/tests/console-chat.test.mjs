@@ -162,3 +162,78 @@ test('visitor asks, agent sees it live and replies, visitor sees the reply live,
   await agentCtx.close();
   await visitorCtx.close();
 });
+
+// Replaces window.WebSocket so a test can drop the connection and hold reconnects back.
+function socketControl() {
+  const Native = window.WebSocket;
+  window.__ws = { urls: [], sockets: [], blocked: false };
+  window.WebSocket = class extends Native {
+    constructor(url, protocols) {
+      const u = String(url);
+      window.__ws.urls.push(u);
+      // While blocked, connect to a path that does not exist: the attempt fails and backs off.
+      super(window.__ws.blocked ? u.replace('/realtime', '/realtime-blocked') : u, protocols);
+      window.__ws.sockets.push(this);
+    }
+  };
+}
+
+async function dropAndHold(page) {
+  await page.evaluate(() => {
+    window.__ws.blocked = true;
+    for (const s of window.__ws.sockets) s.close();
+  });
+}
+
+test('after a dropped connection, console and chat page reconnect with their cursor and miss nothing', { timeout: 120_000 }, async () => {
+  const agentCtx = await browser.newContext();
+  const visitorCtx = await browser.newContext();
+  await agentCtx.addInitScript(socketControl);
+  await visitorCtx.addInitScript(socketControl);
+  const agent = await agentCtx.newPage();
+  const visitor = await visitorCtx.newPage();
+  watchPage(agent, 'agent-reconnect', logs);
+  watchPage(visitor, 'visitor-reconnect', logs);
+
+  await loginAgent(agent);
+  await visitor.goto(`${server.origin}/chat/${server.channelId}`);
+  const input = visitor.getByLabel('Your message');
+  await input.fill('Is the blue teapot in stock?');
+  await input.press('Enter');
+  await visitor.locator('li.msg-me[data-message-id]', { hasText: 'blue teapot' }).waitFor();
+  await agent.locator('#conversation-list button.conv', { hasText: 'blue teapot' }).click();
+  await agent.locator('.messages li.msg-in', { hasText: 'blue teapot' }).waitFor();
+
+  // The agent goes offline; the visitor writes meanwhile.
+  await dropAndHold(agent);
+  await agent.locator('.live.live-offline').waitFor();
+  await input.fill('Written while the agent was offline');
+  await input.press('Enter');
+  await visitor.locator('li.msg-me[data-message-id]', { hasText: 'while the agent was offline' }).waitFor();
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(await agent.locator('.messages', { hasText: 'while the agent was offline' }).count(), 0);
+  await agent.evaluate(() => {
+    window.__ws.blocked = false;
+  });
+  await agent.locator('.messages li.msg-in', { hasText: 'while the agent was offline' }).waitFor({ timeout: 40_000 });
+  await agent.locator('.live.live-live').waitFor();
+  const agentUrls = await agent.evaluate(() => window.__ws.urls);
+  assert.match(agentUrls.at(-1), /[?&]cursor=\d+/, `console reconnected with a cursor: ${agentUrls.at(-1)}`);
+
+  // The visitor goes offline; the agent replies meanwhile.
+  await dropAndHold(visitor);
+  const composer = agent.locator('#composer-text');
+  await composer.fill('Yes, the blue teapot ships today.');
+  await composer.press('Enter');
+  await agent.locator('.messages li.msg-out', { hasText: 'ships today' }).waitFor();
+  await new Promise((r) => setTimeout(r, 800));
+  await visitor.evaluate(() => {
+    window.__ws.blocked = false;
+  });
+  await visitor.locator('li.msg-shop[data-message-id]', { hasText: 'ships today' }).waitFor({ timeout: 40_000 });
+  const visitorUrls = await visitor.evaluate(() => window.__ws.urls);
+  assert.match(visitorUrls.at(-1), /visitor_token=/);
+
+  await agentCtx.close();
+  await visitorCtx.close();
+});
