@@ -117,9 +117,9 @@ test('widget opens, sends, receives live, keeps history, and does not touch the 
   assert.ok(conv, 'conversation created on the server');
   await server.api(`/api/v1/conversations/${conv.id}/messages`, {
     method: 'POST',
-    body: JSON.stringify({ text: 'Hi! How can we help?' }),
+    body: JSON.stringify({ text: 'We have it in blue and in green.' }),
   });
-  await panel.locator('li.msg-shop[data-message-id]', { hasText: 'Hi! How can we help?' }).waitFor({ timeout: 15_000 });
+  await panel.locator('li.msg-shop[data-message-id]', { hasText: 'We have it in blue and in green.' }).waitFor({ timeout: 15_000 });
 
   assert.deepEqual(await page.evaluate(probe), baseline, 'host page styles unchanged with the widget open');
   await page.screenshot({ path: join(outDir, 'widget.png') });
@@ -133,7 +133,7 @@ test('widget opens, sends, receives live, keeps history, and does not touch the 
   await page.reload();
   await launcher.click();
   await panel.locator('li.msg-me[data-message-id]', { hasText: 'Hello from the widget' }).waitFor();
-  await panel.locator('li.msg-shop[data-message-id]', { hasText: 'Hi! How can we help?' }).waitFor();
+  await panel.locator('li.msg-shop[data-message-id]', { hasText: 'We have it in blue and in green.' }).waitFor();
 
   await ctx.close();
 });
