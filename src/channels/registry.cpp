@@ -1,0 +1,88 @@
+#include "channels/registry.hpp"
+
+namespace bottega::channels {
+
+namespace {
+
+Error mismatch() {
+  return Error{Errc::internal,
+               "settings_type_mismatch",
+               "channel settings belong to another channel type",
+               {}};
+}
+
+// One adapter's functions over its own Settings type S,
+// lifted to the registry's uniform signatures over AnySettings.
+template <class S, auto ParseSettings, auto Verify, auto Build>
+struct Lift {
+  static Result<AnySettings> parse_settings(const boost::json::object& o) {
+    auto r = ParseSettings(o);
+    if (!r.ok()) return std::move(r).error();
+    return AnySettings(std::move(r).value());
+  }
+  static Status verify(const WebhookRequest& req, const AnySettings& s) {
+    const S* p = std::get_if<S>(&s);
+    if (p == nullptr) return mismatch();
+    return Verify(req, *p);
+  }
+  static Result<HttpRequest> build_send(const AnySettings& s, std::string_view to,
+                                        const OutboundMessage& msg) {
+    const S* p = std::get_if<S>(&s);
+    if (p == nullptr) return mismatch();
+    return Build(*p, to, msg);
+  }
+};
+
+template <class S, auto Subscribe>
+Result<std::string> subscription(std::string_view query, const AnySettings& s) {
+  const S* p = std::get_if<S>(&s);
+  if (p == nullptr) return mismatch();
+  return Subscribe(query, p->verify_token);
+}
+
+using WhatsApp =
+    Lift<whatsapp::Settings, whatsapp::parse_settings, whatsapp::verify, whatsapp::build_send>;
+using Messenger =
+    Lift<messenger::Settings, messenger::parse_settings, messenger::verify, messenger::build_send>;
+using Instagram =
+    Lift<instagram::Settings, instagram::parse_settings, instagram::verify, instagram::build_send>;
+using Telegram =
+    Lift<telegram::Settings, telegram::parse_settings, telegram::verify, telegram::build_send>;
+using Twilio = Lift<twilio::Settings, twilio::parse_settings, twilio::verify, twilio::build_send>;
+
+constexpr std::string_view kWhatsAppSecrets[] = {"access_token", "app_secret", "verify_token"};
+constexpr std::string_view kPageSecrets[] = {"page_access_token", "app_secret", "verify_token"};
+constexpr std::string_view kTelegramSecrets[] = {"bot_token", "secret_token"};
+constexpr std::string_view kTwilioSecrets[] = {"auth_token"};
+
+constexpr ChannelAdapter kAdapters[] = {
+    // Web chat: visitors post through /api/v1/webchat (visitor token), no provider webhook.
+    {"webchat", false, {}, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+    {"whatsapp", true, kWhatsAppSecrets, WhatsApp::parse_settings, WhatsApp::verify,
+     subscription<whatsapp::Settings, whatsapp::verify_subscription>, whatsapp::parse,
+     WhatsApp::build_send, whatsapp::parse_send_response},
+    {"messenger", true, kPageSecrets, Messenger::parse_settings, Messenger::verify,
+     subscription<messenger::Settings, messenger::verify_subscription>, messenger::parse,
+     Messenger::build_send, messenger::parse_send_response},
+    {"instagram", true, kPageSecrets, Instagram::parse_settings, Instagram::verify,
+     subscription<instagram::Settings, instagram::verify_subscription>, instagram::parse,
+     Instagram::build_send, instagram::parse_send_response},
+    {"telegram", true, kTelegramSecrets, Telegram::parse_settings, Telegram::verify, nullptr,
+     telegram::parse, Telegram::build_send, telegram::parse_send_response},
+    {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
+     Twilio::build_send, twilio::parse_send_response},
+    // Email: inbound mail ingestion and SMTP sending are not adapters of this table yet.
+    {"email", false, {}, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+}  // namespace
+
+std::span<const ChannelAdapter> adapters() { return kAdapters; }
+
+const ChannelAdapter* find_adapter(std::string_view type) {
+  for (const auto& a : kAdapters)
+    if (a.type == type) return &a;
+  return nullptr;
+}
+
+}  // namespace bottega::channels

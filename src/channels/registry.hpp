@@ -1,0 +1,59 @@
+// The one table of channel adapters: every channel type, whether its webhooks carry a signature to
+// verify, and its functions. Callers (webhook handler, channel API, outbound jobs) look adapters up
+// here and never name an adapter directly. Settings are parsed once into AnySettings and passed
+// back to the adapter's functions.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "bottega/channel.hpp"
+#include "bottega/errors.hpp"
+#include "bottega/http_client.hpp"
+#include "channels/instagram/instagram.hpp"
+#include "channels/messenger/messenger.hpp"
+#include "channels/telegram/telegram.hpp"
+#include "channels/twilio/twilio.hpp"
+#include "channels/whatsapp/whatsapp.hpp"
+
+namespace bottega::channels {
+
+// The parsed settings of any adapter (std::monostate: a type whose adapter has no settings yet).
+using AnySettings = std::variant<std::monostate, whatsapp::Settings, messenger::Settings,
+                                 instagram::Settings, telegram::Settings, twilio::Settings>;
+
+// A null function pointer means the channel type has no such step (webchat and email have no
+// provider webhook here; only Meta channels have the GET subscription handshake).
+// Every function is pure and thread-safe. Passing settings of another type than the entry's
+// yields Errc::internal "settings_type_mismatch".
+struct ChannelAdapter {
+  std::string_view type;           // "whatsapp", ... as in POST /api/v1/channels
+  bool verifies_webhooks = false;  // webhooks carry a signature or secret that verify() checks
+  std::span<const std::string_view> secret_settings;  // write-only keys: never returned by the API
+
+  // settings JSON -> AnySettings; errors name "settings.<key>".
+  Result<AnySettings> (*parse_settings)(const boost::json::object& settings) = nullptr;
+  // Authenticity of a webhook POST, on the raw bytes, before parse. Errors: unauthenticated.
+  Status (*verify)(const WebhookRequest& req, const AnySettings& settings) = nullptr;
+  // GET handshake (Meta): the body to answer with. Errors: forbidden / invalid_argument.
+  Result<std::string> (*verify_subscription)(std::string_view query,
+                                             const AnySettings& settings) = nullptr;
+  // Normalizes a verified webhook body.
+  Result<InboundBatch> (*parse)(std::string_view body) = nullptr;
+  // The provider request that sends msg to `to` (a contact_external_id).
+  Result<HttpRequest> (*build_send)(const AnySettings& settings, std::string_view to,
+                                    const OutboundMessage& msg) = nullptr;
+  // The provider's message id from a send response, or the mapped provider error.
+  Result<std::string> (*parse_send_response)(int http_status, std::string_view body) = nullptr;
+};
+
+// Every channel type, in a stable order.
+std::span<const ChannelAdapter> adapters();
+
+// The adapter for type, or nullptr when the type is unknown.
+const ChannelAdapter* find_adapter(std::string_view type);
+
+}  // namespace bottega::channels
