@@ -221,6 +221,13 @@ constexpr Stmt kListMessages{
     "messages.list",
     "SELECT " MSG_COLS " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 "
     "AND ($4 = 1 OR kind <> 'note') ORDER BY seq LIMIT $5"};
+constexpr Stmt kListContactMessages{
+    "messages.list_contact",
+    "SELECT m.seq, m.id, m.tenant_id, m.conversation_id, m.direction, m.author_kind, m.author_id, "
+    "m.kind, m.text, m.content, m.delivery_state, m.delivery_error, m.provider_message_id, "
+    "m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+    "WHERE c.tenant_id = $1 AND c.contact_id = $2 AND m.tenant_id = $1 AND m.seq > $3 "
+    "AND m.kind <> 'note' ORDER BY m.seq LIMIT $4"};
 constexpr Stmt kCountMessages{
     "messages.count", "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2"};
 
@@ -549,6 +556,18 @@ MessagePage list_messages(Tx& tx, const std::string& tenant, const std::string& 
                                        int64_t{include_internal ? 1 : 0}, limit + 1});
   MessagePage page;
   for (const auto& r : rows) page.items.push_back(message_from(r));
+  if (static_cast<int64_t>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = std::to_string(page.items.back().seq);
+  }
+  return page;
+}
+MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::string& contact_id,
+                                  const std::optional<std::string>& cursor, int64_t limit) {
+  int64_t after = cursor ? to_i64(*cursor).value_or(0) : 0;
+  MessagePage page;
+  for (const auto& r : tx.query(kListContactMessages, {tenant, contact_id, after, limit + 1}))
+    page.items.push_back(message_from(r));
   if (static_cast<int64_t>(page.items.size()) > limit) {
     page.items.pop_back();
     page.next_cursor = std::to_string(page.items.back().seq);

@@ -90,6 +90,9 @@ struct MessagePage {
 MessagePage list_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id,
                           const std::optional<std::string>& cursor, int64_t limit,
                           bool include_internal);
+// Public messages (no internal notes) of every conversation of a contact, oldest first.
+MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::string& contact_id,
+                                  const std::optional<std::string>& cursor, int64_t limit);
 int64_t count_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
 // ---- deduplication keys (provider ids, visitor client ids) ---------------------------------
