@@ -21,6 +21,7 @@
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
@@ -92,6 +93,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("webhook", [&webhooks](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     webhooks.run(j, std::move(done));
   });
+  pipeline::ChannelSender sender(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}},
+                                 metrics);
+  runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    sender.run(j, std::move(done));
+  });
   dispatcher.add_listener(&hub);
   dispatcher.add_listener(&webhooks);
 
@@ -104,7 +110,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.ip_visitors_per_hour = cfg.webchat.ip_visitors_per_hour;
   ao.allowed_origins = cfg.webchat.allowed_origins;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
-                       [&draining] { return !draining.load(); }};
+                       [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
   http::Router router;
   http::api::register_routes(router, deps);
   metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });

@@ -58,6 +58,16 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
                                             const Channel& channel, const std::string& contact_id,
                                             const std::string& text,
                                             const std::optional<std::string>& client_id) {
+  Incoming in;
+  in.text = text;
+  return ingest_contact_message(tx, env, tenant, channel, contact_id, in, client_id);
+}
+
+Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string& tenant,
+                                            const Channel& channel, const std::string& contact_id,
+                                            const Incoming& in,
+                                            const std::optional<std::string>& client_id) {
+  const std::string& text = in.text;
   int64_t now = env.clock.now_ms();
   Message m;
   m.id = env.ids.next("msg");
@@ -92,8 +102,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   m.direction = "in";
   m.author_kind = "contact";
   m.author_id = contact_id;
-  m.kind = "text";
+  m.kind = in.kind;
   m.text = text;
+  m.content_json = in.content_json;
+  m.provider_message_id = in.provider_message_id;
   m.delivery_state = "delivered";
   m.created_at = now;
   repo::insert_message(tx, m);
@@ -134,9 +146,22 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   // Web chat delivers through the visitor's realtime connection and history: it is sent once
   // committed. Provider channels start pending and are advanced by their delivery job.
   bool internal = m.kind == "note";
-  m.delivery_state = internal ? "sent" : (conv->channel_type == "webchat" ? "sent" : "pending");
+  bool provider = !internal && conv->channel_type != "webchat";
+  m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
   repo::insert_message(tx, m);
+  if (provider) {  // sent to the provider by a durable job
+    repo::Job j;
+    j.id = env.ids.next("job");
+    j.tenant_id = who.tenant_id;
+    j.kind = "channel.send";
+    j.idempotency_key = m.id;
+    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
+    j.run_at = now;
+    j.deadline_at = now + 24LL * 3600 * 1000;
+    repo::enqueue_job(tx, j, now);
+    if (env.on_job) tx.after_commit(env.on_job);
+  }
 
   if (!internal) {
     if (!conv->first_response_at) conv->first_response_at = now;
@@ -169,6 +194,116 @@ Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
   repo::update_conversation(tx, *conv);
   emit(tx, env, who.tenant_id, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return std::move(*conv);
+}
+
+namespace {
+
+int rank(std::string_view state) {
+  if (state == "sent") return 1;
+  if (state == "delivered") return 2;
+  if (state == "read") return 3;
+  if (state == "failed") return 4;
+  return 0;  // pending
+}
+
+// Whether a status may replace the current one: forward only along sent < delivered < read; a
+// failure replaces anything but read; nothing replaces a failure.
+bool advances(std::string_view current, std::string_view next) {
+  if (current == "failed") return false;
+  if (next == "failed") return current != "read";
+  return rank(next) > rank(current);
+}
+
+void set_delivery(Tx& tx, Env& env, Message& m, std::string_view state, const std::string& error) {
+  m.delivery_state = std::string(state);
+  if (state == "failed") m.delivery_error = error.empty() ? std::string("failed") : error;
+  repo::update_message_delivery(tx, m);
+  emit(tx, env, m.tenant_id, event_type::kMessageUpdated, m.conversation_id, {}, false, to_json(m));
+}
+
+}  // namespace
+
+Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& channel,
+                                           const InboundBatch& batch) {
+  BatchOutcome out;
+  int64_t now = env.clock.now_ms();
+  const std::string& tenant = channel.tenant_id;
+  for (const auto& in : batch.messages) {
+    if (in.echo) {  // our own page's message coming back: not a customer message
+      ++out.echoes;
+      continue;
+    }
+    if (in.provider_message_id.empty() || in.contact_external_id.empty())
+      return Error::invalid("messages", "a message without provider id or sender");
+    std::string msg_id = env.ids.next("msg");
+    if (!repo::insert_dedupe(tx, tenant, "ch:" + channel.id, in.provider_message_id, msg_id, now)) {
+      ++out.duplicates;
+      continue;
+    }
+    auto contact = repo::find_identity(tx, tenant, channel.id, in.contact_external_id);
+    if (!contact) {
+      std::string cid = env.ids.next("ct");
+      std::string name = in.contact_name.empty() ? in.contact_external_id : in.contact_name;
+      repo::create_contact(tx, tenant, cid, name, std::nullopt, now);
+      repo::create_identity(tx, tenant, channel.id, in.contact_external_id, cid, now);
+      emit(tx, env, tenant, event_type::kContactCreated, {}, cid, false,
+           bj::object{{"id", cid}, {"name", name}, {"channel_id", channel.id}});
+      contact = cid;
+    }
+    Incoming m;
+    m.text = in.text;
+    m.kind = std::string(to_string(in.kind));
+    m.content_json = in.content_json.empty() ? "{}" : in.content_json;
+    m.provider_message_id = in.provider_message_id;
+    m.at_ms = in.timestamp_ms;
+    auto r = ingest_contact_message(tx, env, tenant, channel, *contact, m, std::nullopt);
+    if (!r) return std::move(r).error();
+    ++out.messages;
+  }
+  for (const auto& st : batch.statuses) {
+    ++out.statuses;
+    std::string state(to_string(st.state));
+    std::string error = st.error_code.empty() ? st.error_reason : st.error_code + ": " + st.error_reason;
+    if (st.watermark) {
+      auto contact = repo::find_identity(tx, tenant, channel.id, st.contact_external_id);
+      if (!contact) {
+        ++out.unmatched_statuses;
+        continue;
+      }
+      auto conv = repo::find_active_conversation(tx, tenant, *contact, channel.id);
+      if (!conv) {
+        ++out.unmatched_statuses;
+        continue;
+      }
+      for (auto& msg : repo::outbound_messages_before(tx, tenant, conv->id, st.timestamp_ms))
+        if (advances(msg.delivery_state, state)) set_delivery(tx, env, msg, state, error);
+      continue;
+    }
+    auto msg = repo::find_message_by_provider_id(tx, tenant, st.provider_message_id);
+    if (!msg) {  // a status for a message sent outside Bottega, or before its send was recorded
+      ++out.unmatched_statuses;
+      continue;
+    }
+    if (advances(msg->delivery_state, state)) set_delivery(tx, env, *msg, state, error);
+  }
+  return out;
+}
+
+Status apply_send_result(Tx& tx, Env& env, const std::string& tenant, const std::string& message_id,
+                         const std::optional<std::string>& provider_message_id,
+                         const std::optional<std::string>& error) {
+  auto m = repo::get_message(tx, tenant, message_id);
+  if (!m) return Error::not_found("message");
+  if (provider_message_id) m->provider_message_id = provider_message_id;
+  if (error) {
+    if (!advances(m->delivery_state, "failed")) return {};
+    set_delivery(tx, env, *m, "failed", *error);
+  } else if (advances(m->delivery_state, "sent")) {
+    set_delivery(tx, env, *m, "sent", {});
+  } else {
+    repo::update_message_delivery(tx, *m);  // keep the provider id even if a status came first
+  }
+  return {};
 }
 
 }  // namespace bottega::pipeline

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bottega/channel.hpp"
 #include "bottega/clock.hpp"
 #include "bottega/errors.hpp"
 #include "bottega/events.hpp"
@@ -23,6 +24,7 @@ struct Env {
   const Clock& clock;
   IdGenerator& ids;
   std::function<void()> on_commit;  // wakes the dispatcher after a commit that emitted events
+  std::function<void()> on_job;     // wakes the job runner after a commit that enqueued a job
 };
 
 // Appends an event {"id","type","created_at","data":data} to the outbox.
@@ -44,6 +46,15 @@ struct IngestResult {
   Conversation conversation;
   bool duplicate = false;  // the client id was seen before: the first message is returned
 };
+// What a customer sent, normalized.
+struct Incoming {
+  std::string text;
+  std::string kind = "text";        // text | interactive_reply | media | location | ...
+  std::string content_json = "{}";  // structured content for the kind
+  std::optional<std::string> provider_message_id;
+  int64_t at_ms = 0;                // the provider's timestamp (0: now)
+};
+
 // Stores a customer's message: finds the contact's active conversation on the channel or opens a
 // new one, inserts the message, updates the conversation and emits message.created and
 // conversation.created/updated. `client_id` (optional) deduplicates retries of the same message.
@@ -51,6 +62,24 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
                                             const Channel& channel, const std::string& contact_id,
                                             const std::string& text,
                                             const std::optional<std::string>& client_id);
+Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string& tenant,
+                                            const Channel& channel, const std::string& contact_id,
+                                            const Incoming& in,
+                                            const std::optional<std::string>& client_id);
+
+// ---- provider channels ---------------------------------------------------------------------
+struct BatchOutcome {
+  int messages = 0, duplicates = 0, echoes = 0, statuses = 0, unmatched_statuses = 0;
+};
+// Stores a verified, parsed provider webhook: every message (deduplicated by the provider's id in
+// the same transaction, kept 7+ days), contacts found or created by their channel identity, and
+// delivery statuses applied monotonically (sent < delivered < read; failed keeps its reason).
+Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& channel,
+                                           const InboundBatch& batch);
+// The outcome of a provider send, applied to the message (and announced as message.updated).
+Status apply_send_result(Tx& tx, Env& env, const std::string& tenant, const std::string& message_id,
+                         const std::optional<std::string>& provider_message_id,
+                         const std::optional<std::string>& error);
 
 // ---- agents --------------------------------------------------------------------------------
 struct Choice {

@@ -13,7 +13,7 @@ namespace bottega::http::api {
 namespace bj = boost::json;
 
 pipeline::Env Deps::env() {
-  return pipeline::Env{clock, ids, [this] { dispatcher.notify(); }};
+  return pipeline::Env{clock, ids, [this] { dispatcher.notify(); }, wake_jobs};
 }
 
 std::string cookie_value(std::string_view header, std::string_view name) {
@@ -152,6 +152,7 @@ void register_routes(Router& r, Deps& d) {
   register_channel_routes(r, d);
   register_webchat_routes(r, d);
   register_realtime_routes(r, d);
+  register_provider_webhook_routes(r, d);
 }
 
 }  // namespace bottega::http::api

@@ -55,6 +55,7 @@ struct Deps {
   RateLimiter& limiter;
   ApiOptions opts;
   std::function<bool()> ready;  // readiness probe
+  std::function<void()> wake_jobs;  // the job runner picks up new jobs at once
 
   pipeline::Env env();
 };
@@ -164,6 +165,7 @@ void register_conversation_routes(Router& r, Deps& d);
 void register_channel_routes(Router& r, Deps& d);
 void register_webchat_routes(Router& r, Deps& d);
 void register_realtime_routes(Router& r, Deps& d);
+void register_provider_webhook_routes(Router& r, Deps& d);
 // GET /api/v1/openapi.json, built from the router's entries.
 std::string openapi_document(const Router& r, const std::string& public_url);
 

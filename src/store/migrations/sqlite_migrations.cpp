@@ -196,6 +196,10 @@ CREATE TABLE kv (
   value TEXT NOT NULL
 );
 )SQL"},
+      {2, "provider_messages", R"SQL(
+CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id);
+CREATE INDEX contact_identities_by_contact ON contact_identities(tenant_id, channel_id, contact_id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -228,6 +228,28 @@ constexpr Stmt kListContactMessages{
     "m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id "
     "WHERE c.tenant_id = $1 AND c.contact_id = $2 AND m.tenant_id = $1 AND m.seq > $3 "
     "AND m.kind <> 'note' ORDER BY m.seq LIMIT $4"};
+constexpr Stmt kFindIdentity{
+    "identities.find",
+    "SELECT contact_id FROM contact_identities WHERE tenant_id = $1 AND channel_id = $2 AND external_id = $3"};
+constexpr Stmt kCreateIdentity{
+    "identities.create",
+    "INSERT INTO contact_identities(tenant_id, channel_id, external_id, contact_id, created_at) "
+    "VALUES ($1,$2,$3,$4,$5)"};
+constexpr Stmt kExternalIdOf{
+    "identities.external_id",
+    "SELECT external_id FROM contact_identities WHERE tenant_id = $1 AND channel_id = $2 AND contact_id = $3 "
+    "ORDER BY created_at LIMIT 1"};
+constexpr Stmt kMessageByProviderId{
+    "messages.by_provider_id",
+    "SELECT " MSG_COLS " FROM messages WHERE tenant_id = $1 AND provider_message_id = $2 ORDER BY seq LIMIT 1"};
+constexpr Stmt kOutboundBefore{
+    "messages.outbound_before",
+    "SELECT " MSG_COLS " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' "
+    "AND kind <> 'note' AND created_at <= $3 ORDER BY seq"};
+constexpr Stmt kUpdateDelivery{
+    "messages.update_delivery",
+    "UPDATE messages SET delivery_state = $3, delivery_error = $4, provider_message_id = $5 "
+    "WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kCountMessages{
     "messages.count", "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2"};
 
@@ -573,6 +595,37 @@ MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::
     page.next_cursor = std::to_string(page.items.back().seq);
   }
   return page;
+}
+std::optional<std::string> find_identity(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                                         const std::string& external_id) {
+  auto r = tx.query_one(kFindIdentity, {tenant, channel_id, external_id});
+  if (!r) return std::nullopt;
+  return r->str(0);
+}
+void create_identity(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                     const std::string& external_id, const std::string& contact_id, int64_t now) {
+  tx.exec(kCreateIdentity, {tenant, channel_id, external_id, contact_id, now});
+}
+std::optional<std::string> external_id_of(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                                          const std::string& contact_id) {
+  auto r = tx.query_one(kExternalIdOf, {tenant, channel_id, contact_id});
+  if (!r) return std::nullopt;
+  return r->str(0);
+}
+std::optional<Message> find_message_by_provider_id(Tx& tx, const std::string& tenant,
+                                                  const std::string& provider_message_id) {
+  auto r = tx.query_one(kMessageByProviderId, {tenant, provider_message_id});
+  if (!r) return std::nullopt;
+  return message_from(*r);
+}
+std::vector<Message> outbound_messages_before(Tx& tx, const std::string& tenant,
+                                              const std::string& conversation_id, int64_t at) {
+  std::vector<Message> out;
+  for (const auto& r : tx.query(kOutboundBefore, {tenant, conversation_id, at})) out.push_back(message_from(r));
+  return out;
+}
+void update_message_delivery(Tx& tx, const Message& m) {
+  tx.exec(kUpdateDelivery, {m.tenant_id, m.id, m.delivery_state, opt(m.delivery_error), opt(m.provider_message_id)});
 }
 int64_t count_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   auto r = tx.query_one(kCountMessages, {tenant, conversation_id});

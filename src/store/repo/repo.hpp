@@ -60,6 +60,14 @@ struct Visitor {
 void create_visitor(Tx& tx, const std::string& token_hash, const Visitor& v, int64_t now);
 std::optional<Visitor> find_visitor(Tx& tx, const std::string& token_hash);
 
+// ---- channel identities: a contact's id on a provider channel (wa_id, PSID, chat id, phone) ----
+std::optional<std::string> find_identity(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                                         const std::string& external_id);
+void create_identity(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                     const std::string& external_id, const std::string& contact_id, int64_t now);
+std::optional<std::string> external_id_of(Tx& tx, const std::string& tenant, const std::string& channel_id,
+                                          const std::string& contact_id);
+
 // ---- conversations and messages ------------------------------------------------------------
 void create_conversation(Tx& tx, Conversation& c);  // sets c.seq
 std::optional<Conversation> get_conversation(Tx& tx, const std::string& tenant, const std::string& id);
@@ -93,6 +101,12 @@ MessagePage list_messages(Tx& tx, const std::string& tenant, const std::string& 
 // Public messages (no internal notes) of every conversation of a contact, oldest first.
 MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::string& contact_id,
                                   const std::optional<std::string>& cursor, int64_t limit);
+std::optional<Message> find_message_by_provider_id(Tx& tx, const std::string& tenant,
+                                                  const std::string& provider_message_id);
+// Outbound messages of a conversation sent at or before `at` that are not yet in `state` or past it.
+std::vector<Message> outbound_messages_before(Tx& tx, const std::string& tenant,
+                                              const std::string& conversation_id, int64_t at);
+void update_message_delivery(Tx& tx, const Message& m);
 int64_t count_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
 // ---- deduplication keys (provider ids, visitor client ids) ---------------------------------

@@ -1,0 +1,30 @@
+// The "channel.send" job: sends an agent's message to the provider of its conversation's channel
+// through the channel's adapter (src/channels/registry.cpp), records the provider's message id,
+// and marks the message sent or failed. Transient provider errors are retried by the job runner.
+#pragma once
+
+#include <functional>
+
+#include "bottega/clock.hpp"
+#include "bottega/http_client.hpp"
+#include "bottega/store.hpp"
+#include "core/metrics.hpp"
+#include "pipeline/jobs.hpp"
+#include "pipeline/services.hpp"
+
+namespace bottega::pipeline {
+
+class ChannelSender {
+ public:
+  ChannelSender(store::Store& store, HttpClient& http, Env env, Metrics& metrics)
+      : store_(store), http_(http), env_(std::move(env)), metrics_(metrics) {}
+  void run(const repo::Job& job, std::function<void(JobOutcome)> done);
+
+ private:
+  store::Store& store_;
+  HttpClient& http_;
+  Env env_;
+  Metrics& metrics_;
+};
+
+}  // namespace bottega::pipeline
