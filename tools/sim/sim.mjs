@@ -1,0 +1,765 @@
+#!/usr/bin/env node
+// Bottega provider simulator: one HTTP server that speaks the send APIs of the WhatsApp Cloud API,
+// the Messenger / Instagram Send API, the Telegram Bot API and Twilio Programmable Messaging, each
+// under a path prefix (point a channel's `api_base_url` at it), records every request, and sends
+// correctly signed inbound webhooks on request. Wire formats: /work/shared/reference/providers.md.
+// No dependencies (Node >= 20).
+//
+//   node tools/sim/sim.mjs [--port 0] [--host 127.0.0.1] [--quiet] [--allow-remote]
+//
+// Provider APIs (api_base_url to configure in Bottega):
+//   whatsapp   http://HOST:P/whatsapp/v21.0    POST /{phone_number_id}/messages     Bearer token
+//   messenger  http://HOST:P/messenger/v21.0   POST /me/messages?access_token=...   (or /{page_id}/messages)
+//   instagram  http://HOST:P/instagram/v21.0   POST /me/messages?access_token=...   (or /{ig_id}/messages, Bearer)
+//   telegram   http://HOST:P/telegram          POST /bot{token}/sendMessage (and a few other methods)
+//   twilio     http://HOST:P/twilio            POST /2010-04-01/Accounts/{AccountSid}/Messages.json  Basic auth
+//
+// Control API (JSON) under /__sim/: see README.md and `handleControl` below.
+//   GET  /__sim/requests?provider=&since=&wait=   recorded requests {"requests":[...]}
+//   POST /__sim/reset                             forget requests, failure rules and accounts
+//   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
+//   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
+//   POST /__sim/deliver {"provider","url","app_secret"|"secret_token"|"auth_token","payload",...}
+
+import http from 'node:http';
+import https from 'node:https';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+
+export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio'];
+const META = new Set(['whatsapp', 'messenger', 'instagram']);
+
+// ---------------------------------------------------------------------------------------------
+// small helpers
+
+const b64 = (n) => randomBytes(n).toString('base64').replace(/=+$/, '');
+const newWamid = () => `wamid.HBgL${b64(45).replace(/[+/]/g, '').slice(0, 52)}`;
+const newMid = () => `m_${randomBytes(48).toString('base64url')}`;
+const newSid = (prefix) => `${prefix}${randomBytes(16).toString('hex')}`;
+const fbtrace = () => randomBytes(12).toString('base64url').slice(0, 23);
+
+/** JSON with every non-ASCII character escaped as \uXXXX (lowercase hex), as Meta signs and sends it. */
+export function metaJson(value) {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** X-Hub-Signature-256 value for a raw body. */
+export function hubSignature(appSecret, rawBody) {
+  return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
+}
+
+/** X-Twilio-Signature: base64 HMAC-SHA1(auth_token, url + for each sorted key, its sorted unique values as key+value). */
+export function twilioSignature(authToken, url, params) {
+  let data = url;
+  for (const key of Object.keys(params).sort()) {
+    const v = params[key];
+    const values = [...new Set((Array.isArray(v) ? v : [v]).map(String))].sort();
+    for (const value of values) data += key + value;
+  }
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
+}
+
+/** application/x-www-form-urlencoded body of a params object (array values repeat the key). */
+export function formEncode(params) {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) sp.append(k, String(x));
+  return sp.toString();
+}
+
+function formDecode(text) {
+  const out = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (k in out) out[k] = [].concat(out[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+function safeEqual(a, b) {
+  const x = Buffer.from(String(a));
+  const y = Buffer.from(String(b));
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The same signature with one character changed (so it no longer matches, also when decoded). */
+function tamper(sig) {
+  const i = sig.startsWith('sha256=') ? 7 : 0;
+  const c = sig[i] ?? '';
+  const d = /[0-9a-f]/.test(c) ? (c === '0' ? '1' : '0') : c === 'A' ? 'B' : 'A';
+  return sig.slice(0, i) + d + sig.slice(i + 1);
+}
+
+function readBody(req, limit = 8 << 20) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error('body too large'), { status: 413 }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJsonOrNull(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isLoopback(hostname) {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+// ---------------------------------------------------------------------------------------------
+// provider error bodies
+
+// Graph's error envelope (WhatsApp, Messenger, Instagram) for an HTTP status, or an explicit code.
+function graphError(provider, status, { code, message, subcode } = {}) {
+  const byStatus = {
+    400: { code: 100, message: '(#100) Invalid parameter' },
+    401: { code: 190, message: 'Invalid OAuth access token - Cannot parse access token' },
+    403: { code: 200, message: '(#200) Permissions error' },
+    404: { code: 803, message: '(#803) Some of the aliases you requested do not exist' },
+    429:
+      provider === 'whatsapp'
+        ? { code: 130429, message: '(#130429) Rate limit hit' }
+        : { code: 613, message: '(#613) Calls to this api have exceeded the rate limit.' },
+    500: { code: 1, message: 'An unknown error has occurred.' },
+    503: { code: 2, message: 'An unexpected error has occurred. Please retry your request later.' },
+  };
+  const d = byStatus[status] ?? { code: status, message: `Simulated error (HTTP ${status})` };
+  const error = { message: message ?? d.message, type: 'OAuthException', code: code ?? d.code };
+  if (status >= 500) error.is_transient = true;
+  if (provider === 'whatsapp' && error.code !== 190)
+    error.error_data = { messaging_product: 'whatsapp', details: message ?? d.message };
+  if (subcode !== undefined) error.error_subcode = subcode;
+  error.fbtrace_id = fbtrace();
+  return { error };
+}
+
+function telegramError(status, { code, message, retry_after } = {}) {
+  const byStatus = {
+    400: 'Bad Request: chat not found',
+    401: 'Unauthorized',
+    403: 'Forbidden: bot was blocked by the user',
+    404: 'Not Found',
+    409: 'Conflict: terminated by other getUpdates request',
+    429: `Too Many Requests: retry after ${retry_after ?? 5}`,
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+  };
+  const body = { ok: false, error_code: code ?? status, description: message ?? byStatus[status] ?? `Simulated error ${status}` };
+  if (status === 429 || retry_after !== undefined) body.parameters = { retry_after: retry_after ?? 5 };
+  return body;
+}
+
+function twilioError(status, { code, message } = {}) {
+  const byStatus = {
+    400: { code: 21211, message: "The 'To' number is not a valid phone number." },
+    401: { code: 20003, message: 'Authenticate' },
+    403: { code: 20003, message: 'Permission Denied' },
+    404: { code: 20404, message: 'The requested resource was not found' },
+    429: { code: 20429, message: 'Too Many Requests' },
+    500: { code: 20500, message: 'Internal Server Error' },
+    503: { code: 20503, message: 'Service Unavailable' },
+  };
+  const d = byStatus[status] ?? { code: status, message: `Simulated error (HTTP ${status})` };
+  const c = code ?? d.code;
+  return { code: c, message: message ?? d.message, more_info: `https://www.twilio.com/docs/errors/${c}`, status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the simulator
+
+export class Simulator {
+  constructor({ log = () => {}, allowRemote = false } = {}) {
+    this.log = log;
+    this.allowRemote = allowRemote;
+    this.reset();
+  }
+
+  reset() {
+    this.requests = [];
+    this.seq = 0;
+    this.failures = new Map(); // provider -> [{status, remaining, ...}]
+    this.accounts = new Map(); // provider -> [{id, token, ...}]
+    this.telegramMessageIds = new Map(); // chat id -> last message_id
+    this.waiters = new Set();
+  }
+
+  // ----- recording
+
+  record(entry) {
+    entry.seq = ++this.seq;
+    this.requests.push(entry);
+    if (this.requests.length > 10_000) this.requests.shift();
+    for (const w of [...this.waiters]) w();
+    return entry;
+  }
+
+  list({ provider, since = 0 } = {}) {
+    return this.requests.filter((r) => r.seq > since && (!provider || r.provider === provider));
+  }
+
+  waitFor(filter, ms) {
+    return new Promise((resolve) => {
+      const check = () => {
+        const found = this.list(filter);
+        if (found.length) {
+          done();
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        resolve(this.list(filter));
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  // ----- credentials: a provider with registered accounts accepts only those
+
+  addAccount(provider, acc) {
+    if (!this.accounts.has(provider)) this.accounts.set(provider, []);
+    this.accounts.get(provider).push(acc);
+  }
+
+  /** Whether `token` is valid for account `id` (undefined id = any account of the provider). */
+  authorized(provider, id, token) {
+    if (!token) return false;
+    const list = this.accounts.get(provider);
+    if (!list?.length) return true; // nothing registered: accept any credentials
+    return list.some((a) => (id === undefined || a.id === undefined || a.id === id) && safeEqual(a.token, token));
+  }
+
+  takeFailure(provider) {
+    const list = this.failures.get(provider);
+    if (!list?.length) return null;
+    const f = list[0];
+    if (f.remaining !== Infinity) f.remaining -= 1;
+    if (f.remaining <= 0) list.shift();
+    return f;
+  }
+
+  // ----- HTTP entry point
+
+  async handle(req, res) {
+    const url = new URL(req.url, 'http://sim.local');
+    let raw;
+    try {
+      raw = await readBody(req);
+    } catch (e) {
+      return send(res, e.status ?? 400, { error: e.message });
+    }
+    const body = raw.toString('utf8');
+    if (url.pathname.startsWith('/__sim/')) {
+      try {
+        return await this.handleControl(req, res, url, body);
+      } catch (e) {
+        return send(res, 500, { error: String(e?.stack ?? e) });
+      }
+    }
+    const provider = PROVIDERS.find((p) => url.pathname === `/${p}` || url.pathname.startsWith(`/${p}/`));
+    const headers = {};
+    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+    const entry = {
+      provider: provider ?? null,
+      method: req.method,
+      path: url.pathname,
+      target: req.url,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+      at: new Date().toISOString(),
+    };
+    const ctype = String(headers['content-type'] ?? '');
+    if (ctype.includes('json')) entry.json = parseJsonOrNull(body);
+    else if (ctype.includes('x-www-form-urlencoded')) entry.form = formDecode(body);
+    entry.auth = parseAuth(headers.authorization);
+
+    let answer;
+    if (!provider) {
+      answer = { status: 404, body: { error: `unknown path ${url.pathname}; prefixes: ${PROVIDERS.map((p) => '/' + p).join(' ')}` } };
+    } else {
+      const rest = url.pathname.slice(provider.length + 1);
+      const failure = this.takeFailure(provider);
+      if (failure) answer = this.failureAnswer(provider, failure);
+      else if (META.has(provider)) answer = this.graph(provider, req.method, rest, entry);
+      else if (provider === 'telegram') answer = this.telegram(req.method, rest, entry);
+      else answer = this.twilio(req.method, rest, entry);
+      if (failure) entry.injected_failure = true;
+    }
+    entry.response = { status: answer.status, body: answer.body };
+    this.record(entry);
+    this.log(`${req.method} ${req.url} -> ${answer.status}`);
+    send(res, answer.status, answer.body, answer.headers);
+  }
+
+  failureAnswer(provider, f) {
+    const opts = { code: f.code, message: f.message, retry_after: f.retry_after, subcode: f.subcode };
+    let body;
+    if (f.body !== undefined) body = f.body;
+    else if (META.has(provider)) body = graphError(provider, f.status, opts);
+    else if (provider === 'telegram') body = telegramError(f.status, opts);
+    else body = twilioError(f.status, opts);
+    const headers = {};
+    if (f.status === 401 && provider === 'twilio') headers['www-authenticate'] = 'Basic realm="Twilio API"';
+    if (f.status === 429 && f.retry_after !== undefined && provider !== 'telegram') headers['retry-after'] = String(f.retry_after);
+    return { status: f.status, body, headers };
+  }
+
+  // ----- Graph: WhatsApp Cloud API and the Messenger / Instagram Send API
+
+  graph(provider, method, rest, entry) {
+    // rest: [/vXX.X]/{id}/messages
+    const m = rest.match(/^(?:\/v\d+\.\d+)?\/([^/]+)\/messages\/?$/);
+    if (!m) {
+      return { status: 400, body: graphError(provider, 400, { code: 100, message: `Unsupported post request. Object with ID '${rest.split('/').filter(Boolean).pop() ?? ''}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.` }) };
+    }
+    if (method !== 'POST') return { status: 400, body: graphError(provider, 400, { code: 100, message: 'Unsupported get request.' }) };
+    const id = decodeURIComponent(m[1]);
+    const token = entry.auth?.scheme === 'bearer' ? entry.auth.token : entry.query.access_token;
+    if (!token) {
+      return { status: 400, body: graphError(provider, 400, { code: 2500, message: 'An active access token must be used to query information about the current user.' }) };
+    }
+    const accountId = provider === 'whatsapp' || id !== 'me' ? id : undefined;
+    if (!this.authorized(provider, accountId, token)) {
+      return { status: 401, body: graphError(provider, 401, { code: 190, message: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.' }) };
+    }
+    let payload = entry.json;
+    if (payload === undefined && entry.form) payload = entry.form; // Graph also takes form posts
+    if (payload === undefined) payload = parseJsonOrNull(entry.body);
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload))
+      return { status: 400, body: graphError(provider, 400, { code: 100, message: '(#100) The request body must be JSON' }) };
+    return provider === 'whatsapp' ? this.whatsappSend(payload) : this.messagingSend(provider, payload);
+  }
+
+  whatsappSend(p) {
+    const bad = (message) => ({ status: 400, body: graphError('whatsapp', 400, { code: 100, message }) });
+    if (p.messaging_product !== 'whatsapp') return bad('(#100) The parameter messaging_product is required.');
+    if (p.status === 'read') {
+      if (typeof p.message_id !== 'string' || !p.message_id) return bad('(#100) The parameter message_id is required.');
+      return { status: 200, body: { success: true } };
+    }
+    if (typeof p.to !== 'string' || !p.to) return bad('(#100) The parameter to is required.');
+    const digits = p.to.replace(/^\+/, '');
+    if (!/^\d{5,20}$/.test(digits)) return { status: 400, body: graphError('whatsapp', 400, { code: 131009, message: '(#131009) Parameter value is not valid' }) };
+    const type = p.type ?? 'text';
+    const known = ['text', 'interactive', 'template', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'reaction'];
+    if (!known.includes(type)) return bad(`(#100) Param type must be one of {${known.join(', ').toUpperCase()}} - got "${type}".`);
+    if (!p[type] || typeof p[type] !== 'object') return bad(`(#100) The parameter ${type} is required.`);
+    if (type === 'text') {
+      if (typeof p.text.body !== 'string' || !p.text.body) return bad('(#100) The parameter text[\'body\'] is required.');
+      if ([...p.text.body].length > 4096) return bad('(#100) Param text[\'body\'] must be at most 4096 characters long.');
+    }
+    const message = { id: newWamid() };
+    if (type === 'template') message.message_status = 'accepted';
+    return {
+      status: 200,
+      body: { messaging_product: 'whatsapp', contacts: [{ input: p.to, wa_id: digits }], messages: [message] },
+    };
+  }
+
+  messagingSend(provider, p) {
+    const bad = (message, code = 100) => ({ status: 400, body: graphError(provider, 400, { code, message }) });
+    const recipient = typeof p.recipient === 'string' ? parseJsonOrNull(p.recipient) : p.recipient;
+    if (!recipient || typeof recipient !== 'object') return bad('(#100) param recipient must be non-empty.');
+    const rid = recipient.id ?? recipient.user_ref ?? recipient.comment_id ?? recipient.post_id;
+    if (!rid) return bad('(#100) The parameter recipient is required');
+    if (p.sender_action) return { status: 200, body: { recipient_id: String(rid) } };
+    const message = typeof p.message === 'string' ? parseJsonOrNull(p.message) : p.message;
+    if (!message || typeof message !== 'object') return bad('(#100) param message must be non-empty.');
+    if (message.text === undefined && message.attachment === undefined) return bad('(#100) Must send either message or state');
+    if (message.text !== undefined && message.attachment !== undefined) return bad('(#100) Only one of text or attachment can be specified');
+    if (typeof message.text === 'string' && [...message.text].length > 2000) return bad('(#100) Length of param message[text] must be less than or equal to 2000');
+    if (p.messaging_type === 'MESSAGE_TAG' && !p.tag) return bad('(#100) Tag is required for MESSAGE_TAG messaging type');
+    const body = { message_id: newMid() };
+    if (recipient.id) body.recipient_id = String(recipient.id);
+    return { status: 200, body: provider === 'messenger' ? { recipient_id: body.recipient_id, message_id: body.message_id } : body };
+  }
+
+  // ----- Telegram Bot API
+
+  telegram(method, rest, entry) {
+    const m = rest.match(/^\/bot([^/]+)\/([A-Za-z]+)\/?$/);
+    if (!m) return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
+    const token = decodeURIComponent(m[1]);
+    const apiMethod = m[2].toLowerCase();
+    if (!/^\d+:[A-Za-z0-9_-]+$/.test(token)) return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
+    if (!this.authorized('telegram', undefined, token)) return { status: 401, body: telegramError(401) };
+    // Parameters: query string, JSON or form body.
+    let params = { ...entry.query };
+    if (entry.json && typeof entry.json === 'object') params = { ...params, ...entry.json };
+    else if (entry.form) params = { ...params, ...entry.form };
+    const botId = Number(token.split(':')[0]);
+    const bot = { id: botId, is_bot: true, first_name: 'Bottega Sim Bot', username: 'bottega_sim_bot' };
+    const now = Math.floor(Date.now() / 1000);
+    const bad = (description) => ({ status: 400, body: { ok: false, error_code: 400, description } });
+    switch (apiMethod) {
+      case 'getme':
+        return { status: 200, body: { ok: true, result: { ...bot, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } } };
+      case 'setwebhook':
+        return { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+      case 'deletewebhook':
+        return { status: 200, body: { ok: true, result: true, description: 'Webhook was deleted' } };
+      case 'answercallbackquery':
+        if (!params.callback_query_id) return bad('Bad Request: query is too old and response timeout expired or query ID is invalid');
+        return { status: 200, body: { ok: true, result: true } };
+      case 'sendchataction':
+        return { status: 200, body: { ok: true, result: true } };
+      case 'sendmessage': {
+        const chatId = params.chat_id;
+        if (chatId === undefined || chatId === '') return bad('Bad Request: chat_id is empty');
+        const text = params.text;
+        if (typeof text !== 'string' || !text.trim()) return bad('Bad Request: message text is empty');
+        if ([...text].length > 4096) return bad('Bad Request: message is too long');
+        let replyMarkup = params.reply_markup;
+        if (typeof replyMarkup === 'string') replyMarkup = parseJsonOrNull(replyMarkup);
+        const chat = telegramChat(chatId);
+        if (!chat) return bad('Bad Request: chat not found');
+        const key = String(chat.id);
+        const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
+        this.telegramMessageIds.set(key, messageId);
+        const result = { message_id: messageId, from: bot, chat, date: now, text };
+        if (replyMarkup?.inline_keyboard) result.reply_markup = { inline_keyboard: replyMarkup.inline_keyboard };
+        return { status: 200, body: { ok: true, result } };
+      }
+      default:
+        return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found: method not found' } };
+    }
+  }
+
+  // ----- Twilio Programmable Messaging
+
+  twilio(method, rest, entry) {
+    const m = rest.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/);
+    if (!m) return { status: 404, body: twilioError(404, { message: `The requested resource ${entry.path} was not found` }) };
+    const sid = decodeURIComponent(m[1]);
+    const a = entry.auth;
+    const ok = a?.scheme === 'basic' && a.username === sid && this.authorized('twilio', sid, a.password);
+    // An API key (SK...) may authenticate for the account in the path too.
+    const okKey = a?.scheme === 'basic' && /^SK/.test(a.username ?? '') && this.authorized('twilio', sid, a.password);
+    if (!ok && !okKey) return { status: 401, body: twilioError(401), headers: { 'www-authenticate': 'Basic realm="Twilio API"' } };
+    if (method !== 'POST') return { status: 405, body: twilioError(405, { code: 20004, message: 'Method not allowed' }) };
+    const p = entry.form ?? formDecode(entry.body);
+    const bad = (code, message) => ({ status: 400, body: twilioError(400, { code, message }) });
+    if (!p.To) return bad(21604, "A 'To' phone number is required.");
+    if (!p.From && !p.MessagingServiceSid) return bad(21603, "A 'From' phone number is required.");
+    if (!p.Body && !p.MediaUrl && !p.ContentSid) return bad(21602, 'Message body is required.');
+    const to = String(p.To);
+    const bare = to.replace(/^whatsapp:/, '');
+    if (!/^\+?\d{6,15}$/.test(bare)) return bad(21211, `The 'To' number ${to} is not a valid phone number.`);
+    if (p.Body && [...String(p.Body)].length > 1600) return bad(21617, 'The concatenated message body exceeds the 1600 character limit.');
+    const msid = newSid(p.MediaUrl ? 'MM' : 'SM');
+    const date = new Date().toUTCString().replace('GMT', '+0000');
+    const numMedia = p.MediaUrl ? [].concat(p.MediaUrl).length : 0;
+    const body = {
+      account_sid: sid,
+      api_version: '2010-04-01',
+      body: p.Body ?? '',
+      date_created: date,
+      date_sent: null,
+      date_updated: date,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from: p.From ?? null,
+      messaging_service_sid: p.MessagingServiceSid ?? null,
+      num_media: String(numMedia),
+      num_segments: String(Math.max(1, Math.ceil([...String(p.Body ?? '')].length / 153))),
+      price: null,
+      price_unit: 'USD',
+      sid: msid,
+      status: p.MessagingServiceSid && !p.From ? 'accepted' : 'queued',
+      subresource_uris: { media: `/2010-04-01/Accounts/${sid}/Messages/${msid}/Media.json` },
+      to,
+      uri: `/2010-04-01/Accounts/${sid}/Messages/${msid}.json`,
+    };
+    return { status: 201, body };
+  }
+
+  // ----- inbound webhooks, signed like the provider
+
+  /**
+   * Sends a webhook to `url` as the provider would. Options:
+   *   provider   whatsapp | messenger | instagram | telegram | twilio
+   *   url        the channel's webhook_url
+   *   payload    JSON payload (Meta, Telegram) or an object of form params (Twilio)
+   *   raw        send this exact body instead of serializing payload
+   *   app_secret (Meta) | secret_token (Telegram) | auth_token (Twilio); `secret` works for all
+   *   tamper     true or "signature": sign, then alter the signature; "body": alter the body after signing
+   *   omit_signature  send no signature header
+   *   signature  send this signature header value as is
+   *   headers    extra headers
+   */
+  async deliver(o) {
+    const provider = o.provider;
+    if (!PROVIDERS.includes(provider)) throw httpError(400, `provider must be one of ${PROVIDERS.join(', ')}`);
+    if (typeof o.url !== 'string') throw httpError(400, 'url is required');
+    let target;
+    try {
+      target = new URL(o.url);
+    } catch {
+      throw httpError(400, 'url is not an absolute URL');
+    }
+    if (!/^https?:$/.test(target.protocol)) throw httpError(400, 'url must be http(s)');
+    if (!this.allowRemote && !isLoopback(target.hostname)) throw httpError(400, 'url must be a loopback address (start the sim with --allow-remote to change that)');
+    const secret = o.secret ?? (META.has(provider) ? o.app_secret : provider === 'telegram' ? o.secret_token : o.auth_token);
+    const headers = {};
+    let body;
+    if (provider === 'twilio') {
+      const params = o.payload ?? {};
+      if (o.raw !== undefined) body = String(o.raw);
+      else body = formEncode(params);
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      headers['user-agent'] = 'TwilioProxy/1.1';
+      headers['i-twilio-idempotency-token'] = randomBytes(16).toString('hex');
+      if (!o.omit_signature) {
+        if (secret === undefined && o.signature === undefined) throw httpError(400, 'auth_token is required to sign a Twilio webhook');
+        const signedParams = o.raw !== undefined ? formDecode(body) : params;
+        let sig = o.signature ?? twilioSignature(secret, o.url, signedParams);
+        if (o.tamper === true || o.tamper === 'signature') sig = tamper(sig);
+        headers['x-twilio-signature'] = sig;
+      }
+      if (o.tamper === 'body') body = formEncode({ ...formDecode(body), Body: `${formDecode(body).Body ?? ''} (tampered)` });
+    } else {
+      body = o.raw !== undefined ? String(o.raw) : META.has(provider) ? metaJson(o.payload ?? {}) : JSON.stringify(o.payload ?? {});
+      headers['content-type'] = 'application/json';
+      if (META.has(provider)) {
+        headers['user-agent'] = 'facebookexternalua';
+        if (!o.omit_signature) {
+          if (secret === undefined && o.signature === undefined) throw httpError(400, 'app_secret is required to sign a Meta webhook');
+          let sig = o.signature ?? hubSignature(secret, body);
+          if (o.tamper === true || o.tamper === 'signature') sig = tamper(sig);
+          headers['x-hub-signature-256'] = sig;
+          if (o.signature === undefined) headers['x-hub-signature'] = `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`;
+        }
+      } else if (!o.omit_signature) {
+        // Telegram: the secret token itself, no HMAC.
+        if (secret === undefined && o.signature === undefined) throw httpError(400, 'secret_token is required for a Telegram webhook');
+        let sig = o.signature ?? secret;
+        if (o.tamper === true || o.tamper === 'signature') sig = tamper(sig);
+        headers['x-telegram-bot-api-secret-token'] = sig;
+      }
+      if (o.tamper === 'body') body = body.replace(/"(text|body)":"/, '"$1":"(tampered) ');
+    }
+    for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    const answer = await postRaw(target, o.method ?? 'POST', headers, body, o.timeout_ms ?? 15_000);
+    const result = { status: answer.status, headers: answer.headers, body: answer.body, sent: { url: o.url, headers, body } };
+    const parsed = parseJsonOrNull(answer.body);
+    if (parsed !== undefined) result.json = parsed;
+    this.log(`deliver ${provider} -> ${o.url} : ${answer.status}`);
+    return result;
+  }
+
+  // ----- control API
+
+  async handleControl(req, res, url, body) {
+    const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
+    let input = {};
+    if (body.trim()) {
+      input = parseJsonOrNull(body);
+      if (input === undefined || typeof input !== 'object' || input === null) return send(res, 400, { error: 'body must be a JSON object' });
+    }
+    switch (route) {
+      case 'GET /__sim':
+      case 'GET /__sim/health':
+        return send(res, 200, { ok: true, providers: PROVIDERS, requests: this.requests.length });
+      case 'GET /__sim/requests': {
+        const filter = { provider: url.searchParams.get('provider') || undefined, since: Number(url.searchParams.get('since') ?? 0) };
+        if (filter.provider && !PROVIDERS.includes(filter.provider)) return send(res, 400, { error: `unknown provider ${filter.provider}` });
+        const wait = Math.min(Number(url.searchParams.get('wait') ?? 0), 30_000);
+        const list = wait > 0 ? await this.waitFor(filter, wait) : this.list(filter);
+        return send(res, 200, { requests: list, last_seq: this.seq });
+      }
+      case 'POST /__sim/reset':
+        this.reset();
+        return send(res, 200, { ok: true });
+      case 'POST /__sim/accounts': {
+        const p = input.provider;
+        if (!PROVIDERS.includes(p)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
+        let acc;
+        if (p === 'whatsapp') acc = { id: input.phone_number_id, token: input.access_token };
+        else if (p === 'messenger' || p === 'instagram') acc = { id: input.page_id ?? input.ig_id, token: input.page_access_token ?? input.access_token };
+        else if (p === 'telegram') acc = { token: input.bot_token };
+        else acc = { id: input.account_sid, token: input.auth_token };
+        if (!acc.token) return send(res, 400, { error: 'the account needs its token (access_token, page_access_token, bot_token or auth_token)' });
+        if (p !== 'telegram' && acc.id === undefined && p !== 'messenger' && p !== 'instagram') return send(res, 400, { error: 'the account needs its id (phone_number_id or account_sid)' });
+        if (acc.id !== undefined) acc.id = String(acc.id);
+        this.addAccount(p, acc);
+        return send(res, 200, { ok: true, accounts: this.accounts.get(p).length });
+      }
+      case 'POST /__sim/fail': {
+        const p = input.provider;
+        if (!PROVIDERS.includes(p)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
+        const status = Number(input.status ?? 500);
+        if (!Number.isInteger(status) || status < 400 || status > 599) return send(res, 400, { error: 'status must be an HTTP error status (400-599)' });
+        const times = input.times === undefined ? 1 : input.times === 'always' ? Infinity : Number(input.times);
+        if (!(times > 0)) return send(res, 400, { error: 'times must be a positive number or "always"' });
+        if (!this.failures.has(p)) this.failures.set(p, []);
+        this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
+        return send(res, 200, { ok: true, pending: this.failures.get(p).length });
+      }
+      case 'POST /__sim/deliver': {
+        try {
+          return send(res, 200, await this.deliver(input));
+        } catch (e) {
+          if (e.status) return send(res, e.status, { error: e.message });
+          return send(res, 502, { error: `delivery failed: ${e.message}` });
+        }
+      }
+      default:
+        return send(res, 404, { error: `no control route ${route}` });
+    }
+  }
+}
+
+function httpError(status, message) {
+  return Object.assign(new Error(message), { status });
+}
+
+function telegramChat(chatId) {
+  if (typeof chatId === 'string' && chatId.startsWith('@')) {
+    return { id: -1001000000000 - (hashCode(chatId) % 1e9), title: chatId.slice(1), username: chatId.slice(1), type: 'channel' };
+  }
+  const id = Number(chatId);
+  if (!Number.isSafeInteger(id) || id === 0) return null;
+  if (id > 0) return { id, first_name: 'Mario', last_name: 'Rossi', username: 'mario_rossi', type: 'private' };
+  return { id, title: 'Shop group', type: String(id).startsWith('-100') ? 'supergroup' : 'group' };
+}
+
+function hashCode(s) {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+function parseAuth(header) {
+  if (!header) return undefined;
+  const [scheme, ...rest] = String(header).split(' ');
+  const value = rest.join(' ').trim();
+  if (/^bearer$/i.test(scheme)) return { scheme: 'bearer', token: value };
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    return { scheme: 'basic', username: i < 0 ? decoded : decoded.slice(0, i), password: i < 0 ? '' : decoded.slice(i + 1) };
+  }
+  return { scheme: scheme.toLowerCase(), value };
+}
+
+function send(res, status, body, headers = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function postRaw(target, method, headers, body, timeoutMs) {
+  const lib = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      target,
+      { method, headers: { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs, agent: false },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Starts a simulator; resolves to {port, url, sim, close()}. */
+export async function startSim({ port = 0, host = '127.0.0.1', log, allowRemote = false } = {}) {
+  const sim = new Simulator({ log, allowRemote });
+  const server = http.createServer((req, res) => {
+    sim.handle(req, res).catch((e) => {
+      try {
+        send(res, 500, { error: String(e?.message ?? e) });
+      } catch {
+        /* the response was already sent */
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const actual = server.address().port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    port: actual,
+    url: `http://${shownHost}:${actual}`,
+    sim,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function usage() {
+  return `usage: node tools/sim/sim.mjs [--port N (default 8090; 0 = any free port)] [--host 127.0.0.1] [--quiet] [--allow-remote]`;
+}
+
+async function main(argv) {
+  let port = 8090;
+  let host = '127.0.0.1';
+  let quiet = false;
+  let allowRemote = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--port' || a === '-p') port = Number(val());
+    else if (a.startsWith('--port=')) port = Number(a.slice(7));
+    else if (a === '--host') host = val();
+    else if (a.startsWith('--host=')) host = a.slice(7);
+    else if (a === '--quiet' || a === '-q') quiet = true;
+    else if (a === '--allow-remote') allowRemote = true;
+    else if (a === '--help' || a === '-h') {
+      console.log(usage());
+      return;
+    } else throw new Error(`unknown argument ${a}\n${usage()}`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port\n${usage()}`);
+  const log = quiet ? () => {} : (line) => console.error(`[sim] ${new Date().toISOString()} ${line}`);
+  const s = await startSim({ port, host, log, allowRemote });
+  console.log(`sim listening on ${s.port}`);
+  const stop = () => s.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e.message ?? e);
+    process.exit(2);
+  });
+}
