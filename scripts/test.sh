@@ -24,6 +24,14 @@ if [ -d web/tests ] && [ "${SKIP_WEB_TESTS:-0}" != 1 ]; then
   w_fail=$(grep -oE '^# fail [0-9]+' "$web_log" | grep -oE '[0-9]+' || echo 0)
 fi
 
+if [ -d tools/sim/test ] && [ "${SKIP_WEB_TESTS:-0}" != 1 ]; then
+  sim_log=$(mktemp)
+  node --test --test-concurrency=1 tools/sim/test/ 2>&1 | tee "$sim_log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
+  w_pass=$(( w_pass + $(grep -oE '^# pass [0-9]+' "$sim_log" | grep -oE '[0-9]+' || echo 0) ))
+  w_fail=$(( w_fail + $(grep -oE '^# fail [0-9]+' "$sim_log" | grep -oE '[0-9]+' || echo 0) ))
+fi
+
 passed=$(( c_total - c_failed + w_pass ))
 failed=$(( c_failed + w_fail ))
 [ "$failed" -gt 0 ] && fail=1

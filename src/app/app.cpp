@@ -138,12 +138,30 @@ int run_server(Config cfg, const RunOptions& ro) {
   std::fflush(stdout);
   if (ro.on_listening) ro.on_listening(*port);
 
+  // Housekeeping: provider dedupe keys are kept 8 days (providers retry for up to 7), idempotency
+  // keys 24 hours.
+  asio::steady_timer housekeeping(io);
+  std::function<void()> sweep = [&] {
+    int64_t now = clock.now_ms();
+    store->write([now](store::Tx& tx) -> Status {
+      repo::purge_dedupe(tx, now - 8LL * 24 * 3600 * 1000);
+      repo::purge_idempotency(tx, now - 24LL * 3600 * 1000);
+      return {};
+    }, [](Status) {});
+    housekeeping.expires_after(std::chrono::minutes(10));
+    housekeeping.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) sweep();
+    });
+  };
+  sweep();
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     std::fprintf(stderr, "bottega: shutting down\n");
     draining = true;
     server.stop();
+    housekeeping.cancel();
     // Give in-flight requests a moment, then stop the loop.
     auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(500));
     t->async_wait([&io, t](const boost::system::error_code&) { io.stop(); });
@@ -249,6 +267,14 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
       repo::create_agent(tx, bob, bh, now);
       repo::create_channel(tx, Channel{channel, tenant, "webchat", "Demo shop chat",
                                        R"({"greeting":"Ciao! Ask us anything about our shoes, sizes or delivery."})", now});
+      struct Seed {
+        const char *sku, *title, *description;
+        int64_t price;
+      };
+      for (const Seed& p : {Seed{"SNK-CLS-42", "Classic leather sneaker", "White Italian leather, sizes 36-46", 12900},
+                            Seed{"BOOT-CHL-40", "Chelsea boot", "Suede, elastic sides, sizes 36-45", 18900},
+                            Seed{"SOCK-MER-3", "Merino socks, 3 pairs", "Warm, breathable, one size", 2400}})
+        repo::create_product(tx, {ids.next("prd"), tenant, p.sku, p.title, p.description, p.price, "EUR", now});
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });

@@ -153,6 +153,7 @@ void register_routes(Router& r, Deps& d) {
   register_webchat_routes(r, d);
   register_realtime_routes(r, d);
   register_provider_webhook_routes(r, d);
+  register_catalog_placeholder_routes(r, d);
 }
 
 }  // namespace bottega::http::api

@@ -166,6 +166,7 @@ void register_channel_routes(Router& r, Deps& d);
 void register_webchat_routes(Router& r, Deps& d);
 void register_realtime_routes(Router& r, Deps& d);
 void register_provider_webhook_routes(Router& r, Deps& d);
+void register_catalog_placeholder_routes(Router& r, Deps& d);
 // GET /api/v1/openapi.json, built from the router's entries.
 std::string openapi_document(const Router& r, const std::string& public_url);
 

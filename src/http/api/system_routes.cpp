@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "http/api/common.hpp"
+#include "store/repo/repo.hpp"
 
 namespace bottega::http::api {
 
@@ -102,6 +103,18 @@ void register_system_routes(Router& r, Deps& d) {
     d.metrics.set("bottega_store_batches_total", {}, static_cast<double>(st.batches));
     d.metrics.set("bottega_store_writes_total", {}, static_cast<double>(st.writes));
     d.metrics.set("bottega_store_failed_writes_total", {}, static_cast<double>(st.failed_writes));
+    struct Depth {
+      int64_t queued = 0, running = 0, dead = 0;
+    };
+    auto count = [](store::Tx& tx) -> Result<Depth> {
+      return Depth{repo::count_jobs(tx, "queued"), repo::count_jobs(tx, "running"), repo::count_jobs(tx, "dead")};
+    };
+    auto depth = co_await db_read<Depth>(d.store, count);
+    if (depth) {
+      d.metrics.set("bottega_jobs", "status=\"queued\"", static_cast<double>(depth->queued));
+      d.metrics.set("bottega_jobs", "status=\"running\"", static_cast<double>(depth->running));
+      d.metrics.set("bottega_jobs", "status=\"dead\"", static_cast<double>(depth->dead));
+    }
     co_return text_response(ctx.req, 200, d.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   }, {"Prometheus metrics (text format 0.0.4)", Auth::none, "system", "", ""});
 

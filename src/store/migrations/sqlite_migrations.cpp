@@ -200,6 +200,19 @@ CREATE TABLE kv (
 CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id);
 CREATE INDEX contact_identities_by_contact ON contact_identities(tenant_id, channel_id, contact_id);
 )SQL"},
+      {3, "catalog_placeholder", R"SQL(
+CREATE TABLE products (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  sku TEXT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  price_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, sku)
+);
+)SQL"},
   };
   return kMigrations;
 }
