@@ -19,6 +19,7 @@
 //   POST /__sim/reset                             forget requests, failure rules and accounts
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
 //   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
+//   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
 //   POST /__sim/deliver {"provider","url","app_secret"|"secret_token"|"auth_token","payload",...}
 
 import http from 'node:http';
@@ -190,6 +191,7 @@ export class Simulator {
     this.requests = [];
     this.seq = 0;
     this.failures = new Map(); // provider -> [{status, remaining, ...}]
+    this.delays = new Map(); // provider -> [{ms, remaining}]
     this.accounts = new Map(); // provider -> [{id, token, ...}]
     this.telegramMessageIds = new Map(); // chat id -> last message_id
     this.waiters = new Set();
@@ -255,6 +257,15 @@ export class Simulator {
     return f;
   }
 
+  takeDelay(provider) {
+    const list = this.delays.get(provider);
+    if (!list?.length) return 0;
+    const d = list[0];
+    if (d.remaining !== Infinity) d.remaining -= 1;
+    if (d.remaining <= 0) list.shift();
+    return d.ms;
+  }
+
   // ----- HTTP entry point
 
   async handle(req, res) {
@@ -304,8 +315,13 @@ export class Simulator {
       if (failure) entry.injected_failure = true;
     }
     entry.response = { status: answer.status, body: answer.body };
+    // Recorded (with its answer) before any delay: a test can act on the answer, e.g. deliver a
+    // status webhook for the new message id, while the caller is still waiting for it.
+    const delay = provider ? this.takeDelay(provider) : 0;
+    if (delay) entry.delayed_ms = delay;
     this.record(entry);
-    this.log(`${req.method} ${req.url} -> ${answer.status}`);
+    this.log(`${req.method} ${req.url} -> ${answer.status}${delay ? ` (after ${delay} ms)` : ''}`);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     send(res, answer.status, answer.body, answer.headers);
   }
 
@@ -613,6 +629,17 @@ export class Simulator {
         if (!this.failures.has(p)) this.failures.set(p, []);
         this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
+      }
+      case 'POST /__sim/delay': {
+        const p = input.provider;
+        if (!PROVIDERS.includes(p)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
+        const ms = Number(input.ms);
+        if (!(ms >= 0 && ms <= 120_000)) return send(res, 400, { error: 'ms must be 0..120000' });
+        const times = input.times === undefined ? 1 : input.times === 'always' ? Infinity : Number(input.times);
+        if (!(times > 0)) return send(res, 400, { error: 'times must be a positive number or "always"' });
+        if (!this.delays.has(p)) this.delays.set(p, []);
+        this.delays.get(p).push({ ms, remaining: times });
+        return send(res, 200, { ok: true, pending: this.delays.get(p).length });
       }
       case 'POST /__sim/deliver': {
         try {

@@ -300,6 +300,12 @@ function commonFlow(spec) {
     const list = await messages(st.conv.id);
     assert.equal(list.length, 1, `a redelivery must not store a second message: ${JSON.stringify(list.map((m) => m.text))}`);
     assert.equal((await conversations(st.channel.id)).length, 1);
+    // Providers retry in parallel too: five concurrent copies of a new message store it once.
+    const burst = spec.inbound(`burst ${rand(2)}`, spec.newId());
+    const answers = await Promise.all(Array.from({ length: 5 }, () => deliverTo(burst)));
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200], answers.map((a) => a.body).join(' | '));
+    const after = await messages(st.conv.id);
+    assert.equal(after.length, 2, `concurrent copies: ${JSON.stringify(after.map((m) => m.text))}`);
   });
 
   test('a tampered or missing signature is refused with 401 and nothing is stored', async () => {
@@ -333,6 +339,17 @@ function commonFlow(spec) {
 
   return st;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks that reach no channel
+
+test('a webhook for an unknown channel is 404 and a web chat channel has no provider webhook', async () => {
+  const d = await deliver({ provider: 'whatsapp', url: `${env.base}/webhooks/ch_01NOSUCHCHANNEL0000000000`, app_secret: 'x', payload: P.whatsappText('16505551234', 'hi') });
+  assert.equal(d.status, 404, d.body);
+  const web = await createChannel('webchat', {});
+  const w = await deliver({ provider: 'whatsapp', url: web.webhook_url, app_secret: 'x', payload: P.whatsappText('16505551234', 'hi') });
+  assert.equal(w.status, 404, w.body);
+});
 
 // ---------------------------------------------------------------------------------------------
 // WhatsApp Cloud API
@@ -402,6 +419,25 @@ describe('whatsapp', () => {
     const again = await message(st.conv.id, msg.id);
     assert.equal(again.delivery.state, 'failed');
     assert.equal(again.delivery.error, m.delivery.error);
+  });
+
+  test('a delivered status that overtakes the send response is not lost', async () => {
+    // Graph sometimes delivers the first status webhook before the HTTP answer to the send reaches
+    // the caller. The sim answers this send 1.5 s late, and the test delivers "delivered" for the
+    // new wamid meanwhile: the 200 acknowledges it, so Meta will never send it again.
+    const d0 = await simApi('POST', '/__sim/delay', { provider: 'whatsapp', ms: 1500, times: 1 });
+    assert.equal(d0.status, 200, d0.text);
+    const { msg, req } = await replyAndCapture('whatsapp', st.conv.id, 'A status will overtake this send');
+    assert.equal(req.delayed_ms, 1500);
+    const d = await status(spec.providerId(req), 'delivered');
+    assert.equal(d.status, 200, d.body);
+    await sleep(2000); // the send's answer has arrived and been recorded
+    const m = await message(st.conv.id, msg.id);
+    assert.equal(
+      m.delivery.state,
+      'delivered',
+      'the "delivered" webhook (acknowledged with 200 while the send was in flight) was dropped: the message stays "sent"',
+    );
   });
 
   test('GET handshake: the right verify_token echoes hub.challenge, a wrong one is 403', async () => {
@@ -753,6 +789,26 @@ describe('twilio', () => {
     // a Messaging Service's); with a plain From number and no StatusCallback, the delivered/read
     // callbacks tested above never come (providers.md 4.2, 4.4).
     const { req } = st.sent;
-    assert.equal(req.form.StatusCallback, st.channel.webhook_url, `Twilio send body was: ${req.body}`);
+    assert.ok(req.form.StatusCallback, `no StatusCallback in the Twilio send body: ${req.body}`);
+    const cb = new URL(req.form.StatusCallback);
+    const hook = new URL(st.channel.webhook_url);
+    assert.equal(cb.origin + cb.pathname, hook.origin + hook.pathname);
+  });
+
+  test('Twilio WhatsApp sender: ProfileName names the contact, the reply goes to whatsapp:+E164', async () => {
+    const settings = { ...spec.settings(), from: 'whatsapp:+14155238886' };
+    const ch = await createChannel('twilio', settings);
+    const waCustomer = `whatsapp:+1555${randomInt(1_000_000, 9_999_999)}`;
+    const payload = P.twilioInbound({ from: waCustomer, to: settings.from, body: 'Hola desde WhatsApp', accountSid: settings.account_sid, profileName: 'Lucía Gómez' });
+    const d = await deliver({ provider: 'twilio', url: ch.webhook_url, auth_token: settings.auth_token, payload });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, 'Lucía Gómez');
+    const [m] = await messages(conv.id);
+    assert.equal(m.text, 'Hola desde WhatsApp');
+    const { msg, req } = await replyAndCapture('twilio', conv.id, '¡Hola Lucía!');
+    assert.equal(req.form.To, waCustomer);
+    assert.equal(req.form.From, 'whatsapp:+14155238886');
+    assert.equal(req.form.Body, '¡Hola Lucía!');
+    await deliveryBecomes(conv.id, msg.id, 'sent');
   });
 });
