@@ -27,7 +27,14 @@ import https from 'node:https';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
+import * as payloads from './payloads.mjs';
+
 export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio'];
+const BUILDERS = new Set([
+  'whatsappText', 'whatsappOrder', 'whatsappStatus', 'whatsappBatch',
+  'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
+  'instagramText', 'instagramEcho', 'telegramMessage', 'telegramCallback', 'twilioInbound', 'twilioStatus',
+]);
 const META = new Set(['whatsapp', 'messenger', 'instagram']);
 
 // ---------------------------------------------------------------------------------------------
@@ -515,6 +522,7 @@ export class Simulator {
    *   provider   whatsapp | messenger | instagram | telegram | twilio
    *   url        the channel's webhook_url
    *   payload    JSON payload (Meta, Telegram) or an object of form params (Twilio)
+   *   build      instead of payload: [builder, ...args] of payloads.mjs, e.g. ["whatsappText", "16505551234", "Hi"]
    *   raw        send this exact body instead of serializing payload
    *   app_secret (Meta) | secret_token (Telegram) | auth_token (Twilio); `secret` works for all
    *   tamper     true or "signature": sign, then alter the signature; "body": alter the body after signing
@@ -534,6 +542,12 @@ export class Simulator {
     }
     if (!/^https?:$/.test(target.protocol)) throw httpError(400, 'url must be http(s)');
     if (!this.allowRemote && !isLoopback(target.hostname)) throw httpError(400, 'url must be a loopback address (start the sim with --allow-remote to change that)');
+    if (o.build !== undefined) {
+      // A payload from a builder of payloads.mjs: ["whatsappText", "16505551234", "Hi"].
+      if (!Array.isArray(o.build) || typeof payloads[o.build[0]] !== 'function' || !BUILDERS.has(o.build[0]))
+        throw httpError(400, `build must be [builder, ...args] with a builder of payloads.mjs: ${[...BUILDERS].join(', ')}`);
+      o = { ...o, payload: payloads[o.build[0]](...o.build.slice(1).map((a) => a ?? undefined)) }; // null = default
+    }
     const secret = o.secret ?? (META.has(provider) ? o.app_secret : provider === 'telegram' ? o.secret_token : o.auth_token);
     const headers = {};
     let body;

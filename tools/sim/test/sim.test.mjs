@@ -195,6 +195,18 @@ describe('simulator', () => {
     assert.equal(got.headers['x-twilio-signature'], createHmac('sha1', 'tw_token').update(data).digest('base64'));
   });
 
+  test('deliver builds the payload with a payloads.mjs builder when given "build"', async () => {
+    captured = [];
+    const r = await jsonCall('POST', '/__sim/deliver', { provider: 'whatsapp', url: sinkUrl, app_secret: 'k', build: ['whatsappText', '16505551234', 'Hi there', 'wamid.DEMO', { name: 'Demo User' }] });
+    assert.equal(r.status, 200, r.text);
+    const body = JSON.parse(captured[0].body);
+    assert.equal(body.entry[0].changes[0].value.messages[0].text.body, 'Hi there');
+    assert.equal(body.entry[0].changes[0].value.messages[0].id, 'wamid.DEMO');
+    assert.equal(body.entry[0].changes[0].value.contacts[0].profile.name, 'Demo User');
+    const bad = await jsonCall('POST', '/__sim/deliver', { provider: 'whatsapp', url: sinkUrl, app_secret: 'k', build: ['startSim'] });
+    assert.equal(bad.status, 400);
+  });
+
   test('deliver refuses non-loopback URLs; reset forgets everything', async () => {
     const r = await jsonCall('POST', '/__sim/deliver', { provider: 'telegram', url: 'http://example.com/hook', secret_token: 'x', payload: {} });
     assert.equal(r.status, 400);
