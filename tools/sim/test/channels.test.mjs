@@ -274,7 +274,7 @@ function commonFlow(spec) {
   });
 
   test('a signed inbound text is stored: conversation, contact and message', async () => {
-    st.firstText = `Hello from ${spec.type} ${rand(2)} – ça va? 👋`;
+    st.firstText = `Hello from ${spec.type} ${rand(2)} – ça va? 👋 50% off + "free" shipping & more = <yes>`;
     st.firstId = spec.newId();
     st.firstPayload = spec.inbound(st.firstText, st.firstId);
     const d = await deliverTo(st.firstPayload);
@@ -327,7 +327,7 @@ function commonFlow(spec) {
   });
 
   test('an agent reply reaches the provider API in its exact shape and becomes "sent"', async () => {
-    const text = `Thanks! Your order ships today – grazie 🙏 ${rand(2)}`;
+    const text = `Thanks! Your order ships today – grazie 🙏 100% "sure" & more + <b>=</b> ${rand(2)}`;
     const { msg, req } = await replyAndCapture(spec.type, st.conv.id, text);
     assert.equal(msg.delivery.state, 'pending');
     assert.equal(req.method, 'POST');
@@ -581,6 +581,16 @@ describe('messenger', () => {
     assert.equal((await conversations(st.channel.id)).length, 1, 'an echo must not open a conversation with the page');
   });
 
+  test('outside the 24 h window (Graph code 10 / 2018278) the message fails with its error', async () => {
+    const f = await simApi('POST', '/__sim/fail', { provider: 'messenger', status: 400, code: 10, subcode: 2018278, message: '(#10) This message is sent outside of allowed window.' });
+    assert.equal(f.status, 200, f.text);
+    const { msg, req } = await replyAndCapture('messenger', st.conv.id, 'Too late for a free-form reply');
+    assert.equal(req.response.status, 400);
+    const m = await deliveryBecomes(st.conv.id, msg.id, 'failed');
+    assert.match(m.delivery.error ?? '', /outside_window/);
+    assert.match(m.delivery.error ?? '', /allowed window/);
+  });
+
   test('delivery (mids) and read (watermark) events advance the sent message', async () => {
     const { msg, providerId } = st.sent;
     let d = await deliver({ provider: 'messenger', url: st.channel.webhook_url, app_secret: st.settings.app_secret, payload: P.messengerDelivery(psid, pageId, [providerId], Date.now()) });
@@ -682,6 +692,23 @@ describe('telegram', () => {
     assert.equal(m.content.id, 'size_m');
     assert.equal(m.content.title, 'Medium');
     assert.equal(m.content.callback_query_id, payload.callback_query.id);
+  });
+
+  test('the callback query is answered (answerCallbackQuery), so the client stops its spinner', async () => {
+    // providers.md 3: "Always call answerCallbackQuery ... or the client shows a spinner";
+    // docs/channels.md: content.callback_query_id is there to "answer it".
+    const since = await lastSeq();
+    const payload = P.telegramCallback(chatId, 'color_blue', { messageId: st.sent.req.response.body.result.message_id, label: 'Blue' });
+    const d = await deliver({ provider: 'telegram', url: st.channel.webhook_url, secret_token: st.settings.secret_token, payload });
+    assert.equal(d.status, 200, d.body);
+    // Telegram also accepts the answer as the webhook's response body ({"method":"answerCallbackQuery",...}).
+    const inline = d.json?.method === 'answerCallbackQuery' && d.json?.callback_query_id === payload.callback_query.id;
+    if (inline) return;
+    const reqs = await simRequests('telegram', since, 3000);
+    const answer = reqs.find((r) => r.path.endsWith('/answerCallbackQuery'));
+    assert.ok(answer, `no answerCallbackQuery within 3 s (webhook answered ${d.status} ${d.body}; Telegram requests: ${JSON.stringify(reqs.map((r) => r.path))})`);
+    assert.equal(answer.path, `/telegram/bot${st.settings.bot_token}/answerCallbackQuery`);
+    assert.equal(String((answer.json ?? answer.form ?? answer.query).callback_query_id), payload.callback_query.id);
   });
 
   test('outbound retry: a 429 with retry_after is retried and then succeeds', async () => {
