@@ -195,6 +195,14 @@ async function simRequests(provider, since, wait = 0) {
   return r.json.requests;
 }
 
+/** bottega_jobs{status="..."} from /metrics (rows of the jobs table in that status). */
+async function jobsGauge(status) {
+  const r = await request(env.base, 'GET', '/metrics');
+  const m = r.text.match(new RegExp(`^bottega_jobs\\{status="${status}"\\} (\\d+)`, 'm'));
+  assert.ok(m, `bottega_jobs{status="${status}"} not in /metrics`);
+  return Number(m[1]);
+}
+
 async function conversations(channelId) {
   const r = await api('GET', `/api/v1/conversations?channel_id=${channelId}&limit=200`);
   assert.equal(r.status, 200, r.text);
@@ -803,10 +811,13 @@ describe('twilio', () => {
     const f = await simApi('POST', '/__sim/fail', { provider: 'twilio', status: 400, code: 21211, message: `The 'To' number ${customer} is not a valid phone number.` });
     assert.equal(f.status, 200, f.text);
     const since = await lastSeq();
+    const deadBefore = await jobsGauge('dead');
     const msg = await reply(st.conv.id, 'Rejected by Twilio');
     const m = await deliveryBecomes(st.conv.id, msg.id, 'failed');
     assert.match(m.delivery.error ?? '', /21211/);
-    await sleep(3000); // longer than the first retry's backoff would be (2.5-5 s)... at least its lower half
+    // The job is given up at once (dead), not queued for a retry.
+    await eventually('the send job is dead', async () => (await jobsGauge('dead')) === deadBefore + 1, 3000);
+    assert.equal(await jobsGauge('queued'), 0, 'no job may be waiting for a retry');
     const reqs = await simRequests('twilio', since);
     assert.equal(reqs.length, 1, `a 400 must not be retried: ${reqs.length} requests`);
   });
