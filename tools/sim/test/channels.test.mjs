@@ -34,7 +34,7 @@ const rand = (n = 6) => randomBytes(n).toString('hex');
 // processes
 
 const children = new Set();
-process.on('exit', () => {
+function killChildren() {
   for (const c of children) {
     try {
       c.kill('SIGKILL');
@@ -42,7 +42,15 @@ process.on('exit', () => {
       /* already gone */
     }
   }
-});
+}
+process.on('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    killChildren();
+    if (env.dir && !process.env.BOTTEGA_KEEP) rmSync(env.dir, { recursive: true, force: true });
+    process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+  });
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
