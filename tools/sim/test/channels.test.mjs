@@ -269,9 +269,10 @@ async function replyAndCapture(provider, conversationId, text) {
 
 /**
  * spec: {
- *   type, prefix (sim path), settings(), secret(settings) -> deliver options with the key,
- *   inbound(text, id) -> payload, newId(), contactName, contactExternalId,
- *   checkSend(req, text, channel) -> asserts the provider request, providerId(req)
+ *   type, secretKeys (settings that must come back masked), settings() -> channel settings,
+ *   secret(settings) -> the deliver option that signs (app_secret / secret_token / auth_token),
+ *   newId() -> a fresh provider message id, inbound(text, id) -> webhook payload, contactName,
+ *   checkSend(req, text, st) -> asserts the recorded provider request, providerId(req)
  * }
  * Returns a state object filled as the tests run (channel, conversation, sent message).
  */
