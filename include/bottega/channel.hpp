@@ -103,6 +103,8 @@ struct OutboundMessage {
   std::optional<LinkButton> link;    // optional URL button (a payment link, a product page)
   std::string reply_to;              // provider id of the message answered, where supported
   bool human_agent = false;          // a person answers after the 24 h window (Meta HUMAN_AGENT tag)
+  std::string status_callback_url;   // where the provider reports delivery (Twilio StatusCallback):
+                                     // the channel's webhook URL, exactly as the provider signs it
 };
 
 }  // namespace bottega

@@ -31,10 +31,12 @@ struct Row {
 };
 
 // A named SQL statement. Names show up in logs and metrics; keep them as constants beside the
-// repository code that uses them.
+// repository code that uses them. `sql` is shared by both dialects; `pg_sql`, when set, replaces it
+// on PostgreSQL (only for what the shared subset cannot say, e.g. FOR UPDATE SKIP LOCKED).
 struct Stmt {
   const char* name;
   const char* sql;
+  const char* pg_sql = nullptr;
 };
 
 // Thrown by Tx on a database failure; the Store turns it into an Error for the caller.

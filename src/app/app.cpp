@@ -94,7 +94,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     webhooks.run(j, std::move(done));
   });
   pipeline::ChannelSender sender(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}},
-                                 metrics);
+                                 metrics, cfg.server.public_url);
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
   });
@@ -146,6 +146,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     store->write([now](store::Tx& tx) -> Status {
       repo::purge_dedupe(tx, now - 8LL * 24 * 3600 * 1000);
       repo::purge_idempotency(tx, now - 24LL * 3600 * 1000);
+      repo::purge_early_statuses(tx, now - 7LL * 24 * 3600 * 1000);
       return {};
     }, [](Status) {});
     housekeeping.expires_after(std::chrono::minutes(10));

@@ -43,6 +43,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     if (!settings) return void(plan.request = settings.error());
     OutboundMessage out;
     out.text = m->text;
+    out.status_callback_url = public_url_ + "/webhooks/" + ch->id;
     auto content = bj::parse(m->content_json, pec);
     if (!pec && content.is_object()) {
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())

@@ -16,8 +16,9 @@ namespace bottega::pipeline {
 
 class ChannelSender {
  public:
-  ChannelSender(store::Store& store, HttpClient& http, Env env, Metrics& metrics)
-      : store_(store), http_(http), env_(std::move(env)), metrics_(metrics) {}
+  // public_url: this server's base URL, from which a channel's webhook URL is derived.
+  ChannelSender(store::Store& store, HttpClient& http, Env env, Metrics& metrics, std::string public_url)
+      : store_(store), http_(http), env_(std::move(env)), metrics_(metrics), public_url_(std::move(public_url)) {}
   void run(const repo::Job& job, std::function<void(JobOutcome)> done);
 
  private:
@@ -25,6 +26,7 @@ class ChannelSender {
   HttpClient& http_;
   Env env_;
   Metrics& metrics_;
+  std::string public_url_;
 };
 
 }  // namespace bottega::pipeline

@@ -1,11 +1,16 @@
-// The pipeline against a real SQLite file: services write state and events together, the
-// dispatcher delivers in order and resumes from its durable cursor, jobs retry and complete once,
-// merchant webhooks are enqueued once per endpoint and signed.
+// The pipeline against a real store: services write state and events together, the dispatcher
+// delivers in order and resumes from its durable cursor, jobs retry and complete once, merchant
+// webhooks are enqueued once per endpoint and signed. Each test runs against SQLite (a fresh file)
+// and, when BOTTEGA_TEST_PG_URL names a PostgreSQL server (scripts/pg.sh), against PostgreSQL (a
+// fresh database per test).
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "core/crypto.hpp"
@@ -13,6 +18,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
 #include "pipeline/webhooks.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -31,13 +37,25 @@ bool eventually(Pred p, int ms = 5000) {
   return p();
 }
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bottega_pipeline_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    if (GetParam() == "postgresql") {
+      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+      scratch_ = std::make_unique<store::ScratchDatabase>(
+          admin, store::ScratchDatabase::unique_name("bottega_pipeline_test"));
+      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
+      url_ = scratch_->url();
+    } else {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      dir_ = fs::temp_directory_path() / ("bottega_pipeline_" + std::to_string(::getpid()) + "_" + name);
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url_ = "sqlite://" + (dir_ / "p.db").string();
+    }
     open();
     ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                   repo::create_tenant(tx, "ten_A", "Shop", 1);
@@ -47,23 +65,30 @@ class PipelineTest : public ::testing::Test {
                 }).ok());
   }
   void open() {
-    auto s = store::open_store("sqlite://" + (dir_ / "p.db").string(), {}, true);
+    auto s = store::open_store(url_, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
   }
   void TearDown() override {
     if (store_) store_->close();
-    fs::remove_all(dir_);
+    store_.reset();
+    scratch_.reset();  // drops the PostgreSQL database
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
-  Env env() { return Env{clock_, ids_, {}}; }
+  Env env() { return Env{clock_, ids_, {}, {}}; }
 
   fs::path dir_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
+  std::string url_;
   ManualClock clock_{1'700'000'000'000};
   RandomIdGenerator ids_{clock_};
   Metrics metrics_;
   Channel channel_{"ch_1", "ten_A", "webchat", "Chat", "{}", 1};
   std::unique_ptr<store::Store> store_;
 };
+
+INSTANTIATE_TEST_SUITE_P(Stores, PipelineTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
 
 struct Recorder : EventListener {
   std::mutex mu;
@@ -87,7 +112,7 @@ TEST(Backoff, DoublesWithJitterAndCaps) {
   EXPECT_GE(backoff_ms(40, 1000, 60000, 0), 30000);
 }
 
-TEST_F(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
+TEST_P(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
   auto e = env();
   IngestResult first, second;
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
@@ -114,7 +139,7 @@ TEST_F(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
   });
 }
 
-TEST_F(PipelineTest, AFailedServiceLeavesNoEventBehind) {
+TEST_P(PipelineTest, AFailedServiceLeavesNoEventBehind) {
   auto e = env();
   auto st = store::write_sync(*store_, [&](Tx& tx) -> Status {
     auto r = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hello", std::nullopt);
@@ -128,7 +153,7 @@ TEST_F(PipelineTest, AFailedServiceLeavesNoEventBehind) {
   });
 }
 
-TEST_F(PipelineTest, ClientIdDeduplicatesRetries) {
+TEST_P(PipelineTest, ClientIdDeduplicatesRetries) {
   auto e = env();
   IngestResult a, b;
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
@@ -142,7 +167,7 @@ TEST_F(PipelineTest, ClientIdDeduplicatesRetries) {
   store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(repo::count_messages(tx, "ten_A", a.conversation.id), 1); });
 }
 
-TEST_F(PipelineTest, ReplySetsFirstResponseAndNotesStayInternal) {
+TEST_P(PipelineTest, ReplySetsFirstResponseAndNotesStayInternal) {
   auto e = env();
   std::string conv;
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
@@ -172,7 +197,7 @@ TEST_F(PipelineTest, ReplySetsFirstResponseAndNotesStayInternal) {
   });
 }
 
-TEST_F(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
+TEST_P(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
   auto e = env();
   Recorder rec;
   {
@@ -223,7 +248,7 @@ struct FakeHttp : HttpClient {
   }
 };
 
-TEST_F(PipelineTest, WebhooksAreSignedRetriedAndLogged) {
+TEST_P(PipelineTest, WebhooksAreSignedRetriedAndLogged) {
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                 repo::create_endpoint(tx, {"we_1", "ten_A", "http://merchant.example/hook", {}, "whsec_test", 1});
                 repo::create_endpoint(tx, {"we_2", "ten_A", "http://merchant.example/other", {"conversation.updated"}, "s2", 1});
@@ -243,7 +268,7 @@ TEST_F(PipelineTest, WebhooksAreSignedRetriedAndLogged) {
   d.add_listener(&hooks);
   d.start();
   runner.start();
-  auto e = Env{clock_, ids_, [&] { d.notify(); }};
+  auto e = Env{clock_, ids_, [&] { d.notify(); }, {}};
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                 return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", "hi", std::nullopt).ok()
                            ? Status{} : Error::internal("x");

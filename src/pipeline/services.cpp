@@ -280,7 +280,8 @@ Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& chan
       continue;
     }
     auto msg = repo::find_message_by_provider_id(tx, tenant, st.provider_message_id);
-    if (!msg) {  // a status for a message sent outside Bottega, or before its send was recorded
+    if (!msg) {  // the send's result is not recorded yet (or the message was sent outside Bottega)
+      repo::keep_early_status(tx, tenant, st.provider_message_id, state, error, now);
       ++out.unmatched_statuses;
       continue;
     }
@@ -298,10 +299,16 @@ Status apply_send_result(Tx& tx, Env& env, const std::string& tenant, const std:
   if (error) {
     if (!advances(m->delivery_state, "failed")) return {};
     set_delivery(tx, env, *m, "failed", *error);
-  } else if (advances(m->delivery_state, "sent")) {
-    set_delivery(tx, env, *m, "sent", {});
   } else {
-    repo::update_message_delivery(tx, *m);  // keep the provider id even if a status came first
+    // The best state among "sent" and any statuses that arrived before this result.
+    std::string state = "sent", err;
+    for (const auto& early : repo::take_early_statuses(tx, tenant, *provider_message_id))
+      if (advances(state, early.state)) {
+        state = early.state;
+        err = early.error;
+      }
+    if (advances(m->delivery_state, state)) set_delivery(tx, env, *m, state, err);
+    else repo::update_message_delivery(tx, *m);  // keep the provider id
   }
   return {};
 }

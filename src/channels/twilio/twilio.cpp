@@ -274,6 +274,7 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
   form::Params params{{"To", std::string(to)},
                       {service ? "MessagingServiceSid" : "From", settings.from},
                       {"Body", text}};
+  if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
   HttpRequest req;
   req.method = "POST";
   req.url =

@@ -4,6 +4,7 @@
 // acknowledgement for something that could still be lost; a retried delivery is deduplicated.
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "channels/registry.hpp"
 #include "http/api/common.hpp"
@@ -91,6 +92,16 @@ asio::awaitable<Response> receive(Deps& d, Context& ctx) {
   d.metrics.inc("bottega_provider_messages_total", labels, out->messages);
   d.metrics.inc("bottega_provider_duplicates_total", labels, out->duplicates);
   d.metrics.inc("bottega_provider_statuses_total", labels, out->statuses);
+  if (type == "telegram") {
+    // Telegram shows a spinner on a tapped inline button until the bot answers the callback
+    // query; the webhook's response may carry that one method call.
+    for (const auto& m : b.messages) {
+      if (m.provider_message_id.rfind("cbq:", 0) == 0) {
+        bj::object answer{{"method", "answerCallbackQuery"}, {"callback_query_id", m.provider_message_id.substr(4)}};
+        co_return json_response(ctx.req, 200, bj::serialize(answer));
+      }
+    }
+  }
   if (type == "twilio")  // Twilio expects TwiML (an empty response means "no reply")
     co_return text_response(ctx.req, 200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
                             "text/xml");

@@ -213,6 +213,17 @@ CREATE TABLE products (
   UNIQUE (tenant_id, sku)
 );
 )SQL"},
+      {4, "early_statuses", R"SQL(
+CREATE TABLE early_statuses (
+  tenant_id TEXT NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, provider_message_id, state)
+);
+CREATE INDEX early_statuses_age ON early_statuses(created_at);
+)SQL"},
   };
   return kMigrations;
 }

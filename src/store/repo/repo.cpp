@@ -56,17 +56,21 @@ std::optional<int64_t> to_i64(std::string_view s) {
   return v;
 }
 
-// LIKE pattern matching a JSON-quoted tag inside the tags array text.
-std::string tag_pattern(const std::string& tag) {
-  std::string quoted = bj::serialize(bj::value(tag));
+// A LIKE pattern (escape '!') for `LOWER(column) LIKE pattern` that finds `text` anywhere, ignoring
+// ASCII case only. SQLite's LIKE ignores ASCII case by itself; on PostgreSQL, LOWER() of a
+// COLLATE "C" column folds ASCII only, so both dialects match the same rows.
+std::string contains_pattern(std::string_view text) {
   std::string p = "%";
-  for (char c : quoted) {
+  for (char c : text) {
     if (c == '%' || c == '_' || c == '!') p += '!';
-    p += c;
+    p += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   p += '%';
   return p;
 }
+
+// LIKE pattern matching a JSON-quoted tag inside the tags array text.
+std::string tag_pattern(const std::string& tag) { return contains_pattern(bj::serialize(bj::value(tag))); }
 
 // ---- tenants, agents, sessions, tokens -----------------------------------------------------
 
@@ -170,8 +174,8 @@ constexpr Stmt kListConversations{
     "AND (CAST($2 AS TEXT) IS NULL OR c.status = $2) "
     "AND (CAST($3 AS TEXT) IS NULL OR c.channel_id = $3) "
     "AND (CAST($4 AS TEXT) IS NULL OR c.assignee_id = $4) "
-    "AND (CAST($5 AS TEXT) IS NULL OR c.tags LIKE $5 ESCAPE '!') "
-    "AND (CAST($6 AS INTEGER) IS NULL OR c.priority < $6 "
+    "AND (CAST($5 AS TEXT) IS NULL OR LOWER(c.tags) LIKE $5 ESCAPE '!') "
+    "AND (CAST($6 AS BIGINT) IS NULL OR c.priority < $6 "
     "     OR (c.priority = $6 AND c.last_message_at < $7) "
     "     OR (c.priority = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
     "ORDER BY c.priority DESC, c.last_message_at DESC, c.seq DESC LIMIT $9"};
@@ -250,6 +254,16 @@ constexpr Stmt kUpdateDelivery{
     "messages.update_delivery",
     "UPDATE messages SET delivery_state = $3, delivery_error = $4, provider_message_id = $5 "
     "WHERE tenant_id = $1 AND id = $2"};
+constexpr Stmt kKeepEarly{
+    "early_statuses.keep",
+    "INSERT INTO early_statuses(tenant_id, provider_message_id, state, error, created_at) VALUES ($1,$2,$3,$4,$5) "
+    "ON CONFLICT DO NOTHING"};
+constexpr Stmt kEarlyFor{
+    "early_statuses.for",
+    "SELECT state, error FROM early_statuses WHERE tenant_id = $1 AND provider_message_id = $2 ORDER BY created_at"};
+constexpr Stmt kDropEarly{"early_statuses.drop",
+                          "DELETE FROM early_statuses WHERE tenant_id = $1 AND provider_message_id = $2"};
+constexpr Stmt kPurgeEarly{"early_statuses.purge", "DELETE FROM early_statuses WHERE created_at < $1"};
 constexpr Stmt kCountMessages{
     "messages.count", "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2"};
 
@@ -324,12 +338,15 @@ constexpr Stmt kEnqueueJob{
     "deadline_at, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,'queued',0,$6,$7,$8,$8) "
     "ON CONFLICT DO NOTHING"};
 #define JOB_COLS "id, tenant_id, kind, idempotency_key, payload, status, attempts, run_at, deadline_at, last_error"
-constexpr Stmt kClaimJobs{
-    "jobs.claim",
-    "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, "
-    "lease_until = $2 + $3, updated_at = $2 WHERE seq IN (SELECT seq FROM jobs WHERE "
-    "(status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) "
-    "ORDER BY run_at LIMIT $4) RETURNING " JOB_COLS};
+// On PostgreSQL several nodes claim concurrently: SKIP LOCKED passes over rows another claimer
+// holds, and the row lock re-checks a row that changed meanwhile, so a job is leased once.
+#define CLAIM_JOBS(lock)                                                                     \
+  "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, "          \
+  "lease_until = CAST($2 AS BIGINT) + CAST($3 AS BIGINT), updated_at = $2 WHERE seq IN "     \
+  "(SELECT seq FROM jobs WHERE "                                                             \
+  "(status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) "       \
+  "ORDER BY run_at LIMIT $4" lock ") RETURNING " JOB_COLS
+constexpr Stmt kClaimJobs{"jobs.claim", CLAIM_JOBS(""), CLAIM_JOBS(" FOR UPDATE SKIP LOCKED")};
 constexpr Stmt kCompleteJob{
     "jobs.complete",
     "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until = NULL, updated_at = $4, "
@@ -396,7 +413,8 @@ constexpr Stmt kCreateProduct{
 constexpr Stmt kSearchProducts{
     "products.search",
     "SELECT id, tenant_id, sku, title, description, price_minor, currency, created_at FROM products "
-    "WHERE tenant_id = $1 AND (title LIKE $2 ESCAPE '!' OR sku LIKE $2 ESCAPE '!' OR description LIKE $2 ESCAPE '!') "
+    "WHERE tenant_id = $1 AND (LOWER(title) LIKE $2 ESCAPE '!' OR LOWER(sku) LIKE $2 ESCAPE '!' "
+    "OR LOWER(description) LIKE $2 ESCAPE '!') "
     "ORDER BY title, id LIMIT $3"};
 
 WebhookEndpoint endpoint_from(const Row& r) {
@@ -637,6 +655,18 @@ std::vector<Message> outbound_messages_before(Tx& tx, const std::string& tenant,
 void update_message_delivery(Tx& tx, const Message& m) {
   tx.exec(kUpdateDelivery, {m.tenant_id, m.id, m.delivery_state, opt(m.delivery_error), opt(m.provider_message_id)});
 }
+void keep_early_status(Tx& tx, const std::string& tenant, const std::string& provider_message_id,
+                       const std::string& state, const std::string& error, int64_t now) {
+  tx.exec(kKeepEarly, {tenant, provider_message_id, state, error.empty() ? Value(nullptr) : Value(error), now});
+}
+int64_t purge_early_statuses(Tx& tx, int64_t older_than) { return tx.exec(kPurgeEarly, {older_than}); }
+std::vector<EarlyStatus> take_early_statuses(Tx& tx, const std::string& tenant,
+                                             const std::string& provider_message_id) {
+  std::vector<EarlyStatus> out;
+  for (const auto& r : tx.query(kEarlyFor, {tenant, provider_message_id})) out.push_back({r.str(0), r.str(1)});
+  if (!out.empty()) tx.exec(kDropEarly, {tenant, provider_message_id});
+  return out;
+}
 int64_t count_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   auto r = tx.query_one(kCountMessages, {tenant, conversation_id});
   return r ? r->i64(0) : 0;
@@ -750,12 +780,7 @@ void create_product(Tx& tx, const Product& p) {
   tx.exec(kCreateProduct, {p.id, p.tenant_id, p.sku, p.title, p.description, p.price_minor, p.currency, p.created_at});
 }
 std::vector<Product> search_products(Tx& tx, const std::string& tenant, const std::string& q, int64_t limit) {
-  std::string pattern = "%";
-  for (char c : q) {
-    if (c == '%' || c == '_' || c == '!') pattern += '!';
-    pattern += c;
-  }
-  pattern += '%';
+  std::string pattern = contains_pattern(q);
   std::vector<Product> out;
   for (const auto& r : tx.query(kSearchProducts, {tenant, pattern, limit}))
     out.push_back(Product{r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.str(6), r.i64(7)});

@@ -107,6 +107,16 @@ std::optional<Message> find_message_by_provider_id(Tx& tx, const std::string& te
 std::vector<Message> outbound_messages_before(Tx& tx, const std::string& tenant,
                                               const std::string& conversation_id, int64_t at);
 void update_message_delivery(Tx& tx, const Message& m);
+// Statuses for a provider id no message carries yet (the provider's status outran our record of
+// the send): kept, then applied when the send result names that id.
+void keep_early_status(Tx& tx, const std::string& tenant, const std::string& provider_message_id,
+                       const std::string& state, const std::string& error, int64_t now);
+struct EarlyStatus {
+  std::string state, error;
+};
+int64_t purge_early_statuses(Tx& tx, int64_t older_than);
+std::vector<EarlyStatus> take_early_statuses(Tx& tx, const std::string& tenant,
+                                             const std::string& provider_message_id);
 int64_t count_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
 // ---- deduplication keys (provider ids, visitor client ids) ---------------------------------
