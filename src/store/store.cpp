@@ -2,6 +2,7 @@
 
 #include <future>
 
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace bottega::store {
@@ -40,8 +41,7 @@ Result<std::unique_ptr<Store>> open_store(const std::string& url, const StoreOpt
     return open_sqlite(path, opts, migrate);
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return Error{Errc::unavailable, "not_implemented",
-                 "the PostgreSQL store is not built yet (issue 9); use a sqlite:// URL", "store.url"};
+    return open_postgres(url, opts, migrate);
   return Error::invalid("store.url", "unsupported store URL (sqlite:// or postgresql://)", "invalid_config");
 }
 

@@ -1,13 +1,22 @@
-// The store against a real SQLite file: group commit, savepoint isolation, migrations, tenant
-// scoping of the repositories, job leases and fencing.
+// The Store's conformance suite: group commit, savepoint isolation, migrations, tenant scoping of
+// the repositories, job leases and fencing. Every test runs against SQLite (a fresh file) and, when
+// BOTTEGA_TEST_PG_URL names a PostgreSQL server (scripts/pg.sh starts one), against PostgreSQL (a
+// fresh database per test); without it the PostgreSQL cases are skipped.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "bottega/store.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega {
@@ -16,14 +25,26 @@ namespace {
 namespace fs = std::filesystem;
 using store::Tx;
 
-class StoreTest : public ::testing::Test {
+std::string file_safe(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bottega_store_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    url_ = "sqlite://" + (dir_ / "t.db").string();
+    if (pg()) {
+      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+      admin_url_ = admin;
+    } else {
+      dir_ = fs::temp_directory_path() / ("bottega_store_test_" + std::to_string(::getpid()) + "_" +
+                                          file_safe(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+    }
+    url_ = fresh_url();
     auto s = store::open_store(url_, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
@@ -31,7 +52,20 @@ class StoreTest : public ::testing::Test {
   }
   void TearDown() override {
     if (store_) store_->close();
-    fs::remove_all(dir_);
+    store_.reset();
+    scratch_.clear();  // drops the PostgreSQL databases
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  bool pg() const { return GetParam() == "postgresql"; }
+
+  // The URL of a new, empty database of the dialect under test.
+  std::string fresh_url() {
+    if (!pg()) return "sqlite://" + (dir_ / ("t" + std::to_string(scratch_count_++) + ".db")).string();
+    scratch_.push_back(std::make_unique<store::ScratchDatabase>(
+        admin_url_, store::ScratchDatabase::unique_name("bottega_store_test")));
+    EXPECT_TRUE(scratch_.back()->status().ok()) << scratch_.back()->status().error().message;
+    return scratch_.back()->url();
   }
 
   void seed() {
@@ -54,13 +88,19 @@ class StoreTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string admin_url_;
+  std::vector<std::unique_ptr<store::ScratchDatabase>> scratch_;
+  int scratch_count_ = 0;
   std::string url_;
   std::unique_ptr<store::Store> store_;
 };
 
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
 constexpr store::Stmt kCountKv{"test.count_kv", "SELECT COUNT(*) FROM kv"};
 
-TEST_F(StoreTest, ConcurrentWritesAreGroupCommitted) {
+TEST_P(StoreTest, ConcurrentWritesAreGroupCommitted) {
   constexpr int kWrites = 2000;
   std::atomic<int> done{0}, ok{0};
   std::promise<void> all;
@@ -86,7 +126,7 @@ TEST_F(StoreTest, ConcurrentWritesAreGroupCommitted) {
   EXPECT_EQ(n, kWrites);
 }
 
-TEST_F(StoreTest, FailedWriteRollsBackOnlyItself) {
+TEST_P(StoreTest, FailedWriteRollsBackOnlyItself) {
   std::promise<void> p1, p2, p3;
   Status s1, s2, s3;
   store_->write([](Tx& tx) -> Status { repo::kv_set(tx, "a", "1"); return {}; },
@@ -117,7 +157,7 @@ TEST_F(StoreTest, FailedWriteRollsBackOnlyItself) {
   });
 }
 
-TEST_F(StoreTest, DataSurvivesReopenAndMigrationsAreIdempotent) {
+TEST_P(StoreTest, DataSurvivesReopenAndMigrationsAreIdempotent) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status { repo::kv_set(tx, "x", "y"); return {}; }).ok());
   store_->close();
   store_.reset();
@@ -127,13 +167,13 @@ TEST_F(StoreTest, DataSurvivesReopenAndMigrationsAreIdempotent) {
   store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(repo::kv_get(tx, "x").value_or(""), "y"); });
 }
 
-TEST_F(StoreTest, OpenWithoutMigrateRefusesAnEmptyDatabase) {
-  auto s = store::open_store("sqlite://" + (dir_ / "empty.db").string(), {}, false);
+TEST_P(StoreTest, OpenWithoutMigrateRefusesAnEmptyDatabase) {
+  auto s = store::open_store(fresh_url(), {}, false);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, "schema_missing");
 }
 
-TEST_F(StoreTest, RepositoriesNeverCrossTenants) {
+TEST_P(StoreTest, RepositoriesNeverCrossTenants) {
   store::read_sync(*store_, [&](Tx& tx) {
     EXPECT_TRUE(repo::get_conversation(tx, "ten_A", "cnv_ten_A").has_value());
     EXPECT_FALSE(repo::get_conversation(tx, "ten_A", "cnv_ten_B").has_value());
@@ -145,7 +185,7 @@ TEST_F(StoreTest, RepositoriesNeverCrossTenants) {
   });
 }
 
-TEST_F(StoreTest, ConversationListPagesByPriorityThenActivity) {
+TEST_P(StoreTest, ConversationListPagesByPriorityThenActivity) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 for (int i = 0; i < 7; ++i) {
                   Conversation c;
@@ -184,7 +224,7 @@ TEST_F(StoreTest, ConversationListPagesByPriorityThenActivity) {
   });
 }
 
-TEST_F(StoreTest, JobLeaseExpiresAndCompletionIsFenced) {
+TEST_P(StoreTest, JobLeaseExpiresAndCompletionIsFenced) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 repo::Job j;
                 j.id = "job_1";
@@ -216,7 +256,7 @@ TEST_F(StoreTest, JobLeaseExpiresAndCompletionIsFenced) {
   store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(repo::count_jobs(tx, "done"), 1); });
 }
 
-TEST_F(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
+TEST_P(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 repo::Job j{"job_2", "ten_A", "webhook", "k2", "{}", "queued", 0, 0, 5000, {}};
                 repo::enqueue_job(tx, j, 0);
@@ -235,7 +275,7 @@ TEST_F(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
   });
 }
 
-TEST_F(StoreTest, DedupeKeysAreScopedPerTenant) {
+TEST_P(StoreTest, DedupeKeysAreScopedPerTenant) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 std::string ref;
                 EXPECT_TRUE(repo::insert_dedupe(tx, "ten_A", "ch", "wamid.1", "msg_1", 1));
@@ -244,6 +284,392 @@ TEST_F(StoreTest, DedupeKeysAreScopedPerTenant) {
                 EXPECT_TRUE(repo::insert_dedupe(tx, "ten_B", "ch", "wamid.1", "msg_3", 1));
                 return {};
               }).ok());
+}
+
+
+// Every repository statement runs on the dialect under test (each is prepared on PostgreSQL the
+// first time it runs, so a statement the server rejects fails here), with the same answers.
+TEST_P(StoreTest, EveryRepositoryFunctionRuns) {
+  Agent agent{"agt_1", "ten_A", "ann@example.com", "Ann", Role::admin};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                repo::create_agent(tx, agent, "hash1", 10);
+                repo::create_agent(tx, {"agt_2", "ten_A", "bob@example.com", "Bob", Role::agent}, "h", 10);
+                repo::set_agent_password(tx, "ten_A", "agt_1", "hash2", 11);
+                repo::create_session(tx, "sess_hash", "ten_A", "agt_1", "csrf", 10, 1000);
+                repo::create_session(tx, "sess_gone", "ten_A", "agt_2", "csrf", 10, 1000);
+                repo::delete_session(tx, "sess_gone");
+                repo::create_api_token(tx, "tok_1", "ten_A", "tok_hash", "ci", Role::agent, 10);
+                repo::create_visitor(tx, "vis_hash", {"vis_1", "ten_A", "ch_ten_A", "ct_ten_A"}, 10);
+                repo::create_identity(tx, "ten_A", "ch_ten_A", "+15550001", "ct_ten_A", 10);
+                repo::create_contact(tx, "ten_A", "ct_2", "Bea", std::string("bea@example.com"), 10);
+
+                auto conv = repo::get_conversation(tx, "ten_A", "cnv_ten_A");
+                EXPECT_TRUE(conv.has_value());
+                conv->status = ConversationStatus::pending;
+                conv->priority = 3;
+                conv->assignee_id = "agt_1";
+                conv->tags = {"a", "b"};
+                conv->first_response_at = 20;
+                conv->last_message_at = 20;
+                conv->last_message_text = "hi";
+                conv->last_message_direction = "out";
+                conv->last_message_author = "agent";
+                conv->updated_at = 20;
+                conv->subject = "Order";
+                repo::update_conversation(tx, *conv);
+                for (int i = 0; i < 3; ++i) {
+                  Message m;
+                  m.id = "msg_" + std::to_string(i);
+                  m.tenant_id = "ten_A";
+                  m.conversation_id = "cnv_ten_A";
+                  m.direction = i == 0 ? "in" : "out";
+                  m.author_kind = i == 0 ? "contact" : "agent";
+                  m.kind = i == 2 ? "note" : "text";
+                  m.text = "t" + std::to_string(i);
+                  m.created_at = 10 + i;
+                  repo::insert_message(tx, m);
+                  EXPECT_GT(m.seq, 0);
+                }
+                auto m1 = repo::get_message(tx, "ten_A", "msg_1");
+                EXPECT_TRUE(m1.has_value());
+                m1->delivery_state = "delivered";
+                m1->provider_message_id = "wamid.1";
+                repo::update_message_delivery(tx, *m1);
+
+                for (int i = 0; i < 3; ++i) {
+                  Event e;
+                  e.id = "evt_" + std::to_string(i);
+                  e.tenant_id = i == 2 ? "ten_B" : "ten_A";
+                  e.type = "message.created";
+                  e.conversation_id = i == 0 ? "cnv_ten_A" : "";
+                  e.contact_id = i == 0 ? "ct_ten_A" : "";
+                  e.internal = i == 1;
+                  e.payload_json = "{}";
+                  e.created_at_ms = 30;
+                  repo::append_event(tx, e);
+                }
+                repo::insert_idempotency(tx, "ten_A", "idem_1", {"rh", 201, "{\"ok\":true}"}, 10);
+                repo::create_endpoint(tx, {"we_1", "ten_A", "https://x.example/h", {"message.created"}, "s", 10});
+                for (int i = 0; i < 2; ++i) {
+                  repo::WebhookDelivery d;
+                  d.id = "wd_" + std::to_string(i);
+                  d.tenant_id = "ten_A";
+                  d.endpoint_id = "we_1";
+                  d.event_id = "evt_0";
+                  d.event_type = "message.created";
+                  d.attempt = i + 1;
+                  if (i == 1) d.status_code = 200;
+                  else d.error = "timeout";
+                  d.duration_ms = 5;
+                  d.created_at = 40;
+                  repo::insert_delivery(tx, d);
+                }
+                EXPECT_TRUE(repo::insert_dedupe(tx, "ten_A", "s", "old", "r", 1));
+                EXPECT_EQ(repo::purge_dedupe(tx, 5), 1);
+                EXPECT_EQ(repo::purge_idempotency(tx, 5), 0);
+                return {};
+              }).ok());
+
+  store::read_sync(*store_, [&](Tx& tx) {
+    EXPECT_TRUE(repo::tenant_exists(tx, "ten_A"));
+    EXPECT_FALSE(repo::tenant_exists(tx, "ten_C"));
+    auto a = repo::find_agent_by_email(tx, "ann@example.com");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_EQ(a->password_hash, "hash2");
+    EXPECT_EQ(a->agent.role, Role::admin);
+    EXPECT_TRUE(repo::get_agent(tx, "ten_A", "agt_1").has_value());
+    EXPECT_FALSE(repo::get_agent(tx, "ten_B", "agt_1").has_value());
+    auto agents = repo::list_agents(tx, "ten_A");
+    ASSERT_EQ(agents.size(), 2u);
+    EXPECT_EQ(agents[0].email, "ann@example.com");
+
+    auto p = repo::find_session(tx, "sess_hash", 500);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->agent_id, "agt_1");
+    EXPECT_EQ(p->role, Role::admin);
+    EXPECT_FALSE(repo::find_session(tx, "sess_hash", 1000).has_value());  // expired
+    EXPECT_FALSE(repo::find_session(tx, "sess_gone", 500).has_value());
+    auto t = repo::find_api_token(tx, "tok_hash");
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->tenant_id, "ten_A");
+    EXPECT_EQ(t->role, Role::agent);
+
+    auto ch = repo::find_channel(tx, "ch_ten_B");
+    ASSERT_TRUE(ch.has_value());
+    EXPECT_EQ(ch->tenant_id, "ten_B");
+    EXPECT_EQ(repo::list_channels(tx, "ten_A").size(), 1u);
+    auto v = repo::find_visitor(tx, "vis_hash");
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->contact_id, "ct_ten_A");
+    EXPECT_EQ(repo::find_identity(tx, "ten_A", "ch_ten_A", "+15550001").value_or(""), "ct_ten_A");
+    EXPECT_FALSE(repo::find_identity(tx, "ten_B", "ch_ten_A", "+15550001").has_value());
+    EXPECT_EQ(repo::external_id_of(tx, "ten_A", "ch_ten_A", "ct_ten_A").value_or(""), "+15550001");
+
+    auto c = repo::get_conversation(tx, "ten_A", "cnv_ten_A");
+    ASSERT_TRUE(c.has_value());
+    EXPECT_EQ(c->status, ConversationStatus::pending);
+    EXPECT_EQ(c->priority, 3);
+    EXPECT_EQ(c->assignee_id.value_or(""), "agt_1");
+    EXPECT_EQ(c->tags, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(c->first_response_at.value_or(0), 20);
+    EXPECT_EQ(c->subject.value_or(""), "Order");
+    EXPECT_EQ(c->contact_name, "Ann");
+    auto active = repo::find_active_conversation(tx, "ten_A", "ct_ten_A", "ch_ten_A");
+    ASSERT_TRUE(active.has_value());
+    EXPECT_EQ(active->id, "cnv_ten_A");
+    repo::ConversationFilter f;
+    f.status = "pending";
+    f.assignee_id = "agt_1";
+    f.channel_id = "ch_ten_A";
+    EXPECT_EQ(repo::list_conversations(tx, "ten_A", f).items.size(), 1u);
+    f.status = "open";
+    EXPECT_EQ(repo::list_conversations(tx, "ten_A", f).items.size(), 0u);
+
+    auto all = repo::list_messages(tx, "ten_A", "cnv_ten_A", std::nullopt, 2, true);
+    ASSERT_EQ(all.items.size(), 2u);
+    ASSERT_TRUE(all.next_cursor.has_value());
+    auto rest = repo::list_messages(tx, "ten_A", "cnv_ten_A", all.next_cursor, 2, true);
+    ASSERT_EQ(rest.items.size(), 1u);
+    EXPECT_EQ(rest.items[0].kind, "note");
+    EXPECT_EQ(repo::list_messages(tx, "ten_A", "cnv_ten_A", std::nullopt, 10, false).items.size(), 2u);
+    EXPECT_EQ(repo::list_contact_messages(tx, "ten_A", "ct_ten_A", std::nullopt, 10).items.size(), 2u);
+    auto byp = repo::find_message_by_provider_id(tx, "ten_A", "wamid.1");
+    ASSERT_TRUE(byp.has_value());
+    EXPECT_EQ(byp->id, "msg_1");
+    EXPECT_EQ(byp->delivery_state, "delivered");
+    EXPECT_FALSE(byp->delivery_error.has_value());
+    EXPECT_EQ(repo::outbound_messages_before(tx, "ten_A", "cnv_ten_A", 11).size(), 1u);
+    EXPECT_EQ(repo::count_messages(tx, "ten_A", "cnv_ten_A"), 3);
+
+    auto evs = repo::events_after(tx, 0, 10);
+    ASSERT_EQ(evs.size(), 3u);
+    EXPECT_EQ(evs[0].conversation_id, "cnv_ten_A");
+    EXPECT_TRUE(evs[1].internal);
+    EXPECT_EQ(evs[1].contact_id, "");  // NULL reads back as empty
+    EXPECT_EQ(repo::max_event_seq(tx), evs[2].seq);
+    EXPECT_EQ(repo::tenant_events_after(tx, "ten_A", 0, 10).size(), 2u);
+    EXPECT_EQ(repo::tenant_events_after(tx, "ten_A", evs[0].seq, 10).size(), 1u);
+    EXPECT_EQ(repo::contact_events_after(tx, "ten_A", "ct_ten_A", 0, 10).size(), 1u);
+    EXPECT_TRUE(repo::get_event(tx, "ten_A", "evt_1").has_value());
+    EXPECT_FALSE(repo::get_event(tx, "ten_A", "evt_2").has_value());
+
+    auto idem = repo::find_idempotency(tx, "ten_A", "idem_1");
+    ASSERT_TRUE(idem.has_value());
+    EXPECT_EQ(idem->status, 201);
+    EXPECT_EQ(idem->body, "{\"ok\":true}");
+    EXPECT_FALSE(repo::find_idempotency(tx, "ten_B", "idem_1").has_value());
+
+    auto eps = repo::list_endpoints(tx, "ten_A");
+    ASSERT_EQ(eps.size(), 1u);
+    EXPECT_EQ(eps[0].events, (std::vector<std::string>{"message.created"}));
+    EXPECT_TRUE(repo::get_endpoint(tx, "ten_A", "we_1").has_value());
+    EXPECT_FALSE(repo::get_endpoint(tx, "ten_B", "we_1").has_value());
+    auto log = repo::list_deliveries(tx, "ten_A", "we_1", 0, 10);
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_FALSE(log[0].status_code.has_value());
+    EXPECT_EQ(log[0].error.value_or(""), "timeout");
+    EXPECT_EQ(log[1].status_code.value_or(0), 200);
+    EXPECT_EQ(repo::list_deliveries(tx, "ten_A", "we_1", log[0].seq, 10).size(), 1u);
+  });
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::delete_agent_sessions(tx, "ten_A", "agt_1");
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) { EXPECT_FALSE(repo::find_session(tx, "sess_hash", 500).has_value()); });
+  // A taken email is a conflict on both stores.
+  auto dup = store::write_sync(*store_, [&](Tx& tx) -> Status {
+    repo::create_agent(tx, {"agt_3", "ten_B", "ann@example.com", "Ann B", Role::agent}, "h", 10);
+    return {};
+  });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().errc, Errc::conflict);
+}
+
+constexpr store::Stmt kEcho{
+    "test.echo",
+    "SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT), "
+    "CAST($5 AS TEXT), COUNT(*) FROM kv"};
+
+TEST_P(StoreTest, ValuesKeepTheirTypesBothWays) {
+  std::string text = "h\xc3\xa9llo 'quoted' \"x\" \\ $1 %_";
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto r = tx.query_one(kEcho, {INT64_MAX, INT64_MIN, text, nullptr, std::string()});
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->cols.size(), 6u);
+    EXPECT_EQ(std::get<int64_t>(r->cols[0]), INT64_MAX);
+    EXPECT_EQ(std::get<int64_t>(r->cols[1]), INT64_MIN);
+    EXPECT_EQ(std::get<std::string>(r->cols[2]), text);
+    EXPECT_TRUE(r->is_null(3));
+    EXPECT_EQ(std::get<std::string>(r->cols[4]), "");  // empty text is not NULL
+    EXPECT_EQ(std::get<int64_t>(r->cols[5]), 0);
+  });
+}
+
+TEST_P(StoreTest, TextOrdersByBytesAndMatchesIgnoringAsciiCaseOnly) {
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                std::vector<std::string> titles = {"apple", "Zebra", "Blue Shirt", "\xc3\x89" "charpe"};
+                for (size_t i = 0; i < titles.size(); ++i)
+                  repo::create_product(tx, {"p" + std::to_string(i), "ten_A", "SKU" + std::to_string(i),
+                                            titles[i], "", 100, "EUR", 1});
+                Conversation c;
+                c.id = "cnv_vip";
+                c.tenant_id = "ten_A";
+                c.channel_id = "ch_ten_A";
+                c.contact_id = "ct_ten_A";
+                c.tags = {"VIP"};
+                c.last_message_at = c.created_at = c.updated_at = 2;
+                repo::create_conversation(tx, c);
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) {
+    std::vector<std::string> all;
+    for (auto& p : repo::search_products(tx, "ten_A", "", 10)) all.push_back(p.title);
+    // Byte order (SQLite's BINARY collation, PostgreSQL's "C"), whatever the server's locale.
+    std::vector<std::string> want = {"Blue Shirt", "Zebra", "apple", "\xc3\x89" "charpe"};
+    EXPECT_EQ(all, want);
+    EXPECT_EQ(repo::search_products(tx, "ten_A", "SHIRT", 10).size(), 1u);
+    EXPECT_EQ(repo::search_products(tx, "ten_A", "sku2", 10).size(), 1u);
+    EXPECT_EQ(repo::search_products(tx, "ten_A", "\xc3\xa9", 10).size(), 0u);  // non-ASCII: exact case
+    EXPECT_EQ(repo::search_products(tx, "ten_A", "%", 10).size(), 0u);         // wildcards are literal
+    EXPECT_EQ(repo::search_products(tx, "ten_B", "apple", 10).size(), 0u);
+    repo::ConversationFilter f;
+    f.tag = "vip";
+    auto page = repo::list_conversations(tx, "ten_A", f);
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].id, "cnv_vip");
+  });
+}
+
+TEST_P(StoreTest, TwoNodesClaimEachJobOnce) {
+  constexpr int kJobs = 120;
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                for (int i = 0; i < kJobs; ++i) {
+                  repo::Job j{"job_" + std::to_string(i), "ten_A", "webhook", "k" + std::to_string(i),
+                              "{}", "queued", 0, 1000, 100000, {}};
+                  repo::enqueue_job(tx, j, 1000);
+                }
+                return {};
+              }).ok());
+  auto other = store::open_store(url_, {}, false);  // a second node on the same database
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  auto claim_all = [](store::Store& s, std::string owner) {
+    std::vector<std::string> ids;
+    for (;;) {
+      std::vector<repo::Job> got;
+      auto st = store::write_sync(s, [&](Tx& tx) -> Status {
+        got = repo::claim_jobs(tx, owner, 2000, 60000, 3);
+        return {};
+      });
+      if (!st.ok()) continue;  // busy: try again
+      if (got.empty()) return ids;
+      for (auto& j : got) ids.push_back(j.id);
+    }
+  };
+  auto a = std::async(std::launch::async, claim_all, std::ref(*store_), "node1");
+  auto b = std::async(std::launch::async, claim_all, std::ref(*other.value()), "node2");
+  auto ids = a.get();
+  auto ids_b = b.get();
+  ids.insert(ids.end(), ids_b.begin(), ids_b.end());
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kJobs));
+  other.value()->close();
+}
+
+TEST_P(StoreTest, NodesStartingTogetherMigrateOnce) {
+  if (!pg()) GTEST_SKIP() << "one SQLite file serves one node";
+  std::string url = fresh_url();
+  std::vector<std::future<Result<std::unique_ptr<store::Store>>>> opens;
+  for (int i = 0; i < 4; ++i)
+    opens.push_back(std::async(std::launch::async, [url] { return store::open_store(url, {}, true); }));
+  for (auto& f : opens) {
+    auto s = f.get();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    s.value()->close();
+  }
+}
+
+constexpr store::Stmt kKillSelf{"test.kill_self", "SELECT pg_terminate_backend(pg_backend_pid())"};
+constexpr store::Stmt kKillOthers{
+    "test.kill_others",
+    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"};
+
+TEST_P(StoreTest, ALostConnectionFailsItsBatchAndTheStoreReconnects) {
+  if (!pg()) GTEST_SKIP() << "SQLite has no connection to lose";
+  auto st = store::write_sync(*store_, [](Tx& tx) -> Status {
+    tx.query(kKillSelf, {});
+    return {};
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().errc, Errc::unavailable);
+  // The next batch gets a new connection.
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::kv_set(tx, "after", "reconnect");
+                return {};
+              }).ok());
+  // Readers whose connections died while idle reconnect before their next read.
+  int64_t killed = 0;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                killed = tx.query_one(kKillOthers, {})->i64(0);
+                return {};
+              }).ok());
+  EXPECT_GE(killed, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (int i = 0; i < 4; ++i)
+    store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(repo::kv_get(tx, "after").value_or(""), "reconnect"); });
+}
+
+constexpr store::Stmt kSqliteColumns{
+    "test.sqlite_columns",
+    "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+    "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%'"};
+constexpr store::Stmt kSqliteIndexes{
+    "test.sqlite_indexes",
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"};
+constexpr store::Stmt kPgColumns{
+    "test.pg_columns",
+    "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), CAST(data_type AS TEXT) "
+    "FROM information_schema.columns WHERE table_schema = current_schema()"};
+constexpr store::Stmt kPgIndexes{
+    "test.pg_indexes",
+    "SELECT CAST(i.indexname AS TEXT) FROM pg_indexes i WHERE i.schemaname = current_schema() "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"};
+
+// The PostgreSQL migrations mirror SQLite's: same tables, columns and indexes; INTEGER is BIGINT.
+TEST(StoreSchema, PostgresMirrorsSqlite) {
+  const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+  if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set";
+  fs::path dir = fs::temp_directory_path() / ("bottega_schema_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  store::ScratchDatabase db(admin, store::ScratchDatabase::unique_name("bottega_schema"));
+  ASSERT_TRUE(db.status().ok()) << db.status().error().message;
+  auto lite = store::open_store("sqlite://" + (dir / "s.db").string(), {}, true);
+  auto pg = store::open_store(db.url(), {}, true);
+  ASSERT_TRUE(lite.ok() && pg.ok());
+  using Cols = std::vector<std::vector<std::string>>;
+  Cols lc, pc;
+  std::vector<std::string> li, pi;
+  store::read_sync(*lite.value(), [&](Tx& tx) {
+    for (auto& r : tx.query(kSqliteColumns, {})) {
+      std::string type = r.str(2) == "INTEGER" ? "bigint" : r.str(2) == "TEXT" ? "text" : r.str(2);
+      lc.push_back({r.str(0), r.str(1), type});
+    }
+    for (auto& r : tx.query(kSqliteIndexes, {})) li.push_back(r.str(0));
+  });
+  store::read_sync(*pg.value(), [&](Tx& tx) {
+    for (auto& r : tx.query(kPgColumns, {})) pc.push_back({r.str(0), r.str(1), r.str(2)});
+    for (auto& r : tx.query(kPgIndexes, {})) pi.push_back(r.str(0));
+  });
+  for (auto* v : {&lc, &pc}) std::sort(v->begin(), v->end());
+  for (auto* v : {&li, &pi}) std::sort(v->begin(), v->end());
+  EXPECT_FALSE(lc.empty());
+  EXPECT_EQ(lc, pc);
+  EXPECT_EQ(li, pi);
+  lite.value()->close();
+  pg.value()->close();
+  fs::remove_all(dir);
 }
 
 }  // namespace
