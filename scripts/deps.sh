@@ -10,7 +10,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
 case "$what" in
   test)  pkgs+=(postgresql nodejs npm chromium swaks) ;;
   demo)  pkgs+=(nodejs npm) ;;
-  bench) pkgs+=(wrk nginx-light) ;;
+  bench) pkgs+=(wrk nginx-light sqlite3) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
