@@ -9,6 +9,18 @@ JOBS=${JOBS:-2}
 export BOTTEGA_BIN="$PWD/$BUILD/bottega"
 
 fail=0
+# The store and pipeline conformance suites also run against PostgreSQL: a throwaway server from
+# scripts/pg.sh (stopped on exit); their PostgreSQL cases read BOTTEGA_TEST_PG_URL.
+if [ -z "${BOTTEGA_TEST_PG_URL:-}" ] && [ "${SKIP_PG_TESTS:-0}" != 1 ]; then
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/bottega-pg.XXXXXX")
+  trap 'scripts/pg.sh stop "$pg_dir"' EXIT
+  if BOTTEGA_TEST_PG_URL=$(scripts/pg.sh start "$pg_dir"); then
+    export BOTTEGA_TEST_PG_URL
+  else
+    echo "test: PostgreSQL did not start; the PostgreSQL conformance cases are skipped" >&2
+    fail=1
+  fi
+fi
 ctest_log=$(mktemp)
 ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 900 2>&1 | tee "$ctest_log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || fail=1
