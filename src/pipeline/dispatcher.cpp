@@ -21,9 +21,11 @@ Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
   int64_t cursor = 0;
+  // No stored cursor means nothing was ever dispatched from this database: start at the
+  // beginning, so events committed before a crash that came before the first persist are not
+  // skipped.
   store::read_sync(store_, [&](store::Tx& tx) {
     if (auto v = repo::kv_get(tx, kCursorKey)) cursor = std::stoll(*v);
-    else cursor = repo::max_event_seq(tx);
   });
   cursor_ = cursor;
   persisted_ = cursor;

@@ -28,7 +28,7 @@ class Dispatcher {
   ~Dispatcher();
   // REQUIRES: called before start().
   void add_listener(EventListener* l) { listeners_.push_back(l); }
-  // Loads the cursor (first start: the newest event, history is not replayed) and starts.
+  // Loads the durable cursor (none yet: from the first event) and starts.
   void start();
   void stop();
   // Thread-safe, cheap: wakes the dispatcher.
