@@ -9,6 +9,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <atomic>
 
 #include "harness.hpp"
 
@@ -180,6 +182,54 @@ TEST_F(Api, IdempotencyKeyReplaysTheFirstAnswer) {
   auto bad = srv->post("/api/v1/channels", body, auth + Headers{{"Idempotency-Key", std::string(300, 'k')}});
   EXPECT_EQ(bad.status, 400) << bad.describe();
   EXPECT_EQ(bad.error_field(), "Idempotency-Key");
+}
+
+TEST_F(Api, ConcurrentRequestsWithOneIdempotencyKeyStoreOnce) {
+  start();
+  std::string channel = create_webchat_channel(*srv, shop.token);
+  Visitor v = create_visitor(*srv, channel);
+  constexpr int kThreads = 8;
+  std::vector<HttpResponse> answers(kThreads);
+  std::atomic<int> waiting{kThreads};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      --waiting;
+      while (waiting.load() > 0) std::this_thread::yield();  // start together
+      answers[static_cast<size_t>(i)] = visitor_send(*srv, channel, v.token, "exactly once", "race-key");
+    });
+  for (auto& t : threads) t.join();
+  int replays = 0;
+  for (const auto& a : answers) {
+    EXPECT_EQ(a.status, 201) << a.describe();
+    EXPECT_EQ(a.body, answers[0].body);
+    replays += a.header("Idempotent-Replayed") == "true";
+  }
+  EXPECT_EQ(replays, kThreads - 1) << "one request did the work, the others replayed it";
+  auto msgs = list_all(*srv, "/api/v1/conversations/" + str(answers[0].json(), "conversation_id") + "/messages", auth);
+  EXPECT_EQ(msgs.size(), 1u);
+}
+
+TEST_F(Api, WebChatAnswersCorsPreflight) {
+  start();
+  std::string channel = create_webchat_channel(*srv, shop.token);
+  auto pre = srv->request("OPTIONS", "/api/v1/webchat/" + channel + "/messages", "",
+                          {{"Origin", "https://shop.example"},
+                           {"Access-Control-Request-Method", "POST"},
+                           {"Access-Control-Request-Headers", "content-type, x-visitor-token"}});
+  EXPECT_EQ(pre.status, 204) << pre.describe();
+  EXPECT_EQ(pre.header("Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(pre.header("Access-Control-Allow-Headers").find("X-Visitor-Token"), std::string::npos);
+  EXPECT_NE(pre.header("Access-Control-Allow-Methods").find("POST"), std::string::npos);
+  auto created = srv->request("POST", "/api/v1/webchat/" + channel + "/visitors", "{}", {{"Origin", "https://shop.example"}});
+  EXPECT_EQ(created.status, 201) << created.describe();
+  EXPECT_EQ(created.header("Access-Control-Allow-Origin"), "*");
+  auto cfg = srv->get("/api/v1/webchat/" + channel + "/config");
+  ASSERT_EQ(cfg.status, 200) << cfg.describe();
+  EXPECT_EQ(str(cfg.json(), "name"), "Shop");
+  EXPECT_FALSE(str(cfg.json(), "greeting").empty());
+  EXPECT_EQ(srv->get("/api/v1/webchat/ch_missing/config").status, 404);
+  EXPECT_EQ(srv->post("/api/v1/webchat/ch_missing/visitors", bj::object{}).status, 404);
 }
 
 TEST_F(Api, CursorPaginationVisitsEveryConversationOnce) {

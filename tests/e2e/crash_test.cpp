@@ -194,5 +194,136 @@ TEST(Crash, AcknowledgedMessagesSurviveSigkillExactlyOnce) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 60s);
 }
 
+// An agent client that keeps the largest seq it saw and reconnects with it after every crash
+// receives every event exactly once, in order: the same sequence a fresh replay returns.
+TEST(Crash, RealtimeClientMissesNothingAcrossKills) {
+  constexpr int kKills = 5;
+  BottegaProcess srv;
+  Tenant shop = srv.create_tenant("Realtime crash shop");
+  srv.start();
+  std::string channel = create_webchat_channel(srv, shop.token, "Chat");
+  std::vector<Visitor> visitors;
+  for (int i = 0; i < 3; ++i) visitors.push_back(create_visitor(srv, channel));
+
+  std::atomic<bool> stop_sending{false}, stop_reading{false};
+  std::mutex mu;
+  std::vector<std::string> acked;
+  std::vector<bj::value> received;  // events in arrival order, across connections
+  std::vector<std::string> problems;
+  int connections = 0;
+
+  std::thread sender([&] {
+    for (int n = 0; !stop_sending; ++n) {
+      std::string text = "rt " + std::to_string(n);
+      std::string key = "rt-key-" + std::to_string(n);
+      for (int attempt = 0;; ++attempt) {
+        if (attempt > 500) {
+          std::lock_guard lk(mu);
+          problems.push_back("gave up on " + text);
+          return;
+        }
+        try {
+          auto r = visitor_send(srv, channel, visitors[static_cast<size_t>(n) % visitors.size()].token, text, key, 3s);
+          if (r.status == 201) break;
+          if (r.status < 500) {
+            std::lock_guard lk(mu);
+            problems.push_back(text + ": " + r.describe());
+            return;
+          }
+        } catch (const NetworkError&) {
+        }
+        std::this_thread::sleep_for(20ms);
+      }
+      std::lock_guard lk(mu);
+      acked.push_back(text);
+    }
+  });
+
+  std::thread reader([&] {
+    int64_t last = 0;
+    WsClient ws;
+    while (!stop_reading) {
+      if (!ws.connect(srv.port(), "/api/v1/realtime?cursor=" + std::to_string(last), bearer(shop.token), 2s)) {
+        std::this_thread::sleep_for(20ms);
+        continue;
+      }
+      {
+        std::lock_guard lk(mu);
+        ++connections;
+      }
+      while (!stop_reading) {
+        auto f = ws.read_json(200ms);
+        if (!f) {
+          if (ws.ended()) break;  // killed: reconnect with the cursor
+          continue;
+        }
+        if (str(*f, "type") == "ready") continue;
+        int64_t seq = num(*f, "seq");
+        std::lock_guard lk(mu);
+        if (seq <= last) {
+          problems.push_back("seq " + std::to_string(seq) + " again after " + std::to_string(last));
+          continue;
+        }
+        last = seq;
+        received.push_back(std::move(*f));
+      }
+    }
+    ws.close();
+  });
+
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> delay(100, 700);
+  for (int k = 0; k < kKills; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));
+    srv.kill();
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 100));
+    srv.start();
+  }
+  std::this_thread::sleep_for(300ms);
+  stop_sending = true;
+  sender.join();
+
+  // The reader catches up with everything stored.
+  std::vector<std::string> stored;
+  for (const auto& c : list_all(srv, "/api/v1/conversations", bearer(shop.token)))
+    for (const auto& m : list_all(srv, "/api/v1/conversations/" + str(c, "id") + "/messages", bearer(shop.token), 200))
+      stored.push_back(str(m, "id"));
+  auto seen_messages = [&] {
+    std::lock_guard lk(mu);
+    size_t n = 0;
+    for (const auto& e : received) n += str(e, "type") == "message.created";
+    return n;
+  };
+  bool caught_up = eventually([&] { return seen_messages() >= stored.size(); }, 10s);
+  stop_reading = true;
+  reader.join();
+
+  for (const auto& p : problems) ADD_FAILURE() << p;
+  std::cout << "[ crash    ] realtime: " << kKills << " kills, " << connections << " connections, " << received.size()
+            << " events, " << acked.size() << " messages acknowledged, " << stored.size() << " stored\n";
+  EXPECT_TRUE(caught_up) << seen_messages() << " of " << stored.size() << " message.created events arrived";
+  EXPECT_GE(connections, kKills + 1);
+  EXPECT_GE(acked.size(), 10u);
+
+  // Exactly the stored messages, once each.
+  std::multiset<std::string> got;
+  for (const auto& e : received)
+    if (str(e, "type") == "message.created") got.insert(str(e, "data.id"));
+  for (const auto& id : stored) EXPECT_EQ(got.count(id), 1u) << id;
+  EXPECT_EQ(got.size(), stored.size());
+
+  // And the very same sequence as a fresh replay from the start.
+  WsClient fresh;
+  ASSERT_TRUE(fresh.connect(srv.port(), "/api/v1/realtime?cursor=0", bearer(shop.token)));
+  std::vector<bj::value> replay;
+  ASSERT_TRUE(fresh.read_until(is_type("ready"), 10s, &replay));
+  replay.pop_back();
+  ASSERT_GE(replay.size(), received.size());
+  for (size_t i = 0; i < received.size(); ++i) {
+    ASSERT_EQ(num(received[i], "seq"), num(replay[i], "seq")) << "event " << i << " differs";
+    ASSERT_EQ(str(received[i], "id"), str(replay[i], "id")) << i;
+  }
+}
+
 }  // namespace
 }  // namespace e2e

@@ -241,6 +241,68 @@ TEST_F(Flow, ReconnectingAgentReplaysExactlyWhatItMissed) {
   EXPECT_EQ(num(last_ready, "cursor"), newest);
 }
 
+TEST_F(Flow, VisitorReplaysOnlyItsOwnPublicMessages) {
+  Visitor v = create_visitor(srv, channel, "Vera");
+  Visitor other = create_visitor(srv, channel, "Otto");
+  auto first = visitor_send(srv, channel, v.token, "mine 1");
+  ASSERT_EQ(first.status, 201);
+  std::string conversation = str(first.json(), "conversation_id");
+  ASSERT_EQ(visitor_send(srv, channel, other.token, "not yours").status, 201);
+  auto h = bearer(shop.token);
+  ASSERT_EQ(srv.post("/api/v1/conversations/" + conversation + "/messages", bj::object{{"text", "reply to Vera"}}, h)
+                .status, 201);
+  ASSERT_EQ(srv.post("/api/v1/conversations/" + conversation + "/messages",
+                     bj::object{{"text", "note about Vera"}, {"kind", "note"}}, h).status, 201);
+  ASSERT_EQ(srv.patch("/api/v1/conversations/" + conversation, bj::object{{"tags", bj::array{"vip"}}}, h).status, 200);
+  ASSERT_EQ(visitor_send(srv, channel, v.token, "mine 2").status, 201);
+
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(srv.port(), "/api/v1/webchat/" + channel + "/realtime?visitor_token=" + v.token + "&cursor=0"));
+  std::vector<bj::value> frames;
+  auto ready = ws.read_until(is_type("ready"), 5s, &frames);
+  ASSERT_TRUE(ready) << ws.end_reason();
+  frames.pop_back();
+  std::vector<std::string> texts;
+  int64_t prev = 0, first_seq = 0;
+  for (const auto& f : frames) {
+    EXPECT_EQ(str(f, "type"), "message.created") << dump(f);
+    EXPECT_EQ(str(f, "data.conversation_id"), conversation) << dump(f);
+    EXPECT_GT(num(f, "seq"), prev);
+    prev = num(f, "seq");
+    if (!first_seq) first_seq = prev;
+    texts.push_back(str(f, "data.text"));
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"mine 1", "reply to Vera", "mine 2"}));
+  EXPECT_GE(num(*ready, "cursor"), prev);
+  ws.close();
+
+  // From the first message's seq: the rest only.
+  WsClient again;
+  ASSERT_TRUE(again.connect(srv.port(), "/api/v1/webchat/" + channel + "/realtime?visitor_token=" + v.token +
+                                            "&cursor=" + std::to_string(first_seq)));
+  std::vector<bj::value> rest;
+  ASSERT_TRUE(again.read_until(is_type("ready"), 5s, &rest));
+  rest.pop_back();
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(str(rest[0], "data.text"), "reply to Vera");
+  EXPECT_EQ(str(rest[1], "data.text"), "mine 2");
+
+  // Live: the other visitor's traffic never shows up on this socket.
+  ASSERT_EQ(visitor_send(srv, channel, other.token, "still not yours").status, 201);
+  ASSERT_EQ(visitor_send(srv, channel, v.token, "mine 3").status, 201);
+  std::vector<bj::value> live;
+  ASSERT_TRUE(again.read_until(is_message_with_text("mine 3"), 5s, &live));
+  for (const auto& f : live) EXPECT_EQ(str(f, "data.conversation_id"), conversation) << dump(f);
+
+  // A wrong or missing visitor token is refused.
+  WsClient bad;
+  EXPECT_FALSE(bad.connect(srv.port(), "/api/v1/webchat/" + channel + "/realtime?visitor_token=vt_nope"));
+  EXPECT_EQ(bad.handshake_status(), 401);
+  WsClient none;
+  EXPECT_FALSE(none.connect(srv.port(), "/api/v1/webchat/" + channel + "/realtime"));
+  EXPECT_EQ(none.handshake_status(), 401);
+}
+
 TEST_F(Flow, CookieWritesNeedTheCsrfToken) {
   Session s = login();
   Visitor v = create_visitor(srv, channel);
