@@ -110,7 +110,8 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   m.created_at = now;
   repo::insert_message(tx, m);
 
-  if (conv->status == ConversationStatus::snoozed) conv->status = ConversationStatus::open;
+  bool reopened = conv->status == ConversationStatus::snoozed;
+  if (reopened) conv->status = ConversationStatus::open;
   conv->last_message_at = now;
   conv->last_message_text = preview(text);
   conv->last_message_direction = "in";
@@ -120,7 +121,9 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
 
   if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, conv->contact_id, false, to_json(*conv));
   emit(tx, env, tenant, event_type::kMessageCreated, conv->id, conv->contact_id, false, to_json(m));
-  if (!created) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
+  // A new message is announced by message.created (it carries the conversation id; clients update
+  // the conversation's last message from it). conversation.updated is for changed attributes.
+  if (reopened) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return IngestResult{std::move(m), std::move(*conv), false};
 }
 

@@ -50,13 +50,14 @@ class Connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, 5000);
-    const char* pragmas = readonly ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
+    const char* pragmas = readonly ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;"
                                    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                                      "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000; "
                                      // Savepoint (statement) journals in memory: one per write in
                                      // a group commit, they were ~47 write syscalls per message
                                      // to a temp file. Durability is the WAL's, not theirs.
-                                     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;";
+                                     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; "
+                                     "PRAGMA mmap_size=268435456;";
     char* err = nullptr;
     rc = sqlite3_exec(db_, pragmas, nullptr, nullptr, &err);
     if (rc != SQLITE_OK) {
