@@ -191,14 +191,14 @@ TEST_F(Api, ConcurrentRequestsWithOneIdempotencyKeyStoreOnce) {
   constexpr int kThreads = 8;
   std::vector<HttpResponse> answers(kThreads);
   std::atomic<int> waiting{kThreads};
-  std::vector<std::thread> threads;
+  Threads threads;
   for (int i = 0; i < kThreads; ++i)
-    threads.emplace_back([&, i] {
+    threads.spawn([&, i] {
       --waiting;
       while (waiting.load() > 0) std::this_thread::yield();  // start together
       answers[static_cast<size_t>(i)] = visitor_send(*srv, channel, v.token, "exactly once", "race-key");
     });
-  for (auto& t : threads) t.join();
+  threads.join();
   int replays = 0;
   for (const auto& a : answers) {
     EXPECT_EQ(a.status, 201) << a.describe();

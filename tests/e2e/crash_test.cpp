@@ -91,8 +91,8 @@ TEST(Crash, AcknowledgedMessagesSurviveSigkillExactlyOnce) {
     }
   };
 
-  std::vector<std::thread> threads;
-  for (size_t s = 0; s < kSenders; ++s) threads.emplace_back(sender, s);
+  Threads threads([&] { stop = true; });
+  for (size_t s = 0; s < kSenders; ++s) threads.spawn([&sender, s] { sender(s); });
 
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> delay(100, 700);
@@ -110,15 +110,12 @@ TEST(Crash, AcknowledgedMessagesSurviveSigkillExactlyOnce) {
     try {
       srv.start();
     } catch (const std::exception& e) {
-      stop = true;
-      for (auto& t : threads) t.join();
       FAIL() << "restart " << kills + 1 << " failed: " << e.what();
     }
   }
   // Let the last server take some traffic, then finish.
   std::this_thread::sleep_for(500ms);
-  stop = true;
-  for (auto& t : threads) t.join();
+  threads.join();
   ASSERT_TRUE(srv.running()) << "the server died on its own:\n" << srv.server_output();
 
   for (const auto& p : problems) ADD_FAILURE() << p;
@@ -212,7 +209,9 @@ TEST(Crash, RealtimeClientMissesNothingAcrossKills) {
   std::vector<std::string> problems;
   int connections = 0;
 
-  std::thread sender([&] {
+  Threads reading([&] { stop_reading = true; });
+  Threads sending([&] { stop_sending = true; });
+  sending.spawn([&] {
     for (int n = 0; !stop_sending; ++n) {
       std::string text = "rt " + std::to_string(n);
       std::string key = "rt-key-" + std::to_string(n);
@@ -239,7 +238,7 @@ TEST(Crash, RealtimeClientMissesNothingAcrossKills) {
     }
   });
 
-  std::thread reader([&] {
+  reading.spawn([&] {
     int64_t last = 0;
     WsClient ws;
     while (!stop_reading) {
@@ -280,8 +279,7 @@ TEST(Crash, RealtimeClientMissesNothingAcrossKills) {
     srv.start();
   }
   std::this_thread::sleep_for(300ms);
-  stop_sending = true;
-  sender.join();
+  sending.join();
 
   // The reader catches up with everything stored.
   std::vector<std::string> stored;
@@ -295,8 +293,7 @@ TEST(Crash, RealtimeClientMissesNothingAcrossKills) {
     return n;
   };
   bool caught_up = eventually([&] { return seen_messages() >= stored.size(); }, 10s);
-  stop_reading = true;
-  reader.join();
+  reading.join();
 
   for (const auto& p : problems) ADD_FAILURE() << p;
   std::cout << "[ crash    ] realtime: " << kKills << " kills, " << connections << " connections, " << received.size()

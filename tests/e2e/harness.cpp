@@ -364,22 +364,38 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-uint16_t free_port() {
+bool bindable(uint16_t port, uint16_t* bound) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
+  a.sin_port = htons(port);
   socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw std::runtime_error("bind 127.0.0.1:0: " + std::string(std::strerror(e)));
-  }
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
   ::close(fd);
-  return ntohs(a.sin_port);
+  if (ok && bound) *bound = ntohs(a.sin_port);
+  return ok;
+}
+
+// A port that is free now. Preferably below the kernel's ephemeral range: while the server is
+// down between a kill and its restart, a client's connect() to an ephemeral port could otherwise
+// be given that very port as its source port (a TCP self-connect) and block the restart.
+uint16_t free_port() {
+  unsigned low = 32768;
+  if (std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range"); in) in >> low;
+  if (low > 11000) {
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<unsigned> pick(10000, low - 1);
+    for (int i = 0; i < 50; ++i) {
+      auto p = static_cast<uint16_t>(pick(rng));
+      if (bindable(p, nullptr)) return p;
+    }
+  }
+  uint16_t p = 0;
+  if (!bindable(0, &p)) throw std::runtime_error("bind 127.0.0.1:0: " + std::string(std::strerror(errno)));
+  return p;
 }
 
 // The environment for children: ours minus BOTTEGA_* (which would override the config file).
@@ -722,6 +738,29 @@ std::string random_hex(size_t bytes) {
   return s;
 }
 
+void Threads::spawn(std::function<void()> fn) {
+  threads_.emplace_back([fn = std::move(fn)] {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "exception in a test thread: " << e.what();
+    } catch (...) {
+      ADD_FAILURE() << "unknown exception in a test thread";
+    }
+  });
+}
+
+void Threads::join() {
+  if (stop_) {
+    auto stop = std::move(stop_);
+    stop_ = nullptr;
+    stop();
+  }
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
 // ---------------------------------------------------------------------------------------------
 // WebhookReceiver: an asynchronous Beast server on its own io_context thread (callbacks only).
 
@@ -769,7 +808,12 @@ struct WebhookReceiver::Impl {
         std::lock_guard lk(owner.mu);
         index = owner.requests.size();
       }
-      int status = owner.answer ? owner.answer(index, r) : 200;
+      int status = 500;
+      try {
+        status = owner.answer ? owner.answer(index, r) : 200;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "WebhookReceiver answer: " << e.what();
+      }
       r.answered = status;
       {
         std::lock_guard lk(owner.mu);

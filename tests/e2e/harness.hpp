@@ -230,6 +230,24 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 // A random hex string (for unique texts and keys).
 std::string random_hex(size_t bytes = 8);
 
+// Test threads that are always joined: the destructor calls `stop` and joins, so a failed ASSERT
+// or an exception in the test body never leaves a joinable std::thread behind (std::terminate).
+// An exception escaping a thread's function is reported as a test failure.
+class Threads {
+ public:
+  explicit Threads(std::function<void()> stop = {}) : stop_(std::move(stop)) {}
+  ~Threads() { join(); }
+  Threads(const Threads&) = delete;
+  Threads& operator=(const Threads&) = delete;
+  void spawn(std::function<void()> fn);
+  // Calls `stop` (once) and joins every thread.
+  void join();
+
+ private:
+  std::function<void()> stop_;
+  std::vector<std::thread> threads_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // A tiny local HTTP server (127.0.0.1, port chosen by the kernel) for merchant webhooks. Every
 // request is recorded; `answer` picks the status (called with the request's index, 0-based).

@@ -253,9 +253,9 @@ TEST_F(Webhooks, EventsCommittedJustBeforeACrashAreDelivered) {
   std::mutex mu;
   std::map<std::string, std::string> acked;  // message id -> text
   std::atomic<bool> stop{false};
-  std::vector<std::thread> senders;
+  Threads senders([&] { stop = true; });
   for (size_t t = 0; t < visitors.size(); ++t)
-    senders.emplace_back([&, t] {
+    senders.spawn([&, t] {
       for (int n = 0; !stop; ++n) {
         std::string text = "burst " + std::to_string(t) + "." + std::to_string(n);
         try {
@@ -272,11 +272,10 @@ TEST_F(Webhooks, EventsCommittedJustBeforeACrashAreDelivered) {
   // One more message while they stream, and the kill right after its 201.
   auto last = visitor_send(srv, channel, create_visitor(srv, channel, "Last").token, "the last word");
   srv.kill();
-  stop = true;
+  auto killed = std::chrono::steady_clock::now();
+  senders.join();
   ASSERT_EQ(last.status, 201) << last.describe();
   acked[str(last.json(), "message_id")] = "the last word";
-  for (auto& t : senders) t.join();
-  auto killed = std::chrono::steady_clock::now();
   ASSERT_FALSE(acked.empty());
   srv.start();
 
