@@ -37,7 +37,10 @@ class Api : public ::testing::Test {
 
   // Asserts {"error":{"code","message","field"?}} with nothing else in it.
   static void expect_error(const HttpResponse& r, int status, const std::string& code, const std::string& field = "") {
-    EXPECT_EQ(r.status, status) << r.describe();
+    if (r.status != status) {
+      ADD_FAILURE() << "expected " << status << " " << code << ", got " << r.describe();
+      return;
+    }
     EXPECT_NE(r.header("Content-Type").find("application/json"), std::string::npos) << r.header("Content-Type");
     bj::value v;
     try {
@@ -292,6 +295,40 @@ TEST_F(Api, CursorPaginationVisitsEveryConversationOnce) {
   auto msgs = list_all(*srv, "/api/v1/conversations/" + conv + "/messages", auth, 2);
   ASSERT_EQ(msgs.size(), 6u);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(str(msgs[static_cast<size_t>(i) + 1], "text"), "r" + std::to_string(i));
+}
+
+// A cursor the server did not hand out is an error (400, field "cursor"), as on the deliveries
+// log; silently serving the first page again would make a client re-read (and re-process) data.
+TEST_F(Api, MalformedCursorIsRejected) {
+  start();
+  std::string channel = create_webchat_channel(*srv, shop.token);
+  Visitor v = create_visitor(*srv, channel);
+  auto sent = visitor_send(*srv, channel, v.token, "hello");
+  ASSERT_EQ(sent.status, 201);
+  std::string conversation = str(sent.json(), "conversation_id");
+  auto ep = srv->post("/api/v1/webhook_endpoints", bj::object{{"url", "http://127.0.0.1:9/x"}}, auth);
+  ASSERT_EQ(ep.status, 201);
+  std::string endpoint = str(ep.json(), "id");
+
+  {
+    SCOPED_TRACE("deliveries");
+    expect_error(srv->get("/api/v1/webhook_endpoints/" + endpoint + "/deliveries?cursor=not-a-cursor", auth), 400,
+                 "invalid_argument", "cursor");
+  }
+  {
+    SCOPED_TRACE("GET /api/v1/conversations");
+    expect_error(srv->get("/api/v1/conversations?cursor=not-a-cursor", auth), 400, "invalid_argument", "cursor");
+  }
+  {
+    SCOPED_TRACE("GET /api/v1/conversations/{id}/messages");
+    expect_error(srv->get("/api/v1/conversations/" + conversation + "/messages?cursor=not-a-cursor", auth), 400,
+                 "invalid_argument", "cursor");
+  }
+  {
+    SCOPED_TRACE("GET /api/v1/webchat/{channel_id}/messages");
+    expect_error(srv->get("/api/v1/webchat/" + channel + "/messages?cursor=not-a-cursor", {{"X-Visitor-Token", v.token}}),
+                 400, "invalid_argument", "cursor");
+  }
 }
 
 // Every route of docs/api.md plus the system routes, as (method, OpenAPI path).

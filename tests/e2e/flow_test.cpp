@@ -392,6 +392,32 @@ TEST_F(Flow, PasswordChangeRevokesEverySession) {
   EXPECT_EQ(srv.get("/api/v1/auth/session", cookie_headers(fresh, false)).status, 200);
 }
 
+// A revoked session must stop receiving the shop's conversations: its realtime socket is closed
+// (or at least gets nothing more) once the password changed or the agent logged out.
+TEST_F(Flow, RevokedSessionsStopReceivingRealtimeEvents) {
+  Session s = login();
+  WsClient ws;
+  ASSERT_NO_FATAL_FAILURE(open_agent_ws(ws, s));
+  Session other = login();
+  WsClient logged_out;
+  ASSERT_NO_FATAL_FAILURE(open_agent_ws(logged_out, other));
+  Visitor v = create_visitor(srv, channel);
+  ASSERT_EQ(visitor_send(srv, channel, v.token, "before the revocation").status, 201);
+  ASSERT_TRUE(ws.read_until(is_message_with_text("before the revocation"), 5s));
+  ASSERT_TRUE(logged_out.read_until(is_message_with_text("before the revocation"), 5s));
+
+  ASSERT_EQ(srv.post("/api/v1/auth/logout", bj::object{}, cookie_headers(other)).status, 204);
+  ASSERT_EQ(srv.post("/api/v1/auth/password",
+                     bj::object{{"current_password", kPassword}, {"new_password", "another long secret"}},
+                     cookie_headers(s)).status,
+            204);
+  ASSERT_EQ(visitor_send(srv, channel, v.token, "after the revocation").status, 201);
+  auto leaked = ws.read_until(is_message_with_text("after the revocation"), 3s);
+  EXPECT_FALSE(leaked) << "a socket of a session revoked by the password change still streams customer messages";
+  auto leaked2 = logged_out.read_until(is_message_with_text("after the revocation"), 1s);
+  EXPECT_FALSE(leaked2) << "a socket of a logged-out session still streams customer messages";
+}
+
 TEST_F(Flow, WrongPasswordIsInvalidCredentials) {
   auto r = login_raw(kEmail, "wrong password!");
   EXPECT_EQ(r.status, 401) << r.describe();
