@@ -311,3 +311,42 @@ TEST_F(Webhooks, EventsCommittedJustBeforeACrashAreDelivered) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// A graceful stop (SIGTERM, as in a deploy) while a delivery is in flight: the delivery either
+// completes before the process exits or is retried promptly by the next process, not only when
+// the dead process's 60 s job lease expires.
+TEST_F(Webhooks, GracefulStopDoesNotStrandAnInFlightDelivery) {
+  std::atomic<int> arrived{0};
+  WebhookReceiver hook([&](size_t i, const WebhookReceiver::Request&) {
+    ++arrived;
+    if (i == 0) std::this_thread::sleep_for(1500ms);  // slow merchant
+    return 200;
+  });
+  start();
+  auto [endpoint, secret] = register_endpoint(hook.url("/slow"), bj::array{"message.created"});
+  Visitor v = create_visitor(srv, channel);
+  auto sent = visitor_send(srv, channel, v.token, "deliver me across a deploy");
+  ASSERT_EQ(sent.status, 201);
+  ASSERT_TRUE(eventually([&] { return arrived.load() >= 1; }, 10s));
+  auto stopping = std::chrono::steady_clock::now();
+  EXPECT_EQ(srv.terminate(), 0);
+  auto stopped = std::chrono::steady_clock::now();
+  srv.start();
+  std::vector<bj::value> log;
+  bool ok = eventually([&] {
+    log = list_all(srv, "/api/v1/webhook_endpoints/" + endpoint + "/deliveries", bearer(shop.token));
+    for (const auto& d : log)
+      if (num(d, "status_code") == 200) return true;
+    return false;
+  }, 20s, 200ms);
+  std::cout << "[ webhook  ] graceful stop took "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(stopped - stopping).count() << " ms; "
+            << hook.count() << " requests; " << log.size() << " logged attempts\n";
+  EXPECT_TRUE(ok) << "the in-flight delivery was neither completed nor retried within 20 s of the restart";
+}
+
+}  // namespace
+}  // namespace e2e
