@@ -15,6 +15,8 @@ inline constexpr std::string_view kConversationCreated = "conversation.created";
 inline constexpr std::string_view kConversationUpdated = "conversation.updated";
 inline constexpr std::string_view kContactCreated = "contact.created";
 inline constexpr std::string_view kContactUpdated = "contact.updated";
+// Internal: an agent's sessions were revoked (logout, password change); open sockets close.
+inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type
 
 struct Event {

@@ -156,6 +156,9 @@ int run_server(Config cfg, const RunOptions& ro) {
   };
   sweep();
 
+  // SIGTERM/SIGINT: stop accepting, let in-flight jobs (webhook deliveries, provider sends) finish
+  // while the I/O threads still run (their HTTP calls live there), then stop the loop.
+  std::thread stopper;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
@@ -163,16 +166,19 @@ int run_server(Config cfg, const RunOptions& ro) {
     draining = true;
     server.stop();
     housekeeping.cancel();
-    // Give in-flight requests a moment, then stop the loop.
-    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(500));
-    t->async_wait([&io, t](const boost::system::error_code&) { io.stop(); });
+    stopper = std::thread([&] {
+      runner.stop(10'000);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // in-flight HTTP responses
+      io.stop();
+    });
   });
 
   std::vector<std::thread> threads;
   for (int i = 1; i < cfg.server.threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
-  runner.stop(2000);
+  if (stopper.joinable()) stopper.join();
+  runner.stop(0);
   dispatcher.stop();
   cpu.join();
   store->close();

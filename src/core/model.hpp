@@ -32,6 +32,7 @@ struct Principal {
   Role role = Role::agent;
   std::string csrf_token; // session only
   bool via_cookie = false;
+  std::string session_hash;  // session only: SHA-256 hex of the session id
 };
 
 struct Channel {

@@ -174,11 +174,11 @@ TEST_P(PipelineTest, ReplySetsFirstResponseAndNotesStayInternal) {
                 return {};
               }).ok());
   clock_.advance_ms(42'000);
-  Principal p{"ten_A", "", "tok_1", Role::admin, "", false};
+  Principal p{"ten_A", "", "tok_1", Role::admin, "", false, ""};
   ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                 EXPECT_TRUE(agent_reply(tx, e, p, conv, {"internal thought", "note", {}}).ok());
                 EXPECT_TRUE(agent_reply(tx, e, p, conv, {"Hello Ann", "text", {}}).ok());
-                Principal other{"ten_B", "", "tok_2", Role::admin, "", false};
+                Principal other{"ten_B", "", "tok_2", Role::admin, "", false, ""};
                 auto r = agent_reply(tx, e, other, conv, {"x", "text", {}});
                 EXPECT_FALSE(r.ok());
                 EXPECT_EQ(r.error().errc, Errc::not_found);

@@ -1,6 +1,7 @@
 #include "realtime/hub.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 
 namespace bottega::realtime {
 
@@ -36,7 +37,24 @@ void Hub::on_event(const Event& e) {
     std::lock_guard lk(mu_);
     auto it = by_tenant_.find(e.tenant_id);
     if (it == by_tenant_.end()) return;
+    bool revoked = e.type == event_type::kSessionRevoked;
+    std::string revoked_agent, revoked_session;
+    if (revoked) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(e.payload_json, ec);
+      if (ec || !v.is_object()) return;
+      const auto* data = v.as_object().if_contains("data");
+      if (!data || !data->is_object()) return;
+      if (const auto* a = data->as_object().if_contains("agent_id"); a && a->is_string()) revoked_agent = a->as_string();
+      if (const auto* s = data->as_object().if_contains("session_hash"); s && s->is_string()) revoked_session = s->as_string();
+    }
     for (const auto& entry : it->second) {
+      if (revoked) {  // only to the sockets it closes
+        if (entry.sub.agent_id.empty() || entry.sub.agent_id != revoked_agent) continue;
+        if (!revoked_session.empty() && entry.sub.session_hash != revoked_session) continue;
+        if (auto p = entry.target.lock()) targets.push_back(std::move(p));
+        continue;
+      }
       if (!entry.sub.contact_id.empty() && entry.sub.contact_id != e.contact_id) continue;
       if (entry.sub.visitor && !visible_to_visitor(e)) continue;
       if (auto p = entry.target.lock()) targets.push_back(std::move(p));

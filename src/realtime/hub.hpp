@@ -26,6 +26,8 @@ struct Subscription {
   std::string contact_id;       // empty: every customer of the tenant (agents)
   bool visitor = false;         // visitors get only public message events: no internal notes,
                                 // no conversation metadata
+  std::string agent_id;         // agents: session.revoked events for this agent reach the socket
+  std::string session_hash;     // cookie sessions: the session the socket was opened with
 };
 
 // Whether a visitor may see this event of their own conversation.

@@ -82,8 +82,12 @@ void register_auth_routes(Router& r, Deps& d) {
     std::string sid = cookie_value(ctx.header("Cookie"), "bottega_session");
     if (!sid.empty()) {
       std::string h = crypto::hex(crypto::sha256(sid));
-      auto work20_ = [h](store::Tx& tx) -> Result<bool> {
+      auto env = d.env();
+      Principal who_p = *who;
+      auto work20_ = [h, &env, who_p](store::Tx& tx) -> Result<bool> {
         repo::delete_session(tx, h);
+        pipeline::emit(tx, env, who_p.tenant_id, event_type::kSessionRevoked, {}, {}, true,
+                       bj::object{{"agent_id", who_p.agent_id}, {"session_hash", h}});
         return true;
       };
       auto r = co_await db_write<bool>(d.store, work20_);
@@ -139,9 +143,12 @@ void register_auth_routes(Router& r, Deps& d) {
     auto work24_ = [nxt] { return crypto::password_hash(nxt); };
     std::string new_hash = co_await on_cpu<std::string>(d.cpu, work24_);
     int64_t now = d.clock.now_ms();
-    auto work25_ = [p, new_hash, now](store::Tx& tx) -> Result<bool> {
+    auto env = d.env();
+    auto work25_ = [p, new_hash, now, &env](store::Tx& tx) -> Result<bool> {
       repo::set_agent_password(tx, p.tenant_id, p.agent_id, new_hash, now);
       repo::delete_agent_sessions(tx, p.tenant_id, p.agent_id);
+      pipeline::emit(tx, env, p.tenant_id, event_type::kSessionRevoked, {}, {}, true,
+                     bj::object{{"agent_id", p.agent_id}});
       return true;
     };
     auto w = co_await db_write<bool>(d.store, work25_);

@@ -59,6 +59,7 @@ asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx) {
   };
   auto r = co_await db_read<Principal>(d.store, work14_);
   if (!r.ok()) co_return r;
+  r->session_hash = hash;
   if (unsafe_method(ctx.req)) {
     std::string_view sent = ctx.header("X-CSRF-Token");
     if (sent.empty() || !crypto::equal_ct(sent, r->csrf_token))
@@ -90,6 +91,28 @@ Result<bj::object> body_object(Context& ctx) {
   if (!ct.empty() && ct.find("application/json") == std::string_view::npos)
     return Error{Errc::invalid_argument, "unsupported_media_type", "send Content-Type: application/json", {}};
   return json::parse_object(ctx.req.body());
+}
+
+Result<std::optional<std::string>> cursor_param(Context& ctx, int parts) {
+  auto c = ctx.query_param("cursor");
+  if (!c) return std::optional<std::string>{};
+  int seen = 1;
+  size_t digits = 0;
+  bool ok = !c->empty() && c->size() <= 64;
+  for (char ch : *c) {
+    if (ch == '.') {
+      ok = ok && digits > 0;
+      digits = 0;
+      ++seen;
+    } else if (ch >= '0' && ch <= '9') {
+      ++digits;
+    } else {
+      ok = false;
+    }
+  }
+  ok = ok && digits > 0 && digits <= 18 && seen == parts;
+  if (!ok) return Error::invalid("cursor", "not a cursor this list handed out");
+  return c;
 }
 
 Result<int64_t> limit_param(Context& ctx) {

@@ -137,6 +137,9 @@ Response error(Context& ctx, const Error& e);
 Response list(Context& ctx, boost::json::array data, const std::optional<std::string>& next_cursor);
 // Parses the body as a JSON object (strict limits), or an error response.
 Result<boost::json::object> body_object(Context& ctx);
+// ?cursor=: absent, or `parts` dot-separated decimal numbers (as the server hands them out);
+// anything else is 400 with field "cursor".
+Result<std::optional<std::string>> cursor_param(Context& ctx, int parts);
 // ?limit= (1..200, default 50)
 Result<int64_t> limit_param(Context& ctx);
 

@@ -102,7 +102,9 @@ void register_conversation_routes(Router& r, Deps& d) {
     f.channel_id = ctx.query_param("channel_id");
     f.assignee_id = ctx.query_param("assignee_id");
     f.tag = ctx.query_param("tag");
-    f.cursor = ctx.query_param("cursor");
+    auto cursor = cursor_param(ctx, 3);
+    if (!cursor) co_return error(ctx, cursor.error());
+    f.cursor = *cursor;
     std::string tenant = who->tenant_id;
     auto work26_ = [tenant, f](store::Tx& tx) -> Result<repo::ConversationPage> {
       return repo::list_conversations(tx, tenant, f);
@@ -155,7 +157,9 @@ void register_conversation_routes(Router& r, Deps& d) {
     auto limit = limit_param(ctx);
     if (!limit) co_return error(ctx, limit.error());
     std::string tenant = who->tenant_id, id = ctx.param("id");
-    auto cursor = ctx.query_param("cursor");
+    auto cursor_r = cursor_param(ctx, 1);
+    if (!cursor_r) co_return error(ctx, cursor_r.error());
+    auto cursor = *cursor_r;
     int64_t lim = *limit;
     auto work29_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
       if (!repo::get_conversation(tx, tenant, id)) return Error::not_found("conversation");

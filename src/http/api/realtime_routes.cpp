@@ -30,8 +30,11 @@ class WsSession final : public realtime::Subscriber, public std::enable_shared_f
   void deliver(std::shared_ptr<const Event> e) override {
     {
       std::lock_guard lk(mu_);
-      if (overflow_) return;
-      if (q_.size() >= limit_) {
+      if (e->type == event_type::kSessionRevoked) {
+        revoked_ = true;
+      } else if (overflow_) {
+        return;
+      } else if (q_.size() >= limit_) {
         overflow_ = true;
         q_.clear();
       } else {
@@ -42,15 +45,16 @@ class WsSession final : public realtime::Subscriber, public std::enable_shared_f
   }
 
   // On the connection's executor only.
-  bool take(std::deque<std::shared_ptr<const Event>>& out, bool& overflow) {
+  bool take(std::deque<std::shared_ptr<const Event>>& out, bool& overflow, bool& revoked) {
     std::lock_guard lk(mu_);
     overflow = overflow_;
+    revoked = revoked_;
     out.swap(q_);
     return !out.empty();
   }
   bool idle() {
     std::lock_guard lk(mu_);
-    return q_.empty() && !overflow_;
+    return q_.empty() && !overflow_ && !revoked_;
   }
   asio::steady_timer& signal() { return signal_; }
   bool reader_done = false;
@@ -62,6 +66,7 @@ class WsSession final : public realtime::Subscriber, public std::enable_shared_f
   std::mutex mu_;
   std::deque<std::shared_ptr<const Event>> q_;
   bool overflow_ = false;
+  bool revoked_ = false;
 };
 
 std::string frame(const Event& e) {
@@ -75,26 +80,29 @@ struct Who {
   std::string tenant_id;
   std::string contact_id;  // visitors only
   bool visitor = false;
+  std::string agent_id, session_hash;  // agents on a cookie session
 };
 
 asio::awaitable<Result<Who>> identify_agent(Deps& d, Context& ctx) {
+  if (auto c = cursor_param(ctx, 1); !c) co_return c.error();
   std::string_view origin = ctx.header("Origin");
   bool cookie = ctx.header("Authorization").empty();
   if (cookie && origin != d.opts.public_url)
     co_return Error::forbidden("bad_origin", "WebSocket Origin must be " + d.opts.public_url);
   auto p = co_await authenticate(d, ctx);
   if (!p) co_return p.error();
-  co_return Who{p->tenant_id, {}, false};
+  co_return Who{p->tenant_id, {}, false, p->agent_id, p->session_hash};
 }
 
 asio::awaitable<Result<Who>> identify_visitor(Deps& d, Context& ctx) {
+  if (auto c = cursor_param(ctx, 1); !c) co_return c.error();
   auto token = ctx.query_param("visitor_token");
   if (!token || token->empty()) co_return Error::unauthenticated("visitor_token required");
   std::string hash = crypto::hex(crypto::sha256(*token)), channel = ctx.param("channel_id");
   auto work11_ = [hash, channel](store::Tx& tx) -> Result<Who> {
     auto v = repo::find_visitor(tx, hash);
     if (!v || v->channel_id != channel) return Error::unauthenticated("unknown visitor token");
-    return Who{v->tenant_id, v->contact_id, true};
+    return Who{v->tenant_id, v->contact_id, true, {}, {}};
   };
   co_return co_await db_read<Who>(d.store, work11_);
 }
@@ -103,7 +111,7 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
   ws.text(true);
   auto ex = co_await asio::this_coro::executor;
   auto session = std::make_shared<WsSession>(ex, d.opts.ws_queue_limit);
-  uint64_t sub = d.hub.subscribe({who.tenant_id, who.contact_id, who.visitor}, session);
+  uint64_t sub = d.hub.subscribe({who.tenant_id, who.contact_id, who.visitor, who.agent_id, who.session_hash}, session);
   d.metrics.inc("bottega_ws_connections_total", who.visitor ? "kind=\"visitor\"" : "kind=\"agent\"");
 
   // Reader: consumes client frames (and control frames) until the connection ends.
@@ -127,13 +135,7 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
   // Replay from the cursor, or start live from the dispatcher's position.
   int64_t last = d.dispatcher.cursor();
   if (auto c = ctx.query_param("cursor")) {
-    int64_t from = 0;
-    try {
-      from = std::stoll(*c);
-    } catch (...) {
-      from = last;
-    }
-    last = from;
+    last = std::stoll(*c);  // validated by the authorizer
     for (;;) {
       Who w = who;
       int64_t after = last;
@@ -146,6 +148,7 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
       for (const auto& e : *page) {
         last = e.seq;
         if (who.visitor && !realtime::visible_to_visitor(e)) continue;
+        if (e.type == event_type::kSessionRevoked) continue;
         if (!(ok = co_await send(frame(e)))) break;
       }
       if (!ok || page->size() < 500) break;
@@ -155,8 +158,14 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
 
   std::deque<std::shared_ptr<const Event>> batch;
   while (ok && !session->reader_done) {
-    bool overflow = false;
-    if (session->take(batch, overflow)) {
+    bool overflow = false, revoked = false;
+    bool got = session->take(batch, overflow, revoked);
+    if (revoked) {  // logout or password change: this socket's session is gone
+      co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "session_revoked"),
+                              as_tuple(use_awaitable));
+      break;
+    }
+    if (got) {
       for (const auto& e : batch) {
         if (e->seq <= last) continue;  // already replayed
         last = e->seq;

@@ -116,7 +116,9 @@ asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
     auto limit = limit_param(ctx);
     if (!limit) co_return error(ctx, limit.error());
     std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id");
-    auto cursor = ctx.query_param("cursor");
+    auto cursor_r = cursor_param(ctx, 1);
+    if (!cursor_r) co_return error(ctx, cursor_r.error());
+    auto cursor = *cursor_r;
     int64_t lim = *limit;
     auto work9_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
       BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
