@@ -83,6 +83,9 @@ TEST_F(Api, ErrorsHaveOneShape) {
   // A string where a number belongs.
   expect_error(srv->patch("/api/v1/conversations/" + conversation, bj::object{{"priority", "high"}}, auth), 400,
                "invalid_type", "priority");
+  // null is not "not sent": only assignee_id can be cleared with null.
+  expect_error(srv->patch("/api/v1/conversations/" + conversation, bj::object{{"status", nullptr}}, auth), 400,
+               "invalid_type", "status");
   // A JSON body that is not an object.
   {
     auto r = srv->request("POST", "/api/v1/channels", "[]", auth);

@@ -55,6 +55,9 @@ Result<pipeline::ConversationPatch> parse_patch(const bj::object& o) {
     if (!known) return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
   }
   pipeline::ConversationPatch p;
+  for (const char* k : {"status", "priority", "tags"})  // only assignee_id can be cleared with null
+    if (auto it = o.find(k); it != o.end() && it->value().is_null())
+      return Error::invalid(k, std::string(k) + " cannot be null", "invalid_type");
   BOTTEGA_TRY(status, json::optional_string(o, "status", {}, 16));
   if (status) {
     auto s = conversation_status_from(*status);
