@@ -139,7 +139,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   if (ro.on_listening) ro.on_listening(*port);
 
   // Housekeeping: provider dedupe keys are kept 8 days (providers retry for up to 7), idempotency
-  // keys 24 hours.
+  // keys 24 hours, early statuses and completed jobs 7 days.
   asio::steady_timer housekeeping(io);
   std::function<void()> sweep = [&] {
     int64_t now = clock.now_ms();
@@ -147,6 +147,7 @@ int run_server(Config cfg, const RunOptions& ro) {
       repo::purge_dedupe(tx, now - 8LL * 24 * 3600 * 1000);
       repo::purge_idempotency(tx, now - 24LL * 3600 * 1000);
       repo::purge_early_statuses(tx, now - 7LL * 24 * 3600 * 1000);
+      repo::purge_done_jobs(tx, now - 7LL * 24 * 3600 * 1000);
       return {};
     }, [](Status) {});
     housekeeping.expires_after(std::chrono::minutes(10));

@@ -275,6 +275,26 @@ TEST_P(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
   });
 }
 
+TEST_P(StoreTest, HousekeepingDropsOldCompletedJobsOnly) {
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::Job done{"job_d", "ten_A", "webhook", "kd", "{}", "queued", 0, 0, 5000, {}};
+                repo::Job dead{"job_x", "ten_A", "webhook", "kx", "{}", "queued", 0, 0, 5000, {}};
+                repo::enqueue_job(tx, done, 0);
+                repo::enqueue_job(tx, dead, 0);
+                auto c = repo::claim_jobs(tx, "n", 0, 100, 2);
+                EXPECT_EQ(c.size(), 2u);
+                EXPECT_TRUE(repo::complete_job(tx, "job_d", "n", 1, 100));
+                EXPECT_TRUE(repo::fail_job(tx, "job_x", "n", 1, "gone", 9000, 100));
+                EXPECT_EQ(repo::purge_done_jobs(tx, 50), 0);   // not old enough
+                EXPECT_EQ(repo::purge_done_jobs(tx, 200), 1);  // the completed one only
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) {
+    EXPECT_FALSE(repo::get_job(tx, "ten_A", "webhook", "kd").has_value());
+    ASSERT_TRUE(repo::get_job(tx, "ten_A", "webhook", "kx").has_value());
+  });
+}
+
 TEST_P(StoreTest, DedupeKeysAreScopedPerTenant) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 std::string ref;

@@ -356,6 +356,8 @@ constexpr Stmt kFailJob{
     "UPDATE jobs SET status = CASE WHEN $5 > deadline_at THEN 'dead' ELSE 'queued' END, "
     "run_at = $5, last_error = $4, lease_owner = NULL, lease_until = NULL, updated_at = $6 "
     "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempts = $3"};
+constexpr Stmt kPurgeDoneJobs{"jobs.purge_done",
+                               "DELETE FROM jobs WHERE status = 'done' AND updated_at < $1"};
 constexpr Stmt kCountJobs{"jobs.count", "SELECT COUNT(*) FROM jobs WHERE status = $1"};
 constexpr Stmt kGetJob{"jobs.get",
                        "SELECT " JOB_COLS " FROM jobs WHERE tenant_id = $1 AND kind = $2 AND idempotency_key = $3"};
@@ -749,6 +751,7 @@ bool fail_job(Tx& tx, const std::string& id, const std::string& owner, int64_t a
               const std::string& error, int64_t run_at, int64_t now) {
   return tx.exec(kFailJob, {id, owner, attempts, error, run_at, now}) == 1;
 }
+int64_t purge_done_jobs(Tx& tx, int64_t older_than) { return tx.exec(kPurgeDoneJobs, {older_than}); }
 int64_t count_jobs(Tx& tx, const std::string& status) {
   auto r = tx.query_one(kCountJobs, {status});
   return r ? r->i64(0) : 0;

@@ -160,6 +160,8 @@ bool complete_job(Tx& tx, const std::string& id, const std::string& owner, int64
 bool fail_job(Tx& tx, const std::string& id, const std::string& owner, int64_t attempts,
               const std::string& error, int64_t run_at, int64_t now);
 int64_t count_jobs(Tx& tx, const std::string& status);
+// Deletes completed jobs last updated before `older_than` (dead ones are kept for inspection).
+int64_t purge_done_jobs(Tx& tx, int64_t older_than);
 std::optional<Job> get_job(Tx& tx, const std::string& tenant, const std::string& kind,
                            const std::string& idempotency_key);
 
