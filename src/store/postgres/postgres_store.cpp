@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "store/group_commit.hpp"
 #include "store/migrations/migrations.hpp"
 
 namespace bottega::store {
@@ -322,10 +323,10 @@ Error to_error(const DbError& e) {
   return Error::internal(e.message);
 }
 
-class PostgresStore final : public Store {
+class PostgresStore final : public GroupCommitStore {
  public:
   PostgresStore(std::string url, StoreOptions opts)
-      : url_(std::move(url)), opts_(opts), writer_(url_, Connection::Kind::writer) {}
+      : GroupCommitStore(opts), url_(std::move(url)), writer_(url_, Connection::Kind::writer) {}
   ~PostgresStore() override { close(); }
 
   Status init(bool migrate) {
@@ -342,63 +343,18 @@ class PostgresStore final : public Store {
       BOTTEGA_TRY_STATUS(c->connect());
       readers_.push_back(std::move(c));
     }
-    writer_thread_ = std::thread([this] { write_loop(); });
-    for (size_t i = 0; i < readers_.size(); ++i)
-      reader_threads_.emplace_back([this, i] { read_loop(*readers_[i]); });
+    start(readers_.size(), std::clamp<size_t>(opts_.max_batch, 1, kMaxSavepointsPerBatch));
     return {};
   }
 
-  void read(std::function<void(Tx&)> fn) override {
-    std::lock_guard lk(rmu_);
-    if (closed_) return;  // as SQLite: callers observe shutdown through their own cancellation
-    rq_.push_back(std::move(fn));
-    rcv_.notify_one();
-  }
-
-  void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) override {
-    {
-      std::lock_guard lk(wmu_);
-      if (!closed_ && wq_.size() < opts_.max_queue) {
-        wq_.push_back({std::move(fn), std::move(done)});
-        wcv_.notify_one();
-        return;
-      }
-    }
-    done(Error{Errc::unavailable, "store_unavailable", "the store is overloaded or closing", {}});
-  }
-
-  void close() override {
-    {
-      std::scoped_lock lk(wmu_, rmu_);
-      if (closed_) return;
-      closed_ = true;
-    }
-    wcv_.notify_all();
-    rcv_.notify_all();
-    if (writer_thread_.joinable()) writer_thread_.join();
-    for (auto& t : reader_threads_)
-      if (t.joinable()) t.join();
+  void on_closed() override {
     writer_.close();
     for (auto& c : readers_) c->close();
   }
 
   std::string_view dialect() const override { return "postgresql"; }
 
-  StoreStats stats() const override {
-    StoreStats s;
-    s.batches = batches_.load();
-    s.writes = writes_.load();
-    s.failed_writes = failed_.load();
-    std::lock_guard lk(wmu_);
-    s.write_queue = wq_.size();
-    return s;
-  }
-
  private:
-  struct WriteOp {
-    std::function<Status(Tx&)> fn;
-    std::function<void(Status)> done;
-  };
 
   // Nodes starting together serialise here: the first applies what is pending, the others then
   // find it applied. The lock is per session, so a crashed migrator releases it.
@@ -474,26 +430,7 @@ class PostgresStore final : public Store {
     return {};
   }
 
-  void write_loop() {
-    std::vector<WriteOp> batch;
-    size_t max_batch = std::clamp<size_t>(opts_.max_batch, 1, kMaxSavepointsPerBatch);
-    for (;;) {
-      {
-        std::unique_lock lk(wmu_);
-        wcv_.wait(lk, [&] { return closed_ || !wq_.empty(); });
-        if (wq_.empty() && closed_) return;
-        size_t n = std::min(wq_.size(), max_batch);
-        batch.clear();
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(wq_.front()));
-          wq_.pop_front();
-        }
-      }
-      run_batch(batch);
-    }
-  }
-
-  void run_batch(std::vector<WriteOp>& batch) {
+  void run_batch(std::vector<WriteOp>& batch) override {
     std::vector<Status> results(batch.size());
     std::vector<std::function<void()>> hooks;
     bool began = false;
@@ -556,39 +493,30 @@ class PostgresStore final : public Store {
     for (auto& h : hooks) h();
   }
 
-  void read_loop(Connection& c) {
-    for (;;) {
-      std::function<void(Tx&)> fn;
-      {
-        std::unique_lock lk(rmu_);
-        rcv_.wait(lk, [&] { return closed_ || !rq_.empty(); });
-        if (rq_.empty()) return;  // closed and drained
-        fn = std::move(rq_.front());
-        rq_.pop_front();
-      }
-      // fn always runs, so a caller waiting on it always hears back: without a connection, its
-      // statements throw DbError(busy).
-      std::string down;
-      bool began = false;
-      try {
-        c.begin(kBeginRead);
-        began = true;
-      } catch (const DbError& e) {
-        down = e.message;
-      }
-      PgTx tx(began ? &c : nullptr, false, down);
-      try {
-        fn(tx);
-        if (began) c.exec_script("COMMIT");
-      } catch (const DbError& e) {
-        std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());
-        rollback(c, began);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "store: read failed: %s\n", e.what());
-        rollback(c, began);
-      }
-      if (c.broken()) c.close();  // the next read reconnects
+  void run_read(size_t reader, std::function<void(Tx&)>& fn) override {
+    Connection& c = *readers_[reader];
+    // fn always runs, so a caller waiting on it always hears back: without a connection, its
+    // statements throw DbError(busy).
+    std::string down;
+    bool began = false;
+    try {
+      c.begin(kBeginRead);
+      began = true;
+    } catch (const DbError& e) {
+      down = e.message;
     }
+    PgTx tx(began ? &c : nullptr, false, down);
+    try {
+      fn(tx);
+      if (began) c.exec_script("COMMIT");
+    } catch (const DbError& e) {
+      std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());
+      rollback(c, began);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "store: read failed: %s\n", e.what());
+      rollback(c, began);
+    }
+    if (c.broken()) c.close();  // the next read reconnects
   }
 
   static void rollback(Connection& c, bool began) {
@@ -600,21 +528,8 @@ class PostgresStore final : public Store {
   }
 
   std::string url_;
-  StoreOptions opts_;
   Connection writer_;
   std::vector<std::unique_ptr<Connection>> readers_;
-  std::thread writer_thread_;
-  std::vector<std::thread> reader_threads_;
-
-  mutable std::mutex wmu_;
-  std::condition_variable wcv_;
-  std::deque<WriteOp> wq_;
-  std::mutex rmu_;
-  std::condition_variable rcv_;
-  std::deque<std::function<void(Tx&)>> rq_;
-  bool closed_ = false;  // guarded by both wmu_ and rmu_
-
-  std::atomic<uint64_t> batches_{0}, writes_{0}, failed_{0};
 };
 
 }  // namespace

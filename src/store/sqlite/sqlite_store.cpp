@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "store/group_commit.hpp"
 #include "store/migrations/migrations.hpp"
 
 namespace bottega::store {
@@ -200,9 +201,9 @@ Error to_error(const DbError& e) {
   return Error::internal(e.message);
 }
 
-class SqliteStore final : public Store {
+class SqliteStore final : public GroupCommitStore {
  public:
-  SqliteStore(std::string path, StoreOptions opts) : path_(std::move(path)), opts_(opts) {}
+  SqliteStore(std::string path, StoreOptions opts) : GroupCommitStore(opts), path_(std::move(path)) {}
   ~SqliteStore() override { close(); }
 
   Status init(bool migrate) {
@@ -214,66 +215,13 @@ class SqliteStore final : public Store {
       BOTTEGA_TRY_STATUS(c->open(path_, true));
       readers_.push_back(std::move(c));
     }
-    writer_thread_ = std::thread([this] { write_loop(); });
-    for (size_t i = 0; i < readers_.size(); ++i)
-      reader_threads_.emplace_back([this, i] { read_loop(*readers_[i]); });
+    start(readers_.size(), opts_.max_batch);
     return {};
-  }
-
-  void read(std::function<void(Tx&)> fn) override {
-    {
-      std::lock_guard lk(rmu_);
-      if (!closed_) {
-        rq_.push_back(std::move(fn));
-        rcv_.notify_one();
-        return;
-      }
-    }
-    // Closed: run nothing. Callers observe shutdown through their own cancellation.
-  }
-
-  void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) override {
-    {
-      std::lock_guard lk(wmu_);
-      if (!closed_ && wq_.size() < opts_.max_queue) {
-        wq_.push_back({std::move(fn), std::move(done)});
-        wcv_.notify_one();
-        return;
-      }
-    }
-    done(Error{Errc::unavailable, "store_unavailable", "the store is overloaded or closing", {}});
-  }
-
-  void close() override {
-    {
-      std::scoped_lock lk(wmu_, rmu_);
-      if (closed_) return;
-      closed_ = true;
-    }
-    wcv_.notify_all();
-    rcv_.notify_all();
-    if (writer_thread_.joinable()) writer_thread_.join();
-    for (auto& t : reader_threads_)
-      if (t.joinable()) t.join();
   }
 
   std::string_view dialect() const override { return "sqlite"; }
 
-  StoreStats stats() const override {
-    StoreStats s;
-    s.batches = batches_.load();
-    s.writes = writes_.load();
-    s.failed_writes = failed_.load();
-    std::lock_guard lk(wmu_);
-    s.write_queue = wq_.size();
-    return s;
-  }
-
  private:
-  struct WriteOp {
-    std::function<Status(Tx&)> fn;
-    std::function<void(Status)> done;
-  };
 
   Status apply_migrations() {
     try {
@@ -322,25 +270,7 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  void write_loop() {
-    std::vector<WriteOp> batch;
-    for (;;) {
-      {
-        std::unique_lock lk(wmu_);
-        wcv_.wait(lk, [&] { return closed_ || !wq_.empty(); });
-        if (wq_.empty() && closed_) return;
-        size_t n = std::min(wq_.size(), opts_.max_batch);
-        batch.clear();
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(wq_.front()));
-          wq_.pop_front();
-        }
-      }
-      run_batch(batch);
-    }
-  }
-
-  void run_batch(std::vector<WriteOp>& batch) {
+  void run_batch(std::vector<WriteOp>& batch) override {
     static constexpr Stmt kSavepoint{"tx.savepoint", "SAVEPOINT op"};
     static constexpr Stmt kRelease{"tx.release", "RELEASE op"};
     static constexpr Stmt kRollbackTo{"tx.rollback_to", "ROLLBACK TO op"};
@@ -391,46 +321,24 @@ class SqliteStore final : public Store {
     for (auto& h : hooks) h();
   }
 
-  void read_loop(Connection& c) {
-    for (;;) {
-      std::function<void(Tx&)> fn;
-      {
-        std::unique_lock lk(rmu_);
-        rcv_.wait(lk, [&] { return closed_ || !rq_.empty(); });
-        if (rq_.empty()) return;  // closed and drained
-        fn = std::move(rq_.front());
-        rq_.pop_front();
-      }
-      SqliteTx tx(c, false);
-      try {
-        c.exec_script("BEGIN");
-        fn(tx);
-        c.exec_script("COMMIT");
-      } catch (const DbError& e) {
-        std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());
-        char* err = nullptr;
-        sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, &err);
-        sqlite3_free(err);
-      }
+  void run_read(size_t reader, std::function<void(Tx&)>& fn) override {
+    Connection& c = *readers_[reader];
+    SqliteTx tx(c, false);
+    try {
+      c.exec_script("BEGIN");
+      fn(tx);
+      c.exec_script("COMMIT");
+    } catch (const DbError& e) {
+      std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());
+      char* err = nullptr;
+      sqlite3_exec(c.db(), "ROLLBACK", nullptr, nullptr, &err);
+      sqlite3_free(err);
     }
   }
 
   std::string path_;
-  StoreOptions opts_;
   Connection writer_;
   std::vector<std::unique_ptr<Connection>> readers_;
-  std::thread writer_thread_;
-  std::vector<std::thread> reader_threads_;
-
-  mutable std::mutex wmu_;
-  std::condition_variable wcv_;
-  std::deque<WriteOp> wq_;
-  std::mutex rmu_;
-  std::condition_variable rcv_;
-  std::deque<std::function<void(Tx&)>> rq_;
-  bool closed_ = false;  // guarded by both wmu_ and rmu_
-
-  std::atomic<uint64_t> batches_{0}, writes_{0}, failed_{0};
 };
 
 }  // namespace
