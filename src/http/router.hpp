@@ -2,6 +2,7 @@
 // that the OpenAPI document is generated from (a route missing from OpenAPI cannot exist).
 #pragma once
 
+#include <any>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,6 +32,7 @@ struct Context {
   std::vector<std::pair<std::string, std::string>> params;  // path parameters by name
   std::string remote_ip;
   std::string route;   // the matched pattern, for metrics ("/api/v1/conversations/{id}")
+  std::any local;      // what a WebSocket authorizer learned (e.g. who is calling), for its handler
 
   // Path parameter by name ("" if absent).
   const std::string& param(std::string_view name) const;

@@ -132,7 +132,7 @@ TEST(Context, ParamQueryAndHeader) {
   req.set("X-Visitor-Token", "tok");
   Context ctx{
       req,         "/p", "q=caf%C3%A9+au+lait&empty=&flag&q=second&bad=%zz&a%20b=1", {{"id", "42"}},
-      "127.0.0.1", "/p"};
+      "127.0.0.1", "/p", {}};
   EXPECT_EQ(ctx.param("id"), "42");
   EXPECT_EQ(ctx.param("nope"), "");
   EXPECT_EQ(ctx.query_param("q"), "café au lait");

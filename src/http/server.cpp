@@ -432,7 +432,7 @@ class Connection {
     Router::Match m = srv_.router.match(req.method_string(), *path, upgrade);
     const std::string route = m.pattern.empty() ? std::string("unmatched") : m.pattern;
     Context ctx{req,  std::move(*path), std::string(raw_query), std::move(m.params), s_->remote_ip,
-                route};
+                route, {}};
 
     if (m.ws != nullptr) co_return co_await serve_websocket(ctx, m, start);
     if (m.handler == nullptr) {

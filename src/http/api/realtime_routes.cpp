@@ -206,12 +206,11 @@ void register_realtime_routes(Router& r, Deps& d) {
            [&d](Context& ctx) -> asio::awaitable<std::optional<Response>> {
              auto who = co_await identify_agent(d, ctx);
              if (!who) co_return error(ctx, who.error());
+             ctx.local = *who;  // the handler streams for whoever was authorized here
              co_return std::nullopt;
            },
            [&d](Context& ctx, WebSocket& ws) -> asio::awaitable<void> {
-             auto who = co_await identify_agent(d, ctx);
-             if (!who) co_return;
-             co_await stream(d, ctx, ws, *who);
+             co_await stream(d, ctx, ws, std::any_cast<Who>(ctx.local));
            },
            {"Agents' realtime events: ?cursor=<seq> replays what was missed, then live events "
             "{\"seq\",\"type\",\"data\"}; {\"type\":\"ready\",\"cursor\"} marks the switch",
@@ -221,12 +220,11 @@ void register_realtime_routes(Router& r, Deps& d) {
            [&d](Context& ctx) -> asio::awaitable<std::optional<Response>> {
              auto who = co_await identify_visitor(d, ctx);
              if (!who) co_return error(ctx, who.error());
+             ctx.local = *who;  // the handler streams for whoever was authorized here
              co_return std::nullopt;
            },
            [&d](Context& ctx, WebSocket& ws) -> asio::awaitable<void> {
-             auto who = co_await identify_visitor(d, ctx);
-             if (!who) co_return;
-             co_await stream(d, ctx, ws, *who);
+             co_await stream(d, ctx, ws, std::any_cast<Who>(ctx.local));
            },
            {"A visitor's realtime messages: ?visitor_token=..&cursor=<seq>", Auth::none, "webchat", "", ""});
 }
