@@ -177,6 +177,10 @@ void register_routes(Router& r, Deps& d) {
   register_realtime_routes(r, d);
   register_provider_webhook_routes(r, d);
   register_catalog_placeholder_routes(r, d);
+  register_commerce_routes(r, d);
+  register_payment_routes(r, d);
+  register_bot_routes(r, d);
+  register_report_routes(r, d);
 }
 
 }  // namespace bottega::http::api

@@ -12,7 +12,7 @@
 namespace bottega::store {
 
 const std::vector<Migration>& postgres_migrations() {
-  static const std::vector<Migration> kMigrations = {
+  static const std::vector<Migration> kMigrations = with_area_migrations({
       {1, "core", R"SQL(
 CREATE TABLE tenants (
   id TEXT COLLATE "C" PRIMARY KEY,
@@ -230,7 +230,7 @@ CREATE TABLE early_statuses (
 );
 CREATE INDEX early_statuses_age ON early_statuses(created_at);
 )SQL"},
-  };
+  }, true);
   return kMigrations;
 }
 

@@ -6,7 +6,7 @@
 namespace bottega::store {
 
 const std::vector<Migration>& sqlite_migrations() {
-  static const std::vector<Migration> kMigrations = {
+  static const std::vector<Migration> kMigrations = with_area_migrations({
       {1, "core", R"SQL(
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
@@ -224,7 +224,7 @@ CREATE TABLE early_statuses (
 );
 CREATE INDEX early_statuses_age ON early_statuses(created_at);
 )SQL"},
-  };
+  }, false);
   return kMigrations;
 }
 

@@ -1,0 +1,8 @@
+// The commerce API routes (registered from common.cpp).
+#include "http/api/common.hpp"
+
+namespace bottega::http::api {
+
+void register_commerce_routes(Router& r, Deps& d) {}
+
+}  // namespace bottega::http::api

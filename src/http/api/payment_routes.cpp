@@ -1,0 +1,8 @@
+// The payment API routes (registered from common.cpp).
+#include "http/api/common.hpp"
+
+namespace bottega::http::api {
+
+void register_payment_routes(Router& r, Deps& d) {}
+
+}  // namespace bottega::http::api
