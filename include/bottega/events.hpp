@@ -15,6 +15,11 @@ inline constexpr std::string_view kConversationCreated = "conversation.created";
 inline constexpr std::string_view kConversationUpdated = "conversation.updated";
 inline constexpr std::string_view kContactCreated = "contact.created";
 inline constexpr std::string_view kContactUpdated = "contact.updated";
+// Commerce (src/commerce/orders.hpp): the order's JSON as data.
+inline constexpr std::string_view kOrderCreated = "order.created";
+inline constexpr std::string_view kOrderPaid = "order.paid";
+inline constexpr std::string_view kOrderFulfilled = "order.fulfilled";
+inline constexpr std::string_view kOrderUpdated = "order.updated";  // cancelled, tracking, refunds
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

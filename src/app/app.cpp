@@ -16,6 +16,7 @@
 
 #include "bottega/clock.hpp"
 #include "bottega/store.hpp"
+#include "commerce/demo.hpp"
 #include "core/crypto.hpp"
 #include "core/metrics.hpp"
 #include "http/api/common.hpp"
@@ -275,14 +276,7 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
       repo::create_agent(tx, bob, bh, now);
       repo::create_channel(tx, Channel{channel, tenant, "webchat", "Demo shop chat",
                                        R"({"greeting":"Ciao! Ask us anything about our shoes, sizes or delivery."})", now});
-      struct Seed {
-        const char *sku, *title, *description;
-        int64_t price;
-      };
-      for (const Seed& p : {Seed{"SNK-CLS-42", "Classic leather sneaker", "White Italian leather, sizes 36-46", 12900},
-                            Seed{"BOOT-CHL-40", "Chelsea boot", "Suede, elastic sides, sizes 36-45", 18900},
-                            Seed{"SOCK-MER-3", "Merino socks, 3 pairs", "Warm, breathable, one size", 2400}})
-        repo::create_product(tx, {ids.next("prd"), tenant, p.sku, p.title, p.description, p.price, "EUR", now});
+      BOTTEGA_TRY_STATUS(commerce::seed_demo_catalog(tx, ids, tenant, now));
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });

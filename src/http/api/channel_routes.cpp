@@ -214,31 +214,3 @@ void register_channel_routes(Router& r, Deps& d) {
 }
 
 }  // namespace bottega::http::api
-
-namespace bottega::http::api {
-
-// The catalog placeholder: list and search the products the demo seeds (the commerce issue
-// replaces this with variants, prices per currency, stock, full-text search and import).
-void register_catalog_placeholder_routes(Router& r, Deps& d) {
-  r.add("GET", "/api/v1/products", [&d](Context& ctx) -> asio::awaitable<Response> {
-    auto who = co_await authenticate(d, ctx);
-    if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    std::string tenant = who->tenant_id, q = ctx.query_param("q").value_or("");
-    int64_t lim = *limit;
-    auto search = [tenant, q, lim](store::Tx& tx) -> Result<std::vector<repo::Product>> {
-      return repo::search_products(tx, tenant, q, lim);
-    };
-    auto rows = co_await db_read<std::vector<repo::Product>>(d.store, search);
-    if (!rows) co_return error(ctx, rows.error());
-    boost::json::array data;
-    for (const auto& p : *rows)
-      data.push_back(boost::json::object{{"id", p.id}, {"sku", p.sku}, {"title", p.title}, {"description", p.description},
-                                         {"price", boost::json::object{{"amount", p.price_minor}, {"currency", p.currency}}}});
-    co_return list(ctx, std::move(data), std::nullopt);
-  }, {"Search the catalog (placeholder: title, SKU or description contains q)", Auth::agent, "catalog", "",
-      R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"title":{"type":"string"},"price":{"type":"object","properties":{"amount":{"type":"integer"},"currency":{"type":"string"}}}}}}}})"});
-}
-
-}  // namespace bottega::http::api

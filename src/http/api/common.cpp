@@ -176,7 +176,6 @@ void register_routes(Router& r, Deps& d) {
   register_webchat_routes(r, d);
   register_realtime_routes(r, d);
   register_provider_webhook_routes(r, d);
-  register_catalog_placeholder_routes(r, d);
   register_commerce_routes(r, d);
   register_payment_routes(r, d);
   register_bot_routes(r, d);

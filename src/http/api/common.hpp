@@ -169,7 +169,6 @@ void register_channel_routes(Router& r, Deps& d);
 void register_webchat_routes(Router& r, Deps& d);
 void register_realtime_routes(Router& r, Deps& d);
 void register_provider_webhook_routes(Router& r, Deps& d);
-void register_catalog_placeholder_routes(Router& r, Deps& d);
 void register_commerce_routes(Router& r, Deps& d);   // commerce_routes.cpp
 void register_payment_routes(Router& r, Deps& d);    // payment_routes.cpp
 void register_bot_routes(Router& r, Deps& d);        // bot_routes.cpp
