@@ -17,6 +17,7 @@
 #include "bottega/clock.hpp"
 #include "bottega/store.hpp"
 #include "commerce/demo.hpp"
+#include "commerce/whatsapp_orders.hpp"
 #include "core/crypto.hpp"
 #include "core/metrics.hpp"
 #include "http/api/common.hpp"
@@ -101,6 +102,9 @@ int run_server(Config cfg, const RunOptions& ro) {
   });
   dispatcher.add_listener(&hub);
   dispatcher.add_listener(&webhooks);
+  // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp).
+  commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  dispatcher.add_listener(&order_carts);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;

@@ -271,7 +271,14 @@ CommerceSettings get_settings(Tx& tx, const std::string& tenant) {
 
 void put_settings(Tx& tx, const std::string& tenant, const CommerceSettings& s, int64_t now) {
   tx.exec(kEnsureSettings, {tenant, now});
-  tx.exec(kPutSettings, {tenant, settings_doc(s), now});
+  // Other documents kept in the same row (reward rules, profile.hpp) stay as they are.
+  auto doc = parse_doc(settings_doc(s));
+  if (auto r = tx.query_one(kGetSettings, {tenant})) {
+    auto old = parse_doc(r->str(0));
+    if (old.is_object())
+      if (auto* rules = old.as_object().if_contains("reward_rules")) doc.as_object()["reward_rules"] = *rules;
+  }
+  tx.exec(kPutSettings, {tenant, bj::serialize(doc), now});
 }
 
 Result<CommerceSettings> parse_settings(const bj::object& o, CommerceSettings s) {

@@ -17,6 +17,8 @@
 #include "commerce/catalog.hpp"
 #include "commerce/discounts.hpp"
 #include "commerce/orders.hpp"
+#include "commerce/profile.hpp"
+#include "commerce/whatsapp_orders.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -551,6 +553,160 @@ TEST_P(CommerceTest, OrdersFromPaidCartsNumberedPerTenantWithEvents) {
   std::vector<std::string> want = {"order.created", "order.paid", "order.created", "order.paid", "order.updated",
                                    "order.fulfilled", "order.updated"};
   EXPECT_EQ(types, want);
+}
+
+TEST_P(CommerceTest, ProfileBoughtTogetherAndRewards) {
+  seed_catalog();
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    BOTTEGA_TRY(rules, parse_reward_rules(bj::parse(R"([{"id":"loyal","min_orders":2,"kind":"percentage","percent":"15"}])")));
+    put_reward_rules(tx, "ten_A", rules, 1);
+    // Settings written later keep the rules.
+    put_settings(tx, "ten_A", get_settings(tx, "ten_A"), 2);
+    return {};
+  }).ok());
+  auto profile = [&](const std::string& contact) {
+    std::optional<Result<bj::object>> out;
+    store::read_sync(*store_, [&](store::Tx& tx) { out.emplace(customer_profile(tx, "ten_A", contact, clock_.now_ms())); });
+    return std::move(*out);
+  };
+  auto p = profile("ct_ann_ten_A");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->at("customer").as_string(), "new");
+  EXPECT_EQ(p->at("order_count").as_int64(), 0);
+  EXPECT_FALSE(profile("ct_ann_ten_B").ok());  // another tenant's contact
+  // Bob bought the shirt with socks; Ann buys the shirt and has an open cart.
+  Cart bob = new_cart("ct_bob_ten_A");
+  ASSERT_TRUE(add(bob.id, "SHIRT-S", 1).ok());
+  ASSERT_TRUE(add(bob.id, "SOCK-1", 1).ok());
+  ASSERT_TRUE(order(bob.id).ok());
+  Cart ann = new_cart();
+  ASSERT_TRUE(add(ann.id, "SHIRT-S", 1).ok());
+  ASSERT_TRUE(order(ann.id).ok());
+  Cart open = new_cart();
+  ASSERT_TRUE(add(open.id, "SOCK-1", 2).ok());
+  auto issue = [&](const std::string& contact) {
+    return write_r<Discount>([&](store::Tx& tx) { return issue_reward(tx, ids_, "ten_A", contact, "loyal", clock_.now_ms()); });
+  };
+  EXPECT_EQ(issue("ct_ann_ten_A").error().code, "not_eligible");
+  p = profile("ct_ann_ten_A");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->at("customer").as_string(), "returning");
+  EXPECT_EQ(p->at("order_count").as_int64(), 1);
+  EXPECT_EQ(p->at("lifetime_value").as_object().at("EUR").as_int64(), 4990);
+  EXPECT_EQ(p->at("last_order").as_object().at("number").as_int64(), 1002);
+  ASSERT_EQ(p->at("open_carts").as_array().size(), 1u);
+  EXPECT_EQ(p->at("open_carts").as_array()[0].as_object().at("total").as_int64(), 2400);  // no shipping chosen
+  const auto& sug = p->at("bought_together").as_array();
+  ASSERT_EQ(sug.size(), 1u);
+  EXPECT_EQ(sug[0].as_object().at("product_id").as_string(), socks_id_);
+  EXPECT_FALSE(p->at("rewards").as_array()[0].as_object().at("eligible").as_bool());
+  Cart again = new_cart();
+  ASSERT_TRUE(add(again.id, "SOCK-1", 1).ok());
+  ASSERT_TRUE(order(again.id).ok());
+  auto code = issue("ct_ann_ten_A");
+  ASSERT_TRUE(code.ok()) << code.error().message;
+  EXPECT_EQ(code->code.rfind("REWARD-", 0), 0u);
+  EXPECT_EQ(code->value, 1500);
+  EXPECT_EQ(code->usage_limit, 1);
+  EXPECT_TRUE(apply(open.id, code->code).ok());
+}
+
+// Migration 10 carries the placeholder catalog (version 3's flat products table) forward: the
+// store is put back to version 3's products table with rows in it, and migration 10 runs again.
+TEST_P(CommerceTest, PlaceholderProductsAreMigratedForward) {
+  std::string url = GetParam() == "postgresql" ? scratch_->url() : "sqlite://" + (dir_ / "c.db").string();
+  constexpr store::Stmt kBack[] = {
+      {"t.drop1", "DROP TABLE products"}, {"t.drop2", "DROP TABLE product_variants"},
+      {"t.drop3", "DROP TABLE product_search_fts"}, {"t.drop4", "DROP TABLE stock_reservations"},
+      {"t.drop5", "DROP TABLE commerce_settings"}, {"t.drop6", "DROP TABLE carts"}, {"t.drop7", "DROP TABLE cart_items"},
+      {"t.drop8", "DROP TABLE discounts"}, {"t.drop9", "DROP TABLE discount_redemptions"},
+      {"t.drop10", "DROP TABLE orders"}, {"t.drop11", "DROP TABLE order_lines"},
+      {"t.v3",
+       "CREATE TABLE products (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), sku TEXT NOT NULL, "
+       "title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', price_minor INTEGER NOT NULL, currency TEXT NOT NULL, "
+       "created_at INTEGER NOT NULL, UNIQUE (tenant_id, sku))",
+       "CREATE TABLE products (id TEXT COLLATE \"C\" PRIMARY KEY, tenant_id TEXT COLLATE \"C\" NOT NULL REFERENCES tenants(id), "
+       "sku TEXT COLLATE \"C\" NOT NULL, title TEXT COLLATE \"C\" NOT NULL, description TEXT COLLATE \"C\" NOT NULL DEFAULT '', "
+       "price_minor BIGINT NOT NULL, currency TEXT COLLATE \"C\" NOT NULL, created_at BIGINT NOT NULL, UNIQUE (tenant_id, sku))"},
+      {"t.rows",
+       "INSERT INTO products VALUES ('prd_OLD1', 'ten_A', 'SNK-42', 'Classic sneaker', 'White leather', 12900, 'EUR', 5), "
+       "('prd_OLD2', 'ten_B', 'SNK-42', 'Yen sneaker', '', 15000, 'JPY', 6)"},
+      {"t.unrecord", "DELETE FROM schema_migrations WHERE version = 10"},
+  };
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    for (const auto& st : kBack) tx.exec(st, {});
+    return {};
+  }).ok());
+  store_->close();
+  auto s = store::open_store(url, {}, true);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  store_ = std::move(s).value();
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto p = get_product(tx, "ten_A", "prd_OLD1");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->handle, "snk-42");
+    EXPECT_EQ(p->text("en").title, "Classic sneaker");
+    EXPECT_EQ(p->text("en").description, "White leather");
+    ASSERT_EQ(p->variants.size(), 1u);
+    EXPECT_EQ(p->variants[0].sku, "SNK-42");
+    EXPECT_EQ(p->variants[0].prices.at("EUR"), 12900);
+    EXPECT_EQ(p->variants[0].stock, std::nullopt);
+    EXPECT_EQ(search_products(tx, "ten_A", {"sneaker", "active", 10, std::nullopt}).items.size(), 1u);
+    auto b = find_variant_by_sku(tx, "ten_B", "SNK-42");
+    ASSERT_TRUE(b);
+    EXPECT_EQ(b->variant.prices.at("JPY"), 15000);
+  });
+  seed_catalog();  // the migrated catalog is writable as usual
+}
+
+TEST_P(CommerceTest, WhatsAppOrderMessageBecomesACartOnce) {
+  seed_catalog();
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    repo::create_channel(tx, Channel{"ch_wa", "ten_A", "whatsapp", "WA", "{}", 1});
+    Conversation c;
+    c.id = "cnv_wa";
+    c.tenant_id = "ten_A";
+    c.channel_id = "ch_wa";
+    c.contact_id = "ct_ann_ten_A";
+    c.last_message_at = c.created_at = c.updated_at = 1;
+    repo::create_conversation(tx, c);
+    Message m;
+    m.id = "msg_order";
+    m.tenant_id = "ten_A";
+    m.conversation_id = "cnv_wa";
+    m.direction = "in";
+    m.author_kind = "contact";
+    m.kind = "order";
+    m.text = "Order: 4 items";
+    m.content_json = R"({"catalog_id":"cat1","product_items":[)"
+                     R"({"product_retailer_id":"SHIRT-S","quantity":2,"item_price":1,"item_price_minor":100,"currency":"EUR"},)"
+                     R"({"product_retailer_id":"SOCK-1","quantity":1,"item_price":12,"item_price_minor":1200,"currency":"EUR"},)"
+                     R"({"product_retailer_id":"GHOST","quantity":1,"item_price":5,"item_price_minor":500,"currency":"EUR"}]})";
+    m.created_at = 1;
+    repo::insert_message(tx, m);
+    return {};
+  }).ok());
+  auto first = write_r<Cart>([&](store::Tx& tx) { return cart_from_order_message(tx, env_, "ten_A", "msg_order"); });
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->source, "whatsapp");
+  EXPECT_EQ(first->conversation_id, "cnv_wa");
+  EXPECT_EQ(first->contact_id, "ct_ann_ten_A");
+  ASSERT_EQ(first->items.size(), 2u);
+  EXPECT_EQ(first->items[0].sku, "SHIRT-S");
+  EXPECT_EQ(first->items[0].unit_price, 4990);  // our catalog's price, not the one in the message
+  EXPECT_EQ(first->items[0].quantity, 2);
+  auto again = write_r<Cart>([&](store::Tx& tx) { return cart_from_order_message(tx, env_, "ten_A", "msg_order"); });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, first->id);
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto msgs = repo::list_messages(tx, "ten_A", "cnv_wa", std::nullopt, 10, true);
+    ASSERT_EQ(msgs.items.size(), 2u);  // the order and one note (not two)
+    EXPECT_EQ(msgs.items[1].kind, "note");
+    EXPECT_NE(msgs.items[1].text.find("GHOST (unknown_sku)"), std::string::npos) << msgs.items[1].text;
+    EXPECT_NE(msgs.items[1].text.find("total 111.80 EUR"), std::string::npos) << msgs.items[1].text;
+  });
+  // Another tenant cannot build a cart from this message.
+  EXPECT_FALSE(write_r<Cart>([&](store::Tx& tx) { return cart_from_order_message(tx, env_, "ten_B", "msg_order"); }).ok());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "commerce/import.hpp"
 #include "commerce/money.hpp"
 #include "commerce/orders.hpp"
+#include "commerce/profile.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
 
@@ -34,7 +35,7 @@ constexpr const char* kDiscountInputSchema =
 constexpr const char* kOrderSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"number":{"type":"integer"},"cart_id":{"type":"string"},"contact_id":{"type":"string"},"conversation_id":{"type":["string","null"]},"status":{"type":"string","enum":["pending_payment","paid","fulfilled","cancelled","partially_refunded","refunded"]},"currency":{"type":"string"},"total":{"type":"integer"},"refunded_amount":{"type":"integer"},"totals":{"type":"object"},"lines":{"type":"array","items":{"type":"object"}},"payment_ref":{"type":["string","null"]},"fulfillment":{"type":"object","properties":{"tracking_number":{"type":["string","null"]},"tracking_url":{"type":["string","null"]},"carrier":{"type":["string","null"]},"fulfilled_at":{"type":["string","null"]}}},"paid_at":{"type":["string","null"]},"created_at":{"type":"string"},"updated_at":{"type":"string"}}})";
 constexpr const char* kSettingsSchema =
-    R"({"type":"object","properties":{"currency":{"type":"string"},"tax_inclusive":{"type":"boolean"},"tax_rates":{"type":"object","additionalProperties":{"type":"string"}},"default_country":{"type":"string"},"shipping_options":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"prices":{"type":"object","additionalProperties":{"type":"integer"}},"free_over":{"type":"object","additionalProperties":{"type":"integer"}}}}},"manual_discount_limits":{"type":"object","additionalProperties":{"type":"string"}},"reservation_minutes":{"type":"integer"}}})";
+    R"({"type":"object","properties":{"currency":{"type":"string"},"tax_inclusive":{"type":"boolean"},"tax_rates":{"type":"object","additionalProperties":{"type":"string"}},"default_country":{"type":"string"},"shipping_options":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"prices":{"type":"object","additionalProperties":{"type":"integer"}},"free_over":{"type":"object","additionalProperties":{"type":"integer"}}}}},"manual_discount_limits":{"type":"object","additionalProperties":{"type":"string"}},"reservation_minutes":{"type":"integer"},"reward_rules":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"min_orders":{"type":"integer"},"kind":{"type":"string"},"percent":{"type":"string"},"value":{"type":"integer"},"currency":{"type":["string","null"]},"valid_days":{"type":"integer"}}}}}})";
 
 std::string list_of(const char* item) {
   return std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") + item +
@@ -211,10 +212,14 @@ void register_settings(Router& r, Deps& d) {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
     std::string tenant = who->tenant_id;
-    auto work = [tenant](store::Tx& tx) -> Result<cm::CommerceSettings> { return cm::get_settings(tx, tenant); };
-    auto s = co_await db_read<cm::CommerceSettings>(d.store, work);
+    auto work = [tenant](store::Tx& tx) -> Result<bj::object> {
+      auto o = cm::to_json(cm::get_settings(tx, tenant));
+      o["reward_rules"] = cm::to_json(cm::get_reward_rules(tx, tenant));
+      return o;
+    };
+    auto s = co_await db_read<bj::object>(d.store, work);
     if (!s) co_return error(ctx, s.error());
-    co_return json(ctx, 200, cm::to_json(*s));
+    co_return json(ctx, 200, *s);
   }, {"The shop's commerce settings: default currency, tax inclusive or exclusive, tax rates per country (percent strings), shipping options, manual discount limits per role, stock hold minutes",
       Auth::agent, "commerce", "", kSettingsSchema});
 
@@ -226,14 +231,24 @@ void register_settings(Router& r, Deps& d) {
     if (!body) co_return error(ctx, body.error());
     std::string tenant = who->tenant_id;
     int64_t now = d.clock.now_ms();
-    auto work = [tenant, now, patch = *body](store::Tx& tx) -> Result<cm::CommerceSettings> {
-      BOTTEGA_TRY(s, cm::parse_settings(patch, cm::get_settings(tx, tenant)));
+    auto work = [tenant, now, patch = *body](store::Tx& tx) -> Result<bj::object> {
+      bj::object rest = patch;
+      rest.erase("reward_rules");
+      BOTTEGA_TRY(s, cm::parse_settings(rest, cm::get_settings(tx, tenant)));
+      std::optional<std::vector<cm::RewardRule>> rules;
+      if (auto* r = patch.if_contains("reward_rules")) {
+        BOTTEGA_TRY(parsed, cm::parse_reward_rules(*r));
+        rules = std::move(parsed);
+      }
       cm::put_settings(tx, tenant, s, now);
-      return s;
+      if (rules) cm::put_reward_rules(tx, tenant, *rules, now);
+      auto o = cm::to_json(s);
+      o["reward_rules"] = cm::to_json(cm::get_reward_rules(tx, tenant));
+      return o;
     };
-    auto s = co_await db_write<cm::CommerceSettings>(d.store, work);
+    auto s = co_await db_write<bj::object>(d.store, work);
     if (!s) co_return error(ctx, s.error());
-    co_return json(ctx, 200, cm::to_json(*s));
+    co_return json(ctx, 200, *s);
   }, {"Change the commerce settings (admin); fields present replace", Auth::agent, "commerce", kSettingsSchema, kSettingsSchema});
 }
 
@@ -606,6 +621,43 @@ void register_orders(Router& r, Deps& d) {
       kOrderSchema});
 }
 
+void register_profile(Router& r, Deps& d) {
+  r.add("GET", "/api/v1/contacts/{id}/profile", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id");
+    int64_t now = d.clock.now_ms();
+    auto work = [tenant, id, now](store::Tx& tx) -> Result<bj::object> { return cm::customer_profile(tx, tenant, id, now); };
+    auto p = co_await db_read<bj::object>(d.store, work);
+    if (!p) co_return error(ctx, p.error());
+    co_return json(ctx, 200, *p);
+  }, {"Who the customer is: new or returning, paid order count, lifetime value per currency (paid minus refunded), last order and its status, open carts with totals, the contact's conversations on every channel, products often bought together with what they bought, and the reward rules they qualify for",
+      Auth::agent, "customers", "",
+      R"({"type":"object","properties":{"contact":{"type":"object"},"customer":{"type":"string","enum":["new","returning"]},"order_count":{"type":"integer"},"lifetime_value":{"type":"object","additionalProperties":{"type":"integer"}},"last_order":{"type":["object","null"]},"open_carts":{"type":"array","items":{"type":"object"}},"conversations":{"type":"array","items":{"type":"object"}},"bought_together":{"type":"array","items":{"type":"object","properties":{"product_id":{"type":"string"},"title":{"type":"string"},"sku":{"type":"string"},"orders_together":{"type":"integer"}}}},"rewards":{"type":"array","items":{"type":"object","properties":{"rule_id":{"type":"string"},"name":{"type":"string"},"min_orders":{"type":"integer"},"eligible":{"type":"boolean"}}}}}})"});
+
+  r.add("POST", "/api/v1/contacts/{id}/rewards", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    auto st = only_fields(*body, {"rule_id"});
+    if (!st) co_return error(ctx, st.error());
+    auto rule = json::required_string(*body, "rule_id", {}, 64);
+    if (!rule) co_return error(ctx, rule.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id"), rule_id = *rule;
+    IdGenerator* ids = &d.ids;
+    int64_t now = d.clock.now_ms();
+    auto work = [tenant, id, rule_id, ids, now](store::Tx& tx) -> Result<Rendered> {
+      BOTTEGA_TRY(code, cm::issue_reward(tx, *ids, tenant, id, rule_id, now));
+      return Rendered{201, bj::serialize(cm::to_json(code))};
+    };
+    co_return co_await idempotent_write(d, ctx, tenant, work);
+  }, {"Give the customer a personal single-use code from a reward rule they qualify for (409 not_eligible otherwise)",
+      Auth::agent, "customers",
+      R"({"type":"object","required":["rule_id"],"additionalProperties":false,"properties":{"rule_id":{"type":"string"}}})",
+      kDiscountSchema, 201, true});
+}
+
 }  // namespace
 
 void register_commerce_routes(Router& r, Deps& d) {
@@ -614,6 +666,7 @@ void register_commerce_routes(Router& r, Deps& d) {
   register_carts(r, d);
   register_discounts(r, d);
   register_orders(r, d);
+  register_profile(r, d);
 }
 
 }  // namespace bottega::http::api
