@@ -1,7 +1,52 @@
-// Every user-visible English string lives here, so a translation can replace this one module.
-// Split by surface: the widget bundle only pulls in `chat` (unused exports are tree-shaken).
+// Every user-visible string, in English, Italian, German and Dutch. English is the reference: the
+// other languages are typed against it, so a missing or extra key is a compile error.
+// The language is chosen once at load (see `pickLanguage`); the widget bundle only pulls in `chat`
+// and `common` (the console strings are tree-shaken out of it).
 
-export const common = {
+export type Lang = 'en' | 'it' | 'de' | 'nl';
+export const LANGUAGES: readonly Lang[] = ['en', 'it', 'de', 'nl'];
+export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', it: 'Italiano', de: 'Deutsch', nl: 'Nederlands' };
+const STORAGE_KEY = 'bottega.lang';
+
+function asLang(tag: string | null | undefined): Lang | null {
+  if (!tag) return null;
+  const base = tag.toLowerCase().split(/[-_]/)[0] as Lang;
+  return LANGUAGES.includes(base) ? base : null;
+}
+
+/**
+ * The language to show: an explicit choice (`preferred`, e.g. the widget's data-lang), then the
+ * one saved by the console's language menu, then the browser's languages in order, then English.
+ */
+export function pickLanguage(preferred?: string | null): Lang {
+  const explicit = asLang(preferred);
+  if (explicit) return explicit;
+  try {
+    const saved = asLang(globalThis.localStorage?.getItem(STORAGE_KEY));
+    if (saved) return saved;
+  } catch {
+    // storage can be blocked (third-party frames, privacy modes)
+  }
+  const nav = globalThis.navigator;
+  for (const tag of nav?.languages ?? [nav?.language ?? '']) {
+    const l = asLang(tag);
+    if (l) return l;
+  }
+  return 'en';
+}
+
+/** Saves the console's language choice; the caller reloads to apply it. */
+export function saveLanguage(l: Lang): void {
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, l);
+  } catch {
+    // not saved: the choice lasts for this page only
+  }
+}
+
+// ---------------------------------------------------------------- common
+
+const commonEn = {
   justNow: 'just now',
   networkError: 'Cannot reach the server. Check your connection and try again.',
   genericError: 'Something went wrong. Please try again.',
@@ -10,8 +55,36 @@ export const common = {
       ? `You are sending messages too quickly. Please wait ${seconds} s and try again.`
       : 'You are sending messages too quickly. Please wait a moment and try again.',
 };
+type CommonText = typeof commonEn;
 
-export const consoleText = {
+const commonText: Record<Lang, CommonText> = {
+  en: commonEn,
+  it: {
+    justNow: 'adesso',
+    networkError: 'Impossibile raggiungere il server. Controlla la connessione e riprova.',
+    genericError: 'Qualcosa è andato storto. Riprova.',
+    rateLimited: (s) =>
+      s && s > 0 ? `Stai inviando messaggi troppo in fretta. Attendi ${s} s e riprova.` : 'Stai inviando messaggi troppo in fretta. Attendi un momento e riprova.',
+  },
+  de: {
+    justNow: 'gerade eben',
+    networkError: 'Der Server ist nicht erreichbar. Prüfe deine Verbindung und versuche es erneut.',
+    genericError: 'Etwas ist schiefgelaufen. Bitte versuche es erneut.',
+    rateLimited: (s) =>
+      s && s > 0 ? `Du sendest zu schnell Nachrichten. Bitte warte ${s} s und versuche es erneut.` : 'Du sendest zu schnell Nachrichten. Bitte warte einen Moment und versuche es erneut.',
+  },
+  nl: {
+    justNow: 'zojuist',
+    networkError: 'De server is niet bereikbaar. Controleer je verbinding en probeer het opnieuw.',
+    genericError: 'Er ging iets mis. Probeer het opnieuw.',
+    rateLimited: (s) =>
+      s && s > 0 ? `Je verstuurt te snel berichten. Wacht ${s} s en probeer het opnieuw.` : 'Je verstuurt te snel berichten. Wacht even en probeer het opnieuw.',
+  },
+};
+
+// ---------------------------------------------------------------- console
+
+const consoleEn = {
   appTitle: 'Bottega',
   documentTitle: 'Bottega inbox',
   loginHeading: 'Sign in to your inbox',
@@ -22,14 +95,26 @@ export const consoleText = {
   invalidCredentials: 'That email and password do not match an account.',
   signOut: 'Sign out',
   signedInAs: (name: string): string => `Signed in as ${name}`,
+  languageLabel: 'Language',
   inboxHeading: 'Conversations',
+  filtersLabel: 'Filters',
   filterLabel: 'Show',
   filterAll: 'All',
   filterOpen: 'Open',
   filterPending: 'With the bot',
   filterSnoozed: 'Snoozed',
   filterResolved: 'Resolved',
+  channelFilterLabel: 'Channel',
+  channelAll: 'All channels',
+  tagFilterLabel: 'Tag',
+  tagAll: 'All tags',
+  assigneeFilterLabel: 'Assigned to',
+  assigneeAll: 'Anyone',
+  assigneeMe: 'Me',
+  assigneeNone: 'Nobody',
+  unreadOnly: 'Unread only',
   emptyInbox: 'No conversations here yet.',
+  emptyFiltered: 'No conversation matches these filters.',
   noLastMessage: 'No messages yet',
   selectConversation: 'Select a conversation to read it.',
   loadingMessages: 'Loading messages…',
@@ -38,6 +123,18 @@ export const consoleText = {
   threadLabel: 'Messages',
   resolve: 'Resolve',
   reopen: 'Reopen',
+  snooze: 'Snooze',
+  assignToMe: 'Assign to me',
+  unassign: 'Unassign',
+  assignedToYou: 'Assigned to you',
+  assignedToOther: 'Assigned to a colleague',
+  unassigned: 'Unassigned',
+  priorityChip: (p: number): string => `Priority ${p}`,
+  tagsLabel: 'Tags',
+  addTagLabel: 'Add a tag',
+  addTagPlaceholder: 'add tag…',
+  removeTag: (tag: string): string => `Remove tag ${tag}`,
+  tagInvalid: 'A tag is 1 to 64 letters, digits, - or _.',
   replyLabel: 'Reply',
   noteLabel: 'Internal note',
   replyPlaceholder: 'Write a reply… (Enter to send, Shift+Enter for a new line)',
@@ -47,6 +144,7 @@ export const consoleText = {
   addNote: 'Add note',
   sendFailed: 'Your message was not sent.',
   statusUpdateFailed: 'The status could not be changed.',
+  updateFailed: 'The change was not saved.',
   liveConnected: 'Live',
   liveConnecting: 'Connecting…',
   liveOffline: 'Offline, reconnecting…',
@@ -76,9 +174,358 @@ export const consoleText = {
   internalNote: 'Internal note',
   attachment: '[Attachment]',
   unreadBadge: 'New activity',
+  // message kinds
+  mediaKinds: {
+    image: 'Image',
+    video: 'Video',
+    audio: 'Audio',
+    voice: 'Voice message',
+    document: 'Document',
+    sticker: 'Sticker',
+    file: 'File',
+  } as Record<string, string>,
+  location: 'Location',
+  openMap: 'Open in a map',
+  sharedContacts: 'Shared contact',
+  reacted: (emoji: string): string => `Reacted ${emoji}`,
+  reactionRemoved: 'Removed a reaction',
+  orderHeading: 'Order from the catalog',
+  orderQuantity: 'Qty',
+  orderSku: 'SKU',
+  orderPrice: 'Price',
+  orderTotal: 'Total',
+  chose: 'Chose:',
+  optionsOffered: 'Options offered:',
+  unsupported: (type: string): string => `This message type (${type}) cannot be shown here; open it in the provider's app.`,
+  failedReason: (reason: string): string => `Not delivered: ${reason}`,
+  // keyboard shortcuts
+  shortcutsHeading: 'Keyboard shortcuts',
+  shortcutsButton: 'Shortcuts',
+  close: 'Close',
+  shortcuts: [
+    ['j / k', 'Next / previous conversation'],
+    ['r', 'Write a reply'],
+    ['n', 'Write an internal note'],
+    ['e', 'Resolve or reopen'],
+    ['a', 'Assign to me or unassign'],
+    ['s', 'Snooze'],
+    ['/', 'Filter the inbox'],
+    ['Esc', 'Leave the composer'],
+    ['?', 'Show this help'],
+  ] as [string, string][],
+};
+type ConsoleText = typeof consoleEn;
+
+const consoleByLang: Record<Lang, ConsoleText> = {
+  en: consoleEn,
+  it: {
+    appTitle: 'Bottega',
+    documentTitle: 'Bottega: conversazioni',
+    loginHeading: 'Accedi alla tua casella',
+    email: 'Email',
+    password: 'Password',
+    signIn: 'Accedi',
+    signingIn: 'Accesso in corso…',
+    invalidCredentials: 'Email e password non corrispondono a un account.',
+    signOut: 'Esci',
+    signedInAs: (n) => `Connesso come ${n}`,
+    languageLabel: 'Lingua',
+    inboxHeading: 'Conversazioni',
+    filtersLabel: 'Filtri',
+    filterLabel: 'Mostra',
+    filterAll: 'Tutte',
+    filterOpen: 'Aperte',
+    filterPending: 'Con il bot',
+    filterSnoozed: 'Posticipate',
+    filterResolved: 'Risolte',
+    channelFilterLabel: 'Canale',
+    channelAll: 'Tutti i canali',
+    tagFilterLabel: 'Etichetta',
+    tagAll: 'Tutte le etichette',
+    assigneeFilterLabel: 'Assegnate a',
+    assigneeAll: 'Chiunque',
+    assigneeMe: 'Me',
+    assigneeNone: 'Nessuno',
+    unreadOnly: 'Solo non lette',
+    emptyInbox: 'Ancora nessuna conversazione.',
+    emptyFiltered: 'Nessuna conversazione corrisponde ai filtri.',
+    noLastMessage: 'Ancora nessun messaggio',
+    selectConversation: 'Seleziona una conversazione per leggerla.',
+    loadingMessages: 'Caricamento dei messaggi…',
+    loadFailed: 'Impossibile caricare questa conversazione.',
+    unknownContact: 'Contatto sconosciuto',
+    threadLabel: 'Messaggi',
+    resolve: 'Risolvi',
+    reopen: 'Riapri',
+    snooze: 'Posticipa',
+    assignToMe: 'Assegna a me',
+    unassign: 'Rimuovi assegnazione',
+    assignedToYou: 'Assegnata a te',
+    assignedToOther: 'Assegnata a un collega',
+    unassigned: 'Non assegnata',
+    priorityChip: (p) => `Priorità ${p}`,
+    tagsLabel: 'Etichette',
+    addTagLabel: 'Aggiungi un’etichetta',
+    addTagPlaceholder: 'aggiungi etichetta…',
+    removeTag: (tag) => `Rimuovi l’etichetta ${tag}`,
+    tagInvalid: 'Un’etichetta ha da 1 a 64 lettere, cifre, - o _.',
+    replyLabel: 'Rispondi',
+    noteLabel: 'Nota interna',
+    replyPlaceholder: 'Scrivi una risposta… (Invio per inviare, Maiusc+Invio per andare a capo)',
+    notePlaceholder: 'Scrivi una nota interna, visibile solo agli operatori…',
+    noteToggle: 'Nota interna (non inviata al cliente)',
+    send: 'Invia',
+    addNote: 'Aggiungi nota',
+    sendFailed: 'Il messaggio non è stato inviato.',
+    statusUpdateFailed: 'Impossibile cambiare lo stato.',
+    updateFailed: 'La modifica non è stata salvata.',
+    liveConnected: 'In diretta',
+    liveConnecting: 'Connessione…',
+    liveOffline: 'Offline, riconnessione…',
+    status: { open: 'Aperta', pending: 'Con il bot', snoozed: 'Posticipata', resolved: 'Risolta' },
+    author: { contact: 'Cliente', bot: 'Bot', agent: 'Operatore', system: 'Sistema' },
+    direction: { in: 'Ricevuto', out: 'Inviato' },
+    delivery: { pending: 'Invio', sent: 'Inviato', delivered: 'Consegnato', read: 'Letto', failed: 'Non riuscito' },
+    internalNote: 'Nota interna',
+    attachment: '[Allegato]',
+    unreadBadge: 'Novità',
+    mediaKinds: { image: 'Immagine', video: 'Video', audio: 'Audio', voice: 'Messaggio vocale', document: 'Documento', sticker: 'Sticker', file: 'File' },
+    location: 'Posizione',
+    openMap: 'Apri nella mappa',
+    sharedContacts: 'Contatto condiviso',
+    reacted: (e) => `Ha reagito ${e}`,
+    reactionRemoved: 'Ha rimosso una reazione',
+    orderHeading: 'Ordine dal catalogo',
+    orderQuantity: 'Qtà',
+    orderSku: 'SKU',
+    orderPrice: 'Prezzo',
+    orderTotal: 'Totale',
+    chose: 'Ha scelto:',
+    optionsOffered: 'Opzioni proposte:',
+    unsupported: (type) => `Questo tipo di messaggio (${type}) non può essere mostrato qui; aprilo nell’app del fornitore.`,
+    failedReason: (r) => `Non consegnato: ${r}`,
+    shortcutsHeading: 'Scorciatoie da tastiera',
+    shortcutsButton: 'Scorciatoie',
+    close: 'Chiudi',
+    shortcuts: [
+      ['j / k', 'Conversazione successiva / precedente'],
+      ['r', 'Scrivi una risposta'],
+      ['n', 'Scrivi una nota interna'],
+      ['e', 'Risolvi o riapri'],
+      ['a', 'Assegna a me o rimuovi'],
+      ['s', 'Posticipa'],
+      ['/', 'Filtra le conversazioni'],
+      ['Esc', 'Esci dal campo di testo'],
+      ['?', 'Mostra questo aiuto'],
+    ],
+  },
+  de: {
+    appTitle: 'Bottega',
+    documentTitle: 'Bottega Posteingang',
+    loginHeading: 'Am Posteingang anmelden',
+    email: 'E-Mail',
+    password: 'Passwort',
+    signIn: 'Anmelden',
+    signingIn: 'Anmeldung läuft…',
+    invalidCredentials: 'E-Mail und Passwort passen zu keinem Konto.',
+    signOut: 'Abmelden',
+    signedInAs: (n) => `Angemeldet als ${n}`,
+    languageLabel: 'Sprache',
+    inboxHeading: 'Unterhaltungen',
+    filtersLabel: 'Filter',
+    filterLabel: 'Zeigen',
+    filterAll: 'Alle',
+    filterOpen: 'Offen',
+    filterPending: 'Beim Bot',
+    filterSnoozed: 'Zurückgestellt',
+    filterResolved: 'Erledigt',
+    channelFilterLabel: 'Kanal',
+    channelAll: 'Alle Kanäle',
+    tagFilterLabel: 'Schlagwort',
+    tagAll: 'Alle Schlagwörter',
+    assigneeFilterLabel: 'Zugewiesen an',
+    assigneeAll: 'Alle',
+    assigneeMe: 'Mich',
+    assigneeNone: 'Niemand',
+    unreadOnly: 'Nur ungelesene',
+    emptyInbox: 'Noch keine Unterhaltungen.',
+    emptyFiltered: 'Keine Unterhaltung passt zu diesen Filtern.',
+    noLastMessage: 'Noch keine Nachrichten',
+    selectConversation: 'Wähle eine Unterhaltung, um sie zu lesen.',
+    loadingMessages: 'Nachrichten werden geladen…',
+    loadFailed: 'Diese Unterhaltung konnte nicht geladen werden.',
+    unknownContact: 'Unbekannter Kontakt',
+    threadLabel: 'Nachrichten',
+    resolve: 'Erledigen',
+    reopen: 'Wieder öffnen',
+    snooze: 'Zurückstellen',
+    assignToMe: 'Mir zuweisen',
+    unassign: 'Zuweisung aufheben',
+    assignedToYou: 'Dir zugewiesen',
+    assignedToOther: 'Einer Kollegin oder einem Kollegen zugewiesen',
+    unassigned: 'Nicht zugewiesen',
+    priorityChip: (p) => `Priorität ${p}`,
+    tagsLabel: 'Schlagwörter',
+    addTagLabel: 'Schlagwort hinzufügen',
+    addTagPlaceholder: 'Schlagwort…',
+    removeTag: (tag) => `Schlagwort ${tag} entfernen`,
+    tagInvalid: 'Ein Schlagwort hat 1 bis 64 Buchstaben, Ziffern, - oder _.',
+    replyLabel: 'Antworten',
+    noteLabel: 'Interne Notiz',
+    replyPlaceholder: 'Antwort schreiben… (Enter zum Senden, Umschalt+Enter für eine neue Zeile)',
+    notePlaceholder: 'Interne Notiz schreiben, nur für das Team sichtbar…',
+    noteToggle: 'Interne Notiz (geht nicht an die Kundin oder den Kunden)',
+    send: 'Senden',
+    addNote: 'Notiz hinzufügen',
+    sendFailed: 'Deine Nachricht wurde nicht gesendet.',
+    statusUpdateFailed: 'Der Status konnte nicht geändert werden.',
+    updateFailed: 'Die Änderung wurde nicht gespeichert.',
+    liveConnected: 'Live',
+    liveConnecting: 'Verbinde…',
+    liveOffline: 'Offline, verbinde neu…',
+    status: { open: 'Offen', pending: 'Beim Bot', snoozed: 'Zurückgestellt', resolved: 'Erledigt' },
+    author: { contact: 'Kunde', bot: 'Bot', agent: 'Team', system: 'System' },
+    direction: { in: 'Empfangen', out: 'Gesendet' },
+    delivery: { pending: 'Wird gesendet', sent: 'Gesendet', delivered: 'Zugestellt', read: 'Gelesen', failed: 'Fehlgeschlagen' },
+    internalNote: 'Interne Notiz',
+    attachment: '[Anhang]',
+    unreadBadge: 'Neue Aktivität',
+    mediaKinds: { image: 'Bild', video: 'Video', audio: 'Audio', voice: 'Sprachnachricht', document: 'Dokument', sticker: 'Sticker', file: 'Datei' },
+    location: 'Standort',
+    openMap: 'In einer Karte öffnen',
+    sharedContacts: 'Geteilter Kontakt',
+    reacted: (e) => `Hat mit ${e} reagiert`,
+    reactionRemoved: 'Hat eine Reaktion entfernt',
+    orderHeading: 'Bestellung aus dem Katalog',
+    orderQuantity: 'Menge',
+    orderSku: 'Artikelnr.',
+    orderPrice: 'Preis',
+    orderTotal: 'Summe',
+    chose: 'Gewählt:',
+    optionsOffered: 'Angebotene Optionen:',
+    unsupported: (type) => `Dieser Nachrichtentyp (${type}) kann hier nicht angezeigt werden; öffne ihn in der App des Anbieters.`,
+    failedReason: (r) => `Nicht zugestellt: ${r}`,
+    shortcutsHeading: 'Tastenkürzel',
+    shortcutsButton: 'Tastenkürzel',
+    close: 'Schließen',
+    shortcuts: [
+      ['j / k', 'Nächste / vorherige Unterhaltung'],
+      ['r', 'Antwort schreiben'],
+      ['n', 'Interne Notiz schreiben'],
+      ['e', 'Erledigen oder wieder öffnen'],
+      ['a', 'Mir zuweisen oder Zuweisung aufheben'],
+      ['s', 'Zurückstellen'],
+      ['/', 'Posteingang filtern'],
+      ['Esc', 'Eingabefeld verlassen'],
+      ['?', 'Diese Hilfe zeigen'],
+    ],
+  },
+  nl: {
+    appTitle: 'Bottega',
+    documentTitle: 'Bottega inbox',
+    loginHeading: 'Log in op je inbox',
+    email: 'E-mail',
+    password: 'Wachtwoord',
+    signIn: 'Inloggen',
+    signingIn: 'Bezig met inloggen…',
+    invalidCredentials: 'Dit e-mailadres en wachtwoord horen niet bij een account.',
+    signOut: 'Uitloggen',
+    signedInAs: (n) => `Ingelogd als ${n}`,
+    languageLabel: 'Taal',
+    inboxHeading: 'Gesprekken',
+    filtersLabel: 'Filters',
+    filterLabel: 'Toon',
+    filterAll: 'Alle',
+    filterOpen: 'Open',
+    filterPending: 'Bij de bot',
+    filterSnoozed: 'Gesluimerd',
+    filterResolved: 'Afgehandeld',
+    channelFilterLabel: 'Kanaal',
+    channelAll: 'Alle kanalen',
+    tagFilterLabel: 'Label',
+    tagAll: 'Alle labels',
+    assigneeFilterLabel: 'Toegewezen aan',
+    assigneeAll: 'Iedereen',
+    assigneeMe: 'Mij',
+    assigneeNone: 'Niemand',
+    unreadOnly: 'Alleen ongelezen',
+    emptyInbox: 'Nog geen gesprekken.',
+    emptyFiltered: 'Geen gesprek past bij deze filters.',
+    noLastMessage: 'Nog geen berichten',
+    selectConversation: 'Kies een gesprek om het te lezen.',
+    loadingMessages: 'Berichten laden…',
+    loadFailed: 'Dit gesprek kon niet worden geladen.',
+    unknownContact: 'Onbekend contact',
+    threadLabel: 'Berichten',
+    resolve: 'Afhandelen',
+    reopen: 'Heropenen',
+    snooze: 'Sluimeren',
+    assignToMe: 'Aan mij toewijzen',
+    unassign: 'Toewijzing opheffen',
+    assignedToYou: 'Aan jou toegewezen',
+    assignedToOther: 'Aan een collega toegewezen',
+    unassigned: 'Niet toegewezen',
+    priorityChip: (p) => `Prioriteit ${p}`,
+    tagsLabel: 'Labels',
+    addTagLabel: 'Label toevoegen',
+    addTagPlaceholder: 'label toevoegen…',
+    removeTag: (tag) => `Label ${tag} verwijderen`,
+    tagInvalid: 'Een label heeft 1 tot 64 letters, cijfers, - of _.',
+    replyLabel: 'Antwoorden',
+    noteLabel: 'Interne notitie',
+    replyPlaceholder: 'Schrijf een antwoord… (Enter om te versturen, Shift+Enter voor een nieuwe regel)',
+    notePlaceholder: 'Schrijf een interne notitie, alleen zichtbaar voor collega’s…',
+    noteToggle: 'Interne notitie (niet naar de klant)',
+    send: 'Versturen',
+    addNote: 'Notitie toevoegen',
+    sendFailed: 'Je bericht is niet verstuurd.',
+    statusUpdateFailed: 'De status kon niet worden gewijzigd.',
+    updateFailed: 'De wijziging is niet opgeslagen.',
+    liveConnected: 'Live',
+    liveConnecting: 'Verbinden…',
+    liveOffline: 'Offline, opnieuw verbinden…',
+    status: { open: 'Open', pending: 'Bij de bot', snoozed: 'Gesluimerd', resolved: 'Afgehandeld' },
+    author: { contact: 'Klant', bot: 'Bot', agent: 'Medewerker', system: 'Systeem' },
+    direction: { in: 'Ontvangen', out: 'Verstuurd' },
+    delivery: { pending: 'Versturen', sent: 'Verstuurd', delivered: 'Afgeleverd', read: 'Gelezen', failed: 'Mislukt' },
+    internalNote: 'Interne notitie',
+    attachment: '[Bijlage]',
+    unreadBadge: 'Nieuwe activiteit',
+    mediaKinds: { image: 'Afbeelding', video: 'Video', audio: 'Audio', voice: 'Spraakbericht', document: 'Document', sticker: 'Sticker', file: 'Bestand' },
+    location: 'Locatie',
+    openMap: 'Openen in een kaart',
+    sharedContacts: 'Gedeeld contact',
+    reacted: (e) => `Reageerde met ${e}`,
+    reactionRemoved: 'Verwijderde een reactie',
+    orderHeading: 'Bestelling uit de catalogus',
+    orderQuantity: 'Aantal',
+    orderSku: 'SKU',
+    orderPrice: 'Prijs',
+    orderTotal: 'Totaal',
+    chose: 'Koos:',
+    optionsOffered: 'Aangeboden opties:',
+    unsupported: (type) => `Dit berichttype (${type}) kan hier niet worden getoond; open het in de app van de aanbieder.`,
+    failedReason: (r) => `Niet afgeleverd: ${r}`,
+    shortcutsHeading: 'Sneltoetsen',
+    shortcutsButton: 'Sneltoetsen',
+    close: 'Sluiten',
+    shortcuts: [
+      ['j / k', 'Volgend / vorig gesprek'],
+      ['r', 'Antwoord schrijven'],
+      ['n', 'Interne notitie schrijven'],
+      ['e', 'Afhandelen of heropenen'],
+      ['a', 'Aan mij toewijzen of opheffen'],
+      ['s', 'Sluimeren'],
+      ['/', 'Inbox filteren'],
+      ['Esc', 'Tekstveld verlaten'],
+      ['?', 'Deze hulp tonen'],
+    ],
+  },
 };
 
-export const chat = {
+// ---------------------------------------------------------------- chat (widget + hosted page)
+
+const chatEn = {
   defaultTitle: 'Chat with us',
   defaultGreeting: 'Hi! How can we help you today?',
   inputLabel: 'Your message',
@@ -96,3 +543,84 @@ export const chat = {
   reconnecting: 'Reconnecting…',
   failedMark: 'Not sent',
 };
+type ChatText = typeof chatEn;
+
+const chatByLang: Record<Lang, ChatText> = {
+  en: chatEn,
+  it: {
+    defaultTitle: 'Scrivici',
+    defaultGreeting: 'Ciao! Come possiamo aiutarti oggi?',
+    inputLabel: 'Il tuo messaggio',
+    inputPlaceholder: 'Scrivi il tuo messaggio…',
+    send: 'Invia',
+    sending: 'Invio…',
+    you: 'Tu',
+    shop: 'Negozio',
+    openChat: 'Apri la chat',
+    closeChat: 'Chiudi la chat',
+    conversationLabel: 'Conversazione',
+    loadFailed: 'Impossibile caricare la conversazione. Ricarica la pagina.',
+    sendFailed: 'Il messaggio non è stato inviato. Riprova.',
+    channelMissing: 'Questa chat non è disponibile.',
+    reconnecting: 'Riconnessione…',
+    failedMark: 'Non inviato',
+  },
+  de: {
+    defaultTitle: 'Schreib uns',
+    defaultGreeting: 'Hallo! Wie können wir dir heute helfen?',
+    inputLabel: 'Deine Nachricht',
+    inputPlaceholder: 'Nachricht eingeben…',
+    send: 'Senden',
+    sending: 'Wird gesendet…',
+    you: 'Du',
+    shop: 'Shop',
+    openChat: 'Chat öffnen',
+    closeChat: 'Chat schließen',
+    conversationLabel: 'Unterhaltung',
+    loadFailed: 'Die Unterhaltung konnte nicht geladen werden. Bitte lade die Seite neu.',
+    sendFailed: 'Deine Nachricht wurde nicht gesendet. Bitte versuche es erneut.',
+    channelMissing: 'Dieser Chat ist nicht verfügbar.',
+    reconnecting: 'Verbinde neu…',
+    failedMark: 'Nicht gesendet',
+  },
+  nl: {
+    defaultTitle: 'Chat met ons',
+    defaultGreeting: 'Hoi! Waarmee kunnen we je vandaag helpen?',
+    inputLabel: 'Je bericht',
+    inputPlaceholder: 'Typ je bericht…',
+    send: 'Versturen',
+    sending: 'Versturen…',
+    you: 'Jij',
+    shop: 'Winkel',
+    openChat: 'Chat openen',
+    closeChat: 'Chat sluiten',
+    conversationLabel: 'Gesprek',
+    loadFailed: 'Het gesprek kon niet worden geladen. Laad de pagina opnieuw.',
+    sendFailed: 'Je bericht is niet verstuurd. Probeer het opnieuw.',
+    channelMissing: 'Deze chat is niet beschikbaar.',
+    reconnecting: 'Opnieuw verbinden…',
+    failedMark: 'Niet verstuurd',
+  },
+};
+
+// ---------------------------------------------------------------- the active language
+
+/**
+ * The widget may pin its language with `data-lang` on its script tag (read before this module
+ * runs, see widget/main.ts), the hosted chat page with `?lang=`.
+ */
+function preferredFromPage(): string | null {
+  try {
+    const fromQuery = new URLSearchParams(globalThis.location?.search ?? '').get('lang');
+    if (fromQuery) return fromQuery;
+    const script = globalThis.document?.currentScript as HTMLScriptElement | null | undefined;
+    return script?.dataset?.lang ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export const lang: Lang = pickLanguage(preferredFromPage());
+export const common: CommonText = commonText[lang];
+export const consoleText: ConsoleText = consoleByLang[lang];
+export const chat: ChatText = chatByLang[lang];
