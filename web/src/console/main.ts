@@ -10,6 +10,8 @@ import type { Agent, Conversation, Message } from '../shared/types';
 import { ConsoleApi } from './api';
 import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
 import { renderContent } from './render';
+import { renderSettings } from './admin';
+import { adminText } from '../shared/strings';
 
 const api = new ConsoleApi();
 const root = document.getElementById('app') as HTMLElement;
@@ -158,6 +160,7 @@ function showApp(agent: Agent): void {
     filters = { ...filters, unreadOnly: unreadBox.checked };
     renderList();
   });
+  const settings = el('main', { className: 'settings', id: 'settings-view', hidden: true });
   const helpButton = el('button', { type: 'button', className: 'btn btn-quiet', id: 'shortcuts-button', 'aria-haspopup': 'dialog' }, t.shortcutsButton);
   helpButton.addEventListener('click', () => showShortcuts());
 
@@ -174,6 +177,12 @@ function showApp(agent: Agent): void {
         { className: 'topbar' },
         el('span', { className: 'brand' }, t.appTitle),
         liveStatus,
+        el(
+          'nav',
+          { className: 'topnav', 'aria-label': adminText.navSettings },
+          el('a', { href: '#/inbox', id: 'nav-inbox' }, adminText.navInbox),
+          el('a', { href: '#/settings/channels', id: 'nav-settings' }, adminText.navSettings),
+        ),
         el('span', { className: 'spacer' }),
         el('span', { className: 'whoami' }, t.signedInAs(agent.name || agent.email)),
         el('label', { className: 'sr-only', for: 'language-select' }, t.languageLabel),
@@ -181,9 +190,10 @@ function showApp(agent: Agent): void {
         helpButton,
         signOut,
       ),
+      settings,
       el(
         'main',
-        { className: 'layout' },
+        { className: 'layout', id: 'inbox-view' },
         el(
           'nav',
           { className: 'inbox', 'aria-labelledby': 'inbox-heading' },
@@ -210,8 +220,24 @@ function showApp(agent: Agent): void {
   );
   shell = { liveStatus, list, listEmpty, thread, channelSelect, tagSelect };
   renderThreadPlaceholder();
+  route();
   startLive();
 }
+
+/** `#/inbox` (the default) or `#/settings/<tab>`. */
+function route(): void {
+  const inbox = document.getElementById('inbox-view');
+  const settings = document.getElementById('settings-view');
+  if (!inbox || !settings || !me) return;
+  const m = /^#\/settings(?:\/(channels|webhooks))?$/.exec(location.hash);
+  const inSettings = m !== null;
+  inbox.hidden = inSettings;
+  settings.hidden = !inSettings;
+  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings ? 'false' : 'page');
+  document.getElementById('nav-settings')?.setAttribute('aria-current', inSettings ? 'page' : 'false');
+  if (inSettings) renderSettings(settings, api, me, (m?.[1] as 'channels' | 'webhooks' | undefined) ?? 'channels');
+}
+window.addEventListener('hashchange', route);
 
 function setLiveState(state: LiveState): void {
   if (!shell) return;
@@ -766,6 +792,7 @@ function showShortcuts(): void {
 
 document.addEventListener('keydown', (ev) => {
   if (!shell || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (document.getElementById('inbox-view')?.hidden) return;
   if (document.getElementById('shortcuts-dialog')) return;
   if (ev.key === 'Escape' && isTyping(ev.target)) {
     (ev.target as HTMLElement).blur();
