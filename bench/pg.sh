@@ -127,8 +127,8 @@ EOF
   [ -n "$channel" ] || die "cannot create the web chat channel"
   : >"$TMP/$name-tokens"
   for i in $(seq 1 "$VISITORS"); do
-    curl -sf -X POST "$base/api/v1/webchat/$channel/visitors" -H 'Content-Type: application/json' -d '{}' |
-      json_str visitor_token >>"$TMP/$name-tokens"
+    echo "$(curl -sf -X POST "$base/api/v1/webchat/$channel/visitors" -H 'Content-Type: application/json' \
+      -d '{}' | json_str visitor_token)" >>"$TMP/$name-tokens"
   done
   log "$name: $n node(s) behind nginx, wrk -c$CONNECTIONS -t$THREADS -d$DURATION"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency -s "$HERE/wrk.lua" \

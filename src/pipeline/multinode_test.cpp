@@ -19,6 +19,7 @@
 
 #include "core/crypto.hpp"
 #include "pipeline/dispatcher.hpp"
+#include "pipeline/jobs.hpp"
 #include "pipeline/rate_bucket.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
@@ -334,6 +335,69 @@ TEST(SingleNodeDispatcher, SqliteDeliversToLocalAndClusterListeners) {
     d.stop();
   }
   EXPECT_EQ(local.copy(), cluster.copy());
+  st.close();
+  std::filesystem::remove_all(dir);
+}
+
+// A job deferred by our own rate limit runs again after the wait, and the deferral does not count
+// as an attempt.
+TEST(JobDefer, DeferredJobRunsAgainWithoutCountingAnAttempt) {
+  auto dir = std::filesystem::temp_directory_path() / ("bottega_defer_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto s = store::open_store("sqlite://" + (dir / "x.db").string(), {}, true);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto& st = **s;
+  SystemClock clock;
+  Metrics m;
+  int64_t now = clock.now_ms();
+  ASSERT_TRUE(store::write_sync(st, [&](Tx& tx) -> Status {
+                repo::Job j;
+                j.id = "job_d";
+                j.tenant_id = "ten_A";
+                j.kind = "k";
+                j.idempotency_key = "d";
+                j.payload_json = "{}";
+                j.run_at = now;
+                j.deadline_at = now + 60'000;
+                repo::enqueue_job(tx, j, now);
+                return {};
+              }).ok());
+  std::atomic<int> calls{0};
+  std::vector<int64_t> attempts;
+  std::mutex mu;
+  JobRunnerOptions jo;
+  jo.owner = "t";
+  jo.poll_ms = 10;
+  JobRunner runner(st, clock, m, jo);
+  auto t0 = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point second;
+  runner.add_handler("k", [&](const repo::Job& j, std::function<void(JobOutcome)> done) {
+    {
+      std::lock_guard lk(mu);
+      attempts.push_back(j.attempts);
+      if (calls == 1) second = std::chrono::steady_clock::now();
+    }
+    if (calls++ == 0) {
+      JobOutcome o;
+      o.defer = true;
+      o.retry_after_ms = 300;
+      return done(o);
+    }
+    done({true, "", std::nullopt, false});
+  });
+  runner.start();
+  ASSERT_TRUE(eventually([&] {
+    int64_t n = 0;
+    store::read_sync(st, [&](Tx& tx) { n = repo::count_jobs(tx, "done"); });
+    return n == 1;
+  }));
+  runner.stop(1000);
+  std::lock_guard lk(mu);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0], 1);
+  EXPECT_EQ(attempts[1], 1) << "the deferral is not an attempt";
+  EXPECT_GE(std::chrono::duration_cast<std::chrono::milliseconds>(second - t0).count(), 250);
   st.close();
   std::filesystem::remove_all(dir);
 }
