@@ -60,6 +60,7 @@ free_port() {
 }
 json_str() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" | head -1; }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting PostgreSQL (fsync on)"
 ADMIN_URL=$("$REPO/scripts/pg.sh" start "$TMP/pg")
 PGVERSION=$("$PG_BIN/postgres" --version | awk '{print $3}')
@@ -190,6 +191,8 @@ SECTION=$(cat <<EOF
   machine (wrk, nginx, the nodes, the server); wrk -c$CONNECTIONS -t$THREADS -d$DURATION, $VISITORS visitors;
   pgbench -c$CONNECTIONS -j$THREADS -T$SECS -M prepared inserting a message, an outbox event and
   updating the conversation per transaction.
+- load average before the runs: $LOAD_BEFORE on $(nproc) CPUs; above the CPU count, other work shared
+  the machine and the numbers say more about it than about Bottega.
 - Bottega's write batches take one advisory lock (outbox seq order = commit order across nodes, see
   docs/deployment.md), so two nodes commit one batch at a time between them: a second node adds HTTP
   and CPU capacity and availability, not write throughput. pgbench's transactions do not take that
