@@ -21,6 +21,8 @@
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "payments/engine.hpp"
+#include "payments/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -111,6 +113,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.allowed_origins = cfg.webchat.allowed_origins;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
                        [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
+  payments::Engine payments_engine(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                                  [&runner] { runner.notify(); }},
+                                   metrics, [&deps] { return deps.opts.public_url; });
+  payments_engine.add_job_handlers(runner);
+  deps.payments = &payments_engine;
   http::Router router;
   http::api::register_routes(router, deps);
   metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });
@@ -283,6 +290,14 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
                             Seed{"BOOT-CHL-40", "Chelsea boot", "Suede, elastic sides, sizes 36-45", 18900},
                             Seed{"SOCK-MER-3", "Merino socks, 3 pairs", "Warm, breathable, one size", 2400}})
         repo::create_product(tx, {ids.next("prd"), tenant, p.sku, p.title, p.description, p.price, "EUR", now});
+      // The built-in sandbox payment provider: payment links work out of the box.
+      Principal owner;
+      owner.tenant_id = tenant;
+      owner.agent_id = alice.id;
+      owner.role = Role::admin;
+      pipeline::Env env{clock, ids, {}, {}};
+      auto psp = payments::create_provider(tx, env, owner, "sandbox", "Sandbox payments", bj::object{});
+      if (!psp) return std::move(psp).error();
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });
