@@ -15,21 +15,6 @@ inline constexpr std::string_view kConversationCreated = "conversation.created";
 inline constexpr std::string_view kConversationUpdated = "conversation.updated";
 inline constexpr std::string_view kContactCreated = "contact.created";
 inline constexpr std::string_view kContactUpdated = "contact.updated";
-// Payments (src/payments): payloads are the API's payment / refund / payout objects.
-inline constexpr std::string_view kPaymentCreated = "payment.created";
-inline constexpr std::string_view kPaymentUpdated = "payment.updated";      // opened, processing...
-inline constexpr std::string_view kPaymentSucceeded = "payment.succeeded";
-inline constexpr std::string_view kPaymentFailed = "payment.failed";
-inline constexpr std::string_view kPaymentExpired = "payment.expired";
-inline constexpr std::string_view kRefundCreated = "refund.created";
-inline constexpr std::string_view kRefundApprovalRequired = "refund.approval_required";
-inline constexpr std::string_view kRefundSucceeded = "refund.succeeded";
-inline constexpr std::string_view kRefundFailed = "refund.failed";
-inline constexpr std::string_view kRefundRejected = "refund.rejected";
-inline constexpr std::string_view kPayoutCreated = "payout.created";
-inline constexpr std::string_view kPayoutSucceeded = "payout.succeeded";
-inline constexpr std::string_view kPayoutFailed = "payout.failed";
-inline constexpr std::string_view kCreditGranted = "credit.granted";
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

@@ -16,6 +16,26 @@
 
 namespace bottega::payments {
 
+// The payments area's outbox events (payloads: the API's payment / refund / payout objects).
+namespace event_type {
+inline constexpr std::string_view kPaymentCreated = "payment.created";
+inline constexpr std::string_view kPaymentUpdated = "payment.updated";  // opened, processing...
+inline constexpr std::string_view kPaymentSucceeded = "payment.succeeded";
+inline constexpr std::string_view kPaymentFailed = "payment.failed";
+inline constexpr std::string_view kPaymentExpired = "payment.expired";
+inline constexpr std::string_view kRefundCreated = "refund.created";
+inline constexpr std::string_view kRefundApprovalRequired = "refund.approval_required";
+inline constexpr std::string_view kRefundSucceeded = "refund.succeeded";
+inline constexpr std::string_view kRefundFailed = "refund.failed";
+inline constexpr std::string_view kRefundRejected = "refund.rejected";
+inline constexpr std::string_view kPayoutCreated = "payout.created";
+inline constexpr std::string_view kPayoutSucceeded = "payout.succeeded";
+inline constexpr std::string_view kPayoutFailed = "payout.failed";
+inline constexpr std::string_view kCreditGranted = "credit.granted";
+inline constexpr std::string_view kMessageCreated = bottega::event_type::kMessageCreated;
+inline constexpr std::string_view kConversationUpdated = bottega::event_type::kConversationUpdated;
+}  // namespace event_type
+
 using pipeline::Env;
 using store::Tx;
 
