@@ -23,6 +23,8 @@
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "payments/engine.hpp"
+#include "payments/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -130,6 +132,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.allowed_origins = cfg.webchat.allowed_origins;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
                        [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
+  payments::Engine payments_engine(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                                  [&runner] { runner.notify(); }},
+                                   metrics, [&deps] { return deps.opts.public_url; });
+  payments_engine.add_job_handlers(runner);
+  deps.payments = &payments_engine;
   http::Router router;
   http::api::register_routes(router, deps);
   metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });
@@ -295,6 +302,14 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
       repo::create_channel(tx, Channel{channel, tenant, "webchat", "Demo shop chat",
                                        R"({"greeting":"Ciao! Ask us anything about our shoes, sizes or delivery."})", now});
       BOTTEGA_TRY_STATUS(commerce::seed_demo_catalog(tx, ids, tenant, now));
+      // The built-in sandbox payment provider: payment links work out of the box.
+      Principal owner;
+      owner.tenant_id = tenant;
+      owner.agent_id = alice.id;
+      owner.role = Role::admin;
+      pipeline::Env env{clock, ids, {}, {}};
+      auto psp = payments::create_provider(tx, env, owner, "sandbox", "Sandbox payments", bj::object{});
+      if (!psp) return std::move(psp).error();
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });

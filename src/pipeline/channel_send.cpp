@@ -49,6 +49,13 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     out.status_callback_url = public_url_ + "/webhooks/" + ch->id;
     auto content = bj::parse(m->content_json, pec);
     if (!pec && content.is_object()) {
+      if (auto* link = content.as_object().if_contains("link"); link && link->is_object()) {
+        const auto& lo = link->as_object();
+        auto* title = lo.if_contains("title");
+        auto* url = lo.if_contains("url");
+        if (title && url && title->is_string() && url->is_string())
+          out.link = LinkButton{std::string(title->as_string()), std::string(url->as_string())};
+      }
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())
         for (const auto& c : choices->as_array())
           if (c.is_object())

@@ -24,6 +24,9 @@
 namespace bottega::realtime {
 class Hub;
 }
+namespace bottega::payments {
+class Engine;
+}
 namespace bottega::pipeline {
 class Dispatcher;
 class WebhookService;
@@ -56,6 +59,7 @@ struct Deps {
   ApiOptions opts;
   std::function<bool()> ready;  // readiness probe
   std::function<void()> wake_jobs;  // the job runner picks up new jobs at once
+  payments::Engine* payments = nullptr;  // PSP calls and webhooks (payment_routes.cpp)
 
   pipeline::Env env();
 };
