@@ -18,7 +18,8 @@ void check_reply(const std::string& r) {
   while (i < r.size()) {
     size_t e = r.find("\r\n", i);
     check(e != std::string::npos && e - i >= 4);
-    for (size_t k = 0; k < 3; ++k) check(r[i + k] >= '2' && r[i + k] <= '5');
+    check(r[i] >= '2' && r[i] <= '5');
+    for (size_t k = 1; k < 3; ++k) check(r[i + k] >= '0' && r[i + k] <= '9');
     check(r[i + 3] == ' ' || r[i + 3] == '-');
     i = e + 2;
   }

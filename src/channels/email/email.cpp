@@ -192,10 +192,16 @@ Result<Settings> parse_settings(const bj::object& o) {
         return Error::invalid(field("smtp_host"), "a host name or IP address");
     s.smtp_host = *host;
   }
-  BOTTEGA_TRY(port, json::optional_int(o, "smtp_port", field("smtp_port")));
-  if (port) {
-    if (*port < 1 || *port > 65535) return Error::invalid(field("smtp_port"), "a port between 1 and 65535");
-    s.smtp_port = static_cast<uint16_t>(*port);
+  // smtp_port: an integer, or a string of digits (forms send strings).
+  if (auto* p = o.if_contains("smtp_port"); p && !p->is_null()) {
+    int64_t port = -1;
+    if (p->is_int64()) port = p->as_int64();
+    else if (p->is_uint64()) port = p->as_uint64() > 65535 ? -1 : static_cast<int64_t>(p->as_uint64());
+    else if (p->is_string() && !p->as_string().empty() && p->as_string().size() <= 5 &&
+             std::string_view(p->as_string()).find_first_not_of("0123456789") == std::string_view::npos)
+      port = std::stoll(std::string(p->as_string()));
+    if (port < 1 || port > 65535) return Error::invalid(field("smtp_port"), "a port between 1 and 65535");
+    s.smtp_port = static_cast<uint16_t>(port);
   }
   BOTTEGA_TRY(user, json::optional_string(o, "smtp_username", field("smtp_username"), 256));
   s.smtp_username = user.value_or("");

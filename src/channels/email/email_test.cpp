@@ -220,6 +220,8 @@ TEST(Email, Settings) {
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"not-an-address"})").as_object()).error().field, "settings.address");
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a+x@b.c"})").as_object()).error().field, "settings.address");
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_port":70000})").as_object()).error().field, "settings.smtp_port");
+  EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_port":"x1"})").as_object()).error().field, "settings.smtp_port");
+  EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_port":"465"})").as_object())->smtp_port, 465);
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_tls":"maybe"})").as_object()).error().field, "settings.smtp_tls");
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_username":"u"})").as_object()).error().field, "settings.smtp_password");
 }

@@ -22,7 +22,7 @@ struct Settings {
   std::string app_secret;       // secret: key of X-Hub-Signature-256
   std::string verify_token;     // secret: the GET handshake's hub.verify_token
   std::string api_base_url;     // Graph root with version, no trailing '/'
-  std::vector<MessageTemplate> templates;  // approved templates ("templates" setting)
+  std::vector<MessageTemplate> templates{};  // approved templates ("templates" setting)
 };
 
 // Errors: invalid_argument naming "settings.<key>" (missing, empty, wrong type, unknown key, a

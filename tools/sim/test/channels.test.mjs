@@ -879,6 +879,9 @@ describe('messaging windows', () => {
         { name: 'hello_again', language: 'it' },
       ],
     };
+    // Once any test registered a WhatsApp account, the sim refuses unknown credentials: register ours.
+    const acc = await simApi('POST', '/__sim/accounts', { provider: 'whatsapp', phone_number_id: settings.phone_number_id, access_token: settings.access_token });
+    assert.equal(acc.status, 200, acc.text);
     const ch = await createChannel('whatsapp', settings);
     const from = `1650577${randomInt(1000, 9999)}`;
     // The customer wrote 25 hours ago (the timestamp WhatsApp signs with the webhook).
@@ -925,7 +928,7 @@ describe('messaging windows', () => {
       template: { name: 'order_update', language: { code: 'en_US' },
         components: [{ type: 'body', parameters: [{ type: 'text', text: 'Asha' }, { type: 'text', text: 'A-1042' }] }] },
     });
-    await deliveryBecomes(conv.id, sent.json.id, 'sent');
+    await deliveryBecomes(conv.id, sent.json.id, 'sent', 20000);
 
     // The customer answers now: the window opens and free-form text goes out again.
     const d2 = await deliver({ provider: 'whatsapp', url: ch.webhook_url, app_secret: settings.app_secret,
@@ -935,7 +938,7 @@ describe('messaging windows', () => {
     assert.equal(open.json.window.open, true);
     const ok = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Your order ships today.' });
     assert.equal(ok.status, 201, ok.text);
-    await deliveryBecomes(conv.id, ok.json.id, 'sent');
+    await deliveryBecomes(conv.id, ok.json.id, 'sent', 20000);
   });
 
   test('messenger: after 24 h only a person may answer, tagged HUMAN_AGENT; after 7 days nobody', async () => {
@@ -947,6 +950,8 @@ describe('messaging windows', () => {
       verify_token: `vt-${rand(4)}`,
       api_base_url: `${env.simBase}/messenger/v21.0`,
     };
+    const acc = await simApi('POST', '/__sim/accounts', { provider: 'messenger', page_id: pageId, page_access_token: settings.page_access_token });
+    assert.equal(acc.status, 200, acc.text);
     const ch = await createChannel('messenger', settings);
     const psid = `2408${randomInt(1e9, 9e9)}`;
     const d = await deliver({ provider: 'messenger', url: ch.webhook_url, app_secret: settings.app_secret,
@@ -971,7 +976,7 @@ describe('messaging windows', () => {
     assert.equal(reqs.length, 1);
     assert.equal(reqs[0].json.messaging_type, 'MESSAGE_TAG');
     assert.equal(reqs[0].json.tag, 'HUMAN_AGENT');
-    await deliveryBecomes(conv.id, ok.json.id, 'sent');
+    await deliveryBecomes(conv.id, ok.json.id, 'sent', 20000);
 
     // Another customer who wrote 8 days ago: nothing may be sent.
     const psid2 = `2409${randomInt(1e9, 9e9)}`;
