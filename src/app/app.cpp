@@ -25,6 +25,9 @@
 #include "http/server.hpp"
 #include "payments/engine.hpp"
 #include "payments/service.hpp"
+#include "http/smtp_client.hpp"
+#include "http/smtp_server.hpp"
+#include "pipeline/email.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -62,6 +65,47 @@ Result<std::unique_ptr<store::Store>> open(const Config& cfg, bool migrate) {
   so.max_batch = static_cast<size_t>(cfg.store.max_batch);
   return store::open_store(cfg.store.url, so, migrate);
 }
+
+// Mail received by the SMTP/LMTP listener: recipients checked against email_routes, messages
+// parsed on the CPU pool and stored in one write; the listener answers 250 after the commit.
+class StoreMailSink final : public http::MailSink {
+ public:
+  StoreMailSink(store::Store& store, pipeline::Env env, asio::thread_pool& cpu, size_t max_bytes)
+      : store_(store), env_(std::move(env)), cpu_(cpu) {
+    limits_.max_bytes = max_bytes;
+  }
+  void check_recipient(std::string address, std::function<void(bool)> done) override {
+    store_.read([address, done](store::Tx& tx) {
+      bool ok = false;
+      try {
+        ok = pipeline::email::find_route(tx, address).has_value();
+      } catch (const store::DbError&) {
+      }
+      done(ok);
+    });
+  }
+  void deliver(std::string, std::vector<std::string> rcpts, std::string message,
+               std::function<void(http::DeliveryResult)> done) override {
+    asio::post(cpu_, [this, rcpts = std::move(rcpts), message = std::move(message), done]() mutable {
+      auto parsed = std::make_shared<Result<channels::email::ParsedMail>>(channels::email::parse_mail(message, limits_));
+      if (!*parsed || !(*parsed)->from || (*parsed)->from->address.empty())
+        return done(http::DeliveryResult::rejected);
+      auto raw = std::make_shared<std::string>(std::move(message));
+      pipeline::Env env = env_;
+      store_.write([env, rcpts, parsed, raw](store::Tx& tx) mutable -> Status {
+        auto r = pipeline::email::ingest_mail(tx, env, rcpts, **parsed, *raw);
+        if (!r) return std::move(r).error();
+        return {};
+      }, [done](Status st) { done(st.ok() ? http::DeliveryResult::committed : http::DeliveryResult::deferred); });
+    });
+  }
+
+ private:
+  store::Store& store_;
+  pipeline::Env env_;
+  asio::thread_pool& cpu_;
+  channels::email::MimeLimits limits_;
+};
 
 int fail(const Error& e) {
   std::fprintf(stderr, "bottega: %s%s%s\n", e.field.empty() ? "" : e.field.c_str(), e.field.empty() ? "" : ": ",
@@ -110,6 +154,26 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
   });
+  http::SmtpClientOptions mco;
+  mco.allow_private_networks = cfg.outbound.allow_private_networks;
+  mco.extra_ca_file = cfg.email.relay_ca_file;
+  http::SmtpMailClient mail_client(io, mco);
+  pipeline::email::EmailSender email_sender(
+      *store, mail_client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics,
+      cfg.email.hostname);
+  runner.add_handler("email.send", [&email_sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    email_sender.run(j, std::move(done));
+  });
+  StoreMailSink mail_sink(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+                          cpu, static_cast<size_t>(cfg.email.max_message_bytes));
+  http::SmtpServerOptions smo;
+  smo.listen = cfg.email.listen;
+  smo.idle_timeout_s = cfg.email.idle_timeout_s;
+  smo.session.hostname = cfg.email.hostname;
+  smo.session.lmtp = cfg.email.protocol == "lmtp";
+  smo.session.max_message_bytes = static_cast<size_t>(cfg.email.max_message_bytes);
+  smo.session.max_recipients = static_cast<size_t>(cfg.email.max_recipients);
+  http::SmtpServer smtp(io, smo, mail_sink, metrics);
   sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
   dispatcher.add_local_listener(&hub);  // every node's own sockets
   dispatcher.add_listener(&webhooks);   // once per database
@@ -155,6 +219,18 @@ int run_server(Config cfg, const RunOptions& ro) {
     store->close();
     return fail(port.error());
   }
+  if (!cfg.email.listen.empty()) {
+    auto sport = smtp.start();
+    if (!sport) {
+      server.stop();
+      runner.stop(0);
+      dispatcher.stop();
+      store->close();
+      return fail(sport.error());
+    }
+    std::printf("bottega email listener (%s) on %s (port %u)\n", cfg.email.protocol.c_str(),
+                cfg.email.listen.c_str(), static_cast<unsigned>(*sport));
+  }
   if (ro.public_url_follows_port) {
     std::string host = cfg.server.listen.substr(0, cfg.server.listen.rfind(':'));
     deps.opts.public_url = "http://" + host + ":" + std::to_string(*port);
@@ -192,6 +268,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     std::fprintf(stderr, "bottega: shutting down\n");
     draining = true;
     server.stop();
+    smtp.stop();
     housekeeping.cancel();
     stopper = std::thread([&] {
       runner.stop(10'000);

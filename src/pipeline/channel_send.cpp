@@ -56,6 +56,20 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
         if (title && url && title->is_string() && url->is_string())
           out.link = LinkButton{std::string(title->as_string()), std::string(url->as_string())};
       }
+      if (auto* h = content.as_object().if_contains("human_agent"); h && h->is_bool()) out.human_agent = h->as_bool();
+      // An approved template (WhatsApp): checked against the channel's templates when queued.
+      if (auto* t = content.as_object().if_contains("template"); m->kind == "template" && t && t->is_object()) {
+        if (!plan.adapter->build_template_send)
+          return void(plan.request = Error{Errc::unprocessable, "templates_unsupported", "this channel type has no templates", {}});
+        channels::TemplateSend ts;
+        const auto& to_obj = t->as_object();
+        if (auto* n = to_obj.if_contains("name"); n && n->is_string()) ts.name = std::string(n->as_string());
+        if (auto* l = to_obj.if_contains("language"); l && l->is_string()) ts.language = std::string(l->as_string());
+        if (auto* ps = to_obj.if_contains("parameters"); ps && ps->is_array())
+          for (const auto& p : ps->as_array())
+            if (p.is_string()) ts.parameters.emplace_back(p.as_string());
+        return void(plan.request = plan.adapter->build_template_send(*settings, *to, ts));
+      }
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())
         for (const auto& c : choices->as_array())
           if (c.is_object())

@@ -41,6 +41,15 @@ struct Config {
     int max_age_hours = 72;
     int max_attempts = 25;
   } webhooks;
+  struct Email {
+    std::string listen;                 // "" = no listener; "127.0.0.1:2525" (port 0: any)
+    std::string protocol = "smtp";      // smtp | lmtp (for Postfix's lmtp transport)
+    std::string hostname = "localhost"; // greeting, EHLO name and our HELO to relays
+    int64_t max_message_bytes = 10 << 20;
+    int max_recipients = 50;
+    int idle_timeout_s = 300;
+    std::string relay_ca_file;          // extra trusted CA (PEM) for SMTP relays' STARTTLS
+  } email;
   struct Cluster {
     // A job whose node died is retried by another node this long after it was claimed; a job
     // still running after this long may run a second time (its completion is recorded once).

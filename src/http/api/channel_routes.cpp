@@ -7,6 +7,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/email.hpp"
 #include "pipeline/webhooks.hpp"
 #include "store/repo/repo.hpp"
 
@@ -74,6 +75,7 @@ void register_channel_routes(Router& r, Deps& d) {
     if (!settings) co_return error(ctx, settings.error());
     bj::object s = *settings ? **settings : bj::object{};
     std::string settings_json;
+    std::vector<std::string> email_addresses;
     if (*type == "webchat") {
       auto checked = check_webchat_settings(s);
       if (!checked) co_return error(ctx, checked.error());
@@ -85,19 +87,26 @@ void register_channel_routes(Router& r, Deps& d) {
       if (adapter->parse_settings) {
         auto parsed = adapter->parse_settings(s);
         if (!parsed) co_return error(ctx, parsed.error());
+        if (const auto* e = std::get_if<channels::email::Settings>(&*parsed)) {
+          email_addresses.push_back(e->address);
+          for (const auto& a : e->aliases) email_addresses.push_back(a);
+        }
       }
       settings_json = bj::serialize(s);
     }
     Channel c{"", who->tenant_id, *type, *name, settings_json, d.clock.now_ms()};
     std::string public_url = d.opts.public_url;
     auto& ids = d.ids;
-    auto work1_ = [c, public_url, &ids](store::Tx& tx) mutable -> Result<Rendered> {
+    auto work1_ = [c, public_url, &ids, email_addresses](store::Tx& tx) mutable -> Result<Rendered> {
       c.id = ids.next("ch");
       repo::create_channel(tx, c);
+      // Email: the listener routes mail by address, so an address belongs to one channel.
+      if (!email_addresses.empty())
+        BOTTEGA_TRY_STATUS(pipeline::email::add_routes(tx, c.tenant_id, c.id, email_addresses, c.created_at));
       return Rendered{201, bj::serialize(to_json(c, public_url))};
     };
     co_return co_await idempotent_write(d, ctx, who->tenant_id, work1_);
-  }, {"Connect a channel. Secrets in settings are write-only", Auth::agent, "channels",
+  }, {"Connect a channel. Secrets in settings are write-only. An email channel's address (and aliases) must not belong to another channel (409 address_taken); see docs/channels.md for each type's settings", Auth::agent, "channels",
       R"({"type":"object","required":["type","name"],"properties":{"type":{"type":"string","enum":["webchat","whatsapp","messenger","instagram","telegram","twilio","email"]},"name":{"type":"string"},"settings":{"type":"object","properties":{"api_base_url":{"type":"string"}}}}})",
       kChannelSchema, 201, true});
 
