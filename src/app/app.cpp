@@ -21,6 +21,7 @@
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -98,8 +99,17 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
   });
+  bot::BotService bot_service(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                   [&runner] { runner.notify(); }},
+                              metrics, [&hub](const std::string& tenant) {
+                                return static_cast<int64_t>(hub.agents_online(tenant));
+                              });
+  runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    bot_service.run(j, std::move(done));
+  });
   dispatcher.add_listener(&hub);
   dispatcher.add_listener(&webhooks);
+  dispatcher.add_listener(&bot_service);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;

@@ -347,8 +347,9 @@ Decision decide(const DecideInput& in) {
     ask(p.greeting, "");
     return d;
   }
-  // 5. Order status: ask for verification details first.
-  if (is.intent == Intent::order_status) {
+  // 5. Order status: ask for verification details first (a clear "where is my order"; a weaker
+  // signal such as "my order" lets the knowledge base try first, e.g. "can I cancel my order?").
+  if (is.intent == Intent::order_status && is.score >= 3) {
     ask(p.ask_order, "order_details");
     return d;
   }
@@ -360,19 +361,22 @@ Decision decide(const DecideInput& in) {
     d.entry_id = in.index->entries()[best->entry].id;
     d.confidence = best->confidence;
   }
-  bool personal_case = is.intent == Intent::refund || is.intent == Intent::discount;
+  // A code that fails, or a refund or replacement for something that went wrong, is about this
+  // customer's own order: a person handles it. A general question ("how long do refunds take?")
+  // is answered from the knowledge base like any other.
+  bool personal_case = is.intent == Intent::discount || (is.intent == Intent::refund && is.refund_problem) ||
+                       (is.refund_problem && is.score >= 3);
   if (best && best->confidence >= in.threshold && !personal_case) {
     answer(in.index->entries()[best->entry], best->confidence);
     return d;
   }
   if (personal_case) {
-    // A refund or a code that fails is about this customer's own order: a person handles it
-    // (unless the knowledge base answers it with high confidence, e.g. "how do refunds work?").
-    if (best && best->confidence >= std::max(0.75, in.threshold) && is.score < 3) {
-      answer(in.index->entries()[best->entry], best->confidence);
-      return d;
-    }
+    if (d.intent != Intent::discount) d.intent = Intent::refund;
     hand_over("needs_agent", p.handover_topic);
+    return d;
+  }
+  if (is.intent == Intent::order_status) {
+    ask(p.ask_order, "order_details");
     return d;
   }
   // 7. Close to the threshold with more than one candidate: ask which one was meant.

@@ -73,16 +73,18 @@ const std::vector<Pattern> kHuman = {
     {"iemand", 2}, {"klantenservice", 2}, {"spreken", 1},
 };
 const std::vector<Pattern> kOrderStatus = {
-    {"where is my order", 4}, {"my order", 2}, {"order status", 3}, {"tracking", 2}, {"track*", 2},
-    {"my package", 3}, {"my parcel", 3}, {"not arrived", 3}, {"hasnt arrived", 3}, {"not received", 2},
+    // "my order" alone is weak (it is also "can I cancel my order?"); where/status/tracking is strong
+    {"where is my order", 4}, {"my order", 1}, {"order status", 3}, {"status", 2}, {"tracking", 3}, {"track*", 2},
+    {"my package", 2}, {"my parcel", 2}, {"not arrived", 3}, {"hasnt arrived", 3}, {"not received", 2},
     {"still waiting", 2}, {"order number", 1}, {"shipped yet", 3}, {"delivery status", 3},
-    {"when will my", 2}, {"arrive*", 1}, {"where is it", 2},
-    {"ordine", 2}, {"mio ordine", 3}, {"il mio pacco", 3}, {"pacco", 2}, {"spedito", 1}, {"non e arrivato", 3},
-    {"non ho ricevuto", 3}, {"stato dell", 2}, {"ancora", 1}, {"arrivera", 2}, {"tracciamento", 2},
-    {"bestellung", 2}, {"meine bestellung", 3}, {"paket", 2}, {"sendung*", 2}, {"nicht angekommen", 3},
-    {"nicht erhalten", 2}, {"wo ist", 2}, {"noch nicht", 1},
-    {"bestelling", 2}, {"mijn bestelling", 3}, {"pakket", 2}, {"niet aangekomen", 3}, {"niet ontvangen", 2},
-    {"waar is", 2}, {"zending", 2}, {"nog niet", 1},
+    {"when will my order", 2}, {"where is it", 2}, {"where is my", 3},
+    {"ordine", 1}, {"mio ordine", 1}, {"il mio pacco", 2}, {"pacco", 1}, {"spedito", 1}, {"non e arrivato", 3},
+    {"non e ancora arrivato", 3}, {"non ho ricevuto", 3}, {"stato del", 2}, {"stato dell", 2}, {"arrivera", 2},
+    {"tracciamento", 3}, {"dov e", 3}, {"dove il mio", 3},
+    {"bestellung", 1}, {"meine bestellung", 1}, {"paket", 1}, {"sendungsverfolgung", 3}, {"sendungsnummer", 3},
+    {"nicht angekommen", 3}, {"nicht erhalten", 2}, {"wo ist", 3}, {"wo bleibt", 3},
+    {"bestelling", 1}, {"mijn bestelling", 1}, {"pakket", 1}, {"niet aangekomen", 3}, {"niet ontvangen", 2},
+    {"waar is", 3}, {"waar blijft", 3}, {"track and trace", 3}, {"zending", 1},
 };
 const std::vector<Pattern> kPresale = {
     {"in stock", 3}, {"available", 2}, {"price", 2}, {"how much", 2}, {"size", 2}, {"sizes", 2},
@@ -125,6 +127,17 @@ const std::vector<Pattern> kRefund = {
     {"beschadigt", 3}, {"defekt*", 3}, {"falsch*", 2},
     {"terugbetaling", 3}, {"geld terug", 3}, {"vervang*", 3}, {"kapot", 3}, {"beschadigd", 3},
     {"defect", 3}, {"verkeerd*", 2},
+};
+// A refund or replacement about this customer's own purchase (not "how long do refunds take?").
+const std::vector<Pattern> kRefundProblem = {
+    {"damaged", 1}, {"broken", 1}, {"defective", 1}, {"faulty", 1}, {"wrong item", 1}, {"wrong size", 1},
+    {"i want a refund", 1}, {"i want my money", 1}, {"i need a replacement", 1}, {"want a replacement", 1},
+    {"rott*", 1}, {"rovinat*", 1}, {"danneggiat*", 1}, {"difettos*", 1}, {"sbagliat*", 1}, {"voglio il rimborso", 1},
+    {"voglio una sostituzione", 1}, {"voglio i soldi", 1},
+    {"kaputt", 1}, {"beschadigt", 1}, {"defekt*", 1}, {"falsch*", 1}, {"will eine erstattung", 1},
+    {"will mein geld", 1}, {"brauche ersatz", 1}, {"mochte eine erstattung", 1},
+    {"kapot", 1}, {"beschadigd", 1}, {"verkeerd*", 1}, {"ik wil mijn geld", 1}, {"wil een vervanging", 1},
+    {"wil een terugbetaling", 1},
 };
 const std::vector<Pattern> kAnger = {
     {"ridiculous", 1}, {"unacceptable", 1}, {"terrible", 1}, {"worst", 1}, {"scam", 1}, {"angry", 1},
@@ -176,6 +189,7 @@ IntentScores classify(std::string_view text) {
     r.intent = Intent::other;
     r.score = 0;
   }
+  r.refund_problem = score(p, kRefundProblem) > 0;
   double anger = score(p, kAnger);
   size_t bangs = 0, letters = 0, upper = 0;
   for (char c : text) {

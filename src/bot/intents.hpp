@@ -20,6 +20,7 @@ struct IntentScores {
   double score = 0;
   bool angry = false;
   bool greeting_only = false;     // nothing but a greeting ("hi", "ciao", "hallo")
+  bool refund_problem = false;    // damaged, wrong item, "I want a refund": a person's case
 };
 IntentScores classify(std::string_view text);
 

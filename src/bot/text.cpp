@@ -114,7 +114,7 @@ const WordSet& stop_words(std::string_view lang) {
       "ciao", "salve", "buongiorno", "buonasera", "grazie", "per", "favore", "anche", "come",
       "quale", "quali", "questo", "questa", "quello", "quella", "posso", "potete", "può", "puo",
       "vorrei", "volevo", "sapere", "molto", "qualche", "lei", "lui", "loro", "gentilmente", "già",
-      "gia", "ne", "ok"};
+      "gia", "ne", "ok", "fate", "fa", "fai", "avete", "hanno", "qual", "quanti", "quante"};
   static const WordSet de = {
       "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines",
       "und", "oder", "aber", "wenn", "in", "im", "an", "am", "auf", "aus", "bei", "mit", "nach",
@@ -124,7 +124,7 @@ const WordSet& stop_words(std::string_view lang) {
       "können", "kannst", "könnt", "konnt", "hallo", "guten", "tag", "bitte", "danke", "auch", "so",
       "noch", "schon", "nur", "habe", "hat", "haben", "hast", "wie", "was", "welche", "welcher",
       "welches", "gibt", "euch", "euer", "eure", "doch", "mal", "gern", "gerne", "möchte",
-      "mochte", "wissen", "sehr", "dass", "da", "als", "ja", "ok"};
+      "mochte", "wissen", "sehr", "dass", "da", "als", "ja", "ok", "habt", "darf", "soll", "muss", "etwas", "viele"};
   static const WordSet nl = {
       "de", "het", "een", "en", "of", "maar", "als", "in", "op", "aan", "bij", "met", "naar",
       "van", "voor", "tot", "uit", "om", "over", "is", "zijn", "was", "ben", "bent", "wordt",
@@ -133,7 +133,7 @@ const WordSet& stop_words(std::string_view lang) {
       "kan", "kunnen", "kunt", "kun", "hallo", "hoi", "goedendag", "dag", "alstublieft", "aub",
       "graag", "bedankt", "dank", "ook", "nog", "al", "wel", "niet", "geen", "heb", "hebt",
       "heeft", "hebben", "hoe", "wat", "welke", "wil", "wilde", "zou", "zouden", "weten", "even",
-      "toch", "dan", "zo", "heel", "veel", "ja", "ok", "eens"};
+      "toch", "dan", "zo", "heel", "veel", "ja", "ok", "eens", "hoeveel", "mag", "moet", "iets"};
   static const WordSet none;
   if (lang == "en") return en;
   if (lang == "it") return it;
