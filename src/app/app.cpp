@@ -21,6 +21,8 @@
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "bot/bot_repo.hpp"
+#include "bot/eval.hpp"
 #include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
@@ -293,6 +295,10 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
                             Seed{"BOOT-CHL-40", "Chelsea boot", "Suede, elastic sides, sizes 36-45", 18900},
                             Seed{"SOCK-MER-3", "Merino socks, 3 pairs", "Warm, breathable, one size", 2400}})
         repo::create_product(tx, {ids.next("prd"), tenant, p.sku, p.title, p.description, p.price, "EUR", now});
+      // The demo shop's knowledge base: the bot answers in the web chat from the start.
+      auto kb = bot::parse_kb_json(bot::demo_kb_json());
+      if (!kb) return std::move(kb).error();
+      bot::repo::import_entries(tx, tenant, *kb, now);
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });
