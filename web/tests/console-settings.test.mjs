@@ -127,3 +127,50 @@ test('an admin registers a merchant webhook, sees the secret once and the delive
   await page.screenshot({ path: join(outDir, 'console-settings-webhooks.png') });
   await ctx.close();
 });
+
+test('an admin adds a teammate, assigns a conversation to her by name, and cannot demote the last admin', { timeout: 120_000 }, async () => {
+  const visitor = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Team test visitor' }) }).then((r) => r.json());
+  await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': visitor.visitor_token },
+    body: JSON.stringify({ text: 'who will help me?' }),
+  });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const page = await ctx.newPage();
+  watchPage(page, 'team', logs);
+  await login(page);
+  await page.goto(server.origin + '/#/settings/team');
+  await page.locator('#team-table tbody tr').first().waitFor();
+
+  // A too-short password is refused by the server with the field named; nothing is created.
+  await page.locator('#new-agent-email').fill('bea@demo.test');
+  await page.locator('#new-agent-name').fill('Bea');
+  await page.locator('#new-agent-password').fill('short');
+  await page.getByRole('button', { name: 'Add an agent' }).click();
+  await page.locator('#new-agent-error', { hasText: '10 characters' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-agent-password');
+  assert.equal((await server.api('/api/v1/agents')).data.length, 1);
+
+  await page.locator('#new-agent-password').fill('bea first password');
+  await page.getByRole('button', { name: 'Add an agent' }).click();
+  await page.locator('#team-table tr', { hasText: 'bea@demo.test' }).waitFor();
+  const bea = (await server.api('/api/v1/agents')).data.find((a) => a.email === 'bea@demo.test');
+  assert.equal(bea.role, 'agent');
+
+  // Demoting the only admin (the signed-in one) is refused and the menu goes back.
+  const me = (await server.api('/api/v1/agents')).data.find((a) => a.role === 'admin');
+  const mine = page.locator(`select[data-agent-id="${me.id}"]`);
+  await mine.selectOption('agent');
+  await page.locator('#team-error', { hasText: 'at least one admin' }).waitFor();
+  assert.equal(await mine.inputValue(), 'admin');
+  await page.screenshot({ path: join(outDir, 'console-settings-team.png') });
+
+  // In the inbox, the teammate is in the assignee menu and the row names her.
+  await page.locator('#nav-inbox').click();
+  await page.locator('.conv', { hasText: 'Team test visitor' }).click();
+  await page.locator('#assignee-select').selectOption(bea.id);
+  await page.locator('.conv', { hasText: 'Team test visitor' }).locator('.chip-assignee', { hasText: 'Assigned to Bea' }).waitFor();
+  const convs = (await server.api(`/api/v1/conversations?assignee_id=${bea.id}`)).data;
+  assert.equal(convs.length, 1);
+  await ctx.close();
+});

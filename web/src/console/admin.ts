@@ -71,18 +71,22 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return b;
 }
 
-export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: 'channels' | 'webhooks'): void {
+export type SettingsTab = 'channels' | 'webhooks' | 'team';
+
+export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
   clear(container);
   const nav = el(
     'nav',
     { className: 'settings-tabs', 'aria-label': t.settingsHeading },
     el('a', { href: '#/settings/channels', 'aria-current': tab === 'channels' ? 'page' : null }, t.channelsTab),
     el('a', { href: '#/settings/webhooks', 'aria-current': tab === 'webhooks' ? 'page' : null }, t.webhooksTab),
+    el('a', { href: '#/settings/team', 'aria-current': tab === 'team' ? 'page' : null }, t.agentsTab),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
   if (agent.role !== 'admin') body.append(el('p', { className: 'hint' }, t.readOnly));
   if (tab === 'channels') void channels(body, api, agent);
+  else if (tab === 'team') void teamTab(body, api, agent);
   else void webhooks(body, api, agent);
 }
 
@@ -313,4 +317,105 @@ async function deliveries(log: HTMLElement, api: ConsoleApi, ep: WebhookEndpoint
       ),
     ),
   );
+}
+
+// ---------------------------------------------------------------- team
+
+async function teamTab(body: HTMLElement, api: ConsoleApi, me: Agent): Promise<void> {
+  const tbody = el('tbody');
+  const status = el('p', { className: 'form-error', role: 'alert', id: 'team-error' });
+  const saved = el('p', { className: 'hint', role: 'status' });
+  body.append(
+    el('h2', {}, t.agentsTab),
+    el(
+      'table',
+      { className: 'data-table', id: 'team-table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t.name), el('th', { scope: 'col' }, t.email), el('th', { scope: 'col' }, t.role))),
+      tbody,
+    ),
+    status,
+    saved,
+  );
+  const row = (a: Agent): HTMLTableRowElement => {
+    let roleCell: HTMLElement;
+    if (me.role === 'admin') {
+      const select = el('select', { 'aria-label': t.roleOf(a.name || a.email), 'data-agent-id': a.id });
+      for (const r of ['admin', 'agent']) select.append(el('option', { value: r }, t.roles[r] ?? r));
+      select.value = a.role;
+      select.addEventListener('change', () => {
+        status.textContent = '';
+        saved.textContent = '';
+        const wanted = select.value as 'admin' | 'agent';
+        api
+          .updateAgent(a.id, { role: wanted })
+          .then((u) => {
+            a.role = u.role;
+            saved.textContent = t.roleChanged(u.name || u.email);
+          })
+          .catch((e: unknown) => {
+            select.value = a.role;
+            status.textContent = errorText(e);
+          });
+      });
+      roleCell = select;
+    } else {
+      roleCell = el('span', {}, t.roles[a.role] ?? a.role);
+    }
+    return el('tr', { 'data-agent-id': a.id }, el('td', {}, a.name), el('td', {}, a.email), el('td', {}, roleCell));
+  };
+  try {
+    for (const a of await api.listAgents()) tbody.append(row(a));
+  } catch (e) {
+    status.textContent = errorText(e);
+  }
+  if (me.role !== 'admin') return;
+
+  const email = el('input', { id: 'new-agent-email', type: 'email', required: true, autocomplete: 'off' });
+  const name = el('input', { id: 'new-agent-name', required: true, maxlength: 200, autocomplete: 'off' });
+  const role = el('select', { id: 'new-agent-role' });
+  for (const r of ['agent', 'admin']) role.append(el('option', { value: r }, t.roles[r] ?? r));
+  const password = el('input', { id: 'new-agent-password', type: 'password', required: true, minlength: 10, autocomplete: 'new-password' });
+  const error = el('p', { className: 'form-error', role: 'alert', id: 'new-agent-error' });
+  const result = el('p', { className: 'result', role: 'status' });
+  const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.addAgent);
+  const form = el(
+    'form',
+    { className: 'settings-form', 'aria-labelledby': 'add-agent-heading', novalidate: true },
+    el('h2', { id: 'add-agent-heading' }, t.addAgent),
+    el('div', { className: 'field' }, el('label', { for: 'new-agent-email' }, t.email), email),
+    el('div', { className: 'field' }, el('label', { for: 'new-agent-name' }, t.name), name),
+    el('div', { className: 'field' }, el('label', { for: 'new-agent-role' }, t.role), role),
+    el('div', { className: 'field' }, el('label', { for: 'new-agent-password' }, t.firstPassword), password),
+    error,
+    submit,
+    result,
+  );
+  const inputs: Record<string, HTMLInputElement | HTMLSelectElement> = { email, name, role, password };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    result.textContent = '';
+    for (const [k, input] of Object.entries(inputs)) {
+      if (!input.value.trim()) {
+        error.textContent = t.required(k === 'password' ? t.firstPassword : k === 'email' ? t.email : t.name);
+        input.focus();
+        return;
+      }
+    }
+    submit.disabled = true;
+    api
+      .createAgent({ email: email.value.trim(), name: name.value.trim(), role: role.value as 'admin' | 'agent', password: password.value })
+      .then((a) => {
+        tbody.append(row(a));
+        result.textContent = t.agentCreated(a.name || a.email);
+        form.reset();
+      })
+      .catch((e: unknown) => {
+        error.textContent = errorText(e);
+        const field = e instanceof ApiError ? e.field : null;
+        if (field && inputs[field]) inputs[field]?.focus();
+      })
+      .finally(() => (submit.disabled = false));
+  });
+  body.append(form);
 }

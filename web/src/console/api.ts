@@ -1,7 +1,7 @@
 // The agent console's view of the REST API: cookie session + X-CSRF-Token on state changes.
 
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
-import type { Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
 
 const BASE = '/api/v1';
 
@@ -95,6 +95,18 @@ export class ConsoleApi {
 
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  listAgents(): Promise<Agent[]> {
+    return this.collect<Agent>('/agents', 5);
+  }
+
+  createAgent(a: { email: string; name: string; role: 'admin' | 'agent'; password: string }): Promise<Agent> {
+    return this.call<Agent>('/agents', { method: 'POST', body: a, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateAgent(id: string, patch: { name?: string; role?: 'admin' | 'agent' }): Promise<Agent> {
+    return this.call<Agent>(`/agents/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
   }
 
   listChannels(): Promise<Channel[]> {

@@ -10,7 +10,7 @@ import type { Agent, Conversation, Message } from '../shared/types';
 import { ConsoleApi } from './api';
 import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
 import { renderContent } from './render';
-import { renderSettings } from './admin';
+import { renderSettings, type SettingsTab } from './admin';
 import { adminText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -23,6 +23,24 @@ let live: LiveSocket | null = null;
 let selectedId: string | null = null;
 let filters: Filters = { ...NO_FILTERS };
 let me: Agent | null = null;
+/** The shop's agents by id (names for assignees). */
+let team = new Map<string, Agent>();
+
+async function loadTeam(): Promise<void> {
+  try {
+    const agents = await api.listAgents();
+    team = new Map(agents.map((a) => [a.id, a]));
+    renderList();
+    renderThreadHeader();
+  } catch {
+    // names fall back to "a colleague"
+  }
+}
+
+function agentName(id: string): string | null {
+  const a = team.get(id);
+  return a ? a.name || a.email : null;
+}
 let loadGeneration = 0;
 
 function errorText(e: unknown): string {
@@ -222,6 +240,7 @@ function showApp(agent: Agent): void {
   renderThreadPlaceholder();
   route();
   startLive();
+  void loadTeam();
 }
 
 /** `#/inbox` (the default) or `#/settings/<tab>`. */
@@ -229,13 +248,14 @@ function route(): void {
   const inbox = document.getElementById('inbox-view');
   const settings = document.getElementById('settings-view');
   if (!inbox || !settings || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team))?$/.exec(location.hash);
   const inSettings = m !== null;
   inbox.hidden = inSettings;
   settings.hidden = !inSettings;
   document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings ? 'false' : 'page');
   document.getElementById('nav-settings')?.setAttribute('aria-current', inSettings ? 'page' : 'false');
-  if (inSettings) renderSettings(settings, api, me, (m?.[1] as 'channels' | 'webhooks' | undefined) ?? 'channels');
+  if (inSettings) renderSettings(settings, api, me, (m?.[1] as SettingsTab | undefined) ?? 'channels');
+  else if (team.size > 0) void loadTeam(); // back from the settings: the team may have changed
 }
 window.addEventListener('hashchange', route);
 
@@ -423,6 +443,9 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
       c.priority > 0 ? el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)) : null,
       c.assignee_id && c.assignee_id === me?.id ? el('span', { className: 'chip chip-mine' }, t.assignedToYou) : null,
+      c.assignee_id && c.assignee_id !== me?.id && agentName(c.assignee_id)
+        ? el('span', { className: 'chip chip-assignee' }, t.assignedTo(agentName(c.assignee_id) ?? ''))
+        : null,
       ...(c.tags ?? []).slice(0, 4).map((tag) => el('span', { className: 'chip chip-tag' }, tag)),
     ),
   );
@@ -445,6 +468,7 @@ interface ThreadView {
   statusButton: HTMLButtonElement;
   assignButton: HTMLButtonElement;
   snoozeButton: HTMLButtonElement;
+  assigneeSelect: HTMLSelectElement;
   tags: HTMLElement;
   log: HTMLOListElement;
   error: HTMLElement;
@@ -483,6 +507,8 @@ function buildThread(id: string): void {
   const snoozeButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'snooze-button' }, t.snooze);
   snoozeButton.addEventListener('click', () => void snooze());
   const tags = el('div', { className: 'thread-tags', role: 'group', 'aria-label': t.tagsLabel });
+  const assigneeSelect = el('select', { id: 'assignee-select' });
+  assigneeSelect.addEventListener('change', () => void patchConversation({ assignee_id: assigneeSelect.value || null }));
   const log = el('ol', {
     className: 'messages',
     role: 'log',
@@ -553,12 +579,20 @@ function buildThread(id: string): void {
       'header',
       { className: 'thread-head' },
       el('div', { className: 'thread-titles' }, title, meta, tags),
-      el('div', { className: 'thread-actions' }, assignButton, snoozeButton, statusButton),
+      el(
+        'div',
+        { className: 'thread-actions' },
+        el('label', { className: 'sr-only', for: 'assignee-select' }, t.assigneeLabel),
+        assigneeSelect,
+        assignButton,
+        snoozeButton,
+        statusButton,
+      ),
     ),
     log,
     form,
   );
-  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, tags, log, error, textarea, noteToggle, syncMode };
+  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
   renderThreadHeader();
 }
 
@@ -575,8 +609,24 @@ function renderThreadHeader(): void {
   threadView.statusButton.textContent = c.status === 'resolved' ? t.reopen : t.resolve;
   const mine = !!me && c.assignee_id === me.id;
   threadView.meta.append(
-    el('span', { className: 'chip chip-assignee' }, mine ? t.assignedToYou : c.assignee_id ? t.assignedToOther : t.unassigned),
+    el(
+      'span',
+      { className: 'chip chip-assignee' },
+      mine
+        ? t.assignedToYou
+        : c.assignee_id
+          ? agentName(c.assignee_id)
+            ? t.assignedTo(agentName(c.assignee_id) ?? '')
+            : t.assignedToOther
+          : t.unassigned,
+    ),
   );
+  const sel = threadView.assigneeSelect;
+  const options: [string, string][] = [['', t.unassigned], ...[...team.values()].map((a): [string, string] => [a.id, a.name || a.email])];
+  if (c.assignee_id && !team.has(c.assignee_id)) options.push([c.assignee_id, t.assignedToOther]);
+  clear(sel);
+  for (const [value, label] of options) sel.append(el('option', { value }, label));
+  sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
