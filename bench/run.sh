@@ -444,9 +444,11 @@ fi
 # answer precision, false-answer rate and handoff recall per language. Written to its own section
 # of RESULTS.md ("## Bot evaluation"); missing its goals is reported, not an invalid run.
 BOT_EVAL_RESULTS=()
-[ "$RESULTS" != /dev/null ] && BOT_EVAL_RESULTS=(--results "$RESULTS")
+[ "$RESULTS" != /dev/null ] &&
+  BOT_EVAL_RESULTS=(--results "$(cd "$(dirname "$RESULTS")" && pwd)/$(basename "$RESULTS")")
 BOT_EVAL_STATUS=met
-"$BIN" kb eval --set "$REPO/src/bot/eval/messages.tsv" "${BOT_EVAL_RESULTS[@]}" >"$TMP/bot_eval.txt" 2>&1 || BOT_EVAL_STATUS="NOT met"
+(cd "$REPO" && "$BIN" kb eval --set src/bot/eval/messages.tsv "${BOT_EVAL_RESULTS[@]}") >"$TMP/bot_eval.txt" 2>&1 ||
+  BOT_EVAL_STATUS="NOT met"
 sed -n '1,/^$/p;/^| /p' "$TMP/bot_eval.txt"
 
 # ---------------------------------------------------------------- summary
