@@ -34,13 +34,26 @@ Status require_admin(const Principal& p) {
   return {};
 }
 
+// Web chat settings: a greeting, and where a visitor may continue the conversation
+// (continue_whatsapp: the shop's number in international format, continue_messenger: the page's
+// m.me username, continue_email: an address). The widget offers those as links.
 Result<std::string> check_webchat_settings(const bj::object& s) {
   for (const auto& kv : s) {
-    if (kv.key() != "greeting" && kv.key() != "api_base_url")
+    if (kv.key() != "greeting" && kv.key() != "api_base_url" && kv.key() != "continue_whatsapp" &&
+        kv.key() != "continue_messenger" && kv.key() != "continue_email")
       return Error::invalid("settings." + std::string(kv.key()), "unknown setting for a webchat channel", "unknown_field");
   }
   BOTTEGA_TRY(greeting, json::optional_string(s, "greeting", "settings.greeting", 500));
   (void)greeting;
+  BOTTEGA_TRY(wa, json::optional_string(s, "continue_whatsapp", "settings.continue_whatsapp", 32));
+  if (wa && !webchat_continue_whatsapp(*wa))
+    return Error::invalid("settings.continue_whatsapp", "a phone number in international format, e.g. +31612345678");
+  BOTTEGA_TRY(ms, json::optional_string(s, "continue_messenger", "settings.continue_messenger", 64));
+  if (ms && !webchat_continue_messenger(*ms))
+    return Error::invalid("settings.continue_messenger", "the page's m.me username (letters, digits and dots)");
+  BOTTEGA_TRY(em, json::optional_string(s, "continue_email", "settings.continue_email", 254));
+  if (em && !webchat_continue_email(*em))
+    return Error::invalid("settings.continue_email", "an email address");
   return bj::serialize(s);
 }
 

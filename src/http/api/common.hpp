@@ -160,6 +160,13 @@ asio::awaitable<Response> idempotent_write(Deps& d, Context& ctx, const std::str
   return idempotent_write_impl(d, ctx, std::make_shared<const std::string>(scope), std::make_shared<WriteWork>(work));
 }
 
+// Web chat "continue on another channel" settings: each returns the link to offer visitors
+// ("https://wa.me/31612345678", "https://m.me/shop.page", "mailto:help@shop.example"), or nothing
+// when the value is not acceptable.
+std::optional<std::string> webchat_continue_whatsapp(std::string_view number);
+std::optional<std::string> webchat_continue_messenger(std::string_view username);
+std::optional<std::string> webchat_continue_email(std::string_view address);
+
 // Registers every route. Each registration carries its OpenAPI documentation.
 void register_routes(Router& r, Deps& d);
 void register_system_routes(Router& r, Deps& d);
