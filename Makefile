@@ -39,6 +39,7 @@ bench:
 	scripts/deps.sh bench
 	$(MAKE) build BUILD=build-release TYPE=Release
 	bench/run.sh build-release/bottega
+	bench/pg.sh build-release/bottega
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -29,6 +29,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
 #include "realtime/hub.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::app {
@@ -86,9 +87,16 @@ int run_server(Config cfg, const RunOptions& ro) {
   co.allow_private_networks = cfg.outbound.allow_private_networks;
   http::BeastHttpClient client(io, co);
 
-  pipeline::Dispatcher dispatcher(*store, metrics);
   pipeline::JobRunnerOptions jo;
   jo.owner = "node-" + std::to_string(::getpid()) + "-" + crypto::hex(crypto::random_bytes(4));
+  jo.lease_ms = int64_t{cfg.cluster.job_lease_seconds} * 1000;
+  pipeline::DispatcherOptions dopts;
+  // PostgreSQL may be shared by several nodes: once-per-database event work goes to the holder
+  // of the dispatcher lease. A SQLite database has one process.
+  dopts.shared = store->dialect() == "postgresql";
+  dopts.owner = jo.owner;
+  dopts.lease_ms = int64_t{cfg.cluster.dispatcher_lease_seconds} * 1000;
+  pipeline::Dispatcher dispatcher(*store, metrics, dopts);
   pipeline::JobRunner runner(*store, clock, metrics, jo);
   pipeline::WebhookOptions wo;
   wo.max_age_ms = int64_t{cfg.webhooks.max_age_hours} * 3600 * 1000;
@@ -101,6 +109,8 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
   });
+  // The bot: a cluster listener (once per database) turns customer messages into bot.turn jobs.
+  // Agents online are those connected to this node's hub (with several nodes, an undercount).
   bot::BotService bot_service(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
                                                    [&runner] { runner.notify(); }},
                               metrics, [&hub](const std::string& tenant) {
@@ -109,9 +119,15 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     bot_service.run(j, std::move(done));
   });
-  dispatcher.add_listener(&hub);
-  dispatcher.add_listener(&webhooks);
+  sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
+  dispatcher.add_local_listener(&hub);  // every node's own sockets
+  dispatcher.add_listener(&webhooks);   // once per database
   dispatcher.add_listener(&bot_service);
+  // Events and jobs committed by other nodes (PostgreSQL NOTIFY); polling covers a lost notice.
+  store::watch_changes(*store, [&dispatcher, &runner](std::string_view topic) {
+    if (topic == "events") dispatcher.notify();
+    else if (topic == "jobs") runner.notify();
+  });
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;

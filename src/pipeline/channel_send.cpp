@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "channels/registry.hpp"
+#include "pipeline/rate_bucket.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -21,6 +22,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     Result<HttpRequest> request = Error::internal("unset");
     const channels::ChannelAdapter* adapter = nullptr;
     std::string channel_type;
+    std::string channel_id;
   };
   Plan plan;
   store::read_sync(store_, [&](store::Tx& tx) {
@@ -31,6 +33,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     auto ch = repo::get_channel(tx, tenant, conv->channel_id);
     if (!ch) return void(plan.request = Error::not_found("channel"));
     plan.channel_type = ch->type;
+    plan.channel_id = ch->id;
     plan.adapter = channels::find_adapter(ch->type);
     if (!plan.adapter || !plan.adapter->build_send)
       return void(plan.request = Error{Errc::unprocessable, "channel_cannot_send", "this channel type cannot send yet", {}});
@@ -55,7 +58,8 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     plan.request = plan.adapter->build_send(*settings, *to, out);
   });
 
-  auto fail_message = [this, tenant, message_id, done](const std::string& why, bool permanent) {
+  std::function<void(const std::string&, bool)> fail_message = [this, tenant, message_id, done](
+                                                                  const std::string& why, bool permanent) {
     if (!permanent) return done({false, why, std::nullopt, false});
     Env env = env_;
     store_.write([env, tenant, message_id, why](store::Tx& tx) mutable -> Status {
@@ -66,7 +70,36 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
 
   const auto* adapter = plan.adapter;
   std::string type = plan.channel_type;
-  http_.send(std::move(plan.request).value(), [this, adapter, type, tenant, message_id, done, fail_message](
+  auto request = std::make_shared<HttpRequest>(std::move(plan.request).value());
+  if (sends_per_second_ > 0) {
+    // The channel's shared bucket first: a send that must wait goes back to the queue (deferred,
+    // not failed) and runs again when a token is due, on whichever node claims it then.
+    auto wait = std::make_shared<int64_t>(0);
+    int64_t per_second = sends_per_second_, now = env_.clock.now_ms();
+    std::string bucket = "channel.send:" + plan.channel_id;
+    store_.write([wait, tenant, bucket, per_second, now](store::Tx& tx) -> Status {
+      *wait = take_token(tx, tenant, bucket, per_second, now);
+      return {};
+    }, [this, wait, request, adapter, type, tenant, message_id, done, fail_message](Status st) {
+      if (!st.ok()) return done({false, "rate bucket: " + st.error().message, std::nullopt, false});
+      if (*wait > 0) {
+        metrics_.inc("bottega_channel_sends_deferred_total", "channel=\"" + type + "\"");
+        JobOutcome o;
+        o.defer = true;
+        o.retry_after_ms = *wait;
+        return done(o);
+      }
+      send(std::move(*request), adapter, type, tenant, message_id, done, fail_message);
+    });
+    return;
+  }
+  send(std::move(*request), adapter, type, tenant, message_id, done, fail_message);
+}
+
+void ChannelSender::send(HttpRequest request, const channels::ChannelAdapter* adapter, std::string type,
+                         std::string tenant, std::string message_id, std::function<void(JobOutcome)> done,
+                         std::function<void(const std::string&, bool)> fail_message) {
+  http_.send(std::move(request), [this, adapter, type, tenant, message_id, done, fail_message](
                                                    Result<HttpResponse> r) {
     if (!r) {
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + type + "\",outcome=\"network_error\"");

@@ -45,7 +45,7 @@ struct Field {
 #define BOTTEGA_FIELD(T, member) static_cast<T>([](Config& c) -> auto& { return c.member; })
 
 // The schema: every key a config file or environment variable may set.
-constexpr std::array<Field, 17> kFields = {{
+constexpr std::array<Field, 20> kFields = {{
     {"server", "listen", BOTTEGA_FIELD(StrRef, server.listen)},
     {"server", "public_url", BOTTEGA_FIELD(StrRef, server.public_url)},
     {"server", "threads", BOTTEGA_FIELD(IntRef, server.threads), 1, 64},
@@ -63,15 +63,20 @@ constexpr std::array<Field, 17> kFields = {{
     {"webchat", "allowed_origins", BOTTEGA_FIELD(ListRef, webchat.allowed_origins)},
     {"outbound", "allow_private_networks", BOTTEGA_FIELD(BoolRef, outbound.allow_private_networks)},
     {"outbound", "timeout_ms", BOTTEGA_FIELD(IntRef, outbound.timeout_ms), 1, 600'000},
+    {"outbound", "channel_sends_per_second", BOTTEGA_FIELD(IntRef, outbound.channel_sends_per_second), 0,
+     100'000},
     {"webhooks", "max_age_hours", BOTTEGA_FIELD(IntRef, webhooks.max_age_hours), 1, 8760},
     {"webhooks", "max_attempts", BOTTEGA_FIELD(IntRef, webhooks.max_attempts), 1, 100},
     {"log", "level", BOTTEGA_FIELD(StrRef, log.level)},
+    {"cluster", "job_lease_seconds", BOTTEGA_FIELD(IntRef, cluster.job_lease_seconds), 2, 86'400},
+    {"cluster", "dispatcher_lease_seconds", BOTTEGA_FIELD(IntRef, cluster.dispatcher_lease_seconds), 2,
+     3'600},
 }};
 
 #undef BOTTEGA_FIELD
 
-constexpr std::array<std::string_view, 6> kSections = {"server",   "store",    "webchat",
-                                                       "outbound", "webhooks", "log"};
+constexpr std::array<std::string_view, 7> kSections = {"server",   "store", "webchat", "outbound",
+                                                       "webhooks", "log",   "cluster"};
 
 bool is_section(std::string_view s) {
   return std::find(kSections.begin(), kSections.end(), s) != kSections.end();
