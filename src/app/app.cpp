@@ -28,6 +28,9 @@
 #include "http/smtp_client.hpp"
 #include "http/smtp_server.hpp"
 #include "pipeline/email.hpp"
+#include "bot/bot_repo.hpp"
+#include "bot/eval.hpp"
+#include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -174,9 +177,20 @@ int run_server(Config cfg, const RunOptions& ro) {
   smo.session.max_message_bytes = static_cast<size_t>(cfg.email.max_message_bytes);
   smo.session.max_recipients = static_cast<size_t>(cfg.email.max_recipients);
   http::SmtpServer smtp(io, smo, mail_sink, metrics);
+  // The bot: a cluster listener (once per database) turns customer messages into bot.turn jobs.
+  // Agents online are those connected to this node's hub (with several nodes, an undercount).
+  bot::BotService bot_service(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                   [&runner] { runner.notify(); }},
+                              metrics, [&hub](const std::string& tenant) {
+                                return static_cast<int64_t>(hub.agents_online(tenant));
+                              });
+  runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    bot_service.run(j, std::move(done));
+  });
   sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
   dispatcher.add_local_listener(&hub);  // every node's own sockets
   dispatcher.add_listener(&webhooks);   // once per database
+  dispatcher.add_listener(&bot_service);
   // Events and jobs committed by other nodes (PostgreSQL NOTIFY); polling covers a lost notice.
   store::watch_changes(*store, [&dispatcher, &runner](std::string_view topic) {
     if (topic == "events") dispatcher.notify();
@@ -387,6 +401,10 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
       pipeline::Env env{clock, ids, {}, {}};
       auto psp = payments::create_provider(tx, env, owner, "sandbox", "Sandbox payments", bj::object{});
       if (!psp) return std::move(psp).error();
+      // The demo shop's knowledge base: the bot answers in the web chat from the start.
+      auto kb = bot::parse_kb_json(bot::demo_kb_json());
+      if (!kb) return std::move(kb).error();
+      bot::repo::import_entries(tx, tenant, *kb, now);
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });
