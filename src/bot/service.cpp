@@ -29,6 +29,10 @@ void BotService::on_event(const Event& e) {
   if (!author || !author->is_object() || !id || !id->is_string()) return;
   const auto* kind = author->as_object().if_contains("kind");
   if (!kind || !kind->is_string() || kind->as_string() != "contact") return;
+  // Auto-replies, bulk mail and mailing lists (email channel) are stored but never answered.
+  if (const auto* content = data->as_object().if_contains("content"); content && content->is_object())
+    if (const auto* nar = content->as_object().if_contains("no_auto_reply"); nar && nar->is_bool() && nar->as_bool())
+      return;
   pending_.push_back({e.tenant_id, std::string(id->as_string())});
 }
 

@@ -220,5 +220,29 @@ TEST_P(BotServiceTest, ListenerEnqueuesOneJobPerCustomerMessageOnlyWithAKnowledg
   EXPECT_EQ(messages(c1).back().author_kind, "bot");
 }
 
+TEST_P(BotServiceTest, AutoRepliesAndBulkMailAreNeverAnswered) {
+  import_kb();
+  // A message.created event as the email channel emits it for an out-of-office reply.
+  Event e;
+  e.seq = 1;
+  e.id = "evt_auto";
+  e.tenant_id = "ten_A";
+  e.type = event_type::kMessageCreated;
+  e.conversation_id = "cnv_mail";
+  e.payload_json =
+      R"({"data":{"id":"msg_auto","author":{"kind":"contact","id":null},"content":{"no_auto_reply":true}}})";
+  bot_->on_event(e);
+  bot_->on_batch_end();
+  int64_t queued = -1;
+  store::read_sync(*store_, [&](Tx& tx) { queued = core_repo::count_jobs(tx, "queued"); });
+  EXPECT_EQ(queued, 0);
+  // The same message without the flag is queued (the filter is what kept it out).
+  e.payload_json = R"({"data":{"id":"msg_human","author":{"kind":"contact","id":null},"content":{}}})";
+  bot_->on_event(e);
+  bot_->on_batch_end();
+  store::read_sync(*store_, [&](Tx& tx) { queued = core_repo::count_jobs(tx, "queued"); });
+  EXPECT_EQ(queued, 1);
+}
+
 }  // namespace
 }  // namespace bottega::bot
