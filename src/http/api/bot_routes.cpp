@@ -30,10 +30,6 @@ std::string list_of(const char* item) {
          R"(},"next_cursor":{"type":["string","null"]}}})";
 }
 
-Status require_admin(const Principal& p) {
-  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
-  return {};
-}
 
 // The import body: JSON ({"entries":[...]}) or, with Content-Type text/markdown, the Markdown form.
 Result<bot::KbImport> parse_import(Context& ctx) {

@@ -30,11 +30,6 @@ bj::object endpoint_json(const repo::WebhookEndpoint& e, bool with_secret) {
   return o;
 }
 
-Status require_admin(const Principal& p) {
-  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
-  return {};
-}
-
 // Web chat settings: a greeting, and where a visitor may continue the conversation
 // (continue_whatsapp: the shop's number in international format, continue_messenger: the page's
 // m.me username, continue_email: an address). The widget offers those as links.

@@ -168,6 +168,11 @@ asio::awaitable<Response> idempotent_write_impl(Deps& d, Context& ctx, std::shar
   co_return res;
 }
 
+Status require_admin(const Principal& p) {
+  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
+  return {};
+}
+
 void register_routes(Router& r, Deps& d) {
   register_system_routes(r, d);
   register_auth_routes(r, d);

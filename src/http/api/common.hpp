@@ -130,6 +130,9 @@ asio::awaitable<T> on_cpu(asio::thread_pool& pool, Fn&& fn) {
 
 // ---- authentication -----------------------------------------------------------------------
 
+// 403 "forbidden" unless the caller is an admin (a session of an admin agent, or an API token).
+Status require_admin(const Principal& p);
+
 // Bearer token or session cookie; cookie sessions must send X-CSRF-Token on unsafe methods.
 asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx);
 std::string cookie_value(std::string_view cookie_header, std::string_view name);
@@ -170,6 +173,10 @@ asio::awaitable<Response> idempotent_write(Deps& d, Context& ctx, const std::str
 std::optional<std::string> webchat_continue_whatsapp(std::string_view number);
 std::optional<std::string> webchat_continue_messenger(std::string_view username);
 std::optional<std::string> webchat_continue_email(std::string_view address);
+
+// OpenAPI schema of an Agent (auth and team routes).
+inline constexpr const char* kAgentSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"tenant_id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["admin","agent"]}}})";
 
 // Registers every route. Each registration carries its OpenAPI documentation.
 void register_routes(Router& r, Deps& d);
