@@ -32,6 +32,7 @@
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
+#include "pipeline/rate_bucket.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
@@ -264,6 +265,7 @@ int run_server(Config cfg, const RunOptions& ro) {
       repo::purge_idempotency(tx, now - 24LL * 3600 * 1000);
       repo::purge_early_statuses(tx, now - 7LL * 24 * 3600 * 1000);
       repo::purge_done_jobs(tx, now - 7LL * 24 * 3600 * 1000);
+      pipeline::purge_slots(tx, now - 24LL * 3600 * 1000);
       return {};
     }, [](Status) {});
     housekeeping.expires_after(std::chrono::minutes(10));

@@ -107,18 +107,7 @@ Message bot_message(store::Tx& tx, pipeline::Env& env, Conversation& conv, const
   m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
   core_repo::insert_message(tx, m);
-  if (provider) {
-    core_repo::Job j;
-    j.id = env.ids.next("job");
-    j.tenant_id = conv.tenant_id;
-    j.kind = "channel.send";
-    j.idempotency_key = m.id;
-    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
-    j.run_at = now;
-    j.deadline_at = now + 24LL * 3600 * 1000;
-    core_repo::enqueue_job(tx, j, now);
-    if (env.on_job) tx.after_commit(env.on_job);
-  }
+  if (provider) pipeline::queue_provider_send(tx, env, conv.tenant_id, conv.id, conv.channel_type, m.id, now);
   if (!note) {
     std::string preview = text.size() > 140 ? text.substr(0, 140) : text;
     while (!preview.empty() && (static_cast<unsigned char>(preview.back()) & 0xC0) == 0x80) preview.pop_back();

@@ -58,6 +58,7 @@ Result<std::string> SettingsReader::base_url(std::string_view key, std::string_v
 Status SettingsReader::finish() const {
   for (const auto& kv : o_) {
     std::string_view k = kv.key();
+    if (k == "send_rate") continue;  // every provider channel's pacing, read by channels::send_rate
     if (std::find(known_.begin(), known_.end(), k) == known_.end()) {
       std::string field = settings_field(k);
       return Error::invalid(field, field + " is not a setting of this channel type",

@@ -28,7 +28,8 @@ class SettingsReader {
   // Missing or null -> fallback.
   Result<std::string> base_url(std::string_view key, std::string_view fallback);
 
-  // Fails with "unknown_field" naming the first key no getter asked for.
+  // Fails with "unknown_field" naming the first key no getter asked for. "send_rate" is common to
+  // every provider channel and checked by channels::send_rate (rate_limits.hpp), not here.
   Status finish() const;
 
  private:

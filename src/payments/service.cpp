@@ -121,18 +121,7 @@ Result<Message> post_thread_message(Tx& tx, Env& env, const std::string& tenant,
   m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
   repo::insert_message(tx, m);
-  if (provider) {
-    repo::Job j;
-    j.id = env.ids.next("job");
-    j.tenant_id = tenant;
-    j.kind = "channel.send";
-    j.idempotency_key = m.id;
-    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
-    j.run_at = now;
-    j.deadline_at = now + 24LL * 3600 * 1000;
-    repo::enqueue_job(tx, j, now);
-    if (env.on_job) tx.after_commit(env.on_job);
-  }
+  if (provider) pipeline::queue_provider_send(tx, env, tenant, conv->id, conv->channel_type, m.id, now);
   conv->last_message_at = now;
   conv->last_message_text = text.size() > 140 ? text.substr(0, 137) + "..." : text;
   conv->last_message_direction = "out";

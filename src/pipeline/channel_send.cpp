@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/rate_limits.hpp"
 #include "channels/registry.hpp"
 #include "pipeline/rate_bucket.hpp"
 #include "store/repo/repo.hpp"
@@ -23,6 +24,9 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     const channels::ChannelAdapter* adapter = nullptr;
     std::string channel_type;
     std::string channel_id;
+    std::string recipient;
+    channels::SendRate rate;
+    bool own_per_second = false;  // the channel's settings.send_rate names per_second
   };
   Plan plan;
   store::read_sync(store_, [&](store::Tx& tx) {
@@ -44,6 +48,12 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     if (pec || !sv.is_object()) return void(plan.request = Error::internal("channel settings unreadable"));
     auto settings = plan.adapter->parse_settings(sv.as_object());
     if (!settings) return void(plan.request = settings.error());
+    auto rate = channels::send_rate(ch->type, sv.as_object());
+    if (!rate) return void(plan.request = rate.error());
+    plan.rate = *rate;
+    if (auto* sr = sv.as_object().if_contains("send_rate"); sr && sr->is_object())
+      plan.own_per_second = sr->as_object().contains("per_second");
+    plan.recipient = *to;
     OutboundMessage out;
     out.text = m->text;
     out.status_callback_url = public_url_ + "/webhooks/" + ch->id;
@@ -89,56 +99,94 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   };
   if (!plan.request) return fail_message(plan.request.error().code + ": " + plan.request.error().message, true);
 
-  const auto* adapter = plan.adapter;
-  std::string type = plan.channel_type;
+  // Pacing cells: the channel's throughput and, where the provider limits it, this recipient's
+  // pair rate. A channel's settings.send_rate wins over the configured default
+  // (outbound.channel_sends_per_second), which wins over the provider's documented one
+  // (channels/rate_limits.cpp).
+  auto sj = std::make_shared<SendJob>();
+  sj->adapter = plan.adapter;
+  sj->type = plan.channel_type;
+  sj->tenant = tenant;
+  sj->message_id = message_id;
+  sj->attempts = job.attempts;
+  sj->done = done;
+  sj->fail_message = fail_message;
+  channels::SendRate rate = plan.rate;
+  if (sends_per_second_ > 0 && !plan.own_per_second) rate.per_second = sends_per_second_;
+  if (rate.per_second > 0)
+    // Evenly spaced, no burst: a provider counting over any one-second window never sees more.
+    sj->channel_cell = PaceCell{"send:" + plan.channel_id, std::max<int64_t>(1, 1'000'000 / rate.per_second), 1};
+  if (rate.per_recipient_interval_ms > 0)
+    sj->recipient_cell = PaceCell{"send:" + plan.channel_id + ":" + plan.recipient, rate.per_recipient_interval_ms * 1000,
+                                  rate.per_recipient_burst};
   auto request = std::make_shared<HttpRequest>(std::move(plan.request).value());
-  if (sends_per_second_ > 0) {
-    // The channel's shared bucket first: a send that must wait goes back to the queue (deferred,
-    // not failed) and runs again when a token is due, on whichever node claims it then.
-    auto wait = std::make_shared<int64_t>(0);
-    int64_t per_second = sends_per_second_, now = env_.clock.now_ms();
-    std::string bucket = "channel.send:" + plan.channel_id;
-    store_.write([wait, tenant, bucket, per_second, now](store::Tx& tx) -> Status {
-      *wait = take_token(tx, tenant, bucket, per_second, now);
-      return {};
-    }, [this, wait, request, adapter, type, tenant, message_id, done, fail_message](Status st) {
-      if (!st.ok()) return done({false, "rate bucket: " + st.error().message, std::nullopt, false});
-      if (*wait > 0) {
-        metrics_.inc("bottega_channel_sends_deferred_total", "channel=\"" + type + "\"");
-        JobOutcome o;
-        o.defer = true;
-        o.retry_after_ms = *wait;
-        return done(o);
-      }
-      send(std::move(*request), adapter, type, tenant, message_id, done, fail_message);
-    });
-    return;
-  }
-  send(std::move(*request), adapter, type, tenant, message_id, done, fail_message);
+  std::vector<PaceCell> cells;
+  if (sj->channel_cell) cells.push_back(*sj->channel_cell);
+  if (sj->recipient_cell) cells.push_back(*sj->recipient_cell);
+  if (cells.empty()) return send(std::move(*request), sj);
+  // The shared cells first: a send that must wait books its slot and goes back to the queue until
+  // then (deferred, not failed), on whichever node claims it then. The job's order key keeps the
+  // conversation's later messages behind it.
+  auto wait = std::make_shared<int64_t>(0);
+  int64_t now = env_.clock.now_ms();
+  store_.write([wait, tenant, cells, now, message_id](store::Tx& tx) -> Status {
+    *wait = pace(tx, tenant, cells, now, message_id);
+    return {};
+  }, [this, wait, request, sj](Status st) {
+    if (!st.ok()) return sj->done({false, "send pacing: " + st.error().message, std::nullopt, false});
+    if (*wait > 0) {
+      metrics_.inc("bottega_channel_sends_deferred_total", "channel=\"" + sj->type + "\"");
+      JobOutcome o;
+      o.defer = true;
+      o.retry_after_ms = *wait;
+      return sj->done(o);
+    }
+    send(std::move(*request), sj);
+  });
 }
 
-void ChannelSender::send(HttpRequest request, const channels::ChannelAdapter* adapter, std::string type,
-                         std::string tenant, std::string message_id, std::function<void(JobOutcome)> done,
-                         std::function<void(const std::string&, bool)> fail_message) {
-  http_.send(std::move(request), [this, adapter, type, tenant, message_id, done, fail_message](
-                                                   Result<HttpResponse> r) {
+void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
+  http_.send(std::move(request), [this, sj](Result<HttpResponse> r) {
     if (!r) {
-      metrics_.inc("bottega_channel_sends_total", "channel=\"" + type + "\",outcome=\"network_error\"");
-      return fail_message(r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
+      return sj->fail_message(r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
     }
-    auto id = adapter->parse_send_response(r->status, r->body);
+    auto id = sj->adapter->parse_send_response(r->status, r->body);
+    if (!id && id.error().errc == Errc::rate_limited) return throttled(*r, sj, id.error().code + ": " + id.error().message);
     if (!id) {
-      bool transient = id.error().errc == Errc::unavailable || id.error().errc == Errc::rate_limited;
-      metrics_.inc("bottega_channel_sends_total", "channel=\"" + type + "\",outcome=\"rejected\"");
-      return fail_message(id.error().code + ": " + id.error().message, !transient);
+      bool transient = id.error().errc == Errc::unavailable;
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"rejected\"");
+      return sj->fail_message(id.error().code + ": " + id.error().message, !transient);
     }
-    metrics_.inc("bottega_channel_sends_total", "channel=\"" + type + "\",outcome=\"sent\"");
+    metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"sent\"");
     Env env = env_;
-    std::string pid = *id;
+    std::string pid = *id, tenant = sj->tenant, message_id = sj->message_id;
     store_.write([env, tenant, message_id, pid](store::Tx& tx) mutable -> Status {
       return apply_send_result(tx, env, tenant, message_id, pid, std::nullopt);
-    }, [done](Status s) { done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });
+    }, [sj](Status s) { sj->done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });
   });
+}
+
+// The provider said "slow down": the cell it limits (the channel's throughput, or this
+// recipient's pair rate) is held until the provider's delay has passed, so every node's other
+// sends through it wait too instead of drawing more errors. This send counts as a failed attempt
+// and is retried no sooner than the provider's delay (later, by the job's back-off, when the
+// provider keeps refusing: that is how WhatsApp's 4^n pair back-off grows).
+void ChannelSender::throttled(const HttpResponse& response, std::shared_ptr<SendJob> sj, std::string why) {
+  metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"rate_limited\"");
+  int64_t now = env_.clock.now_ms();
+  auto t = channels::read_throttle(sj->type, response, sj->attempts, now);
+  std::optional<PaceCell> cell = t.scope == channels::Throttle::Scope::recipient ? sj->recipient_cell : sj->channel_cell;
+  JobOutcome o;
+  o.retry_after_ms = t.retry_after_ms;
+  o.error = std::move(why);
+  if (!cell) return sj->done(o);
+  std::string tenant = sj->tenant;
+  int64_t until = now + t.retry_after_ms;
+  store_.write([tenant, cell, until, now](store::Tx& tx) -> Status {
+    hold(tx, tenant, *cell, until, now);
+    return {};
+  }, [sj, o](Status) { sj->done(o); });
 }
 
 }  // namespace bottega::pipeline

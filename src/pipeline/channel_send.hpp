@@ -4,12 +4,15 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <optional>
 
 #include "bottega/clock.hpp"
 #include "bottega/http_client.hpp"
 #include "bottega/store.hpp"
 #include "core/metrics.hpp"
 #include "pipeline/jobs.hpp"
+#include "pipeline/rate_bucket.hpp"
 #include "pipeline/services.hpp"
 
 namespace bottega::channels {
@@ -24,14 +27,23 @@ class ChannelSender {
   ChannelSender(store::Store& store, HttpClient& http, Env env, Metrics& metrics, std::string public_url)
       : store_(store), http_(http), env_(std::move(env)), metrics_(metrics), public_url_(std::move(public_url)) {}
   void run(const repo::Job& job, std::function<void(JobOutcome)> done);
-  // At most this many provider sends per second per channel, across every node (a token bucket
-  // in the store, see rate_bucket.hpp); 0: no limit. REQUIRES: before the first run().
+  // Sends are paced per channel and per recipient across every node (cells in the store, see
+  // rate_bucket.hpp) at the provider's documented rates (channels/rate_limits.hpp). n > 0 replaces
+  // the channel-wide rate of every channel that does not set its own settings.send_rate.per_second;
+  // 0: the providers' defaults. REQUIRES: before the first run().
   void set_sends_per_second(int64_t n) { sends_per_second_ = n; }
 
  private:
-  void send(HttpRequest request, const channels::ChannelAdapter* adapter, std::string type, std::string tenant,
-            std::string message_id, std::function<void(JobOutcome)> done,
-            std::function<void(const std::string&, bool)> fail_message);
+  struct SendJob {
+    const channels::ChannelAdapter* adapter = nullptr;
+    std::string type, tenant, message_id;
+    int64_t attempts = 1;
+    std::optional<PaceCell> channel_cell, recipient_cell;
+    std::function<void(JobOutcome)> done;
+    std::function<void(const std::string&, bool)> fail_message;
+  };
+  void send(HttpRequest request, std::shared_ptr<SendJob> sj);
+  void throttled(const HttpResponse& response, std::shared_ptr<SendJob> sj, std::string why);
 
   store::Store& store_;
   HttpClient& http_;

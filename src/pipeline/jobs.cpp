@@ -12,8 +12,9 @@ namespace bottega::pipeline {
 namespace {
 constexpr store::Stmt kDeferJob{
     "jobs.defer",
-    "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = $4, lease_owner = NULL, "
-    "lease_until = NULL, updated_at = $5 "
+    "UPDATE jobs SET status = CASE WHEN $4 > deadline_at THEN 'dead' ELSE 'queued' END, "
+    "attempts = attempts - 1, run_at = $4, lease_owner = NULL, lease_until = NULL, updated_at = $5, "
+    "last_error = CASE WHEN $6 = '' THEN last_error ELSE $6 END "
     "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempts = $3"};
 }  // namespace
 
@@ -64,9 +65,14 @@ void JobRunner::loop() {
   for (;;) {
     {
       std::unique_lock lk(mu_);
-      cv_.wait_for(lk, std::chrono::milliseconds(opts_.poll_ms), [&] { return woken_ || stop_; });
+      // Sleep until the next poll, or until a job this runner deferred is due (a paced send's
+      // slot): claiming it late would bunch it with the next ones.
+      int64_t wait_ms = opts_.poll_ms;
+      if (!due_.empty()) wait_ms = std::clamp<int64_t>(due_.top() - clock_.now_ms(), 0, opts_.poll_ms);
+      if (wait_ms > 0) cv_.wait_for(lk, std::chrono::milliseconds(wait_ms), [&] { return woken_ || stop_; });
       if (stop_) return;
       woken_ = false;
+      for (int64_t now = clock_.now_ms(); !due_.empty() && due_.top() <= now;) due_.pop();
     }
     int room = opts_.max_in_flight - in_flight_.load();
     if (room <= 0) continue;
@@ -107,11 +113,24 @@ void JobRunner::finish(const repo::Job& j, JobOutcome o) {
     return;
   }
   if (o.defer) {
+    // Deferred work is not a failed attempt, but its deadline still holds: a job the provider keeps
+    // throttling past it is given up like any other.
     int64_t run_at = now + std::max<int64_t>(1, o.retry_after_ms.value_or(1000));
+    bool dead = run_at > j.deadline_at;
+    std::string err = o.error;
     store_.write([=](store::Tx& tx) -> Status {
-      tx.exec(kDeferJob, {id, owner, attempts, run_at, now});
+      tx.exec(kDeferJob, {id, owner, attempts, run_at, now, err});
       return {};
-    }, [this](Status) { in_flight_--; });
+    }, [this, dead, run_at](Status) {
+      if (dead) metrics_.inc("bottega_jobs_dead_total");
+      in_flight_--;
+      {
+        std::lock_guard lk(mu_);
+        if (!dead && due_.size() < 4096) due_.push(run_at);
+        woken_ = true;
+      }
+      cv_.notify_one();
+    });
     return;
   }
   uint64_t r = 0;

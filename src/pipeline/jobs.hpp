@@ -10,6 +10,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <queue>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -25,8 +27,9 @@ struct JobOutcome {
   std::string error;                     // recorded as last_error
   std::optional<int64_t> retry_after_ms; // the remote asked for a delay (Retry-After)
   bool permanent = false;                // retrying cannot help: mark dead now
-  // Not a failure: our own rate limit said wait. Runs again after retry_after_ms; the attempt is
-  // not counted and no error is recorded.
+  // Not a failure: a rate limit (ours, or the provider's) said wait. Runs again after
+  // retry_after_ms; the attempt is not counted; `error`, when set, is recorded as last_error. Past
+  // the job's deadline it is marked dead.
   bool defer = false;
 };
 
@@ -71,6 +74,8 @@ class JobRunner {
   std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false, stop_ = false;
+  // When jobs this runner deferred are due (clock ms), earliest first; guarded by mu_.
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<>> due_;
   std::thread thread_;
 };
 

@@ -289,7 +289,7 @@ TEST_F(MultiNodeTest, SharedTokenBucketLimitsAllNodesTogether) {
   for (int i = 0; i < 6; ++i) {
     store::Store& s = i % 2 ? b : a;
     ASSERT_TRUE(store::write_sync(s, [&](Tx& tx) -> Status {
-                  wait = take_token(tx, "ten_A", "channel.send:ch_1", 4, now);
+                  wait = pace(tx, "ten_A", {{"channel.send:ch_1", 250000, 4}}, now);
                   if (wait == 0) granted++;
                   return {};
                 }).ok());
@@ -297,12 +297,12 @@ TEST_F(MultiNodeTest, SharedTokenBucketLimitsAllNodesTogether) {
   EXPECT_EQ(granted, 4) << "a burst of one second's worth, whichever node asks";
   EXPECT_EQ(wait, 250);
   ASSERT_TRUE(store::write_sync(a, [&](Tx& tx) -> Status {
-                wait = take_token(tx, "ten_A", "channel.send:ch_1", 4, now + 250);
+                wait = pace(tx, "ten_A", {{"channel.send:ch_1", 250000, 4}}, now + 250);
                 return {};
               }).ok());
   EXPECT_EQ(wait, 0) << "refilled at 4 per second";
   ASSERT_TRUE(store::write_sync(b, [&](Tx& tx) -> Status {
-                wait = take_token(tx, "ten_B", "channel.send:ch_1", 4, now + 250);
+                wait = pace(tx, "ten_B", {{"channel.send:ch_1", 250000, 4}}, now + 250);
                 return {};
               }).ok());
   EXPECT_EQ(wait, 0) << "buckets are per tenant";

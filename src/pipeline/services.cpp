@@ -31,6 +31,21 @@ Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
   return e;
 }
 
+void queue_provider_send(Tx& tx, Env& env, const std::string& tenant, const std::string& conversation_id,
+                         const std::string& channel_type, const std::string& message_id, int64_t now) {
+  repo::Job j;
+  j.id = env.ids.next("job");
+  j.tenant_id = tenant;
+  j.kind = channel_type == "email" ? "email.send" : "channel.send";
+  j.idempotency_key = message_id;
+  j.payload_json = bj::serialize(bj::object{{"message_id", message_id}});
+  j.run_at = now;
+  j.deadline_at = now + 24LL * 3600 * 1000;
+  j.order_key = "conversation:" + conversation_id;
+  repo::enqueue_job(tx, j, now);
+  if (env.on_job) tx.after_commit(env.on_job);
+}
+
 namespace {
 
 std::string preview(const std::string& text) {
@@ -174,18 +189,7 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
   repo::insert_message(tx, m);
-  if (provider) {  // sent to the provider by a durable job
-    repo::Job j;
-    j.id = env.ids.next("job");
-    j.tenant_id = who.tenant_id;
-    j.kind = conv->channel_type == "email" ? "email.send" : "channel.send";  // SMTP relay
-    j.idempotency_key = m.id;
-    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
-    j.run_at = now;
-    j.deadline_at = now + 24LL * 3600 * 1000;
-    repo::enqueue_job(tx, j, now);
-    if (env.on_job) tx.after_commit(env.on_job);
-  }
+  if (provider) queue_provider_send(tx, env, who.tenant_id, conv->id, conv->channel_type, m.id, now);
 
   if (!internal) {
     if (!conv->first_response_at) conv->first_response_at = now;

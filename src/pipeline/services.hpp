@@ -32,6 +32,13 @@ Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
            const std::string& conversation_id, const std::string& contact_id, bool internal,
            const boost::json::object& data);
 
+// Queues the durable job that delivers an outbound message of a provider conversation: an
+// "email.send" job (SMTP relay) for email, a "channel.send" job for every other provider channel.
+// The conversation id is the job's order key, so a conversation's messages leave in order.
+// REQUIRES: channel_type is not "webchat" (web chat delivers through the visitor's stream).
+void queue_provider_send(Tx& tx, Env& env, const std::string& tenant, const std::string& conversation_id,
+                         const std::string& channel_type, const std::string& message_id, int64_t now);
+
 // ---- web chat visitors ---------------------------------------------------------------------
 struct NewVisitor {
   std::string visitor_id, visitor_token;

@@ -258,7 +258,7 @@ TEST_P(StoreTest, JobLeaseExpiresAndCompletionIsFenced) {
 
 TEST_P(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
-                repo::Job j{"job_2", "ten_A", "webhook", "k2", "{}", "queued", 0, 0, 5000, {}};
+                repo::Job j{"job_2", "ten_A", "webhook", "k2", "{}", "queued", 0, 0, 5000, {}, {}};
                 repo::enqueue_job(tx, j, 0);
                 auto c = repo::claim_jobs(tx, "n", 0, 100, 1);
                 EXPECT_TRUE(repo::fail_job(tx, "job_2", "n", 1, "503", 2000, 10));
@@ -275,10 +275,50 @@ TEST_P(StoreTest, FailedJobRetriesThenDiesAfterDeadline) {
   });
 }
 
+// A conversation's sends leave in order: a job with an order key is not claimed while an earlier
+// job with the same key is queued (even deferred to later) or running; other keys and unkeyed
+// jobs are not held back, and a dead predecessor releases the next one.
+TEST_P(StoreTest, JobsWithAnOrderKeyAreClaimedOneAtATimeInOrder) {
+  auto job = [](std::string id, std::string key) {
+    repo::Job j{id, "ten_A", "channel.send", id, "{}", "queued", 0, 0, 100000, {}, {}};
+    j.order_key = std::move(key);
+    return j;
+  };
+  auto ids = [](const std::vector<repo::Job>& js) {
+    std::vector<std::string> out;
+    for (const auto& j : js) out.push_back(j.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  std::vector<repo::Job> c1, c2, c3, c4, c5;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                for (auto j : {job("j1", "conversation:1"), job("j2", "conversation:1"), job("j3", "conversation:2"),
+                               job("j4", ""), job("j5", "conversation:1")})
+                  EXPECT_TRUE(repo::enqueue_job(tx, j, 0));
+                c1 = repo::claim_jobs(tx, "n", 10, 1000, 10);
+                // j1 goes back to the queue for later (a retry): j2 must still wait behind it.
+                EXPECT_TRUE(repo::fail_job(tx, "j1", "n", 1, "503", 500, 20));
+                EXPECT_TRUE(repo::complete_job(tx, "j3", "n", 1, 20));
+                c2 = repo::claim_jobs(tx, "n", 30, 1000, 10);
+                c3 = repo::claim_jobs(tx, "n", 500, 1000, 10);  // j1 is due again
+                EXPECT_TRUE(repo::complete_job(tx, "j1", "n", 2, 510));
+                c4 = repo::claim_jobs(tx, "n", 520, 1000, 10);
+                // j2 gives up (past its deadline): j5 is released.
+                EXPECT_TRUE(repo::fail_job(tx, "j2", "n", 1, "gone", 200000, 530));
+                c5 = repo::claim_jobs(tx, "n", 540, 1000, 10);
+                return {};
+              }).ok());
+  EXPECT_EQ(ids(c1), (std::vector<std::string>{"j1", "j3", "j4"}));
+  EXPECT_TRUE(c2.empty()) << "j2 and j5 wait behind the retried j1";
+  EXPECT_EQ(ids(c3), (std::vector<std::string>{"j1"}));
+  EXPECT_EQ(ids(c4), (std::vector<std::string>{"j2"}));
+  EXPECT_EQ(ids(c5), (std::vector<std::string>{"j5"}));
+}
+
 TEST_P(StoreTest, HousekeepingDropsOldCompletedJobsOnly) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
-                repo::Job done{"job_d", "ten_A", "webhook", "kd", "{}", "queued", 0, 0, 5000, {}};
-                repo::Job dead{"job_x", "ten_A", "webhook", "kx", "{}", "queued", 0, 0, 5000, {}};
+                repo::Job done{"job_d", "ten_A", "webhook", "kd", "{}", "queued", 0, 0, 5000, {}, {}};
+                repo::Job dead{"job_x", "ten_A", "webhook", "kx", "{}", "queued", 0, 0, 5000, {}, {}};
                 repo::enqueue_job(tx, done, 0);
                 repo::enqueue_job(tx, dead, 0);
                 auto c = repo::claim_jobs(tx, "n", 0, 100, 2);
@@ -562,7 +602,7 @@ TEST_P(StoreTest, TwoNodesClaimEachJobOnce) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
                 for (int i = 0; i < kJobs; ++i) {
                   repo::Job j{"job_" + std::to_string(i), "ten_A", "webhook", "k" + std::to_string(i),
-                              "{}", "queued", 0, 1000, 100000, {}};
+                              "{}", "queued", 0, 1000, 100000, {}, {}};
                   repo::enqueue_job(tx, j, 1000);
                 }
                 return {};

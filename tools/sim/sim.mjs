@@ -20,6 +20,11 @@
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
 //   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
+//   POST /__sim/limits {"provider","per_second"?,"pair_interval_ms"?,"pair_burst"?}
+//        enforce the provider's rate limits (off until set; {"provider"} alone turns them off):
+//        WhatsApp 130429 above per_second per phone number (a sliding second) and 131056 above the
+//        pair rate to one user; Telegram 429 with parameters.retry_after above per_second overall
+//        or above one message per pair_interval_ms in one chat.
 //   POST /__sim/deliver {"provider","url","app_secret"|"secret_token"|"auth_token","payload",...}
 
 import http from 'node:http';
@@ -202,6 +207,9 @@ export class Simulator {
     this.delays = new Map(); // provider -> [{ms, remaining}]
     this.accounts = new Map(); // provider -> [{id, token, ...}]
     this.telegramMessageIds = new Map(); // chat id -> last message_id
+    this.limits = new Map(); // provider -> {per_second, pair_interval_ms, pair_burst}
+    this.windows = new Map(); // "provider:account" -> send times (ms) in the last second
+    this.pairs = new Map(); // "provider:account:recipient" -> GCRA theoretical arrival time (ms)
     this.waiters = new Set();
     this.stripe = new StripeSim();
   }
@@ -264,6 +272,29 @@ export class Simulator {
     if (f.remaining !== Infinity) f.remaining -= 1;
     if (f.remaining <= 0) list.shift();
     return f;
+  }
+
+  // Whether a send by `account` to `recipient` is over the provider's limits (when set): null, or
+  // {scope: 'throughput'|'pair', retryAfterS}. An admitted send is counted.
+  overLimit(provider, account, recipient) {
+    const lim = this.limits.get(provider);
+    if (!lim) return null;
+    const now = Date.now();
+    if (lim.per_second) {
+      const key = `${provider}:${account}`;
+      const times = (this.windows.get(key) ?? []).filter((t) => t > now - 1000);
+      this.windows.set(key, times);
+      if (times.length >= lim.per_second) return { scope: 'throughput', retryAfterS: 1 };
+    }
+    if (lim.pair_interval_ms && recipient !== undefined) {
+      const key = `${provider}:${account}:${recipient}`;
+      const tat = Math.max(this.pairs.get(key) ?? 0, now);
+      const tolerance = ((lim.pair_burst ?? 1) - 1) * lim.pair_interval_ms;
+      if (tat - now > tolerance) return { scope: 'pair', retryAfterS: Math.ceil((tat - now - tolerance) / 1000) };
+      this.pairs.set(key, tat + lim.pair_interval_ms);
+    }
+    if (lim.per_second) this.windows.get(`${provider}:${account}`).push(now);
+    return null;
   }
 
   takeDelay(provider) {
@@ -372,10 +403,10 @@ export class Simulator {
     if (payload === undefined) payload = parseJsonOrNull(entry.body);
     if (!payload || typeof payload !== 'object' || Array.isArray(payload))
       return { status: 400, body: graphError(provider, 400, { code: 100, message: '(#100) The request body must be JSON' }) };
-    return provider === 'whatsapp' ? this.whatsappSend(payload) : this.messagingSend(provider, payload);
+    return provider === 'whatsapp' ? this.whatsappSend(payload, id) : this.messagingSend(provider, payload);
   }
 
-  whatsappSend(p) {
+  whatsappSend(p, phoneNumberId) {
     const bad = (message) => ({ status: 400, body: graphError('whatsapp', 400, { code: 100, message }) });
     if (p.messaging_product !== 'whatsapp') return bad('(#100) The parameter messaging_product is required.');
     if (p.status === 'read') {
@@ -393,6 +424,11 @@ export class Simulator {
       if (typeof p.text.body !== 'string' || !p.text.body) return bad('(#100) The parameter text[\'body\'] is required.');
       if ([...p.text.body].length > 4096) return bad('(#100) Param text[\'body\'] must be at most 4096 characters long.');
     }
+    const over = this.overLimit('whatsapp', phoneNumberId, digits);
+    if (over?.scope === 'throughput')
+      return { status: 400, body: graphError('whatsapp', 400, { code: 130429, message: '(#130429) Rate limit hit' }) };
+    if (over?.scope === 'pair')
+      return { status: 400, body: graphError('whatsapp', 400, { code: 131056, message: '(#131056) (Business Account, Consumer Account) pair rate limit hit' }) };
     const message = { id: newWamid() };
     if (type === 'template') message.message_status = 'accepted';
     return {
@@ -458,6 +494,8 @@ export class Simulator {
         if (typeof replyMarkup === 'string') replyMarkup = parseJsonOrNull(replyMarkup);
         const chat = telegramChat(chatId);
         if (!chat) return bad('Bad Request: chat not found');
+        const over = this.overLimit('telegram', 'bot', String(chat.id));
+        if (over) return { status: 429, body: telegramError(429, { retry_after: over.retryAfterS }) };
         const key = String(chat.id);
         const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
         this.telegramMessageIds.set(key, messageId);
@@ -647,6 +685,19 @@ export class Simulator {
         if (!this.failures.has(p)) this.failures.set(p, []);
         this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
+      }
+      case 'POST /__sim/limits': {
+        const b = parseJsonOrNull(body);
+        if (!b || !PROVIDERS.includes(b.provider)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
+        const lim = {};
+        for (const k of ['per_second', 'pair_interval_ms', 'pair_burst']) {
+          if (b[k] === undefined) continue;
+          if (!Number.isInteger(b[k]) || b[k] < 1) return send(res, 400, { error: `${k} must be a positive integer` });
+          lim[k] = b[k];
+        }
+        if (Object.keys(lim).length) this.limits.set(b.provider, lim);
+        else this.limits.delete(b.provider);
+        return send(res, 200, { limits: Object.fromEntries(this.limits) });
       }
       case 'POST /__sim/delay': {
         const p = input.provider;

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "channels/rate_limits.hpp"
 #include "channels/registry.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
@@ -82,6 +83,9 @@ void register_channel_routes(Router& r, Deps& d) {
       if (adapter->parse_settings) {
         auto parsed = adapter->parse_settings(s);
         if (!parsed) co_return error(ctx, parsed.error());
+        if (*type == "email" && s.contains("send_rate"))
+          co_return error(ctx, Error::invalid("settings.send_rate", "settings.send_rate is not a setting of an email channel", "unknown_field"));
+        if (auto rate = channels::send_rate(*type, s); !rate) co_return error(ctx, rate.error());
         if (const auto* e = std::get_if<channels::email::Settings>(&*parsed)) {
           email_addresses.push_back(e->address);
           for (const auto& a : e->aliases) email_addresses.push_back(a);

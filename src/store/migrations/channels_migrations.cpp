@@ -46,6 +46,38 @@ CREATE TABLE conversation_windows (
   PRIMARY KEY (tenant_id, conversation_id)
 );
 )SQL"},
+      // Outbound pacing and ordering. send_pacing replaces rate_buckets: one GCRA cell per key (a
+      // channel, or a channel's recipient) holding its theoretical arrival time in microseconds.
+      // jobs.order_key serializes jobs that must reach the outside world in order (a
+      // conversation's provider sends): a job is claimed only when no earlier job with its key is
+      // queued or running; the partial index keeps that check to the pending ones.
+      {52, "send_pacing_and_job_order",
+       R"SQL(
+DROP TABLE rate_buckets;
+CREATE TABLE send_pacing (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  tat_us INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+ALTER TABLE jobs ADD COLUMN order_key TEXT;
+CREATE INDEX jobs_order_pending ON jobs(order_key, seq)
+  WHERE order_key IS NOT NULL AND status IN ('queued', 'running');
+)SQL",
+       R"SQL(
+DROP TABLE rate_buckets;
+CREATE TABLE send_pacing (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  key TEXT COLLATE "C" NOT NULL,
+  tat_us BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+ALTER TABLE jobs ADD COLUMN order_key TEXT COLLATE "C";
+CREATE INDEX jobs_order_pending ON jobs(order_key, seq)
+  WHERE order_key IS NOT NULL AND status IN ('queued', 'running');
+)SQL"},
   };
   return kMigrations;
 }

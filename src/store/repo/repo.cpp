@@ -335,17 +335,22 @@ Event event_from(const Row& r) {
 constexpr Stmt kEnqueueJob{
     "jobs.enqueue",
     "INSERT INTO jobs(id, tenant_id, kind, idempotency_key, payload, status, attempts, run_at, "
-    "deadline_at, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,'queued',0,$6,$7,$8,$8) "
+    "deadline_at, created_at, updated_at, order_key) VALUES ($1,$2,$3,$4,$5,'queued',0,$6,$7,$8,$8,$9) "
     "ON CONFLICT DO NOTHING"};
 #define JOB_COLS "id, tenant_id, kind, idempotency_key, payload, status, attempts, run_at, deadline_at, last_error"
 // On PostgreSQL several nodes claim concurrently: SKIP LOCKED passes over rows another claimer
 // holds, and the row lock re-checks a row that changed meanwhile, so a job is leased once.
+// A job with an order_key waits while an earlier job with the same key is queued or running (a
+// conversation's sends leave in the order they were written, even when one is deferred or
+// retried); a dead or done predecessor no longer holds it back.
 #define CLAIM_JOBS(lock)                                                                     \
   "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1, "          \
   "lease_until = CAST($2 AS BIGINT) + CAST($3 AS BIGINT), updated_at = $2 WHERE seq IN "     \
-  "(SELECT seq FROM jobs WHERE "                                                             \
-  "(status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) "       \
-  "ORDER BY run_at LIMIT $4" lock ") RETURNING " JOB_COLS
+  "(SELECT c.seq FROM jobs c WHERE "                                                         \
+  "((c.status = 'queued' AND c.run_at <= $2) OR (c.status = 'running' AND c.lease_until < $2)) " \
+  "AND (c.order_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p WHERE p.order_key = c.order_key " \
+  "AND p.seq < c.seq AND p.status IN ('queued', 'running'))) "                               \
+  "ORDER BY c.run_at LIMIT $4" lock ") RETURNING " JOB_COLS
 constexpr Stmt kClaimJobs{"jobs.claim", CLAIM_JOBS(""), CLAIM_JOBS(" FOR UPDATE SKIP LOCKED")};
 constexpr Stmt kCompleteJob{
     "jobs.complete",
@@ -724,7 +729,8 @@ void kv_set(Tx& tx, const std::string& key, const std::string& value) { tx.exec(
 
 bool enqueue_job(Tx& tx, const Job& j, int64_t now) {
   return tx.exec(kEnqueueJob, {j.id, j.tenant_id, j.kind, j.idempotency_key, j.payload_json,
-                               j.run_at, j.deadline_at, now}) == 1;
+                               j.run_at, j.deadline_at, now,
+                               j.order_key.empty() ? Value{} : Value{j.order_key}}) == 1;
 }
 std::vector<Job> claim_jobs(Tx& tx, const std::string& owner, int64_t now, int64_t lease_ms,
                             int64_t limit) {

@@ -146,6 +146,9 @@ struct Job {
   int64_t attempts = 0;
   int64_t run_at = 0, deadline_at = 0;
   std::optional<std::string> last_error;
+  // Jobs with the same non-empty order_key run one at a time, in enqueue order (claim_jobs). Set
+  // on enqueue only; not read back.
+  std::string order_key;
 };
 // Inserts unless (tenant, kind, idempotency_key) exists; returns whether it was inserted.
 bool enqueue_job(Tx& tx, const Job& j, int64_t now);
