@@ -206,6 +206,25 @@ TEST_F(EmailPipeline, AutomatedMailIsStoredAndFlagged) {
   }
 }
 
+// The bot and payment links queue their replies through queue_provider_send too: on an email
+// conversation that is an email.send job (channel.send has no way to send mail), and a
+// conversation's sends are claimed one at a time, in order.
+TEST_F(EmailPipeline, ProviderSendsOfAnEmailConversationAreOrderedEmailJobs) {
+  ASSERT_TRUE(receive(mail("m9@c.example", "Hello", "Is it in stock?")).ok());
+  auto conv = conversations().at(0);
+  auto e = env();
+  std::vector<repo::Job> claimed;
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                queue_provider_send(tx, e, "ten_A", conv.id, "email", "msg_bot_1", 10);
+                queue_provider_send(tx, e, "ten_A", conv.id, "email", "msg_bot_2", 10);
+                claimed = repo::claim_jobs(tx, "n", 20, 1000, 10);
+                return {};
+              }).ok());
+  ASSERT_EQ(claimed.size(), 1u) << "the second waits for the first";
+  EXPECT_EQ(claimed[0].kind, "email.send");
+  EXPECT_EQ(claimed[0].idempotency_key, "msg_bot_1");
+}
+
 TEST_F(EmailPipeline, MailWithoutSenderIsRefused) {
   auto r = receive("Subject: x\r\n\r\nbody");
   ASSERT_FALSE(r.ok());
