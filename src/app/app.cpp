@@ -32,6 +32,7 @@
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
+#include "pipeline/media.hpp"
 #include "pipeline/rate_bucket.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -188,10 +189,19 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     bot_service.run(j, std::move(done));
   });
+  // Customers' media: a cluster listener queues a media.download job per inbound media message.
+  pipeline::media::MediaService media_service(
+      *store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+      metrics, pipeline::media::Options{static_cast<size_t>(cfg.media.max_bytes)});
+  runner.add_handler(std::string(pipeline::media::kDownloadJob),
+                     [&media_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+                       media_service.run(j, std::move(done));
+                     });
   sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
   dispatcher.add_local_listener(&hub);  // every node's own sockets
   dispatcher.add_listener(&webhooks);   // once per database
   dispatcher.add_listener(&bot_service);
+  dispatcher.add_listener(&media_service);
   // Events and jobs committed by other nodes (PostgreSQL NOTIFY); polling covers a lost notice.
   store::watch_changes(*store, [&dispatcher, &runner](std::string_view topic) {
     if (topic == "events") dispatcher.notify();

@@ -230,13 +230,14 @@ asio::awaitable<Result<HttpResponse>> talk(Stream& stream, const HttpRequest& in
 
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(opts.max_response_bytes);
+  const size_t body_limit = in.max_response_bytes ? in.max_response_bytes : opts.max_response_bytes;
+  parser.body_limit(body_limit);
   parser.header_limit(kMaxResponseHeaderBytes);
   if (verb == bhttp::verb::head) parser.skip(true);
   auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kTok);
   if (rec == bhttp::error::body_limit) {
     co_return failure("response_too_large", "the response body exceeds " +
-                                                std::to_string(opts.max_response_bytes) + " bytes");
+                                                std::to_string(body_limit) + " bytes");
   }
   if (rec) co_return failure("upstream_error", "reading the response failed: " + rec.message());
 

@@ -113,12 +113,15 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   sj->fail_message = fail_message;
   channels::SendRate rate = plan.rate;
   if (sends_per_second_ > 0 && !plan.own_per_second) rate.per_second = sends_per_second_;
+  // Sends leave at 90% of each figure: a send reaches the provider some time after its slot (a
+  // commit, the network), and that delay varies, so two sends paced exactly at the limit can
+  // arrive closer together than the limit allows. The 10% absorbs that jitter.
   if (rate.per_second > 0)
     // Evenly spaced, no burst: a provider counting over any one-second window never sees more.
-    sj->channel_cell = PaceCell{"send:" + plan.channel_id, std::max<int64_t>(1, 1'000'000 / rate.per_second), 1};
+    sj->channel_cell = PaceCell{"send:" + plan.channel_id, std::max<int64_t>(1, 1'000'000 * 10 / (rate.per_second * 9)), 1};
   if (rate.per_recipient_interval_ms > 0)
-    sj->recipient_cell = PaceCell{"send:" + plan.channel_id + ":" + plan.recipient, rate.per_recipient_interval_ms * 1000,
-                                  rate.per_recipient_burst};
+    sj->recipient_cell = PaceCell{"send:" + plan.channel_id + ":" + plan.recipient,
+                                  rate.per_recipient_interval_ms * 1000 * 10 / 9, rate.per_recipient_burst};
   auto request = std::make_shared<HttpRequest>(std::move(plan.request).value());
   std::vector<PaceCell> cells;
   if (sj->channel_cell) cells.push_back(*sj->channel_cell);

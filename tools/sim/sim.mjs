@@ -20,6 +20,9 @@
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
 //   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
+//   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?}
+//        a file the provider will serve: returns {id, sha256, size, url?, file_path?} to put in an
+//        inbound webhook (WhatsApp media id, Telegram file_id, Messenger/Instagram/Twilio url)
 //   POST /__sim/limits {"provider","per_second"?,"pair_interval_ms"?,"pair_burst"?}
 //        enforce the provider's rate limits (off until set; {"provider"} alone turns them off):
 //        WhatsApp 130429 above per_second per phone number (a sliding second) and 131056 above the
@@ -29,7 +32,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 import * as payloads from './payloads.mjs';
@@ -208,6 +211,7 @@ export class Simulator {
     this.accounts = new Map(); // provider -> [{id, token, ...}]
     this.telegramMessageIds = new Map(); // chat id -> last message_id
     this.limits = new Map(); // provider -> {per_second, pair_interval_ms, pair_burst}
+    this.media = new Map(); // "provider:id" -> {bytes, mime_type, sha256, id, path?}
     this.windows = new Map(); // "provider:account" -> send times (ms) in the last second
     this.pairs = new Map(); // "provider:account:recipient" -> GCRA theoretical arrival time (ms)
     this.waiters = new Set();
@@ -347,15 +351,17 @@ export class Simulator {
       answer = { status: 404, body: { error: `unknown path ${url.pathname}; prefixes: ${PROVIDERS.map((p) => '/' + p).join(' ')}` } };
     } else {
       const rest = url.pathname.slice(provider.length + 1);
-      const failure = this.takeFailure(provider);
-      if (failure) answer = this.failureAnswer(provider, failure);
+      const media = this.mediaAnswer(provider, req.method, rest, entry, `http://${req.headers.host}`);
+      const failure = media ? null : this.takeFailure(provider);
+      if (media) answer = media;
+      else if (failure) answer = this.failureAnswer(provider, failure);
       else if (META.has(provider)) answer = this.graph(provider, req.method, rest, entry);
       else if (provider === 'telegram') answer = this.telegram(req.method, rest, entry);
       else if (provider === 'stripe') answer = this.stripe.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else answer = this.twilio(req.method, rest, entry);
       if (failure) entry.injected_failure = true;
     }
-    entry.response = { status: answer.status, body: answer.body };
+    entry.response = { status: answer.status, body: Buffer.isBuffer(answer.body) ? `<${answer.body.length} bytes>` : answer.body };
     // Recorded (with its answer) before any delay: a test can act on the answer, e.g. deliver a
     // status webhook for the new message id, while the caller is still waiting for it.
     const delay = provider ? this.takeDelay(provider) : 0;
@@ -364,6 +370,63 @@ export class Simulator {
     this.log(`${req.method} ${req.url} -> ${answer.status}${delay ? ` (after ${delay} ms)` : ''}`);
     if (delay) await new Promise((r) => setTimeout(r, delay));
     send(res, answer.status, answer.body, answer.headers);
+  }
+
+  // ----- media: files registered with POST /__sim/media, fetched the way each provider serves them
+
+  addMedia(provider, { content_base64, mime_type = 'application/octet-stream', account_sid }, origin) {
+    const bytes = Buffer.from(String(content_base64 ?? ''), 'base64');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const f = { bytes, mime_type, sha256 };
+    if (provider === 'whatsapp') f.id = `${randomInt(1e6, 1e7)}${randomInt(1e8, 1e9)}`; // 15 digits
+    else if (provider === 'telegram') {
+      f.id = `AgAC${randomBytes(24).toString('base64url')}`;
+      f.path = `photos/file_${this.media.size + 1}.${mime_type.split('/')[1] ?? 'bin'}`;
+    } else f.id = `${provider === 'twilio' ? 'ME' : 'cdn'}${randomBytes(16).toString('hex')}`;
+    this.media.set(`${provider}:${f.id}`, f);
+    const out = { id: f.id, sha256, size: bytes.length };
+    if (provider === 'telegram') out.file_path = f.path;
+    if (provider === 'messenger' || provider === 'instagram') out.url = `${origin}/${provider}/cdn/${f.id}`;
+    if (provider === 'twilio') out.url = `${origin}/twilio/2010-04-01/Accounts/${account_sid ?? 'AC0'}/Messages/MM${randomBytes(16).toString('hex')}/Media/${f.id}`;
+    return out;
+  }
+
+  mediaAnswer(provider, method, rest, entry, origin) {
+    if (method !== 'GET') return null;
+    let m;
+    const file = (id) => this.media.get(`${provider}:${id}`);
+    const bytes = (f) => ({ status: 200, body: f.bytes, headers: { 'content-type': f.mime_type } });
+    const bearerOk = () => entry.auth?.scheme === 'bearer' && this.authorized(provider, undefined, entry.auth.token);
+    if ((m = rest.match(/^\/(?:media|cdn)\/([A-Za-z0-9_-]+)$/))) {
+      const f = file(m[1]);
+      if (!f) return { status: 404, body: { error: 'no such media' } };
+      if (provider === 'whatsapp' && !bearerOk()) return { status: 401, body: graphError('whatsapp', 401) };
+      return bytes(f);
+    }
+    if (provider === 'whatsapp' && (m = rest.match(/^(?:\/v\d+\.\d+)?\/(\d+)\/?$/))) {
+      const f = file(m[1]);
+      if (!bearerOk()) return { status: 401, body: graphError('whatsapp', 401) };
+      if (!f) return { status: 400, body: graphError('whatsapp', 400, { code: 100, message: `Unsupported get request. Object with ID '${m[1]}' does not exist` }) };
+      return { status: 200, body: { messaging_product: 'whatsapp', url: `${origin}/whatsapp/media/${f.id}`, mime_type: f.mime_type, sha256: f.sha256, file_size: f.bytes.length, id: f.id } };
+    }
+    if (provider === 'telegram' && (m = rest.match(/^\/bot([^/]+)\/getFile$/i))) {
+      const f = file(entry.query.file_id ?? '');
+      if (!f) return { status: 400, body: telegramError(400, { message: 'Bad Request: invalid file_id' }) };
+      return { status: 200, body: { ok: true, result: { file_id: f.id, file_unique_id: f.id.slice(-12), file_size: f.bytes.length, file_path: f.path } } };
+    }
+    if (provider === 'telegram' && (m = rest.match(/^\/file\/bot([^/]+)\/(.+)$/))) {
+      const f = [...this.media.entries()].find(([k, v]) => k.startsWith('telegram:') && v.path === m[2])?.[1];
+      return f ? bytes(f) : { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
+    }
+    if (provider === 'twilio' && (m = rest.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/[^/]+\/Media\/([^/]+)$/))) {
+      const a = entry.auth;
+      if (!(a?.scheme === 'basic' && a.username === m[1] && this.authorized('twilio', m[1], a.password)))
+        return { status: 401, body: twilioError(401), headers: { 'www-authenticate': 'Basic realm="Twilio API"' } };
+      if (!file(m[2])) return { status: 404, body: twilioError(404) };
+      // Twilio answers with a redirect to its media store.
+      return { status: 307, body: '', headers: { location: `${origin}/twilio/cdn/${m[2]}` } };
+    }
+    return null;
   }
 
   failureAnswer(provider, f) {
@@ -686,6 +749,12 @@ export class Simulator {
         this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
       }
+      case 'POST /__sim/media': {
+        const b = parseJsonOrNull(body);
+        if (!b || !['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio'].includes(b.provider) || typeof b.content_base64 !== 'string')
+          return send(res, 400, { error: 'provider (whatsapp, messenger, instagram, telegram, twilio) and content_base64 are required' });
+        return send(res, 200, this.addMedia(b.provider, b, `http://${req.headers.host}`));
+      }
       case 'POST /__sim/limits': {
         const b = parseJsonOrNull(body);
         if (!b || !PROVIDERS.includes(b.provider)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
@@ -779,6 +848,10 @@ function parseAuth(header) {
 }
 
 function send(res, status, body, headers = {}) {
+  if (Buffer.isBuffer(body)) {
+    res.writeHead(status, { 'content-length': body.length, ...headers });
+    return res.end(body);
+  }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',

@@ -45,7 +45,7 @@ struct Field {
 #define BOTTEGA_FIELD(T, member) static_cast<T>([](Config& c) -> auto& { return c.member; })
 
 // The schema: every key a config file or environment variable may set.
-constexpr std::array<Field, 27> kFields = {{
+constexpr std::array<Field, 28> kFields = {{
     {"server", "listen", BOTTEGA_FIELD(StrRef, server.listen)},
     {"server", "public_url", BOTTEGA_FIELD(StrRef, server.public_url)},
     {"server", "threads", BOTTEGA_FIELD(IntRef, server.threads), 1, 64},
@@ -65,6 +65,7 @@ constexpr std::array<Field, 27> kFields = {{
     {"outbound", "timeout_ms", BOTTEGA_FIELD(IntRef, outbound.timeout_ms), 1, 600'000},
     {"outbound", "channel_sends_per_second", BOTTEGA_FIELD(IntRef, outbound.channel_sends_per_second), 0,
      100'000},
+    {"media", "max_bytes", BOTTEGA_FIELD(I64Ref, media.max_bytes), 1024, int64_t{100} << 20},
     {"webhooks", "max_age_hours", BOTTEGA_FIELD(IntRef, webhooks.max_age_hours), 1, 8760},
     {"webhooks", "max_attempts", BOTTEGA_FIELD(IntRef, webhooks.max_attempts), 1, 100},
     {"email", "listen", BOTTEGA_FIELD(StrRef, email.listen)},

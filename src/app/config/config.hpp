@@ -33,10 +33,14 @@ struct Config {
   struct Outbound {
     bool allow_private_networks = false;
     int timeout_ms = 10000;
-    // Provider sends per second per channel, shared by every node (a token bucket in the
-    // database); 0: no limit of our own (providers' 429s are still honoured by retrying).
+    // Provider sends per second per channel, shared by every node (pacing cells in the database);
+    // 0: each provider's documented rate (docs/channels.md). A channel's settings.send_rate wins.
     int channel_sends_per_second = 0;
   } outbound;
+  struct Media {
+    // Customers' media fetched from providers: a larger file is refused, not truncated.
+    int64_t max_bytes = 25 << 20;
+  } media;
   struct Webhooks {
     int max_age_hours = 72;
     int max_attempts = 25;

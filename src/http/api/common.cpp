@@ -186,6 +186,7 @@ void register_routes(Router& r, Deps& d) {
   register_payment_routes(r, d);
   register_bot_routes(r, d);
   register_report_routes(r, d);
+  register_media_routes(r, d);
 }
 
 }  // namespace bottega::http::api

@@ -192,6 +192,7 @@ void register_commerce_routes(Router& r, Deps& d);   // commerce_routes.cpp
 void register_payment_routes(Router& r, Deps& d);    // payment_routes.cpp
 void register_bot_routes(Router& r, Deps& d);        // bot_routes.cpp
 void register_report_routes(Router& r, Deps& d);     // report_routes.cpp
+void register_media_routes(Router& r, Deps& d);      // media_routes.cpp
 // GET /api/v1/openapi.json, built from the router's entries.
 std::string openapi_document(const Router& r, const std::string& public_url);
 

@@ -78,6 +78,39 @@ ALTER TABLE jobs ADD COLUMN order_key TEXT COLLATE "C";
 CREATE INDEX jobs_order_pending ON jobs(order_key, seq)
   WHERE order_key IS NOT NULL AND status IN ('queued', 'running');
 )SQL"},
+      // Customers' media fetched from the providers (pipeline/media.hpp): in the database, base64,
+      // so every node serves it and backups include it; ids are random.
+      {53, "media_files",
+       R"SQL(
+CREATE TABLE media_files (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  attachment_index INTEGER NOT NULL,
+  mime_type TEXT NOT NULL,
+  filename TEXT,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  data_b64 TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, message_id, attachment_index)
+);
+)SQL",
+       R"SQL(
+CREATE TABLE media_files (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  message_id TEXT COLLATE "C" NOT NULL,
+  attachment_index INTEGER NOT NULL,
+  mime_type TEXT NOT NULL,
+  filename TEXT,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  data_b64 TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, message_id, attachment_index)
+);
+)SQL"},
   };
   return kMigrations;
 }

@@ -1091,3 +1091,127 @@ describe('rate limits', () => {
     assert.equal(m.delivery.state, 'sent');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Customers' media: fetched through each provider's API, stored, served to agents only.
+
+describe('media', () => {
+  // A 1x1 PNG.
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString('base64');
+
+  async function attachmentSettles(convId, kind = 'media') {
+    return eventually('the attachment is stored or refused', async () => {
+      const m = (await messages(convId)).find((x) => x.kind === kind);
+      const a = m?.content?.attachments?.[0];
+      return a && (a.media_id || a.media_error) ? a : false;
+    }, 15_000, 200);
+  }
+  async function fetchMedia(id, token = env.token) {
+    const r = await fetch(`${env.base}/api/v1/media/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: r.status, headers: r.headers, bytes: Buffer.from(await r.arrayBuffer()) };
+  }
+  async function whatsapp() {
+    const settings = { phone_number_id: `1088${randomInt(100000, 999999)}`, access_token: `EAAG${rand(16)}`, app_secret: rand(16),
+      verify_token: `vt-${rand(4)}`, api_base_url: `${env.simBase}/whatsapp/v21.0` };
+    await simApi('POST', '/__sim/accounts', { provider: 'whatsapp', phone_number_id: settings.phone_number_id, access_token: settings.access_token });
+    return { settings, ch: await createChannel('whatsapp', settings) };
+  }
+  async function waImage({ settings, ch }, name, media, type = 'image', mime = 'image/png') {
+    const from = `1650${randomInt(1000000, 9999999)}`;
+    const msg = { from, id: P.newWamid(), timestamp: String(Math.floor(Date.now() / 1000)), type, [type]: { id: media.id, mime_type: mime, sha256: media.sha256 } };
+    const payload = P.whatsappEnvelope([{ changes: [{ value: P.whatsappValue({ messages: [msg], contacts: [{ wa_id: from, name }], phoneNumberId: settings.phone_number_id }) }] }]);
+    const d = await deliver({ provider: 'whatsapp', url: ch.webhook_url, app_secret: settings.app_secret, payload });
+    assert.equal(d.status, 200, d.body);
+    return conversationOf(ch.id, name);
+  }
+
+  test('whatsapp: a photo is fetched with the token, stored, and served to agents with its type', async () => {
+    const wa = await whatsapp();
+    const media = (await simApi('POST', '/__sim/media', { provider: 'whatsapp', content_base64: png, mime_type: 'image/png' })).json;
+    const conv = await waImage(wa, 'Photo Sender', media);
+    const a = await attachmentSettles(conv.id);
+    assert.ok(a.media_id, `stored: ${JSON.stringify(a)}`);
+    assert.equal(a.size, Buffer.from(png, 'base64').length);
+    const got = await fetchMedia(a.media_id);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.bytes, Buffer.from(png, 'base64'));
+    assert.equal(got.headers.get('content-type'), 'image/png');
+    assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(got.headers.get('content-disposition'), /^inline/);
+    assert.equal((await fetchMedia(a.media_id, null)).status, 401, 'agents only');
+    // Another shop's token gets the same answer as an unknown id.
+    const other = JSON.parse((await run(BIN, ['admin', 'create-tenant', '--config', path.join(env.dir, 'bottega.toml'), '--name', 'Other'])).stdout);
+    assert.equal((await fetchMedia(a.media_id, other.api_token)).status, 404);
+    const calls = (await simRequests('whatsapp', 0)).filter((r) => r.method === 'GET' && r.path.includes(media.id));
+    assert.ok(calls.length >= 2, 'metadata then file');
+    for (const c of calls) assert.deepEqual(c.auth, { scheme: 'bearer', token: wa.settings.access_token });
+  });
+
+  test('whatsapp: an SVG is served only as a download, never inline', async () => {
+    const wa = await whatsapp();
+    const media = (await simApi('POST', '/__sim/media', { provider: 'whatsapp', content_base64: svg, mime_type: 'image/svg+xml' })).json;
+    const conv = await waImage(wa, 'Svg Sender', media, 'document', 'image/svg+xml');
+    const a = await attachmentSettles(conv.id);
+    assert.ok(a.media_id, JSON.stringify(a));
+    const got = await fetchMedia(a.media_id);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'application/octet-stream');
+    assert.match(got.headers.get('content-disposition'), /^attachment/);
+    assert.match(got.headers.get('content-security-policy'), /sandbox/);
+  });
+
+  test('telegram: getFile, then the file path', async () => {
+    const settings = { bot_token: `${randomInt(1e9, 7e9)}:AA${rand(16)}`, secret_token: `st_${rand(8)}`, api_base_url: `${env.simBase}/telegram` };
+    const ch = await createChannel('telegram', settings);
+    const media = (await simApi('POST', '/__sim/media', { provider: 'telegram', content_base64: png, mime_type: 'image/png' })).json;
+    const chatId = randomInt(100_000_000, 2_000_000_000);
+    const update = P.telegramMessage(chatId, 'x', { firstName: 'Tele', lastName: 'Photo' });
+    delete update.message.text;
+    update.message.photo = [{ file_id: media.id, file_unique_id: media.id.slice(-12), width: 1, height: 1, file_size: media.size }];
+    update.message.caption = 'the box arrived like this';
+    const d = await deliver({ provider: 'telegram', url: ch.webhook_url, secret_token: settings.secret_token, payload: update });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, 'Tele Photo');
+    const a = await attachmentSettles(conv.id);
+    assert.ok(a.media_id, JSON.stringify(a));
+    assert.deepEqual((await fetchMedia(a.media_id)).bytes, Buffer.from(png, 'base64'));
+  });
+
+  test('twilio: MMS media through the account, its redirect followed without the credentials', async () => {
+    const settings = { account_sid: `AC${rand(16)}`, auth_token: rand(16), from: '+15550001111', api_base_url: `${env.simBase}/twilio` };
+    await simApi('POST', '/__sim/accounts', { provider: 'twilio', account_sid: settings.account_sid, auth_token: settings.auth_token });
+    const ch = await createChannel('twilio', settings);
+    const media = (await simApi('POST', '/__sim/media', { provider: 'twilio', content_base64: png, mime_type: 'image/png', account_sid: settings.account_sid })).json;
+    const from = `+1650${randomInt(1000000, 9999999)}`;
+    const d = await deliver({ provider: 'twilio', url: ch.webhook_url, auth_token: settings.auth_token,
+      payload: P.twilioInbound({ from, to: settings.from, body: '', accountSid: settings.account_sid, media: [{ contentType: 'image/png', url: media.url }] }) });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, from);
+    const a = await attachmentSettles(conv.id);
+    assert.ok(a.media_id, JSON.stringify(a));
+    assert.deepEqual((await fetchMedia(a.media_id)).bytes, Buffer.from(png, 'base64'));
+    const calls = (await simRequests('twilio', 0)).filter((r) => r.method === 'GET' && r.path.includes(media.id));
+    assert.equal(calls[0].response.status, 307);
+    assert.equal(calls[0].auth.username, settings.account_sid);
+    assert.equal(calls[1].headers.authorization, undefined, 'the redirect target gets no credentials');
+  });
+
+  test('messenger: a URL outside the provider\'s media hosts is never fetched', async () => {
+    const pageId = `${randomInt(1e6, 1e7)}${randomInt(1e8, 1e9)}`;
+    const settings = { page_id: pageId, page_access_token: `EAAP${rand(16)}`, app_secret: rand(16), verify_token: `vt-${rand(4)}`, api_base_url: `${env.simBase}/messenger/v21.0` };
+    const ch = await createChannel('messenger', settings);
+    const psid = `${randomInt(1e7, 1e8)}${randomInt(1e8, 1e9)}`;
+    const payload = P.messengerText(psid, pageId, 'x', P.newMid());
+    const m = payload.entry[0].messaging[0].message;
+    delete m.text;
+    // The server's own API, on the same host as the simulator but another port.
+    m.attachments = [{ type: 'image', payload: { url: `${env.base}/api/v1/conversations` } }];
+    const d = await deliver({ provider: 'messenger', url: ch.webhook_url, app_secret: settings.app_secret, payload });
+    assert.equal(d.status, 200, d.body);
+    const conv = await eventually('the messenger conversation', async () => (await conversations(ch.id))[0], 5000);
+    const a = await attachmentSettles(conv.id);
+    assert.equal(a.media_id, undefined);
+    assert.match(a.media_error, /^media_host_not_allowed/);
+  });
+});

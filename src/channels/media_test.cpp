@@ -1,0 +1,122 @@
+// Media download steps per provider, and the host allow-list that every URL (redirects included)
+// must pass before it is fetched.
+#include "channels/media.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace bottega::channels::media {
+namespace {
+
+namespace bj = boost::json;
+
+bj::object obj(std::string_view s) { return bj::parse(s).as_object(); }
+
+const bj::object kWa = obj(R"({"phone_number_id":"1","access_token":"EAAG","app_secret":"s","verify_token":"v"})");
+const bj::object kWaSim = obj(R"({"phone_number_id":"1","access_token":"EAAG","api_base_url":"http://127.0.0.1:9100/whatsapp/v21.0"})");
+const bj::object kTg = obj(R"({"bot_token":"123:ABC","secret_token":"t"})");
+const bj::object kTw = obj(R"({"account_sid":"AC1","auth_token":"tok","from":"+1555"})");
+const bj::object kMs = obj(R"({"page_id":"1","page_access_token":"p"})");
+
+std::string header(const HttpRequest& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+TEST(MediaHosts, OnlyTheProvidersMediaHostsOverHttps) {
+  EXPECT_TRUE(check_url("whatsapp", kWa, "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1").ok());
+  EXPECT_TRUE(check_url("messenger", kMs, "https://scontent.xx.fbcdn.net/v/t1.png").ok());
+  EXPECT_TRUE(check_url("instagram", kMs, "https://scontent.cdninstagram.com/a.jpg").ok());
+  EXPECT_TRUE(check_url("twilio", kTw, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1").ok());
+  struct Case {
+    std::string_view type, url, code;
+  } refused[] = {
+      {"whatsapp", "http://lookaside.fbsbx.com/x", "media_host_not_allowed"},        // not https
+      {"whatsapp", "https://evil.example/x", "media_host_not_allowed"},
+      {"whatsapp", "https://fbsbx.com.evil.example/x", "media_host_not_allowed"},    // suffix trick
+      {"whatsapp", "https://evilfbsbx.com/x", "media_host_not_allowed"},            // not a subdomain
+      {"messenger", "https://169.254.169.254/latest/meta-data", "media_host_not_allowed"},
+      {"messenger", "https://user:pw@scontent.xx.fbcdn.net/x", "media_host_not_allowed"},
+      {"telegram", "https://lookaside.fbsbx.com/x", "media_host_not_allowed"},      // another provider's host
+      {"messenger", "not a url", "invalid_url"},
+  };
+  for (const auto& c : refused) {
+    auto st = check_url(c.type, kMs, c.url);
+    ASSERT_FALSE(st.ok()) << c.url;
+    EXPECT_EQ(st.error().code, c.code) << c.url;
+  }
+}
+
+TEST(MediaHosts, TheChannelsOwnApiHostIsTrustedOnItsPortOnly) {
+  EXPECT_TRUE(check_url("whatsapp", kWaSim, "http://127.0.0.1:9100/whatsapp/media/42").ok());
+  EXPECT_FALSE(check_url("whatsapp", kWaSim, "http://127.0.0.1:8080/api/v1/conversations").ok());
+  EXPECT_FALSE(check_url("whatsapp", kWaSim, "http://localhost:9100/whatsapp/media/42").ok());
+}
+
+TEST(MediaSteps, WhatsAppFetchesTheMetadataThenTheFileWithTheToken) {
+  auto first = first_request("whatsapp", kWa, obj(R"({"type":"image","id":"1037543291543636"})"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->method, "GET");
+  EXPECT_EQ(first->url, "https://graph.facebook.com/v21.0/1037543291543636");
+  EXPECT_EQ(header(*first, "Authorization"), "Bearer EAAG");
+  HttpResponse meta{200, {}, R"({"messaging_product":"whatsapp","url":"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1037","mime_type":"image/jpeg","sha256":"abc","file_size":303833,"id":"1037543291543636"})"};
+  auto n = next("whatsapp", kWa, 0, meta);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  ASSERT_TRUE(n->request);
+  EXPECT_EQ(n->request->url, "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1037");
+  EXPECT_EQ(header(*n->request, "Authorization"), "Bearer EAAG");
+  EXPECT_EQ(n->mime_type, "image/jpeg");
+  EXPECT_EQ(n->sha256, "abc");
+  auto file = next("whatsapp", kWa, 1, HttpResponse{200, {{"Content-Type", "image/jpeg"}}, "JPEGBYTES"});
+  ASSERT_TRUE(file.ok());
+  EXPECT_FALSE(file->request) << "the body is the file";
+  // A metadata URL elsewhere is refused before anything is fetched.
+  HttpResponse evil{200, {}, R"({"url":"https://169.254.169.254/latest/meta-data/"})"};
+  EXPECT_EQ(next("whatsapp", kWa, 0, evil).error().code, "media_host_not_allowed");
+  EXPECT_EQ(first_request("whatsapp", kWa, obj(R"({"id":"../../me"})")).error().field, "id");
+}
+
+TEST(MediaSteps, TelegramAsksGetFileThenDownloadsTheFilePath) {
+  auto first = first_request("telegram", kTg, obj(R"({"type":"image","id":"AgAC+x/y="})"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->url, "https://api.telegram.org/bot123:ABC/getFile?file_id=AgAC%2Bx%2Fy%3D");
+  auto n = next("telegram", kTg, 0, HttpResponse{200, {}, R"({"ok":true,"result":{"file_id":"x","file_path":"photos/file_3.jpg"}})"});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->request->url, "https://api.telegram.org/file/bot123:ABC/photos/file_3.jpg");
+  EXPECT_EQ(next("telegram", kTg, 0, HttpResponse{200, {}, R"({"ok":true,"result":{"file_path":"../../x"}})"}).error().code,
+            "provider_bad_response");
+}
+
+TEST(MediaSteps, TwilioRedirectIsRecheckedAndGetsNoCredentials) {
+  auto first = first_request("twilio", kTw, obj(R"({"type":"image","url":"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"})"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(header(*first, "Authorization"), "Basic QUMxOnRvaw==");
+  auto n = next("twilio", kTw, 0, HttpResponse{307, {{"location", "https://media.twiliocdn.com/AC1/abc"}}, ""});
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->request->url, "https://media.twiliocdn.com/AC1/abc");
+  EXPECT_EQ(header(*n->request, "Authorization"), "") << "the account's credentials stay with api.twilio.com";
+  EXPECT_EQ(next("twilio", kTw, 0, HttpResponse{302, {{"Location", "http://10.0.0.5/x"}}, ""}).error().code,
+            "media_host_not_allowed");
+  EXPECT_EQ(next("twilio", kTw, 3, HttpResponse{302, {{"Location", "https://media.twiliocdn.com/x"}}, ""}).error().code,
+            "media_unavailable") << "at most three steps";
+}
+
+TEST(MediaSteps, RefusalsAreRetriedOnlyWhenRetryingCanHelp) {
+  EXPECT_EQ(next("messenger", kMs, 0, HttpResponse{404, {}, ""}).error().code, "media_unavailable");
+  EXPECT_EQ(next("messenger", kMs, 0, HttpResponse{503, {}, ""}).error().errc, Errc::unavailable);
+  EXPECT_EQ(first_request("messenger", kMs, obj(R"({"type":"image"})")).error().code, "unsupported_media_source");
+  EXPECT_EQ(first_request("email", kMs, obj(R"({"type":"image","url":"https://x"})")).error().code, "unsupported_media_source");
+}
+
+TEST(MediaTypes, ActiveContentIsNeverInline) {
+  for (std::string_view t : {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml; charset=utf-8",
+                             "application/javascript", "", "application/octet-stream", "application/vnd.foo+xml"})
+    EXPECT_TRUE(active_type(t)) << t;
+  for (std::string_view t : {"image/jpeg", "image/png", "audio/ogg; codecs=opus", "video/mp4", "IMAGE/WEBP"})
+    EXPECT_FALSE(active_type(t)) << t;
+}
+
+}  // namespace
+}  // namespace bottega::channels::media
