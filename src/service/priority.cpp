@@ -1,6 +1,8 @@
 #include "service/priority.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 
 #include "core/model.hpp"
 
@@ -29,7 +31,16 @@ bool level_from(const std::string& s, Level& out) {
 
 PriorityBase base_score(const PriorityInput& in) {
   PriorityBase b;
-  auto has = [&](const char* t) { return std::find(in.tags.begin(), in.tags.end(), t) != in.tags.end(); };
+  auto has = [&](const char* t) {
+    for (const auto& tag : in.tags) {
+      if (tag.size() != std::char_traits<char>::length(t)) continue;
+      bool same = true;
+      for (size_t i = 0; i < tag.size() && same; ++i)
+        same = std::tolower(static_cast<unsigned char>(tag[i])) == t[i];
+      if (same) return true;
+    }
+    return false;
+  };
   if (has("presale")) {
     b.intent = "presale";
     b.components.push_back({"intent", 400, "pre-sale question"});
@@ -51,7 +62,10 @@ PriorityBase base_score(const PriorityInput& in) {
   if (in.returning) b.components.push_back({"returning", 30, "returning customer (has paid orders)"});
   if (!in.channel_type.empty() && in.channel_type != "email")
     b.components.push_back({"channel", 20, "live channel (" + in.channel_type + ")"});
-  for (const auto& c : b.components) b.points += c.points;
+  for (const auto& c : b.components) {
+    b.points += c.points;
+    if (c.factor == "cart_value" || c.factor == "returning") b.stored_points += c.points;
+  }
 
   if (in.explicit_priority >= 750) b.level = Level::urgent;
   else if (in.explicit_priority >= 500) b.level = Level::high;

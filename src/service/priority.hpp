@@ -9,8 +9,9 @@
 // - returning customer (has a paid order): 30;
 // - channel: live messaging (web chat, WhatsApp, Messenger, Instagram, Telegram, SMS) 20, email 0;
 // - waiting: 2 points per full minute the customer has waited for an answer, at most 240 (2 hours).
-// Everything but waiting is the stored base; waiting is added when the list is read (the SQL
-// in repo.cpp's conversations.list_by_score repeats kWait* below).
+// Explicit priority, channel and intent come from the conversation itself; value at stake and
+// returning customer are stored by the service listener; waiting is added when the list is read.
+// The SQL of repo.cpp's conversations.list_by_score computes the same sum and must agree.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +47,7 @@ struct Component {
 
 struct PriorityBase {
   int64_t points = 0;
+  int64_t stored_points = 0;  // the part the list's SQL reads from conversation_service (cart, returning)
   Level level = Level::normal;
   std::string intent;  // "presale" | "postsale" | "none"
   std::vector<Component> components;

@@ -61,11 +61,8 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   s.conversation_id = conversation_id;
   s.status = std::string(to_string(c->status));
   s.level = to_string(base.level);
-  s.score_base = base.points;
-  bj::array comps;
-  for (const auto& comp : base.components)
-    comps.push_back(bj::object{{"factor", comp.factor}, {"points", comp.points}, {"detail", comp.detail}});
-  s.score_detail = bj::serialize(bj::object{{"intent", base.intent}, {"components", std::move(comps)}});
+  s.score_base = base.stored_points;
+  s.score_detail = bj::serialize(bj::object{{"returning", in.returning}, {"cart_value_minor", in.cart_value_minor}});
   bool resolved = c->status == ConversationStatus::resolved;
   s.waiting_since = resolved ? std::nullopt : repo::waiting_since(tx, tenant, conversation_id);
   s.person_replied = repo::person_replied(tx, tenant, conversation_id);
@@ -120,36 +117,21 @@ int64_t scan_breaches(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t li
 
 void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int64_t now) {
   auto s = repo::get_state(tx, c.tenant_id, c.id);
-  bj::object score;
+  // The score from the conversation as it is now, plus what the listener stored (cart, returning).
+  PriorityInput in;
+  in.tags = c.tags;
+  in.explicit_priority = c.priority;
+  in.channel_type = c.channel_type;
   if (s) {
-    PriorityBase base;
-    base.points = s->score_base;
-    level_from(s->level, base.level);
     boost::system::error_code ec;
     auto detail = bj::parse(s->score_detail, ec);
     if (!ec && detail.is_object()) {
-      if (auto* i = detail.as_object().if_contains("intent"); i && i->is_string()) base.intent = std::string(i->as_string());
-      if (auto* cs = detail.as_object().if_contains("components"); cs && cs->is_array())
-        for (const auto& x : cs->as_array()) {
-          if (!x.is_object()) continue;
-          const auto& o = x.as_object();
-          Component comp;
-          if (auto* f = o.if_contains("factor"); f && f->is_string()) comp.factor = std::string(f->as_string());
-          if (auto* p = o.if_contains("points"); p && p->is_int64()) comp.points = p->as_int64();
-          if (auto* dd = o.if_contains("detail"); dd && dd->is_string()) comp.detail = std::string(dd->as_string());
-          base.components.push_back(std::move(comp));
-        }
+      if (auto* r = detail.as_object().if_contains("returning"); r && r->is_bool()) in.returning = r->as_bool();
+      if (auto* v = detail.as_object().if_contains("cart_value_minor"); v && v->is_int64()) in.cart_value_minor = v->as_int64();
     }
-    score = explain(base, s->waiting_since.value_or(-1), now);
-  } else {
-    // Not computed yet (the listener runs right after the commit): the explicit priority alone.
-    PriorityBase base;
-    base.points = c.priority;
-    base.intent = "none";
-    if (c.priority > 0) base.components.push_back({"explicit", c.priority, "priority set on the conversation"});
-    score = explain(base, -1, now);
-    score["pending"] = true;
   }
+  bj::object score = explain(base_score(in), s && s->waiting_since ? *s->waiting_since : -1, now);
+  if (!s) score["pending"] = true;  // the listener has not seen it yet (a few milliseconds)
   out["priority_score"] = std::move(score);
 
   bj::object sla;

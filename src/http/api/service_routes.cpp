@@ -9,7 +9,7 @@ namespace bj = boost::json;
 namespace {
 
 constexpr const char* kServiceSettingsSchema =
-    R"({"type":"object","properties":{"business_hours":{"type":["object","null"],"properties":{"time_zone":{"type":"string","description":"IANA zone, e.g. Europe/Rome"},"days":{"type":"object","description":"mon..sun: null (closed), [\"09:00\",\"18:00\"] or a list of such intervals"},"holidays":{"type":"array","items":{"type":"string","format":"date"}}}},"business_hours_configured":{"type":"boolean"},"sla":{"type":["object","null"],"properties":{"business_hours":{"type":"boolean"},"policies":{"type":"object","description":"urgent|high|normal|low -> {first_response_seconds, next_response_seconds, resolution_seconds} (each a whole number of seconds or null)"}}}}})";
+    R"({"type":"object","properties":{"business_hours":{"type":["object","null"],"properties":{"time_zone":{"type":"string","description":"IANA zone, e.g. Europe/Rome"},"days":{"type":"object","description":"mon..sun: null (closed), [\"09:00\",\"18:00\"] or a list of such intervals"},"holidays":{"type":"array","items":{"type":"string","format":"date"}}}},"business_hours_configured":{"type":"boolean"},"sla":{"type":["object","null"],"properties":{"business_hours":{"type":"boolean"},"policies":{"type":"object","description":"urgent|high|normal|low -> {first_response_seconds, next_response_seconds, resolution_seconds} - each a whole number of seconds or null"}}}}})";
 
 }  // namespace
 

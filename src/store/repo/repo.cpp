@@ -180,12 +180,18 @@ constexpr Stmt kListConversations{
     "     OR (c.priority = $6 AND c.last_message_at < $7) "
     "     OR (c.priority = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
     "ORDER BY c.priority DESC, c.last_message_at DESC, c.seq DESC LIMIT $9"};
-// The inbox order by priority score: the service area's stored base (conversation_service,
-// migration 60; the explicit priority until it is computed) plus 2 points per full minute the
-// customer has waited, at most 240 (service/priority.hpp). $10 is "now" (a cursor keeps its own,
-// so the pages of one walk agree).
+// The inbox order by priority score (service/priority.hpp, which must agree): explicit priority,
+// channel and intent (from the tags) read live; value at stake and returning customer stored by the
+// service listener (conversation_service.score_base, migration 60); plus 2 points per full minute
+// the customer has waited, at most 240. $10 is "now" (a cursor keeps its own, so the pages of one
+// walk agree).
 #define SCORE_EXPR                                                                                 \
-  "(COALESCE(s.score_base, c.priority) + CASE WHEN s.waiting_since IS NULL OR CAST($10 AS BIGINT) <= s.waiting_since " \
+  "(c.priority + CASE WHEN ch.type = 'email' THEN 0 ELSE 20 END "                                   \
+  "+ CASE WHEN LOWER(c.tags) LIKE '%\"presale\"%' THEN 400 "                                        \
+  "WHEN LOWER(c.tags) LIKE '%\"order-status\"%' OR LOWER(c.tags) LIKE '%\"refund\"%' "            \
+  "OR LOWER(c.tags) LIKE '%\"discount-issue\"%' OR LOWER(c.tags) LIKE '%\"policy\"%' "            \
+  "OR LOWER(c.tags) LIKE '%\"human-request\"%' THEN 100 ELSE 0 END + COALESCE(s.score_base, 0) "    \
+  "+ CASE WHEN s.waiting_since IS NULL OR CAST($10 AS BIGINT) <= s.waiting_since "                  \
   "THEN 0 WHEN CAST($10 AS BIGINT) - s.waiting_since >= 7200000 THEN 240 "                           \
   "ELSE ((CAST($10 AS BIGINT) - s.waiting_since) / 60000) * 2 END)"
 constexpr Stmt kListConversationsByScore{
