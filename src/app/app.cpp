@@ -202,7 +202,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   dispatcher.add_listener(&order_carts);
   // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
   // per database; the breach detector on every node (exactly once per breach by its primary key).
-  service::ServiceListener service_listener(*store, clock);
+  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&service_listener);
   service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
 

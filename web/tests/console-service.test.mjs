@@ -104,3 +104,58 @@ test('priority order, SLA countdown and breach badge, score explained', { timeou
   await page.screenshot({ path: join(outDir, 'console-service.png') });
   await page.close();
 });
+
+test('going online takes a waiting conversation; "/" in the composer inserts a canned response filled in', { timeout: 90_000 }, async () => {
+  await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ assignment: { mode: 'round_robin' } }) });
+  await server.api('/api/v1/canned_responses', {
+    method: 'POST',
+    body: JSON.stringify({ shortcut: 'hello', title: 'Greeting', body: 'Hi {{contact.first_name}}, {{shop.name}} here. <b>not bold</b>' }),
+  });
+  await server.api('/api/v1/canned_responses', {
+    method: 'POST',
+    body: JSON.stringify({ shortcut: 'bye', title: 'Closing', body: 'Thanks for writing!' }),
+  });
+  const conv = await visitorSays('Carla Rossi', 'Do you have gift cards?');
+
+  const page = await browser.newPage();
+  watchPage(page, 'console-service-2', logs);
+  await page.goto(server.origin + '/');
+  await page.locator('#login-email').fill(server.agent.email);
+  await page.locator('#login-password').fill(server.agent.password);
+  await page.locator('form.login-card button[type=submit]').click();
+  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+
+  const toggle = page.locator('#availability-toggle');
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('data-status') === 'away');
+  await toggle.click();
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('aria-pressed') === 'true');
+  // Online: the waiting conversation is assigned to this agent, live.
+  const row = page.locator(`[data-conversation-id="${conv}"]`);
+  await row.locator('.chip-mine').waitFor({ timeout: 10_000 });
+  const list = await server.api('/api/v1/agents/availability');
+  assert.equal(list.data.length, 1);
+  assert.equal(list.data[0].status, 'online');
+  assert.ok(list.data[0].load >= 1); // with the earlier test's waiting conversations
+
+  await row.click();
+  const composer = page.locator('#composer-text');
+  await composer.waitFor();
+  await composer.fill('');
+  await composer.pressSequentially('/he');
+  const options = page.locator('#canned-list [role=option]');
+  await options.first().waitFor({ timeout: 5_000 });
+  assert.equal(await options.count(), 1);
+  assert.match(await options.first().textContent(), /\/hello/);
+  await composer.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#composer-text')?.value.startsWith('Hi Carla'));
+  assert.equal(await composer.inputValue(), 'Hi Carla, Demo shop here. <b>not bold</b>');
+  assert.equal(await page.locator('#canned-list').isHidden(), true);
+  // Nothing was sent by the Enter that picked the response.
+  const msgs = await server.api(`/api/v1/conversations/${conv}/messages`);
+  assert.equal(msgs.data.filter((m) => m.direction === 'out').length, 0);
+  await page.screenshot({ path: join(outDir, 'console-service-canned.png') });
+
+  await toggle.click();
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('data-status') === 'away');
+  await page.close();
+});
