@@ -36,6 +36,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
 #include "realtime/hub.hpp"
+#include "reports/listener.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -199,6 +200,9 @@ int run_server(Config cfg, const RunOptions& ro) {
   // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
   commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&order_carts);
+  // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
+  reports::ReportsListener reports_listener(*store, metrics);
+  dispatcher.add_listener(&reports_listener);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;
