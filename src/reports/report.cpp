@@ -40,7 +40,7 @@ std::pair<std::string, std::string> split_dim(const std::string& dim) {
   if (starts_with(dim, "by:agent:")) return {"agent", dim.substr(9)};
   if (dim == "by:bot") return {"bot", "bot"};
   if (dim == "by:api") return {"api", "api"};
-  if (starts_with(dim, "by:")) return {"agent", ""};  // none, unknown, unassigned
+  if (starts_with(dim, "by:")) return {"agent", dim.substr(3)};  // none, unknown, unassigned
   if (starts_with(dim, "target:")) return {"target", dim.substr(7)};
   return {"other", dim};
 }
