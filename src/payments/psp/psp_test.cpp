@@ -223,11 +223,13 @@ TEST(MollieWebhook, OnlyAnIdIsReadAndTheStateComesFromTheFetchedPayment) {
   ASSERT_EQ(named->size(), 1u);
   EXPECT_EQ((*named)[0].provider_ref, "tr_5B8cwPMGnU6qLbRvo7qEZo");
   EXPECT_EQ((*named)[0].kind, PspEvent::Kind::ignored) << "the body never says what happened";
-  for (std::string bad : {"", "status=paid", "id=tr_%2F..%2Fx", "id=cst_1", "id=tr_", "id=%zz", std::string(2000, 'a')}) {
+  for (std::string bad : std::vector<std::string>{"", "status=paid", "id=tr_%2F..%2Fx", "id=cst_1", "id=tr_", "id=%zz", std::string(2000, 'a')}) {
     req.body = bad;
     auto v = mollie::verify(req, mollie_settings(), 0);
     EXPECT_FALSE(v.ok()) << bad;
-    if (!v.ok()) EXPECT_EQ(v.error().errc, Errc::unauthenticated) << bad;
+    if (!v.ok()) {
+      EXPECT_EQ(v.error().errc, Errc::unauthenticated) << bad;
+    }
     EXPECT_FALSE(mollie::parse_webhook(bad).ok()) << bad;
   }
 
@@ -362,7 +364,7 @@ TEST(AdyenWebhook, EveryItemIsVerifiedThenNormalized) {
   WebhookRequest unsigned_req;
   unsigned_req.body = R"({"live":"false","notificationItems":[{"NotificationRequestItem":{"eventCode":"AUTHORISATION","success":"true","pspReference":"P1","merchantReference":"pay_1","amount":{"value":1,"currency":"EUR"}}}]})";
   EXPECT_EQ(adyen::verify(unsigned_req, s, 0).error().code, "signature_missing");
-  for (std::string bad : {"", "[accepted]", "{}", R"({"notificationItems":[]})", R"({"notificationItems":[1]})"}) {
+  for (std::string bad : std::vector<std::string>{"", "[accepted]", "{}", R"({"notificationItems":[]})", R"({"notificationItems":[1]})"}) {
     WebhookRequest b;
     b.body = bad;
     auto v = adyen::verify(b, s, 0);
