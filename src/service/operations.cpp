@@ -1,8 +1,10 @@
 #include "service/operations.hpp"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 
+#include "bot/language.hpp"
 #include "service/assignment.hpp"
 #include "service/canned.hpp"
 #include "service/service_repo.hpp"
@@ -258,6 +260,115 @@ Result<std::string> render_canned(store::Tx& tx, const Principal& who, const std
   if (auto t = tx.query_one(kTenantName, {who.tenant_id})) vars["shop.name"] = t->str(0);
   vars["conversation.id"] = c->id;
   return render_template(canned_from(*r).body, vars);
+}
+
+}  // namespace bottega::service
+
+namespace bottega::service {
+
+namespace {
+
+const Stmt kAfterHoursAt{"service.after_hours_at",
+    "SELECT after_hours_at FROM conversation_service WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kSetAfterHoursAt{"service.set_after_hours_at",
+    "UPDATE conversation_service SET after_hours_at = $3 WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kLastInbound{"service.last_inbound",
+    "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' ORDER BY seq DESC LIMIT 1"};
+
+constexpr const char* kWeekdays[4][7] = {
+    {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
+    {"lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"},
+    {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"},
+    {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}};
+
+int lang_index(const std::string& lang) {
+  if (lang == "it") return 1;
+  if (lang == "de") return 2;
+  if (lang == "nl") return 3;
+  return 0;
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+const char* after_hours_default(const std::string& lang) {
+  switch (lang_index(lang)) {
+    case 1:
+      return "Grazie del messaggio. In questo momento siamo chiusi e nessuno può ancora leggerlo: una persona ti "
+             "risponderà da {opens_at}. Il messaggio è salvato e in coda.";
+    case 2:
+      return "Danke für Ihre Nachricht. Wir haben gerade geschlossen, deshalb kann sie noch niemand lesen: Eine Person "
+             "antwortet ab {opens_at}. Ihre Nachricht ist gespeichert und in der Warteschlange.";
+    case 3:
+      return "Bedankt voor je bericht. We zijn nu gesloten, dus niemand kan het nog lezen: een medewerker antwoordt "
+             "vanaf {opens_at}. Je bericht is bewaard en staat in de wachtrij.";
+    default:
+      return "Thanks for your message. We're closed right now, so nobody can read it yet: a person will answer from "
+             "{opens_at}. Your message is saved and in the queue.";
+  }
+}
+
+std::string format_opening(const BusinessHours& h, int64_t at_ms, const std::string& lang) {
+  int64_t local = h.zone->to_local(floor_div(at_ms, 1000));
+  int64_t day = floor_div(local, 86400);
+  int64_t minute = (local - day * 86400) / 60;
+  char hhmm[16];
+  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
+  return std::string(kWeekdays[lang_index(lang)][weekday_of_days(day)]) + " " + hhmm + " (" + h.zone->name() + ")";
+}
+
+std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,
+                                             const std::string& tenant, const std::string& conversation_id) {
+  if (!s.after_hours || !s.hours_configured) return std::nullopt;
+  int64_t now = env.clock.now_ms();
+  if (s.hours.is_open(now)) return std::nullopt;
+  auto c = core_repo::get_conversation(tx, tenant, conversation_id);
+  if (!c || c->status == ConversationStatus::resolved || c->last_message_direction != "in") return std::nullopt;
+  if (now - c->last_message_at > 10 * 60'000) return std::nullopt;  // only for a message just received
+  if (std::find(c->tags.begin(), c->tags.end(), "bot-handover") == c->tags.end()) {
+    auto r = tx.query_one(kBotActive, {tenant, c->channel_id});
+    if (r && r->i64(0) > 0 && (r->is_null(1) || r->i64(1) != 0)) return std::nullopt;  // the bot answers there
+  }
+  auto sent = tx.query_one(kAfterHoursAt, {tenant, conversation_id});
+  if (!sent) return std::nullopt;  // the listener has not recorded the conversation yet
+  if (!sent->is_null(0) && s.hours.intervals(sent->i64(0), now).empty()) return std::nullopt;  // once per closed period
+  int64_t opens = s.hours.next_open(now);
+  if (opens < 0) return std::nullopt;  // never open: nothing honest to promise
+  std::string lang = "en";
+  if (auto m = tx.query_one(kLastInbound, {tenant, conversation_id})) lang = bot::detect_language(m->str(0), "en").lang;
+  std::string text = s.after_hours_message.empty() ? after_hours_default(lang) : s.after_hours_message;
+  std::string when = format_opening(s.hours, opens, lang);
+  for (size_t at; (at = text.find("{opens_at}")) != std::string::npos;) text.replace(at, 10, when);
+
+  Message m;
+  m.id = env.ids.next("msg");
+  m.tenant_id = tenant;
+  m.conversation_id = c->id;
+  m.direction = "out";
+  m.author_kind = "system";
+  m.kind = "text";
+  m.text = text;
+  m.content_json = bj::serialize(bj::object{{"auto_reply", "after_hours"}, {"opens_at", rfc3339(opens)}});
+  bool provider = c->channel_type != "webchat";
+  m.delivery_state = provider ? "pending" : "sent";
+  m.created_at = now;
+  core_repo::insert_message(tx, m);
+  if (provider) {
+    core_repo::Job j;
+    j.id = env.ids.next("job");
+    j.tenant_id = tenant;
+    j.kind = c->channel_type == "email" ? "email.send" : "channel.send";
+    j.idempotency_key = m.id;
+    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
+    j.run_at = now;
+    j.deadline_at = now + 24LL * 3600 * 1000;
+    core_repo::enqueue_job(tx, j, now);
+    if (env.on_job) tx.after_commit(env.on_job);
+  }
+  pipeline::emit(tx, env, tenant, event_type::kMessageCreated, c->id, c->contact_id, false, to_json(m));
+  tx.exec(kSetAfterHoursAt, {tenant, conversation_id, now});
+  return m.id;
 }
 
 }  // namespace bottega::service

@@ -61,3 +61,18 @@ Result<std::string> render_canned(store::Tx& tx, const Principal& who, const std
                                   const std::string& conversation_id);
 
 }  // namespace bottega::service
+
+namespace bottega::service {
+
+// ---- after hours ---------------------------------------------------------------------------
+// The default auto-reply in a language ("en", "it", "de", "nl"; others: English) with "{opens_at}".
+const char* after_hours_default(const std::string& lang);
+// "Monday 09:00 (Europe/Rome)" in the language, for the next opening at `at_ms`.
+std::string format_opening(const BusinessHours& h, int64_t at_ms, const std::string& lang);
+// Outside business hours, answers a customer's new message once per closed period with an honest
+// auto-reply saying when a person will answer, when the tenant has it on and the bot is not
+// answering there (the bot's own handover message says the same). Returns the message id sent.
+std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,
+                                             const std::string& tenant, const std::string& conversation_id);
+
+}  // namespace bottega::service

@@ -1,7 +1,11 @@
 // Assignment choice and canned-response templates. Pure.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "service/assignment.hpp"
+#include "service/hours.hpp"
+#include "service/operations.hpp"
 #include "service/canned.hpp"
 
 namespace bottega::service {
@@ -38,6 +42,26 @@ TEST(Canned, VariablesAreCheckedAndRenderedOnce) {
   EXPECT_EQ(render_template("{{agent.name}}", vars), "Ada[31m");  // control characters dropped
   EXPECT_EQ(render_template("{{contact.email}}!", vars), "!");     // unknown value: empty
   EXPECT_EQ(render_template("\\{{shop.name}}", vars), "{{shop.name}}");
+}
+
+}  // namespace
+}  // namespace bottega::service
+
+namespace bottega::service {
+namespace {
+
+TEST(AfterHours, OpeningIsSaidInTheShopsTimeAndTheCustomersLanguage) {
+  auto h = parse_business_hours(boost::json::parse(R"({"time_zone":"Europe/Rome"})").as_object(), "business_hours");
+  ASSERT_TRUE(h.ok());
+  // Saturday 28 March 2026 20:00 UTC: closed; next opening Monday 30 March 09:00 CEST (07:00 UTC).
+  int64_t sat = (days_from_civil(2026, 3, 28) * 86400 + 20 * 3600) * 1000;
+  int64_t opens = h->next_open(sat);
+  EXPECT_EQ(opens, (days_from_civil(2026, 3, 30) * 86400 + 7 * 3600) * 1000);
+  EXPECT_EQ(format_opening(*h, opens, "en"), "Monday 09:00 (Europe/Rome)");
+  EXPECT_EQ(format_opening(*h, opens, "it"), "lunedì 09:00 (Europe/Rome)");
+  EXPECT_EQ(format_opening(*h, opens, "nl"), "maandag 09:00 (Europe/Rome)");
+  EXPECT_NE(std::string(after_hours_default("de")).find("{opens_at}"), std::string::npos);
+  EXPECT_NE(std::string(after_hours_default("xx")).find("We're closed"), std::string::npos);
 }
 
 }  // namespace

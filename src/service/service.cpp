@@ -198,6 +198,7 @@ void ServiceListener::on_batch_end() {
         if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
         recompute(tx, tenant, conv, it->second, now);
         maybe_assign(tx, env_, it->second, tenant, conv);
+        maybe_after_hours(tx, env_, it->second, tenant, conv);
       }
       return {};
     });

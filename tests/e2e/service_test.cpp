@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <ctime>
 #include <thread>
 
 #include "harness.hpp"
@@ -276,6 +277,47 @@ TEST_F(Service, TheBotKeepsWhatItAnswersAndItsHandoverGoesToAnAgent) {
   for (const auto& t : arr(c, "tags")) handed = handed || t.as_string() == "bot-handover";
   EXPECT_TRUE(handed) << dump(c);
   EXPECT_FALSE(find(c, "priority_score.waiting_since")->is_null());  // the handover keeps the customer waiting
+}
+
+TEST_F(Service, AfterHoursTheCustomerIsToldHonestlyWhenAPersonAnswersOnce) {
+  auto auth = bearer(shop.token);
+  // Closed today and tomorrow (holidays, UTC): the next opening is a later day at 09:00 UTC.
+  auto date = [](int64_t days_from_now) {
+    std::time_t t = std::time(nullptr) + days_from_now * 86400;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  auto s = srv.patch("/api/v1/service/settings",
+                     parse_json(R"({"business_hours":{"time_zone":"UTC","holidays":[")" + date(0) + R"(",")" + date(1) +
+                                R"("]},"after_hours":{"enabled":true}})"),
+                     auth);
+  ASSERT_EQ(s.status, 200) << s.describe();
+  auto ann = create_visitor(srv, channel, "Ann");
+  ASSERT_EQ(visitor_send(srv, channel, ann.token, "Hello, I have a question about my order").status, 201);
+  auto replies = [&](const Visitor& v) {
+    std::vector<std::string> out;
+    auto hist = srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", v.token}});
+    for (const auto& m : arr(hist.json(), "data"))
+      if (str(m, "author.kind") == "system") out.push_back(str(m, "text"));
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] { return replies(ann).size() == 1; }, 5s)) << srv.server_output();
+  std::string text = replies(ann)[0];
+  EXPECT_NE(text.find("We're closed right now"), std::string::npos) << text;
+  EXPECT_NE(text.find("09:00 (UTC)"), std::string::npos) << text;
+  // Once per closed period: a second message gets no second auto-reply.
+  ASSERT_EQ(visitor_send(srv, channel, ann.token, "Anyone?").status, 201);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(replies(ann).size(), 1u);
+  // In the customer's language; the conversation still waits for a person.
+  auto bram = create_visitor(srv, channel, "Bram");
+  std::string conv = str(visitor_send(srv, channel, bram.token, "Hallo, ik heb een vraag over mijn bestelling").json(), "conversation_id");
+  ASSERT_TRUE(eventually([&] { return replies(bram).size() == 1; }, 5s));
+  EXPECT_NE(replies(bram)[0].find("Bedankt voor je bericht"), std::string::npos) << replies(bram)[0];
+  EXPECT_FALSE(find(conversation(conv), "priority_score.waiting_since")->is_null());
 }
 
 }  // namespace

@@ -81,9 +81,9 @@ CREATE TABLE sla_breaches (
   PRIMARY KEY (tenant_id, conversation_id, target, due_at)
 );
 )SQL"},
-      // Agents' availability and capacity, the round-robin cursor, canned responses, satisfaction
-      // surveys, and when the after-hours auto-reply was last sent in a conversation.
-      {61, "service_assignment_canned_csat",
+      // Agents' availability and capacity, the round-robin cursor, canned responses, and when the
+      // after-hours auto-reply was last sent in a conversation.
+      {61, "service_assignment_canned",
        R"SQL(
 CREATE TABLE agent_availability (
   tenant_id TEXT NOT NULL,
@@ -109,21 +109,6 @@ CREATE TABLE canned_responses (
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, shortcut)
 );
-CREATE TABLE csat_surveys (
-  tenant_id TEXT NOT NULL,
-  conversation_id TEXT NOT NULL,
-  contact_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  message_id TEXT NOT NULL,
-  assignee_id TEXT,
-  bot_only INTEGER NOT NULL,
-  sent_at INTEGER NOT NULL,
-  score INTEGER,
-  comment TEXT,
-  answered_at INTEGER,
-  PRIMARY KEY (tenant_id, conversation_id)
-);
-CREATE INDEX csat_surveys_contact ON csat_surveys(tenant_id, contact_id, channel_id, sent_at);
 ALTER TABLE conversation_service ADD COLUMN after_hours_at INTEGER;
 )SQL",
        R"SQL(
@@ -151,21 +136,6 @@ CREATE TABLE canned_responses (
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, shortcut)
 );
-CREATE TABLE csat_surveys (
-  tenant_id TEXT COLLATE "C" NOT NULL,
-  conversation_id TEXT COLLATE "C" NOT NULL,
-  contact_id TEXT COLLATE "C" NOT NULL,
-  channel_id TEXT COLLATE "C" NOT NULL,
-  message_id TEXT COLLATE "C" NOT NULL,
-  assignee_id TEXT,
-  bot_only BIGINT NOT NULL,
-  sent_at BIGINT NOT NULL,
-  score BIGINT,
-  comment TEXT,
-  answered_at BIGINT,
-  PRIMARY KEY (tenant_id, conversation_id)
-);
-CREATE INDEX csat_surveys_contact ON csat_surveys(tenant_id, contact_id, channel_id, sent_at);
 ALTER TABLE conversation_service ADD COLUMN after_hours_at BIGINT;
 )SQL"},
   };
