@@ -138,8 +138,10 @@ export function renderReports(root: HTMLElement, api: ConsoleApi, me: Agent): vo
         api.report('summary', q), api.report('conversations', q), api.report('revenue', q), api.report('csat', q),
       ]);
       status.textContent = '';
+      // The zone the figures are in (the shop's when none was chosen): the CSV links name it.
       if (!tz.value) tz.value = summary.time_zone;
-      show(summary, conv, rev, csat, q);
+      query = { ...q, tz: summary.time_zone };
+      show(summary, conv, rev, csat, query);
     } catch (e) {
       if (e instanceof ApiError && e.status === 403) status.textContent = t.adminOnly;
       else if (e instanceof ApiError && e.status === 0) status.textContent = common.networkError;
