@@ -172,6 +172,11 @@ TEST_F(Payments, LinkToCheckoutToPaidInTheThreadToPartialRefund) {
   for (const auto& a : audit) actions.push_back(str(a, "action"));
   for (const char* a : {"payment.created", "payment.attempt", "payment.succeeded", "refund.requested", "refund.succeeded"})
     EXPECT_NE(std::find(actions.begin(), actions.end(), a), actions.end()) << a;
+
+  // The ledger reconciles with the sandbox's own records.
+  auto rec = srv.run_cli({"reconcile", "--config", srv.config_path(), "--tenant", shop.id, "--provider", provider});
+  EXPECT_EQ(rec.exit_code, 0) << rec.out << rec.err;
+  EXPECT_NE(rec.out.find("\"payments_checked\":1,\"differences\":[]"), std::string::npos) << rec.out;
 }
 
 TEST_F(Payments, ThreeDSecureBankRedirectAndDelayedConfirmation) {
