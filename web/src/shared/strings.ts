@@ -878,6 +878,9 @@ function preferredFromPage(): string | null {
 
 const reportsEn = {
   navReports: 'Reports',
+  byResponder: 'First response by responder',
+  responder: 'Answered by',
+  count: 'Conversations',
   heading: 'Reports',
   from: 'From',
   to: 'To',
@@ -938,6 +941,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   it: {
     ...reportsEn,
     navReports: 'Report',
+    byResponder: 'Prima risposta per chi ha risposto',
+    responder: 'Risposto da',
+    count: 'Conversazioni',
     heading: 'Report',
     from: 'Dal',
     to: 'Al',
@@ -991,6 +997,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   de: {
     ...reportsEn,
     navReports: 'Berichte',
+    byResponder: 'Erste Antwort nach Antwortendem',
+    responder: 'Beantwortet von',
+    count: 'Unterhaltungen',
     heading: 'Berichte',
     from: 'Von',
     to: 'Bis',
@@ -1044,6 +1053,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   nl: {
     ...reportsEn,
     navReports: 'Rapporten',
+    byResponder: 'Eerste antwoord per beantwoorder',
+    responder: 'Beantwoord door',
+    count: 'Gesprekken',
     heading: 'Rapporten',
     from: 'Van',
     to: 'Tot en met',
