@@ -768,6 +768,9 @@ TEST_P(ReportsStore, GeneratedDatasetFigureByFigure) {
   check_summary(sum, x, 7);
   check_days(report("conversations", "2026-10-22", "2026-10-28"), report("revenue", "2026-10-22", "2026-10-28"), x);
 
+  // A zone with the same days as the shop's (Berlin = Rome) reads the day grain: same figures.
+  check_summary(report("summary", "2026-10-22", "2026-10-28", "Europe/Berlin"), x, 7);
+
   // The same range read in another zone (quarter-hour grain): Kathmandu, +05:45.
   auto ktm = *TimeZone::load("Asia/Kathmandu");
   Expected xk = expect(ds, *ktm, {2026, 10, 22}, {2026, 10, 28}, 7);

@@ -910,6 +910,9 @@ function preferredFromPage(): string | null {
 
 const reportsEn = {
   navReports: 'Reports',
+  byResponder: 'First response by responder',
+  responder: 'Answered by',
+  count: 'Conversations',
   heading: 'Reports',
   from: 'From',
   to: 'To',
@@ -970,6 +973,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   it: {
     ...reportsEn,
     navReports: 'Report',
+    byResponder: 'Prima risposta per chi ha risposto',
+    responder: 'Risposto da',
+    count: 'Conversazioni',
     heading: 'Report',
     from: 'Dal',
     to: 'Al',
@@ -1023,6 +1029,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   de: {
     ...reportsEn,
     navReports: 'Berichte',
+    byResponder: 'Erste Antwort nach Antwortendem',
+    responder: 'Beantwortet von',
+    count: 'Unterhaltungen',
     heading: 'Berichte',
     from: 'Von',
     to: 'Bis',
@@ -1076,6 +1085,9 @@ const reportsByLang: Record<Lang, ReportsText> = {
   nl: {
     ...reportsEn,
     navReports: 'Rapporten',
+    byResponder: 'Eerste antwoord per beantwoorder',
+    responder: 'Beantwoord door',
+    count: 'Gesprekken',
     heading: 'Rapporten',
     from: 'Van',
     to: 'Tot en met',
