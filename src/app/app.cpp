@@ -235,6 +235,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   http::Server server(io, so, router, metrics);
 
   dispatcher.start();
+  reports_listener.start();
   runner.start();
   sla_monitor.start();
   auto port = server.start();
@@ -242,6 +243,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     sla_monitor.stop();
     runner.stop(0);
     dispatcher.stop();
+    reports_listener.stop();
     store->close();
     return fail(port.error());
   }
@@ -252,6 +254,7 @@ int run_server(Config cfg, const RunOptions& ro) {
       sla_monitor.stop();
       runner.stop(0);
       dispatcher.stop();
+      reports_listener.stop();
       store->close();
       return fail(sport.error());
     }
@@ -312,6 +315,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   sla_monitor.stop();
   runner.stop(0);
   dispatcher.stop();
+  reports_listener.stop();
   cpu.join();
   store->close();
   return 0;
