@@ -3,6 +3,7 @@
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
 import type { CannedResponse } from './canned';
+import type { ServiceSettings } from './service-settings';
 
 export interface AgentAvailability {
   agent_id: string;
@@ -141,6 +142,14 @@ export class ConsoleApi {
 
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  getServiceSettings(): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings');
+  }
+
+  patchServiceSettings(patch: Record<string, unknown>): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings', { method: 'PATCH', body: patch });
   }
 
   /** Every agent's availability (online/away), capacity and load. */
