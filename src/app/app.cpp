@@ -31,6 +31,7 @@
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
+#include "service/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/media.hpp"
 #include "pipeline/rate_bucket.hpp"
@@ -38,6 +39,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
 #include "realtime/hub.hpp"
+#include "reports/listener.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -210,6 +212,14 @@ int run_server(Config cfg, const RunOptions& ro) {
   // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
   commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&order_carts);
+  // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
+  // per database; the breach detector on every node (exactly once per breach by its primary key).
+  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  dispatcher.add_listener(&service_listener);
+  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
+  // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
+  reports::ReportsListener reports_listener(*store, metrics);
+  dispatcher.add_listener(&reports_listener);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;
@@ -236,11 +246,15 @@ int run_server(Config cfg, const RunOptions& ro) {
   http::Server server(io, so, router, metrics);
 
   dispatcher.start();
+  reports_listener.start();
   runner.start();
+  sla_monitor.start();
   auto port = server.start();
   if (!port) {
+    sla_monitor.stop();
     runner.stop(0);
     dispatcher.stop();
+    reports_listener.stop();
     store->close();
     return fail(port.error());
   }
@@ -248,8 +262,10 @@ int run_server(Config cfg, const RunOptions& ro) {
     auto sport = smtp.start();
     if (!sport) {
       server.stop();
+      sla_monitor.stop();
       runner.stop(0);
       dispatcher.stop();
+      reports_listener.stop();
       store->close();
       return fail(sport.error());
     }
@@ -308,8 +324,10 @@ int run_server(Config cfg, const RunOptions& ro) {
   io.run();
   for (auto& t : threads) t.join();
   if (stopper.joinable()) stopper.join();
+  sla_monitor.stop();
   runner.stop(0);
   dispatcher.stop();
+  reports_listener.stop();
   cpu.join();
   store->close();
   return 0;

@@ -2,6 +2,18 @@
 
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+import type { CannedResponse } from './canned';
+import type { ServiceSettings } from './service-settings';
+
+export interface AgentAvailability {
+  agent_id: string;
+  name: string;
+  status: 'online' | 'away';
+  capacity: number;
+  own_capacity: number | null;
+  load: number;
+  updated_at: string | null;
+}
 
 const BASE = '/api/v1';
 
@@ -33,6 +45,31 @@ export interface WebhookDelivery {
   created_at: string;
 }
 
+/** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
+export interface Report {
+  report: string;
+  from: string;
+  to: string;
+  time_zone: string;
+  window_days: number;
+  source: 'day' | 'quarter_hour';
+  columns: string[];
+  rows: Record<string, string | number | null>[];
+}
+
+export interface ReportQuery {
+  from: string;
+  to: string;
+  tz?: string;
+}
+
+/** The URL of a report's CSV export (a plain link: the session cookie authenticates the GET). */
+export function reportCsvUrl(name: string, q: ReportQuery): string {
+  const qs = new URLSearchParams({ from: q.from, to: q.to });
+  if (q.tz) qs.set('tz', q.tz);
+  return `${BASE}/reports/${encodeURIComponent(name)}.csv?${qs.toString()}`;
+}
+
 export class ConsoleApi {
   private csrf: string | null = null;
   /** Called when a request answers 401 (session gone): the console shows the login form. */
@@ -51,6 +88,16 @@ export class ConsoleApi {
       }
       throw e;
     }
+  }
+
+  report(name: string, q: ReportQuery): Promise<Report> {
+    const qs = new URLSearchParams({ from: q.from, to: q.to });
+    if (q.tz) qs.set('tz', q.tz);
+    return this.call<Report>(`/reports/${encodeURIComponent(name)}?${qs.toString()}`);
+  }
+
+  reportSettings(): Promise<{ time_zone: string; attribution_window_days: number }> {
+    return this.call('/reports/settings');
   }
 
   async session(): Promise<SessionInfo> {
@@ -95,6 +142,35 @@ export class ConsoleApi {
 
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  getServiceSettings(): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings');
+  }
+
+  patchServiceSettings(patch: Record<string, unknown>): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings', { method: 'PATCH', body: patch });
+  }
+
+  /** Every agent's availability (online/away), capacity and load. */
+  async listAvailability(): Promise<AgentAvailability[]> {
+    return (await this.call<ListPage<AgentAvailability>>('/agents/availability')).data;
+  }
+
+  setAvailability(agentId: string, status: 'online' | 'away'): Promise<AgentAvailability> {
+    return this.call<AgentAvailability>(`/agents/${encodeURIComponent(agentId)}/availability`, { method: 'PUT', body: { status } });
+  }
+
+  async listCanned(): Promise<CannedResponse[]> {
+    return (await this.call<ListPage<CannedResponse>>('/canned_responses')).data;
+  }
+
+  async renderCanned(id: string, conversationId: string): Promise<string> {
+    const r = await this.call<{ text: string }>(`/canned_responses/${encodeURIComponent(id)}/render`, {
+      method: 'POST',
+      body: { conversation_id: conversationId },
+    });
+    return r.text;
   }
 
   listAgents(): Promise<Agent[]> {

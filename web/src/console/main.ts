@@ -10,8 +10,11 @@ import type { Agent, Conversation, Message } from '../shared/types';
 import { ConsoleApi } from './api';
 import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
 import { renderContent } from './render';
+import { shortDuration, slaBadge } from './service';
+import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
-import { adminText } from '../shared/strings';
+import { renderReports } from './reports';
+import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
 const root = document.getElementById('app') as HTMLElement;
@@ -128,6 +131,31 @@ function showApp(agent: Agent): void {
     void api.logout().finally(() => showLogin());
   });
 
+  // Availability: online agents receive conversations by automatic assignment (docs/service.md).
+  const availability = el('button', { type: 'button', className: 'btn btn-quiet availability', id: 'availability-toggle', 'aria-pressed': 'false' }, t.availabilityAway);
+  const paintAvailability = (status: 'online' | 'away'): void => {
+    availability.setAttribute('aria-pressed', status === 'online' ? 'true' : 'false');
+    availability.dataset.status = status;
+    availability.textContent = status === 'online' ? t.availabilityOnline : t.availabilityAway;
+    availability.title = status === 'online' ? t.availabilityOnlineHint : t.availabilityAwayHint;
+  };
+  paintAvailability('away');
+  void api
+    .listAvailability()
+    .then((list) => paintAvailability(list.find((a) => a.agent_id === agent.id)?.status ?? 'away'))
+    .catch(() => undefined);
+  availability.addEventListener('click', () => {
+    const next = availability.dataset.status === 'online' ? 'away' : 'online';
+    availability.disabled = true;
+    api
+      .setAvailability(agent.id, next)
+      .then((a) => paintAvailability(a.status))
+      .catch(() => undefined)
+      .finally(() => {
+        availability.disabled = false;
+      });
+  });
+
   const langSelect = el('select', { id: 'language-select' });
   for (const l of LANGUAGES) langSelect.appendChild(el('option', { value: l }, LANGUAGE_NAMES[l]));
   langSelect.value = lang;
@@ -172,6 +200,17 @@ function showApp(agent: Agent): void {
     filters = { ...filters, assignee: assigneeSelect.value as Filters['assignee'] };
     renderList();
   });
+  const sortSelect = el('select', { id: 'sort-order' });
+  for (const [value, label] of [
+    ['score', t.sortScore],
+    ['recent', t.sortRecent],
+  ] as const)
+    sortSelect.appendChild(el('option', { value }, label));
+  sortSelect.value = filters.sort;
+  sortSelect.addEventListener('change', () => {
+    filters = { ...filters, sort: sortSelect.value as Filters['sort'] };
+    renderList();
+  });
   const unreadBox = el('input', { type: 'checkbox', id: 'unread-filter' });
   unreadBox.checked = filters.unreadOnly;
   unreadBox.addEventListener('change', () => {
@@ -179,6 +218,7 @@ function showApp(agent: Agent): void {
     renderList();
   });
   const settings = el('main', { className: 'settings', id: 'settings-view', hidden: true });
+  const reports = el('main', { className: 'reports', id: 'reports-view', hidden: true });
   const helpButton = el('button', { type: 'button', className: 'btn btn-quiet', id: 'shortcuts-button', 'aria-haspopup': 'dialog' }, t.shortcutsButton);
   helpButton.addEventListener('click', () => showShortcuts());
 
@@ -199,16 +239,19 @@ function showApp(agent: Agent): void {
           'nav',
           { className: 'topnav', 'aria-label': adminText.navSettings },
           el('a', { href: '#/inbox', id: 'nav-inbox' }, adminText.navInbox),
+          agent.role === 'admin' ? el('a', { href: '#/reports', id: 'nav-reports' }, reportsText.navReports) : null,
           el('a', { href: '#/settings/channels', id: 'nav-settings' }, adminText.navSettings),
         ),
         el('span', { className: 'spacer' }),
         el('span', { className: 'whoami' }, t.signedInAs(agent.name || agent.email)),
+        availability,
         el('label', { className: 'sr-only', for: 'language-select' }, t.languageLabel),
         langSelect,
         helpButton,
         signOut,
       ),
       settings,
+      reports,
       el(
         'main',
         { className: 'layout', id: 'inbox-view' },
@@ -227,6 +270,7 @@ function showApp(agent: Agent): void {
             el('span', { className: 'filter' }, el('label', { for: 'channel-filter' }, t.channelFilterLabel), channelSelect),
             el('span', { className: 'filter' }, el('label', { for: 'tag-filter' }, t.tagFilterLabel), tagSelect),
             el('span', { className: 'filter' }, el('label', { for: 'assignee-filter' }, t.assigneeFilterLabel), assigneeSelect),
+            el('span', { className: 'filter' }, el('label', { for: 'sort-order' }, t.sortLabel), sortSelect),
             el('label', { className: 'toggle', for: 'unread-filter' }, unreadBox, el('span', {}, t.unreadOnly)),
           ),
           list,
@@ -243,18 +287,23 @@ function showApp(agent: Agent): void {
   void loadTeam();
 }
 
-/** `#/inbox` (the default) or `#/settings/<tab>`. */
+/** `#/inbox` (the default), `#/reports` or `#/settings/<tab>`. */
 function route(): void {
   const inbox = document.getElementById('inbox-view');
   const settings = document.getElementById('settings-view');
-  if (!inbox || !settings || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team))?$/.exec(location.hash);
+  const reports = document.getElementById('reports-view');
+  if (!inbox || !settings || !reports || !me) return;
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service))?$/.exec(location.hash);
   const inSettings = m !== null;
-  inbox.hidden = inSettings;
+  const inReports = location.hash === '#/reports';
+  inbox.hidden = inSettings || inReports;
   settings.hidden = !inSettings;
-  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings ? 'false' : 'page');
+  reports.hidden = !inReports;
+  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings || inReports ? 'false' : 'page');
   document.getElementById('nav-settings')?.setAttribute('aria-current', inSettings ? 'page' : 'false');
+  document.getElementById('nav-reports')?.setAttribute('aria-current', inReports ? 'page' : 'false');
   if (inSettings) renderSettings(settings, api, me, (m?.[1] as SettingsTab | undefined) ?? 'channels');
+  else if (inReports) renderReports(reports, api, me);
   else if (team.size > 0) void loadTeam(); // back from the settings: the team may have changed
 }
 window.addEventListener('hashchange', route);
@@ -343,6 +392,12 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
         renderList();
         if (c.id === selectedId) renderThreadHeader();
       }
+      refreshServiceFields(c.id);
+      break;
+    }
+    case 'conversation.sla_breached': {
+      const d = ev.data as { conversation_id?: string };
+      if (d?.conversation_id) refreshServiceFields(d.conversation_id);
       break;
     }
     case 'message.created':
@@ -441,6 +496,8 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
       { className: 'conv-row conv-tags' },
       el('span', { className: 'chip chip-channel' }, c.channel_type),
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
+      slaChip(c),
+      c.priority_score?.intent === 'presale' ? el('span', { className: 'chip chip-presale' }, t.presaleChip) : null,
       c.priority > 0 ? el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)) : null,
       c.assignee_id && c.assignee_id === me?.id ? el('span', { className: 'chip chip-mine' }, t.assignedToYou) : null,
       c.assignee_id && c.assignee_id !== me?.id && agentName(c.assignee_id)
@@ -451,6 +508,45 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
   );
   button.addEventListener('click', () => selectConversation(c.id));
   return el('li', {}, button);
+}
+
+/** The SLA countdown or breach badge (docs/service.md), or nothing without a due time. */
+function slaChip(c: Conversation): HTMLElement | null {
+  const b = slaBadge(c, Date.now());
+  if (b.kind === 'none') return null;
+  const target = t.slaTarget[b.target] ?? b.target;
+  if (b.kind === 'breached') return el('span', { className: 'chip chip-sla chip-sla-breached', 'data-sla': 'breached' }, t.slaBreached(target));
+  return el('span', { className: `chip chip-sla${b.soon ? ' chip-sla-soon' : ''}`, 'data-sla': 'due' }, t.slaDue(target, shortDuration(b.seconds)));
+}
+
+/** The score chip; its title lists why (each component and its points). */
+function scoreChip(c: Conversation): HTMLElement | null {
+  const ps = c.priority_score;
+  if (!ps) return null;
+  const why = ps.components.map((x) => `${x.points > 0 ? '+' : ''}${x.points} ${x.detail}`).join('\n');
+  return el('span', { className: 'chip chip-score', title: `${t.scoreTitle}\n${why}`, 'data-score': String(ps.score) }, t.scoreChip(ps.score));
+}
+
+// Service fields (score, SLA) are not in realtime payloads: fetch the conversation shortly after
+// an event about it (the server recomputes them right after the commit).
+const serviceRefresh = new Map<string, ReturnType<typeof setTimeout>>();
+function refreshServiceFields(id: string): void {
+  const pending = serviceRefresh.get(id);
+  if (pending) clearTimeout(pending);
+  serviceRefresh.set(
+    id,
+    setTimeout(() => {
+      serviceRefresh.delete(id);
+      void api
+        .getConversation(id)
+        .then((c) => {
+          store.upsertConversation(c);
+          renderList();
+          if (id === selectedId) renderThreadHeader();
+        })
+        .catch(() => undefined);
+    }, 700),
+  );
 }
 
 function firstLine(text: string | null | undefined): string {
@@ -519,7 +615,7 @@ function buildThread(id: string): void {
   log.appendChild(el('li', { className: 'loading' }, t.loadingMessages));
   const error = el('p', { className: 'form-error', role: 'alert' });
 
-  const textarea = el('textarea', { id: 'composer-text', rows: 3, placeholder: t.replyPlaceholder });
+  const textarea = el('textarea', { id: 'composer-text', rows: 3, placeholder: t.replyPlaceholder, title: t.cannedHint });
   const label = el('label', { for: 'composer-text', className: 'composer-label' }, t.replyLabel);
   const noteToggle = el('input', { type: 'checkbox', id: 'note-toggle' });
   const send = el('button', { type: 'submit', className: 'btn btn-primary', id: 'composer-send' }, t.send);
@@ -537,6 +633,17 @@ function buildThread(id: string): void {
     ),
     error,
   );
+  const cannedList = attachCannedPicker(
+    form,
+    textarea,
+    id,
+    { list: () => api.listCanned(), render: (cid, conv) => api.renderCanned(cid, conv) },
+    t,
+    (e) => {
+      error.textContent = errorText(e);
+    },
+  );
+  textarea.after(cannedList);
   const syncMode = (): void => {
     const note = noteToggle.checked;
     form.classList.toggle('is-note', note);
@@ -628,6 +735,7 @@ function renderThreadHeader(): void {
   for (const [value, label] of options) sel.append(el('option', { value }, label));
   sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
+  for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
   renderTags(threadView, c);
@@ -867,10 +975,10 @@ document.addEventListener('keydown', (ev) => {
   action();
 });
 
-// Refresh relative times once a minute.
+// Refresh relative times and SLA countdowns.
 setInterval(() => {
   if (shell) renderList();
-}, 60_000);
+}, 15_000);
 
 // ---------------------------------------------------------------- boot
 
