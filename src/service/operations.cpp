@@ -354,18 +354,7 @@ std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, 
   m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
   core_repo::insert_message(tx, m);
-  if (provider) {
-    core_repo::Job j;
-    j.id = env.ids.next("job");
-    j.tenant_id = tenant;
-    j.kind = c->channel_type == "email" ? "email.send" : "channel.send";
-    j.idempotency_key = m.id;
-    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
-    j.run_at = now;
-    j.deadline_at = now + 24LL * 3600 * 1000;
-    core_repo::enqueue_job(tx, j, now);
-    if (env.on_job) tx.after_commit(env.on_job);
-  }
+  if (provider) pipeline::queue_provider_send(tx, env, tenant, c->id, c->channel_type, m.id, now);
   pipeline::emit(tx, env, tenant, event_type::kMessageCreated, c->id, c->contact_id, false, to_json(m));
   tx.exec(kSetAfterHoursAt, {tenant, conversation_id, now});
   return m.id;
