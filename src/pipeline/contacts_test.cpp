@@ -81,7 +81,7 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
     scratch_.reset();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
-  static void exec(Tx& tx, const char* sql) { tx.exec(Stmt{"test.exec", sql}, {}); }
+  static void exec(Tx& tx, const char* sql) { tx.exec(Stmt{sql, sql}, {}); }  // string literals: live for the whole run
   Env env() { return Env{clock_, ids_, {}, {}}; }
   Result<MergeOutcome> merge(const std::string& tenant, const std::string& keep, const std::string& from) {
     Env e = env();
@@ -95,7 +95,9 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
   }
   int64_t count(const std::string& sql) {
     int64_t n = -1;
-    store::read_sync(*store_, [&](Tx& tx) { n = tx.query_one(Stmt{"test.count", sql.c_str()}, {})->i64(0); });
+    // The store caches prepared statements by the address of their name: keep each text alive.
+    const char* text = sql_texts_.insert(sql).first->c_str();
+    store::read_sync(*store_, [&](Tx& tx) { n = tx.query_one(Stmt{text, text}, {})->i64(0); });
     return n;
   }
   Result<ContactView> get(const std::string& tenant, const std::string& id) {
@@ -113,6 +115,7 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
   Channel tg_{"ch_tg", "ten_A", "telegram", "Telegram", "{}", 1};
   Channel other_wa_{"ch_owa", "ten_B", "whatsapp", "WhatsApp", "{}", 1};
   std::map<std::string, std::string> conv_;
+  std::set<std::string> sql_texts_;
   std::unique_ptr<store::Store> store_;
 };
 
