@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "bot/bot_repo.hpp"
 #include "commerce/orders.hpp"
@@ -820,6 +821,23 @@ TEST_P(ReportsStore, RedeliveryRollbackAndRestartCountOnce) {
   ReportsListener again(*store_, metrics_);
   EXPECT_EQ(again.catch_up(), 0);
   check_summary(report("summary", "2026-10-22", "2026-10-28"), x, 7);
+}
+
+TEST_P(ReportsStore, CatchesUpHistoryInTheBackgroundAtStart) {
+  Dataset ds = generate(60, 3);
+  set_tz("Europe/Rome");
+  write_dataset(ds);
+  int64_t newest = 0;
+  store::read_sync(*store_, [&](store::Tx& tx) { newest = repo::max_event_seq(tx); });
+  {
+    ReportsListener l(*store_, metrics_, 100);
+    l.start();  // no event is delivered: the history is applied anyway
+    for (int i = 0; i < 600 && l.cursor() < newest; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    l.stop();
+    EXPECT_EQ(l.cursor(), newest);
+  }
+  auto rome = *TimeZone::load("Europe/Rome");
+  check_summary(report("summary", "2026-10-22", "2026-10-28"), expect(ds, *rome, {2026, 10, 22}, {2026, 10, 28}, 7), 7);
 }
 
 TEST_P(ReportsStore, BadRangesAndSettings) {
