@@ -1,4 +1,5 @@
 #include "pipeline/services.hpp"
+#include "pipeline/survey.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -91,6 +92,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
     if (!conv || conv->channel_id != channel.id) return Error::not_found("conversation");
   } else if (!in.new_conversation) {
     conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+    // An answer to a satisfaction survey stays in the surveyed (resolved) conversation.
+    if (!conv && survey_score(in.kind, text, in.content_json))
+      if (auto sid = survey_conversation(tx, tenant, contact_id, channel.id, now))
+        conv = repo::get_conversation(tx, tenant, *sid);
   }
   bool created = false;
   if (!conv) {

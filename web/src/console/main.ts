@@ -736,6 +736,10 @@ function renderThreadHeader(): void {
   sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
+  if (c.csat)
+    threadView.meta.append(
+      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '' }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
+    );
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
   renderTags(threadView, c);
