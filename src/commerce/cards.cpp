@@ -1,6 +1,7 @@
 #include "commerce/cards.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -231,7 +232,9 @@ Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conver
   if (from) price = card_label(lang, "from") + " " + price;
   std::string stock = availability_label(lang, available);
   std::string subtitle = price + " · " + stock;
-  std::string description = channels::render::clip(texts.description, kDescriptionChars);
+  // A language with a title but no description borrows the English one.
+  std::string description = channels::render::clip(
+      texts.description.empty() ? product->text("en").description : texts.description, kDescriptionChars);
   std::string image;
   if (variant && variant->image_url && http_url(*variant->image_url)) image = *variant->image_url;
   if (image.empty())
@@ -286,9 +289,15 @@ Result<CardMessage> cart_summary(Tx& tx, const std::string& tenant, const Conver
   std::string text = card_label(lang, "cart") + ":";
   bj::array lines;
   for (const auto& l : t.lines) {
-    text += "\n" + std::to_string(l.quantity) + " × " + l.title + " — " + fmt(l.subtotal);
+    // The line's title in the customer's language (the cart keeps the one it was added with).
+    std::string title = l.title;
+    if (auto ref = find_variant(tx, tenant, l.variant_id)) {
+      title = ref->product.text(lang).title;
+      if (!ref->variant.title.empty() && ref->product.variants.size() > 1) title += " - " + ref->variant.title;
+    }
+    text += "\n" + std::to_string(l.quantity) + " × " + title + " — " + fmt(l.subtotal);
     lines.push_back(bj::object{{"sku", l.sku},
-                               {"title", l.title},
+                               {"title", title},
                                {"quantity", l.quantity},
                                {"unit_price", l.unit_price},
                                {"subtotal", l.subtotal},
