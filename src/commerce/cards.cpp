@@ -305,7 +305,8 @@ Result<CardMessage> cart_summary(Tx& tx, const std::string& tenant, const Conver
                                {"formatted_unit", fmt(l.unit_price)},
                                {"formatted_total", fmt(l.subtotal)}});
   }
-  bj::object formatted{{"subtotal", fmt(t.subtotal)}, {"total", fmt(t.total)}, {"tax", fmt(t.tax_total)}};
+  bj::object formatted{{"subtotal", fmt(t.subtotal)}, {"total", fmt(t.total)}};
+  if (t.tax_total > 0) formatted["tax"] = fmt(t.tax_total);
   bj::object labels{{"title", card_label(lang, "cart")},
                     {"subtotal", card_label(lang, "subtotal")},
                     {"discount", card_label(lang, "discount")},

@@ -70,7 +70,7 @@ TEST_F(Sell, CardCartLinkSandboxPayPaidOrder) {
                        bj::object{{"kind", "product"}, {"sku", "BOOT-40"}, {"language", "it"}});
   ASSERT_EQ(card.status, 201) << card.describe();
   EXPECT_EQ(str(card.json(), "kind"), "product");
-  EXPECT_EQ(str(card.json(), "content.product.subtitle"), "100,00 € · Disponibile");
+  EXPECT_EQ(str(card.json(), "content.product.subtitle"), "100,00 € · Solo 3 disponibili");  // 3 on hand: low stock
 
   std::string cart = new_cart(conversation, 2);
   auto summary = api_post("/api/v1/conversations/" + conversation + "/messages",

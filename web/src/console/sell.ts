@@ -149,7 +149,7 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
 
   // ---- search
   const query = el('input', { id: 'sell-search', type: 'search', placeholder: t.searchPlaceholder, autocomplete: 'off' });
-  const results = el('ul', { className: 'sell-results', 'aria-label': t.searchLabel });
+  const results = el('ul', { className: 'sell-results', 'aria-live': 'polite' });
   const searchForm = el(
     'form',
     { className: 'sell-search', role: 'search' },
