@@ -32,6 +32,7 @@
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
+#include "service/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -203,6 +204,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   // A product card's "Add to cart" tap puts the item into the conversation's cart (commerce/cards.hpp).
   commerce::BuyTapListener buy_taps(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&buy_taps);
+  // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
+  // per database; the breach detector on every node (exactly once per breach by its primary key).
+  service::ServiceListener service_listener(*store, clock);
+  dispatcher.add_listener(&service_listener);
+  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;
@@ -230,8 +236,10 @@ int run_server(Config cfg, const RunOptions& ro) {
 
   dispatcher.start();
   runner.start();
+  sla_monitor.start();
   auto port = server.start();
   if (!port) {
+    sla_monitor.stop();
     runner.stop(0);
     dispatcher.stop();
     store->close();
@@ -241,6 +249,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     auto sport = smtp.start();
     if (!sport) {
       server.stop();
+      sla_monitor.stop();
       runner.stop(0);
       dispatcher.stop();
       store->close();
@@ -300,6 +309,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   io.run();
   for (auto& t : threads) t.join();
   if (stopper.joinable()) stopper.join();
+  sla_monitor.stop();
   runner.stop(0);
   dispatcher.stop();
   cpu.join();
