@@ -203,6 +203,8 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   }
   repo::put_state(tx, tenant, conv->id, d.next, now);
   repo::insert_turn(tx, t);
+  // The turn log as an event (the reports count answers, helpful and false answers from it).
+  pipeline::emit(tx, env_, tenant, event_type::kBotTurn, conv->id, conv->contact_id, true, repo::to_json(t));
   metrics_.inc("bottega_bot_turns_total", "outcome=\"" + t.outcome + "\"");
   return std::optional<repo::Turn>(std::move(t));
 }
