@@ -390,6 +390,8 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/carts/{id}"},
     {"get", "/api/v1/carts/{id}/totals"},
     {"get", "/api/v1/contacts/{id}/profile"},
+    {"get", "/api/v1/contacts/{id}"},
+    {"post", "/api/v1/contacts/{id}/merge"},
     {"get", "/api/v1/discounts"},
     {"get", "/api/v1/orders"},
     {"get", "/api/v1/orders/{id}"},
