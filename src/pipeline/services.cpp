@@ -1,4 +1,5 @@
 #include "pipeline/services.hpp"
+#include "pipeline/survey.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -92,6 +93,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
     if (!conv || conv->channel_id != channel.id) return Error::not_found("conversation");
   } else if (!in.new_conversation) {
     conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+    // An answer to a satisfaction survey stays in the surveyed (resolved) conversation.
+    if (!conv && survey_score(in.kind, text, in.content_json))
+      if (auto sid = survey_conversation(tx, tenant, contact_id, channel.id, now))
+        conv = repo::get_conversation(tx, tenant, *sid);
   }
   bool created = false;
   if (!conv) {
@@ -152,7 +157,10 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   m.direction = "out";
   m.author_kind = "agent";
   if (!who.agent_id.empty()) m.author_id = who.agent_id;
-  m.kind = in.kind == "note" ? "note" : in.kind == "template" ? "template" : (in.choices.empty() ? "text" : "choices");
+  if (in.kind == "note" || in.kind == "template" || in.kind == "product" || in.kind == "cart")
+    m.kind = in.kind;
+  else
+    m.kind = in.choices.empty() ? "text" : "choices";
   m.text = in.text;
   bj::object content;
   if (!in.content_json.empty()) {

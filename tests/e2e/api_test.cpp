@@ -341,6 +341,7 @@ TEST_F(Api, MalformedCursorIsRejected) {
 const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/contacts/{id}/credit"},
     {"get", "/api/v1/payment_links/{id}"},
+    {"post", "/api/v1/payment_links/{id}/cancel"},
     {"get", "/api/v1/payment_providers"},
     {"get", "/api/v1/payments"},
     {"get", "/api/v1/payments/{id}"},
