@@ -60,6 +60,8 @@ constexpr Stmt kMovePayments{"contacts.merge_payments",
                              "UPDATE payments SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
 constexpr Stmt kMovePayouts{"contacts.merge_payouts",
                             "UPDATE payouts SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
+constexpr Stmt kMoveCsatSurveys{"contacts.merge_csat_surveys",
+                                "UPDATE csat_surveys SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
 constexpr Stmt kMoveRptConversations{
     "contacts.merge_rpt_conversations",
     "UPDATE rpt_conversations SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
@@ -193,6 +195,7 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
   tx.exec(kMoveRedemptions, p);
   tx.exec(kMovePayments, p);
   tx.exec(kMovePayouts, p);
+  tx.exec(kMoveCsatSurveys, p);
   tx.exec(kMoveRptConversations, p);
   tx.exec(kMergeRptContact, p);
   tx.exec(kDropRptContact, {tenant, from_id});

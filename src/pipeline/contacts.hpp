@@ -36,7 +36,7 @@ struct MergeOutcome {
   int64_t identities_moved = 0, conversations_moved = 0;
 };
 // Moves everything of `from_id` onto `keep_id` in the caller's transaction: channel identities,
-// conversations, carts, orders, discount redemptions, payments, payouts, store
+// conversations, carts, orders, discount redemptions, payments, payouts, CSAT surveys, store
 // credit (ledger postings and balances of the credit:<contact> account) and the reports' contact
 // rows. The kept contact keeps its name (or takes the other's when empty), and takes the other's
 // email and phone where it has none. The removed contact is marked merged_into. Emits

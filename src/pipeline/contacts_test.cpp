@@ -65,6 +65,8 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
                   // Commerce, payments, credit and reports rows of the contact that goes away.
                   exec(tx, "INSERT INTO carts (id, tenant_id, contact_id, currency, status, source, created_at, updated_at) "
                            "VALUES ('cart_1','ten_A','ct_tg','EUR','open','chat',1,1)");
+                  exec(tx, "INSERT INTO csat_surveys (tenant_id, conversation_id, contact_id, channel_id, message_id, sent_at) "
+                           "VALUES ('ten_A','cv_x','ct_tg','ch_tg','msg_x',1)");
                   exec(tx, "INSERT INTO ledger_postings (tenant_id, transaction_id, account, currency, amount, created_at) "
                            "VALUES ('ten_A','lt_1','credit:ct_tg','EUR',-500,1)");
                   exec(tx, "INSERT INTO ledger_balances (tenant_id, account, currency, balance, updated_at) "
@@ -147,6 +149,7 @@ TEST_P(ContactMergeTest, MovesEverythingAndKeepsEachConversationsChannel) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_wa'"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_wa' AND channel_id = 'ch_tg'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM carts WHERE contact_id = 'ct_wa'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM csat_surveys WHERE contact_id = 'ct_wa'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM ledger_postings WHERE account = 'credit:ct_wa'"), 1);
   EXPECT_EQ(count("SELECT balance FROM ledger_balances WHERE account = 'credit:ct_wa' AND currency = 'EUR'"), -700);
   EXPECT_EQ(count("SELECT balance FROM ledger_balances WHERE account = 'credit:ct_wa' AND currency = 'USD'"), -100);
