@@ -13,6 +13,8 @@ import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
+import { buildSellPanel } from './sell';
+import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
 import { adminText, reportsText } from '../shared/strings';
 
@@ -699,8 +701,25 @@ function buildThread(id: string): void {
     log,
     form,
   );
+  // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
+  const conv = store.conversations.get(id);
+  if (conv?.contact?.id) {
+    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+    let built = false;
+    drawer.addEventListener('toggle', () => {
+      if (drawer.open && !built) {
+        built = true;
+        drawer.append(buildSellPanel(api, id, conv.contact.id));
+      }
+    });
+    shell.thread.append(drawer);
+  }
   threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
   renderThreadHeader();
+}
+
+function sellSummary(): string {
+  return { en: 'Products, cart and payment link', it: 'Prodotti, carrello e link di pagamento', de: 'Produkte, Warenkorb und Zahlungslink', nl: 'Producten, winkelwagen en betaallink' }[lang];
 }
 
 function renderThreadHeader(): void {
@@ -736,6 +755,10 @@ function renderThreadHeader(): void {
   sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
+  if (c.csat)
+    threadView.meta.append(
+      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '' }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
+    );
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
   renderTags(threadView, c);
@@ -799,7 +822,13 @@ function renderMessage(m: Message): HTMLLIElement {
   const isNote = m.kind === 'note';
   const author = t.author[m.author?.kind] ?? m.author?.kind ?? '';
   const delivery = m.direction === 'out' && !isNote && m.delivery ? (t.delivery[m.delivery.state] ?? m.delivery.state) : null;
-  const body = renderContent(m);
+  const paid = new Set<string>();
+  if (m.kind === 'payment_link')
+    for (const x of store.threads.get(m.conversation_id) ?? []) {
+      const id = paidPaymentOf(x);
+      if (id) paid.add(id);
+    }
+  const body = renderContent(m, paid);
   return el(
     'li',
     {
@@ -824,6 +853,13 @@ function renderMessage(m: Message): HTMLLIElement {
 
 function appendMessage(m: Message): void {
   if (!threadView) return;
+  // "Paid" arrived: the payment's card above says so too.
+  if (paidPaymentOf(m))
+    for (const x of store.threads.get(m.conversation_id) ?? [])
+      if (x.kind === 'payment_link') {
+        const old = threadView.log.querySelector(`[data-message-id="${CSS.escape(x.id)}"]`);
+        if (old) old.replaceWith(renderMessage(x));
+      }
   const nearEnd = isNearEnd();
   const log = threadView.log;
   log.querySelector('.loading')?.remove();

@@ -1,10 +1,12 @@
 // Renders a message's body for each content kind (docs/api.md, Message.kind and content). Content
 // comes from customers and providers: it is only ever placed with textContent, and the only URL
-// ever made clickable is a map link built from two validated numbers.
+// ever made clickable is a map link built from two validated numbers, and the http(s) links of
+// product, cart and payment cards (chat/cards.ts).
 
 import { el } from '../shared/dom';
 import { consoleText as t, lang } from '../shared/strings';
 import type { Message } from '../shared/types';
+import { renderCard } from '../chat/cards';
 
 type Json = Record<string, unknown>;
 
@@ -143,7 +145,8 @@ function order(content: Json, m: Message): HTMLElement[] {
 }
 
 /** The body of a message, by kind. Unknown kinds fall back to their text. */
-export function renderContent(m: Message): HTMLElement {
+/** `paidPayments`: ids of payments a "Paid" message in the thread confirmed (their cards say Paid). */
+export function renderContent(m: Message, paidPayments: ReadonlySet<string> = new Set()): HTMLElement {
   const body = el('div', { className: `msg-body kind-${m.kind.replace(/[^a-z_]/g, '')}` });
   const content = obj(m.content) ?? {};
   switch (m.kind) {
@@ -179,6 +182,14 @@ export function renderContent(m: Message): HTMLElement {
           el('ul', { className: 'choices' }, ...choices.map((c) => el('li', { className: 'choice' }, c))),
         );
       }
+      break;
+    }
+    case 'product':
+    case 'cart':
+    case 'payment_link': {
+      const card = renderCard(m, paidPayments);
+      if (card) body.append(card);
+      else if (m.text) body.append(textBlock(m.text));
       break;
     }
     case 'unsupported': {
