@@ -79,11 +79,14 @@ class Store {
   // Runs fn in a read-only transaction on a store thread. fn may call Tx::query/exec only.
   virtual void read(std::function<void(Tx&)> fn) = 0;
 
-  // Queues fn to run in a write transaction. Concurrent writes are group-committed: each fn runs
-  // in its own savepoint inside one shared transaction, so one fsync covers the whole batch. An fn
-  // that returns an error (or throws DbError) rolls back its own savepoint only. `done` runs on a
-  // store thread after the batch is durable (status ok) or failed; an fn error is passed through.
-  // When the queue is full, done(unavailable) is called at once.
+  // Queues fn to run in a write transaction. Concurrent writes are group-committed: fns share one
+  // transaction, so one fsync covers the whole batch, and each is isolated as if it ran in its own
+  // savepoint: an fn that returns an error (or throws DbError) has none of its writes committed,
+  // and the others are unaffected. fn may run more than once (a store may retry a batch, e.g.
+  // after another fn in it failed), so it must act only through tx and overwrite, not accumulate,
+  // anything it captures. `done` runs on a store thread after the batch is durable (status ok) or
+  // failed; an fn error is passed through. When the queue is full, done(unavailable) is called at
+  // once.
   virtual void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) = 0;
 
   // Stops accepting work, finishes what is queued, closes connections. Idempotent.

@@ -157,6 +157,77 @@ TEST_P(StoreTest, FailedWriteRollsBackOnlyItself) {
   });
 }
 
+// The writer runs a batch without savepoints first and, when an op fails, rolls back and runs the
+// batch again with one savepoint per op. Hold the writer on a first write until the others are
+// queued, so they share one batch: the failed ops leave nothing, the others commit once.
+TEST_P(StoreTest, AFailedWriteInABatchRollsBackOnlyItself) {
+  std::promise<void> release, first_running;
+  auto gate = release.get_future().share();
+  std::promise<void> p0;
+  std::atomic<bool> signalled{false};
+  store_->write(
+      [&, gate](Tx& tx) -> Status {
+        if (!signalled.exchange(true)) first_running.set_value();
+        gate.wait();
+        repo::kv_set(tx, "gate", "1");
+        return {};
+      },
+      [&](Status) { p0.set_value(); });
+  first_running.get_future().get();
+  constexpr int kOps = 6;
+  std::vector<std::promise<Status>> done(kOps);
+  std::atomic<int> runs{0};
+  for (int i = 0; i < kOps; ++i) {
+    store_->write(
+        [i, &runs](Tx& tx) -> Status {
+          runs++;
+          repo::kv_set(tx, "k" + std::to_string(i), "v");
+          if (i == 2) return Error::conflict("nope", "refused after a write");
+          if (i == 4) repo::create_tenant(tx, "ten_A", "dup", 1);  // unique violation -> DbError
+          return {};
+        },
+        [&done, i](Status s) { done[i].set_value(s); });
+  }
+  release.set_value();
+  p0.get_future().get();
+  for (int i = 0; i < kOps; ++i) {
+    Status s = done[i].get_future().get();
+    EXPECT_EQ(s.ok(), i != 2 && i != 4) << i;
+  }
+  EXPECT_GE(runs.load(), kOps);
+  store::read_sync(*store_, [&](Tx& tx) {
+    for (int i = 0; i < kOps; ++i)
+      EXPECT_EQ(repo::kv_get(tx, "k" + std::to_string(i)).has_value(), i != 2 && i != 4) << i;
+  });
+  // The writer goes back to batches without savepoints and still commits them.
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::kv_set(tx, "after", "1");
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) { EXPECT_TRUE(repo::kv_get(tx, "after").has_value()); });
+}
+
+// INSERT ... RETURNING seq answers the new row's seq (SQLite answers it from the rowid).
+TEST_P(StoreTest, InsertReturningSeqAnswersTheNewRowsSeq) {
+  static constexpr store::Stmt kSeqOf{"test.event_seq", "SELECT seq FROM events WHERE id = $1"};
+  int64_t prev = 0;
+  for (int i = 0; i < 3; ++i) {
+    Event e;
+    e.id = "evt_" + std::to_string(i);
+    e.tenant_id = "ten_A";
+    e.type = "message.created";
+    e.payload_json = "{}";
+    e.created_at_ms = 1;
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  repo::append_event(tx, e);
+                  return {};
+                }).ok());
+    EXPECT_GT(e.seq, prev);
+    prev = e.seq;
+    store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(tx.query_one(kSeqOf, {e.id})->i64(0), e.seq); });
+  }
+}
+
 TEST_P(StoreTest, DataSurvivesReopenAndMigrationsAreIdempotent) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status { repo::kv_set(tx, "x", "y"); return {}; }).ok());
   store_->close();
