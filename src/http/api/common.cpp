@@ -171,6 +171,7 @@ asio::awaitable<Response> idempotent_write_impl(Deps& d, Context& ctx, std::shar
 void register_routes(Router& r, Deps& d) {
   register_system_routes(r, d);
   register_auth_routes(r, d);
+  register_agent_routes(r, d);
   register_conversation_routes(r, d);
   register_channel_routes(r, d);
   register_webchat_routes(r, d);

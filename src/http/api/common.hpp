@@ -164,6 +164,7 @@ asio::awaitable<Response> idempotent_write(Deps& d, Context& ctx, const std::str
 void register_routes(Router& r, Deps& d);
 void register_system_routes(Router& r, Deps& d);
 void register_auth_routes(Router& r, Deps& d);
+void register_agent_routes(Router& r, Deps& d);     // agent_routes.cpp
 void register_conversation_routes(Router& r, Deps& d);
 void register_channel_routes(Router& r, Deps& d);
 void register_webchat_routes(Router& r, Deps& d);

@@ -1,9 +1,37 @@
 // The agent console's view of the REST API: cookie session + X-CSRF-Token on state changes.
 
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
-import type { Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
 
 const BASE = '/api/v1';
+
+export interface Channel {
+  id: string;
+  type: string;
+  name: string;
+  webhook_url: string;
+  settings: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  secret?: string;
+  created_at: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: string;
+}
 
 export class ConsoleApi {
   private csrf: string | null = null;
@@ -69,6 +97,42 @@ export class ConsoleApi {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
   }
 
+  listAgents(): Promise<Agent[]> {
+    return this.collect<Agent>('/agents', 5);
+  }
+
+  createAgent(a: { email: string; name: string; role: 'admin' | 'agent'; password: string }): Promise<Agent> {
+    return this.call<Agent>('/agents', { method: 'POST', body: a, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateAgent(id: string, patch: { name?: string; role?: 'admin' | 'agent' }): Promise<Agent> {
+    return this.call<Agent>(`/agents/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  listChannels(): Promise<Channel[]> {
+    return this.collect<Channel>('/channels', 5);
+  }
+
+  createChannel(type: string, name: string, settings: Record<string, string>): Promise<Channel> {
+    return this.call<Channel>('/channels', { method: 'POST', body: { type, name, settings }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  listWebhookEndpoints(): Promise<WebhookEndpoint[]> {
+    return this.collect<WebhookEndpoint>('/webhook_endpoints', 5);
+  }
+
+  createWebhookEndpoint(url: string, events: string[]): Promise<WebhookEndpoint> {
+    const body: { url: string; events?: string[] } = { url };
+    if (events.length) body.events = events;
+    return this.call<WebhookEndpoint>('/webhook_endpoints', { method: 'POST', body, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  /** The newest attempts first is what an admin wants; the API pages oldest first, so take the last. */
+  async listDeliveries(endpointId: string): Promise<WebhookDelivery[]> {
+    const all = await this.collect<WebhookDelivery>(`/webhook_endpoints/${encodeURIComponent(endpointId)}/deliveries`, 10);
+    return all.slice(-200).reverse();
+  }
+
   private async collect<T>(path: string, maxPages: number): Promise<T[]> {
     const out: T[] = [];
     let cursor: string | null = null;
@@ -82,4 +146,11 @@ export class ConsoleApi {
     }
     return out;
   }
+}
+
+/** A fresh Idempotency-Key per submitted form (forms disable their button while a request runs). */
+function newKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

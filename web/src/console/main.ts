@@ -4,20 +4,43 @@ import './console.css';
 import { ApiError } from '../shared/http';
 import { LiveSocket, wsOrigin, type LiveState } from '../shared/live-socket';
 import { clear, el } from '../shared/dom';
-import { common, consoleText as t } from '../shared/strings';
+import { common, consoleText as t, lang, LANGUAGES, LANGUAGE_NAMES, saveLanguage, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent, Conversation, Message } from '../shared/types';
 import { ConsoleApi } from './api';
-import { InboxStore, activity, type StatusFilter } from './store';
+import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
+import { renderContent } from './render';
+import { renderSettings, type SettingsTab } from './admin';
+import { adminText } from '../shared/strings';
 
 const api = new ConsoleApi();
 const root = document.getElementById('app') as HTMLElement;
 document.title = t.documentTitle;
+document.documentElement.lang = lang;
 
 let store = new InboxStore();
 let live: LiveSocket | null = null;
 let selectedId: string | null = null;
-let filter: StatusFilter = 'all';
+let filters: Filters = { ...NO_FILTERS };
+let me: Agent | null = null;
+/** The shop's agents by id (names for assignees). */
+let team = new Map<string, Agent>();
+
+async function loadTeam(): Promise<void> {
+  try {
+    const agents = await api.listAgents();
+    team = new Map(agents.map((a) => [a.id, a]));
+    renderList();
+    renderThreadHeader();
+  } catch {
+    // names fall back to "a colleague"
+  }
+}
+
+function agentName(id: string): string | null {
+  const a = team.get(id);
+  return a ? a.name || a.email : null;
+}
 let loadGeneration = 0;
 
 function errorText(e: unknown): string {
@@ -87,6 +110,8 @@ interface Shell {
   list: HTMLUListElement;
   listEmpty: HTMLElement;
   thread: HTMLElement;
+  channelSelect: HTMLSelectElement;
+  tagSelect: HTMLSelectElement;
 }
 
 let shell: Shell | null = null;
@@ -95,11 +120,20 @@ function showApp(agent: Agent): void {
   clear(root);
   store = new InboxStore();
   selectedId = null;
+  me = agent;
 
   const liveStatus = el('span', { className: 'live live-connecting', role: 'status' }, t.liveConnecting);
   const signOut = el('button', { type: 'button', className: 'btn btn-quiet' }, t.signOut);
   signOut.addEventListener('click', () => {
     void api.logout().finally(() => showLogin());
+  });
+
+  const langSelect = el('select', { id: 'language-select' });
+  for (const l of LANGUAGES) langSelect.appendChild(el('option', { value: l }, LANGUAGE_NAMES[l]));
+  langSelect.value = lang;
+  langSelect.addEventListener('change', () => {
+    saveLanguage(langSelect.value as Lang);
+    location.reload();
   });
 
   const select = el('select', { id: 'status-filter' });
@@ -111,11 +145,42 @@ function showApp(agent: Agent): void {
     ['resolved', t.filterResolved],
   ];
   for (const [value, label] of options) select.appendChild(el('option', { value }, label));
-  select.value = filter;
+  select.value = filters.status;
   select.addEventListener('change', () => {
-    filter = select.value as StatusFilter;
+    filters = { ...filters, status: select.value as StatusFilter };
     renderList();
   });
+  const channelSelect = el('select', { id: 'channel-filter' });
+  channelSelect.addEventListener('change', () => {
+    filters = { ...filters, channelType: channelSelect.value };
+    renderList();
+  });
+  const tagSelect = el('select', { id: 'tag-filter' });
+  tagSelect.addEventListener('change', () => {
+    filters = { ...filters, tag: tagSelect.value };
+    renderList();
+  });
+  const assigneeSelect = el('select', { id: 'assignee-filter' });
+  for (const [value, label] of [
+    ['', t.assigneeAll],
+    ['me', t.assigneeMe],
+    ['none', t.assigneeNone],
+  ] as const)
+    assigneeSelect.appendChild(el('option', { value }, label));
+  assigneeSelect.value = filters.assignee;
+  assigneeSelect.addEventListener('change', () => {
+    filters = { ...filters, assignee: assigneeSelect.value as Filters['assignee'] };
+    renderList();
+  });
+  const unreadBox = el('input', { type: 'checkbox', id: 'unread-filter' });
+  unreadBox.checked = filters.unreadOnly;
+  unreadBox.addEventListener('change', () => {
+    filters = { ...filters, unreadOnly: unreadBox.checked };
+    renderList();
+  });
+  const settings = el('main', { className: 'settings', id: 'settings-view', hidden: true });
+  const helpButton = el('button', { type: 'button', className: 'btn btn-quiet', id: 'shortcuts-button', 'aria-haspopup': 'dialog' }, t.shortcutsButton);
+  helpButton.addEventListener('click', () => showShortcuts());
 
   const list = el('ul', { className: 'conv-list', id: 'conversation-list', 'aria-labelledby': 'inbox-heading' });
   const listEmpty = el('p', { className: 'empty', hidden: true }, t.emptyInbox);
@@ -130,13 +195,23 @@ function showApp(agent: Agent): void {
         { className: 'topbar' },
         el('span', { className: 'brand' }, t.appTitle),
         liveStatus,
+        el(
+          'nav',
+          { className: 'topnav', 'aria-label': adminText.navSettings },
+          el('a', { href: '#/inbox', id: 'nav-inbox' }, adminText.navInbox),
+          el('a', { href: '#/settings/channels', id: 'nav-settings' }, adminText.navSettings),
+        ),
         el('span', { className: 'spacer' }),
         el('span', { className: 'whoami' }, t.signedInAs(agent.name || agent.email)),
+        el('label', { className: 'sr-only', for: 'language-select' }, t.languageLabel),
+        langSelect,
+        helpButton,
         signOut,
       ),
+      settings,
       el(
         'main',
-        { className: 'layout' },
+        { className: 'layout', id: 'inbox-view' },
         el(
           'nav',
           { className: 'inbox', 'aria-labelledby': 'inbox-heading' },
@@ -146,6 +221,14 @@ function showApp(agent: Agent): void {
             el('h1', { id: 'inbox-heading' }, t.inboxHeading),
             el('span', { className: 'filter' }, el('label', { for: 'status-filter' }, t.filterLabel), select),
           ),
+          el(
+            'div',
+            { className: 'filters', role: 'group', 'aria-label': t.filtersLabel },
+            el('span', { className: 'filter' }, el('label', { for: 'channel-filter' }, t.channelFilterLabel), channelSelect),
+            el('span', { className: 'filter' }, el('label', { for: 'tag-filter' }, t.tagFilterLabel), tagSelect),
+            el('span', { className: 'filter' }, el('label', { for: 'assignee-filter' }, t.assigneeFilterLabel), assigneeSelect),
+            el('label', { className: 'toggle', for: 'unread-filter' }, unreadBox, el('span', {}, t.unreadOnly)),
+          ),
           list,
           listEmpty,
         ),
@@ -153,10 +236,28 @@ function showApp(agent: Agent): void {
       ),
     ),
   );
-  shell = { liveStatus, list, listEmpty, thread };
+  shell = { liveStatus, list, listEmpty, thread, channelSelect, tagSelect };
   renderThreadPlaceholder();
+  route();
   startLive();
+  void loadTeam();
 }
+
+/** `#/inbox` (the default) or `#/settings/<tab>`. */
+function route(): void {
+  const inbox = document.getElementById('inbox-view');
+  const settings = document.getElementById('settings-view');
+  if (!inbox || !settings || !me) return;
+  const m = /^#\/settings(?:\/(channels|webhooks|team))?$/.exec(location.hash);
+  const inSettings = m !== null;
+  inbox.hidden = inSettings;
+  settings.hidden = !inSettings;
+  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings ? 'false' : 'page');
+  document.getElementById('nav-settings')?.setAttribute('aria-current', inSettings ? 'page' : 'false');
+  if (inSettings) renderSettings(settings, api, me, (m?.[1] as SettingsTab | undefined) ?? 'channels');
+  else if (team.size > 0) void loadTeam(); // back from the settings: the team may have changed
+}
+window.addEventListener('hashchange', route);
 
 function setLiveState(state: LiveState): void {
   if (!shell) return;
@@ -280,15 +381,34 @@ function renderList(): void {
   const { list, listEmpty } = shell;
   const active = document.activeElement as HTMLElement | null;
   const focusedId = active?.dataset?.conversationId ?? null;
-  const items = store.sorted(filter);
+  syncFacets();
+  const items = store.sorted(filters, me?.id ?? null);
   clear(list);
   for (const c of items) list.appendChild(renderConversationItem(c));
   listEmpty.hidden = items.length > 0;
-  listEmpty.textContent = t.emptyInbox;
+  listEmpty.textContent = store.conversations.size === 0 ? t.emptyInbox : t.emptyFiltered;
   if (focusedId) {
     const again = list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(focusedId)}"]`);
     again?.focus();
   }
+}
+
+/** Keeps the channel and tag menus in step with what the inbox holds (and the current choice). */
+function syncFacets(): void {
+  if (!shell) return;
+  const { channelTypes, tags } = facets(store.conversations.values());
+  fillSelect(shell.channelSelect, t.channelAll, channelTypes, filters.channelType);
+  fillSelect(shell.tagSelect, t.tagAll, tags, filters.tag);
+}
+
+function fillSelect(select: HTMLSelectElement, anyLabel: string, values: string[], current: string): void {
+  const wanted = ['', ...values];
+  if (current && !values.includes(current)) wanted.push(current);
+  const have = [...select.options].map((o) => o.value);
+  if (have.length === wanted.length && have.every((v, i) => v === wanted[i])) return;
+  clear(select);
+  for (const v of wanted) select.appendChild(el('option', { value: v }, v === '' ? anyLabel : v));
+  select.value = current;
 }
 
 function renderConversationItem(c: Conversation): HTMLLIElement {
@@ -321,6 +441,12 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
       { className: 'conv-row conv-tags' },
       el('span', { className: 'chip chip-channel' }, c.channel_type),
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
+      c.priority > 0 ? el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)) : null,
+      c.assignee_id && c.assignee_id === me?.id ? el('span', { className: 'chip chip-mine' }, t.assignedToYou) : null,
+      c.assignee_id && c.assignee_id !== me?.id && agentName(c.assignee_id)
+        ? el('span', { className: 'chip chip-assignee' }, t.assignedTo(agentName(c.assignee_id) ?? ''))
+        : null,
+      ...(c.tags ?? []).slice(0, 4).map((tag) => el('span', { className: 'chip chip-tag' }, tag)),
     ),
   );
   button.addEventListener('click', () => selectConversation(c.id));
@@ -340,8 +466,15 @@ interface ThreadView {
   title: HTMLElement;
   meta: HTMLElement;
   statusButton: HTMLButtonElement;
+  assignButton: HTMLButtonElement;
+  snoozeButton: HTMLButtonElement;
+  assigneeSelect: HTMLSelectElement;
+  tags: HTMLElement;
   log: HTMLOListElement;
   error: HTMLElement;
+  textarea: HTMLTextAreaElement;
+  noteToggle: HTMLInputElement;
+  syncMode: () => void;
 }
 
 let threadView: ThreadView | null = null;
@@ -369,6 +502,13 @@ function buildThread(id: string): void {
   const meta = el('span', { className: 'thread-meta' });
   const statusButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'status-toggle' });
   statusButton.addEventListener('click', () => void toggleStatus());
+  const assignButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'assign-toggle' });
+  assignButton.addEventListener('click', () => void toggleAssign());
+  const snoozeButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'snooze-button' }, t.snooze);
+  snoozeButton.addEventListener('click', () => void snooze());
+  const tags = el('div', { className: 'thread-tags', role: 'group', 'aria-label': t.tagsLabel });
+  const assigneeSelect = el('select', { id: 'assignee-select' });
+  assigneeSelect.addEventListener('change', () => void patchConversation({ assignee_id: assigneeSelect.value || null }));
   const log = el('ol', {
     className: 'messages',
     role: 'log',
@@ -435,11 +575,24 @@ function buildThread(id: string): void {
 
   clear(shell.thread);
   shell.thread.append(
-    el('header', { className: 'thread-head' }, el('div', { className: 'thread-titles' }, title, meta), statusButton),
+    el(
+      'header',
+      { className: 'thread-head' },
+      el('div', { className: 'thread-titles' }, title, meta, tags),
+      el(
+        'div',
+        { className: 'thread-actions' },
+        el('label', { className: 'sr-only', for: 'assignee-select' }, t.assigneeLabel),
+        assigneeSelect,
+        assignButton,
+        snoozeButton,
+        statusButton,
+      ),
+    ),
     log,
     form,
   );
-  threadView = { id, title, meta, statusButton, log, error };
+  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
   renderThreadHeader();
 }
 
@@ -454,6 +607,65 @@ function renderThreadHeader(): void {
     el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
   );
   threadView.statusButton.textContent = c.status === 'resolved' ? t.reopen : t.resolve;
+  const mine = !!me && c.assignee_id === me.id;
+  threadView.meta.append(
+    el(
+      'span',
+      { className: 'chip chip-assignee' },
+      mine
+        ? t.assignedToYou
+        : c.assignee_id
+          ? agentName(c.assignee_id)
+            ? t.assignedTo(agentName(c.assignee_id) ?? '')
+            : t.assignedToOther
+          : t.unassigned,
+    ),
+  );
+  const sel = threadView.assigneeSelect;
+  const options: [string, string][] = [['', t.unassigned], ...[...team.values()].map((a): [string, string] => [a.id, a.name || a.email])];
+  if (c.assignee_id && !team.has(c.assignee_id)) options.push([c.assignee_id, t.assignedToOther]);
+  clear(sel);
+  for (const [value, label] of options) sel.append(el('option', { value }, label));
+  sel.value = c.assignee_id ?? '';
+  if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
+  threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
+  threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
+  renderTags(threadView, c);
+}
+
+const TAG_RE = /^[\p{L}\p{N}_-]{1,64}$/u;
+
+function renderTags(view: ThreadView, c: Conversation): void {
+  const focusedTag = (document.activeElement as HTMLElement | null)?.dataset?.tag ?? null;
+  const hadInputFocus = document.activeElement?.id === 'tag-input';
+  clear(view.tags);
+  for (const tag of c.tags ?? []) {
+    const remove = el('button', { type: 'button', className: 'chip-remove', 'aria-label': t.removeTag(tag), 'data-tag': tag }, '×');
+    remove.addEventListener('click', () => void patchConversation({ tags: (c.tags ?? []).filter((x) => x !== tag) }));
+    view.tags.append(el('span', { className: 'chip chip-tag' }, tag, remove));
+  }
+  const input = el('input', { id: 'tag-input', className: 'tag-input', placeholder: t.addTagPlaceholder, maxlength: 64, autocomplete: 'off' });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    ev.preventDefault();
+    const tag = input.value.trim().toLowerCase();
+    if (!tag) return;
+    if (!TAG_RE.test(tag)) {
+      view.error.textContent = t.tagInvalid;
+      return;
+    }
+    const current = store.conversations.get(view.id)?.tags ?? [];
+    if (current.includes(tag)) {
+      input.value = '';
+      return;
+    }
+    void patchConversation({ tags: [...current, tag] }).then((ok) => {
+      if (ok) document.getElementById('tag-input')?.focus();
+    });
+  });
+  view.tags.append(el('label', { className: 'sr-only', for: 'tag-input' }, t.addTagLabel), input);
+  if (hadInputFocus) input.focus();
+  else if (focusedTag) (view.tags.querySelector(`[data-tag="${CSS.escape(focusedTag)}"]`) as HTMLElement | null)?.focus();
 }
 
 async function loadThread(id: string): Promise<void> {
@@ -479,8 +691,7 @@ function renderMessage(m: Message): HTMLLIElement {
   const isNote = m.kind === 'note';
   const author = t.author[m.author?.kind] ?? m.author?.kind ?? '';
   const delivery = m.direction === 'out' && !isNote && m.delivery ? (t.delivery[m.delivery.state] ?? m.delivery.state) : null;
-  const body = el('div', { className: 'msg-body' });
-  body.textContent = m.text || (m.kind === 'attachment' ? t.attachment : '');
+  const body = renderContent(m);
   return el(
     'li',
     {
@@ -499,6 +710,7 @@ function renderMessage(m: Message): HTMLLIElement {
         : null,
     ),
     body,
+    m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
 }
 
@@ -534,24 +746,126 @@ function scrollToEnd(force: boolean): void {
   threadView.log.scrollTop = threadView.log.scrollHeight;
 }
 
-async function toggleStatus(): Promise<void> {
-  if (!threadView) return;
+type ConversationPatch = Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>;
+
+/** PATCHes the open conversation; true when saved. Failures show under the composer. */
+async function patchConversation(patch: ConversationPatch, button?: HTMLButtonElement, failText = t.updateFailed): Promise<boolean> {
+  if (!threadView) return false;
   const view = threadView;
-  const c = store.conversations.get(view.id);
-  if (!c) return;
-  view.statusButton.disabled = true;
+  if (button) button.disabled = true;
   view.error.textContent = '';
   try {
-    const updated = await api.updateConversation(c.id, { status: c.status === 'resolved' ? 'open' : 'resolved' });
+    const updated = await api.updateConversation(view.id, patch);
     if (updated && updated.id) store.upsertConversation(updated);
     renderList();
     renderThreadHeader();
+    return true;
   } catch (e) {
-    view.error.textContent = `${t.statusUpdateFailed} ${errorText(e)}`;
+    view.error.textContent = `${failText} ${errorText(e)}`;
+    return false;
   } finally {
-    view.statusButton.disabled = false;
+    if (button) button.disabled = false;
   }
 }
+
+async function toggleStatus(): Promise<void> {
+  const c = threadView ? store.conversations.get(threadView.id) : undefined;
+  if (!c || !threadView) return;
+  await patchConversation({ status: c.status === 'resolved' ? 'open' : 'resolved' }, threadView.statusButton, t.statusUpdateFailed);
+}
+
+async function toggleAssign(): Promise<void> {
+  const c = threadView ? store.conversations.get(threadView.id) : undefined;
+  if (!c || !threadView || !me) return;
+  await patchConversation({ assignee_id: c.assignee_id === me.id ? null : me.id }, threadView.assignButton);
+}
+
+async function snooze(): Promise<void> {
+  const c = threadView ? store.conversations.get(threadView.id) : undefined;
+  if (!c || !threadView || c.status === 'snoozed' || c.status === 'resolved') return;
+  await patchConversation({ status: 'snoozed' }, threadView.snoozeButton, t.statusUpdateFailed);
+}
+
+// ---------------------------------------------------------------- keyboard
+
+function isTyping(target: EventTarget | null): boolean {
+  const node = target as HTMLElement | null;
+  if (!node) return false;
+  const tag = node.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || node.isContentEditable;
+}
+
+function moveSelection(step: number): void {
+  const items = store.sorted(filters, me?.id ?? null);
+  if (items.length === 0) return;
+  const at = items.findIndex((c) => c.id === selectedId);
+  const next = at < 0 ? (step > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + step));
+  const target = items[next];
+  if (!target) return;
+  selectConversation(target.id);
+  shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(target.id)}"]`)?.focus();
+}
+
+function focusComposer(note: boolean): void {
+  if (!threadView) return;
+  threadView.noteToggle.checked = note;
+  threadView.syncMode();
+  threadView.textarea.focus();
+}
+
+function showShortcuts(): void {
+  if (document.getElementById('shortcuts-dialog')) return;
+  const previous = document.activeElement as HTMLElement | null;
+  const closeButton = el('button', { type: 'button', className: 'btn btn-secondary' }, t.close);
+  const rows = t.shortcuts.map(([keys, what]) => el('tr', {}, el('th', { scope: 'row' }, el('kbd', {}, keys)), el('td', {}, what)));
+  const dialog = el(
+    'dialog',
+    { id: 'shortcuts-dialog', className: 'dialog', 'aria-labelledby': 'shortcuts-heading' },
+    el('h2', { id: 'shortcuts-heading' }, t.shortcutsHeading),
+    el('table', { className: 'shortcuts' }, el('tbody', {}, ...rows)),
+    closeButton,
+  );
+  const close = (): void => {
+    dialog.close();
+    dialog.remove();
+    previous?.focus();
+  };
+  closeButton.addEventListener('click', close);
+  dialog.addEventListener('cancel', (ev) => {
+    ev.preventDefault();
+    close();
+  });
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  closeButton.focus();
+}
+
+document.addEventListener('keydown', (ev) => {
+  if (!shell || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (document.getElementById('inbox-view')?.hidden) return;
+  if (document.getElementById('shortcuts-dialog')) return;
+  if (ev.key === 'Escape' && isTyping(ev.target)) {
+    (ev.target as HTMLElement).blur();
+    if (selectedId) shell.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(selectedId)}"]`)?.focus();
+    return;
+  }
+  if (isTyping(ev.target)) return;
+  const actions: Record<string, () => void> = {
+    j: () => moveSelection(1),
+    k: () => moveSelection(-1),
+    r: () => focusComposer(false),
+    n: () => focusComposer(true),
+    e: () => void toggleStatus(),
+    a: () => void toggleAssign(),
+    s: () => void snooze(),
+    '/': () => document.getElementById('status-filter')?.focus(),
+    '?': () => showShortcuts(),
+  };
+  const action = actions[ev.key];
+  if (!action) return;
+  ev.preventDefault();
+  action();
+});
 
 // Refresh relative times once a minute.
 setInterval(() => {

@@ -6,6 +6,18 @@ import type { Conversation, ConversationStatus, Message } from '../shared/types'
 
 export type StatusFilter = 'all' | ConversationStatus;
 
+/** The inbox filters; '' means "any". */
+export interface Filters {
+  status: StatusFilter;
+  channelType: string;
+  tag: string;
+  /** 'me', 'none' or '' (anyone). */
+  assignee: '' | 'me' | 'none';
+  unreadOnly: boolean;
+}
+
+export const NO_FILTERS: Filters = { status: 'all', channelType: '', tag: '', assignee: '', unreadOnly: false };
+
 export class InboxStore {
   readonly conversations = new Map<string, Conversation>();
   /** Messages of the conversations whose thread has been loaded. */
@@ -64,8 +76,17 @@ export class InboxStore {
     return 'added';
   }
 
-  sorted(filter: StatusFilter): Conversation[] {
-    const list = [...this.conversations.values()].filter((c) => filter === 'all' || c.status === filter);
+  /** The conversations matching `f`, highest priority first, then most recent activity. */
+  sorted(f: Filters, meId: string | null = null): Conversation[] {
+    const list = [...this.conversations.values()].filter((c) => {
+      if (f.status !== 'all' && c.status !== f.status) return false;
+      if (f.channelType && c.channel_type !== f.channelType) return false;
+      if (f.tag && !(c.tags ?? []).includes(f.tag)) return false;
+      if (f.assignee === 'me' && (!meId || c.assignee_id !== meId)) return false;
+      if (f.assignee === 'none' && c.assignee_id) return false;
+      if (f.unreadOnly && !this.unread.has(c.id)) return false;
+      return true;
+    });
     return list.sort((a, b) => {
       if ((b.priority ?? 0) !== (a.priority ?? 0)) return (b.priority ?? 0) - (a.priority ?? 0);
       return compareIso(activity(b), activity(a));
@@ -76,6 +97,17 @@ export class InboxStore {
 export function activity(c: Conversation): string {
   const last = c.last_message?.created_at;
   return last && compareIso(last, c.updated_at) > 0 ? last : c.updated_at;
+}
+
+/** Every channel type and tag present in the inbox, sorted, for the filter menus. */
+export function facets(conversations: Iterable<Conversation>): { channelTypes: string[]; tags: string[] } {
+  const types = new Set<string>();
+  const tags = new Set<string>();
+  for (const c of conversations) {
+    if (c.channel_type) types.add(c.channel_type);
+    for (const tag of c.tags ?? []) tags.add(tag);
+  }
+  return { channelTypes: [...types].sort(), tags: [...tags].sort() };
 }
 
 function sortMessages(list: Message[]): Message[] {

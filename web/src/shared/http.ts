@@ -7,6 +7,8 @@ export class ApiError extends Error {
     message: string,
     /** Seconds from Retry-After on 429, when the server sent one. */
     readonly retryAfter: number | null = null,
+    /** The request field at fault, when the server named one. */
+    readonly field: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -52,7 +54,7 @@ export async function requestJson<T>(url: string, opts: RequestOptions = {}): Pr
     }
   }
   if (!res.ok) {
-    const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const err = (parsed as { error?: { code?: string; message?: string; field?: string } } | undefined)?.error;
     let retryAfter: number | null = null;
     const ra = res.headers.get('Retry-After');
     if (ra !== null && ra.trim() !== '' && !Number.isNaN(Number(ra))) retryAfter = Math.ceil(Number(ra));
@@ -61,6 +63,7 @@ export async function requestJson<T>(url: string, opts: RequestOptions = {}): Pr
       err?.code ?? (res.status === 429 ? 'rate_limited' : `http_${res.status}`),
       err?.message ?? res.statusText,
       retryAfter,
+      typeof err?.field === 'string' ? err.field : null,
     );
   }
   return parsed as T;

@@ -1,4 +1,4 @@
-import { common } from './strings';
+import { common, lang } from './strings';
 
 /** Short time for lists and bubbles: "14:05" today, "3 Nov" this year, "3 Nov 2025" before. */
 export function shortTime(iso: string | null | undefined, now: Date = new Date()): string {
@@ -8,17 +8,17 @@ export function shortTime(iso: string | null | undefined, now: Date = new Date()
   const diff = now.getTime() - d.getTime();
   if (diff >= 0 && diff < 45_000) return common.justNow;
   if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
   }
   const opts: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short' };
   if (d.getFullYear() !== now.getFullYear()) opts.year = 'numeric';
-  return d.toLocaleDateString(undefined, opts);
+  return d.toLocaleDateString(lang, opts);
 }
 
 export function fullTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString(lang);
 }
 
 export function compareIso(a: string | null | undefined, b: string | null | undefined): number {

@@ -43,7 +43,19 @@ export interface Message {
   conversation_id: string;
   direction: 'in' | 'out';
   author: { kind: 'contact' | 'bot' | 'agent' | 'system'; id: string | null };
-  kind: 'text' | 'attachment' | 'choices' | 'note';
+  kind:
+    | 'text'
+    | 'attachment'
+    | 'choices'
+    | 'note'
+    | 'interactive_reply'
+    | 'media'
+    | 'location'
+    | 'contacts'
+    | 'reaction'
+    | 'order'
+    | 'unsupported'
+    | (string & {});
   text: string;
   content?: Record<string, unknown>;
   delivery?: { state: DeliveryState; error: string | null };

@@ -1,0 +1,194 @@
+// Renders a message's body for each content kind (docs/api.md, Message.kind and content). Content
+// comes from customers and providers: it is only ever placed with textContent, and the only URL
+// ever made clickable is a map link built from two validated numbers.
+
+import { el } from '../shared/dom';
+import { consoleText as t, lang } from '../shared/strings';
+import type { Message } from '../shared/types';
+
+type Json = Record<string, unknown>;
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+
+/** The number of decimals a currency has (ISO 4217 exponent), as the browser's Intl knows it. */
+export function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * Formats integer minor units in the console's language: 1999 EUR -> "€19.99", 500 JPY -> "¥500".
+ * The conversion is done on the integer's digits, never through a floating-point division.
+ */
+export function formatMoney(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  const negative = minor < 0;
+  const abs = String(Math.abs(Math.trunc(minor))).padStart(digits + 1, '0');
+  const whole = abs.slice(0, abs.length - digits);
+  const frac = digits > 0 ? abs.slice(abs.length - digits) : '';
+  const decimal = `${negative ? '-' : ''}${whole}${frac ? `.${frac}` : ''}`;
+  try {
+    // A decimal string keeps every digit exact (Intl accepts string input for this reason).
+    return new Intl.NumberFormat(lang, { style: 'currency', currency, minimumFractionDigits: digits }).format(decimal as unknown as number);
+  } catch {
+    return `${decimal} ${currency}`;
+  }
+}
+
+function textBlock(text: string, className = 'msg-text'): HTMLElement {
+  const p = el('p', { className });
+  p.textContent = text;
+  return p;
+}
+
+function media(content: Json, m: Message): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  const atts = arr(content.attachments);
+  const list = el('ul', { className: 'attachments' });
+  for (const a of atts) {
+    const att = obj(a);
+    if (!att) continue;
+    const type = str(att.type) || 'file';
+    const kind = att.voice === true ? t.mediaKinds.voice : (t.mediaKinds[type] ?? t.mediaKinds.file);
+    const details = [str(att.filename), str(att.mime_type)].filter(Boolean).join(' · ');
+    list.append(
+      el(
+        'li',
+        { className: `attachment attachment-${type.replace(/[^a-z_]/g, '')}` },
+        el('span', { className: 'attachment-kind' }, kind ?? type),
+        details ? el('span', { className: 'attachment-details' }, details) : null,
+      ),
+    );
+  }
+  if (list.childElementCount === 0) list.append(el('li', { className: 'attachment' }, t.attachment));
+  out.push(list);
+  const caption = str(content.caption) || (m.text && m.text !== str(content.caption) ? m.text : '');
+  if (caption) out.push(textBlock(caption));
+  return out;
+}
+
+function location(content: Json): HTMLElement[] {
+  const lat = typeof content.latitude === 'number' ? content.latitude : null;
+  const lon = typeof content.longitude === 'number' ? content.longitude : null;
+  const name = [str(content.name), str(content.address)].filter(Boolean).join(', ');
+  const box = el('div', { className: 'location' }, el('span', { className: 'attachment-kind' }, t.location));
+  if (name) box.append(textBlock(name));
+  if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+    const coords = `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
+    const link = el('a', {
+      href: `https://www.openstreetmap.org/?mlat=${lat.toFixed(6)}&mlon=${lon.toFixed(6)}#map=16/${lat.toFixed(6)}/${lon.toFixed(6)}`,
+      target: '_blank',
+      rel: 'noopener noreferrer',
+    });
+    link.textContent = `${coords} (${t.openMap})`;
+    box.append(el('p', {}, link));
+  }
+  return [box];
+}
+
+function contacts(content: Json): HTMLElement[] {
+  const list = el('ul', { className: 'contacts' });
+  for (const c of arr(content.contacts)) {
+    const card = obj(c);
+    if (!card) continue;
+    const nameObj = obj(card.name);
+    const name = str(nameObj?.formatted_name) || [str(nameObj?.first_name), str(nameObj?.last_name)].filter(Boolean).join(' ');
+    const phones = arr(card.phones).map((p) => str(obj(p)?.phone)).filter(Boolean);
+    const emails = arr(card.emails).map((e) => str(obj(e)?.email)).filter(Boolean);
+    list.append(el('li', {}, [name, ...phones, ...emails].filter(Boolean).join(' · ') || '—'));
+  }
+  return [el('div', { className: 'contacts-card' }, el('span', { className: 'attachment-kind' }, t.sharedContacts), list)];
+}
+
+function order(content: Json, m: Message): HTMLElement[] {
+  const rows: HTMLElement[] = [];
+  const totals = new Map<string, number>();
+  for (const raw of arr(content.product_items)) {
+    const item = obj(raw);
+    if (!item) continue;
+    const qty = int(item.quantity) ?? 0;
+    const price = int(item.item_price_minor);
+    const currency = str(item.currency);
+    if (price !== null && currency) totals.set(currency, (totals.get(currency) ?? 0) + price * qty);
+    rows.push(
+      el(
+        'tr',
+        {},
+        el('td', {}, str(item.product_retailer_id)),
+        el('td', { className: 'num' }, String(qty)),
+        el('td', { className: 'num' }, price !== null && currency ? formatMoney(price, currency) : '—'),
+      ),
+    );
+  }
+  const foot = [...totals.entries()].map(([cur, sum]) =>
+    el('tr', {}, el('th', { scope: 'row', colspan: 2 }, t.orderTotal), el('td', { className: 'num' }, formatMoney(sum, cur))),
+  );
+  const table = el(
+    'table',
+    { className: 'order-items' },
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t.orderSku), el('th', { scope: 'col' }, t.orderQuantity), el('th', { scope: 'col' }, t.orderPrice))),
+    el('tbody', {}, ...rows),
+    foot.length ? el('tfoot', {}, ...foot) : null,
+  );
+  const out: HTMLElement[] = [el('div', { className: 'order' }, el('span', { className: 'attachment-kind' }, t.orderHeading), table)];
+  const note = str(content.text) || m.text;
+  if (note) out.push(textBlock(note));
+  return out;
+}
+
+/** The body of a message, by kind. Unknown kinds fall back to their text. */
+export function renderContent(m: Message): HTMLElement {
+  const body = el('div', { className: `msg-body kind-${m.kind.replace(/[^a-z_]/g, '')}` });
+  const content = obj(m.content) ?? {};
+  switch (m.kind) {
+    case 'media':
+    case 'attachment':
+      body.append(...media(content, m));
+      break;
+    case 'location':
+      body.append(...location(content));
+      break;
+    case 'contacts':
+      body.append(...contacts(content));
+      break;
+    case 'reaction': {
+      const emoji = str(content.emoji);
+      body.append(textBlock(content.removed === true || !emoji ? t.reactionRemoved : t.reacted(emoji), 'msg-text reaction'));
+      break;
+    }
+    case 'order':
+      body.append(...order(content, m));
+      break;
+    case 'interactive_reply': {
+      const title = str(content.title) || m.text;
+      body.append(el('p', { className: 'msg-text' }, el('span', { className: 'attachment-kind' }, t.chose), ' ', title));
+      break;
+    }
+    case 'choices': {
+      if (m.text) body.append(textBlock(m.text));
+      const choices = arr(content.choices).map((c) => str(obj(c)?.title)).filter(Boolean);
+      if (choices.length) {
+        body.append(
+          el('p', { className: 'attachment-kind' }, t.optionsOffered),
+          el('ul', { className: 'choices' }, ...choices.map((c) => el('li', { className: 'choice' }, c))),
+        );
+      }
+      break;
+    }
+    case 'unsupported': {
+      if (m.text) body.append(textBlock(m.text));
+      body.append(textBlock(t.unsupported(str(content.type) || 'unknown'), 'msg-text unsupported'));
+      break;
+    }
+    default:
+      if (m.text) body.append(textBlock(m.text));
+      break;
+  }
+  return body;
+}
