@@ -39,6 +39,8 @@ bench:
 	scripts/deps.sh bench
 	$(MAKE) build BUILD=build-release TYPE=Release
 	bench/run.sh build-release/bottega
+	bench/commerce.sh build-release/commerce_benchmark
+	bench/pg.sh build-release/bottega
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

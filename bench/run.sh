@@ -439,6 +439,18 @@ if [ "$RESULTS" != /dev/null ]; then
   cat "$TMP/results.new" >"$RESULTS"
 fi
 
+# ---------------------------------------------------------------- bot evaluation
+# The FAQ bot's quality on the labelled messages (src/bot/eval/messages.tsv): intent accuracy,
+# answer precision, false-answer rate and handoff recall per language. Written to its own section
+# of RESULTS.md ("## Bot evaluation"); missing its goals is reported, not an invalid run.
+BOT_EVAL_RESULTS=()
+[ "$RESULTS" != /dev/null ] &&
+  BOT_EVAL_RESULTS=(--results "$(cd "$(dirname "$RESULTS")" && pwd)/$(basename "$RESULTS")")
+BOT_EVAL_STATUS=met
+(cd "$REPO" && "$BIN" kb eval --set src/bot/eval/messages.tsv "${BOT_EVAL_RESULTS[@]}") >"$TMP/bot_eval.txt" 2>&1 ||
+  BOT_EVAL_STATUS="NOT met"
+sed -n '1,/^$/p;/^| /p' "$TMP/bot_eval.txt"
+
 # ---------------------------------------------------------------- summary
 cat <<EOF
 
@@ -448,6 +460,7 @@ wrk          ${WRK_ARGS[*]}
 ingest       $(printf '%.0f' "$I_RPS") req/s  p50 $(ms "$I_P50") ms  p99 $(ms "$I_P99") ms  {$I_STATUSES}  socket errors $I_SOCK
 nginx        $(printf '%.0f' "$N_RPS") req/s  p50 $(ms "$N_P50") ms  p99 $(ms "$N_P99") ms  non-200 $N_OTHER  socket errors $N_SOCK
 ratio        $RATIO
+bot eval     goals (false answers < 2%, precision > 90%) $BOT_EVAL_STATUS ($TMP/bot_eval.txt while BENCH_KEEP=1)
 durability   $STORED stored after SIGKILL >= $I_201 201s: $DURABLE
 group commit $BATCH_SIZE writes/commit, $BATCH_RATE commits/s, $KIB_PER_COMMIT KiB and $SYSCW_PER_COMMIT write syscalls/commit, failed writes $FAILED
 ceiling      overwrite fsync rate x connections = $CEILING req/s = ${CEILING_RATIO}x nginx

@@ -8,9 +8,9 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libsqlite3-dev libssl-dev libargon2-dev libtomlplusplus-dev libstemmer-dev libpq-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
 case "$what" in
-  test)  pkgs+=(postgresql nodejs npm chromium swaks) ;;
+  test)  pkgs+=(postgresql nginx-light nodejs npm chromium swaks openssl) ;;
   demo)  pkgs+=(nodejs npm) ;;
-  bench) pkgs+=(wrk nginx-light sqlite3) ;;
+  bench) pkgs+=(wrk nginx-light sqlite3 postgresql) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -15,6 +15,19 @@ inline constexpr std::string_view kConversationCreated = "conversation.created";
 inline constexpr std::string_view kConversationUpdated = "conversation.updated";
 inline constexpr std::string_view kContactCreated = "contact.created";
 inline constexpr std::string_view kContactUpdated = "contact.updated";
+// Commerce (src/commerce/orders.hpp): the order's JSON as data.
+inline constexpr std::string_view kOrderCreated = "order.created";
+inline constexpr std::string_view kOrderPaid = "order.paid";
+inline constexpr std::string_view kOrderFulfilled = "order.fulfilled";
+inline constexpr std::string_view kOrderUpdated = "order.updated";  // cancelled, tracking, refunds
+// Service (inbox issue): a conversation missed an SLA target. data: {"conversation_id", "target":
+// "first_response"|"next_response"|"resolution", "due_at", "breached_at" (ISO 8601 UTC), "priority",
+// "assignee_id" (or null), "channel"}. Emitted once per conversation, target and due time.
+inline constexpr std::string_view kSlaBreached = "conversation.sla_breached";
+// Service: a customer answered the satisfaction survey. data: {"conversation_id", "score" (1..5),
+// "comment" (or null), "assignee_id" (agent who handled it, or null), "bot_only" (true when no person
+// took part), "channel", "created_at"}. One per survey; a later answer replaces it (emitted again).
+inline constexpr std::string_view kCsatReceived = "csat.received";
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

@@ -16,16 +16,27 @@
 
 #include "bottega/clock.hpp"
 #include "bottega/store.hpp"
+#include "commerce/demo.hpp"
+#include "commerce/whatsapp_orders.hpp"
 #include "core/crypto.hpp"
 #include "core/metrics.hpp"
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "payments/engine.hpp"
+#include "payments/service.hpp"
+#include "http/smtp_client.hpp"
+#include "http/smtp_server.hpp"
+#include "pipeline/email.hpp"
+#include "bot/bot_repo.hpp"
+#include "bot/eval.hpp"
+#include "bot/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
 #include "realtime/hub.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::app {
@@ -58,6 +69,47 @@ Result<std::unique_ptr<store::Store>> open(const Config& cfg, bool migrate) {
   return store::open_store(cfg.store.url, so, migrate);
 }
 
+// Mail received by the SMTP/LMTP listener: recipients checked against email_routes, messages
+// parsed on the CPU pool and stored in one write; the listener answers 250 after the commit.
+class StoreMailSink final : public http::MailSink {
+ public:
+  StoreMailSink(store::Store& store, pipeline::Env env, asio::thread_pool& cpu, size_t max_bytes)
+      : store_(store), env_(std::move(env)), cpu_(cpu) {
+    limits_.max_bytes = max_bytes;
+  }
+  void check_recipient(std::string address, std::function<void(bool)> done) override {
+    store_.read([address, done](store::Tx& tx) {
+      bool ok = false;
+      try {
+        ok = pipeline::email::find_route(tx, address).has_value();
+      } catch (const store::DbError&) {
+      }
+      done(ok);
+    });
+  }
+  void deliver(std::string, std::vector<std::string> rcpts, std::string message,
+               std::function<void(http::DeliveryResult)> done) override {
+    asio::post(cpu_, [this, rcpts = std::move(rcpts), message = std::move(message), done]() mutable {
+      auto parsed = std::make_shared<Result<channels::email::ParsedMail>>(channels::email::parse_mail(message, limits_));
+      if (!*parsed || !(*parsed)->from || (*parsed)->from->address.empty())
+        return done(http::DeliveryResult::rejected);
+      auto raw = std::make_shared<std::string>(std::move(message));
+      pipeline::Env env = env_;
+      store_.write([env, rcpts, parsed, raw](store::Tx& tx) mutable -> Status {
+        auto r = pipeline::email::ingest_mail(tx, env, rcpts, **parsed, *raw);
+        if (!r) return std::move(r).error();
+        return {};
+      }, [done](Status st) { done(st.ok() ? http::DeliveryResult::committed : http::DeliveryResult::deferred); });
+    });
+  }
+
+ private:
+  store::Store& store_;
+  pipeline::Env env_;
+  asio::thread_pool& cpu_;
+  channels::email::MimeLimits limits_;
+};
+
 int fail(const Error& e) {
   std::fprintf(stderr, "bottega: %s%s%s\n", e.field.empty() ? "" : e.field.c_str(), e.field.empty() ? "" : ": ",
                e.message.c_str());
@@ -83,9 +135,16 @@ int run_server(Config cfg, const RunOptions& ro) {
   co.allow_private_networks = cfg.outbound.allow_private_networks;
   http::BeastHttpClient client(io, co);
 
-  pipeline::Dispatcher dispatcher(*store, metrics);
   pipeline::JobRunnerOptions jo;
   jo.owner = "node-" + std::to_string(::getpid()) + "-" + crypto::hex(crypto::random_bytes(4));
+  jo.lease_ms = int64_t{cfg.cluster.job_lease_seconds} * 1000;
+  pipeline::DispatcherOptions dopts;
+  // PostgreSQL may be shared by several nodes: once-per-database event work goes to the holder
+  // of the dispatcher lease. A SQLite database has one process.
+  dopts.shared = store->dialect() == "postgresql";
+  dopts.owner = jo.owner;
+  dopts.lease_ms = int64_t{cfg.cluster.dispatcher_lease_seconds} * 1000;
+  pipeline::Dispatcher dispatcher(*store, metrics, dopts);
   pipeline::JobRunner runner(*store, clock, metrics, jo);
   pipeline::WebhookOptions wo;
   wo.max_age_ms = int64_t{cfg.webhooks.max_age_hours} * 3600 * 1000;
@@ -98,8 +157,48 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
   });
-  dispatcher.add_listener(&hub);
-  dispatcher.add_listener(&webhooks);
+  http::SmtpClientOptions mco;
+  mco.allow_private_networks = cfg.outbound.allow_private_networks;
+  mco.extra_ca_file = cfg.email.relay_ca_file;
+  http::SmtpMailClient mail_client(io, mco);
+  pipeline::email::EmailSender email_sender(
+      *store, mail_client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics,
+      cfg.email.hostname);
+  runner.add_handler("email.send", [&email_sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    email_sender.run(j, std::move(done));
+  });
+  StoreMailSink mail_sink(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+                          cpu, static_cast<size_t>(cfg.email.max_message_bytes));
+  http::SmtpServerOptions smo;
+  smo.listen = cfg.email.listen;
+  smo.idle_timeout_s = cfg.email.idle_timeout_s;
+  smo.session.hostname = cfg.email.hostname;
+  smo.session.lmtp = cfg.email.protocol == "lmtp";
+  smo.session.max_message_bytes = static_cast<size_t>(cfg.email.max_message_bytes);
+  smo.session.max_recipients = static_cast<size_t>(cfg.email.max_recipients);
+  http::SmtpServer smtp(io, smo, mail_sink, metrics);
+  // The bot: a cluster listener (once per database) turns customer messages into bot.turn jobs.
+  // Agents online are those connected to this node's hub (with several nodes, an undercount).
+  bot::BotService bot_service(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                   [&runner] { runner.notify(); }},
+                              metrics, [&hub](const std::string& tenant) {
+                                return static_cast<int64_t>(hub.agents_online(tenant));
+                              });
+  runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    bot_service.run(j, std::move(done));
+  });
+  sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
+  dispatcher.add_local_listener(&hub);  // every node's own sockets
+  dispatcher.add_listener(&webhooks);   // once per database
+  dispatcher.add_listener(&bot_service);
+  // Events and jobs committed by other nodes (PostgreSQL NOTIFY); polling covers a lost notice.
+  store::watch_changes(*store, [&dispatcher, &runner](std::string_view topic) {
+    if (topic == "events") dispatcher.notify();
+    else if (topic == "jobs") runner.notify();
+  });
+  // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
+  commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  dispatcher.add_listener(&order_carts);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;
@@ -111,6 +210,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.allowed_origins = cfg.webchat.allowed_origins;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
                        [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
+  payments::Engine payments_engine(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                                                                  [&runner] { runner.notify(); }},
+                                   metrics, [&deps] { return deps.opts.public_url; });
+  payments_engine.add_job_handlers(runner);
+  deps.payments = &payments_engine;
   http::Router router;
   http::api::register_routes(router, deps);
   metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });
@@ -128,6 +232,18 @@ int run_server(Config cfg, const RunOptions& ro) {
     dispatcher.stop();
     store->close();
     return fail(port.error());
+  }
+  if (!cfg.email.listen.empty()) {
+    auto sport = smtp.start();
+    if (!sport) {
+      server.stop();
+      runner.stop(0);
+      dispatcher.stop();
+      store->close();
+      return fail(sport.error());
+    }
+    std::printf("bottega email listener (%s) on %s (port %u)\n", cfg.email.protocol.c_str(),
+                cfg.email.listen.c_str(), static_cast<unsigned>(*sport));
   }
   if (ro.public_url_follows_port) {
     std::string host = cfg.server.listen.substr(0, cfg.server.listen.rfind(':'));
@@ -166,6 +282,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     std::fprintf(stderr, "bottega: shutting down\n");
     draining = true;
     server.stop();
+    smtp.stop();
     housekeeping.cancel();
     stopper = std::thread([&] {
       runner.stop(10'000);
@@ -275,14 +392,19 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
       repo::create_agent(tx, bob, bh, now);
       repo::create_channel(tx, Channel{channel, tenant, "webchat", "Demo shop chat",
                                        R"({"greeting":"Ciao! Ask us anything about our shoes, sizes or delivery."})", now});
-      struct Seed {
-        const char *sku, *title, *description;
-        int64_t price;
-      };
-      for (const Seed& p : {Seed{"SNK-CLS-42", "Classic leather sneaker", "White Italian leather, sizes 36-46", 12900},
-                            Seed{"BOOT-CHL-40", "Chelsea boot", "Suede, elastic sides, sizes 36-45", 18900},
-                            Seed{"SOCK-MER-3", "Merino socks, 3 pairs", "Warm, breathable, one size", 2400}})
-        repo::create_product(tx, {ids.next("prd"), tenant, p.sku, p.title, p.description, p.price, "EUR", now});
+      BOTTEGA_TRY_STATUS(commerce::seed_demo_catalog(tx, ids, tenant, now));
+      // The built-in sandbox payment provider: payment links work out of the box.
+      Principal owner;
+      owner.tenant_id = tenant;
+      owner.agent_id = alice.id;
+      owner.role = Role::admin;
+      pipeline::Env env{clock, ids, {}, {}};
+      auto psp = payments::create_provider(tx, env, owner, "sandbox", "Sandbox payments", bj::object{});
+      if (!psp) return std::move(psp).error();
+      // The demo shop's knowledge base: the bot answers in the web chat from the start.
+      auto kb = bot::parse_kb_json(bot::demo_kb_json());
+      if (!kb) return std::move(kb).error();
+      bot::repo::import_entries(tx, tenant, *kb, now);
       repo::kv_set(tx, "demo.seeded", "1");
       return {};
     });

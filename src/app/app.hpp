@@ -28,6 +28,13 @@ int cmd_create_tenant(const Config& cfg, const std::string& name);
 int cmd_create_agent(const Config& cfg, const std::string& tenant, const std::string& email,
                      const std::string& password, const std::string& role, const std::string& name);
 int cmd_demo(uint16_t port, const std::string& data_dir);
+// Knowledge base: import a JSON or Markdown file (by extension .md/.markdown, else JSON), export
+// (format json|markdown) to a file or stdout ("-"), evaluate the bot on a labelled message set.
+int cmd_kb_import(const Config& cfg, const std::string& tenant, const std::string& file, bool replace);
+int cmd_kb_export(const Config& cfg, const std::string& tenant, const std::string& format, const std::string& file);
+// kb_file empty: the demo shop's knowledge base. results_md non-empty: also writes the report
+// into that Markdown file's "Bot evaluation" section. Exit code 1 when a goal is missed.
+int cmd_kb_eval(const std::string& set_file, const std::string& kb_file, const std::string& results_md);
 
 // Where the built front end is: cfg.server.web_root if set, else next to the binary.
 std::string find_web_root(const std::string& configured);

@@ -15,6 +15,9 @@ constexpr const char* kUsage = R"(usage:
   bottega migrate --config FILE
   bottega admin create-tenant --config FILE --name NAME
   bottega admin create-agent --config FILE --tenant ID --email E --password P --role admin|agent [--name N]
+  bottega kb import --config FILE --tenant ID [--replace true] FILE.json|FILE.md
+  bottega kb export --config FILE --tenant ID [--format json|markdown] [FILE]
+  bottega kb eval [--set FILE.tsv] [--kb FILE] [--results FILE.md]
   bottega --version
 Environment variables BOTTEGA_<SECTION>_<KEY> (e.g. BOTTEGA_STORE_URL) override the config file.
 )";
@@ -118,6 +121,41 @@ int main(int argc, char** argv) {
       if (!load(flags, cfg)) return 1;
       return bottega::app::cmd_create_agent(cfg, flags["tenant"], flags["email"], flags["password"], flags["role"],
                                             flags.count("name") ? flags["name"] : "");
+    }
+  }
+  if (cmd == "kb" && args.size() >= 2) {
+    const std::string& sub = args[1];
+    // One optional positional FILE after the flags.
+    std::vector<std::string> rest(args.begin(), args.end());
+    std::string file;
+    if (rest.size() > 2 && rest.back().rfind("--", 0) != 0 &&
+        (rest.size() < 4 || rest[rest.size() - 2].rfind("--", 0) != 0 ||
+         rest[rest.size() - 2].find('=') != std::string::npos)) {
+      file = rest.back();
+      rest.pop_back();
+    }
+    if (sub == "import") {
+      if (!parse_flags(rest, 2, {"config", "tenant", "replace"}, flags, problem)) return usage(problem.c_str());
+      if (!flags.count("tenant")) return usage("--tenant is required");
+      if (file.empty()) return usage("kb import needs a FILE");
+      if (flags.count("replace") && flags["replace"] != "true" && flags["replace"] != "false")
+        return usage("--replace is true or false");
+      if (!load(flags, cfg)) return 1;
+      return bottega::app::cmd_kb_import(cfg, flags["tenant"], file, flags["replace"] == "true");
+    }
+    if (sub == "export") {
+      if (!parse_flags(rest, 2, {"config", "tenant", "format"}, flags, problem)) return usage(problem.c_str());
+      if (!flags.count("tenant")) return usage("--tenant is required");
+      std::string format = flags.count("format") ? flags["format"] : "json";
+      if (format != "json" && format != "markdown") return usage("--format is json or markdown");
+      if (!load(flags, cfg)) return 1;
+      return bottega::app::cmd_kb_export(cfg, flags["tenant"], format, file.empty() ? "-" : file);
+    }
+    if (sub == "eval") {
+      if (!file.empty()) return usage("kb eval takes no FILE (use --set)");
+      if (!parse_flags(rest, 2, {"set", "kb", "results"}, flags, problem)) return usage(problem.c_str());
+      return bottega::app::cmd_kb_eval(flags.count("set") ? flags["set"] : "", flags.count("kb") ? flags["kb"] : "",
+                                       flags.count("results") ? flags["results"] : "");
     }
   }
   return usage(("unknown command " + cmd).c_str());

@@ -33,6 +33,13 @@ struct Lift {
   }
 };
 
+template <class S, auto BuildTemplate>
+Result<HttpRequest> template_send(const AnySettings& s, std::string_view to, const TemplateSend& t) {
+  const S* p = std::get_if<S>(&s);
+  if (p == nullptr) return mismatch();
+  return BuildTemplate(*p, to, t);
+}
+
 template <class S, auto Subscribe>
 Result<std::string> subscription(std::string_view query, const AnySettings& s) {
   const S* p = std::get_if<S>(&s);
@@ -54,13 +61,21 @@ constexpr std::string_view kWhatsAppSecrets[] = {"access_token", "app_secret", "
 constexpr std::string_view kPageSecrets[] = {"page_access_token", "app_secret", "verify_token"};
 constexpr std::string_view kTelegramSecrets[] = {"bot_token", "secret_token"};
 constexpr std::string_view kTwilioSecrets[] = {"auth_token"};
+constexpr std::string_view kEmailSecrets[] = {"smtp_password"};
+
+Result<AnySettings> email_settings(const boost::json::object& o) {
+  auto r = email::parse_settings(o);
+  if (!r.ok()) return std::move(r).error();
+  return AnySettings(std::move(r).value());
+}
 
 constexpr ChannelAdapter kAdapters[] = {
     // Web chat: visitors post through /api/v1/webchat (visitor token), no provider webhook.
     {"webchat", false, {}, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
     {"whatsapp", true, kWhatsAppSecrets, WhatsApp::parse_settings, WhatsApp::verify,
      subscription<whatsapp::Settings, whatsapp::verify_subscription>, whatsapp::parse,
-     WhatsApp::build_send, whatsapp::parse_send_response},
+     WhatsApp::build_send, whatsapp::parse_send_response,
+     template_send<whatsapp::Settings, whatsapp::build_template_send>},
     {"messenger", true, kPageSecrets, Messenger::parse_settings, Messenger::verify,
      subscription<messenger::Settings, messenger::verify_subscription>, messenger::parse,
      Messenger::build_send, messenger::parse_send_response},
@@ -71,8 +86,8 @@ constexpr ChannelAdapter kAdapters[] = {
      telegram::parse, Telegram::build_send, telegram::parse_send_response},
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
      Twilio::build_send, twilio::parse_send_response},
-    // Email: inbound mail ingestion and SMTP sending are not adapters of this table yet.
-    {"email", false, {}, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+    // Email: received by the SMTP/LMTP listener, sent by the "email.send" job (pipeline/email.hpp).
+    {"email", false, kEmailSecrets, email_settings, nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
 }  // namespace

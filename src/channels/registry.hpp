@@ -13,20 +13,24 @@
 #include "bottega/channel.hpp"
 #include "bottega/errors.hpp"
 #include "bottega/http_client.hpp"
+#include "channels/email/email.hpp"
 #include "channels/instagram/instagram.hpp"
 #include "channels/messenger/messenger.hpp"
 #include "channels/telegram/telegram.hpp"
 #include "channels/twilio/twilio.hpp"
+#include "channels/window.hpp"
 #include "channels/whatsapp/whatsapp.hpp"
 
 namespace bottega::channels {
 
 // The parsed settings of any adapter (std::monostate: a type whose adapter has no settings yet).
 using AnySettings = std::variant<std::monostate, whatsapp::Settings, messenger::Settings,
-                                 instagram::Settings, telegram::Settings, twilio::Settings>;
+                                 instagram::Settings, telegram::Settings, twilio::Settings,
+                                 email::Settings>;
 
 // A null function pointer means the channel type has no such step (webchat and email have no
-// provider webhook here; only Meta channels have the GET subscription handshake).
+// provider webhook: email arrives over SMTP/LMTP and leaves through an SMTP relay, see
+// pipeline/email.hpp; only Meta channels have the GET subscription handshake).
 // Every function is pure and thread-safe. Passing settings of another type than the entry's
 // yields Errc::internal "settings_type_mismatch".
 struct ChannelAdapter {
@@ -48,6 +52,9 @@ struct ChannelAdapter {
                                     const OutboundMessage& msg) = nullptr;
   // The provider's message id from a send response, or the mapped provider error.
   Result<std::string> (*parse_send_response)(int http_status, std::string_view body) = nullptr;
+  // The provider request that sends an approved template (WhatsApp); null: no templates.
+  Result<HttpRequest> (*build_template_send)(const AnySettings& settings, std::string_view to,
+                                             const TemplateSend& t) = nullptr;
 };
 
 // Every channel type, in a stable order.

@@ -106,7 +106,8 @@ bj::object to_json(const Message& m) {
 bj::object to_json(const Channel& c, std::string_view public_url) {
   static const char* kSecretKeys[] = {"access_token", "app_secret",  "verify_token", "page_access_token",
                                       "bot_token",    "secret_token", "auth_token",   "password",
-                                      "api_key",      "secret_key",   "webhook_secret", "hmac_key"};
+                                      "api_key",      "secret_key",   "webhook_secret", "hmac_key",
+                                      "smtp_password"};
   bj::object settings = parse_or_empty(c.settings_json).as_object();
   for (const char* k : kSecretKeys) {
     if (settings.contains(k)) settings[k] = "********";

@@ -1,5 +1,6 @@
 #include "pipeline/dispatcher.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -9,26 +10,49 @@ namespace bottega::pipeline {
 
 namespace {
 constexpr const char* kCursorKey = "dispatcher.cursor";
+constexpr const char* kLeaseKey = "dispatcher.lease";  // "<owner> <until ms>"
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::optional<int64_t> stored_cursor(store::Tx& tx) {
+  auto v = repo::kv_get(tx, kCursorKey);
+  if (!v || v->empty()) return std::nullopt;
+  return std::stoll(*v);
+}
+}  // namespace
+
 Dispatcher::Dispatcher(store::Store& store, Metrics& metrics, DispatcherOptions opts)
-    : store_(store), metrics_(metrics), opts_(opts) {
+    : store_(store), metrics_(metrics), opts_(std::move(opts)) {
   metrics_.describe("bottega_events_dispatched_total", "counter", "Outbox events delivered to listeners");
-  metrics_.describe("bottega_dispatcher_lag_events", "gauge", "Committed events not yet dispatched");
+  metrics_.describe("bottega_dispatcher_leader", "gauge",
+                    "1 while this node holds the dispatcher lease (delivers events to merchant webhooks)");
 }
 
 Dispatcher::~Dispatcher() { stop(); }
 
 void Dispatcher::start() {
-  int64_t cursor = 0;
+  int64_t cursor = 0, newest = 0;
   // No stored cursor means nothing was ever dispatched from this database: start at the
   // beginning, so events committed before a crash that came before the first persist are not
   // skipped.
   store::read_sync(store_, [&](store::Tx& tx) {
-    if (auto v = repo::kv_get(tx, kCursorKey)) cursor = std::stoll(*v);
+    cursor = stored_cursor(tx).value_or(0);
+    newest = repo::max_event_seq(tx);
   });
-  cursor_ = cursor;
+  durable_cursor_ = cursor;
   persisted_ = cursor;
+  if (opts_.shared) {
+    // Nobody here is waiting for older events: sockets that reconnect replay from their cursor.
+    local_cursor_ = newest;
+    refresh_lease(false);
+  } else {
+    local_cursor_ = cursor;
+    leader_ = true;
+    metrics_.set("bottega_dispatcher_leader", {}, 1.0);
+  }
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -50,11 +74,68 @@ void Dispatcher::notify() {
   cv_.notify_one();
 }
 
+// Takes or renews the lease (or gives it up). Every write batch on PostgreSQL holds one advisory
+// lock, so this read-then-write cannot interleave with another node's; on SQLite there is one
+// writer. Wall clocks of nodes are compared, so the holder counts its lease as lasting only half
+// as long as the others do (clock skew up to lease_ms / 2 is harmless; beyond, two holders
+// overlap, which cluster listeners tolerate).
+void Dispatcher::refresh_lease(bool release) {
+  int64_t now = wall_ms();
+  bool got = false, was = leader_.load();
+  std::optional<int64_t> cursor;
+  std::string me = opts_.owner;
+  int64_t lease = opts_.lease_ms;
+  auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+    got = false;
+    std::string holder;
+    int64_t until = 0;
+    if (auto v = repo::kv_get(tx, kLeaseKey)) {
+      auto sp = v->rfind(' ');
+      if (sp != std::string::npos) {
+        holder = v->substr(0, sp);
+        until = std::stoll(v->substr(sp + 1));
+      }
+    }
+    if (release) {
+      if (holder == me) repo::kv_set(tx, kLeaseKey, me + " 0");
+      return {};
+    }
+    if (holder.empty() || holder == me || until < now) {
+      repo::kv_set(tx, kLeaseKey, me + " " + std::to_string(now + lease));
+      got = true;
+      cursor = stored_cursor(tx);
+    }
+    return {};
+  });
+  lease_renewed_ = now;
+  if (!st.ok()) {
+    if (now >= lease_until_) leader_ = false;
+    return;
+  }
+  if (release) {
+    leader_ = false;
+    return;
+  }
+  if (got) {
+    lease_until_ = now + lease / 2;
+    if (!was) {  // take over from where the last holder stored its cursor
+      durable_cursor_ = cursor.value_or(0);
+      persisted_ = durable_cursor_;
+      std::fprintf(stderr, "dispatcher: %s delivers events to webhooks from seq %lld\n", me.c_str(),
+                   static_cast<long long>(durable_cursor_));
+    }
+  }
+  leader_ = got;
+  metrics_.set("bottega_dispatcher_leader", {}, got ? 1.0 : 0.0);
+}
+
 void Dispatcher::persist() {
-  int64_t c = cursor_.load();
+  if (!leader_.load()) return;
+  int64_t c = durable_cursor_;
   if (c == persisted_) return;
+  // Never moves the stored cursor back (a former holder that lost its lease may be behind).
   auto st = store::write_sync(store_, [c](store::Tx& tx) -> Status {
-    repo::kv_set(tx, kCursorKey, std::to_string(c));
+    if (stored_cursor(tx).value_or(0) < c) repo::kv_set(tx, kCursorKey, std::to_string(c));
     return {};
   });
   if (st.ok()) persisted_ = c;
@@ -70,9 +151,16 @@ void Dispatcher::loop() {
       if (stop_) break;
       woken_ = false;
     }
+    if (opts_.shared && wall_ms() - lease_renewed_ >= opts_.lease_ms / 4) refresh_lease(false);
+    if (opts_.shared && leader_.load() && wall_ms() >= lease_until_) {
+      leader_ = false;
+      metrics_.set("bottega_dispatcher_leader", {}, 0.0);
+    }
     for (;;) {  // drain
+      bool lead = leader_.load();
+      int64_t local = local_cursor_.load();
+      int64_t from = lead ? std::min(local, durable_cursor_) : local;
       std::vector<Event> batch;
-      int64_t from = cursor_.load();
       try {
         store::read_sync(store_, [&](store::Tx& tx) { batch = repo::events_after(tx, from, opts_.batch); });
       } catch (const store::DbError& e) {
@@ -80,10 +168,17 @@ void Dispatcher::loop() {
         break;
       }
       if (batch.empty()) break;
-      for (const auto& e : batch)
-        for (auto* l : listeners_) l->on_event(e);
-      for (auto* l : listeners_) l->on_batch_end();
-      cursor_ = batch.back().seq;
+      for (const auto& e : batch) {
+        if (e.seq > local)
+          for (auto* l : local_) l->on_event(e);
+        if (lead && e.seq > durable_cursor_)
+          for (auto* l : cluster_) l->on_event(e);
+      }
+      for (auto* l : local_) l->on_batch_end();
+      if (lead)
+        for (auto* l : cluster_) l->on_batch_end();
+      local_cursor_ = std::max(local, batch.back().seq);
+      if (lead) durable_cursor_ = batch.back().seq;
       metrics_.inc("bottega_events_dispatched_total", {}, static_cast<double>(batch.size()));
       if (static_cast<int>(batch.size()) < opts_.batch) break;
     }
@@ -93,6 +188,7 @@ void Dispatcher::loop() {
     }
   }
   persist();
+  if (opts_.shared && leader_.load()) refresh_lease(true);  // the next node need not wait
 }
 
 }  // namespace bottega::pipeline

@@ -1,12 +1,24 @@
-// Delivers committed outbox events, in order, to listeners. Woken right after a commit (and every
-// poll interval, which also picks up events written by other nodes). Its cursor is stored in the
-// database once every listener has handled a batch, so after a crash events are redelivered, never
-// skipped; listeners with durable effects are idempotent (see WebhookService).
+// Delivers committed outbox events, in order, to listeners. Woken right after a local commit, by
+// the store's change notices (PostgreSQL LISTEN/NOTIFY: events committed by other nodes), and
+// every poll interval as a fallback.
+//
+// Two kinds of listeners:
+// - local listeners (the WebSocket hub) get every event on every node, from a cursor kept in
+//   memory that starts at the newest event when the node starts (clients resume with their own
+//   cursor, read from the database);
+// - cluster listeners (merchant webhooks: anything with a durable effect) get every event once
+//   per database: only on the node holding the dispatcher lease, from the durable cursor stored in
+//   the database once every cluster listener has handled a batch. After a crash or a lease
+//   handover events are redelivered, never skipped; cluster listeners are idempotent (see
+//   WebhookService), so a redelivery or a brief overlap of two lease holders changes nothing.
+// With `shared` off (SQLite: one process per database) this node is always the lease holder and
+// local listeners start from the durable cursor too.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -20,31 +32,45 @@ struct DispatcherOptions {
   int poll_ms = 500;
   int batch = 512;
   int persist_every_ms = 1000;
+  bool shared = false;          // several nodes may use the database: take the lease
+  std::string owner = "node";   // lease owner: unique per process
+  int64_t lease_ms = 10'000;    // a dead lease holder is replaced after this long
 };
 
 class Dispatcher {
  public:
   Dispatcher(store::Store& store, Metrics& metrics, DispatcherOptions opts = {});
   ~Dispatcher();
-  // REQUIRES: called before start().
-  void add_listener(EventListener* l) { listeners_.push_back(l); }
+  // Once per database (on the lease holder). REQUIRES: called before start().
+  void add_listener(EventListener* l) { cluster_.push_back(l); }
+  // On every node. REQUIRES: called before start().
+  void add_local_listener(EventListener* l) { local_.push_back(l); }
   // Loads the durable cursor (none yet: from the first event) and starts.
   void start();
+  // Stops; the lease holder stores its cursor and gives the lease up.
   void stop();
   // Thread-safe, cheap: wakes the dispatcher.
   void notify();
-  int64_t cursor() const { return cursor_.load(); }
+  // The last event delivered to local listeners.
+  int64_t cursor() const { return local_cursor_.load(); }
+  // Whether this node delivers to cluster listeners now.
+  bool leader() const { return leader_.load(); }
 
  private:
   void loop();
   void persist();
+  void refresh_lease(bool release);
 
   store::Store& store_;
   Metrics& metrics_;
   DispatcherOptions opts_;
-  std::vector<EventListener*> listeners_;
-  std::atomic<int64_t> cursor_{0};
+  std::vector<EventListener*> cluster_, local_;
+  std::atomic<int64_t> local_cursor_{0};
+  int64_t durable_cursor_ = 0;  // loop thread only
   int64_t persisted_ = 0;
+  std::atomic<bool> leader_{false};
+  int64_t lease_until_ = 0;     // wall clock ms; loop thread only
+  int64_t lease_renewed_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false;

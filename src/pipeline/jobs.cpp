@@ -3,10 +3,19 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 #include "core/crypto.hpp"
 
 namespace bottega::pipeline {
+
+namespace {
+constexpr store::Stmt kDeferJob{
+    "jobs.defer",
+    "UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_at = $4, lease_owner = NULL, "
+    "lease_until = NULL, updated_at = $5 "
+    "WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempts = $3"};
+}  // namespace
 
 int64_t backoff_ms(int64_t attempts, int64_t base, int64_t cap, uint64_t random) {
   if (attempts < 1) attempts = 1;
@@ -95,6 +104,14 @@ void JobRunner::finish(const repo::Job& j, JobOutcome o) {
       in_flight_--;
       notify();
     });
+    return;
+  }
+  if (o.defer) {
+    int64_t run_at = now + std::max<int64_t>(1, o.retry_after_ms.value_or(1000));
+    store_.write([=](store::Tx& tx) -> Status {
+      tx.exec(kDeferJob, {id, owner, attempts, run_at, now});
+      return {};
+    }, [this](Status) { in_flight_--; });
     return;
   }
   uint64_t r = 0;

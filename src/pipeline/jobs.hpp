@@ -25,6 +25,9 @@ struct JobOutcome {
   std::string error;                     // recorded as last_error
   std::optional<int64_t> retry_after_ms; // the remote asked for a delay (Retry-After)
   bool permanent = false;                // retrying cannot help: mark dead now
+  // Not a failure: our own rate limit said wait. Runs again after retry_after_ms; the attempt is
+  // not counted and no error is recorded.
+  bool defer = false;
 };
 
 // Runs one job; must call done exactly once, from any thread.

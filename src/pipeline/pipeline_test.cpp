@@ -200,7 +200,7 @@ TEST_P(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
   auto e = env();
   Recorder rec;
   {
-    Dispatcher d(*store_, metrics_, {20, 512, 0});
+    Dispatcher d(*store_, metrics_, DispatcherOptions{.poll_ms = 20, .batch = 512, .persist_every_ms = 0});
     d.add_listener(&rec);
     d.start();
     for (int i = 0; i < 5; ++i)
@@ -220,7 +220,7 @@ TEST_P(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
                            ? Status{} : Error::internal("x");
               }).ok());
   Recorder rec2;
-  Dispatcher d2(*store_, metrics_, {20, 512, 0});
+  Dispatcher d2(*store_, metrics_, DispatcherOptions{.poll_ms = 20, .batch = 512, .persist_every_ms = 0});
   d2.add_listener(&rec2);
   d2.start();
   ASSERT_TRUE(eventually([&] { return rec2.size() >= 1; }));
@@ -263,7 +263,7 @@ TEST_P(PipelineTest, WebhooksAreSignedRetriedAndLogged) {
   JobRunner runner(*store_, real, metrics_, jo);
   WebhookService hooks(*store_, http, real, ids_, metrics_, runner);
   runner.add_handler("webhook", [&](const repo::Job& j, std::function<void(JobOutcome)> done) { hooks.run(j, done); });
-  Dispatcher d(*store_, metrics_, {20, 512, 0});
+  Dispatcher d(*store_, metrics_, DispatcherOptions{.poll_ms = 20, .batch = 512, .persist_every_ms = 0});
   d.add_listener(&hooks);
   d.start();
   runner.start();

@@ -1,8 +1,12 @@
 #include "pipeline/services.hpp"
 
+#include <algorithm>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "channels/window.hpp"
 #include "core/crypto.hpp"
+#include "pipeline/window.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -81,7 +85,13 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
       return IngestResult{std::move(*prior), std::move(*conv), true};
     }
   }
-  auto conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+  std::optional<Conversation> conv;
+  if (in.conversation_id) {
+    conv = repo::get_conversation(tx, tenant, *in.conversation_id);
+    if (!conv || conv->channel_id != channel.id) return Error::not_found("conversation");
+  } else if (!in.new_conversation) {
+    conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+  }
   bool created = false;
   if (!conv) {
     Conversation c;
@@ -92,6 +102,7 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
     c.contact_id = contact_id;
     c.status = ConversationStatus::open;
     c.created_at = c.updated_at = c.last_message_at = now;
+    c.subject = in.subject;
     repo::create_conversation(tx, c);
     conv = repo::get_conversation(tx, tenant, c.id);  // with joined channel and contact fields
     if (!conv) return Error::internal("new conversation not readable");
@@ -110,7 +121,8 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   m.created_at = now;
   repo::insert_message(tx, m);
 
-  bool reopened = conv->status == ConversationStatus::snoozed;
+  bool reopened = conv->status == ConversationStatus::snoozed ||
+                  (in.conversation_id && conv->status == ConversationStatus::resolved);
   if (reopened) conv->status = ConversationStatus::open;
   conv->last_message_at = now;
   conv->last_message_text = preview(text);
@@ -143,13 +155,22 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   m.direction = "out";
   m.author_kind = "agent";
   if (!who.agent_id.empty()) m.author_id = who.agent_id;
-  m.kind = in.kind == "note" ? "note" : (in.choices.empty() ? "text" : "choices");
+  m.kind = in.kind == "note" ? "note" : in.kind == "template" ? "template" : (in.choices.empty() ? "text" : "choices");
   m.text = in.text;
+  bj::object content;
+  if (!in.content_json.empty()) {
+    boost::system::error_code ec;
+    auto v = bj::parse(in.content_json, ec);
+    if (ec || !v.is_object()) return Error::internal("reply content is not a JSON object");
+    content = v.as_object();
+  }
   if (!in.choices.empty()) {
     bj::array choices;
     for (const auto& c : in.choices) choices.push_back(bj::object{{"id", c.id}, {"title", c.title}});
-    m.content_json = bj::serialize(bj::object{{"choices", std::move(choices)}});
+    content["choices"] = std::move(choices);
   }
+  if (in.human_agent) content["human_agent"] = true;  // Meta HUMAN_AGENT tag on the send
+  if (!content.empty()) m.content_json = bj::serialize(content);
   // Web chat delivers through the visitor's realtime connection and history: it is sent once
   // committed. Provider channels start pending and are advanced by their delivery job.
   bool internal = m.kind == "note";
@@ -161,7 +182,7 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
     repo::Job j;
     j.id = env.ids.next("job");
     j.tenant_id = who.tenant_id;
-    j.kind = "channel.send";
+    j.kind = conv->channel_type == "email" ? "email.send" : "channel.send";  // SMTP relay
     j.idempotency_key = m.id;
     j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
     j.run_at = now;
@@ -265,6 +286,11 @@ Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& chan
     m.at_ms = in.timestamp_ms;
     auto r = ingest_contact_message(tx, env, tenant, channel, *contact, m, std::nullopt);
     if (!r) return std::move(r).error();
+    // The messaging window runs from the customer's message (the provider's time, never later
+    // than its receipt).
+    if (channels::window_policy(channel.type) != channels::WindowPolicy::none)
+      window::note_inbound(tx, tenant, r->conversation.id,
+                           in.timestamp_ms > 0 ? std::min(in.timestamp_ms, now) : now);
     ++out.messages;
   }
   for (const auto& st : batch.statuses) {

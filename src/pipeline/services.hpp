@@ -53,6 +53,12 @@ struct Incoming {
   std::string content_json = "{}";  // structured content for the kind
   std::optional<std::string> provider_message_id;
   int64_t at_ms = 0;                // the provider's timestamp (0: now)
+  // Threading (email): the conversation this message belongs to (reopened when resolved or
+  // snoozed), or a new conversation even if the contact has an active one. Neither: the contact's
+  // active conversation on the channel, or a new one.
+  std::optional<std::string> conversation_id{};
+  bool new_conversation = false;
+  std::optional<std::string> subject{};  // set on a conversation this message creates
 };
 
 // Stores a customer's message: finds the contact's active conversation on the channel or opens a
@@ -87,8 +93,10 @@ struct Choice {
 };
 struct ReplyInput {
   std::string text;
-  std::string kind = "text";  // "text" | "note"
+  std::string kind = "text";  // "text" | "note" | "template"
   std::vector<Choice> choices;
+  std::string content_json{};  // "template": {"template":{"name","language","parameters":[...]}}
+  bool human_agent = false;   // sent with Meta's HUMAN_AGENT tag (a person's reply after 24 h)
 };
 // An agent's (or API client's) message into a conversation. Notes stay internal. Sets the
 // conversation's first response time on the first public reply.

@@ -1,5 +1,7 @@
 #include "realtime/hub.hpp"
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <boost/json/parse.hpp>
 
@@ -68,6 +70,16 @@ void Hub::on_event(const Event& e) {
 size_t Hub::size() const {
   std::lock_guard lk(mu_);
   return tenant_of_.size();
+}
+
+size_t Hub::agents_online(const std::string& tenant_id) const {
+  std::lock_guard lk(mu_);
+  auto it = by_tenant_.find(tenant_id);
+  if (it == by_tenant_.end()) return 0;
+  std::unordered_set<std::string> agents;
+  for (const auto& e : it->second)
+    if (!e.sub.visitor && !e.sub.agent_id.empty() && !e.target.expired()) agents.insert(e.sub.agent_id);
+  return agents.size();
 }
 
 }  // namespace bottega::realtime

@@ -39,6 +39,9 @@ class Hub final : public EventListener {
   void unsubscribe(uint64_t id);
   void on_event(const Event& e) override;
   size_t size() const;
+  // Distinct agents with an open realtime connection to this tenant's inbox (the bot's expected
+  // wait counts them as online).
+  size_t agents_online(const std::string& tenant_id) const;
 
  private:
   struct Entry {

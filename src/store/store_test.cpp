@@ -596,12 +596,14 @@ TEST_P(StoreTest, ValuesKeepTheirTypesBothWays) {
   });
 }
 
+constexpr store::Stmt kNamesInOrder{
+    "test.names_in_order", "SELECT name FROM contacts WHERE tenant_id = $1 AND id LIKE 'p%' ORDER BY name, id"};
+
 TEST_P(StoreTest, TextOrdersByBytesAndMatchesIgnoringAsciiCaseOnly) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
-                std::vector<std::string> titles = {"apple", "Zebra", "Blue Shirt", "\xc3\x89" "charpe"};
-                for (size_t i = 0; i < titles.size(); ++i)
-                  repo::create_product(tx, {"p" + std::to_string(i), "ten_A", "SKU" + std::to_string(i),
-                                            titles[i], "", 100, "EUR", 1});
+                std::vector<std::string> names = {"apple", "Zebra", "Blue Shirt", "\xc3\x89" "charpe"};
+                for (size_t i = 0; i < names.size(); ++i)
+                  repo::create_contact(tx, "ten_A", "p" + std::to_string(i), names[i], std::nullopt, 1);
                 Conversation c;
                 c.id = "cnv_vip";
                 c.tenant_id = "ten_A";
@@ -614,15 +616,10 @@ TEST_P(StoreTest, TextOrdersByBytesAndMatchesIgnoringAsciiCaseOnly) {
               }).ok());
   store::read_sync(*store_, [&](Tx& tx) {
     std::vector<std::string> all;
-    for (auto& p : repo::search_products(tx, "ten_A", "", 10)) all.push_back(p.title);
+    for (auto& r : tx.query(kNamesInOrder, {"ten_A"})) all.push_back(r.str(0));
     // Byte order (SQLite's BINARY collation, PostgreSQL's "C"), whatever the server's locale.
     std::vector<std::string> want = {"Blue Shirt", "Zebra", "apple", "\xc3\x89" "charpe"};
     EXPECT_EQ(all, want);
-    EXPECT_EQ(repo::search_products(tx, "ten_A", "SHIRT", 10).size(), 1u);
-    EXPECT_EQ(repo::search_products(tx, "ten_A", "sku2", 10).size(), 1u);
-    EXPECT_EQ(repo::search_products(tx, "ten_A", "\xc3\xa9", 10).size(), 0u);  // non-ASCII: exact case
-    EXPECT_EQ(repo::search_products(tx, "ten_A", "%", 10).size(), 0u);         // wildcards are literal
-    EXPECT_EQ(repo::search_products(tx, "ten_B", "apple", 10).size(), 0u);
     repo::ConversationFilter f;
     f.tag = "vip";
     auto page = repo::list_conversations(tx, "ten_A", f);
@@ -714,20 +711,23 @@ TEST_P(StoreTest, ALostConnectionFailsItsBatchAndTheStoreReconnects) {
 constexpr store::Stmt kSqliteColumns{
     "test.sqlite_columns",
     "SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p "
-    "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%'"};
+    "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '%\\_fts%' ESCAPE '\\'"};
 constexpr store::Stmt kSqliteIndexes{
     "test.sqlite_indexes",
-    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"};
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name NOT LIKE '%\\_fts%' ESCAPE '\\'"};
 constexpr store::Stmt kPgColumns{
     "test.pg_columns",
     "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), CAST(data_type AS TEXT) "
-    "FROM information_schema.columns WHERE table_schema = current_schema()"};
+    "FROM information_schema.columns WHERE table_schema = current_schema() AND table_name NOT LIKE '%\\_fts%' ESCAPE '\\'"};
 constexpr store::Stmt kPgIndexes{
     "test.pg_indexes",
     "SELECT CAST(i.indexname AS TEXT) FROM pg_indexes i WHERE i.schemaname = current_schema() "
-    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"};
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
+    "AND i.tablename NOT LIKE '%\\_fts%' ESCAPE '\\'"};
 
 // The PostgreSQL migrations mirror SQLite's: same tables, columns and indexes; INTEGER is BIGINT.
+// Full-text search tables (`*_fts*`: an FTS5 virtual table and its shadow tables on SQLite, a
+// tsvector table under a GIN index on PostgreSQL) differ by nature and are left out.
 TEST(StoreSchema, PostgresMirrorsSqlite) {
   const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
   if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set";

@@ -495,7 +495,7 @@ BottegaProcess::BottegaProcess(ProcessOptions opts) : opts_(std::move(opts)) {
         << "public_url = \"" << public_url_ << "\"\n";
     if (opts_.max_body_bytes > 0) cfg << "max_body_bytes = " << opts_.max_body_bytes << "\n";
     cfg << "\n[store]\n"
-        << "url = \"sqlite://" << dir_ << "/bottega.db\"\n"
+        << "url = \"" << (opts_.store_url.empty() ? "sqlite://" + dir_ + "/bottega.db" : opts_.store_url) << "\"\n"
         << "\n[webchat]\n"
         << "visitor_messages_per_minute = " << opts_.visitor_messages_per_minute << "\n"
         << "ip_messages_per_minute = " << opts_.ip_messages_per_minute << "\n"

@@ -133,6 +133,9 @@ struct ProcessOptions {
   int ip_visitors_per_hour = 1'000'000;
   int64_t max_body_bytes = 0;  // 0: the server's default
   std::string extra_toml;      // appended to the config file (sections not written above)
+  // The [store] url; empty: a SQLite file in the process's temp dir. Several processes given the
+  // same PostgreSQL URL are nodes of one installation.
+  std::string store_url;
 };
 
 struct Tenant {

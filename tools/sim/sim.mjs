@@ -28,8 +28,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 import * as payloads from './payloads.mjs';
+import { StripeSim, stripeError, stripeSignature } from './psp.mjs';
 
-export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio'];
+export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe'];
 const BUILDERS = new Set([
   'whatsappText', 'whatsappOrder', 'whatsappStatus', 'whatsappBatch',
   'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
@@ -202,6 +203,7 @@ export class Simulator {
     this.accounts = new Map(); // provider -> [{id, token, ...}]
     this.telegramMessageIds = new Map(); // chat id -> last message_id
     this.waiters = new Set();
+    this.stripe = new StripeSim();
   }
 
   // ----- recording
@@ -318,6 +320,7 @@ export class Simulator {
       if (failure) answer = this.failureAnswer(provider, failure);
       else if (META.has(provider)) answer = this.graph(provider, req.method, rest, entry);
       else if (provider === 'telegram') answer = this.telegram(req.method, rest, entry);
+      else if (provider === 'stripe') answer = this.stripe.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else answer = this.twilio(req.method, rest, entry);
       if (failure) entry.injected_failure = true;
     }
@@ -338,6 +341,7 @@ export class Simulator {
     if (f.body !== undefined) body = f.body;
     else if (META.has(provider)) body = graphError(provider, f.status, opts);
     else if (provider === 'telegram') body = telegramError(f.status, opts);
+    else if (provider === 'stripe') body = stripeError(f.status, opts);
     else body = twilioError(f.status, opts);
     const headers = {};
     if (f.status === 401 && provider === 'twilio') headers['www-authenticate'] = 'Basic realm="Twilio API"';
@@ -654,6 +658,27 @@ export class Simulator {
         if (!this.delays.has(p)) this.delays.set(p, []);
         this.delays.get(p).push({ ms, remaining: times });
         return send(res, 200, { ok: true, pending: this.delays.get(p).length });
+      }
+      case 'GET /__sim/stripe/records':
+        return send(res, 200, this.stripe.records());
+      case 'POST /__sim/stripe/pay': {
+        if (!input.session || !input.webhook_url || !input.webhook_secret)
+          return send(res, 400, { error: 'session, webhook_url and webhook_secret are required' });
+        let event;
+        try {
+          event = this.stripe.pay(input.session, input.outcome ?? 'paid');
+        } catch (e) {
+          return send(res, e.status ?? 400, { error: e.message });
+        }
+        const target = new URL(input.webhook_url);
+        if (!this.allowRemote && !isLoopback(target.hostname)) return send(res, 400, { error: 'webhook_url must be a loopback URL' });
+        const body = JSON.stringify(event, null, 2) + '\n';
+        const t = input.timestamp ?? Math.floor(Date.now() / 1000);
+        const headers = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          'stripe-signature': stripeSignature(input.webhook_secret, t, body) };
+        const answer = await postRaw(target, 'POST', headers, body, 15_000);
+        this.log(`stripe event ${event.type} -> ${input.webhook_url} : ${answer.status}`);
+        return send(res, 200, { event, delivery: { status: answer.status, body: answer.body }, sent: { headers, body } });
       }
       case 'POST /__sim/deliver': {
         try {

@@ -45,7 +45,7 @@ struct Field {
 #define BOTTEGA_FIELD(T, member) static_cast<T>([](Config& c) -> auto& { return c.member; })
 
 // The schema: every key a config file or environment variable may set.
-constexpr std::array<Field, 17> kFields = {{
+constexpr std::array<Field, 27> kFields = {{
     {"server", "listen", BOTTEGA_FIELD(StrRef, server.listen)},
     {"server", "public_url", BOTTEGA_FIELD(StrRef, server.public_url)},
     {"server", "threads", BOTTEGA_FIELD(IntRef, server.threads), 1, 64},
@@ -63,15 +63,27 @@ constexpr std::array<Field, 17> kFields = {{
     {"webchat", "allowed_origins", BOTTEGA_FIELD(ListRef, webchat.allowed_origins)},
     {"outbound", "allow_private_networks", BOTTEGA_FIELD(BoolRef, outbound.allow_private_networks)},
     {"outbound", "timeout_ms", BOTTEGA_FIELD(IntRef, outbound.timeout_ms), 1, 600'000},
+    {"outbound", "channel_sends_per_second", BOTTEGA_FIELD(IntRef, outbound.channel_sends_per_second), 0,
+     100'000},
     {"webhooks", "max_age_hours", BOTTEGA_FIELD(IntRef, webhooks.max_age_hours), 1, 8760},
     {"webhooks", "max_attempts", BOTTEGA_FIELD(IntRef, webhooks.max_attempts), 1, 100},
+    {"email", "listen", BOTTEGA_FIELD(StrRef, email.listen)},
+    {"email", "protocol", BOTTEGA_FIELD(StrRef, email.protocol)},
+    {"email", "hostname", BOTTEGA_FIELD(StrRef, email.hostname)},
+    {"email", "max_message_bytes", BOTTEGA_FIELD(I64Ref, email.max_message_bytes), 1024, 100 << 20},
+    {"email", "max_recipients", BOTTEGA_FIELD(IntRef, email.max_recipients), 1, 1000},
+    {"email", "idle_timeout_s", BOTTEGA_FIELD(IntRef, email.idle_timeout_s), 1, 3600},
+    {"email", "relay_ca_file", BOTTEGA_FIELD(StrRef, email.relay_ca_file)},
     {"log", "level", BOTTEGA_FIELD(StrRef, log.level)},
+    {"cluster", "job_lease_seconds", BOTTEGA_FIELD(IntRef, cluster.job_lease_seconds), 2, 86'400},
+    {"cluster", "dispatcher_lease_seconds", BOTTEGA_FIELD(IntRef, cluster.dispatcher_lease_seconds), 2,
+     3'600},
 }};
 
 #undef BOTTEGA_FIELD
 
-constexpr std::array<std::string_view, 6> kSections = {"server",   "store",    "webchat",
-                                                       "outbound", "webhooks", "log"};
+constexpr std::array<std::string_view, 8> kSections = {"server",   "store", "webchat", "outbound",
+                                                       "webhooks", "email", "log", "cluster"};
 
 bool is_section(std::string_view s) {
   return std::find(kSections.begin(), kSections.end(), s) != kSections.end();
@@ -408,6 +420,18 @@ Status validate(Config& c) {
                                    c.webchat.allowed_origins[i] + "\"");
     }
     c.webchat.allowed_origins[i] = std::move(*origin);
+  }
+
+  if (!c.email.listen.empty() && !valid_listen(c.email.listen)) {
+    return config_error("email.listen",
+                        "email.listen: expected host:port with a port between 0 and 65535 (or \"\" "
+                        "for no listener)");
+  }
+  if (c.email.protocol != "smtp" && c.email.protocol != "lmtp") {
+    return config_error("email.protocol", "email.protocol: expected smtp or lmtp");
+  }
+  if (!valid_host(c.email.hostname) || c.email.hostname.front() == '[') {
+    return config_error("email.hostname", "email.hostname: expected a host name such as mail.shop.example");
   }
 
   const std::string& level = c.log.level;

@@ -33,11 +33,31 @@ struct Config {
   struct Outbound {
     bool allow_private_networks = false;
     int timeout_ms = 10000;
+    // Provider sends per second per channel, shared by every node (a token bucket in the
+    // database); 0: no limit of our own (providers' 429s are still honoured by retrying).
+    int channel_sends_per_second = 0;
   } outbound;
   struct Webhooks {
     int max_age_hours = 72;
     int max_attempts = 25;
   } webhooks;
+  struct Email {
+    std::string listen;                 // "" = no listener; "127.0.0.1:2525" (port 0: any)
+    std::string protocol = "smtp";      // smtp | lmtp (for Postfix's lmtp transport)
+    std::string hostname = "localhost"; // greeting, EHLO name and our HELO to relays
+    int64_t max_message_bytes = 10 << 20;
+    int max_recipients = 50;
+    int idle_timeout_s = 300;
+    std::string relay_ca_file;          // extra trusted CA (PEM) for SMTP relays' STARTTLS
+  } email;
+  struct Cluster {
+    // A job whose node died is retried by another node this long after it was claimed; a job
+    // still running after this long may run a second time (its completion is recorded once).
+    int job_lease_seconds = 60;
+    // A dead node's share of the once-per-database event work (merchant webhook jobs) is taken
+    // over this long after its last renewal (PostgreSQL only).
+    int dispatcher_lease_seconds = 10;
+  } cluster;
   struct Log {
     std::string level = "info";  // debug | info | warn | error
   } log;

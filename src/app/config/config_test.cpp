@@ -342,5 +342,25 @@ TEST(ProcessEnv, ReturnsOnlyBottegaVariables) {
   ::unsetenv("NOT_BOTTEGA_X");
 }
 
+TEST_F(ConfigTest, EmailSection) {
+  auto r = load_config(write("[email]\nlisten = \"127.0.0.1:2525\"\nprotocol = \"lmtp\"\n"
+                             "hostname = \"mx.shop.example\"\nmax_message_bytes = 2048\nmax_recipients = 5\n"),
+                       {{"BOTTEGA_EMAIL_IDLE_TIMEOUT_S", "30"}});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->email.listen, "127.0.0.1:2525");
+  EXPECT_EQ(r->email.protocol, "lmtp");
+  EXPECT_EQ(r->email.max_message_bytes, 2048);
+  EXPECT_EQ(r->email.max_recipients, 5);
+  EXPECT_EQ(r->email.idle_timeout_s, 30);
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->email.listen, "");  // no listener unless configured
+  expect_error("[email]\nlisten = \"nowhere\"\n", "email.listen", "host:port");
+  expect_error("[email]\nprotocol = \"pop3\"\n", "email.protocol", "smtp or lmtp");
+  expect_error("[email]\nhostname = \"bad host\"\n", "email.hostname", "host name");
+  expect_error("[email]\nmax_message_bytes = 10\n", "email.max_message_bytes", "between 1024");
+  expect_error("[email]\nlisen = \"x\"\n", "email.lisen", "unknown key email.lisen");
+}
+
 }  // namespace
 }  // namespace bottega

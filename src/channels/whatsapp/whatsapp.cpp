@@ -477,7 +477,10 @@ std::optional<bj::object> interactive_for(const OutboundMessage& msg) {
 
 }  // namespace
 
-Result<Settings> parse_settings(const boost::json::object& settings) {
+Result<Settings> parse_settings(const boost::json::object& all) {
+  BOTTEGA_TRY(templates, parse_templates(all));
+  boost::json::object settings = all;  // the reader checks every other key
+  settings.erase("templates");
   SettingsReader r(settings);
   BOTTEGA_TRY(phone, r.required_token("phone_number_id", kDigits, 64));
   BOTTEGA_TRY(token, r.required("access_token"));
@@ -486,7 +489,7 @@ Result<Settings> parse_settings(const boost::json::object& settings) {
   BOTTEGA_TRY(base, r.base_url("api_base_url", kDefaultApiBaseUrl));
   BOTTEGA_TRY_STATUS(r.finish());
   return Settings{std::move(phone), std::move(token), std::move(secret), std::move(verify_token),
-                  std::move(base)};
+                  std::move(base), std::move(templates)};
 }
 
 Status verify(const WebhookRequest& req, const Settings& settings) {
@@ -540,6 +543,28 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
   req.url = settings.api_base_url + "/" + settings.phone_number_id + "/messages";
   req.headers = {{"Authorization", "Bearer " + settings.access_token},
                  {"Content-Type", "application/json"}};
+  req.body = json::dump(body);
+  return req;
+}
+
+Result<HttpRequest> build_template_send(const Settings& settings, std::string_view to,
+                                        const TemplateSend& t) {
+  if (to.empty()) return Error::invalid("to", "no recipient");
+  bj::object tmpl{{"name", t.name}, {"language", bj::object{{"code", t.language}}}};
+  if (!t.parameters.empty()) {
+    bj::array params;
+    for (const auto& p : t.parameters) params.push_back(bj::object{{"type", "text"}, {"text", p}});
+    tmpl["components"] = bj::array{bj::object{{"type", "body"}, {"parameters", std::move(params)}}};
+  }
+  bj::object body{{"messaging_product", "whatsapp"},
+                  {"recipient_type", "individual"},
+                  {"to", to},
+                  {"type", "template"},
+                  {"template", std::move(tmpl)}};
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + "/" + settings.phone_number_id + "/messages";
+  req.headers = {{"Authorization", "Bearer " + settings.access_token}, {"Content-Type", "application/json"}};
   req.body = json::dump(body);
   return req;
 }

@@ -9,6 +9,7 @@
 #include "bottega/channel.hpp"
 #include "bottega/errors.hpp"
 #include "bottega/http_client.hpp"
+#include "channels/window.hpp"
 
 namespace bottega::channels::whatsapp {
 
@@ -21,6 +22,7 @@ struct Settings {
   std::string app_secret;       // secret: key of X-Hub-Signature-256
   std::string verify_token;     // secret: the GET handshake's hub.verify_token
   std::string api_base_url;     // Graph root with version, no trailing '/'
+  std::vector<MessageTemplate> templates{};  // approved templates ("templates" setting)
 };
 
 // Errors: invalid_argument naming "settings.<key>" (missing, empty, wrong type, unknown key, a
@@ -51,6 +53,12 @@ Result<InboundBatch> parse(std::string_view body);
 // Errors: invalid_argument (validation, "text_too_long" over 4096 characters).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg);
+
+// An approved template: {"type":"template","template":{"name","language":{"code"},
+// "components":[{"type":"body","parameters":[{"type":"text","text"}...]}]}} (no components when
+// it takes no parameters). REQUIRES: t checked with check_template against settings.templates.
+Result<HttpRequest> build_template_send(const Settings& settings, std::string_view to,
+                                        const TemplateSend& t);
 
 // The wamid of a send response (messages[0].id); a non-2xx answer maps with meta::graph_error.
 Result<std::string> parse_send_response(int http_status, std::string_view body);

@@ -15,16 +15,8 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr const char* kAgentSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"tenant_id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["admin","agent"]}}})";
-
 constexpr store::Stmt kUpdateAgent{
     "agents.update", "UPDATE agents SET name = $3, role = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2"};
-
-Status admin_only(const Principal& p) {
-  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
-  return {};
-}
 
 // A plausible address: one @, something on both sides, a dot in the domain, no spaces or controls.
 bool plausible_email(std::string_view e) {
@@ -68,7 +60,7 @@ void register_agent_routes(Router& r, Deps& d) {
   r.add("POST", "/api/v1/agents", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    if (auto s = admin_only(*who); !s) co_return error(ctx, s.error());
+    if (auto s = require_admin(*who); !s) co_return error(ctx, s.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
     for (const auto& kv : *body)
@@ -112,7 +104,7 @@ void register_agent_routes(Router& r, Deps& d) {
   r.add("PATCH", "/api/v1/agents/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    if (auto s = admin_only(*who); !s) co_return error(ctx, s.error());
+    if (auto s = require_admin(*who); !s) co_return error(ctx, s.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
     std::optional<std::string> name;

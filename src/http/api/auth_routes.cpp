@@ -13,8 +13,6 @@ namespace bj = boost::json;
 
 namespace {
 
-constexpr const char* kAgentSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"tenant_id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["admin","agent"]}}})";
 
 std::string session_cookie(const Deps& d, const std::string& value, int64_t max_age_s) {
   std::string c = "bottega_session=" + value + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +

@@ -7,6 +7,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/email.hpp"
 #include "pipeline/webhooks.hpp"
 #include "store/repo/repo.hpp"
 
@@ -29,18 +30,26 @@ bj::object endpoint_json(const repo::WebhookEndpoint& e, bool with_secret) {
   return o;
 }
 
-Status require_admin(const Principal& p) {
-  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
-  return {};
-}
-
+// Web chat settings: a greeting, and where a visitor may continue the conversation
+// (continue_whatsapp: the shop's number in international format, continue_messenger: the page's
+// m.me username, continue_email: an address). The widget offers those as links.
 Result<std::string> check_webchat_settings(const bj::object& s) {
   for (const auto& kv : s) {
-    if (kv.key() != "greeting" && kv.key() != "api_base_url")
+    if (kv.key() != "greeting" && kv.key() != "api_base_url" && kv.key() != "continue_whatsapp" &&
+        kv.key() != "continue_messenger" && kv.key() != "continue_email")
       return Error::invalid("settings." + std::string(kv.key()), "unknown setting for a webchat channel", "unknown_field");
   }
   BOTTEGA_TRY(greeting, json::optional_string(s, "greeting", "settings.greeting", 500));
   (void)greeting;
+  BOTTEGA_TRY(wa, json::optional_string(s, "continue_whatsapp", "settings.continue_whatsapp", 32));
+  if (wa && !webchat_continue_whatsapp(*wa))
+    return Error::invalid("settings.continue_whatsapp", "a phone number in international format, e.g. +31612345678");
+  BOTTEGA_TRY(ms, json::optional_string(s, "continue_messenger", "settings.continue_messenger", 64));
+  if (ms && !webchat_continue_messenger(*ms))
+    return Error::invalid("settings.continue_messenger", "the page's m.me username (letters, digits and dots)");
+  BOTTEGA_TRY(em, json::optional_string(s, "continue_email", "settings.continue_email", 254));
+  if (em && !webchat_continue_email(*em))
+    return Error::invalid("settings.continue_email", "an email address");
   return bj::serialize(s);
 }
 
@@ -61,6 +70,7 @@ void register_channel_routes(Router& r, Deps& d) {
     if (!settings) co_return error(ctx, settings.error());
     bj::object s = *settings ? **settings : bj::object{};
     std::string settings_json;
+    std::vector<std::string> email_addresses;
     if (*type == "webchat") {
       auto checked = check_webchat_settings(s);
       if (!checked) co_return error(ctx, checked.error());
@@ -72,19 +82,26 @@ void register_channel_routes(Router& r, Deps& d) {
       if (adapter->parse_settings) {
         auto parsed = adapter->parse_settings(s);
         if (!parsed) co_return error(ctx, parsed.error());
+        if (const auto* e = std::get_if<channels::email::Settings>(&*parsed)) {
+          email_addresses.push_back(e->address);
+          for (const auto& a : e->aliases) email_addresses.push_back(a);
+        }
       }
       settings_json = bj::serialize(s);
     }
     Channel c{"", who->tenant_id, *type, *name, settings_json, d.clock.now_ms()};
     std::string public_url = d.opts.public_url;
     auto& ids = d.ids;
-    auto work1_ = [c, public_url, &ids](store::Tx& tx) mutable -> Result<Rendered> {
+    auto work1_ = [c, public_url, &ids, email_addresses](store::Tx& tx) mutable -> Result<Rendered> {
       c.id = ids.next("ch");
       repo::create_channel(tx, c);
+      // Email: the listener routes mail by address, so an address belongs to one channel.
+      if (!email_addresses.empty())
+        BOTTEGA_TRY_STATUS(pipeline::email::add_routes(tx, c.tenant_id, c.id, email_addresses, c.created_at));
       return Rendered{201, bj::serialize(to_json(c, public_url))};
     };
     co_return co_await idempotent_write(d, ctx, who->tenant_id, work1_);
-  }, {"Connect a channel. Secrets in settings are write-only", Auth::agent, "channels",
+  }, {"Connect a channel. Secrets in settings are write-only. An email channel's address (and aliases) must not belong to another channel (409 address_taken); see docs/channels.md for each type's settings", Auth::agent, "channels",
       R"({"type":"object","required":["type","name"],"properties":{"type":{"type":"string","enum":["webchat","whatsapp","messenger","instagram","telegram","twilio","email"]},"name":{"type":"string"},"settings":{"type":"object","properties":{"api_base_url":{"type":"string"}}}}})",
       kChannelSchema, 201, true});
 
@@ -211,34 +228,6 @@ void register_channel_routes(Router& r, Deps& d) {
   }, {"Delivery log of a webhook endpoint: every attempt with its status, error and duration", Auth::agent,
       "webhooks", "",
       R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},"event_type":{"type":"string"},"attempt":{"type":"integer"},"status_code":{"type":["integer","null"]},"error":{"type":["string","null"]},"duration_ms":{"type":"integer"},"created_at":{"type":"string"}}}},"next_cursor":{"type":["string","null"]}}})"});
-}
-
-}  // namespace bottega::http::api
-
-namespace bottega::http::api {
-
-// The catalog placeholder: list and search the products the demo seeds (the commerce issue
-// replaces this with variants, prices per currency, stock, full-text search and import).
-void register_catalog_placeholder_routes(Router& r, Deps& d) {
-  r.add("GET", "/api/v1/products", [&d](Context& ctx) -> asio::awaitable<Response> {
-    auto who = co_await authenticate(d, ctx);
-    if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    std::string tenant = who->tenant_id, q = ctx.query_param("q").value_or("");
-    int64_t lim = *limit;
-    auto search = [tenant, q, lim](store::Tx& tx) -> Result<std::vector<repo::Product>> {
-      return repo::search_products(tx, tenant, q, lim);
-    };
-    auto rows = co_await db_read<std::vector<repo::Product>>(d.store, search);
-    if (!rows) co_return error(ctx, rows.error());
-    boost::json::array data;
-    for (const auto& p : *rows)
-      data.push_back(boost::json::object{{"id", p.id}, {"sku", p.sku}, {"title", p.title}, {"description", p.description},
-                                         {"price", boost::json::object{{"amount", p.price_minor}, {"currency", p.currency}}}});
-    co_return list(ctx, std::move(data), std::nullopt);
-  }, {"Search the catalog (placeholder: title, SKU or description contains q)", Auth::agent, "catalog", "",
-      R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"sku":{"type":"string"},"title":{"type":"string"},"price":{"type":"object","properties":{"amount":{"type":"integer"},"currency":{"type":"string"}}}}}}}})"});
 }
 
 }  // namespace bottega::http::api

@@ -168,6 +168,11 @@ asio::awaitable<Response> idempotent_write_impl(Deps& d, Context& ctx, std::shar
   co_return res;
 }
 
+Status require_admin(const Principal& p) {
+  if (p.role != Role::admin) return Error::forbidden("forbidden", "this needs an admin");
+  return {};
+}
+
 void register_routes(Router& r, Deps& d) {
   register_system_routes(r, d);
   register_auth_routes(r, d);
@@ -177,7 +182,6 @@ void register_routes(Router& r, Deps& d) {
   register_webchat_routes(r, d);
   register_realtime_routes(r, d);
   register_provider_webhook_routes(r, d);
-  register_catalog_placeholder_routes(r, d);
   register_commerce_routes(r, d);
   register_payment_routes(r, d);
   register_bot_routes(r, d);

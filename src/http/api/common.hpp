@@ -24,6 +24,9 @@
 namespace bottega::realtime {
 class Hub;
 }
+namespace bottega::payments {
+class Engine;
+}
 namespace bottega::pipeline {
 class Dispatcher;
 class WebhookService;
@@ -56,6 +59,7 @@ struct Deps {
   ApiOptions opts;
   std::function<bool()> ready;  // readiness probe
   std::function<void()> wake_jobs;  // the job runner picks up new jobs at once
+  payments::Engine* payments = nullptr;  // PSP calls and webhooks (payment_routes.cpp)
 
   pipeline::Env env();
 };
@@ -126,6 +130,9 @@ asio::awaitable<T> on_cpu(asio::thread_pool& pool, Fn&& fn) {
 
 // ---- authentication -----------------------------------------------------------------------
 
+// 403 "forbidden" unless the caller is an admin (a session of an admin agent, or an API token).
+Status require_admin(const Principal& p);
+
 // Bearer token or session cookie; cookie sessions must send X-CSRF-Token on unsafe methods.
 asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx);
 std::string cookie_value(std::string_view cookie_header, std::string_view name);
@@ -160,6 +167,17 @@ asio::awaitable<Response> idempotent_write(Deps& d, Context& ctx, const std::str
   return idempotent_write_impl(d, ctx, std::make_shared<const std::string>(scope), std::make_shared<WriteWork>(work));
 }
 
+// Web chat "continue on another channel" settings: each returns the link to offer visitors
+// ("https://wa.me/31612345678", "https://m.me/shop.page", "mailto:help@shop.example"), or nothing
+// when the value is not acceptable.
+std::optional<std::string> webchat_continue_whatsapp(std::string_view number);
+std::optional<std::string> webchat_continue_messenger(std::string_view username);
+std::optional<std::string> webchat_continue_email(std::string_view address);
+
+// OpenAPI schema of an Agent (auth and team routes).
+inline constexpr const char* kAgentSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"tenant_id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["admin","agent"]}}})";
+
 // Registers every route. Each registration carries its OpenAPI documentation.
 void register_routes(Router& r, Deps& d);
 void register_system_routes(Router& r, Deps& d);
@@ -170,7 +188,6 @@ void register_channel_routes(Router& r, Deps& d);
 void register_webchat_routes(Router& r, Deps& d);
 void register_realtime_routes(Router& r, Deps& d);
 void register_provider_webhook_routes(Router& r, Deps& d);
-void register_catalog_placeholder_routes(Router& r, Deps& d);
 void register_commerce_routes(Router& r, Deps& d);   // commerce_routes.cpp
 void register_payment_routes(Router& r, Deps& d);    // payment_routes.cpp
 void register_bot_routes(Router& r, Deps& d);        // bot_routes.cpp

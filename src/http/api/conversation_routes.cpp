@@ -2,7 +2,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/json.hpp"
+#include "channels/window.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/window.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::http::api {
@@ -13,6 +15,8 @@ namespace {
 
 constexpr const char* kConversationSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"contact":{"type":"object"},"status":{"type":"string","enum":["open","pending","snoozed","resolved"]},"priority":{"type":"integer"},"assignee_id":{"type":["string","null"]},"tags":{"type":"array","items":{"type":"string"}},"last_message":{"type":["object","null"]},"first_response_at":{"type":["string","null"]},"created_at":{"type":"string"},"updated_at":{"type":"string"}}})";
+constexpr const char* kConversationWindowSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"subject":{"type":["string","null"]},"status":{"type":"string"},"window":{"type":"object","properties":{"policy":{"type":"string","enum":["none","whatsapp","meta"]},"open":{"type":"boolean"},"last_inbound_at":{"type":["string","null"]},"closes_at":{"type":["string","null"]},"human_agent_open":{"type":"boolean"},"human_agent_until":{"type":["string","null"]},"templates":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"integer"}}}}}}}})";
 constexpr const char* kMessageSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"conversation_id":{"type":"string"},"direction":{"type":"string","enum":["in","out"]},"author":{"type":"object"},"kind":{"type":"string"},"text":{"type":"string"},"content":{"type":"object"},"delivery":{"type":"object"},"created_at":{"type":"string"}}})";
 
@@ -21,15 +25,70 @@ std::string list_schema(const char* item) {
          R"(},"next_cursor":{"type":["string","null"]}}})";
 }
 
-Result<pipeline::ReplyInput> parse_reply(const bj::object& o) {
+// A reply as asked: the input for the service, the template when it is one, and whether the
+// caller says a person wrote it.
+struct ReplyRequest {
   pipeline::ReplyInput in;
-  BOTTEGA_TRY(text, json::required_string(o, "text", {}, 65536));
-  in.text = std::move(text);
+  std::optional<channels::TemplateSend> tmpl;
+  bool human_agent = false;
+};
+
+Result<channels::TemplateSend> parse_template(const bj::object& o) {
+  auto* t = o.if_contains("template");
+  if (!t) return Error::invalid("template", "a template send needs \"template\": {name, language, parameters}", "missing_field");
+  if (!t->is_object()) return Error::invalid("template", "template must be an object", "invalid_type");
+  const auto& to = t->as_object();
+  for (const auto& kv : to)
+    if (kv.key() != "name" && kv.key() != "language" && kv.key() != "parameters")
+      return Error::invalid("template." + std::string(kv.key()), "unknown field", "unknown_field");
+  channels::TemplateSend ts;
+  BOTTEGA_TRY(name, json::required_string(to, "name", "template.name", 512));
+  BOTTEGA_TRY(language, json::required_string(to, "language", "template.language", 16));
+  ts.name = std::move(name);
+  ts.language = std::move(language);
+  BOTTEGA_TRY(params, json::optional_array(to, "parameters", "template.parameters"));
+  if (params) {
+    if (params->size() > 20) return Error::invalid("template.parameters", "at most 20 parameters");
+    for (size_t i = 0; i < params->size(); ++i) {
+      const auto& p = (*params)[i];
+      std::string path = "template.parameters[" + std::to_string(i) + "]";
+      if (!p.is_string() || p.as_string().empty() || p.as_string().size() > 1024)
+        return Error::invalid(path, "each parameter is a string of 1..1024 bytes", "invalid_type");
+      ts.parameters.emplace_back(p.as_string());
+    }
+  }
+  return ts;
+}
+
+Result<ReplyRequest> parse_reply(const bj::object& o) {
+  ReplyRequest req;
+  pipeline::ReplyInput& in = req.in;
   BOTTEGA_TRY(kind, json::optional_string(o, "kind", {}, 16));
   if (kind) {
-    if (*kind != "text" && *kind != "note") return Error::invalid("kind", "kind must be \"text\" or \"note\"");
+    if (*kind != "text" && *kind != "note" && *kind != "template")
+      return Error::invalid("kind", "kind must be \"text\", \"note\" or \"template\"");
     in.kind = *kind;
   }
+  BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
+  req.human_agent = human.value_or(false);
+  if (in.kind == "template") {
+    BOTTEGA_TRY(t, parse_template(o));
+    if (o.contains("choices")) return Error::invalid("choices", "a template cannot carry choices");
+    BOTTEGA_TRY(text, json::optional_string(o, "text", {}, 65536));
+    // What the conversation shows: the given text, or the template and its parameters.
+    std::string shown = "[template " + t.name + "]";
+    for (size_t i = 0; i < t.parameters.size(); ++i) shown += (i ? ", " : " ") + t.parameters[i];
+    in.text = text && !text->empty() ? *text : shown;
+    bj::array params;
+    for (const auto& p : t.parameters) params.emplace_back(p);
+    in.content_json = bj::serialize(bj::object{
+        {"template", bj::object{{"name", t.name}, {"language", t.language}, {"parameters", std::move(params)}}}});
+    req.tmpl = std::move(t);
+    return req;
+  }
+  if (o.contains("template")) return Error::invalid("template", "template needs \"kind\": \"template\"");
+  BOTTEGA_TRY(text, json::required_string(o, "text", {}, 65536));
+  in.text = std::move(text);
   if (in.text.empty()) return Error::invalid("text", "text must not be empty");
   BOTTEGA_TRY(choices, json::optional_array(o, "choices"));
   if (choices) {
@@ -44,7 +103,20 @@ Result<pipeline::ReplyInput> parse_reply(const bj::object& o) {
     }
     if (in.kind == "note" && !in.choices.empty()) return Error::invalid("choices", "notes cannot carry choices");
   }
-  return in;
+  return req;
+}
+
+// The refusal of a message the window does not allow: 409 window_closed, with the templates that
+// could be sent instead.
+Response window_closed(Context& ctx, const std::string& message, const std::vector<channels::MessageTemplate>& templates) {
+  bj::array list;
+  for (const auto& t : templates)
+    list.push_back(bj::object{{"name", t.name}, {"language", t.language}, {"parameters", t.parameters}});
+  std::string names;
+  for (const auto& t : templates) names += (names.empty() ? "" : ", ") + t.name + " (" + t.language + ")";
+  std::string text = message + (templates.empty() ? std::string() : ". Templates that can be sent: " + names);
+  return json(ctx, 409,
+              bj::object{{"error", bj::object{{"code", "window_closed"}, {"message", text}, {"templates", std::move(list)}}}});
 }
 
 Result<pipeline::ConversationPatch> parse_patch(const bj::object& o) {
@@ -124,15 +196,20 @@ void register_conversation_routes(Router& r, Deps& d) {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
     std::string tenant = who->tenant_id, id = ctx.param("id");
-    auto work27_ = [tenant, id](store::Tx& tx) -> Result<Conversation> {
+    int64_t now = d.clock.now_ms();
+    auto work27_ = [tenant, id, now](store::Tx& tx) -> Result<bj::object> {
       auto c = repo::get_conversation(tx, tenant, id);
       if (!c) return Error::not_found("conversation");
-      return std::move(*c);
+      auto w = pipeline::window::for_conversation(tx, *c, now);
+      bj::object o = to_json(*c);
+      o["window"] = channels::window_json(w.state, w.templates);
+      return o;
     };
-    auto c = co_await db_read<Conversation>(d.store, work27_);
+    auto c = co_await db_read<bj::object>(d.store, work27_);
     if (!c) co_return error(ctx, c.error());
-    co_return json(ctx, 200, to_json(*c));
-  }, {"One conversation", Auth::agent, "conversations", "", kConversationSchema});
+    co_return json(ctx, 200, *c);
+  }, {"One conversation, with its messaging window (WhatsApp 24 h and templates; Messenger/Instagram 24 h and 7 days for a person's reply)",
+      Auth::agent, "conversations", "", kConversationWindowSchema});
 
   r.add("PATCH", "/api/v1/conversations/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
@@ -181,19 +258,42 @@ void register_conversation_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto in = parse_reply(*body);
-    if (!in) co_return error(ctx, in.error());
+    auto req = parse_reply(*body);
+    if (!req) co_return error(ctx, req.error());
     auto p = *who;
     auto id = ctx.param("id");
+    // The messaging window, before anything is queued. Notes are internal: no window.
+    if (req->in.kind != "note") {
+      int64_t now = d.clock.now_ms();
+      std::string tenant = p.tenant_id;
+      auto work_window_ = [tenant, id, now](store::Tx& tx) -> Result<pipeline::window::ConversationWindow> {
+        auto c = repo::get_conversation(tx, tenant, id);
+        if (!c) return Error::not_found("conversation");
+        return pipeline::window::for_conversation(tx, *c, now);
+      };
+      auto w = co_await db_read<pipeline::window::ConversationWindow>(d.store, work_window_);
+      if (!w) co_return error(ctx, w.error());
+      // A person: an agent's session, or an API caller that says a person wrote it.
+      bool by_person = !p.agent_id.empty() || req->human_agent;
+      auto verdict = channels::check_send(w->state, req->tmpl.has_value(), by_person);
+      if (!verdict.allowed) {
+        if (req->tmpl) co_return error(ctx, Error{Errc::unprocessable, "templates_unsupported", verdict.message, "kind"});
+        co_return window_closed(ctx, verdict.message, w->templates);
+      }
+      if (req->tmpl) {
+        if (auto s = channels::check_template(*req->tmpl, w->templates); !s) co_return error(ctx, s.error());
+      }
+      req->in.human_agent = verdict.human_agent_tag;
+    }
     auto env = d.env();
-    auto work30_ = [&env, p, id, in = *in](store::Tx& tx) -> Result<Rendered> {
+    auto work30_ = [&env, p, id, in = req->in](store::Tx& tx) -> Result<Rendered> {
       auto m = pipeline::agent_reply(tx, env, p, id, in);
       if (!m) return std::move(m).error();
       return Rendered{201, bj::serialize(to_json(*m))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work30_);
-  }, {"Send a message (or an internal note) into the conversation", Auth::agent, "conversations",
-      R"({"type":"object","required":["text"],"properties":{"text":{"type":"string"},"kind":{"type":"string","enum":["text","note"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}}}})",
+  }, {"Send a message, an approved template (WhatsApp) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
+      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"}}})",
       kMessageSchema, 201, true});
 }
 

@@ -185,6 +185,39 @@ asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
 
 }  // namespace
 
+std::optional<std::string> webchat_continue_whatsapp(std::string_view number) {
+  std::string digits;
+  for (size_t i = 0; i < number.size(); ++i) {
+    char c = number[i];
+    if (c == '+' && i == 0) continue;
+    if (c == ' ' || c == '-') continue;
+    if (c < '0' || c > '9') return std::nullopt;
+    digits.push_back(c);
+  }
+  if (digits.size() < 7 || digits.size() > 15 || digits[0] == '0') return std::nullopt;  // E.164
+  return "https://wa.me/" + digits;
+}
+
+std::optional<std::string> webchat_continue_messenger(std::string_view username) {
+  if (username.empty() || username.size() > 50) return std::nullopt;
+  for (char c : username)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.')) return std::nullopt;
+  return "https://m.me/" + std::string(username);
+}
+
+std::optional<std::string> webchat_continue_email(std::string_view address) {
+  auto at = address.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= address.size() || address.size() > 254 ||
+      address.find('@', at + 1) != std::string_view::npos || address.substr(at + 1).find('.') == std::string_view::npos)
+    return std::nullopt;
+  // Only characters that need no escaping in a mailto: URL (RFC 6068 addr-spec subset).
+  for (char c : address)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+          c == '_' || c == '+' || c == '@'))
+      return std::nullopt;
+  return "mailto:" + std::string(address);
+}
+
 void register_webchat_routes(Router& r, Deps& d) {
   auto visitors = std::make_shared<VisitorCache>();
   auto preflight = [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -211,15 +244,27 @@ void register_webchat_routes(Router& r, Deps& d) {
     }
     boost::system::error_code ec;
     auto settings = bj::parse(c->settings_json, ec);
-    std::string greeting = "Hi! How can we help?";
+    std::string greeting;  // empty: the widget shows its own greeting in the visitor's language
     if (!ec && settings.is_object()) {
       if (auto* g = settings.as_object().if_contains("greeting"); g && g->is_string()) greeting = g->as_string();
     }
-    auto res = json(ctx, 200, bj::object{{"name", c->name}, {"greeting", greeting}});
+    bj::array continue_on;
+    if (!ec && settings.is_object()) {
+      const auto& so = settings.as_object();
+      auto offer = [&](const char* key, const char* channel, auto make) {
+        if (auto* v = so.if_contains(key); v && v->is_string())
+          if (auto url = make(std::string_view(v->as_string())))
+            continue_on.push_back(bj::object{{"channel", channel}, {"url", *url}});
+      };
+      offer("continue_whatsapp", "whatsapp", webchat_continue_whatsapp);
+      offer("continue_messenger", "messenger", webchat_continue_messenger);
+      offer("continue_email", "email", webchat_continue_email);
+    }
+    auto res = json(ctx, 200, bj::object{{"name", c->name}, {"greeting", greeting}, {"continue_on", std::move(continue_on)}});
     cors(d, ctx, res);
     co_return res;
-  }, {"Public settings of a web chat channel (name, greeting)", Auth::none, "webchat", "",
-      R"({"type":"object","properties":{"name":{"type":"string"},"greeting":{"type":"string"}}})"});
+  }, {"Public settings of a web chat channel (name, greeting, where the visitor may continue)", Auth::none, "webchat", "",
+      R"({"type":"object","properties":{"name":{"type":"string"},"greeting":{"type":"string"},"continue_on":{"type":"array","items":{"type":"object","properties":{"channel":{"type":"string","enum":["whatsapp","messenger","email"]},"url":{"type":"string"}}}}}})"});
 
   r.add("POST", "/api/v1/webchat/{channel_id}/visitors", [&d](Context& ctx) -> asio::awaitable<Response> {
     Response res = co_await visitor_create(d, ctx);

@@ -19,7 +19,7 @@ const std::vector<Migration>& postgres_migrations();  // same versions, PostgreS
 
 // An area's migration in both dialects, kept side by side so they cannot drift apart. Each area
 // owns a range of versions: core 1-9, commerce 10-19, payments 20-29, bot and inbox 30-39,
-// reports 40-49.
+// reports 40-49, channels 50-59.
 struct AreaMigration {
   int version;
   const char* name;
@@ -30,6 +30,7 @@ const std::vector<AreaMigration>& commerce_migrations();  // commerce_migrations
 const std::vector<AreaMigration>& payments_migrations();  // payments_migrations.cpp
 const std::vector<AreaMigration>& bot_migrations();       // bot_migrations.cpp
 const std::vector<AreaMigration>& reports_migrations();   // reports_migrations.cpp
+const std::vector<AreaMigration>& channels_migrations();  // channels_migrations.cpp
 
 // Appends every area's migrations (sqlite or postgres side) to `core` and sorts by version.
 std::vector<Migration> with_area_migrations(std::vector<Migration> core, bool postgres);

@@ -230,6 +230,32 @@ CREATE TABLE early_statuses (
 );
 CREATE INDEX early_statuses_age ON early_statuses(created_at);
 )SQL"},
+      // Several nodes: committed outbox events and new jobs are announced with NOTIFY (sent at
+      // COMMIT, collapsed to one per transaction) to the nodes' LISTEN connections; provider rate
+      // limits live in token buckets shared by every node.
+      {5, "multinode", R"SQL(
+CREATE FUNCTION bottega_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('bottega_events', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER events_notify AFTER INSERT ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION bottega_notify_events();
+CREATE FUNCTION bottega_notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('bottega_jobs', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
+  FOR EACH STATEMENT EXECUTE FUNCTION bottega_notify_jobs();
+CREATE TABLE rate_buckets (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  key TEXT COLLATE "C" NOT NULL,
+  milli_tokens BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+)SQL"},
   }, true);
   return kMigrations;
 }

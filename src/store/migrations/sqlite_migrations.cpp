@@ -224,6 +224,17 @@ CREATE TABLE early_statuses (
 );
 CREATE INDEX early_statuses_age ON early_statuses(created_at);
 )SQL"},
+      // PostgreSQL also adds NOTIFY triggers here (one process per SQLite database: nothing to
+      // announce); the shared provider rate buckets exist in both.
+      {5, "multinode", R"SQL(
+CREATE TABLE rate_buckets (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  milli_tokens INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+)SQL"},
   }, false);
   return kMigrations;
 }

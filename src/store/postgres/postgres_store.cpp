@@ -1,6 +1,7 @@
 #include "store/postgres/postgres_store.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,7 +42,19 @@ constexpr size_t kMaxSavepointsPerBatch = 64;
 // down, queued work fails fast instead of each batch waiting for a connect.
 constexpr auto kReconnectPause = std::chrono::milliseconds(200);
 
-constexpr const char* kBeginWrite = "BEGIN ISOLATION LEVEL READ COMMITTED";
+// Key of the transaction advisory lock every write batch takes first ("bottegaw"). Outbox events
+// get their seq from an identity sequence when inserted, but become visible when committed; with
+// several nodes writing, a batch could commit seq 11 before another commits seq 10, and a
+// dispatcher that had read 11 would never read 10. Holding this lock from the first statement of
+// a batch to its COMMIT makes seq order commit order across every process writing the database
+// (the lock is released after the commit is visible). Taken first, before any row lock, so
+// batches of different nodes queue here instead of deadlocking on rows. Cost: the writes of all
+// nodes commit one batch at a time (each node still group-commits up to 64 writes per batch).
+constexpr long long kWriteLock = 0x626f747465676177LL;
+
+constexpr const char* kBeginWrite =
+    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7093015981398122871)";
+static_assert(kWriteLock == 7093015981398122871LL, "kBeginWrite spells kWriteLock in decimal");
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 struct ResultDeleter {
@@ -193,6 +206,7 @@ class Connection {
   }
 
   bool broken() const { return conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK; }
+  PGconn* raw() const { return conn_; }
 
   // Runs SQL text with the simple protocol (several statements allowed, no parameters).
   PgResult exec_script(const char* sql) {
@@ -348,8 +362,22 @@ class PostgresStore final : public GroupCommitStore {
   }
 
   void on_closed() override {
+    {
+      std::lock_guard lk(watch_mu_);
+      watch_stop_ = true;
+    }
+    if (watch_thread_.joinable()) watch_thread_.join();
     writer_.close();
     for (auto& c : readers_) c->close();
+  }
+
+  // LISTEN on a connection of its own; the notices come from statement triggers on events and
+  // jobs (migration 5), sent by PostgreSQL when the inserting transaction commits.
+  void watch(std::function<void(std::string_view)> fn) {
+    std::lock_guard lk(watch_mu_);
+    if (watch_stop_) return;
+    watchers_.push_back(std::move(fn));
+    if (!watch_thread_.joinable()) watch_thread_ = std::thread([this] { watch_loop(); });
   }
 
   std::string_view dialect() const override { return "postgresql"; }
@@ -527,12 +555,81 @@ class PostgresStore final : public GroupCommitStore {
     }
   }
 
+  void notify_watchers(std::string_view topic) {
+    std::vector<std::function<void(std::string_view)>> fns;
+    {
+      std::lock_guard lk(watch_mu_);
+      fns = watchers_;
+    }
+    for (auto& f : fns) f(topic);
+  }
+
+  bool watch_stopping() {
+    std::lock_guard lk(watch_mu_);
+    return watch_stop_;
+  }
+
+  void watch_loop() {
+    Connection c(url_, Connection::Kind::admin);
+    while (!watch_stopping()) {
+      if (c.broken()) {
+        bool up = false;
+        if (c.connect().ok()) {
+          try {
+            c.exec_script("LISTEN bottega_events; LISTEN bottega_jobs");
+            up = true;
+          } catch (const DbError& e) {
+            std::fprintf(stderr, "store: LISTEN failed: %s\n", e.message.c_str());
+            c.close();
+          }
+        }
+        if (!up) {  // polling covers the gap; try again in a second
+          for (int i = 0; i < 10 && !watch_stopping(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          continue;
+        }
+        notify_watchers("events");  // whatever was committed while not listening
+        notify_watchers("jobs");
+      }
+      pollfd pfd{PQsocket(c.raw()), POLLIN, 0};
+      int n = ::poll(&pfd, 1, 250);
+      if (n < 0) continue;  // EINTR
+      if (n == 0) continue;
+      if (!PQconsumeInput(c.raw())) {
+        std::fprintf(stderr, "store: LISTEN connection lost: %s\n", trimmed(PQerrorMessage(c.raw())).c_str());
+        c.close();
+        continue;
+      }
+      bool events = false, jobs = false;
+      while (PGnotify* note = PQnotifies(c.raw())) {
+        std::string_view ch = note->relname;
+        events |= ch == "bottega_events";
+        jobs |= ch == "bottega_jobs";
+        PQfreemem(note);
+      }
+      if (events) notify_watchers("events");
+      if (jobs) notify_watchers("jobs");
+    }
+    c.close();
+  }
+
   std::string url_;
   Connection writer_;
   std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex watch_mu_;
+  std::vector<std::function<void(std::string_view)>> watchers_;
+  bool watch_stop_ = false;
+  std::thread watch_thread_;
 };
 
 }  // namespace
+
+bool watch_changes(Store& store, std::function<void(std::string_view topic)> fn) {
+  auto* pg = dynamic_cast<PostgresStore*>(&store);
+  if (!pg) return false;
+  pg->watch(std::move(fn));
+  return true;
+}
 
 Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const StoreOptions& opts,
                                              bool migrate) {

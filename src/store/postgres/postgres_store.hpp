@@ -5,7 +5,9 @@
 // snapshot per read, as a SQLite WAL read transaction).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 
 #include "bottega/store.hpp"
@@ -17,6 +19,15 @@ namespace bottega::store {
 // start together apply each migration once); otherwise an outdated schema is refused.
 Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const StoreOptions& opts,
                                              bool migrate);
+
+// Change notices from every process using the database: fn(topic) runs on a thread of the store
+// (it must not block) after some process committed outbox events (topic "events") or new jobs
+// ("jobs"), announced by NOTIFY triggers (migration 5) and heard on a LISTEN connection of the
+// store's own; and once for each topic whenever that connection (re)connects, since notices may
+// have been missed meanwhile. Callers poll as well, so a lost notice only delays work. Returns
+// false (and never calls fn) when `store` is not a PostgreSQL store: a SQLite database has one
+// process. May be called several times; stops with the store's close().
+bool watch_changes(Store& store, std::function<void(std::string_view topic)> fn);
 
 // Scratch databases for tests: each test gets an empty database of its own on the server named by
 // `admin_url` (whose user may CREATE DATABASE), so tests and test binaries can run in parallel.

@@ -416,17 +416,6 @@ constexpr Stmt kListDeliveries{
     "duration_ms, created_at FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2 "
     "AND seq > $3 ORDER BY seq LIMIT $4"};
 
-constexpr Stmt kCreateProduct{
-    "products.create",
-    "INSERT INTO products(id, tenant_id, sku, title, description, price_minor, currency, created_at) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"};
-constexpr Stmt kSearchProducts{
-    "products.search",
-    "SELECT id, tenant_id, sku, title, description, price_minor, currency, created_at FROM products "
-    "WHERE tenant_id = $1 AND (LOWER(title) LIKE $2 ESCAPE '!' OR LOWER(sku) LIKE $2 ESCAPE '!' "
-    "OR LOWER(description) LIKE $2 ESCAPE '!') "
-    "ORDER BY title, id LIMIT $3"};
-
 WebhookEndpoint endpoint_from(const Row& r) {
   return WebhookEndpoint{r.str(0), r.str(1), r.str(2), tags_from_json(r.str(3)), r.str(4), r.i64(5)};
 }
@@ -789,19 +778,6 @@ void insert_idempotency(Tx& tx, const std::string& tenant, const std::string& ke
   tx.exec(kInsertIdem, {tenant, key, r.request_hash, r.status, r.body, now});
 }
 int64_t purge_idempotency(Tx& tx, int64_t older_than) { return tx.exec(kPurgeIdem, {older_than}); }
-
-// ==== catalog placeholder ===================================================================
-
-void create_product(Tx& tx, const Product& p) {
-  tx.exec(kCreateProduct, {p.id, p.tenant_id, p.sku, p.title, p.description, p.price_minor, p.currency, p.created_at});
-}
-std::vector<Product> search_products(Tx& tx, const std::string& tenant, const std::string& q, int64_t limit) {
-  std::string pattern = contains_pattern(q);
-  std::vector<Product> out;
-  for (const auto& r : tx.query(kSearchProducts, {tenant, pattern, limit}))
-    out.push_back(Product{r.str(0), r.str(1), r.str(2), r.str(3), r.str(4), r.i64(5), r.str(6), r.i64(7)});
-  return out;
-}
 
 // ==== webhooks ==============================================================================
 

@@ -180,16 +180,6 @@ void insert_idempotency(Tx& tx, const std::string& tenant, const std::string& ke
                         const IdempotentResponse& r, int64_t now);
 int64_t purge_idempotency(Tx& tx, int64_t older_than);
 
-// ---- catalog (placeholder until the commerce issue: flat products, substring search) ---------
-struct Product {
-  std::string id, tenant_id, sku, title, description;
-  int64_t price_minor = 0;
-  std::string currency;
-  int64_t created_at = 0;
-};
-void create_product(Tx& tx, const Product& p);
-std::vector<Product> search_products(Tx& tx, const std::string& tenant, const std::string& q, int64_t limit);
-
 // ---- merchant webhooks ---------------------------------------------------------------------
 struct WebhookEndpoint {
   std::string id, tenant_id, url;

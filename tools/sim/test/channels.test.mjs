@@ -217,10 +217,13 @@ async function conversations(channelId) {
   return r.json.data;
 }
 
+// The conversation's messages without internal notes: these tests are about what the channel
+// delivered and sent; notes are written asynchronously by other parts (a WhatsApp order becomes a
+// cart and the agent gets a note about it), so counting them would make the tests timing-dependent.
 async function messages(conversationId) {
   const r = await api('GET', `/api/v1/conversations/${conversationId}/messages?limit=200`);
   assert.equal(r.status, 200, r.text);
-  return r.json.data;
+  return r.json.data.filter((m) => m.kind !== 'note');
 }
 
 async function message(conversationId, id) {
@@ -857,5 +860,134 @@ describe('twilio', () => {
     assert.equal(req.form.From, 'whatsapp:+14155238886');
     assert.equal(req.form.Body, '¡Hola Lucía!');
     await deliveryBecomes(conv.id, msg.id, 'sent');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Messaging windows: WhatsApp 24 h then approved templates only; Messenger 24 h then 7 days for a
+// person's reply with the HUMAN_AGENT tag. Time is the providers' own: the webhook timestamps.
+
+describe('messaging windows', () => {
+  const hours = (h) => h * 3600 * 1000;
+
+  test('whatsapp: free-form refused 24 h after the customer wrote, templates go out, the window shows', async () => {
+    const settings = {
+      phone_number_id: `1065403${randomInt(10000, 99999)}`,
+      access_token: `EAAG${rand(16)}`,
+      app_secret: rand(16),
+      verify_token: `vt-${rand(4)}`,
+      api_base_url: `${env.simBase}/whatsapp/v21.0`,
+      templates: [
+        { name: 'order_update', language: 'en_US', parameters: 2 },
+        { name: 'hello_again', language: 'it' },
+      ],
+    };
+    // Once any test registered a WhatsApp account, the sim refuses unknown credentials: register ours.
+    const acc = await simApi('POST', '/__sim/accounts', { provider: 'whatsapp', phone_number_id: settings.phone_number_id, access_token: settings.access_token });
+    assert.equal(acc.status, 200, acc.text);
+    const ch = await createChannel('whatsapp', settings);
+    const from = `1650577${randomInt(1000, 9999)}`;
+    // The customer wrote 25 hours ago (the timestamp WhatsApp signs with the webhook).
+    const old = Math.floor((Date.now() - hours(25)) / 1000);
+    const d = await deliver({ provider: 'whatsapp', url: ch.webhook_url, app_secret: settings.app_secret,
+      payload: P.whatsappText(from, 'still there?', P.newWamid(), { name: 'Late Customer', phoneNumberId: settings.phone_number_id, timestamp: old }) });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, 'Late Customer');
+
+    const view = await api('GET', `/api/v1/conversations/${conv.id}`);
+    assert.equal(view.status, 200, view.text);
+    assert.equal(view.json.window.policy, 'whatsapp');
+    assert.equal(view.json.window.open, false);
+    assert.equal(Date.parse(view.json.window.last_inbound_at), old * 1000);
+    assert.deepEqual(view.json.window.templates.map((t) => t.name), ['order_update', 'hello_again']);
+
+    const since = await lastSeq();
+    const before = (await messages(conv.id)).length;
+    const refused = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Hello?' });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.json.error.code, 'window_closed');
+    assert.match(refused.json.error.message, /order_update \(en_US\)/);
+    assert.deepEqual(refused.json.error.templates.map((t) => t.name), ['order_update', 'hello_again']);
+    assert.equal((await messages(conv.id)).length, before, 'a refused message is not stored');
+    // A template with the wrong parameter count, or one not configured: 400 naming the field.
+    const bad = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'order_update', language: 'en_US', parameters: ['only one'] } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error.field, 'template.parameters');
+    const unknown = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'promo', language: 'en_US' } });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.json.error.field, 'template.name');
+
+    const sent = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'order_update', language: 'en_US', parameters: ['Asha', 'A-1042'] } });
+    assert.equal(sent.status, 201, sent.text);
+    assert.equal(sent.json.kind, 'template');
+    assert.equal(sent.json.text, '[template order_update] Asha, A-1042');
+    const reqs = await simRequests('whatsapp', since, 6000);
+    assert.equal(reqs.length, 1, `only the template reaches WhatsApp, got ${reqs.length}`);
+    assert.deepEqual(reqs[0].json, {
+      messaging_product: 'whatsapp', recipient_type: 'individual', to: from, type: 'template',
+      template: { name: 'order_update', language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'Asha' }, { type: 'text', text: 'A-1042' }] }] },
+    });
+    await deliveryBecomes(conv.id, sent.json.id, 'sent', 20000);
+
+    // The customer answers now: the window opens and free-form text goes out again.
+    const d2 = await deliver({ provider: 'whatsapp', url: ch.webhook_url, app_secret: settings.app_secret,
+      payload: P.whatsappText(from, 'yes!', P.newWamid(), { name: 'Late Customer', phoneNumberId: settings.phone_number_id }) });
+    assert.equal(d2.status, 200, d2.body);
+    const open = await api('GET', `/api/v1/conversations/${conv.id}`);
+    assert.equal(open.json.window.open, true);
+    const ok = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Your order ships today.' });
+    assert.equal(ok.status, 201, ok.text);
+    await deliveryBecomes(conv.id, ok.json.id, 'sent', 20000);
+  });
+
+  test('messenger: after 24 h only a person may answer, tagged HUMAN_AGENT; after 7 days nobody', async () => {
+    const pageId = `10${randomInt(1e9, 9e9)}`;
+    const settings = {
+      page_id: pageId,
+      page_access_token: `EAAB${rand(16)}`,
+      app_secret: rand(16),
+      verify_token: `vt-${rand(4)}`,
+      api_base_url: `${env.simBase}/messenger/v21.0`,
+    };
+    const acc = await simApi('POST', '/__sim/accounts', { provider: 'messenger', page_id: pageId, page_access_token: settings.page_access_token });
+    assert.equal(acc.status, 200, acc.text);
+    const ch = await createChannel('messenger', settings);
+    const psid = `2408${randomInt(1e9, 9e9)}`;
+    const d = await deliver({ provider: 'messenger', url: ch.webhook_url, app_secret: settings.app_secret,
+      payload: P.messengerText(psid, pageId, 'hello?', P.newMid(), { timestamp: Date.now() - hours(48) }) });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, psid);
+    const view = await api('GET', `/api/v1/conversations/${conv.id}`);
+    assert.equal(view.json.window.policy, 'meta');
+    assert.equal(view.json.window.open, false);
+    assert.equal(view.json.window.human_agent_open, true);
+
+    // An API token is not a person unless it says so.
+    const refused = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'automated nudge' });
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.json.error.code, 'window_closed');
+    assert.match(refused.json.error.message, /HUMAN_AGENT/);
+
+    const since = await lastSeq();
+    const ok = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Sorry for the wait, Bob here.', human_agent: true });
+    assert.equal(ok.status, 201, ok.text);
+    const reqs = await simRequests('messenger', since, 6000);
+    assert.equal(reqs.length, 1);
+    assert.equal(reqs[0].json.messaging_type, 'MESSAGE_TAG');
+    assert.equal(reqs[0].json.tag, 'HUMAN_AGENT');
+    await deliveryBecomes(conv.id, ok.json.id, 'sent', 20000);
+
+    // Another customer who wrote 8 days ago: nothing may be sent.
+    const psid2 = `2409${randomInt(1e9, 9e9)}`;
+    await deliver({ provider: 'messenger', url: ch.webhook_url, app_secret: settings.app_secret,
+      payload: P.messengerText(psid2, pageId, 'anyone?', P.newMid(), { timestamp: Date.now() - hours(8 * 24) }) });
+    const conv2 = await conversationOf(ch.id, psid2);
+    const late = await api('POST', `/api/v1/conversations/${conv2.id}/messages`, { text: 'hi', human_agent: true });
+    assert.equal(late.status, 409, late.text);
+    assert.match(late.json.error.message, /7 days/);
   });
 });

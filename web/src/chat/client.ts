@@ -4,9 +4,16 @@ import { ApiError, requestJson } from '../shared/http';
 import { wsOrigin } from '../shared/live-socket';
 import type { ListPage, Message } from '../shared/types';
 
+export interface ContinueOffer {
+  channel: 'whatsapp' | 'messenger' | 'email';
+  url: string;
+}
+
 export interface ChatConfig {
   name: string;
   greeting: string;
+  /** Where the shop lets a visitor carry on the conversation (absent on older servers). */
+  continue_on?: ContinueOffer[];
 }
 
 export interface SendResult {

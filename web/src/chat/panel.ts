@@ -8,7 +8,7 @@ import { el } from '../shared/dom';
 import { chat as t, common } from '../shared/strings';
 import { compareIso, fullTime, shortTime } from '../shared/time';
 import type { Message } from '../shared/types';
-import type { VisitorClient } from './client';
+import type { ContinueOffer, VisitorClient } from './client';
 
 export interface PanelOptions {
   client: VisitorClient;
@@ -30,6 +30,8 @@ export class ChatPanel {
   private readonly status: HTMLElement;
   private readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
+  private readonly continueBar: HTMLElement;
+  private offers: ContinueOffer[] = [];
   private readonly messages = new Map<string, Message>();
   private live: LiveSocket | null = null;
   private started = false;
@@ -53,6 +55,7 @@ export class ChatPanel {
       autocomplete: 'off',
     });
     this.sendButton = el('button', { type: 'submit', className: 'send' }, t.send);
+    this.continueBar = el('nav', { className: 'continue', 'aria-label': t.continueHeading, hidden: true });
 
     const form = el(
       'form',
@@ -84,6 +87,7 @@ export class ChatPanel {
       { className: `panel panel-${opts.mode}`, 'aria-labelledby': 'bt-title' },
       head,
       this.log,
+      this.continueBar,
       this.error,
       form,
     );
@@ -110,6 +114,8 @@ export class ChatPanel {
         if (cfg.name) this.title.textContent = cfg.name;
         const bubble = this.greeting.firstElementChild;
         if (bubble && cfg.greeting) bubble.textContent = cfg.greeting;
+        this.offers = (cfg.continue_on ?? []).filter(isSafeOffer);
+        this.renderContinue();
       })
       .catch((e: unknown) => {
         if (e instanceof ApiError && e.status === 404) {
@@ -196,6 +202,7 @@ export class ChatPanel {
           text,
           created_at: new Date().toISOString(),
         });
+        this.renderContinue();
       }
     } catch (e) {
       pending.remove();
@@ -211,6 +218,29 @@ export class ChatPanel {
     }
   }
 
+  /**
+   * Once the visitor has a conversation, offers the shop's other channels (the widget keeps it
+   * across pages; these let it leave the site with the visitor). The conversation reference is
+   * prefilled so the agent can find the thread.
+   */
+  private renderContinue(): void {
+    const conversation = [...this.messages.values()].find((m) => m.conversation_id)?.conversation_id;
+    if (this.offers.length === 0 || !conversation) {
+      this.continueBar.hidden = true;
+      return;
+    }
+    const ref = conversation.slice(-8).toUpperCase();
+    const links = this.offers.map((o) => {
+      let href = o.url;
+      if (o.channel === 'whatsapp') href += `?text=${encodeURIComponent(t.continueText(ref))}`;
+      else if (o.channel === 'email') href += `?subject=${encodeURIComponent(t.continueSubject(ref))}`;
+      const label = o.channel === 'whatsapp' ? 'WhatsApp' : o.channel === 'messenger' ? 'Messenger' : t.continueEmail;
+      return el('a', { href, target: '_blank', rel: 'noopener noreferrer', className: `continue-link continue-${o.channel}` }, label);
+    });
+    this.continueBar.replaceChildren(el('span', { className: 'continue-text' }, t.continueHeading), ...links);
+    this.continueBar.hidden = false;
+  }
+
   private showError(text: string): void {
     this.error.textContent = text;
   }
@@ -223,7 +253,9 @@ export class ChatPanel {
 
   private upsert(m: Message): void {
     if (m.kind === 'note') return; // never shown to visitors
+    const first = this.messages.size === 0;
     this.messages.set(m.id, m);
+    if (first) this.renderContinue();
     const node = this.renderMessage(m);
     const existing = this.log.querySelector(`[data-message-id="${CSS.escape(m.id)}"]`);
     if (existing) {
@@ -283,4 +315,13 @@ export class ChatPanel {
   private scrollToEnd(): void {
     this.log.scrollTop = this.log.scrollHeight;
   }
+}
+
+/** Only the link shapes the server hands out (defence in depth: never a javascript: URL). */
+function isSafeOffer(o: ContinueOffer): boolean {
+  if (!o || typeof o.url !== 'string') return false;
+  if (o.channel === 'whatsapp') return /^https:\/\/wa\.me\/\d{7,15}$/.test(o.url);
+  if (o.channel === 'messenger') return /^https:\/\/m\.me\/[A-Za-z0-9.]{1,50}$/.test(o.url);
+  if (o.channel === 'email') return /^mailto:[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+$/.test(o.url);
+  return false;
 }

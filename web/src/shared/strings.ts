@@ -743,6 +743,10 @@ const chatEn = {
   channelMissing: 'This chat is not available.',
   reconnecting: 'Reconnecting…',
   failedMark: 'Not sent',
+  continueHeading: 'Leaving? Continue this chat on',
+  continueEmail: 'Email',
+  continueText: (ref: string): string => `Hi! I was chatting with you on your website (ref ${ref}).`,
+  continueSubject: (ref: string): string => `Our chat on your website (ref ${ref})`,
 };
 type ChatText = typeof chatEn;
 
@@ -765,6 +769,10 @@ const chatByLang: Record<Lang, ChatText> = {
     channelMissing: 'Questa chat non è disponibile.',
     reconnecting: 'Riconnessione…',
     failedMark: 'Non inviato',
+    continueHeading: 'Stai uscendo? Continua la chat su',
+    continueEmail: 'Email',
+    continueText: (r) => `Ciao! Stavo scrivendo con voi sul vostro sito (rif. ${r}).`,
+    continueSubject: (r) => `La nostra chat sul vostro sito (rif. ${r})`,
   },
   de: {
     defaultTitle: 'Schreib uns',
@@ -783,6 +791,10 @@ const chatByLang: Record<Lang, ChatText> = {
     channelMissing: 'Dieser Chat ist nicht verfügbar.',
     reconnecting: 'Verbinde neu…',
     failedMark: 'Nicht gesendet',
+    continueHeading: 'Gehst du? Führe den Chat weiter auf',
+    continueEmail: 'E-Mail',
+    continueText: (r) => `Hallo! Ich habe auf eurer Website mit euch gechattet (Ref. ${r}).`,
+    continueSubject: (r) => `Unser Chat auf eurer Website (Ref. ${r})`,
   },
   nl: {
     defaultTitle: 'Chat met ons',
@@ -801,6 +813,10 @@ const chatByLang: Record<Lang, ChatText> = {
     channelMissing: 'Deze chat is niet beschikbaar.',
     reconnecting: 'Opnieuw verbinden…',
     failedMark: 'Niet verstuurd',
+    continueHeading: 'Ga je weg? Ga verder via',
+    continueEmail: 'E-mail',
+    continueText: (r) => `Hoi! Ik chatte met jullie op jullie website (ref ${r}).`,
+    continueSubject: (r) => `Onze chat op jullie website (ref ${r})`,
   },
 };
 

@@ -1,0 +1,228 @@
+#include "bot/service.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+
+#include "store/repo/repo.hpp"
+
+namespace bottega::bot {
+
+namespace bj = boost::json;
+namespace core_repo = ::bottega::repo;
+
+BotService::BotService(store::Store& store, pipeline::Env env, Metrics& metrics,
+                       std::function<int64_t(const std::string&)> agents_online)
+    : store_(store), env_(std::move(env)), metrics_(metrics), agents_online_(std::move(agents_online)) {
+  metrics_.describe("bottega_bot_turns_total", "counter", "Bot turns by outcome");
+}
+
+void BotService::on_event(const Event& e) {
+  if (e.type != event_type::kMessageCreated || e.internal || e.conversation_id.empty()) return;
+  boost::system::error_code ec;
+  auto v = bj::parse(e.payload_json, ec);
+  if (ec || !v.is_object()) return;
+  const auto* data = v.as_object().if_contains("data");
+  if (!data || !data->is_object()) return;
+  const auto* author = data->as_object().if_contains("author");
+  const auto* id = data->as_object().if_contains("id");
+  if (!author || !author->is_object() || !id || !id->is_string()) return;
+  const auto* kind = author->as_object().if_contains("kind");
+  if (!kind || !kind->is_string() || kind->as_string() != "contact") return;
+  // Auto-replies, bulk mail and mailing lists (email channel) are stored but never answered.
+  if (const auto* content = data->as_object().if_contains("content"); content && content->is_object())
+    if (const auto* nar = content->as_object().if_contains("no_auto_reply"); nar && nar->is_bool() && nar->as_bool())
+      return;
+  pending_.push_back({e.tenant_id, std::string(id->as_string())});
+}
+
+void BotService::on_batch_end() {
+  if (pending_.empty()) return;
+  auto batch = std::move(pending_);
+  pending_.clear();
+  int64_t now = env_.clock.now_ms();
+  bool queued = false;
+  // The dispatcher advances its cursor after this returns, so the jobs must be durable first:
+  // retry a failed write a few times before giving up (and saying so).
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    queued = false;
+    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+      std::map<std::string, bool> has_kb;
+      for (const auto& p : batch) {
+        auto it = has_kb.find(p.tenant);
+        if (it == has_kb.end()) it = has_kb.emplace(p.tenant, repo::count_entries(tx, p.tenant) > 0).first;
+        if (!it->second) continue;
+        core_repo::Job j;
+        j.id = env_.ids.next("job");
+        j.tenant_id = p.tenant;
+        j.kind = kTurnJob;
+        j.idempotency_key = p.message_id;
+        j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
+        j.run_at = now;
+        j.deadline_at = now + 3600'000;  // an answer later than an hour is no answer
+        if (core_repo::enqueue_job(tx, j, now)) queued = true;
+      }
+      return {};
+    });
+    if (st.ok()) break;
+    std::fprintf(stderr, "bot: enqueueing %zu turns failed (attempt %d): %s\n", batch.size(), attempt + 1,
+                 st.error().message.c_str());
+  }
+  if (queued && env_.on_job) env_.on_job();
+}
+
+std::shared_ptr<const KbIndex> BotService::index(store::Tx& tx, const std::string& tenant, int64_t kb_version) {
+  {
+    std::lock_guard lk(mu_);
+    auto it = cache_.find(tenant);
+    if (it != cache_.end() && it->second.version == kb_version) return it->second.index;
+  }
+  auto idx = std::make_shared<const KbIndex>(repo::load_entries(tx, tenant));
+  std::lock_guard lk(mu_);
+  cache_[tenant] = Cached{kb_version, idx};
+  return idx;
+}
+
+namespace {
+
+// A message from the bot into the conversation, sent like an agent's reply: web chat delivers it
+// through the visitor's realtime stream; provider channels through a channel.send job.
+Message bot_message(store::Tx& tx, pipeline::Env& env, Conversation& conv, const std::string& text,
+                    const std::vector<ReplyChoice>& choices, bool note) {
+  int64_t now = env.clock.now_ms();
+  Message m;
+  m.id = env.ids.next("msg");
+  m.tenant_id = conv.tenant_id;
+  m.conversation_id = conv.id;
+  m.direction = "out";
+  m.author_kind = "bot";
+  m.kind = note ? "note" : (choices.empty() ? "text" : "choices");
+  m.text = text;
+  if (!choices.empty() && !note) {
+    bj::array a;
+    for (const auto& c : choices) a.push_back(bj::object{{"id", c.id}, {"title", c.title}});
+    m.content_json = bj::serialize(bj::object{{"choices", std::move(a)}});
+  }
+  bool provider = !note && conv.channel_type != "webchat";
+  m.delivery_state = provider ? "pending" : "sent";
+  m.created_at = now;
+  core_repo::insert_message(tx, m);
+  if (provider) {
+    core_repo::Job j;
+    j.id = env.ids.next("job");
+    j.tenant_id = conv.tenant_id;
+    j.kind = "channel.send";
+    j.idempotency_key = m.id;
+    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
+    j.run_at = now;
+    j.deadline_at = now + 24LL * 3600 * 1000;
+    core_repo::enqueue_job(tx, j, now);
+    if (env.on_job) tx.after_commit(env.on_job);
+  }
+  if (!note) {
+    std::string preview = text.size() > 140 ? text.substr(0, 140) : text;
+    while (!preview.empty() && (static_cast<unsigned char>(preview.back()) & 0xC0) == 0x80) preview.pop_back();
+    conv.last_message_at = now;
+    conv.last_message_text = preview;
+    conv.last_message_direction = "out";
+    conv.last_message_author = "bot";
+  }
+  pipeline::emit(tx, env, conv.tenant_id, event_type::kMessageCreated, conv.id, conv.contact_id, note, to_json(m));
+  return m;
+}
+
+void add_tag(Conversation& c, std::string_view tag, bool& changed) {
+  if (tag.empty()) return;
+  for (const auto& t : c.tags)
+    if (t == tag) return;
+  c.tags.emplace_back(tag);
+  changed = true;
+}
+
+}  // namespace
+
+Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std::string& tenant,
+                                                        const std::string& message_id) {
+  std::optional<repo::Turn> none;
+  if (repo::turn_exists(tx, tenant, message_id)) return none;
+  auto msg = core_repo::get_message(tx, tenant, message_id);
+  if (!msg || msg->author_kind != "contact") return none;
+  auto conv = core_repo::get_conversation(tx, tenant, msg->conversation_id);
+  if (!conv) return none;
+  if (conv->status == ConversationStatus::resolved || conv->assignee_id) return none;
+  auto on = repo::channel_enabled(tx, tenant, conv->channel_id);
+  if (on && !*on) return none;
+  auto settings = repo::get_settings(tx, tenant);
+  auto idx = index(tx, tenant, settings.kb_version);
+  if (idx->empty()) return none;
+  BotState state = repo::get_state(tx, tenant, conv->id);
+  if (state.handed_over) return none;
+
+  int64_t now = env_.clock.now_ms();
+  DecideInput in;
+  in.text = msg->text;
+  in.index = idx.get();
+  in.threshold = settings.threshold;
+  in.default_language = settings.default_language;
+  in.state = state;
+  int64_t online = agents_online_ ? agents_online_(tenant) : 0;
+  in.wait = expected_wait(settings.hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
+  Decision d = decide(in);
+
+  repo::Turn t;
+  t.id = env_.ids.next("bturn");
+  t.tenant_id = tenant;
+  t.conversation_id = conv->id;
+  t.message_id = message_id;
+  t.language = d.language;
+  t.intent = std::string(to_string(d.intent));
+  t.entry_id = d.entry_id;
+  t.score_milli = static_cast<int64_t>(d.confidence * 1000 + 0.5);
+  t.outcome = std::string(to_string(d.outcome));
+  t.reason = d.reason;
+  t.created_at = now;
+  if (!d.reply.empty()) t.reply_message_id = bot_message(tx, env_, *conv, d.reply, d.choices, false).id;
+  bool changed = !d.reply.empty();
+  add_tag(*conv, intent_tag(d.intent), changed);
+  if (!d.next.intent.empty() && d.outcome == Outcome::handed_over) {
+    // the conversation's business intent (e.g. presale) also tags a handover
+    if (d.next.intent == "presale") add_tag(*conv, "presale", changed);
+    else if (d.next.intent == "order_status") add_tag(*conv, "order-status", changed);
+    else if (d.next.intent == "refund") add_tag(*conv, "refund", changed);
+    else if (d.next.intent == "discount") add_tag(*conv, "discount-issue", changed);
+  }
+  if (d.outcome == Outcome::handed_over) {
+    add_tag(*conv, "bot-handover", changed);
+    bot_message(tx, env_, *conv, d.summary, {}, true);
+    if (conv->status != ConversationStatus::open) conv->status = ConversationStatus::open;
+  }
+  if (changed) {
+    conv->updated_at = now;
+    core_repo::update_conversation(tx, *conv);
+    pipeline::emit(tx, env_, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
+  }
+  repo::put_state(tx, tenant, conv->id, d.next, now);
+  repo::insert_turn(tx, t);
+  metrics_.inc("bottega_bot_turns_total", "outcome=\"" + t.outcome + "\"");
+  return std::optional<repo::Turn>(std::move(t));
+}
+
+void BotService::run(const core_repo::Job& job, std::function<void(pipeline::JobOutcome)> done) {
+  boost::system::error_code ec;
+  auto v = bj::parse(job.payload_json, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("message_id") || !v.as_object().at("message_id").is_string())
+    return done(pipeline::JobOutcome{false, "bad bot.turn payload", std::nullopt, true});
+  std::string tenant = job.tenant_id, message_id(v.as_object().at("message_id").as_string());
+  store_.write(
+      [this, tenant, message_id](store::Tx& tx) -> Status {
+        auto r = take_turn(tx, tenant, message_id);
+        if (!r) return std::move(r).error();
+        return {};
+      },
+      [done](Status st) {
+        if (st.ok()) return done(pipeline::JobOutcome{true, {}, std::nullopt, false});
+        done(pipeline::JobOutcome{false, st.error().message, std::nullopt, false});
+      });
+}
+
+}  // namespace bottega::bot

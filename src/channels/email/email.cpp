@@ -1,0 +1,346 @@
+#include "channels/email/email.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "channels/email/text.hpp"
+#include "core/crypto.hpp"
+#include "core/json.hpp"
+
+namespace bottega::channels::email {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string field(std::string_view key) { return "settings." + std::string(key); }
+
+std::string domain_of(std::string_view address) {
+  size_t at = address.rfind('@');
+  return at == std::string_view::npos ? std::string("localhost") : std::string(address.substr(at + 1));
+}
+
+bool ascii_printable(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x7f || (u < 0x20 && c != '\t')) return false;
+  }
+  return true;
+}
+
+// Quoted-printable body encoding, lines at most 76 characters, CRLF line ends.
+std::string encode_qp(std::string_view text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  size_t col = 0;
+  auto put = [&](std::string_view piece) {
+    if (col + piece.size() > 75) {
+      out += "=\r\n";
+      col = 0;
+    }
+    out += piece;
+    col += piece.size();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r') continue;
+    if (c == '\n') {
+      // Trailing whitespace before a line break must be encoded.
+      if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+        char w = out.back();
+        out.pop_back();
+        --col;
+        char enc[4] = {'=', hex[(static_cast<unsigned char>(w) >> 4) & 15], hex[static_cast<unsigned char>(w) & 15], 0};
+        put(enc);
+      }
+      out += "\r\n";
+      col = 0;
+      continue;
+    }
+    auto u = static_cast<unsigned char>(c);
+    if ((u >= 33 && u <= 126 && c != '=') || c == ' ' || c == '\t') {
+      // A line starting with "." or "From " is safe through any relay when encoded.
+      if (col == 0 && c == '.') {
+        put("=2E");
+        continue;
+      }
+      char s[2] = {c, 0};
+      put(s);
+    } else {
+      char enc[4] = {'=', hex[u >> 4], hex[u & 15], 0};
+      put(enc);
+    }
+  }
+  if (!out.empty() && (out.back() == ' ' || out.back() == '\t')) {
+    char w = out.back();
+    out.pop_back();
+    char enc[4] = {'=', hex[(static_cast<unsigned char>(w) >> 4) & 15], hex[static_cast<unsigned char>(w) & 15], 0};
+    out += enc;
+  }
+  return out;
+}
+
+std::string rfc5322_date(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+std::string angle(std::string_view id) { return "<" + std::string(id) + ">"; }
+
+// Header values we write must not carry line breaks (header injection).
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+  return out;
+}
+
+std::string mailbox(std::string_view name, std::string_view address) {
+  if (name.empty()) return std::string(address);
+  std::string n = one_line(name);
+  if (ascii_printable(n)) {
+    std::string q = "\"";
+    for (char c : n) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    return q + "\" <" + std::string(address) + ">";
+  }
+  return encode_header_value(n) + " <" + std::string(address) + ">";
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_address(std::string_view a) {
+  if (a.empty() || a.size() > 254) return std::nullopt;
+  size_t at = a.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= a.size()) return std::nullopt;
+  for (char c : a) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"' || c == ',' || c == ';' || c == '(' ||
+        c == ')' || c == '\\')
+      return std::nullopt;
+  }
+  std::string_view domain = a.substr(at + 1);
+  if (domain.find('@') != std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos)
+    return std::nullopt;
+  return std::string(a.substr(0, at + 1)) + lower(domain);
+}
+
+RoutedAddress split_plus(std::string_view address) {
+  RoutedAddress r;
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos) {
+    r.base = lower(address);
+    return r;
+  }
+  std::string_view local = address.substr(0, at);
+  size_t plus = local.find('+');
+  if (plus != std::string_view::npos) {
+    r.token = std::string(local.substr(plus + 1));
+    local = local.substr(0, plus);
+  }
+  r.base = lower(local) + "@" + lower(address.substr(at + 1));
+  return r;
+}
+
+Result<Settings> parse_settings(const bj::object& o) {
+  static const char* kKnown[] = {"address",       "aliases",       "from_name", "smtp_host", "smtp_port",
+                                 "smtp_username", "smtp_password", "smtp_tls",  "api_base_url"};
+  for (const auto& kv : o) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || kv.key() == k;
+    if (!known) return Error::invalid(field(kv.key()), "unknown setting for an email channel", "unknown_field");
+  }
+  Settings s;
+  BOTTEGA_TRY(address, json::required_string(o, "address", field("address"), 254));
+  auto norm = normalize_address(address);
+  if (!norm) return Error::invalid(field("address"), "an email address such as support@shop.example");
+  if (split_plus(*norm).token.size() > 0)
+    return Error::invalid(field("address"), "the address must not contain '+' (reply addresses use it)");
+  s.address = split_plus(*norm).base;
+  BOTTEGA_TRY(aliases, json::optional_array(o, "aliases", field("aliases")));
+  if (aliases) {
+    if (aliases->size() > 20) return Error::invalid(field("aliases"), "at most 20 aliases");
+    for (size_t i = 0; i < aliases->size(); ++i) {
+      const auto& v = (*aliases)[i];
+      std::string f = field("aliases") + "[" + std::to_string(i) + "]";
+      if (!v.is_string()) return Error::invalid(f, "an email address", "invalid_type");
+      auto a = normalize_address(std::string_view(v.as_string()));
+      if (!a || !split_plus(*a).token.empty()) return Error::invalid(f, "an email address without '+'");
+      s.aliases.push_back(split_plus(*a).base);
+    }
+  }
+  BOTTEGA_TRY(from_name, json::optional_string(o, "from_name", field("from_name"), 200));
+  s.from_name = one_line(from_name.value_or(""));
+  BOTTEGA_TRY(host, json::optional_string(o, "smtp_host", field("smtp_host"), 253));
+  if (host) {
+    for (char c : *host)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':'))
+        return Error::invalid(field("smtp_host"), "a host name or IP address");
+    s.smtp_host = *host;
+  }
+  // smtp_port: an integer, or a string of digits (forms send strings).
+  if (auto* p = o.if_contains("smtp_port"); p && !p->is_null()) {
+    int64_t port = -1;
+    if (p->is_int64()) port = p->as_int64();
+    else if (p->is_uint64()) port = p->as_uint64() > 65535 ? -1 : static_cast<int64_t>(p->as_uint64());
+    else if (p->is_string() && !p->as_string().empty() && p->as_string().size() <= 5 &&
+             std::string_view(p->as_string()).find_first_not_of("0123456789") == std::string_view::npos)
+      port = std::stoll(std::string(p->as_string()));
+    if (port < 1 || port > 65535) return Error::invalid(field("smtp_port"), "a port between 1 and 65535");
+    s.smtp_port = static_cast<uint16_t>(port);
+  }
+  BOTTEGA_TRY(user, json::optional_string(o, "smtp_username", field("smtp_username"), 256));
+  s.smtp_username = user.value_or("");
+  BOTTEGA_TRY(pass, json::optional_string(o, "smtp_password", field("smtp_password"), 1024));
+  s.smtp_password = pass.value_or("");
+  if (!s.smtp_username.empty() && s.smtp_password.empty())
+    return Error::invalid(field("smtp_password"), "smtp_password is required with smtp_username", "missing_field");
+  BOTTEGA_TRY(tls, json::optional_string(o, "smtp_tls", field("smtp_tls"), 16));
+  if (tls) {
+    if (*tls == "starttls") s.smtp_tls = RelayTls::starttls;
+    else if (*tls == "required") s.smtp_tls = RelayTls::required;
+    else if (*tls == "none") s.smtp_tls = RelayTls::none;
+    else return Error::invalid(field("smtp_tls"), "smtp_tls must be starttls, required or none");
+  }
+  BOTTEGA_TRY(api, json::optional_string(o, "api_base_url", field("api_base_url"), 2048));
+  (void)api;
+  return s;
+}
+
+std::string reply_address(const Settings& s, std::string_view conversation_id) {
+  size_t at = s.address.rfind('@');
+  return s.address.substr(0, at) + "+" + std::string(conversation_id) + s.address.substr(at);
+}
+
+std::string automated_reason(const ParsedMail& m) {
+  std::string as = lower(m.header("auto-submitted"));
+  if (!as.empty() && as.rfind("no", 0) != 0) return "auto-replied";
+  if (!m.header("x-autoreply").empty() || !m.header("x-autorespond").empty()) return "auto-replied";
+  std::string prec = lower(m.header("precedence"));
+  if (prec.find("bulk") != std::string::npos || prec.find("junk") != std::string::npos ||
+      prec.find("list") != std::string::npos)
+    return "bulk";
+  if (!m.header("list-id").empty() || !m.header("list-unsubscribe").empty()) return "list";
+  return "";
+}
+
+InboundMail to_inbound(const ParsedMail& m, std::string_view raw) {
+  InboundMail in;
+  in.message_id = m.message_id.empty() ? "sha256:" + crypto::hex(crypto::sha256(raw)) : m.message_id;
+  in.from_address = m.from ? m.from->address : std::string();
+  in.from_name = m.from ? m.from->name : std::string();
+  in.subject = m.subject;
+  in.full_text = !m.text.empty() ? m.text : html_to_text(m.html);
+  in.text = strip_reply(in.full_text);
+  if (!m.html.empty()) in.html = sanitize_html(m.html);
+  for (const auto& id : m.in_reply_to) in.thread_ids.push_back(id);
+  for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) in.thread_ids.push_back(*it);
+  in.references = m.references;
+  in.automated = automated_reason(m);
+  if (in.text.empty() && !m.attachments.empty()) in.text = "(attachment)";
+  if (in.text.empty()) in.text = in.subject.empty() ? "(empty message)" : in.subject;
+
+  bj::array to, cc, refs, irt, atts;
+  for (const auto& a : m.to) to.push_back(bj::object{{"address", a.address}, {"name", a.name}});
+  for (const auto& a : m.cc) cc.push_back(bj::object{{"address", a.address}, {"name", a.name}});
+  for (const auto& r : m.references) refs.emplace_back(r);
+  for (const auto& r : m.in_reply_to) irt.emplace_back(r);
+  for (const auto& a : m.attachments)
+    atts.push_back(bj::object{{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}});
+  bj::object email{{"message_id", m.message_id},
+                   {"subject", in.subject},
+                   {"from", bj::object{{"address", in.from_address}, {"name", in.from_name}}},
+                   {"to", std::move(to)},
+                   {"cc", std::move(cc)},
+                   {"in_reply_to", std::move(irt)},
+                   {"references", std::move(refs)},
+                   {"html", in.html},
+                   {"full_text", in.full_text},
+                   {"attachments", std::move(atts)}};
+  bj::object content{{"email", std::move(email)}};
+  if (!in.automated.empty()) {
+    content["automated"] = in.automated;  // stored, shown, never answered automatically
+    content["no_auto_reply"] = true;
+  }
+  in.content_json = bj::serialize(content);
+  return in;
+}
+
+std::string outbound_message_id(const Settings& s, std::string_view message_id,
+                                std::string_view conversation_id) {
+  return std::string(message_id) + "." + std::string(conversation_id) + "@" + domain_of(s.address);
+}
+
+std::string encode_header_value(std::string_view value) {
+  std::string v = one_line(value);
+  if (ascii_printable(v)) return v;
+  // Encoded words of at most ~45 bytes of UTF-8 each, never splitting a character.
+  std::string out;
+  size_t i = 0;
+  while (i < v.size()) {
+    size_t n = std::min<size_t>(45, v.size() - i);
+    while (i + n < v.size() && (static_cast<unsigned char>(v[i + n]) & 0xC0) == 0x80) --n;
+    if (n == 0) n = 1;
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + crypto::base64(v.substr(i, n)) + "?=";
+    i += n;
+  }
+  return out;
+}
+
+std::string compose_reply(const Settings& s, const Reply& r) {
+  std::string subject = one_line(r.subject);
+  if (subject.empty()) subject = "Your message";
+  std::string lowered = lower(subject);
+  if (lowered.rfind("re:", 0) != 0) subject = "Re: " + subject;
+  std::string out;
+  auto h = [&](std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  };
+  h("From", mailbox(s.from_name, s.address));
+  h("To", mailbox(r.to_name, r.to_address));
+  h("Reply-To", reply_address(s, r.conversation_id));
+  h("Subject", encode_header_value(subject));
+  h("Date", rfc5322_date(r.date_ms));
+  h("Message-ID", angle(r.message_id));
+  if (!r.in_reply_to.empty()) h("In-Reply-To", angle(r.in_reply_to));
+  // References: the parent's chain plus the parent, at most 20 ids, always keeping the first.
+  std::vector<std::string> refs = r.references;
+  if (!r.in_reply_to.empty() && (refs.empty() || refs.back() != r.in_reply_to)) refs.push_back(r.in_reply_to);
+  if (refs.size() > 20) {
+    std::vector<std::string> cut{refs.front()};
+    cut.insert(cut.end(), refs.end() - 19, refs.end());
+    refs = std::move(cut);
+  }
+  if (!refs.empty()) {
+    std::string v;
+    for (size_t i = 0; i < refs.size(); ++i) v += (i ? "\r\n " : "") + angle(one_line(refs[i]));
+    h("References", v);
+  }
+  h("MIME-Version", "1.0");
+  h("Content-Type", "text/plain; charset=utf-8");
+  h("Content-Transfer-Encoding", "quoted-printable");
+  out += "\r\n";
+  out += encode_qp(r.text);
+  if (out.size() < 2 || out.substr(out.size() - 2) != "\r\n") out += "\r\n";
+  return out;
+}
+
+}  // namespace bottega::channels::email

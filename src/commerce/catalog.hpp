@@ -1,0 +1,121 @@
+// The catalog: products with variants (one SKU each), prices per currency in minor units, stock,
+// images, titles and descriptions per language, status active/archived, and full-text search
+// (SQLite FTS5 / PostgreSQL tsvector) over titles, descriptions, vendor and SKUs.
+// Every function runs inside the caller's store transaction and takes the tenant; another
+// tenant's product is "not found". Functions throw store::DbError on database failure.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "bottega/clock.hpp"
+#include "bottega/errors.hpp"
+#include "bottega/store.hpp"
+
+namespace bottega::commerce {
+
+using store::Tx;
+
+struct LocalizedText {
+  std::string title, description;
+};
+struct Image {
+  std::string url, alt;
+};
+struct Variant {
+  std::string id, product_id, sku, title;
+  std::map<std::string, int64_t> prices;  // currency -> minor units
+  std::optional<int64_t> stock;           // on hand; nullopt: not tracked (always available)
+  std::optional<std::string> image_url;
+  int64_t position = 0;
+};
+struct Product {
+  std::string id, tenant_id, handle, status = "active", vendor;
+  std::map<std::string, LocalizedText> translations;  // language ("en", "it") -> texts
+  std::vector<Image> images;
+  std::vector<std::string> collections;
+  std::vector<Variant> variants;
+  int64_t created_at = 0, updated_at = 0, seq = 0;
+
+  // The title in `lang`, else English, else any language.
+  const LocalizedText& text(const std::string& lang = "en") const;
+};
+
+// What a caller supplies to create or import a product (ids are assigned by the store).
+struct ProductInput {
+  std::optional<std::string> handle;  // default: derived from the first SKU
+  std::string status = "active", vendor;
+  std::map<std::string, LocalizedText> translations;
+  std::vector<Image> images;
+  std::vector<std::string> collections;
+  std::vector<Variant> variants;  // id/product_id ignored
+};
+
+// Validates an input: at least one language with a title, 1..100 variants with distinct,
+// non-empty SKUs (<= 64 bytes, no whitespace), known currencies, prices and stock >= 0.
+// Errors name the field ("variants[1].prices.EUR").
+Status validate(const ProductInput& in);
+
+// Parses the API's product object ({"handle","status","vendor","title":{"en":...},"description",
+// "images":[{"url","alt"}],"collections":[...],"variants":[{"sku","title","prices":{"EUR":2500},
+// "stock","image_url"}]}); unknown fields are errors. `partial` (PATCH): everything optional.
+Result<ProductInput> parse_product(const boost::json::object& o, bool partial = false);
+
+boost::json::object to_json(const Product& p);
+
+// Creates a product. Conflict (409 sku_taken / handle_taken, field named) when a SKU or the
+// handle already exists for the tenant.
+Result<Product> create_product(Tx& tx, IdGenerator& ids, const std::string& tenant,
+                               const ProductInput& in, int64_t now);
+
+// Import semantics, idempotent by SKU: the product owning the input's first known SKU (else the
+// one with the same handle) is updated in place (texts merged by language, images and
+// collections replaced when given, variants updated by SKU and new SKUs added; variants absent
+// from the input are kept); otherwise a product is created. Returns the product and whether it
+// was created. Conflict when the input's SKUs belong to two different products.
+struct UpsertOutcome {
+  Product product;
+  bool created = false, changed = false;
+};
+Result<UpsertOutcome> upsert_product(Tx& tx, IdGenerator& ids, const std::string& tenant,
+                                     const ProductInput& in, int64_t now);
+
+std::optional<Product> get_product(Tx& tx, const std::string& tenant, const std::string& id);
+
+// PATCH: fields present in `patch_json` change (translations merge per language; variants are
+// matched by SKU: given fields change, unknown SKUs are added). Not found for another tenant.
+Result<Product> patch_product(Tx& tx, IdGenerator& ids, const std::string& tenant,
+                              const std::string& id, const boost::json::object& patch_json,
+                              int64_t now);
+
+struct VariantRef {
+  Product product;
+  Variant variant;
+};
+std::optional<VariantRef> find_variant_by_sku(Tx& tx, const std::string& tenant, const std::string& sku);
+std::optional<VariantRef> find_variant(Tx& tx, const std::string& tenant, const std::string& variant_id);
+
+struct SearchQuery {
+  std::string q;                    // words; each matches as a prefix, all must match
+  std::string status = "active";    // active | archived | any
+  int64_t limit = 20;
+  std::optional<int64_t> after_seq;  // browsing without q: products after this seq
+};
+struct ProductPage {
+  std::vector<Product> items;
+  std::optional<std::string> next_cursor;
+};
+// Full-text search (best match first) when q has words; otherwise the catalog in creation order.
+ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery& query);
+
+// The full-text query for q: lower-cased words of letters and digits, each a prefix, joined for
+// PostgreSQL's to_tsquery ("shirt:* & red:*"); SQLite's statement rewrites it for FTS5. Empty
+// when q has no words.
+std::string search_expression(const std::string& q);
+
+}  // namespace bottega::commerce

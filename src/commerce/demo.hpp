@@ -1,0 +1,16 @@
+// The demo shop's catalog (`bottega demo`): a few shoes and accessories with sizes, prices, stock,
+// images and titles in English, Italian, German and Dutch; tax and shipping settings; and the
+// discount code WELCOME10.
+#pragma once
+
+#include <string>
+
+#include "bottega/clock.hpp"
+#include "bottega/errors.hpp"
+#include "bottega/store.hpp"
+
+namespace bottega::commerce {
+
+Status seed_demo_catalog(store::Tx& tx, IdGenerator& ids, const std::string& tenant, int64_t now);
+
+}  // namespace bottega::commerce

@@ -1,0 +1,58 @@
+#include "pipeline/window.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "store/repo/repo.hpp"
+
+namespace bottega::pipeline::window {
+
+namespace bj = boost::json;
+using store::Stmt;
+
+namespace {
+
+constexpr Stmt kNoteInbound{
+    "windows.note_inbound",
+    "INSERT INTO conversation_windows(tenant_id, conversation_id, last_inbound_at) VALUES ($1,$2,$3) "
+    "ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET "
+    "last_inbound_at = MAX(conversation_windows.last_inbound_at, excluded.last_inbound_at)",
+    "INSERT INTO conversation_windows(tenant_id, conversation_id, last_inbound_at) VALUES ($1,$2,$3) "
+    "ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET "
+    "last_inbound_at = GREATEST(conversation_windows.last_inbound_at, EXCLUDED.last_inbound_at)"};
+constexpr Stmt kLastInbound{
+    "windows.last_inbound",
+    "SELECT last_inbound_at FROM conversation_windows WHERE tenant_id = $1 AND conversation_id = $2"};
+constexpr Stmt kLastInboundMessage{
+    "windows.last_inbound_message",
+    "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "ORDER BY seq DESC LIMIT 1"};
+
+}  // namespace
+
+void note_inbound(Tx& tx, const std::string& tenant, const std::string& conversation_id, int64_t at_ms) {
+  tx.exec(kNoteInbound, {tenant, conversation_id, at_ms});
+}
+
+std::optional<int64_t> last_inbound(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  if (auto r = tx.query_one(kLastInbound, {tenant, conversation_id})) return r->i64(0);
+  if (auto r = tx.query_one(kLastInboundMessage, {tenant, conversation_id})) return r->i64(0);
+  return std::nullopt;
+}
+
+ConversationWindow for_conversation(Tx& tx, const Conversation& conv, int64_t now_ms) {
+  ConversationWindow w;
+  if (channels::window_policy(conv.channel_type) == channels::WindowPolicy::none) {
+    w.state = channels::window_state(conv.channel_type, std::nullopt, now_ms);
+    return w;
+  }
+  w.state = channels::window_state(conv.channel_type, last_inbound(tx, conv.tenant_id, conv.id), now_ms);
+  if (auto ch = repo::get_channel(tx, conv.tenant_id, conv.channel_id)) {
+    boost::system::error_code ec;
+    auto v = bj::parse(ch->settings_json, ec);
+    if (!ec && v.is_object())
+      if (auto t = channels::parse_templates(v.as_object()); t.ok()) w.templates = std::move(t).value();
+  }
+  return w;
+}
+
+}  // namespace bottega::pipeline::window

@@ -1,0 +1,77 @@
+// Windows in the store: a provider batch records the customer's time (the provider's timestamp,
+// never later than receipt), the later of two is kept, and the window of a conversation follows
+// an injected clock, with the channel's templates.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "pipeline/services.hpp"
+#include "pipeline/window.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::pipeline::window {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kHour = 3600 * 1000;
+
+TEST(WindowStore, ProviderTimestampsOpenAndCloseTheWindow) {
+  fs::path dir = fs::temp_directory_path() / ("bottega_window_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto opened = store::open_store("sqlite://" + (dir / "w.db").string(), {}, true);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto st = std::move(opened).value();
+  ManualClock clock{1'700'000'000'000};
+  RandomIdGenerator ids{clock};
+  Env env{clock, ids, {}, {}};
+  Channel wa{"ch_wa", "ten_A", "whatsapp", "WA",
+             R"({"phone_number_id":"1","access_token":"t","app_secret":"s","verify_token":"v",
+                 "templates":[{"name":"order_update","language":"en_US","parameters":1}]})", 1};
+  ASSERT_TRUE(store::write_sync(*st, [&](store::Tx& tx) -> Status {
+                repo::create_tenant(tx, "ten_A", "Shop", 1);
+                repo::create_channel(tx, wa);
+                return {};
+              }).ok());
+  auto ingest = [&](const std::string& id, int64_t ts) {
+    InboundBatch b;
+    InboundMessage m;
+    m.provider_message_id = id;
+    m.contact_external_id = "16505551234";
+    m.timestamp_ms = ts;
+    m.text = "hi";
+    b.messages.push_back(m);
+    return store::write_sync(*st, [&](store::Tx& tx) -> Status {
+      auto r = ingest_provider_batch(tx, env, wa, b);
+      if (!r) return r.error();
+      return {};
+    });
+  };
+  // Sent 30 hours ago (a late delivery): the window is already closed.
+  ASSERT_TRUE(ingest("wamid.1", clock.now_ms() - 30 * kHour).ok());
+  Conversation conv;
+  store::read_sync(*st, [&](store::Tx& tx) {
+    conv = repo::list_conversations(tx, "ten_A", {}).items.at(0);
+    auto w = for_conversation(tx, conv, clock.now_ms());
+    EXPECT_FALSE(w.state.open);
+    ASSERT_EQ(w.templates.size(), 1u);
+    EXPECT_EQ(w.templates[0].name, "order_update");
+  });
+  // A newer message opens it; an older one delivered afterwards does not move it back; a
+  // timestamp in the future counts as the time of receipt.
+  ASSERT_TRUE(ingest("wamid.2", clock.now_ms() - kHour).ok());
+  ASSERT_TRUE(ingest("wamid.3", clock.now_ms() - 40 * kHour).ok());
+  store::read_sync(*st, [&](store::Tx& tx) {
+    EXPECT_EQ(*last_inbound(tx, "ten_A", conv.id), clock.now_ms() - kHour);
+    EXPECT_TRUE(for_conversation(tx, conv, clock.now_ms()).state.open);
+    EXPECT_FALSE(for_conversation(tx, conv, clock.now_ms() + 23 * kHour).state.open);
+  });
+  ASSERT_TRUE(ingest("wamid.4", clock.now_ms() + 10 * kHour).ok());
+  store::read_sync(*st, [&](store::Tx& tx) { EXPECT_EQ(*last_inbound(tx, "ten_A", conv.id), clock.now_ms()); });
+  st->close();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bottega::pipeline::window

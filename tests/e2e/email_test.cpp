@@ -1,0 +1,479 @@
+// The email channel on the real binary: mail delivered by swaks (Debian's SMTP test client) into
+// Bottega's SMTP and LMTP listener, and agent replies relayed to a small SMTP sink in this file
+// that records what Bottega sent (AUTH, envelope, headers; optionally over STARTTLS with a
+// throwaway CA). Checks threading round trips: customer mail -> agent reply -> customer reply in
+// the same conversation.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- a minimal SMTP relay that records what it is sent -------------------------------------
+
+class SmtpSink {
+ public:
+  struct Mail {
+    std::string auth_user, auth_pass, mail_from;
+    std::vector<std::string> rcpts;
+    std::string data;
+    bool tls = false;
+  };
+
+  // With a certificate and key, STARTTLS is offered.
+  explicit SmtpSink(std::string cert = "", std::string key = "") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 8) != 0)
+      throw std::runtime_error("sink: bind/listen failed");
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    if (!cert.empty()) {
+      ctx_ = SSL_CTX_new(TLS_server_method());
+      if (SSL_CTX_use_certificate_file(ctx_, cert.c_str(), SSL_FILETYPE_PEM) != 1 ||
+          SSL_CTX_use_PrivateKey_file(ctx_, key.c_str(), SSL_FILETYPE_PEM) != 1)
+        throw std::runtime_error("sink: cannot load the test certificate");
+    }
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~SmtpSink() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+    if (ctx_) SSL_CTX_free(ctx_);
+  }
+  uint16_t port() const { return port_; }
+  std::vector<Mail> mails() {
+    std::lock_guard lk(mu_);
+    return mails_;
+  }
+  // The next `n` messages are refused with this reply after DATA.
+  void refuse_next(int n, std::string reply) {
+    std::lock_guard lk(mu_);
+    refuse_ = n;
+    refusal_ = std::move(reply);
+  }
+
+ private:
+  struct Conn {
+    int fd = -1;
+    SSL* ssl = nullptr;
+    std::string buf;
+    bool write(const std::string& s) {
+      if (ssl) return SSL_write(ssl, s.data(), static_cast<int>(s.size())) > 0;
+      return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+    }
+    bool line(std::string& out) {
+      for (;;) {
+        size_t nl = buf.find('\n');
+        if (nl != std::string::npos) {
+          out = buf.substr(0, nl);
+          buf.erase(0, nl + 1);
+          if (!out.empty() && out.back() == '\r') out.pop_back();
+          return true;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (!ssl || SSL_pending(ssl) == 0)
+          if (::poll(&p, 1, 10000) <= 0) return false;
+        char tmp[4096];
+        int n = ssl ? SSL_read(ssl, tmp, sizeof tmp) : static_cast<int>(::recv(fd, tmp, sizeof tmp, 0));
+        if (n <= 0) return false;
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+    }
+  };
+
+  void loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      serve(c);
+      ::close(c);
+    }
+  }
+
+  void serve(int fd) {
+    Conn c;
+    c.fd = fd;
+    Mail m;
+    std::string l;
+    c.write("220 sink.test ESMTP\r\n");
+    while (c.line(l)) {
+      std::string up = l.substr(0, std::min<size_t>(l.size(), 10));
+      for (char& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (up.rfind("EHLO", 0) == 0) {
+        std::string r = "250-sink.test\r\n";
+        if (ctx_ && !c.ssl) r += "250-STARTTLS\r\n";
+        r += "250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n";
+        c.write(r);
+      } else if (up.rfind("STARTTLS", 0) == 0 && ctx_) {
+        c.write("220 2.0.0 go ahead\r\n");
+        c.ssl = SSL_new(ctx_);
+        SSL_set_fd(c.ssl, fd);
+        if (SSL_accept(c.ssl) != 1) break;
+        m.tls = true;
+        c.buf.clear();
+      } else if (up.rfind("AUTH PLAIN", 0) == 0) {
+        auto raw = bottega::crypto::unbase64(l.substr(11)).value_or("");
+        size_t a = raw.find('\0'), b = raw.find('\0', a + 1);
+        if (a != std::string::npos && b != std::string::npos) {
+          m.auth_user = raw.substr(a + 1, b - a - 1);
+          m.auth_pass = raw.substr(b + 1);
+        }
+        c.write("235 2.7.0 ok\r\n");
+      } else if (up.rfind("AUTH LOGIN", 0) == 0) {
+        c.write("334 VXNlcm5hbWU6\r\n");
+        if (!c.line(l)) break;
+        m.auth_user = bottega::crypto::unbase64(l).value_or("");
+        c.write("334 UGFzc3dvcmQ6\r\n");
+        if (!c.line(l)) break;
+        m.auth_pass = bottega::crypto::unbase64(l).value_or("");
+        c.write("235 2.7.0 ok\r\n");
+      } else if (up.rfind("MAIL FROM:", 0) == 0) {
+        m.mail_from = l.substr(l.find('<') + 1, l.find('>') - l.find('<') - 1);
+        c.write("250 ok\r\n");
+      } else if (up.rfind("RCPT TO:", 0) == 0) {
+        m.rcpts.push_back(l.substr(l.find('<') + 1, l.find('>') - l.find('<') - 1));
+        c.write("250 ok\r\n");
+      } else if (up.rfind("DATA", 0) == 0) {
+        c.write("354 go\r\n");
+        std::string data;
+        while (c.line(l) && l != ".") data += (l.rfind(".", 0) == 0 ? l.substr(1) : l) + "\r\n";
+        m.data = data;
+        std::string reply = "250 2.0.0 queued\r\n";
+        {
+          std::lock_guard lk(mu_);
+          if (refuse_ > 0) {
+            --refuse_;
+            reply = refusal_ + "\r\n";
+          } else {
+            mails_.push_back(m);
+          }
+        }
+        c.write(reply);
+        m.rcpts.clear();
+      } else if (up.rfind("QUIT", 0) == 0) {
+        c.write("221 bye\r\n");
+        break;
+      } else {
+        c.write("250 ok\r\n");
+      }
+    }
+    if (c.ssl) {
+      SSL_shutdown(c.ssl);
+      SSL_free(c.ssl);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  SSL_CTX* ctx_ = nullptr;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Mail> mails_;
+  int refuse_ = 0;
+  std::string refusal_;
+  std::thread thread_;
+};
+
+// ---- helpers -------------------------------------------------------------------------------
+
+// A free local port for the email listener (bound once to check, below the ephemeral range when
+// there is room, like the harness's own choice).
+uint16_t unused_port() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    uint16_t want = static_cast<uint16_t>(20000 + std::stoul(random_hex(2), nullptr, 16) % 10000);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(want);
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (ok) return want;
+  }
+  throw std::runtime_error("no free port for the email listener");
+}
+
+struct Cmd {
+  int status = -1;
+  std::string out;
+};
+
+Cmd run(const std::string& cmd) {
+  Cmd r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// The header's value in a raw message (first occurrence, unfolded), or "".
+std::string header_of(const std::string& data, const std::string& name) {
+  std::string head = data.substr(0, data.find("\r\n\r\n"));
+  std::string lname = name + ":";
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    std::string line = head.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    if (line.size() >= lname.size() && strncasecmp(line.c_str(), lname.c_str(), lname.size()) == 0) {
+      std::string v = line.substr(lname.size());
+      size_t next = eol == std::string::npos ? head.size() : eol + 2;
+      while (next < head.size() && (head[next] == ' ' || head[next] == '\t')) {
+        size_t e2 = head.find("\r\n", next);
+        v += " " + head.substr(next + 1, e2 == std::string::npos ? std::string::npos : e2 - next - 1);
+        next = e2 == std::string::npos ? head.size() : e2 + 2;
+      }
+      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      return v;
+    }
+    if (eol == std::string::npos) break;
+    pos = eol + 2;
+  }
+  return "";
+}
+
+class Email : public ::testing::Test {
+ protected:
+  void boot(const std::string& protocol = "smtp", const std::string& extra = "") {
+    smtp_port = unused_port();
+    ProcessOptions o;
+    o.extra_toml = "[email]\nlisten = \"127.0.0.1:" + std::to_string(smtp_port) + "\"\nprotocol = \"" + protocol +
+                   "\"\nhostname = \"mx.shop.test\"\n" + extra;
+    srv = std::make_unique<BottegaProcess>(o);
+    shop = srv->create_tenant("Mail shop");
+    srv->start();
+  }
+  std::string create_channel(const bj::object& settings, int want = 201) {
+    auto r = srv->post("/api/v1/channels", bj::object{{"type", "email"}, {"name", "Support"}, {"settings", settings}},
+                       bearer(shop.token));
+    if (r.status != want) throw std::runtime_error("POST /api/v1/channels: " + r.describe());
+    return want == 201 ? str(r.json(), "id") : r.error_code();
+  }
+  // Sends a whole message with swaks; returns its transcript and exit status.
+  Cmd swaks(const std::string& to, const std::string& data, const std::string& extra = "") {
+    fs::path f = fs::path(srv->dir()) / ("mail-" + random_hex(4) + ".eml");
+    std::ofstream(f, std::ios::binary) << data;
+    return run("swaks --server 127.0.0.1:" + std::to_string(smtp_port) + " --helo client.test --from ana@customer.test --to " +
+               shell_quote(to) + " --data @" + f.string() + " " + extra);
+  }
+  std::vector<bj::value> conversations() { return list_all(*srv, "/api/v1/conversations", bearer(shop.token)); }
+  std::vector<bj::value> messages(const std::string& conv) {
+    return list_all(*srv, "/api/v1/conversations/" + conv + "/messages", bearer(shop.token));
+  }
+
+  uint16_t smtp_port = 0;
+  std::unique_ptr<BottegaProcess> srv;
+  Tenant shop;
+};
+
+std::string customer_mail(const std::string& id, const std::string& subject, const std::string& body,
+                          const std::string& extra = "") {
+  return "From: =?UTF-8?Q?Ana_Mar=C3=ADa?= <ana@customer.test>\r\nTo: support@shop.test\r\nSubject: " + subject +
+         "\r\nMessage-ID: <" + id + ">\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n" + extra +
+         "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n";
+}
+
+TEST_F(Email, SwaksMailBecomesAConversationAndTheReplyThreadsRoundTrip) {
+  SmtpSink sink;
+  boot();
+  std::string channel = create_channel(bj::object{{"address", "support@shop.test"},
+                                                  {"from_name", "Shop Support"},
+                                                  {"smtp_host", "127.0.0.1"},
+                                                  {"smtp_port", static_cast<int>(sink.port())},
+                                                  {"smtp_username", "relay-user"},
+                                                  {"smtp_password", "relay-secret"},
+                                                  {"smtp_tls", "none"}});
+  // The relay password is write-only.
+  auto ch = srv->get("/api/v1/channels/" + channel, bearer(shop.token));
+  EXPECT_EQ(str(ch.json(), "settings.smtp_password"), "********");
+  EXPECT_EQ(ch.body.find("relay-secret"), std::string::npos);
+  // Another channel (even of another tenant) cannot claim the same address.
+  EXPECT_EQ(create_channel(bj::object{{"address", "SUPPORT@shop.test"}}, 409), "address_taken");
+
+  auto sent = swaks("support@shop.test",
+                    customer_mail("m1@customer.test", "Where is my order?",
+                                  "Hi, order 1042 has not arrived.\r\n\r\n-- \r\nAna\r\n"));
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  EXPECT_NE(sent.out.find("250 2.0.0 message accepted"), std::string::npos) << sent.out;
+  // 250 came after the commit: the conversation is there at once, with the subject.
+  auto convs = conversations();
+  ASSERT_EQ(convs.size(), 1u);
+  std::string conv = str(convs[0], "id");
+  EXPECT_EQ(str(convs[0], "subject"), "Where is my order?");
+  EXPECT_EQ(str(convs[0], "channel_type"), "email");
+  auto msgs = messages(conv);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(str(msgs[0], "text"), "Hi, order 1042 has not arrived.");
+  EXPECT_EQ(str(msgs[0], "content.email.from.name"), "Ana María");
+
+  // The same Message-ID again (a sender retrying) is acknowledged and stored once.
+  auto again = swaks("support@shop.test", customer_mail("m1@customer.test", "Where is my order?", "retry"));
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_EQ(messages(conv).size(), 1u);
+
+  // Unknown recipients are refused at RCPT.
+  auto unknown = swaks("nobody@shop.test", customer_mail("m9@customer.test", "x", "y"));
+  EXPECT_NE(unknown.status, 0);
+  EXPECT_NE(unknown.out.find("550 5.1.1"), std::string::npos) << unknown.out;
+
+  // The agent answers; the job relays it with AUTH and threading headers.
+  auto reply = srv->post("/api/v1/conversations/" + conv + "/messages", bj::object{{"text", "It ships today.\nBest, Bob"}},
+                         bearer(shop.token));
+  ASSERT_EQ(reply.status, 201) << reply.describe();
+  std::string reply_id = str(reply.json(), "id");
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 15s)) << srv->server_output();
+  auto mail = sink.mails()[0];
+  EXPECT_EQ(mail.auth_user, "relay-user");
+  EXPECT_EQ(mail.auth_pass, "relay-secret");
+  EXPECT_EQ(mail.mail_from, "support@shop.test");
+  ASSERT_EQ(mail.rcpts.size(), 1u);
+  EXPECT_EQ(mail.rcpts[0], "ana@customer.test");
+  EXPECT_EQ(header_of(mail.data, "In-Reply-To"), "<m1@customer.test>");
+  EXPECT_EQ(header_of(mail.data, "References"), "<m1@customer.test>");
+  EXPECT_EQ(header_of(mail.data, "Subject"), "Re: Where is my order?");
+  EXPECT_EQ(header_of(mail.data, "Reply-To"), "support+" + conv + "@shop.test");
+  EXPECT_EQ(header_of(mail.data, "From"), "\"Shop Support\" <support@shop.test>");
+  std::string our_id = header_of(mail.data, "Message-ID");
+  EXPECT_EQ(our_id, "<" + reply_id + "." + conv + "@shop.test>");
+  EXPECT_NE(mail.data.find("It ships today.\r\nBest, Bob"), std::string::npos) << mail.data;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : messages(conv))
+      if (str(m, "id") == reply_id) return str(m, "delivery.state") == "sent";
+    return false;
+  }, 10s));
+
+  // The customer's answer (In-Reply-To our Message-ID, quoting us) lands in the same conversation.
+  auto answer = swaks("support@shop.test",
+                      customer_mail("m2@customer.test", "Re: Where is my order?",
+                                    "Great, thanks!\r\n\r\nOn Sun, Shop Support wrote:\r\n> It ships today.\r\n",
+                                    "In-Reply-To: " + our_id + "\r\nReferences: <m1@customer.test> " + our_id + "\r\n"));
+  ASSERT_EQ(answer.status, 0) << answer.out;
+  EXPECT_EQ(conversations().size(), 1u);
+  msgs = messages(conv);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(str(msgs[2], "text"), "Great, thanks!");
+
+  // A reply to the +token address without threading headers also finds the conversation.
+  auto by_token = swaks("support+" + conv + "@shop.test", customer_mail("m3@customer.test", "new subject", "one more thing"));
+  ASSERT_EQ(by_token.status, 0) << by_token.out;
+  EXPECT_EQ(messages(conv).size(), 4u);
+  EXPECT_EQ(conversations().size(), 1u);
+
+  // An auto-reply is stored, flagged, and never answered (nothing more reaches the relay).
+  auto ooo = swaks("support@shop.test", customer_mail("m4@customer.test", "Out of office", "I am away until Monday.",
+                                                      "Auto-Submitted: auto-replied\r\n"));
+  ASSERT_EQ(ooo.status, 0) << ooo.out;
+  convs = conversations();
+  ASSERT_EQ(convs.size(), 2u);
+  std::string ooo_conv = str(convs[0], "subject") == "Out of office" ? str(convs[0], "id") : str(convs[1], "id");
+  auto ooo_msgs = messages(ooo_conv);
+  ASSERT_EQ(ooo_msgs.size(), 1u);
+  EXPECT_EQ(str(ooo_msgs[0], "content.automated"), "auto-replied");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(sink.mails().size(), 1u);
+}
+
+TEST_F(Email, LmtpDeliveryAnswersPerRecipient) {
+  boot("lmtp");
+  create_channel(bj::object{{"address", "support@shop.test"}, {"aliases", bj::array{"help@shop.test"}}});
+  auto r = swaks("support@shop.test,help@shop.test", customer_mail("l1@customer.test", "Via Postfix", "Hello over LMTP"),
+                 "--protocol LMTP");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // One 250 per accepted recipient after the final dot.
+  size_t n = 0;
+  for (size_t p = r.out.find("250 2.0.0 message accepted"); p != std::string::npos;
+       p = r.out.find("250 2.0.0 message accepted", p + 1))
+    ++n;
+  EXPECT_EQ(n, 2u) << r.out;
+  auto convs = conversations();
+  ASSERT_EQ(convs.size(), 1u);  // two addresses of one channel: one message
+  EXPECT_EQ(messages(str(convs[0], "id")).size(), 1u);
+}
+
+TEST_F(Email, OversizedMailIsRefusedAndNothingIsStored) {
+  boot("smtp", "max_message_bytes = 4096\n");
+  create_channel(bj::object{{"address", "support@shop.test"}});
+  std::string big(8000, 'x');
+  auto r = swaks("support@shop.test", customer_mail("big@customer.test", "Big", big));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("552"), std::string::npos) << r.out;
+  EXPECT_TRUE(conversations().empty());
+  // The listener stays up and takes the next message.
+  auto ok = swaks("support@shop.test", customer_mail("small@customer.test", "Small", "fine"));
+  EXPECT_EQ(ok.status, 0) << ok.out;
+  EXPECT_EQ(conversations().size(), 1u);
+}
+
+TEST_F(Email, RelayOverStartTlsVerifiesTheCertificateAndRetriesATemporaryRefusal) {
+  fs::path dir = fs::temp_directory_path() / ("bottega-tls-" + random_hex(4));
+  fs::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  auto gen = run("openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                 " -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1");
+  ASSERT_EQ(gen.status, 0) << gen.out;
+  SmtpSink sink(cert, key);
+  boot("smtp", "relay_ca_file = \"" + cert + "\"\n");
+  create_channel(bj::object{{"address", "support@shop.test"},
+                            {"smtp_host", "localhost"},
+                            {"smtp_port", static_cast<int>(sink.port())},
+                            {"smtp_username", "u"},
+                            {"smtp_password", "p"},
+                            {"smtp_tls", "required"}});
+  ASSERT_EQ(swaks("support@shop.test", customer_mail("t1@customer.test", "TLS", "hello")).status, 0);
+  std::string conv = str(conversations().at(0), "id");
+  sink.refuse_next(1, "451 4.3.0 try later");
+  auto reply = srv->post("/api/v1/conversations/" + conv + "/messages", bj::object{{"text", "over TLS"}}, bearer(shop.token));
+  ASSERT_EQ(reply.status, 201);
+  // The first attempt is deferred (451); the job retries with backoff (first retry within ~5 s).
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 30s)) << srv->server_output();
+  auto m = sink.mails()[0];
+  EXPECT_TRUE(m.tls);
+  EXPECT_EQ(m.auth_user, "u");
+  EXPECT_EQ(header_of(m.data, "In-Reply-To"), "<t1@customer.test>");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace e2e

@@ -1,0 +1,416 @@
+// Payments through the real server and the built-in sandbox PSP: a link created in a conversation,
+// its checkout page, paying on the sandbox's page, "Paid" in the thread, partial refunds (one
+// needing a second admin), concurrent refunds that would together exceed the capture, a paid link
+// paid again, tampered tokens, forged and replayed webhooks.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/crypto.hpp"
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+constexpr const char* kSecret = "sandbox_whsec_e2e_0123456789";
+
+class Payments : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shop = srv.create_tenant("Bottega Shoes");
+    srv.create_agent(shop.id, "owner@shop.example", "correct horse battery", "admin", "Olga");
+    srv.start();
+    channel = create_webchat_channel(srv, shop.token, "Shop");
+    auto v = create_visitor(srv, channel, "Carla");
+    auto sent = visitor_send(srv, channel, v.token, "Can I pay for the boots?");
+    ASSERT_EQ(sent.status, 201) << sent.describe();
+    conversation = str(sent.json(), "conversation_id");
+    auto p = srv.post("/api/v1/payment_providers",
+                      bj::object{{"type", "sandbox"}, {"name", "Test"},
+                                 {"settings", bj::object{{"webhook_secret", kSecret}, {"async_delay_ms", 300}}}},
+                      bearer(shop.token));
+    ASSERT_EQ(p.status, 201) << p.describe();
+    provider = str(p.json(), "id");
+    EXPECT_EQ(str(p.json(), "webhook_url"), srv.public_url() + "/webhooks/psp/" + provider);
+    EXPECT_EQ(find(p.json(), "settings.webhook_secret"), nullptr) << "secrets are write-only";
+  }
+
+  bj::value create_link(int64_t amount, const std::string& key = "") {
+    Headers h = bearer(shop.token);
+    if (!key.empty()) h.emplace_back("Idempotency-Key", key);
+    auto r = srv.post("/api/v1/payment_links",
+                      bj::object{{"conversation_id", conversation}, {"amount", amount}, {"currency", "EUR"}}, h);
+    if (r.status != 201) throw std::runtime_error("create link: " + r.describe());
+    return r.json();
+  }
+
+  static std::string path_of(const std::string& url) { return url.substr(url.find("/pay/")); }
+
+  HttpResponse form(const std::string& path, const std::string& body) const {
+    return srv.request("POST", path, body, {{"Content-Type", "application/x-www-form-urlencoded"}});
+  }
+
+  bj::value payment(const std::string& id) {
+    return srv.get("/api/v1/payment_links/" + id, bearer(shop.token)).json();
+  }
+
+  // Pays a link on the sandbox's page with `method`; returns the sandbox session path.
+  std::string pay(const bj::value& link, const std::string& method) {
+    auto start = form(path_of(str(link, "url")), "lang=en");
+    EXPECT_EQ(start.status, 303) << start.describe();
+    std::string session = start.header("Location").substr(srv.public_url().size());
+    EXPECT_EQ(session.rfind("/sandbox-psp/sbx_", 0), 0u) << session;
+    auto page = srv.get(session);
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("Card 4242"), std::string::npos);
+    auto done = form(session, "method=" + method);
+    if (method == "card_3ds") {
+      EXPECT_EQ(done.status, 200);
+      EXPECT_NE(done.body.find("Extra authentication"), std::string::npos);
+      done = form(session, "method=3ds_approve");
+    }
+    EXPECT_EQ(done.status, 303) << done.describe();
+    EXPECT_EQ(done.header("Location"), path_of(str(link, "url")) + "/return");
+    return session;
+  }
+
+  bool status_becomes(const std::string& id, const std::string& status) {
+    return eventually([&] { return str(payment(id), "status") == status; }, 10s);
+  }
+
+  std::vector<std::string> thread_texts() {
+    std::vector<std::string> out;
+    for (const auto& m : arr(srv.get("/api/v1/conversations/" + conversation + "/messages", bearer(shop.token)).json(), "data"))
+      out.push_back(str(m, "text"));
+    return out;
+  }
+
+  bool thread_has(const std::string& prefix) {
+    for (const auto& t : thread_texts())
+      if (t.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+
+  HttpResponse signed_webhook(const std::string& body, int64_t t, const std::string& secret = kSecret) {
+    std::string sig = "t=" + std::to_string(t) + ",v1=" +
+                      bottega::crypto::hex(bottega::crypto::hmac_sha256(secret, std::to_string(t) + "." + body));
+    return srv.request("POST", "/webhooks/psp/" + provider, body, {{"Sandbox-Signature", sig}});
+  }
+
+  BottegaProcess srv;
+  Tenant shop;
+  std::string channel, conversation, provider;
+};
+
+TEST_F(Payments, LinkToCheckoutToPaidInTheThreadToPartialRefund) {
+  auto link = create_link(2599, "link-1");
+  EXPECT_EQ(str(link, "status"), "sent");
+  EXPECT_EQ(num(link, "amount"), 2599);
+  std::string id = str(link, "id"), code = str(link, "verification_code"), url = str(link, "url");
+  EXPECT_EQ(url.rfind(srv.public_url() + "/pay/", 0), 0u);
+  EXPECT_GE(url.size() - (srv.public_url() + "/pay/").size(), 43u) << "a token of at least 128 random bits";
+  // The same Idempotency-Key gives the same link.
+  EXPECT_EQ(str(create_link(2599, "link-1"), "id"), id);
+
+  // The link is in the thread with its code.
+  bool seen = false;
+  for (const auto& t : thread_texts()) seen = seen || (t.find(code) != std::string::npos && t.find("EUR 25.99") != std::string::npos);
+  EXPECT_TRUE(seen);
+
+  // The checkout page: shop, amount, code; escaped, no script, CSP; in Italian on request.
+  auto page = srv.get(path_of(url));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Bottega Shoes"), std::string::npos);
+  EXPECT_NE(page.body.find("EUR 25.99"), std::string::npos);
+  EXPECT_NE(page.body.find(code), std::string::npos);
+  EXPECT_EQ(page.body.find("<script"), std::string::npos);
+  EXPECT_NE(page.header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(srv.get(path_of(url) + "?lang=it").body.find("Paga EUR 25.99"), std::string::npos);
+  EXPECT_NE(srv.request("GET", path_of(url), "", {{"Accept-Language", "de-DE,de;q=0.9"}}).body.find("Prüfcode"),
+            std::string::npos);
+  EXPECT_EQ(str(payment(id), "status"), "opened");
+
+  pay(link, "card_success");
+  ASSERT_TRUE(status_becomes(id, "paid")) << dump(payment(id));
+  EXPECT_TRUE(eventually([&] { return thread_has("Paid: EUR 25.99"); }, 5s));
+  EXPECT_EQ(num(payment(id), "captured"), 2599);
+
+  // A paid link cannot be paid again, and its page says so.
+  auto again = form(path_of(url), "lang=en");
+  EXPECT_EQ(again.status, 409) << again.describe();
+  EXPECT_NE(srv.get(path_of(url)).body.find("Paid"), std::string::npos);
+
+  // Refunds: Idempotency-Key and reason required; a partial refund; more than is left refused.
+  auto no_key = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 500}, {"reason", "size"}},
+                         bearer(shop.token));
+  EXPECT_EQ(no_key.status, 400);
+  EXPECT_EQ(no_key.error_field(), "Idempotency-Key");
+  auto no_reason = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 500}},
+                            bearer(shop.token) + Headers{{"Idempotency-Key", "r0"}});
+  EXPECT_EQ(no_reason.status, 400);
+  auto refund = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1000}, {"reason", "one boot was scuffed"}},
+                         bearer(shop.token) + Headers{{"Idempotency-Key", "r1"}});
+  ASSERT_EQ(refund.status, 201) << refund.describe();
+  EXPECT_EQ(str(refund.json(), "status"), "processing");
+  ASSERT_TRUE(status_becomes(id, "partially_refunded")) << dump(payment(id));
+  EXPECT_EQ(num(payment(id), "refunded"), 1000);
+  EXPECT_EQ(num(payment(id), "refundable"), 1599);
+  EXPECT_TRUE(eventually([&] { return thread_has("Refunded: EUR 10.00"); }, 5s));
+  auto over = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1600}, {"reason", "too much"}},
+                       bearer(shop.token) + Headers{{"Idempotency-Key", "r2"}});
+  EXPECT_EQ(over.status, 409) << over.describe();
+  EXPECT_EQ(over.error_code(), "amount_exceeds_refundable");
+
+  // Every step is in the audit log.
+  auto audit = arr(srv.get("/api/v1/payments/" + id + "/audit", bearer(shop.token)).json(), "data");
+  std::vector<std::string> actions;
+  for (const auto& a : audit) actions.push_back(str(a, "action"));
+  for (const char* a : {"payment.created", "payment.attempt", "payment.succeeded", "refund.requested", "refund.succeeded"})
+    EXPECT_NE(std::find(actions.begin(), actions.end(), a), actions.end()) << a;
+}
+
+TEST_F(Payments, ThreeDSecureBankRedirectAndDelayedConfirmation) {
+  auto a = create_link(1000);
+  pay(a, "card_3ds");
+  EXPECT_TRUE(status_becomes(str(a, "id"), "paid"));
+
+  auto b = create_link(2000);
+  auto start = form(path_of(str(b, "url")), "");
+  std::string session = start.header("Location").substr(srv.public_url().size());
+  auto bank = form(session, "method=bank_redirect");
+  EXPECT_NE(bank.body.find("Sandbox Bank"), std::string::npos);
+  EXPECT_EQ(form(session, "method=bank_authorize").status, 303);
+  EXPECT_TRUE(status_becomes(str(b, "id"), "paid"));
+
+  auto c = create_link(3000);
+  pay(c, "async");
+  EXPECT_TRUE(status_becomes(str(c, "id"), "processing"));
+  auto ret = srv.get(path_of(str(c, "url")) + "/return");
+  EXPECT_NE(ret.body.find("http-equiv=\"refresh\""), std::string::npos) << "the return page refreshes itself";
+  EXPECT_TRUE(status_becomes(str(c, "id"), "paid"));
+
+  auto d = create_link(4000);
+  pay(d, "card_decline");
+  EXPECT_TRUE(status_becomes(str(d, "id"), "failed"));
+  // A declined attempt can be retried on the same link.
+  auto retry = srv.get(path_of(str(d, "url")));
+  EXPECT_NE(retry.body.find("did not go through"), std::string::npos);
+  pay(d, "card_success");
+  EXPECT_TRUE(status_becomes(str(d, "id"), "paid"));
+}
+
+TEST_F(Payments, ConcurrentRefundsNeverExceedTheCapture) {
+  auto link = create_link(2599);
+  std::string id = str(link, "id");
+  pay(link, "card_success");
+  ASSERT_TRUE(status_becomes(id, "paid"));
+  std::atomic<int> created{0}, refused{0}, other{0};
+  {
+    Threads threads;
+    for (int i = 0; i < 12; ++i)
+      threads.spawn([&, i] {
+        auto r = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1000}, {"reason", "parallel"}},
+                          bearer(shop.token) + Headers{{"Idempotency-Key", "par-" + std::to_string(i)}});
+        if (r.status == 201) ++created;
+        else if (r.status == 409) ++refused;
+        else ++other;
+      });
+  }
+  EXPECT_EQ(created.load(), 2);
+  EXPECT_EQ(refused.load(), 10);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_TRUE(eventually([&] { return num(payment(id), "refunded") == 2000; }, 10s)) << dump(payment(id));
+  EXPECT_EQ(num(payment(id), "refundable"), 599);
+}
+
+TEST_F(Payments, RefundsAboveTheThresholdNeedASecondAdmin) {
+  auto s = srv.request("PUT", "/api/v1/payment_settings", R"({"refund_approval_threshold":500})", bearer(shop.token));
+  ASSERT_EQ(s.status, 200) << s.describe();
+  auto link = create_link(2000);
+  std::string id = str(link, "id");
+  pay(link, "card_success");
+  ASSERT_TRUE(status_becomes(id, "paid"));
+  auto r = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 800}, {"reason", "damaged"}},
+                    bearer(shop.token) + Headers{{"Idempotency-Key", "big"}});
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(str(r.json(), "status"), "pending_approval");
+  std::string refund = str(r.json(), "id");
+  // The requester cannot approve their own refund.
+  auto self = srv.request("POST", "/api/v1/refunds/" + refund + "/approve", "", bearer(shop.token));
+  EXPECT_EQ(self.status, 403);
+  EXPECT_EQ(self.error_code(), "four_eyes");
+  // Another admin can.
+  auto login = srv.post("/api/v1/auth/login", bj::object{{"email", "owner@shop.example"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(login.status, 200);
+  std::string cookie = login.header("Set-Cookie").substr(0, login.header("Set-Cookie").find(';'));
+  auto ok = srv.request("POST", "/api/v1/refunds/" + refund + "/approve", "",
+                        {{"Cookie", cookie}, {"X-CSRF-Token", str(login.json(), "csrf_token")}});
+  ASSERT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_TRUE(eventually([&] { return num(payment(id), "refunded") == 800; }, 10s));
+}
+
+TEST_F(Payments, BadTokensAndForgedOrReplayedWebhooksChangeNothing) {
+  auto link = create_link(1500);
+  std::string id = str(link, "id"), url = str(link, "url");
+  // Tampered and unknown tokens: a clear page, nothing changes.
+  std::string tampered = path_of(url);
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  auto bad = srv.get(tampered);
+  EXPECT_EQ(bad.status, 404);
+  EXPECT_NE(bad.body.find("not valid"), std::string::npos);
+  EXPECT_EQ(form(tampered, "").status, 404);
+  EXPECT_EQ(str(payment(id), "status"), "sent");
+
+  // Forged, unsigned, too old: 401, counted.
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string body = R"({"id":"sbe_forged","type":"payment.succeeded","created":1,"data":{"session":"sbx_x","reference":")" + id +
+                     R"(","amount":1500,"currency":"EUR"}})";
+  EXPECT_EQ(signed_webhook(body, now, "another_secret_0123456789").status, 401);
+  EXPECT_EQ(srv.request("POST", "/webhooks/psp/" + provider, body).status, 401);
+  EXPECT_EQ(signed_webhook(body, now - 400).status, 401);
+  EXPECT_EQ(str(payment(id), "status"), "sent");
+  auto metrics = srv.get("/metrics").body;
+  EXPECT_NE(metrics.find("bottega_psp_webhooks_rejected_total{provider=\"sandbox\",reason=\"signature_mismatch\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("reason=\"signature_too_old\""), std::string::npos);
+  EXPECT_NE(metrics.find("reason=\"signature_missing\""), std::string::npos);
+
+  // Pay for real, then replay the same (validly signed) event and deliver a late failure: no change.
+  pay(link, "card_success");
+  ASSERT_TRUE(status_becomes(id, "paid"));
+  auto late = signed_webhook(R"({"id":"sbe_late","type":"payment.failed","created":1,"data":{"reference":")" + id +
+                             R"(","session":"sbx_other","amount":1500,"currency":"EUR"}})", now);
+  EXPECT_EQ(late.status, 200) << late.describe();
+  auto twice = signed_webhook(R"({"id":"sbe_late","type":"payment.failed","created":1,"data":{"reference":")" + id +
+                              R"(","session":"sbx_other","amount":1500,"currency":"EUR"}})", now);
+  EXPECT_EQ(num(twice.json(), "duplicates"), 1);
+  EXPECT_EQ(str(payment(id), "status"), "paid");
+  int paid_messages = 0;
+  for (const auto& t : thread_texts()) paid_messages += t.rfind("Paid:", 0) == 0;
+  EXPECT_EQ(paid_messages, 1);
+
+  // Another tenant cannot see the payment.
+  auto other = srv.create_tenant("Other shop");
+  EXPECT_EQ(srv.get("/api/v1/payment_links/" + id, bearer(other.token)).status, 404);
+  EXPECT_EQ(srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1}, {"reason", "x"}},
+                     bearer(other.token) + Headers{{"Idempotency-Key", "o"}}).status, 404);
+}
+
+TEST_F(Payments, BadLinkRequestsAreClearErrors) {
+  auto post = [&](const bj::object& body) { return srv.post("/api/v1/payment_links", body, bearer(shop.token)); };
+  EXPECT_EQ(post(bj::object{{"conversation_id", conversation}, {"amount", 100}}).error_field(), "currency");
+  EXPECT_EQ(post(bj::object{{"conversation_id", conversation}, {"amount", -5}, {"currency", "EUR"}}).error_field(), "amount");
+  EXPECT_EQ(post(bj::object{{"conversation_id", conversation}, {"amount", 100}, {"currency", "euro"}}).error_field(), "currency");
+  EXPECT_EQ(post(bj::object{{"amount", 100}, {"currency", "EUR"}, {"expires_in", 60}}).error_field(), "expires_in");
+  EXPECT_EQ(post(bj::object{{"amount", 100}, {"currency", "EUR"}, {"colour", "red"}}).error_field(), "colour");
+  EXPECT_EQ(post(bj::object{{"conversation_id", "cnv_nope"}, {"amount", 100}, {"currency", "EUR"}}).error_field(),
+            "conversation_id");
+  auto ok = post(bj::object{{"amount", 100}, {"currency", "EUR"}, {"expires_in", 900}});
+  EXPECT_EQ(ok.status, 201);
+  EXPECT_EQ(str(ok.json(), "status"), "created");
+}
+
+// The provider simulator (tools/sim/sim.mjs) as a child process on a free port.
+class Sim {
+ public:
+  Sim() {
+    const char* src = std::getenv("BOTTEGA_SOURCE_DIR");
+    std::string script = std::string(src ? src : ".") + "/tools/sim/sim.mjs";
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::execlp("node", "node", script.c_str(), "--port", "0", "--quiet", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    FILE* out = ::fdopen(fds[0], "r");
+    char line[256];
+    while (std::fgets(line, sizeof line, out)) {
+      std::string l(line);
+      if (auto at = l.find("listening on "); at != std::string::npos) {
+        port_ = static_cast<uint16_t>(std::stoi(l.substr(at + 13)));
+        break;
+      }
+    }
+    out_ = out;
+    if (port_ == 0) throw std::runtime_error("the simulator did not start (is node installed?)");
+  }
+  ~Sim() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_) std::fclose(out_);
+  }
+  uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  HttpResponse post(const std::string& path, const bj::value& body) const {
+    return http_request(port_, "POST", path, dump(body), {}, 20s);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  FILE* out_ = nullptr;
+};
+
+TEST_F(Payments, StripeThroughTheSimulatorLinkToPaidToPartialRefund) {
+  Sim sim;
+  auto p = srv.post("/api/v1/payment_providers",
+                    bj::object{{"type", "stripe"}, {"name", "Stripe"},
+                               {"settings", bj::object{{"secret_key", "sk_test_e2e"}, {"webhook_secret", "whsec_e2e"},
+                                                       {"api_base_url", sim.url() + "/stripe"}}}},
+                    bearer(shop.token));
+  ASSERT_EQ(p.status, 201) << p.describe();
+  std::string stripe = str(p.json(), "id");
+  auto r = srv.post("/api/v1/payment_links",
+                    bj::object{{"conversation_id", conversation}, {"amount", 4200}, {"currency", "EUR"}, {"provider_id", stripe}},
+                    bearer(shop.token));
+  ASSERT_EQ(r.status, 201) << r.describe();
+  auto link = r.json();
+  std::string id = str(link, "id");
+  auto start = form(path_of(str(link, "url")), "lang=it");
+  ASSERT_EQ(start.status, 303) << start.describe();
+  std::string location = start.header("Location");
+  ASSERT_EQ(location.rfind(sim.url() + "/stripe/checkout/cs_test_", 0), 0u) << location;
+  std::string session = location.substr(location.rfind('/') + 1);
+  EXPECT_EQ(str(payment(id), "status"), "processing");
+
+  auto paid = sim.post("/__sim/stripe/pay", bj::object{{"session", session},
+                                                       {"webhook_url", srv.public_url() + "/webhooks/psp/" + stripe},
+                                                       {"webhook_secret", "whsec_e2e"}});
+  ASSERT_EQ(paid.status, 200) << paid.describe();
+  EXPECT_EQ(num(paid.json(), "delivery.status"), 200) << paid.body;
+  EXPECT_EQ(str(payment(id), "status"), "paid");
+  EXPECT_TRUE(eventually([&] { return thread_has("Paid: EUR 42.00"); }, 5s));
+
+  // The same delivery again (Stripe retries): a duplicate, nothing changes.
+  std::string body = str(paid.json(), "sent.body");
+  auto again = srv.request("POST", "/webhooks/psp/" + stripe, body,
+                           {{"Stripe-Signature", str(paid.json(), "sent.headers.stripe-signature")}});
+  EXPECT_EQ(again.status, 200) << again.describe();
+  EXPECT_EQ(num(again.json(), "duplicates"), 1);
+  // A forged one is refused.
+  auto forged = srv.request("POST", "/webhooks/psp/" + stripe, body, {{"Stripe-Signature", "t=1,v1=00"}});
+  EXPECT_EQ(forged.status, 401);
+
+  auto refund = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1200}, {"reason", "late delivery"}},
+                         bearer(shop.token) + Headers{{"Idempotency-Key", "s1"}});
+  ASSERT_EQ(refund.status, 201) << refund.describe();
+  ASSERT_TRUE(status_becomes(id, "partially_refunded")) << dump(payment(id));
+  EXPECT_EQ(num(payment(id), "refunded"), 1200);
+  EXPECT_TRUE(eventually([&] { return thread_has("Refunded: EUR 12.00"); }, 5s));
+  auto records = http_request(sim.port(), "GET", "/__sim/stripe/records");
+  auto refunds = arr(records.json(), "refunds");
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(num(refunds[0], "amount"), 1200);
+}
+
+}  // namespace
+}  // namespace e2e
