@@ -85,14 +85,18 @@ class VisitorCache {
   std::unordered_map<std::string, Entry> map_;
 };
 
-Result<VisitorChannel> cached_visitor_channel(VisitorCache& cache, int64_t now_ms, store::Tx& tx,
-                                              const std::string& token_hash, const std::string& channel_id) {
-  if (auto hit = cache.get(token_hash, now_ms)) {
+// Runs inside a write fn, which the store may run twice and whose transaction may roll back: the
+// cache learns a lookup only once the transaction that made it has committed (tx hook), so it
+// never holds what a rolled-back transaction saw.
+Result<VisitorChannel> cached_visitor_channel(const std::shared_ptr<VisitorCache>& cache, int64_t now_ms,
+                                              store::Tx& tx, const std::string& token_hash,
+                                              const std::string& channel_id) {
+  if (auto hit = cache->get(token_hash, now_ms)) {
     if (hit->visitor.channel_id != channel_id) return Error::unauthenticated("unknown visitor token");
     return std::move(*hit);
   }
   auto vc = find_visitor_channel(tx, token_hash, channel_id);
-  if (vc) cache.put(token_hash, *vc, now_ms);
+  if (vc) tx.after_commit([cache, token_hash, found = *vc, now_ms] { cache->put(token_hash, found, now_ms); });
   return vc;
 }
 
@@ -128,7 +132,7 @@ asio::awaitable<Response> visitor_create(Deps& d, Context& ctx) {
     co_return json(ctx, 201, bj::object{{"visitor_token", v->visitor_token}, {"visitor_id", v->visitor_id}});
 }
 
-asio::awaitable<Response> message_post(Deps& d, VisitorCache& visitors, Context& ctx) {
+asio::awaitable<Response> message_post(Deps& d, std::shared_ptr<VisitorCache> cache, Context& ctx) {
     std::string token(ctx.header("X-Visitor-Token"));
     if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
     std::string token_hash = crypto::hex(crypto::sha256(token));
@@ -146,9 +150,8 @@ asio::awaitable<Response> message_post(Deps& d, VisitorCache& visitors, Context&
     std::string channel_id = ctx.param("channel_id");
     auto env = d.env();
     std::string t = *text;
-    VisitorCache* cache = &visitors;
     auto work8_ = [&env, cache, now, token_hash, channel_id, t](store::Tx& tx) -> Result<Rendered> {
-          BOTTEGA_TRY(vc, cached_visitor_channel(*cache, now, tx, token_hash, channel_id));
+          BOTTEGA_TRY(vc, cached_visitor_channel(cache, now, tx, token_hash, channel_id));
           BOTTEGA_TRY(in, pipeline::ingest_contact_message(tx, env, vc.channel.tenant_id, vc.channel,
                                                            vc.visitor.contact_id, t, std::nullopt));
           return Rendered{201, bj::serialize(bj::object{{"message_id", in.message.id},
@@ -275,7 +278,7 @@ void register_webchat_routes(Router& r, Deps& d) {
       R"({"type":"object","properties":{"visitor_token":{"type":"string"},"visitor_id":{"type":"string"}}})", 201});
 
   r.add("POST", "/api/v1/webchat/{channel_id}/messages", [&d, visitors](Context& ctx) -> asio::awaitable<Response> {
-    Response res = co_await message_post(d, *visitors, ctx);
+    Response res = co_await message_post(d, visitors, ctx);
     cors(d, ctx, res);
     co_return res;
   }, {"A visitor sends a message (header X-Visitor-Token). 201 means it is stored durably", Auth::visitor, "webchat",

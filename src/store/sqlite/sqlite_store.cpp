@@ -244,10 +244,12 @@ class SqliteTx final : public Tx {
  public:
   SqliteTx(Connection& c, bool writable) : c_(c), writable_(writable) {}
   std::vector<Row> query(const Stmt& s, const std::vector<Value>& params) override {
+    if (writable_) require_transaction(s);
     return c_.query(s, params);
   }
   int64_t exec(const Stmt& s, const std::vector<Value>& params) override {
     if (!writable_) throw DbError{DbError::other, std::string("write in a read transaction: ") + s.name};
+    require_transaction(s);
     return c_.exec(s, params);
   }
   bool writable() const override { return writable_; }
@@ -255,6 +257,14 @@ class SqliteTx final : public Tx {
   std::vector<std::function<void()>> take_hooks() { return std::move(hooks_); }
 
  private:
+  // A statement error that rolls back the whole transaction (SQLITE_FULL, SQLITE_IOERR, ...) would
+  // let a write fn that caught it go on in autocommit mode, committing outside its batch.
+  void require_transaction(const Stmt& s) {
+    if (sqlite3_get_autocommit(c_.db()))
+      throw DbError{DbError::other, std::string("no open write transaction for ") + s.name +
+                                        " (a failed statement rolled it back)"};
+  }
+
   Connection& c_;
   bool writable_;
   std::vector<std::function<void()>> hooks_;
@@ -355,7 +365,7 @@ class SqliteStore final : public GroupCommitStore {
       bool isolated = last_batch_failed_ && batch.size() > 1;
       if (!isolated && !run_unisolated(batch, results, hooks)) {
         hooks.clear();
-        writer_.exec_script("ROLLBACK");
+        rollback_quietly();  // the failed statement may have ended the transaction already
         began = false;
         writer_.exec_script("BEGIN IMMEDIATE");
         began = true;
@@ -364,11 +374,7 @@ class SqliteStore final : public GroupCommitStore {
       if (isolated) run_isolated(batch, results, hooks);
       writer_.exec_script("COMMIT");  // synchronous=FULL: durable when this returns
     } catch (const DbError& e) {
-      if (began) {
-        char* err = nullptr;
-        sqlite3_exec(writer_.db(), "ROLLBACK", nullptr, nullptr, &err);
-        sqlite3_free(err);
-      }
+      if (began) rollback_quietly();
       std::fprintf(stderr, "store: batch of %zu failed: %s\n", batch.size(), e.message.c_str());
       Error err = to_error(e);
       if (err.errc == Errc::internal) err = Error{Errc::unavailable, "store_write_failed", e.message, {}};
@@ -399,6 +405,20 @@ class SqliteStore final : public GroupCommitStore {
     }
   }
 
+  void rollback_quietly() {
+    char* err = nullptr;
+    sqlite3_exec(writer_.db(), "ROLLBACK", nullptr, nullptr, &err);
+    sqlite3_free(err);
+  }
+
+  // Some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, an interrupted statement) roll the whole
+  // transaction back, not just the statement. Every later statement would then commit on its own,
+  // outside the batch: stop the batch instead (its caller reports the failure to every op).
+  void require_open_transaction() {
+    if (sqlite3_get_autocommit(writer_.db()))
+      throw DbError{DbError::other, "SQLite rolled the batch's transaction back after a failed statement"};
+  }
+
   // Every op straight in the transaction. False as soon as one fails (the caller rolls back); a
   // batch of one keeps its failure, since rolling back the transaction isolates it already.
   bool run_unisolated(std::vector<WriteOp>& batch, std::vector<Status>& results,
@@ -411,12 +431,11 @@ class SqliteStore final : public GroupCommitStore {
         results[i] = std::move(st);
         // Undo the op's partial writes; COMMIT then commits nothing. (A failed statement may
         // already have ended the transaction: then ROLLBACK fails harmlessly and BEGIN restarts.)
-        char* err = nullptr;
-        sqlite3_exec(writer_.db(), "ROLLBACK", nullptr, nullptr, &err);
-        sqlite3_free(err);
+        rollback_quietly();
         writer_.exec_script("BEGIN IMMEDIATE");
         return true;
       }
+      require_open_transaction();
       for (auto& h : tx.take_hooks()) hooks.push_back(std::move(h));
       results[i] = std::move(st);
     }
@@ -433,6 +452,7 @@ class SqliteStore final : public GroupCommitStore {
       SqliteTx tx(writer_, true);
       writer_.exec(kSavepoint, {});
       Status st = run_op(batch[i], tx);
+      require_open_transaction();
       if (st.ok()) {
         writer_.exec(kRelease, {});
         for (auto& h : tx.take_hooks()) hooks.push_back(std::move(h));
