@@ -31,6 +31,7 @@
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
+#include "service/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
@@ -199,6 +200,11 @@ int run_server(Config cfg, const RunOptions& ro) {
   // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
   commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&order_carts);
+  // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
+  // per database; the breach detector on every node (exactly once per breach by its primary key).
+  service::ServiceListener service_listener(*store, clock);
+  dispatcher.add_listener(&service_listener);
+  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;
@@ -226,8 +232,10 @@ int run_server(Config cfg, const RunOptions& ro) {
 
   dispatcher.start();
   runner.start();
+  sla_monitor.start();
   auto port = server.start();
   if (!port) {
+    sla_monitor.stop();
     runner.stop(0);
     dispatcher.stop();
     store->close();
@@ -237,6 +245,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     auto sport = smtp.start();
     if (!sport) {
       server.stop();
+      sla_monitor.stop();
       runner.stop(0);
       dispatcher.stop();
       store->close();
@@ -296,6 +305,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   io.run();
   for (auto& t : threads) t.join();
   if (stopper.joinable()) stopper.join();
+  sla_monitor.stop();
   runner.stop(0);
   dispatcher.stop();
   cpu.join();

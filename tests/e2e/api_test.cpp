@@ -414,6 +414,8 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/kb/export"},
     {"post", "/api/v1/kb/search"},
     {"get", "/api/v1/bot/settings"},
+    {"get", "/api/v1/service/settings"},
+    {"patch", "/api/v1/service/settings"},
     {"patch", "/api/v1/bot/settings"},
     {"get", "/api/v1/channels/{id}/bot"},
     {"put", "/api/v1/channels/{id}/bot"},

@@ -10,6 +10,8 @@
 
 namespace bottega::http::api {
 
+void register_service_routes(Router& r, Deps& d);  // service_routes.cpp
+
 namespace bj = boost::json;
 
 pipeline::Env Deps::env() {
@@ -185,6 +187,7 @@ void register_routes(Router& r, Deps& d) {
   register_commerce_routes(r, d);
   register_payment_routes(r, d);
   register_bot_routes(r, d);
+  register_service_routes(r, d);
   register_report_routes(r, d);
 }
 

@@ -5,6 +5,8 @@
 #include "channels/window.hpp"
 #include "http/api/common.hpp"
 #include "pipeline/window.hpp"
+#include "service/service.hpp"
+#include "store/repo/inbox_order.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::http::api {
@@ -14,9 +16,9 @@ namespace bj = boost::json;
 namespace {
 
 constexpr const char* kConversationSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"contact":{"type":"object"},"status":{"type":"string","enum":["open","pending","snoozed","resolved"]},"priority":{"type":"integer"},"assignee_id":{"type":["string","null"]},"tags":{"type":"array","items":{"type":"string"}},"last_message":{"type":["object","null"]},"first_response_at":{"type":["string","null"]},"created_at":{"type":"string"},"updated_at":{"type":"string"}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"contact":{"type":"object"},"status":{"type":"string","enum":["open","pending","snoozed","resolved"]},"priority":{"type":"integer"},"assignee_id":{"type":["string","null"]},"tags":{"type":"array","items":{"type":"string"}},"last_message":{"type":["object","null"]},"first_response_at":{"type":["string","null"]},"created_at":{"type":"string"},"updated_at":{"type":"string"},"priority_score":{"type":"object","description":"the inbox order: score, level, intent and each component's points - docs/service.md"},"sla":{"type":"object","description":"due times per target (first_response, next_response, resolution: {due_at, breached, seconds_left} or null), next_due_at, breached, breaches"}}})";
 constexpr const char* kConversationWindowSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"subject":{"type":["string","null"]},"status":{"type":"string"},"window":{"type":"object","properties":{"policy":{"type":"string","enum":["none","whatsapp","meta"]},"open":{"type":"boolean"},"last_inbound_at":{"type":["string","null"]},"closes_at":{"type":["string","null"]},"human_agent_open":{"type":"boolean"},"human_agent_until":{"type":["string","null"]},"templates":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"integer"}}}}}}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"channel_id":{"type":"string"},"channel_type":{"type":"string"},"subject":{"type":["string","null"]},"status":{"type":"string"},"priority_score":{"type":"object"},"sla":{"type":"object"},"window":{"type":"object","properties":{"policy":{"type":"string","enum":["none","whatsapp","meta"]},"open":{"type":"boolean"},"last_inbound_at":{"type":["string","null"]},"closes_at":{"type":["string","null"]},"human_agent_open":{"type":"boolean"},"human_agent_until":{"type":["string","null"]},"templates":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"integer"}}}}}}}})";
 constexpr const char* kMessageSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"conversation_id":{"type":"string"},"direction":{"type":"string","enum":["in","out"]},"author":{"type":"object"},"kind":{"type":"string"},"text":{"type":"string"},"content":{"type":"object"},"delivery":{"type":"object"},"created_at":{"type":"string"}}})";
 
@@ -177,19 +179,58 @@ void register_conversation_routes(Router& r, Deps& d) {
     f.channel_id = ctx.query_param("channel_id");
     f.assignee_id = ctx.query_param("assignee_id");
     f.tag = ctx.query_param("tag");
-    auto cursor = cursor_param(ctx, 3);
-    if (!cursor) co_return error(ctx, cursor.error());
-    f.cursor = *cursor;
+    bool by_score = true;
+    if (auto sort = ctx.query_param("sort")) {
+      if (*sort != "score" && *sort != "priority")
+        co_return error(ctx, Error::invalid("sort", "sort must be score or priority"));
+      by_score = *sort == "score";
+    }
+    int64_t now = d.clock.now_ms();
+    if (by_score) {  // "s<now>.<score>.<last_message_at>.<seq>"
+      if (auto c = ctx.query_param("cursor")) {
+        size_t parts = 1, digits = 0;
+        bool ok = c->size() >= 2 && c->size() <= 80 && (*c)[0] == 's';
+        for (size_t i = 1; ok && i < c->size(); ++i) {
+          char ch = (*c)[i];
+          if (ch == '.') {
+            ok = digits > 0 && digits <= 18;
+            digits = 0;
+            ++parts;
+          } else if (ch >= '0' && ch <= '9') {
+            ++digits;
+          } else {
+            ok = false;
+          }
+        }
+        if (!ok || digits == 0 || digits > 18 || parts != 4)
+          co_return error(ctx, Error::invalid("cursor", "not a cursor this list handed out"));
+        f.cursor = *c;
+      }
+    } else {
+      auto cursor = cursor_param(ctx, 3);
+      if (!cursor) co_return error(ctx, cursor.error());
+      f.cursor = *cursor;
+    }
     std::string tenant = who->tenant_id;
-    auto work26_ = [tenant, f](store::Tx& tx) -> Result<repo::ConversationPage> {
-      return repo::list_conversations(tx, tenant, f);
+    struct Listed {
+      bj::array data;
+      std::optional<std::string> next_cursor;
     };
-    auto page = co_await db_read<repo::ConversationPage>(d.store, work26_);
+    auto work26_ = [tenant, f, by_score, now](store::Tx& tx) -> Result<Listed> {
+      auto page = by_score ? repo::list_conversations_by_score(tx, tenant, f, now) : repo::list_conversations(tx, tenant, f);
+      Listed out;
+      for (const auto& c : page.items) {
+        bj::object o = to_json(c);
+        service::add_service_json(tx, c, o, now);
+        out.data.push_back(std::move(o));
+      }
+      out.next_cursor = page.next_cursor;
+      return out;
+    };
+    auto page = co_await db_read<Listed>(d.store, work26_);
     if (!page) co_return error(ctx, page.error());
-    bj::array data;
-    for (const auto& c : page->items) data.push_back(to_json(c));
-    co_return list(ctx, std::move(data), page->next_cursor);
-  }, {"List conversations, highest priority and most recent activity first. Filters: status, channel_id, assignee_id, tag",
+    co_return list(ctx, std::move(page->data), page->next_cursor);
+  }, {"List conversations, by default highest priority score first (sort=score: pre-sale before post-sale, explicit priority, value at stake, waiting time; see priority_score), sort=priority: explicit priority first; then most recent activity. Filters: status, channel_id, assignee_id, tag",
       Auth::agent, "conversations", "", list_schema(kConversationSchema)});
 
   r.add("GET", "/api/v1/conversations/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -202,6 +243,7 @@ void register_conversation_routes(Router& r, Deps& d) {
       if (!c) return Error::not_found("conversation");
       auto w = pipeline::window::for_conversation(tx, *c, now);
       bj::object o = to_json(*c);
+      service::add_service_json(tx, *c, o, now);
       o["window"] = channels::window_json(w.state, w.templates);
       return o;
     };

@@ -1,4 +1,5 @@
 #include "store/repo/repo.hpp"
+#include "store/repo/inbox_order.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -182,6 +183,38 @@ constexpr Stmt kListConversations{
     "     OR (c.priority = $6 AND c.last_message_at < $7) "
     "     OR (c.priority = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
     "ORDER BY c.priority DESC, c.last_message_at DESC, c.seq DESC LIMIT $9"};
+// The inbox order by priority score (service/priority.hpp, which must agree): explicit priority,
+// channel and intent (from the tags) read live; value at stake and returning customer stored by the
+// service listener (conversation_service.score_base, migration 60); plus 2 points per full minute
+// the customer has waited, at most 240. $10 is "now" (a cursor keeps its own, so the pages of one
+// walk agree).
+#define SCORE_EXPR                                                                                 \
+  "(c.priority + CASE WHEN ch.type = 'email' THEN 0 ELSE 20 END "                                   \
+  "+ CASE WHEN LOWER(c.tags) LIKE '%\"presale\"%' THEN 400 "                                        \
+  "WHEN LOWER(c.tags) LIKE '%\"order-status\"%' OR LOWER(c.tags) LIKE '%\"refund\"%' "            \
+  "OR LOWER(c.tags) LIKE '%\"discount-issue\"%' OR LOWER(c.tags) LIKE '%\"policy\"%' "            \
+  "OR LOWER(c.tags) LIKE '%\"human-request\"%' THEN 100 ELSE 0 END + COALESCE(s.score_base, 0) "    \
+  "+ CASE WHEN s.waiting_since IS NULL OR CAST($10 AS BIGINT) <= s.waiting_since "                  \
+  "THEN 0 WHEN CAST($10 AS BIGINT) - s.waiting_since >= 7200000 THEN 240 "                           \
+  "ELSE ((CAST($10 AS BIGINT) - s.waiting_since) / 60000) * 2 END)"
+constexpr Stmt kListConversationsByScore{
+    "conversations.list_by_score",
+    "SELECT c.seq, c.id, c.tenant_id, c.channel_id, ch.type, c.contact_id, ct.name, c.status, "
+    "c.priority, c.assignee_id, c.tags, c.subject, c.last_message_at, c.last_message_text, "
+    "c.last_message_direction, c.last_message_author, c.first_response_at, c.created_at, "
+    "c.updated_at, " SCORE_EXPR " AS score FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
+    "JOIN contacts ct ON ct.id = c.contact_id "
+    "LEFT JOIN conversation_service s ON s.tenant_id = c.tenant_id AND s.conversation_id = c.id "
+    "WHERE c.tenant_id = $1 "
+    "AND (CAST($2 AS TEXT) IS NULL OR c.status = $2) "
+    "AND (CAST($3 AS TEXT) IS NULL OR c.channel_id = $3) "
+    "AND (CAST($4 AS TEXT) IS NULL OR c.assignee_id = $4) "
+    "AND (CAST($5 AS TEXT) IS NULL OR LOWER(c.tags) LIKE $5 ESCAPE '!') "
+    "AND (CAST($6 AS BIGINT) IS NULL OR " SCORE_EXPR " < $6 "
+    "     OR (" SCORE_EXPR " = $6 AND c.last_message_at < $7) "
+    "     OR (" SCORE_EXPR " = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
+    "ORDER BY score DESC, c.last_message_at DESC, c.seq DESC LIMIT $9"};
+#undef SCORE_EXPR
 constexpr Stmt kUpdateConversation{
     "conversations.update",
     "UPDATE conversations SET status = $3, priority = $4, assignee_id = $5, tags = $6, "
@@ -546,6 +579,41 @@ std::optional<Conversation> find_active_conversation(Tx& tx, const std::string& 
   auto r = tx.query_one(kActiveConversation, {tenant, contact_id, channel_id});
   if (!r) return std::nullopt;
   return conversation_from(*r);
+}
+
+ConversationPage list_conversations_by_score(Tx& tx, const std::string& tenant, const ConversationFilter& f,
+                                             int64_t now_ms) {
+  Value cp = nullptr, ct = nullptr, cs = nullptr;
+  int64_t now = now_ms;
+  if (f.cursor && !f.cursor->empty() && (*f.cursor)[0] == 's') {
+    auto parts = split(std::string_view(*f.cursor).substr(1), '.');
+    if (parts.size() == 4) {
+      auto n = to_i64(parts[0]), p = to_i64(parts[1]), t = to_i64(parts[2]), s = to_i64(parts[3]);
+      if (n && p && t && s) {
+        now = *n;
+        cp = *p;
+        ct = *t;
+        cs = *s;
+      }
+    }
+  }
+  Value tag = nullptr;
+  if (f.tag) tag = tag_pattern(*f.tag);
+  auto rows = tx.query(kListConversationsByScore, {tenant, opt(f.status), opt(f.channel_id), opt(f.assignee_id), tag,
+                                                   cp, ct, cs, f.limit + 1, now});
+  ConversationPage page;
+  std::vector<int64_t> scores;
+  for (const auto& r : rows) {
+    page.items.push_back(conversation_from(r));
+    scores.push_back(r.i64(19));
+  }
+  if (static_cast<int64_t>(page.items.size()) > f.limit) {
+    page.items.pop_back();
+    const auto& last = page.items.back();
+    page.next_cursor = "s" + std::to_string(now) + "." + std::to_string(scores[page.items.size() - 1]) + "." +
+                       std::to_string(last.last_message_at) + "." + std::to_string(last.seq);
+  }
+  return page;
 }
 
 ConversationPage list_conversations(Tx& tx, const std::string& tenant, const ConversationFilter& f) {

@@ -10,6 +10,7 @@ import type { Agent, Conversation, Message } from '../shared/types';
 import { ConsoleApi } from './api';
 import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
 import { renderContent } from './render';
+import { shortDuration, slaBadge } from './service';
 import { renderSettings, type SettingsTab } from './admin';
 import { adminText } from '../shared/strings';
 
@@ -172,6 +173,17 @@ function showApp(agent: Agent): void {
     filters = { ...filters, assignee: assigneeSelect.value as Filters['assignee'] };
     renderList();
   });
+  const sortSelect = el('select', { id: 'sort-order' });
+  for (const [value, label] of [
+    ['score', t.sortScore],
+    ['recent', t.sortRecent],
+  ] as const)
+    sortSelect.appendChild(el('option', { value }, label));
+  sortSelect.value = filters.sort;
+  sortSelect.addEventListener('change', () => {
+    filters = { ...filters, sort: sortSelect.value as Filters['sort'] };
+    renderList();
+  });
   const unreadBox = el('input', { type: 'checkbox', id: 'unread-filter' });
   unreadBox.checked = filters.unreadOnly;
   unreadBox.addEventListener('change', () => {
@@ -227,6 +239,7 @@ function showApp(agent: Agent): void {
             el('span', { className: 'filter' }, el('label', { for: 'channel-filter' }, t.channelFilterLabel), channelSelect),
             el('span', { className: 'filter' }, el('label', { for: 'tag-filter' }, t.tagFilterLabel), tagSelect),
             el('span', { className: 'filter' }, el('label', { for: 'assignee-filter' }, t.assigneeFilterLabel), assigneeSelect),
+            el('span', { className: 'filter' }, el('label', { for: 'sort-order' }, t.sortLabel), sortSelect),
             el('label', { className: 'toggle', for: 'unread-filter' }, unreadBox, el('span', {}, t.unreadOnly)),
           ),
           list,
@@ -343,6 +356,12 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
         renderList();
         if (c.id === selectedId) renderThreadHeader();
       }
+      refreshServiceFields(c.id);
+      break;
+    }
+    case 'conversation.sla_breached': {
+      const d = ev.data as { conversation_id?: string };
+      if (d?.conversation_id) refreshServiceFields(d.conversation_id);
       break;
     }
     case 'message.created':
@@ -441,6 +460,8 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
       { className: 'conv-row conv-tags' },
       el('span', { className: 'chip chip-channel' }, c.channel_type),
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
+      slaChip(c),
+      c.priority_score?.intent === 'presale' ? el('span', { className: 'chip chip-presale' }, t.presaleChip) : null,
       c.priority > 0 ? el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)) : null,
       c.assignee_id && c.assignee_id === me?.id ? el('span', { className: 'chip chip-mine' }, t.assignedToYou) : null,
       c.assignee_id && c.assignee_id !== me?.id && agentName(c.assignee_id)
@@ -451,6 +472,45 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
   );
   button.addEventListener('click', () => selectConversation(c.id));
   return el('li', {}, button);
+}
+
+/** The SLA countdown or breach badge (docs/service.md), or nothing without a due time. */
+function slaChip(c: Conversation): HTMLElement | null {
+  const b = slaBadge(c, Date.now());
+  if (b.kind === 'none') return null;
+  const target = t.slaTarget[b.target] ?? b.target;
+  if (b.kind === 'breached') return el('span', { className: 'chip chip-sla chip-sla-breached', 'data-sla': 'breached' }, t.slaBreached(target));
+  return el('span', { className: `chip chip-sla${b.soon ? ' chip-sla-soon' : ''}`, 'data-sla': 'due' }, t.slaDue(target, shortDuration(b.seconds)));
+}
+
+/** The score chip; its title lists why (each component and its points). */
+function scoreChip(c: Conversation): HTMLElement | null {
+  const ps = c.priority_score;
+  if (!ps) return null;
+  const why = ps.components.map((x) => `${x.points > 0 ? '+' : ''}${x.points} ${x.detail}`).join('\n');
+  return el('span', { className: 'chip chip-score', title: `${t.scoreTitle}\n${why}`, 'data-score': String(ps.score) }, t.scoreChip(ps.score));
+}
+
+// Service fields (score, SLA) are not in realtime payloads: fetch the conversation shortly after
+// an event about it (the server recomputes them right after the commit).
+const serviceRefresh = new Map<string, ReturnType<typeof setTimeout>>();
+function refreshServiceFields(id: string): void {
+  const pending = serviceRefresh.get(id);
+  if (pending) clearTimeout(pending);
+  serviceRefresh.set(
+    id,
+    setTimeout(() => {
+      serviceRefresh.delete(id);
+      void api
+        .getConversation(id)
+        .then((c) => {
+          store.upsertConversation(c);
+          renderList();
+          if (id === selectedId) renderThreadHeader();
+        })
+        .catch(() => undefined);
+    }, 700),
+  );
 }
 
 function firstLine(text: string | null | undefined): string {
@@ -628,6 +688,7 @@ function renderThreadHeader(): void {
   for (const [value, label] of options) sel.append(el('option', { value }, label));
   sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
+  for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
   renderTags(threadView, c);
@@ -867,10 +928,10 @@ document.addEventListener('keydown', (ev) => {
   action();
 });
 
-// Refresh relative times once a minute.
+// Refresh relative times and SLA countdowns.
 setInterval(() => {
   if (shell) renderList();
-}, 60_000);
+}, 15_000);
 
 // ---------------------------------------------------------------- boot
 

@@ -3,6 +3,7 @@
 
 import { compareIso } from '../shared/time';
 import type { Conversation, ConversationStatus, Message } from '../shared/types';
+import { liveScore } from './service';
 
 export type StatusFilter = 'all' | ConversationStatus;
 
@@ -14,9 +15,11 @@ export interface Filters {
   /** 'me', 'none' or '' (anyone). */
   assignee: '' | 'me' | 'none';
   unreadOnly: boolean;
+  /** 'score': the priority score (docs/service.md), then activity; 'recent': newest activity first. */
+  sort: 'score' | 'recent';
 }
 
-export const NO_FILTERS: Filters = { status: 'all', channelType: '', tag: '', assignee: '', unreadOnly: false };
+export const NO_FILTERS: Filters = { status: 'all', channelType: '', tag: '', assignee: '', unreadOnly: false, sort: 'score' };
 
 export class InboxStore {
   readonly conversations = new Map<string, Conversation>();
@@ -32,6 +35,9 @@ export class InboxStore {
     if (old?.last_message && (!c.last_message || compareIso(old.last_message.created_at, c.last_message.created_at) > 0)) {
       c = { ...c, last_message: old.last_message };
     }
+    // Realtime payloads carry no score or SLA: keep the last ones until the next REST snapshot.
+    if (old && !c.priority_score && old.priority_score) c = { ...c, priority_score: old.priority_score };
+    if (old && !c.sla && old.sla) c = { ...c, sla: old.sla };
     this.conversations.set(c.id, c);
     return true;
   }
@@ -76,8 +82,8 @@ export class InboxStore {
     return 'added';
   }
 
-  /** The conversations matching `f`, highest priority first, then most recent activity. */
-  sorted(f: Filters, meId: string | null = null): Conversation[] {
+  /** The conversations matching `f`, highest priority score first (or newest), then most recent activity. */
+  sorted(f: Filters, meId: string | null = null, now: number = Date.now()): Conversation[] {
     const list = [...this.conversations.values()].filter((c) => {
       if (f.status !== 'all' && c.status !== f.status) return false;
       if (f.channelType && c.channel_type !== f.channelType) return false;
@@ -87,8 +93,10 @@ export class InboxStore {
       if (f.unreadOnly && !this.unread.has(c.id)) return false;
       return true;
     });
+    const score = new Map(list.map((c) => [c.id, f.sort === 'recent' ? 0 : liveScore(c, now)]));
     return list.sort((a, b) => {
-      if ((b.priority ?? 0) !== (a.priority ?? 0)) return (b.priority ?? 0) - (a.priority ?? 0);
+      const d = (score.get(b.id) ?? 0) - (score.get(a.id) ?? 0);
+      if (d !== 0) return d;
       return compareIso(activity(b), activity(a));
     });
   }

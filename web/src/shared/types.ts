@@ -36,6 +36,36 @@ export interface Conversation {
   first_response_at: string | null;
   created_at: string;
   updated_at: string;
+  /** The inbox order, explained (docs/service.md); absent on realtime event payloads. */
+  priority_score?: PriorityScore;
+  /** SLA due times and breaches (docs/service.md); absent on realtime event payloads. */
+  sla?: Sla;
+}
+
+export interface PriorityScore {
+  score: number;
+  level: 'urgent' | 'high' | 'normal' | 'low';
+  intent: 'presale' | 'postsale' | 'none';
+  components: { factor: string; points: number; detail: string }[];
+  waiting_since: string | null;
+  pending?: boolean;
+}
+
+export interface SlaTarget {
+  due_at: string;
+  breached: boolean;
+  seconds_left: number;
+}
+
+export interface Sla {
+  level: string | null;
+  breached: boolean;
+  next_due_at: string | null;
+  next_target: 'first_response' | 'next_response' | 'resolution' | null;
+  first_response: SlaTarget | null;
+  next_response: SlaTarget | null;
+  resolution: SlaTarget | null;
+  breaches: { target: string; due_at: string; breached_at: string; priority: string }[];
 }
 
 export interface Message {

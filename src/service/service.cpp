@@ -1,0 +1,257 @@
+#include "service/service.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "store/repo/repo.hpp"
+
+namespace bottega::service {
+
+namespace bj = boost::json;
+namespace core_repo = ::bottega::repo;
+
+ServiceSettings load_settings(store::Tx& tx, const std::string& tenant) {
+  auto stored = repo::get_settings(tx, tenant);
+  if (!stored) return ServiceSettings{};
+  return settings_from_json(*stored);
+}
+
+Result<ServiceSettings> update_settings(store::Tx& tx, const std::string& tenant, const bj::object& patch, int64_t now) {
+  auto current = load_settings(tx, tenant);
+  BOTTEGA_TRY(next, apply_settings_patch(current, patch));
+  repo::put_settings(tx, tenant, bj::serialize(to_json(next)), now);
+  for (const auto& id : repo::active_conversation_ids(tx, tenant, 5000)) recompute(tx, tenant, id, next, now);
+  return next;
+}
+
+namespace {
+
+Dues dues_of(const repo::ConvState& s) { return Dues{s.first_response_due, s.next_response_due, s.resolution_due}; }
+
+// The earliest due time not yet recorded as breached.
+std::optional<int64_t> next_due(store::Tx& tx, const std::string& tenant, const std::string& conv, const Dues& d) {
+  std::optional<int64_t> best;
+  for (Target t : kTargets) {
+    auto due = d.get(t);
+    if (!due || repo::breached(tx, tenant, conv, to_string(t), *due)) continue;
+    if (!best || *due < *best) best = *due;
+  }
+  return best;
+}
+
+}  // namespace
+
+void recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+               const ServiceSettings& settings, int64_t now) {
+  auto c = core_repo::get_conversation(tx, tenant, conversation_id);
+  if (!c) return;
+  auto prev = repo::get_state(tx, tenant, conversation_id);
+  PriorityInput in;
+  in.tags = c->tags;
+  in.explicit_priority = c->priority;
+  in.channel_type = c->channel_type;
+  in.returning = repo::returning_customer(tx, tenant, c->contact_id);
+  in.cart_value_minor = repo::open_cart_value(tx, tenant, c->contact_id);
+  PriorityBase base = base_score(in);
+
+  repo::ConvState s;
+  s.tenant_id = tenant;
+  s.conversation_id = conversation_id;
+  s.status = std::string(to_string(c->status));
+  s.level = to_string(base.level);
+  s.score_base = base.stored_points;
+  s.score_detail = bj::serialize(bj::object{{"returning", in.returning}, {"cart_value_minor", in.cart_value_minor}});
+  bool resolved = c->status == ConversationStatus::resolved;
+  s.waiting_since = resolved ? std::nullopt : repo::waiting_since(tx, tenant, conversation_id);
+  s.person_replied = repo::person_replied(tx, tenant, conversation_id);
+  // Opened: created, or reopened after being resolved (the resolution clock starts again).
+  s.opened_at = c->created_at;
+  if (prev) {
+    s.opened_at = prev->opened_at;
+    if (prev->status == "resolved" && !resolved) s.opened_at = now;
+  }
+  SlaClock clock;
+  clock.opened_at = s.opened_at;
+  clock.waiting_since = s.waiting_since;
+  clock.person_replied = s.person_replied;
+  clock.active = c->status == ConversationStatus::open || c->status == ConversationStatus::pending;
+  Dues d = compute_dues(settings, base.level, clock);
+  s.first_response_due = d.first_response;
+  s.next_response_due = d.next_response;
+  s.resolution_due = d.resolution;
+  s.next_due_at = next_due(tx, tenant, conversation_id, d);
+  s.updated_at = now;
+  repo::put_state(tx, s);
+}
+
+int64_t scan_breaches(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t limit) {
+  int64_t emitted = 0;
+  for (const auto& s : repo::due_states(tx, now, limit)) {
+    auto c = core_repo::get_conversation(tx, s.tenant_id, s.conversation_id);
+    Dues d = dues_of(s);
+    for (Target t : kTargets) {
+      auto due = d.get(t);
+      if (!due || *due > now || !c) continue;
+      repo::Breach b{to_string(t), *due, now, s.level, env.ids.next("evt")};
+      if (!repo::insert_breach(tx, s.tenant_id, s.conversation_id, b)) continue;
+      bj::object data{{"conversation_id", c->id},
+                      {"target", b.target},
+                      {"due_at", rfc3339(*due)},
+                      {"breached_at", rfc3339(now)},
+                      {"priority", s.level},
+                      {"assignee_id", c->assignee_id ? bj::value(*c->assignee_id) : bj::value(nullptr)},
+                      {"channel", c->channel_type}};
+      pipeline::emit(tx, env, s.tenant_id, event_type::kSlaBreached, c->id, c->contact_id, true, data);
+      ++emitted;
+    }
+    std::optional<int64_t> next;
+    for (Target t : kTargets)
+      if (auto due = d.get(t); due && *due > now && (!next || *due < *next)) next = *due;
+    if (c) next = next_due(tx, s.tenant_id, s.conversation_id, d);
+    repo::set_next_due(tx, s.tenant_id, s.conversation_id, c ? next : std::nullopt);
+  }
+  return emitted;
+}
+
+void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int64_t now) {
+  auto s = repo::get_state(tx, c.tenant_id, c.id);
+  // The score from the conversation as it is now, plus what the listener stored (cart, returning).
+  PriorityInput in;
+  in.tags = c.tags;
+  in.explicit_priority = c.priority;
+  in.channel_type = c.channel_type;
+  if (s) {
+    boost::system::error_code ec;
+    auto detail = bj::parse(s->score_detail, ec);
+    if (!ec && detail.is_object()) {
+      if (auto* r = detail.as_object().if_contains("returning"); r && r->is_bool()) in.returning = r->as_bool();
+      if (auto* v = detail.as_object().if_contains("cart_value_minor"); v && v->is_int64()) in.cart_value_minor = v->as_int64();
+    }
+  }
+  bj::object score = explain(base_score(in), s && s->waiting_since ? *s->waiting_since : -1, now);
+  if (!s) score["pending"] = true;  // the listener has not seen it yet (a few milliseconds)
+  out["priority_score"] = std::move(score);
+
+  bj::object sla;
+  std::vector<repo::Breach> breaches = s ? repo::breaches(tx, c.tenant_id, c.id) : std::vector<repo::Breach>{};
+  bool any_breached = false;
+  std::optional<int64_t> next;
+  std::string next_target;
+  for (Target t : kTargets) {
+    std::optional<int64_t> due = s ? dues_of(*s).get(t) : std::nullopt;
+    if (!due) {
+      sla[to_string(t)] = nullptr;
+      continue;
+    }
+    bool breached = false;
+    for (const auto& b : breaches) breached = breached || (b.target == to_string(t) && b.due_at == *due);
+    breached = breached || *due <= now;  // overdue: the monitor records it within a second
+    any_breached = any_breached || breached;
+    if (!breached && (!next || *due < *next)) {
+      next = *due;
+      next_target = to_string(t);
+    }
+    sla[to_string(t)] = bj::object{{"due_at", rfc3339(*due)}, {"breached", breached},
+                                   {"seconds_left", (*due - now) / 1000}};
+  }
+  sla["level"] = s ? bj::value(s->level) : bj::value(nullptr);
+  sla["breached"] = any_breached;
+  sla["next_due_at"] = next ? bj::value(rfc3339(*next)) : bj::value(nullptr);
+  sla["next_target"] = next ? bj::value(next_target) : bj::value(nullptr);
+  bj::array hist;
+  for (const auto& b : breaches)
+    hist.push_back(bj::object{{"target", b.target}, {"due_at", rfc3339(b.due_at)}, {"breached_at", rfc3339(b.breached_at)},
+                              {"priority", b.level}});
+  sla["breaches"] = std::move(hist);
+  out["sla"] = std::move(sla);
+}
+
+bj::object service_json(store::Tx& tx, const Conversation& c, int64_t now) {
+  bj::object o;
+  add_service_json(tx, c, o, now);
+  return o;
+}
+
+// ---- listener ------------------------------------------------------------------------------
+
+void ServiceListener::on_event(const Event& e) {
+  if (e.conversation_id.empty()) return;
+  if (e.type == event_type::kMessageCreated || e.type == event_type::kConversationCreated ||
+      e.type == event_type::kConversationUpdated)
+    pending_.emplace(e.tenant_id, e.conversation_id);
+}
+
+void ServiceListener::on_batch_end() {
+  if (pending_.empty()) return;
+  auto batch = std::move(pending_);
+  pending_.clear();
+  int64_t now = clock_.now_ms();
+  // The dispatcher advances its cursor after this returns: retry a failed write a few times.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+      std::map<std::string, ServiceSettings> settings;
+      for (const auto& [tenant, conv] : batch) {
+        auto it = settings.find(tenant);
+        if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
+        recompute(tx, tenant, conv, it->second, now);
+      }
+      return {};
+    });
+    if (st.ok()) return;
+    std::fprintf(stderr, "service: recomputing %zu conversations failed (attempt %d): %s\n", batch.size(), attempt + 1,
+                 st.error().message.c_str());
+  }
+}
+
+// ---- monitor -------------------------------------------------------------------------------
+
+SlaMonitor::SlaMonitor(store::Store& store, pipeline::Env env, Metrics& metrics, int interval_ms)
+    : store_(store), env_(std::move(env)), metrics_(metrics), interval_ms_(interval_ms) {
+  metrics_.describe("bottega_sla_breaches_total", "counter", "SLA breaches recorded (conversation.sla_breached events)");
+}
+
+SlaMonitor::~SlaMonitor() { stop(); }
+
+void SlaMonitor::start() {
+  std::lock_guard lk(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void SlaMonitor::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int64_t SlaMonitor::scan_once() {
+  int64_t emitted = 0;
+  auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+    emitted = scan_breaches(tx, env_, env_.clock.now_ms(), 200);
+    return {};
+  });
+  if (!st.ok()) {
+    std::fprintf(stderr, "service: SLA scan failed: %s\n", st.error().message.c_str());
+    return 0;
+  }
+  if (emitted > 0) metrics_.inc("bottega_sla_breaches_total", {}, static_cast<double>(emitted));
+  return emitted;
+}
+
+void SlaMonitor::loop() {
+  std::unique_lock lk(mu_);
+  while (!stop_) {
+    lk.unlock();
+    scan_once();
+    lk.lock();
+    cv_.wait_for(lk, std::chrono::milliseconds(interval_ms_), [this] { return stop_; });
+  }
+}
+
+}  // namespace bottega::service

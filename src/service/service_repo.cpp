@@ -1,0 +1,148 @@
+#include "service/service_repo.hpp"
+
+namespace bottega::service::repo {
+
+using store::Row;
+using store::Stmt;
+using store::Value;
+
+namespace {
+
+Value opt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(nullptr); }
+
+const Stmt kGetSettings{"service.get_settings", "SELECT settings FROM service_settings WHERE tenant_id = $1"};
+const Stmt kPutSettings{"service.put_settings",
+    "INSERT INTO service_settings (tenant_id, settings, updated_at) VALUES ($1,$2,$3) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at"};
+
+#define STATE_COLS                                                                                      \
+  "tenant_id, conversation_id, status, level, score_base, score_detail, waiting_since, person_replied, " \
+  "opened_at, first_response_due, next_response_due, resolution_due, next_due_at, updated_at"
+const Stmt kGetState{"service.get_state",
+    "SELECT " STATE_COLS " FROM conversation_service WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kPutState{"service.put_state",
+    "INSERT INTO conversation_service (" STATE_COLS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
+    "ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET status = excluded.status, level = excluded.level, "
+    "score_base = excluded.score_base, score_detail = excluded.score_detail, waiting_since = excluded.waiting_since, "
+    "person_replied = excluded.person_replied, opened_at = excluded.opened_at, "
+    "first_response_due = excluded.first_response_due, next_response_due = excluded.next_response_due, "
+    "resolution_due = excluded.resolution_due, next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"};
+const Stmt kDueStates{"service.due_states",
+    "SELECT " STATE_COLS " FROM conversation_service WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
+    "ORDER BY next_due_at LIMIT $2"};
+const Stmt kSetNextDue{"service.set_next_due",
+    "UPDATE conversation_service SET next_due_at = $3 WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kActiveIds{"service.active_ids",
+    "SELECT id FROM conversations WHERE tenant_id = $1 AND status <> 'resolved' ORDER BY seq DESC LIMIT $2"};
+
+// The last "answer": a public outbound message by a person, or by the bot unless its turn handed over.
+const Stmt kWaitingSince{"service.waiting_since",
+    "SELECT MIN(m.created_at) FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.direction = 'in' "
+    "AND m.seq > COALESCE((SELECT MAX(o.seq) FROM messages o WHERE o.tenant_id = $1 AND o.conversation_id = $2 "
+    "AND o.direction = 'out' AND o.kind <> 'note' AND (o.author_kind = 'agent' OR (o.author_kind = 'bot' AND NOT EXISTS "
+    "(SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 AND t.reply_message_id = o.id AND t.outcome = 'handed_over')))), 0)"};
+const Stmt kPersonReplied{"service.person_replied",
+    "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' AND kind <> 'note' "
+    "AND author_kind = 'agent' LIMIT 1"};
+const Stmt kReturning{"service.returning",
+    "SELECT 1 FROM orders WHERE tenant_id = $1 AND contact_id = $2 AND status IN "
+    "('paid','fulfilled','partially_refunded','refunded') LIMIT 1"};
+const Stmt kCartValue{"service.cart_value",
+    "SELECT CAST(COALESCE(SUM(i.unit_price * i.quantity), 0) AS BIGINT) FROM carts c JOIN cart_items i ON i.tenant_id = c.tenant_id "
+    "AND i.cart_id = c.id WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.status = 'open'"};
+
+const Stmt kInsertBreach{"service.insert_breach",
+    "INSERT INTO sla_breaches (tenant_id, conversation_id, target, due_at, breached_at, level, event_id) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (tenant_id, conversation_id, target, due_at) DO NOTHING"};
+const Stmt kBreaches{"service.breaches",
+    "SELECT target, due_at, breached_at, level, event_id FROM sla_breaches WHERE tenant_id = $1 AND conversation_id = $2 "
+    "ORDER BY breached_at, target"};
+const Stmt kBreached{"service.breached",
+    "SELECT 1 FROM sla_breaches WHERE tenant_id = $1 AND conversation_id = $2 AND target = $3 AND due_at = $4"};
+
+ConvState state_from(const Row& r) {
+  ConvState s;
+  s.tenant_id = r.str(0);
+  s.conversation_id = r.str(1);
+  s.status = r.str(2);
+  s.level = r.str(3);
+  s.score_base = r.i64(4);
+  s.score_detail = r.str(5);
+  s.waiting_since = r.opt_i64(6);
+  s.person_replied = r.i64(7) != 0;
+  s.opened_at = r.i64(8);
+  s.first_response_due = r.opt_i64(9);
+  s.next_response_due = r.opt_i64(10);
+  s.resolution_due = r.opt_i64(11);
+  s.next_due_at = r.opt_i64(12);
+  s.updated_at = r.i64(13);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string> get_settings(Tx& tx, const std::string& tenant) {
+  auto r = tx.query_one(kGetSettings, {tenant});
+  if (!r) return std::nullopt;
+  return r->str(0);
+}
+void put_settings(Tx& tx, const std::string& tenant, const std::string& settings_json, int64_t now) {
+  tx.exec(kPutSettings, {tenant, settings_json, now});
+}
+
+std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto r = tx.query_one(kGetState, {tenant, conversation_id});
+  if (!r) return std::nullopt;
+  return state_from(*r);
+}
+void put_state(Tx& tx, const ConvState& s) {
+  tx.exec(kPutState, {s.tenant_id, s.conversation_id, s.status, s.level, s.score_base, s.score_detail,
+                      opt(s.waiting_since), int64_t{s.person_replied ? 1 : 0}, s.opened_at, opt(s.first_response_due),
+                      opt(s.next_response_due), opt(s.resolution_due), opt(s.next_due_at), s.updated_at});
+}
+std::vector<ConvState> due_states(Tx& tx, int64_t now, int64_t limit) {
+  std::vector<ConvState> out;
+  for (const auto& r : tx.query(kDueStates, {now, limit})) out.push_back(state_from(r));
+  return out;
+}
+void set_next_due(Tx& tx, const std::string& tenant, const std::string& conversation_id,
+                  const std::optional<int64_t>& next_due_at) {
+  tx.exec(kSetNextDue, {tenant, conversation_id, opt(next_due_at)});
+}
+std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tenant, int64_t limit) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.query(kActiveIds, {tenant, limit})) out.push_back(r.str(0));
+  return out;
+}
+
+std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto r = tx.query_one(kWaitingSince, {tenant, conversation_id});
+  if (!r || r->is_null(0)) return std::nullopt;
+  return r->i64(0);
+}
+bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  return tx.query_one(kPersonReplied, {tenant, conversation_id}).has_value();
+}
+bool returning_customer(Tx& tx, const std::string& tenant, const std::string& contact_id) {
+  return tx.query_one(kReturning, {tenant, contact_id}).has_value();
+}
+int64_t open_cart_value(Tx& tx, const std::string& tenant, const std::string& contact_id) {
+  auto r = tx.query_one(kCartValue, {tenant, contact_id});
+  return r ? r->i64(0) : 0;
+}
+
+bool insert_breach(Tx& tx, const std::string& tenant, const std::string& conversation_id, const Breach& b) {
+  return tx.exec(kInsertBreach, {tenant, conversation_id, b.target, b.due_at, b.breached_at, b.level, b.event_id}) == 1;
+}
+std::vector<Breach> breaches(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  std::vector<Breach> out;
+  for (const auto& r : tx.query(kBreaches, {tenant, conversation_id}))
+    out.push_back(Breach{r.str(0), r.i64(1), r.i64(2), r.str(3), r.str(4)});
+  return out;
+}
+bool breached(Tx& tx, const std::string& tenant, const std::string& conversation_id, const std::string& target,
+              int64_t due_at) {
+  return tx.query_one(kBreached, {tenant, conversation_id, target, due_at}).has_value();
+}
+
+}  // namespace bottega::service::repo

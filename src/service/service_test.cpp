@@ -1,0 +1,302 @@
+// The service area against a real store (SQLite, and PostgreSQL when BOTTEGA_TEST_PG_URL is set):
+// the listener's recompute keeps score and SLA clock current, the inbox orders by the score, and
+// the breach scan emits conversation.sla_breached exactly once per conversation, target and due
+// time, also with several scanners at once.
+#include "service/service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <cctype>
+#include <filesystem>
+#include <thread>
+
+#include "store/postgres/postgres_store.hpp"
+#include "store/repo/inbox_order.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bottega::service {
+namespace {
+
+namespace fs = std::filesystem;
+namespace bj = boost::json;
+namespace core_repo = ::bottega::repo;
+using store::Tx;
+
+class ServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgresql") {
+      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_service_test"));
+      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
+      url_ = scratch_->url();
+    } else {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      dir_ = fs::temp_directory_path() / ("bottega_service_" + std::to_string(::getpid()) + "_" + name);
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url_ = "sqlite://" + (dir_ / "s.db").string();
+    }
+    auto s = store::open_store(url_, {}, true);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  core_repo::create_tenant(tx, "ten_A", "Shop", 1);
+                  core_repo::create_tenant(tx, "ten_B", "Other", 1);
+                  core_repo::create_channel(tx, channel_);
+                  core_repo::create_channel(tx, channel_b_);
+                  core_repo::create_contact(tx, "ten_A", "ct_1", "Ann", std::nullopt, 1);
+                  core_repo::create_contact(tx, "ten_A", "ct_2", "Bob", std::nullopt, 1);
+                  core_repo::create_contact(tx, "ten_B", "ct_9", "Zed", std::nullopt, 1);
+                  return {};
+                }).ok());
+  }
+  void TearDown() override {
+    if (store_) store_->close();
+    store_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  pipeline::Env env() { return pipeline::Env{clock_, ids_, {}, {}}; }
+
+  void settings(const std::string& tenant, const char* json) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = update_settings(tx, tenant, bj::parse(json).as_object(), clock_.now_ms());
+                  if (!r) return std::move(r).error();
+                  return {};
+                }).ok());
+  }
+  // The listener's work after a batch, for one conversation.
+  void recompute_now(const std::string& tenant, const std::string& conv) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  recompute(tx, tenant, conv, load_settings(tx, tenant), clock_.now_ms());
+                  return {};
+                }).ok());
+  }
+  std::string customer_says(const std::string& tenant, const Channel& ch, const std::string& contact, const std::string& text) {
+    std::string cid;
+    auto e = env();
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = pipeline::ingest_contact_message(tx, e, tenant, ch, contact, text, std::nullopt);
+                  if (!r) return std::move(r).error();
+                  cid = r->conversation.id;
+                  return {};
+                }).ok());
+    recompute_now(tenant, cid);
+    return cid;
+  }
+  void agent_says(const std::string& conv, const std::string& text) {
+    auto e = env();
+    Principal p;
+    p.tenant_id = "ten_A";
+    p.agent_id = "agt_1";
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  pipeline::ReplyInput in;
+                  in.text = text;
+                  auto r = pipeline::agent_reply(tx, e, p, conv, in);
+                  if (!r) return std::move(r).error();
+                  return {};
+                }).ok());
+    recompute_now("ten_A", conv);
+  }
+  void patch(const std::string& conv, const pipeline::ConversationPatch& p) {
+    auto e = env();
+    Principal who;
+    who.tenant_id = "ten_A";
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = pipeline::update_conversation(tx, e, who, conv, p);
+                  if (!r) return std::move(r).error();
+                  return {};
+                }).ok());
+    recompute_now("ten_A", conv);
+  }
+  int64_t scan() {
+    int64_t n = 0;
+    auto e = env();
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  n = scan_breaches(tx, e, clock_.now_ms(), 100);
+                  return {};
+                }).ok());
+    return n;
+  }
+  std::vector<bj::object> breach_events() {
+    std::vector<bj::object> out;
+    store::read_sync(*store_, [&](Tx& tx) {
+      for (const auto& e : core_repo::events_after(tx, 0, 10000))
+        if (e.type == event_type::kSlaBreached) {
+          auto v = bj::parse(e.payload_json).as_object();
+          out.push_back(v.at("data").as_object());
+          EXPECT_TRUE(e.internal);
+          EXPECT_FALSE(e.tenant_id.empty());
+        }
+    });
+    return out;
+  }
+  bj::object service(const std::string& tenant, const std::string& conv) {
+    bj::object o;
+    store::read_sync(*store_, [&](Tx& tx) {
+      auto c = core_repo::get_conversation(tx, tenant, conv);
+      if (c) o = service_json(tx, *c, clock_.now_ms());
+    });
+    return o;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
+  std::string url_;
+  ManualClock clock_{1'795'428'000'000};
+  RandomIdGenerator ids_{clock_};
+  Channel channel_{"ch_1", "ten_A", "webchat", "Chat", "{}", 1};
+  Channel channel_b_{"ch_9", "ten_B", "webchat", "Chat", "{}", 1};
+  std::unique_ptr<store::Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, ServiceTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(ServiceTest, FirstResponseBreachIsEmittedOnceWithTheContractPayload) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":60,"resolution_seconds":3600}}}})");
+  int64_t t0 = clock_.now_ms();
+  auto conv = customer_says("ten_A", channel_, "ct_1", "hello?");
+  auto sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_EQ(sla.at("first_response").as_object().at("due_at").as_string(), rfc3339(t0 + 60'000));
+  EXPECT_EQ(sla.at("resolution").as_object().at("due_at").as_string(), rfc3339(t0 + 3'600'000));
+  EXPECT_TRUE(sla.at("next_response").is_null());
+  EXPECT_EQ(scan(), 0);  // not due yet
+
+  clock_.advance_ms(61'000);
+  EXPECT_EQ(scan(), 1);
+  EXPECT_EQ(scan(), 0);  // the same due time never again
+  recompute_now("ten_A", conv);  // a later event about the conversation changes nothing
+  EXPECT_EQ(scan(), 0);
+  auto events = breach_events();
+  ASSERT_EQ(events.size(), 1u);
+  const auto& d = events[0];
+  EXPECT_EQ(d.at("conversation_id").as_string(), conv);
+  EXPECT_EQ(d.at("target").as_string(), "first_response");
+  EXPECT_EQ(d.at("due_at").as_string(), rfc3339(t0 + 60'000));
+  EXPECT_EQ(d.at("breached_at").as_string(), rfc3339(t0 + 61'000));
+  EXPECT_EQ(d.at("priority").as_string(), "normal");
+  EXPECT_TRUE(d.at("assignee_id").is_null());
+  EXPECT_EQ(d.at("channel").as_string(), "webchat");
+  EXPECT_EQ(d.size(), 7u);
+  sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_TRUE(sla.at("breached").as_bool());
+  EXPECT_EQ(sla.at("breaches").as_array().size(), 1u);
+
+  // The agent answers: no first-response clock any more. The customer writes again: next response.
+  agent_says(conv, "Hi Ann!");
+  sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("next_response").is_null());  // no next_response policy for normal
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":60,"next_response_seconds":30}}}})");
+  clock_.advance_ms(5'000);
+  customer_says("ten_A", channel_, "ct_1", "still there?");
+  sla = service("ten_A", conv).at("sla").as_object();
+  ASSERT_TRUE(sla.at("next_response").is_object());
+  EXPECT_EQ(sla.at("next_response").as_object().at("due_at").as_string(), rfc3339(clock_.now_ms() + 30'000));
+  clock_.advance_ms(31'000);
+  EXPECT_EQ(scan(), 1);
+  events = breach_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].at("target").as_string(), "next_response");
+}
+
+TEST_P(ServiceTest, ConcurrentScannersEmitEachBreachOnce) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":10}}}})");
+  std::vector<std::string> convs;
+  convs.push_back(customer_says("ten_A", channel_, "ct_1", "one"));
+  convs.push_back(customer_says("ten_A", channel_, "ct_2", "two"));
+  clock_.advance_ms(11'000);
+  Metrics metrics;
+  SlaMonitor m1(*store_, env(), metrics), m2(*store_, env(), metrics);
+  std::atomic<int64_t> total{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] { total += (i % 2 ? m1 : m2).scan_once(); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(total.load(), 2);
+  EXPECT_EQ(breach_events().size(), 2u);
+  EXPECT_EQ(metrics.counter_value("bottega_sla_breaches_total"), 2.0);
+}
+
+TEST_P(ServiceTest, ResolvedAndSnoozedConversationsHaveNoDueTimes) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":10,"resolution_seconds":20}}}})");
+  auto conv = customer_says("ten_A", channel_, "ct_1", "hi");
+  pipeline::ConversationPatch p;
+  p.status = ConversationStatus::resolved;
+  patch(conv, p);
+  clock_.advance_ms(60'000);
+  EXPECT_EQ(scan(), 0);
+  auto sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("resolution").is_null());
+  // Reopened: the resolution clock starts again from the reopening.
+  p.status = ConversationStatus::open;
+  patch(conv, p);
+  sla = service("ten_A", conv).at("sla").as_object();
+  ASSERT_TRUE(sla.at("resolution").is_object());
+  EXPECT_EQ(sla.at("resolution").as_object().at("due_at").as_string(), rfc3339(clock_.now_ms() + 20'000));
+}
+
+TEST_P(ServiceTest, InboxOrderPutsPresaleFirstAndExplainsTheScore) {
+  auto post = customer_says("ten_A", channel_, "ct_1", "where is my order");
+  auto pre = customer_says("ten_A", channel_, "ct_2", "is the blue one in stock");
+  pipeline::ConversationPatch tp;
+  tp.tags = std::vector<std::string>{"order-status"};
+  patch(post, tp);
+  tp.tags = std::vector<std::string>{"presale"};
+  patch(pre, tp);
+  // The post-sale one is older and has waited longer, still the pre-sale one comes first.
+  clock_.advance_ms(20 * 60'000);
+  core_repo::ConversationFilter f;
+  int64_t now = clock_.now_ms();
+  std::vector<std::string> order;
+  store::read_sync(*store_, [&](Tx& tx) {
+    for (const auto& c : core_repo::list_conversations_by_score(tx, "ten_A", f, now).items) order.push_back(c.id);
+  });
+  ASSERT_EQ(order.size(), 2u);
+  EXPECT_EQ(order[0], pre);
+  EXPECT_EQ(order[1], post);
+  auto score = service("ten_A", pre).at("priority_score").as_object();
+  EXPECT_EQ(score.at("intent").as_string(), "presale");
+  EXPECT_EQ(score.at("level").as_string(), "high");
+  EXPECT_EQ(score.at("score").as_int64(), 400 + 20 + 40);  // intent, live channel, 20 minutes waiting
+  // An explicit priority puts the post-sale one first; pages of the score order agree.
+  pipeline::ConversationPatch pp;
+  pp.priority = 500;
+  patch(post, pp);
+  f.limit = 1;
+  std::vector<std::string> paged;
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto page = core_repo::list_conversations_by_score(tx, "ten_A", f, now);
+    for (const auto& c : page.items) paged.push_back(c.id);
+    ASSERT_TRUE(page.next_cursor.has_value());
+    f.cursor = page.next_cursor;
+    auto next = core_repo::list_conversations_by_score(tx, "ten_A", f, now);
+    for (const auto& c : next.items) paged.push_back(c.id);
+    EXPECT_FALSE(next.next_cursor.has_value());
+  });
+  EXPECT_EQ(paged, (std::vector<std::string>{post, pre}));
+}
+
+TEST_P(ServiceTest, TenantsDoNotSeeEachOthersState) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":10}}}})");
+  auto a = customer_says("ten_A", channel_, "ct_1", "hi");
+  auto b = customer_says("ten_B", channel_b_, "ct_9", "hi");
+  store::read_sync(*store_, [&](Tx& tx) {
+    EXPECT_FALSE(repo::get_state(tx, "ten_B", a).has_value());
+    EXPECT_TRUE(repo::get_state(tx, "ten_A", a).has_value());
+    ASSERT_TRUE(repo::get_state(tx, "ten_B", b).has_value());
+    EXPECT_FALSE(repo::get_state(tx, "ten_B", b)->first_response_due.has_value());  // B has no policy
+  });
+  clock_.advance_ms(11'000);
+  EXPECT_EQ(scan(), 1);
+}
+
+}  // namespace
+}  // namespace bottega::service

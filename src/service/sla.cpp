@@ -1,0 +1,166 @@
+#include "service/sla.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/json.hpp"
+
+namespace bottega::service {
+
+namespace bj = boost::json;
+
+const char* to_string(Target t) {
+  switch (t) {
+    case Target::first_response: return "first_response";
+    case Target::next_response: return "next_response";
+    case Target::resolution: return "resolution";
+  }
+  return "first_response";
+}
+
+std::optional<int64_t> Targets::get(Target t) const {
+  switch (t) {
+    case Target::first_response: return first_response_s;
+    case Target::next_response: return next_response_s;
+    case Target::resolution: return resolution_s;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> Dues::get(Target t) const {
+  switch (t) {
+    case Target::first_response: return first_response;
+    case Target::next_response: return next_response;
+    case Target::resolution: return resolution;
+  }
+  return std::nullopt;
+}
+
+bool SlaPolicy::any() const {
+  for (const auto& l : levels)
+    if (l.first_response_s || l.next_response_s || l.resolution_s) return true;
+  return false;
+}
+
+namespace {
+
+constexpr int64_t kMaxTarget = 366LL * 86400;
+
+Result<SlaPolicy> parse_sla(const bj::object& o, const std::string& path) {
+  SlaPolicy p;
+  for (const auto& kv : o)
+    if (kv.key() != "business_hours" && kv.key() != "policies")
+      return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY(bh, json::optional_bool(o, "business_hours", path + ".business_hours"));
+  if (bh) p.business_hours = *bh;
+  BOTTEGA_TRY(pol, json::optional_object(o, "policies", path + ".policies"));
+  if (pol) {
+    for (const auto& kv : *pol) {
+      std::string lp = path + ".policies." + std::string(kv.key());
+      Level level;
+      if (!level_from(std::string(kv.key()), level))
+        return Error::invalid(lp, "levels are urgent, high, normal, low", "unknown_field");
+      if (kv.value().is_null()) continue;
+      if (!kv.value().is_object()) return Error::invalid(lp, "a level's policy is an object", "invalid_type");
+      Targets& t = p.levels[static_cast<size_t>(level)];
+      for (const auto& f : kv.value().as_object()) {
+        std::string fp = lp + "." + std::string(f.key());
+        std::optional<int64_t>* slot = nullptr;
+        if (f.key() == "first_response_seconds") slot = &t.first_response_s;
+        else if (f.key() == "next_response_seconds") slot = &t.next_response_s;
+        else if (f.key() == "resolution_seconds") slot = &t.resolution_s;
+        else return Error::invalid(fp, "targets are first_response_seconds, next_response_seconds, resolution_seconds", "unknown_field");
+        if (f.value().is_null()) continue;
+        if (!f.value().is_int64() && !f.value().is_uint64()) return Error::invalid(fp, "a target is a whole number of seconds", "invalid_type");
+        int64_t v = f.value().is_int64() ? f.value().as_int64() : static_cast<int64_t>(std::min<uint64_t>(f.value().as_uint64(), kMaxTarget + 1));
+        if (v < 1 || v > kMaxTarget) return Error::invalid(fp, "a target is 1 second to 366 days");
+        *slot = v;
+      }
+    }
+  }
+  return p;
+}
+
+bj::object sla_json(const SlaPolicy& p) {
+  bj::object pol;
+  for (Level l : {Level::urgent, Level::high, Level::normal, Level::low}) {
+    const Targets& t = p.levels[static_cast<size_t>(l)];
+    auto v = [](const std::optional<int64_t>& x) { return x ? bj::value(*x) : bj::value(nullptr); };
+    pol[to_string(l)] = bj::object{{"first_response_seconds", v(t.first_response_s)},
+                                   {"next_response_seconds", v(t.next_response_s)},
+                                   {"resolution_seconds", v(t.resolution_s)}};
+  }
+  return bj::object{{"business_hours", p.business_hours}, {"policies", std::move(pol)}};
+}
+
+}  // namespace
+
+Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, const bj::object& patch,
+                                             const std::string& zoneinfo_dir) {
+  ServiceSettings s = current;
+  for (const auto& kv : patch) {
+    std::string key(kv.key());
+    if (key == "business_hours") {
+      if (kv.value().is_null()) {
+        s.hours = BusinessHours{};
+        s.hours_configured = false;
+        continue;
+      }
+      if (!kv.value().is_object()) return Error::invalid(key, "business_hours is an object", "invalid_type");
+      BOTTEGA_TRY(h, parse_business_hours(kv.value().as_object(), key, zoneinfo_dir));
+      s.hours = std::move(h);
+      s.hours_configured = true;
+    } else if (key == "sla") {
+      if (kv.value().is_null()) {
+        s.sla = SlaPolicy{};
+        continue;
+      }
+      if (!kv.value().is_object()) return Error::invalid(key, "sla is an object", "invalid_type");
+      BOTTEGA_TRY(p, parse_sla(kv.value().as_object(), key));
+      s.sla = std::move(p);
+    } else {
+      return Error::invalid(key, "unknown field", "unknown_field");
+    }
+  }
+  return s;
+}
+
+bj::object to_json(const ServiceSettings& s) {
+  bj::object o;
+  o["business_hours"] = to_json(s.hours);
+  o["business_hours_configured"] = s.hours_configured;
+  o["sla"] = sla_json(s.sla);
+  return o;
+}
+
+ServiceSettings settings_from_json(const std::string& stored, const std::string& zoneinfo_dir) {
+  ServiceSettings s;
+  boost::system::error_code ec;
+  auto v = bj::parse(stored, ec);
+  if (ec || !v.is_object()) return s;
+  bj::object patch;
+  const auto& o = v.as_object();
+  if (auto* c = o.if_contains("business_hours_configured"); c && c->is_bool() && c->as_bool())
+    if (auto* h = o.if_contains("business_hours")) patch["business_hours"] = *h;
+  if (auto* p = o.if_contains("sla")) patch["sla"] = *p;
+  auto r = apply_settings_patch(s, patch, zoneinfo_dir);
+  return r ? *r : s;
+}
+
+Dues compute_dues(const ServiceSettings& s, Level level, const SlaClock& c) {
+  Dues d;
+  if (!c.active) return d;
+  const Targets& t = s.sla.levels[static_cast<size_t>(level)];
+  auto add = [&](int64_t start, int64_t secs) -> std::optional<int64_t> {
+    int64_t at = s.sla.business_hours ? s.hours.add_business_seconds(start, secs) : start + secs * 1000;
+    if (at < 0) return std::nullopt;
+    return at;
+  };
+  if (c.waiting_since) {
+    if (!c.person_replied && t.first_response_s) d.first_response = add(*c.waiting_since, *t.first_response_s);
+    if (c.person_replied && t.next_response_s) d.next_response = add(*c.waiting_since, *t.next_response_s);
+  }
+  if (t.resolution_s) d.resolution = add(c.opened_at, *t.resolution_s);
+  return d;
+}
+
+}  // namespace bottega::service

@@ -1,0 +1,72 @@
+// A tenant's service settings (business hours, SLA policy) and the SLA arithmetic. Pure.
+//
+// Targets, per level (urgent, high, normal, low; see priority.hpp), each optional, in seconds:
+// - first_response: from the first customer message a person has not answered yet, until a
+//   person's first public reply in the conversation;
+// - next_response: the same after a person has already replied once;
+// - resolution: from the conversation's (re)opening until it is resolved.
+// The customer stops waiting when a person replies, or when the bot answers without handing over;
+// a bot handover keeps the clock running from the customer's message. Snoozed and resolved
+// conversations have no due times. With `business_hours` on (default) only opening time counts.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "bottega/errors.hpp"
+#include "service/hours.hpp"
+#include "service/priority.hpp"
+
+namespace bottega::service {
+
+enum class Target { first_response, next_response, resolution };
+const char* to_string(Target t);
+inline constexpr Target kTargets[] = {Target::first_response, Target::next_response, Target::resolution};
+
+struct Targets {
+  std::optional<int64_t> first_response_s, next_response_s, resolution_s;
+  std::optional<int64_t> get(Target t) const;
+};
+
+struct SlaPolicy {
+  bool business_hours = true;
+  std::array<Targets, 4> levels;  // indexed by Level
+  bool any() const;
+};
+
+struct ServiceSettings {
+  BusinessHours hours;
+  bool hours_configured = false;
+  SlaPolicy sla;
+};
+
+// Applies a PATCH body {"business_hours": {...} | null, "sla": {...} | null} to `current`:
+// a section given replaces that section (null resets it to the default). Unknown fields and bad
+// values are errors naming the field; nothing is changed then.
+Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, const boost::json::object& patch,
+                                             const std::string& zoneinfo_dir = "/usr/share/zoneinfo");
+// The stored form (the same shape as the API's).
+boost::json::object to_json(const ServiceSettings& s);
+// Reads the stored form; a stored form that no longer parses (e.g. a zone removed) gives defaults.
+ServiceSettings settings_from_json(const std::string& stored, const std::string& zoneinfo_dir = "/usr/share/zoneinfo");
+
+// What the SLA clock needs to know about a conversation.
+struct SlaClock {
+  int64_t opened_at = 0;              // created, or reopened
+  std::optional<int64_t> waiting_since;  // the customer's oldest unanswered message
+  bool person_replied = false;        // a person has replied publicly before
+  bool active = true;                 // open or pending (not snoozed, not resolved)
+};
+
+struct Dues {
+  std::optional<int64_t> first_response, next_response, resolution;  // UTC ms
+  std::optional<int64_t> get(Target t) const;
+};
+
+Dues compute_dues(const ServiceSettings& s, Level level, const SlaClock& c);
+
+}  // namespace bottega::service
