@@ -40,6 +40,7 @@ bench:
 	$(MAKE) build BUILD=build-release TYPE=Release
 	bench/run.sh build-release/bottega
 	bench/commerce.sh build-release/commerce_benchmark
+	bench/reports.sh build-release/reports_benchmark
 	bench/pg.sh build-release/bottega
 
 format:

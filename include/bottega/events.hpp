@@ -28,6 +28,11 @@ inline constexpr std::string_view kSlaBreached = "conversation.sla_breached";
 // "comment" (or null), "assignee_id" (agent who handled it, or null), "bot_only" (true when no person
 // took part), "channel", "created_at"}. One per survey; a later answer replaces it (emitted again).
 inline constexpr std::string_view kCsatReceived = "csat.received";
+// Bot (src/bot): the bot took a turn on a customer message. data: the turn as the API shows it
+// (GET /api/v1/conversations/{id}/bot_turns): {"id", "conversation_id", "message_id", "language",
+// "intent", "entry_id", "score", "outcome" ("answered"|"asked"|"handed_over"|"helpful"|
+// "not_helpful"), "reason", "reply_message_id", "created_at"}. Internal (agents only).
+inline constexpr std::string_view kBotTurn = "bot.turn";
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

@@ -37,6 +37,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/webhooks.hpp"
 #include "realtime/hub.hpp"
+#include "reports/listener.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -205,6 +206,9 @@ int run_server(Config cfg, const RunOptions& ro) {
   service::ServiceListener service_listener(*store, clock);
   dispatcher.add_listener(&service_listener);
   service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
+  // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
+  reports::ReportsListener reports_listener(*store, metrics);
+  dispatcher.add_listener(&reports_listener);
 
   std::atomic<bool> draining{false};
   http::api::ApiOptions ao;

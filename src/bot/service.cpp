@@ -208,6 +208,8 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   }
   repo::put_state(tx, tenant, conv->id, d.next, now);
   repo::insert_turn(tx, t);
+  // The turn log as an event (the reports count answers, helpful and false answers from it).
+  pipeline::emit(tx, env_, tenant, event_type::kBotTurn, conv->id, conv->contact_id, true, repo::to_json(t));
   // Counted once the turn is committed (this runs inside a write fn the store may run twice).
   tx.after_commit([this, outcome = t.outcome] { metrics_.inc("bottega_bot_turns_total", "outcome=\"" + outcome + "\""); });
   return std::optional<repo::Turn>(std::move(t));

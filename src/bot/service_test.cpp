@@ -143,6 +143,18 @@ TEST_P(BotServiceTest, AnswersInTheCustomersLanguageAndLogsTheTurn) {
   std::vector<repo::Turn> turns;
   store::read_sync(*store_, [&](Tx& tx) { turns = repo::list_turns(tx, "ten_A", cid, 0, 50); });
   ASSERT_EQ(turns.size(), 1u);
+  // the turn is also an (internal) outbox event, committed with it (the reports count it)
+  std::vector<Event> events;
+  store::read_sync(*store_, [&](Tx& tx) { events = core_repo::events_after(tx, 0, 100); });
+  int turn_events = 0;
+  for (const auto& e : events)
+    if (e.type == event_type::kBotTurn) {
+      ++turn_events;
+      EXPECT_TRUE(e.internal);
+      EXPECT_EQ(e.conversation_id, cid);
+      EXPECT_NE(e.payload_json.find("\"outcome\":\"answered\""), std::string::npos) << e.payload_json;
+    }
+  EXPECT_EQ(turn_events, 1);
   // another tenant sees nothing
   store::read_sync(*store_, [&](Tx& tx) { turns = repo::list_turns(tx, "ten_B", cid, 0, 50); });
   EXPECT_TRUE(turns.empty());

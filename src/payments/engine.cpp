@@ -73,11 +73,61 @@ void Engine::continue_webhook(std::optional<Provider> provider, std::shared_ptr<
     metrics_.inc("bottega_psp_webhooks_rejected_total", labels + ",reason=\"unparsable\"");
     return done(std::move(events).error());
   }
+  if (a->build_fetch) {
+    // Webhook-then-fetch (Mollie): the body only names objects; what happened is what the
+    // provider's API answers to our authenticated fetch.
+    auto named = std::make_shared<std::vector<PspEvent>>(std::move(events).value());
+    auto fetched = std::make_shared<std::vector<PspEvent>>();
+    return fetch_events(prov, a, std::move(settings).value(), named, 0, fetched,
+                        [this, prov, fetched, done](Status st) {
+                          if (!st) return done(std::move(st).error());
+                          apply_events(prov, fetched, done);
+                        });
+  }
+  apply_events(prov, std::make_shared<std::vector<PspEvent>>(std::move(events).value()), done);
+}
+
+void Engine::fetch_events(const Provider& prov, const psp::PspAdapter* a, psp::AnyPspSettings settings,
+                          std::shared_ptr<std::vector<PspEvent>> named, size_t i,
+                          std::shared_ptr<std::vector<PspEvent>> out, std::function<void(Status)> done) {
+  if (i >= named->size()) return done({});
+  auto req = a->build_fetch(settings, (*named)[i].provider_ref);
+  if (!req) return done(std::move(req).error());
+  std::string type(a->type);
+  send_retrying(std::move(req).value(), 2,
+                [this, prov, a, settings, named, i, out, done, type](Result<HttpResponse> r) mutable {
+                  if (!r) {
+                    metrics_.inc("bottega_psp_calls_total", "provider=\"" + type + "\",op=\"fetch\",outcome=\"network_error\"");
+                    // Not acknowledged: the provider delivers the notification again later.
+                    return done(Error{Errc::unavailable, "provider_unreachable", "the payment provider cannot be reached", {}});
+                  }
+                  auto evs = a->parse_fetch(r->status, r->body);
+                  metrics_.inc("bottega_psp_calls_total", "provider=\"" + type + "\",op=\"fetch\",outcome=\"" +
+                                                              (evs ? (r->status == 404 ? "not_found" : "ok") : evs.error().code) + "\"");
+                  if (!evs) {
+                    if (evs.error().errc != Errc::unavailable)
+                      return done(Error{Errc::unavailable, evs.error().code, evs.error().message, {}});
+                    return done(std::move(evs).error());
+                  }
+                  if (evs->empty()) {
+                    // An id the provider does not know for this account: acknowledged, nothing changes.
+                    PspEvent unknown;
+                    unknown.kind = PspEvent::Kind::ignored;
+                    unknown.raw_type = "unknown_object";
+                    out->push_back(std::move(unknown));
+                  }
+                  for (auto& e : *evs) out->push_back(std::move(e));
+                  fetch_events(prov, a, std::move(settings), named, i + 1, out, std::move(done));
+                });
+}
+
+void Engine::apply_events(const Provider& prov, std::shared_ptr<std::vector<PspEvent>> evs,
+                          std::function<void(Result<WebhookResult>)> done) {
+  std::string labels = "provider=\"" + prov.type + "\"";
   auto result = std::make_shared<WebhookResult>();
   result->provider_type = prov.type;
-  result->events = static_cast<int>(events->size());
+  result->events = static_cast<int>(evs->size());
   pipeline::Env env = env_;
-  auto evs = std::make_shared<std::vector<PspEvent>>(std::move(events).value());
   auto outcomes = std::make_shared<std::vector<std::string>>();
   store_.write(
       [env, prov, evs, outcomes](store::Tx& tx) mutable -> Status {

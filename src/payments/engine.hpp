@@ -15,6 +15,7 @@
 #include "bottega/store.hpp"
 #include "core/metrics.hpp"
 #include "payments/model.hpp"
+#include "payments/psp/registry.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
 
@@ -57,6 +58,15 @@ class Engine {
 
   void continue_webhook(std::optional<Provider> provider, std::shared_ptr<WebhookRequest> raw,
                         std::function<void(Result<WebhookResult>)> done);
+  // Webhook-then-fetch: fetches (*named)[i..]'s provider_ref from the provider and appends the
+  // events of its answers to *out. A network failure or a 5xx fails the whole webhook (unavailable),
+  // so the provider delivers it again.
+  void fetch_events(const Provider& prov, const psp::PspAdapter* a, psp::AnyPspSettings settings,
+                    std::shared_ptr<std::vector<PspEvent>> named, size_t i,
+                    std::shared_ptr<std::vector<PspEvent>> out, std::function<void(Status)> done);
+  // Applies every event in one transaction and counts the outcomes.
+  void apply_events(const Provider& prov, std::shared_ptr<std::vector<PspEvent>> evs,
+                    std::function<void(Result<WebhookResult>)> done);
 
   store::Store& store_;
   HttpClient& http_;

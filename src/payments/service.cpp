@@ -148,7 +148,7 @@ Result<Provider> create_provider(Tx& tx, Env& env, const Principal& who, const s
                                  const std::string& name, const bj::object& settings_in) {
   if (who.role != Role::admin) return Error::forbidden("admin_required", "only admins connect payment providers");
   const auto* a = psp::find_adapter(type);
-  if (!a) return Error::invalid("type", "type must be one of sandbox, stripe", "invalid_type");
+  if (!a) return Error::invalid("type", "type must be one of sandbox, stripe, mollie, adyen", "invalid_type");
   bj::object settings = settings_in;
   if (type == "sandbox" && !settings.contains("webhook_secret"))
     settings["webhook_secret"] = "sbx_whsec_" + crypto::random_token(24);

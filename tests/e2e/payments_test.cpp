@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <cstdio>
 #include <cstdlib>
 
@@ -410,6 +411,179 @@ TEST_F(Payments, StripeThroughTheSimulatorLinkToPaidToPartialRefund) {
   auto refunds = arr(records.json(), "refunds");
   ASSERT_EQ(refunds.size(), 1u);
   EXPECT_EQ(num(refunds[0], "amount"), 1200);
+}
+
+TEST_F(Payments, MollieThroughTheSimulatorWebhookThenFetchToPaidToPartialRefund) {
+  Sim sim;
+  auto p = srv.post("/api/v1/payment_providers",
+                    bj::object{{"type", "mollie"}, {"name", "Mollie"},
+                               {"settings", bj::object{{"api_key", "test_e2eMollieKey"}, {"api_base_url", sim.url() + "/mollie"}}}},
+                    bearer(shop.token));
+  ASSERT_EQ(p.status, 201) << p.describe();
+  EXPECT_EQ(find(p.json(), "settings.api_key"), nullptr) << "secrets are write-only";
+  std::string mollie = str(p.json(), "id");
+  std::string hook = "/webhooks/psp/" + mollie;
+  auto notify = [&](const std::string& body) {
+    return srv.request("POST", hook, body, {{"Content-Type", "application/x-www-form-urlencoded"}});
+  };
+  auto r = srv.post("/api/v1/payment_links",
+                    bj::object{{"conversation_id", conversation}, {"amount", 4200}, {"currency", "EUR"}, {"provider_id", mollie}},
+                    bearer(shop.token));
+  ASSERT_EQ(r.status, 201) << r.describe();
+  auto link = r.json();
+  std::string id = str(link, "id");
+  auto start = form(path_of(str(link, "url")), "lang=nl");
+  ASSERT_EQ(start.status, 303) << start.describe();
+  std::string location = start.header("Location");
+  ASSERT_EQ(location.rfind(sim.url() + "/mollie/checkout/tr_", 0), 0u) << location;
+  std::string tr = location.substr(location.rfind('/') + 1);
+  EXPECT_EQ(str(payment(id), "status"), "processing");
+  auto records = http_request(sim.port(), "GET", "/__sim/mollie/records").json();
+  auto created = arr(records, "payments");
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(str(created[0], "amount.value"), "42.00");
+  EXPECT_EQ(str(created[0], "amount.currency"), "EUR");
+  EXPECT_EQ(str(created[0], "locale"), "nl_NL");
+  EXPECT_EQ(str(created[0], "webhookUrl"), srv.public_url() + hook);
+
+  // The body is never trusted: a notification while the payment is still open at Mollie, even one
+  // claiming "paid", changes nothing; an id Mollie does not know gets 200 and changes nothing; a
+  // body that is not a payment id is refused.
+  auto early = notify("id=" + tr + "&status=paid");
+  EXPECT_EQ(early.status, 200) << early.describe();
+  EXPECT_EQ(str(payment(id), "status"), "processing");
+  EXPECT_EQ(notify("id=tr_NoSuchPayment1").status, 200);
+  EXPECT_EQ(notify("id=tr_..%2Fv2%2Frefunds").status, 401);
+  EXPECT_EQ(notify("").status, 401);
+  EXPECT_EQ(str(payment(id), "status"), "processing");
+
+  auto paid = sim.post("/__sim/mollie/pay", bj::object{{"payment", tr}, {"outcome", "paid"}});
+  ASSERT_EQ(paid.status, 200) << paid.describe();
+  EXPECT_EQ(num(paid.json(), "delivery.status"), 200) << paid.body;
+  EXPECT_EQ(str(paid.json(), "sent.body"), "id=" + tr);
+  EXPECT_EQ(str(payment(id), "status"), "paid");
+  EXPECT_EQ(num(payment(id), "captured"), 4200);
+  EXPECT_TRUE(eventually([&] { return thread_has("Paid: EUR 42.00"); }, 5s));
+
+  // Mollie retries the same notification: a duplicate, nothing changes.
+  auto again = sim.post("/__sim/mollie/notify", bj::object{{"payment", tr}});
+  ASSERT_EQ(num(again.json(), "delivery.status"), 200) << again.body;
+  auto summary = bj::parse(str(again.json(), "delivery.body"));
+  EXPECT_EQ(num(summary, "duplicates"), 1) << again.body;
+  EXPECT_EQ(num(summary, "applied"), 0);
+  EXPECT_EQ(num(payment(id), "captured"), 4200);
+
+  auto refund = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1200}, {"reason", "late delivery"}},
+                         bearer(shop.token) + Headers{{"Idempotency-Key", "m1"}});
+  ASSERT_EQ(refund.status, 201) << refund.describe();
+  std::string refund_id = str(refund.json(), "id");
+  // Mollie answers "pending"; the refund settles at the simulator, which notifies with the payment
+  // id; Bottega fetches the payment with its refunds embedded and settles ours.
+  ASSERT_TRUE(status_becomes(id, "partially_refunded")) << dump(payment(id));
+  EXPECT_EQ(num(payment(id), "refunded"), 1200);
+  EXPECT_TRUE(eventually([&] { return thread_has("Refunded: EUR 12.00"); }, 5s));
+  records = http_request(sim.port(), "GET", "/__sim/mollie/records").json();
+  auto refunds = arr(records, "refunds");
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(str(refunds[0], "amount.value"), "12.00");
+  EXPECT_EQ(str(refunds[0], "metadata.refund_id"), refund_id);
+  EXPECT_EQ(str(refunds[0], "status"), "refunded");
+  // The refund's notification again: nothing changes.
+  auto replay = notify("id=" + tr);
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(num(replay.json(), "applied"), 0) << replay.body;
+  EXPECT_EQ(num(payment(id), "refunded"), 1200);
+
+  // Zero-decimal currencies go out exact: JPY 1500 is "1500".
+  auto jpy = srv.post("/api/v1/payment_links",
+                      bj::object{{"conversation_id", conversation}, {"amount", 1500}, {"currency", "JPY"}, {"provider_id", mollie}},
+                      bearer(shop.token));
+  ASSERT_EQ(jpy.status, 201) << jpy.describe();
+  ASSERT_EQ(form(path_of(str(jpy.json(), "url")), "lang=en").status, 303);
+  records = http_request(sim.port(), "GET", "/__sim/mollie/records").json();
+  EXPECT_EQ(str(arr(records, "payments").back(), "amount.value"), "1500");
+}
+
+TEST_F(Payments, AdyenPayByLinkThroughTheSimulatorSignedNotificationsToPartialRefund) {
+  Sim sim;
+  const std::string key = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
+  auto p = srv.post("/api/v1/payment_providers",
+                    bj::object{{"type", "adyen"}, {"name", "Adyen"},
+                               {"settings", bj::object{{"api_key", "AQE_e2e"}, {"merchant_account", "BottegaShoesECOM"},
+                                                       {"hmac_key", key}, {"api_base_url", sim.url() + "/adyen"}}}},
+                    bearer(shop.token));
+  ASSERT_EQ(p.status, 201) << p.describe();
+  EXPECT_EQ(find(p.json(), "settings.hmac_key"), nullptr) << "secrets are write-only";
+  std::string adyen = str(p.json(), "id");
+  std::string hook = "/webhooks/psp/" + adyen;
+  ASSERT_EQ(sim.post("/__sim/adyen/webhook", bj::object{{"merchant_account", "BottegaShoesECOM"},
+                                                          {"url", srv.public_url() + hook}, {"hmac_key", key}}).status, 200);
+  auto r = srv.post("/api/v1/payment_links",
+                    bj::object{{"conversation_id", conversation}, {"amount", 4200}, {"currency", "EUR"}, {"provider_id", adyen}},
+                    bearer(shop.token));
+  ASSERT_EQ(r.status, 201) << r.describe();
+  std::string id = str(r.json(), "id");
+  auto start = form(path_of(str(r.json(), "url")), "lang=de");
+  ASSERT_EQ(start.status, 303) << start.describe();
+  std::string location = start.header("Location");
+  ASSERT_EQ(location.rfind(sim.url() + "/adyen/link/PL", 0), 0u) << location;
+  std::string link_id = location.substr(location.rfind('/') + 1);
+  auto links = arr(http_request(sim.port(), "GET", "/__sim/adyen/records").json(), "links");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(num(links[0], "amount.value"), 4200);
+  EXPECT_EQ(str(links[0], "reference"), id);
+  EXPECT_EQ(str(links[0], "shopperLocale"), "de-DE");
+
+  auto paid = sim.post("/__sim/adyen/pay", bj::object{{"link", link_id}});
+  ASSERT_EQ(paid.status, 200) << paid.describe();
+  EXPECT_EQ(num(paid.json(), "delivery.status"), 200) << paid.body;
+  EXPECT_EQ(str(paid.json(), "delivery.body"), "[accepted]");
+  EXPECT_EQ(str(payment(id), "status"), "paid");
+  EXPECT_TRUE(eventually([&] { return thread_has("Paid: EUR 42.00"); }, 5s));
+
+  // Adyen delivers the same notification again: "[accepted]", nothing changes.
+  std::string body = str(paid.json(), "sent.body");
+  auto again = srv.request("POST", hook, body, {{"Content-Type", "application/json"}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, "[accepted]");
+  EXPECT_EQ(num(payment(id), "captured"), 4200);
+  // The same notification with another amount (signature now wrong), or unsigned: 401, nothing changes.
+  std::string forged = body;
+  forged.replace(forged.find("4200"), 4, "9999");
+  EXPECT_EQ(srv.request("POST", hook, forged, {{"Content-Type", "application/json"}}).status, 401);
+  auto stripped = bj::parse(body);
+  stripped.at("notificationItems").at(0).at("NotificationRequestItem").at("additionalData").as_object().erase("hmacSignature");
+  EXPECT_EQ(srv.request("POST", hook, dump(stripped), {{"Content-Type", "application/json"}}).status, 401);
+  auto metrics = srv.get("/metrics").body;
+  EXPECT_NE(metrics.find("bottega_psp_webhooks_total{provider=\"adyen\",outcome=\"duplicate\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("bottega_psp_webhooks_rejected_total{provider=\"adyen\",reason=\"signature_mismatch\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("bottega_psp_webhooks_rejected_total{provider=\"adyen\",reason=\"signature_missing\"} 1"), std::string::npos);
+
+  auto refund = srv.post("/api/v1/payments/" + id + "/refunds", bj::object{{"amount", 1200}, {"reason", "late delivery"}},
+                         bearer(shop.token) + Headers{{"Idempotency-Key", "a1"}});
+  ASSERT_EQ(refund.status, 201) << refund.describe();
+  // "received" at once; the REFUND notification settles it.
+  ASSERT_TRUE(status_becomes(id, "partially_refunded")) << dump(payment(id));
+  EXPECT_EQ(num(payment(id), "refunded"), 1200);
+  EXPECT_TRUE(eventually([&] { return thread_has("Refunded: EUR 12.00"); }, 5s));
+  auto rec = http_request(sim.port(), "GET", "/__sim/adyen/records").json();
+  auto refunds = arr(rec, "refunds");
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(num(refunds[0], "amount.value"), 1200);
+  EXPECT_EQ(str(refunds[0], "reference"), str(refund.json(), "id"));
+  EXPECT_EQ(str(refunds[0], "paymentPspReference"), str(paid.json(), "notification.pspReference"));
+
+  // A refused payment on another link: failed, and the link can be tried again.
+  auto r2 = srv.post("/api/v1/payment_links",
+                     bj::object{{"conversation_id", conversation}, {"amount", 100}, {"currency", "EUR"}, {"provider_id", adyen}},
+                     bearer(shop.token));
+  std::string id2 = str(r2.json(), "id");
+  auto start2 = form(path_of(str(r2.json(), "url")), "lang=en");
+  ASSERT_EQ(start2.status, 303);
+  std::string link2 = start2.header("Location").substr(start2.header("Location").rfind('/') + 1);
+  auto refused = sim.post("/__sim/adyen/pay", bj::object{{"link", link2}, {"outcome", "refused"}});
+  EXPECT_EQ(str(refused.json(), "delivery.body"), "[accepted]");
+  EXPECT_EQ(str(payment(id2), "status"), "failed");
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 //   instagram  http://HOST:P/instagram/v21.0   POST /me/messages?access_token=...   (or /{ig_id}/messages, Bearer)
 //   telegram   http://HOST:P/telegram          POST /bot{token}/sendMessage (and a few other methods)
 //   twilio     http://HOST:P/twilio            POST /2010-04-01/Accounts/{AccountSid}/Messages.json  Basic auth
+//   stripe     http://HOST:P/stripe            Checkout Sessions, refunds (psp.mjs)
+//   mollie     http://HOST:P/mollie            Payments API v2, refunds, id-only webhooks (mollie.mjs)
+//   adyen      http://HOST:P/adyen             Pay by Link, refunds, HMAC-signed notifications (adyen.mjs)
 //
 // Control API (JSON) under /__sim/: see README.md and `handleControl` below.
 //   GET  /__sim/requests?provider=&since=&wait=   recorded requests {"requests":[...]}
@@ -29,8 +32,10 @@ import { pathToFileURL } from 'node:url';
 
 import * as payloads from './payloads.mjs';
 import { StripeSim, stripeError, stripeSignature } from './psp.mjs';
+import { MollieSim, mollieError } from './mollie.mjs';
+import { AdyenSim, adyenError } from './adyen.mjs';
 
-export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe'];
+export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe', 'mollie', 'adyen'];
 const BUILDERS = new Set([
   'whatsappText', 'whatsappOrder', 'whatsappStatus', 'whatsappBatch',
   'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
@@ -204,6 +209,29 @@ export class Simulator {
     this.telegramMessageIds = new Map(); // chat id -> last message_id
     this.waiters = new Set();
     this.stripe = new StripeSim();
+    // Mollie and Adyen notify Bottega on their own (a refund settling): through notify().
+    const notify = (url, headers, body) => this.notify(url, headers, body);
+    this.mollie?.reset();
+    this.adyen?.reset();
+    this.mollie = new MollieSim({ notify, log: (m) => this.log(m) });
+    this.adyen = new AdyenSim({ notify, log: (m) => this.log(m) });
+  }
+
+  /** POSTs a provider's webhook (loopback only unless --allow-remote); {status, body}, status 0 on failure. */
+  async notify(url, headers, body) {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return { status: 0, body: `bad webhook URL ${url}` };
+    }
+    if (!this.allowRemote && !isLoopback(target.hostname)) return { status: 0, body: 'refused: not a loopback URL (use --allow-remote)' };
+    try {
+      const a = await postRaw(target, 'POST', headers, body, 15_000);
+      return { status: a.status, body: a.body };
+    } catch (e) {
+      return { status: 0, body: `delivery failed: ${e.message}` };
+    }
   }
 
   // ----- recording
@@ -321,6 +349,8 @@ export class Simulator {
       else if (META.has(provider)) answer = this.graph(provider, req.method, rest, entry);
       else if (provider === 'telegram') answer = this.telegram(req.method, rest, entry);
       else if (provider === 'stripe') answer = this.stripe.handle(req.method, rest, entry, `http://${req.headers.host}`);
+      else if (provider === 'mollie') answer = this.mollie.handle(req.method, rest, entry, `http://${req.headers.host}`);
+      else if (provider === 'adyen') answer = this.adyen.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else answer = this.twilio(req.method, rest, entry);
       if (failure) entry.injected_failure = true;
     }
@@ -342,6 +372,8 @@ export class Simulator {
     else if (META.has(provider)) body = graphError(provider, f.status, opts);
     else if (provider === 'telegram') body = telegramError(f.status, opts);
     else if (provider === 'stripe') body = stripeError(f.status, opts);
+    else if (provider === 'mollie') body = mollieError(f.status, f.message);
+    else if (provider === 'adyen') body = adyenError(f.status, f.message, f.code);
     else body = twilioError(f.status, opts);
     const headers = {};
     if (f.status === 401 && provider === 'twilio') headers['www-authenticate'] = 'Basic realm="Twilio API"';
@@ -679,6 +711,41 @@ export class Simulator {
         const answer = await postRaw(target, 'POST', headers, body, 15_000);
         this.log(`stripe event ${event.type} -> ${input.webhook_url} : ${answer.status}`);
         return send(res, 200, { event, delivery: { status: answer.status, body: answer.body }, sent: { headers, body } });
+      }
+      case 'GET /__sim/mollie/records':
+        return send(res, 200, this.mollie.records());
+      case 'POST /__sim/mollie/pay':
+      case 'POST /__sim/mollie/notify': {
+        if (!input.payment) return send(res, 400, { error: 'payment is required' });
+        let p;
+        try {
+          p = route.endsWith('/pay') ? this.mollie.pay(input.payment, input.outcome ?? 'paid') : this.mollie.payments.get(input.payment);
+        } catch (e) {
+          return send(res, e.status ?? 400, { error: e.message });
+        }
+        if (!p) return send(res, 404, { error: `no payment ${input.payment}` });
+        const out = await this.mollie.deliver(p);
+        const { apiKey, minor, ...payment } = p;
+        return send(res, 200, { payment, ...out });
+      }
+      case 'GET /__sim/adyen/records':
+        return send(res, 200, this.adyen.records());
+      case 'POST /__sim/adyen/webhook': {
+        if (!input.merchant_account || !input.url || !/^([0-9a-fA-F]{2})+$/.test(input.hmac_key ?? ''))
+          return send(res, 400, { error: 'merchant_account, url and hmac_key (hex) are required' });
+        this.adyen.webhooks.set(input.merchant_account, { url: input.url, hmac_key: input.hmac_key, username: input.username, password: input.password });
+        return send(res, 200, { ok: true });
+      }
+      case 'POST /__sim/adyen/pay': {
+        if (!input.link) return send(res, 400, { error: 'link is required' });
+        let item;
+        try {
+          item = this.adyen.pay(input.link, input.outcome ?? 'authorised');
+        } catch (e) {
+          return send(res, e.status ?? 400, { error: e.message });
+        }
+        const out = await this.adyen.deliver(item.merchantAccountCode, [item]);
+        return send(res, 200, { notification: item, ...out });
       }
       case 'POST /__sim/deliver': {
         try {

@@ -11,6 +11,7 @@
 #include "payments/engine.hpp"
 #include "payments/ledger.hpp"
 #include "payments/payments_repo.hpp"
+#include "payments/psp/registry.hpp"
 #include "payments/service.hpp"
 #include "store/repo/repo.hpp"
 
@@ -22,7 +23,7 @@ namespace pay = bottega::payments;
 namespace {
 
 constexpr const char* kProviderSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string","enum":["sandbox","stripe"]},"name":{"type":"string"},"settings":{"type":"object"},"webhook_url":{"type":"string"},"created_at":{"type":"string"}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string","enum":["sandbox","stripe","mollie","adyen"]},"name":{"type":"string"},"settings":{"type":"object"},"webhook_url":{"type":"string"},"created_at":{"type":"string"}}})";
 constexpr const char* kPaymentSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"type":"string","enum":["created","sent","opened","processing","paid","failed","expired","cancelled","partially_refunded","refunded"]},"verification_code":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"items":{"type":"array"},"conversation_id":{"type":["string","null"]},"provider_id":{"type":"string"},"captured":{"type":"integer"},"refunded":{"type":"integer"},"refundable":{"type":"integer"},"expires_at":{"type":"string"},"paid_at":{"type":["string","null"]},"created_at":{"type":"string"}}})";
 constexpr const char* kRefundSchema =
@@ -257,6 +258,8 @@ asio::awaitable<Response> psp_webhook(Deps& d, Context& ctx) {
   };
   auto r = co_await bridge<Result<pay::WebhookResult>>(run);
   if (!r) co_return error(ctx, r.error());
+  if (const auto* a = pay::psp::find_adapter(r->provider_type); a && !a->webhook_ack.empty())
+    co_return text_response(ctx.req, 200, std::string(a->webhook_ack), "text/plain; charset=utf-8");  // Adyen: "[accepted]"
   co_return json(ctx, 200, bj::object{{"ok", true}, {"events", r->events}, {"applied", r->applied},
                                       {"duplicates", r->duplicates}, {"ignored", r->ignored}});
 }
@@ -287,9 +290,9 @@ void register_payment_routes(Router& r, Deps& d) {
       return Rendered{201, bj::serialize(pay::to_json(*prov, public_url))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work);
-  }, {"Connect a payment provider (admins). Types: sandbox (built in), stripe. Secrets are write-only",
+  }, {"Connect a payment provider (admins). Types: sandbox (built in), stripe, mollie, adyen. Secrets are write-only",
       Auth::agent, "payments",
-      R"({"type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["sandbox","stripe"]},"name":{"type":"string"},"settings":{"type":"object","description":"sandbox: webhook_secret?, async_delay_ms?; stripe: secret_key, webhook_secret, api_base_url?"}}})",
+      R"({"type":"object","required":["type"],"additionalProperties":false,"properties":{"type":{"type":"string","enum":["sandbox","stripe","mollie","adyen"]},"name":{"type":"string"},"settings":{"type":"object","description":"sandbox: webhook_secret?, async_delay_ms?; stripe: secret_key, webhook_secret, api_base_url?; mollie: api_key, api_base_url?; adyen: api_key, merchant_account, hmac_key, api_base_url?, basic_username?, basic_password?"}}})",
       kProviderSchema, 201, true});
 
   r.add("GET", "/api/v1/payment_providers", [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -596,8 +599,9 @@ void register_payment_routes(Router& r, Deps& d) {
   r.add("POST", "/sandbox-psp/{session}", [&d](Context& ctx) { return sandbox_post(d, ctx); },
         {"A choice on the sandbox provider's page (form field method)", Auth::none, "checkout", "", ""});
   r.add("POST", "/webhooks/psp/{provider_id}", [&d](Context& ctx) { return psp_webhook(d, ctx); },
-        {"PSP webhook: verified on the raw bytes (Sandbox-Signature, Stripe-Signature), deduplicated by event id, "
-         "applied in one transaction (payment state, ledger postings, outbox events); 200 only after the commit",
+        {"PSP webhook: verified on the raw bytes (Sandbox-Signature, Stripe-Signature, Adyen hmacSignature per item; "
+         "Mollie's id-only notification is fetched from Mollie's API), deduplicated by event id, applied in one "
+         "transaction (payment state, ledger postings, outbox events); 200 only after the commit (Adyen: \"[accepted]\")",
          Auth::webhook, "provider webhooks", "", R"({"type":"object"})"});
 }
 

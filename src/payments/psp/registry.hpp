@@ -9,12 +9,14 @@
 #include <variant>
 
 #include "bottega/psp.hpp"
+#include "payments/psp/adyen/adyen.hpp"
+#include "payments/psp/mollie/mollie.hpp"
 #include "payments/psp/sandbox/sandbox.hpp"
 #include "payments/psp/stripe/stripe.hpp"
 
 namespace bottega::payments::psp {
 
-using AnyPspSettings = std::variant<std::monostate, sandbox::Settings, stripe::Settings>;
+using AnyPspSettings = std::variant<std::monostate, sandbox::Settings, stripe::Settings, mollie::Settings, adyen::Settings>;
 
 // A null build_* function means the provider runs in-process (the sandbox): the payments service
 // plays the provider's part itself. Every function is pure and thread-safe.
@@ -31,6 +33,15 @@ struct PspAdapter {
   Result<CheckoutSession> (*parse_checkout)(int status, std::string_view body) = nullptr;
   Result<HttpRequest> (*build_refund)(const AnyPspSettings& s, const RefundCall& r) = nullptr;
   Result<RefundOutcome> (*parse_refund)(int status, std::string_view body) = nullptr;
+  // Webhook-then-fetch providers (Mollie): parse_webhook only names the objects (provider_ref) and
+  // the engine fetches each from the provider's API with build_fetch, then applies only the
+  // events parse_fetch derives from the provider's answer. Null for providers whose webhooks
+  // carry the state themselves.
+  Result<HttpRequest> (*build_fetch)(const AnyPspSettings& s, std::string_view object_id) = nullptr;
+  Result<std::vector<PspEvent>> (*parse_fetch)(int status, std::string_view body) = nullptr;
+  // The body of the 200 answer to an accepted webhook ("[accepted]" for Adyen, text/plain); empty:
+  // the JSON summary {"ok","events","applied","duplicates","ignored"}.
+  std::string_view webhook_ack{};
 };
 
 std::span<const PspAdapter> adapters();

@@ -33,6 +33,31 @@ export interface WebhookDelivery {
   created_at: string;
 }
 
+/** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
+export interface Report {
+  report: string;
+  from: string;
+  to: string;
+  time_zone: string;
+  window_days: number;
+  source: 'day' | 'quarter_hour';
+  columns: string[];
+  rows: Record<string, string | number | null>[];
+}
+
+export interface ReportQuery {
+  from: string;
+  to: string;
+  tz?: string;
+}
+
+/** The URL of a report's CSV export (a plain link: the session cookie authenticates the GET). */
+export function reportCsvUrl(name: string, q: ReportQuery): string {
+  const qs = new URLSearchParams({ from: q.from, to: q.to });
+  if (q.tz) qs.set('tz', q.tz);
+  return `${BASE}/reports/${encodeURIComponent(name)}.csv?${qs.toString()}`;
+}
+
 export class ConsoleApi {
   private csrf: string | null = null;
   /** Called when a request answers 401 (session gone): the console shows the login form. */
@@ -51,6 +76,16 @@ export class ConsoleApi {
       }
       throw e;
     }
+  }
+
+  report(name: string, q: ReportQuery): Promise<Report> {
+    const qs = new URLSearchParams({ from: q.from, to: q.to });
+    if (q.tz) qs.set('tz', q.tz);
+    return this.call<Report>(`/reports/${encodeURIComponent(name)}?${qs.toString()}`);
+  }
+
+  reportSettings(): Promise<{ time_zone: string; attribution_window_days: number }> {
+    return this.call('/reports/settings');
   }
 
   async session(): Promise<SessionInfo> {

@@ -12,7 +12,8 @@ import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilt
 import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { renderSettings, type SettingsTab } from './admin';
-import { adminText } from '../shared/strings';
+import { renderReports } from './reports';
+import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
 const root = document.getElementById('app') as HTMLElement;
@@ -191,6 +192,7 @@ function showApp(agent: Agent): void {
     renderList();
   });
   const settings = el('main', { className: 'settings', id: 'settings-view', hidden: true });
+  const reports = el('main', { className: 'reports', id: 'reports-view', hidden: true });
   const helpButton = el('button', { type: 'button', className: 'btn btn-quiet', id: 'shortcuts-button', 'aria-haspopup': 'dialog' }, t.shortcutsButton);
   helpButton.addEventListener('click', () => showShortcuts());
 
@@ -211,6 +213,7 @@ function showApp(agent: Agent): void {
           'nav',
           { className: 'topnav', 'aria-label': adminText.navSettings },
           el('a', { href: '#/inbox', id: 'nav-inbox' }, adminText.navInbox),
+          agent.role === 'admin' ? el('a', { href: '#/reports', id: 'nav-reports' }, reportsText.navReports) : null,
           el('a', { href: '#/settings/channels', id: 'nav-settings' }, adminText.navSettings),
         ),
         el('span', { className: 'spacer' }),
@@ -221,6 +224,7 @@ function showApp(agent: Agent): void {
         signOut,
       ),
       settings,
+      reports,
       el(
         'main',
         { className: 'layout', id: 'inbox-view' },
@@ -256,18 +260,23 @@ function showApp(agent: Agent): void {
   void loadTeam();
 }
 
-/** `#/inbox` (the default) or `#/settings/<tab>`. */
+/** `#/inbox` (the default), `#/reports` or `#/settings/<tab>`. */
 function route(): void {
   const inbox = document.getElementById('inbox-view');
   const settings = document.getElementById('settings-view');
-  if (!inbox || !settings || !me) return;
+  const reports = document.getElementById('reports-view');
+  if (!inbox || !settings || !reports || !me) return;
   const m = /^#\/settings(?:\/(channels|webhooks|team))?$/.exec(location.hash);
   const inSettings = m !== null;
-  inbox.hidden = inSettings;
+  const inReports = location.hash === '#/reports';
+  inbox.hidden = inSettings || inReports;
   settings.hidden = !inSettings;
-  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings ? 'false' : 'page');
+  reports.hidden = !inReports;
+  document.getElementById('nav-inbox')?.setAttribute('aria-current', inSettings || inReports ? 'false' : 'page');
   document.getElementById('nav-settings')?.setAttribute('aria-current', inSettings ? 'page' : 'false');
+  document.getElementById('nav-reports')?.setAttribute('aria-current', inReports ? 'page' : 'false');
   if (inSettings) renderSettings(settings, api, me, (m?.[1] as SettingsTab | undefined) ?? 'channels');
+  else if (inReports) renderReports(reports, api, me);
   else if (team.size > 0) void loadTeam(); // back from the settings: the team may have changed
 }
 window.addEventListener('hashchange', route);

@@ -1,0 +1,32 @@
+// The reports' cluster listener: after each batch the dispatcher delivers, applies the outbox after
+// the reports' own cursor (see aggregator.hpp for why the cursor is its own).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "bottega/events.hpp"
+#include "bottega/store.hpp"
+#include "core/metrics.hpp"
+
+namespace bottega::reports {
+
+class ReportsListener final : public EventListener {
+ public:
+  ReportsListener(store::Store& store, Metrics& metrics, int64_t batch = 2000);
+  void on_event(const Event& e) override;
+  void on_batch_end() override;
+  // Applies everything after the stored cursor (also used at startup and by tests). Returns
+  // the number of events applied; stops early after repeated store failures.
+  int64_t catch_up();
+  int64_t cursor() const { return cursor_.load(); }
+
+ private:
+  store::Store& store_;
+  Metrics& metrics_;
+  int64_t batch_;
+  int64_t newest_seen_ = 0;  // dispatcher thread only
+  std::atomic<int64_t> cursor_{0};
+};
+
+}  // namespace bottega::reports

@@ -1,0 +1,478 @@
+// GCC 12 reports std::variant<..., std::string> cells in initializer lists as maybe-uninitialized
+// (a known false positive at -O2).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "reports/report.hpp"
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "store/repo/repo.hpp"
+
+namespace bottega::reports {
+
+namespace bj = boost::json;
+using store::Stmt;
+
+namespace {
+
+const Stmt kCounts{"reports.range_counts",
+    "SELECT bucket, metric, dim, currency, value FROM rpt_counts WHERE tenant_id = $1 AND grain = $2 "
+    "AND bucket >= $3 AND bucket < $4"};
+const Stmt kHists{"reports.range_hists",
+    "SELECT bucket, metric, dim, bins FROM rpt_hist WHERE tenant_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4"};
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+double rate(int64_t num, int64_t den) {
+  if (den <= 0) return 0;
+  return std::round(static_cast<double>(num) / static_cast<double>(den) * 10000.0) / 10000.0;
+}
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+// dim -> breakdown, key
+std::pair<std::string, std::string> split_dim(const std::string& dim) {
+  if (dim == "all") return {"total", ""};
+  if (starts_with(dim, "ch:")) return {"channel", dim.substr(3)};
+  if (starts_with(dim, "by:agent:")) return {"agent", dim.substr(9)};
+  if (dim == "by:bot") return {"bot", "bot"};
+  if (dim == "by:api") return {"api", "api"};
+  if (starts_with(dim, "by:")) return {"agent", dim.substr(3)};  // none, unknown, unassigned
+  if (starts_with(dim, "target:")) return {"target", dim.substr(7)};
+  return {"other", dim};
+}
+
+std::string label_of(const Data& d, const std::string& dim) {
+  if (auto it = d.labels.find(dim); it != d.labels.end()) return it->second;
+  if (dim == "all") return "All";
+  if (dim == "by:bot") return "Bot";
+  if (dim == "by:api") return "API";
+  if (dim == "by:none" || dim == "by:unassigned") return "Unassigned";
+  if (dim == "by:unknown") return "Unknown";
+  return split_dim(dim).second;
+}
+
+struct View {
+  const Data& d;
+  size_t total() const { return d.days.size(); }
+  int64_t get(size_t p, const std::string& m, const std::string& dim, const std::string& cur = "") const {
+    auto it = d.counts.find({p, m, dim, cur});
+    return it == d.counts.end() ? 0 : it->second;
+  }
+  const Histogram* hist(size_t p, const std::string& m, const std::string& dim) const {
+    auto it = d.hists.find({p, m, dim});
+    return it == d.hists.end() ? nullptr : &it->second;
+  }
+  std::string period(size_t p) const { return p == total() ? "total" : format_date(d.days[p]); }
+};
+
+bool matches(const std::string& dim, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes)
+    if (p == dim || (p.back() == ':' && starts_with(dim, p))) return true;
+  return false;
+}
+
+using Derive = std::function<void(std::vector<Cell>&, const std::vector<int64_t>&)>;
+
+// Rows per period (each day, then "total") x dimension x currency for `metrics`. The "all"
+// dimension always has a row per day (continuous series); others only when not all zero.
+void breakdown(Table& t, const Data& d, const std::vector<std::string>& metrics,
+               const std::vector<std::string>& prefixes, bool by_currency, const std::vector<std::string>& names,
+               const std::vector<std::string>& derived_names, const Derive& derive) {
+  View v{d};
+  t.columns = {"period", "breakdown", "key", "label"};
+  if (by_currency) t.columns.push_back("currency");
+  for (const auto& n : names) t.columns.push_back(n);
+  for (const auto& n : derived_names) t.columns.push_back(n);
+  std::set<std::pair<std::string, std::string>> keys;  // dim, currency
+  std::set<std::string> currencies;
+  for (const auto& [k, val] : d.counts) {
+    const auto& [p, m, dim, cur] = k;
+    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end() || !matches(dim, prefixes)) continue;
+    keys.insert({dim, cur});
+    currencies.insert(cur);
+  }
+  if (!by_currency) {
+    currencies = {""};
+    keys.insert({"all", ""});
+  }
+  for (size_t p = 0; p <= v.total(); ++p) {
+    // "all" first, then the others in key order.
+    std::vector<std::pair<std::string, std::string>> ordered;
+    for (const auto& cur : currencies)
+      if (!by_currency || !cur.empty()) ordered.push_back({"all", cur});
+    for (const auto& k : keys)
+      if (k.first != "all") ordered.push_back(k);
+    for (const auto& [dim, cur] : ordered) {
+      std::vector<int64_t> vals;
+      bool any = false;
+      for (const auto& m : metrics) {
+        vals.push_back(v.get(p, m, dim, cur));
+        any = any || vals.back() != 0;
+      }
+      if (!any && dim != "all") continue;
+      auto [bd, key] = split_dim(dim);
+      std::vector<Cell> row{v.period(p), bd, key, label_of(d, dim)};
+      if (by_currency) row.push_back(cur);
+      for (int64_t x : vals) row.push_back(x);
+      if (derive) derive(row, vals);
+      t.rows.push_back(std::move(row));
+    }
+  }
+}
+
+Cell pct(const Histogram* h, double p) {
+  if (!h) return std::monostate{};
+  auto x = h->percentile(p);
+  if (!x) return std::monostate{};
+  return *x;
+}
+
+}  // namespace
+
+const std::vector<std::string>& report_names() {
+  static const std::vector<std::string> kNames = {"summary", "conversations", "revenue",  "attribution_window",
+                                                  "links",   "response_times", "bot",     "sla",
+                                                  "csat"};
+  return kNames;
+}
+
+bool is_report(const std::string& name) {
+  const auto& n = report_names();
+  return std::find(n.begin(), n.end(), name) != n.end();
+}
+
+Result<Range> parse_range(const std::optional<std::string>& from, const std::optional<std::string>& to,
+                          const std::optional<std::string>& tz, const std::optional<std::string>& window_days,
+                          const Settings& s, int64_t now_ms) {
+  Range r;
+  auto z = TimeZone::load(tz.value_or(s.time_zone));
+  if (!z) {
+    auto e = z.error();
+    e.field = "tz";
+    return e;
+  }
+  r.tz = *z;
+  if (to) {
+    auto d = parse_date(*to);
+    if (!d) return Error::invalid("to", "to is a date YYYY-MM-DD");
+    r.to = *d;
+  } else {
+    r.to = r.tz->local_date(now_ms);
+  }
+  if (from) {
+    auto d = parse_date(*from);
+    if (!d) return Error::invalid("from", "from is a date YYYY-MM-DD");
+    r.from = *d;
+  } else {
+    r.from = civil_from_days(days_from_civil(r.to) - 29);
+  }
+  if (r.from > r.to) return Error::invalid("from", "from must not be after to");
+  if (days_from_civil(r.to) - days_from_civil(r.from) + 1 > kMaxRangeDays)
+    return Error::invalid("to", "a range is at most 400 days");
+  r.window_days = s.window_days;
+  if (window_days) {
+    char* end = nullptr;
+    long v = std::strtol(window_days->c_str(), &end, 10);
+    if (window_days->empty() || *end || v < 1 || v > kMaxWindowDays)
+      return Error::invalid("window_days", "window_days is 1..90");
+    r.window_days = v;
+  }
+  return r;
+}
+
+Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settings& s) {
+  Data d;
+  int64_t first = days_from_civil(r.from), last = days_from_civil(r.to);
+  for (int64_t x = first; x <= last; ++x) {
+    d.days.push_back(civil_from_days(x));
+    d.starts.push_back(r.tz->day_start(d.days.back()));
+  }
+  d.starts.push_back(r.tz->day_start(civil_from_days(last + 1)));
+  size_t total = d.days.size();
+  d.day_grain = r.tz->name() == s.time_zone;
+  // Bucket -> period index.
+  std::function<std::optional<size_t>(int64_t)> period;
+  int64_t lo, hi;
+  if (d.day_grain) {
+    lo = first;
+    hi = last + 1;
+    period = [first](int64_t b) -> std::optional<size_t> { return static_cast<size_t>(b - first); };
+  } else {
+    lo = floor_div(d.starts.front(), kQuarterMs);
+    hi = floor_div(d.starts.back() + kQuarterMs - 1, kQuarterMs);
+    period = [&d](int64_t b) -> std::optional<size_t> {
+      int64_t at = b * kQuarterMs;
+      auto it = std::upper_bound(d.starts.begin(), d.starts.end(), at);
+      if (it == d.starts.begin() || it == d.starts.end()) return std::nullopt;
+      return static_cast<size_t>(it - d.starts.begin() - 1);
+    };
+  }
+  std::string grain = d.day_grain ? "d" : "q";
+  for (const auto& row : tx.query(kCounts, {tenant, grain, lo, hi})) {
+    auto p = period(row.i64(0));
+    if (!p) continue;
+    int64_t v = row.i64(4);
+    d.counts[{*p, row.str(1), row.str(2), row.str(3)}] += v;
+    d.counts[{total, row.str(1), row.str(2), row.str(3)}] += v;
+  }
+  for (const auto& row : tx.query(kHists, {tenant, grain, lo, hi})) {
+    auto p = period(row.i64(0));
+    if (!p) continue;
+    Histogram h = Histogram::decode(row.str(3));
+    d.hists[{*p, row.str(1), row.str(2)}].merge(h);
+    d.hists[{total, row.str(1), row.str(2)}].merge(h);
+  }
+  for (const auto& c : repo::list_channels(tx, tenant)) d.labels["ch:" + c.id] = c.name.empty() ? c.type : c.name;
+  for (const auto& a : repo::list_agents(tx, tenant)) d.labels["by:agent:" + a.id] = a.name.empty() ? a.email : a.name;
+  return d;
+}
+
+Table build(const std::string& name, const Data& d, const Range& r) {
+  Table t;
+  View v{d};
+  if (name == "conversations") {
+    breakdown(t, d, {"conversations", "presale", "presale_paid", "resolved"}, {"all", "ch:"}, false,
+              {"conversations", "presale_conversations", "presale_converted", "resolved"}, {"presale_conversion_rate"},
+              [](std::vector<Cell>& row, const std::vector<int64_t>& x) { row.push_back(rate(x[2], x[1])); });
+  } else if (name == "revenue") {
+    breakdown(t, d, {"payments", "revenue", "refunds", "refund_count"}, {"all", "by:", "ch:"}, true,
+              {"payments", "gross", "refunds", "refund_count"}, {"net", "average_order_value", "attribution"},
+              [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
+                row.push_back(x[1] - x[2]);
+                if (x[0] > 0) row.push_back(static_cast<int64_t>(std::llround(static_cast<double>(x[1]) / static_cast<double>(x[0]))));
+                else row.push_back(std::monostate{});
+                row.push_back(std::string("linked"));
+              });
+  } else if (name == "attribution_window") {
+    t.columns = {"period", "attribution", "window_days", "currency", "orders", "revenue"};
+    std::set<std::string> currencies;
+    for (const auto& [k, val] : d.counts)
+      if (std::get<1>(k) == "window_orders") currencies.insert(std::get<3>(k));
+    for (size_t p = 0; p <= v.total(); ++p)
+      for (const auto& cur : currencies) {
+        int64_t orders = 0, revenue = 0;
+        for (int64_t day = 0; day < r.window_days; ++day) {
+          char dim[8];
+          std::snprintf(dim, sizeof dim, "d%02d", static_cast<int>(day));
+          orders += v.get(p, "window_orders", dim, cur);
+          revenue += v.get(p, "window_revenue", dim, cur);
+        }
+        if (orders == 0 && p == v.total()) {
+          t.rows.push_back({v.period(p), std::string("time_window"), r.window_days, cur, int64_t{0}, int64_t{0}});
+          continue;
+        }
+        if (orders == 0) continue;
+        t.rows.push_back({v.period(p), std::string("time_window"), r.window_days, cur, orders, revenue});
+      }
+  } else if (name == "links") {
+    breakdown(t, d, {"links_created", "links_sent", "links_opened", "links_paid", "links_expired"},
+              {"all", "by:", "ch:"}, false, {"created", "sent", "opened", "paid", "expired"},
+              {"open_rate", "pay_rate"}, [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
+                row.push_back(rate(x[2], x[1]));
+                row.push_back(rate(x[3], x[1]));
+              });
+  } else if (name == "response_times") {
+    t.columns = {"period", "breakdown", "key", "label", "first_response_count", "first_response_p50_s",
+                 "first_response_p90_s", "resolution_count", "resolution_p50_s", "resolution_p90_s"};
+    std::set<std::string> dims{"all"};
+    for (const auto& [k, h] : d.hists) dims.insert(std::get<2>(k));
+    for (size_t p = 0; p <= v.total(); ++p) {
+      std::vector<std::string> ordered{"all"};
+      for (const auto& dim : dims)
+        if (dim != "all") ordered.push_back(dim);
+      for (const auto& dim : ordered) {
+        const Histogram* fr = v.hist(p, "first_response", dim);
+        const Histogram* rs = v.hist(p, "resolution", dim);
+        if (!fr && !rs && dim != "all") continue;
+        auto [bd, key] = split_dim(dim);
+        t.rows.push_back({v.period(p), bd, key, label_of(d, dim), fr ? fr->count() : 0, pct(fr, 50), pct(fr, 90),
+                          rs ? rs->count() : 0, pct(rs, 50), pct(rs, 90)});
+      }
+    }
+  } else if (name == "bot") {
+    breakdown(t, d,
+              {"bot_conversations", "contained", "contained_helpful", "bot_turns", "bot_answered", "bot_helpful",
+               "bot_not_helpful", "bot_handed_over"},
+              {"all", "ch:"}, false,
+              {"bot_conversations", "contained", "contained_helpful", "turns", "answered", "helpful", "false_answers",
+               "handed_over"},
+              {"containment_rate", "helpful_containment_rate", "false_answer_rate"},
+              [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
+                row.push_back(rate(x[1], x[0]));
+                row.push_back(rate(x[2], x[0]));
+                row.push_back(rate(x[6], x[4]));
+              });
+  } else if (name == "sla") {
+    breakdown(t, d, {"sla_breaches"}, {"all", "target:", "ch:", "by:"}, false, {"breaches"}, {}, nullptr);
+  } else if (name == "csat") {
+    breakdown(t, d, {"csat_responses", "csat_score_sum", "csat_satisfied"}, {"all", "by:", "ch:"}, false,
+              {"responses", "score_sum", "satisfied"}, {"average", "satisfied_rate"},
+              [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
+                if (x[0] > 0) row.push_back(std::round(static_cast<double>(x[1]) / static_cast<double>(x[0]) * 100.0) / 100.0);
+                else row.push_back(std::monostate{});
+                row.push_back(rate(x[2], x[0]));
+              });
+  } else {  // summary: the range's key figures, one per row
+    t.columns = {"metric", "breakdown", "key", "label", "currency", "value"};
+    size_t T = v.total();
+    auto add = [&](const std::string& metric, const std::string& dim, const std::string& cur, Cell val) {
+      auto [bd, key] = split_dim(dim);
+      t.rows.push_back({metric, bd, key, label_of(d, dim), cur, std::move(val)});
+    };
+    std::set<std::string> channels, senders, currencies;
+    for (const auto& [k, val] : d.counts) {
+      if (std::get<0>(k) != T) continue;
+      const auto& dim = std::get<2>(k);
+      if (starts_with(dim, "ch:")) channels.insert(dim);
+      if (std::get<1>(k) == "revenue") {
+        currencies.insert(std::get<3>(k));
+        if (starts_with(dim, "by:")) senders.insert(dim);
+      }
+    }
+    add("conversations", "all", "", v.get(T, "conversations", "all"));
+    for (const auto& c : channels)
+      if (int64_t n = v.get(T, "conversations", c)) add("conversations", c, "", n);
+    int64_t pre = v.get(T, "presale", "all"), conv = v.get(T, "presale_paid", "all");
+    add("presale_conversations", "all", "", pre);
+    add("presale_converted", "all", "", conv);
+    add("presale_conversion_rate", "all", "", rate(conv, pre));
+    for (const auto& cur : currencies) {
+      int64_t n = v.get(T, "payments", "all", cur), g = v.get(T, "revenue", "all", cur), rf = v.get(T, "refunds", "all", cur);
+      add("payments", "all", cur, n);
+      add("revenue_gross", "all", cur, g);
+      add("refunds", "all", cur, rf);
+      add("revenue_net", "all", cur, g - rf);
+      add("average_order_value", "all", cur, n > 0 ? Cell(static_cast<int64_t>(std::llround(static_cast<double>(g) / static_cast<double>(n)))) : Cell());
+      for (const auto& s : senders)
+        if (v.get(T, "payments", s, cur))
+          add("revenue_net", s, cur, v.get(T, "revenue", s, cur) - v.get(T, "refunds", s, cur));
+      for (const auto& c : channels)
+        if (v.get(T, "payments", c, cur))
+          add("revenue_net", c, cur, v.get(T, "revenue", c, cur) - v.get(T, "refunds", c, cur));
+    }
+    Table w = build("attribution_window", d, r);
+    for (const auto& row : w.rows)
+      if (std::get<std::string>(row[0]) == "total") {
+        t.rows.push_back({std::string("window_orders"), std::string("time_window"), std::to_string(r.window_days) + "d",
+                          std::string("Orders within " + std::to_string(r.window_days) + " days after a conversation (not linked)"),
+                          row[3], row[4]});
+        t.rows.push_back({std::string("window_revenue"), std::string("time_window"), std::to_string(r.window_days) + "d",
+                          std::string("Orders within " + std::to_string(r.window_days) + " days after a conversation (not linked)"),
+                          row[3], row[5]});
+      }
+    for (const char* m : {"links_created", "links_sent", "links_opened", "links_paid", "links_expired"})
+      add(m, "all", "", v.get(T, m, "all"));
+    const Histogram* fr = v.hist(T, "first_response", "all");
+    const Histogram* rs = v.hist(T, "resolution", "all");
+    add("first_response_count", "all", "", fr ? fr->count() : 0);
+    add("first_response_p50_s", "all", "", pct(fr, 50));
+    add("first_response_p90_s", "all", "", pct(fr, 90));
+    add("resolution_count", "all", "", rs ? rs->count() : 0);
+    add("resolution_p50_s", "all", "", pct(rs, 50));
+    add("resolution_p90_s", "all", "", pct(rs, 90));
+    int64_t bc = v.get(T, "bot_conversations", "all"), ct = v.get(T, "contained", "all"),
+            ch = v.get(T, "contained_helpful", "all"), ans = v.get(T, "bot_answered", "all"),
+            nh = v.get(T, "bot_not_helpful", "all");
+    add("bot_conversations", "all", "", bc);
+    add("bot_contained", "all", "", ct);
+    add("bot_contained_helpful", "all", "", ch);
+    add("bot_containment_rate", "all", "", rate(ct, bc));
+    add("bot_answered", "all", "", ans);
+    add("bot_helpful", "all", "", v.get(T, "bot_helpful", "all"));
+    add("bot_false_answers", "all", "", nh);
+    add("bot_false_answer_rate", "all", "", rate(nh, ans));
+    add("sla_breaches", "all", "", v.get(T, "sla_breaches", "all"));
+    for (const char* tg : {"target:first_response", "target:next_response", "target:resolution"})
+      add("sla_breaches", tg, "", v.get(T, "sla_breaches", tg));
+    int64_t cr = v.get(T, "csat_responses", "all");
+    add("csat_responses", "all", "", cr);
+    add("csat_average", "all", "",
+        cr > 0 ? Cell(std::round(static_cast<double>(v.get(T, "csat_score_sum", "all")) / static_cast<double>(cr) * 100.0) / 100.0)
+               : Cell());
+    add("csat_satisfied_rate", "all", "", rate(v.get(T, "csat_satisfied", "all"), cr));
+    t.rows.push_back({std::string("carts_recovered"), std::string("total"), std::string(""),
+                      std::string("not available: abandoned-cart reminders do not exist yet"), std::string(""),
+                      std::monostate{}});
+  }
+  return t;
+}
+
+namespace {
+bj::value cell_json(const Cell& c) {
+  if (std::holds_alternative<int64_t>(c)) return std::get<int64_t>(c);
+  if (std::holds_alternative<double>(c)) return std::get<double>(c);
+  if (std::holds_alternative<std::string>(c)) return bj::string(std::get<std::string>(c));
+  return nullptr;
+}
+}  // namespace
+
+bj::object to_json(const std::string& name, const Table& t, const Range& r, const Data& d) {
+  bj::array cols, rows;
+  for (const auto& c : t.columns) cols.emplace_back(c);
+  for (const auto& row : t.rows) {
+    bj::object o;
+    for (size_t i = 0; i < t.columns.size() && i < row.size(); ++i) o[t.columns[i]] = cell_json(row[i]);
+    rows.push_back(std::move(o));
+  }
+  return bj::object{{"report", name},
+                    {"from", format_date(r.from)},
+                    {"to", format_date(r.to)},
+                    {"time_zone", r.tz->name()},
+                    {"window_days", r.window_days},
+                    {"source", d.day_grain ? "day" : "quarter_hour"},
+                    {"columns", std::move(cols)},
+                    {"rows", std::move(rows)}};
+}
+
+std::string csv_cell(const Cell& c) {
+  std::string s;
+  if (std::holds_alternative<int64_t>(c)) return std::to_string(std::get<int64_t>(c));
+  if (std::holds_alternative<double>(c)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4f", std::get<double>(c));
+    s = buf;
+    while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
+      bool dot = s.back() == '.';
+      s.pop_back();
+      if (dot) break;
+    }
+    return s;
+  }
+  if (!std::holds_alternative<std::string>(c)) return "";
+  s = std::get<std::string>(c);
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+    s.insert(0, "'");
+  if (s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '))) {
+    std::string q = "\"";
+    for (char ch : s) {
+      if (ch == '"') q += '"';
+      q += ch;
+    }
+    q += '"';
+    return q;
+  }
+  return s;
+}
+
+std::string to_csv(const Table& t) {
+  std::string out;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (i) out += ',';
+    out += csv_cell(Cell(t.columns[i]));
+  }
+  out += "\r\n";
+  for (const auto& row : t.rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i) out += ',';
+      out += csv_cell(row[i]);
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+}  // namespace bottega::reports

@@ -1,0 +1,214 @@
+// Reports benchmark (make bench -> bench/reports.sh): one million conversations (BENCH_CONVERSATIONS)
+// over three months, with their messages, bot turns, tags, resolutions, payment links, payments
+// and refunds, fed through the aggregator as the outbox listener would (transactions of 5,000
+// events), then the month's dashboard (summary + daily conversations + daily revenue) timed in the
+// shop's zone (day grain) and in another zone (quarter-hour grain). Prints key=value lines.
+// GCC 12 reports std::variant<..., std::string> cells in initializer lists as maybe-uninitialized
+// (a known false positive at -O2).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <unistd.h>
+
+#include "core/model.hpp"
+#include "payments/model.hpp"
+#include "reports/aggregator.hpp"
+#include "reports/report.hpp"
+#include "store/repo/repo.hpp"
+
+namespace bj = boost::json;
+namespace fs = std::filesystem;
+using namespace bottega;
+using namespace bottega::reports;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Event ev(const std::string& type, int64_t at, const std::string& conv, const bj::object& data, bool internal = false) {
+  Event e;
+  e.tenant_id = "ten_bench";
+  e.type = type;
+  e.conversation_id = conv;
+  e.internal = internal;
+  e.created_at_ms = at;
+  e.payload_json = bj::serialize(bj::object{{"type", type}, {"created_at", rfc3339(at)}, {"data", data}});
+  return e;
+}
+
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+}  // namespace
+
+int main() {
+  int64_t n = std::getenv("BENCH_CONVERSATIONS") ? std::atoll(std::getenv("BENCH_CONVERSATIONS")) : 1'000'000;
+  std::string url;
+  fs::path dir;
+  if (const char* u = std::getenv("BENCH_STORE_URL"); u && *u) {
+    url = u;
+  } else {
+    dir = fs::temp_directory_path() / ("bottega_reports_bench_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    url = "sqlite://" + (dir / "bench.db").string();
+  }
+  auto opened = store::open_store(url, {}, true);
+  if (!opened) {
+    std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
+    return 1;
+  }
+  auto store = std::move(opened).value();
+  auto st = store::write_sync(*store, [&](store::Tx& tx) -> Status {
+    repo::create_tenant(tx, "ten_bench", "Bench", 1);
+    for (int c = 0; c < 5; ++c)
+      repo::create_channel(tx, Channel{"ch_" + std::to_string(c), "ten_bench", "webchat", "Channel " + std::to_string(c), "{}", 1});
+    return put_settings(tx, "ten_bench", Settings{"Europe/Rome", 7}, 1);
+  });
+  if (!st.ok()) {
+    std::fprintf(stderr, "setup: %s\n", st.error().message.c_str());
+    return 1;
+  }
+
+  const int64_t start = *parse_timestamp("2026-09-01T00:00:00Z");
+  const int64_t span = *parse_timestamp("2026-12-01T00:00:00Z") - start;
+  const char* currencies[] = {"EUR", "EUR", "EUR", "USD", "GBP"};
+  std::mt19937_64 rng(1);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  std::vector<Event> batch;
+  int64_t events = 0, txs = 0;
+  auto flush = [&] {
+    auto s = store::write_sync(*store, [&](store::Tx& tx) -> Status {
+      Aggregator agg(tx);
+      for (const auto& e : batch) agg.apply(e);
+      agg.flush();
+      return {};
+    });
+    if (!s.ok()) {
+      std::fprintf(stderr, "apply: %s\n", s.error().message.c_str());
+      std::exit(1);
+    }
+    events += static_cast<int64_t>(batch.size());
+    ++txs;
+    batch.clear();
+  };
+  auto t0 = Clock::now();
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t at = start + span * i / n + uni(0, 60'000);
+    std::string id = "cnv_" + std::to_string(i), channel = "ch_" + std::to_string(i % 5);
+    Conversation c;
+    c.id = id;
+    c.tenant_id = "ten_bench";
+    c.channel_id = channel;
+    c.contact_id = "ct_" + std::to_string(i);
+    c.created_at = c.updated_at = at;
+    batch.push_back(ev("conversation.created", at, id, to_json(c)));
+    Message m;
+    m.id = "msg_" + std::to_string(i);
+    m.conversation_id = id;
+    m.direction = "in";
+    m.author_kind = "contact";
+    m.kind = "text";
+    m.created_at = at;
+    batch.push_back(ev("message.created", at, id, to_json(m)));
+    bool bot = uni(0, 1);
+    m.direction = "out";
+    m.author_kind = bot ? "bot" : "agent";
+    if (!bot) m.author_id = "ag_" + std::to_string(i % 10);
+    m.created_at = at + (bot ? uni(1'000, 3'000) : uni(30'000, 4 * 3'600'000));
+    batch.push_back(ev("message.created", m.created_at, id, to_json(m)));
+    if (bot)
+      batch.push_back(ev("bot.turn", m.created_at, id,
+                         bj::object{{"conversation_id", id}, {"outcome", uni(0, 9) < 8 ? "answered" : "not_helpful"},
+                                    {"created_at", rfc3339(m.created_at)}},
+                         true));
+    if (uni(0, 9) < 4) {
+      c.tags = {"presale"};
+      batch.push_back(ev("conversation.updated", at + 1'000, id, to_json(c)));
+    }
+    if (uni(0, 9) < 7) {
+      c.status = ConversationStatus::resolved;
+      batch.push_back(ev("conversation.updated", at + uni(60'000, 48 * 3'600'000), id, to_json(c)));
+    }
+    if (uni(0, 9) == 0) {  // a payment link, mostly paid
+      payments::Payment p;
+      p.id = "pay_" + std::to_string(i);
+      p.conversation_id = id;
+      p.currency = currencies[uni(0, 4)];
+      p.amount = uni(500, 30'000);
+      p.status = "sent";
+      p.message_id = "msg_link_" + std::to_string(i);
+      p.created_at = at + 120'000;
+      batch.push_back(ev("payment.created", p.created_at, id, payments::to_json(p, "")));
+      if (uni(0, 9) < 7) {
+        p.status = "paid";
+        p.opened_at = p.paid_at = p.created_at + 600'000;
+        batch.push_back(ev("payment.succeeded", *p.paid_at, id, payments::to_json(p, "")));
+        if (uni(0, 9) == 0) {
+          payments::Refund r;
+          r.id = "rfd_" + std::to_string(i);
+          r.payment_id = p.id;
+          r.amount = p.amount / 2;
+          r.currency = p.currency;
+          r.status = "succeeded";
+          batch.push_back(ev("refund.succeeded", *p.paid_at + 86'400'000, id, payments::to_json(r)));
+        }
+      }
+    }
+    if (batch.size() >= 5000) flush();
+  }
+  if (!batch.empty()) flush();
+  double ingest_ms = ms_since(t0);
+
+  int64_t count_rows = 0, hist_rows = 0;
+  store::read_sync(*store, [&](store::Tx& tx) {
+    count_rows = tx.query_one(store::Stmt{"bench.count_rows", "SELECT COUNT(*) FROM rpt_counts"}, {})->i64(0);
+    hist_rows = tx.query_one(store::Stmt{"bench.hist_rows", "SELECT COUNT(*) FROM rpt_hist"}, {})->i64(0);
+  });
+
+  // The month's dashboard.
+  auto dashboard = [&](const std::optional<std::string>& tz, int runs, int64_t* conversations) {
+    std::vector<double> times;
+    for (int r = 0; r < runs; ++r) {
+      auto t = Clock::now();
+      store::read_sync(*store, [&](store::Tx& tx) {
+        auto s = get_settings(tx, "ten_bench");
+        auto range = parse_range(std::string("2026-10-01"), std::string("2026-10-31"), tz, std::nullopt, s, 0);
+        Data d = load(tx, "ten_bench", *range, s);
+        Table sum = build("summary", d, *range);
+        Table conv = build("conversations", d, *range);
+        Table rev = build("revenue", d, *range);
+        to_csv(sum);
+        *conversations = std::get<int64_t>(sum.rows.at(0).at(5));
+      });
+      times.push_back(ms_since(t));
+    }
+    std::sort(times.begin(), times.end());
+    return std::pair{times[times.size() / 2], times.back()};
+  };
+  int64_t month_conversations = 0, month_conversations_q = 0;
+  auto day = dashboard(std::nullopt, 30, &month_conversations);
+  auto quarter = dashboard(std::string("Asia/Kathmandu"), 10, &month_conversations_q);
+
+  std::printf("conversations=%lld\n", static_cast<long long>(n));
+  std::printf("events=%lld\n", static_cast<long long>(events));
+  std::printf("transactions=%lld\n", static_cast<long long>(txs));
+  std::printf("ingest_s=%.1f\n", ingest_ms / 1000);
+  std::printf("ingest_events_per_s=%.0f\n", static_cast<double>(events) / (ingest_ms / 1000));
+  std::printf("count_rows=%lld\n", static_cast<long long>(count_rows));
+  std::printf("hist_rows=%lld\n", static_cast<long long>(hist_rows));
+  std::printf("month_conversations=%lld\n", static_cast<long long>(month_conversations));
+  std::printf("month_conversations_quarter=%lld\n", static_cast<long long>(month_conversations_q));
+  std::printf("dashboard_day_p50_ms=%.2f\n", day.first);
+  std::printf("dashboard_day_max_ms=%.2f\n", day.second);
+  std::printf("dashboard_quarter_p50_ms=%.2f\n", quarter.first);
+  std::printf("dashboard_quarter_max_ms=%.2f\n", quarter.second);
+  store->close();
+  if (!dir.empty()) fs::remove_all(dir);
+  return 0;
+}
