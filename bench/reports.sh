@@ -26,7 +26,7 @@ CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 LOADED=$(python3 -c "print('yes (load average above the CPU count: other work shared the CPUs; latencies are pessimistic)' if float('${LOAD_BEFORE%% *}') > $CPUS else 'no')")
 
 generated() {
-  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $CPUS CPUs ($CPU_MODEL); load average before: $LOAD_BEFORE, after: $LOAD_AFTER. Machine loaded: $LOADED."
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) of \`$BIN\` on $CPUS CPUs ($CPU_MODEL); load average before: $LOAD_BEFORE, after: $LOAD_AFTER. Machine loaded: $LOADED."
   echo
   echo "| Measure | Result |"
   echo "|---|---|"

@@ -203,7 +203,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   dispatcher.add_listener(&order_carts);
   // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
   // per database; the breach detector on every node (exactly once per breach by its primary key).
-  service::ServiceListener service_listener(*store, clock);
+  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&service_listener);
   service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
   // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
@@ -235,6 +235,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   http::Server server(io, so, router, metrics);
 
   dispatcher.start();
+  reports_listener.start();
   runner.start();
   sla_monitor.start();
   auto port = server.start();
@@ -242,6 +243,7 @@ int run_server(Config cfg, const RunOptions& ro) {
     sla_monitor.stop();
     runner.stop(0);
     dispatcher.stop();
+    reports_listener.stop();
     store->close();
     return fail(port.error());
   }
@@ -252,6 +254,7 @@ int run_server(Config cfg, const RunOptions& ro) {
       sla_monitor.stop();
       runner.stop(0);
       dispatcher.stop();
+      reports_listener.stop();
       store->close();
       return fail(sport.error());
     }
@@ -312,6 +315,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   sla_monitor.stop();
   runner.stop(0);
   dispatcher.stop();
+  reports_listener.stop();
   cpu.join();
   store->close();
   return 0;

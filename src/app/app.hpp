@@ -36,6 +36,10 @@ int cmd_kb_export(const Config& cfg, const std::string& tenant, const std::strin
 // into that Markdown file's "Bot evaluation" section. Exit code 1 when a goal is missed.
 int cmd_kb_eval(const std::string& set_file, const std::string& kb_file, const std::string& results_md);
 
+// `bottega reconcile`: the ledger against each provider's records (all the shop's providers, or
+// one); prints the report as JSON; exit code 0 when everything agrees, 1 otherwise.
+int cmd_reconcile(const Config& cfg, const std::string& tenant, const std::string& provider_id);
+
 // Where the built front end is: cfg.server.web_root if set, else next to the binary.
 std::string find_web_root(const std::string& configured);
 

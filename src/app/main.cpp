@@ -15,6 +15,7 @@ constexpr const char* kUsage = R"(usage:
   bottega migrate --config FILE
   bottega admin create-tenant --config FILE --name NAME
   bottega admin create-agent --config FILE --tenant ID --email E --password P --role admin|agent [--name N]
+  bottega reconcile --config FILE --tenant ID [--provider ID]
   bottega kb import --config FILE --tenant ID [--replace true] FILE.json|FILE.md
   bottega kb export --config FILE --tenant ID [--format json|markdown] [FILE]
   bottega kb eval [--set FILE.tsv] [--kb FILE] [--results FILE.md]
@@ -122,6 +123,12 @@ int main(int argc, char** argv) {
       return bottega::app::cmd_create_agent(cfg, flags["tenant"], flags["email"], flags["password"], flags["role"],
                                             flags.count("name") ? flags["name"] : "");
     }
+  }
+  if (cmd == "reconcile") {
+    if (!parse_flags(args, 1, {"config", "tenant", "provider"}, flags, problem)) return usage(problem.c_str());
+    if (!flags.count("tenant")) return usage("--tenant is required");
+    if (!load(flags, cfg)) return 1;
+    return bottega::app::cmd_reconcile(cfg, flags["tenant"], flags.count("provider") ? flags["provider"] : "");
   }
   if (cmd == "kb" && args.size() >= 2) {
     const std::string& sub = args[1];

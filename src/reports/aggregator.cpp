@@ -133,7 +133,7 @@ Status put_settings(Tx& tx, const std::string& tenant, const Settings& s, int64_
   std::map<std::tuple<int64_t, std::string, std::string>, Histogram> hists;
   for (const auto& r : tx.query(kQuarterHists, {tenant})) {
     int64_t day = days_from_civil(tz.local_date(r.i64(0) * kQuarterMs));
-    hists[{day, r.str(1), r.str(2)}].merge(Histogram::decode(r.str(3)));
+    hists[{day, r.str(1), r.str(2)}].merge_encoded(r.str(3));
   }
   for (const auto& [k, h] : hists)
     tx.exec(kPutHist, {tenant, std::string("d"), std::get<0>(k), std::get<1>(k), std::get<2>(k), h.encode()});
@@ -529,11 +529,11 @@ void Aggregator::flush() {
                          std::get<4>(k), std::get<5>(k), v});
   }
   for (const auto& [k, h] : hists_) {
-    if (h.bins().empty()) continue;
+    if (h.empty()) continue;
     const std::string grain(1, std::get<1>(k));
     Histogram merged = h;
     if (auto r = tx_.query_one(kGetHist, {std::get<0>(k), grain, std::get<2>(k), std::get<3>(k), std::get<4>(k)}))
-      merged.merge(Histogram::decode(r->str(0)));
+      merged.merge_encoded(r->str(0));
     tx_.exec(kPutHist, {std::get<0>(k), grain, std::get<2>(k), std::get<3>(k), std::get<4>(k), merged.encode()});
   }
   counts_.clear();

@@ -37,15 +37,16 @@ int64_t bin_width(int bin) {
 }
 
 void Histogram::add_bin(int bin, int64_t count) {
-  if (count == 0) return;
-  auto& c = bins_[bin];
-  c += count;
+  if (count == 0 || bin < 0 || bin > kExact + (kMaxExp - 5) * kSub) return;
+  if (static_cast<size_t>(bin) >= bins_.size()) bins_.resize(static_cast<size_t>(bin) + 1, 0);
+  bins_[static_cast<size_t>(bin)] += count;
   total_ += count;
-  if (c == 0) bins_.erase(bin);
 }
 
 void Histogram::merge(const Histogram& o) {
-  for (const auto& [b, c] : o.bins_) add_bin(b, c);
+  if (o.bins_.size() > bins_.size()) bins_.resize(o.bins_.size(), 0);
+  for (size_t i = 0; i < o.bins_.size(); ++i) bins_[i] += o.bins_[i];
+  total_ += o.total_;
 }
 
 std::optional<double> Histogram::percentile(double p) const {
@@ -53,44 +54,58 @@ std::optional<double> Histogram::percentile(double p) const {
   auto rank = static_cast<int64_t>(std::ceil(p / 100.0 * static_cast<double>(total_) - 1e-9));
   if (rank < 1) rank = 1;
   int64_t seen = 0;
-  for (const auto& [b, c] : bins_) {
-    seen += c;
+  int last = 0;
+  for (size_t i = 0; i < bins_.size(); ++i) {
+    if (bins_[i] == 0) continue;
+    int b = static_cast<int>(i);
+    last = b;
+    seen += bins_[i];
     if (seen >= rank) {
       if (b < kExact) return static_cast<double>(b);
       return static_cast<double>(bin_lower(b)) + static_cast<double>(bin_width(b) - 1) / 2.0;
     }
   }
-  return static_cast<double>(bin_lower(bins_.rbegin()->first));
+  return static_cast<double>(bin_lower(last));
 }
 
 std::string Histogram::encode() const {
   std::string out;
-  for (const auto& [b, c] : bins_) {
+  for (size_t i = 0; i < bins_.size(); ++i) {
+    if (bins_[i] == 0) continue;
     if (!out.empty()) out += ' ';
-    out += std::to_string(b);
+    out += std::to_string(i);
     out += ':';
-    out += std::to_string(c);
+    out += std::to_string(bins_[i]);
   }
   return out;
 }
 
+void Histogram::merge_encoded(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    int b = 0;
+    int64_t c = 0;
+    auto r1 = std::from_chars(p, end, b);
+    if (r1.ec == std::errc() && r1.ptr < end && *r1.ptr == ':') {
+      auto r2 = std::from_chars(r1.ptr + 1, end, c);
+      if (r2.ec == std::errc()) {
+        add_bin(b, c);
+        p = r2.ptr;
+      } else {
+        p = r1.ptr + 1;
+      }
+    } else {
+      p = r1.ptr == p ? p + 1 : r1.ptr;
+    }
+    while (p < end && *p != ' ') ++p;  // skip the rest of a malformed pair
+    while (p < end && *p == ' ') ++p;
+  }
+}
+
 Histogram Histogram::decode(std::string_view s) {
   Histogram h;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t sp = s.find(' ', i);
-    if (sp == std::string_view::npos) sp = s.size();
-    auto pair = s.substr(i, sp - i);
-    size_t colon = pair.find(':');
-    if (colon != std::string_view::npos) {
-      int b = 0;
-      int64_t c = 0;
-      auto r1 = std::from_chars(pair.data(), pair.data() + colon, b);
-      auto r2 = std::from_chars(pair.data() + colon + 1, pair.data() + pair.size(), c);
-      if (r1.ec == std::errc() && r2.ec == std::errc() && b >= 0) h.add_bin(b, c);
-    }
-    i = sp + 1;
-  }
+  h.merge_encoded(s);
   return h;
 }
 

@@ -7,10 +7,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bottega::reports {
 
@@ -29,13 +29,13 @@ class Histogram {
   std::optional<double> percentile(double p) const;
   // Sparse text form stored in the database: "bin:count bin:count ..." (bins ascending).
   std::string encode() const;
-  // Accepts what encode() writes; ignores malformed pairs.
+  // Accepts what encode() writes; ignores malformed pairs. Adds to this histogram.
+  void merge_encoded(std::string_view s);
   static Histogram decode(std::string_view s);
-  const std::map<int, int64_t>& bins() const { return bins_; }
   bool empty() const { return total_ == 0; }
 
  private:
-  std::map<int, int64_t> bins_;
+  std::vector<int64_t> bins_;  // dense: index = bin (at most 64 + 35 * 32 entries)
   int64_t total_ = 0;
 };
 

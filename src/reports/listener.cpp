@@ -18,10 +18,19 @@ void ReportsListener::on_batch_end() {
   if (newest_seen_ > cursor_.load()) catch_up();
 }
 
+void ReportsListener::start() {
+  background_ = std::thread([this] { catch_up(); });
+}
+
+void ReportsListener::stop() {
+  stop_ = true;
+  if (background_.joinable()) background_.join();
+}
+
 int64_t ReportsListener::catch_up() {
   int64_t total = 0;
   int failures = 0;
-  for (;;) {
+  while (!stop_.load()) {
     CatchUp r;
     auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
       r = apply_pending(tx, batch_);  // all inside this transaction (it may run twice: no side effects)

@@ -21,6 +21,9 @@ namespace {
 const Stmt kCounts{"reports.range_counts",
     "SELECT bucket, metric, dim, currency, value FROM rpt_counts WHERE tenant_id = $1 AND grain = $2 "
     "AND bucket >= $3 AND bucket < $4"};
+const Stmt kDayCounts{"reports.day_counts",
+    "SELECT metric, dim, currency, SUM(value) FROM rpt_counts WHERE tenant_id = $1 AND grain = 'q' "
+    "AND bucket >= $2 AND bucket < $3 GROUP BY metric, dim, currency"};
 const Stmt kHists{"reports.range_hists",
     "SELECT bucket, metric, dim, bins FROM rpt_hist WHERE tenant_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4"};
 
@@ -193,7 +196,16 @@ Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settin
   }
   d.starts.push_back(r.tz->day_start(civil_from_days(last + 1)));
   size_t total = d.days.size();
+  // The day grain (local days of the shop's zone) answers when the requested zone's days are the
+  // same instants as the shop's over the whole range (the same zone, or one with the same offsets).
   d.day_grain = r.tz->name() == s.time_zone;
+  if (!d.day_grain) {
+    if (auto shop = TimeZone::load(s.time_zone)) {
+      d.day_grain = true;
+      for (int64_t x = first; x <= last + 1 && d.day_grain; ++x)
+        d.day_grain = (*shop)->day_start(civil_from_days(x)) == d.starts[static_cast<size_t>(x - first)];
+    }
+  }
   // Bucket -> period index.
   std::function<std::optional<size_t>(int64_t)> period;
   int64_t lo, hi;
@@ -212,19 +224,31 @@ Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settin
     };
   }
   std::string grain = d.day_grain ? "d" : "q";
-  for (const auto& row : tx.query(kCounts, {tenant, grain, lo, hi})) {
-    auto p = period(row.i64(0));
-    if (!p) continue;
-    int64_t v = row.i64(4);
-    d.counts[{*p, row.str(1), row.str(2), row.str(3)}] += v;
-    d.counts[{total, row.str(1), row.str(2), row.str(3)}] += v;
+  if (d.day_grain) {
+    for (const auto& row : tx.query(kCounts, {tenant, grain, lo, hi})) {
+      auto p = period(row.i64(0));
+      if (!p) continue;
+      int64_t v = row.i64(4);
+      d.counts[{*p, row.str(1), row.str(2), row.str(3)}] += v;
+      d.counts[{total, row.str(1), row.str(2), row.str(3)}] += v;
+    }
+  } else {  // quarter hours: the database sums each local day's 92..100 buckets
+    for (size_t p = 0; p < total; ++p) {
+      int64_t blo = floor_div(d.starts[p], kQuarterMs), bhi = floor_div(d.starts[p + 1], kQuarterMs);
+      for (const auto& row : tx.query(kDayCounts, {tenant, blo, bhi})) {
+        int64_t v = row.i64(3);
+        d.counts[{p, row.str(0), row.str(1), row.str(2)}] += v;
+        d.counts[{total, row.str(0), row.str(1), row.str(2)}] += v;
+      }
+    }
   }
   for (const auto& row : tx.query(kHists, {tenant, grain, lo, hi})) {
     auto p = period(row.i64(0));
     if (!p) continue;
-    Histogram h = Histogram::decode(row.str(3));
-    d.hists[{*p, row.str(1), row.str(2)}].merge(h);
-    d.hists[{total, row.str(1), row.str(2)}].merge(h);
+    // Parsed straight into both sums (a quarter hour's row holds a few bins; a dense merge would
+    // walk every bin).
+    d.hists[{*p, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+    d.hists[{total, row.str(1), row.str(2)}].merge_encoded(row.str(3));
   }
   for (const auto& c : repo::list_channels(tx, tenant)) d.labels["ch:" + c.id] = c.name.empty() ? c.type : c.name;
   for (const auto& a : repo::list_agents(tx, tenant)) d.labels["by:agent:" + a.id] = a.name.empty() ? a.email : a.name;

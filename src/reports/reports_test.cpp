@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "bot/bot_repo.hpp"
 #include "commerce/orders.hpp"
@@ -768,6 +769,9 @@ TEST_P(ReportsStore, GeneratedDatasetFigureByFigure) {
   check_summary(sum, x, 7);
   check_days(report("conversations", "2026-10-22", "2026-10-28"), report("revenue", "2026-10-22", "2026-10-28"), x);
 
+  // A zone with the same days as the shop's (Berlin = Rome) reads the day grain: same figures.
+  check_summary(report("summary", "2026-10-22", "2026-10-28", "Europe/Berlin"), x, 7);
+
   // The same range read in another zone (quarter-hour grain): Kathmandu, +05:45.
   auto ktm = *TimeZone::load("Asia/Kathmandu");
   Expected xk = expect(ds, *ktm, {2026, 10, 22}, {2026, 10, 28}, 7);
@@ -817,6 +821,23 @@ TEST_P(ReportsStore, RedeliveryRollbackAndRestartCountOnce) {
   ReportsListener again(*store_, metrics_);
   EXPECT_EQ(again.catch_up(), 0);
   check_summary(report("summary", "2026-10-22", "2026-10-28"), x, 7);
+}
+
+TEST_P(ReportsStore, CatchesUpHistoryInTheBackgroundAtStart) {
+  Dataset ds = generate(60, 3);
+  set_tz("Europe/Rome");
+  write_dataset(ds);
+  int64_t newest = 0;
+  store::read_sync(*store_, [&](store::Tx& tx) { newest = repo::max_event_seq(tx); });
+  {
+    ReportsListener l(*store_, metrics_, 100);
+    l.start();  // no event is delivered: the history is applied anyway
+    for (int i = 0; i < 600 && l.cursor() < newest; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    l.stop();
+    EXPECT_EQ(l.cursor(), newest);
+  }
+  auto rome = *TimeZone::load("Europe/Rome");
+  check_summary(report("summary", "2026-10-22", "2026-10-28"), expect(ds, *rome, {2026, 10, 22}, {2026, 10, 28}, 7), 7);
 }
 
 TEST_P(ReportsStore, BadRangesAndSettings) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "service/operations.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::service {
@@ -187,7 +188,7 @@ void ServiceListener::on_batch_end() {
   if (pending_.empty()) return;
   auto batch = std::move(pending_);
   pending_.clear();
-  int64_t now = clock_.now_ms();
+  int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
@@ -196,6 +197,8 @@ void ServiceListener::on_batch_end() {
         auto it = settings.find(tenant);
         if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
         recompute(tx, tenant, conv, it->second, now);
+        maybe_assign(tx, env_, it->second, tenant, conv);
+        maybe_after_hours(tx, env_, it->second, tenant, conv);
       }
       return {};
     });

@@ -51,15 +51,17 @@ boost::json::object service_json(store::Tx& tx, const Conversation& c, int64_t n
 // The same, for a page of conversations.
 void add_service_json(store::Tx& tx, const Conversation& c, boost::json::object& out, int64_t now);
 
+// Also assigns conversations that need a person (operations.hpp, maybe_assign) when the tenant
+// has automatic assignment on.
 class ServiceListener final : public EventListener {
  public:
-  ServiceListener(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  ServiceListener(store::Store& store, pipeline::Env env) : store_(store), env_(std::move(env)) {}
   void on_event(const Event& e) override;
   void on_batch_end() override;
 
  private:
   store::Store& store_;
-  const Clock& clock_;
+  pipeline::Env env_;
   std::set<std::pair<std::string, std::string>> pending_;  // dispatcher thread only
 };
 

@@ -117,6 +117,41 @@ Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, con
       if (!kv.value().is_object()) return Error::invalid(key, "sla is an object", "invalid_type");
       BOTTEGA_TRY(p, parse_sla(kv.value().as_object(), key));
       s.sla = std::move(p);
+    } else if (key == "assignment") {
+      if (kv.value().is_null()) {
+        s.assign_mode = AssignMode::off;
+        s.default_capacity = 5;
+        continue;
+      }
+      if (!kv.value().is_object()) return Error::invalid(key, "assignment is an object", "invalid_type");
+      const auto& o = kv.value().as_object();
+      for (const auto& f : o)
+        if (f.key() != "mode" && f.key() != "default_capacity")
+          return Error::invalid("assignment." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY(mode, json::optional_string(o, "mode", "assignment.mode", 32));
+      if (mode && !assign_mode_from(*mode, s.assign_mode))
+        return Error::invalid("assignment.mode", "mode is off, round_robin or least_loaded");
+      BOTTEGA_TRY(cap, json::optional_int(o, "default_capacity", "assignment.default_capacity"));
+      if (cap) {
+        if (*cap < 1 || *cap > 1000) return Error::invalid("assignment.default_capacity", "a capacity is 1..1000");
+        s.default_capacity = *cap;
+      }
+    } else if (key == "after_hours") {
+      if (kv.value().is_null()) {
+        s.after_hours = false;
+        s.after_hours_message.clear();
+        continue;
+      }
+      if (!kv.value().is_object()) return Error::invalid(key, "after_hours is an object", "invalid_type");
+      const auto& o = kv.value().as_object();
+      for (const auto& f : o)
+        if (f.key() != "enabled" && f.key() != "message")
+          return Error::invalid("after_hours." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY(on, json::optional_bool(o, "enabled", "after_hours.enabled"));
+      if (on) s.after_hours = *on;
+      BOTTEGA_TRY(msg, json::optional_string(o, "message", "after_hours.message", 2000));
+      if (auto it = o.find("message"); it != o.end() && it->value().is_null()) s.after_hours_message.clear();
+      if (msg) s.after_hours_message = *msg;
     } else {
       return Error::invalid(key, "unknown field", "unknown_field");
     }
@@ -129,6 +164,9 @@ bj::object to_json(const ServiceSettings& s) {
   o["business_hours"] = to_json(s.hours);
   o["business_hours_configured"] = s.hours_configured;
   o["sla"] = sla_json(s.sla);
+  o["assignment"] = bj::object{{"mode", to_string(s.assign_mode)}, {"default_capacity", s.default_capacity}};
+  o["after_hours"] = bj::object{{"enabled", s.after_hours},
+                                {"message", s.after_hours_message.empty() ? bj::value(nullptr) : bj::value(s.after_hours_message)}};
   return o;
 }
 
@@ -141,7 +179,8 @@ ServiceSettings settings_from_json(const std::string& stored, const std::string&
   const auto& o = v.as_object();
   if (auto* c = o.if_contains("business_hours_configured"); c && c->is_bool() && c->as_bool())
     if (auto* h = o.if_contains("business_hours")) patch["business_hours"] = *h;
-  if (auto* p = o.if_contains("sla")) patch["sla"] = *p;
+  for (const char* k : {"sla", "assignment", "after_hours"})
+    if (auto* p = o.if_contains(k)) patch[k] = *p;
   auto r = apply_settings_patch(s, patch, zoneinfo_dir);
   return r ? *r : s;
 }

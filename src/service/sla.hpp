@@ -18,6 +18,7 @@
 #include <boost/json/object.hpp>
 
 #include "bottega/errors.hpp"
+#include "service/assignment.hpp"
 #include "service/hours.hpp"
 #include "service/priority.hpp"
 
@@ -42,9 +43,17 @@ struct ServiceSettings {
   BusinessHours hours;
   bool hours_configured = false;
   SlaPolicy sla;
+  // {"assignment": {"mode": "off"|"round_robin"|"least_loaded", "default_capacity": 1..1000}}
+  AssignMode assign_mode = AssignMode::off;
+  int64_t default_capacity = 5;
+  // {"after_hours": {"enabled": bool, "message": string|null}}: the auto-reply outside business
+  // hours (only with business hours configured); `message` replaces the default text, "{opens_at}"
+  // in it becomes the next opening.
+  bool after_hours = false;
+  std::string after_hours_message;
 };
 
-// Applies a PATCH body {"business_hours": {...} | null, "sla": {...} | null} to `current`:
+// Applies a PATCH body {"business_hours", "sla", "assignment", "after_hours"} to `current`:
 // a section given replaces that section (null resets it to the default). Unknown fields and bad
 // values are errors naming the field; nothing is changed then.
 Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, const boost::json::object& patch,

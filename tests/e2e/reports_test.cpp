@@ -42,6 +42,10 @@ TEST(Reports, FiguresThroughTheApiAndCsvSurviveARestart) {
   srv.create_agent(shop.id, "agent@shop.example", "agent password 12", "agent", "Ada");
   srv.start();
   std::string channel = create_webchat_channel(srv, shop.token, "Web");
+  // A channel whose name a spreadsheet would run as a formula.
+  std::string evil = create_webchat_channel(srv, shop.token, "=HYPERLINK(\"http://x\",\"y\")");
+  auto v0 = create_visitor(srv, evil, "Mallory");
+  ASSERT_EQ(visitor_send(srv, evil, v0.token, "hi").status, 201);
   auto v1 = create_visitor(srv, channel, "Carla");
   auto s1 = visitor_send(srv, channel, v1.token, "Can I pay for the boots?");
   ASSERT_EQ(s1.status, 201) << s1.describe();
@@ -87,8 +91,9 @@ TEST(Reports, FiguresThroughTheApiAndCsvSurviveARestart) {
   ASSERT_TRUE(eventually([&] { return ifigure(summary().json(), "refunds", "", "EUR") == 1000; }, 10s))
       << summary().body;
   auto check = [&](const bj::value& r) {
-    EXPECT_EQ(ifigure(r, "conversations"), 2);
+    EXPECT_EQ(ifigure(r, "conversations"), 3);
     EXPECT_EQ(ifigure(r, "conversations", channel), 2);
+    EXPECT_EQ(ifigure(r, "conversations", evil), 1);
     EXPECT_EQ(ifigure(r, "payments", "", "EUR"), 1);
     EXPECT_EQ(ifigure(r, "revenue_gross", "", "EUR"), 2599);
     EXPECT_EQ(ifigure(r, "refunds", "", "EUR"), 1000);
@@ -123,6 +128,11 @@ TEST(Reports, FiguresThroughTheApiAndCsvSurviveARestart) {
   EXPECT_NE(csv.body.find("total,total,,All,EUR,1,2599,1000,1,1599,2599,linked\r\n"), std::string::npos) << csv.body;
   auto csv2 = srv.get("/api/v1/reports/revenue.csv" + q, bearer(shop.token));
   EXPECT_EQ(csv2.body, csv.body);
+  // Names are escaped and never start a formula.
+  auto conv_csv = srv.get("/api/v1/reports/conversations.csv" + q, bearer(shop.token));
+  EXPECT_NE(conv_csv.body.find(",channel," + evil + ",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,"), std::string::npos)
+      << conv_csv.body;
+  EXPECT_EQ(conv_csv.body.find(",=HYPERLINK"), std::string::npos);
   for (const char* name : {"conversations", "attribution_window", "links", "response_times", "bot", "sla", "csat"}) {
     auto r = srv.get(std::string("/api/v1/reports/") + name + q, bearer(shop.token));
     EXPECT_EQ(r.status, 200) << name << " " << r.describe();
@@ -170,7 +180,7 @@ TEST(Reports, FiguresThroughTheApiAndCsvSurviveARestart) {
   srv.restart();
   auto visitor3 = create_visitor(srv, channel, "Eva");
   ASSERT_EQ(visitor_send(srv, channel, visitor3.token, "Hello").status, 201);
-  ASSERT_TRUE(eventually([&] { return ifigure(summary().json(), "conversations") == 3; }, 10s)) << summary().body;
+  ASSERT_TRUE(eventually([&] { return ifigure(summary().json(), "conversations") == 4; }, 10s)) << summary().body;
   auto after = summary().json();
   EXPECT_EQ(ifigure(after, "revenue_net", "", "EUR"), 1599);
   EXPECT_EQ(ifigure(after, "links_paid"), 1);

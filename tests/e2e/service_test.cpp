@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <ctime>
 #include <thread>
 
 #include "harness.hpp"
@@ -150,6 +151,173 @@ TEST_F(Service, InboxPutsPresaleFirstAndExplainsWhy) {
   bad = srv.get("/api/v1/conversations?cursor=1.2.3", auth);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.error_field(), "cursor");
+}
+
+TEST_F(Service, HandoverIsAssignedRoundRobinToOnlineAgentsWithCapacity) {
+  auto auth = bearer(shop.token);
+  std::string ada = srv.create_agent(shop.id, "ada@shop.test", "correct horse battery", "agent", "Ada");
+  std::string bea = srv.create_agent(shop.id, "bea@shop.test", "correct horse battery", "agent", "Bea");
+  auto s = srv.patch("/api/v1/service/settings", parse_json(R"({"assignment":{"mode":"round_robin","default_capacity":2}})"), auth);
+  ASSERT_EQ(s.status, 200) << s.describe();
+  EXPECT_EQ(str(s.json(), "assignment.mode"), "round_robin");
+  auto bad = srv.patch("/api/v1/service/settings", parse_json(R"({"assignment":{"mode":"random"}})"), auth);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_field(), "assignment.mode");
+
+  // Nobody online: the conversation waits unassigned.
+  auto ann = create_visitor(srv, channel, "Ann");
+  std::string c1 = str(visitor_send(srv, channel, ann.token, "hello?").json(), "conversation_id");
+  std::this_thread::sleep_for(700ms);
+  EXPECT_TRUE(find(conversation(c1), "assignee_id")->is_null());
+
+  // Ada goes online (an admin sets it here; agents set their own): she takes the waiting one.
+  auto on = srv.request("PUT", "/api/v1/agents/" + ada + "/availability", R"({"status":"online"})", auth);
+  ASSERT_EQ(on.status, 200) << on.describe();
+  EXPECT_EQ(str(on.json(), "status"), "online");
+  ASSERT_TRUE(eventually([&] { return str(conversation(c1), "assignee_id") == ada; }, 5s));
+  ASSERT_EQ(srv.request("PUT", "/api/v1/agents/" + bea + "/availability", R"({"status":"online","capacity":1})", auth).status, 200);
+
+  // Next ones alternate (round robin) until capacities are full: Bea 1, Ada 2.
+  std::vector<std::string> assignees;
+  for (int i = 0; i < 3; ++i) {
+    auto v = create_visitor(srv, channel, "V" + std::to_string(i));
+    std::string c = str(visitor_send(srv, channel, v.token, "question " + std::to_string(i)).json(), "conversation_id");
+    std::string who;
+    eventually([&] {
+      who = str(conversation(c), "assignee_id");
+      return !who.empty();
+    }, 3s);
+    assignees.push_back(who);
+  }
+  EXPECT_EQ(assignees, (std::vector<std::string>{bea, ada, ""}));  // the third finds everyone full
+  auto list = srv.get("/api/v1/agents/availability", auth);
+  ASSERT_EQ(list.status, 200);
+  int seen = 0;
+  for (const auto& a : arr(list.json(), "data")) {
+    if (str(a, "agent_id") == ada) {
+      EXPECT_EQ(num(a, "load"), 2);
+      EXPECT_EQ(num(a, "capacity"), 2);
+      ++seen;
+    }
+    if (str(a, "agent_id") == bea) {
+      EXPECT_EQ(num(a, "load"), 1);
+      EXPECT_EQ(num(a, "capacity"), 1);
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, 2);
+  auto bad_status = srv.request("PUT", "/api/v1/agents/" + ada + "/availability", R"({"status":"busy"})", auth);
+  EXPECT_EQ(bad_status.status, 400);
+  EXPECT_EQ(bad_status.error_field(), "status");
+  EXPECT_EQ(srv.request("PUT", "/api/v1/agents/agt_nobody/availability", R"({"status":"away"})", auth).status, 404);
+}
+
+TEST_F(Service, CannedResponsesRenderVariablesOncePerPass) {
+  auto auth = bearer(shop.token);
+  auto created = srv.post("/api/v1/canned_responses",
+                          parse_json(R"({"shortcut":"hi","title":"Greeting","body":"Hi {{contact.first_name}}, {{shop.name}} here. \\{{not a variable}}"})"),
+                          auth);
+  ASSERT_EQ(created.status, 201) << created.describe();
+  std::string id = str(created.json(), "id");
+  auto dup = srv.post("/api/v1/canned_responses", parse_json(R"({"shortcut":"hi","title":"Again","body":"x"})"), auth);
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.error_code(), "shortcut_taken");
+  auto bad = srv.post("/api/v1/canned_responses", parse_json(R"({"shortcut":"x","title":"X","body":"{{order.secret}}"})"), auth);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_field(), "body");
+  bad = srv.post("/api/v1/canned_responses", parse_json(R"({"shortcut":"Bad Shortcut","title":"X","body":"x"})"), auth);
+  EXPECT_EQ(bad.error_field(), "shortcut");
+
+  // A contact whose name looks like a variable is not expanded again.
+  auto v = create_visitor(srv, channel, "{{shop.name}} Smith");
+  std::string conv = str(visitor_send(srv, channel, v.token, "hi").json(), "conversation_id");
+  auto r = srv.post("/api/v1/canned_responses/" + id + "/render", bj::object{{"conversation_id", conv}}, auth);
+  ASSERT_EQ(r.status, 200) << r.describe();
+  EXPECT_EQ(str(r.json(), "text"), "Hi {{shop.name}}, Service shop here. {{not a variable}}");
+  EXPECT_EQ(srv.post("/api/v1/canned_responses/" + id + "/render", bj::object{{"conversation_id", "cnv_nope"}}, auth).status, 404);
+
+  auto p = srv.patch("/api/v1/canned_responses/" + id, parse_json(R"({"title":"Hello"})"), auth);
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(str(p.json(), "title"), "Hello");
+  auto list = srv.get("/api/v1/canned_responses", auth);
+  ASSERT_EQ(arr(list.json(), "data").size(), 1u);
+  EXPECT_EQ(srv.request("DELETE", "/api/v1/canned_responses/" + id, "", auth).status, 200);
+  EXPECT_EQ(srv.request("DELETE", "/api/v1/canned_responses/" + id, "", auth).status, 404);
+  EXPECT_EQ(arr(srv.get("/api/v1/canned_responses", auth).json(), "data").size(), 0u);
+}
+
+TEST_F(Service, TheBotKeepsWhatItAnswersAndItsHandoverGoesToAnAgent) {
+  auto auth = bearer(shop.token);
+  auto imp = srv.post("/api/v1/kb/import", parse_json(R"({"entries":[{"id":"ship-be","language":"en","questions":["Do you ship to Belgium?"],"answer":"Yes, to Belgium in 2-3 working days."}]})"), auth);
+  ASSERT_EQ(imp.status, 200) << imp.describe();
+  std::string ada = srv.create_agent(shop.id, "ada@shop.test", "correct horse battery", "agent", "Ada");
+  ASSERT_EQ(srv.patch("/api/v1/service/settings", parse_json(R"({"assignment":{"mode":"least_loaded"}})"), auth).status, 200);
+  ASSERT_EQ(srv.request("PUT", "/api/v1/agents/" + ada + "/availability", R"({"status":"online"})", auth).status, 200);
+
+  // Answered by the bot: nobody waits, nobody is assigned.
+  auto ann = create_visitor(srv, channel, "Ann");
+  std::string c1 = str(visitor_send(srv, channel, ann.token, "Do you ship to Belgium?").json(), "conversation_id");
+  ASSERT_TRUE(eventually([&] {
+    auto m = srv.get("/api/v1/conversations/" + c1 + "/messages", auth);
+    for (const auto& x : arr(m.json(), "data"))
+      if (str(x, "author.kind") == "bot") return true;
+    return false;
+  }, 10s));
+  std::this_thread::sleep_for(700ms);
+  auto c = conversation(c1);
+  EXPECT_TRUE(find(c, "assignee_id")->is_null()) << dump(c);
+  EXPECT_TRUE(find(c, "priority_score.waiting_since")->is_null()) << dump(c);
+
+  // Asks for a person: the bot hands over (with its summary note) and Ada gets it.
+  auto bob = create_visitor(srv, channel, "Bob");
+  std::string c2 = str(visitor_send(srv, channel, bob.token, "I want to talk to a person please").json(), "conversation_id");
+  ASSERT_TRUE(eventually([&] { return str(conversation(c2), "assignee_id") == ada; }, 10s)) << dump(conversation(c2));
+  c = conversation(c2);
+  bool handed = false;
+  for (const auto& t : arr(c, "tags")) handed = handed || t.as_string() == "bot-handover";
+  EXPECT_TRUE(handed) << dump(c);
+  EXPECT_FALSE(find(c, "priority_score.waiting_since")->is_null());  // the handover keeps the customer waiting
+}
+
+TEST_F(Service, AfterHoursTheCustomerIsToldHonestlyWhenAPersonAnswersOnce) {
+  auto auth = bearer(shop.token);
+  // Closed today and tomorrow (holidays, UTC): the next opening is a later day at 09:00 UTC.
+  auto date = [](int64_t days_from_now) {
+    std::time_t t = std::time(nullptr) + days_from_now * 86400;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  auto s = srv.patch("/api/v1/service/settings",
+                     parse_json(R"({"business_hours":{"time_zone":"UTC","holidays":[")" + date(0) + R"(",")" + date(1) +
+                                R"("]},"after_hours":{"enabled":true}})"),
+                     auth);
+  ASSERT_EQ(s.status, 200) << s.describe();
+  auto ann = create_visitor(srv, channel, "Ann");
+  ASSERT_EQ(visitor_send(srv, channel, ann.token, "Hello, I have a question about my order").status, 201);
+  auto replies = [&](const Visitor& v) {
+    std::vector<std::string> out;
+    auto hist = srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", v.token}});
+    for (const auto& m : arr(hist.json(), "data"))
+      if (str(m, "author.kind") == "system") out.push_back(str(m, "text"));
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] { return replies(ann).size() == 1; }, 5s)) << srv.server_output();
+  std::string text = replies(ann)[0];
+  EXPECT_NE(text.find("We're closed right now"), std::string::npos) << text;
+  EXPECT_NE(text.find("09:00 (UTC)"), std::string::npos) << text;
+  // Once per closed period: a second message gets no second auto-reply.
+  ASSERT_EQ(visitor_send(srv, channel, ann.token, "Anyone?").status, 201);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(replies(ann).size(), 1u);
+  // In the customer's language; the conversation still waits for a person.
+  auto bram = create_visitor(srv, channel, "Bram");
+  std::string conv = str(visitor_send(srv, channel, bram.token, "Hallo, ik heb een vraag over mijn bestelling").json(), "conversation_id");
+  ASSERT_TRUE(eventually([&] { return replies(bram).size() == 1; }, 5s));
+  EXPECT_NE(replies(bram)[0].find("Bedankt voor je bericht"), std::string::npos) << replies(bram)[0];
+  EXPECT_FALSE(find(conversation(conv), "priority_score.waiting_since")->is_null());
 }
 
 }  // namespace

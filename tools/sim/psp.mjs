@@ -82,6 +82,11 @@ export class StripeSim {
       return { status: 200, body: s };
     }
     if (method === 'POST' && rest === '/v1/refunds') return this.createRefund(form);
+    if (method === 'GET' && rest === '/v1/refunds') {
+      const pi = entry.query?.payment_intent;
+      const data = [...this.refunds.values()].filter((r) => !pi || r.payment_intent === pi);
+      return { status: 200, body: { object: 'list', url: '/v1/refunds', has_more: false, data } };
+    }
     return { status: 404, body: stripeError(404, { message: `Unrecognized request URL (${method}: /v1${rest.replace(/^\/v1/, '')})` }) };
   }
 

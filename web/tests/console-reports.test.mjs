@@ -108,6 +108,8 @@ test('an admin sees figures, charts and CSV exports on the Reports screen', { ti
   // The breakdown by sender: the link was sent with the API token.
   assert.match(await page.locator('#report-by-sender tbody').textContent(), /API.*EUR.*1.*EUR 42\.00.*EUR 12\.00.*EUR 30\.00/);
   assert.match(await page.locator('#report-by-channel tbody').textContent(), /Demo shop\s*2/);
+  // The payment link (sent with the API token) was conversation 1's first response.
+  assert.match(await page.locator('#report-by-responder tbody').textContent(), /^API1/);
   // CSV links for every report; they download with the session cookie.
   assert.equal(await page.locator('.csv-link').count(), 9);
   const href = await page.locator('.csv-link[data-report="revenue"]').getAttribute('href');

@@ -104,3 +104,109 @@ test('priority order, SLA countdown and breach badge, score explained', { timeou
   await page.screenshot({ path: join(outDir, 'console-service.png') });
   await page.close();
 });
+
+test('going online takes a waiting conversation; "/" in the composer inserts a canned response filled in', { timeout: 90_000 }, async () => {
+  await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ assignment: { mode: 'round_robin' } }) });
+  await server.api('/api/v1/canned_responses', {
+    method: 'POST',
+    body: JSON.stringify({ shortcut: 'hello', title: 'Greeting', body: 'Hi {{contact.first_name}}, {{shop.name}} here. <b>not bold</b>' }),
+  });
+  await server.api('/api/v1/canned_responses', {
+    method: 'POST',
+    body: JSON.stringify({ shortcut: 'bye', title: 'Closing', body: 'Thanks for writing!' }),
+  });
+  const conv = await visitorSays('Carla Rossi', 'Do you have gift cards?');
+
+  const page = await browser.newPage();
+  watchPage(page, 'console-service-2', logs);
+  await page.goto(server.origin + '/');
+  await page.locator('#login-email').fill(server.agent.email);
+  await page.locator('#login-password').fill(server.agent.password);
+  await page.locator('form.login-card button[type=submit]').click();
+  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+
+  const toggle = page.locator('#availability-toggle');
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('data-status') === 'away');
+  await toggle.click();
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('aria-pressed') === 'true');
+  // Online: the waiting conversation is assigned to this agent, live.
+  const row = page.locator(`[data-conversation-id="${conv}"]`);
+  await row.locator('.chip-mine').waitFor({ timeout: 10_000 });
+  const list = await server.api('/api/v1/agents/availability');
+  assert.equal(list.data.length, 1);
+  assert.equal(list.data[0].status, 'online');
+  assert.ok(list.data[0].load >= 1); // with the earlier test's waiting conversations
+
+  await row.click();
+  const composer = page.locator('#composer-text');
+  await composer.waitFor();
+  await composer.fill('');
+  await composer.pressSequentially('/he');
+  const options = page.locator('#canned-list [role=option]');
+  await options.first().waitFor({ timeout: 5_000 });
+  assert.equal(await options.count(), 1);
+  assert.match(await options.first().textContent(), /\/hello/);
+  await composer.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#composer-text')?.value.startsWith('Hi Carla'));
+  assert.equal(await composer.inputValue(), 'Hi Carla, Demo shop here. <b>not bold</b>');
+  assert.equal(await page.locator('#canned-list').isHidden(), true);
+  // Nothing was sent by the Enter that picked the response.
+  const msgs = await server.api(`/api/v1/conversations/${conv}/messages`);
+  assert.equal(msgs.data.filter((m) => m.direction === 'out').length, 0);
+  await page.screenshot({ path: join(outDir, 'console-service-canned.png') });
+
+  await toggle.click();
+  await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('data-status') === 'away');
+  await page.close();
+});
+
+test('an admin sets business hours, SLA targets and assignment on the Hours & SLAs screen', { timeout: 60_000 }, async () => {
+  const page = await browser.newPage();
+  watchPage(page, 'console-service-3', logs);
+  await page.goto(server.origin + '/');
+  await page.locator('#login-email').fill(server.agent.email);
+  await page.locator('#login-password').fill(server.agent.password);
+  await page.locator('form.login-card button[type=submit]').click();
+  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await page.goto(server.origin + '/#/settings/service');
+  await page.locator('#service-form').waitFor({ timeout: 10_000 });
+
+  // A wrong interval is caught before anything is sent; an unknown zone by the server, with its field.
+  await page.locator('#svc-day-mon').fill('9-18');
+  await page.locator('#svc-save').click();
+  assert.match(await page.locator('#service-error').textContent(), /Monday: write intervals like 09:00-18:00/);
+  await page.locator('#svc-day-mon').fill('09:00-13:00, 14:00-18:00');
+  await page.locator('#svc-zone').fill('Mars/Olympus');
+  await page.locator('#svc-save').click();
+  await page.waitForFunction(() => /business_hours\.time_zone/.test(document.querySelector('#service-error')?.textContent ?? ''));
+
+  await page.locator('#svc-zone').fill('Europe/Rome');
+  await page.locator('#svc-day-sat').fill('10:00-14:00');
+  await page.locator('#svc-sla-normal-first_response').fill('30');
+  await page.locator('#svc-sla-urgent-resolution').fill('240');
+  await page.locator('#svc-sla-high-first_response').fill(''); // cleared: no target
+  await page.locator('#svc-assign-mode').selectOption('least_loaded');
+  await page.locator('#svc-capacity').fill('4');
+  await page.locator('#svc-after-hours').check();
+  await page.locator('#svc-save').click();
+  await page.waitForFunction(() => (document.querySelector('#service-saved')?.textContent ?? '') !== '');
+
+  const s = await server.api('/api/v1/service/settings');
+  assert.equal(s.business_hours.time_zone, 'Europe/Rome');
+  assert.deepEqual(s.business_hours.days.mon, [['09:00', '13:00'], ['14:00', '18:00']]);
+  assert.deepEqual(s.business_hours.days.sat, [['10:00', '14:00']]);
+  assert.equal(s.business_hours.days.sun, null);
+  assert.equal(s.sla.policies.normal.first_response_seconds, 1800);
+  assert.equal(s.sla.policies.urgent.resolution_seconds, 14400);
+  assert.equal(s.sla.policies.high.first_response_seconds, null);
+  assert.equal(s.assignment.mode, 'least_loaded');
+  assert.equal(s.assignment.default_capacity, 4);
+  assert.equal(s.after_hours.enabled, true);
+  // Shown again as saved after a reload.
+  await page.reload();
+  await page.locator('#service-form').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#svc-sla-normal-first_response').inputValue(), '30');
+  assert.equal(await page.locator('#svc-day-mon').inputValue(), '09:00-13:00, 14:00-18:00');
+  await page.screenshot({ path: join(outDir, 'console-service-settings.png') });
+  await page.close();
+});

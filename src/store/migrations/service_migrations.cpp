@@ -81,6 +81,63 @@ CREATE TABLE sla_breaches (
   PRIMARY KEY (tenant_id, conversation_id, target, due_at)
 );
 )SQL"},
+      // Agents' availability and capacity, the round-robin cursor, canned responses, and when the
+      // after-hours auto-reply was last sent in a conversation.
+      {61, "service_assignment_canned",
+       R"SQL(
+CREATE TABLE agent_availability (
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('online','away')),
+  capacity INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, agent_id)
+);
+CREATE TABLE assignment_state (
+  tenant_id TEXT PRIMARY KEY,
+  last_agent_id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE canned_responses (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  shortcut TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, shortcut)
+);
+ALTER TABLE conversation_service ADD COLUMN after_hours_at INTEGER;
+)SQL",
+       R"SQL(
+CREATE TABLE agent_availability (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  agent_id TEXT COLLATE "C" NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('online','away')),
+  capacity BIGINT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, agent_id)
+);
+CREATE TABLE assignment_state (
+  tenant_id TEXT COLLATE "C" PRIMARY KEY,
+  last_agent_id TEXT COLLATE "C" NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE canned_responses (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  shortcut TEXT COLLATE "C" NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, shortcut)
+);
+ALTER TABLE conversation_service ADD COLUMN after_hours_at BIGINT;
+)SQL"},
   };
   return kMigrations;
 }

@@ -7,6 +7,7 @@ import { adminText as t, common } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { Channel, ConsoleApi, WebhookDelivery, WebhookEndpoint } from './api';
+import { serviceTab } from './service-settings';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
 export const CHANNEL_FIELDS: Record<string, { name: string; secret?: boolean; optional?: boolean }[]> = {
@@ -71,7 +72,7 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return b;
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service';
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
   clear(container);
@@ -81,12 +82,14 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/channels', 'aria-current': tab === 'channels' ? 'page' : null }, t.channelsTab),
     el('a', { href: '#/settings/webhooks', 'aria-current': tab === 'webhooks' ? 'page' : null }, t.webhooksTab),
     el('a', { href: '#/settings/team', 'aria-current': tab === 'team' ? 'page' : null }, t.agentsTab),
+    el('a', { href: '#/settings/service', 'aria-current': tab === 'service' ? 'page' : null }, t.serviceTab),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
   if (agent.role !== 'admin') body.append(el('p', { className: 'hint' }, t.readOnly));
   if (tab === 'channels') void channels(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
+  else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);
 }
 

@@ -2,6 +2,18 @@
 
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+import type { CannedResponse } from './canned';
+import type { ServiceSettings } from './service-settings';
+
+export interface AgentAvailability {
+  agent_id: string;
+  name: string;
+  status: 'online' | 'away';
+  capacity: number;
+  own_capacity: number | null;
+  load: number;
+  updated_at: string | null;
+}
 
 const BASE = '/api/v1';
 
@@ -130,6 +142,35 @@ export class ConsoleApi {
 
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
+  }
+
+  getServiceSettings(): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings');
+  }
+
+  patchServiceSettings(patch: Record<string, unknown>): Promise<ServiceSettings> {
+    return this.call<ServiceSettings>('/service/settings', { method: 'PATCH', body: patch });
+  }
+
+  /** Every agent's availability (online/away), capacity and load. */
+  async listAvailability(): Promise<AgentAvailability[]> {
+    return (await this.call<ListPage<AgentAvailability>>('/agents/availability')).data;
+  }
+
+  setAvailability(agentId: string, status: 'online' | 'away'): Promise<AgentAvailability> {
+    return this.call<AgentAvailability>(`/agents/${encodeURIComponent(agentId)}/availability`, { method: 'PUT', body: { status } });
+  }
+
+  async listCanned(): Promise<CannedResponse[]> {
+    return (await this.call<ListPage<CannedResponse>>('/canned_responses')).data;
+  }
+
+  async renderCanned(id: string, conversationId: string): Promise<string> {
+    const r = await this.call<{ text: string }>(`/canned_responses/${encodeURIComponent(id)}/render`, {
+      method: 'POST',
+      body: { conversation_id: conversationId },
+    });
+    return r.text;
   }
 
   listAgents(): Promise<Agent[]> {

@@ -11,6 +11,7 @@ import { ConsoleApi } from './api';
 import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilter } from './store';
 import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
+import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
 import { renderReports } from './reports';
 import { adminText, reportsText } from '../shared/strings';
@@ -130,6 +131,31 @@ function showApp(agent: Agent): void {
     void api.logout().finally(() => showLogin());
   });
 
+  // Availability: online agents receive conversations by automatic assignment (docs/service.md).
+  const availability = el('button', { type: 'button', className: 'btn btn-quiet availability', id: 'availability-toggle', 'aria-pressed': 'false' }, t.availabilityAway);
+  const paintAvailability = (status: 'online' | 'away'): void => {
+    availability.setAttribute('aria-pressed', status === 'online' ? 'true' : 'false');
+    availability.dataset.status = status;
+    availability.textContent = status === 'online' ? t.availabilityOnline : t.availabilityAway;
+    availability.title = status === 'online' ? t.availabilityOnlineHint : t.availabilityAwayHint;
+  };
+  paintAvailability('away');
+  void api
+    .listAvailability()
+    .then((list) => paintAvailability(list.find((a) => a.agent_id === agent.id)?.status ?? 'away'))
+    .catch(() => undefined);
+  availability.addEventListener('click', () => {
+    const next = availability.dataset.status === 'online' ? 'away' : 'online';
+    availability.disabled = true;
+    api
+      .setAvailability(agent.id, next)
+      .then((a) => paintAvailability(a.status))
+      .catch(() => undefined)
+      .finally(() => {
+        availability.disabled = false;
+      });
+  });
+
   const langSelect = el('select', { id: 'language-select' });
   for (const l of LANGUAGES) langSelect.appendChild(el('option', { value: l }, LANGUAGE_NAMES[l]));
   langSelect.value = lang;
@@ -218,6 +244,7 @@ function showApp(agent: Agent): void {
         ),
         el('span', { className: 'spacer' }),
         el('span', { className: 'whoami' }, t.signedInAs(agent.name || agent.email)),
+        availability,
         el('label', { className: 'sr-only', for: 'language-select' }, t.languageLabel),
         langSelect,
         helpButton,
@@ -266,7 +293,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -588,7 +615,7 @@ function buildThread(id: string): void {
   log.appendChild(el('li', { className: 'loading' }, t.loadingMessages));
   const error = el('p', { className: 'form-error', role: 'alert' });
 
-  const textarea = el('textarea', { id: 'composer-text', rows: 3, placeholder: t.replyPlaceholder });
+  const textarea = el('textarea', { id: 'composer-text', rows: 3, placeholder: t.replyPlaceholder, title: t.cannedHint });
   const label = el('label', { for: 'composer-text', className: 'composer-label' }, t.replyLabel);
   const noteToggle = el('input', { type: 'checkbox', id: 'note-toggle' });
   const send = el('button', { type: 'submit', className: 'btn btn-primary', id: 'composer-send' }, t.send);
@@ -606,6 +633,17 @@ function buildThread(id: string): void {
     ),
     error,
   );
+  const cannedList = attachCannedPicker(
+    form,
+    textarea,
+    id,
+    { list: () => api.listCanned(), render: (cid, conv) => api.renderCanned(cid, conv) },
+    t,
+    (e) => {
+      error.textContent = errorText(e);
+    },
+  );
+  textarea.after(cannedList);
   const syncMode = (): void => {
     const note = noteToggle.checked;
     form.classList.toggle('is-note', note);

@@ -134,12 +134,15 @@ export function renderReports(root: HTMLElement, api: ConsoleApi, me: Agent): vo
     const q = query;
     status.textContent = t.loading;
     try {
-      const [summary, conv, rev, csat] = await Promise.all([
+      const [summary, conv, rev, csat, times] = await Promise.all([
         api.report('summary', q), api.report('conversations', q), api.report('revenue', q), api.report('csat', q),
+        api.report('response_times', q),
       ]);
       status.textContent = '';
+      // The zone the figures are in (the shop's when none was chosen): the CSV links name it.
       if (!tz.value) tz.value = summary.time_zone;
-      show(summary, conv, rev, csat, q);
+      query = { ...q, tz: summary.time_zone };
+      show(summary, conv, rev, csat, times, query);
     } catch (e) {
       if (e instanceof ApiError && e.status === 403) status.textContent = t.adminOnly;
       else if (e instanceof ApiError && e.status === 0) status.textContent = common.networkError;
@@ -148,7 +151,7 @@ export function renderReports(root: HTMLElement, api: ConsoleApi, me: Agent): vo
     }
   }
 
-  function show(summary: Report, conv: Report, rev: Report, csat: Report, q: ReportQuery): void {
+  function show(summary: Report, conv: Report, rev: Report, csat: Report, times: Report, q: ReportQuery): void {
     for (const c of charts) c.destroy();
     charts = [];
     clear(body);
@@ -232,6 +235,9 @@ export function renderReports(root: HTMLElement, api: ConsoleApi, me: Agent): vo
       rev.rows.filter((r) => total(r) && ['agent', 'bot', 'api'].includes(String(r.breakdown))).map((r) => [
         senderLabel(r), String(r.currency), String(r.payments), money(num(r.gross), String(r.currency)),
         money(num(r.refunds), String(r.currency)), money(num(r.net), String(r.currency))])));
+    body.appendChild(table('report-by-responder', t.byResponder, [t.responder, t.count, 'p50', 'p90'],
+      times.rows.filter((r) => total(r) && ['agent', 'bot', 'api'].includes(String(r.breakdown))).map((r) => [
+        senderLabel(r), String(r.first_response_count), secs(r.first_response_p50_s), secs(r.first_response_p90_s)])));
     body.appendChild(table('report-csat-by-agent', t.byAgentCsat, [t.agent, t.responses, t.average],
       csat.rows.filter((r) => total(r) && (r.breakdown === 'agent' || r.breakdown === 'bot')).map((r) => [
         senderLabel(r), String(r.responses), r.average === null ? t.none : String(r.average)])));

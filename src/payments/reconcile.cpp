@@ -1,0 +1,320 @@
+#include "payments/reconcile.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "core/json.hpp"
+#include "payments/ledger.hpp"
+#include "payments/payments_repo.hpp"
+#include "payments/psp/registry.hpp"
+
+namespace bottega::payments::reconcile {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string amt(int64_t v, const std::string& cur) { return format_amount(v, cur.empty() ? "XXX" : cur); }
+
+std::string str_at(const bj::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+std::vector<Difference> compare(const std::string& provider_id, const std::vector<Booked>& ours,
+                                const std::vector<ProviderRecord>& theirs, bool complete) {
+  std::vector<Difference> out;
+  std::vector<bool> matched(theirs.size(), false);
+  auto diff = [&](const Payment& p, const std::string& ref, const char* kind, std::string detail) {
+    out.push_back({provider_id, p.id, ref, kind, std::move(detail)});
+  };
+  for (const auto& b : ours) {
+    const Payment& p = b.payment;
+    std::string ref = p.provider_ref.value_or("");
+    int64_t our_captured = p.captured + b.unallocated;
+    // The ledger against the payment row: what is still refundable is captured - refunded - in flight.
+    int64_t expected_sales = -(p.captured - b.refunds_succeeded - b.refunds_in_flight);
+    if (b.sales_balance != expected_sales)
+      diff(p, ref, "ledger_mismatch",
+           "ledger sales:" + p.id + " is " + amt(-b.sales_balance, p.currency) + " refundable, the payment says " +
+               amt(-expected_sales, p.currency));
+    if (p.refunded != b.refunds_succeeded)
+      diff(p, ref, "ledger_mismatch",
+           "the payment says " + amt(p.refunded, p.currency) + " refunded, its succeeded refunds add up to " +
+               amt(b.refunds_succeeded, p.currency));
+    std::vector<const ProviderRecord*> recs;
+    for (size_t i = 0; i < theirs.size(); ++i)
+      if ((!ref.empty() && theirs[i].ref == ref) || (!theirs[i].payment_id.empty() && theirs[i].payment_id == p.id)) {
+        recs.push_back(&theirs[i]);
+        matched[i] = true;
+      }
+    bool known = false;
+    int64_t their_captured = 0, their_refunded = 0;
+    std::string their_currency;
+    for (const auto* r : recs) {
+      if (!r->exists) continue;
+      known = true;
+      their_captured += r->captured;
+      their_refunded += r->refunded;
+      if (r->captured > 0) their_currency = r->currency;
+    }
+    if (!known) {
+      if (our_captured > 0)
+        diff(p, ref, "missing_at_provider",
+             "Bottega booked " + amt(our_captured, p.currency) + " that the provider does not know" +
+                 (ref.empty() ? std::string(" (no provider reference)") : " (" + ref + ")"));
+      continue;
+    }
+    if (their_captured == 0 && our_captured > 0)
+      diff(p, ref, "not_captured_at_provider", "Bottega booked " + amt(our_captured, p.currency) + ", the provider captured nothing");
+    else if (their_captured > 0 && our_captured == 0)
+      diff(p, ref, "missing_in_ledger",
+           "the provider captured " + amt(their_captured, their_currency) + ", Bottega booked nothing (status " + p.status + ")");
+    else if (their_captured != our_captured)
+      diff(p, ref, "amount_mismatch",
+           "the provider captured " + amt(their_captured, their_currency) + ", Bottega booked " + amt(our_captured, p.currency));
+    if (their_captured > 0 && !their_currency.empty() && their_currency != p.currency)
+      diff(p, ref, "currency_mismatch", "the provider captured in " + their_currency + ", the payment is in " + p.currency);
+    if (their_refunded != b.refunds_succeeded)
+      diff(p, ref, "refund_mismatch",
+           "the provider refunded " + amt(their_refunded, p.currency) + ", Bottega's succeeded refunds are " +
+               amt(b.refunds_succeeded, p.currency) +
+               (b.refunds_in_flight ? " (" + amt(b.refunds_in_flight, p.currency) + " in flight)" : std::string()));
+  }
+  if (complete)
+    for (size_t i = 0; i < theirs.size(); ++i)
+      if (!matched[i] && theirs[i].exists && theirs[i].captured > 0)
+        out.push_back({provider_id, theirs[i].payment_id, theirs[i].ref, "missing_in_ledger",
+                       "the provider captured " + amt(theirs[i].captured, theirs[i].currency) +
+                           " for a payment Bottega does not have"});
+  return out;
+}
+
+Result<ProviderRecord> mollie_record(const std::string& ref, int status, std::string_view body) {
+  BOTTEGA_TRY(events, psp::mollie::parse_payment(status, body));
+  ProviderRecord r;
+  r.ref = ref;
+  if (events.empty()) {
+    r.exists = false;
+    return r;
+  }
+  for (const auto& e : events) {
+    if (e.kind == PspEvent::Kind::paid) {
+      r.captured = e.amount;
+      r.currency = e.currency;
+    }
+    if (!e.payment_id.empty()) r.payment_id = e.payment_id;
+    if (e.kind == PspEvent::Kind::refund_succeeded) r.refunded += e.amount;
+  }
+  return r;
+}
+
+Result<ProviderRecord> stripe_session_record(const std::string& ref, int status, std::string_view body,
+                                             std::string* payment_intent) {
+  ProviderRecord r;
+  r.ref = ref;
+  if (status == 404) {
+    r.exists = false;
+    return r;
+  }
+  if (status < 200 || status >= 300)
+    return Error{Errc::unavailable, "provider_unavailable", "Stripe answered HTTP " + std::to_string(status), {}};
+  auto o = json::parse_object(body);
+  if (!o) return Error{Errc::unavailable, "provider_bad_response", "Stripe's session is not JSON", {}};
+  r.payment_id = str_at(*o, "client_reference_id");
+  if (str_at(*o, "payment_status") == "paid") {
+    auto* t = o->if_contains("amount_total");
+    r.captured = t && t->is_int64() ? t->as_int64() : 0;
+    std::string cur = str_at(*o, "currency");
+    for (auto& c : cur) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    r.currency = cur;
+  }
+  if (payment_intent) *payment_intent = str_at(*o, "payment_intent");
+  return r;
+}
+
+Result<int64_t> stripe_refunded(int status, std::string_view body) {
+  if (status < 200 || status >= 300)
+    return Error{Errc::unavailable, "provider_unavailable", "Stripe answered HTTP " + std::to_string(status), {}};
+  auto o = json::parse_object(body);
+  if (!o) return Error{Errc::unavailable, "provider_bad_response", "Stripe's refund list is not JSON", {}};
+  auto* data = o->if_contains("data");
+  if (!data || !data->is_array()) return Error{Errc::unavailable, "provider_bad_response", "Stripe's refund list has no data", {}};
+  int64_t sum = 0;
+  for (const auto& v : data->as_array()) {
+    if (!v.is_object() || str_at(v.as_object(), "status") != "succeeded") continue;
+    auto* a = v.as_object().if_contains("amount");
+    if (a && a->is_int64()) sum += a->as_int64();
+  }
+  return sum;
+}
+
+size_t Report::difference_count() const {
+  size_t n = ledger.size();
+  for (const auto& p : providers) n += p.differences.size();
+  return n;
+}
+
+namespace {
+
+struct ProviderData {
+  Provider provider;
+  std::vector<Booked> booked;
+  std::vector<db::SandboxPayment> sandbox;
+};
+
+Result<psp::AnyPspSettings> settings_of(const Provider& p) {
+  const auto* a = psp::find_adapter(p.type);
+  if (!a) return Error::internal("unknown provider type " + p.type);
+  boost::system::error_code ec;
+  auto v = bj::parse(p.settings_json, ec);
+  if (ec || !v.is_object()) return Error::internal("provider settings unreadable");
+  return a->parse_settings(v.as_object());
+}
+
+Difference fetch_failed(const Provider& prov, const Payment& p, const Error& e) {
+  return {prov.id, p.id, p.provider_ref.value_or(""), "fetch_failed", e.message};
+}
+
+}  // namespace
+
+Result<Report> run(store::Store& store, const std::string& tenant, const std::optional<std::string>& provider_id,
+                   const Fetch& fetch) {
+  std::vector<ProviderData> data;
+  std::vector<std::string> invariants;
+  bool unknown = false;
+  store::read_sync(store, [&](store::Tx& tx) {
+    for (auto& prov : db::list_providers(tx, tenant)) {
+      if (provider_id && prov.id != *provider_id) continue;
+      ProviderData d;
+      for (auto& p : db::list_provider_payments(tx, tenant, prov.id)) {
+        Booked b;
+        for (const auto& r : db::list_refunds(tx, tenant, p.id)) {
+          if (r.status == "succeeded") b.refunds_succeeded += r.amount;
+          else if (r.status == "processing" || r.status == "pending_approval") b.refunds_in_flight += r.amount;
+        }
+        b.sales_balance = ledger::balance(tx, tenant, "sales:" + p.id, p.currency);
+        b.unallocated = -ledger::balance(tx, tenant, "unallocated:" + p.id, p.currency);
+        b.payment = std::move(p);
+        d.booked.push_back(std::move(b));
+      }
+      if (prov.type == "sandbox") d.sandbox = db::list_sandbox_payments(tx, tenant, prov.id);
+      d.provider = std::move(prov);
+      data.push_back(std::move(d));
+    }
+    unknown = provider_id && data.empty();
+    invariants = ledger::check_invariants(tx, tenant);
+  });
+  if (unknown) return Error::not_found("payment provider");
+  Report report;
+  for (const auto& line : invariants) report.ledger.push_back({"", "", "", "ledger_invariant", line});
+  for (auto& d : data) {
+    ProviderReport pr;
+    pr.provider_id = d.provider.id;
+    pr.type = d.provider.type;
+    pr.name = d.provider.name;
+    std::vector<ProviderRecord> theirs;
+    bool complete = false;
+    auto settings = settings_of(d.provider);
+    if (!settings) {
+      pr.skipped = "settings unreadable: " + settings.error().message;
+      report.providers.push_back(std::move(pr));
+      continue;
+    }
+    if (d.provider.type == "sandbox") {
+      complete = true;
+      for (const auto& s : d.sandbox) {
+        ProviderRecord r;
+        r.ref = s.id;
+        r.payment_id = s.payment_id;
+        r.currency = s.currency;
+        if (s.status == "succeeded") r.captured = s.amount;
+        r.refunded = s.refunded;
+        theirs.push_back(std::move(r));
+      }
+      for (const auto& b : d.booked) pr.payments_checked += b.payment.provider_ref ? 1 : 0;
+    } else if (d.provider.type == "mollie") {
+      const auto& s = std::get<psp::mollie::Settings>(*settings);
+      for (const auto& b : d.booked) {
+        if (!b.payment.provider_ref) continue;
+        ++pr.payments_checked;
+        auto req = psp::mollie::build_fetch(s, *b.payment.provider_ref);
+        if (!req) {
+          pr.differences.push_back(fetch_failed(d.provider, b.payment, req.error()));
+          continue;
+        }
+        auto res = fetch(std::move(req).value());
+        auto rec = res ? mollie_record(*b.payment.provider_ref, res->status, res->body) : Result<ProviderRecord>(res.error());
+        if (!rec) pr.differences.push_back(fetch_failed(d.provider, b.payment, rec.error()));
+        else theirs.push_back(std::move(rec).value());
+      }
+    } else if (d.provider.type == "stripe") {
+      const auto& s = std::get<psp::stripe::Settings>(*settings);
+      auto get = [&](const std::string& path) {
+        HttpRequest r;
+        r.method = "GET";
+        r.url = s.api_base_url + path;
+        r.headers = {{"Authorization", "Bearer " + s.secret_key}};
+        return fetch(std::move(r));
+      };
+      for (const auto& b : d.booked) {
+        const auto& ref = b.payment.provider_ref;
+        if (!ref) continue;
+        ++pr.payments_checked;
+        bool safe = !ref->empty();
+        for (char c : *ref) safe = safe && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+        if (!safe) {
+          pr.differences.push_back(fetch_failed(d.provider, b.payment, Error::invalid("provider_ref", "malformed session id")));
+          continue;
+        }
+        auto res = get("/v1/checkout/sessions/" + *ref);
+        std::string pi;
+        auto rec = res ? stripe_session_record(*ref, res->status, res->body, &pi) : Result<ProviderRecord>(res.error());
+        if (rec && !pi.empty()) {
+          bool pi_safe = true;
+          for (char c : pi) pi_safe = pi_safe && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+          auto refunds = pi_safe ? get("/v1/refunds?limit=100&payment_intent=" + pi)
+                                 : Result<HttpResponse>(Error::invalid("payment_intent", "malformed"));
+          auto sum = refunds ? stripe_refunded(refunds->status, refunds->body) : Result<int64_t>(refunds.error());
+          if (!sum) rec = std::move(sum).error();
+          else rec->refunded = *sum;
+        }
+        if (!rec) pr.differences.push_back(fetch_failed(d.provider, b.payment, rec.error()));
+        else theirs.push_back(std::move(rec).value());
+      }
+    } else {
+      pr.skipped = "the " + d.provider.type +
+                   " API cannot read payments back; reconcile with its settlement details report";
+      report.providers.push_back(std::move(pr));
+      continue;
+    }
+    for (auto& x : compare(d.provider.id, d.booked, theirs, complete)) pr.differences.push_back(std::move(x));
+    report.providers.push_back(std::move(pr));
+  }
+  return report;
+}
+
+bj::object to_json(const Report& r) {
+  auto diff_json = [](const Difference& d) {
+    bj::object o{{"kind", d.kind}, {"detail", d.detail}};
+    if (!d.provider_id.empty()) o["provider_id"] = d.provider_id;
+    if (!d.payment_id.empty()) o["payment_id"] = d.payment_id;
+    if (!d.ref.empty()) o["provider_ref"] = d.ref;
+    return o;
+  };
+  bj::array providers;
+  for (const auto& p : r.providers) {
+    bj::array diffs;
+    for (const auto& d : p.differences) diffs.push_back(diff_json(d));
+    bj::object o{{"id", p.provider_id}, {"type", p.type}, {"name", p.name}, {"payments_checked", p.payments_checked},
+                 {"differences", std::move(diffs)}};
+    if (p.skipped) o["skipped"] = *p.skipped;
+    providers.push_back(std::move(o));
+  }
+  bj::array ledger;
+  for (const auto& d : r.ledger) ledger.push_back(diff_json(d));
+  return bj::object{{"differences", r.difference_count()}, {"providers", std::move(providers)}, {"ledger", std::move(ledger)}};
+}
+
+}  // namespace bottega::payments::reconcile

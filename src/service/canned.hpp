@@ -1,0 +1,23 @@
+// Canned responses: saved replies with variables, rendered on the server. Pure.
+//
+// Variables: {{contact.name}}, {{contact.first_name}}, {{contact.email}}, {{agent.name}},
+// {{agent.first_name}}, {{shop.name}}, {{conversation.id}}. Substitution is one pass (a value that
+// contains "{{" is never expanded again), control characters in values are dropped, a value that
+// is not known renders as "" and `\{{` writes a literal "{{". An unknown variable name is refused
+// when the response is saved.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "bottega/errors.hpp"
+
+namespace bottega::service {
+
+// Checks a body: its {{...}} references are all known variables. Errors name `field`.
+Status validate_template(const std::string& body, const std::string& field);
+// Renders `body` with `vars` ("contact.name" -> "Ann").
+std::string render_template(const std::string& body, const std::map<std::string, std::string>& vars);
+const char* const* template_variables();  // null-terminated list, for docs and errors
+
+}  // namespace bottega::service
