@@ -46,7 +46,8 @@ callgrind_control -i off "$PID" >/dev/null
 callgrind_control -d "$PID" >/dev/null
 sleep 1
 N=$(awk '$1=="BENCH_STATUS" && $2==201 {print $3}' "$TMP/wrk.txt")
-OUT=$(ls -t "$TMP"/callgrind.out.* | head -n1)
+# the dump requested above is callgrind.out.PID.1 (callgrind.out.PID is the at-exit file)
+OUT=$(ls -t "$TMP"/callgrind.out.*.[0-9]* | head -n1)
 TOTAL=$(callgrind_annotate "$OUT" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1; exit}')
 echo "requests 201: $N   instructions: $TOTAL   per request: $((TOTAL / N))"
 grep -h BENCH_STATUS "$TMP/wrk.txt"
