@@ -96,6 +96,18 @@ struct LinkButton {
   std::string url;    // absolute http(s) URL
 };
 
+// A product card (message kind "product"): what a channel that shows cards (Messenger generic
+// template, Telegram photo, WhatsApp image header or catalog product message, web chat, email
+// HTML) needs. OutboundMessage::text stays the complete plain-text form for the others.
+struct ProductCard {
+  std::string sku;        // the variant's SKU (= product_retailer_id in the shop's WhatsApp catalog)
+  std::string title;      // "Trail Runner - EU 42"
+  std::string subtitle;   // price and availability in the customer's language: "129,00 € · Disponibile"
+  std::string description;  // may be empty
+  std::string image_url;  // absolute http(s) URL or empty
+  bool available = true;  // false: out of stock (no "add to cart" button is offered)
+};
+
 struct OutboundMessage {
   std::string text;                  // REQUIRES: non-empty
   std::vector<ReplyChoice> choices;  // optional reply buttons / quick replies / list rows
@@ -105,6 +117,7 @@ struct OutboundMessage {
   bool human_agent = false;          // a person answers after the 24 h window (Meta HUMAN_AGENT tag)
   std::string status_callback_url;   // where the provider reports delivery (Twilio StatusCallback):
                                      // the channel's webhook URL, exactly as the provider signs it
+  std::optional<ProductCard> card;   // a product card; choices/link become its buttons
 };
 
 }  // namespace bottega

@@ -17,6 +17,7 @@
 #include "bottega/clock.hpp"
 #include "bottega/store.hpp"
 #include "commerce/demo.hpp"
+#include "commerce/cards.hpp"
 #include "commerce/whatsapp_orders.hpp"
 #include "core/crypto.hpp"
 #include "core/metrics.hpp"
@@ -201,6 +202,9 @@ int run_server(Config cfg, const RunOptions& ro) {
   // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
   commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
   dispatcher.add_listener(&order_carts);
+  // A product card's "Add to cart" tap puts the item into the conversation's cart (commerce/cards.hpp).
+  commerce::BuyTapListener buy_taps(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  dispatcher.add_listener(&buy_taps);
   // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
   // per database; the breach detector on every node (exactly once per breach by its primary key).
   service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});

@@ -45,8 +45,8 @@ constexpr Row kTable[] = {
     // 2000 chars; button template with 3 buttons (postback or web_url); 13 quick replies; generic
     // template; 24 h (HUMAN_AGENT tag: 7 days for a person's reply).
     {"messenger", make(2000, 3, 0, true, false, true, kDay, 13, true)},
-    // 1000 chars, 13 quick replies, 24 h.
-    {"instagram", make(1000, 0, 0, false, false, true, kDay, 13, false)},
+    // 1000 chars, 13 quick replies, generic template (product cards), 24 h.
+    {"instagram", make(1000, 0, 0, false, false, true, kDay, 13, true)},
     // 4096 chars; inline keyboard (callback and url buttons), at most 100 buttons.
     {"telegram",  make(4096, 100, 0, true, false, true, 0, 0, false)},
     // SMS: 1600 chars, no buttons; media only as MMS/WhatsApp media URLs.

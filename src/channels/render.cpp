@@ -91,6 +91,19 @@ std::string fallback_text(const OutboundMessage& msg, bool with_choices, bool wi
   return out;
 }
 
+std::string clip(std::string_view utf8, size_t max_chars) {
+  if (char_count(utf8) <= max_chars) return std::string(utf8);
+  if (max_chars == 0) return {};
+  std::string out;
+  size_t n = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    bool lead = (static_cast<unsigned char>(utf8[i]) & 0xC0) != 0x80;
+    if (lead && ++n > max_chars - 1) break;
+    out.push_back(utf8[i]);
+  }
+  return out + "\xE2\x80\xA6";  // U+2026
+}
+
 bool choices_fit(const std::vector<ReplyChoice>& choices, size_t max_title, size_t max_id) {
   for (const auto& c : choices)
     if (char_count(c.title) > max_title || c.id.size() > max_id) return false;

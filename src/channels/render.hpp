@@ -30,6 +30,9 @@ std::string numbered(const std::vector<ReplyChoice>& choices);
 // "\n\n" + link.title + ": " + link.url when with_link and there is a link.
 std::string fallback_text(const OutboundMessage& msg, bool with_choices, bool with_link);
 
+// utf8 cut to at most max_chars characters (code points), ending in "…" when it was cut.
+std::string clip(std::string_view utf8, size_t max_chars);
+
 // True when every choice's title has at most max_title characters and its id at most max_id bytes.
 bool choices_fit(const std::vector<ReplyChoice>& choices, size_t max_title, size_t max_id);
 

@@ -60,6 +60,8 @@ constexpr Stmt kUpdatePayment{
     "contact_id = $14 WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kGetPayment{"payments.get_payment", "SELECT " PAYMENT_COLS " FROM payments WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kPaymentByToken{"payments.payment_by_token", "SELECT " PAYMENT_COLS " FROM payments WHERE token = $1"};
+constexpr Stmt kPaymentsOfCart{"payments.payments_of_cart",
+                               "SELECT " PAYMENT_COLS " FROM payments WHERE tenant_id = $1 AND cart_id = $2 ORDER BY seq"};
 constexpr Stmt kPaymentByRef{"payments.payment_by_ref",
                              "SELECT " PAYMENT_COLS " FROM payments WHERE provider_id = $1 AND provider_ref = $2"};
 constexpr Stmt kPaymentByPaymentRef{"payments.payment_by_payment_ref",
@@ -262,6 +264,11 @@ std::optional<Payment> find_payment_by_token(Tx& tx, const std::string& token) {
   auto r = tx.query_one(kPaymentByToken, {token});
   if (!r) return std::nullopt;
   return payment_from(*r);
+}
+std::vector<Payment> payments_of_cart(Tx& tx, const std::string& tenant, const std::string& cart_id) {
+  std::vector<Payment> out;
+  for (const auto& r : tx.query(kPaymentsOfCart, {tenant, cart_id})) out.push_back(payment_from(r));
+  return out;
 }
 std::optional<Payment> find_payment_by_ref(Tx& tx, const std::string& provider_id, const std::string& ref) {
   auto r = tx.query_one(kPaymentByRef, {provider_id, ref});

@@ -30,6 +30,8 @@ void insert_payment(Tx& tx, const Payment& p);
 void update_payment(Tx& tx, const Payment& p);  // status, refs, amounts, times, message/order ids
 std::optional<Payment> get_payment(Tx& tx, const std::string& tenant, const std::string& id);
 std::optional<Payment> find_payment_by_token(Tx& tx, const std::string& token);
+// The links made from a cart, oldest first.
+std::vector<Payment> payments_of_cart(Tx& tx, const std::string& tenant, const std::string& cart_id);
 std::optional<Payment> find_payment_by_ref(Tx& tx, const std::string& provider_id, const std::string& provider_ref);
 std::optional<Payment> find_payment_by_payment_ref(Tx& tx, const std::string& provider_id, const std::string& payment_ref);
 struct PaymentPage {

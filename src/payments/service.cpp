@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "channels/capabilities.hpp"
+#include "commerce/carts.hpp"
+#include "commerce/orders.hpp"
 #include "core/crypto.hpp"
 #include "payments/ledger.hpp"
 #include "payments/payments_repo.hpp"
@@ -65,12 +67,14 @@ void audit(Tx& tx, Env& env, const std::string& tenant, const std::optional<std:
                  env.clock.now_ms()});
 }
 
-// Expires a link whose time is up and that nobody is paying right now.
+// Expires a link whose time is up and that nobody is paying right now; a cart's held units go
+// back to stock.
 bool expire_if_due(Tx& tx, Env& env, Payment& p) {
   if (env.clock.now_ms() < p.expires_at || !in(p.status, {"created", "sent", "opened", "failed"})) return false;
   p.status = "expired";
   p.updated_at = env.clock.now_ms();
   db::update_payment(tx, p);
+  if (p.cart_id) commerce::release_stock(tx, p.tenant_id, *p.cart_id, env.clock.now_ms());
   audit(tx, env, p.tenant_id, p.id, p.id, "payment.expired", "system", std::nullopt, std::nullopt, std::nullopt);
   emit_payment(tx, env, p, event_type::kPaymentExpired);
   return true;
@@ -176,9 +180,37 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
   int sources = (in.amount ? 1 : 0) + (in.items.empty() ? 0 : 1) + (in.cart_id ? 1 : 0);
   if (sources != 1)
     return Error::invalid("amount", "give exactly one of \"amount\"+\"currency\", \"items\" or \"cart_id\"");
-  if (in.cart_id) return Error::invalid("cart_id", "carts are not available yet", "unsupported");
   bj::array items;
-  if (in.amount) {
+  std::optional<commerce::Cart> cart;
+  if (in.cart_id) {
+    // A cart: charged its priced total in its currency; its units are held until the link expires.
+    cart = commerce::get_cart(tx, who.tenant_id, *in.cart_id);
+    if (!cart) return Error::invalid("cart_id", "no such cart", "unknown_cart");
+    if (cart->status != "open")
+      return Error{Errc::conflict, "cart_closed", "the cart is " + cart->status, "cart_id"};
+    if (cart->items.empty()) return Error{Errc::conflict, "cart_empty", "the cart has no items", "cart_id"};
+    if (p.contact_id && *p.contact_id != cart->contact_id)
+      return Error::invalid("cart_id", "the cart belongs to another customer than the conversation",
+                            "cart_not_in_conversation");
+    if (in.currency && *in.currency != cart->currency)
+      return Error::invalid("currency", "the cart is priced in " + cart->currency, "currency_mismatch");
+    for (auto& other : db::payments_of_cart(tx, who.tenant_id, cart->id)) {
+      expire_if_due(tx, env, other);
+      if (payments::in(other.status, {"created", "sent", "opened", "processing", "failed"}))
+        return Error{Errc::conflict, "cart_has_open_link",
+                     "the cart already has an open payment link (" + other.id + "); cancel it first", "cart_id"};
+    }
+    auto totals = commerce::price_cart(tx, who.tenant_id, cart->id, now);
+    if (!totals) return std::move(totals).error();
+    if (totals->total <= 0) return Error::invalid("cart_id", "the cart's total is zero");
+    p.amount = totals->total;
+    p.currency = totals->currency;
+    p.contact_id = cart->contact_id;
+    p.cart_id = cart->id;
+    for (const auto& l : totals->lines)
+      items.push_back(bj::object{{"sku", l.sku}, {"name", l.title}, {"quantity", l.quantity},
+                                 {"unit_amount", l.unit_price}});
+  } else if (in.amount) {
     if (!in.currency) return Error::invalid("currency", "currency is required with amount", "missing_field");
     if (*in.amount <= 0 || *in.amount > 100'000'000'000LL)
       return Error::invalid("amount", "amount must be a positive integer in minor units");
@@ -223,6 +255,10 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
   if (ttl < kMinExpiryS || ttl > kMaxExpiryS)
     return Error::invalid("expires_in", "expires_in must be 900..2592000 seconds (15 minutes to 30 days)");
   p.expires_at = now + ttl * 1000;
+  if (cart) {  // every line's units, held for exactly as long as the link can be paid
+    auto held = commerce::reserve_stock(tx, who.tenant_id, cart->id, p.expires_at, now);
+    if (!held.ok()) return held.error();
+  }
   p.token = crypto::random_token(32);
   p.verification_code = verification_code();
   p.status = "created";
@@ -242,6 +278,7 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
                        {"payment", bj::object{{"id", p.id}, {"amount", p.amount}, {"currency", p.currency},
                                               {"verification_code", p.verification_code}, {"shop", shop},
                                               {"url", url}, {"expires_at", rfc3339(p.expires_at)}}}};
+    if (p.cart_id) content["payment"].as_object()["cart_id"] = *p.cart_id;
     std::optional<std::string> author;
     if (!who.agent_id.empty()) author = who.agent_id;
     auto m = post_thread_message(tx, env, who.tenant_id, conv->id, "agent", author, "payment_link", text, content);
@@ -252,6 +289,26 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
     emit_payment(tx, env, p, event_type::kPaymentUpdated, public_url);
   }
   return p;
+}
+
+Result<Payment> cancel_link(Tx& tx, Env& env, const Principal& who, const std::string& payment_id) {
+  auto p = db::get_payment(tx, who.tenant_id, payment_id);
+  if (!p) return Error::not_found("payment link");
+  if (p->status == "cancelled") return std::move(*p);  // idempotent
+  if (expire_if_due(tx, env, *p) || p->status == "expired")
+    return Error::conflict("link_expired", "this payment link has already expired");
+  if (p->status == "processing")
+    return Error::conflict("link_processing", "a payment attempt is in progress at the provider; it cannot be cancelled now");
+  if (!in(p->status, {"created", "sent", "opened", "failed"}))
+    return Error::conflict("link_used", "this payment link has already been paid");
+  int64_t now = env.clock.now_ms();
+  p->status = "cancelled";
+  p->updated_at = now;
+  db::update_payment(tx, *p);
+  if (p->cart_id) commerce::release_stock(tx, who.tenant_id, *p->cart_id, now);
+  audit(tx, env, p->tenant_id, p->id, p->id, "payment.cancelled", actor_of(who), p->amount, p->currency, std::nullopt);
+  emit_payment(tx, env, *p, event_type::kPaymentUpdated);
+  return std::move(*p);
 }
 
 Result<Payment> open_link(Tx& tx, Env& env, const std::string& token) {
@@ -445,12 +502,35 @@ Result<std::string> apply_psp_event(Tx& tx, Env& env, const Provider& provider, 
       p->updated_at = now;
       db::update_payment(tx, *p);
       audit(tx, env, tenant, p->id, p->id, "payment.succeeded", "provider", p->amount, p->currency, e.provider_ref);
+      // A cart's link: the paid cart becomes a paid order in the same transaction (idempotent
+      // per cart; an order the agent made for it earlier is marked paid).
+      std::optional<commerce::Order> order;
+      if (p->cart_id) {
+        auto o = commerce::create_order_from_cart(tx, env, tenant, *p->cart_id, {true, p->id});
+        if (o && o->status == "pending_payment") o = commerce::mark_order_paid(tx, env, tenant, o->id, p->id);
+        if (o) {
+          order = std::move(*o);
+          p->order_id = order->id;
+          db::update_payment(tx, *p);
+          audit(tx, env, tenant, p->id, order->id, "order.paid", "provider", order->total, order->currency, std::nullopt);
+        } else {
+          // The money is in (and booked); the order could not be made (the cart was closed
+          // meanwhile): flagged for a person, never a reason to refuse the provider's event.
+          audit(tx, env, tenant, p->id, *p->cart_id, "order.not_created", "system", p->amount, p->currency,
+                o.error().code + ": " + o.error().message);
+        }
+      }
       emit_payment(tx, env, *p, event_type::kPaymentSucceeded);
       if (p->conversation_id) {
+        std::string text = "Paid: " + format_amount(p->amount, p->currency) + " received. Thank you!";
+        bj::object payment{{"id", p->id}, {"status", "paid"}, {"amount", p->amount}, {"currency", p->currency}};
+        if (order) {
+          text += " Order #" + std::to_string(order->number) + ".";
+          payment["order_id"] = order->id;
+          payment["order_number"] = order->number;
+        }
         auto m = post_thread_message(tx, env, tenant, *p->conversation_id, "system", std::nullopt, "payment_status",
-                                     "Paid: " + format_amount(p->amount, p->currency) + " received. Thank you!",
-                                     bj::object{{"payment", bj::object{{"id", p->id}, {"status", "paid"},
-                                                                        {"amount", p->amount}, {"currency", p->currency}}}});
+                                     text, bj::object{{"payment", std::move(payment)}});
         if (!m && m.error().errc != Errc::not_found) return std::move(m).error();
       }
       return std::string("applied");
@@ -565,6 +645,12 @@ Status complete_refund(Tx& tx, Env& env, const std::string& tenant, const std::s
     p->updated_at = now;
     db::update_payment(tx, *p);
     audit(tx, env, tenant, p->id, r->id, "refund.succeeded", "provider", r->amount, r->currency, r->provider_ref);
+    if (p->order_id) {  // the order follows: partially_refunded / refunded
+      auto o = commerce::record_refund(tx, env, tenant, *p->order_id, r->amount);
+      if (!o)
+        audit(tx, env, tenant, p->id, *p->order_id, "order.refund_not_recorded", "system", r->amount, r->currency,
+              o.error().code + ": " + o.error().message);
+    }
     pipeline::emit(tx, env, tenant, event_type::kRefundSucceeded, p->conversation_id.value_or(""),
                    p->contact_id.value_or(""), false, to_json(*r));
     emit_payment(tx, env, *p, event_type::kPaymentUpdated);

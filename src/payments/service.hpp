@@ -64,9 +64,17 @@ struct LinkInput {
   std::string description;
 };
 // Creates a payment request with a fresh token (256 random bits) and verification code, freezes its
-// amount and items, and, with a conversation, sends the link into it (status "sent").
+// amount and items, and, with a conversation, sends the link into it (status "sent"). From a cart
+// (cart_id): the cart's priced total and lines, its units reserved until the link expires (409
+// insufficient_stock otherwise, nothing created), one open link per cart (409
+// cart_has_open_link); once paid, the cart becomes a paid order in the same transaction.
 Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkInput& in,
                             const std::string& public_url);
+
+// An agent withdraws a link that is not being paid: created/sent/opened/failed -> cancelled, a
+// cart's held units go back to stock. Cancelling a cancelled link returns it; conflicts:
+// link_expired, link_processing (an attempt is at the provider), link_used (paid).
+Result<Payment> cancel_link(Tx& tx, Env& env, const Principal& who, const std::string& payment_id);
 
 // The customer opened the link: created/sent -> opened; a link past its expiry becomes expired.
 // Unknown token: not_found. The link is returned in whatever state it is.

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "channels/cards.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::email {
@@ -145,6 +146,10 @@ void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done
     r.to_name = conv->contact_name == *to ? std::string() : conv->contact_name;
     r.subject = conv->subject.value_or("");
     r.text = m->text;
+    if (m->kind == "product" || m->kind == "cart" || m->kind == "payment_link") {
+      auto content = bj::parse(m->content_json, pec);
+      if (!pec && content.is_object()) r.html = channels::message_html(m->text, content.as_object());
+    }
     r.conversation_id = conv->id;
     r.date_ms = m->created_at;
     r.message_id = em::outbound_message_id(*settings, m->id, conv->id);

@@ -176,7 +176,10 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   m.direction = "out";
   m.author_kind = "agent";
   if (!who.agent_id.empty()) m.author_id = who.agent_id;
-  m.kind = in.kind == "note" ? "note" : in.kind == "template" ? "template" : (in.choices.empty() ? "text" : "choices");
+  if (in.kind == "note" || in.kind == "template" || in.kind == "product" || in.kind == "cart")
+    m.kind = in.kind;
+  else
+    m.kind = in.choices.empty() ? "text" : "choices";
   m.text = in.text;
   bj::object content;
   if (!in.content_json.empty()) {

@@ -341,6 +341,7 @@ TEST_F(Api, MalformedCursorIsRejected) {
 const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/contacts/{id}/credit"},
     {"get", "/api/v1/payment_links/{id}"},
+    {"post", "/api/v1/payment_links/{id}/cancel"},
     {"get", "/api/v1/payment_providers"},
     {"get", "/api/v1/payments"},
     {"get", "/api/v1/payments/{id}"},
@@ -389,6 +390,8 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/carts/{id}"},
     {"get", "/api/v1/carts/{id}/totals"},
     {"get", "/api/v1/contacts/{id}/profile"},
+    {"get", "/api/v1/contacts/{id}"},
+    {"post", "/api/v1/contacts/{id}/merge"},
     {"get", "/api/v1/discounts"},
     {"get", "/api/v1/orders"},
     {"get", "/api/v1/orders/{id}"},

@@ -11,7 +11,7 @@
 //   whatsapp   http://HOST:P/whatsapp/v21.0    POST /{phone_number_id}/messages     Bearer token
 //   messenger  http://HOST:P/messenger/v21.0   POST /me/messages?access_token=...   (or /{page_id}/messages)
 //   instagram  http://HOST:P/instagram/v21.0   POST /me/messages?access_token=...   (or /{ig_id}/messages, Bearer)
-//   telegram   http://HOST:P/telegram          POST /bot{token}/sendMessage (and a few other methods)
+//   telegram   http://HOST:P/telegram          POST /bot{token}/sendMessage, sendPhoto (and a few other methods)
 //   twilio     http://HOST:P/twilio            POST /2010-04-01/Accounts/{AccountSid}/Messages.json  Basic auth
 //   stripe     http://HOST:P/stripe            Checkout Sessions, refunds (psp.mjs)
 //   mollie     http://HOST:P/mollie            Payments API v2, refunds, id-only webhooks (mollie.mjs)
@@ -494,6 +494,31 @@ export class Simulator {
         const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
         this.telegramMessageIds.set(key, messageId);
         const result = { message_id: messageId, from: bot, chat, date: now, text };
+        if (replyMarkup?.inline_keyboard) result.reply_markup = { inline_keyboard: replyMarkup.inline_keyboard };
+        return { status: 200, body: { ok: true, result } };
+      }
+      case 'sendphoto': {
+        const chatId = params.chat_id;
+        if (chatId === undefined || chatId === '') return bad('Bad Request: chat_id is empty');
+        const photo = params.photo;
+        if (typeof photo !== 'string' || !photo) return bad('Bad Request: there is no photo in the request');
+        if (!/^https?:\/\//.test(photo)) return bad('Bad Request: wrong remote file identifier specified: Wrong string length');
+        const caption = params.caption;
+        if (caption !== undefined && (typeof caption !== 'string' || [...caption].length > 1024))
+          return bad('Bad Request: message caption is too long');
+        let replyMarkup = params.reply_markup;
+        if (typeof replyMarkup === 'string') replyMarkup = parseJsonOrNull(replyMarkup);
+        const chat = telegramChat(chatId);
+        if (!chat) return bad('Bad Request: chat not found');
+        const key = String(chat.id);
+        const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
+        this.telegramMessageIds.set(key, messageId);
+        const fileId = `AgAC${randomBytes(12).toString('base64url')}`;
+        const result = {
+          message_id: messageId, from: bot, chat, date: now,
+          photo: [{ file_id: fileId, file_unique_id: fileId.slice(0, 16), width: 320, height: 320, file_size: 20480 }],
+        };
+        if (caption !== undefined) result.caption = caption;
         if (replyMarkup?.inline_keyboard) result.reply_markup = { inline_keyboard: replyMarkup.inline_keyboard };
         return { status: 200, body: { ok: true, result } };
       }

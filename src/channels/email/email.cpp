@@ -335,11 +335,31 @@ std::string compose_reply(const Settings& s, const Reply& r) {
     h("References", v);
   }
   h("MIME-Version", "1.0");
+  auto crlf_end = [&] {
+    if (out.size() < 2 || out.substr(out.size() - 2) != "\r\n") out += "\r\n";
+  };
+  if (!r.html.empty()) {
+    // The boundary is derived from our Message-ID (stable across retries); quoted-printable
+    // lines never start with "--" followed by it, as QP escapes nothing into that shape and the
+    // boundary carries a '=' that QP always encodes.
+    std::string boundary = "=_bottega_" + crypto::hex(crypto::sha256(r.message_id)).substr(0, 24);
+    h("Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
+    out += "\r\n";
+    for (int part = 0; part < 2; ++part) {
+      out += "--" + boundary + "\r\n";
+      out += part == 0 ? "Content-Type: text/plain; charset=utf-8\r\n" : "Content-Type: text/html; charset=utf-8\r\n";
+      out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+      out += encode_qp(part == 0 ? r.text : r.html);
+      crlf_end();
+    }
+    out += "--" + boundary + "--\r\n";
+    return out;
+  }
   h("Content-Type", "text/plain; charset=utf-8");
   h("Content-Transfer-Encoding", "quoted-printable");
   out += "\r\n";
   out += encode_qp(r.text);
-  if (out.size() < 2 || out.substr(out.size() - 2) != "\r\n") out += "\r\n";
+  crlf_end();
   return out;
 }
 

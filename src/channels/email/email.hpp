@@ -77,6 +77,8 @@ struct Reply {
   std::string to_address, to_name;
   std::string subject;                 // the conversation's subject; "Re: " is added once
   std::string text;                    // UTF-8
+  std::string html;                    // optional HTML alternative (already escaped): the mail
+                                       // becomes multipart/alternative with both parts
   std::string message_id;              // ours, without <>
   std::string in_reply_to;             // the customer's last Message-ID, may be empty
   std::vector<std::string> references; // the parent's References (oldest first)

@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/cards.hpp"
 #include "channels/email/email.hpp"
 #include "channels/email/mime.hpp"
 #include "channels/email/text.hpp"
@@ -284,6 +285,33 @@ TEST(Email, ReferencesAreCappedKeepingTheFirst) {
   ASSERT_EQ(m->references.size(), 20u);
   EXPECT_EQ(m->references.front(), "r0@x");
   EXPECT_EQ(m->references.back(), "last@x");
+}
+
+TEST(Email, ProductCardMailHasAnEscapedHtmlAlternative) {
+  Settings s;
+  s.address = "support@shop.example";
+  auto content = boost::json::parse(
+      R"({"product":{"sku":"TR-42","title":"Trail <runner> & \"co\"","subtitle":"€129.00 · In stock",)"
+      R"("description":"<script>alert(1)</script>","image_url":"https://img.example/r.jpg","available":true},)"
+      R"("link":{"title":"View product","url":"https://shop.example/p?a=1&b=2"}})").as_object();
+  Reply r;
+  r.to_address = "ana@customer.example";
+  r.message_id = "msg_9.cnv_1@shop.example";
+  r.text = "Trail <runner> & \"co\"\n€129.00 · In stock\n\nView product: https://shop.example/p?a=1&b=2";
+  r.html = message_html(r.text, content);
+  std::string out = compose_reply(s, r);
+  EXPECT_NE(out.find("Content-Type: multipart/alternative; boundary=\"=_bottega_"), std::string::npos) << out;
+  auto m = parse_mail(out);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->text, r.text);  // the text part round-trips unchanged
+  // Every value is escaped: no markup from the catalog survives as markup.
+  EXPECT_NE(m->html.find("Trail &lt;runner&gt; &amp; &quot;co&quot;"), std::string::npos) << m->html;
+  EXPECT_NE(m->html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << m->html;
+  EXPECT_EQ(m->html.find("<script>"), std::string::npos);
+  EXPECT_NE(m->html.find("<img src=\"https://img.example/r.jpg\""), std::string::npos) << m->html;
+  EXPECT_NE(m->html.find("href=\"https://shop.example/p?a=1&amp;b=2\""), std::string::npos) << m->html;
+  // Content that is no card keeps the mail text/plain.
+  EXPECT_EQ(message_html("hi", boost::json::object{}), "");
 }
 
 }  // namespace

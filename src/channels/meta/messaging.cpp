@@ -18,6 +18,9 @@ constexpr json::ParseLimits kLimits{4 << 20, 32};
 constexpr size_t kButtonTitle = 20;  // quick reply and template button titles
 constexpr size_t kPayload = 1000;    // quick reply and postback payloads
 constexpr size_t kButtonTemplateText = 640;
+constexpr size_t kCardButtons = 3;     // generic template: at most 3 buttons per element
+constexpr size_t kCardTitle = 80;      // element title and subtitle: at most 80 characters
+constexpr size_t kCardSubtitle = 80;
 
 std::string_view platform_name(Platform p) {
   return p == Platform::messenger ? "Messenger" : "Instagram";
@@ -382,7 +385,31 @@ Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& 
   const size_t n = msg.choices.size();
   bj::object message;
 
-  bool button_template = msg.link && caps.url_buttons && n + 1 <= caps.max_buttons &&
+  // A product card: the generic template (one element: image, title, price line, up to three
+  // buttons: the choices as postbacks and the link as web_url, which also opens on a tap).
+  bool generic = msg.card && caps.card_templates && n + (msg.link ? 1 : 0) <= kCardButtons &&
+                 render::choices_fit(msg.choices, kButtonTitle, kPayload) &&
+                 (!msg.link || render::char_count(msg.link->title) <= kButtonTitle);
+  if (generic) {
+    const ProductCard& card = *msg.card;
+    bj::object element{{"title", render::clip(card.title, kCardTitle)}};
+    std::string subtitle = card.subtitle;
+    if (!card.description.empty()) subtitle += (subtitle.empty() ? "" : "\n") + card.description;
+    if (!subtitle.empty()) element["subtitle"] = render::clip(subtitle, kCardSubtitle);
+    if (!card.image_url.empty()) element["image_url"] = card.image_url;
+    bj::array buttons;
+    if (msg.link) {
+      element["default_action"] = bj::object{{"type", "web_url"}, {"url", msg.link->url}};
+      buttons.push_back(bj::object{{"type", "web_url"}, {"url", msg.link->url}, {"title", msg.link->title}});
+    }
+    for (const auto& c : msg.choices)
+      buttons.push_back(bj::object{{"type", "postback"}, {"title", c.title}, {"payload", c.id}});
+    if (!buttons.empty()) element["buttons"] = std::move(buttons);
+    bj::object pl{{"template_type", "generic"}, {"elements", bj::array{std::move(element)}}};
+    message["attachment"] = bj::object{{"type", "template"}, {"payload", std::move(pl)}};
+  }
+
+  bool button_template = !generic && msg.link && caps.url_buttons && n + 1 <= caps.max_buttons &&
                          render::choices_fit(msg.choices, kButtonTitle, kPayload) &&
                          render::char_count(msg.link->title) <= kButtonTitle &&
                          render::char_count(msg.text) <= kButtonTemplateText;
@@ -394,6 +421,8 @@ Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& 
         bj::object{{"type", "web_url"}, {"url", msg.link->url}, {"title", msg.link->title}});
     bj::object pl{{"template_type", "button"}, {"text", msg.text}, {"buttons", std::move(buttons)}};
     message["attachment"] = bj::object{{"type", "template"}, {"payload", std::move(pl)}};
+  } else if (generic) {
+    // built above
   } else if (n > 0 && n <= caps.max_quick_replies &&
              render::choices_fit(msg.choices, kButtonTitle, kPayload)) {
     std::string text = render::fallback_text(msg, false, true);

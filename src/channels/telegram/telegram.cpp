@@ -20,6 +20,7 @@ namespace {
 
 constexpr json::ParseLimits kLimits{1 << 20, 32};
 constexpr size_t kCallbackData = 64;  // bytes
+constexpr size_t kCaption = 1024;     // sendPhoto caption, characters
 constexpr std::string_view kTokenAlphabet =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
 
@@ -404,6 +405,9 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
                           render::choices_fit(msg.choices, 4096, kCallbackData);
   std::string text = render::fallback_text(msg, !keyboard_choices, false);
   BOTTEGA_TRY_STATUS(render::check_length(text, caps.max_text));
+  // A product card with an image: sendPhoto, the text as its caption (at most 1024 characters),
+  // the same inline keyboard.
+  bool photo = msg.card && !msg.card->image_url.empty() && render::char_count(text) <= kCaption;
 
   bj::object body;
   if (auto numeric = to_int64(chat_id)) {
@@ -411,7 +415,12 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
   } else {
     body["chat_id"] = chat_id;  // "@channelusername"
   }
-  body["text"] = text;
+  if (photo) {
+    body["photo"] = msg.card->image_url;
+    body["caption"] = text;
+  } else {
+    body["text"] = text;
+  }
   bj::array rows;
   if (keyboard_choices) {
     for (const auto& c : msg.choices)
@@ -427,7 +436,7 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
   }
   HttpRequest req;
   req.method = "POST";
-  req.url = settings.api_base_url + "/bot" + settings.bot_token + "/sendMessage";
+  req.url = settings.api_base_url + "/bot" + settings.bot_token + (photo ? "/sendPhoto" : "/sendMessage");
   req.headers = {{"Content-Type", "application/json"}};
   req.body = json::dump(body);
   return req;

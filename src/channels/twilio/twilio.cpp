@@ -274,6 +274,9 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
   form::Params params{{"To", std::string(to)},
                       {service ? "MessagingServiceSid" : "From", settings.from},
                       {"Body", text}};
+  // A product card's image goes along as media on WhatsApp via Twilio (SMS stays text + link).
+  if (msg.card && !msg.card->image_url.empty() && to.rfind("whatsapp:", 0) == 0)
+    params.push_back({"MediaUrl", msg.card->image_url});
   if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
   HttpRequest req;
   req.method = "POST";

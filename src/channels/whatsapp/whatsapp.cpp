@@ -475,12 +475,66 @@ std::optional<bj::object> interactive_for(const OutboundMessage& msg) {
   return std::nullopt;
 }
 
+// A product card: the catalog's single-product message when the channel has a catalog id;
+// otherwise an interactive message with the product image as header and the card's button (a
+// CTA URL button for a link, reply buttons for choices), or an image with the text as caption.
+// nullopt: the card does not fit (the caller sends it as text).
+std::optional<bj::object> card_for(const Settings& settings, const OutboundMessage& msg, std::string& type) {
+  const ProductCard& card = *msg.card;
+  if (!settings.catalog_id.empty() && !card.sku.empty()) {
+    type = "interactive";
+    std::string body = card.subtitle.empty() ? card.title : card.subtitle;
+    bj::object product{{"type", "product"},
+                       {"action", bj::object{{"catalog_id", settings.catalog_id}, {"product_retailer_id", card.sku}}}};
+    if (!body.empty() && render::char_count(body) <= kInteractiveBody) product["body"] = bj::object{{"text", body}};
+    return product;
+  }
+  if (render::char_count(msg.text) > kInteractiveBody) return std::nullopt;
+  std::optional<bj::object> header;
+  if (!card.image_url.empty()) header = bj::object{{"type", "image"}, {"image", bj::object{{"link", card.image_url}}}};
+  if (msg.link && render::char_count(msg.link->title) <= kCtaText) {
+    type = "interactive";
+    bj::object params{{"display_text", msg.link->title}, {"url", msg.link->url}};
+    bj::object o{{"type", "cta_url"},
+                 {"body", bj::object{{"text", msg.text}}},
+                 {"action", bj::object{{"name", "cta_url"}, {"parameters", std::move(params)}}}};
+    if (header) o["header"] = std::move(*header);
+    return o;
+  }
+  if (!msg.choices.empty() && msg.choices.size() <= capabilities(kType).max_buttons &&
+      render::choices_fit(msg.choices, kButtonTitle, kButtonId)) {
+    type = "interactive";
+    bj::array buttons;
+    for (const auto& c : msg.choices)
+      buttons.push_back(bj::object{{"type", "reply"}, {"reply", bj::object{{"id", c.id}, {"title", c.title}}}});
+    bj::object o{{"type", "button"},
+                 {"body", bj::object{{"text", msg.text}}},
+                 {"action", bj::object{{"buttons", std::move(buttons)}}}};
+    if (header) o["header"] = std::move(*header);
+    return o;
+  }
+  if (!card.image_url.empty() && !msg.link && msg.choices.empty()) {
+    type = "image";
+    return bj::object{{"link", card.image_url}, {"caption", msg.text}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Settings> parse_settings(const boost::json::object& all) {
   BOTTEGA_TRY(templates, parse_templates(all));
+  std::string catalog_id;
+  if (auto* c = all.if_contains("catalog_id"); c && !c->is_null()) {
+    if (!c->is_string() || c->as_string().empty() || c->as_string().size() > 64 ||
+        std::string_view(c->as_string()).find_first_not_of(kDigits) != std::string_view::npos)
+      return Error::invalid("settings.catalog_id", "settings.catalog_id must be the catalog's numeric id",
+                            "invalid_value");
+    catalog_id = std::string(c->as_string());
+  }
   boost::json::object settings = all;  // the reader checks every other key
   settings.erase("templates");
+  settings.erase("catalog_id");
   SettingsReader r(settings);
   BOTTEGA_TRY(phone, r.required_token("phone_number_id", kDigits, 64));
   BOTTEGA_TRY(token, r.required("access_token"));
@@ -489,7 +543,7 @@ Result<Settings> parse_settings(const boost::json::object& all) {
   BOTTEGA_TRY(base, r.base_url("api_base_url", kDefaultApiBaseUrl));
   BOTTEGA_TRY_STATUS(r.finish());
   return Settings{std::move(phone), std::move(token), std::move(secret), std::move(verify_token),
-                  std::move(base), std::move(templates)};
+                  std::move(base), std::move(templates), std::move(catalog_id)};
 }
 
 Status verify(const WebhookRequest& req, const Settings& settings) {
@@ -529,7 +583,12 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg) {
   BOTTEGA_TRY_STATUS(render::validate(to, msg));
   bj::object body = base_body(to, msg);
-  if (auto interactive = interactive_for(msg)) {
+  std::string card_type;
+  std::optional<bj::object> card = msg.card ? card_for(settings, msg, card_type) : std::nullopt;
+  if (card) {
+    body["type"] = card_type;
+    body[card_type] = std::move(*card);
+  } else if (auto interactive = interactive_for(msg)) {
     body["type"] = "interactive";
     body["interactive"] = std::move(*interactive);
   } else {

@@ -23,6 +23,8 @@ struct Settings {
   std::string verify_token;     // secret: the GET handshake's hub.verify_token
   std::string api_base_url;     // Graph root with version, no trailing '/'
   std::vector<MessageTemplate> templates{};  // approved templates ("templates" setting)
+  std::string catalog_id{};  // optional: the shop's WhatsApp catalog (product cards become
+                             // single-product messages; its product_retailer_id = our SKU)
 };
 
 // Errors: invalid_argument naming "settings.<key>" (missing, empty, wrong type, unknown key, a

@@ -536,6 +536,44 @@ TEST(WhatsAppSend, LinkAloneIsACtaButtonAndWithChoicesGoesInTheBody) {
     "body":"Your order is ready\n\nA label longer than twenty: https://pay.example/l/abc"})"));
 }
 
+TEST(WhatsAppSettings, CatalogIdIsOptionalAndNumeric) {
+  auto ok = parse_settings(bj::parse(R"({"phone_number_id":"1","access_token":"t","app_secret":"s",
+      "verify_token":"v","catalog_id":"987654321"})").as_object());
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->catalog_id, "987654321");
+  auto bad = parse_settings(bj::parse(R"({"phone_number_id":"1","access_token":"t","app_secret":"s",
+      "verify_token":"v","catalog_id":"../x"})").as_object());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "settings.catalog_id");
+}
+
+TEST(WhatsAppSend, ProductCards) {
+  OutboundMessage msg;
+  msg.text = "Trail runner\n€129.00 · In stock";
+  msg.card = ProductCard{"TR-42", "Trail runner", "€129.00 · In stock", "", "https://img.example/r.jpg", true};
+  msg.choices = {{"buy:TR-42", "Add to cart", ""}};
+  // Without a catalog: reply button under the image header.
+  auto req = build_send(test_settings(), "16505551234", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(body_of(*req).as_object().at("interactive"),
+            bj::parse(R"({"type":"button","header":{"type":"image","image":{"link":"https://img.example/r.jpg"}},
+    "body":{"text":"Trail runner\n€129.00 · In stock"},
+    "action":{"buttons":[{"type":"reply","reply":{"id":"buy:TR-42","title":"Add to cart"}}]}})"));
+  // With the shop's catalog: the single-product message, WhatsApp shows the catalog's item.
+  Settings s = test_settings();
+  s.catalog_id = "555";
+  req = build_send(s, "16505551234", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(body_of(*req).as_object().at("interactive"),
+            bj::parse(R"({"type":"product","body":{"text":"€129.00 · In stock"},
+    "action":{"catalog_id":"555","product_retailer_id":"TR-42"}})"));
+  // Too long for an interactive body: plain text, nothing lost.
+  msg.text = std::string(1100, 'x');
+  req = build_send(test_settings(), "16505551234", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(body_of(*req).as_object().at("type").as_string(), "text");
+}
+
 TEST(WhatsAppSend, Validation) {
   OutboundMessage msg;
   EXPECT_EQ(build_send(test_settings(), "1", msg).error().field, "text");

@@ -7,6 +7,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/contacts.hpp"
 #include "pipeline/email.hpp"
 #include "pipeline/webhooks.hpp"
 #include "store/repo/repo.hpp"
@@ -51,6 +52,55 @@ Result<std::string> check_webchat_settings(const bj::object& s) {
   if (em && !webchat_continue_email(*em))
     return Error::invalid("settings.continue_email", "an email address");
   return bj::serialize(s);
+}
+
+constexpr const char* kContactSchema =
+    R"({"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"email":{"type":["string","null"]},"phone":{"type":["string","null"]},"identities":{"type":"array","items":{"type":"object","properties":{"channel_id":{"type":"string"},"channel_type":{"type":"string"},"external_id":{"type":"string"},"created_at":{"type":"integer"}}}},"created_at":{"type":"integer"},"updated_at":{"type":"integer"}}})";
+
+// Contacts with their channel identities, and an agent's merge of two contacts
+// (pipeline/contacts.hpp).
+void register_contact_routes(Router& r, Deps& d) {
+  r.add("GET", "/api/v1/contacts/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id");
+    auto work = [tenant, id](store::Tx& tx) -> Result<pipeline::ContactView> {
+      return pipeline::get_contact(tx, tenant, id);
+    };
+    auto c = co_await db_read<pipeline::ContactView>(d.store, work);
+    if (!c) co_return error(ctx, c.error());
+    co_return json(ctx, 200, pipeline::to_json(*c));
+  }, {"One contact with its channel identities (channel id and type, the provider's id: wa_id, PSID, chat id, phone, email address, or the web chat visitor id). A contact merged into another answers 404 contact_merged",
+      Auth::agent, "contacts", "", kContactSchema});
+
+  r.add("POST", "/api/v1/contacts/{id}/merge", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    for (const auto& kv : *body)
+      if (kv.key() != "from_contact_id")
+        co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    auto from = json::required_string(*body, "from_contact_id", {}, 64);
+    if (!from) co_return error(ctx, from.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id"), from_id = *from;
+    if (from_id == id)
+      co_return error(ctx, Error::invalid("from_contact_id", "a contact cannot be merged into itself"));
+    auto env = d.env();
+    auto work = [&env, tenant, id, from_id](store::Tx& tx) -> Result<Rendered> {
+      BOTTEGA_TRY(m, pipeline::merge_contacts(tx, env, tenant, id, from_id));
+      bj::object o = pipeline::to_json(m.contact);
+      o["merged_contact_id"] = m.merged_contact_id;
+      o["identities_moved"] = m.identities_moved;
+      o["conversations_moved"] = m.conversations_moved;
+      return Rendered{200, bj::serialize(o)};
+    };
+    co_return co_await idempotent_write(d, ctx, tenant, work);
+  }, {"Merge another contact of the shop into this one: its channel identities, conversations (each keeps its channel, so replies still go out where the customer wrote), carts, orders, payments, payouts and store credit move here; this contact keeps its name (or takes the other's when it has none) and takes the other's email and phone where it has none. The other contact then answers 404 contact_merged. Emits contact.updated, contact.merged and conversation.updated. 409 identity_conflict when both have an identity on the same channel",
+      Auth::agent, "contacts",
+      R"({"type":"object","required":["from_contact_id"],"additionalProperties":false,"properties":{"from_contact_id":{"type":"string"}}})",
+      std::string(R"({"type":"object","properties":{"id":{"type":"string"},"merged_contact_id":{"type":"string"},"identities_moved":{"type":"integer"},"conversations_moved":{"type":"integer"},"identities":{"type":"array"}}})"),
+      200, true});
 }
 
 }  // namespace
@@ -228,6 +278,8 @@ void register_channel_routes(Router& r, Deps& d) {
   }, {"Delivery log of a webhook endpoint: every attempt with its status, error and duration", Auth::agent,
       "webhooks", "",
       R"({"type":"object","properties":{"data":{"type":"array","items":{"type":"object","properties":{"id":{"type":"string"},"event_id":{"type":"string"},"event_type":{"type":"string"},"attempt":{"type":"integer"},"status_code":{"type":["integer","null"]},"error":{"type":["string","null"]},"duration_ms":{"type":"integer"},"created_at":{"type":"string"}}}},"next_cursor":{"type":["string","null"]}}})"});
+
+  register_contact_routes(r, d);
 }
 
 }  // namespace bottega::http::api

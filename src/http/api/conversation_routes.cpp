@@ -3,6 +3,7 @@
 
 #include "core/json.hpp"
 #include "channels/window.hpp"
+#include "commerce/cards.hpp"
 #include "http/api/common.hpp"
 #include "pipeline/window.hpp"
 #include "service/service.hpp"
@@ -33,7 +34,54 @@ struct ReplyRequest {
   pipeline::ReplyInput in;
   std::optional<channels::TemplateSend> tmpl;
   bool human_agent = false;
+  std::optional<commerce::ProductCardInput> product;  // kind "product"
+  std::optional<std::string> cart_id, language;       // kind "cart"
 };
+
+// {"kind":"product","sku"|"product_id","currency"?,"language"?,"url"?,"text"? (an intro line)}
+// and {"kind":"cart","cart_id","language"?}: the card itself is built from the catalog in the
+// write transaction (commerce/cards.hpp).
+Result<ReplyRequest> parse_sell(const bj::object& o, const std::string& kind) {
+  static const char* kProduct[] = {"kind", "sku", "product_id", "currency", "language", "url", "text", "human_agent"};
+  static const char* kCart[] = {"kind", "cart_id", "language", "human_agent"};
+  for (const auto& kv : o) {
+    bool known = false;
+    if (kind == "product")
+      for (const char* k : kProduct) known = known || kv.key() == k;
+    else
+      for (const char* k : kCart) known = known || kv.key() == k;
+    if (!known) return Error::invalid(std::string(kv.key()), "unknown field for kind " + kind, "unknown_field");
+  }
+  ReplyRequest req;
+  req.in.kind = kind;
+  BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
+  req.human_agent = human.value_or(false);
+  BOTTEGA_TRY(language, json::optional_string(o, "language", {}, 16));
+  if (language && (language->size() < 2 || language->size() > 16))
+    return Error::invalid("language", "a language tag such as en, it, de or nl");
+  if (kind == "cart") {
+    BOTTEGA_TRY(cart_id, json::required_string(o, "cart_id", {}, 64));
+    req.cart_id = std::move(cart_id);
+    req.language = std::move(language);
+    return req;
+  }
+  commerce::ProductCardInput p;
+  BOTTEGA_TRY(sku, json::optional_string(o, "sku", {}, 64));
+  BOTTEGA_TRY(product_id, json::optional_string(o, "product_id", {}, 64));
+  BOTTEGA_TRY(currency, json::optional_string(o, "currency", {}, 3));
+  BOTTEGA_TRY(url, json::optional_string(o, "url", {}, 2048));
+  BOTTEGA_TRY(text, json::optional_string(o, "text", {}, 1000));
+  if (!sku && !product_id)
+    return Error::invalid("sku", "a product card needs \"sku\" (a variant) or \"product_id\"", "missing_field");
+  p.sku = std::move(sku);
+  p.product_id = std::move(product_id);
+  p.currency = std::move(currency);
+  p.language = std::move(language);
+  p.url = std::move(url);
+  p.intro = std::move(text);
+  req.product = std::move(p);
+  return req;
+}
 
 Result<channels::TemplateSend> parse_template(const bj::object& o) {
   auto* t = o.if_contains("template");
@@ -67,8 +115,9 @@ Result<ReplyRequest> parse_reply(const bj::object& o) {
   pipeline::ReplyInput& in = req.in;
   BOTTEGA_TRY(kind, json::optional_string(o, "kind", {}, 16));
   if (kind) {
+    if (*kind == "product" || *kind == "cart") return parse_sell(o, *kind);
     if (*kind != "text" && *kind != "note" && *kind != "template")
-      return Error::invalid("kind", "kind must be \"text\", \"note\" or \"template\"");
+      return Error::invalid("kind", "kind must be \"text\", \"note\", \"template\", \"product\" or \"cart\"");
     in.kind = *kind;
   }
   BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
@@ -328,14 +377,32 @@ void register_conversation_routes(Router& r, Deps& d) {
       req->in.human_agent = verdict.human_agent_tag;
     }
     auto env = d.env();
-    auto work30_ = [&env, p, id, in = req->in](store::Tx& tx) -> Result<Rendered> {
-      auto m = pipeline::agent_reply(tx, env, p, id, in);
+    int64_t now = d.clock.now_ms();
+    auto work30_ = [&env, p, id, in = req->in, product = req->product, cart_id = req->cart_id,
+                    language = req->language, now](store::Tx& tx) -> Result<Rendered> {
+      pipeline::ReplyInput reply = in;
+      if (product || cart_id) {  // a product card or a cart summary, built from the catalog now
+        auto conv = repo::get_conversation(tx, p.tenant_id, id);
+        if (!conv) return Error::not_found("conversation");
+        auto card = product ? commerce::product_card(tx, p.tenant_id, *conv, *product, now)
+                            : commerce::cart_summary(tx, p.tenant_id, *conv, *cart_id, language, now);
+        if (!card) return std::move(card).error();
+        if (auto* ch = card->content.if_contains("choices"); ch && ch->is_array()) {
+          for (const auto& c : ch->as_array())
+            reply.choices.push_back({std::string(c.as_object().at("id").as_string()),
+                                     std::string(c.as_object().at("title").as_string())});
+          card->content.erase("choices");  // agent_reply writes them back
+        }
+        reply.text = std::move(card->text);
+        reply.content_json = bj::serialize(card->content);
+      }
+      auto m = pipeline::agent_reply(tx, env, p, id, reply);
       if (!m) return std::move(m).error();
       return Rendered{201, bj::serialize(to_json(*m))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work30_);
-  }, {"Send a message, an approved template (WhatsApp) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
-      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"}}})",
+  }, {"Send a message, an approved template (WhatsApp), a product card (kind product), a cart summary (kind cart) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
+      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template","product","cart"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"},"sku":{"type":"string","description":"kind product: the variant to show"},"product_id":{"type":"string","description":"kind product: the product, shown at its lowest price when it has several variants"},"currency":{"type":"string","description":"kind product: ISO 4217 code; default: the currency of the conversation's open cart, else the shop's"},"language":{"type":"string","description":"kind product or cart: en, it, de or nl; default: the customer's detected language"},"url":{"type":"string","description":"kind product: the product page, shown as a View button"},"cart_id":{"type":"string","description":"kind cart: the cart to summarize"}}})",
       kMessageSchema, 201, true});
 }
 

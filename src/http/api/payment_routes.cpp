@@ -366,7 +366,7 @@ void register_payment_routes(Router& r, Deps& d) {
       return Rendered{201, bj::serialize(pay::to_json(*link, public_url))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work);
-  }, {"Create a payment link (amount+currency, or items by SKU) and send it into the conversation",
+  }, {"Create a payment link (amount+currency, items by SKU, or a cart: its total, its stock held until the link expires) and send it into the conversation",
       Auth::agent, "payments",
       R"({"type":"object","additionalProperties":false,"properties":{"conversation_id":{"type":"string"},"cart_id":{"type":"string"},"items":{"type":"array","items":{"type":"object","required":["sku"],"properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1}}}},"amount":{"type":"integer","minimum":1},"currency":{"type":"string"},"provider_id":{"type":"string"},"expires_in":{"type":"integer","minimum":900,"maximum":2592000},"description":{"type":"string"}}})",
       kPaymentSchema, 201, true});
@@ -394,6 +394,23 @@ void register_payment_routes(Router& r, Deps& d) {
   };
   r.add("GET", "/api/v1/payment_links/{id}", get_payment,
         {"One payment link (its payment request), with its refunds", Auth::agent, "payments", "", kPaymentSchema});
+  r.add("POST", "/api/v1/payment_links/{id}/cancel", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    if (!ctx.req.body().empty()) {
+      auto body = body_object(ctx);
+      if (!body) co_return error(ctx, body.error());
+      if (auto s = only_fields(*body, {}); !s) co_return error(ctx, s.error());
+    }
+    auto p = *who;
+    auto env = d.env();
+    std::string id = ctx.param("id");
+    auto work = [&env, p, id](store::Tx& tx) { return pay::cancel_link(tx, env, p, id); };
+    auto out = co_await db_write<pay::Payment>(d.store, work);
+    if (!out) co_return error(ctx, out.error());
+    co_return json(ctx, 200, pay::to_json(*out, d.opts.public_url));
+  }, {"Cancel a payment link nobody is paying (created, sent, opened or failed); a cart's held units go back to stock. 409 link_expired, link_processing, link_used",
+      Auth::agent, "payments", R"({"type":"object","additionalProperties":false,"properties":{}})", kPaymentSchema});
   r.add("GET", "/api/v1/payments/{id}", get_payment,
         {"One payment (same object as its payment link), with its refunds", Auth::agent, "payments", "", kPaymentSchema});
 

@@ -46,6 +46,17 @@ CREATE TABLE conversation_windows (
   PRIMARY KEY (tenant_id, conversation_id)
 );
 )SQL"},
+      // Contacts merged into another (an agent's POST /api/v1/contacts/{id}/merge): the row stays
+      // (old references and events keep resolving) but the contact answers 404 contact_merged.
+      {55, "contact_merges",
+       R"SQL(
+ALTER TABLE contacts ADD COLUMN merged_into TEXT;
+ALTER TABLE contacts ADD COLUMN merged_at INTEGER;
+)SQL",
+       R"SQL(
+ALTER TABLE contacts ADD COLUMN merged_into TEXT COLLATE "C";
+ALTER TABLE contacts ADD COLUMN merged_at BIGINT;
+)SQL"},
   };
   return kMigrations;
 }

@@ -9,6 +9,7 @@ import { chat as t, common } from '../shared/strings';
 import { compareIso, fullTime, shortTime } from '../shared/time';
 import type { Message } from '../shared/types';
 import type { ContinueOffer, VisitorClient } from './client';
+import { paidPaymentOf, renderCard } from './cards';
 
 export interface PanelOptions {
   client: VisitorClient;
@@ -33,6 +34,7 @@ export class ChatPanel {
   private readonly continueBar: HTMLElement;
   private offers: ContinueOffer[] = [];
   private readonly messages = new Map<string, Message>();
+  private readonly paidPayments = new Set<string>();
   private live: LiveSocket | null = null;
   private started = false;
   private disabled = false;
@@ -255,6 +257,16 @@ export class ChatPanel {
     if (m.kind === 'note') return; // never shown to visitors
     const first = this.messages.size === 0;
     this.messages.set(m.id, m);
+    // "Paid" confirms an earlier payment card: show it as paid.
+    const paid = paidPaymentOf(m);
+    if (paid && !this.paidPayments.has(paid)) {
+      this.paidPayments.add(paid);
+      for (const other of this.messages.values())
+        if (other.kind === 'payment_link' && other.id !== m.id) {
+          const node = this.log.querySelector(`[data-message-id="${CSS.escape(other.id)}"]`);
+          if (node) node.replaceWith(this.renderMessage(other));
+        }
+    }
     if (first) this.renderContinue();
     const node = this.renderMessage(m);
     const existing = this.log.querySelector(`[data-message-id="${CSS.escape(m.id)}"]`);
@@ -284,8 +296,9 @@ export class ChatPanel {
 
   private renderMessage(m: Message): HTMLLIElement {
     const mine = m.direction === 'in';
-    const bubble = el('div', { className: 'bubble' });
-    bubble.textContent = m.text;
+    const card = mine ? null : renderCard(m, this.paidPayments);
+    const bubble = card ?? el('div', { className: 'bubble' });
+    if (!card) bubble.textContent = m.text;
     return el(
       'li',
       { className: `msg ${mine ? 'msg-me' : 'msg-shop'}`, 'data-message-id': m.id },

@@ -45,6 +45,54 @@ export interface WebhookDelivery {
   created_at: string;
 }
 
+export interface ProductVariant {
+  sku: string;
+  title: string;
+  prices: Record<string, number>;
+  stock: number | null;
+}
+
+export interface Product {
+  id: string;
+  handle: string;
+  status: string;
+  title: Record<string, string>;
+  images: Array<{ url: string; alt?: string }>;
+  variants: ProductVariant[];
+}
+
+export interface CartTotals {
+  currency: string;
+  subtotal: number;
+  discount_total: number;
+  shipping_total: number;
+  tax_total: number;
+  total: number;
+  discount?: { code?: string | null; applied?: boolean; refusal?: { code?: string; message?: string } | null } | null;
+}
+
+export interface Cart {
+  id: string;
+  contact_id: string;
+  conversation_id: string | null;
+  currency: string;
+  status: string;
+  discount_code: string | null;
+  reserved_until?: string | null;
+  items: Array<{ sku: string; title: string; unit_price: number; quantity: number }>;
+  totals?: CartTotals;
+}
+
+export interface PaymentLink {
+  id: string;
+  url: string;
+  status: string;
+  verification_code: string;
+  amount: number;
+  currency: string;
+  cart_id?: string | null;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -207,6 +255,69 @@ export class ConsoleApi {
   async listDeliveries(endpointId: string): Promise<WebhookDelivery[]> {
     const all = await this.collect<WebhookDelivery>(`/webhook_endpoints/${encodeURIComponent(endpointId)}/deliveries`, 10);
     return all.slice(-200).reverse();
+  }
+
+  // ---- selling in the conversation (docs/commerce.md#product-cards-and-cart-summaries)
+
+  searchProducts(q: string): Promise<ListPage<Product>> {
+    const qs = new URLSearchParams({ limit: '8' });
+    if (q.trim()) qs.set('q', q.trim());
+    return this.call<ListPage<Product>>(`/products?${qs.toString()}`);
+  }
+
+  /** A product card (kind "product") for a variant into the conversation. */
+  sendProduct(conversationId: string, sku: string): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
+      method: 'POST',
+      body: { kind: 'product', sku },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
+  /** The cart's summary (kind "cart") into the conversation. */
+  sendCart(conversationId: string, cartId: string): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
+      method: 'POST',
+      body: { kind: 'cart', cart_id: cartId },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
+  createCart(conversationId: string): Promise<Cart> {
+    return this.call<Cart>('/carts', { method: 'POST', body: { conversation_id: conversationId }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  getCart(id: string): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(id)}`);
+  }
+
+  addCartItem(cartId: string, sku: string, quantity: number): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/items`, { method: 'POST', body: { sku, quantity } });
+  }
+
+  removeCartItem(cartId: string, sku: string): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/items/${encodeURIComponent(sku)}`, { method: 'DELETE' });
+  }
+
+  applyDiscount(cartId: string, code: string): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/discount`, { method: 'POST', body: { code } });
+  }
+
+  /** A payment link for the cart, sent into the conversation. */
+  createCartPaymentLink(conversationId: string, cartId: string): Promise<PaymentLink> {
+    return this.call<PaymentLink>('/payment_links', {
+      method: 'POST',
+      body: { conversation_id: conversationId, cart_id: cartId },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
+  /** The contact's open carts (from the customer profile). */
+  async openCarts(contactId: string): Promise<Array<{ id: string; conversation_id?: string | null }>> {
+    const p = await this.call<{ open_carts?: Array<{ id: string; conversation_id?: string | null }> }>(
+      `/contacts/${encodeURIComponent(contactId)}/profile`,
+    );
+    return p.open_carts ?? [];
   }
 
   private async collect<T>(path: string, maxPages: number): Promise<T[]> {

@@ -13,6 +13,7 @@ import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
+import { buildSellPanel } from './sell';
 import { renderReports } from './reports';
 import { adminText, reportsText } from '../shared/strings';
 
@@ -699,8 +700,25 @@ function buildThread(id: string): void {
     log,
     form,
   );
+  // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
+  const conv = store.conversations.get(id);
+  if (conv?.contact?.id) {
+    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+    let built = false;
+    drawer.addEventListener('toggle', () => {
+      if (drawer.open && !built) {
+        built = true;
+        drawer.append(buildSellPanel(api, id, conv.contact.id));
+      }
+    });
+    shell.thread.append(drawer);
+  }
   threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
   renderThreadHeader();
+}
+
+function sellSummary(): string {
+  return { en: 'Products, cart and payment link', it: 'Prodotti, carrello e link di pagamento', de: 'Produkte, Warenkorb und Zahlungslink', nl: 'Producten, winkelwagen en betaallink' }[lang];
 }
 
 function renderThreadHeader(): void {

@@ -1,10 +1,12 @@
 // Renders a message's body for each content kind (docs/api.md, Message.kind and content). Content
 // comes from customers and providers: it is only ever placed with textContent, and the only URL
-// ever made clickable is a map link built from two validated numbers.
+// ever made clickable is a map link built from two validated numbers, and the http(s) links of
+// product, cart and payment cards (chat/cards.ts).
 
 import { el } from '../shared/dom';
 import { consoleText as t, lang } from '../shared/strings';
 import type { Message } from '../shared/types';
+import { renderCard } from '../chat/cards';
 
 type Json = Record<string, unknown>;
 
@@ -179,6 +181,14 @@ export function renderContent(m: Message): HTMLElement {
           el('ul', { className: 'choices' }, ...choices.map((c) => el('li', { className: 'choice' }, c))),
         );
       }
+      break;
+    }
+    case 'product':
+    case 'cart':
+    case 'payment_link': {
+      const card = renderCard(m, new Set());
+      if (card) body.append(card);
+      else if (m.text) body.append(textBlock(m.text));
       break;
     }
     case 'unsupported': {

@@ -1,0 +1,449 @@
+// Product cards and cart summaries sent into conversations, end to end: the real bottega binary
+// (BOTTEGA_BIN, default /work/main/build/bottega) against the provider simulator. For each channel
+// the card must reach the provider API in that provider's own shape (providers.md):
+//   WhatsApp   interactive message with the product image as header and reply/URL button, or the
+//              catalog's single-product message when the channel has a catalog_id
+//   Messenger  generic template (title, price line, image, postback + web_url buttons)
+//   Telegram   sendPhoto with the text as caption and an inline keyboard
+//   Twilio     SMS text with the link
+//   web chat   the visitor's own message list carries the card's content
+// Prices in the customer's language and the catalog's currency; out of stock said plainly and
+// without a buy button.
+//
+//   node --test tools/sim/test/product_cards.test.mjs
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+import * as P from '../payloads.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.BOTTEGA_BIN || '/work/main/build/bottega';
+const SIM = path.join(here, '..', 'sim.mjs');
+const run = promisify(execFile);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rand = (n = 6) => randomBytes(n).toString('hex');
+
+const children = new Set();
+process.on('exit', () => {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function stopChild(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await gone;
+  clearTimeout(t);
+  children.delete(child);
+}
+
+const env = {};
+
+async function startBottega() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bottega-cards-'));
+  const port = await freePort();
+  const config = path.join(dir, 'bottega.toml');
+  writeFileSync(
+    config,
+    `[server]\nlisten = "127.0.0.1:${port}"\npublic_url = "http://127.0.0.1:${port}"\n` +
+      `[store]\nurl = "sqlite://${dir}/b.db"\n[outbound]\nallow_private_networks = true\n`,
+  );
+  await run(BIN, ['migrate', '--config', config]);
+  const { stdout } = await run(BIN, ['admin', 'create-tenant', '--config', config, '--name', 'Card Shop']);
+  const tenant = JSON.parse(stdout);
+  const serverLog = path.join(dir, 'server.log');
+  const logStream = createWriteStream(serverLog);
+  const child = spawn(BIN, ['serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.stdout.pipe(logStream);
+  child.stderr.pipe(logStream);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`bottega serve exited with ${child.exitCode}; log: ${serverLog}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).status === 200) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`bottega did not start; log: ${serverLog}`);
+    await sleep(100);
+  }
+  Object.assign(env, { dir, base, token: tenant.api_token, server: child, serverLog });
+}
+
+async function startSimulator() {
+  const child = spawn(process.execPath, [SIM, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error(`sim did not start: ${out}`)), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/sim listening on (\d+)/);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  Object.assign(env, { sim: child, simBase: `http://127.0.0.1:${port}` });
+}
+
+async function request(base, method, p, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['content-type'] = 'application/json';
+  }
+  const r = await fetch(base + p, init);
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: r.status, text, json };
+}
+const api = (method, p, body) => request(env.base, method, p, body, { authorization: `Bearer ${env.token}` });
+const simApi = (method, p, body) => request(env.simBase, method, p, body);
+
+function logTail() {
+  try {
+    return readFileSync(env.serverLog, 'utf8').trim().split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function eventually(what, fn, ms = 8000) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})\n${logTail()}`);
+    await sleep(100);
+  }
+}
+
+async function lastSeq() {
+  return (await simApi('GET', '/__sim/requests')).json.last_seq;
+}
+
+/** Creates a channel pointed at the sim (bot off), delivers one inbound text, returns {channel, conv}. */
+async function channelWithConversation(type, settings, inbound, secret) {
+  const r = await api('POST', '/api/v1/channels', { type, name: `${type} ${rand(2)}`, settings });
+  assert.equal(r.status, 201, r.text);
+  const channel = r.json;
+  const off = await api('PUT', `/api/v1/channels/${channel.id}/bot`, { enabled: false });
+  assert.equal(off.status, 200, off.text);
+  const d = await simApi('POST', '/__sim/deliver', { provider: type, url: channel.webhook_url, payload: inbound, ...secret });
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.status, 200, JSON.stringify(d.json));
+  const conv = await eventually(`a conversation on ${type}`, async () => {
+    const list = await api('GET', `/api/v1/conversations?channel_id=${channel.id}`);
+    return list.json.data[0];
+  });
+  return { channel, conv };
+}
+
+/** Sends a card and returns {msg, req}: the stored message and the one provider request it caused. */
+async function sendCard(provider, convId, body) {
+  const since = await lastSeq();
+  const r = await api('POST', `/api/v1/conversations/${convId}/messages`, body);
+  assert.equal(r.status, 201, r.text);
+  const reqs = (await simApi('GET', `/__sim/requests?provider=${provider}&since=${since}&wait=6000`)).json.requests;
+  assert.equal(reqs.length, 1, `expected one ${provider} request, got ${reqs.length}\n${logTail()}`);
+  const msg = r.json;
+  await eventually(`message ${msg.id} sent`, async () => {
+    const list = await api('GET', `/api/v1/conversations/${convId}/messages?limit=200`);
+    const m = list.json.data.find((x) => x.id === msg.id);
+    return m?.delivery?.state === 'sent' ? m : false;
+  });
+  return { msg, req: reqs[0] };
+}
+
+/** The internal note in the conversation that `pick` recognizes (written asynchronously by a listener). */
+async function noteAbout(convId, pick) {
+  return eventually('an internal note', async () => {
+    const list = await api('GET', `/api/v1/conversations/${convId}/messages?limit=200`);
+    return list.json.data.find((m) => m.kind === 'note' && pick(m));
+  });
+}
+
+const IMAGE = 'https://img.example/trail-runner.jpg';
+const URL = 'https://shop.example/products/trail-runner';
+
+before(async () => {
+  await Promise.all([startBottega(), startSimulator()]);
+  const r = await api('POST', '/api/v1/products', {
+    handle: 'trail-runner',
+    title: { en: 'Trail runner', it: 'Scarpa da trail', de: 'Trailschuh' },
+    description: { en: 'Grippy sole <b>&</b> light upper', it: 'Suola aderente e tomaia leggera' },
+    images: [{ url: IMAGE, alt: 'runner' }],
+    variants: [
+      { sku: 'TR-42', title: 'EU 42', prices: { EUR: 12900 }, stock: 7 },
+      { sku: 'TR-43', title: 'EU 43', prices: { EUR: 12900 }, stock: 0 },
+    ],
+  });
+  assert.equal(r.status, 201, r.text);
+});
+
+after(async () => {
+  await Promise.all([stopChild(env.server), stopChild(env.sim)]);
+  if (env.dir && !process.env.BOTTEGA_KEEP) rmSync(env.dir, { recursive: true, force: true });
+});
+
+describe('whatsapp', () => {
+  const waId = `1650555${randomInt(1000, 9999)}`;
+  const settings = () => ({
+    phone_number_id: P.WA_DEFAULTS.phoneNumberId,
+    access_token: `EAAG${rand(8)}`,
+    app_secret: rand(16),
+    verify_token: `vt-${rand(4)}`,
+    api_base_url: `${env.simBase}/whatsapp/v21.0`,
+  });
+
+  test('a card becomes an interactive message: image header, localized text, URL button', async () => {
+    const s = settings();
+    const { conv } = await channelWithConversation('whatsapp', s, P.whatsappText(waId, 'Ciao, avete scarpe da trail?', P.newWamid(), { name: 'Giulia' }), { app_secret: s.app_secret });
+    const { msg, req } = await sendCard('whatsapp', conv.id, { kind: 'product', sku: 'TR-42', language: 'it', url: URL });
+    assert.equal(msg.kind, 'product');
+    assert.equal(msg.content.product.price.formatted, '129,00 €');
+    assert.equal(req.path, `/whatsapp/v21.0/${s.phone_number_id}/messages`);
+    assert.deepEqual(req.json, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: waId,
+      type: 'interactive',
+      interactive: {
+        type: 'cta_url',
+        header: { type: 'image', image: { link: IMAGE } },
+        body: { text: 'Scarpa da trail - EU 42\n129,00 € · Disponibile\nSuola aderente e tomaia leggera' },
+        action: { name: 'cta_url', parameters: { display_text: 'Vedi prodotto', url: URL } },
+      },
+    });
+
+    // Without a page: an "add to cart" reply button under the image.
+    const second = await sendCard('whatsapp', conv.id, { kind: 'product', sku: 'TR-42', language: 'it' });
+    assert.deepEqual(second.req.json.interactive.action, { buttons: [{ type: 'reply', reply: { id: 'buy:TR-42', title: 'Aggiungi al carrello' } }] });
+    assert.equal(second.req.json.interactive.type, 'button');
+
+    // Out of stock: said plainly, no button; just the image with its caption.
+    const gone = await sendCard('whatsapp', conv.id, { kind: 'product', sku: 'TR-43', language: 'it' });
+    assert.equal(gone.req.json.type, 'image');
+    assert.deepEqual(gone.req.json.image, { link: IMAGE, caption: 'Scarpa da trail - EU 43\n129,00 € · Esaurito\nSuola aderente e tomaia leggera' });
+    assert.equal(gone.msg.content.product.available, false);
+  });
+
+  test('with a WhatsApp catalog the card is the catalog single-product message', async () => {
+    const s = { ...settings(), catalog_id: '1234567890' };
+    const { conv } = await channelWithConversation('whatsapp', s, P.whatsappText(`1650556${randomInt(1000, 9999)}`, 'hi', P.newWamid(), { name: 'Sam' }), { app_secret: s.app_secret });
+    const { req } = await sendCard('whatsapp', conv.id, { kind: 'product', sku: 'TR-42', language: 'en' });
+    assert.deepEqual(req.json.interactive, {
+      type: 'product',
+      body: { text: '€129.00 · In stock' },
+      action: { catalog_id: '1234567890', product_retailer_id: 'TR-42' },
+    });
+  });
+
+  test('a catalog order sent from WhatsApp becomes a cart the agent can summarize and send a link for', async () => {
+    const s = { ...settings(), catalog_id: '194836987003835' };
+    const from = `1650558${randomInt(1000, 9999)}`;
+    const { conv } = await channelWithConversation('whatsapp', s, P.whatsappText(from, 'hi', P.newWamid(), { name: 'Olga' }), { app_secret: s.app_secret });
+    const order = P.whatsappOrder(from, [
+      { product_retailer_id: 'TR-42', quantity: 2, item_price: 129, currency: 'EUR' },
+      { product_retailer_id: 'GHOST-1', quantity: 1, item_price: 5, currency: 'EUR' },
+    ], P.newWamid(), { name: 'Olga', text: 'for my trip' });
+    const d = await simApi('POST', '/__sim/deliver', { provider: 'whatsapp', url: `${env.base}/webhooks/${conv.channel_id}`, payload: order, app_secret: s.app_secret });
+    assert.equal(d.json.status, 200, JSON.stringify(d.json));
+    const note = await noteAbout(conv.id, (n) => n.content.order_message_id);
+    assert.match(note.text, /2 x TR-42/);
+    assert.match(note.text, /Not added: GHOST-1 \(unknown_sku\)/);
+    const cart = await api('GET', `/api/v1/carts/${note.content.cart_id}`);
+    assert.equal(cart.status, 200, cart.text);
+    assert.equal(cart.json.source, 'whatsapp');
+    assert.deepEqual(cart.json.items.map((i) => [i.sku, i.quantity, i.unit_price]), [['TR-42', 2, 12900]]);
+
+    // The agent sends the summary, then a payment link for that cart: a CTA URL button on WhatsApp.
+    const sum = await sendCard('whatsapp', conv.id, { kind: 'cart', cart_id: cart.json.id, language: 'en' });
+    assert.equal(sum.req.json.type, 'text');
+    assert.match(sum.req.json.text.body, /^Your cart:\n2 × Trail runner - EU 42 — €258\.00\n/);
+    const prov = await api('POST', '/api/v1/payment_providers', { type: 'sandbox', name: `sbx ${rand(2)}`, settings: {} });
+    assert.equal(prov.status, 201, prov.text);
+    const since = await lastSeq();
+    const link = await api('POST', '/api/v1/payment_links', { conversation_id: conv.id, cart_id: cart.json.id, provider_id: prov.json.id });
+    assert.equal(link.status, 201, link.text);
+    assert.equal(link.json.amount, 25800);
+    const reqs = (await simApi('GET', `/__sim/requests?provider=whatsapp&since=${since}&wait=6000`)).json.requests;
+    assert.equal(reqs.length, 1);
+    assert.equal(reqs[0].json.interactive.type, 'cta_url');
+    assert.equal(reqs[0].json.interactive.action.parameters.url, link.json.url);
+    assert.match(reqs[0].json.interactive.body.text, new RegExp(link.json.verification_code));
+  });
+
+  test('bad input is refused with the field and nothing is sent', async () => {
+    const s = settings();
+    const { conv } = await channelWithConversation('whatsapp', s, P.whatsappText(`1650557${randomInt(1000, 9999)}`, 'hi', P.newWamid(), { name: 'Kim' }), { app_secret: s.app_secret });
+    const since = await lastSeq();
+    const cases = [
+      [{ kind: 'product' }, 400, 'sku'],
+      [{ kind: 'product', sku: 'NOPE' }, 400, 'sku'],
+      [{ kind: 'product', sku: 'TR-42', url: 'javascript:alert(1)' }, 400, 'url'],
+      [{ kind: 'product', sku: 'TR-42', currency: 'JPY' }, 422, 'currency'],
+      [{ kind: 'product', sku: 'TR-42', colour: 'red' }, 400, 'colour'],
+      [{ kind: 'cart', cart_id: 'crt_nope' }, 400, 'cart_id'],
+    ];
+    for (const [body, status, field] of cases) {
+      const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, body);
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+      assert.equal(r.json.error.field, field, r.text);
+    }
+    await sleep(300);
+    const reqs = (await simApi('GET', `/__sim/requests?provider=whatsapp&since=${since}`)).json.requests;
+    assert.equal(reqs.length, 0);
+    const list = await api('GET', `/api/v1/conversations/${conv.id}/messages`);
+    assert.equal(list.json.data.filter((m) => m.direction === 'out').length, 0);
+  });
+});
+
+describe('messenger', () => {
+  test('a card becomes a generic template with image, price line and buttons', async () => {
+    const psid = `2408${randomInt(1e9, 9e9)}`;
+    const pageId = P.META_PAGE_DEFAULTS.pageId;
+    const s = { page_id: pageId, page_access_token: `EAAB${rand(8)}`, app_secret: rand(16), verify_token: 'vt', api_base_url: `${env.simBase}/messenger/v21.0` };
+    const { conv } = await channelWithConversation('messenger', s, P.messengerText(psid, pageId, 'Hallo, habt ihr Trailschuhe?'), { app_secret: s.app_secret });
+    const { req } = await sendCard('messenger', conv.id, { kind: 'product', sku: 'TR-42', language: 'de', url: URL });
+    assert.equal(req.json.messaging_type, 'RESPONSE');
+    assert.deepEqual(req.json.recipient, { id: psid });
+    assert.deepEqual(req.json.message, {
+      attachment: {
+        type: 'template',
+        payload: {
+          template_type: 'generic',
+          elements: [{
+            title: 'Trailschuh - EU 42',
+            subtitle: '129,00 € · Auf Lager\nGrippy sole <b>&</b> light upper',
+            image_url: IMAGE,
+            default_action: { type: 'web_url', url: URL },
+            buttons: [
+              { type: 'web_url', url: URL, title: 'Produkt ansehen' },
+              { type: 'postback', title: 'In den Warenkorb', payload: 'buy:TR-42' },
+            ],
+          }],
+        },
+      },
+    });
+  });
+});
+
+describe('telegram', () => {
+  test('a card becomes sendPhoto with the caption and an inline keyboard, in the language the client reported', async () => {
+    const chatId = randomInt(100_000_000, 2_000_000_000);
+    const s = { bot_token: `${randomInt(1e9, 7e9)}:AA${rand(8)}`, secret_token: `st_${rand(4)}`, api_base_url: `${env.simBase}/telegram` };
+    const { conv } = await channelWithConversation('telegram', s, P.telegramMessage(chatId, 'hoi', { languageCode: 'nl' }), { secret_token: s.secret_token });
+    const { req } = await sendCard('telegram', conv.id, { kind: 'product', sku: 'TR-42', url: URL });
+    assert.equal(req.path, `/telegram/bot${s.bot_token}/sendPhoto`);
+    assert.deepEqual(req.json, {
+      chat_id: chatId,
+      photo: IMAGE,
+      caption: 'Trail runner - EU 42\n€ 129,00 · Op voorraad\nGrippy sole <b>&</b> light upper',
+      reply_markup: { inline_keyboard: [[{ text: 'In winkelwagen', callback_data: 'buy:TR-42' }], [{ text: 'Bekijk product', url: URL }]] },
+    });
+    assert.equal(req.response.body.ok, true);
+
+    // The customer taps "In winkelwagen": one unit lands in the conversation's cart, the agents get a note.
+    const tap = P.telegramCallback(chatId, 'buy:TR-42', { messageId: req.response.body.result.message_id, label: 'In winkelwagen' });
+    const d = await simApi('POST', '/__sim/deliver', { provider: 'telegram', url: `${env.base}/webhooks/${conv.channel_id}`, payload: tap, secret_token: s.secret_token });
+    assert.equal(d.json.status, 200, JSON.stringify(d.json));
+    const note = await noteAbout(conv.id, (n) => n.content.tap_message_id);
+    assert.equal(note.content.added, true, note.text);
+    const cart = await api('GET', `/api/v1/carts/${note.content.cart_id}`);
+    assert.equal(cart.status, 200, cart.text);
+    assert.deepEqual(cart.json.items.map((i) => [i.sku, i.quantity]), [['TR-42', 1]]);
+  });
+});
+
+describe('twilio', () => {
+  test('a card becomes an SMS with the text and the link, no buttons', async () => {
+    const customer = `+1555${randomInt(1_000_000, 9_999_999)}`;
+    const s = { account_sid: `AC${rand(16)}`, auth_token: rand(16), from: '+15557122661', api_base_url: `${env.simBase}/twilio` };
+    const inbound = P.twilioInbound({ from: customer, to: s.from, body: 'price?', accountSid: s.account_sid });
+    const { conv } = await channelWithConversation('twilio', s, inbound, { auth_token: s.auth_token });
+    const { req, msg } = await sendCard('twilio', conv.id, { kind: 'product', sku: 'TR-42', language: 'en', url: URL });
+    assert.equal(req.form.To, customer);
+    assert.equal(req.form.Body, `Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n\nView product: ${URL}`);
+    assert.equal(req.form.MediaUrl, undefined);
+    assert.equal(msg.content.choices, undefined);  // nothing to tap on SMS
+  });
+});
+
+describe('web chat', () => {
+  test('the visitor receives the card and the cart summary as content', async () => {
+    const ch = await api('POST', '/api/v1/channels', { type: 'webchat', name: 'Site', settings: {} });
+    assert.equal(ch.status, 201, ch.text);
+    const v = await request(env.base, 'POST', `/api/v1/webchat/${ch.json.id}/visitors`, { name: 'Vera' });
+    assert.equal(v.status, 201, v.text);
+    const vt = { 'x-visitor-token': v.json.visitor_token };
+    const m = await request(env.base, 'POST', `/api/v1/webchat/${ch.json.id}/messages`, { text: 'Do you have trail shoes?' }, vt);
+    assert.equal(m.status, 201, m.text);
+    const convId = m.json.conversation_id;
+    const card = await api('POST', `/api/v1/conversations/${convId}/messages`, { kind: 'product', sku: 'TR-42', language: 'en', text: 'This one is light:' });
+    assert.equal(card.status, 201, card.text);
+    // A cart with a discount, summarized into the thread.
+    const d = await api('POST', '/api/v1/discounts', { code: `TEN${rand(2)}`, kind: 'percentage', percent: '10' });
+    assert.equal(d.status, 201, d.text);
+    const cart = await api('POST', '/api/v1/carts', { conversation_id: convId, items: [{ sku: 'TR-42', quantity: 2 }] });
+    assert.equal(cart.status, 201, cart.text);
+    const ap = await api('POST', `/api/v1/carts/${cart.json.id}/discount`, { code: d.json.code });
+    assert.equal(ap.status, 200, ap.text);
+    const sum = await api('POST', `/api/v1/conversations/${convId}/messages`, { kind: 'cart', cart_id: cart.json.id, language: 'en' });
+    assert.equal(sum.status, 201, sum.text);
+    assert.equal(sum.json.kind, 'cart');
+    assert.equal(sum.json.content.cart.total, 23220);
+    assert.match(sum.json.text, /Total: €232\.20/);
+
+    const seen = await request(env.base, 'GET', `/api/v1/webchat/${ch.json.id}/messages`, undefined, vt);
+    assert.equal(seen.status, 200, seen.text);
+    const p = seen.json.data.find((x) => x.kind === 'product');
+    assert.ok(p, seen.text);
+    assert.equal(p.content.product.title, 'Trail runner - EU 42');
+    assert.equal(p.content.product.price.formatted, '€129.00');
+    assert.equal(p.content.product.available, true);
+    assert.equal(p.content.product.intro, 'This one is light:');
+    assert.deepEqual(p.content.choices, [{ id: 'buy:TR-42', title: 'Add to cart' }]);
+    const c = seen.json.data.find((x) => x.kind === 'cart');
+    assert.ok(c, seen.text);
+    assert.equal(c.content.cart.formatted.total, '€232.20');
+  });
+});
