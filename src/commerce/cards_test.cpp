@@ -1,9 +1,12 @@
 // Product cards and cart summaries (commerce/cards.hpp) on a real SQLite store: prices in the
 // customer's locale and the catalog's currency, honest stock, the add-to-cart choice only where
-// it can be tapped and only in stock, and clear errors that change nothing.
+// it can be tapped and only in stock, and clear errors that change nothing. On SQLite and, when
+// BOTTEGA_TEST_PG_URL names a server (scripts/pg.sh), on PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
@@ -11,6 +14,7 @@
 #include "commerce/carts.hpp"
 #include "commerce/catalog.hpp"
 #include "commerce/discounts.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -42,15 +46,26 @@ TEST(CardLanguage, KnownOrEnglish) {
   EXPECT_EQ(card_language(""), "en");
 }
 
-class CardsTest : public ::testing::Test {
+class CardsTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("bottega_cards_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto s = store::open_store("sqlite://" + (dir_ / "c.db").string(), {}, true);
+    std::string url;
+    if (GetParam() == "postgresql") {
+      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_cards"));
+      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
+      url = scratch_->url();
+    } else {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      dir_ = fs::temp_directory_path() / ("bottega_cards_" + std::to_string(::getpid()) + "_" + name);
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url = "sqlite://" + (dir_ / "c.db").string();
+    }
+    auto s = store::open_store(url, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
     ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
@@ -90,7 +105,9 @@ class CardsTest : public ::testing::Test {
   }
   void TearDown() override {
     if (store_) store_->close();
-    fs::remove_all(dir_);
+    store_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
   Status write(std::function<Status(store::Tx&)> fn) { return store::write_sync(*store_, std::move(fn)); }
   Conversation conv(const std::string& id) {
@@ -108,13 +125,17 @@ class CardsTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
   std::unique_ptr<store::Store> store_;
   ManualClock clock_{1'800'000'000'000};
   RandomIdGenerator ids_{clock_};
   std::string shoe_id_, socks_id_;
 };
 
-TEST_F(CardsTest, VariantCardInTheCustomersLanguageWithStockAndButton) {
+INSTANTIATE_TEST_SUITE_P(Stores, CardsTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(CardsTest, VariantCardInTheCustomersLanguageWithStockAndButton) {
   ProductCardInput in;
   in.sku = "TR-42";
   in.language = "it";
@@ -137,7 +158,7 @@ TEST_F(CardsTest, VariantCardInTheCustomersLanguageWithStockAndButton) {
   EXPECT_EQ(choices[0].at("title").as_string(), "Aggiungi al carrello");
 }
 
-TEST_F(CardsTest, OutOfStockIsHonestAndOffersNoButton) {
+TEST_P(CardsTest, OutOfStockIsHonestAndOffersNoButton) {
   ProductCardInput in;
   in.sku = "TR-43";
   auto c = card("cnv_whatsapp", in);
@@ -155,7 +176,7 @@ TEST_F(CardsTest, OutOfStockIsHonestAndOffersNoButton) {
   EXPECT_EQ(c->content.at("product").at("image_url").as_string(), "https://img.example/44.jpg");
 }
 
-TEST_F(CardsTest, ReservedUnitsAreNotPromised) {
+TEST_P(CardsTest, ReservedUnitsAreNotPromised) {
   // Another customer's payment link holds 4 of the 5 units: the card says 1 left.
   ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
     NewCart n;
@@ -173,7 +194,7 @@ TEST_F(CardsTest, ReservedUnitsAreNotPromised) {
   EXPECT_NE(c->text.find("Only 1 left"), std::string::npos) << c->text;
 }
 
-TEST_F(CardsTest, ProductWithVariantsShowsFromPriceAndNoSku) {
+TEST_P(CardsTest, ProductWithVariantsShowsFromPriceAndNoSku) {
   ProductCardInput in;
   in.product_id = shoe_id_;
   in.language = "nl";
@@ -185,7 +206,7 @@ TEST_F(CardsTest, ProductWithVariantsShowsFromPriceAndNoSku) {
   EXPECT_FALSE(c->content.contains("choices"));  // which size? the agent picks a variant
 }
 
-TEST_F(CardsTest, SmsGetsNoButtonsAndCurrencyFallsBackToTheCatalogs) {
+TEST_P(CardsTest, SmsGetsNoButtonsAndCurrencyFallsBackToTheCatalogs) {
   ProductCardInput in;
   in.sku = "SOCK";  // priced in USD only; the shop's currency is EUR
   auto c = card("cnv_twilio", in);
@@ -200,7 +221,7 @@ TEST_F(CardsTest, SmsGetsNoButtonsAndCurrencyFallsBackToTheCatalogs) {
   EXPECT_EQ(e.error().field, "currency");
 }
 
-TEST_F(CardsTest, BadInputIsNamed) {
+TEST_P(CardsTest, BadInputIsNamed) {
   ProductCardInput in;
   EXPECT_EQ(card("cnv_whatsapp", in).error().field, "sku");
   in.sku = "NOPE";
@@ -217,7 +238,7 @@ TEST_F(CardsTest, BadInputIsNamed) {
   EXPECT_EQ(card("cnv_whatsapp", other, "ten_B").error().code, "unknown_sku");
 }
 
-TEST_F(CardsTest, CartSummaryWithDiscountInTheCustomersLanguage) {
+TEST_P(CardsTest, CartSummaryWithDiscountInTheCustomersLanguage) {
   std::string cart_id;
   ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
     auto d = parse_discount(bj::object{{"code", "TEN"}, {"kind", "percentage"}, {"percent", "10"}}, false);

@@ -1,10 +1,13 @@
 // A payment link made from a cart, on the real SQLite store with a manual clock: the cart's total
 // is charged, its units are held while the link is open and given back on expiry or cancel, one
 // open link per cart, and the paid event turns the cart into a paid order exactly once (replayed
-// and repeated events change nothing), with the ledger balanced and refunds recorded on the order.
+// and repeated events change nothing), with the ledger balanced. On SQLite and, when
+// BOTTEGA_TEST_PG_URL names a server (scripts/pg.sh), on PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <boost/json/object.hpp>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 #include "payments/ledger.hpp"
 #include "payments/payments_repo.hpp"
 #include "payments/service.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::payments {
@@ -22,14 +26,26 @@ namespace {
 namespace fs = std::filesystem;
 namespace bj = boost::json;
 
-class CartLinks : public ::testing::Test {
+class CartLinks : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bottega_cart_links_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto s = store::open_store("sqlite://" + (dir_ / "p.db").string(), {}, true);
+    std::string url;
+    if (GetParam() == "postgresql") {
+      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_cart_links"));
+      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
+      url = scratch_->url();
+    } else {
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      dir_ = fs::temp_directory_path() / ("bottega_cart_links_" + std::to_string(::getpid()) + "_" + name);
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url = "sqlite://" + (dir_ / "p.db").string();
+    }
+    auto s = store::open_store(url, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
     who_.tenant_id = "ten_shop";
@@ -60,7 +76,9 @@ class CartLinks : public ::testing::Test {
   }
   void TearDown() override {
     if (store_) store_->close();
-    fs::remove_all(dir_);
+    store_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
   Status write(std::function<Status(store::Tx&)> fn) { return store::write_sync(*store_, std::move(fn)); }
   template <class T>
@@ -118,6 +136,7 @@ class CartLinks : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::unique_ptr<store::ScratchDatabase> scratch_;
   std::unique_ptr<store::Store> store_;
   ManualClock clock_{1'800'000'000'000};
   RandomIdGenerator ids_{clock_};
@@ -127,7 +146,10 @@ class CartLinks : public ::testing::Test {
   std::string variant_;
 };
 
-TEST_F(CartLinks, CartTotalIsChargedAndItsUnitsAreHeldUntilExpiry) {
+INSTANTIATE_TEST_SUITE_P(Stores, CartLinks, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(CartLinks, CartTotalIsChargedAndItsUnitsAreHeldUntilExpiry) {
   std::string cart = cart_with("ct_ann", 2);
   auto link = link_for(cart);
   ASSERT_TRUE(link.ok()) << link.error().message;
@@ -167,7 +189,7 @@ TEST_F(CartLinks, CartTotalIsChargedAndItsUnitsAreHeldUntilExpiry) {
   ASSERT_TRUE(again.ok()) << again.error().message;
 }
 
-TEST_F(CartLinks, CancelGivesTheUnitsBack) {
+TEST_P(CartLinks, CancelGivesTheUnitsBack) {
   std::string cart = cart_with("ct_ann", 3);
   auto link = link_for(cart);
   ASSERT_TRUE(link.ok()) << link.error().message;
@@ -184,7 +206,7 @@ TEST_F(CartLinks, CancelGivesTheUnitsBack) {
   EXPECT_EQ(attempt.error().code, "link_cancelled");
 }
 
-TEST_F(CartLinks, BadCartsAreRefusedAndNothingIsHeld) {
+TEST_P(CartLinks, BadCartsAreRefusedAndNothingIsHeld) {
   std::string bobs = cart_with("ct_bob", 1);
   auto foreign = link_for(bobs);  // Bob's cart into Ann's conversation
   ASSERT_FALSE(foreign.ok());
@@ -202,7 +224,7 @@ TEST_F(CartLinks, BadCartsAreRefusedAndNothingIsHeld) {
   store::read_sync(*store_, [&](store::Tx& tx) { EXPECT_TRUE(db::payments_of_cart(tx, "ten_shop", big).empty()); });
 }
 
-TEST_F(CartLinks, PaidCartBecomesOnePaidOrderWhateverTheRetries) {
+TEST_P(CartLinks, PaidCartBecomesOnePaidOrderWhateverTheRetries) {
   std::string cart = cart_with("ct_ann", 2);
   auto link = link_for(cart);
   ASSERT_TRUE(link.ok()) << link.error().message;

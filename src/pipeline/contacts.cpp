@@ -60,6 +60,8 @@ constexpr Stmt kMovePayments{"contacts.merge_payments",
                              "UPDATE payments SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
 constexpr Stmt kMovePayouts{"contacts.merge_payouts",
                             "UPDATE payouts SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
+constexpr Stmt kMoveCsatSurveys{"contacts.merge_csat_surveys",
+                                "UPDATE csat_surveys SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
 constexpr Stmt kMoveRptConversations{
     "contacts.merge_rpt_conversations",
     "UPDATE rpt_conversations SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
@@ -90,6 +92,16 @@ constexpr Stmt kUpdateKept{
 constexpr Stmt kMarkMerged{"contacts.merge_mark",
                            "UPDATE contacts SET merged_into = $3, merged_at = $4, updated_at = $4 "
                            "WHERE tenant_id = $1 AND id = $2 AND merged_into IS NULL"};
+
+constexpr Stmt kPhoneIdentities{
+    "contacts.verified_phone_identities",
+    "SELECT i.contact_id, ch.type, i.external_id FROM contact_identities i "
+    "JOIN channels ch ON ch.id = i.channel_id AND ch.tenant_id = i.tenant_id "
+    "WHERE i.tenant_id = $1 AND ch.type IN ('whatsapp', 'twilio') AND i.external_id IN ($2, $3, $4) "
+    "ORDER BY i.contact_id"};
+constexpr Stmt kHasIdentityOn{
+    "contacts.has_identity_on",
+    "SELECT 1 FROM contact_identities WHERE tenant_id = $1 AND channel_id = $2 AND contact_id = $3 LIMIT 1"};
 
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
 
@@ -183,6 +195,7 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
   tx.exec(kMoveRedemptions, p);
   tx.exec(kMovePayments, p);
   tx.exec(kMovePayouts, p);
+  tx.exec(kMoveCsatSurveys, p);
   tx.exec(kMoveRptConversations, p);
   tx.exec(kMergeRptContact, p);
   tx.exec(kDropRptContact, {tenant, from_id});
@@ -207,6 +220,33 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
     if (auto conv = repo::get_conversation(tx, tenant, cid))
       emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
   return out;
+}
+
+std::optional<std::string> verified_phone(std::string_view channel_type, std::string_view external_id) {
+  std::string_view digits = external_id;
+  if (channel_type == "twilio") {
+    if (digits.substr(0, 9) == "whatsapp:") digits.remove_prefix(9);
+    if (digits.empty() || digits.front() != '+') return std::nullopt;
+    digits.remove_prefix(1);
+  } else if (channel_type != "whatsapp") {
+    return std::nullopt;
+  }
+  if (digits.size() < 8 || digits.size() > 15 || digits.front() == '0') return std::nullopt;
+  for (char c : digits)
+    if (c < '0' || c > '9') return std::nullopt;
+  return std::string(digits);
+}
+
+std::optional<std::string> contact_by_verified_phone(Tx& tx, const std::string& tenant,
+                                                     const std::string& channel_id, const std::string& phone) {
+  std::optional<std::string> found;
+  for (const auto& r : tx.query(kPhoneIdentities, {tenant, phone, "+" + phone, "whatsapp:+" + phone})) {
+    if (verified_phone(r.str(1), r.str(2)) != phone) continue;  // e.g. "+31..." on a WhatsApp channel
+    if (found && *found != r.str(0)) return std::nullopt;      // several contacts: ambiguous
+    found = r.str(0);
+  }
+  if (found && tx.query_one(kHasIdentityOn, {tenant, channel_id, *found})) return std::nullopt;
+  return found;
 }
 
 }  // namespace bottega::pipeline

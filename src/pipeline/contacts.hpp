@@ -36,7 +36,7 @@ struct MergeOutcome {
   int64_t identities_moved = 0, conversations_moved = 0;
 };
 // Moves everything of `from_id` onto `keep_id` in the caller's transaction: channel identities,
-// conversations, carts, orders, discount redemptions, payments, payouts, store
+// conversations, carts, orders, discount redemptions, payments, payouts, CSAT surveys, store
 // credit (ledger postings and balances of the credit:<contact> account) and the reports' contact
 // rows. The kept contact keeps its name (or takes the other's when empty), and takes the other's
 // email and phone where it has none. The removed contact is marked merged_into. Emits
@@ -47,5 +47,18 @@ struct MergeOutcome {
 // contact and would then carry the other channels' conversations).
 Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant, const std::string& keep_id,
                                     const std::string& from_id);
+
+// ---- verified automatic match --------------------------------------------------------------
+// The phone number (E.164 digits, no "+") that an identity on a channel of this type stands for,
+// when the provider has verified it: a WhatsApp wa_id, a Twilio sender ("+31612345678" or
+// "whatsapp:+31612345678"). Anything else (other channel types, not 8-15 digits): nullopt.
+std::optional<std::string> verified_phone(std::string_view channel_type, std::string_view external_id);
+
+// The contact a new identity on `channel_id` with that verified phone joins instead of getting a
+// contact of its own: the one contact of the tenant that has an identity on a WhatsApp or Twilio
+// channel with the same verified phone and none on `channel_id` (so replies stay unambiguous).
+// nullopt when no contact or several contacts match.
+std::optional<std::string> contact_by_verified_phone(Tx& tx, const std::string& tenant,
+                                                     const std::string& channel_id, const std::string& phone);
 
 }  // namespace bottega::pipeline

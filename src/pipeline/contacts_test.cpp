@@ -65,6 +65,8 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
                   // Commerce, payments, credit and reports rows of the contact that goes away.
                   exec(tx, "INSERT INTO carts (id, tenant_id, contact_id, currency, status, source, created_at, updated_at) "
                            "VALUES ('cart_1','ten_A','ct_tg','EUR','open','chat',1,1)");
+                  exec(tx, "INSERT INTO csat_surveys (tenant_id, conversation_id, contact_id, channel_id, message_id, sent_at) "
+                           "VALUES ('ten_A','cv_x','ct_tg','ch_tg','msg_x',1)");
                   exec(tx, "INSERT INTO ledger_postings (tenant_id, transaction_id, account, currency, amount, created_at) "
                            "VALUES ('ten_A','lt_1','credit:ct_tg','EUR',-500,1)");
                   exec(tx, "INSERT INTO ledger_balances (tenant_id, account, currency, balance, updated_at) "
@@ -147,6 +149,7 @@ TEST_P(ContactMergeTest, MovesEverythingAndKeepsEachConversationsChannel) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_wa'"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_wa' AND channel_id = 'ch_tg'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM carts WHERE contact_id = 'ct_wa'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM csat_surveys WHERE contact_id = 'ct_wa'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM ledger_postings WHERE account = 'credit:ct_wa'"), 1);
   EXPECT_EQ(count("SELECT balance FROM ledger_balances WHERE account = 'credit:ct_wa' AND currency = 'EUR'"), -700);
   EXPECT_EQ(count("SELECT balance FROM ledger_balances WHERE account = 'credit:ct_wa' AND currency = 'USD'"), -100);
@@ -201,6 +204,77 @@ TEST_P(ContactMergeTest, RefusalsChangeNothing) {
   EXPECT_EQ(merge("ten_A", "ct_wa", "ct_tg").error().code, "visitor_merge_unsupported");
   EXPECT_EQ(count("SELECT COUNT(*) FROM contacts WHERE merged_into IS NOT NULL"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM events"), events_before);
+}
+
+TEST(VerifiedPhone, OnlyProviderVerifiedNumbers) {
+  EXPECT_EQ(verified_phone("whatsapp", "31612345678").value_or(""), "31612345678");
+  EXPECT_EQ(verified_phone("twilio", "+31612345678").value_or(""), "31612345678");
+  EXPECT_EQ(verified_phone("twilio", "whatsapp:+31612345678").value_or(""), "31612345678");
+  EXPECT_FALSE(verified_phone("twilio", "31612345678"));   // Twilio senders carry the +
+  EXPECT_FALSE(verified_phone("whatsapp", "+31612345678"));
+  EXPECT_FALSE(verified_phone("telegram", "31612345678"));  // a chat id, not a phone
+  EXPECT_FALSE(verified_phone("email", "31612345678"));
+  EXPECT_FALSE(verified_phone("twilio", "+1234567"));       // too short
+  EXPECT_FALSE(verified_phone("twilio", "+3161234567890123"));
+  EXPECT_FALSE(verified_phone("twilio", "+3161234x678"));
+}
+
+TEST_P(ContactMergeTest, ANewIdentityWithAVerifiedPhoneJoinsThatContact) {
+  Channel sms{"ch_sms", "ten_A", "twilio", "SMS", "{}", 1};
+  Channel tg2{"ch_tg2", "ten_A", "telegram", "Telegram 2", "{}", 1};
+  auto send = [&](const Channel& ch, const std::string& from) -> std::string {
+    InboundBatch b;
+    InboundMessage m;
+    m.provider_message_id = "pm_" + from + "_" + ch.id;
+    m.contact_external_id = from;
+    m.text = "hello";
+    b.messages.push_back(m);
+    Env e = env();
+    std::string contact;
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = ingest_provider_batch(tx, e, ch, b);
+                  if (!r.ok()) return r.error();
+                  contact = repo::find_identity(tx, ch.tenant_id, ch.id, from).value_or("");
+                  return {};
+                }).ok());
+    return contact;
+  };
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                repo::create_channel(tx, sms);
+                repo::create_channel(tx, tg2);
+                return {};
+              }).ok());
+  int64_t contacts_before = count("SELECT COUNT(*) FROM contacts");
+  // The SMS sender is the WhatsApp customer's verified number: same contact, its own identity.
+  EXPECT_EQ(send(sms, "+31612345678"), "ct_wa");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contacts"), contacts_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contact_identities WHERE contact_id = 'ct_wa'"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM events WHERE type = 'contact.updated' AND contact_id = 'ct_wa'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_wa' AND channel_id = 'ch_sms'"), 1);
+  // Not verified phones (a Telegram chat id that looks like one), other numbers, another shop's
+  // number: contacts of their own.
+  std::string tg = send(tg2, "31612345678");
+  EXPECT_NE(tg, "ct_wa");
+  EXPECT_NE(send(sms, "+31600000001"), "ct_wa");
+  std::string other_shop = send(sms, "+31699999999");
+  EXPECT_NE(other_shop, "ct_other");
+  EXPECT_FALSE(other_shop.empty());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contacts"), contacts_before + 3);
+  // Two contacts with that number: ambiguous, so a new contact.
+  Channel wa2{"ch_wa2", "ten_A", "whatsapp", "WhatsApp 2", "{}", 1};
+  Channel sms2{"ch_sms2", "ten_A", "twilio", "SMS 2", "{}", 1};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                repo::create_channel(tx, wa2);
+                repo::create_channel(tx, sms2);
+                repo::create_contact(tx, "ten_A", "ct_dup", "Dup", std::nullopt, 1);
+                repo::create_identity(tx, "ten_A", "ch_wa2", "31655555555", "ct_dup", 1);
+                repo::create_contact(tx, "ten_A", "ct_dup2", "Dup 2", std::nullopt, 1);
+                repo::create_identity(tx, "ten_A", "ch_sms", "+31655555555", "ct_dup2", 1);
+                return {};
+              }).ok());
+  std::string amb = send(sms2, "+31655555555");
+  EXPECT_NE(amb, "ct_dup");
+  EXPECT_NE(amb, "ct_dup2");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "pipeline/services.hpp"
+#include "pipeline/survey.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -6,6 +7,7 @@
 
 #include "channels/window.hpp"
 #include "core/crypto.hpp"
+#include "pipeline/contacts.hpp"
 #include "pipeline/window.hpp"
 #include "store/repo/repo.hpp"
 
@@ -112,6 +114,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
     if (!conv || conv->channel_id != channel.id) return Error::not_found("conversation");
   } else if (!in.new_conversation) {
     conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+    // An answer to a satisfaction survey stays in the surveyed (resolved) conversation.
+    if (!conv && survey_score(in.kind, text, in.content_json))
+      if (auto sid = survey_conversation(tx, tenant, contact_id, channel.id, now))
+        conv = repo::get_conversation(tx, tenant, *sid);
   }
   bool created = false;
   if (!conv) {
@@ -293,6 +299,21 @@ Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& chan
       continue;
     }
     auto contact = repo::find_identity(tx, tenant, channel.id, in.contact_external_id);
+    if (!contact) {
+      // A provider-verified phone (WhatsApp wa_id, Twilio sender) that another channel's identity
+      // of one contact already carries: the same person, so the identity joins that contact.
+      if (auto phone = verified_phone(channel.type, in.contact_external_id))
+        if (auto existing = contact_by_verified_phone(tx, tenant, channel.id, *phone)) {
+          repo::create_identity(tx, tenant, channel.id, in.contact_external_id, *existing, now);
+          if (auto view = get_contact(tx, tenant, *existing)) {
+            bj::object data = to_json(*view);
+            data["identity_added"] = bj::object{{"channel_id", channel.id}, {"external_id", in.contact_external_id},
+                                                {"matched_on", "verified_phone"}};
+            emit(tx, env, tenant, event_type::kContactUpdated, {}, *existing, false, data);
+          }
+          contact = *existing;
+        }
+    }
     if (!contact) {
       std::string cid = env.ids.next("ct");
       std::string name = in.contact_name.empty() ? in.contact_external_id : in.contact_name;

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "bot/language.hpp"
+#include "pipeline/survey.hpp"
 #include "service/assignment.hpp"
 #include "service/canned.hpp"
 #include "service/service_repo.hpp"
@@ -369,6 +370,123 @@ std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, 
   pipeline::emit(tx, env, tenant, event_type::kMessageCreated, c->id, c->contact_id, false, to_json(m));
   tx.exec(kSetAfterHoursAt, {tenant, conversation_id, now});
   return m.id;
+}
+
+}  // namespace bottega::service
+
+namespace bottega::service {
+
+namespace {
+
+const Stmt kSurveyGet{"service.survey_get",
+    "SELECT sent_at, score, answer_message_id, answered_at FROM csat_surveys WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kSurveyInsert{"service.survey_insert",
+    "INSERT INTO csat_surveys (tenant_id, conversation_id, contact_id, channel_id, message_id, sent_at) "
+    "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (tenant_id, conversation_id) DO NOTHING"};
+const Stmt kSurveyAnswer{"service.survey_answer",
+    "UPDATE csat_surveys SET score = $3, answer_message_id = $4, answered_at = $5 WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kHasInbound{"service.has_inbound",
+    "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' LIMIT 1"};
+const Stmt kInboundAfter{"service.inbound_after",
+    "SELECT id, kind, text, content, created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 "
+    "AND direction = 'in' AND created_at >= $3 ORDER BY seq DESC LIMIT 20"};
+
+const char* survey_text(const std::string& lang) {
+  switch (lang_index(lang)) {
+    case 1: return "Com'è andata? Dai un voto da 1 (male) a 5 (benissimo), anche solo rispondendo con il numero.";
+    case 2: return "Wie war es? Geben Sie eine Note von 1 (schlecht) bis 5 (sehr gut), auch einfach als Zahl.";
+    case 3: return "Hoe hebben we het gedaan? Geef een cijfer van 1 (slecht) tot 5 (top), gewoon het getal mag ook.";
+    default: return "How did we do? Rate us from 1 (bad) to 5 (great), or just reply with the number.";
+  }
+}
+
+// A message from the shop (author system) into a conversation, sent like an agent's.
+Message post_system(store::Tx& tx, pipeline::Env& env, const Conversation& c, const std::string& kind,
+                    const std::string& text, const bj::object& content) {
+  int64_t now = env.clock.now_ms();
+  Message m;
+  m.id = env.ids.next("msg");
+  m.tenant_id = c.tenant_id;
+  m.conversation_id = c.id;
+  m.direction = "out";
+  m.author_kind = "system";
+  m.kind = kind;
+  m.text = text;
+  m.content_json = bj::serialize(content);
+  bool provider = c.channel_type != "webchat";
+  m.delivery_state = provider ? "pending" : "sent";
+  m.created_at = now;
+  core_repo::insert_message(tx, m);
+  if (provider) {
+    core_repo::Job j;
+    j.id = env.ids.next("job");
+    j.tenant_id = c.tenant_id;
+    j.kind = c.channel_type == "email" ? "email.send" : "channel.send";
+    j.idempotency_key = m.id;
+    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
+    j.run_at = now;
+    j.deadline_at = now + 24LL * 3600 * 1000;
+    core_repo::enqueue_job(tx, j, now);
+    if (env.on_job) tx.after_commit(env.on_job);
+  }
+  pipeline::emit(tx, env, c.tenant_id, event_type::kMessageCreated, c.id, c.contact_id, false, to_json(m));
+  return m;
+}
+
+}  // namespace
+
+std::optional<std::string> maybe_send_survey(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,
+                                             const std::string& tenant, const std::string& conversation_id) {
+  if (!s.csat) return std::nullopt;
+  auto c = core_repo::get_conversation(tx, tenant, conversation_id);
+  if (!c || c->status != ConversationStatus::resolved) return std::nullopt;
+  if (tx.query_one(kSurveyGet, {tenant, conversation_id})) return std::nullopt;  // one survey per conversation
+  if (!tx.query_one(kHasInbound, {tenant, conversation_id})) return std::nullopt;
+  std::string lang = "en";
+  if (auto m = tx.query_one(kLastInbound, {tenant, conversation_id})) lang = bot::detect_language(m->str(0), "en").lang;
+  bj::array choices;
+  const char* titles[] = {"1", "2", "3", "4", "5"};
+  for (int i = 0; i < 5; ++i)
+    choices.push_back(bj::object{{"id", "csat:" + std::to_string(i + 1)}, {"title", titles[i]}});
+  auto m = post_system(tx, env, *c, "choices", survey_text(lang), bj::object{{"choices", std::move(choices)}, {"survey", "csat"}});
+  tx.exec(kSurveyInsert, {tenant, conversation_id, c->contact_id, c->channel_id, m.id, m.created_at});
+  return m.id;
+}
+
+std::optional<int> maybe_record_survey(store::Tx& tx, pipeline::Env& env, const std::string& tenant,
+                                       const std::string& conversation_id) {
+  auto sv = tx.query_one(kSurveyGet, {tenant, conversation_id});
+  if (!sv) return std::nullopt;
+  int64_t sent_at = sv->i64(0);
+  std::optional<std::string> recorded = sv->opt_str(2);
+  for (const auto& r : tx.query(kInboundAfter, {tenant, conversation_id, sent_at})) {
+    auto score = pipeline::survey_score(r.str(1), r.str(2), r.str(3));
+    if (!score) continue;
+    if (recorded && *recorded == r.str(0)) return std::nullopt;  // the latest answer is recorded already
+    auto c = core_repo::get_conversation(tx, tenant, conversation_id);
+    if (!c) return std::nullopt;
+    int64_t at = r.i64(4);
+    tx.exec(kSurveyAnswer, {tenant, conversation_id, int64_t{*score}, r.str(0), at});
+    bool person = repo::person_replied(tx, tenant, conversation_id);
+    bj::object data{{"conversation_id", c->id},
+                    {"score", *score},
+                    {"comment", nullptr},
+                    {"assignee_id", c->assignee_id ? bj::value(*c->assignee_id) : bj::value(nullptr)},
+                    {"bot_only", !person},
+                    {"channel", c->channel_type},
+                    {"created_at", rfc3339(at)}};
+    pipeline::emit(tx, env, tenant, event_type::kCsatReceived, c->id, c->contact_id, true, data);
+    return score;
+  }
+  return std::nullopt;
+}
+
+bj::value survey_json(store::Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto sv = tx.query_one(kSurveyGet, {tenant, conversation_id});
+  if (!sv) return nullptr;
+  return bj::object{{"sent_at", rfc3339(sv->i64(0))},
+                    {"score", sv->is_null(1) ? bj::value(nullptr) : bj::value(sv->i64(1))},
+                    {"answered_at", sv->is_null(3) ? bj::value(nullptr) : bj::value(rfc3339(sv->i64(3)))}};
 }
 
 }  // namespace bottega::service

@@ -76,3 +76,20 @@ std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, 
                                              const std::string& tenant, const std::string& conversation_id);
 
 }  // namespace bottega::service
+
+namespace bottega::service {
+
+// ---- satisfaction surveys (CSAT) ------------------------------------------------------------
+// When a resolved conversation that a customer wrote in has no survey yet (and the tenant has
+// CSAT on): sends the question with choices 1..5 (channels without buttons get the numbered text
+// fallback) in the customer's language. Returns the message id.
+std::optional<std::string> maybe_send_survey(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,
+                                             const std::string& tenant, const std::string& conversation_id);
+// Records the customer's latest answer to the conversation's survey (pipeline::survey_score) and
+// emits csat.received when it is new or changed. Returns the score recorded.
+std::optional<int> maybe_record_survey(store::Tx& tx, pipeline::Env& env, const std::string& tenant,
+                                       const std::string& conversation_id);
+// {"score","sent_at","answered_at"} or null, for the conversation JSON.
+boost::json::value survey_json(store::Tx& tx, const std::string& tenant, const std::string& conversation_id);
+
+}  // namespace bottega::service

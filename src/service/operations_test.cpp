@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "pipeline/survey.hpp"
 #include "service/assignment.hpp"
 #include "service/hours.hpp"
 #include "service/operations.hpp"
@@ -62,6 +63,27 @@ TEST(AfterHours, OpeningIsSaidInTheShopsTimeAndTheCustomersLanguage) {
   EXPECT_EQ(format_opening(*h, opens, "nl"), "maandag 09:00 (Europe/Rome)");
   EXPECT_NE(std::string(after_hours_default("de")).find("{opens_at}"), std::string::npos);
   EXPECT_NE(std::string(after_hours_default("xx")).find("We're closed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bottega::service
+
+namespace bottega::service {
+namespace {
+
+TEST(Survey, AnswersAreOnlyTheScore) {
+  using pipeline::survey_score;
+  EXPECT_EQ(survey_score("text", "5", "{}"), 5);
+  EXPECT_EQ(survey_score("text", " 4 ", "{}"), 4);
+  EXPECT_EQ(survey_score("text", "3/5", "{}"), 3);
+  EXPECT_EQ(survey_score("text", "2 stelle", "{}"), 2);
+  EXPECT_EQ(survey_score("text", "5 \xE2\xAD\x90\xE2\xAD\x90", "{}"), 5);
+  EXPECT_EQ(survey_score("interactive_reply", "Great", R"({"id":"csat:1"})"), 1);
+  EXPECT_EQ(survey_score("text", "6", "{}"), std::nullopt);
+  EXPECT_EQ(survey_score("text", "0", "{}"), std::nullopt);
+  EXPECT_EQ(survey_score("text", "5 items in my order", "{}"), std::nullopt);
+  EXPECT_EQ(survey_score("text", "45", "{}"), std::nullopt);
+  EXPECT_EQ(survey_score("interactive_reply", "x", R"({"id":"csat:9"})"), std::nullopt);
 }
 
 }  // namespace

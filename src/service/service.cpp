@@ -167,6 +167,7 @@ void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int
                               {"priority", b.level}});
   sla["breaches"] = std::move(hist);
   out["sla"] = std::move(sla);
+  out["csat"] = survey_json(tx, c.tenant_id, c.id);
 }
 
 bj::object service_json(store::Tx& tx, const Conversation& c, int64_t now) {
@@ -199,6 +200,8 @@ void ServiceListener::on_batch_end() {
         recompute(tx, tenant, conv, it->second, now);
         maybe_assign(tx, env_, it->second, tenant, conv);
         maybe_after_hours(tx, env_, it->second, tenant, conv);
+        maybe_send_survey(tx, env_, it->second, tenant, conv);
+        maybe_record_survey(tx, env_, tenant, conv);
       }
       return {};
     });

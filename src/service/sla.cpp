@@ -152,6 +152,17 @@ Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, con
       BOTTEGA_TRY(msg, json::optional_string(o, "message", "after_hours.message", 2000));
       if (auto it = o.find("message"); it != o.end() && it->value().is_null()) s.after_hours_message.clear();
       if (msg) s.after_hours_message = *msg;
+    } else if (key == "csat") {
+      if (kv.value().is_null()) {
+        s.csat = false;
+        continue;
+      }
+      if (!kv.value().is_object()) return Error::invalid(key, "csat is an object", "invalid_type");
+      const auto& o = kv.value().as_object();
+      for (const auto& f : o)
+        if (f.key() != "enabled") return Error::invalid("csat." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY(on, json::optional_bool(o, "enabled", "csat.enabled"));
+      if (on) s.csat = *on;
     } else {
       return Error::invalid(key, "unknown field", "unknown_field");
     }
@@ -165,6 +176,7 @@ bj::object to_json(const ServiceSettings& s) {
   o["business_hours_configured"] = s.hours_configured;
   o["sla"] = sla_json(s.sla);
   o["assignment"] = bj::object{{"mode", to_string(s.assign_mode)}, {"default_capacity", s.default_capacity}};
+  o["csat"] = bj::object{{"enabled", s.csat}};
   o["after_hours"] = bj::object{{"enabled", s.after_hours},
                                 {"message", s.after_hours_message.empty() ? bj::value(nullptr) : bj::value(s.after_hours_message)}};
   return o;
@@ -179,7 +191,7 @@ ServiceSettings settings_from_json(const std::string& stored, const std::string&
   const auto& o = v.as_object();
   if (auto* c = o.if_contains("business_hours_configured"); c && c->is_bool() && c->as_bool())
     if (auto* h = o.if_contains("business_hours")) patch["business_hours"] = *h;
-  for (const char* k : {"sla", "assignment", "after_hours"})
+  for (const char* k : {"sla", "assignment", "after_hours", "csat"})
     if (auto* p = o.if_contains(k)) patch[k] = *p;
   auto r = apply_settings_patch(s, patch, zoneinfo_dir);
   return r ? *r : s;

@@ -51,6 +51,8 @@ struct ServiceSettings {
   // in it becomes the next opening.
   bool after_hours = false;
   std::string after_hours_message;
+  // {"csat": {"enabled": bool}}: a satisfaction survey when a conversation is resolved.
+  bool csat = false;
 };
 
 // Applies a PATCH body {"business_hours", "sla", "assignment", "after_hours"} to `current`:

@@ -9,6 +9,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <ctime>
+#include <set>
 
 #include "harness.hpp"
 
@@ -27,6 +28,20 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& data) {
     s += hex[out[i] & 15];
   }
   return s;
+}
+
+std::string twilio_signature(const std::string& token, const std::string& url,
+                             const std::vector<std::pair<std::string, std::string>>& sorted_params) {
+  std::string data = url;
+  for (const auto& [k, v] : sorted_params) data += k + v;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha1(), token.data(), static_cast<int>(token.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), mac, &len);
+  std::string b64(4 * ((len + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
+  b64.resize(static_cast<size_t>(n));
+  return b64;
 }
 
 struct Shop {
@@ -215,6 +230,75 @@ TEST(ContactMerge, AgentMergesTwoChannelsContactsAndRepliesKeepTheirChannel) {
   // And never crossed over.
   EXPECT_FALSE(has(graph, "", "reply on tg", ""));
   EXPECT_FALSE(has(bot_api, "", "reply on wa", ""));
+}
+
+TEST(ContactMerge, AnSmsFromTheWhatsAppCustomersVerifiedNumberJoinsTheirContact) {
+  WebhookReceiver graph([](size_t, const WebhookReceiver::Request&) { return 200; });
+  WebhookReceiver bot_api([](size_t, const WebhookReceiver::Request&) { return 200; });
+  WebhookReceiver twilio_api([](size_t, const WebhookReceiver::Request&) { return 201; });
+  BottegaProcess srv;
+  auto shop = srv.create_tenant("Match shop");
+  srv.start();
+  auto ch = connect_channels(srv, shop.token, graph, bot_api);
+  auto sms = srv.post("/api/v1/channels",
+                      bj::object{{"type", "twilio"},
+                                 {"name", "SMS"},
+                                 {"settings", bj::object{{"account_sid", "AC0123456789"},
+                                                         {"auth_token", "tw-token"},
+                                                         {"from", "+3120000000"},
+                                                         {"api_base_url", twilio_api.url("")}}}},
+                      bearer(shop.token));
+  ASSERT_EQ(sms.status, 201) << sms.describe();
+  std::string sms_channel = str(sms.json(), "id");
+
+  ASSERT_EQ(whatsapp_message(srv, ch.wa_channel, "hi on whatsapp").status, 200);
+  // The same number by SMS (Twilio's signed form POST).
+  std::vector<std::pair<std::string, std::string>> params = {
+      {"Body", "hi by sms"}, {"From", "+31612345678"}, {"MessageSid", "SM" + random_hex(16)}, {"To", "+3120000000"}};
+  std::string form;
+  for (const auto& [k, v] : params) {
+    if (!form.empty()) form += "&";
+    std::string enc;
+    for (char c : v) {
+      if (c == '+') enc += "%2B";
+      else if (c == ' ') enc += "+";
+      else enc += c;
+    }
+    form += k + "=" + enc;
+  }
+  auto path = "/webhooks/" + sms_channel;
+  auto r = srv.request("POST", path, form,
+                       {{"Content-Type", "application/x-www-form-urlencoded"},
+                        {"X-Twilio-Signature", twilio_signature("tw-token", srv.public_url() + path, params)}});
+  ASSERT_EQ(r.status, 200) << r.describe();
+
+  bj::value wa_conv, sms_conv;
+  ASSERT_TRUE(eventually([&] {
+    wa_conv = conversation_on(srv, shop.token, ch.wa_channel);
+    sms_conv = conversation_on(srv, shop.token, sms_channel);
+    return !wa_conv.is_null() && !sms_conv.is_null();
+  }, 5s));
+  std::string contact = str(wa_conv, "contact.id");
+  EXPECT_EQ(str(sms_conv, "contact.id"), contact) << "one customer, one contact";
+  auto c = srv.get("/api/v1/contacts/" + contact, bearer(shop.token));
+  ASSERT_EQ(c.status, 200) << c.describe();
+  std::set<std::string> ids;
+  for (const auto& i : arr(c.json(), "identities")) ids.insert(str(i, "channel_type") + " " + str(i, "external_id"));
+  EXPECT_EQ(ids, (std::set<std::string>{"whatsapp 31612345678", "twilio +31612345678"})) << c.body;
+
+  // A reply on the SMS conversation goes out by SMS (Twilio) to that number, not on WhatsApp.
+  auto reply = srv.post("/api/v1/conversations/" + str(sms_conv, "id") + "/messages", bj::object{{"text", "reply by sms"}},
+                        bearer(shop.token));
+  ASSERT_EQ(reply.status, 201) << reply.describe();
+  EXPECT_TRUE(eventually([&] {
+    for (const auto& q : twilio_api.requests())
+      if (q.target.find("/Messages.json") != std::string::npos && q.body.find("reply") != std::string::npos && q.body.find("sms") != std::string::npos &&
+          q.body.find("31612345678") != std::string::npos)
+        return true;
+    return false;
+  }, 10s)) << twilio_api.count() << " Twilio calls"
+           << (twilio_api.count() ? ": " + twilio_api.requests()[0].target + " " + twilio_api.requests()[0].body : "");
+  for (const auto& q : graph.requests()) EXPECT_EQ(q.body.find("reply by sms"), std::string::npos);
 }
 
 }  // namespace

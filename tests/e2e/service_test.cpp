@@ -320,5 +320,62 @@ TEST_F(Service, AfterHoursTheCustomerIsToldHonestlyWhenAPersonAnswersOnce) {
   EXPECT_FALSE(find(conversation(conv), "priority_score.waiting_since")->is_null());
 }
 
+TEST_F(Service, ResolvingAsksForASatisfactionScoreAndTheAnswerIsRecorded) {
+  auto auth = bearer(shop.token);
+  ASSERT_EQ(srv.patch("/api/v1/service/settings", parse_json(R"({"csat":{"enabled":true}})"), auth).status, 200);
+  auto ann = create_visitor(srv, channel, "Ann");
+  std::string conv = str(visitor_send(srv, channel, ann.token, "Where can I find the size chart?").json(), "conversation_id");
+  ASSERT_EQ(srv.post("/api/v1/conversations/" + conv + "/messages", bj::object{{"text", "Here it is: /sizes"}}, auth).status, 201);
+  ASSERT_EQ(srv.patch("/api/v1/conversations/" + conv, bj::object{{"status", "resolved"}}, auth).status, 200);
+  // The survey arrives in the chat as choices 1..5.
+  auto history = [&] { return arr(srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", ann.token}}).json(), "data"); };
+  std::optional<bj::value> survey;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : history())
+      if (str(m, "author.kind") == "system" && str(m, "kind") == "choices") survey = m;
+    return survey.has_value();
+  }, 5s));
+  EXPECT_NE(str(*survey, "text").find("How did we do?"), std::string::npos);
+  EXPECT_EQ(arr(*survey, "content.choices").size(), 5u);
+  EXPECT_EQ(str(arr(*survey, "content.choices")[3], "id"), "csat:4");
+
+  // "4" stays in the resolved conversation (no new one), and is recorded.
+  auto answer = visitor_send(srv, channel, ann.token, "4");
+  ASSERT_EQ(answer.status, 201);
+  EXPECT_EQ(str(answer.json(), "conversation_id"), conv);
+  ASSERT_TRUE(eventually([&] { return num(conversation(conv), "csat.score") == 4; }, 5s)) << dump(conversation(conv));
+  EXPECT_EQ(str(conversation(conv), "status"), "resolved");
+  // A later answer replaces it.
+  ASSERT_EQ(str(visitor_send(srv, channel, ann.token, "5 stars").json(), "conversation_id"), conv);
+  ASSERT_TRUE(eventually([&] { return num(conversation(conv), "csat.score") == 5; }, 5s));
+  // Anything else opens a new conversation as before.
+  EXPECT_NE(str(visitor_send(srv, channel, ann.token, "One more question").json(), "conversation_id"), conv);
+
+  std::this_thread::sleep_for(500ms);
+  srv.terminate();
+  std::vector<bj::object> events;
+  auto st = bottega::store::open_store("sqlite://" + srv.dir() + "/bottega.db", {}, false);
+  ASSERT_TRUE(st.ok());
+  auto store = std::move(st).value();
+  bottega::store::read_sync(*store, [&](bottega::store::Tx& tx) {
+    for (const auto& e : bottega::repo::events_after(tx, 0, 100000))
+      if (e.type == "csat.received") {
+        EXPECT_TRUE(e.internal);
+        events.push_back(bj::parse(e.payload_json).as_object().at("data").as_object());
+      }
+  });
+  store->close();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].at("score").as_int64(), 4);
+  EXPECT_EQ(events[1].at("score").as_int64(), 5);
+  EXPECT_EQ(std::string(events[1].at("conversation_id").as_string()), conv);
+  EXPECT_FALSE(events[1].at("bot_only").as_bool());  // a person (the API caller) replied
+  EXPECT_TRUE(events[1].at("comment").is_null());
+  EXPECT_TRUE(events[1].at("assignee_id").is_null());
+  EXPECT_EQ(std::string(events[1].at("channel").as_string()), "webchat");
+  EXPECT_EQ(events[1].at("created_at").as_string().size(), 24u);
+  EXPECT_EQ(events[1].size(), 7u);
+}
+
 }  // namespace
 }  // namespace e2e

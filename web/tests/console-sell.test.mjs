@@ -130,6 +130,7 @@ test('agent sends a product card and a cart payment link; the visitor sees the c
   await checkout.getByRole('button', { name: /Pay/ }).first().click();
   await checkout.getByRole('button', { name: /Card 4242/ }).first().click();
   await pay.locator('.card-paid').waitFor({ timeout: 20_000 });
+  await agent.locator('.messages .card-payment .card-paid').waitFor({ timeout: 15_000 });
   await visitor.locator('li.msg-shop', { hasText: /Order #\d+/ }).waitFor();
 
   await agentCtx.close();

@@ -210,3 +210,42 @@ test('an admin sets business hours, SLA targets and assignment on the Hours & SL
   await page.screenshot({ path: join(outDir, 'console-service-settings.png') });
   await page.close();
 });
+
+test('the satisfaction score shows on the resolved conversation', { timeout: 60_000 }, async () => {
+  await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ csat: { enabled: true }, after_hours: null }) });
+  const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Dora' }),
+  });
+  const { visitor_token: token } = await res.json();
+  const say = async (text) => {
+    const r = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': token },
+      body: JSON.stringify({ text }),
+    });
+    return JSON.parse(await r.text()).conversation_id;
+  };
+  const conv = await say('Can I return shoes?');
+  await server.api(`/api/v1/conversations/${conv}/messages`, { method: 'POST', body: JSON.stringify({ text: 'Yes, within 30 days.' }) });
+  await server.api(`/api/v1/conversations/${conv}`, { method: 'PATCH', body: JSON.stringify({ status: 'resolved' }) });
+  for (let i = 0; i < 50; i++) {
+    const c = await server.api(`/api/v1/conversations/${conv}`);
+    if (c.csat) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await say('5'), conv);
+
+  const page = await browser.newPage();
+  watchPage(page, 'console-service-4', logs);
+  await page.goto(server.origin + '/');
+  await page.locator('#login-email').fill(server.agent.email);
+  await page.locator('#login-password').fill(server.agent.password);
+  await page.locator('form.login-card button[type=submit]').click();
+  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await page.locator(`[data-conversation-id="${conv}"]`).click();
+  await page.locator('.thread .chip-csat[data-csat="5"]').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('.thread .chip-csat').textContent(), 'Satisfaction 5/5');
+  await page.close();
+});

@@ -138,6 +138,38 @@ CREATE TABLE canned_responses (
 );
 ALTER TABLE conversation_service ADD COLUMN after_hours_at BIGINT;
 )SQL"},
+      // Satisfaction surveys: one per conversation, sent when it is resolved; the latest answer.
+      {62, "service_csat",
+       R"SQL(
+CREATE TABLE csat_surveys (
+  tenant_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  score INTEGER,
+  answer_message_id TEXT,
+  answered_at INTEGER,
+  PRIMARY KEY (tenant_id, conversation_id)
+);
+CREATE INDEX csat_surveys_contact ON csat_surveys(tenant_id, contact_id, channel_id, sent_at);
+)SQL",
+       R"SQL(
+CREATE TABLE csat_surveys (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  conversation_id TEXT COLLATE "C" NOT NULL,
+  contact_id TEXT COLLATE "C" NOT NULL,
+  channel_id TEXT COLLATE "C" NOT NULL,
+  message_id TEXT COLLATE "C" NOT NULL,
+  sent_at BIGINT NOT NULL,
+  score BIGINT,
+  answer_message_id TEXT,
+  answered_at BIGINT,
+  PRIMARY KEY (tenant_id, conversation_id)
+);
+CREATE INDEX csat_surveys_contact ON csat_surveys(tenant_id, contact_id, channel_id, sent_at);
+)SQL"},
   };
   return kMigrations;
 }

@@ -14,6 +14,7 @@ import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
 import { buildSellPanel } from './sell';
+import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
 import { adminText, reportsText } from '../shared/strings';
 
@@ -754,6 +755,10 @@ function renderThreadHeader(): void {
   sel.value = c.assignee_id ?? '';
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
+  if (c.csat)
+    threadView.meta.append(
+      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '' }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
+    );
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
   renderTags(threadView, c);
@@ -817,7 +822,13 @@ function renderMessage(m: Message): HTMLLIElement {
   const isNote = m.kind === 'note';
   const author = t.author[m.author?.kind] ?? m.author?.kind ?? '';
   const delivery = m.direction === 'out' && !isNote && m.delivery ? (t.delivery[m.delivery.state] ?? m.delivery.state) : null;
-  const body = renderContent(m);
+  const paid = new Set<string>();
+  if (m.kind === 'payment_link')
+    for (const x of store.threads.get(m.conversation_id) ?? []) {
+      const id = paidPaymentOf(x);
+      if (id) paid.add(id);
+    }
+  const body = renderContent(m, paid);
   return el(
     'li',
     {
@@ -842,6 +853,13 @@ function renderMessage(m: Message): HTMLLIElement {
 
 function appendMessage(m: Message): void {
   if (!threadView) return;
+  // "Paid" arrived: the payment's card above says so too.
+  if (paidPaymentOf(m))
+    for (const x of store.threads.get(m.conversation_id) ?? [])
+      if (x.kind === 'payment_link') {
+        const old = threadView.log.querySelector(`[data-message-id="${CSS.escape(x.id)}"]`);
+        if (old) old.replaceWith(renderMessage(x));
+      }
   const nearEnd = isNearEnd();
   const log = threadView.log;
   log.querySelector('.loading')?.remove();

@@ -145,7 +145,8 @@ function order(content: Json, m: Message): HTMLElement[] {
 }
 
 /** The body of a message, by kind. Unknown kinds fall back to their text. */
-export function renderContent(m: Message): HTMLElement {
+/** `paidPayments`: ids of payments a "Paid" message in the thread confirmed (their cards say Paid). */
+export function renderContent(m: Message, paidPayments: ReadonlySet<string> = new Set()): HTMLElement {
   const body = el('div', { className: `msg-body kind-${m.kind.replace(/[^a-z_]/g, '')}` });
   const content = obj(m.content) ?? {};
   switch (m.kind) {
@@ -186,7 +187,7 @@ export function renderContent(m: Message): HTMLElement {
     case 'product':
     case 'cart':
     case 'payment_link': {
-      const card = renderCard(m, new Set());
+      const card = renderCard(m, paidPayments);
       if (card) body.append(card);
       else if (m.text) body.append(textBlock(m.text));
       break;

@@ -40,6 +40,8 @@ export interface Conversation {
   priority_score?: PriorityScore;
   /** SLA due times and breaches (docs/service.md); absent on realtime event payloads. */
   sla?: Sla;
+  /** The satisfaction survey sent when it was resolved, and the customer's score. */
+  csat?: { sent_at: string; score: number | null; answered_at: string | null } | null;
 }
 
 export interface PriorityScore {

@@ -1,0 +1,25 @@
+// Satisfaction survey answers in the message path. A customer's reply to a survey sent after a
+// conversation was resolved ("5", "4/5", a tapped "csat:4" choice) stays in that conversation
+// instead of opening a new one (and so the bot, which stays out of resolved conversations, does
+// not answer it). The service area (src/service) sends the surveys and records the scores.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bottega/store.hpp"
+
+namespace bottega::pipeline {
+
+// The score 1..5 a message gives, or nullopt: a choice id "csat:N", or a text that is only the
+// number ("5", " 4 ", "3/5", "5 stars", "4 ⭐⭐⭐⭐").
+std::optional<int> survey_score(std::string_view kind, std::string_view text, std::string_view content_json);
+
+// The resolved conversation whose survey (sent less than 24 hours before `now`) this contact is
+// answering on this channel, or nullopt.
+std::optional<std::string> survey_conversation(store::Tx& tx, const std::string& tenant, const std::string& contact_id,
+                                               const std::string& channel_id, int64_t now);
+
+}  // namespace bottega::pipeline
