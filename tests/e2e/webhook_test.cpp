@@ -70,7 +70,15 @@ class Webhooks : public ::testing::Test {
     return {str(v, "id"), str(v, "secret")};
   }
 
-  BottegaProcess srv;
+  // A killed node's running jobs are retried when their lease runs out: 12 s here (above the
+  // outbound timeout, as docs/deployment.md asks) instead of the default minute, so the crash tests
+  // measure delivery rather than the lease.
+  static ProcessOptions options() {
+    ProcessOptions o;
+    o.extra_toml = "[cluster]\njob_lease_seconds = 12\n";
+    return o;
+  }
+  BottegaProcess srv{options()};
   Tenant shop;
   std::string channel;
 };
