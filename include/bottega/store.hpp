@@ -79,11 +79,14 @@ class Store {
   // Runs fn in a read-only transaction on a store thread. fn may call Tx::query/exec only.
   virtual void read(std::function<void(Tx&)> fn) = 0;
 
-  // Queues fn to run in a write transaction. Concurrent writes are group-committed: each fn runs
-  // in its own savepoint inside one shared transaction, so one fsync covers the whole batch. An fn
-  // that returns an error (or throws DbError) rolls back its own savepoint only. `done` runs on a
-  // store thread after the batch is durable (status ok) or failed; an fn error is passed through.
-  // When the queue is full, done(unavailable) is called at once.
+  // Queues fn to run in a write transaction. Concurrent writes are group-committed (one fsync per
+  // batch); each fn is isolated as if in its own savepoint: one that returns an error (or throws
+  // DbError) has none of its writes committed, the others are unaffected. fn may run more than once
+  // (SQLite reruns a batch after an fn in it failed): act only through tx, reset captured outputs at
+  // the start, and put effects outside the database (caches, metrics, wake-ups) in tx.after_commit
+  // (a rolled-back run's hooks are dropped). `done` runs on a store thread once the batch is durable
+  // (ok) or failed; an fn error is passed through. A full queue answers done(unavailable) at once.
+  // (PostgreSQL runs each fn once, in its own savepoint.)
   virtual void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) = 0;
 
   // Stops accepting work, finishes what is queued, closes connections. Idempotent.

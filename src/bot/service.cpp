@@ -47,6 +47,7 @@ void BotService::on_batch_end() {
   for (int attempt = 0; attempt < 5; ++attempt) {
     queued = false;
     auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+      queued = false;  // this fn may run twice
       std::map<std::string, bool> has_kb;
       for (const auto& p : batch) {
         auto it = has_kb.find(p.tenant);
@@ -78,8 +79,12 @@ std::shared_ptr<const KbIndex> BotService::index(store::Tx& tx, const std::strin
     if (it != cache_.end() && it->second.version == kb_version) return it->second.index;
   }
   auto idx = std::make_shared<const KbIndex>(repo::load_entries(tx, tenant));
-  std::lock_guard lk(mu_);
-  cache_[tenant] = Cached{kb_version, idx};
+  // Called inside a write fn (which may run twice, in a transaction that may roll back): the index
+  // is cached only once what it was built from has committed.
+  tx.after_commit([this, tenant, kb_version, idx] {
+    std::lock_guard lk(mu_);
+    cache_[tenant] = Cached{kb_version, idx};
+  });
   return idx;
 }
 
@@ -194,7 +199,8 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   repo::insert_turn(tx, t);
   // The turn log as an event (the reports count answers, helpful and false answers from it).
   pipeline::emit(tx, env_, tenant, event_type::kBotTurn, conv->id, conv->contact_id, true, repo::to_json(t));
-  metrics_.inc("bottega_bot_turns_total", "outcome=\"" + t.outcome + "\"");
+  // Counted once the turn is committed (this runs inside a write fn the store may run twice).
+  tx.after_commit([this, outcome = t.outcome] { metrics_.inc("bottega_bot_turns_total", "outcome=\"" + outcome + "\""); });
   return std::optional<repo::Turn>(std::move(t));
 }
 

@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 #include <unordered_set>
 #include <vector>
+
+#include "core/model.hpp"
 
 namespace bottega {
 namespace {
@@ -127,6 +131,40 @@ TEST(RandomIdGenerator, DifferentGeneratorsDoNotCollide) {
     all.insert(b.next("x"));
   }
   EXPECT_EQ(all.size(), 2000u);
+}
+
+// rfc3339 computes the date itself (no gmtime_r/snprintf on the hot path): it must agree with
+// gmtime_r everywhere, including before 1970, on leap days and at year boundaries.
+std::string reference_rfc3339(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+TEST(Rfc3339, AgreesWithGmtime) {
+  EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(rfc3339(951782400123), "2000-02-29T00:00:00.123Z");
+  EXPECT_EQ(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(rfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
+  for (int64_t ms : {int64_t{-62135596800000}, int64_t{-2208988800001}, int64_t{1582934400000},
+                     int64_t{4102444800000}, int64_t{1795046400999}})
+    EXPECT_EQ(rfc3339(ms), reference_rfc3339(ms)) << ms;
+  // every day from 1900 to 2200, at varying times of day
+  uint64_t x = 88172645463325252ull;
+  for (int64_t day = -25567; day < 84006; ++day) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    int64_t ms = day * 86400000 + static_cast<int64_t>(x % 86400000);
+    ASSERT_EQ(rfc3339(ms), reference_rfc3339(ms)) << ms;
+  }
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ void Dispatcher::refresh_lease(bool release) {
   std::string me = opts_.owner;
   int64_t lease = opts_.lease_ms;
   auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-    got = false;
+    got = false;  // this fn may run twice: outputs start over
+    cursor.reset();
     std::string holder;
     int64_t until = 0;
     if (auto v = repo::kv_get(tx, kLeaseKey)) {

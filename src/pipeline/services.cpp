@@ -15,6 +15,17 @@ namespace bottega::pipeline {
 
 namespace bj = boost::json;
 
+namespace {
+// Text that JSON writes between quotes as is (ids and event types are made of these).
+bool plain_json_text(std::string_view s) {
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+          c == '-' || c == ':'))
+      return false;
+  return true;
+}
+}  // namespace
+
 Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
            const std::string& conversation_id, const std::string& contact_id, bool internal,
            const bj::object& data) {
@@ -26,8 +37,18 @@ Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
   e.contact_id = contact_id;
   e.internal = internal;
   e.created_at_ms = env.clock.now_ms();
-  e.payload_json = bj::serialize(bj::object{
-      {"id", e.id}, {"type", e.type}, {"created_at", rfc3339(e.created_at_ms)}, {"data", data}});
+  std::string created_at = rfc3339(e.created_at_ms);
+  if (plain_json_text(e.id) && plain_json_text(e.type)) {
+    // The same bytes as serializing {"id","type","created_at","data"}, without deep-copying data
+    // into a wrapper object first (an allocation per member; measured with bench/profile.sh).
+    std::string body = bj::serialize(data);
+    e.payload_json.reserve(64 + e.id.size() + e.type.size() + body.size());
+    e.payload_json.append("{\"id\":\"").append(e.id).append("\",\"type\":\"").append(e.type);
+    e.payload_json.append("\",\"created_at\":\"").append(created_at).append("\",\"data\":").append(body).append("}");
+  } else {
+    e.payload_json = bj::serialize(bj::object{
+        {"id", e.id}, {"type", e.type}, {"created_at", std::move(created_at)}, {"data", data}});
+  }
   repo::append_event(tx, e);
   if (env.on_commit) tx.after_commit(env.on_commit);
   return e;
@@ -150,7 +171,11 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   conv->last_message_direction = "in";
   conv->last_message_author = "contact";
   conv->updated_at = now;
-  repo::update_conversation(tx, *conv);
+  // Only the last-message fields change unless the message reopens a snoozed conversation: the
+  // narrow update rewrites one conversation index instead of all of them (measured: the full
+  // update was ~13% of the writer thread's instructions per web chat message).
+  if (reopened) repo::update_conversation(tx, *conv);
+  else repo::touch_conversation_last_message(tx, *conv);
 
   if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, conv->contact_id, false, to_json(*conv));
   emit(tx, env, tenant, event_type::kMessageCreated, conv->id, conv->contact_id, false, to_json(m));

@@ -157,6 +157,175 @@ TEST_P(StoreTest, FailedWriteRollsBackOnlyItself) {
   });
 }
 
+// The writer runs a batch without savepoints first and, when an op fails, rolls back and runs the
+// batch again with one savepoint per op. Hold the writer on a first write until the others are
+// queued, so they share one batch: the failed ops leave nothing, the others commit once.
+TEST_P(StoreTest, AFailedWriteInABatchRollsBackOnlyItself) {
+  std::promise<void> release, first_running;
+  auto gate = release.get_future().share();
+  std::promise<void> p0;
+  std::atomic<bool> signalled{false};
+  store_->write(
+      [&, gate](Tx& tx) -> Status {
+        if (!signalled.exchange(true)) first_running.set_value();
+        gate.wait();
+        repo::kv_set(tx, "gate", "1");
+        return {};
+      },
+      [&](Status) { p0.set_value(); });
+  first_running.get_future().get();
+  constexpr int kOps = 6;
+  std::vector<std::promise<Status>> done(kOps);
+  std::atomic<int> runs{0};
+  for (int i = 0; i < kOps; ++i) {
+    store_->write(
+        [i, &runs](Tx& tx) -> Status {
+          runs++;
+          repo::kv_set(tx, "k" + std::to_string(i), "v");
+          if (i == 2) return Error::conflict("nope", "refused after a write");
+          if (i == 4) repo::create_tenant(tx, "ten_A", "dup", 1);  // unique violation -> DbError
+          return {};
+        },
+        [&done, i](Status s) { done[i].set_value(s); });
+  }
+  release.set_value();
+  p0.get_future().get();
+  for (int i = 0; i < kOps; ++i) {
+    Status s = done[i].get_future().get();
+    EXPECT_EQ(s.ok(), i != 2 && i != 4) << i;
+  }
+  EXPECT_GE(runs.load(), kOps);
+  store::read_sync(*store_, [&](Tx& tx) {
+    for (int i = 0; i < kOps; ++i)
+      EXPECT_EQ(repo::kv_get(tx, "k" + std::to_string(i)).has_value(), i != 2 && i != 4) << i;
+  });
+  // The writer goes back to batches without savepoints and still commits them.
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::kv_set(tx, "after", "1");
+                return {};
+              }).ok());
+  store::read_sync(*store_, [&](Tx& tx) { EXPECT_TRUE(repo::kv_get(tx, "after").has_value()); });
+}
+
+// Store::write's run-twice rule, end to end: SQLite runs a batch without savepoints, and when an op
+// fails rolls everything back and runs the batch again op by op, so an fn may run twice. Each fn
+// here generates ids inside (different on each run), inserts events, captures their seqs the way
+// callers capture outputs (starting over on each run) and registers an after_commit hook. After the
+// batch, every committed fn's captured outputs must be those of its last run and match the rows on
+// disk, nothing of an earlier run may remain, each committed fn's hook runs exactly once and a failed
+// fn's never. PostgreSQL runs each fn once in its own savepoint and must give the same results.
+TEST_P(StoreTest, ARerunBatchLeavesOutputsAndHooksAsIfEachWriteRanOnce) {
+  static constexpr store::Stmt kSeqOf{"test.event_seq", "SELECT seq FROM events WHERE id = $1"};
+  static constexpr store::Stmt kCountLike{"test.count_events_like",
+                                          "SELECT COUNT(*) FROM events WHERE id LIKE $1"};
+  std::promise<void> release, first_running;
+  auto gate = release.get_future().share();
+  std::promise<void> p0;
+  std::atomic<bool> signalled{false};
+  store_->write(
+      [&, gate](Tx& tx) -> Status {
+        if (!signalled.exchange(true)) first_running.set_value();
+        gate.wait();
+        repo::kv_set(tx, "gate", "1");
+        return {};
+      },
+      [&](Status) { p0.set_value(); });
+  first_running.get_future().get();
+
+  constexpr int kOps = 8, kFailReturn = 3, kFailDb = 6;
+  struct Out {
+    std::atomic<int> runs{0}, hooks{0};
+    std::vector<std::pair<std::string, int64_t>> events;  // id, seq of the last run
+    std::promise<Status> done;
+  };
+  std::vector<std::unique_ptr<Out>> outs;
+  for (int i = 0; i < kOps; ++i) outs.push_back(std::make_unique<Out>());
+  for (int i = 0; i < kOps; ++i) {
+    Out* o = outs[i].get();
+    store_->write(
+        [i, o](Tx& tx) -> Status {
+          int run = ++o->runs;
+          o->events.clear();
+          for (int k = 0; k < 2; ++k) {
+            Event e;
+            e.id = "evt_rerun_" + std::to_string(i) + "_" + std::to_string(k) + "_run" + std::to_string(run);
+            e.tenant_id = "ten_A";
+            e.type = "message.created";
+            e.payload_json = "{}";
+            e.created_at_ms = 1;
+            repo::append_event(tx, e);
+            o->events.emplace_back(e.id, e.seq);
+          }
+          tx.after_commit([o] { o->hooks++; });
+          if (i == kFailReturn) return Error::conflict("nope", "refused after writing");
+          if (i == kFailDb) repo::create_tenant(tx, "ten_A", "dup", 1);  // unique violation -> DbError
+          return {};
+        },
+        [o](Status s) { o->done.set_value(std::move(s)); });
+  }
+  release.set_value();
+  p0.get_future().get();
+  std::vector<Status> results;
+  for (auto& o : outs) results.push_back(o->done.get_future().get());
+  // Hooks run after the batch's done callbacks; the next write's done comes after them.
+  ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status {
+                repo::kv_set(tx, "after", "1");
+                return {};
+              }).ok());
+
+  if (!pg()) {
+    // The first pass ran ops 0..kFailReturn, then the batch ran again: those ran twice.
+    EXPECT_EQ(outs[0]->runs.load(), 2);
+    EXPECT_EQ(outs[kFailReturn]->runs.load(), 2);
+    EXPECT_EQ(outs[kOps - 1]->runs.load(), 1);
+  } else {
+    for (auto& o : outs) EXPECT_EQ(o->runs.load(), 1);
+  }
+  std::set<int64_t> seqs;
+  for (int i = 0; i < kOps; ++i) {
+    const Out& o = *outs[i];
+    bool ok = i != kFailReturn && i != kFailDb;
+    EXPECT_EQ(results[i].ok(), ok) << i;
+    EXPECT_EQ(o.hooks.load(), ok ? 1 : 0) << i;
+    ASSERT_EQ(o.events.size(), 2u) << i;
+    store::read_sync(*store_, [&](Tx& tx) {
+      // Only the last run's rows exist, and they are what the fn captured.
+      int64_t n = tx.query_one(kCountLike, {"evt_rerun_" + std::to_string(i) + "_%"})->i64(0);
+      EXPECT_EQ(n, ok ? 2 : 0) << i;
+      for (const auto& [id, seq] : o.events) {
+        auto row = tx.query_one(kSeqOf, {id});
+        EXPECT_EQ(row.has_value(), ok) << id;
+        if (row) {
+          EXPECT_EQ(row->i64(0), seq) << id;
+          seqs.insert(seq);
+        }
+      }
+    });
+  }
+  EXPECT_EQ(seqs.size(), 2u * (kOps - 2));
+}
+
+// INSERT ... RETURNING seq answers the new row's seq (SQLite answers it from the rowid).
+TEST_P(StoreTest, InsertReturningSeqAnswersTheNewRowsSeq) {
+  static constexpr store::Stmt kSeqOf{"test.event_seq", "SELECT seq FROM events WHERE id = $1"};
+  int64_t prev = 0;
+  for (int i = 0; i < 3; ++i) {
+    Event e;
+    e.id = "evt_" + std::to_string(i);
+    e.tenant_id = "ten_A";
+    e.type = "message.created";
+    e.payload_json = "{}";
+    e.created_at_ms = 1;
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  repo::append_event(tx, e);
+                  return {};
+                }).ok());
+    EXPECT_GT(e.seq, prev);
+    prev = e.seq;
+    store::read_sync(*store_, [&](Tx& tx) { EXPECT_EQ(tx.query_one(kSeqOf, {e.id})->i64(0), e.seq); });
+  }
+}
+
 TEST_P(StoreTest, DataSurvivesReopenAndMigrationsAreIdempotent) {
   ASSERT_TRUE(store::write_sync(*store_, [](Tx& tx) -> Status { repo::kv_set(tx, "x", "y"); return {}; }).ok());
   store_->close();

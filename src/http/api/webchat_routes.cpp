@@ -3,6 +3,10 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "core/crypto.hpp"
 #include "core/json.hpp"
@@ -49,6 +53,53 @@ Result<VisitorChannel> find_visitor_channel(store::Tx& tx, const std::string& to
   return VisitorChannel{std::move(*v), std::move(*c)};
 }
 
+// Remembers, per token hash, the visitor and channel find_visitor_channel found, for kTtlMs. A
+// visitor row never changes (nothing updates or deletes visitors, and a visitor's tenant, channel
+// and contact are fixed at creation); the channel's identity (id, tenant, type) never changes
+// either, and its name and settings may be kTtlMs old. Only successful lookups are kept, so an
+// unknown token is looked up every time. Saves two queries per message on the writer thread
+// (~5% of its instructions per web chat message, measured with callgrind).
+class VisitorCache {
+ public:
+  static constexpr int64_t kTtlMs = 10'000;
+  static constexpr size_t kMaxEntries = 100'000;
+
+  std::optional<VisitorChannel> get(const std::string& token_hash, int64_t now_ms) {
+    std::lock_guard lk(mu_);
+    auto it = map_.find(token_hash);
+    if (it == map_.end() || now_ms - it->second.at_ms > kTtlMs || now_ms < it->second.at_ms) return std::nullopt;
+    return it->second.vc;
+  }
+  void put(const std::string& token_hash, const VisitorChannel& vc, int64_t now_ms) {
+    std::lock_guard lk(mu_);
+    if (map_.size() >= kMaxEntries) map_.clear();
+    map_.insert_or_assign(token_hash, Entry{vc, now_ms});
+  }
+
+ private:
+  struct Entry {
+    VisitorChannel vc;
+    int64_t at_ms;
+  };
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> map_;
+};
+
+// Runs inside a write fn, which the store may run twice and whose transaction may roll back: the
+// cache learns a lookup only once the transaction that made it has committed (tx hook), so it
+// never holds what a rolled-back transaction saw.
+Result<VisitorChannel> cached_visitor_channel(const std::shared_ptr<VisitorCache>& cache, int64_t now_ms,
+                                              store::Tx& tx, const std::string& token_hash,
+                                              const std::string& channel_id) {
+  if (auto hit = cache->get(token_hash, now_ms)) {
+    if (hit->visitor.channel_id != channel_id) return Error::unauthenticated("unknown visitor token");
+    return std::move(*hit);
+  }
+  auto vc = find_visitor_channel(tx, token_hash, channel_id);
+  if (vc) tx.after_commit([cache, token_hash, found = *vc, now_ms] { cache->put(token_hash, found, now_ms); });
+  return vc;
+}
+
 const char* kMessageSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"direction":{"type":"string"},"author":{"type":"object"},"kind":{"type":"string"},"text":{"type":"string"},"created_at":{"type":"string"}}})";
 
@@ -81,7 +132,7 @@ asio::awaitable<Response> visitor_create(Deps& d, Context& ctx) {
     co_return json(ctx, 201, bj::object{{"visitor_token", v->visitor_token}, {"visitor_id", v->visitor_id}});
 }
 
-asio::awaitable<Response> message_post(Deps& d, Context& ctx) {
+asio::awaitable<Response> message_post(Deps& d, std::shared_ptr<VisitorCache> cache, Context& ctx) {
     std::string token(ctx.header("X-Visitor-Token"));
     if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
     std::string token_hash = crypto::hex(crypto::sha256(token));
@@ -99,8 +150,8 @@ asio::awaitable<Response> message_post(Deps& d, Context& ctx) {
     std::string channel_id = ctx.param("channel_id");
     auto env = d.env();
     std::string t = *text;
-    auto work8_ = [&env, token_hash, channel_id, t](store::Tx& tx) -> Result<Rendered> {
-          BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+    auto work8_ = [&env, cache, now, token_hash, channel_id, t](store::Tx& tx) -> Result<Rendered> {
+          BOTTEGA_TRY(vc, cached_visitor_channel(cache, now, tx, token_hash, channel_id));
           BOTTEGA_TRY(in, pipeline::ingest_contact_message(tx, env, vc.channel.tenant_id, vc.channel,
                                                            vc.visitor.contact_id, t, std::nullopt));
           return Rendered{201, bj::serialize(bj::object{{"message_id", in.message.id},
@@ -171,6 +222,7 @@ std::optional<std::string> webchat_continue_email(std::string_view address) {
 }
 
 void register_webchat_routes(Router& r, Deps& d) {
+  auto visitors = std::make_shared<VisitorCache>();
   auto preflight = [&d](Context& ctx) -> asio::awaitable<Response> {
     auto res = text_response(ctx.req, 204, "", "text/plain");
     cors(d, ctx, res);
@@ -225,8 +277,8 @@ void register_webchat_routes(Router& r, Deps& d) {
       R"({"type":"object","properties":{"name":{"type":"string"},"email":{"type":"string"}}})",
       R"({"type":"object","properties":{"visitor_token":{"type":"string"},"visitor_id":{"type":"string"}}})", 201});
 
-  r.add("POST", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
-    Response res = co_await message_post(d, ctx);
+  r.add("POST", "/api/v1/webchat/{channel_id}/messages", [&d, visitors](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await message_post(d, visitors, ctx);
     cors(d, ctx, res);
     co_return res;
   }, {"A visitor sends a message (header X-Visitor-Token). 201 means it is stored durably", Auth::visitor, "webchat",

@@ -88,6 +88,9 @@ ConversationPage list_conversations(Tx& tx, const std::string& tenant, const Con
 // Writes status, priority, assignee, tags, snoozed_until, first_response_at, last_message_* and
 // updated_at of an existing conversation (same tenant).
 void update_conversation(Tx& tx, const Conversation& c);
+// Writes only c's last-message fields and updated_at (by seq): what a new inbound message changes
+// when the status stays. Touches one index (the inbox order) instead of every conversation index.
+void touch_conversation_last_message(Tx& tx, const Conversation& c);
 
 void insert_message(Tx& tx, Message& m);  // sets m.seq
 std::optional<Message> get_message(Tx& tx, const std::string& tenant, const std::string& id);

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Per-request cost of durable web chat ingest under callgrind (instruction counts do not depend
+# on what else runs on the machine, unlike wall-clock numbers). Usage:
+#   bench/profile.sh path/to/bottega [requests-seconds]
+# Starts `bottega serve` under `valgrind --tool=callgrind --instr-atstart=no` on a fresh SQLite
+# database, creates a web chat channel and 50 visitors, switches instrumentation on, runs wrk
+# (bench/wrk.lua ingest mode, -c8) for the given seconds (default 20), dumps, and prints the
+# instructions per 201 and the top functions (inclusive). Keeps the temp dir (callgrind.out.*).
+set -euo pipefail
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SECS=${2:-20}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bottega-prof.XXXXXX")
+PORT=$((20000 + RANDOM % 40000))
+BASE="http://127.0.0.1:$PORT"
+cat >"$TMP/bench.toml" <<CONF
+[server]
+listen = "127.0.0.1:$PORT"
+public_url = "$BASE"
+threads = 2
+[store]
+url = "sqlite://$TMP/bench.db"
+[webchat]
+visitor_messages_per_minute = 100000000
+ip_messages_per_minute = 100000000
+ip_visitors_per_hour = 100000000
+CONF
+"$BIN" migrate --config "$TMP/bench.toml" >/dev/null
+API_TOKEN=$("$BIN" admin create-tenant --config "$TMP/bench.toml" --name Bench | sed -n 's/.*"api_token":"\([^"]*\)".*/\1/p')
+valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$TMP/callgrind.out.%p" \
+  "$BIN" serve --config "$TMP/bench.toml" >"$TMP/server.log" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+for _ in $(seq 300); do curl -sf --max-time 2 "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+CH=$(curl -s -XPOST "$BASE/api/v1/channels" -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"type":"webchat","name":"Bench","settings":{}}' | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -n1)
+for _ in $(seq 50); do
+  curl -s -w "\n" -XPOST -H "Content-Type: application/json" -d "{}" "$BASE/api/v1/webchat/$CH/visitors" |
+    sed -n 's/.*"visitor_token":"\([^"]*\)".*/\1/p'
+done >"$TMP/tokens.txt"
+# warm up (statement cache, page cache) before measuring
+wrk -t1 -c8 -d3s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >/dev/null
+callgrind_control -i on "$PID" >/dev/null
+wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >"$TMP/wrk.txt"
+callgrind_control -i off "$PID" >/dev/null
+callgrind_control -d "$PID" >/dev/null
+sleep 1
+N=$(awk '$1=="BENCH_STATUS" && $2==201 {print $3}' "$TMP/wrk.txt")
+# the dump requested above is callgrind.out.PID.1 (callgrind.out.PID is the at-exit file)
+OUT=$(ls -t "$TMP"/callgrind.out.*.[0-9]* | head -n1)
+TOTAL=$(callgrind_annotate "$OUT" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1; exit}')
+echo "requests 201: $N   instructions: $TOTAL   per request: $((TOTAL / N))"
+grep -h BENCH_STATUS "$TMP/wrk.txt"
+echo "profile: $OUT (callgrind_annotate --inclusive=yes $OUT)"
+callgrind_annotate --inclusive=yes "$OUT" 2>/dev/null | sed -n '1,60p' | cut -c1-200 > "$TMP/top.txt"
+echo "temp dir: $TMP"
