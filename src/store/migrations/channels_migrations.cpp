@@ -101,7 +101,7 @@ CREATE TABLE media_files (
   id TEXT COLLATE "C" PRIMARY KEY,
   tenant_id TEXT COLLATE "C" NOT NULL,
   message_id TEXT COLLATE "C" NOT NULL,
-  attachment_index INTEGER NOT NULL,
+  attachment_index BIGINT NOT NULL,
   mime_type TEXT NOT NULL,
   filename TEXT,
   size BIGINT NOT NULL,
