@@ -81,7 +81,7 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
 struct MediaService::Download {
   repo::Job job;
   std::function<void(JobOutcome)> done;
-  std::string message_id, type, conversation_id;
+  std::string message_id, type;
   bj::object settings, content;
   std::vector<size_t> indices;
   size_t pos = 0;
@@ -164,7 +164,6 @@ void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> don
     auto c = bj::parse(m->content_json, e2);
     if (e1 || e2 || !s.is_object() || !c.is_object()) return void(found = Error::internal("unreadable settings or content"));
     d->type = ch->type;
-    d->conversation_id = conv->id;
     d->settings = s.as_object();
     d->content = c.as_object();
     found = {};
