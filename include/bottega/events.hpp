@@ -33,6 +33,14 @@ inline constexpr std::string_view kCsatReceived = "csat.received";
 // "intent", "entry_id", "score", "outcome" ("answered"|"asked"|"handed_over"|"helpful"|
 // "not_helpful"), "reason", "reply_message_id", "created_at"}. Internal (agents only).
 inline constexpr std::string_view kBotTurn = "bot.turn";
+// Service (proactive): an abandoned-cart reminder was sent. data: {"cart_id", "conversation_id",
+// "contact_id", "channel" (type), "channel_id", "message_id", "mode" ("text"|"template"), "currency",
+// "total" (the cart's total then, minor units), "sent_at"}. Internal; once per cart.
+inline constexpr std::string_view kCartReminderSent = "cart.reminder_sent";
+// Service (teams): a conversation was transferred. data: {"conversation_id", "from_team_id",
+// "to_team_id", "from_agent_id", "to_agent_id" (each or null), "note" (the reason, or null),
+// "note_message_id" (the internal note), "by" ("agent:<id>" | "api"), "at"}. Internal.
+inline constexpr std::string_view kConversationTransferred = "conversation.transferred";
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

@@ -32,6 +32,7 @@
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
+#include "service/proactive.hpp"
 #include "service/service.hpp"
 #include "pipeline/channel_send.hpp"
 #include "pipeline/media.hpp"
@@ -218,9 +219,17 @@ int run_server(Config cfg, const RunOptions& ro) {
   dispatcher.add_listener(&buy_taps);
   // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
   // per database; the breach detector on every node (exactly once per breach by its primary key).
-  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }});
   dispatcher.add_listener(&service_listener);
-  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics);
+  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+                                  metrics);
+  // Abandoned-cart reminders: queued by the monitor's scan, sent by this durable job (exactly once
+  // per cart by the cart_reminders row it claims; src/service/proactive.hpp).
+  runner.add_handler(service::kReminderJob, [&store, &clock, &ids, &dispatcher, &runner](
+                                                const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    service::run_reminder_job(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+                              j, std::move(done));
+  });
   // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
   reports::ReportsListener reports_listener(*store, metrics);
   dispatcher.add_listener(&reports_listener);

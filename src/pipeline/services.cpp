@@ -1,4 +1,5 @@
 #include "pipeline/services.hpp"
+#include "pipeline/optout.hpp"
 #include "pipeline/survey.hpp"
 
 #include <algorithm>
@@ -161,6 +162,19 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   m.provider_message_id = in.provider_message_id;
   m.delivery_state = "delivered";
   m.created_at = now;
+  // A stop word opts the contact out of proactive messages (START back in, when opted out): the
+  // message is marked so the bot leaves it alone, and confirmed below (pipeline/optout.hpp).
+  std::optional<OptKeyword> opt;
+  if (in.kind == "text")
+    if ((opt = opt_keyword(text)) && !opt->opt_out && !opted_out(tx, tenant, contact_id)) opt.reset();
+  if (opt) {
+    boost::system::error_code ec;
+    auto cv = bj::parse(m.content_json.empty() ? "{}" : m.content_json, ec);
+    bj::object content = !ec && cv.is_object() ? cv.as_object() : bj::object{};
+    content["opt_out"] = opt->opt_out ? "stop" : "start";
+    content["no_auto_reply"] = true;
+    m.content_json = bj::serialize(content);
+  }
   repo::insert_message(tx, m);
 
   bool reopened = conv->status == ConversationStatus::snoozed ||
@@ -182,6 +196,11 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   // A new message is announced by message.created (it carries the conversation id; clients update
   // the conversation's last message from it). conversation.updated is for changed attributes.
   if (reopened) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
+  if (opt) {
+    set_opt_out(tx, tenant, contact_id, opt->opt_out, "customer", opt->word, now);
+    post_system_message(tx, env, *conv, "text", opt_confirmation(opt->opt_out, opt->lang),
+                        bj::serialize(bj::object{{"auto_reply", opt->opt_out ? "opt_out" : "opt_in"}}));
+  }
   return IngestResult{std::move(m), std::move(*conv), false};
 }
 

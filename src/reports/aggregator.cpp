@@ -58,6 +58,13 @@ const Stmt kPutCsat{"reports.put_csat",
     "by_dim = excluded.by_dim, channel_id = excluded.channel_id"};
 const Stmt kSeen{"reports.seen",
     "INSERT INTO rpt_seen (tenant_id, key) VALUES ($1,$2) ON CONFLICT (tenant_id, key) DO NOTHING"};
+const Stmt kAddReminder{"reports.add_reminder",
+    "INSERT INTO rpt_cart_reminders (tenant_id, cart_id, channel_id, sent_at) VALUES ($1,$2,$3,$4) "
+    "ON CONFLICT (tenant_id, cart_id) DO NOTHING"};
+const Stmt kGetReminder{"reports.get_reminder",
+    "SELECT channel_id, sent_at, recovered_at FROM rpt_cart_reminders WHERE tenant_id = $1 AND cart_id = $2"};
+const Stmt kRecovered{"reports.recovered",
+    "UPDATE rpt_cart_reminders SET recovered_at = $3 WHERE tenant_id = $1 AND cart_id = $2 AND recovered_at IS NULL"};
 const Stmt kPaymentExists{"reports.payment_exists", "SELECT 1 FROM rpt_payments WHERE tenant_id = $1 AND id = $2"};
 // Day-grain rebuild after a time-zone change.
 const Stmt kDeleteDayCounts{"reports.delete_day_counts", "DELETE FROM rpt_counts WHERE tenant_id = $1 AND grain = 'd'"};
@@ -319,6 +326,7 @@ void Aggregator::apply(const Event& e) {
     on_payment(e, *d);
   else if (t == "refund.succeeded") on_refund(e, *d);
   else if (t == event_type::kOrderPaid) on_order_paid(e, *d);
+  else if (t == event_type::kCartReminderSent) on_cart_reminder(e, *d);
   else if (t == event_type::kBotTurn) on_bot_turn(e, *d);
   else if (t == event_type::kSlaBreached) on_sla(e, *d);
   else if (t == event_type::kCsatReceived) on_csat(e, *d);
@@ -424,12 +432,32 @@ void Aggregator::on_refund(const Event& e, const bj::object& d) {
   count(e.tenant_id, *p.paid_at, "refund_count", dims, p.currency, 1);
 }
 
+void Aggregator::on_cart_reminder(const Event& e, const bj::object& d) {
+  std::string cart = str(d, "cart_id"), channel = str(d, "channel_id");
+  if (cart.empty()) return;
+  int64_t at = time_of(d, "sent_at").value_or(e.created_at_ms);
+  if (tx_.exec(kAddReminder, {e.tenant_id, cart, channel, at}) != 1) return;  // one reminder per cart
+  count(e.tenant_id, at, "cart_reminders", {"all", "ch:" + channel}, "", 1);
+}
+
 void Aggregator::on_order_paid(const Event& e, const bj::object& d) {
   std::string id = str(d, "id");
   std::string contact = str(d, "contact_id");
   auto total = int_of(d, "total");
   std::string currency = str(d, "currency");
   if (id.empty() || contact.empty() || !total || currency.empty()) return;
+  // A cart recovered after a reminder: its order paid after the reminder went out (whatever the
+  // way of paying), counted once per cart, in the period of the payment.
+  if (std::string cart = str(d, "cart_id"); !cart.empty()) {
+    int64_t paid = time_of(d, "paid_at").value_or(e.created_at_ms);
+    if (auto r = tx_.query_one(kGetReminder, {e.tenant_id, cart}); r && r->is_null(2) && r->i64(1) <= paid) {
+      tx_.exec(kRecovered, {e.tenant_id, cart, paid});
+      std::vector<std::string> dims{"all", "ch:" + r->str(0)};
+      count(e.tenant_id, paid, "carts_recovered", dims, "", 1);
+      count(e.tenant_id, paid, "recovered_orders", dims, currency, 1);
+      count(e.tenant_id, paid, "recovered_revenue", dims, currency, *total);
+    }
+  }
   // Paid through a payment link: already attributed by linkage.
   std::string ref = str(d, "payment_ref");
   if (!ref.empty() && (pays_.count({e.tenant_id, ref}) || tx_.query_one(kPaymentExists, {e.tenant_id, ref}) ||

@@ -87,6 +87,7 @@ class Aggregator {
   void on_payment(const Event& e, const boost::json::object& d);
   void on_refund(const Event& e, const boost::json::object& d);
   void on_order_paid(const Event& e, const boost::json::object& d);
+  void on_cart_reminder(const Event& e, const boost::json::object& d);
   void on_bot_turn(const Event& e, const boost::json::object& d);
   void on_sla(const Event& e, const boost::json::object& d);
   void on_csat(const Event& e, const boost::json::object& d);

@@ -418,9 +418,21 @@ Table build(const std::string& name, const Data& d, const Range& r) {
         cr > 0 ? Cell(std::round(static_cast<double>(v.get(T, "csat_score_sum", "all")) / static_cast<double>(cr) * 100.0) / 100.0)
                : Cell());
     add("csat_satisfied_rate", "all", "", rate(v.get(T, "csat_satisfied", "all"), cr));
-    t.rows.push_back({std::string("carts_recovered"), std::string("total"), std::string(""),
-                      std::string("not available: abandoned-cart reminders do not exist yet"), std::string(""),
-                      std::monostate{}});
+    // Abandoned-cart reminders and the carts paid after one (reminders in the range; recoveries
+    // in the range of their payment).
+    int64_t reminded = v.get(T, "cart_reminders", "all"), recovered = v.get(T, "carts_recovered", "all");
+    add("cart_reminders", "all", "", reminded);
+    add("carts_recovered", "all", "", recovered);
+    add("cart_recovery_rate", "all", "", rate(recovered, reminded));
+    for (const auto& c : channels)
+      if (int64_t n = v.get(T, "carts_recovered", c)) add("carts_recovered", c, "", n);
+    std::set<std::string> rcur;
+    for (const auto& [k, val] : d.counts)
+      if (std::get<0>(k) == T && std::get<1>(k) == "recovered_revenue") rcur.insert(std::get<3>(k));
+    for (const auto& cur : rcur) {
+      add("recovered_orders", "all", cur, v.get(T, "recovered_orders", "all", cur));
+      add("recovered_revenue", "all", cur, v.get(T, "recovered_revenue", "all", cur));
+    }
   }
   return t;
 }

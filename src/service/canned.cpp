@@ -9,8 +9,8 @@ namespace {
 constexpr const char* kVariables[] = {"contact.name", "contact.first_name", "contact.email", "agent.name",
                                       "agent.first_name", "shop.name", "conversation.id", nullptr};
 
-bool known(const std::string& name) {
-  for (const char* const* v = kVariables; *v; ++v)
+bool known(const std::string& name, const char* const* vars) {
+  for (const char* const* v = vars; *v; ++v)
     if (name == *v) return true;
   return false;
 }
@@ -31,7 +31,8 @@ std::string clean(const std::string& v) {
 
 const char* const* template_variables() { return kVariables; }
 
-Status validate_template(const std::string& body, const std::string& field) {
+Status validate_template(const std::string& body, const std::string& field, const char* const* vars) {
+  if (!vars) vars = kVariables;
   for (size_t i = 0; i < body.size();) {
     if (body[i] == '\\' && body.compare(i + 1, 2, "{{") == 0) {
       i += 3;
@@ -41,9 +42,9 @@ Status validate_template(const std::string& body, const std::string& field) {
       size_t end = body.find("}}", i + 2);
       if (end == std::string::npos) return Error::invalid(field, "a {{ without its }}");
       std::string name = trim(body.substr(i + 2, end - i - 2));
-      if (!known(name)) {
+      if (!known(name, vars)) {
         std::string list;
-        for (const char* const* v = kVariables; *v; ++v) list += (list.empty() ? "" : ", ") + std::string(*v);
+        for (const char* const* v = vars; *v; ++v) list += (list.empty() ? "" : ", ") + std::string(*v);
         return Error::invalid(field, "unknown variable {{" + name.substr(0, 64) + "}}; known: " + list, "unknown_variable");
       }
       i = end + 2;

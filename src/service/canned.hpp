@@ -14,8 +14,9 @@
 
 namespace bottega::service {
 
-// Checks a body: its {{...}} references are all known variables. Errors name `field`.
-Status validate_template(const std::string& body, const std::string& field);
+// Checks a body: its {{...}} references are all known variables (`vars`, a null-terminated list;
+// null: the canned responses' variables above). Errors name `field`.
+Status validate_template(const std::string& body, const std::string& field, const char* const* vars = nullptr);
 // Renders `body` with `vars` ("contact.name" -> "Ann").
 std::string render_template(const std::string& body, const std::map<std::string, std::string>& vars);
 const char* const* template_variables();  // null-terminated list, for docs and errors

@@ -9,6 +9,7 @@
 #include "service/assignment.hpp"
 #include "service/canned.hpp"
 #include "service/service_repo.hpp"
+#include "service/teams.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::service {
@@ -113,20 +114,33 @@ std::optional<std::string> maybe_assign(store::Tx& tx, pipeline::Env& env, const
     if (bot_on) return std::nullopt;  // the bot has it until it hands over
   }
   if (!repo::waiting_since(tx, tenant, conversation_id)) return std::nullopt;  // nobody is waiting
-  std::vector<AgentSlot> slots;
-  for (const auto& a : list_availability(tx, tenant, s))
-    slots.push_back(AgentSlot{a.agent_id, a.status == "online", a.effective_capacity, a.load});
-  std::string last;
-  if (auto r = tx.query_one(kLastAssigned, {tenant})) last = r->str(0);
-  auto pick = choose_agent(std::move(slots), s.assign_mode, last);
+  std::optional<std::vector<std::string>> only;
+  if (auto team = conversation_team(tx, tenant, conversation_id)) only = team_members(tx, tenant, *team);
+  auto pick = pick_agent(tx, tenant, s, s.assign_mode, only);
   if (!pick) return std::nullopt;
   Principal system;
   system.tenant_id = tenant;
   pipeline::ConversationPatch p;
   p.assignee_id = std::optional<std::string>(*pick);
   if (!pipeline::update_conversation(tx, env, system, conversation_id, p)) return std::nullopt;
-  tx.exec(kSetLastAssigned, {tenant, *pick, env.clock.now_ms()});
+  remember_assigned(tx, tenant, *pick, env.clock.now_ms());
   return pick;
+}
+
+std::optional<std::string> pick_agent(store::Tx& tx, const std::string& tenant, const ServiceSettings& s, AssignMode mode,
+                                      const std::optional<std::vector<std::string>>& only) {
+  std::vector<AgentSlot> slots;
+  for (const auto& a : list_availability(tx, tenant, s)) {
+    if (only && std::find(only->begin(), only->end(), a.agent_id) == only->end()) continue;
+    slots.push_back(AgentSlot{a.agent_id, a.status == "online", a.effective_capacity, a.load});
+  }
+  std::string last;
+  if (auto r = tx.query_one(kLastAssigned, {tenant})) last = r->str(0);
+  return choose_agent(std::move(slots), mode, last);
+}
+
+void remember_assigned(store::Tx& tx, const std::string& tenant, const std::string& agent_id, int64_t now) {
+  tx.exec(kSetLastAssigned, {tenant, agent_id, now});
 }
 
 }  // namespace bottega::service

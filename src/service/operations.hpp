@@ -14,6 +14,7 @@
 #include "bottega/store.hpp"
 #include "core/model.hpp"
 #include "pipeline/services.hpp"
+#include "service/assignment.hpp"
 #include "service/sla.hpp"
 
 namespace bottega::service {
@@ -32,8 +33,15 @@ std::vector<Availability> list_availability(store::Tx& tx, const std::string& te
 Result<Availability> set_availability(store::Tx& tx, pipeline::Env& env, const std::string& tenant,
                                       const std::string& agent_id, const std::string& status,
                                       std::optional<int64_t> capacity, bool reset_capacity);
+// The agent automatic assignment would choose now in `mode`: online, under capacity, and among
+// `only` when given (a team's members). nullopt when nobody is available.
+std::optional<std::string> pick_agent(store::Tx& tx, const std::string& tenant, const ServiceSettings& s, AssignMode mode,
+                                      const std::optional<std::vector<std::string>>& only = std::nullopt);
+// Records the agent chosen last (the round-robin cursor).
+void remember_assigned(store::Tx& tx, const std::string& tenant, const std::string& agent_id, int64_t now);
 // Assigns the conversation when it needs a person (open, unassigned, the customer waiting, and the
-// bot either handed it over or is not answering there) and someone is available. Returns the agent.
+// bot either handed it over or is not answering there) and someone is available (a member of the
+// conversation's team, when it has one: teams.hpp). Returns the agent.
 std::optional<std::string> maybe_assign(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,
                                         const std::string& tenant, const std::string& conversation_id);
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 
 #include "service/operations.hpp"
+#include "service/proactive.hpp"
+#include "service/teams.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::service {
@@ -134,6 +136,7 @@ void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int
   bj::object score = explain(base_score(in), s && s->waiting_since ? *s->waiting_since : -1, now);
   if (!s) score["pending"] = true;  // the listener has not seen it yet (a few milliseconds)
   out["priority_score"] = std::move(score);
+  out["team"] = team_json(tx, c.tenant_id, c.id);
 
   bj::object sla;
   std::vector<repo::Breach> breaches = s ? repo::breaches(tx, c.tenant_id, c.id) : std::vector<repo::Breach>{};
@@ -179,6 +182,17 @@ bj::object service_json(store::Tx& tx, const Conversation& c, int64_t now) {
 // ---- listener ------------------------------------------------------------------------------
 
 void ServiceListener::on_event(const Event& e) {
+  // Order updates on WhatsApp (proactive.hpp): the order id is the payload's "id".
+  if (e.type == event_type::kOrderPaid || e.type == event_type::kOrderFulfilled) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(e.payload_json, ec);
+    const boost::json::value* d = !ec && v.is_object() ? v.as_object().if_contains("data") : nullptr;
+    const boost::json::value* id = d && d->is_object() ? d->as_object().if_contains("id") : nullptr;
+    if (id && id->is_string())
+      orders_.emplace(e.tenant_id, std::string(id->as_string()),
+                      e.type == event_type::kOrderPaid ? "paid" : "fulfilled");
+    return;
+  }
   if (e.conversation_id.empty()) return;
   if (e.type == event_type::kMessageCreated || e.type == event_type::kConversationCreated ||
       e.type == event_type::kConversationUpdated)
@@ -186,9 +200,11 @@ void ServiceListener::on_event(const Event& e) {
 }
 
 void ServiceListener::on_batch_end() {
-  if (pending_.empty()) return;
+  if (pending_.empty() && orders_.empty()) return;
   auto batch = std::move(pending_);
   pending_.clear();
+  auto orders = std::move(orders_);
+  orders_.clear();
   int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -203,6 +219,7 @@ void ServiceListener::on_batch_end() {
         maybe_send_survey(tx, env_, it->second, tenant, conv);
         maybe_record_survey(tx, env_, tenant, conv);
       }
+      for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
       return {};
     });
     if (st.ok()) return;
@@ -237,6 +254,13 @@ void SlaMonitor::stop() {
 }
 
 int64_t SlaMonitor::scan_once() {
+  // Abandoned carts due for a reminder get their durable job (proactive.hpp), in a transaction of
+  // their own so a failure of one scan does not hold the other back.
+  auto carts = store::write_sync(store_, [&](store::Tx& tx) -> Status {
+    scan_carts(tx, env_, env_.clock.now_ms(), 100);
+    return {};
+  });
+  if (!carts.ok()) std::fprintf(stderr, "service: cart reminder scan failed: %s\n", carts.error().message.c_str());
   int64_t emitted = 0;
   auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
     emitted = scan_breaches(tx, env_, env_.clock.now_ms(), 200);

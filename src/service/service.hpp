@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include <boost/json/object.hpp>
@@ -52,7 +53,8 @@ boost::json::object service_json(store::Tx& tx, const Conversation& c, int64_t n
 void add_service_json(store::Tx& tx, const Conversation& c, boost::json::object& out, int64_t now);
 
 // Also assigns conversations that need a person (operations.hpp, maybe_assign) when the tenant
-// has automatic assignment on.
+// has automatic assignment on, and sends WhatsApp order updates on order.paid / order.fulfilled
+// (proactive.hpp, notify_order).
 class ServiceListener final : public EventListener {
  public:
   ServiceListener(store::Store& store, pipeline::Env env) : store_(store), env_(std::move(env)) {}
@@ -63,8 +65,10 @@ class ServiceListener final : public EventListener {
   store::Store& store_;
   pipeline::Env env_;
   std::set<std::pair<std::string, std::string>> pending_;  // dispatcher thread only
+  std::set<std::tuple<std::string, std::string, std::string>> orders_;  // tenant, order, paid|fulfilled
 };
 
+// Each scan also queues the abandoned-cart reminders that became due (proactive.hpp, scan_carts).
 class SlaMonitor {
  public:
   SlaMonitor(store::Store& store, pipeline::Env env, Metrics& metrics, int interval_ms = 1000);

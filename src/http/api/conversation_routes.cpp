@@ -228,6 +228,7 @@ void register_conversation_routes(Router& r, Deps& d) {
     f.channel_id = ctx.query_param("channel_id");
     f.assignee_id = ctx.query_param("assignee_id");
     f.tag = ctx.query_param("tag");
+    f.team_id = ctx.query_param("team_id");
     bool by_score = true;
     if (auto sort = ctx.query_param("sort")) {
       if (*sort != "score" && *sort != "priority")
@@ -279,7 +280,7 @@ void register_conversation_routes(Router& r, Deps& d) {
     auto page = co_await db_read<Listed>(d.store, work26_);
     if (!page) co_return error(ctx, page.error());
     co_return list(ctx, std::move(page->data), page->next_cursor);
-  }, {"List conversations, by default highest priority score first (sort=score: pre-sale before post-sale, explicit priority, value at stake, waiting time; see priority_score), sort=priority: explicit priority first; then most recent activity. Filters: status, channel_id, assignee_id, tag",
+  }, {"List conversations, by default highest priority score first (sort=score: pre-sale before post-sale, explicit priority, value at stake, waiting time; see priority_score), sort=priority: explicit priority first; then most recent activity. Filters: status, channel_id, assignee_id, tag, team_id",
       Auth::agent, "conversations", "", list_schema(kConversationSchema)});
 
   r.add("GET", "/api/v1/conversations/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {

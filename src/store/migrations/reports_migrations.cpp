@@ -170,6 +170,28 @@ CREATE TABLE rpt_seen (
   PRIMARY KEY (tenant_id, key)
 );
 )SQL"},
+      // Carts recovered after a reminder: each reminded cart once, and whether an order of it was paid after.
+      {41, "reports_cart_recovery",
+       R"SQL(
+CREATE TABLE rpt_cart_reminders (
+  tenant_id TEXT NOT NULL,
+  cart_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  recovered_at INTEGER,
+  PRIMARY KEY (tenant_id, cart_id)
+);
+)SQL",
+       R"SQL(
+CREATE TABLE rpt_cart_reminders (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  cart_id TEXT COLLATE "C" NOT NULL,
+  channel_id TEXT COLLATE "C" NOT NULL,
+  sent_at BIGINT NOT NULL,
+  recovered_at BIGINT,
+  PRIMARY KEY (tenant_id, cart_id)
+);
+)SQL"},
   };
   return kMigrations;
 }

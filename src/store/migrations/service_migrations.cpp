@@ -170,6 +170,159 @@ CREATE TABLE csat_surveys (
 );
 CREATE INDEX csat_surveys_contact ON csat_surveys(tenant_id, contact_id, channel_id, sent_at);
 )SQL"},
+      // Proactive messages: opt-outs, per-tenant settings, one abandoned-cart reminder per cart,
+      // one WhatsApp order update per order and kind (src/service/proactive.hpp).
+      {63, "service_proactive",
+       R"SQL(
+CREATE TABLE contact_optouts (
+  tenant_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  opted_out INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  keyword TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, contact_id)
+);
+CREATE TABLE proactive_settings (
+  tenant_id TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  reminders_enabled INTEGER NOT NULL,
+  reminder_delay_ms INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id)
+);
+CREATE TABLE cart_reminders (
+  tenant_id TEXT NOT NULL,
+  cart_id TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  cart_updated_at INTEGER NOT NULL,
+  conversation_id TEXT,
+  channel_type TEXT,
+  mode TEXT,
+  message_id TEXT,
+  currency TEXT,
+  amount INTEGER,
+  queued_at INTEGER NOT NULL,
+  done_at INTEGER,
+  PRIMARY KEY (tenant_id, cart_id)
+);
+CREATE INDEX cart_reminders_recent ON cart_reminders(tenant_id, queued_at);
+CREATE TABLE order_notifications (
+  tenant_id TEXT NOT NULL,
+  order_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  conversation_id TEXT,
+  message_id TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, order_id, kind)
+);
+CREATE INDEX carts_open_updated ON carts(status, updated_at);
+)SQL",
+       R"SQL(
+CREATE TABLE contact_optouts (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  contact_id TEXT COLLATE "C" NOT NULL,
+  opted_out BIGINT NOT NULL,
+  source TEXT COLLATE "C" NOT NULL,
+  keyword TEXT COLLATE "C",
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, contact_id)
+);
+CREATE TABLE proactive_settings (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  settings TEXT NOT NULL,
+  reminders_enabled BIGINT NOT NULL,
+  reminder_delay_ms BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id)
+);
+CREATE TABLE cart_reminders (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  cart_id TEXT COLLATE "C" NOT NULL,
+  contact_id TEXT COLLATE "C" NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  reason TEXT COLLATE "C",
+  cart_updated_at BIGINT NOT NULL,
+  conversation_id TEXT COLLATE "C",
+  channel_type TEXT COLLATE "C",
+  mode TEXT COLLATE "C",
+  message_id TEXT COLLATE "C",
+  currency TEXT COLLATE "C",
+  amount BIGINT,
+  queued_at BIGINT NOT NULL,
+  done_at BIGINT,
+  PRIMARY KEY (tenant_id, cart_id)
+);
+CREATE INDEX cart_reminders_recent ON cart_reminders(tenant_id, queued_at);
+CREATE TABLE order_notifications (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  order_id TEXT COLLATE "C" NOT NULL,
+  kind TEXT COLLATE "C" NOT NULL,
+  status TEXT COLLATE "C" NOT NULL,
+  reason TEXT COLLATE "C",
+  conversation_id TEXT COLLATE "C",
+  message_id TEXT COLLATE "C",
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, order_id, kind)
+);
+CREATE INDEX carts_open_updated ON carts(status, updated_at);
+)SQL"},
+      // Teams of agents and the team a conversation belongs to (src/service/teams.hpp).
+      {64, "service_teams",
+       R"SQL(
+CREATE TABLE teams (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX teams_name ON teams(tenant_id, name);
+CREATE TABLE team_members (
+  tenant_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, team_id, agent_id)
+);
+CREATE TABLE conversation_teams (
+  tenant_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, conversation_id)
+);
+CREATE INDEX conversation_teams_team ON conversation_teams(tenant_id, team_id, conversation_id);
+)SQL",
+       R"SQL(
+CREATE TABLE teams (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX teams_name ON teams(tenant_id, name);
+CREATE TABLE team_members (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  team_id TEXT COLLATE "C" NOT NULL,
+  agent_id TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (tenant_id, team_id, agent_id)
+);
+CREATE TABLE conversation_teams (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  conversation_id TEXT COLLATE "C" NOT NULL,
+  team_id TEXT COLLATE "C" NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, conversation_id)
+);
+CREATE INDEX conversation_teams_team ON conversation_teams(tenant_id, team_id, conversation_id);
+)SQL"},
   };
   return kMigrations;
 }

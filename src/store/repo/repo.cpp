@@ -179,6 +179,8 @@ constexpr Stmt kListConversations{
     "AND (CAST($3 AS TEXT) IS NULL OR c.channel_id = $3) "
     "AND (CAST($4 AS TEXT) IS NULL OR c.assignee_id = $4) "
     "AND (CAST($5 AS TEXT) IS NULL OR LOWER(c.tags) LIKE $5 ESCAPE '!') "
+    "AND (CAST($10 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM conversation_teams tm WHERE tm.tenant_id = c.tenant_id "
+    "     AND tm.conversation_id = c.id AND tm.team_id = $10)) "
     "AND (CAST($6 AS BIGINT) IS NULL OR c.priority < $6 "
     "     OR (c.priority = $6 AND c.last_message_at < $7) "
     "     OR (c.priority = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
@@ -210,6 +212,8 @@ constexpr Stmt kListConversationsByScore{
     "AND (CAST($3 AS TEXT) IS NULL OR c.channel_id = $3) "
     "AND (CAST($4 AS TEXT) IS NULL OR c.assignee_id = $4) "
     "AND (CAST($5 AS TEXT) IS NULL OR LOWER(c.tags) LIKE $5 ESCAPE '!') "
+    "AND (CAST($11 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM conversation_teams tm WHERE tm.tenant_id = c.tenant_id "
+    "     AND tm.conversation_id = c.id AND tm.team_id = $11)) "
     "AND (CAST($6 AS BIGINT) IS NULL OR " SCORE_EXPR " < $6 "
     "     OR (" SCORE_EXPR " = $6 AND c.last_message_at < $7) "
     "     OR (" SCORE_EXPR " = $6 AND c.last_message_at = $7 AND c.seq < $8)) "
@@ -605,7 +609,7 @@ ConversationPage list_conversations_by_score(Tx& tx, const std::string& tenant, 
   Value tag = nullptr;
   if (f.tag) tag = tag_pattern(*f.tag);
   auto rows = tx.query(kListConversationsByScore, {tenant, opt(f.status), opt(f.channel_id), opt(f.assignee_id), tag,
-                                                   cp, ct, cs, f.limit + 1, now});
+                                                   cp, ct, cs, f.limit + 1, now, opt(f.team_id)});
   ConversationPage page;
   std::vector<int64_t> scores;
   for (const auto& r : rows) {
@@ -637,7 +641,7 @@ ConversationPage list_conversations(Tx& tx, const std::string& tenant, const Con
   Value tag = nullptr;
   if (f.tag) tag = tag_pattern(*f.tag);
   auto rows = tx.query(kListConversations, {tenant, opt(f.status), opt(f.channel_id),
-                                            opt(f.assignee_id), tag, cp, ct, cs, f.limit + 1});
+                                            opt(f.assignee_id), tag, cp, ct, cs, f.limit + 1, opt(f.team_id)});
   ConversationPage page;
   for (const auto& r : rows) page.items.push_back(conversation_from(r));
   if (static_cast<int64_t>(page.items.size()) > f.limit) {

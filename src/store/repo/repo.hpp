@@ -77,6 +77,7 @@ std::optional<Conversation> find_active_conversation(Tx& tx, const std::string& 
                                                      const std::string& channel_id);
 struct ConversationFilter {
   std::optional<std::string> status, channel_id, assignee_id, tag;
+  std::optional<std::string> team_id;  // conversations of a team (service migration 64, conversation_teams)
   std::optional<std::string> cursor;  // opaque, from a previous page
   int64_t limit = 50;
 };
