@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "bot/language.hpp"
+#include "pipeline/optout.hpp"
 #include "pipeline/survey.hpp"
 #include "service/assignment.hpp"
 #include "service/canned.hpp"
@@ -356,21 +357,8 @@ std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, 
   std::string when = format_opening(s.hours, opens, lang);
   for (size_t at; (at = text.find("{opens_at}")) != std::string::npos;) text.replace(at, 10, when);
 
-  Message m;
-  m.id = env.ids.next("msg");
-  m.tenant_id = tenant;
-  m.conversation_id = c->id;
-  m.direction = "out";
-  m.author_kind = "system";
-  m.kind = "text";
-  m.text = text;
-  m.content_json = bj::serialize(bj::object{{"auto_reply", "after_hours"}, {"opens_at", rfc3339(opens)}});
-  bool provider = c->channel_type != "webchat";
-  m.delivery_state = provider ? "pending" : "sent";
-  m.created_at = now;
-  core_repo::insert_message(tx, m);
-  if (provider) pipeline::queue_provider_send(tx, env, tenant, c->id, c->channel_type, m.id, now);
-  pipeline::emit(tx, env, tenant, event_type::kMessageCreated, c->id, c->contact_id, false, to_json(m));
+  auto m = pipeline::post_system_message(
+      tx, env, *c, "text", text, bj::serialize(bj::object{{"auto_reply", "after_hours"}, {"opens_at", rfc3339(opens)}}));
   tx.exec(kSetAfterHoursAt, {tenant, conversation_id, now});
   return m.id;
 }
@@ -406,34 +394,7 @@ const char* survey_text(const std::string& lang) {
 // A message from the shop (author system) into a conversation, sent like an agent's.
 Message post_system(store::Tx& tx, pipeline::Env& env, const Conversation& c, const std::string& kind,
                     const std::string& text, const bj::object& content) {
-  int64_t now = env.clock.now_ms();
-  Message m;
-  m.id = env.ids.next("msg");
-  m.tenant_id = c.tenant_id;
-  m.conversation_id = c.id;
-  m.direction = "out";
-  m.author_kind = "system";
-  m.kind = kind;
-  m.text = text;
-  m.content_json = bj::serialize(content);
-  bool provider = c.channel_type != "webchat";
-  m.delivery_state = provider ? "pending" : "sent";
-  m.created_at = now;
-  core_repo::insert_message(tx, m);
-  if (provider) {
-    core_repo::Job j;
-    j.id = env.ids.next("job");
-    j.tenant_id = c.tenant_id;
-    j.kind = c.channel_type == "email" ? "email.send" : "channel.send";
-    j.idempotency_key = m.id;
-    j.payload_json = bj::serialize(bj::object{{"message_id", m.id}});
-    j.run_at = now;
-    j.deadline_at = now + 24LL * 3600 * 1000;
-    core_repo::enqueue_job(tx, j, now);
-    if (env.on_job) tx.after_commit(env.on_job);
-  }
-  pipeline::emit(tx, env, c.tenant_id, event_type::kMessageCreated, c.id, c.contact_id, false, to_json(m));
-  return m;
+  return pipeline::post_system_message(tx, env, c, kind, text, bj::serialize(content));
 }
 
 }  // namespace

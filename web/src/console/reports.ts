@@ -178,7 +178,10 @@ export function renderReports(root: HTMLElement, api: ConsoleApi, me: Agent): vo
       tile('csat', t.csat, typeof figure(summary, 'csat_average') === 'number' ? `${figure(summary, 'csat_average')} / 5` : t.none,
         `${num(figure(summary, 'csat_responses'))} ${t.responses.toLowerCase()}`),
       tile('window', t.windowRevenue(summary.window_days), windowText),
-      tile('carts', t.cartsRecovered, t.notAvailable),
+      tile('carts', t.cartsRecovered,
+        [String(num(figure(summary, 'carts_recovered'))),
+          ...summary.rows.filter((r) => r.metric === 'recovered_revenue' && r.breakdown === 'total').map((r) => money(num(r.value), String(r.currency)))].join(' · '),
+        `${num(figure(summary, 'carts_recovered'))} / ${num(figure(summary, 'cart_reminders'))}`),
     ));
 
     // Conversations per day, stacked by channel.
