@@ -16,6 +16,7 @@ import { renderSettings, type SettingsTab } from './admin';
 import { buildSellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
+import { refundPanel, type RefundPanel } from './refund';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -65,6 +66,7 @@ function showLogin(message?: string): void {
   selectedId = null;
   shell = null;
   threadView = null;
+  refundPanels.clear();
   clear(root);
 
   const email = el('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -427,6 +429,12 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       break;
     }
     default:
+      // A payment or refund changed: its panel under the payment card fetches it again.
+      if (/^(payment|refund)\./.test(ev.type)) {
+        const d = ev.data as { id?: string; payment_id?: string } | undefined;
+        const id = ev.type.startsWith('refund.') ? d?.payment_id : d?.id;
+        if (id) refundPanels.get(id)?.refresh();
+      }
       break;
   }
 }
@@ -829,6 +837,18 @@ function renderMessage(m: Message): HTMLLIElement {
       if (id) paid.add(id);
     }
   const body = renderContent(m, paid);
+  const paymentId = paymentIdOf(m);
+  if (m.kind === 'payment_link' && paymentId) {
+    // One panel per payment, kept across re-renders (an open refund form survives a "Paid").
+    let panel = refundPanels.get(paymentId);
+    if (!panel) {
+      panel = refundPanel(api, paymentId);
+      refundPanels.set(paymentId, panel);
+    }
+    body.append(panel.element);
+  } else if (m.kind === 'payment_status' && paymentId) {
+    refundPanels.get(paymentId)?.refresh();
+  }
   return el(
     'li',
     {
@@ -849,6 +869,16 @@ function renderMessage(m: Message): HTMLLIElement {
     body,
     m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
+}
+
+/** Refund panels by payment id (see refund.ts). */
+const refundPanels = new Map<string, RefundPanel>();
+
+/** The payment a payment card or a payment status message is about. */
+function paymentIdOf(m: Message): string | null {
+  const c = m.content as { payment?: { id?: unknown }; refund?: { payment_id?: unknown } } | undefined;
+  const id = c?.payment?.id ?? c?.refund?.payment_id;
+  return typeof id === 'string' && id ? id : null;
 }
 
 function appendMessage(m: Message): void {
