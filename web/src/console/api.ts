@@ -214,6 +214,15 @@ export class ConsoleApi {
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
   }
 
+  /** A WhatsApp template (the only thing WhatsApp takes outside its 24-hour window). */
+  sendTemplate(id: string, template: { name: string; language: string; parameters: string[] }): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, {
+      method: 'POST',
+      body: { kind: 'template', template },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
   }

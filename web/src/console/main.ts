@@ -17,6 +17,7 @@ import { buildSellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
 import { refundPanel, type RefundPanel } from './refund';
+import { windowControl, type WindowControl } from './window';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -553,6 +554,7 @@ function refreshServiceFields(id: string): void {
           store.upsertConversation(c);
           renderList();
           if (id === selectedId) renderThreadHeader();
+          if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
         })
         .catch(() => undefined);
     }, 700),
@@ -581,6 +583,7 @@ interface ThreadView {
   textarea: HTMLTextAreaElement;
   noteToggle: HTMLInputElement;
   syncMode: () => void;
+  windowCtl: WindowControl;
 }
 
 let threadView: ThreadView | null = null;
@@ -604,6 +607,7 @@ function selectConversation(id: string): void {
 
 function buildThread(id: string): void {
   if (!shell) return;
+  threadView?.windowCtl.dispose();
   const title = el('h2', { id: 'thread-title' });
   const meta = el('span', { className: 'thread-meta' });
   const statusButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'status-toggle' });
@@ -629,9 +633,22 @@ function buildThread(id: string): void {
   const label = el('label', { for: 'composer-text', className: 'composer-label' }, t.replyLabel);
   const noteToggle = el('input', { type: 'checkbox', id: 'note-toggle' });
   const send = el('button', { type: 'submit', className: 'btn btn-primary', id: 'composer-send' }, t.send);
+  const windowCtl = windowControl({
+    textarea,
+    sendButton: send,
+    noteToggle,
+    replyPlaceholder: () => (noteToggle.checked ? t.notePlaceholder : t.replyPlaceholder),
+    sendTemplate: (tpl) =>
+      api.sendTemplate(id, tpl).then((m) => {
+        if (m && m.id) handleEvent({ type: 'message.created', data: m });
+      }),
+    refresh: () => refreshWindow(id),
+    errorText,
+  });
   const form = el(
     'form',
     { className: 'composer', 'aria-label': t.replyLabel },
+    windowCtl.state,
     label,
     textarea,
     el(
@@ -660,6 +677,7 @@ function buildThread(id: string): void {
     label.textContent = note ? t.noteLabel : t.replyLabel;
     textarea.placeholder = note ? t.notePlaceholder : t.replyPlaceholder;
     send.textContent = note ? t.addNote : t.send;
+    windowCtl.sync();
   };
   noteToggle.addEventListener('change', syncMode);
   textarea.addEventListener('keydown', (ev) => {
@@ -672,6 +690,7 @@ function buildThread(id: string): void {
     ev.preventDefault();
     const text = textarea.value.trim();
     if (!text || send.disabled) return;
+    if (!noteToggle.checked && windowCtl.blocksReplies()) return;
     const kind = noteToggle.checked ? 'note' : 'text';
     send.disabled = true;
     error.textContent = '';
@@ -683,9 +702,12 @@ function buildThread(id: string): void {
       })
       .catch((e: unknown) => {
         error.textContent = `${t.sendFailed} ${errorText(e)}`;
+        // The window closed meanwhile: show what can be sent now.
+        if (e instanceof ApiError && e.code === 'window_closed') refreshWindow(id);
       })
       .finally(() => {
         send.disabled = false;
+        windowCtl.sync();
         textarea.focus();
       });
   });
@@ -708,6 +730,7 @@ function buildThread(id: string): void {
     ),
     log,
     form,
+    windowCtl.picker,
   );
   // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
   const conv = store.conversations.get(id);
@@ -722,8 +745,20 @@ function buildThread(id: string): void {
     });
     shell.thread.append(drawer);
   }
-  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
+  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
+  refreshWindow(id);
+}
+
+/** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
+function refreshWindow(id: string): void {
+  void api
+    .getConversation(id)
+    .then((c) => {
+      store.upsertConversation(c);
+      if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
+    })
+    .catch(() => undefined);
 }
 
 function sellSummary(): string {
