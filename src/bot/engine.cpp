@@ -522,8 +522,9 @@ Decision decide(const DecideInput& in) {
     d.next.goal.clear();
     status_answer({o});
   };
-  // The code's facts (or "unknown"), exactly, with the offer of a person.
-  auto explain_code = [&](const std::string& typed) -> bool {
+  // The code's facts (or "unknown"), exactly, with the offer of a person. `known_only`: only when
+  // the message names a code the shop has (a bare "and BOOTS15?").
+  auto explain_code = [&](const std::string& typed, bool known_only = false) -> bool {
     auto cands = shop_text::code_candidates(typed);
     if (cands.empty()) {
       std::string t = typed;
@@ -541,6 +542,7 @@ Decision decide(const DecideInput& in) {
         break;
       }
     if (text.empty()) {
+      if (known_only) return false;
       std::string shown = cands.front();
       for (char& ch : shown)
         if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
@@ -592,7 +594,7 @@ Decision decide(const DecideInput& in) {
       if (auto cart = in.shop->open_cart()) {
         auto it = in.cart_handoff_over.find(cart->currency);
         if (it != in.cart_handoff_over.end() && cart->total >= it->second) {
-          if (d.intent == Intent::other || d.intent == Intent::greeting) d.intent = Intent::presale;
+          d.intent = Intent::presale;  // whatever was asked, a sale is at stake
           hand_over("cart_value", say("cart_handover"));
           return d;
         }
@@ -768,6 +770,8 @@ Decision decide(const DecideInput& in) {
     return d;
   }
   // 5b. A discount code that fails: checked against the shop's rules, the exact reason told.
+  if (in.shop && is.intent != Intent::discount && is.intent != Intent::order_status && explain_code(in.text, true))
+    return d;
   if (in.shop && is.intent == Intent::discount) {
     if (explain_code(in.text)) return d;
     if (code_problem(in.text)) {

@@ -189,11 +189,7 @@ std::optional<CartFacts> StoreShop::open_cart() {
   f.currency = pick->currency;
   auto totals = commerce::price_cart(tx_, tenant_, pick->id, now_);
   f.total = totals ? totals->total : 0;
-  for (const auto& it : pick->items) {
-    std::string variant;
-    if (auto v = commerce::find_variant(tx_, tenant_, it.variant_id)) variant = v->variant.title;
-    f.lines.push_back(line_text(it.quantity, it.title, variant));
-  }
+  for (const auto& it : pick->items) f.lines.push_back(line_text(it.quantity, it.title, ""));  // title names the variant
   return f;
 }
 
