@@ -558,8 +558,11 @@ Decision decide(const DecideInput& in) {
 
   // 1. A reply to "did this help?"
   if (in.state.awaiting == "feedback") {
+    // A short yes/no; a message with a business intent ("the code WELCOME10 does not work") is a
+    // new question even when it contains a "no".
     int yn = yes_no(in.text);
-    if (yn != 0) {
+    bool plain = is.intent == Intent::other || is.intent == Intent::greeting || words(fold(in.text)).size() <= 2;
+    if (yn != 0 && plain) {
       d.entry_id = in.state.last_entry_id;
       d.next.awaiting.clear();
       if (yn > 0) {
