@@ -252,6 +252,8 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   let payment: Payment | null = null;
   let pending: { amount: number; reason: string; key: string } | null = null;
   let generation = 0;
+  /** The refund this panel just requested: its "requested" line goes once the refund is settled. */
+  let requestedId: string | null = null;
 
   const money = (minor: number): string => (payment ? formatMoney(minor, payment.currency) : String(minor));
   const canRefund = (): boolean => !!payment && (payment.status === 'paid' || payment.status === 'partially_refunded') && payment.refundable > 0;
@@ -272,6 +274,11 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     clear(list);
     for (const r of p.refunds ?? []) list.append(refundRow(r));
     list.hidden = list.childElementCount === 0;
+    const mine = requestedId ? (p.refunds ?? []).find((r) => r.id === requestedId) : undefined;
+    if (mine && mine.status !== 'processing' && mine.status !== 'pending_approval') {
+      requestedId = null;
+      say('');
+    }
     if (form.hidden && confirmBox.hidden) open.hidden = !canRefund();
     if (!canRefund()) closeForms();
   };
@@ -367,6 +374,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     api
       .requestRefund(paymentId, req.amount, req.reason, req.key)
       .then((r) => {
+        requestedId = r.id;
         say(r.status === 'pending_approval' ? t.needsApproval(money(r.amount)) : t.requested(money(r.amount)));
         closeForms();
         return load();
