@@ -3,11 +3,12 @@
 // The body may use the variables the server knows; an unknown one is refused naming `body`.
 
 import { ApiError } from '../shared/http';
-import { clear, el } from '../shared/dom';
-import { common, lang, type Lang } from '../shared/strings';
+import { el } from '../shared/dom';
+import { lang, type Lang } from '../shared/strings';
 import type { Agent } from '../shared/types';
 import type { ConsoleApi } from './api';
 import type { CannedResponse } from './canned';
+import { apiErrorText as why, dataTable } from './admin-kit';
 
 export const CANNED_VARIABLES = [
   '{{contact.name}}',
@@ -111,36 +112,13 @@ export const cannedTabLabel = t.tab;
 
 const SHORTCUT_RE = /^[a-z0-9_-]{1,32}$/;
 
-function why(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return common.networkError;
-    const text = e.code && !e.code.startsWith('http_') ? `${e.code}: ${e.message}` : e.message;
-    return e.field ? `${text} (${e.field})` : text;
-  }
-  return common.genericError;
-}
-
 export async function cannedTab(body: HTMLElement, api: ConsoleApi, agent: Agent): Promise<void> {
-  const tbody = el('tbody');
-  const empty = el('p', { className: 'hint', hidden: true }, t.empty);
   const status = el('p', { className: 'hint', role: 'status', id: 'canned-status' });
   const error = el('p', { className: 'form-error', role: 'alert', id: 'canned-error' });
   // Any agent may manage the team's canned responses (the server allows it); `agent` is for symmetry.
   const admin = agent.role === 'admin' || agent.role === 'agent';
-  body.append(
-    el('h2', {}, t.tab),
-    el('p', { className: 'hint' }, t.hint),
-    el(
-      'table',
-      { className: 'data-table', id: 'canned-table' },
-      el('caption', { className: 'sr-only' }, t.tab),
-      el('thead', {}, el('tr', {}, ...[t.shortcut, t.title, t.body, ''].map((h) => el('th', { scope: 'col' }, h)))),
-      tbody,
-    ),
-    empty,
-    status,
-    error,
-  );
+  const table = dataTable<CannedResponse>({ id: 'canned-table', caption: t.tab, headings: [t.shortcut, t.title, t.body, ''], empty: t.empty, row: (c) => row(c) });
+  body.append(el('h2', {}, t.tab), el('p', { className: 'hint' }, t.hint), ...table.nodes, status, error);
 
   let editing: CannedResponse | null = null;
   const heading = el('h2', { id: 'canned-heading' }, t.newHeading);
@@ -226,16 +204,7 @@ export async function cannedTab(body: HTMLElement, api: ConsoleApi, agent: Agent
       actions,
     );
   };
-  const reload = async (): Promise<void> => {
-    try {
-      const list = await api.listCanned();
-      clear(tbody);
-      for (const c of list) tbody.append(row(c));
-      empty.hidden = list.length > 0;
-    } catch (e) {
-      error.textContent = why(e);
-    }
-  };
+  const reload = (): Promise<void> => table.load(() => api.listCanned(), (e) => (error.textContent = why(e)));
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -4,13 +4,14 @@
 // as integer minor units; a refused code names its field, which gets the focus.
 
 import { ApiError } from '../shared/http';
-import { clear, el } from '../shared/dom';
-import { common, lang, type Lang } from '../shared/strings';
+import { el } from '../shared/dom';
+import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { ConsoleApi, Discount, NewDiscount } from './api';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
+import { apiErrorText as why, dataTable } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -170,14 +171,6 @@ const textByLang = {
 const t = textByLang[lang];
 export const discountsTabLabel = t.tab;
 
-function why(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return common.networkError;
-    return e.field ? `${e.code}: ${e.message} (${e.field})` : `${e.code}: ${e.message}`;
-  }
-  return common.genericError;
-}
-
 /** Basis points as a percent string: 1000 -> "10", 1250 -> "12.5". */
 function percentOf(bp: number): string {
   return (bp / 100).toLocaleString(lang, { maximumFractionDigits: 2 });
@@ -215,22 +208,9 @@ function localToIso(v: string): string | null {
 }
 
 export async function discountsTab(body: HTMLElement, api: ConsoleApi, agent: Agent): Promise<void> {
-  const tbody = el('tbody');
-  const empty = el('p', { className: 'hint', hidden: true }, t.empty);
   const status = el('p', { className: 'form-error', role: 'alert' });
-  body.append(
-    el('h2', {}, t.tab),
-    el('p', { className: 'hint' }, t.hint),
-    el(
-      'table',
-      { className: 'data-table', id: 'discounts-table' },
-      el('caption', { className: 'sr-only' }, t.tab),
-      el('thead', {}, el('tr', {}, ...[t.code, t.gives, t.limits, t.valid, t.used].map((h) => el('th', { scope: 'col' }, h)))),
-      tbody,
-    ),
-    empty,
-    status,
-  );
+  const table = dataTable<Discount>({ id: 'discounts-table', caption: t.tab, headings: [t.code, t.gives, t.limits, t.valid, t.used], empty: t.empty, row: (d) => row(d) });
+  body.append(el('h2', {}, t.tab), el('p', { className: 'hint' }, t.hint), ...table.nodes, status);
   const row = (d: Discount): HTMLTableRowElement =>
     el(
       'tr',
@@ -241,16 +221,7 @@ export async function discountsTab(body: HTMLElement, api: ConsoleApi, agent: Ag
       validity(d),
       el('td', { className: 'num' }, t.usedOf(d.used_count, d.usage_limit)),
     );
-  const reload = async (): Promise<void> => {
-    try {
-      const list = await api.listDiscounts();
-      clear(tbody);
-      for (const d of list) tbody.append(row(d));
-      empty.hidden = list.length > 0;
-    } catch (e) {
-      status.textContent = why(e);
-    }
-  };
+  const reload = (): Promise<void> => table.load(() => api.listDiscounts(), (e) => (status.textContent = why(e)));
   await reload();
   if (agent.role !== 'admin') return;
 

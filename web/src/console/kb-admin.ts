@@ -6,9 +6,10 @@
 
 import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
-import { common, lang, type Lang } from '../shared/strings';
+import { lang, type Lang } from '../shared/strings';
 import type { Agent } from '../shared/types';
 import type { ConsoleApi, KbEntry } from './api';
+import { apiErrorText as why, dataTable } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -149,37 +150,11 @@ const list = (s: string): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-function why(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return common.networkError;
-    return e.field ? `${e.message} (${e.field})` : e.message;
-  }
-  return common.genericError;
-}
-
 export async function kbTab(body: HTMLElement, api: ConsoleApi, agent: Agent): Promise<void> {
   const status = el('p', { className: 'hint', role: 'status', id: 'kb-status' });
   const error = el('p', { className: 'form-error', role: 'alert', id: 'kb-error' });
-  const tbody = el('tbody');
-  const empty = el('p', { className: 'hint', hidden: true }, t.empty);
-  body.append(
-    el('h2', {}, t.tab),
-    el('p', { className: 'hint' }, t.hint),
-    el(
-      'table',
-      { className: 'data-table', id: 'kb-table' },
-      el('caption', { className: 'sr-only' }, t.tab),
-      el(
-        'thead',
-        {},
-        el('tr', {}, ...[t.id, t.language, t.question, t.tags, ''].map((h) => el('th', { scope: 'col' }, h))),
-      ),
-      tbody,
-    ),
-    empty,
-    status,
-    error,
-  );
+  const table = dataTable<KbEntry>({ id: 'kb-table', caption: t.tab, headings: [t.id, t.language, t.question, t.tags, ''], empty: t.empty, row: (e) => row(e) });
+  body.append(el('h2', {}, t.tab), el('p', { className: 'hint' }, t.hint), ...table.nodes, status, error);
   const admin = agent.role === 'admin';
 
   // ---- the editor
@@ -261,16 +236,7 @@ export async function kbTab(body: HTMLElement, api: ConsoleApi, agent: Agent): P
     );
   };
 
-  const reload = async (): Promise<void> => {
-    try {
-      const entries = await api.listKbEntries();
-      clear(tbody);
-      for (const e of entries) tbody.append(row(e));
-      empty.hidden = entries.length > 0;
-    } catch (e) {
-      error.textContent = why(e);
-    }
-  };
+  const reload = (): Promise<void> => table.load(() => api.listKbEntries(), (e) => (error.textContent = why(e)));
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -5,11 +5,11 @@
 // waits for an admin other than the requester (approve / reject buttons; the server enforces the
 // four-eyes rule and says why when it refuses). Everything goes in as text.
 
-import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import type { ConsoleApi, Payment, Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
+import { apiErrorText as why } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -171,11 +171,6 @@ const textByLang = {
 } satisfies Record<Lang, unknown>;
 
 const t = textByLang[lang];
-
-function why(e: unknown): string {
-  if (e instanceof ApiError) return e.code ? `${e.code}: ${e.message}` : e.message;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * "20", "20.5", "20,50" -> minor units for the currency (2000, 2050), or null. Digits only, never
