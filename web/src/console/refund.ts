@@ -5,11 +5,11 @@
 // waits for an admin other than the requester (approve / reject buttons; the server enforces the
 // four-eyes rule and says why when it refuses). Everything goes in as text.
 
-import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import type { ConsoleApi, Payment, Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
+import { apiErrorText as why } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -172,11 +172,6 @@ const textByLang = {
 
 const t = textByLang[lang];
 
-function why(e: unknown): string {
-  if (e instanceof ApiError) return e.code ? `${e.code}: ${e.message}` : e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * "20", "20.5", "20,50" -> minor units for the currency (2000, 2050), or null. Digits only, never
  * through a float: the fraction may not have more digits than the currency has.
@@ -252,6 +247,8 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   let payment: Payment | null = null;
   let pending: { amount: number; reason: string; key: string } | null = null;
   let generation = 0;
+  /** The refund this panel just requested: its "requested" line goes once the refund is settled. */
+  let requestedId: string | null = null;
 
   const money = (minor: number): string => (payment ? formatMoney(minor, payment.currency) : String(minor));
   const canRefund = (): boolean => !!payment && (payment.status === 'paid' || payment.status === 'partially_refunded') && payment.refundable > 0;
@@ -272,6 +269,11 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     clear(list);
     for (const r of p.refunds ?? []) list.append(refundRow(r));
     list.hidden = list.childElementCount === 0;
+    const mine = requestedId ? (p.refunds ?? []).find((r) => r.id === requestedId) : undefined;
+    if (mine && mine.status !== 'processing' && mine.status !== 'pending_approval') {
+      requestedId = null;
+      say('');
+    }
     if (form.hidden && confirmBox.hidden) open.hidden = !canRefund();
     if (!canRefund()) closeForms();
   };
@@ -367,6 +369,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     api
       .requestRefund(paymentId, req.amount, req.reason, req.key)
       .then((r) => {
+        requestedId = r.id;
         say(r.status === 'pending_approval' ? t.needsApproval(money(r.amount)) : t.requested(money(r.amount)));
         closeForms();
         return load();
