@@ -167,6 +167,17 @@ export interface NewDiscount {
   minimum_subtotal?: number;
 }
 
+/** `GET /api/v1/contacts/{id}/profile` (docs/commerce.md#customer-profile). */
+export interface CustomerProfile {
+  contact: { id: string; name: string; email: string | null; phone: string | null; created_at: string };
+  customer: 'new' | 'returning';
+  order_count: number;
+  lifetime_value: Record<string, number>;
+  last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
+  open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
+  conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -463,6 +474,23 @@ export class ConsoleApi {
 
   rejectRefund(id: string): Promise<Refund> {
     return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
+  }
+
+  customerProfile(contactId: string): Promise<CustomerProfile> {
+    return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
+  }
+
+  async creditBalances(contactId: string): Promise<Array<{ currency: string; balance: number }>> {
+    return (await this.call<ListPage<{ currency: string; balance: number }>>(`/contacts/${encodeURIComponent(contactId)}/credit`)).data;
+  }
+
+  /** Store credit for the customer (admins); `key`: one Idempotency-Key per confirmed grant. */
+  grantCredit(contactId: string, amount: number, currency: string, reason: string, key: string): Promise<{ balance: number }> {
+    return this.call<{ balance: number }>(`/contacts/${encodeURIComponent(contactId)}/credit`, {
+      method: 'POST',
+      body: { amount, currency, reason },
+      headers: { 'Idempotency-Key': key },
+    });
   }
 
   /** The contact's open carts (from the customer profile). */
