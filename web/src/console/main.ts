@@ -16,6 +16,9 @@ import { renderSettings, type SettingsTab } from './admin';
 import { buildSellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
+import { refundPanel, type RefundPanel } from './refund';
+import { windowControl, type WindowControl } from './window';
+import { customerPanel, type CustomerPanel } from './customer';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -65,6 +68,7 @@ function showLogin(message?: string): void {
   selectedId = null;
   shell = null;
   threadView = null;
+  refundPanels.clear();
   clear(root);
 
   const email = el('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -295,7 +299,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -427,6 +431,13 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       break;
     }
     default:
+      // A payment or refund changed: its panel under the payment card fetches it again.
+      if (/^(payment|refund)\./.test(ev.type)) {
+        const d = ev.data as { id?: string; payment_id?: string } | undefined;
+        const id = ev.type.startsWith('refund.') ? d?.payment_id : d?.id;
+        if (id) refundPanels.get(id)?.refresh();
+      }
+      if (/^(payment|order|refund|credit)\./.test(ev.type)) refreshSidePanels(ev.data);
       break;
   }
 }
@@ -545,6 +556,7 @@ function refreshServiceFields(id: string): void {
           store.upsertConversation(c);
           renderList();
           if (id === selectedId) renderThreadHeader();
+          if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
         })
         .catch(() => undefined);
     }, 700),
@@ -573,6 +585,7 @@ interface ThreadView {
   textarea: HTMLTextAreaElement;
   noteToggle: HTMLInputElement;
   syncMode: () => void;
+  windowCtl: WindowControl;
 }
 
 let threadView: ThreadView | null = null;
@@ -596,6 +609,7 @@ function selectConversation(id: string): void {
 
 function buildThread(id: string): void {
   if (!shell) return;
+  threadView?.windowCtl.dispose();
   const title = el('h2', { id: 'thread-title' });
   const meta = el('span', { className: 'thread-meta' });
   const statusButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'status-toggle' });
@@ -621,9 +635,22 @@ function buildThread(id: string): void {
   const label = el('label', { for: 'composer-text', className: 'composer-label' }, t.replyLabel);
   const noteToggle = el('input', { type: 'checkbox', id: 'note-toggle' });
   const send = el('button', { type: 'submit', className: 'btn btn-primary', id: 'composer-send' }, t.send);
+  const windowCtl = windowControl({
+    textarea,
+    sendButton: send,
+    noteToggle,
+    replyPlaceholder: () => (noteToggle.checked ? t.notePlaceholder : t.replyPlaceholder),
+    sendTemplate: (tpl) =>
+      api.sendTemplate(id, tpl).then((m) => {
+        if (m && m.id) handleEvent({ type: 'message.created', data: m });
+      }),
+    refresh: () => refreshWindow(id),
+    errorText,
+  });
   const form = el(
     'form',
     { className: 'composer', 'aria-label': t.replyLabel },
+    windowCtl.state,
     label,
     textarea,
     el(
@@ -652,6 +679,7 @@ function buildThread(id: string): void {
     label.textContent = note ? t.noteLabel : t.replyLabel;
     textarea.placeholder = note ? t.notePlaceholder : t.replyPlaceholder;
     send.textContent = note ? t.addNote : t.send;
+    windowCtl.sync();
   };
   noteToggle.addEventListener('change', syncMode);
   textarea.addEventListener('keydown', (ev) => {
@@ -664,6 +692,7 @@ function buildThread(id: string): void {
     ev.preventDefault();
     const text = textarea.value.trim();
     if (!text || send.disabled) return;
+    if (!noteToggle.checked && windowCtl.blocksReplies()) return;
     const kind = noteToggle.checked ? 'note' : 'text';
     send.disabled = true;
     error.textContent = '';
@@ -675,9 +704,12 @@ function buildThread(id: string): void {
       })
       .catch((e: unknown) => {
         error.textContent = `${t.sendFailed} ${errorText(e)}`;
+        // The window closed meanwhile: show what can be sent now.
+        if (e instanceof ApiError && e.code === 'window_closed') refreshWindow(id);
       })
       .finally(() => {
         send.disabled = false;
+        windowCtl.sync();
         textarea.focus();
       });
   });
@@ -700,22 +732,46 @@ function buildThread(id: string): void {
     ),
     log,
     form,
+    windowCtl.picker,
   );
-  // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
+  // Beside the thread: the customer, and selling (product search -> card, cart builder -> discount
+  // -> payment link).
   const conv = store.conversations.get(id);
+  sidePanels = null;
   if (conv?.contact?.id) {
-    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
-    let built = false;
-    drawer.addEventListener('toggle', () => {
-      if (drawer.open && !built) {
-        built = true;
-        drawer.append(buildSellPanel(api, id, conv.contact.id));
-      }
+    const contactId = conv.contact.id;
+    const customer = customerPanel(api, contactId, id, me?.role === 'admin', (other) => {
+      selectConversation(other);
+      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
     });
-    shell.thread.append(drawer);
+    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+    let panel: HTMLElement | null = null;
+    const buildPanel = (): void => {
+      const next = buildSellPanel(api, id, contactId);
+      if (panel) panel.replaceWith(next);
+      else drawer.append(next);
+      panel = next;
+    };
+    drawer.addEventListener('toggle', () => {
+      if (drawer.open && !panel) buildPanel();
+    });
+    shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
+    sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
   }
-  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
+  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
+  refreshWindow(id);
+}
+
+/** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
+function refreshWindow(id: string): void {
+  void api
+    .getConversation(id)
+    .then((c) => {
+      store.upsertConversation(c);
+      if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
+    })
+    .catch(() => undefined);
 }
 
 function sellSummary(): string {
@@ -829,6 +885,18 @@ function renderMessage(m: Message): HTMLLIElement {
       if (id) paid.add(id);
     }
   const body = renderContent(m, paid);
+  const paymentId = paymentIdOf(m);
+  if (m.kind === 'payment_link' && paymentId) {
+    // One panel per payment, kept across re-renders (an open refund form survives a "Paid").
+    let panel = refundPanels.get(paymentId);
+    if (!panel) {
+      panel = refundPanel(api, paymentId);
+      refundPanels.set(paymentId, panel);
+    }
+    body.append(panel.element);
+  } else if (m.kind === 'payment_status' && paymentId) {
+    refundPanels.get(paymentId)?.refresh();
+  }
   return el(
     'li',
     {
@@ -849,6 +917,35 @@ function renderMessage(m: Message): HTMLLIElement {
     body,
     m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
+}
+
+/** The open conversation's customer panel and selling panel (rebuilt when a payment changes them). */
+let sidePanels: { conversationId: string; customer: CustomerPanel; rebuildSell: () => void } | null = null;
+let sideRefresh: ReturnType<typeof setTimeout> | null = null;
+
+/** A payment, order, refund or credit event: the customer's figures and the open cart may have changed. */
+function refreshSidePanels(data: unknown): void {
+  const d = data as { conversation_id?: string | null; contact_id?: string | null } | undefined;
+  const side = sidePanels;
+  if (!side) return;
+  if (d?.contact_id && d.contact_id !== side.customer.contactId) return;
+  if (sideRefresh) clearTimeout(sideRefresh);
+  sideRefresh = setTimeout(() => {
+    sideRefresh = null;
+    if (sidePanels !== side) return;
+    side.customer.refresh();
+    if (!d?.conversation_id || d.conversation_id === side.conversationId) side.rebuildSell();
+  }, 400);
+}
+
+/** Refund panels by payment id (see refund.ts). */
+const refundPanels = new Map<string, RefundPanel>();
+
+/** The payment a payment card or a payment status message is about. */
+function paymentIdOf(m: Message): string | null {
+  const c = m.content as { payment?: { id?: unknown }; refund?: { payment_id?: unknown } } | undefined;
+  const id = c?.payment?.id ?? c?.refund?.payment_id;
+  return typeof id === 'string' && id ? id : null;
 }
 
 function appendMessage(m: Message): void {
