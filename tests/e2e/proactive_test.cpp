@@ -111,7 +111,7 @@ TEST_F(Proactive, OneReminderPerCartThenStopThenOrderTemplatesAndTheRecoveredCar
     auto data = arr(l.json(), "data");
     if (data.empty()) return false;
     conv = str(data[0], "id");
-    contact = str(data[0], "contact_id");
+    contact = str(data[0], "contact.id");
     return true;
   }, 5s));
   auto cart = cart_for(conv, 2);
@@ -207,7 +207,7 @@ TEST_F(Proactive, AgentsReadAndSetOptOutButOnlyAdminsChangeSettings) {
   std::string contact;
   ASSERT_TRUE(eventually([&] {
     auto data = arr(srv.get("/api/v1/conversations", auth()).json(), "data");
-    if (!data.empty()) contact = str(data[0], "contact_id");
+    if (!data.empty()) contact = str(data[0], "contact.id");
     return !contact.empty();
   }, 5s));
   auto out = srv.request("PUT", "/api/v1/contacts/" + contact + "/opt_out", R"({"opted_out":true})", agent);
