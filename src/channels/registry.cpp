@@ -56,12 +56,14 @@ using Instagram =
 using Telegram =
     Lift<telegram::Settings, telegram::parse_settings, telegram::verify, telegram::build_send>;
 using Twilio = Lift<twilio::Settings, twilio::parse_settings, twilio::verify, twilio::build_send>;
+using Viber = Lift<viber::Settings, viber::parse_settings, viber::verify, viber::build_send>;
 
 constexpr std::string_view kWhatsAppSecrets[] = {"access_token", "app_secret", "verify_token"};
 constexpr std::string_view kPageSecrets[] = {"page_access_token", "app_secret", "verify_token"};
 constexpr std::string_view kTelegramSecrets[] = {"bot_token", "secret_token"};
 constexpr std::string_view kTwilioSecrets[] = {"auth_token"};
 constexpr std::string_view kEmailSecrets[] = {"smtp_password"};
+constexpr std::string_view kViberSecrets[] = {"auth_token"};
 
 Result<AnySettings> email_settings(const boost::json::object& o) {
   auto r = email::parse_settings(o);
@@ -86,6 +88,8 @@ constexpr ChannelAdapter kAdapters[] = {
      telegram::parse, Telegram::build_send, telegram::parse_send_response},
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
      Twilio::build_send, twilio::parse_send_response},
+    {"viber", true, kViberSecrets, Viber::parse_settings, Viber::verify, nullptr, viber::parse,
+     Viber::build_send, viber::parse_send_response},
     // Email: received by the SMTP/LMTP listener, sent by the "email.send" job (pipeline/email.hpp).
     {"email", false, kEmailSecrets, email_settings, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

@@ -18,6 +18,7 @@
 #include "channels/messenger/messenger.hpp"
 #include "channels/telegram/telegram.hpp"
 #include "channels/twilio/twilio.hpp"
+#include "channels/viber/viber.hpp"
 #include "channels/window.hpp"
 #include "channels/whatsapp/whatsapp.hpp"
 
@@ -26,7 +27,7 @@ namespace bottega::channels {
 // The parsed settings of any adapter (std::monostate: a type whose adapter has no settings yet).
 using AnySettings = std::variant<std::monostate, whatsapp::Settings, messenger::Settings,
                                  instagram::Settings, telegram::Settings, twilio::Settings,
-                                 email::Settings>;
+                                 email::Settings, viber::Settings>;
 
 // A null function pointer means the channel type has no such step (webchat and email have no
 // provider webhook: email arrives over SMTP/LMTP and leaves through an SMTP relay, see
