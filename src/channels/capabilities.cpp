@@ -54,6 +54,9 @@ constexpr Row kTable[] = {
     // Viber: 7000 chars; keyboard of reply / open-url buttons (24 kept as our limit); rich media
     // (a product card with image and up to 2 buttons); no service window for a subscriber.
     {"viber",     make(7000, 24, 0, true, false, true, 0, 0, true)},
+    // WeChat: 2048 bytes of text (build_send also counts bytes); msgmenu with up to 10 options;
+    // links as <a href> in the text; a product card as a one-article "news" message; 48 h window.
+    {"wechat",    make(2048, 10, 0, true, false, true, 2 * kDay, 0, true)},
     // Email: no length limit; links render as HTML anchors; attachments.
     {"email",     make(kUnlimited, 0, 0, true, false, true, 0, 0, false)},
 };

@@ -20,12 +20,12 @@ TEST(ChannelRegistry, ListsEveryContractTypeOnce) {
   std::set<std::string_view> seen;
   for (const auto& a : adapters()) EXPECT_TRUE(seen.insert(a.type).second) << a.type;
   EXPECT_EQ(seen, (std::set<std::string_view>{"webchat", "whatsapp", "messenger", "instagram",
-                                              "telegram", "twilio", "email"}));
+                                              "telegram", "twilio", "email", "viber"}));
   EXPECT_EQ(find_adapter("fax"), nullptr);
 }
 
 TEST(ChannelRegistry, ProviderChannelsVerifyAndHaveEveryStep) {
-  for (std::string_view type : {"whatsapp", "messenger", "instagram", "telegram", "twilio"}) {
+  for (std::string_view type : {"whatsapp", "messenger", "instagram", "telegram", "twilio", "viber"}) {
     const ChannelAdapter* a = find_adapter(type);
     ASSERT_NE(a, nullptr) << type;
     EXPECT_TRUE(a->verifies_webhooks) << type;
