@@ -33,7 +33,7 @@ export function viberSignature(authToken, body) {
 }
 
 /** A 19-digit message token as a decimal string (written as a JSON number). */
-export const newViberToken = () => `5${String(randomInt(1e8, 1e9))}${String(randomInt(1e8, 1e9))}${randomInt(0, 10)}`;
+export const newViberToken = () => `5${randomInt(1e8, 1e9)}${randomInt(1e7, 1e8)}${randomInt(0, 10)}`; // 19 digits, below 2^63
 
 /** {"status":code,"status_message":name,...} as JSON text; `token` goes in as a raw 64-bit number. */
 export function viberAnswer(code, extra = {}, token) {
