@@ -195,26 +195,32 @@ void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj
 }
 
 void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
+  std::shared_ptr<HttpRequest> without_token;  // to send again with a new token
   if (sj->adapter->authorize) {
     if (sj->access_token.empty()) return fetch_token(std::move(request), sj);
+    without_token = std::make_shared<HttpRequest>(request);
     sj->adapter->authorize(request, sj->access_token);
   }
-  http_.send(std::move(request), [this, sj](Result<HttpResponse> r) {
+  http_.send(std::move(request), [this, sj, without_token](Result<HttpResponse> r) {
     if (!r) {
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
       return sj->fail_message(r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
     }
     auto id = sj->adapter->parse_send_response(r->status, r->body);
     if (!id && id.error().errc == Errc::rate_limited) return throttled(*r, sj, id.error().code + ": " + id.error().message);
-    if (!id && id.error().code == "access_token_invalid" && !sj->access_token.empty()) {
+    if (!id && id.error().code == "access_token_invalid" && without_token && !sj->token_refreshed) {
       // The provider no longer accepts the cached token: forget it (unless another node already
-      // replaced it) and retry soon with a new one.
+      // replaced it), get a new one and send again, once.
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"token_expired\"");
-      std::string tenant = sj->tenant, channel = sj->channel_id, token = sj->access_token, why = id.error().message;
+      sj->token_refreshed = true;
+      std::string tenant = sj->tenant, channel = sj->channel_id, token = sj->access_token;
       return store_.write([tenant, channel, token](store::Tx& tx) -> Status {
         access_tokens::drop(tx, tenant, channel, token);
         return {};
-      }, [sj, why](Status) { sj->done({false, "access_token_invalid: " + why, 1000, false}); });
+      }, [this, sj, without_token](Status) {
+        sj->access_token.clear();
+        send(std::move(*without_token), sj);
+      });
     }
     if (!id) {
       bool transient = id.error().errc == Errc::unavailable;

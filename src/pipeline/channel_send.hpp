@@ -43,6 +43,7 @@ class ChannelSender {
     // token in use ("" until it is read from the store or fetched).
     std::shared_ptr<const boost::json::object> settings;
     std::string access_token;
+    bool token_refreshed = false;  // a refused token was replaced once already
     int64_t attempts = 1;
     std::optional<PaceCell> channel_cell, recipient_cell;
     std::function<void(JobOutcome)> done;

@@ -289,13 +289,14 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view receiv
     items.push_back(bj::object{{"Columns", 6},
                                {"Rows", 3},
                                {"ActionType", msg.link ? "open-url" : "none"},
-                               {"ActionBody", msg.link ? msg.link->url : std::string()},
+                               {"ActionBody", msg.link ? msg.link->url : std::string("none")},
                                {"Image", msg.card->image_url}});
     std::string caption = "<b>" + html_escape(render::clip(msg.card->title, 80)) + "</b>";
     if (!msg.card->subtitle.empty()) caption += "<br>" + html_escape(render::clip(msg.card->subtitle, 120));
     items.push_back(bj::object{{"Columns", 6},
                                {"Rows", 2},
                                {"ActionType", "none"},
+                               {"ActionBody", "none"},
                                {"Text", caption},
                                {"TextSize", "medium"},
                                {"TextVAlign", "middle"},

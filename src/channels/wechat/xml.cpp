@@ -21,12 +21,12 @@ constexpr size_t kMaxName = 128;
 
 class Parser {
  public:
-  Parser(std::string_view s, const Limits& l) : s_(s), limits_(l) {}
+  Parser(std::string_view s, const Limits& l) : src_(s), limits_(l) {}
 
   Result<Element> document() {
-    if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
-    if (s_.substr(pos_, 5) == "<?xml") {
-      size_t end = s_.find("?>", pos_);
+    if (src_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+    if (src_.substr(pos_, 5) == "<?xml") {
+      size_t end = src_.find("?>", pos_);
       if (end == std::string_view::npos) return fail("unterminated XML declaration");
       pos_ = end + 2;
     }
@@ -35,12 +35,12 @@ class Parser {
     Element root;
     BOTTEGA_TRY_STATUS(element(root, 1));
     skip_ws();
-    if (pos_ != s_.size()) return fail("content after the root element");
+    if (pos_ != src_.size()) return fail("content after the root element");
     return root;
   }
 
  private:
-  std::string_view s_;
+  std::string_view src_;
   const Limits& limits_;
   size_t pos_ = 0;
   size_t elements_ = 0;
@@ -48,11 +48,11 @@ class Parser {
   Error fail(std::string what) const {
     return Error::invalid("body", "invalid XML at byte " + std::to_string(pos_) + ": " + what, "invalid_xml");
   }
-  bool at(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
-  bool starts(std::string_view p) const { return s_.substr(pos_, p.size()) == p; }
+  bool at(char c) const { return pos_ < src_.size() && src_[pos_] == c; }
+  bool starts(std::string_view p) const { return src_.substr(pos_, p.size()) == p; }
   static bool ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
   void skip_ws() {
-    while (pos_ < s_.size() && ws(s_[pos_])) ++pos_;
+    while (pos_ < src_.size() && ws(src_[pos_])) ++pos_;
   }
   static bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
   static bool name_char(char c) {
@@ -61,10 +61,10 @@ class Parser {
 
   Result<std::string> name() {
     size_t start = pos_;
-    if (pos_ >= s_.size() || !name_start(s_[pos_])) return fail("expected an element name");
-    while (pos_ < s_.size() && name_char(s_[pos_])) ++pos_;
+    if (pos_ >= src_.size() || !name_start(src_[pos_])) return fail("expected an element name");
+    while (pos_ < src_.size() && name_char(src_[pos_])) ++pos_;
     if (pos_ - start > kMaxName) return fail("element name too long");
-    return std::string(s_.substr(start, pos_ - start));
+    return std::string(src_.substr(start, pos_ - start));
   }
 
   // At '<' of a start tag.
@@ -79,12 +79,12 @@ class Parser {
       pos_ += 2;
       return {};
     }
-    if (!at('>')) return fail(at('=') || (pos_ < s_.size() && name_start(s_[pos_])) ? "attributes are not accepted"
+    if (!at('>')) return fail(at('=') || (pos_ < src_.size() && name_start(src_[pos_])) ? "attributes are not accepted"
                                                                                        : "malformed start tag");
     ++pos_;
     for (;;) {
-      if (pos_ >= s_.size()) return fail("unterminated element " + out.name);
-      char c = s_[pos_];
+      if (pos_ >= src_.size()) return fail("unterminated element " + out.name);
+      char c = src_[pos_];
       if (c == '<') {
         if (starts("</")) {
           pos_ += 2;
@@ -96,10 +96,10 @@ class Parser {
           return {};
         }
         if (starts("<![CDATA[")) {
-          size_t end = s_.find("]]>", pos_ + 9);
+          size_t end = src_.find("]]>", pos_ + 9);
           if (end == std::string_view::npos) return fail("unterminated CDATA section");
-          BOTTEGA_TRY_STATUS(check_chars(s_.substr(pos_ + 9, end - pos_ - 9)));
-          out.text.append(s_.substr(pos_ + 9, end - pos_ - 9));
+          BOTTEGA_TRY_STATUS(check_chars(src_.substr(pos_ + 9, end - pos_ - 9)));
+          out.text.append(src_.substr(pos_ + 9, end - pos_ - 9));
           pos_ = end + 3;
           continue;
         }
@@ -114,10 +114,10 @@ class Parser {
         BOTTEGA_TRY_STATUS(reference(out.text));
         continue;
       }
-      size_t end = s_.find_first_of("<&", pos_);
-      if (end == std::string_view::npos) end = s_.size();
-      BOTTEGA_TRY_STATUS(check_chars(s_.substr(pos_, end - pos_)));
-      out.text.append(s_.substr(pos_, end - pos_));
+      size_t end = src_.find_first_of("<&", pos_);
+      if (end == std::string_view::npos) end = src_.size();
+      BOTTEGA_TRY_STATUS(check_chars(src_.substr(pos_, end - pos_)));
+      out.text.append(src_.substr(pos_, end - pos_));
       pos_ = end;
     }
   }
@@ -130,29 +130,12 @@ class Parser {
     return {};
   }
 
-  static void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
 
   // At '&': one of the five predefined entities or a numeric character reference.
   Status reference(std::string& out) {
-    size_t semi = s_.find(';', pos_);
+    size_t semi = src_.find(';', pos_);
     if (semi == std::string_view::npos || semi - pos_ > 12) return fail("malformed entity reference");
-    std::string_view ref = s_.substr(pos_ + 1, semi - pos_ - 1);
+    std::string_view ref = src_.substr(pos_ + 1, semi - pos_ - 1);
     static constexpr std::pair<std::string_view, char> kNamed[] = {
         {"lt", '<'}, {"gt", '>'}, {"amp", '&'}, {"quot", '"'}, {"apos", '\''}};
     for (auto [n, ch] : kNamed) {
@@ -179,7 +162,7 @@ class Parser {
     bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
                    (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
     if (!allowed) return fail("character reference to a character XML does not allow");
-    append_utf8(out, cp);
+    payload::append_utf8(out, cp);
     pos_ = semi + 1;
     return {};
   }
