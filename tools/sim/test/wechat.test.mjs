@@ -20,7 +20,7 @@ import {
 useServers();
 
 const isSend = (r) => r.path === '/wechat/cgi-bin/message/custom/send';
-const newMsgId = () => String(randomInt(1e8, 9e8)) + String(randomInt(1e7, 9e7));
+const newMsgId = () => String(randomInt(1e7, 9e7)) + String(randomInt(1e6, 9e6)); // 15 digits: exact as a JavaScript number
 
 describe('wechat', () => {
   const openid = `oUser${rand(10)}`;
