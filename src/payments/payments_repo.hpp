@@ -82,6 +82,7 @@ std::optional<SandboxPayment> find_sandbox_payment(Tx& tx, const std::string& id
 std::vector<SandboxPayment> list_sandbox_payments(Tx& tx, const std::string& tenant, const std::string& provider_id);
 
 std::optional<std::string> tenant_name(Tx& tx, const std::string& tenant);
+bool contact_exists(Tx& tx, const std::string& tenant, const std::string& contact_id);
 struct ProductRow {
   std::string sku, title;
   int64_t price_minor = 0;

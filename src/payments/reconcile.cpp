@@ -39,10 +39,18 @@ std::vector<Difference> compare(const std::string& provider_id, const std::vecto
       diff(p, ref, "ledger_mismatch",
            "ledger sales:" + p.id + " is " + amt(-b.sales_balance, p.currency) + " refundable, the payment says " +
                amt(-expected_sales, p.currency));
-    if (p.refunded != b.refunds_succeeded)
+    if (p.refunded != b.refunds_succeeded + b.credit_refunds_succeeded)
       diff(p, ref, "ledger_mismatch",
            "the payment says " + amt(p.refunded, p.currency) + " refunded, its succeeded refunds add up to " +
-               amt(b.refunds_succeeded, p.currency));
+               amt(b.refunds_succeeded + b.credit_refunds_succeeded, p.currency));
+    // The store credit the payment spent: still refundable to credit is spent - returned - in flight.
+    bool spent = p.status == "paid" || p.status == "partially_refunded" || p.status == "refunded";
+    int64_t expected_credit =
+        -((spent ? p.credit_applied : 0) - b.credit_refunds_succeeded - b.credit_refunds_in_flight);
+    if (b.sales_credit_balance != expected_credit)
+      diff(p, ref, "ledger_mismatch",
+           "ledger sales_credit:" + p.id + " is " + amt(-b.sales_credit_balance, p.currency) +
+               " refundable to store credit, the payment says " + amt(-expected_credit, p.currency));
     std::vector<const ProviderRecord*> recs;
     for (size_t i = 0; i < theirs.size(); ++i)
       if ((!ref.empty() && theirs[i].ref == ref) || (!theirs[i].payment_id.empty() && theirs[i].payment_id == p.id)) {
@@ -191,10 +199,16 @@ Result<Report> run(store::Store& store, const std::string& tenant, const std::op
       for (auto& p : db::list_provider_payments(tx, tenant, prov.id)) {
         Booked b;
         for (const auto& r : db::list_refunds(tx, tenant, p.id)) {
-          if (r.status == "succeeded") b.refunds_succeeded += r.amount;
-          else if (r.status == "processing" || r.status == "pending_approval") b.refunds_in_flight += r.amount;
+          if (r.status == "succeeded") {
+            b.refunds_succeeded += r.amount - r.credit_amount;
+            b.credit_refunds_succeeded += r.credit_amount;
+          } else if (r.status == "processing" || r.status == "pending_approval") {
+            b.refunds_in_flight += r.amount - r.credit_amount;
+            b.credit_refunds_in_flight += r.credit_amount;
+          }
         }
         b.sales_balance = ledger::balance(tx, tenant, "sales:" + p.id, p.currency);
+        b.sales_credit_balance = ledger::balance(tx, tenant, "sales_credit:" + p.id, p.currency);
         b.unallocated = -ledger::balance(tx, tenant, "unallocated:" + p.id, p.currency);
         b.payment = std::move(p);
         d.booked.push_back(std::move(b));

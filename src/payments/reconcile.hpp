@@ -31,9 +31,13 @@ struct ProviderRecord {
 // Bottega's side of one payment.
 struct Booked {
   Payment payment;
+  // The provider's part of the refunds (a refund's store-credit part never reaches a provider).
   int64_t refunds_succeeded = 0;  // sum of succeeded refunds
   int64_t refunds_in_flight = 0;  // processing / pending approval (reserved in the ledger)
   int64_t sales_balance = 0;      // ledger balance of sales:<id> (credit: negative)
+  // Store credit spent on the payment and the refunds' store-credit parts.
+  int64_t credit_refunds_succeeded = 0, credit_refunds_in_flight = 0;
+  int64_t sales_credit_balance = 0;  // ledger balance of sales_credit:<id>
   int64_t unallocated = 0;        // ledger credit of unallocated:<id>, as a positive amount
 };
 

@@ -310,6 +310,17 @@ CREATE TABLE sandbox_psp_payments (
 );
 CREATE INDEX sandbox_psp_payments_provider ON sandbox_psp_payments(tenant_id, provider_id);
 )SQL"},
+      // Store credit spent at checkout: how much of a payment was paid from the customer's credit
+      // (the provider is asked for the rest), and how much of a refund went back to credit.
+      {21, "payments_store_credit",
+       R"SQL(
+ALTER TABLE payments ADD COLUMN credit_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN credit_amount INTEGER NOT NULL DEFAULT 0;
+)SQL",
+       R"SQL(
+ALTER TABLE payments ADD COLUMN credit_applied BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN credit_amount BIGINT NOT NULL DEFAULT 0;
+)SQL"},
   };
   return kMigrations;
 }

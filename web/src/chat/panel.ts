@@ -179,9 +179,15 @@ export class ChatPanel {
   private async submit(): Promise<void> {
     const text = this.input.value.trim();
     if (!text || this.disabled) return;
-    this.error.textContent = '';
     this.input.value = '';
     this.autosize();
+    await this.send(text, true);
+  }
+
+  /** Sends `text` as the visitor (typed, or a choice button's title). */
+  private async send(text: string, typed: boolean): Promise<void> {
+    if (this.disabled) return;
+    this.error.textContent = '';
     const pending = this.renderPending(text);
     this.log.appendChild(pending);
     this.scrollToEnd();
@@ -208,7 +214,7 @@ export class ChatPanel {
       }
     } catch (e) {
       pending.remove();
-      if (!this.input.value) {
+      if (typed && !this.input.value) {
         this.input.value = text;
         this.autosize();
       }
@@ -304,7 +310,27 @@ export class ChatPanel {
       { className: `msg ${mine ? 'msg-me' : 'msg-shop'}`, 'data-message-id': m.id },
       el('span', { className: 'sr-only' }, `${mine ? t.you : t.shop}: `),
       bubble,
+      mine ? null : this.renderChoices(m),
       el('time', { className: 'time', datetime: m.created_at, title: fullTime(m.created_at) }, shortTime(m.created_at)),
+    );
+  }
+
+  /** The shop's offered answers ("Did this help?" Yes / No) as buttons that send their title. */
+  private renderChoices(m: Message): HTMLElement | null {
+    if (m.kind !== 'choices') return null;
+    const list = Array.isArray(m.content?.choices) ? (m.content.choices as unknown[]) : [];
+    const titles = list
+      .map((c) => (c && typeof c === 'object' ? (c as { title?: unknown }).title : null))
+      .filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+    if (titles.length === 0) return null;
+    return el(
+      'div',
+      { className: 'choices', role: 'group' },
+      ...titles.map((title) => {
+        const b = el('button', { type: 'button', className: 'choice' }, title);
+        b.addEventListener('click', () => void this.send(title, false));
+        return b;
+      }),
     );
   }
 

@@ -93,6 +93,32 @@ export interface PaymentLink {
   cart_id?: string | null;
 }
 
+/** A payment as `GET /api/v1/payments/{id}` answers it (docs/api.md#payments). */
+export interface Payment {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  captured: number;
+  refunded: number;
+  refundable: number;
+  conversation_id: string | null;
+  refunds?: Refund[];
+}
+
+export interface Refund {
+  id: string;
+  payment_id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: 'pending_approval' | 'processing' | 'succeeded' | 'failed' | 'rejected' | (string & {});
+  requested_by: string | null;
+  approved_by: string | null;
+  error: string | null;
+  created_at: string;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -186,6 +212,15 @@ export class ConsoleApi {
     const body: { text: string; kind?: string } = { text };
     if (kind === 'note') body.kind = 'note';
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
+  }
+
+  /** A WhatsApp template (the only thing WhatsApp takes outside its 24-hour window). */
+  sendTemplate(id: string, template: { name: string; language: string; parameters: string[] }): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, {
+      method: 'POST',
+      body: { kind: 'template', template },
+      headers: { 'Idempotency-Key': newKey() },
+    });
   }
 
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
@@ -310,6 +345,29 @@ export class ConsoleApi {
       body: { conversation_id: conversationId, cart_id: cartId },
       headers: { 'Idempotency-Key': newKey() },
     });
+  }
+
+  // ---- payments and refunds (docs/api.md#payments)
+
+  getPayment(id: string): Promise<Payment> {
+    return this.call<Payment>(`/payments/${encodeURIComponent(id)}`);
+  }
+
+  /** `key`: the Idempotency-Key (required by the server; one per confirmed refund). */
+  requestRefund(paymentId: string, amount: number, reason: string, key: string): Promise<Refund> {
+    return this.call<Refund>(`/payments/${encodeURIComponent(paymentId)}/refunds`, {
+      method: 'POST',
+      body: { amount, reason },
+      headers: { 'Idempotency-Key': key },
+    });
+  }
+
+  approveRefund(id: string): Promise<Refund> {
+    return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {} });
+  }
+
+  rejectRefund(id: string): Promise<Refund> {
+    return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
   }
 
   /** The contact's open carts (from the customer profile). */
