@@ -10,14 +10,15 @@
 // and the channel's own extras (statuses, echoes, callback queries, batches, orders, retries).
 // Set BOTTEGA_KEEP=1 to keep the temp dir (config, database, server log) after the run.
 
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import path from 'node:path';
 
 import * as P from '../payloads.mjs';
 import {
   api, commonFlow, conversationOf, conversations, createChannel, deliver, deliveryBecomes, env, eventually, jobsGauge,
-  lastSeq, message, messages, rand, reply, replyAndCapture, request, simApi, simRequests, useServers,
+  BIN, lastSeq, message, messages, rand, reply, replyAndCapture, request, run, simApi, simRequests, sleep, useServers,
 } from './harness.mjs';
 
 useServers();

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BOTTEGA_BIN || '/work/main/build/bottega';
+export const BIN = process.env.BOTTEGA_BIN || '/work/main/build/bottega';
 const SIM = path.join(here, '..', 'sim.mjs');
-const run = promisify(execFile);
+export const run = promisify(execFile);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const rand = (n = 6) => randomBytes(n).toString('hex');
 
@@ -122,10 +122,14 @@ async function startSimulator() {
   Object.assign(env, { sim: child, simBase: `http://127.0.0.1:${port}` });
 }
 
-/** Registers the hooks that start Bottega and the sim before the file's tests and stop them after. */
-export function useServers() {
+/**
+ * Registers the hooks that start Bottega and the sim before the file's tests and stop them after;
+ * `then` (optional, async) runs once both are up, inside the same hook (e.g. to seed a catalog).
+ */
+export function useServers(then) {
   before(async () => {
     await Promise.all([startBottega(), startSimulator()]);
+    if (then) await then();
   });
   after(stopServers);
 }

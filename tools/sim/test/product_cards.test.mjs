@@ -12,7 +12,7 @@
 //
 //   node --test tools/sim/test/product_cards.test.mjs
 
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 
@@ -62,9 +62,7 @@ async function noteAbout(convId, pick) {
 const IMAGE = 'https://img.example/trail-runner.jpg';
 const URL = 'https://shop.example/products/trail-runner';
 
-useServers();
-
-before(async () => {
+useServers(async () => {
   const r = await api('POST', '/api/v1/products', {
     handle: 'trail-runner',
     title: { en: 'Trail runner', it: 'Scarpa da trail', de: 'Trailschuh' },
