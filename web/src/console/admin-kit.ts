@@ -15,6 +15,21 @@ export function apiErrorText(e: unknown): string {
   return common.genericError;
 }
 
+/** A button that copies `value` (a webhook URL, a secret) and says so for a moment. */
+export function copyButton(value: string, ariaLabel: string, text: { copy: string; copied: string }): HTMLButtonElement {
+  const b = el('button', { type: 'button', className: 'btn btn-quiet btn-small', 'aria-label': ariaLabel }, text.copy);
+  b.addEventListener('click', () => {
+    void navigator.clipboard
+      ?.writeText(value)
+      .then(() => {
+        b.textContent = text.copied;
+        setTimeout(() => (b.textContent = text.copy), 1500);
+      })
+      .catch(() => undefined);
+  });
+  return b;
+}
+
 export interface DataTable<T> {
   /** The table and its "nothing yet" line, to append where the screen wants them. */
   nodes: HTMLElement[];

@@ -11,6 +11,8 @@ import { serviceTab } from './service-settings';
 import { kbTab, kbTabLabel } from './kb-admin';
 import { discountsTab, discountsTabLabel } from './discounts-admin';
 import { cannedTab, cannedTabLabel } from './canned-admin';
+import { paymentsTab, paymentsTabLabel } from './payments-admin';
+import { copyButton as copyButtonKit } from './admin-kit';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
 export const CHANNEL_FIELDS: Record<string, { name: string; secret?: boolean; optional?: boolean }[]> = {
@@ -62,20 +64,10 @@ function errorText(e: unknown): string {
 }
 
 function copyButton(value: string, label: string): HTMLButtonElement {
-  const b = el('button', { type: 'button', className: 'btn btn-quiet btn-small', 'aria-label': label }, t.copy);
-  b.addEventListener('click', () => {
-    void navigator.clipboard
-      ?.writeText(value)
-      .then(() => {
-        b.textContent = t.copied;
-        setTimeout(() => (b.textContent = t.copy), 1500);
-      })
-      .catch(() => undefined);
-  });
-  return b;
+  return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned' | 'payments';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -90,6 +82,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/kb', 'aria-current': tab === 'kb' ? 'page' : null }, kbTabLabel),
     el('a', { href: '#/settings/discounts', 'aria-current': tab === 'discounts' ? 'page' : null }, discountsTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
+    el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
@@ -98,6 +91,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
   else if (tab === 'kb') void kbTab(body, api, agent);
   else if (tab === 'discounts') void discountsTab(body, api, agent);
   else if (tab === 'canned') void cannedTab(body, api, agent);
+  else if (tab === 'payments') void paymentsTab(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);

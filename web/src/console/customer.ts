@@ -7,7 +7,7 @@
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import type { ConsoleApi, CustomerProfile } from './api';
+import { newKey, type ConsoleApi, type CustomerProfile } from './api';
 import { apiErrorText as why } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
@@ -141,13 +141,6 @@ export interface CustomerPanel {
   element: HTMLElement;
   contactId: string;
   refresh: () => void;
-}
-
-let keyCounter = 0;
-function newKey(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return `crd-${++keyCounter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /**

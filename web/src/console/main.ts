@@ -299,7 +299,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned|payments))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;

@@ -7,7 +7,7 @@
 
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
-import type { ConsoleApi, Payment, Refund } from './api';
+import { newKey, type ConsoleApi, type Payment, type Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
 import { apiErrorText as why } from './admin-kit';
 
@@ -191,13 +191,6 @@ function plainAmount(minor: number, currency: string): string {
   const digits = currencyDigits(currency);
   const s = String(minor).padStart(digits + 1, '0');
   return digits ? `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}` : s;
-}
-
-let keyCounter = 0;
-function newKey(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return `rfd-${++keyCounter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 export interface RefundPanel {
