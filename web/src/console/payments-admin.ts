@@ -9,10 +9,10 @@ import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { ConsoleApi, PaymentProvider } from './api';
-import { apiErrorText as why, copyButton as copyButtonKit, dataTable } from './admin-kit';
+import { apiErrorText as why, copyButton as copyButtonKit, dataTable, typedFields, type FieldSpec } from './admin-kit';
 
 /** The settings each provider type takes (docs/payments.md#providers). */
-export const PROVIDER_FIELDS: Record<string, { name: string; secret?: boolean; optional?: boolean }[]> = {
+export const PROVIDER_FIELDS: Record<string, FieldSpec[]> = {
   sandbox: [
     { name: 'webhook_secret', secret: true, optional: true },
     { name: 'async_delay_ms', optional: true },
@@ -222,23 +222,11 @@ export async function paymentsTab(body: HTMLElement, api: ConsoleApi, agent: Age
   const type = el('select', { id: 'new-provider-type' });
   for (const k of Object.keys(PROVIDER_FIELDS)) type.append(el('option', { value: k }, k));
   const name = el('input', { id: 'new-provider-name', maxlength: 100, autocomplete: 'off' });
-  const fields = el('div', { className: 'settings-fields' });
+  const settingsFields = typedFields(PROVIDER_FIELDS, type, 'provider-setting-', t.optional);
+  const fields = settingsFields.element;
   const error = el('p', { className: 'form-error', role: 'alert', id: 'new-provider-error' });
   const result = el('div', { className: 'result', role: 'status' });
   const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.add);
-  const inputs = new Map<string, HTMLInputElement>();
-  const syncFields = (): void => {
-    fields.replaceChildren();
-    inputs.clear();
-    for (const f of PROVIDER_FIELDS[type.value] ?? []) {
-      const id = `provider-setting-${f.name}`;
-      const input = el('input', { id, type: f.secret ? 'password' : 'text', autocomplete: 'off' });
-      inputs.set(f.name, input);
-      fields.append(el('div', { className: 'field' }, el('label', { for: id }, f.name + (f.optional ? ` ${t.optional}` : '')), input));
-    }
-  };
-  type.addEventListener('change', syncFields);
-  syncFields();
   const form = el(
     'form',
     { className: 'settings-form', id: 'provider-form', 'aria-labelledby': 'add-provider-heading', novalidate: true },
@@ -259,29 +247,25 @@ export async function paymentsTab(body: HTMLElement, api: ConsoleApi, agent: Age
       name.focus();
       return;
     }
-    const settings: Record<string, string | number> = {};
-    for (const [k, input] of inputs) {
-      const v = input.value.trim();
-      const def = (PROVIDER_FIELDS[type.value] ?? []).find((f) => f.name === k);
-      if (!v && !def?.optional) {
-        error.textContent = t.required(k);
-        input.focus();
-        return;
-      }
-      if (v) settings[k] = k === 'async_delay_ms' && /^\d+$/.test(v) ? Number(v) : v;
-    }
+    const typed = settingsFields.collect((k, input) => {
+      error.textContent = t.required(k);
+      input.focus();
+    });
+    if (!typed) return;
+    const settings: Record<string, string | number> = { ...typed };
+    if (typed.async_delay_ms && /^\d+$/.test(typed.async_delay_ms)) settings.async_delay_ms = Number(typed.async_delay_ms);
     submit.disabled = true;
     api
       .createPaymentProvider(type.value, name.value.trim(), settings)
       .then(async (p) => {
         result.append(el('p', {}, t.connected(p.name)), el('p', {}, el('code', { id: 'new-provider-webhook' }, p.webhook_url), copyButton(p.webhook_url, t.copyLabel(p.name))));
         form.reset();
-        syncFields();
+        settingsFields.sync();
         await reload();
       })
       .catch((e: unknown) => {
         error.textContent = why(e);
-        if (e instanceof ApiError && e.field) inputs.get(e.field.replace(/^settings\./, ''))?.focus();
+        if (e instanceof ApiError && e.field) settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
       })
       .finally(() => (submit.disabled = false));
   });
