@@ -481,6 +481,16 @@ Decision decide(const DecideInput& in) {
     answer_facts("order:status", shop_text::order_status_answer(*o, d.language), true);
   };
   // Refund or replacement: which order, then what the customer wants.
+  // Order status: the customer's orders at once, else order number and email (then a code).
+  auto order_status_turn = [&]() {
+    if (in.shop) {
+      auto orders = known_orders();
+      if (!orders.empty()) return status_answer(orders);
+      d.next.goal = "status";
+      d.next.details_tries = 0;
+    }
+    ask(p.ask_order, "order_details");
+  };
   auto refund_choice = [&](const OrderFacts& o) {
     d.intent = Intent::refund;
     d.next.refund_order = o.id;
@@ -760,16 +770,7 @@ Decision decide(const DecideInput& in) {
   // clear "where is my order"; a weaker signal such as "my order" lets the knowledge base try
   // first, e.g. "can I cancel my order?").
   if (is.intent == Intent::order_status && is.score >= 3) {
-    if (in.shop) {
-      auto orders = known_orders();
-      if (!orders.empty()) {
-        status_answer(orders);
-        return d;
-      }
-      d.next.goal = "status";
-      d.next.details_tries = 0;
-    }
-    ask(p.ask_order, "order_details");
+    order_status_turn();
     return d;
   }
   // 5b. A discount code that fails: checked against the shop's rules, the exact reason told.
@@ -848,16 +849,7 @@ Decision decide(const DecideInput& in) {
     return d;
   }
   if (is.intent == Intent::order_status) {
-    if (in.shop) {
-      auto orders = known_orders();
-      if (!orders.empty()) {
-        status_answer(orders);
-        return d;
-      }
-      d.next.goal = "status";
-      d.next.details_tries = 0;
-    }
-    ask(p.ask_order, "order_details");
+    order_status_turn();
     return d;
   }
   // 7. Close to the threshold with more than one candidate: ask which one was meant.

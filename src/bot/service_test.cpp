@@ -169,6 +169,16 @@ class BotServiceTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(out.has_value());
     return out.value_or(commerce::Order{});
   }
+  // Ann (ct_2, ann@example.com) is another contact than the chat's customer; the shop's email
+  // channel has a relay, so one-time codes can be sent.
+  void ann_and_a_mail_relay() {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  core_repo::create_contact(tx, "ten_A", "ct_2", "Ann", std::string("ann@example.com"), 1);
+                  core_repo::create_channel(tx, Channel{"ch_mail", "ten_A", "email", "Mail",
+                                                        R"({"address":"support@shop.example","smtp_host":"127.0.0.1"})", 1});
+                  return {};
+                }).ok());
+  }
   std::string note_of(const std::string& conv) {
     for (const auto& m : messages(conv))
       if (m.kind == "note") return m.text;
@@ -465,12 +475,7 @@ TEST_P(BotServiceTest, OrderStatusForTheChannelIdentityThatOwnsTheOrder) {
 TEST_P(BotServiceTest, OrderStatusNeedsOrderNumberEmailAndTheEmailedCode) {
   import_kb();
   seed_shop();
-  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
-                core_repo::create_contact(tx, "ten_A", "ct_2", "Ann", std::string("ann@example.com"), 1);
-                core_repo::create_channel(tx, Channel{"ch_mail", "ten_A", "email", "Mail",
-                                                      R"({"address":"support@shop.example","smtp_host":"127.0.0.1","smtp_tls":"none"})", 1});
-                return {};
-              }).ok());
+  ann_and_a_mail_relay();
   auto order = paid_order("ct_2", "BOOT-CHL-40", 1);  // Ann's order; the chat customer is ct_1
   auto [m1, cid] = customer_says("Where is my order?");
   EXPECT_EQ(turn(m1)->outcome, "asked");
@@ -506,12 +511,7 @@ TEST_P(BotServiceTest, OrderStatusNeedsOrderNumberEmailAndTheEmailedCode) {
 TEST_P(BotServiceTest, AWrongEmailNeverRevealsTheOrderAndThreeWrongCodesHandOver) {
   import_kb();
   seed_shop();
-  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
-                core_repo::create_contact(tx, "ten_A", "ct_2", "Ann", std::string("ann@example.com"), 1);
-                core_repo::create_channel(tx, Channel{"ch_mail", "ten_A", "email", "Mail",
-                                                      R"({"address":"support@shop.example","smtp_host":"127.0.0.1"})", 1});
-                return {};
-              }).ok());
+  ann_and_a_mail_relay();
   paid_order("ct_2", "SOCK-MER-3", 1);
   auto [m1, cid] = customer_says("Where is my order?");
   turn(m1);
