@@ -55,15 +55,30 @@ constexpr Stmt kFtsInsert{"product_search.insert",
                           "INSERT INTO product_search_fts(seq, tenant_id, product_id, body) VALUES ($1, $2, $3, $4)"};
 // $2 is the PostgreSQL tsquery form ("red:* & shirt:*"); SQLite turns it into FTS5 barewords
 // ("red* shirt*": implicit AND). Terms hold only letters and digits (search_expression).
+// Relevance is computed for a bounded set of candidates: the tenant's newest kSearchCandidates
+// matches (the full-text index walks its matches in rowid order and stops there), ranked by bm25 /
+// ts_rank, then limited. Ranking every match was the cost: a one-word query over 100,000 products
+// matches thousands, and scoring them all took tens of milliseconds (bench/RESULTS.md, issue 4).
+// A query with more matches than that ranks only the newest of them: more words narrow it.
+constexpr int64_t kSearchCandidates = 400;
+// PostgreSQL folds accents as the index does (commerce migration 11: the same letters).
+#define PG_FOLD(x) "translate(" x ", 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')"
 constexpr Stmt kSearch{
     "products.search",
-    "SELECT p.id, p.seq FROM product_search_fts JOIN products p ON p.seq = product_search_fts.rowid "
-    "WHERE product_search_fts MATCH replace(replace($2, ':*', '*'), ' & ', ' ') "
-    "AND product_search_fts.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
-    "ORDER BY product_search_fts.rank, p.seq LIMIT $4",
-    "SELECT p.id, p.seq FROM product_search_fts f JOIN products p ON p.seq = f.seq "
-    "WHERE f.doc @@ to_tsquery('simple', $2) AND f.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
-    "ORDER BY ts_rank(f.doc, to_tsquery('simple', $2)) DESC, p.seq LIMIT $4"};
+    "SELECT p.id, p.seq FROM ("
+    "  SELECT rowid AS seq, bm25(product_search_fts) AS score FROM product_search_fts "
+    "  WHERE product_search_fts MATCH replace(replace($2, ':*', '*'), ' & ', ' ') AND tenant_id = $1 "
+    "  ORDER BY rowid DESC LIMIT $5) c "
+    "JOIN products p ON p.seq = c.seq "
+    "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
+    "ORDER BY c.score, p.seq LIMIT $4",
+    "SELECT p.id, p.seq FROM ("
+    "  SELECT f.seq, f.doc FROM product_search_fts f "
+    "  WHERE f.doc @@ to_tsquery('simple', " PG_FOLD("$2") ") AND f.tenant_id = $1 ORDER BY f.seq DESC LIMIT $5) c "
+    "JOIN products p ON p.seq = c.seq "
+    "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
+    "ORDER BY ts_rank(c.doc, to_tsquery('simple', " PG_FOLD("$2") ")) DESC, p.seq LIMIT $4"};
+#undef PG_FOLD
 constexpr Stmt kBrowse{
     "products.browse",
     "SELECT id, seq FROM products WHERE tenant_id = $1 AND ($2 = 'any' OR status = $2) AND seq > $3 "
@@ -621,7 +636,8 @@ ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery
   std::string expr = search_expression(query.q);
   bool full_text = !expr.empty();
   if (full_text) {
-    for (const auto& r : tx.query(kSearch, {tenant, expr, query.status, query.limit})) ids.push_back(r.str(0));
+    for (const auto& r : tx.query(kSearch, {tenant, expr, query.status, query.limit, kSearchCandidates}))
+      ids.push_back(r.str(0));
   } else {
     for (const auto& r : tx.query(kBrowse, {tenant, query.status, query.after_seq.value_or(0), query.limit})) {
       ids.push_back(r.str(0));

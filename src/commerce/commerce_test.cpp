@@ -88,7 +88,7 @@ class CommerceTest : public ::testing::TestWithParam<std::string> {
     in.handle = "linen-shirt";
     in.vendor = "Bottega";
     in.translations["en"] = {"Linen shirt", "Breathable Italian linen"};
-    in.translations["it"] = {"Camicia di lino", "Lino italiano traspirante"};
+    in.translations["it"] = {"Camicia di lino", "Lino italiano traspirante, taglio città"};
     in.collections = {"summer"};
     in.images = {{"https://img.example/shirt.jpg", "shirt"}};
     Variant s{"", "", "SHIRT-S", "S", {{"EUR", 4990}, {"USD", 5490}}, 5, std::nullopt, 0};
@@ -224,6 +224,9 @@ TEST_P(CommerceTest, FullTextSearchAcrossLanguagesSkusAndPrefixes) {
     EXPECT_EQ(ids("merinosock"), std::vector<std::string>{socks_id_});     // German, prefix
     EXPECT_EQ(ids("SHIRT-M"), std::vector<std::string>{shirt_id_});        // SKU
     EXPECT_EQ(ids("trasp"), std::vector<std::string>{shirt_id_});          // description prefix
+    EXPECT_EQ(ids("li"), std::vector<std::string>{shirt_id_});             // a 2-letter prefix
+    EXPECT_EQ(ids("citta"), std::vector<std::string>{shirt_id_});          // accents folded ("città")
+    EXPECT_EQ(ids("CITTÀ lino"), std::vector<std::string>{shirt_id_});     // in the query too
     EXPECT_EQ(ids("linen socks"), std::vector<std::string>{});             // every word must match
     EXPECT_EQ(ids("\"' OR 1=1 -- *:("), std::vector<std::string>{});       // operators are not syntax
     EXPECT_EQ(ids("").size(), 2u);                                          // browsing
