@@ -714,3 +714,25 @@ TEST_P(CommerceTest, WhatsAppOrderMessageBecomesACartOnce) {
 
 }  // namespace
 }  // namespace bottega::commerce
+
+namespace bottega::commerce {
+namespace {
+
+TEST(SearchRanking, MoreOccurrencesAndShorterDocumentsFirstTiesToTheOlder) {
+  std::vector<SearchCandidate> c = {
+      {"p_long", 5, "linen shirt with a long description of linen and cotton and many other words here", 0},
+      {"p_once", 3, "cotton shirt", 0},
+      {"p_twice", 9, "Linen shirt, linen", 0},
+      {"p_tie", 2, "cotton shirt", 0},
+  };
+  auto r = rank_candidates(c, search_terms("LIN shirt"), 3);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].id, "p_twice");  // both terms, "lin" twice, short
+  EXPECT_EQ(r[1].id, "p_long");   // both terms, but long
+  EXPECT_EQ(r[2].id, "p_tie");    // "shirt" only; the older of two equal scores
+  EXPECT_TRUE(rank_candidates({}, {"x"}, 5).empty());
+  EXPECT_EQ(search_terms("SHIRT-M  città"), (std::vector<std::string>{"shirt", "m", "citt\xc3\xa0"}));
+}
+
+}  // namespace
+}  // namespace bottega::commerce
