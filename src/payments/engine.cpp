@@ -373,6 +373,10 @@ void Engine::run_payout(const repo::Job& job, std::function<void(pipeline::JobOu
   // Only the sandbox supports payouts: it pays at once and records the payout on its side.
   store_.write(
       [env, tenant, payout_id](store::Tx& tx) mutable -> Status {
+        auto po = db::get_payout(tx, tenant, payout_id);
+        if (po && po->status == "processing")  // the sandbox's own record of what it paid out
+          db::insert_sandbox_payout(tx, {"sbpo_" + payout_id, tenant, po->provider_id, payout_id, po->amount,
+                                         po->currency, env.clock.now_ms()});
         return complete_payout(tx, env, tenant, payout_id, true, "sbpo_" + payout_id);
       },
       [done](Status s) { done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });

@@ -149,6 +149,16 @@ constexpr Stmt kUpdatePayout{"payments.update_payout",
                              "UPDATE payouts SET status = $3, approved_by = $4, provider_ref = $5, updated_at = $6 "
                              "WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kGetPayout{"payments.get_payout", "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND id = $2"};
+constexpr Stmt kProviderPayouts{"payments.provider_payouts",
+                                "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND provider_id = $2 ORDER BY seq"};
+constexpr Stmt kInsertSandboxPayout{
+    "payments.insert_sandbox_payout",
+    "INSERT INTO sandbox_psp_payouts (id, tenant_id, provider_id, payout_id, amount, currency, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (payout_id) DO NOTHING"};
+constexpr Stmt kListSandboxPayouts{
+    "payments.list_sandbox_payouts",
+    "SELECT id, tenant_id, provider_id, payout_id, amount, currency, created_at FROM sandbox_psp_payouts "
+    "WHERE tenant_id = $1 AND provider_id = $2 ORDER BY created_at, id"};
 
 Payout payout_from(const Row& r) {
   Payout x;
@@ -329,6 +339,20 @@ void insert_payout(Tx& tx, const Payout& p) {
 }
 void update_payout(Tx& tx, const Payout& p) {
   tx.exec(kUpdatePayout, {p.tenant_id, p.id, p.status, opt(p.approved_by), opt(p.provider_ref), p.updated_at});
+}
+std::vector<Payout> list_provider_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id) {
+  std::vector<Payout> out;
+  for (const auto& r : tx.query(kProviderPayouts, {tenant, provider_id})) out.push_back(payout_from(r));
+  return out;
+}
+void insert_sandbox_payout(Tx& tx, const SandboxPayout& s) {
+  tx.exec(kInsertSandboxPayout, {s.id, s.tenant_id, s.provider_id, s.payout_id, s.amount, s.currency, s.created_at});
+}
+std::vector<SandboxPayout> list_sandbox_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id) {
+  std::vector<SandboxPayout> out;
+  for (const auto& r : tx.query(kListSandboxPayouts, {tenant, provider_id}))
+    out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4), r.str(5), r.i64(6)});
+  return out;
 }
 std::optional<Payout> get_payout(Tx& tx, const std::string& tenant, const std::string& id) {
   auto r = tx.query_one(kGetPayout, {tenant, id});

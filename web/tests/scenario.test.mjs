@@ -5,12 +5,12 @@
 // see "Paid" live -> the agent refunds part of it (with a confirmation) -> the visitor sees it.
 // A screenshot of each step goes to <build>/screenshots/scenario/NN-step.png.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
 import { bottegaBin, startBottega } from './helpers/server.mjs';
+import { serveHostPage } from './helpers/host.mjs';
 
 const shotsDir = join(dirname(bottegaBin), 'screenshots', 'scenario');
 let server;
@@ -56,20 +56,18 @@ before(async () => {
     method: 'POST',
     body: JSON.stringify({ type: 'sandbox', name: 'Sandbox', settings: { async_delay_ms: 200 } }),
   });
-  host = createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Boots & Co</title></head>
+  host = await serveHostPage(
+    () => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Boots & Co</title></head>
 <body><h1>Boots &amp; Co</h1><p>Handmade boots.</p>
-<script src="${server.origin}/widget.js" data-channel="${server.channelId}" async></script></body></html>`);
-  });
-  await new Promise((r) => host.listen(0, '127.0.0.1', r));
-  hostOrigin = `http://127.0.0.1:${host.address().port}`;
+<script src="${server.origin}/widget.js" data-channel="${server.channelId}" async></script></body></html>`,
+  );
+  hostOrigin = host.origin;
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-  await new Promise((r) => (host ? host.close(r) : r()));
+  await host?.close();
   writeFileSync(join(outDir, 'browser-scenario.log'), logs.join('\n') + '\n');
 });
 

@@ -8,7 +8,7 @@ import { el } from '../shared/dom';
 import { chat as t, common } from '../shared/strings';
 import { compareIso, fullTime, shortTime } from '../shared/time';
 import type { Message } from '../shared/types';
-import type { ContinueOffer, VisitorClient } from './client';
+import type { ChoiceReply, ContinueOffer, VisitorClient } from './client';
 import { paidPaymentOf, renderCard } from './cards';
 
 export interface PanelOptions {
@@ -184,8 +184,8 @@ export class ChatPanel {
     await this.send(text, true);
   }
 
-  /** Sends `text` as the visitor (typed, or a choice button's title). */
-  private async send(text: string, typed: boolean): Promise<void> {
+  /** Sends `text` as the visitor: typed, or (`reply`) a choice button, whose title is the text. */
+  private async send(text: string, typed: boolean, reply?: ChoiceReply): Promise<void> {
     if (this.disabled) return;
     this.error.textContent = '';
     const pending = this.renderPending(text);
@@ -193,7 +193,7 @@ export class ChatPanel {
     this.scrollToEnd();
     try {
       const hadToken = this.opts.client.token !== null;
-      const res = await this.opts.client.send(text);
+      const res = await this.opts.client.send(text, reply);
       if (!hadToken || !this.live) this.connect();
       if (this.messages.has(res.message_id)) {
         pending.remove(); // the live event was faster than the response
@@ -206,7 +206,7 @@ export class ChatPanel {
           conversation_id: res.conversation_id,
           direction: 'in',
           author: { kind: 'contact', id: null },
-          kind: 'text',
+          kind: reply ? 'interactive_reply' : 'text',
           text,
           created_at: new Date().toISOString(),
         });
@@ -315,20 +315,22 @@ export class ChatPanel {
     );
   }
 
-  /** The shop's offered answers ("Did this help?" Yes / No) as buttons that send their title. */
+  /**
+   * The shop's offered answers as buttons: the bot's "Did this help?" Yes / No, a product card's
+   * "Add to cart". A tap sends the choice (its id and title) as the visitor's reply.
+   */
   private renderChoices(m: Message): HTMLElement | null {
-    if (m.kind !== 'choices') return null;
     const list = Array.isArray(m.content?.choices) ? (m.content.choices as unknown[]) : [];
-    const titles = list
-      .map((c) => (c && typeof c === 'object' ? (c as { title?: unknown }).title : null))
-      .filter((x): x is string => typeof x === 'string' && x.trim() !== '');
-    if (titles.length === 0) return null;
+    const choices = list
+      .map((c) => (c && typeof c === 'object' ? (c as { id?: unknown; title?: unknown }) : {}))
+      .filter((c): c is ChoiceReply => typeof c.id === 'string' && c.id !== '' && typeof c.title === 'string' && c.title.trim() !== '');
+    if (choices.length === 0) return null;
     return el(
       'div',
       { className: 'choices', role: 'group' },
-      ...titles.map((title) => {
-        const b = el('button', { type: 'button', className: 'choice' }, title);
-        b.addEventListener('click', () => void this.send(title, false));
+      ...choices.map((c) => {
+        const b = el('button', { type: 'button', className: `choice${c.id.startsWith('buy:') ? ' choice-buy' : ''}`, 'data-choice-id': c.id }, c.title);
+        b.addEventListener('click', () => void this.send(c.title, false, { id: c.id, title: c.title }));
         return b;
       }),
     );

@@ -119,6 +119,79 @@ export interface Refund {
   created_at: string;
 }
 
+/** A knowledge-base entry (docs/bot.md). */
+export interface KbEntry {
+  id: string;
+  language: string;
+  questions: string[];
+  answer: string;
+  tags: string[];
+  product_ids: string[];
+}
+
+export interface KbSearchResult {
+  language: string;
+  intent: string;
+  outcome: string;
+  entry_id: string | null;
+  confidence: number;
+  reply: string | null;
+}
+
+/** A discount code as `GET /api/v1/discounts` lists it (value: basis points for percentages). */
+export interface Discount {
+  id: string;
+  code: string;
+  kind: string;
+  value: number;
+  currency: string | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  usage_limit: number | null;
+  per_customer_limit: number | null;
+  minimum_subtotal: number | null;
+  used_count: number;
+  created_at: string;
+}
+
+export interface NewDiscount {
+  code: string;
+  kind: string;
+  percent?: string;
+  value?: number;
+  currency?: string;
+  starts_at?: string;
+  ends_at?: string;
+  usage_limit?: number;
+  per_customer_limit?: number;
+  minimum_subtotal?: number;
+}
+
+/** `GET /api/v1/contacts/{id}/profile` (docs/commerce.md#customer-profile). */
+export interface CustomerProfile {
+  contact: { id: string; name: string; email: string | null; phone: string | null; created_at: string };
+  customer: 'new' | 'returning';
+  order_count: number;
+  lifetime_value: Record<string, number>;
+  last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
+  open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
+  conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+}
+
+export interface PaymentProvider {
+  id: string;
+  type: string;
+  name: string;
+  settings: Record<string, unknown>;
+  webhook_url: string;
+  created_at?: string;
+}
+
+export interface PaymentSettings {
+  refund_approval_threshold: number | null;
+  payout_approval_threshold: number | null;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -256,6 +329,53 @@ export class ConsoleApi {
     return r.text;
   }
 
+  createCanned(c: { shortcut: string; title: string; body: string }): Promise<CannedResponse> {
+    return this.call<CannedResponse>('/canned_responses', { method: 'POST', body: c, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateCanned(id: string, c: { shortcut: string; title: string; body: string }): Promise<CannedResponse> {
+    return this.call<CannedResponse>(`/canned_responses/${encodeURIComponent(id)}`, { method: 'PATCH', body: c });
+  }
+
+  async deleteCanned(id: string): Promise<void> {
+    await this.call<unknown>(`/canned_responses/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  // ---- knowledge base (docs/bot.md)
+
+  listKbEntries(): Promise<KbEntry[]> {
+    return this.collect<KbEntry>('/kb/entries', 50);
+  }
+
+  /** Saves one entry (an upsert by id through the import). */
+  async saveKbEntry(e: KbEntry): Promise<void> {
+    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: [e] }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  /**
+   * Deletes one entry: the API has no per-entry delete, so the whole knowledge base is exported and
+   * imported again without it (`replace`). An edit another admin saves in between is lost.
+   */
+  async deleteKbEntry(id: string): Promise<void> {
+    const all = await this.call<{ entries: KbEntry[] }>('/kb/export?format=json');
+    const rest = (all.entries ?? []).filter((e) => e.id !== id);
+    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: rest, replace: true }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  searchKb(text: string): Promise<KbSearchResult> {
+    return this.call<KbSearchResult>('/kb/search', { method: 'POST', body: { text } });
+  }
+
+  // ---- discount codes (docs/commerce.md)
+
+  listDiscounts(): Promise<Discount[]> {
+    return this.collect<Discount>('/discounts', 10);
+  }
+
+  createDiscount(d: NewDiscount): Promise<Discount> {
+    return this.call<Discount>('/discounts', { method: 'POST', body: d, headers: { 'Idempotency-Key': newKey() } });
+  }
+
   listAgents(): Promise<Agent[]> {
     return this.collect<Agent>('/agents', 5);
   }
@@ -370,6 +490,39 @@ export class ConsoleApi {
     return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
   }
 
+  listPaymentProviders(): Promise<PaymentProvider[]> {
+    return this.collect<PaymentProvider>('/payment_providers', 5);
+  }
+
+  createPaymentProvider(type: string, name: string, settings: Record<string, string | number>): Promise<PaymentProvider> {
+    return this.call<PaymentProvider>('/payment_providers', { method: 'POST', body: { type, name, settings }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  paymentSettings(): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings');
+  }
+
+  putPaymentSettings(s: PaymentSettings): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings', { method: 'PUT', body: s });
+  }
+
+  customerProfile(contactId: string): Promise<CustomerProfile> {
+    return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
+  }
+
+  async creditBalances(contactId: string): Promise<Array<{ currency: string; balance: number }>> {
+    return (await this.call<ListPage<{ currency: string; balance: number }>>(`/contacts/${encodeURIComponent(contactId)}/credit`)).data;
+  }
+
+  /** Store credit for the customer (admins); `key`: one Idempotency-Key per confirmed grant. */
+  grantCredit(contactId: string, amount: number, currency: string, reason: string, key: string): Promise<{ balance: number }> {
+    return this.call<{ balance: number }>(`/contacts/${encodeURIComponent(contactId)}/credit`, {
+      method: 'POST',
+      body: { amount, currency, reason },
+      headers: { 'Idempotency-Key': key },
+    });
+  }
+
   /** The contact's open carts (from the customer profile). */
   async openCarts(contactId: string): Promise<Array<{ id: string; conversation_id?: string | null }>> {
     const p = await this.call<{ open_carts?: Array<{ id: string; conversation_id?: string | null }> }>(
@@ -394,7 +547,7 @@ export class ConsoleApi {
 }
 
 /** A fresh Idempotency-Key per submitted form (forms disable their button while a request runs). */
-function newKey(): string {
+export function newKey(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

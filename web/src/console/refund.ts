@@ -5,11 +5,11 @@
 // waits for an admin other than the requester (approve / reject buttons; the server enforces the
 // four-eyes rule and says why when it refuses). Everything goes in as text.
 
-import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
-import type { ConsoleApi, Payment, Refund } from './api';
+import { newKey, type ConsoleApi, type Payment, type Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
+import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -172,11 +172,6 @@ const textByLang = {
 
 const t = textByLang[lang];
 
-function why(e: unknown): string {
-  if (e instanceof ApiError) return e.code ? `${e.code}: ${e.message}` : e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
 /**
  * "20", "20.5", "20,50" -> minor units for the currency (2000, 2050), or null. Digits only, never
  * through a float: the fraction may not have more digits than the currency has.
@@ -198,13 +193,6 @@ function plainAmount(minor: number, currency: string): string {
   return digits ? `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}` : s;
 }
 
-let keyCounter = 0;
-function newKey(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return `rfd-${++keyCounter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
 export interface RefundPanel {
   element: HTMLElement;
   /** Fetches the payment again (after a payment or refund event about it). */
@@ -215,11 +203,7 @@ export interface RefundPanel {
 export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   const summary = el('p', { className: 'refund-summary' });
   const list = el('ul', { className: 'refund-list' });
-  const status = el('p', { className: 'refund-status', role: 'status', 'aria-live': 'polite' });
-  const say = (text: string, bad = false): void => {
-    status.textContent = text;
-    status.classList.toggle('is-error', bad);
-  };
+  const { element: status, say } = statusLine('refund-status');
   const open = el('button', { type: 'button', className: 'btn btn-secondary btn-small refund-open', hidden: true }, t.refund);
   const amountId = `refund-amount-${paymentId}`;
   const reasonId = `refund-reason-${paymentId}`;
@@ -238,20 +222,14 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     reason,
     el('div', { className: 'refund-actions' }, review, cancel),
   );
-  const confirmText = el('p', { className: 'refund-confirm-text' });
-  const confirm = el('button', { type: 'button', className: 'btn btn-danger btn-small refund-confirm-button' }, t.confirm);
-  const back = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const confirmBox = el(
-    'div',
-    { className: 'refund-confirm', role: 'alertdialog', 'aria-label': t.confirm, hidden: true },
-    confirmText,
-    el('div', { className: 'refund-actions' }, confirm, back),
-  );
+  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('refund-confirm-step', t);
   const element = el('div', { className: 'refund-panel', 'data-payment-id': paymentId }, summary, list, open, form, confirmBox, status);
 
   let payment: Payment | null = null;
   let pending: { amount: number; reason: string; key: string } | null = null;
   let generation = 0;
+  /** The refund this panel just requested: its "requested" line goes once the refund is settled. */
+  let requestedId: string | null = null;
 
   const money = (minor: number): string => (payment ? formatMoney(minor, payment.currency) : String(minor));
   const canRefund = (): boolean => !!payment && (payment.status === 'paid' || payment.status === 'partially_refunded') && payment.refundable > 0;
@@ -272,6 +250,11 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     clear(list);
     for (const r of p.refunds ?? []) list.append(refundRow(r));
     list.hidden = list.childElementCount === 0;
+    const mine = requestedId ? (p.refunds ?? []).find((r) => r.id === requestedId) : undefined;
+    if (mine && mine.status !== 'processing' && mine.status !== 'pending_approval') {
+      requestedId = null;
+      say('');
+    }
     if (form.hidden && confirmBox.hidden) open.hidden = !canRefund();
     if (!canRefund()) closeForms();
   };
@@ -367,6 +350,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     api
       .requestRefund(paymentId, req.amount, req.reason, req.key)
       .then((r) => {
+        requestedId = r.id;
         say(r.status === 'pending_approval' ? t.needsApproval(money(r.amount)) : t.requested(money(r.amount)));
         closeForms();
         return load();
