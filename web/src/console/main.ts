@@ -481,7 +481,8 @@ function fillSelect(select: HTMLSelectElement, anyLabel: string, values: string[
 
 function renderConversationItem(c: Conversation): HTMLLIElement {
   const name = c.contact?.name || t.unknownContact;
-  const snippet = firstLine(c.last_message?.text) || t.noLastMessage;
+  // A last message without text (a photo, a sticker) is an attachment, not "no messages".
+  const snippet = firstLine(c.last_message?.text) || (c.last_message ? t.attachment : t.noLastMessage);
   const when = activity(c);
   const unread = store.unread.has(c.id);
   const button = el(
