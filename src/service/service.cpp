@@ -65,8 +65,9 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   s.score_base = base.stored_points;
   s.score_detail = bj::serialize(bj::object{{"returning", in.returning}, {"cart_value_minor", in.cart_value_minor}});
   bool resolved = c->status == ConversationStatus::resolved;
-  s.waiting_since = resolved ? std::nullopt : repo::waiting_since(tx, tenant, conversation_id);
-  s.person_replied = repo::person_replied(tx, tenant, conversation_id);
+  auto replies = repo::reply_state(tx, tenant, conversation_id);
+  s.waiting_since = resolved ? std::nullopt : replies.waiting_since;
+  s.person_replied = replies.person_replied;
   // Opened: created, or reopened after being resolved (the resolution clock starts again).
   s.opened_at = c->created_at;
   if (prev) {

@@ -1,5 +1,7 @@
 #include "service/service_repo.hpp"
 
+#include <algorithm>
+
 namespace bottega::service::repo {
 
 using store::Row;
@@ -35,12 +37,21 @@ const Stmt kSetNextDue{"service.set_next_due",
 const Stmt kActiveIds{"service.active_ids",
     "SELECT id FROM conversations WHERE tenant_id = $1 AND status <> 'resolved' ORDER BY seq DESC LIMIT $2"};
 
-// The last "answer": a public outbound message by a person, or by the bot unless its turn handed over.
-const Stmt kWaitingSince{"service.waiting_since",
-    "SELECT MIN(m.created_at) FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.direction = 'in' "
-    "AND m.seq > COALESCE((SELECT MAX(o.seq) FROM messages o WHERE o.tenant_id = $1 AND o.conversation_id = $2 "
-    "AND o.direction = 'out' AND o.kind <> 'note' AND (o.author_kind = 'agent' OR (o.author_kind = 'bot' AND NOT EXISTS "
-    "(SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 AND t.reply_message_id = o.id AND t.outcome = 'handed_over')))), 0)"};
+// The last "answer": a public outbound message by a person, or by the bot unless its turn handed
+// over. Both halves descend the messages_replies index (core migration 7: public outbound messages
+// by author kind) to the end of their range; the bot's half steps back over handover replies.
+// Column 0: the person's last reply (NULL: none ever), column 1: the bot's last answer.
+const Stmt kLastAnswers{"service.last_answers",
+    "SELECT (SELECT MAX(a.seq) FROM messages a WHERE a.tenant_id = $1 AND a.conversation_id = $2 "
+    "AND a.direction = 'out' AND a.kind <> 'note' AND a.author_kind = 'agent'), "
+    "(SELECT b.seq FROM messages b WHERE b.tenant_id = $1 AND b.conversation_id = $2 AND b.direction = 'out' "
+    "AND b.kind <> 'note' AND b.author_kind = 'bot' AND NOT EXISTS (SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 "
+    "AND t.conversation_id = $2 AND t.reply_message_id = b.id AND t.outcome = 'handed_over') "
+    "ORDER BY b.seq DESC LIMIT 1)"};
+// The customer's first message after the last answer (messages_conversation, from that seq on).
+const Stmt kFirstWaiting{"service.first_waiting",
+    "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "AND seq > $3 ORDER BY seq LIMIT 1"};
 const Stmt kPersonReplied{"service.person_replied",
     "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' AND kind <> 'note' "
     "AND author_kind = 'agent' LIMIT 1"};
@@ -115,10 +126,20 @@ std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tena
   return out;
 }
 
+ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  ReplyState out;
+  auto r = tx.query_one(kLastAnswers, {tenant, conversation_id});
+  int64_t answered = 0;
+  if (r) {
+    out.person_replied = !r->is_null(0);
+    answered = std::max(r->i64(0), r->i64(1));  // NULL reads as 0: before every message
+  }
+  if (auto w = tx.query_one(kFirstWaiting, {tenant, conversation_id, answered}); w && !w->is_null(0))
+    out.waiting_since = w->i64(0);
+  return out;
+}
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
-  auto r = tx.query_one(kWaitingSince, {tenant, conversation_id});
-  if (!r || r->is_null(0)) return std::nullopt;
-  return r->i64(0);
+  return reply_state(tx, tenant, conversation_id).waiting_since;
 }
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   return tx.query_one(kPersonReplied, {tenant, conversation_id}).has_value();

@@ -35,8 +35,15 @@ void set_next_due(Tx& tx, const std::string& tenant, const std::string& conversa
 // Conversations of the tenant that are not resolved (for a settings change).
 std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tenant, int64_t limit);
 
-// The customer's oldest message not yet answered: inbound messages after the last public reply by
-// a person, or by the bot when that reply was not a handover. nullopt when nothing is waiting.
+// waiting_since: when the customer's oldest message not yet answered was written (the first
+// inbound message after the last public reply by a person, or by the bot when that reply was not a
+// handover); nullopt when nothing is waiting. person_replied: a person has replied publicly.
+// Two index descents, whatever the conversation's length (core migration 7).
+struct ReplyState {
+  std::optional<int64_t> waiting_since;
+  bool person_replied = false;
+};
+ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 // Whether the contact has a paid (or later) order; the value of the contact's open carts (minor units).
