@@ -62,7 +62,7 @@ per_request() {  # per_request LABEL REGEX
     END { printf "  %-48s %8.1fk\n", label, best / n / 1000 }' "$TMP/inclusive.txt"
 }
 echo "per request, inclusive:"
-per_request "writer thread (GroupCommitStore::write_loop)" 'GroupCommitStore::write_loop'
+per_request "writer thread (SqliteStore::run_batch)" 'SqliteStore::run_batch'
 per_request "web chat write fn (message_post lambda)" 'webchat_routes.cpp:.*message_post'
 per_request "  ingest_contact_message" 'pipeline::ingest_contact_message'
 per_request "  find_active_conversation" 'repo::find_active_conversation'

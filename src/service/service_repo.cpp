@@ -29,6 +29,9 @@ const Stmt kPutState{"service.put_state",
     "person_replied = excluded.person_replied, opened_at = excluded.opened_at, "
     "first_response_due = excluded.first_response_due, next_response_due = excluded.next_response_due, "
     "resolution_due = excluded.resolution_due, next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"};
+const Stmt kConvBrief{"service.conversation_brief",
+    "SELECT c.status, c.contact_id, ch.type, c.tags, c.priority, c.created_at FROM conversations c "
+    "JOIN channels ch ON ch.id = c.channel_id WHERE c.tenant_id = $1 AND c.id = $2"};
 const Stmt kDueStates{"service.due_states",
     "SELECT " STATE_COLS " FROM conversation_service WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
     "ORDER BY next_due_at LIMIT $2"};
@@ -101,6 +104,18 @@ void put_settings(Tx& tx, const std::string& tenant, const std::string& settings
   tx.exec(kPutSettings, {tenant, settings_json, now});
 }
 
+bool same_state(const ConvState& a, const ConvState& b) {
+  return a.tenant_id == b.tenant_id && a.conversation_id == b.conversation_id && a.status == b.status &&
+         a.level == b.level && a.score_base == b.score_base && a.score_detail == b.score_detail &&
+         a.waiting_since == b.waiting_since && a.person_replied == b.person_replied && a.opened_at == b.opened_at &&
+         a.first_response_due == b.first_response_due && a.next_response_due == b.next_response_due &&
+         a.resolution_due == b.resolution_due && a.next_due_at == b.next_due_at;
+}
+std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto r = tx.query_one(kConvBrief, {tenant, conversation_id});
+  if (!r) return std::nullopt;
+  return ConvBrief{r->str(0), r->str(1), r->str(2), r->str(3), r->i64(4), r->i64(5)};
+}
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   auto r = tx.query_one(kGetState, {tenant, conversation_id});
   if (!r) return std::nullopt;

@@ -26,7 +26,17 @@ struct ConvState {
   std::optional<int64_t> first_response_due, next_response_due, resolution_due, next_due_at;
   int64_t updated_at = 0;
 };
+// Whether two states hold the same stored values, updated_at aside (the listener skips writing a
+// state that did not change).
+bool same_state(const ConvState& a, const ConvState& b);
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
+
+// What the listener's recompute reads of a conversation (one lookup, no contact join).
+struct ConvBrief {
+  std::string status, contact_id, channel_type, tags_json;
+  int64_t priority = 0, created_at = 0;
+};
+std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 void put_state(Tx& tx, const ConvState& s);
 // Rows with a due time at or before `now` (every tenant), oldest first.
 std::vector<ConvState> due_states(Tx& tx, int64_t now, int64_t limit);
