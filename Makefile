@@ -41,6 +41,7 @@ bench:
 	bench/run.sh build-release/bottega
 	bench/commerce.sh build-release/commerce_benchmark
 	bench/reports.sh build-release/reports_benchmark
+	bench/payments.sh build-release/payments_benchmark
 	bench/pg.sh build-release/bottega
 	node bench/drain.mjs build-release/bottega
 

@@ -188,9 +188,12 @@ int run_server(Config cfg, const RunOptions& ro) {
                                                    [&runner] { runner.notify(); }},
                               metrics, [&hub](const std::string& tenant) {
                                 return static_cast<int64_t>(hub.agents_online(tenant));
-                              });
+                              }, &mail_client, cfg.email.hostname);
   runner.add_handler(bot::kTurnJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     bot_service.run(j, std::move(done));
+  });
+  runner.add_handler(bot::kSendCodeJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+    bot_service.run_send_code(j, std::move(done));
   });
   // Customers' media: a cluster listener queues a media.download job per inbound media message.
   pipeline::media::MediaService media_service(

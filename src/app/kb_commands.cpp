@@ -105,7 +105,9 @@ int cmd_kb_eval(const std::string& set_file, const std::string& kb_file, const s
   if (!kb) return fail(kb.error());
   bot::KbIndex index(kb->entries);
   bot::repo::Settings defaults;
-  auto report = bot::evaluate(index, defaults.threshold, *cases);
+  auto evaluated = bot::evaluate_with_demo_shop(index, defaults.threshold, *cases);
+  if (!evaluated) return fail(evaluated.error());
+  auto& report = *evaluated;
   std::string table = bot::render_table(report);
   bool ok = bot::meets_goals(report.total);
   char head[256];

@@ -72,6 +72,12 @@ const Stmt kQueue{"bot.queue_length",
 
 Value opt(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
 
+bj::object amounts_json(const std::map<std::string, int64_t>& m) {
+  bj::object o;
+  for (const auto& [k, v] : m) o[k] = v;
+  return o;
+}
+
 }  // namespace
 
 ImportCounts import_entries(Tx& tx, const std::string& tenant, const KbImport& in, int64_t now) {
@@ -127,20 +133,26 @@ Settings get_settings(Tx& tx, const std::string& tenant) {
     auto h = parse_business_hours(it->value().as_object(), "business_hours");
     if (h) s.hours = std::move(*h);
   }
+  for (auto [key, field] : {std::pair{"cart_handoff_over", &s.cart_handoff_over}, std::pair{"auto_refund_up_to", &s.auto_refund_up_to}})
+    if (auto it = o.find(key); it != o.end() && it->value().is_object())
+      for (const auto& kv : it->value().as_object())
+        if (kv.value().is_int64()) (*field)[std::string(kv.key())] = kv.value().as_int64();
   return s;
 }
 
 void put_settings(Tx& tx, const std::string& tenant, const Settings& s, int64_t now) {
   tx.exec(kEnsureSettings, {tenant, now});
   bj::object o{{"default_language", s.default_language}, {"handle_minutes", s.handle_minutes},
-               {"business_hours", to_json(s.hours)}};
+               {"business_hours", to_json(s.hours)}, {"cart_handoff_over", amounts_json(s.cart_handoff_over)},
+               {"auto_refund_up_to", amounts_json(s.auto_refund_up_to)}};
   tx.exec(kPutSettings, {tenant, static_cast<int64_t>(std::lround(s.threshold * 1000)), bj::serialize(o), now});
 }
 
 bj::object to_json(const Settings& s) {
   return bj::object{{"threshold", s.threshold}, {"default_language", s.default_language},
                     {"handle_minutes", s.handle_minutes}, {"business_hours", to_json(s.hours)},
-                    {"kb_version", s.kb_version}};
+                    {"cart_handoff_over", amounts_json(s.cart_handoff_over)},
+                    {"auto_refund_up_to", amounts_json(s.auto_refund_up_to)}, {"kb_version", s.kb_version}};
 }
 
 std::optional<bool> channel_enabled(Tx& tx, const std::string& tenant, const std::string& channel_id) {

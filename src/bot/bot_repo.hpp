@@ -2,6 +2,7 @@
 // state and the turn log. Every query takes the tenant.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct Settings {
   std::string default_language = "en";
   int64_t handle_minutes = 10;      // average minutes an agent needs per conversation
   BusinessHours hours;
+  // Currency -> minor units. A cart whose total reaches cart_handoff_over goes to a person; a
+  // refund up to auto_refund_up_to is started by the bot itself (payments' guardrails apply).
+  // Empty: never.
+  std::map<std::string, int64_t> cart_handoff_over, auto_refund_up_to;
 };
 Settings get_settings(Tx& tx, const std::string& tenant);
 void put_settings(Tx& tx, const std::string& tenant, const Settings& s, int64_t now);

@@ -1,9 +1,14 @@
 #include "bot/eval.hpp"
 
+#include <atomic>
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 
 #include "bot/engine.hpp"
 #include "bot/text.hpp"
+#include "commerce/demo.hpp"
+#include "store/repo/repo.hpp"
 
 namespace bottega::bot {
 
@@ -34,10 +39,13 @@ Result<std::vector<EvalCase>> parse_eval_set(std::string_view tsv) {
   return out;
 }
 
-EvalReport evaluate(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases) {
+EvalReport evaluate(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases, ShopPort* shop) {
   EvalReport r;
   for (const auto& c : cases) {
     DecideInput in;
+    in.shop = shop;
+    in.now_ms = 1'800'000'000'000;
+    in.nonce = "eval";
     in.text = c.text;
     in.index = &index;
     in.threshold = threshold;
@@ -80,6 +88,46 @@ EvalReport evaluate(const KbIndex& index, double threshold, const std::vector<Ev
     }
   }
   return r;
+}
+
+Result<EvalReport> evaluate_with_demo_shop(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases) {
+  namespace fs = std::filesystem;
+  static std::atomic<int> counter{0};
+  fs::path dir = fs::temp_directory_path() /
+                 ("bottega_eval_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(d, ec);
+    }
+  } cleanup{dir};
+  store::StoreOptions so;
+  so.readers = 1;
+  auto st = store::open_store("sqlite://" + (dir / "eval.db").string(), so, true);
+  if (!st) return std::move(st).error();
+  SystemClock clock;
+  RandomIdGenerator ids(clock);
+  const std::string tenant = "ten_eval", contact = "ct_eval";
+  auto w = store::write_sync(**st, [&](store::Tx& tx) -> Status {
+    int64_t now = clock.now_ms();
+    ::bottega::repo::create_tenant(tx, tenant, "Demo shop", now);
+    ::bottega::repo::create_contact(tx, tenant, contact, "Eval customer", std::nullopt, now);
+    return commerce::seed_demo_catalog(tx, ids, tenant, now);
+  });
+  if (!w) {
+    (*st)->close();
+    return w.error();
+  }
+  EvalReport report;
+  store::read_sync(**st, [&](store::Tx& tx) {
+    StoreShop shop(tx, tenant, contact, "", clock.now_ms());
+    report = evaluate(index, threshold, cases, &shop);
+  });
+  (*st)->close();
+  return report;
 }
 
 bool meets_goals(const EvalStats& s) { return s.false_answer_rate() < 0.02 && s.precision() > 0.90; }

@@ -1,7 +1,8 @@
 // The bot's offline evaluation: a labelled set of customer messages (TSV: language, expected
 // intent, expected outcome, text) run through decide() as first messages of fresh conversations.
-// Expected outcome: a knowledge-base entry id (answer with it), HANDOVER, or ASK (a question back:
-// order details, a greeting, a clarification).
+// Expected outcome: a knowledge-base entry id (answer with it), an answer from shop facts
+// ("product:<handle>[+<handle>]" from the catalog, "code:<valid|refusal>" for a discount code),
+// HANDOVER, or ASK (a question back: order details, a greeting, a clarification, which code).
 #pragma once
 
 #include <map>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "bot/index.hpp"
+#include "bot/shop.hpp"
 #include "bottega/errors.hpp"
 
 namespace bottega::bot {
@@ -39,7 +41,13 @@ struct EvalReport {
   EvalStats total;
   std::vector<std::string> misses;  // one line per case that went wrong, for tuning
 };
-EvalReport evaluate(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases);
+// With a shop, messages are answered as in a new customer's conversation of that shop (catalog
+// questions, discount codes, order verification); without one, from the knowledge base only.
+EvalReport evaluate(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases,
+                    ShopPort* shop = nullptr);
+// The same with the demo shop (`bottega demo`'s catalog and codes) in a scratch SQLite database
+// (created under the system's temporary directory and removed afterwards).
+Result<EvalReport> evaluate_with_demo_shop(const KbIndex& index, double threshold, const std::vector<EvalCase>& cases);
 
 // Goals: false answers under 2% and precision above 90%.
 bool meets_goals(const EvalStats& s);

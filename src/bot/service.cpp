@@ -4,6 +4,12 @@
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 
+#include "bot/shop_text.hpp"
+#include "channels/email/email.hpp"
+#include "commerce/orders.hpp"
+#include "commerce/cards.hpp"
+#include "core/crypto.hpp"
+#include "payments/service.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::bot {
@@ -12,8 +18,10 @@ namespace bj = boost::json;
 namespace core_repo = ::bottega::repo;
 
 BotService::BotService(store::Store& store, pipeline::Env env, Metrics& metrics,
-                       std::function<int64_t(const std::string&)> agents_online)
-    : store_(store), env_(std::move(env)), metrics_(metrics), agents_online_(std::move(agents_online)) {
+                       std::function<int64_t(const std::string&)> agents_online, MailClient* mail,
+                       std::string helo_name)
+    : store_(store), env_(std::move(env)), metrics_(metrics), agents_online_(std::move(agents_online)), mail_(mail),
+      helo_(std::move(helo_name)) {
   metrics_.describe("bottega_bot_turns_total", "counter", "Bot turns by outcome");
 }
 
@@ -93,7 +101,8 @@ namespace {
 // A message from the bot into the conversation, sent like an agent's reply: web chat delivers it
 // through the visitor's realtime stream; provider channels through a channel.send job.
 Message bot_message(store::Tx& tx, pipeline::Env& env, Conversation& conv, const std::string& text,
-                    const std::vector<ReplyChoice>& choices, bool note) {
+                    const std::vector<ReplyChoice>& choices, bool note, const std::string& kind = "",
+                    bj::object content = {}) {
   int64_t now = env.clock.now_ms();
   Message m;
   m.id = env.ids.next("msg");
@@ -101,13 +110,14 @@ Message bot_message(store::Tx& tx, pipeline::Env& env, Conversation& conv, const
   m.conversation_id = conv.id;
   m.direction = "out";
   m.author_kind = "bot";
-  m.kind = note ? "note" : (choices.empty() ? "text" : "choices");
+  m.kind = note ? "note" : !kind.empty() ? kind : (choices.empty() ? "text" : "choices");
   m.text = text;
   if (!choices.empty() && !note) {
     bj::array a;
     for (const auto& c : choices) a.push_back(bj::object{{"id", c.id}, {"title", c.title}});
-    m.content_json = bj::serialize(bj::object{{"choices", std::move(a)}});
+    content["choices"] = std::move(a);
   }
+  if (!content.empty()) m.content_json = bj::serialize(content);
   bool provider = !note && conv.channel_type != "webchat";
   m.delivery_state = provider ? "pending" : "sent";
   m.created_at = now;
@@ -155,13 +165,65 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   int64_t now = env_.clock.now_ms();
   DecideInput in;
   in.text = msg->text;
+  // A tapped choice answers with its id (the title is the customer's language's word for it).
+  if (msg->kind == "interactive_reply") {
+    boost::system::error_code ec;
+    auto c = bj::parse(msg->content_json, ec);
+    if (!ec && c.is_object())
+      if (auto* id = c.as_object().if_contains("id"); id && id->is_string()) {
+        std::string_view v = id->as_string();
+        if (v.rfind("buy:", 0) == 0) return none;  // "Add to cart" on a card: the cart's own listener
+        if (v.rfind("csat:", 0) != 0) in.text = std::string(v);
+      }
+  }
   in.index = idx.get();
   in.threshold = settings.threshold;
   in.default_language = settings.default_language;
   in.state = state;
   int64_t online = agents_online_ ? agents_online_(tenant) : 0;
   in.wait = expected_wait(settings.hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
+  StoreShop shop(tx, tenant, conv->contact_id, conv->id, now);
+  in.shop = &shop;
+  in.now_ms = now;
+  in.nonce = crypto::random_token(16);
+  in.cart_handoff_over = settings.cart_handoff_over;
+  in.auto_refund_up_to = settings.auto_refund_up_to;
   Decision d = decide(in);
+  // What the bot wants done in the shop, in this transaction. A refund the payments area refuses
+  // (not refundable, over what can still be refunded) becomes a handover saying why.
+  std::vector<ShopAction> cards;
+  for (const auto& a : d.actions) {
+    if (a.kind == "refund") {
+      Principal bot_principal{tenant, "", "bot", Role::agent, "", false, ""};
+      auto r = payments::request_refund(tx, env_, bot_principal, a.payment_id, a.amount, a.reason);
+      if (!r) {
+        std::string lead = shop_text::say(d.language, "refund_to_agent");
+        auto o = shop.order(a.order_id);
+        if (auto at = lead.find("{n}"); at != std::string::npos) lead.replace(at, 3, o ? std::to_string(o->number) : "");
+        d.next.refund_order = a.order_id;
+        d = hand_over_instead(in, std::move(d), "refund_request", lead,
+                              "The automatic refund was refused: " + r.error().code + " (" + r.error().message + ").");
+        break;
+      }
+      d.extra_note = "Refund " + r->id + " requested by the bot (" + r->status + ").";
+    } else if (a.kind == "send_code") {
+      core_repo::Job j;
+      j.id = env_.ids.next("job");
+      j.tenant_id = tenant;
+      j.kind = kSendCodeJob;
+      j.idempotency_key = "code:" + a.nonce;
+      j.payload_json = bj::serialize(bj::object{{"conversation_id", conv->id}, {"order_id", a.order_id},
+                                                {"email", a.email}, {"nonce", a.nonce}});
+      j.run_at = now;
+      j.deadline_at = now + 15 * 60'000;  // the code expires then anyway
+      core_repo::enqueue_job(tx, j, now);
+      tx.after_commit([this] {
+        if (env_.on_job) env_.on_job();
+      });
+    } else if (a.kind == "product_card") {
+      cards.push_back(a);
+    }
+  }
 
   repo::Turn t;
   t.id = env_.ids.next("bturn");
@@ -176,6 +238,21 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   t.reason = d.reason;
   t.created_at = now;
   if (!d.reply.empty()) t.reply_message_id = bot_message(tx, env_, *conv, d.reply, d.choices, false).id;
+  for (const auto& a : cards) {
+    commerce::ProductCardInput ci;
+    if (!a.sku.empty()) ci.sku = a.sku;
+    else ci.product_id = a.product_id;
+    ci.language = commerce::card_language(d.language);
+    auto card = commerce::product_card(tx, tenant, *conv, ci, now);
+    if (!card) continue;  // e.g. no price in the cart's currency: the answer said so already
+    std::vector<ReplyChoice> choices;
+    if (auto* ch = card->content.if_contains("choices"); ch && ch->is_array()) {
+      for (const auto& c : ch->as_array())
+        choices.push_back({std::string(c.as_object().at("id").as_string()), std::string(c.as_object().at("title").as_string())});
+      card->content.erase("choices");
+    }
+    bot_message(tx, env_, *conv, card->text, choices, false, "product", card->content);
+  }
   bool changed = !d.reply.empty();
   add_tag(*conv, intent_tag(d.intent), changed);
   if (!d.next.intent.empty() && d.outcome == Outcome::handed_over) {
@@ -219,6 +296,92 @@ void BotService::run(const core_repo::Job& job, std::function<void(pipeline::Job
       [done](Status st) {
         if (st.ok()) return done(pipeline::JobOutcome{true, {}, std::nullopt, false});
         done(pipeline::JobOutcome{false, st.error().message, std::nullopt, false});
+      });
+}
+
+void BotService::run_send_code(const core_repo::Job& job, std::function<void(pipeline::JobOutcome)> done) {
+  boost::system::error_code ec;
+  auto v = bj::parse(job.payload_json, ec);
+  auto field = [&](const char* k) -> std::string {
+    if (ec || !v.is_object()) return {};
+    auto* x = v.as_object().if_contains(k);
+    return x && x->is_string() ? std::string(x->as_string()) : std::string();
+  };
+  std::string tenant = job.tenant_id, conversation = field("conversation_id"), order_id = field("order_id"),
+              email = field("email"), nonce = field("nonce");
+  if (conversation.empty() || order_id.empty() || email.empty() || nonce.empty())
+    return done(pipeline::JobOutcome{false, "bad bot.send_code payload", std::nullopt, true});
+  if (!mail_) return done(pipeline::JobOutcome{false, "no mail client", std::nullopt, true});
+  // The code exists only here and in the mail; the state keeps its HMAC. Made before the write
+  // (a write fn may run twice) so both runs keep the same one.
+  std::string rnd = crypto::random_bytes(4);
+  uint32_t n = 0;
+  for (unsigned char c : rnd) n = (n << 8) | c;
+  char code[8];
+  std::snprintf(code, sizeof code, "%06u", static_cast<unsigned>(n % 1000000));
+  auto plan = std::make_shared<std::optional<MailRequest>>();
+  auto why = std::make_shared<std::string>();
+  store_.write(
+      [this, tenant, conversation, order_id, email, nonce, code = std::string(code), plan, why](store::Tx& tx) -> Status {
+        plan->reset();
+        BotState s = repo::get_state(tx, tenant, conversation);
+        if (s.awaiting != "otp" || s.otp_nonce != nonce || s.otp_order != order_id) {
+          *why = "stale: the conversation no longer waits for this code";
+          return {};
+        }
+        auto o = commerce::get_order(tx, tenant, order_id);
+        if (!o) {
+          *why = "order not found";
+          return {};
+        }
+        for (const auto& ch : core_repo::list_channels(tx, tenant)) {
+          if (ch.type != channels::email::kType) continue;
+          boost::system::error_code pec;
+          auto sv = bj::parse(ch.settings_json, pec);
+          if (pec || !sv.is_object()) continue;
+          auto st = channels::email::parse_settings(sv.as_object());
+          if (!st || st->smtp_host.empty()) continue;
+          std::string lang = s.language.empty() ? "en" : s.language;
+          channels::email::Reply r;
+          r.to_address = email;
+          r.subject = shop_text::say(lang, "mail_subject");
+          r.text = shop_text::say(lang, "mail_text");
+          for (auto [k, val] : {std::pair{"{n}", std::to_string(o->number)}, std::pair{"{code}", code}})
+            if (auto at = r.text.find(k); at != std::string::npos) r.text.replace(at, std::string_view(k).size(), val);
+          r.conversation_id = conversation;
+          r.date_ms = env_.clock.now_ms();
+          r.message_id = channels::email::outbound_message_id(*st, "code" + nonce.substr(0, 12), conversation);
+          MailRequest req;
+          req.host = st->smtp_host;
+          req.port = st->smtp_port;
+          req.tls = st->smtp_tls == channels::email::RelayTls::required ? MailRequest::Tls::required
+                    : st->smtp_tls == channels::email::RelayTls::none   ? MailRequest::Tls::none
+                                                                        : MailRequest::Tls::starttls;
+          req.username = st->smtp_username;
+          req.password = st->smtp_password;
+          req.helo_name = helo_;
+          req.from = st->address;
+          req.to = {email};
+          req.data = channels::email::compose_reply(*st, r);
+          *plan = std::move(req);
+          break;
+        }
+        if (!*plan) {
+          *why = "no email channel with an outgoing relay";
+          return {};
+        }
+        s.otp_hash = shop_text::otp_hash(nonce, code);
+        repo::put_state(tx, tenant, conversation, s, env_.clock.now_ms());
+        return {};
+      },
+      [this, plan, why, done](Status st) {
+        if (!st.ok()) return done(pipeline::JobOutcome{false, st.error().message, std::nullopt, false});
+        if (!*plan) return done(pipeline::JobOutcome{true, *why, std::nullopt, false});  // nothing to send
+        mail_->send(std::move(**plan), [done](Result<std::string> r) {
+          if (r) return done(pipeline::JobOutcome{true, {}, std::nullopt, false});
+          bool transient = r.error().errc == Errc::unavailable;  // a retry sends a new code
+          done(pipeline::JobOutcome{false, r.error().code + ": " + r.error().message, std::nullopt, !transient});
+        });
       });
 }
 

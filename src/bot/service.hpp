@@ -15,6 +15,7 @@
 #include "bot/bot_repo.hpp"
 #include "bot/index.hpp"
 #include "bottega/events.hpp"
+#include "bottega/mail_client.hpp"
 #include "bottega/store.hpp"
 #include "core/metrics.hpp"
 #include "pipeline/jobs.hpp"
@@ -23,12 +24,18 @@
 namespace bottega::bot {
 
 inline constexpr const char* kTurnJob = "bot.turn";
+// Emails a one-time code for order verification: {"conversation_id","order_id","email","nonce"}.
+// The code is made when the job runs and only its HMAC is kept (in the conversation's bot state),
+// so it is never stored in clear; a retried job sends a new code, replacing the old one.
+inline constexpr const char* kSendCodeJob = "bot.send_code";
 
 class BotService final : public EventListener {
  public:
   // agents_online(tenant): agents connected now (for the expected wait); may be empty.
+  // mail: the relay client for one-time codes (null: codes cannot be sent, the job fails).
   BotService(store::Store& store, pipeline::Env env, Metrics& metrics,
-             std::function<int64_t(const std::string&)> agents_online);
+             std::function<int64_t(const std::string&)> agents_online, MailClient* mail = nullptr,
+             std::string helo_name = "localhost");
 
   // EventListener (dispatcher thread): collects customer messages, enqueues their jobs at the
   // end of the batch (idempotent per message).
@@ -37,6 +44,8 @@ class BotService final : public EventListener {
 
   // Job handler for kTurnJob.
   void run(const ::bottega::repo::Job& job, std::function<void(pipeline::JobOutcome)> done);
+  // Job handler for kSendCodeJob.
+  void run_send_code(const ::bottega::repo::Job& job, std::function<void(pipeline::JobOutcome)> done);
 
   // One bot turn for an inbound message, inside the caller's write transaction. Does nothing when
   // the bot is off for the conversation (no entries, channel switched off, handed over, assigned,
@@ -60,6 +69,8 @@ class BotService final : public EventListener {
   pipeline::Env env_;
   Metrics& metrics_;
   std::function<int64_t(const std::string&)> agents_online_;
+  MailClient* mail_;
+  std::string helo_;
   std::mutex mu_;
   std::map<std::string, Cached> cache_;  // GUARDED_BY(mu_)
   std::vector<Pending> pending_;         // dispatcher thread only

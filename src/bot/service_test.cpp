@@ -10,6 +10,13 @@
 #include <filesystem>
 #include <future>
 
+#include "bot/shop_text.hpp"
+#include "commerce/carts.hpp"
+#include "commerce/catalog.hpp"
+#include "commerce/demo.hpp"
+#include "commerce/orders.hpp"
+#include "payments/payments_repo.hpp"
+#include "payments/service.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -17,6 +24,7 @@ namespace bottega::bot {
 namespace {
 
 namespace fs = std::filesystem;
+namespace bj = boost::json;
 namespace core_repo = ::bottega::repo;
 using store::Tx;
 
@@ -41,7 +49,7 @@ class BotServiceTest : public ::testing::TestWithParam<std::string> {
     auto s = store::open_store(url_, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
-    bot_ = std::make_unique<BotService>(*store_, env(), metrics_, [](const std::string&) { return int64_t{1}; });
+    bot_ = std::make_unique<BotService>(*store_, env(), metrics_, [](const std::string&) { return int64_t{1}; }, &mail_);
     ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                   core_repo::create_tenant(tx, "ten_A", "Shop", 1);
                   core_repo::create_tenant(tx, "ten_B", "Other", 1);
@@ -103,6 +111,116 @@ class BotServiceTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
+  // ---- the shop (demo catalog and codes, orders, settings) ----
+  void seed_shop() {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  return commerce::seed_demo_catalog(tx, ids_, "ten_A", clock_.now_ms());
+                }).ok());
+  }
+  void bot_settings(const std::function<void(repo::Settings&)>& change) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto s = repo::get_settings(tx, "ten_A");
+                  change(s);
+                  repo::put_settings(tx, "ten_A", s, clock_.now_ms());
+                  return {};
+                }).ok());
+  }
+  // A cart of `contact` with `qty` x `sku`.
+  std::string cart_of(const std::string& contact, const std::string& sku, int64_t qty) {
+    std::string id;
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  commerce::NewCart n;
+                  n.contact_id = contact;
+                  BOTTEGA_TRY(c, commerce::create_cart(tx, ids_, "ten_A", n, clock_.now_ms()));
+                  BOTTEGA_TRY(c2, commerce::add_item(tx, "ten_A", c.id, sku, qty, clock_.now_ms()));
+                  id = c2.id;
+                  return {};
+                }).ok());
+    return id;
+  }
+  // A paid order of `contact` (through a sandbox payment link, so it can be refunded).
+  commerce::Order paid_order(const std::string& contact, const std::string& sku, int64_t qty) {
+    std::string cart = cart_of(contact, sku, qty);
+    auto env_ = env();
+    Principal admin{"ten_A", "", "tok_admin", Role::admin, "", false, ""};
+    std::optional<commerce::Order> out;
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  if (!provider_) {
+                    BOTTEGA_TRY(prov, payments::create_provider(tx, env_, admin, "sandbox", "Sandbox", bj::object{}));
+                    provider_ = prov;
+                  }
+                  payments::LinkInput in;
+                  in.cart_id = cart;
+                  in.expires_in_s = 3600;
+                  BOTTEGA_TRY(link, payments::create_link(tx, env_, admin, in, "https://shop.example"));
+                  PspEvent e;
+                  e.kind = PspEvent::Kind::paid;
+                  e.event_id = "evt_" + link.id;
+                  e.payment_id = link.id;
+                  e.provider_ref = "ref_" + link.id;
+                  e.amount = link.amount;
+                  e.currency = link.currency;
+                  e.raw_type = "payment.succeeded";
+                  BOTTEGA_TRY(applied, payments::apply_psp_event(tx, env_, *provider_, e));
+                  (void)applied;
+                  out = commerce::order_of_cart(tx, "ten_A", cart);
+                  return {};
+                }).ok());
+    EXPECT_TRUE(out.has_value());
+    return out.value_or(commerce::Order{});
+  }
+  // Ann (ct_2, ann@example.com) is another contact than the chat's customer; the shop's email
+  // channel has a relay, so one-time codes can be sent.
+  void ann_and_a_mail_relay() {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  core_repo::create_contact(tx, "ten_A", "ct_2", "Ann", std::string("ann@example.com"), 1);
+                  core_repo::create_channel(tx, Channel{"ch_mail", "ten_A", "email", "Mail",
+                                                        R"({"address":"support@shop.example","smtp_host":"127.0.0.1"})", 1});
+                  return {};
+                }).ok());
+  }
+  std::string note_of(const std::string& conv) {
+    for (const auto& m : messages(conv))
+      if (m.kind == "note") return m.text;
+    return "";
+  }
+
+  // A relay that records what it is asked to send.
+  struct RecordingMail final : MailClient {
+    std::vector<MailRequest> sent;
+    bool fail = false;
+    void send(MailRequest req, std::function<void(Result<std::string>)> done) override {
+      if (fail) return done(Error{Errc::unavailable, "smtp_down", "relay down", {}});
+      sent.push_back(std::move(req));
+      done(std::string("250 OK"));
+    }
+  };
+  // Runs the conversation's bot.send_code job; returns the code from the last mail sent.
+  std::string run_code_job(const std::string& conv) {
+    std::vector<core_repo::Job> jobs;
+    store::read_sync(*store_, [&](Tx& tx) {
+      auto st = repo::get_state(tx, "ten_A", conv);
+      if (auto j = core_repo::get_job(tx, "ten_A", kSendCodeJob, "code:" + st.otp_nonce)) jobs.push_back(*j);
+    });
+    for (const auto& j : jobs) {
+      std::promise<pipeline::JobOutcome> p;
+      bot_->run_send_code(j, [&](pipeline::JobOutcome o) { p.set_value(o); });
+      EXPECT_TRUE(p.get_future().get().ok);
+    }
+    if (mail_.sent.empty()) return "";
+    const std::string& data = mail_.sent.back().data;
+    for (size_t i = 0; i + 6 <= data.size(); ++i) {
+      bool six = true;
+      for (size_t k = 0; k < 6; ++k) six = six && std::isdigit(static_cast<unsigned char>(data[i + k]));
+      bool bounded = (i == 0 || !std::isdigit(static_cast<unsigned char>(data[i - 1]))) &&
+                     (i + 6 == data.size() || !std::isdigit(static_cast<unsigned char>(data[i + 6])));
+      if (six && bounded) return data.substr(i, 6);
+    }
+    return "";
+  }
+
+  RecordingMail mail_;
+  std::optional<payments::Provider> provider_;
   fs::path dir_;
   std::unique_ptr<store::ScratchDatabase> scratch_;
   std::string url_;
@@ -254,6 +372,227 @@ TEST_P(BotServiceTest, AutoRepliesAndBulkMailAreNeverAnswered) {
   bot_->on_batch_end();
   store::read_sync(*store_, [&](Tx& tx) { queued = core_repo::count_jobs(tx, "queued"); });
   EXPECT_EQ(queued, 1);
+}
+
+
+// ---- the shop's intents ----------------------------------------------------------------------
+
+TEST_P(BotServiceTest, ProductQuestionsAreAnsweredFromTheCatalogWithACard) {
+  import_kb();
+  seed_shop();
+  auto [m1, cid] = customer_says("How much is the Chelsea boot?");
+  auto t = turn(m1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->outcome, "answered");
+  EXPECT_EQ(t->intent, "presale");
+  EXPECT_EQ(t->entry_id, "product:chelsea-boot");
+  auto ms = messages(cid);
+  ASSERT_EQ(ms.size(), 3u);  // question, answer, product card
+  EXPECT_NE(ms[1].text.find("Chelsea boot: €189.00."), std::string::npos) << ms[1].text;
+  EXPECT_NE(ms[1].text.find("EU 42 (Only 3 left)"), std::string::npos) << ms[1].text;
+  EXPECT_EQ(ms[2].kind, "product");
+  EXPECT_EQ(ms[2].author_kind, "bot");
+  EXPECT_NE(ms[2].content_json.find("\"title\":\"Chelsea boot\""), std::string::npos) << ms[2].content_json;
+  EXPECT_NE(ms[2].content_json.find("\"amount\":18900"), std::string::npos) << ms[2].content_json;
+  // In Italian, a size the product does not come in is said so, with the sizes it has.
+  auto [m2, c2] = customer_says("sì");  // feedback
+  turn(m2);
+  auto [m3, c3] = customer_says("Avete la sneaker classica nella taglia 46?");
+  auto t3 = turn(m3);
+  ASSERT_TRUE(t3.has_value());
+  EXPECT_EQ(t3->entry_id, "product:classic-leather-sneaker");
+  ms = messages(cid);
+  std::string reply;
+  for (const auto& m : ms)
+    if (m.id == t3->reply_message_id) reply = m.text;
+  EXPECT_NE(reply.find("129,00 €"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Non disponibile nella taglia 46."), std::string::npos) << reply;
+  // Something the catalog does not say (a colour) is not answered from it.
+  auto [m4, c4] = customer_says("Do you have the Chelsea boot in red?");
+  auto t4 = turn(m4);
+  ASSERT_TRUE(t4.has_value());
+  EXPECT_EQ(t4->outcome, "handed_over");
+  EXPECT_EQ(t4->reason, "low_confidence");
+}
+
+TEST_P(BotServiceTest, ADiscountCodeIsCheckedAgainstTheCartAndTheReasonTold) {
+  import_kb();
+  seed_shop();
+  cart_of("ct_1", "SOCK-MER-3", 1);  // 24 EUR, under WELCOME10's 50 EUR minimum
+  auto [m1, cid] = customer_says("My discount code welcome10 doesn't work");
+  auto t = turn(m1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->intent, "discount");
+  EXPECT_EQ(t->entry_id, "code:minimum_not_reached");
+  auto ms = messages(cid);
+  EXPECT_NE(ms[1].text.find("at least €50.00; your cart is at €24.00"), std::string::npos) << ms[1].text;
+  EXPECT_NE(ms[1].content_json.find("\"person\""), std::string::npos) << ms[1].content_json;
+  // BOOTS15 is for the Chelsea boot only; SUMMER20 expired; an unknown code is called unknown.
+  auto [m2, c2] = customer_says("and BOOTS15?");
+  auto t3 = turn(m2);  // not a yes: the bot goes on with the message, a code of the shop
+  ASSERT_TRUE(t3.has_value());
+  EXPECT_EQ(t3->entry_id, "code:not_applicable_to_products");
+  auto [m4, c4] = customer_says("Il codice SUMMER20 non funziona");
+  EXPECT_EQ(turn(m4)->entry_id, "code:expired");
+  ms = messages(cid);
+  EXPECT_NE(ms.back().text.find("è scaduto il 2025-08-31"), std::string::npos) << ms.back().text;
+  // Taking the offer of a person hands over, and the summary carries the cart.
+  auto [m5, c5] = customer_says("Sì");
+  auto t5 = turn(m5);
+  ASSERT_TRUE(t5.has_value());
+  EXPECT_EQ(t5->outcome, "handed_over");
+  std::string note = note_of(cid);
+  EXPECT_NE(note.find("Cart: 1 x Merino socks, 3 pairs; total €24.00."), std::string::npos) << note;
+  EXPECT_NE(note.find("code:expired"), std::string::npos) << note;
+}
+
+TEST_P(BotServiceTest, OrderStatusForTheChannelIdentityThatOwnsTheOrder) {
+  import_kb();
+  seed_shop();
+  auto order = paid_order("ct_1", "BOOT-CHL-40", 1);
+  ASSERT_EQ(order.number, 1001);
+  auto env_ = env();
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                commerce::OrderPatch patch;
+                patch.status = "fulfilled";
+                patch.tracking_number = "TRK123";
+                patch.carrier = "DHL";
+                BOTTEGA_TRY(o, commerce::update_order(tx, env_, "ten_A", order.id, patch));
+                (void)o;
+                return {};
+              }).ok());
+  auto [m1, cid] = customer_says("Where is my order?");
+  auto t = turn(m1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->outcome, "answered");
+  EXPECT_EQ(t->entry_id, "order:status");
+  auto ms = messages(cid);
+  EXPECT_NE(ms[1].text.find("Order #1001"), std::string::npos) << ms[1].text;
+  EXPECT_NE(ms[1].text.find("shipped on"), std::string::npos) << ms[1].text;
+  EXPECT_NE(ms[1].text.find("DHL TRK123"), std::string::npos) << ms[1].text;
+}
+
+TEST_P(BotServiceTest, OrderStatusNeedsOrderNumberEmailAndTheEmailedCode) {
+  import_kb();
+  seed_shop();
+  ann_and_a_mail_relay();
+  auto order = paid_order("ct_2", "BOOT-CHL-40", 1);  // Ann's order; the chat customer is ct_1
+  auto [m1, cid] = customer_says("Where is my order?");
+  EXPECT_EQ(turn(m1)->outcome, "asked");
+  auto [m2, c2] = customer_says("it's 1001");
+  EXPECT_EQ(turn(m2)->outcome, "asked");  // the email is missing: asked once more
+  auto [m3, c3] = customer_says("1001 ANN@example.com");
+  EXPECT_EQ(turn(m3)->outcome, "asked");
+  auto ms = messages(cid);
+  EXPECT_NE(ms.back().text.find("6-digit code"), std::string::npos) << ms.back().text;
+  EXPECT_EQ(ms.back().text.find("1001"), std::string::npos);  // nothing disclosed yet
+  std::string code = run_code_job(cid);
+  ASSERT_EQ(code.size(), 6u);
+  ASSERT_EQ(mail_.sent.size(), 1u);
+  EXPECT_EQ(mail_.sent[0].to, std::vector<std::string>{"ANN@example.com"});
+  // Only the code's HMAC is stored.
+  BotState st;
+  store::read_sync(*store_, [&](Tx& tx) { st = repo::get_state(tx, "ten_A", cid); });
+  EXPECT_EQ(st.otp_hash, shop_text::otp_hash(st.otp_nonce, code));
+  EXPECT_EQ(st.otp_hash.find(code), std::string::npos);
+  // A wrong code tells the attempts left; the right one discloses the order.
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  auto [m4, c4] = customer_says(wrong);
+  EXPECT_EQ(turn(m4)->outcome, "asked");
+  EXPECT_NE(messages(cid).back().text.find("2 attempts left"), std::string::npos);
+  auto [m5, c5] = customer_says(code);
+  auto t5 = turn(m5);
+  EXPECT_EQ(t5->outcome, "answered");
+  EXPECT_EQ(t5->entry_id, "order:status");
+  EXPECT_NE(messages(cid).back().text.find("Order #1001"), std::string::npos);
+  (void)order;
+}
+
+TEST_P(BotServiceTest, AWrongEmailNeverRevealsTheOrderAndThreeWrongCodesHandOver) {
+  import_kb();
+  seed_shop();
+  ann_and_a_mail_relay();
+  paid_order("ct_2", "SOCK-MER-3", 1);
+  auto [m1, cid] = customer_says("Where is my order?");
+  turn(m1);
+  auto [m2, c2] = customer_says("1001 eve@example.com");
+  EXPECT_EQ(turn(m2)->outcome, "asked");
+  std::string same_words = messages(cid).back().text;
+  EXPECT_NE(same_words.find("If these details match"), std::string::npos);
+  EXPECT_EQ(run_code_job(cid), "");  // no mail for details that match no order
+  EXPECT_TRUE(mail_.sent.empty());
+  for (int i = 0; i < 2; ++i) {
+    auto [m, c] = customer_says("123456");
+    EXPECT_EQ(turn(m)->outcome, "asked");
+  }
+  auto [m5, c5] = customer_says("123456");
+  auto t5 = turn(m5);
+  EXPECT_EQ(t5->outcome, "handed_over");
+  EXPECT_EQ(t5->reason, "verification_failed");
+  for (const auto& m : messages(cid))
+    if (m.kind != "note") {
+      EXPECT_EQ(m.text.find("Merino"), std::string::npos) << m.text;
+    }
+}
+
+TEST_P(BotServiceTest, RefundBelowTheLimitIsStartedThroughPaymentsAndAboveGoesToAPerson) {
+  import_kb();
+  seed_shop();
+  bot_settings([](repo::Settings& s) { s.auto_refund_up_to = {{"EUR", 3000}}; });
+  auto small = paid_order("ct_1", "SOCK-MER-3", 1);  // 24 EUR
+  auto [m1, cid] = customer_says("The socks arrived damaged, I want a refund for order 1001");
+  auto t1 = turn(m1);
+  ASSERT_TRUE(t1.has_value());
+  EXPECT_EQ(t1->outcome, "asked");
+  EXPECT_EQ(t1->intent, "refund");
+  auto ms = messages(cid);
+  EXPECT_EQ(ms[1].kind, "choices");
+  EXPECT_NE(ms[1].content_json.find("\"replacement\""), std::string::npos);
+  auto [m2, c2] = customer_says("1");  // a refund (numbered text where there are no buttons)
+  auto t2 = turn(m2);
+  ASSERT_TRUE(t2.has_value());
+  EXPECT_EQ(t2->outcome, "answered");
+  EXPECT_EQ(t2->entry_id, "refund:automatic");
+  EXPECT_NE(messages(cid).back().text.find("refund of €24.00"), std::string::npos) << messages(cid).back().text;
+  // The refund is the payments area's own: reserved in its ledger, queued for the provider.
+  std::vector<payments::Refund> refunds;
+  store::read_sync(*store_, [&](Tx& tx) { refunds = payments::db::list_refunds(tx, "ten_A", *small.payment_ref); });
+  ASSERT_EQ(refunds.size(), 1u);
+  EXPECT_EQ(refunds[0].amount, 2400);
+  EXPECT_EQ(refunds[0].status, "processing");
+  EXPECT_EQ(refunds[0].requested_by, "token:bot");
+  // Over the limit: the request goes to a person with the summary.
+  auto big = paid_order("ct_1", "BOOT-CHL-40", 1);  // 189 EUR
+  auto [m3, c3] = customer_says("My boots are broken, I need a refund for order 1002");
+  auto t3 = turn(m3);
+  ASSERT_EQ(t3->outcome, "asked");
+  auto [m4, c4] = customer_says("refund");
+  auto t4 = turn(m4);
+  EXPECT_EQ(t4->outcome, "handed_over");
+  EXPECT_EQ(t4->reason, "refund_request");
+  std::string note = note_of(cid);
+  EXPECT_NE(note.find("Order: #1002"), std::string::npos) << note;
+  EXPECT_NE(note.find("refund of order #1002"), std::string::npos) << note;
+  store::read_sync(*store_, [&](Tx& tx) { refunds = payments::db::list_refunds(tx, "ten_A", *big.payment_ref); });
+  EXPECT_TRUE(refunds.empty());
+}
+
+TEST_P(BotServiceTest, ACartAboveTheThresholdGoesToAPersonWithTheCartInTheSummary) {
+  import_kb();
+  seed_shop();
+  bot_settings([](repo::Settings& s) { s.cart_handoff_over = {{"EUR", 30000}}; });
+  cart_of("ct_1", "BOOT-CHL-40", 2);  // 378 EUR
+  auto [m1, cid] = customer_says("Do you ship to Belgium?");
+  auto t = turn(m1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->outcome, "handed_over");
+  EXPECT_EQ(t->reason, "cart_value");
+  std::string note = note_of(cid);
+  EXPECT_NE(note.find("Cart: 2 x Chelsea boot - EU 40; total €378.00."), std::string::npos) << note;
+  EXPECT_NE(note.find("Intent: presale"), std::string::npos) << note;
+  std::optional<Conversation> conv;
+  store::read_sync(*store_, [&](Tx& tx) { conv = core_repo::get_conversation(tx, "ten_A", cid); });
+  EXPECT_NE(std::find(conv->tags.begin(), conv->tags.end(), "bot-handover"), conv->tags.end());
 }
 
 }  // namespace

@@ -83,12 +83,6 @@ bool has_buttons(const std::string& channel_type) {
   return caps.max_buttons > 0 || caps.max_quick_replies > 0 || caps.card_templates;
 }
 
-std::string availability_label(const std::string& lang, std::optional<int64_t> available) {
-  if (!available) return card_label(lang, "in_stock");
-  if (*available <= 0) return card_label(lang, "out_of_stock");
-  if (*available <= kLowStock) return with_n(card_label(lang, "only_left"), *available);
-  return card_label(lang, "in_stock");
-}
 
 // The currency a card shows: asked, else the conversation's open cart, else the shop's.
 std::string preferred_currency(Tx& tx, const std::string& tenant, const Conversation& conv) {
@@ -98,6 +92,13 @@ std::string preferred_currency(Tx& tx, const std::string& tenant, const Conversa
 }
 
 }  // namespace
+
+std::string availability_label(const std::string& lang, std::optional<int64_t> available) {
+  if (!available) return card_label(lang, "in_stock");
+  if (*available <= 0) return card_label(lang, "out_of_stock");
+  if (*available <= kLowStock) return with_n(card_label(lang, "only_left"), *available);
+  return card_label(lang, "in_stock");
+}
 
 std::string card_language(std::string_view requested) {
   std::string l;

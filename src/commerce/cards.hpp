@@ -43,6 +43,9 @@ std::string customer_language(Tx& tx, const std::string& tenant, const std::stri
 // "code") in one of the card languages.
 std::string card_label(std::string_view lang, std::string_view key);
 
+// "In stock", "Only 2 left", "Out of stock" in a card language; nullopt stock (not tracked) is
+// in stock.
+std::string availability_label(const std::string& lang, std::optional<int64_t> available);
 struct CardMessage {
   std::string text;              // the whole card as plain text (SMS, fallbacks, the inbox preview)
   boost::json::object content;   // {"product":{...}} or {"cart":{...}}, plus "link" / "choices"

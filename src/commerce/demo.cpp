@@ -77,6 +77,21 @@ Status seed_demo_catalog(store::Tx& tx, IdGenerator& ids, const std::string& ten
   welcome.per_customer_limit = 1;
   BOTTEGA_TRY(d, create_discount(tx, ids, tenant, welcome, now));
   (void)d;
+  // A past summer sale (expired) and a code for the Chelsea boot only: the bot explains refusals.
+  Discount summer;
+  summer.code = "SUMMER20";
+  summer.value = 2000;
+  summer.starts_at = 1748736000000;  // 2025-06-01T00:00:00Z
+  summer.ends_at = 1756684800000;    // 2025-09-01T00:00:00Z
+  BOTTEGA_TRY(d2, create_discount(tx, ids, tenant, summer, now));
+  (void)d2;
+  Discount boots;
+  boots.code = "BOOTS15";
+  boots.value = 1500;
+  for (const auto& p : search_products(tx, tenant, SearchQuery{"chelsea", "active", 5, std::nullopt}).items)
+    if (p.handle == "chelsea-boot") boots.product_ids.push_back(p.id);
+  BOTTEGA_TRY(d3, create_discount(tx, ids, tenant, boots, now));
+  (void)d3;
   return {};
 }
 

@@ -1,6 +1,7 @@
 // The demo shop's catalog (`bottega demo`): a few shoes and accessories with sizes, prices, stock,
 // images and titles in English, Italian, German and Dutch; tax and shipping settings; and the
-// discount code WELCOME10.
+// discount codes WELCOME10 (10% from 50 EUR, once per customer), SUMMER20 (expired) and BOOTS15
+// (the Chelsea boot only).
 #pragma once
 
 #include <string>

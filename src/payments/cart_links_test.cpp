@@ -1,14 +1,19 @@
 // A payment link made from a cart, on the real SQLite store with a manual clock: the cart's total
 // is charged, its units are held while the link is open and given back on expiry or cancel, one
 // open link per cart, and the paid event turns the cart into a paid order exactly once (replayed
-// and repeated events change nothing), with the ledger balanced. On SQLite and, when
+// and repeated events change nothing), with the ledger balanced. Store credit spent at checkout:
+// held at link creation, the provider asked for the rest (or nothing), given back on cancel and
+// expiry, refunded provider-first then to credit, never overspent by concurrent checkouts. On SQLite and, when
 // BOTTEGA_TEST_PG_URL names a server (scripts/pg.sh), on PostgreSQL.
 #include <gtest/gtest.h>
 
 #include <boost/json/object.hpp>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 #include "commerce/carts.hpp"
@@ -102,14 +107,44 @@ class CartLinks : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(c.ok()) << c.error().message;
     return c.ok() ? c->id : std::string();
   }
-  Result<Payment> link_for(const std::string& cart, std::optional<std::string> conversation = std::string("cnv_ann")) {
+  Result<Payment> link_for(const std::string& cart, std::optional<std::string> conversation = std::string("cnv_ann"),
+                           bool apply_credit = false, std::optional<int64_t> credit_amount = std::nullopt) {
     return write_r<Payment>([&](store::Tx& tx) {
       LinkInput in;
       in.cart_id = cart;
       in.conversation_id = conversation;
       in.expires_in_s = 3600;
+      in.apply_credit = apply_credit;
+      in.credit_amount = credit_amount;
       return create_link(tx, env_, who_, in, "https://shop.example");
     });
+  }
+  void grant(const std::string& contact, int64_t amount) {
+    ASSERT_TRUE(write_r<int64_t>([&](store::Tx& tx) {
+                  return grant_credit(tx, env_, who_, contact, amount, "EUR", "goodwill");
+                }).ok());
+  }
+  int64_t bal(const std::string& account) {
+    int64_t b = 0;
+    store::read_sync(*store_, [&](store::Tx& tx) { b = ledger::balance(tx, "ten_shop", account, "EUR"); });
+    return b;
+  }
+  int64_t credit_of(const std::string& contact) { return -bal("credit:" + contact); }
+  void expect_invariants() {
+    store::read_sync(*store_, [&](store::Tx& tx) {
+      auto v = ledger::check_invariants(tx, "ten_shop");
+      EXPECT_TRUE(v.empty()) << v.front();
+    });
+  }
+  Result<Refund> refund(const std::string& payment_id, int64_t amount) {
+    return write_r<Refund>([&](store::Tx& tx) { return request_refund(tx, env_, who_, payment_id, amount, "customer asked"); });
+  }
+  Result<std::string> refund_settled(const std::string& refund_id, bool ok) {
+    PspEvent e;
+    e.kind = ok ? PspEvent::Kind::refund_succeeded : PspEvent::Kind::refund_failed;
+    e.event_id = "evt_" + refund_id;
+    e.refund_id = refund_id;
+    return write_r<std::string>([&](store::Tx& tx) { return apply_psp_event(tx, env_, provider_, e); });
   }
   std::optional<int64_t> available() {
     std::optional<int64_t> a;
@@ -124,7 +159,7 @@ class CartLinks : public ::testing::TestWithParam<std::string> {
     e.event_id = event_id;
     e.payment_id = p.id;
     e.provider_ref = ref;
-    e.amount = p.amount;
+    e.amount = due_at_provider(p);
     e.currency = p.currency;
     e.raw_type = "payment.succeeded";
     return write_r<std::string>([&](store::Tx& tx) { return apply_psp_event(tx, env_, provider_, e); });
@@ -260,6 +295,206 @@ TEST_P(CartLinks, PaidCartBecomesOnePaidOrderWhateverTheRetries) {
     EXPECT_TRUE(paid_msg);
   });
   EXPECT_EQ(available(), 1);
+}
+
+TEST_P(CartLinks, StoreCreditPaysPartAndTheProviderIsAskedForTheRest) {
+  grant("ct_ann", 3000);
+  std::string cart = cart_with("ct_ann", 1);
+  auto link = link_for(cart, std::string("cnv_ann"), true);
+  ASSERT_TRUE(link.ok()) << link.error().message;
+  EXPECT_EQ(link->amount, 10000);
+  EXPECT_EQ(link->credit_applied, 3000);
+  EXPECT_EQ(due_at_provider(*link), 7000);
+  EXPECT_EQ(link->status, "sent");
+  EXPECT_EQ(credit_of("ct_ann"), 0);  // held by the link now
+  EXPECT_EQ(bal("credit_held:" + link->id), -3000);
+  // The provider is asked for 7000; a capture of the full 10000 is not this link's money.
+  PspEvent full;
+  full.kind = PspEvent::Kind::paid;
+  full.event_id = "evt_full";
+  full.payment_id = link->id;
+  full.provider_ref = "sbx_1";
+  full.amount = 10000;
+  full.currency = "EUR";
+  EXPECT_EQ(*write_r<std::string>([&](store::Tx& tx) { return apply_psp_event(tx, env_, provider_, full); }),
+            "amount_mismatch");
+  EXPECT_EQ(*event("evt_1", *link, "sbx_1"), "applied");
+  Payment paid = get(link->id);
+  EXPECT_EQ(paid.status, "paid");
+  EXPECT_EQ(paid.captured, 7000);
+  ASSERT_TRUE(paid.order_id);
+  EXPECT_EQ(bal("sales:" + link->id), -7000);
+  EXPECT_EQ(bal("sales_credit:" + link->id), -3000);
+  EXPECT_EQ(bal("credit_held:" + link->id), 0);
+  expect_invariants();
+
+  // Refunds: the provider's 7000 first, then back to store credit.
+  auto r1 = refund(link->id, 8000);
+  ASSERT_TRUE(r1.ok()) << r1.error().message;
+  EXPECT_EQ(r1->credit_amount, 1000);
+  EXPECT_EQ(r1->status, "processing");
+  EXPECT_EQ(credit_of("ct_ann"), 0);  // not before the refund succeeds
+  EXPECT_EQ(*refund_settled(r1->id, true), "applied");
+  EXPECT_EQ(credit_of("ct_ann"), 1000);
+  paid = get(link->id);
+  EXPECT_EQ(paid.refunded, 8000);
+  EXPECT_EQ(paid.status, "partially_refunded");
+  // The rest is store credit only: no provider, settled at once.
+  auto over = refund(link->id, 2001);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, "amount_exceeds_refundable");
+  auto r2 = refund(link->id, 2000);
+  ASSERT_TRUE(r2.ok()) << r2.error().message;
+  EXPECT_EQ(r2->credit_amount, 2000);
+  EXPECT_EQ(r2->status, "succeeded");
+  EXPECT_EQ(credit_of("ct_ann"), 3000);
+  EXPECT_EQ(get(link->id).status, "refunded");
+  EXPECT_EQ(bal("psp:" + provider_.id), 10000);  // the mismatched capture stays (unallocated) at the provider
+  expect_invariants();
+}
+
+TEST_P(CartLinks, PaidByCreditAloneNeedsNoProvider) {
+  grant("ct_ann", 25000);
+  std::string cart = cart_with("ct_ann", 2);
+  auto link = link_for(cart, std::string("cnv_ann"), true);
+  ASSERT_TRUE(link.ok()) << link.error().message;
+  EXPECT_EQ(link->status, "paid");
+  EXPECT_EQ(link->credit_applied, 20000);
+  EXPECT_EQ(link->captured, 0);
+  ASSERT_TRUE(link->order_id);
+  EXPECT_EQ(credit_of("ct_ann"), 5000);
+  EXPECT_EQ(bal("psp:" + provider_.id), 0);
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto o = commerce::get_order(tx, "ten_shop", *link->order_id);
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->status, "paid");
+    auto msgs = repo::list_messages(tx, "ten_shop", "cnv_ann", std::nullopt, 50, true);
+    bool paid_msg = false;
+    for (const auto& m : msgs.items)
+      paid_msg = paid_msg || (m.kind == "payment_status" && m.text.find("Paid with store credit") != std::string::npos);
+    EXPECT_TRUE(paid_msg);
+  });
+  EXPECT_EQ(available(), 1);
+  // Nothing is left to pay: the checkout refuses a provider attempt.
+  auto attempt = write_r<Attempt>([&](store::Tx& tx) { return begin_attempt(tx, env_, link->token); });
+  ASSERT_FALSE(attempt.ok());
+  EXPECT_EQ(attempt.error().code, "link_used");
+  auto r = refund(link->id, 20000);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, "succeeded");
+  EXPECT_EQ(credit_of("ct_ann"), 25000);
+  EXPECT_EQ(get(link->id).status, "refunded");
+  expect_invariants();
+}
+
+TEST_P(CartLinks, CancelledAndExpiredLinksGiveHeldCreditBack) {
+  grant("ct_ann", 5000);
+  std::string cart = cart_with("ct_ann", 1);
+  // More than the customer has, or more than the amount: refused, nothing held or created.
+  auto too_much = link_for(cart, std::string("cnv_ann"), true, 6000);
+  ASSERT_FALSE(too_much.ok());
+  EXPECT_EQ(too_much.error().code, "insufficient_credit");
+  EXPECT_EQ(too_much.error().field, "apply_credit");
+  EXPECT_EQ(link_for(cart, std::string("cnv_ann"), true, 10001).error().code, "invalid_credit");
+  EXPECT_EQ(available(), 3);
+  EXPECT_EQ(credit_of("ct_ann"), 5000);
+
+  auto link = link_for(cart, std::string("cnv_ann"), true, 4000);
+  ASSERT_TRUE(link.ok()) << link.error().message;
+  EXPECT_EQ(credit_of("ct_ann"), 1000);
+  ASSERT_TRUE(write_r<Payment>([&](store::Tx& tx) { return cancel_link(tx, env_, who_, link->id); }).ok());
+  EXPECT_EQ(credit_of("ct_ann"), 5000);
+  EXPECT_EQ(bal("credit_held:" + link->id), 0);
+
+  auto second = link_for(cart, std::string("cnv_ann"), true);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->credit_applied, 5000);
+  EXPECT_EQ(credit_of("ct_ann"), 0);
+  clock_.advance_ms(3600 * 1000 + 1);
+  auto opened = write_r<Payment>([&](store::Tx& tx) { return open_link(tx, env_, second->token); });
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->status, "expired");
+  EXPECT_EQ(credit_of("ct_ann"), 5000);
+  expect_invariants();
+
+  // A capture that arrives after expiry takes the credit again when it is still there ...
+  EXPECT_EQ(*event("evt_late", *second, "sbx_late"), "applied");
+  EXPECT_EQ(credit_of("ct_ann"), 0);
+  EXPECT_EQ(get(second->id).status, "paid");
+  EXPECT_EQ(bal("sales_credit:" + second->id), -5000);
+  // ... and is flagged (booked unallocated) when the customer spent it meanwhile.
+  grant("ct_ann", 2000);
+  std::string cart2 = cart_with("ct_ann", 1);
+  auto third = link_for(cart2, std::string("cnv_ann"), true);
+  ASSERT_TRUE(third.ok()) << third.error().message;
+  ASSERT_TRUE(write_r<Payment>([&](store::Tx& tx) { return cancel_link(tx, env_, who_, third->id); }).ok());
+  ASSERT_TRUE(write_r<int64_t>([&](store::Tx& tx) -> Result<int64_t> {
+                // the customer's credit is spent elsewhere (a payout, here a direct posting)
+                BOTTEGA_TRY(t, ledger::post(tx, ids_, "ten_shop", "test.spend", "x",
+                                            {{"credit:ct_ann", "EUR", 2000}, {"credit_granted", "EUR", -2000}}, 1));
+                (void)t;
+                return int64_t{0};
+              }).ok());
+  EXPECT_EQ(*event("evt_gone", *third, "sbx_gone"), "credit_unavailable");
+  EXPECT_EQ(get(third->id).status, "cancelled");
+  EXPECT_EQ(-bal("unallocated:" + third->id), 8000);
+  expect_invariants();
+}
+
+TEST_P(CartLinks, ConcurrentCheckoutsNeverSpendTheSameCredit) {
+  grant("ct_ann", 10000);
+  // 8 links of 4000 each, all spending 4000 of Ann's credit, written at the same time (on
+  // PostgreSQL in parallel transactions): exactly two fit.
+  constexpr int kLinks = 8;
+  std::vector<std::optional<Status>> out(kLinks);
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  for (int i = 0; i < kLinks; ++i)
+    threads.emplace_back([&, i] {
+      store_->write(
+          [&, i](store::Tx& tx) -> Status {
+            LinkInput in;
+            in.contact_id = "ct_ann";
+            in.amount = 4000;
+            in.currency = "EUR";
+            in.apply_credit = true;
+            in.credit_amount = 4000;
+            in.description = "link " + std::to_string(i);
+            auto l = create_link(tx, env_, who_, in, "https://shop.example");
+            if (!l) return l.error();
+            return {};
+          },
+          [&, i](Status st) {
+            std::lock_guard<std::mutex> g(mu);
+            out[i] = st;
+            ++done;
+            cv.notify_all();
+          });
+    });
+  for (auto& t : threads) t.join();
+  {
+    std::unique_lock<std::mutex> g(mu);
+    cv.wait_for(g, std::chrono::seconds(30), [&] { return done == kLinks; });
+  }
+  int ok = 0, refused = 0;
+  for (const auto& st : out) {
+    ASSERT_TRUE(st.has_value());
+    if (st->ok()) ++ok;
+    else if (st->error().code == "insufficient_credit") ++refused;
+    else ADD_FAILURE() << st->error().code << ": " << st->error().message;
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(refused, kLinks - 2);
+  EXPECT_EQ(credit_of("ct_ann"), 2000);
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto page = db::list_payments(tx, "ten_shop", std::nullopt, 100);
+    int64_t held = 0;
+    for (const auto& p : page.items) held += p.credit_applied;
+    EXPECT_EQ(held, 8000);
+  });
+  expect_invariants();
 }
 
 }  // namespace

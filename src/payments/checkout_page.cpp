@@ -28,6 +28,9 @@ constexpr Text kTexts[] = {
      "Controleer vóór het betalen of deze code overeenkomt met die in je chat."},
     {"summary", "Order summary", "Riepilogo ordine", "Bestellübersicht", "Besteloverzicht"},
     {"total", "Total", "Totale", "Gesamt", "Totaal"},
+    {"credit", "Paid with your store credit", "Pagato con il tuo credito", "Mit Ihrem Guthaben bezahlt",
+     "Betaald met je tegoed"},
+    {"to_pay", "To pay", "Da pagare", "Zu zahlen", "Te betalen"},
     {"pay", "Pay", "Paga", "Bezahlen", "Betalen"},
     {"expires", "This link expires on", "Questo link scade il", "Dieser Link läuft ab am", "Deze link verloopt op"},
     {"invalid_title", "This payment link is not valid", "Questo link di pagamento non è valido",
@@ -162,8 +165,15 @@ std::string checkout(const Payment& p, std::string_view shop, std::string_view l
   out += lang_nav(base);
   if (!notice.empty()) out += "<p class=\"notice\">" + escape(t(lang, notice)) + "</p>";
   out += "<div class=\"card\"><div class=\"muted\">" + escape(t(lang, "pay_to")) + "</div><h1>" + escape(shop) + "</h1>";
-  out += "<div class=\"muted\">" + escape(t(lang, "amount")) + "</div><div class=\"amount\">" +
-         escape(format_amount(p.amount, p.currency)) + "</div>";
+  int64_t due = due_at_provider(p);
+  if (p.credit_applied > 0) {
+    out += "<div class=\"muted\">" + escape(t(lang, "total")) + " " + escape(format_amount(p.amount, p.currency)) +
+           "<br>" + escape(t(lang, "credit")) + " -" + escape(format_amount(p.credit_applied, p.currency)) + "</div>";
+    out += "<div class=\"muted\">" + escape(t(lang, "to_pay")) + "</div>";
+  } else {
+    out += "<div class=\"muted\">" + escape(t(lang, "amount")) + "</div>";
+  }
+  out += "<div class=\"amount\">" + escape(format_amount(due, p.currency)) + "</div>";
   out += "<p><span class=\"muted\">" + escape(t(lang, "code")) + "</span><br><span class=\"code\">" +
          escape(p.verification_code) + "</span></p><p class=\"muted\">" + escape(t(lang, "code_hint")) + "</p></div>";
   boost::system::error_code ec;
@@ -184,7 +194,7 @@ std::string checkout(const Payment& p, std::string_view shop, std::string_view l
   }
   out += "<form method=\"post\" action=\"" + escape(base) + "\"><input type=\"hidden\" name=\"lang\" value=\"" +
          escape(lang) + "\"><button type=\"submit\">" + escape(t(lang, "pay")) + " " +
-         escape(format_amount(p.amount, p.currency)) + "</button></form>";
+         escape(format_amount(due, p.currency)) + "</button></form>";
   out += "<p class=\"muted\">" + escape(t(lang, "expires")) + " " + escape(rfc3339(p.expires_at).substr(0, 16)) +
          " UTC</p>";
   return out + foot();
@@ -212,7 +222,7 @@ std::string sandbox(std::string_view session_id, const Payment& p, std::string_v
   std::string action = "/sandbox-psp/" + std::string(session_id);
   std::string out = head("en", "Sandbox payment", false);
   out += "<div class=\"card\"><div class=\"muted\">Bottega sandbox PSP (test mode: no real money)</div><h1>" +
-         escape(shop) + "</h1><div class=\"amount\">" + escape(format_amount(p.amount, p.currency)) + "</div></div>";
+         escape(shop) + "</h1><div class=\"amount\">" + escape(format_amount(due_at_provider(p), p.currency)) + "</div></div>";
   auto button = [&](const char* method, const char* label, bool alt) {
     return "<form method=\"post\" action=\"" + escape(action) + "\"><input type=\"hidden\" name=\"method\" value=\"" +
            method + "\"><button type=\"submit\"" + (alt ? " class=\"alt\"" : "") + ">" + label + "</button></form>";

@@ -197,12 +197,13 @@ void Engine::start_checkout(const std::string& token, const std::string& locale,
         CheckoutRequest c;
         c.payment_id = a.payment.id;
         c.attempt_id = a.attempt_id;
-        c.amount = a.payment.amount;
+        c.amount = due_at_provider(a.payment);
         c.currency = a.payment.currency;
         c.description = a.payment.description.empty() ? "Payment " + a.payment.verification_code : a.payment.description;
         boost::system::error_code ec;
         auto items = bj::parse(a.payment.items_json, ec);
-        if (!ec && items.is_array())
+        // With store credit applied the lines no longer add up to what is due: one line then.
+        if (!ec && items.is_array() && a.payment.credit_applied == 0)
           for (const auto& it : items.as_array()) {
             const auto& o = it.as_object();
             c.items.push_back({std::string(o.at("name").as_string()), o.at("unit_amount").to_number<int64_t>(),
@@ -294,8 +295,9 @@ void Engine::run_refund(const repo::Job& job, std::function<void(pipeline::JobOu
         [env, r, p](store::Tx& tx) mutable -> Status {
           auto s = db::find_sandbox_payment(tx, p.provider_ref.value_or(""));
           if (!s || s->status != "succeeded") return Error::conflict("sandbox_no_capture", "the sandbox holds no capture for this payment");
-          if (s->refunded + r.amount > s->amount) return Error::conflict("sandbox_over_refund", "the sandbox refuses to refund more than captured");
-          s->refunded += r.amount;
+          int64_t amount = r.amount - r.credit_amount;  // the store-credit part never reaches a provider
+          if (s->refunded + amount > s->amount) return Error::conflict("sandbox_over_refund", "the sandbox refuses to refund more than captured");
+          s->refunded += amount;
           s->updated_at = env.clock.now_ms();
           db::update_sandbox_payment(tx, *s);
           RefundOutcome o;
@@ -310,7 +312,7 @@ void Engine::run_refund(const repo::Job& job, std::function<void(pipeline::JobOu
           j.idempotency_key = event_id;
           j.payload_json = bj::serialize(bj::object{
               {"provider_id", p.provider_id}, {"event_id", event_id}, {"type", "refund.succeeded"},
-              {"data", bj::object{{"session", s->id}, {"reference", p.id}, {"amount", r.amount}, {"currency", r.currency},
+              {"data", bj::object{{"session", s->id}, {"reference", p.id}, {"amount", amount}, {"currency", r.currency},
                                   {"refund", r.id}, {"refund_ref", o.provider_ref}}}});
           j.run_at = env.clock.now_ms();
           j.deadline_at = j.run_at + 3LL * 24 * 3600 * 1000;
@@ -334,7 +336,7 @@ void Engine::run_refund(const repo::Job& job, std::function<void(pipeline::JobOu
   RefundCall call;
   call.refund_id = refund_id;
   call.provider_ref = plan->payment->payment_ref.value_or(plan->payment->provider_ref.value_or(""));
-  call.amount = plan->refund->amount;
+  call.amount = plan->refund->amount - plan->refund->credit_amount;
   call.currency = plan->refund->currency;
   call.reason = plan->refund->reason;
   auto req = adapter->build_refund(*settings, call);
@@ -371,6 +373,10 @@ void Engine::run_payout(const repo::Job& job, std::function<void(pipeline::JobOu
   // Only the sandbox supports payouts: it pays at once and records the payout on its side.
   store_.write(
       [env, tenant, payout_id](store::Tx& tx) mutable -> Status {
+        auto po = db::get_payout(tx, tenant, payout_id);
+        if (po && po->status == "processing")  // the sandbox's own record of what it paid out
+          db::insert_sandbox_payout(tx, {"sbpo_" + payout_id, tenant, po->provider_id, payout_id, po->amount,
+                                         po->currency, env.clock.now_ms()});
         return complete_payout(tx, env, tenant, payout_id, true, "sbpo_" + payout_id);
       },
       [done](Status s) { done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });

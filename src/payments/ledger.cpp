@@ -52,7 +52,8 @@ bool wrong_side(Side side, int64_t balance) {
 
 std::optional<Side> guarded_side(const std::string& account) {
   if (starts_with(account, "psp:")) return Side::debit;
-  if (starts_with(account, "sales:") || starts_with(account, "credit:") ||
+  if (starts_with(account, "sales:") || starts_with(account, "credit:") || starts_with(account, "credit_held:") ||
+      starts_with(account, "sales_credit:") ||
       starts_with(account, "refunds_pending:") || starts_with(account, "payouts_pending:"))
     return Side::credit;
   return std::nullopt;

@@ -8,6 +8,9 @@
 // "sales:<payment_id>" what a payment captured and may still refund (credit-normal);
 // "refunds_pending:<provider_id>" / "payouts_pending:<provider_id>" reservations while the
 // provider works (credit-normal); "credit:<contact_id>" a customer's store credit (credit-normal);
+// "credit_held:<payment_id>" store credit set aside for an open payment link (credit-normal);
+// "sales_credit:<payment_id>" what a payment took from store credit and may still give back to it
+// (credit-normal); "refunds_pending:credit" refunds to store credit awaiting approval (credit-normal);
 // "credit_granted" store credit given away (debit-normal, unguarded).
 #pragma once
 

@@ -1,6 +1,7 @@
 // Ledger unit tests and the property test: 100,000 random sequences of pay / refund / payout /
-// replayed / reordered / failed events, run through the real services on the real SQLite store
-// (a temp file), checked against a model and against the ledger's invariants.
+// replayed / reordered / failed events, store credit spent at checkout (part or all of a link),
+// cancelled links giving it back and late captures taking it again, run through the real services
+// on the real SQLite store (a temp file), checked against a model and against the ledger's invariants.
 #include "payments/ledger.hpp"
 
 #include <gtest/gtest.h>
@@ -88,12 +89,23 @@ TEST_F(LedgerTest, GuardedAccountsNeverGoNegativeAndAFailedPostLeavesNoTrace) {
 // ---- the property test ----------------------------------------------------------------------
 
 struct ModelPayment {
-  std::string id, currency, status = "created";
+  std::string id, currency, status = "created", contact;
   std::optional<std::string> provider_ref;
-  int64_t amount = 0, captured = 0, refunded = 0, inflight = 0, unallocated = 0;
-  std::vector<std::pair<std::string, int64_t>> open_refunds;  // id, amount
+  // refunded: in all; psp_refunded / inflight: the provider's part; credit_*: the store-credit part.
+  int64_t amount = 0, captured = 0, refunded = 0, psp_refunded = 0, inflight = 0, unallocated = 0;
+  int64_t credit = 0;  // store credit applied at checkout
+  bool credit_held = false, credit_spent = false;
+  int64_t credit_refunded = 0, credit_inflight = 0;
+  struct OpenRefund {
+    std::string id;
+    int64_t amount, credit_leg;
+  };
+  std::vector<OpenRefund> open_refunds;
   std::vector<PspEvent> delivered;
+  int64_t due() const { return amount - credit; }
 };
+
+using CreditBook = std::map<std::pair<std::string, std::string>, int64_t>;  // (contact, currency) -> balance
 
 bool one_of(const std::string& s, std::initializer_list<const char*> set) {
   for (const char* x : set)
@@ -102,7 +114,7 @@ bool one_of(const std::string& s, std::initializer_list<const char*> set) {
 }
 
 // What apply_psp_event must answer, and the model's new state.
-std::string model_apply(ModelPayment& m, const PspEvent& e) {
+std::string model_apply(ModelPayment& m, const PspEvent& e, CreditBook& credit) {
   bool same = !m.provider_ref || e.provider_ref.empty() || *m.provider_ref == e.provider_ref;
   switch (e.kind) {
     case PspEvent::Kind::processing:
@@ -117,13 +129,23 @@ std::string model_apply(ModelPayment& m, const PspEvent& e) {
     case PspEvent::Kind::paid: {
       bool already = one_of(m.status, {"paid", "partially_refunded", "refunded"});
       if (already && same) return "stale";
-      if (already || e.amount != m.amount || e.currency != m.currency) {
+      if (already || e.amount != m.due() || e.currency != m.currency) {
         m.unallocated += e.amount;
         return already ? "duplicate_capture" : "amount_mismatch";
       }
+      if (m.credit > 0 && !m.credit_held) {  // cancelled: the credit went back; take it again
+        int64_t& c = credit[{m.contact, m.currency}];
+        if (c < m.credit) {
+          m.unallocated += e.amount;
+          return "credit_unavailable";
+        }
+        c -= m.credit;
+      }
       m.provider_ref = e.provider_ref;
       m.status = "paid";
-      m.captured = m.amount;
+      m.captured = m.due();
+      m.credit_held = false;
+      m.credit_spent = m.credit > 0;
       return "applied";
     }
     default:
@@ -149,17 +171,20 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
   pipeline::Env env{clock_, ids_, {}, {}};
   Provider prov;
   std::map<std::string, ModelPayment> model;
-  std::map<std::pair<std::string, std::string>, int64_t> credit;  // (contact, currency) -> balance
+  CreditBook credit;
   std::map<std::string, int64_t> payouts_out;                     // currency -> paid out (incl. in flight)
   std::map<std::string, int64_t> held_done;  // currency -> held at the PSP for finished sequences
   const char* currencies[] = {"EUR", "USD", "JPY"};
-  int64_t checked_ops = 0, refused_refunds = 0, duplicates = 0;
+  int64_t checked_ops = 0, refused_refunds = 0, duplicates = 0, credit_checkouts = 0, credit_only = 0,
+          cancelled_with_credit = 0;
 
   ASSERT_TRUE(store::write_sync(*store_, [&](store::Tx& tx) -> Status {
                 auto p = create_provider(tx, env, alice, "sandbox", "Sandbox", bj::object{});
                 EXPECT_TRUE(p.ok());
                 prov = *p;
                 db::put_settings(tx, tenant_, {50'000, std::nullopt}, 1);
+                for (int c = 0; c <= 50; ++c)
+                  repo::create_contact(tx, tenant_, "ct_" + std::to_string(c), "Customer", std::nullopt, 1);
                 return {};
               }).ok());
 
@@ -169,12 +194,32 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
         LinkInput in;
         in.amount = rnd(1, 100'000);
         in.currency = currencies[rnd(0, 2)];
+        ModelPayment m;
+        if (rnd(0, 2) == 0) {  // the customer's store credit pays first (maybe all of it)
+          m.contact = "ct_" + std::to_string(rnd(0, 50));
+          in.contact_id = m.contact;
+          in.apply_credit = true;
+        }
         auto link = create_link(tx, env, alice, in, "https://shop.example");
         if (!link) return std::move(link).error();
-        ModelPayment m;
         m.id = link->id;
         m.amount = link->amount;
         m.currency = link->currency;
+        if (in.apply_credit) {
+          int64_t& c = credit[{m.contact, m.currency}];
+          m.credit = std::min(c, m.amount);
+          c -= m.credit;
+          m.credit_held = m.credit > 0;
+          if (m.credit == m.amount) {  // paid by credit alone, at once
+            m.status = "paid";
+            m.credit_held = false;
+            m.credit_spent = true;
+          }
+        }
+        EXPECT_EQ(link->credit_applied, m.credit) << m.id;
+        credit_checkouts += m.credit > 0;
+        credit_only += m.credit > 0 && m.credit == m.amount;
+        EXPECT_EQ(link->status, m.status == "paid" ? "paid" : "created") << m.id;
         std::string s1 = "sbx_" + ids_.next("s"), s2 = "sbx_" + ids_.next("s");
         auto event = [&](PspEvent::Kind k, const std::string& ref, int64_t amount) {
           PspEvent e;
@@ -191,13 +236,13 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
         std::vector<PspEvent> pool;
         if (rnd(0, 1)) pool.push_back(event(PspEvent::Kind::processing, s1, 0));
         if (rnd(0, 3) == 0) pool.push_back(event(PspEvent::Kind::failed, s1, 0));
-        if (rnd(0, 4) != 0) pool.push_back(event(PspEvent::Kind::paid, rnd(0, 5) ? s1 : s2, m.amount));
-        if (rnd(0, 9) == 0) pool.push_back(event(PspEvent::Kind::paid, s2, m.amount));
+        if (rnd(0, 4) != 0) pool.push_back(event(PspEvent::Kind::paid, rnd(0, 5) ? s1 : s2, m.due()));
+        if (rnd(0, 9) == 0) pool.push_back(event(PspEvent::Kind::paid, s2, m.due()));
         if (rnd(0, 19) == 0) pool.push_back(event(PspEvent::Kind::paid, s1, m.amount + 1));
         std::shuffle(pool.begin(), pool.end(), rng);
         int ops = static_cast<int>(pool.size()) + static_cast<int>(rnd(0, 3));
         for (int op = 0; op < ops; ++op) {
-          int64_t kind = pool.empty() ? rnd(1, 3) : rnd(0, 3);
+          int64_t kind = pool.empty() ? rnd(1, 4) : rnd(0, 4);
           if (kind == 0 || (op < static_cast<int>(pool.size()) && rnd(0, 1))) {  // deliver or replay an event
             PspEvent e;
             bool replay = !m.delivered.empty() && rnd(0, 4) == 0;
@@ -211,22 +256,34 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
             }
             auto out = apply_psp_event(tx, env, prov, e);
             if (!out) return std::move(out).error();
-            std::string expected = replay ? "duplicate" : model_apply(m, e);
+            std::string expected = replay ? "duplicate" : model_apply(m, e, credit);
             if (!replay) m.delivered.push_back(e);
             if (replay) ++duplicates;
             EXPECT_EQ(*out, expected) << m.id;
             ++checked_ops;
           } else if (kind == 1) {  // a refund request, sometimes more than is left
-            int64_t left = m.captured - m.refunded - m.inflight;
+            // The provider's part first, the rest back to the store credit the payment spent.
+            int64_t psp_left = m.captured - m.psp_refunded - m.inflight;
+            int64_t credit_left = (m.credit_spent ? m.credit : 0) - m.credit_refunded - m.credit_inflight;
             int64_t amount = rnd(1, std::max<int64_t>(2, m.amount + m.amount / 5));
+            int64_t psp_leg = std::min(amount, psp_left), credit_leg = amount - psp_leg;
             auto r = request_refund(tx, env, rnd(0, 1) ? alice : bob, m.id, amount, "customer asked");
             bool refundable = one_of(m.status, {"paid", "partially_refunded"});
             // The money must still be at the provider too (payouts may have taken it).
-            int64_t at_psp = held_done[m.currency] + m.captured + m.unallocated - m.refunded - m.inflight - payouts_out[m.currency];
-            bool ok = refundable && amount <= left && amount <= at_psp;
-            EXPECT_EQ(r.ok(), ok) << m.id << " amount " << amount << " left " << left << " status " << m.status;
+            int64_t at_psp = held_done[m.currency] + m.captured + m.unallocated - m.psp_refunded - m.inflight - payouts_out[m.currency];
+            bool ok = refundable && credit_leg <= credit_left && (psp_leg == 0 || psp_leg <= at_psp);
+            EXPECT_EQ(r.ok(), ok) << m.id << " amount " << amount << " psp left " << psp_left << " credit left "
+                                  << credit_left << " status " << m.status;
+            auto settle = [&](int64_t amt, int64_t cleg) {  // a refund that succeeded
+              m.refunded += amt;
+              m.psp_refunded += amt - cleg;
+              m.credit_refunded += cleg;
+              credit[{m.contact, m.currency}] += cleg;
+              m.status = m.refunded >= m.captured + (m.credit_spent ? m.credit : 0) ? "refunded" : "partially_refunded";
+            };
             if (r.ok()) {
-              m.inflight += amount;
+              EXPECT_EQ(r->credit_amount, credit_leg) << m.id;
+              bool open = true;
               if (r->status == "pending_approval") {
                 EXPECT_GT(amount, 50'000);
                 auto same = decide_refund(tx, env, r->requested_by == "agent:agt_alice" ? alice : bob, r->id, true, "");
@@ -234,10 +291,21 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
                 bool approve = rnd(0, 1);
                 auto other = decide_refund(tx, env, r->requested_by == "agent:agt_alice" ? bob : alice, r->id, approve, "");
                 EXPECT_TRUE(other.ok());
-                if (approve) m.open_refunds.push_back({r->id, amount});
-                else m.inflight -= amount;
-              } else {
-                m.open_refunds.push_back({r->id, amount});
+                open = approve;
+                if (approve && psp_leg == 0) {
+                  EXPECT_EQ(other->status, "succeeded");
+                  settle(amount, credit_leg);
+                  open = false;
+                }
+              } else if (psp_leg == 0) {  // store credit only: settled at once
+                EXPECT_EQ(r->status, "succeeded") << m.id;
+                settle(amount, credit_leg);
+                open = false;
+              }
+              if (open) {
+                m.inflight += psp_leg;
+                m.credit_inflight += credit_leg;
+                m.open_refunds.push_back({r->id, amount, credit_leg});
               }
             } else {
               ++refused_refunds;
@@ -245,7 +313,7 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
             ++checked_ops;
           } else if (kind == 2 && !m.open_refunds.empty()) {  // the provider answers a refund (maybe twice)
             size_t i = static_cast<size_t>(rnd(0, static_cast<int64_t>(m.open_refunds.size()) - 1));
-            auto [rid, amount] = m.open_refunds[i];
+            auto [rid, amount, credit_leg] = m.open_refunds[i];
             bool success = rnd(0, 4) != 0;
             PspEvent e;
             e.kind = success ? PspEvent::Kind::refund_succeeded : PspEvent::Kind::refund_failed;
@@ -257,10 +325,14 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
               EXPECT_EQ(*out, times == 0 ? "applied" : "duplicate");
             }
             m.open_refunds.erase(m.open_refunds.begin() + static_cast<long>(i));
-            m.inflight -= amount;
+            m.inflight -= amount - credit_leg;
+            m.credit_inflight -= credit_leg;
             if (success) {
               m.refunded += amount;
-              m.status = m.refunded >= m.captured ? "refunded" : "partially_refunded";
+              m.psp_refunded += amount - credit_leg;
+              m.credit_refunded += credit_leg;
+              credit[{m.contact, m.currency}] += credit_leg;
+              m.status = m.refunded >= m.captured + (m.credit_spent ? m.credit : 0) ? "refunded" : "partially_refunded";
             }
             ++checked_ops;
           } else if (kind == 3) {  // store credit and a payout from it
@@ -272,7 +344,7 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
               EXPECT_TRUE(g.ok());
               credit[{contact, cur}] += amount;
             } else {
-              int64_t held = held_done[cur] + m.captured + m.unallocated - m.refunded - m.inflight - payouts_out[cur];
+              int64_t held = held_done[cur] + m.captured + m.unallocated - m.psp_refunded - m.inflight - payouts_out[cur];
               auto po = request_payout(tx, env, alice, contact, std::nullopt, amount, cur, "payout");
               bool ok = credit[{contact, cur}] >= amount && held >= amount;
               EXPECT_EQ(po.ok(), ok) << "credit " << credit[{contact, cur}] << " held " << held << " amount " << amount;
@@ -283,9 +355,26 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
               }
             }
             ++checked_ops;
+          } else if (kind == 4 && rnd(0, 2) == 0) {  // the agent cancels the link
+            auto c = cancel_link(tx, env, alice, m.id);
+            if (m.status == "cancelled") {
+              EXPECT_TRUE(c.ok());
+            } else if (one_of(m.status, {"created", "sent", "opened", "failed"})) {
+              EXPECT_TRUE(c.ok()) << m.id;
+              m.status = "cancelled";
+              if (m.credit_held) credit[{m.contact, m.currency}] += m.credit;
+              cancelled_with_credit += m.credit_held;
+              m.credit_held = false;
+            } else {
+              EXPECT_FALSE(c.ok()) << m.id;
+              if (!c.ok()) {
+                EXPECT_EQ(c.error().code, m.status == "processing" ? "link_processing" : "link_used") << m.id;
+              }
+            }
+            ++checked_ops;
           }
         }
-        held_done[m.currency] += m.captured + m.unallocated - m.refunded - m.inflight;
+        held_done[m.currency] += m.captured + m.unallocated - m.psp_refunded - m.inflight;
         model[m.id] = std::move(m);
       }
       return {};
@@ -305,10 +394,15 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
       EXPECT_EQ(p->status, m.status) << id;
       EXPECT_EQ(p->captured, m.captured) << id;
       EXPECT_EQ(p->refunded, m.refunded) << id;
-      EXPECT_LE(p->refunded, p->captured) << id;
-      EXPECT_EQ(-ledger::balance(tx, tenant_, "sales:" + id, m.currency), m.captured - m.refunded - m.inflight) << id;
+      EXPECT_EQ(p->credit_applied, m.credit) << id;
+      EXPECT_LE(p->refunded, p->captured + p->credit_applied) << id;
+      EXPECT_EQ(-ledger::balance(tx, tenant_, "sales:" + id, m.currency), m.captured - m.psp_refunded - m.inflight) << id;
+      EXPECT_EQ(-ledger::balance(tx, tenant_, "sales_credit:" + id, m.currency),
+                (m.credit_spent ? m.credit : 0) - m.credit_refunded - m.credit_inflight)
+          << id;
+      EXPECT_EQ(-ledger::balance(tx, tenant_, "credit_held:" + id, m.currency), m.credit_held ? m.credit : 0) << id;
       EXPECT_EQ(-ledger::balance(tx, tenant_, "unallocated:" + id, m.currency), m.unallocated) << id;
-      held[m.currency] += m.captured + m.unallocated - m.refunded - m.inflight;
+      held[m.currency] += m.captured + m.unallocated - m.psp_refunded - m.inflight;
     }
     for (const auto& [cur, h] : held)
       EXPECT_EQ(ledger::balance(tx, tenant_, "psp:" + prov.id, cur), h - payouts_out[cur]) << cur;
@@ -317,6 +411,9 @@ TEST_F(LedgerTest, PropertyRandomSequencesKeepTheLedgerInvariants) {
   EXPECT_EQ(model.size(), static_cast<size_t>(kSequences));
   EXPECT_GT(refused_refunds, kSequences / 100);
   EXPECT_GT(duplicates, kSequences / 100);
+  EXPECT_GT(credit_checkouts, kSequences / 20);
+  EXPECT_GT(credit_only, kSequences / 200);
+  EXPECT_GT(cancelled_with_credit, kSequences / 200);
   RecordProperty("operations", static_cast<int>(checked_ops));
 }
 

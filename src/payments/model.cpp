@@ -47,7 +47,7 @@ bj::object to_json(const Payment& p, std::string_view public_url) {
   boost::system::error_code ec;
   auto items = bj::parse(p.items_json, ec);
   if (ec || !items.is_array()) items = bj::array{};
-  int64_t refundable = p.captured - p.refunded;
+  int64_t refundable = p.captured + p.credit_applied - p.refunded;
   return bj::object{{"id", p.id},
                     {"url", link_url(public_url, p.token)},
                     {"status", p.status},
@@ -62,6 +62,8 @@ bj::object to_json(const Payment& p, std::string_view public_url) {
                     {"order_id", opt(p.order_id)},
                     {"provider_id", p.provider_id},
                     {"message_id", opt(p.message_id)},
+                    {"credit_applied", p.credit_applied},
+                    {"due", due_at_provider(p)},
                     {"captured", p.captured},
                     {"refunded", p.refunded},
                     {"refundable", refundable < 0 ? 0 : refundable},
@@ -76,6 +78,7 @@ bj::object to_json(const Refund& r) {
   return bj::object{{"id", r.id},
                     {"payment_id", r.payment_id},
                     {"amount", r.amount},
+                    {"credit_amount", r.credit_amount},
                     {"currency", r.currency},
                     {"reason", r.reason},
                     {"status", r.status},

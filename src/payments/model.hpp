@@ -28,7 +28,10 @@ struct Payment {
   std::string items_json = "[]";  // [{"sku","name","quantity","unit_amount"}]
   std::string description;
   std::optional<std::string> cart_id, order_id, created_by, message_id, provider_ref, payment_ref, attempt_id;
-  int64_t captured = 0, refunded = 0, expires_at = 0;
+  // captured: what the provider captured; credit_applied: what the customer's store credit paid
+  // (held from link creation, spent when paid, returned on cancel/expiry). The provider is asked
+  // for amount - credit_applied (due_at_provider).
+  int64_t captured = 0, refunded = 0, expires_at = 0, credit_applied = 0;
   std::optional<int64_t> opened_at, paid_at;
   int64_t created_at = 0, updated_at = 0;
 };
@@ -36,6 +39,7 @@ struct Payment {
 struct Refund {
   std::string id, tenant_id, payment_id;
   int64_t amount = 0;
+  int64_t credit_amount = 0;  // the part going back to store credit (the provider refunds amount - credit_amount)
   std::string currency, reason, status;  // pending_approval | processing | succeeded | failed | rejected
   std::string requested_by;
   std::optional<std::string> approved_by, provider_ref, error;
@@ -50,6 +54,9 @@ struct Payout {
   std::optional<std::string> approved_by, provider_ref;
   int64_t created_at = 0, updated_at = 0;
 };
+
+// What the provider is asked for: the amount less the store credit applied.
+inline int64_t due_at_provider(const Payment& p) { return p.amount - p.credit_applied; }
 
 std::string link_url(std::string_view public_url, std::string_view token);
 boost::json::object to_json(const Provider& p, std::string_view public_url);

@@ -45,19 +45,20 @@ constexpr Stmt kPutSettings{
 #define PAYMENT_COLS                                                                                          \
   "seq, id, tenant_id, conversation_id, contact_id, provider_id, token, verification_code, status, amount, " \
   "currency, items, description, cart_id, order_id, created_by, message_id, provider_ref, payment_ref, "     \
-  "attempt_id, captured, refunded, expires_at, opened_at, paid_at, created_at, updated_at"
+  "attempt_id, captured, refunded, expires_at, opened_at, paid_at, created_at, updated_at, credit_applied"
 
 constexpr Stmt kInsertPayment{
     "payments.insert_payment",
     "INSERT INTO payments (id, tenant_id, conversation_id, contact_id, provider_id, token, verification_code, status, "
     "amount, currency, items, description, cart_id, order_id, created_by, message_id, provider_ref, payment_ref, "
-    "attempt_id, captured, refunded, expires_at, opened_at, paid_at, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-    "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"};
+    "attempt_id, captured, refunded, expires_at, opened_at, paid_at, created_at, updated_at, credit_applied) VALUES ($1, "
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, "
+    "$26, $27)"};
 constexpr Stmt kUpdatePayment{
     "payments.update_payment",
     "UPDATE payments SET status = $3, order_id = $4, message_id = $5, provider_ref = $6, payment_ref = $7, "
     "attempt_id = $8, captured = $9, refunded = $10, opened_at = $11, paid_at = $12, updated_at = $13, "
-    "contact_id = $14 WHERE tenant_id = $1 AND id = $2"};
+    "contact_id = $14, credit_applied = $15 WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kGetPayment{"payments.get_payment", "SELECT " PAYMENT_COLS " FROM payments WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kPaymentByToken{"payments.payment_by_token", "SELECT " PAYMENT_COLS " FROM payments WHERE token = $1"};
 constexpr Stmt kPaymentsOfCart{"payments.payments_of_cart",
@@ -101,14 +102,16 @@ Payment payment_from(const Row& r) {
   p.paid_at = r.opt_i64(24);
   p.created_at = r.i64(25);
   p.updated_at = r.i64(26);
+  p.credit_applied = r.i64(27);
   return p;
 }
 
-#define REFUND_COLS \
-  "id, tenant_id, payment_id, amount, currency, reason, status, requested_by, approved_by, provider_ref, error, created_at, updated_at"
+#define REFUND_COLS                                                                                         \
+  "id, tenant_id, payment_id, amount, currency, reason, status, requested_by, approved_by, provider_ref, error, " \
+  "created_at, updated_at, credit_amount"
 constexpr Stmt kInsertRefund{"payments.insert_refund",
                              "INSERT INTO refunds (" REFUND_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                             "$11, $12, $13)"};
+                             "$11, $12, $13, $14)"};
 constexpr Stmt kUpdateRefund{"payments.update_refund",
                              "UPDATE refunds SET status = $3, approved_by = $4, provider_ref = $5, error = $6, "
                              "updated_at = $7 WHERE tenant_id = $1 AND id = $2"};
@@ -133,6 +136,7 @@ Refund refund_from(const Row& r) {
   x.error = r.opt_str(10);
   x.created_at = r.i64(11);
   x.updated_at = r.i64(12);
+  x.credit_amount = r.i64(13);
   return x;
 }
 
@@ -145,6 +149,16 @@ constexpr Stmt kUpdatePayout{"payments.update_payout",
                              "UPDATE payouts SET status = $3, approved_by = $4, provider_ref = $5, updated_at = $6 "
                              "WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kGetPayout{"payments.get_payout", "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND id = $2"};
+constexpr Stmt kProviderPayouts{"payments.provider_payouts",
+                                "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND provider_id = $2 ORDER BY seq"};
+constexpr Stmt kInsertSandboxPayout{
+    "payments.insert_sandbox_payout",
+    "INSERT INTO sandbox_psp_payouts (id, tenant_id, provider_id, payout_id, amount, currency, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (payout_id) DO NOTHING"};
+constexpr Stmt kListSandboxPayouts{
+    "payments.list_sandbox_payouts",
+    "SELECT id, tenant_id, provider_id, payout_id, amount, currency, created_at FROM sandbox_psp_payouts "
+    "WHERE tenant_id = $1 AND provider_id = $2 ORDER BY created_at, id"};
 
 Payout payout_from(const Row& r) {
   Payout x;
@@ -248,12 +262,13 @@ void insert_payment(Tx& tx, const Payment& p) {
           {p.id, p.tenant_id, opt(p.conversation_id), opt(p.contact_id), p.provider_id, p.token, p.verification_code,
            p.status, p.amount, p.currency, p.items_json, p.description, opt(p.cart_id), opt(p.order_id),
            opt(p.created_by), opt(p.message_id), opt(p.provider_ref), opt(p.payment_ref), opt(p.attempt_id),
-           p.captured, p.refunded, p.expires_at, opt(p.opened_at), opt(p.paid_at), p.created_at, p.updated_at});
+           p.captured, p.refunded, p.expires_at, opt(p.opened_at), opt(p.paid_at), p.created_at, p.updated_at,
+           p.credit_applied});
 }
 void update_payment(Tx& tx, const Payment& p) {
   tx.exec(kUpdatePayment, {p.tenant_id, p.id, p.status, opt(p.order_id), opt(p.message_id), opt(p.provider_ref),
                            opt(p.payment_ref), opt(p.attempt_id), p.captured, p.refunded, opt(p.opened_at),
-                           opt(p.paid_at), p.updated_at, opt(p.contact_id)});
+                           opt(p.paid_at), p.updated_at, opt(p.contact_id), p.credit_applied});
 }
 std::optional<Payment> get_payment(Tx& tx, const std::string& tenant, const std::string& id) {
   auto r = tx.query_one(kGetPayment, {tenant, id});
@@ -296,7 +311,8 @@ std::vector<Payment> list_provider_payments(Tx& tx, const std::string& tenant, c
 
 void insert_refund(Tx& tx, const Refund& r) {
   tx.exec(kInsertRefund, {r.id, r.tenant_id, r.payment_id, r.amount, r.currency, r.reason, r.status, r.requested_by,
-                          opt(r.approved_by), opt(r.provider_ref), opt(r.error), r.created_at, r.updated_at});
+                          opt(r.approved_by), opt(r.provider_ref), opt(r.error), r.created_at, r.updated_at,
+                          r.credit_amount});
 }
 void update_refund(Tx& tx, const Refund& r) {
   tx.exec(kUpdateRefund, {r.tenant_id, r.id, r.status, opt(r.approved_by), opt(r.provider_ref), opt(r.error), r.updated_at});
@@ -323,6 +339,20 @@ void insert_payout(Tx& tx, const Payout& p) {
 }
 void update_payout(Tx& tx, const Payout& p) {
   tx.exec(kUpdatePayout, {p.tenant_id, p.id, p.status, opt(p.approved_by), opt(p.provider_ref), p.updated_at});
+}
+std::vector<Payout> list_provider_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id) {
+  std::vector<Payout> out;
+  for (const auto& r : tx.query(kProviderPayouts, {tenant, provider_id})) out.push_back(payout_from(r));
+  return out;
+}
+void insert_sandbox_payout(Tx& tx, const SandboxPayout& s) {
+  tx.exec(kInsertSandboxPayout, {s.id, s.tenant_id, s.provider_id, s.payout_id, s.amount, s.currency, s.created_at});
+}
+std::vector<SandboxPayout> list_sandbox_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id) {
+  std::vector<SandboxPayout> out;
+  for (const auto& r : tx.query(kListSandboxPayouts, {tenant, provider_id}))
+    out.push_back({r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4), r.str(5), r.i64(6)});
+  return out;
 }
 std::optional<Payout> get_payout(Tx& tx, const std::string& tenant, const std::string& id) {
   auto r = tx.query_one(kGetPayout, {tenant, id});
@@ -362,6 +392,11 @@ std::vector<SandboxPayment> list_sandbox_payments(Tx& tx, const std::string& ten
   std::vector<SandboxPayment> out;
   for (const auto& r : tx.query(kListSandbox, {tenant, provider_id})) out.push_back(sandbox_from(r));
   return out;
+}
+
+bool contact_exists(Tx& tx, const std::string& tenant, const std::string& contact_id) {
+  static constexpr Stmt kContactExists{"payments.contact_exists", "SELECT 1 FROM contacts WHERE tenant_id = $1 AND id = $2"};
+  return tx.query_one(kContactExists, {tenant, contact_id}).has_value();
 }
 
 std::optional<std::string> tenant_name(Tx& tx, const std::string& tenant) {

@@ -50,6 +50,7 @@ std::vector<Refund> list_refunds(Tx& tx, const std::string& tenant, const std::s
 void insert_payout(Tx& tx, const Payout& p);
 void update_payout(Tx& tx, const Payout& p);
 std::optional<Payout> get_payout(Tx& tx, const std::string& tenant, const std::string& id);
+std::vector<Payout> list_provider_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id);
 
 struct AuditEntry {
   std::string tenant_id;
@@ -80,8 +81,18 @@ void insert_sandbox_payment(Tx& tx, const SandboxPayment& s);
 void update_sandbox_payment(Tx& tx, const SandboxPayment& s);
 std::optional<SandboxPayment> find_sandbox_payment(Tx& tx, const std::string& id);
 std::vector<SandboxPayment> list_sandbox_payments(Tx& tx, const std::string& tenant, const std::string& provider_id);
+// The sandbox's record of a payout it made (what reconcile compares payouts with).
+struct SandboxPayout {
+  std::string id, tenant_id, provider_id, payout_id;
+  int64_t amount = 0;
+  std::string currency;
+  int64_t created_at = 0;
+};
+void insert_sandbox_payout(Tx& tx, const SandboxPayout& s);  // once per payout (ON CONFLICT DO NOTHING)
+std::vector<SandboxPayout> list_sandbox_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id);
 
 std::optional<std::string> tenant_name(Tx& tx, const std::string& tenant);
+bool contact_exists(Tx& tx, const std::string& tenant, const std::string& contact_id);
 struct ProductRow {
   std::string sku, title;
   int64_t price_minor = 0;

@@ -102,5 +102,90 @@ TEST(Reconcile, ProviderAnswersBecomeRecords) {
   EXPECT_EQ(*stripe_refunded(200, R"({"object":"list","data":[{"amount":100,"status":"succeeded"},{"amount":50,"status":"failed"}]})"), 100);
 }
 
+TEST(Reconcile, EveryAttemptOfAPaymentIsLookedUp) {
+  // The customer paid on a first attempt (tr_old) and again on a second (tr_new): Bottega booked
+  // one capture; the provider holds two.
+  Booked b = paid("pay_1", "tr_new", 500);
+  b.refs = {"tr_old", "tr_new"};
+  auto d = compare("psp_1", {b}, {theirs("tr_new", "", 500), theirs("tr_old", "", 500)}, false);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].kind, "amount_mismatch");
+  EXPECT_NE(d[0].detail.find("EUR 10.00"), std::string::npos) << d[0].detail;
+  // Booked as unallocated (the second capture's webhook arrived): they agree.
+  b.unallocated = 500;
+  EXPECT_TRUE(compare("psp_1", {b}, {theirs("tr_new", "", 500), theirs("tr_old", "", 500)}, false).empty());
+}
+
+TEST(Reconcile, RefundsAreComparedOneByOneWhereTheProviderListsThem) {
+  Booked b = paid("pay_1", "tr_1", 4200, 1500);
+  Refund ok;
+  ok.id = "rfd_1";
+  ok.amount = 1000;
+  ok.status = "succeeded";
+  ok.provider_ref = "re_1";
+  Refund credit_part;  // 300 of its 800 went back to store credit: the provider refunded 500
+  credit_part.id = "rfd_2";
+  credit_part.amount = 800;
+  credit_part.credit_amount = 300;
+  credit_part.status = "succeeded";
+  Refund wrong;
+  wrong.id = "rfd_3";
+  wrong.amount = 200;
+  wrong.status = "succeeded";
+  Refund to_credit;  // wholly store credit: never at the provider
+  to_credit.id = "rfd_4";
+  to_credit.amount = 700;
+  to_credit.credit_amount = 700;
+  to_credit.status = "succeeded";
+  b.refunds = {ok, credit_part, wrong, to_credit};
+  ProviderRecord r = theirs("tr_1", "pay_1", 4200);
+  r.refunds_itemized = true;
+  r.refund_items = {{"re_1", "", 1000, true}, {"re_2", "rfd_2", 500, true}, {"re_3", "rfd_3", 250, true},
+                    {"re_9", "", 400, true}, {"re_8", "", 100, false}};
+  auto d = compare("psp_1", {b}, {r}, false);
+  EXPECT_EQ(kinds(d), (std::vector<std::string>{"refund_amount_mismatch:pay_1", "refund_missing_in_ledger:pay_1"}));
+  EXPECT_NE(d[1].detail.find("re_9"), std::string::npos) << d[1].detail;
+  // A succeeded refund the provider does not have settled.
+  r.refund_items = {{"re_1", "", 1000, true}, {"re_2", "rfd_2", 500, true}, {"re_3", "rfd_3", 200, false}};
+  EXPECT_EQ(kinds(compare("psp_1", {b}, {r}, false)), (std::vector<std::string>{"refund_missing_at_provider:pay_1"}));
+  // A provider whose refunds cannot be read (Adyen): not compared at all.
+  ProviderRecord adyen = theirs("PL1", "pay_1", 4200);
+  adyen.refunds_known = false;
+  EXPECT_TRUE(compare("psp_1", {b}, {adyen}, false).empty());
+}
+
+TEST(Reconcile, PayoutsAgainstTheProvidersPayoutRecords) {
+  auto payout = [](const std::string& id, int64_t amount, const std::string& status) {
+    Payout p;
+    p.id = id;
+    p.amount = amount;
+    p.currency = "EUR";
+    p.status = status;
+    return p;
+  };
+  std::vector<Payout> ours{payout("po_1", 500, "succeeded"), payout("po_2", 300, "succeeded"),
+                           payout("po_3", 100, "processing"), payout("po_4", 900, "succeeded")};
+  std::vector<ProviderPayout> theirs_{{"sbpo_po_1", "po_1", 500, "EUR"}, {"sbpo_po_2", "po_2", 350, "EUR"},
+                                      {"sbpo_x", "po_x", 70, "EUR"}};
+  auto d = compare_payouts("psp_1", ours, theirs_);
+  std::vector<std::string> k;
+  for (const auto& x : d) k.push_back(x.kind + ":" + x.ref);
+  EXPECT_EQ(k, (std::vector<std::string>{"payout_amount_mismatch:po_2", "payout_missing_at_provider:po_4",
+                                         "payout_missing_in_ledger:sbpo_x"}));
+  EXPECT_TRUE(compare_payouts("psp_1", {payout("po_1", 500, "succeeded")}, {{"sbpo_po_1", "po_1", 500, "EUR"}}).empty());
+}
+
+TEST(Reconcile, AdyenPaymentLinksBecomeRecords) {
+  auto done = adyen_link_record("PL1", 200, R"({"id":"PL1","status":"completed","reference":"pay_1","amount":{"value":2599,"currency":"EUR"}})");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->captured, 2599);
+  EXPECT_EQ(done->currency, "EUR");
+  EXPECT_EQ(done->payment_id, "pay_1");
+  EXPECT_FALSE(done->refunds_known);
+  EXPECT_EQ(adyen_link_record("PL1", 200, R"({"id":"PL1","status":"active","amount":{"value":2599,"currency":"EUR"}})")->captured, 0);
+  EXPECT_FALSE(adyen_link_record("PL1", 404, "{}")->exists);
+  EXPECT_FALSE(adyen_link_record("PL1", 503, "{}").ok());
+}
+
 }  // namespace
 }  // namespace bottega::payments::reconcile

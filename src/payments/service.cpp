@@ -39,6 +39,9 @@ bool in(const std::string& s, std::initializer_list<const char*> set) {
 std::string psp_account(const std::string& provider_id) { return "psp:" + provider_id; }
 std::string sales_account(const std::string& payment_id) { return "sales:" + payment_id; }
 std::string credit_account(const std::string& contact_id) { return "credit:" + contact_id; }
+std::string held_account(const std::string& payment_id) { return "credit_held:" + payment_id; }
+std::string sales_credit_account(const std::string& payment_id) { return "sales_credit:" + payment_id; }
+constexpr const char* kCreditRefundsPending = "refunds_pending:credit";
 
 void emit_payment(Tx& tx, Env& env, const Payment& p, std::string_view type, const std::string& public_url = {}) {
   pipeline::emit(tx, env, p.tenant_id, type, p.conversation_id.value_or(""), p.contact_id.value_or(""), false,
@@ -69,12 +72,24 @@ void audit(Tx& tx, Env& env, const std::string& tenant, const std::optional<std:
 
 // Expires a link whose time is up and that nobody is paying right now; a cart's held units go
 // back to stock.
-bool expire_if_due(Tx& tx, Env& env, Payment& p) {
+// Gives the store credit an unpaid link held back to the customer (cancel, expiry).
+Status release_credit(Tx& tx, Env& env, const Payment& p) {
+  if (p.credit_applied <= 0 || !p.contact_id) return {};
+  auto t = ledger::post(tx, env.ids, p.tenant_id, "credit.released", p.id,
+                        {{held_account(p.id), p.currency, p.credit_applied},
+                         {credit_account(*p.contact_id), p.currency, -p.credit_applied}},
+                        env.clock.now_ms());
+  if (!t) return std::move(t).error();
+  return {};
+}
+
+Result<bool> expire_if_due(Tx& tx, Env& env, Payment& p) {
   if (env.clock.now_ms() < p.expires_at || !in(p.status, {"created", "sent", "opened", "failed"})) return false;
   p.status = "expired";
   p.updated_at = env.clock.now_ms();
   db::update_payment(tx, p);
   if (p.cart_id) commerce::release_stock(tx, p.tenant_id, *p.cart_id, env.clock.now_ms());
+  BOTTEGA_TRY_STATUS(release_credit(tx, env, p));
   audit(tx, env, p.tenant_id, p.id, p.id, "payment.expired", "system", std::nullopt, std::nullopt, std::nullopt);
   emit_payment(tx, env, p, event_type::kPaymentExpired);
   return true;
@@ -137,6 +152,76 @@ Result<Message> post_thread_message(Tx& tx, Env& env, const std::string& tenant,
   return m;
 }
 
+namespace {
+
+// The link is paid: the provider's part (amount - credit_applied) moves from the PSP into
+// sales:<id>, the held store credit into sales_credit:<id>, in one ledger transaction; a cart
+// becomes a paid order; the thread says "Paid". `ref`: the provider's reference (audit).
+Status settle_paid(Tx& tx, Env& env, Payment& pay, const std::string& ref) {
+  const std::string& tenant = pay.tenant_id;
+  int64_t now = env.clock.now_ms();
+  int64_t due = due_at_provider(pay);
+  std::vector<ledger::Posting> postings;
+  if (due > 0) {
+    postings.push_back({psp_account(pay.provider_id), pay.currency, due});
+    postings.push_back({sales_account(pay.id), pay.currency, -due});
+  }
+  if (pay.credit_applied > 0) {
+    postings.push_back({held_account(pay.id), pay.currency, pay.credit_applied});
+    postings.push_back({sales_credit_account(pay.id), pay.currency, -pay.credit_applied});
+  }
+  auto t = ledger::post(tx, env.ids, tenant, "payment", pay.id, postings, now);
+  if (!t) return std::move(t).error();
+  pay.status = "paid";
+  pay.captured = due;
+  pay.paid_at = now;
+  pay.updated_at = now;
+  db::update_payment(tx, pay);
+  const char* actor = due > 0 ? "provider" : "customer";
+  audit(tx, env, tenant, pay.id, pay.id, "payment.succeeded", actor, pay.amount, pay.currency,
+        due > 0 ? ref : std::string("store credit"));
+  // A cart's link: the paid cart becomes a paid order in the same transaction (idempotent
+  // per cart; an order the agent made for it earlier is marked paid).
+  std::optional<commerce::Order> order;
+  if (pay.cart_id) {
+    auto o = commerce::create_order_from_cart(tx, env, tenant, *pay.cart_id, {true, pay.id});
+    if (o && o->status == "pending_payment") o = commerce::mark_order_paid(tx, env, tenant, o->id, pay.id);
+    if (o) {
+      order = std::move(*o);
+      pay.order_id = order->id;
+      db::update_payment(tx, pay);
+      audit(tx, env, tenant, pay.id, order->id, "order.paid", actor, order->total, order->currency, std::nullopt);
+    } else {
+      // The money is in (and booked); the order could not be made (the cart was closed
+      // meanwhile): flagged for a person, never a reason to refuse the provider's event.
+      audit(tx, env, tenant, pay.id, *pay.cart_id, "order.not_created", "system", pay.amount, pay.currency,
+            o.error().code + ": " + o.error().message);
+    }
+  }
+  emit_payment(tx, env, pay, event_type::kPaymentSucceeded);
+  if (pay.conversation_id) {
+    std::string text = due == 0 ? "Paid with store credit: " + format_amount(pay.amount, pay.currency) + ". Thank you!"
+                                : "Paid: " + format_amount(pay.amount, pay.currency) + " received" +
+                                      (pay.credit_applied > 0
+                                           ? " (" + format_amount(pay.credit_applied, pay.currency) + " from store credit)"
+                                           : std::string()) +
+                                      ". Thank you!";
+    bj::object payment{{"id", pay.id}, {"status", "paid"}, {"amount", pay.amount}, {"currency", pay.currency},
+                       {"credit_applied", pay.credit_applied}};
+    if (order) {
+      text += " Order #" + std::to_string(order->number) + ".";
+      payment["order_id"] = order->id;
+      payment["order_number"] = order->number;
+    }
+    auto m = post_thread_message(tx, env, tenant, *pay.conversation_id, "system", std::nullopt, "payment_status",
+                                 text, bj::object{{"payment", std::move(payment)}});
+    if (!m && m.error().errc != Errc::not_found) return std::move(m).error();
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Provider> create_provider(Tx& tx, Env& env, const Principal& who, const std::string& type,
                                  const std::string& name, const bj::object& settings_in) {
   if (who.role != Role::admin) return Error::forbidden("admin_required", "only admins connect payment providers");
@@ -165,6 +250,13 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
     p.conversation_id = conv->id;
     p.contact_id = conv->contact_id;
   }
+  if (in.contact_id) {
+    if (!db::contact_exists(tx, who.tenant_id, *in.contact_id))
+      return Error::invalid("contact_id", "no such contact", "unknown_contact");
+    if (p.contact_id && *p.contact_id != *in.contact_id)
+      return Error::invalid("contact_id", "the conversation belongs to another customer", "contact_mismatch");
+    p.contact_id = *in.contact_id;
+  }
   // Amount and items, frozen now.
   int sources = (in.amount ? 1 : 0) + (in.items.empty() ? 0 : 1) + (in.cart_id ? 1 : 0);
   if (sources != 1)
@@ -179,12 +271,13 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
       return Error{Errc::conflict, "cart_closed", "the cart is " + cart->status, "cart_id"};
     if (cart->items.empty()) return Error{Errc::conflict, "cart_empty", "the cart has no items", "cart_id"};
     if (p.contact_id && *p.contact_id != cart->contact_id)
-      return Error::invalid("cart_id", "the cart belongs to another customer than the conversation",
+      return Error::invalid("cart_id", "the cart belongs to another customer than the conversation or contact_id",
                             "cart_not_in_conversation");
     if (in.currency && *in.currency != cart->currency)
       return Error::invalid("currency", "the cart is priced in " + cart->currency, "currency_mismatch");
     for (auto& other : db::payments_of_cart(tx, who.tenant_id, cart->id)) {
-      expire_if_due(tx, env, other);
+      BOTTEGA_TRY(expired, expire_if_due(tx, env, other));
+      (void)expired;
       if (payments::in(other.status, {"created", "sent", "opened", "processing", "failed"}))
         return Error{Errc::conflict, "cart_has_open_link",
                      "the cart already has an open payment link (" + other.id + "); cancel it first", "cart_id"};
@@ -248,23 +341,60 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
     auto held = commerce::reserve_stock(tx, who.tenant_id, cart->id, p.expires_at, now);
     if (!held.ok()) return held.error();
   }
+  if (in.apply_credit) {
+    // The customer's store credit, held for this link in this transaction: the guarded balance
+    // refuses to go below zero, so two checkouts at once can never spend the same credit.
+    if (!p.contact_id)
+      return Error::invalid("apply_credit", "store credit needs a customer: give conversation_id, cart_id or contact_id",
+                            "no_contact");
+    if (in.credit_amount && (*in.credit_amount <= 0 || *in.credit_amount > p.amount))
+      return Error::invalid("apply_credit", "the credit to apply must be 1.." + std::to_string(p.amount), "invalid_credit");
+    int64_t available = -ledger::balance(tx, who.tenant_id, credit_account(*p.contact_id), p.currency);
+    int64_t take = in.credit_amount ? *in.credit_amount : std::min(std::max<int64_t>(available, 0), p.amount);
+    if (take > 0) {
+      auto t = ledger::post(tx, env.ids, who.tenant_id, "credit.held", p.id,
+                            {{credit_account(*p.contact_id), p.currency, take}, {held_account(p.id), p.currency, -take}}, now);
+      if (!t) {
+        if (t.error().code == "insufficient_balance")
+          return Error{Errc::conflict, "insufficient_credit",
+                       "the customer's store credit (" + format_amount(std::max<int64_t>(available, 0), p.currency) +
+                           ") cannot cover " + format_amount(take, p.currency),
+                       "apply_credit"};
+        return std::move(t).error();
+      }
+      p.credit_applied = take;
+    }
+  }
   p.token = crypto::random_token(32);
   p.verification_code = verification_code();
   p.status = "created";
   p.created_at = p.updated_at = now;
   db::insert_payment(tx, p);
   audit(tx, env, p.tenant_id, p.id, p.id, "payment.created", *p.created_by, p.amount, p.currency, std::nullopt);
+  if (p.credit_applied > 0)
+    audit(tx, env, p.tenant_id, p.id, *p.contact_id, "credit.held", *p.created_by, p.credit_applied, p.currency, std::nullopt);
   emit_payment(tx, env, p, event_type::kPaymentCreated, public_url);
+
+  if (p.credit_applied == p.amount) {
+    // Paid by credit alone: no provider is involved; the cart becomes an order now.
+    BOTTEGA_TRY_STATUS(settle_paid(tx, env, p, "credit"));
+    return p;
+  }
 
   if (conv) {
     std::string shop = db::tenant_name(tx, who.tenant_id).value_or("the shop");
     std::string url = link_url(public_url, p.token);
     std::string text = "Payment request from " + shop + ": " + format_amount(p.amount, p.currency) +
+                       (p.credit_applied > 0 ? " (" + format_amount(p.credit_applied, p.currency) +
+                                                   " paid with your store credit, " +
+                                                   format_amount(due_at_provider(p), p.currency) + " to pay)"
+                                             : std::string()) +
                        ". Verification code: " + p.verification_code +
                        " (the payment page shows the same code).";
     if (!channels::capabilities(conv->channel_type).url_buttons) text += "\nPay here: " + url;
     bj::object content{{"link", bj::object{{"title", "Pay now"}, {"url", url}}},
                        {"payment", bj::object{{"id", p.id}, {"amount", p.amount}, {"currency", p.currency},
+                                              {"credit_applied", p.credit_applied}, {"due", due_at_provider(p)},
                                               {"verification_code", p.verification_code}, {"shop", shop},
                                               {"url", url}, {"expires_at", rfc3339(p.expires_at)}}}};
     if (p.cart_id) content["payment"].as_object()["cart_id"] = *p.cart_id;
@@ -284,8 +414,8 @@ Result<Payment> cancel_link(Tx& tx, Env& env, const Principal& who, const std::s
   auto p = db::get_payment(tx, who.tenant_id, payment_id);
   if (!p) return Error::not_found("payment link");
   if (p->status == "cancelled") return std::move(*p);  // idempotent
-  if (expire_if_due(tx, env, *p) || p->status == "expired")
-    return Error::conflict("link_expired", "this payment link has already expired");
+  BOTTEGA_TRY(expired, expire_if_due(tx, env, *p));
+  if (expired || p->status == "expired") return Error::conflict("link_expired", "this payment link has already expired");
   if (p->status == "processing")
     return Error::conflict("link_processing", "a payment attempt is in progress at the provider; it cannot be cancelled now");
   if (!in(p->status, {"created", "sent", "opened", "failed"}))
@@ -295,6 +425,7 @@ Result<Payment> cancel_link(Tx& tx, Env& env, const Principal& who, const std::s
   p->updated_at = now;
   db::update_payment(tx, *p);
   if (p->cart_id) commerce::release_stock(tx, who.tenant_id, *p->cart_id, now);
+  BOTTEGA_TRY_STATUS(release_credit(tx, env, *p));
   audit(tx, env, p->tenant_id, p->id, p->id, "payment.cancelled", actor_of(who), p->amount, p->currency, std::nullopt);
   emit_payment(tx, env, *p, event_type::kPaymentUpdated);
   return std::move(*p);
@@ -303,7 +434,8 @@ Result<Payment> cancel_link(Tx& tx, Env& env, const Principal& who, const std::s
 Result<Payment> open_link(Tx& tx, Env& env, const std::string& token) {
   auto p = db::find_payment_by_token(tx, token);
   if (!p) return Error::not_found("payment link");
-  if (expire_if_due(tx, env, *p)) return std::move(*p);
+  BOTTEGA_TRY(expired, expire_if_due(tx, env, *p));
+  if (expired) return std::move(*p);
   if (in(p->status, {"created", "sent"})) {
     p->status = "opened";
     p->opened_at = env.clock.now_ms();
@@ -321,7 +453,6 @@ Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token) {
     return Error::conflict("link_used", "this payment link has already been paid");
   if (p->status == "cancelled") return Error::conflict("link_cancelled", "this payment link was cancelled");
   if (p->status == "expired" || env.clock.now_ms() >= p->expires_at) {
-    expire_if_due(tx, env, *p);
     return Error::conflict("link_expired", "this payment link has expired");
   }
   auto prov = db::get_provider(tx, p->tenant_id, p->provider_id);
@@ -355,7 +486,7 @@ Result<std::string> sandbox_open_session(Tx& tx, Env& env, const Attempt& a) {
   s.tenant_id = a.payment.tenant_id;
   s.provider_id = a.provider.id;
   s.payment_id = a.payment.id;
-  s.amount = a.payment.amount;
+  s.amount = due_at_provider(a.payment);
   s.currency = a.payment.currency;
   s.status = "open";
   s.created_at = s.updated_at = env.clock.now_ms();
@@ -464,7 +595,7 @@ Result<std::string> apply_psp_event(Tx& tx, Env& env, const Provider& provider, 
       return std::string("applied");
     case PspEvent::Kind::paid: {
       bool already = in(p->status, {"paid", "partially_refunded", "refunded"});
-      bool matches = e.amount == p->amount && e.currency == p->currency;
+      bool matches = e.amount == due_at_provider(*p) && e.currency == p->currency;
       if (already && same_attempt) return std::string("stale");
       if (already || !matches) {
         // Money moved that this link did not ask for (a second capture, or another amount):
@@ -479,55 +610,64 @@ Result<std::string> apply_psp_event(Tx& tx, Env& env, const Provider& provider, 
               "provider", e.amount, e.currency, e.provider_ref);
         return std::string(already ? "duplicate_capture" : "amount_mismatch");
       }
-      auto t = ledger::post(tx, env.ids, tenant, "payment", p->id,
-                            {{psp_account(provider.id), p->currency, p->amount}, {sales_account(p->id), p->currency, -p->amount}},
-                            now);
-      if (!t) return std::move(t).error();
+      if (p->credit_applied > 0 && in(p->status, {"expired", "cancelled"})) {
+        // The link's credit went back to the customer when it expired or was cancelled: take
+        // it again; when it is gone meanwhile, the provider's money is flagged for a person.
+        auto held = ledger::post(tx, env.ids, tenant, "credit.held", p->id,
+                                 {{credit_account(p->contact_id.value_or("")), p->currency, p->credit_applied},
+                                  {held_account(p->id), p->currency, -p->credit_applied}},
+                                 now);
+        if (!held) {
+          if (held.error().code != "insufficient_balance") return std::move(held).error();
+          auto t = ledger::post(tx, env.ids, tenant, "payment.credit_unavailable", p->id,
+                                {{psp_account(provider.id), e.currency, e.amount}, {"unallocated:" + p->id, e.currency, -e.amount}},
+                                now);
+          if (!t) return std::move(t).error();
+          audit(tx, env, tenant, p->id, p->id, "payment.credit_unavailable", "provider", e.amount, e.currency, e.provider_ref);
+          return std::string("credit_unavailable");
+        }
+      }
       if (!e.provider_ref.empty()) p->provider_ref = e.provider_ref;
       if (!e.payment_ref.empty()) p->payment_ref = e.payment_ref;
-      p->status = "paid";
-      p->captured = p->amount;
-      p->paid_at = now;
-      p->updated_at = now;
-      db::update_payment(tx, *p);
-      audit(tx, env, tenant, p->id, p->id, "payment.succeeded", "provider", p->amount, p->currency, e.provider_ref);
-      // A cart's link: the paid cart becomes a paid order in the same transaction (idempotent
-      // per cart; an order the agent made for it earlier is marked paid).
-      std::optional<commerce::Order> order;
-      if (p->cart_id) {
-        auto o = commerce::create_order_from_cart(tx, env, tenant, *p->cart_id, {true, p->id});
-        if (o && o->status == "pending_payment") o = commerce::mark_order_paid(tx, env, tenant, o->id, p->id);
-        if (o) {
-          order = std::move(*o);
-          p->order_id = order->id;
-          db::update_payment(tx, *p);
-          audit(tx, env, tenant, p->id, order->id, "order.paid", "provider", order->total, order->currency, std::nullopt);
-        } else {
-          // The money is in (and booked); the order could not be made (the cart was closed
-          // meanwhile): flagged for a person, never a reason to refuse the provider's event.
-          audit(tx, env, tenant, p->id, *p->cart_id, "order.not_created", "system", p->amount, p->currency,
-                o.error().code + ": " + o.error().message);
-        }
-      }
-      emit_payment(tx, env, *p, event_type::kPaymentSucceeded);
-      if (p->conversation_id) {
-        std::string text = "Paid: " + format_amount(p->amount, p->currency) + " received. Thank you!";
-        bj::object payment{{"id", p->id}, {"status", "paid"}, {"amount", p->amount}, {"currency", p->currency}};
-        if (order) {
-          text += " Order #" + std::to_string(order->number) + ".";
-          payment["order_id"] = order->id;
-          payment["order_number"] = order->number;
-        }
-        auto m = post_thread_message(tx, env, tenant, *p->conversation_id, "system", std::nullopt, "payment_status",
-                                     text, bj::object{{"payment", std::move(payment)}});
-        if (!m && m.error().errc != Errc::not_found) return std::move(m).error();
-      }
+      BOTTEGA_TRY_STATUS(settle_paid(tx, env, *p, e.provider_ref));
       return std::string("applied");
     }
     default:
       return std::string("ignored");
   }
 }
+
+namespace {
+
+// A refund's ledger legs: the provider's part (sales:<payment> -> psp) and the store-credit part
+// (sales_credit:<payment> -> refunds_pending:credit). sign +1 reserves them, -1 releases them.
+std::vector<ledger::Posting> refund_legs(const Payment& p, const Refund& r, int sign) {
+  std::vector<ledger::Posting> out;
+  int64_t provider_leg = r.amount - r.credit_amount;
+  if (provider_leg > 0) {
+    out.push_back({sales_account(p.id), r.currency, sign * provider_leg});
+    out.push_back({psp_account(p.provider_id), r.currency, -sign * provider_leg});
+  }
+  if (r.credit_amount > 0) {
+    out.push_back({sales_credit_account(p.id), r.currency, sign * r.credit_amount});
+    out.push_back({kCreditRefundsPending, r.currency, -sign * r.credit_amount});
+  }
+  return out;
+}
+
+// A refund that may go ahead: the provider is asked for its part by a psp.refund job; a refund
+// wholly to store credit needs no provider and succeeds in this transaction.
+Status start_refund(Tx& tx, Env& env, const Refund& r) {
+  if (r.amount > r.credit_amount) {
+    enqueue(tx, env, r.tenant_id, "psp.refund", r.id, bj::object{{"refund_id", r.id}}, env.clock.now_ms());
+    return {};
+  }
+  RefundOutcome o;
+  o.state = RefundOutcome::State::succeeded;
+  return complete_refund(tx, env, r.tenant_id, r.id, o);
+}
+
+}  // namespace
 
 Result<Refund> request_refund(Tx& tx, Env& env, const Principal& who, const std::string& payment_id, int64_t amount,
                               const std::string& reason) {
@@ -548,9 +688,15 @@ Result<Refund> request_refund(Tx& tx, Env& env, const Principal& who, const std:
   r.requested_by = actor_of(who);
   r.created_at = r.updated_at = now;
   // Reserve: the refundable amount and the money held at the provider shrink now, in this
-  // transaction, so two concurrent refunds can never together exceed what was captured.
-  auto t = ledger::post(tx, env.ids, who.tenant_id, "refund", r.id,
-                        {{sales_account(p->id), p->currency, amount}, {psp_account(p->provider_id), p->currency, -amount}}, now);
+  // transaction, so two concurrent refunds can never together exceed what was captured. What
+  // the provider captured is refunded there first; the rest goes back to the store credit the
+  // payment spent (reserved in refunds_pending:credit until the refund succeeds).
+  int64_t at_provider = -ledger::balance(tx, who.tenant_id, sales_account(p->id), p->currency);
+  int64_t provider_leg = std::min(amount, std::max<int64_t>(at_provider, 0));
+  r.credit_amount = amount - provider_leg;
+  if (r.credit_amount > 0 && !p->contact_id)
+    return Error{Errc::conflict, "amount_exceeds_refundable", "the refund exceeds what this payment can still refund", "amount"};
+  auto t = ledger::post(tx, env.ids, who.tenant_id, "refund", r.id, refund_legs(*p, r, +1), now);
   if (!t) {
     if (t.error().code == "insufficient_balance")
       return Error{Errc::conflict, "amount_exceeds_refundable",
@@ -568,7 +714,8 @@ Result<Refund> request_refund(Tx& tx, Env& env, const Principal& who, const std:
     pipeline::emit(tx, env, who.tenant_id, event_type::kRefundApprovalRequired, p->conversation_id.value_or(""),
                    p->contact_id.value_or(""), false, to_json(r));
   } else {
-    enqueue(tx, env, who.tenant_id, "psp.refund", r.id, bj::object{{"refund_id", r.id}}, now);
+    BOTTEGA_TRY_STATUS(start_refund(tx, env, r));
+    if (auto again = db::get_refund(tx, who.tenant_id, r.id)) r = std::move(*again);
   }
   return r;
 }
@@ -591,13 +738,12 @@ Result<Refund> decide_refund(Tx& tx, Env& env, const Principal& who, const std::
     r->status = "processing";
     db::update_refund(tx, *r);
     audit(tx, env, who.tenant_id, p->id, r->id, "refund.approved", actor, r->amount, r->currency, note);
-    enqueue(tx, env, who.tenant_id, "psp.refund", r->id, bj::object{{"refund_id", r->id}}, now);
     pipeline::emit(tx, env, who.tenant_id, event_type::kRefundCreated, p->conversation_id.value_or(""),
                    p->contact_id.value_or(""), false, to_json(*r));
+    BOTTEGA_TRY_STATUS(start_refund(tx, env, *r));
+    if (auto again = db::get_refund(tx, who.tenant_id, refund_id)) *r = std::move(*again);
   } else {
-    auto t = ledger::post(tx, env.ids, who.tenant_id, "refund.released", r->id,
-                          {{psp_account(p->provider_id), r->currency, r->amount}, {sales_account(p->id), r->currency, -r->amount}},
-                          now);
+    auto t = ledger::post(tx, env.ids, who.tenant_id, "refund.released", r->id, refund_legs(*p, *r, -1), now);
     if (!t) return std::move(t).error();
     r->status = "rejected";
     db::update_refund(tx, *r);
@@ -629,8 +775,15 @@ Status complete_refund(Tx& tx, Env& env, const std::string& tenant, const std::s
   if (o.state == RefundOutcome::State::succeeded) {
     r->status = "succeeded";
     db::update_refund(tx, *r);
+    if (r->credit_amount > 0) {  // the store-credit part reaches the customer's credit now
+      auto t = ledger::post(tx, env.ids, tenant, "refund.credit", r->id,
+                            {{kCreditRefundsPending, r->currency, r->credit_amount},
+                             {credit_account(p->contact_id.value_or("")), r->currency, -r->credit_amount}},
+                            now);
+      if (!t) return std::move(t).error();
+    }
     p->refunded += r->amount;
-    p->status = p->refunded >= p->captured ? "refunded" : "partially_refunded";
+    p->status = p->refunded >= p->captured + p->credit_applied ? "refunded" : "partially_refunded";
     p->updated_at = now;
     db::update_payment(tx, *p);
     audit(tx, env, tenant, p->id, r->id, "refund.succeeded", "provider", r->amount, r->currency, r->provider_ref);
@@ -644,16 +797,20 @@ Status complete_refund(Tx& tx, Env& env, const std::string& tenant, const std::s
                    p->contact_id.value_or(""), false, to_json(*r));
     emit_payment(tx, env, *p, event_type::kPaymentUpdated);
     if (p->conversation_id) {
-      auto m = post_thread_message(tx, env, tenant, *p->conversation_id, "system", std::nullopt, "payment_status",
-                                   "Refunded: " + format_amount(r->amount, r->currency) + " is on its way back to you.",
+      std::string text =
+          r->credit_amount == r->amount
+              ? "Refunded: " + format_amount(r->amount, r->currency) + " is back in your store credit."
+              : "Refunded: " + format_amount(r->amount, r->currency) + " is on its way back to you" +
+                    (r->credit_amount > 0 ? " (" + format_amount(r->credit_amount, r->currency) + " as store credit)."
+                                          : std::string("."));
+      auto m = post_thread_message(tx, env, tenant, *p->conversation_id, "system", std::nullopt, "payment_status", text,
                                    bj::object{{"refund", bj::object{{"id", r->id}, {"payment_id", p->id},
-                                                                     {"amount", r->amount}, {"currency", r->currency}}}});
+                                                                     {"amount", r->amount}, {"credit_amount", r->credit_amount},
+                                                                     {"currency", r->currency}}}});
       if (!m && m.error().errc != Errc::not_found) return std::move(m).error();
     }
   } else {
-    auto t = ledger::post(tx, env.ids, tenant, "refund.released", r->id,
-                          {{psp_account(p->provider_id), r->currency, r->amount}, {sales_account(p->id), r->currency, -r->amount}},
-                          now);
+    auto t = ledger::post(tx, env.ids, tenant, "refund.released", r->id, refund_legs(*p, *r, -1), now);
     if (!t) return std::move(t).error();
     r->status = "failed";
     r->error = o.error.empty() ? std::string("refused by the provider") : o.error;

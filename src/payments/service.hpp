@@ -56,7 +56,11 @@ struct LinkItemInput {
   int64_t quantity = 1;
 };
 struct LinkInput {
-  std::optional<std::string> conversation_id, cart_id, provider_id;
+  std::optional<std::string> conversation_id, cart_id, provider_id, contact_id;
+  // Store credit to spend (needs a customer: the conversation's, the cart's or contact_id):
+  // apply_credit with no credit_amount takes as much as the customer has, up to the amount.
+  bool apply_credit = false;
+  std::optional<int64_t> credit_amount;
   std::vector<LinkItemInput> items;
   std::optional<int64_t> amount;
   std::optional<std::string> currency;
@@ -68,6 +72,11 @@ struct LinkInput {
 // (cart_id): the cart's priced total and lines, its units reserved until the link expires (409
 // insufficient_stock otherwise, nothing created), one open link per cart (409
 // cart_has_open_link); once paid, the cart becomes a paid order in the same transaction.
+// Store credit (apply_credit): moved from credit:<contact> to credit_held:<payment> in this
+// transaction (409 insufficient_credit when the balance cannot cover it, so concurrent checkouts
+// never overspend it); the provider is then asked only for the rest. When the credit covers the
+// whole amount the link is paid at once ("paid by credit alone": no provider, the order exists).
+// A cancelled or expired link gives the held credit back.
 Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkInput& in,
                             const std::string& public_url);
 

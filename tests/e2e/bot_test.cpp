@@ -128,6 +128,75 @@ TEST_F(Bot, AnswersHonestlyAndHandsOverWithASummary) {
   EXPECT_NE(md.body.find("## sizes-nl"), std::string::npos);
 }
 
+// The shop's intents through the binary: a product question answered from the catalog (price in
+// the customer's locale, stock told honestly) with the product card, a discount code checked
+// against the visitor's cart with the exact reason, and a cart above the shop's threshold handed
+// to a person with the cart in the summary.
+TEST_F(Bot, AnswersFromTheCatalogChecksCodesAndHandsOverBigCarts) {
+  ASSERT_EQ(srv.post("/api/v1/kb/import", parse_json(kKb), bearer(shop.token)).status, 200);
+  auto prod = srv.post("/api/v1/products", parse_json(R"({"handle":"chelsea-boot","title":{"en":"Chelsea boot","it":"Stivaletto Chelsea"},
+      "description":{"en":"Suede, elastic sides"},"variants":[{"sku":"BOOT-40","title":"EU 40","prices":{"EUR":18900},"stock":2},
+      {"sku":"BOOT-42","title":"EU 42","prices":{"EUR":18900},"stock":0}]})"), bearer(shop.token));
+  ASSERT_EQ(prod.status, 201) << prod.describe();
+  ASSERT_EQ(srv.post("/api/v1/discounts", parse_json(R"({"code":"WELCOME10","kind":"percentage","percent":"10","currency":"EUR","minimum_subtotal":50000})"),
+                     bearer(shop.token)).status, 201);
+  ASSERT_EQ(srv.patch("/api/v1/bot/settings", parse_json(R"({"cart_handoff_over":{"EUR":50000}})"), bearer(shop.token)).status, 200);
+  auto bad = srv.patch("/api/v1/bot/settings", parse_json(R"({"auto_refund_up_to":{"EUR":-1}})"), bearer(shop.token));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(str(bad.json(), "error.field"), "auto_refund_up_to.EUR");
+
+  // 1. Italian price question: the catalog's facts, formatted for Italy, then the card.
+  auto dora = create_visitor(srv, channel, "Dora");
+  auto sent = visitor_send(srv, channel, dora.token, "Quanto costa lo stivaletto Chelsea nella taglia 42?");
+  ASSERT_EQ(sent.status, 201) << sent.describe();
+  std::string conv = str(sent.json(), "conversation_id");
+  std::optional<bj::value> card;
+  eventually([&] {
+    auto hist = srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", dora.token}});
+    for (const auto& m : arr(hist.json(), "data"))
+      if (str(m, "author.kind") == "bot" && str(m, "kind") == "product") card = m;
+    return card.has_value();
+  }, 10s);
+  ASSERT_TRUE(card.has_value()) << srv.server_output();
+  auto hist = srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", dora.token}});
+  std::string answer;
+  for (const auto& m : arr(hist.json(), "data"))
+    if (str(m, "author.kind") == "bot" && str(m, "kind") == "choices") answer = str(m, "text");
+  EXPECT_NE(answer.find("Stivaletto Chelsea: 189,00 €."), std::string::npos) << answer;
+  EXPECT_NE(answer.find("Taglia EU 42: Esaurito."), std::string::npos) << answer;
+  auto turns = srv.get("/api/v1/conversations/" + conv + "/bot_turns", bearer(shop.token));
+  EXPECT_EQ(str(arr(turns.json(), "data")[0], "entry_id"), "product:chelsea-boot");
+
+  // 2. A code below its minimum, with the visitor's cart (one boot, 189 EUR).
+  auto cart = srv.post("/api/v1/carts", parse_json(R"({"conversation_id":")" + conv + R"(","items":[{"sku":"BOOT-40","quantity":1}]})"),
+                       bearer(shop.token));
+  ASSERT_EQ(cart.status, 201) << cart.describe();
+  ASSERT_EQ(visitor_send(srv, channel, dora.token, "Il codice WELCOME10 non funziona").status, 201);
+  auto reply = bot_reply(dora, 2);
+  ASSERT_TRUE(reply.has_value()) << srv.server_output();
+  EXPECT_NE(str(*reply, "text").find("almeno 500,00 €; il tuo carrello è a 189,00 €"), std::string::npos) << dump(*reply);
+
+  // 3. Two more boots: the cart passes the 500 EUR threshold and a person takes over.
+  ASSERT_EQ(srv.post("/api/v1/carts/" + str(cart.json(), "id") + "/items", parse_json(R"({"sku":"BOOT-40","quantity":1})"),
+                     bearer(shop.token)).status, 200);
+  ASSERT_EQ(srv.post("/api/v1/products", parse_json(R"({"handle":"bag","title":{"en":"Leather bag"},"variants":[{"sku":"BAG-1","prices":{"EUR":20000},"stock":5}]})"),
+                     bearer(shop.token)).status, 201);
+  ASSERT_EQ(srv.post("/api/v1/carts/" + str(cart.json(), "id") + "/items", parse_json(R"({"sku":"BAG-1","quantity":1})"),
+                     bearer(shop.token)).status, 200);
+  ASSERT_EQ(visitor_send(srv, channel, dora.token, "Spedite in Belgio?").status, 201);
+  reply = bot_reply(dora, 3);
+  ASSERT_TRUE(reply.has_value()) << srv.server_output();
+  turns = srv.get("/api/v1/conversations/" + conv + "/bot_turns", bearer(shop.token));
+  auto last = arr(turns.json(), "data").back();
+  EXPECT_EQ(str(last, "outcome"), "handed_over");
+  EXPECT_EQ(str(last, "reason"), "cart_value");
+  auto msgs = srv.get("/api/v1/conversations/" + conv + "/messages", bearer(shop.token));
+  std::string note;
+  for (const auto& m : arr(msgs.json(), "data"))
+    if (str(m, "kind") == "note") note = str(m, "text");
+  EXPECT_NE(note.find("Cart: 2 x Chelsea boot - EU 40, 1 x Leather bag; total €578.00."), std::string::npos) << note;
+}
+
 TEST_F(Bot, ChannelSwitchTurnsTheBotOffAndBadImportsChangeNothing) {
   auto bad = srv.post("/api/v1/kb/import", parse_json(R"({"entries":[{"id":"x","language":"fr","questions":["q"],"answer":"a"}]})"),
                       bearer(shop.token));

@@ -5,6 +5,8 @@
 // and the order number in the thread, whatever the webhook retries.
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+
 #include "core/crypto.hpp"
 #include "harness.hpp"
 
@@ -170,5 +172,64 @@ TEST_F(Sell, CardCartLinkSandboxPayPaidOrder) {
   EXPECT_EQ(stock(), 1);
 }
 
+// The web chat visitor taps the card's "Add to cart": the reply goes through the visitor API as an
+// interactive_reply, one unit lands in the conversation's open cart (a web chat cart), and an
+// internal note, which the visitor never sees, tells the agents. Bad replies change nothing.
+TEST_F(Sell, WebchatVisitorTapsAddToCart) {
+  auto card = api_post("/api/v1/conversations/" + conversation + "/messages",
+                       bj::object{{"kind", "product"}, {"sku", "BOOT-40"}, {"language", "en"}});
+  ASSERT_EQ(card.status, 201) << card.describe();
+  auto choices = arr(card.json(), "content.choices");
+  ASSERT_EQ(choices.size(), 1u) << card.describe();
+  EXPECT_EQ(str(choices[0], "id"), "buy:BOOT-40");
+  std::string title = str(choices[0], "title");
+
+  auto reply = [&](const bj::value& body) {
+    return srv.request("POST", "/api/v1/webchat/" + channel + "/messages", bj::serialize(body),
+                       {{"X-Visitor-Token", visitor.token}});
+  };
+  for (const auto* bad : {R"({"reply":"buy:BOOT-40"})", R"({"reply":{"id":"buy:BOOT-40"}})",
+                          R"({"reply":{"id":"","title":"Add"}})", R"({"reply":{"id":"buy:BOOT-40","title":"  "}})",
+                          R"({"text":"hi","reply":{"id":"buy:BOOT-40","title":"Add"}})"}) {
+    auto r = reply(parse_json(bad));
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.describe();
+  }
+  auto tapped = reply(bj::object{{"reply", bj::object{{"id", "buy:BOOT-40"}, {"title", title}}}});
+  ASSERT_EQ(tapped.status, 201) << tapped.describe();
+  EXPECT_EQ(str(tapped.json(), "conversation_id"), conversation);
+  std::string tap_id = str(tapped.json(), "message_id");
+
+  // One unit in a web chat cart of this conversation, and the note for the agents.
+  std::string cart_id;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : list_all(srv, "/api/v1/conversations/" + conversation + "/messages", bearer(shop.token)))
+      if (str(m, "kind") == "note" && str(m, "content.tap_message_id") == tap_id) {
+        cart_id = str(m, "content.cart_id");
+        return true;
+      }
+    return false;
+  }, 10s));
+  auto cart = srv.get("/api/v1/carts/" + cart_id, bearer(shop.token));
+  ASSERT_EQ(cart.status, 200) << cart.describe();
+  EXPECT_EQ(str(cart.json(), "conversation_id"), conversation);
+  EXPECT_EQ(str(cart.json(), "source"), "webchat");
+  auto items = arr(cart.json(), "items");
+  ASSERT_EQ(items.size(), 1u) << cart.describe();
+  EXPECT_EQ(str(items[0], "sku"), "BOOT-40");
+  EXPECT_EQ(num(items[0], "quantity"), 1);
+
+  // The visitor sees their tap (the button's title) and never the internal note.
+  bool saw_tap = false;
+  for (const auto& m : arr(srv.get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", visitor.token}}).json(), "data")) {
+    EXPECT_NE(str(m, "kind"), "note");
+    if (str(m, "id") == tap_id) {
+      saw_tap = true;
+      EXPECT_EQ(str(m, "kind"), "interactive_reply");
+      EXPECT_EQ(str(m, "text"), title);
+      EXPECT_EQ(str(m, "content.id"), "buy:BOOT-40");
+    }
+  }
+  EXPECT_TRUE(saw_tap);
+}
 }  // namespace
 }  // namespace e2e

@@ -1,11 +1,11 @@
 // The embeddable widget on a foreign host page: opens, sends, receives, and leaves the page alone.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
 import { startBottega } from './helpers/server.mjs';
+import { serveHostPage } from './helpers/host.mjs';
 
 let server;
 let browser;
@@ -37,18 +37,14 @@ before(async () => {
   buildWeb();
   server = await startBottega('widget');
   browser = await launchBrowser();
-  host = createServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(hostPage(!req.url.includes('nowidget')));
-  });
-  await new Promise((r) => host.listen(0, '127.0.0.1', r));
-  hostOrigin = `http://127.0.0.1:${host.address().port}`;
+  host = await serveHostPage((url) => hostPage(!url.includes('nowidget')));
+  hostOrigin = host.origin;
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-  await new Promise((r) => (host ? host.close(r) : r()));
+  await host?.close();
   writeFileSync(join(outDir, 'browser-widget.log'), logs.join('\n') + '\n');
 });
 

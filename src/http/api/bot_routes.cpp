@@ -7,6 +7,7 @@
 #include "bot/engine.hpp"
 #include "bot/kb.hpp"
 #include "bot/text.hpp"
+#include "commerce/money.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
 #include "store/repo/repo.hpp"
@@ -21,7 +22,7 @@ namespace {
 constexpr const char* kEntrySchema =
     R"({"type":"object","required":["id","language","questions","answer"],"properties":{"id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,100}$"},"language":{"type":"string","enum":["en","it","de","nl"]},"questions":{"type":"array","minItems":1,"maxItems":50,"items":{"type":"string"}},"answer":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"product_ids":{"type":"array","items":{"type":"string"}}}})";
 constexpr const char* kSettingsSchema =
-    R"({"type":"object","properties":{"threshold":{"type":"number","minimum":0,"maximum":1},"default_language":{"type":"string","enum":["en","it","de","nl"]},"handle_minutes":{"type":"integer","minimum":1,"maximum":1440},"business_hours":{"type":"object","properties":{"utc_offset_minutes":{"type":"integer"},"days":{"type":"object"},"holidays":{"type":"array","items":{"type":"string"}}}},"kb_version":{"type":"integer"}}})";
+    R"({"type":"object","properties":{"threshold":{"type":"number","minimum":0,"maximum":1},"default_language":{"type":"string","enum":["en","it","de","nl"]},"handle_minutes":{"type":"integer","minimum":1,"maximum":1440},"business_hours":{"type":"object","properties":{"utc_offset_minutes":{"type":"integer"},"days":{"type":"object"},"holidays":{"type":"array","items":{"type":"string"}}}},"cart_handoff_over":{"type":"object","description":"currency -> minor units: a cart at or above it goes to a person","additionalProperties":{"type":"integer","minimum":0}},"auto_refund_up_to":{"type":"object","description":"currency -> minor units: refunds up to it are started by the bot","additionalProperties":{"type":"integer","minimum":0}},"kb_version":{"type":"integer"}}})";
 constexpr const char* kTurnSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"conversation_id":{"type":"string"},"message_id":{"type":"string"},"language":{"type":"string"},"intent":{"type":"string"},"entry_id":{"type":["string","null"]},"score":{"type":"number"},"outcome":{"type":"string","enum":["answered","asked","handed_over","helpful","not_helpful"]},"reason":{"type":["string","null"]},"reply_message_id":{"type":["string","null"]},"created_at":{"type":"string"}}})";
 
@@ -43,7 +44,8 @@ Result<bot::KbImport> parse_import(Context& ctx) {
 Result<brepo::Settings> parse_settings(const bj::object& o, brepo::Settings s) {
   for (const auto& kv : o) {
     auto k = kv.key();
-    if (k != "threshold" && k != "default_language" && k != "handle_minutes" && k != "business_hours")
+    if (k != "threshold" && k != "default_language" && k != "handle_minutes" && k != "business_hours" &&
+        k != "cart_handoff_over" && k != "auto_refund_up_to")
       return Error::invalid(std::string(k), "unknown field", "unknown_field");
   }
   if (auto it = o.find("threshold"); it != o.end()) {
@@ -62,6 +64,20 @@ Result<brepo::Settings> parse_settings(const bj::object& o, brepo::Settings s) {
   if (hm) {
     if (*hm < 1 || *hm > 1440) return Error::invalid("handle_minutes", "handle_minutes is 1..1440");
     s.handle_minutes = *hm;
+  }
+  // {"EUR": 50000}: minor units per currency; {} switches it off.
+  for (auto [key, field] : {std::pair{"cart_handoff_over", &s.cart_handoff_over}, std::pair{"auto_refund_up_to", &s.auto_refund_up_to}}) {
+    BOTTEGA_TRY(m, json::optional_object(o, key));
+    if (!m) continue;
+    std::map<std::string, int64_t> out;
+    for (const auto& kv : *m) {
+      std::string f = std::string(key) + "." + std::string(kv.key());
+      if (!commerce::is_currency(kv.key())) return Error::invalid(f, "not a known ISO 4217 currency code");
+      if (!kv.value().is_int64() || kv.value().as_int64() < 0 || kv.value().as_int64() > commerce::kMaxAmount)
+        return Error::invalid(f, "an amount in minor units (an integer >= 0)");
+      out[std::string(kv.key())] = kv.value().as_int64();
+    }
+    *field = std::move(out);
   }
   BOTTEGA_TRY(bh, json::optional_object(o, "business_hours"));
   if (bh) {

@@ -25,9 +25,9 @@ namespace {
 constexpr const char* kProviderSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"type":{"type":"string","enum":["sandbox","stripe","mollie","adyen"]},"name":{"type":"string"},"settings":{"type":"object"},"webhook_url":{"type":"string"},"created_at":{"type":"string"}}})";
 constexpr const char* kPaymentSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"type":"string","enum":["created","sent","opened","processing","paid","failed","expired","cancelled","partially_refunded","refunded"]},"verification_code":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"items":{"type":"array"},"conversation_id":{"type":["string","null"]},"provider_id":{"type":"string"},"captured":{"type":"integer"},"refunded":{"type":"integer"},"refundable":{"type":"integer"},"expires_at":{"type":"string"},"paid_at":{"type":["string","null"]},"created_at":{"type":"string"}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"url":{"type":"string"},"status":{"type":"string","enum":["created","sent","opened","processing","paid","failed","expired","cancelled","partially_refunded","refunded"]},"verification_code":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"items":{"type":"array"},"conversation_id":{"type":["string","null"]},"provider_id":{"type":"string"},"credit_applied":{"type":"integer"},"due":{"type":"integer"},"captured":{"type":"integer"},"refunded":{"type":"integer"},"refundable":{"type":"integer"},"expires_at":{"type":"string"},"paid_at":{"type":["string","null"]},"created_at":{"type":"string"}}})";
 constexpr const char* kRefundSchema =
-    R"({"type":"object","properties":{"id":{"type":"string"},"payment_id":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"reason":{"type":"string"},"status":{"type":"string","enum":["pending_approval","processing","succeeded","failed","rejected"]},"requested_by":{"type":"string"},"approved_by":{"type":["string","null"]},"created_at":{"type":"string"}}})";
+    R"({"type":"object","properties":{"id":{"type":"string"},"payment_id":{"type":"string"},"amount":{"type":"integer"},"credit_amount":{"type":"integer"},"currency":{"type":"string"},"reason":{"type":"string"},"status":{"type":"string","enum":["pending_approval","processing","succeeded","failed","rejected"]},"requested_by":{"type":"string"},"approved_by":{"type":["string","null"]},"created_at":{"type":"string"}}})";
 constexpr const char* kPayoutSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"contact_id":{"type":"string"},"provider_id":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"reason":{"type":"string"},"status":{"type":"string"}}})";
 
@@ -67,8 +67,23 @@ std::string language(Context& ctx, const std::string* form_lang = nullptr) {
 
 Result<pay::LinkInput> parse_link(const bj::object& o) {
   BOTTEGA_TRY_STATUS(only_fields(o, {"conversation_id", "cart_id", "items", "amount", "currency", "provider_id",
-                                     "expires_in", "description"}));
+                                     "expires_in", "description", "contact_id", "apply_credit"}));
   pay::LinkInput in;
+  BOTTEGA_TRY(contact, json::optional_string(o, "contact_id", {}, 100));
+  in.contact_id = contact;
+  if (const auto* c = o.if_contains("apply_credit"); c && !c->is_null()) {
+    // true: as much store credit as the customer has (up to the amount); an integer: exactly that.
+    if (c->is_bool()) {
+      in.apply_credit = c->as_bool();
+    } else if (c->is_int64() || c->is_uint64()) {
+      auto v = c->to_number<int64_t>();
+      if (v < 1) return Error::invalid("apply_credit", "apply_credit is true or a positive amount in minor units");
+      in.apply_credit = true;
+      in.credit_amount = v;
+    } else {
+      return Error::invalid("apply_credit", "apply_credit is true or a positive amount in minor units", "invalid_type");
+    }
+  }
   BOTTEGA_TRY(conv, json::optional_string(o, "conversation_id", {}, 100));
   in.conversation_id = conv;
   BOTTEGA_TRY(cart, json::optional_string(o, "cart_id", {}, 100));
@@ -366,9 +381,9 @@ void register_payment_routes(Router& r, Deps& d) {
       return Rendered{201, bj::serialize(pay::to_json(*link, public_url))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work);
-  }, {"Create a payment link (amount+currency, items by SKU, or a cart: its total, its stock held until the link expires) and send it into the conversation",
+  }, {"Create a payment link (amount+currency, items by SKU, or a cart: its total, its stock held until the link expires) and send it into the conversation; apply_credit spends the customer's store credit first (the provider is asked only for the rest; all of it: paid at once). 409 insufficient_credit",
       Auth::agent, "payments",
-      R"({"type":"object","additionalProperties":false,"properties":{"conversation_id":{"type":"string"},"cart_id":{"type":"string"},"items":{"type":"array","items":{"type":"object","required":["sku"],"properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1}}}},"amount":{"type":"integer","minimum":1},"currency":{"type":"string"},"provider_id":{"type":"string"},"expires_in":{"type":"integer","minimum":900,"maximum":2592000},"description":{"type":"string"}}})",
+      R"({"type":"object","additionalProperties":false,"properties":{"conversation_id":{"type":"string"},"cart_id":{"type":"string"},"items":{"type":"array","items":{"type":"object","required":["sku"],"properties":{"sku":{"type":"string"},"quantity":{"type":"integer","minimum":1}}}},"amount":{"type":"integer","minimum":1},"currency":{"type":"string"},"provider_id":{"type":"string"},"expires_in":{"type":"integer","minimum":900,"maximum":2592000},"description":{"type":"string"},"contact_id":{"type":"string"},"apply_credit":{"type":["boolean","integer"]}}})",
       kPaymentSchema, 201, true});
 
   auto get_payment = [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -523,9 +538,7 @@ void register_payment_routes(Router& r, Deps& d) {
     std::string contact = ctx.param("id"), cur = *currency, why = *reason;
     int64_t amt = *amount;
     auto work = [&env, p, contact, amt, cur, why](store::Tx& tx) -> Result<Rendered> {
-      static constexpr store::Stmt kContactExists{"payments.contact_exists",
-                                                  "SELECT 1 FROM contacts WHERE tenant_id = $1 AND id = $2"};
-      if (!tx.query_one(kContactExists, {p.tenant_id, contact})) return Error::not_found("contact");
+      if (!pay::db::contact_exists(tx, p.tenant_id, contact)) return Error::not_found("contact");
       auto bal = pay::grant_credit(tx, env, p, contact, amt, cur, why);
       if (!bal) return std::move(bal).error();
       return Rendered{201, bj::serialize(bj::object{{"contact_id", contact}, {"currency", cur}, {"balance", *bal}})};

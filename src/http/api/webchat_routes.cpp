@@ -132,6 +132,30 @@ asio::awaitable<Response> visitor_create(Deps& d, Context& ctx) {
     co_return json(ctx, 201, bj::object{{"visitor_token", v->visitor_token}, {"visitor_id", v->visitor_id}});
 }
 
+// A visitor's message: {"text"} typed, or {"reply":{"id","title"}} a choice the shop offered and the
+// visitor tapped (the bot's Yes/No, a product card's "Add to cart" = "buy:<SKU>"), stored as an
+// interactive_reply like a tapped button on the other channels (its title is the message text).
+Result<pipeline::Incoming> parse_visitor_message(const bj::object& body) {
+  pipeline::Incoming in;
+  if (const auto* r = body.if_contains("reply")) {
+    if (body.contains("text")) return Error::invalid("text", "send text or reply, not both");
+    if (!r->is_object()) return Error::invalid("reply", "reply is {\"id\",\"title\"}", "invalid_type");
+    BOTTEGA_TRY(id, json::required_string(r->as_object(), "id", "reply.id", 200));
+    BOTTEGA_TRY(title, json::required_string(r->as_object(), "title", "reply.title", 200));
+    if (id.empty()) return Error::invalid("reply.id", "reply.id must not be empty");
+    if (title.find_first_not_of(" \t\r\n") == std::string::npos)
+      return Error::invalid("reply.title", "reply.title must not be empty");
+    in.kind = "interactive_reply";
+    in.text = title;
+    in.content_json = bj::serialize(bj::object{{"id", id}, {"title", title}});
+    return in;
+  }
+  BOTTEGA_TRY(text, json::required_string(body, "text", {}, 10000));
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Error::invalid("text", "text must not be empty");
+  in.text = std::move(text);
+  return in;
+}
+
 asio::awaitable<Response> message_post(Deps& d, std::shared_ptr<VisitorCache> cache, Context& ctx) {
     std::string token(ctx.header("X-Visitor-Token"));
     if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
@@ -143,13 +167,11 @@ asio::awaitable<Response> message_post(Deps& d, std::shared_ptr<VisitorCache> ca
       co_return limited(ctx, wait);
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto text = json::required_string(*body, "text", {}, 10000);
-    if (!text) co_return error(ctx, text.error());
-    if (text->find_first_not_of(" \t\r\n") == std::string::npos)
-      co_return error(ctx, Error::invalid("text", "text must not be empty"));
+    auto incoming = parse_visitor_message(*body);
+    if (!incoming) co_return error(ctx, incoming.error());
     std::string channel_id = ctx.param("channel_id");
     auto env = d.env();
-    std::string t = *text;
+    pipeline::Incoming t = std::move(*incoming);
     auto work8_ = [&env, cache, now, token_hash, channel_id, t](store::Tx& tx) -> Result<Rendered> {
           BOTTEGA_TRY(vc, cached_visitor_channel(cache, now, tx, token_hash, channel_id));
           BOTTEGA_TRY(in, pipeline::ingest_contact_message(tx, env, vc.channel.tenant_id, vc.channel,
@@ -281,8 +303,8 @@ void register_webchat_routes(Router& r, Deps& d) {
     Response res = co_await message_post(d, visitors, ctx);
     cors(d, ctx, res);
     co_return res;
-  }, {"A visitor sends a message (header X-Visitor-Token). 201 means it is stored durably", Auth::visitor, "webchat",
-      R"({"type":"object","required":["text"],"properties":{"text":{"type":"string","maxLength":10000}}})",
+  }, {"A visitor sends a message (header X-Visitor-Token): text, or a tapped choice (reply, e.g. a product card's Add to cart, id buy:<SKU>). 201 means it is stored durably", Auth::visitor, "webchat",
+      R"({"type":"object","properties":{"text":{"type":"string","maxLength":10000},"reply":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":200}}}}})",
       R"({"type":"object","properties":{"message_id":{"type":"string"},"conversation_id":{"type":"string"}}})", 201, true});
 
   r.add("GET", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {

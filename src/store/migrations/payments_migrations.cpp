@@ -310,6 +310,44 @@ CREATE TABLE sandbox_psp_payments (
 );
 CREATE INDEX sandbox_psp_payments_provider ON sandbox_psp_payments(tenant_id, provider_id);
 )SQL"},
+      // Store credit spent at checkout: how much of a payment was paid from the customer's credit
+      // (the provider is asked for the rest), and how much of a refund went back to credit.
+      {21, "payments_store_credit",
+       R"SQL(
+ALTER TABLE payments ADD COLUMN credit_applied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN credit_amount INTEGER NOT NULL DEFAULT 0;
+)SQL",
+       R"SQL(
+ALTER TABLE payments ADD COLUMN credit_applied BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN credit_amount BIGINT NOT NULL DEFAULT 0;
+)SQL"},
+      // The sandbox PSP's own record of the payouts it made (what `bottega reconcile` compares
+      // Bottega's payouts with).
+      {22, "sandbox_psp_payouts",
+       R"SQL(
+CREATE TABLE sandbox_psp_payouts (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  provider_id TEXT NOT NULL,
+  payout_id TEXT NOT NULL UNIQUE,
+  amount INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX sandbox_psp_payouts_provider ON sandbox_psp_payouts(tenant_id, provider_id);
+)SQL",
+       R"SQL(
+CREATE TABLE sandbox_psp_payouts (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  provider_id TEXT COLLATE "C" NOT NULL,
+  payout_id TEXT COLLATE "C" NOT NULL UNIQUE,
+  amount BIGINT NOT NULL,
+  currency TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX sandbox_psp_payouts_provider ON sandbox_psp_payouts(tenant_id, provider_id);
+)SQL"},
   };
   return kMigrations;
 }

@@ -134,8 +134,35 @@ function paymentCard(content: Obj, status: string | null): HTMLElement | null {
   );
 }
 
+/** "Paid" (with the order number) or "Refund", the amount in the visitor's locale. */
+function statusCard(content: Obj): HTMLElement | null {
+  const refund = obj(content.refund);
+  const payment = obj(content.payment);
+  const src = refund ?? payment;
+  const amount = num(src?.amount);
+  const currency = str(src?.currency);
+  if (!src || amount === null || !currency) return null;
+  const money = formatMinor(amount, currency);
+  if (refund)
+    return el(
+      'div',
+      { className: 'card card-status status-refunded', 'data-payment-id': str(refund.payment_id) || null },
+      el('p', { className: 'card-title' }, t.refunded),
+      el('p', { className: 'card-text' }, t.refundedAmount(money)),
+    );
+  if (str(payment?.status) !== 'paid') return null;
+  const order = num(payment?.order_number);
+  return el(
+    'div',
+    { className: 'card card-status status-paid', 'data-payment-id': str(payment?.id) || null },
+    el('p', { className: 'card-title' }, t.paid),
+    el('p', { className: 'card-text' }, t.paidAmount(money)),
+    order !== null ? el('p', { className: 'card-order' }, t.orderNumber(order)) : null,
+  );
+}
+
 /**
- * The card for a message of kind product / cart / payment_link, or null (the caller shows the
+ * The card for a message of kind product / cart / payment_link / payment_status, or null (the caller shows the
  * text). `paidPayments` holds the ids of payments a later "Paid" message confirmed.
  */
 export function renderCard(m: Message, paidPayments: ReadonlySet<string>): HTMLElement | null {
@@ -143,6 +170,7 @@ export function renderCard(m: Message, paidPayments: ReadonlySet<string>): HTMLE
   if (!content) return null;
   if (m.kind === 'product') return productCard(content);
   if (m.kind === 'cart') return cartCard(content);
+  if (m.kind === 'payment_status') return statusCard(content);
   if (m.kind === 'payment_link') {
     const id = str(obj(content.payment)?.id);
     return paymentCard(content, id && paidPayments.has(id) ? 'paid' : null);

@@ -16,6 +16,12 @@ export interface ChatConfig {
   continue_on?: ContinueOffer[];
 }
 
+/** A tapped choice: `{"id","title"}` as the shop offered it (docs/api.md, web chat). */
+export interface ChoiceReply {
+  id: string;
+  title: string;
+}
+
 export interface SendResult {
   message_id: string;
   conversation_id: string;
@@ -107,16 +113,18 @@ export class VisitorClient {
     return out;
   }
 
-  async send(text: string): Promise<SendResult> {
+  /** Sends typed text, or (`reply`) a choice the shop offered, e.g. a card's "Add to cart". */
+  async send(text: string, reply?: ChoiceReply): Promise<SendResult> {
     const hadToken = this.token !== null;
     const token = await this.ensureVisitor();
+    const body = reply ? { reply } : { text };
     try {
-      return await this.post(token, text);
+      return await this.post(token, body);
     } catch (e) {
       // A stored token the server no longer knows: start a new visitor once.
       if (hadToken && e instanceof ApiError && (e.status === 401 || e.status === 403)) {
         this.forgetVisitor();
-        return this.post(await this.ensureVisitor(), text);
+        return this.post(await this.ensureVisitor(), body);
       }
       throw e;
     }
@@ -129,10 +137,10 @@ export class VisitorClient {
     return `${wsOrigin(this.base)}/realtime?${qs.toString()}`;
   }
 
-  private post(token: string, text: string): Promise<SendResult> {
+  private post(token: string, body: { text: string } | { reply: ChoiceReply }): Promise<SendResult> {
     return requestJson<SendResult>(`${this.base}/messages`, {
       method: 'POST',
-      body: { text },
+      body,
       headers: { 'X-Visitor-Token': token },
       credentials: 'omit',
     });

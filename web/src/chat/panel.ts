@@ -8,7 +8,7 @@ import { el } from '../shared/dom';
 import { chat as t, common } from '../shared/strings';
 import { compareIso, fullTime, shortTime } from '../shared/time';
 import type { Message } from '../shared/types';
-import type { ContinueOffer, VisitorClient } from './client';
+import type { ChoiceReply, ContinueOffer, VisitorClient } from './client';
 import { paidPaymentOf, renderCard } from './cards';
 
 export interface PanelOptions {
@@ -179,15 +179,21 @@ export class ChatPanel {
   private async submit(): Promise<void> {
     const text = this.input.value.trim();
     if (!text || this.disabled) return;
-    this.error.textContent = '';
     this.input.value = '';
     this.autosize();
+    await this.send(text, true);
+  }
+
+  /** Sends `text` as the visitor: typed, or (`reply`) a choice button, whose title is the text. */
+  private async send(text: string, typed: boolean, reply?: ChoiceReply): Promise<void> {
+    if (this.disabled) return;
+    this.error.textContent = '';
     const pending = this.renderPending(text);
     this.log.appendChild(pending);
     this.scrollToEnd();
     try {
       const hadToken = this.opts.client.token !== null;
-      const res = await this.opts.client.send(text);
+      const res = await this.opts.client.send(text, reply);
       if (!hadToken || !this.live) this.connect();
       if (this.messages.has(res.message_id)) {
         pending.remove(); // the live event was faster than the response
@@ -200,7 +206,7 @@ export class ChatPanel {
           conversation_id: res.conversation_id,
           direction: 'in',
           author: { kind: 'contact', id: null },
-          kind: 'text',
+          kind: reply ? 'interactive_reply' : 'text',
           text,
           created_at: new Date().toISOString(),
         });
@@ -208,7 +214,7 @@ export class ChatPanel {
       }
     } catch (e) {
       pending.remove();
-      if (!this.input.value) {
+      if (typed && !this.input.value) {
         this.input.value = text;
         this.autosize();
       }
@@ -304,7 +310,29 @@ export class ChatPanel {
       { className: `msg ${mine ? 'msg-me' : 'msg-shop'}`, 'data-message-id': m.id },
       el('span', { className: 'sr-only' }, `${mine ? t.you : t.shop}: `),
       bubble,
+      mine ? null : this.renderChoices(m),
       el('time', { className: 'time', datetime: m.created_at, title: fullTime(m.created_at) }, shortTime(m.created_at)),
+    );
+  }
+
+  /**
+   * The shop's offered answers as buttons: the bot's "Did this help?" Yes / No, a product card's
+   * "Add to cart". A tap sends the choice (its id and title) as the visitor's reply.
+   */
+  private renderChoices(m: Message): HTMLElement | null {
+    const list = Array.isArray(m.content?.choices) ? (m.content.choices as unknown[]) : [];
+    const choices = list
+      .map((c) => (c && typeof c === 'object' ? (c as { id?: unknown; title?: unknown }) : {}))
+      .filter((c): c is ChoiceReply => typeof c.id === 'string' && c.id !== '' && typeof c.title === 'string' && c.title.trim() !== '');
+    if (choices.length === 0) return null;
+    return el(
+      'div',
+      { className: 'choices', role: 'group' },
+      ...choices.map((c) => {
+        const b = el('button', { type: 'button', className: `choice${c.id.startsWith('buy:') ? ' choice-buy' : ''}`, 'data-choice-id': c.id }, c.title);
+        b.addEventListener('click', () => void this.send(c.title, false, { id: c.id, title: c.title }));
+        return b;
+      }),
     );
   }
 

@@ -8,6 +8,9 @@ import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { Channel, ConsoleApi, WebhookDelivery, WebhookEndpoint } from './api';
 import { serviceTab } from './service-settings';
+import { kbTab, kbTabLabel } from './kb-admin';
+import { discountsTab, discountsTabLabel } from './discounts-admin';
+import { cannedTab, cannedTabLabel } from './canned-admin';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
 export const CHANNEL_FIELDS: Record<string, { name: string; secret?: boolean; optional?: boolean }[]> = {
@@ -72,7 +75,8 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return b;
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned';
+
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
   clear(container);
@@ -83,11 +87,17 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/webhooks', 'aria-current': tab === 'webhooks' ? 'page' : null }, t.webhooksTab),
     el('a', { href: '#/settings/team', 'aria-current': tab === 'team' ? 'page' : null }, t.agentsTab),
     el('a', { href: '#/settings/service', 'aria-current': tab === 'service' ? 'page' : null }, t.serviceTab),
+    el('a', { href: '#/settings/kb', 'aria-current': tab === 'kb' ? 'page' : null }, kbTabLabel),
+    el('a', { href: '#/settings/discounts', 'aria-current': tab === 'discounts' ? 'page' : null }, discountsTabLabel),
+    el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
-  if (agent.role !== 'admin') body.append(el('p', { className: 'hint' }, t.readOnly));
+  if (agent.role !== 'admin' && tab !== 'canned') body.append(el('p', { className: 'hint' }, t.readOnly));
   if (tab === 'channels') void channels(body, api, agent);
+  else if (tab === 'kb') void kbTab(body, api, agent);
+  else if (tab === 'discounts') void discountsTab(body, api, agent);
+  else if (tab === 'canned') void cannedTab(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);

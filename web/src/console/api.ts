@@ -93,6 +93,80 @@ export interface PaymentLink {
   cart_id?: string | null;
 }
 
+/** A payment as `GET /api/v1/payments/{id}` answers it (docs/api.md#payments). */
+export interface Payment {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  captured: number;
+  refunded: number;
+  refundable: number;
+  conversation_id: string | null;
+  refunds?: Refund[];
+}
+
+export interface Refund {
+  id: string;
+  payment_id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: 'pending_approval' | 'processing' | 'succeeded' | 'failed' | 'rejected' | (string & {});
+  requested_by: string | null;
+  approved_by: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+/** A knowledge-base entry (docs/bot.md). */
+export interface KbEntry {
+  id: string;
+  language: string;
+  questions: string[];
+  answer: string;
+  tags: string[];
+  product_ids: string[];
+}
+
+export interface KbSearchResult {
+  language: string;
+  intent: string;
+  outcome: string;
+  entry_id: string | null;
+  confidence: number;
+  reply: string | null;
+}
+
+/** A discount code as `GET /api/v1/discounts` lists it (value: basis points for percentages). */
+export interface Discount {
+  id: string;
+  code: string;
+  kind: string;
+  value: number;
+  currency: string | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  usage_limit: number | null;
+  per_customer_limit: number | null;
+  minimum_subtotal: number | null;
+  used_count: number;
+  created_at: string;
+}
+
+export interface NewDiscount {
+  code: string;
+  kind: string;
+  percent?: string;
+  value?: number;
+  currency?: string;
+  starts_at?: string;
+  ends_at?: string;
+  usage_limit?: number;
+  per_customer_limit?: number;
+  minimum_subtotal?: number;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -188,6 +262,15 @@ export class ConsoleApi {
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
   }
 
+  /** A WhatsApp template (the only thing WhatsApp takes outside its 24-hour window). */
+  sendTemplate(id: string, template: { name: string; language: string; parameters: string[] }): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, {
+      method: 'POST',
+      body: { kind: 'template', template },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
   }
@@ -219,6 +302,53 @@ export class ConsoleApi {
       body: { conversation_id: conversationId },
     });
     return r.text;
+  }
+
+  createCanned(c: { shortcut: string; title: string; body: string }): Promise<CannedResponse> {
+    return this.call<CannedResponse>('/canned_responses', { method: 'POST', body: c, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateCanned(id: string, c: { shortcut: string; title: string; body: string }): Promise<CannedResponse> {
+    return this.call<CannedResponse>(`/canned_responses/${encodeURIComponent(id)}`, { method: 'PATCH', body: c });
+  }
+
+  async deleteCanned(id: string): Promise<void> {
+    await this.call<unknown>(`/canned_responses/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  // ---- knowledge base (docs/bot.md)
+
+  listKbEntries(): Promise<KbEntry[]> {
+    return this.collect<KbEntry>('/kb/entries', 50);
+  }
+
+  /** Saves one entry (an upsert by id through the import). */
+  async saveKbEntry(e: KbEntry): Promise<void> {
+    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: [e] }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  /**
+   * Deletes one entry: the API has no per-entry delete, so the whole knowledge base is exported and
+   * imported again without it (`replace`). An edit another admin saves in between is lost.
+   */
+  async deleteKbEntry(id: string): Promise<void> {
+    const all = await this.call<{ entries: KbEntry[] }>('/kb/export?format=json');
+    const rest = (all.entries ?? []).filter((e) => e.id !== id);
+    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: rest, replace: true }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  searchKb(text: string): Promise<KbSearchResult> {
+    return this.call<KbSearchResult>('/kb/search', { method: 'POST', body: { text } });
+  }
+
+  // ---- discount codes (docs/commerce.md)
+
+  listDiscounts(): Promise<Discount[]> {
+    return this.collect<Discount>('/discounts', 10);
+  }
+
+  createDiscount(d: NewDiscount): Promise<Discount> {
+    return this.call<Discount>('/discounts', { method: 'POST', body: d, headers: { 'Idempotency-Key': newKey() } });
   }
 
   listAgents(): Promise<Agent[]> {
@@ -310,6 +440,29 @@ export class ConsoleApi {
       body: { conversation_id: conversationId, cart_id: cartId },
       headers: { 'Idempotency-Key': newKey() },
     });
+  }
+
+  // ---- payments and refunds (docs/api.md#payments)
+
+  getPayment(id: string): Promise<Payment> {
+    return this.call<Payment>(`/payments/${encodeURIComponent(id)}`);
+  }
+
+  /** `key`: the Idempotency-Key (required by the server; one per confirmed refund). */
+  requestRefund(paymentId: string, amount: number, reason: string, key: string): Promise<Refund> {
+    return this.call<Refund>(`/payments/${encodeURIComponent(paymentId)}/refunds`, {
+      method: 'POST',
+      body: { amount, reason },
+      headers: { 'Idempotency-Key': key },
+    });
+  }
+
+  approveRefund(id: string): Promise<Refund> {
+    return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {} });
+  }
+
+  rejectRefund(id: string): Promise<Refund> {
+    return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
   }
 
   /** The contact's open carts (from the customer profile). */

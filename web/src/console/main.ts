@@ -16,6 +16,8 @@ import { renderSettings, type SettingsTab } from './admin';
 import { buildSellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
+import { refundPanel, type RefundPanel } from './refund';
+import { windowControl, type WindowControl } from './window';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -65,6 +67,7 @@ function showLogin(message?: string): void {
   selectedId = null;
   shell = null;
   threadView = null;
+  refundPanels.clear();
   clear(root);
 
   const email = el('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true });
@@ -295,7 +298,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -427,6 +430,12 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       break;
     }
     default:
+      // A payment or refund changed: its panel under the payment card fetches it again.
+      if (/^(payment|refund)\./.test(ev.type)) {
+        const d = ev.data as { id?: string; payment_id?: string } | undefined;
+        const id = ev.type.startsWith('refund.') ? d?.payment_id : d?.id;
+        if (id) refundPanels.get(id)?.refresh();
+      }
       break;
   }
 }
@@ -545,6 +554,7 @@ function refreshServiceFields(id: string): void {
           store.upsertConversation(c);
           renderList();
           if (id === selectedId) renderThreadHeader();
+          if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
         })
         .catch(() => undefined);
     }, 700),
@@ -573,6 +583,7 @@ interface ThreadView {
   textarea: HTMLTextAreaElement;
   noteToggle: HTMLInputElement;
   syncMode: () => void;
+  windowCtl: WindowControl;
 }
 
 let threadView: ThreadView | null = null;
@@ -596,6 +607,7 @@ function selectConversation(id: string): void {
 
 function buildThread(id: string): void {
   if (!shell) return;
+  threadView?.windowCtl.dispose();
   const title = el('h2', { id: 'thread-title' });
   const meta = el('span', { className: 'thread-meta' });
   const statusButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'status-toggle' });
@@ -621,9 +633,22 @@ function buildThread(id: string): void {
   const label = el('label', { for: 'composer-text', className: 'composer-label' }, t.replyLabel);
   const noteToggle = el('input', { type: 'checkbox', id: 'note-toggle' });
   const send = el('button', { type: 'submit', className: 'btn btn-primary', id: 'composer-send' }, t.send);
+  const windowCtl = windowControl({
+    textarea,
+    sendButton: send,
+    noteToggle,
+    replyPlaceholder: () => (noteToggle.checked ? t.notePlaceholder : t.replyPlaceholder),
+    sendTemplate: (tpl) =>
+      api.sendTemplate(id, tpl).then((m) => {
+        if (m && m.id) handleEvent({ type: 'message.created', data: m });
+      }),
+    refresh: () => refreshWindow(id),
+    errorText,
+  });
   const form = el(
     'form',
     { className: 'composer', 'aria-label': t.replyLabel },
+    windowCtl.state,
     label,
     textarea,
     el(
@@ -652,6 +677,7 @@ function buildThread(id: string): void {
     label.textContent = note ? t.noteLabel : t.replyLabel;
     textarea.placeholder = note ? t.notePlaceholder : t.replyPlaceholder;
     send.textContent = note ? t.addNote : t.send;
+    windowCtl.sync();
   };
   noteToggle.addEventListener('change', syncMode);
   textarea.addEventListener('keydown', (ev) => {
@@ -664,6 +690,7 @@ function buildThread(id: string): void {
     ev.preventDefault();
     const text = textarea.value.trim();
     if (!text || send.disabled) return;
+    if (!noteToggle.checked && windowCtl.blocksReplies()) return;
     const kind = noteToggle.checked ? 'note' : 'text';
     send.disabled = true;
     error.textContent = '';
@@ -675,9 +702,12 @@ function buildThread(id: string): void {
       })
       .catch((e: unknown) => {
         error.textContent = `${t.sendFailed} ${errorText(e)}`;
+        // The window closed meanwhile: show what can be sent now.
+        if (e instanceof ApiError && e.code === 'window_closed') refreshWindow(id);
       })
       .finally(() => {
         send.disabled = false;
+        windowCtl.sync();
         textarea.focus();
       });
   });
@@ -700,6 +730,7 @@ function buildThread(id: string): void {
     ),
     log,
     form,
+    windowCtl.picker,
   );
   // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
   const conv = store.conversations.get(id);
@@ -714,8 +745,20 @@ function buildThread(id: string): void {
     });
     shell.thread.append(drawer);
   }
-  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode };
+  threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
+  refreshWindow(id);
+}
+
+/** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
+function refreshWindow(id: string): void {
+  void api
+    .getConversation(id)
+    .then((c) => {
+      store.upsertConversation(c);
+      if (threadView?.id === id) threadView.windowCtl.apply(c.window, c.channel_type);
+    })
+    .catch(() => undefined);
 }
 
 function sellSummary(): string {
@@ -829,6 +872,18 @@ function renderMessage(m: Message): HTMLLIElement {
       if (id) paid.add(id);
     }
   const body = renderContent(m, paid);
+  const paymentId = paymentIdOf(m);
+  if (m.kind === 'payment_link' && paymentId) {
+    // One panel per payment, kept across re-renders (an open refund form survives a "Paid").
+    let panel = refundPanels.get(paymentId);
+    if (!panel) {
+      panel = refundPanel(api, paymentId);
+      refundPanels.set(paymentId, panel);
+    }
+    body.append(panel.element);
+  } else if (m.kind === 'payment_status' && paymentId) {
+    refundPanels.get(paymentId)?.refresh();
+  }
   return el(
     'li',
     {
@@ -849,6 +904,16 @@ function renderMessage(m: Message): HTMLLIElement {
     body,
     m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
+}
+
+/** Refund panels by payment id (see refund.ts). */
+const refundPanels = new Map<string, RefundPanel>();
+
+/** The payment a payment card or a payment status message is about. */
+function paymentIdOf(m: Message): string | null {
+  const c = m.content as { payment?: { id?: unknown }; refund?: { payment_id?: unknown } } | undefined;
+  const id = c?.payment?.id ?? c?.refund?.payment_id;
+  return typeof id === 'string' && id ? id : null;
 }
 
 function appendMessage(m: Message): void {

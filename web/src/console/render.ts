@@ -49,24 +49,70 @@ function textBlock(text: string, className = 'msg-text'): HTMLElement {
   return p;
 }
 
+/** Raster image types a browser shows in <img> (the server sends SVG and unknown types as downloads). */
+const INLINE_IMAGE = /^image\/(jpeg|png|gif|webp|avif|bmp)$/;
+const INLINE_AUDIO = /^audio\/(ogg|mpeg|mp4|aac|wav|webm|opus|amr)(;.*)?$/;
+const INLINE_VIDEO = /^video\/(mp4|webm|ogg|3gpp)$/;
+const MEDIA_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** The URL of a stored media file (GET /api/v1/media/{id}; the session cookie authenticates it). */
+export function mediaUrl(mediaId: string): string | null {
+  return MEDIA_ID.test(mediaId) ? `/api/v1/media/${encodeURIComponent(mediaId)}` : null;
+}
+
+function byteSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * One attachment: downloaded (media_id) -> the image inline, audio/video players, or a download
+ * link; still being fetched from the provider -> "Downloading…"; refused or failed (media_error)
+ * -> why. Filenames and errors are text; the only URL used is our own /api/v1/media/{id}.
+ */
+function attachmentItem(att: Json): HTMLLIElement {
+  const type = str(att.type) || 'file';
+  const kind: string = (att.voice === true ? t.mediaKinds.voice : (t.mediaKinds[type] ?? t.mediaKinds.file)) ?? type;
+  const mime = str(att.mime_type).toLowerCase();
+  const filename = str(att.filename);
+  const size = int(att.size);
+  const details = [filename, mime, size !== null ? byteSize(size) : ''].filter(Boolean).join(' · ');
+  const url = mediaUrl(str(att.media_id));
+  const error = str(att.media_error);
+  const fetchable = str(att.id) !== '' || str(att.url) !== '';
+  const state = url ? 'ready' : error ? 'failed' : fetchable ? 'pending' : 'none';
+  const item = el(
+    'li',
+    { className: `attachment attachment-${type.replace(/[^a-z_]/g, '')} is-${state}`, 'data-state': state },
+    el('span', { className: 'attachment-kind' }, kind),
+    details ? el('span', { className: 'attachment-details' }, details) : null,
+  );
+  if (state === 'pending') item.append(el('span', { className: 'attachment-progress', role: 'status' }, t.mediaDownloading));
+  if (state === 'failed') item.append(el('span', { className: 'attachment-error' }, t.mediaFailed(error)));
+  if (!url) return item;
+  const label = filename || kind;
+  if (INLINE_IMAGE.test(mime) || (!mime && (type === 'image' || type === 'sticker'))) {
+    const img = el('img', { className: 'attachment-img', src: url, alt: filename || kind, loading: 'lazy', decoding: 'async' });
+    const open = el('a', { className: 'attachment-open', href: url, target: '_blank', rel: 'noopener', title: t.mediaOpen }, img);
+    img.addEventListener('error', () => open.replaceWith(el('span', { className: 'attachment-error' }, t.mediaNotShown)));
+    item.append(open);
+  } else if (INLINE_AUDIO.test(mime)) {
+    item.append(el('audio', { className: 'attachment-player', src: url, controls: true, preload: 'none', 'aria-label': label }));
+  } else if (INLINE_VIDEO.test(mime)) {
+    item.append(el('video', { className: 'attachment-player', src: url, controls: true, preload: 'metadata', 'aria-label': label }));
+  }
+  const download = el('a', { className: 'attachment-download', href: url, download: filename || '' }, t.mediaDownload(label));
+  item.append(download);
+  return item;
+}
+
 function media(content: Json, m: Message): HTMLElement[] {
   const out: HTMLElement[] = [];
-  const atts = arr(content.attachments);
   const list = el('ul', { className: 'attachments' });
-  for (const a of atts) {
+  for (const a of arr(content.attachments)) {
     const att = obj(a);
-    if (!att) continue;
-    const type = str(att.type) || 'file';
-    const kind = att.voice === true ? t.mediaKinds.voice : (t.mediaKinds[type] ?? t.mediaKinds.file);
-    const details = [str(att.filename), str(att.mime_type)].filter(Boolean).join(' · ');
-    list.append(
-      el(
-        'li',
-        { className: `attachment attachment-${type.replace(/[^a-z_]/g, '')}` },
-        el('span', { className: 'attachment-kind' }, kind ?? type),
-        details ? el('span', { className: 'attachment-details' }, details) : null,
-      ),
-    );
+    if (att) list.append(attachmentItem(att));
   }
   if (list.childElementCount === 0) list.append(el('li', { className: 'attachment' }, t.attachment));
   out.push(list);
@@ -186,7 +232,8 @@ export function renderContent(m: Message, paidPayments: ReadonlySet<string> = ne
     }
     case 'product':
     case 'cart':
-    case 'payment_link': {
+    case 'payment_link':
+    case 'payment_status': {
       const card = renderCard(m, paidPayments);
       if (card) body.append(card);
       else if (m.text) body.append(textBlock(m.text));

@@ -74,7 +74,10 @@ export class InboxStore {
     if (!thread) return 'none';
     const i = thread.findIndex((x) => x.id === m.id);
     if (i >= 0) {
-      thread[i] = m;
+      const old = thread[i];
+      // Delivery only moves forward (docs/api.md): a copy that arrives late (the POST's answer after
+      // the realtime "sent") must not turn a sent message back into a pending one.
+      thread[i] = old && deliveryRank(old) > deliveryRank(m) ? { ...m, delivery: old.delivery } : m;
       return 'updated';
     }
     thread.push(m);
@@ -120,4 +123,10 @@ export function facets(conversations: Iterable<Conversation>): { channelTypes: s
 
 function sortMessages(list: Message[]): Message[] {
   return list.sort((a, b) => compareIso(a.created_at, b.created_at));
+}
+
+const DELIVERY_RANK: Record<string, number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 3 };
+
+function deliveryRank(m: Message): number {
+  return m.delivery ? (DELIVERY_RANK[m.delivery.state] ?? 0) : -1;
 }

@@ -42,6 +42,24 @@ export interface Conversation {
   sla?: Sla;
   /** The satisfaction survey sent when it was resolved, and the customer's score. */
   csat?: { sent_at: string; score: number | null; answered_at: string | null } | null;
+  /** The channel's messaging window; only on GET /api/v1/conversations/{id} (docs/channels.md). */
+  window?: ConversationWindow;
+}
+
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  parameters: number;
+}
+
+export interface ConversationWindow {
+  policy: 'none' | 'whatsapp' | 'meta';
+  open: boolean;
+  last_inbound_at: string | null;
+  closes_at: string | null;
+  human_agent_open: boolean;
+  human_agent_until: string | null;
+  templates: MessageTemplate[];
 }
 
 export interface PriorityScore {

@@ -61,11 +61,12 @@ export function assertBinary() {
 
 /**
  * @param {string} label used for the log file name in tests/out/
+ * @param {{config?: string[]}} [opts] `config`: more TOML lines (e.g. an `[outbound]` section)
  * @returns {Promise<{origin:string, port:number, apiToken:string, tenantId:string, channelId:string,
  *   agent:{email:string,password:string}, api:(path:string, init?:RequestInit)=>Promise<any>,
  *   logPath:string, stop:()=>Promise<void>}>}
  */
-export async function startBottega(label) {
+export async function startBottega(label, opts = {}) {
   assertBinary();
   const dir = mkdtempSync(join(tmpdir(), `bottega-web-${label}-`));
   const port = await freePort();
@@ -80,6 +81,7 @@ export async function startBottega(label) {
       `web_root = "${distDir}"`,
       '[store]',
       `url = "sqlite://${join(dir, 'bottega.db')}"`,
+      ...(opts.config ?? []),
       '',
     ].join('\n'),
   );

@@ -1,0 +1,122 @@
+// The composer knows the channel's messaging window, against the real server and the provider
+// simulator: an open WhatsApp window says until when; a closed one (the customer last wrote 25 h
+// ago) turns the composer into the template picker with the channel's configured templates and
+// their parameters, and the template reaches WhatsApp in its exact shape; internal notes stay
+// possible; a Messenger conversation 3 days old says the reply goes with the HUMAN_AGENT tag.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
+import { startBottega } from './helpers/server.mjs';
+import { SIM_CONFIG, startSim } from './helpers/sim.mjs';
+import { signIn } from './helpers/console.mjs';
+
+let server;
+let sim;
+let browser;
+let wa;
+let ms;
+const logs = [];
+const HOUR = 3600_000;
+
+before(async () => {
+  buildWeb();
+  [server, sim] = await Promise.all([startBottega('console-window', { config: SIM_CONFIG }), startSim()]);
+  browser = await launchBrowser();
+  wa = await sim.whatsappChannel(server, 'WhatsApp shop', {
+    templates: [
+      { name: 'order_update', language: 'en_US', parameters: 2 },
+      { name: 'hello_again', language: 'it', parameters: 0 },
+    ],
+  });
+  ms = await sim.messengerChannel(server, 'Messenger page');
+  await sim.whatsappInbound(wa, { from: '16505550201', name: 'Asha Rao', message: { type: 'text', text: { body: 'Is my order on its way?' } }, at: Date.now() - 25 * HOUR });
+  await sim.whatsappInbound(wa, { from: '16505550202', name: 'Bruno Diaz', message: { type: 'text', text: { body: 'Hi, quick question' } } });
+  await sim.messengerInbound(ms, { psid: '7100000000000001', text: 'Any news about my return?', at: Date.now() - 72 * HOUR });
+});
+
+after(async () => {
+  await browser?.close();
+  await Promise.all([server?.stop(), sim?.stop()]);
+  writeFileSync(join(outDir, 'browser-console-window.log'), logs.join('\n') + '\n');
+});
+
+test('window open, closed with the template picker, and Messenger HUMAN_AGENT', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  watchPage(page, 'console-window', logs);
+  await signIn(page, server);
+  const state = page.locator('#window-state');
+  const textarea = page.locator('#composer-text');
+  const picker = page.locator('#template-picker');
+
+  // Open window: says until when; the ordinary composer.
+  await page.locator('#conversation-list button.conv', { hasText: 'Bruno Diaz' }).click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('#window-state')?.getAttribute('data-state') === 'open', null, { timeout: 10_000 });
+  assert.match(await state.innerText(), /WhatsApp window open until/);
+  assert.equal(await picker.isHidden(), true);
+  assert.equal(await textarea.isEnabled(), true);
+
+  // Closed: the composer says why and offers the channel's templates.
+  await page.locator('#conversation-list button.conv', { hasText: 'Asha Rao' }).click();
+  await page.waitForFunction(() => document.querySelector('#window-state')?.getAttribute('data-state') === 'closed', null, { timeout: 10_000 });
+  assert.match(await state.innerText(), /more than 24 hours/i);
+  assert.equal(await textarea.isDisabled(), true, 'no free text outside the window');
+  await picker.waitFor();
+  const select = page.getByLabel('Template', { exact: true });
+  const options = await select.locator('option').allInnerTexts();
+  assert.deepEqual(options, ['order_update (en_US) · 2 parameters', 'hello_again (it) · no parameters']);
+  await select.selectOption({ label: 'order_update (en_US) · 2 parameters' });
+  const p1 = page.getByLabel('Parameter {{1}}');
+  const p2 = page.getByLabel('Parameter {{2}}');
+  await p1.fill('Asha');
+  await page.getByRole('button', { name: 'Send template' }).click();
+  await page.locator('#template-error', { hasText: 'Fill in every parameter' }).waitFor();
+  await p2.fill('A-1042 <b>x</b>');
+  assert.equal(await page.locator('#template-preview').innerText(), '[template order_update] Asha, A-1042 <b>x</b>');
+  await page.screenshot({ path: join(outDir, 'console-window-closed.png') });
+  await page.getByRole('button', { name: 'Send template' }).click();
+  const sent = page.locator('.messages li.msg-out', { hasText: '[template order_update] Asha, A-1042 <b>x</b>' });
+  await sent.waitFor({ timeout: 10_000 });
+  await sent.locator('.delivery-sent, .delivery-delivered').waitFor({ timeout: 15_000 });
+  const reqs = (await sim.requests('whatsapp')).filter((r) => r.method === 'POST' && r.json?.type === 'template');
+  assert.equal(reqs.length, 1);
+  assert.deepEqual(reqs[0].json.template, {
+    name: 'order_update',
+    language: { code: 'en_US' },
+    components: [{ type: 'body', parameters: [{ type: 'text', text: 'Asha' }, { type: 'text', text: 'A-1042 <b>x</b>' }] }],
+  });
+  assert.equal(await p1.inputValue(), '', 'the picker is cleared after sending');
+
+  // A template without parameters needs none.
+  await select.selectOption({ label: 'hello_again (it) · no parameters' });
+  assert.equal(await page.locator('#template-picker input').count(), 0);
+
+  // Internal notes are never refused.
+  await page.locator('#note-toggle').check();
+  assert.equal(await textarea.isEnabled(), true);
+  assert.equal(await picker.isHidden(), true);
+  await textarea.fill('Called the courier, parcel is in Milan.');
+  await textarea.press('Enter');
+  await page.locator('.messages li.msg-note', { hasText: 'Called the courier' }).waitFor({ timeout: 10_000 });
+  await page.locator('#note-toggle').uncheck();
+  assert.equal(await textarea.isDisabled(), true);
+
+  // Messenger, 3 days after the customer's message: a person may still reply, tagged HUMAN_AGENT.
+  await page.locator('#conversation-list button.conv', { hasText: /Any news about my return/ }).click();
+  await page.waitForFunction(() => document.querySelector('#window-state')?.getAttribute('data-state') === 'human_agent', null, { timeout: 10_000 });
+  assert.match(await state.innerText(), /HUMAN_AGENT/);
+  assert.equal(await picker.isHidden(), true);
+  await textarea.fill('Your refund went out today.');
+  await textarea.press('Enter');
+  await page.locator('.messages li.msg-out', { hasText: 'Your refund went out today.' }).waitFor({ timeout: 10_000 });
+  let tagged = [];
+  for (let i = 0; i < 50 && tagged.length === 0; i++) {
+    tagged = (await sim.requests('messenger')).filter((r) => r.method === 'POST' && r.json?.tag === 'HUMAN_AGENT');
+    if (!tagged.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(tagged.length, 1);
+  assert.equal(tagged[0].json.messaging_type, 'MESSAGE_TAG');
+  await page.screenshot({ path: join(outDir, 'console-window-messenger.png') });
+  await page.close();
+});
