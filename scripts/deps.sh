@@ -10,7 +10,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
 case "$what" in
   test)  pkgs+=(postgresql nginx-light nodejs npm chromium swaks openssl) ;;
   demo)  pkgs+=(nodejs npm) ;;
-  bench) pkgs+=(wrk nginx-light sqlite3 postgresql) ;;
+  bench) pkgs+=(wrk nginx-light sqlite3 postgresql curl) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

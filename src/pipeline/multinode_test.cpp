@@ -80,8 +80,11 @@ class MultiNodeTest : public ::testing::Test {
     stores_.clear();
     scratch_.reset();
   }
-  store::Store& node() {
+  store::Store& node(bool write_lock = true) {
     auto s = store::open_store(scratch_->url(), {}, true);
+    if (s.ok() && !write_lock) {
+      EXPECT_TRUE(store::disable_write_lock_for_tests(**s));
+    }
     EXPECT_TRUE(s.ok()) << s.error().message;
     stores_.push_back(std::move(s).value());
     return *stores_.back();
@@ -99,36 +102,77 @@ class MultiNodeTest : public ::testing::Test {
   std::vector<std::unique_ptr<store::Store>> stores_;
 };
 
+// Node A opens a write batch that appends an event and stays open until release(); then node B
+// writes an event. b_done tells when B's write committed.
+struct OpenBatchThenWrite {
+  std::promise<void> release_p;
+  std::shared_future<void> release_f = release_p.get_future().share();
+  int64_t seq_a = 0, seq_b = 0;
+  std::promise<Status> a_done_p, b_done_p;
+  std::future<Status> b_done = b_done_p.get_future();
+
+  OpenBatchThenWrite(store::Store& a, store::Store& b) {
+    std::promise<void> inserted;
+    a.write([&](Tx& tx) -> Status {
+      Event e = make_event("a");
+      repo::append_event(tx, e);
+      seq_a = e.seq;
+      inserted.set_value();
+      release_f.wait();
+      return {};
+    }, [this](Status s) { a_done_p.set_value(s); });
+    inserted.get_future().wait();
+    b.write([this](Tx& tx) -> Status {
+      Event e = make_event("b");
+      repo::append_event(tx, e);
+      seq_b = e.seq;
+      return {};
+    }, [this](Status s) { b_done_p.set_value(s); });
+  }
+  Status release() {  // lets A's batch commit; returns its status
+    release_p.set_value();
+    return a_done_p.get_future().get();
+  }
+};
+
 // A write batch holds the write lock until it commits: another node's batch waits, so the
 // waiting one's events get the higher seq and commit after.
 TEST_F(MultiNodeTest, AnotherNodesWriteWaitsForTheOpenBatchSoSeqOrderIsCommitOrder) {
   auto& a = node();
   auto& b = node();
-  std::promise<void> inserted, release;
-  auto release_f = release.get_future().share();
-  int64_t seq_a = 0, seq_b = 0;
-  std::promise<Status> a_done, b_done;
-  a.write([&](Tx& tx) -> Status {
-    Event e = make_event("a");
-    repo::append_event(tx, e);
-    seq_a = e.seq;
-    inserted.set_value();
-    release_f.wait();
-    return {};
-  }, [&](Status s) { a_done.set_value(s); });
-  inserted.get_future().wait();
-  b.write([&](Tx& tx) -> Status {
-    Event e = make_event("b");
-    repo::append_event(tx, e);
-    seq_b = e.seq;
-    return {};
-  }, [&](Status s) { b_done.set_value(s); });
-  auto bf = b_done.get_future();
-  EXPECT_EQ(bf.wait_for(400ms), std::future_status::timeout) << "node B committed while node A's batch was open";
-  release.set_value();
-  ASSERT_TRUE(a_done.get_future().get().ok());
-  ASSERT_TRUE(bf.get().ok());
+  OpenBatchThenWrite w(a, b);
+  EXPECT_EQ(w.b_done.wait_for(400ms), std::future_status::timeout) << "node B committed while node A's batch was open";
+  ASSERT_TRUE(w.release().ok());
+  ASSERT_TRUE(w.b_done.get().ok());
+  EXPECT_LT(w.seq_a, w.seq_b);
+}
+
+// The same two writes without the write lock (the test-only switch): B commits while A's batch is
+// still open, so the test above would fail, and a reader that saw B's event and moved its cursor
+// past it never sees A's event, committed later with the lower seq. This is what the lock prevents.
+TEST_F(MultiNodeTest, WithoutTheWriteLockSeqOrderIsNotCommitOrderAndAnEventIsSkipped) {
+  auto& a = node(false);
+  auto& b = node(false);
+  auto& reader = node();
+  OpenBatchThenWrite w(a, b);
+  ASSERT_EQ(w.b_done.wait_for(5s), std::future_status::ready) << "without the lock B does not wait for A";
+  ASSERT_TRUE(w.b_done.get().ok());
+  int64_t seq_a = w.seq_a, seq_b = w.seq_b;
   EXPECT_LT(seq_a, seq_b);
+  // A dispatcher reading now sees B's event only and moves its cursor to seq_b...
+  int64_t cursor = 0;
+  store::read_sync(reader, [&](Tx& tx) {
+    for (auto& e : repo::events_after(tx, 0, 1000)) cursor = std::max(cursor, e.seq);
+  });
+  EXPECT_EQ(cursor, seq_b);
+  ASSERT_TRUE(w.release().ok());
+  // ...and A's event, committed after with the lower seq, is behind the cursor: never delivered.
+  std::vector<int64_t> after;
+  store::read_sync(reader, [&](Tx& tx) {
+    for (auto& e : repo::events_after(tx, cursor, 1000)) after.push_back(e.seq);
+  });
+  EXPECT_TRUE(after.empty());
+  EXPECT_EQ(all_seqs(reader), (std::vector<int64_t>{seq_a, seq_b})) << "A's event is stored, just skipped";
 }
 
 // Three nodes write events as fast as they can while a fourth's dispatcher reads "seq > cursor"

@@ -388,5 +388,97 @@ TEST_F(OnPostgres, ANodeKilledUnderLoadLosesNothingAcknowledgedAndNoJobCompletes
   EXPECT_LE(twice, 32u) << "more redeliveries than A could have had in flight (max_in_flight 32)";
 }
 
+// Jobs forced to be in flight on the node that dies: the merchant's endpoint holds every request,
+// so node A has claimed (running, leased) webhook jobs whose requests are out when it is
+// SIGKILLed. Node B must finish each of them once its lease has run out, and no job may run a
+// third time or be recorded as completed twice.
+TEST_F(OnPostgres, JobsInFlightOnAKilledNodeAreFinishedByTheOtherAfterTheirLease) {
+  constexpr int kMessages = 6;
+  BottegaProcess a(node_options(kClusterToml));
+  auto shop = a.create_tenant("Held shop");
+  BottegaProcess b(node_options(kClusterToml));
+  a.start();
+  std::string channel = create_webchat_channel(a, shop.token, "Shop");
+  std::atomic<bool> hold{true};
+  WebhookReceiver hook([&](size_t, const WebhookReceiver::Request&) {
+    while (hold) std::this_thread::sleep_for(5ms);  // A's requests hang here (the rest queue behind)
+    return 200;
+  });
+  auto ep = a.post("/api/v1/webhook_endpoints",
+                   bj::object{{"url", hook.url()}, {"events", bj::array{"message.created"}}}, bearer(shop.token));
+  ASSERT_EQ(ep.status, 201) << ep.describe();
+  auto posted = std::chrono::steady_clock::now();
+  Visitor v = create_visitor(a, channel, "Held");
+  for (int i = 0; i < kMessages; ++i)
+    ASSERT_EQ(visitor_send(a, channel, v.token, "held " + std::to_string(i)).status, 201);
+
+  static constexpr bottega::store::Stmt kEvents{
+      "e2e.held_events", "SELECT id FROM events WHERE tenant_id = $1 AND type = 'message.created'"};
+  static constexpr bottega::store::Stmt kWebhookJobs{
+      "e2e.webhook_jobs",
+      "SELECT id, status, attempts, COALESCE(lease_owner, '') FROM jobs WHERE tenant_id = $1 AND kind = 'webhook' ORDER BY id"};
+  // Every webhook job claimed by A and running (its request out, unanswered).
+  std::string a_owner;
+  ASSERT_TRUE(eventually([&] {
+    auto rows = sql(kWebhookJobs, {shop.id});
+    if (rows.size() < kMessages || rows.size() != sql(kEvents, {shop.id}).size()) return false;
+    for (auto& r : rows)
+      if (r.str(1) != "running" || r.i64(2) != 1) return false;
+    a_owner = rows[0].str(3);
+    return true;
+  }, 10s)) << "A did not get all its webhook jobs in flight";
+  for (auto& r : sql(kWebhookJobs, {shop.id})) EXPECT_EQ(r.str(3), a_owner) << "one owner: node A";
+  ASSERT_FALSE(a_owner.empty());
+
+  b.start();
+  a.kill();  // SIGKILL with every job in flight
+  hold = false;
+
+  ASSERT_TRUE(eventually([&] {
+    for (auto& r : sql(kWebhookJobs, {shop.id}))
+      if (r.str(1) != "done") return false;
+    return true;
+  }, 30s)) << "B did not finish A's jobs";
+  ASSERT_TRUE(b.running());
+  // Each job ran exactly twice: the claim A died with, and B's after the lease.
+  for (auto& r : sql(kWebhookJobs, {shop.id})) EXPECT_EQ(r.i64(2), 2) << "job " << r.str(0) << " attempts";
+  std::this_thread::sleep_for(4s);  // longer than a lease: nothing runs a third time
+  for (auto& r : sql(kWebhookJobs, {shop.id})) {
+    EXPECT_EQ(r.str(1), "done");
+    EXPECT_EQ(r.i64(2), 2) << "job " << r.str(0) << " ran again";
+  }
+
+  // What the endpoint saw: each event's attempt 2 exactly once (B's), never before A's lease could
+  // have run out; attempt 1 (A's) at most once and never answered to A.
+  std::map<std::string, std::vector<WebhookReceiver::Request>> by_event;
+  for (auto& r : hook.requests()) by_event[r.header("Bottega-Event-Id")].push_back(r);
+  auto events = sql(kEvents, {shop.id});
+  ASSERT_GE(events.size(), static_cast<size_t>(kMessages));
+  for (auto& e : events) {
+    int first = 0, second = 0;
+    for (auto& r : by_event[e.str(0)]) {
+      if (r.header("Bottega-Delivery-Attempt") == "1") ++first;
+      else if (r.header("Bottega-Delivery-Attempt") == "2") {
+        ++second;
+        EXPECT_GE(r.at - posted, 2900ms) << "B delivered before A's 3 s lease could have run out";
+      } else {
+        ADD_FAILURE() << "attempt " << r.header("Bottega-Delivery-Attempt");
+      }
+    }
+    EXPECT_LE(first, 1) << e.str(0);
+    EXPECT_EQ(second, 1) << e.str(0);
+  }
+  // Completed once: one recorded delivery per event, B's (A died before any answer reached it).
+  static constexpr bottega::store::Stmt kDeliveries{
+      "e2e.held_deliveries",
+      "SELECT event_id, attempt, COUNT(*) FROM webhook_deliveries WHERE tenant_id = $1 GROUP BY event_id, attempt"};
+  auto deliveries = sql(kDeliveries, {shop.id});
+  EXPECT_EQ(deliveries.size(), events.size());
+  for (auto& d : deliveries) {
+    EXPECT_EQ(d.i64(1), 2) << d.str(0);
+    EXPECT_EQ(d.i64(2), 1) << d.str(0);
+  }
+}
+
 }  // namespace
 }  // namespace e2e

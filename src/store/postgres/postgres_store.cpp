@@ -55,6 +55,8 @@ constexpr long long kWriteLock = 0x626f747465676177LL;
 constexpr const char* kBeginWrite =
     "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7093015981398122871)";
 static_assert(kWriteLock == 7093015981398122871LL, "kBeginWrite spells kWriteLock in decimal");
+// StoreOptions::unordered_writes_for_tests: the same transaction without the lock.
+constexpr const char* kBeginUnorderedWrite = "BEGIN ISOLATION LEVEL READ COMMITTED";
 constexpr const char* kBeginRead = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 struct ResultDeleter {
@@ -343,6 +345,8 @@ class PostgresStore final : public GroupCommitStore {
       : GroupCommitStore(opts), url_(std::move(url)), writer_(url_, Connection::Kind::writer) {}
   ~PostgresStore() override { close(); }
 
+  std::atomic<bool> unordered_for_tests_{false};  // disable_write_lock_for_tests
+
   Status init(bool migrate) {
     {
       Connection admin(url_, Connection::Kind::admin);
@@ -463,7 +467,7 @@ class PostgresStore final : public GroupCommitStore {
     std::vector<std::function<void()>> hooks;
     bool began = false;
     try {
-      writer_.begin(kBeginWrite);
+      writer_.begin(unordered_for_tests_ ? kBeginUnorderedWrite : kBeginWrite);
       began = true;
       for (size_t i = 0; i < batch.size(); ++i) {
         PgTx tx(&writer_, true);
@@ -628,6 +632,13 @@ bool watch_changes(Store& store, std::function<void(std::string_view topic)> fn)
   auto* pg = dynamic_cast<PostgresStore*>(&store);
   if (!pg) return false;
   pg->watch(std::move(fn));
+  return true;
+}
+
+bool disable_write_lock_for_tests(Store& store) {
+  auto* pg = dynamic_cast<PostgresStore*>(&store);
+  if (!pg) return false;
+  pg->unordered_for_tests_ = true;
   return true;
 }
 

@@ -29,6 +29,11 @@ Result<std::unique_ptr<Store>> open_postgres(const std::string& url, const Store
 // process. May be called several times; stops with the store's close().
 bool watch_changes(Store& store, std::function<void(std::string_view topic)> fn);
 
+// Tests only: this PostgreSQL store's write batches stop taking the cluster write lock, so a test
+// can show what the lock prevents (seq order no longer commit order across nodes). Never called
+// by the server. False when `store` is not a PostgreSQL store.
+bool disable_write_lock_for_tests(Store& store);
+
 // Scratch databases for tests: each test gets an empty database of its own on the server named by
 // `admin_url` (whose user may CREATE DATABASE), so tests and test binaries can run in parallel.
 class ScratchDatabase {

@@ -167,6 +167,31 @@ export interface NewDiscount {
   minimum_subtotal?: number;
 }
 
+/** `GET /api/v1/contacts/{id}/profile` (docs/commerce.md#customer-profile). */
+export interface CustomerProfile {
+  contact: { id: string; name: string; email: string | null; phone: string | null; created_at: string };
+  customer: 'new' | 'returning';
+  order_count: number;
+  lifetime_value: Record<string, number>;
+  last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
+  open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
+  conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+}
+
+export interface PaymentProvider {
+  id: string;
+  type: string;
+  name: string;
+  settings: Record<string, unknown>;
+  webhook_url: string;
+  created_at?: string;
+}
+
+export interface PaymentSettings {
+  refund_approval_threshold: number | null;
+  payout_approval_threshold: number | null;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -465,6 +490,39 @@ export class ConsoleApi {
     return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
   }
 
+  listPaymentProviders(): Promise<PaymentProvider[]> {
+    return this.collect<PaymentProvider>('/payment_providers', 5);
+  }
+
+  createPaymentProvider(type: string, name: string, settings: Record<string, string | number>): Promise<PaymentProvider> {
+    return this.call<PaymentProvider>('/payment_providers', { method: 'POST', body: { type, name, settings }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  paymentSettings(): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings');
+  }
+
+  putPaymentSettings(s: PaymentSettings): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings', { method: 'PUT', body: s });
+  }
+
+  customerProfile(contactId: string): Promise<CustomerProfile> {
+    return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
+  }
+
+  async creditBalances(contactId: string): Promise<Array<{ currency: string; balance: number }>> {
+    return (await this.call<ListPage<{ currency: string; balance: number }>>(`/contacts/${encodeURIComponent(contactId)}/credit`)).data;
+  }
+
+  /** Store credit for the customer (admins); `key`: one Idempotency-Key per confirmed grant. */
+  grantCredit(contactId: string, amount: number, currency: string, reason: string, key: string): Promise<{ balance: number }> {
+    return this.call<{ balance: number }>(`/contacts/${encodeURIComponent(contactId)}/credit`, {
+      method: 'POST',
+      body: { amount, currency, reason },
+      headers: { 'Idempotency-Key': key },
+    });
+  }
+
   /** The contact's open carts (from the customer profile). */
   async openCarts(contactId: string): Promise<Array<{ id: string; conversation_id?: string | null }>> {
     const p = await this.call<{ open_carts?: Array<{ id: string; conversation_id?: string | null }> }>(
@@ -489,7 +547,7 @@ export class ConsoleApi {
 }
 
 /** A fresh Idempotency-Key per submitted form (forms disable their button while a request runs). */
-function newKey(): string {
+export function newKey(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

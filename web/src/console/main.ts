@@ -18,6 +18,7 @@ import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
 import { refundPanel, type RefundPanel } from './refund';
 import { windowControl, type WindowControl } from './window';
+import { customerPanel, type CustomerPanel } from './customer';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -298,7 +299,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned|payments))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -436,6 +437,7 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
         const id = ev.type.startsWith('refund.') ? d?.payment_id : d?.id;
         if (id) refundPanels.get(id)?.refresh();
       }
+      if (/^(payment|order|refund|credit)\./.test(ev.type)) refreshSidePanels(ev.data);
       break;
   }
 }
@@ -479,7 +481,8 @@ function fillSelect(select: HTMLSelectElement, anyLabel: string, values: string[
 
 function renderConversationItem(c: Conversation): HTMLLIElement {
   const name = c.contact?.name || t.unknownContact;
-  const snippet = firstLine(c.last_message?.text) || t.noLastMessage;
+  // A last message without text (a photo, a sticker) is an attachment, not "no messages".
+  const snippet = firstLine(c.last_message?.text) || (c.last_message ? t.attachment : t.noLastMessage);
   const when = activity(c);
   const unread = store.unread.has(c.id);
   const button = el(
@@ -732,18 +735,29 @@ function buildThread(id: string): void {
     form,
     windowCtl.picker,
   );
-  // Selling beside the thread: product search -> card, cart builder -> discount -> payment link.
+  // Beside the thread: the customer, and selling (product search -> card, cart builder -> discount
+  // -> payment link).
   const conv = store.conversations.get(id);
+  sidePanels = null;
   if (conv?.contact?.id) {
-    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
-    let built = false;
-    drawer.addEventListener('toggle', () => {
-      if (drawer.open && !built) {
-        built = true;
-        drawer.append(buildSellPanel(api, id, conv.contact.id));
-      }
+    const contactId = conv.contact.id;
+    const customer = customerPanel(api, contactId, id, me?.role === 'admin', (other) => {
+      selectConversation(other);
+      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
     });
-    shell.thread.append(drawer);
+    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+    let panel: HTMLElement | null = null;
+    const buildPanel = (): void => {
+      const next = buildSellPanel(api, id, contactId);
+      if (panel) panel.replaceWith(next);
+      else drawer.append(next);
+      panel = next;
+    };
+    drawer.addEventListener('toggle', () => {
+      if (drawer.open && !panel) buildPanel();
+    });
+    shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
+    sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
   }
   threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
@@ -904,6 +918,25 @@ function renderMessage(m: Message): HTMLLIElement {
     body,
     m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
+}
+
+/** The open conversation's customer panel and selling panel (rebuilt when a payment changes them). */
+let sidePanels: { conversationId: string; customer: CustomerPanel; rebuildSell: () => void } | null = null;
+let sideRefresh: ReturnType<typeof setTimeout> | null = null;
+
+/** A payment, order, refund or credit event: the customer's figures and the open cart may have changed. */
+function refreshSidePanels(data: unknown): void {
+  const d = data as { conversation_id?: string | null; contact_id?: string | null } | undefined;
+  const side = sidePanels;
+  if (!side) return;
+  if (d?.contact_id && d.contact_id !== side.customer.contactId) return;
+  if (sideRefresh) clearTimeout(sideRefresh);
+  sideRefresh = setTimeout(() => {
+    sideRefresh = null;
+    if (sidePanels !== side) return;
+    side.customer.refresh();
+    if (!d?.conversation_id || d.conversation_id === side.conversationId) side.rebuildSell();
+  }, 400);
 }
 
 /** Refund panels by payment id (see refund.ts). */

@@ -1,0 +1,90 @@
+// The customer beside the conversation, against the real server: returning customer with lifetime
+// value and last order, open carts (this conversation's marked), live update when another order is
+// paid, and an admin giving store credit after a confirmation.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
+import { startBottega } from './helpers/server.mjs';
+import { signIn } from './helpers/console.mjs';
+
+let server;
+let browser;
+const logs = [];
+
+before(async () => {
+  buildWeb();
+  server = await startBottega('console-customer');
+  browser = await launchBrowser();
+  await server.api('/api/v1/products', {
+    method: 'POST',
+    body: JSON.stringify({ handle: 'wool-scarf', title: { en: 'Wool scarf' }, variants: [{ sku: 'SCARF', title: 'Red', prices: { EUR: 3500 }, stock: 20 }] }),
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  writeFileSync(join(outDir, 'browser-console-customer.log'), logs.join('\n') + '\n');
+});
+
+async function paidOrder(conv, quantity) {
+  const cart = await server.api('/api/v1/carts', { method: 'POST', body: JSON.stringify({ conversation_id: conv, items: [{ sku: 'SCARF', quantity }] }) });
+  const order = await server.api('/api/v1/orders', { method: 'POST', body: JSON.stringify({ cart_id: cart.id }) });
+  await server.api(`/api/v1/orders/${order.id}`, { method: 'PATCH', body: JSON.stringify({ status: 'paid', payment_ref: `bank-${order.number}` }) });
+  return order;
+}
+
+test('customer panel: returning, lifetime value, last order, open cart, live update, store credit', { timeout: 90_000 }, async () => {
+  const v = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Carla Rossi', email: 'carla@example.test' }),
+  }).then((r) => r.json());
+  const sent = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': v.visitor_token }, body: JSON.stringify({ text: 'Another scarf please' }),
+  }).then((r) => r.json());
+  const conv = sent.conversation_id;
+  const first = await paidOrder(conv, 2);
+  await server.api('/api/v1/carts', { method: 'POST', body: JSON.stringify({ conversation_id: conv, items: [{ sku: 'SCARF', quantity: 1 }] }) });
+
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  watchPage(page, 'customer', logs);
+  await signIn(page, server);
+  await page.locator(`[data-conversation-id="${conv}"]`).click({ timeout: 15_000 });
+  const panel = page.locator('#customer-panel');
+  await panel.locator('.chip-customer[data-customer="returning"]').waitFor({ timeout: 10_000 });
+  assert.equal(await panel.locator('.customer-name').innerText(), 'Carla Rossi');
+  assert.equal(await panel.locator('.chip-customer').innerText(), 'Returning customer · 1 order');
+  assert.equal(await panel.locator('.customer-ltv').innerText(), '€70.00');
+  assert.match(await panel.locator('.customer-last-order').innerText(), new RegExp(`^#${first.number} · paid · €70\\.00`));
+  assert.match(await panel.locator('.customer-carts li').innerText(), /^1 item · €35\.00 \(this conversation\)$/);
+  assert.equal(await panel.getByText('None.').count() >= 1, true, 'no other conversations, no credit');
+  // Beside the thread on a wide screen.
+  const box = await panel.boundingBox();
+  const log = await page.locator('.messages').boundingBox();
+  assert.ok(box.x > log.x + log.width - 2, 'the panel is to the right of the messages');
+
+  // Another order paid meanwhile: the panel follows, live.
+  const second = await paidOrder(conv, 1);
+  await panel.locator('.chip-customer', { hasText: 'Returning customer · 2 orders' }).waitFor({ timeout: 10_000 });
+  assert.equal(await panel.locator('.customer-ltv').innerText(), '€105.00');
+  assert.match(await panel.locator('.customer-last-order').innerText(), new RegExp(`^#${second.number} · paid`));
+
+  // Store credit: amount and reason, then a confirmation.
+  await panel.getByRole('button', { name: 'Give store credit…' }).click();
+  await panel.getByLabel('Amount').fill('0');
+  await panel.getByLabel('Reason', { exact: true }).fill('Late parcel');
+  await panel.getByRole('button', { name: 'Review' }).click();
+  await panel.locator('.customer-status.is-error', { hasText: 'above zero' }).waitFor();
+  await panel.getByLabel('Amount').fill('5');
+  await panel.getByRole('button', { name: 'Review' }).click();
+  await panel.locator('.credit-confirm', { hasText: 'Give €5.00 of store credit?' }).waitFor();
+  await panel.getByRole('button', { name: 'Confirm credit' }).click();
+  await panel.locator('.customer-status', { hasText: '€5.00 of store credit given.' }).waitFor({ timeout: 10_000 });
+  await panel.locator('.customer-credit li[data-currency="EUR"]', { hasText: '€5.00' }).waitFor({ timeout: 10_000 });
+  const contact = (await server.api(`/api/v1/conversations/${conv}`)).contact.id;
+  const credit = await server.api(`/api/v1/contacts/${contact}/credit`);
+  assert.deepEqual(credit.data, [{ currency: 'EUR', balance: 500 }]);
+  await page.screenshot({ path: join(outDir, 'console-customer.png') });
+  await page.close();
+});
