@@ -441,43 +441,60 @@ TEST_P(CartLinks, CancelledAndExpiredLinksGiveHeldCreditBack) {
   expect_invariants();
 }
 
-TEST_P(CartLinks, ConcurrentCheckoutsNeverSpendTheSameCredit) {
-  grant("ct_ann", 10000);
-  // 8 links of 4000 each, all spending 4000 of Ann's credit, written at the same time (on
-  // PostgreSQL in parallel transactions): exactly two fit.
-  constexpr int kLinks = 8;
-  std::vector<std::optional<Status>> out(kLinks);
-  std::vector<std::thread> threads;
-  std::mutex mu;
-  std::condition_variable cv;
-  int done = 0;
-  for (int i = 0; i < kLinks; ++i)
-    threads.emplace_back([&, i] {
-      store_->write(
-          [&, i](store::Tx& tx) -> Status {
-            LinkInput in;
-            in.contact_id = "ct_ann";
-            in.amount = 4000;
-            in.currency = "EUR";
-            in.apply_credit = true;
-            in.credit_amount = 4000;
-            in.description = "link " + std::to_string(i);
-            auto l = create_link(tx, env_, who_, in, "https://shop.example");
-            if (!l) return l.error();
-            return {};
-          },
-          [&, i](Status st) {
-            std::lock_guard<std::mutex> g(mu);
-            out[i] = st;
-            ++done;
-            cv.notify_all();
-          });
-    });
-  for (auto& t : threads) t.join();
-  {
+// 8 links of 4000 written at the same time from 8 threads (the store batches them into one group
+// commit and reruns a batch op by op when one fails; on PostgreSQL the write lock orders batches of
+// every node), each spending store credit from Ann's 10000. With an exact amount (4000) exactly two fit and the rest are
+// refused; with "as much as there is" every link is made and together they take exactly 10000.
+class ConcurrentCredit : public CartLinks {
+ protected:
+  std::vector<std::optional<Status>> make_links(int n, std::optional<int64_t> credit_each) {
+    std::vector<std::optional<Status>> out(static_cast<size_t>(n));
+    std::vector<std::thread> threads;
+    std::mutex mu;
+    std::condition_variable cv;
+    int done = 0;
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([&, i] {
+        store_->write(
+            [&, i](store::Tx& tx) -> Status {
+              LinkInput in;
+              in.contact_id = "ct_ann";
+              in.amount = 4000;
+              in.currency = "EUR";
+              in.apply_credit = true;
+              in.credit_amount = credit_each;
+              in.description = "link " + std::to_string(i);
+              auto l = create_link(tx, env_, who_, in, "https://shop.example");
+              if (!l) return l.error();
+              return {};
+            },
+            [&, i](Status st) {
+              std::lock_guard<std::mutex> g(mu);
+              out[static_cast<size_t>(i)] = st;
+              ++done;
+              cv.notify_all();
+            });
+      });
+    for (auto& t : threads) t.join();
     std::unique_lock<std::mutex> g(mu);
-    cv.wait_for(g, std::chrono::seconds(30), [&] { return done == kLinks; });
+    cv.wait_for(g, std::chrono::seconds(30), [&] { return done == n; });
+    return out;
   }
+  int64_t held_by_links() {
+    int64_t held = 0;
+    store::read_sync(*store_, [&](store::Tx& tx) {
+      for (const auto& p : db::list_payments(tx, "ten_shop", std::nullopt, 100).items) held += p.credit_applied;
+    });
+    return held;
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Stores, ConcurrentCredit, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(ConcurrentCredit, ExactAmountsNeverSpendTheSameCredit) {
+  grant("ct_ann", 10000);
+  constexpr int kLinks = 8;
+  auto out = make_links(kLinks, 4000);
   int ok = 0, refused = 0;
   for (const auto& st : out) {
     ASSERT_TRUE(st.has_value());
@@ -488,14 +505,22 @@ TEST_P(CartLinks, ConcurrentCheckoutsNeverSpendTheSameCredit) {
   EXPECT_EQ(ok, 2);
   EXPECT_EQ(refused, kLinks - 2);
   EXPECT_EQ(credit_of("ct_ann"), 2000);
-  store::read_sync(*store_, [&](store::Tx& tx) {
-    auto page = db::list_payments(tx, "ten_shop", std::nullopt, 100);
-    int64_t held = 0;
-    for (const auto& p : page.items) held += p.credit_applied;
-    EXPECT_EQ(held, 8000);
-  });
+  EXPECT_EQ(held_by_links(), 8000);
   expect_invariants();
 }
+
+TEST_P(ConcurrentCredit, AsMuchAsThereIsTakesAllOfItOnce) {
+  grant("ct_ann", 10000);
+  constexpr int kLinks = 8;
+  for (const auto& st : make_links(kLinks, std::nullopt)) {
+    ASSERT_TRUE(st.has_value());
+    EXPECT_TRUE(st->ok()) << st->error().code;
+  }
+  EXPECT_EQ(credit_of("ct_ann"), 0);
+  EXPECT_EQ(held_by_links(), 10000);
+  expect_invariants();
+}
+
 
 }  // namespace
 }  // namespace bottega::payments

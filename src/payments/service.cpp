@@ -349,20 +349,24 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
                             "no_contact");
     if (in.credit_amount && (*in.credit_amount <= 0 || *in.credit_amount > p.amount))
       return Error::invalid("apply_credit", "the credit to apply must be 1.." + std::to_string(p.amount), "invalid_credit");
-    int64_t available = -ledger::balance(tx, who.tenant_id, credit_account(*p.contact_id), p.currency);
-    int64_t take = in.credit_amount ? *in.credit_amount : std::min(std::max<int64_t>(available, 0), p.amount);
-    if (take > 0) {
+    // "As much as there is": when another checkout spent some of it meanwhile (PostgreSQL: the
+    // post waited for its row lock and found less), read the balance again and take what is left.
+    for (int attempt = 0;; ++attempt) {
+      int64_t available = -ledger::balance(tx, who.tenant_id, credit_account(*p.contact_id), p.currency);
+      int64_t take = in.credit_amount ? *in.credit_amount : std::min(std::max<int64_t>(available, 0), p.amount);
+      if (take <= 0) break;
       auto t = ledger::post(tx, env.ids, who.tenant_id, "credit.held", p.id,
                             {{credit_account(*p.contact_id), p.currency, take}, {held_account(p.id), p.currency, -take}}, now);
-      if (!t) {
-        if (t.error().code == "insufficient_balance")
-          return Error{Errc::conflict, "insufficient_credit",
-                       "the customer's store credit (" + format_amount(std::max<int64_t>(available, 0), p.currency) +
-                           ") cannot cover " + format_amount(take, p.currency),
-                       "apply_credit"};
-        return std::move(t).error();
+      if (t) {
+        p.credit_applied = take;
+        break;
       }
-      p.credit_applied = take;
+      if (t.error().code != "insufficient_balance") return std::move(t).error();
+      if (in.credit_amount || attempt >= 3)
+        return Error{Errc::conflict, "insufficient_credit",
+                     "the customer's store credit (" + format_amount(std::max<int64_t>(available, 0), p.currency) +
+                         ") cannot cover " + format_amount(take, p.currency),
+                     "apply_credit"};
     }
   }
   p.token = crypto::random_token(32);

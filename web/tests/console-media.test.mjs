@@ -99,6 +99,8 @@ test('attachments: pending, then the image inline; downloads; SVG never inline; 
   await failed.waitFor({ timeout: 30_000 });
   assert.match(await failed.locator('.attachment-error').innerText(), /^Could not download: \S+/);
   assert.equal(await failed.locator('img, a').count(), 0);
+  // The inbox row of a conversation whose last message is a photo without a caption says so.
+  assert.match(await row.innerText(), /\[Attachment\]/);
   await page.screenshot({ path: join(outDir, 'console-media.png'), fullPage: true });
   await page.close();
 });

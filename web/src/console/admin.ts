@@ -11,9 +11,11 @@ import { serviceTab } from './service-settings';
 import { kbTab, kbTabLabel } from './kb-admin';
 import { discountsTab, discountsTabLabel } from './discounts-admin';
 import { cannedTab, cannedTabLabel } from './canned-admin';
+import { paymentsTab, paymentsTabLabel } from './payments-admin';
+import { copyButton as copyButtonKit, typedFields, type FieldSpec } from './admin-kit';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
-export const CHANNEL_FIELDS: Record<string, { name: string; secret?: boolean; optional?: boolean }[]> = {
+export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
   webchat: [],
   whatsapp: [
     { name: 'phone_number_id' },
@@ -47,6 +49,19 @@ export const CHANNEL_FIELDS: Record<string, { name: string; secret?: boolean; op
     { name: 'from' },
     { name: 'api_base_url', optional: true },
   ],
+  viber: [
+    { name: 'auth_token', secret: true },
+    { name: 'sender_name' },
+    { name: 'sender_avatar', optional: true },
+    { name: 'api_base_url', optional: true },
+  ],
+  // Plaintext mode only: the account's message encryption must be set to plaintext.
+  wechat: [
+    { name: 'app_id' },
+    { name: 'app_secret', secret: true },
+    { name: 'token', secret: true },
+    { name: 'api_base_url', optional: true },
+  ],
 };
 
 export const WEBHOOK_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'];
@@ -62,20 +77,10 @@ function errorText(e: unknown): string {
 }
 
 function copyButton(value: string, label: string): HTMLButtonElement {
-  const b = el('button', { type: 'button', className: 'btn btn-quiet btn-small', 'aria-label': label }, t.copy);
-  b.addEventListener('click', () => {
-    void navigator.clipboard
-      ?.writeText(value)
-      .then(() => {
-        b.textContent = t.copied;
-        setTimeout(() => (b.textContent = t.copy), 1500);
-      })
-      .catch(() => undefined);
-  });
-  return b;
+  return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned' | 'payments';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -90,6 +95,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/kb', 'aria-current': tab === 'kb' ? 'page' : null }, kbTabLabel),
     el('a', { href: '#/settings/discounts', 'aria-current': tab === 'discounts' ? 'page' : null }, discountsTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
+    el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
@@ -98,6 +104,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
   else if (tab === 'kb') void kbTab(body, api, agent);
   else if (tab === 'discounts') void discountsTab(body, api, agent);
   else if (tab === 'canned') void cannedTab(body, api, agent);
+  else if (tab === 'payments') void paymentsTab(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);
@@ -137,24 +144,13 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
   const type = el('select', { id: 'new-channel-type' });
   for (const k of Object.keys(CHANNEL_FIELDS)) type.append(el('option', { value: k }, k));
   const name = el('input', { id: 'new-channel-name', required: true, maxlength: 100, autocomplete: 'off' });
-  const fields = el('div', { className: 'settings-fields' });
+  const settingsFields = typedFields(CHANNEL_FIELDS, type, 'setting-', t.optional, (k) =>
+    k === 'webchat' ? el('p', { className: 'hint' }, t.webchatHint) : null,
+  );
+  const fields = settingsFields.element;
   const error = el('p', { className: 'form-error', role: 'alert', id: 'new-channel-error' });
   const result = el('div', { className: 'result', role: 'status' });
   const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.addChannel);
-  const inputs = new Map<string, HTMLInputElement>();
-  const syncFields = (): void => {
-    clear(fields);
-    inputs.clear();
-    for (const f of CHANNEL_FIELDS[type.value] ?? []) {
-      const id = `setting-${f.name}`;
-      const input = el('input', { id, name: f.name, type: f.secret ? 'password' : 'text', autocomplete: 'off', required: !f.optional });
-      inputs.set(f.name, input);
-      fields.append(el('div', { className: 'field' }, el('label', { for: id }, f.name + (f.optional ? ` ${t.optional}` : '')), input));
-    }
-    if (type.value === 'webchat') fields.append(el('p', { className: 'hint' }, t.webchatHint));
-  };
-  type.addEventListener('change', syncFields);
-  syncFields();
   const form = el(
     'form',
     { className: 'settings-form', 'aria-labelledby': 'add-channel-heading', novalidate: true },
@@ -175,17 +171,11 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
       name.focus();
       return;
     }
-    const settings: Record<string, string> = {};
-    for (const [k, input] of inputs) {
-      const v = input.value.trim();
-      const def = (CHANNEL_FIELDS[type.value] ?? []).find((f) => f.name === k);
-      if (!v && !def?.optional) {
-        error.textContent = t.required(k);
-        input.focus();
-        return;
-      }
-      if (v) settings[k] = v;
-    }
+    const settings = settingsFields.collect((k, input) => {
+      error.textContent = t.required(k);
+      input.focus();
+    });
+    if (!settings) return;
     submit.disabled = true;
     api
       .createChannel(type.value, name.value.trim(), settings)
@@ -198,13 +188,12 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
             : el('p', {}, t.pasteWebhook, ' ', el('code', { id: 'new-channel-webhook' }, c.webhook_url), copyButton(c.webhook_url, t.copyWebhook(c.name))),
         );
         form.reset();
-        syncFields();
+        settingsFields.sync();
       })
       .catch((e: unknown) => {
         error.textContent = errorText(e);
         if (e instanceof ApiError && e.field) {
-          const key = e.field.replace(/^settings\./, '');
-          inputs.get(key)?.focus();
+          settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
         }
       })
       .finally(() => (submit.disabled = false));

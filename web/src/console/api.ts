@@ -178,6 +178,20 @@ export interface CustomerProfile {
   conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
 }
 
+export interface PaymentProvider {
+  id: string;
+  type: string;
+  name: string;
+  settings: Record<string, unknown>;
+  webhook_url: string;
+  created_at?: string;
+}
+
+export interface PaymentSettings {
+  refund_approval_threshold: number | null;
+  payout_approval_threshold: number | null;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -338,14 +352,8 @@ export class ConsoleApi {
     await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: [e] }, headers: { 'Idempotency-Key': newKey() } });
   }
 
-  /**
-   * Deletes one entry: the API has no per-entry delete, so the whole knowledge base is exported and
-   * imported again without it (`replace`). An edit another admin saves in between is lost.
-   */
   async deleteKbEntry(id: string): Promise<void> {
-    const all = await this.call<{ entries: KbEntry[] }>('/kb/export?format=json');
-    const rest = (all.entries ?? []).filter((e) => e.id !== id);
-    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: rest, replace: true }, headers: { 'Idempotency-Key': newKey() } });
+    await this.call<unknown>(`/kb/entries/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   searchKb(text: string): Promise<KbSearchResult> {
@@ -476,6 +484,22 @@ export class ConsoleApi {
     return this.call<Refund>(`/refunds/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
   }
 
+  listPaymentProviders(): Promise<PaymentProvider[]> {
+    return this.collect<PaymentProvider>('/payment_providers', 5);
+  }
+
+  createPaymentProvider(type: string, name: string, settings: Record<string, string | number>): Promise<PaymentProvider> {
+    return this.call<PaymentProvider>('/payment_providers', { method: 'POST', body: { type, name, settings }, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  paymentSettings(): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings');
+  }
+
+  putPaymentSettings(s: PaymentSettings): Promise<PaymentSettings> {
+    return this.call<PaymentSettings>('/payment_settings', { method: 'PUT', body: s });
+  }
+
   customerProfile(contactId: string): Promise<CustomerProfile> {
     return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
   }
@@ -517,7 +541,7 @@ export class ConsoleApi {
 }
 
 /** A fresh Idempotency-Key per submitted form (forms disable their button while a request runs). */
-function newKey(): string {
+export function newKey(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

@@ -7,8 +7,8 @@
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import type { ConsoleApi, CustomerProfile } from './api';
-import { apiErrorText as why } from './admin-kit';
+import { newKey, type ConsoleApi, type CustomerProfile } from './api';
+import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
 
@@ -143,13 +143,6 @@ export interface CustomerPanel {
   refresh: () => void;
 }
 
-let keyCounter = 0;
-function newKey(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return `crd-${++keyCounter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
 /**
  * The customer panel of the contact of conversation `conversationId`. `openConversation` selects
  * another conversation; `isAdmin` shows the store credit form (the server checks it too).
@@ -162,11 +155,7 @@ export function customerPanel(
   openConversation: (id: string) => void,
 ): CustomerPanel {
   const body = el('div', { className: 'customer-body', 'aria-live': 'polite' });
-  const status = el('p', { className: 'customer-status', role: 'status' });
-  const say = (text: string, bad = false): void => {
-    status.textContent = text;
-    status.classList.toggle('is-error', bad);
-  };
+  const { element: status, say } = statusLine('customer-status');
   const creditList = el('ul', { className: 'customer-credit' });
 
   // ---- store credit (admins)
@@ -187,15 +176,7 @@ export function customerPanel(
     reason,
     el('div', { className: 'refund-actions' }, review, cancel),
   );
-  const confirmText = el('p', {});
-  const confirm = el('button', { type: 'button', className: 'btn btn-danger btn-small' }, t.confirm);
-  const back = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const confirmBox = el(
-    'div',
-    { className: 'refund-confirm credit-confirm', role: 'alertdialog', 'aria-label': t.confirm, hidden: true },
-    confirmText,
-    el('div', { className: 'refund-actions' }, confirm, back),
-  );
+  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('credit-confirm', t);
   let pending: { amount: number; currency: string; reason: string; key: string } | null = null;
   const close = (): void => {
     form.hidden = true;

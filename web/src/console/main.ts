@@ -299,7 +299,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned|payments))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -481,7 +481,8 @@ function fillSelect(select: HTMLSelectElement, anyLabel: string, values: string[
 
 function renderConversationItem(c: Conversation): HTMLLIElement {
   const name = c.contact?.name || t.unknownContact;
-  const snippet = firstLine(c.last_message?.text) || t.noLastMessage;
+  // A last message without text (a photo, a sticker) is an attachment, not "no messages".
+  const snippet = firstLine(c.last_message?.text) || (c.last_message ? t.attachment : t.noLastMessage);
   const when = activity(c);
   const unread = store.unread.has(c.id);
   const button = el(

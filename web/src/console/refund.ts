@@ -7,9 +7,9 @@
 
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
-import type { ConsoleApi, Payment, Refund } from './api';
+import { newKey, type ConsoleApi, type Payment, type Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
-import { apiErrorText as why } from './admin-kit';
+import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -193,13 +193,6 @@ function plainAmount(minor: number, currency: string): string {
   return digits ? `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}` : s;
 }
 
-let keyCounter = 0;
-function newKey(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  return `rfd-${++keyCounter}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
 export interface RefundPanel {
   element: HTMLElement;
   /** Fetches the payment again (after a payment or refund event about it). */
@@ -210,11 +203,7 @@ export interface RefundPanel {
 export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   const summary = el('p', { className: 'refund-summary' });
   const list = el('ul', { className: 'refund-list' });
-  const status = el('p', { className: 'refund-status', role: 'status', 'aria-live': 'polite' });
-  const say = (text: string, bad = false): void => {
-    status.textContent = text;
-    status.classList.toggle('is-error', bad);
-  };
+  const { element: status, say } = statusLine('refund-status');
   const open = el('button', { type: 'button', className: 'btn btn-secondary btn-small refund-open', hidden: true }, t.refund);
   const amountId = `refund-amount-${paymentId}`;
   const reasonId = `refund-reason-${paymentId}`;
@@ -233,15 +222,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
     reason,
     el('div', { className: 'refund-actions' }, review, cancel),
   );
-  const confirmText = el('p', { className: 'refund-confirm-text' });
-  const confirm = el('button', { type: 'button', className: 'btn btn-danger btn-small refund-confirm-button' }, t.confirm);
-  const back = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const confirmBox = el(
-    'div',
-    { className: 'refund-confirm', role: 'alertdialog', 'aria-label': t.confirm, hidden: true },
-    confirmText,
-    el('div', { className: 'refund-actions' }, confirm, back),
-  );
+  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('refund-confirm-step', t);
   const element = el('div', { className: 'refund-panel', 'data-payment-id': paymentId }, summary, list, open, form, confirmBox, status);
 
   let payment: Payment | null = null;
