@@ -25,6 +25,8 @@ print(f"products={int(s['products'])}")
 print(f"p50={s['p50_ms']:.3f}")
 print(f"p99={s['p99_ms']:.3f}")
 print(f"max={s['max_ms']:.3f}")
+print(f"cpu50={s['cpu_p50_ms']:.3f}")
+print(f"cpu99={s['cpu_p99_ms']:.3f}")
 print(f"results={s['results_per_query']:.1f}")
 print(f"pure={pure['items_per_second']:.0f}")
 print(f"store={st['items_per_second']:.0f}")
@@ -42,6 +44,8 @@ generated() {
   echo "|---|---|"
   echo "| Catalog | $B_products products (1-3 variants each, titles EN+IT), SQLite FTS5 unless BENCH_STORE_URL |"
   echo "| Search latency (12 typical agent queries, 20 results, full products loaded) | p50 $B_p50 ms, **p99 $B_p99 ms** (goal < 5 ms: $GOAL), max $B_max ms |"
+  echo "| Search CPU per query (the store reader thread's CPU time: what a query costs, whatever the load) | p50 $B_cpu50 ms, **p99 $B_cpu99 ms** |"
+  echo "| Per query (CPU p50 / p99) | $(grep '^bench: query' "$TMP/err.txt" | sed 's/^bench: query //; s/: CPU p50 / /; s/ ms, p99 / \/ /; s/ ms$/ ms/' | paste -sd ';' | sed 's/;/; /g') |"
   echo "| Results per query (average) | $B_results |"
   echo "| Cart pricing, pure rule (5 lines, code, shipping, tax) | $B_pure carts/s on one thread |"
   echo "| Cart pricing through the store (price_cart: cart, settings, discount, collections read) | $B_store carts/s on one thread |"

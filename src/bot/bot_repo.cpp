@@ -38,6 +38,7 @@ const Stmt kUpsertEntry{"bot.upsert_entry",
     "product_ids = excluded.product_ids, updated_at = excluded.updated_at"};
 const Stmt kEntryIds{"bot.entry_ids", "SELECT id FROM kb_entries WHERE tenant_id = $1"};
 const Stmt kDeleteEntry{"bot.delete_entry", "DELETE FROM kb_entries WHERE tenant_id = $1 AND id = $2"};
+const Stmt kEntryExists{"bot.entry_exists", "SELECT 1 FROM kb_entries WHERE tenant_id = $1 AND id = $2"};
 const Stmt kLoadEntries{"bot.load_entries",
     "SELECT id, language, questions, answer, tags, product_ids FROM kb_entries WHERE tenant_id = $1 ORDER BY id"};
 const Stmt kCountEntries{"bot.count_entries", "SELECT COUNT(*) FROM kb_entries WHERE tenant_id = $1"};
@@ -108,6 +109,14 @@ std::vector<KbEntry> load_entries(Tx& tx, const std::string& tenant) {
   for (const auto& r : tx.query(kLoadEntries, {tenant}))
     out.push_back(KbEntry{r.str(0), r.str(1), parse_list(r.str(2)), r.str(3), parse_list(r.str(4)), parse_list(r.str(5))});
   return out;
+}
+
+bool delete_entry(Tx& tx, const std::string& tenant, const std::string& id, int64_t now) {
+  if (!tx.query_one(kEntryExists, {tenant, id})) return false;
+  tx.exec(kDeleteEntry, {tenant, id});
+  tx.exec(kEnsureSettings, {tenant, now});
+  tx.exec(kBumpVersion, {tenant, now});
+  return true;
 }
 
 int64_t count_entries(Tx& tx, const std::string& tenant) {

@@ -24,6 +24,9 @@ struct ImportCounts {
 ImportCounts import_entries(Tx& tx, const std::string& tenant, const KbImport& in, int64_t now);
 std::vector<KbEntry> load_entries(Tx& tx, const std::string& tenant);  // ordered by id
 int64_t count_entries(Tx& tx, const std::string& tenant);
+// Deletes one entry (the index is rebuilt on the next message: kb_version is bumped). False when
+// the shop has no entry with that id.
+bool delete_entry(Tx& tx, const std::string& tenant, const std::string& id, int64_t now);
 
 struct Settings {
   int64_t kb_version = 0;

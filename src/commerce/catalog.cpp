@@ -55,15 +55,30 @@ constexpr Stmt kFtsInsert{"product_search.insert",
                           "INSERT INTO product_search_fts(seq, tenant_id, product_id, body) VALUES ($1, $2, $3, $4)"};
 // $2 is the PostgreSQL tsquery form ("red:* & shirt:*"); SQLite turns it into FTS5 barewords
 // ("red* shirt*": implicit AND). Terms hold only letters and digits (search_expression).
+// Relevance is computed for a bounded set of candidates: the tenant's newest kSearchCandidates
+// matches (the full-text index walks its matches in document order and stops there), scored in
+// C++ (rank_candidates), then limited. Ranking every match was the cost: a one-word query over
+// 100,000 products matches thousands; and FTS5's bm25() also scans every matching document of
+// each term for its IDF, which for a common word ("vendor*", "model*") is the whole catalog
+// (bench/RESULTS.md, issue 4). A query with more matches than that ranks only the newest of them:
+// more words narrow it. Both stores return the same candidates and rank them the same way.
+constexpr int64_t kSearchCandidates = 400;
+// PostgreSQL folds accents as its index does (commerce migration 11: the same letters).
+#define PG_FOLD(x) "translate(" x ", 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')"
 constexpr Stmt kSearch{
     "products.search",
-    "SELECT p.id, p.seq FROM product_search_fts JOIN products p ON p.seq = product_search_fts.rowid "
-    "WHERE product_search_fts MATCH replace(replace($2, ':*', '*'), ' & ', ' ') "
-    "AND product_search_fts.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
-    "ORDER BY product_search_fts.rank, p.seq LIMIT $4",
-    "SELECT p.id, p.seq FROM product_search_fts f JOIN products p ON p.seq = f.seq "
-    "WHERE f.doc @@ to_tsquery('simple', $2) AND f.tenant_id = $1 AND ($3 = 'any' OR p.status = $3) "
-    "ORDER BY ts_rank(f.doc, to_tsquery('simple', $2)) DESC, p.seq LIMIT $4"};
+    "SELECT p.id, p.seq, c.body FROM ("
+    "  SELECT rowid AS seq, body FROM product_search_fts "
+    "  WHERE product_search_fts MATCH replace(replace($2, ':*', '*'), ' & ', ' ') AND tenant_id = $1 "
+    "  ORDER BY rowid DESC LIMIT $4) c "
+    "JOIN products p ON p.seq = c.seq "
+    "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3)",
+    "SELECT p.id, p.seq, c.body FROM ("
+    "  SELECT f.seq, f.body FROM product_search_fts f "
+    "  WHERE f.doc @@ to_tsquery('simple', " PG_FOLD("$2") ") AND f.tenant_id = $1 ORDER BY f.seq DESC LIMIT $4) c "
+    "JOIN products p ON p.seq = c.seq "
+    "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3)"};
+#undef PG_FOLD
 constexpr Stmt kBrowse{
     "products.browse",
     "SELECT id, seq FROM products WHERE tenant_id = $1 AND ($2 = 'any' OR status = $2) AND seq > $3 "
@@ -596,11 +611,11 @@ std::optional<VariantRef> find_variant(Tx& tx, const std::string& tenant, const 
   return std::nullopt;
 }
 
-std::string search_expression(const std::string& q) {
+std::vector<std::string> search_terms(const std::string& q) {
   std::vector<std::string> terms;
   std::string cur;
   auto flush = [&] {
-    if (!cur.empty() && terms.size() < 16) terms.push_back(cur + ":*");
+    if (!cur.empty() && terms.size() < 16) terms.push_back(cur);
     cur.clear();
   };
   for (unsigned char c : q.substr(0, 512)) {
@@ -609,9 +624,53 @@ std::string search_expression(const std::string& q) {
     else flush();
   }
   flush();
+  return terms;
+}
+
+std::string search_expression(const std::string& q) {
+  auto terms = search_terms(q);
   std::string out;
-  for (size_t i = 0; i < terms.size(); ++i) out += (i ? " & " : "") + terms[i];
+  for (size_t i = 0; i < terms.size(); ++i) out += (i ? " & " : "") + terms[i] + ":*";
   return out;
+}
+
+std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands, const std::vector<std::string>& terms,
+                                             size_t limit) {
+  if (cands.empty()) return cands;
+  // Words of each document as the terms are written: ASCII lower-cased, other bytes kept.
+  std::vector<std::vector<std::string>> docs;
+  docs.reserve(cands.size());
+  double total = 0;
+  for (const auto& c : cands) {
+    std::vector<std::string> ws;
+    std::string cur;
+    for (unsigned char ch : c.body) {
+      if (std::isalnum(ch)) cur += static_cast<char>(std::tolower(ch));
+      else if (ch >= 0x80) cur += static_cast<char>(ch);
+      else if (!cur.empty()) ws.push_back(std::move(cur)), cur.clear();
+    }
+    if (!cur.empty()) ws.push_back(std::move(cur));
+    total += static_cast<double>(ws.size());
+    docs.push_back(std::move(ws));
+  }
+  // BM25 (k1 1.2, b 0.75) with every term weighted alike: among candidates that all contain every
+  // term, the inverse document frequency would only weigh the terms against each other.
+  const double k1 = 1.2, b = 0.75, avg = std::max(1.0, total / static_cast<double>(cands.size()));
+  for (size_t i = 0; i < cands.size(); ++i) {
+    double len = static_cast<double>(docs[i].size()), score = 0;
+    for (const auto& t : terms) {
+      double tf = 0;
+      for (const auto& w : docs[i])
+        if (w.compare(0, t.size(), t) == 0) tf += 1;
+      score += tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg));
+    }
+    cands[i].score = score;
+  }
+  std::sort(cands.begin(), cands.end(), [](const SearchCandidate& a, const SearchCandidate& b) {
+    return a.score != b.score ? a.score > b.score : a.seq < b.seq;
+  });
+  if (cands.size() > limit) cands.resize(limit);
+  return cands;
 }
 
 ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery& query) {
@@ -621,7 +680,11 @@ ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery
   std::string expr = search_expression(query.q);
   bool full_text = !expr.empty();
   if (full_text) {
-    for (const auto& r : tx.query(kSearch, {tenant, expr, query.status, query.limit})) ids.push_back(r.str(0));
+    std::vector<SearchCandidate> cands;
+    for (const auto& r : tx.query(kSearch, {tenant, expr, query.status, kSearchCandidates}))
+      cands.push_back({r.str(0), r.i64(1), r.str(2)});
+    for (auto& c : rank_candidates(std::move(cands), search_terms(query.q), static_cast<size_t>(query.limit)))
+      ids.push_back(std::move(c.id));
   } else {
     for (const auto& r : tx.query(kBrowse, {tenant, query.status, query.after_seq.value_or(0), query.limit})) {
       ids.push_back(r.str(0));

@@ -110,12 +110,26 @@ struct ProductPage {
   std::vector<Product> items;
   std::optional<std::string> next_cursor;
 };
-// Full-text search (best match first) when q has words; otherwise the catalog in creation order.
+// Full-text search (best match first, among the tenant's newest 400 matches) when q has words;
+// otherwise the catalog in creation order.
 ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery& query);
 
 // The full-text query for q: lower-cased words of letters and digits, each a prefix, joined for
 // PostgreSQL's to_tsquery ("shirt:* & red:*"); SQLite's statement rewrites it for FTS5. Empty
 // when q has no words.
 std::string search_expression(const std::string& q);
+// The words of q as search_expression takes them (lower case, at most 16).
+std::vector<std::string> search_terms(const std::string& q);
+// A full-text match and its search document.
+struct SearchCandidate {
+  std::string id;
+  int64_t seq = 0;
+  std::string body;
+  double score = 0;
+};
+// Orders candidates best first (BM25 over the candidates with every term weighted alike: a term
+// counts each document word it is a prefix of; ties: older product first) and keeps `limit`.
+std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands, const std::vector<std::string>& terms,
+                                             size_t limit);
 
 }  // namespace bottega::commerce

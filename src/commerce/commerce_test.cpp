@@ -88,7 +88,7 @@ class CommerceTest : public ::testing::TestWithParam<std::string> {
     in.handle = "linen-shirt";
     in.vendor = "Bottega";
     in.translations["en"] = {"Linen shirt", "Breathable Italian linen"};
-    in.translations["it"] = {"Camicia di lino", "Lino italiano traspirante"};
+    in.translations["it"] = {"Camicia di lino", "Lino italiano traspirante, taglio città"};
     in.collections = {"summer"};
     in.images = {{"https://img.example/shirt.jpg", "shirt"}};
     Variant s{"", "", "SHIRT-S", "S", {{"EUR", 4990}, {"USD", 5490}}, 5, std::nullopt, 0};
@@ -224,6 +224,9 @@ TEST_P(CommerceTest, FullTextSearchAcrossLanguagesSkusAndPrefixes) {
     EXPECT_EQ(ids("merinosock"), std::vector<std::string>{socks_id_});     // German, prefix
     EXPECT_EQ(ids("SHIRT-M"), std::vector<std::string>{shirt_id_});        // SKU
     EXPECT_EQ(ids("trasp"), std::vector<std::string>{shirt_id_});          // description prefix
+    EXPECT_EQ(ids("li"), std::vector<std::string>{shirt_id_});             // a 2-letter prefix
+    EXPECT_EQ(ids("citta"), std::vector<std::string>{shirt_id_});          // accents folded ("città")
+    EXPECT_EQ(ids("CITTÀ lino"), std::vector<std::string>{shirt_id_});     // in the query too
     EXPECT_EQ(ids("linen socks"), std::vector<std::string>{});             // every word must match
     EXPECT_EQ(ids("\"' OR 1=1 -- *:("), std::vector<std::string>{});       // operators are not syntax
     EXPECT_EQ(ids("").size(), 2u);                                          // browsing
@@ -707,6 +710,28 @@ TEST_P(CommerceTest, WhatsAppOrderMessageBecomesACartOnce) {
   });
   // Another tenant cannot build a cart from this message.
   EXPECT_FALSE(write_r<Cart>([&](store::Tx& tx) { return cart_from_order_message(tx, env_, "ten_B", "msg_order"); }).ok());
+}
+
+}  // namespace
+}  // namespace bottega::commerce
+
+namespace bottega::commerce {
+namespace {
+
+TEST(SearchRanking, MoreOccurrencesAndShorterDocumentsFirstTiesToTheOlder) {
+  std::vector<SearchCandidate> c = {
+      {"p_long", 5, "linen shirt with a long description of linen and cotton and many other words here", 0},
+      {"p_once", 3, "cotton shirt", 0},
+      {"p_twice", 9, "Linen shirt, linen", 0},
+      {"p_tie", 2, "cotton shirt", 0},
+  };
+  auto r = rank_candidates(c, search_terms("LIN shirt"), 3);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].id, "p_twice");  // both terms, "lin" twice, short
+  EXPECT_EQ(r[1].id, "p_long");   // both terms, but long
+  EXPECT_EQ(r[2].id, "p_tie");    // "shirt" only; the older of two equal scores
+  EXPECT_TRUE(rank_candidates({}, {"x"}, 5).empty());
+  EXPECT_EQ(search_terms("SHIRT-M  città"), (std::vector<std::string>{"shirt", "m", "citt\xc3\xa0"}));
 }
 
 }  // namespace

@@ -415,6 +415,7 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"post", "/api/v1/carts/{id}/discount"},
     {"post", "/api/v1/kb/import"},
     {"get", "/api/v1/kb/entries"},
+    {"delete", "/api/v1/kb/entries/{id}"},
     {"get", "/api/v1/kb/export"},
     {"post", "/api/v1/kb/search"},
     {"get", "/api/v1/bot/settings"},

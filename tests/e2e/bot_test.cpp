@@ -214,6 +214,39 @@ TEST_F(Bot, ChannelSwitchTurnsTheBotOffAndBadImportsChangeNothing) {
   EXPECT_EQ(srv.request("PUT", "/api/v1/channels/" + channel + "/bot", R"({"enabled":true})", bearer(other.token)).status, 404);
 }
 
+// One entry deleted (admins only, this shop's only): gone from the list, and the bot stops
+// answering with it at the next message.
+TEST_F(Bot, DeletingAnEntryStopsTheBotUsingIt) {
+  ASSERT_EQ(srv.post("/api/v1/kb/import", parse_json(kKb), bearer(shop.token)).status, 200);
+  auto ask = [&] {
+    return srv.post("/api/v1/kb/search", bj::object{{"text", "Do you ship to Belgium?"}}, bearer(shop.token)).json();
+  };
+  EXPECT_EQ(str(ask(), "entry_id"), "ship-be-en");
+
+  // An agent who is not an admin, another shop, an unknown id: refused, nothing deleted.
+  srv.create_agent(shop.id, "plain@shop.test", "plain agent password", "agent");
+  auto login = srv.post("/api/v1/auth/login", bj::object{{"email", "plain@shop.test"}, {"password", "plain agent password"}});
+  ASSERT_EQ(login.status, 200) << login.describe();
+  std::string cookie = login.header("Set-Cookie");
+  Headers agent{{"Cookie", cookie.substr(0, cookie.find(';'))}, {"X-CSRF-Token", str(login.json(), "csrf_token")}};
+  EXPECT_EQ(srv.request("DELETE", "/api/v1/kb/entries/ship-be-en", "", agent).status, 403);
+  auto other = srv.create_tenant("Other shop");
+  EXPECT_EQ(srv.request("DELETE", "/api/v1/kb/entries/ship-be-en", "", bearer(other.token)).status, 404);
+  auto unknown = srv.request("DELETE", "/api/v1/kb/entries/no-such-entry", "", bearer(shop.token));
+  EXPECT_EQ(unknown.status, 404) << unknown.describe();
+  EXPECT_EQ(arr(srv.get("/api/v1/kb/entries", bearer(shop.token)).json(), "data").size(), 3u);
+
+  auto del = srv.request("DELETE", "/api/v1/kb/entries/ship-be-en", "", bearer(shop.token));
+  ASSERT_EQ(del.status, 200) << del.describe();
+  EXPECT_EQ(str(del.json(), "id"), "ship-be-en");
+  EXPECT_EQ(num(del.json(), "total"), 2);
+  std::vector<std::string> ids;
+  for (const auto& e : arr(srv.get("/api/v1/kb/entries", bearer(shop.token)).json(), "data")) ids.push_back(str(e, "id"));
+  EXPECT_EQ(ids, (std::vector<std::string>{"ship-be-nl", "sizes-nl"}));
+  EXPECT_NE(str(ask(), "entry_id"), "ship-be-en");
+  EXPECT_EQ(srv.request("DELETE", "/api/v1/kb/entries/ship-be-en", "", bearer(shop.token)).status, 404);
+}
+
 TEST(BotCli, ImportAndExportTheKnowledgeBase) {
   BottegaProcess srv;
   auto shop = srv.create_tenant("Cli shop");

@@ -111,6 +111,23 @@ void register_bot_routes(Router& r, Deps& d) {
       R"({"type":"object","properties":{"imported":{"type":"integer"},"created":{"type":"integer"},"updated":{"type":"integer"},"deleted":{"type":"integer"},"total":{"type":"integer"}}})",
       200, true});
 
+  r.add("DELETE", "/api/v1/kb/entries/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    if (auto a = require_admin(*who); !a) co_return error(ctx, a.error());
+    std::string tenant = who->tenant_id, id = ctx.param("id");
+    int64_t now = d.clock.now_ms();
+    auto work_delete_ = [tenant, id, now](store::Tx& tx) -> Result<int64_t> {
+      if (!brepo::delete_entry(tx, tenant, id, now)) return Error::not_found("knowledge-base entry");
+      return brepo::count_entries(tx, tenant);
+    };
+    auto total = co_await db_write<int64_t>(d.store, work_delete_);
+    if (!total) co_return error(ctx, total.error());
+    co_return json(ctx, 200, bj::object{{"deleted", true}, {"id", id}, {"total", *total}});
+  }, {"Delete one knowledge-base entry (admins); the bot stops using it at the next message. 404 for an unknown id",
+      Auth::agent, "bot", "",
+      R"({"type":"object","properties":{"deleted":{"type":"boolean"},"id":{"type":"string"},"total":{"type":"integer"}}})"});
+
   r.add("GET", "/api/v1/kb/entries", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());

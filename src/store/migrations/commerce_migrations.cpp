@@ -359,6 +359,27 @@ CREATE TABLE order_lines (
 );
 CREATE INDEX order_lines_product ON order_lines(tenant_id, product_id);
 )SQL"},
+      // Version 11, search: SQLite's index gets prefix indexes for 2- and 3-letter prefixes (an
+      // agent typing "sne"); PostgreSQL folds accents like SQLite's remove_diacritics, with
+      // translate() in the generated tsvector (no extension needed: unaccent is not always
+      // installable), so "citta" finds "città". The query folds with the same letters
+      // (catalog.cpp kSearch).
+      {11, "product_search_prefix_and_accents", R"SQL(
+CREATE VIRTUAL TABLE product_search_fts_v11 USING fts5(
+  tenant_id UNINDEXED, product_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+INSERT INTO product_search_fts_v11(rowid, tenant_id, product_id, body)
+  SELECT rowid, tenant_id, product_id, body FROM product_search_fts;
+DROP TABLE product_search_fts;
+ALTER TABLE product_search_fts_v11 RENAME TO product_search_fts;
+)SQL",
+       R"SQL(
+DROP INDEX product_search_fts_doc;
+ALTER TABLE product_search_fts DROP COLUMN doc;
+ALTER TABLE product_search_fts ADD COLUMN doc tsvector GENERATED ALWAYS AS (to_tsvector('simple',
+  translate(body, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy'))) STORED;
+CREATE INDEX product_search_fts_doc ON product_search_fts USING GIN (doc);
+)SQL"},
   };
   return kMigrations;
 }

@@ -352,14 +352,8 @@ export class ConsoleApi {
     await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: [e] }, headers: { 'Idempotency-Key': newKey() } });
   }
 
-  /**
-   * Deletes one entry: the API has no per-entry delete, so the whole knowledge base is exported and
-   * imported again without it (`replace`). An edit another admin saves in between is lost.
-   */
   async deleteKbEntry(id: string): Promise<void> {
-    const all = await this.call<{ entries: KbEntry[] }>('/kb/export?format=json');
-    const rest = (all.entries ?? []).filter((e) => e.id !== id);
-    await this.call<unknown>('/kb/import', { method: 'POST', body: { entries: rest, replace: true }, headers: { 'Idempotency-Key': newKey() } });
+    await this.call<unknown>(`/kb/entries/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   searchKb(text: string): Promise<KbSearchResult> {

@@ -1,6 +1,6 @@
 // Settings > Knowledge base: the bot's entries (docs/bot.md). A table of entries; an editor for one
 // (id, language, phrasings of the question one per line, answer, tags, product ids) saved as an
-// upsert through POST /api/v1/kb/import; delete (the knowledge base re-imported without it, after a
+// upsert through POST /api/v1/kb/import; delete (DELETE /api/v1/kb/entries/{id}, after a
 // confirmation); and "Try a question": what the bot would answer (POST /api/v1/kb/search). A
 // refused entry names its field, which gets the focus. Everything is text.
 
