@@ -7,6 +7,10 @@
 #      every request POSTs a visitor message; a 201 means it is committed durably.
 #   2. SIGKILLs the server and counts the stored messages (sqlite3, or the API after a restart
 #      when sqlite3 is missing): every 201 wrk saw must be there.
+#   1b. (issue 3) runs wrk again against the same server: signed WhatsApp Cloud API webhooks
+#      (bench/wrk.lua, whatsapp mode), one message per POST with a unique wamid, to a whatsapp
+#      channel configured with a random app secret; a 200 means committed. Counted per channel
+#      after the SIGKILL too (needs sqlite3). BENCH_WHATSAPP=0 skips it.
 #   3. runs nginx (bench/nginx.conf.in: `return 200 "ok"`) with the same wrk settings.
 #   4. writes the generated section of bench/RESULTS.md and prints a summary.
 # The disk's fsync rate, nproc, the CPU model and the CPU each side used are recorded beside the
@@ -19,6 +23,7 @@
 #   BENCH_TIMEOUT=5s          wrk --timeout (a slower response counts as a socket timeout)
 #   BENCH_RESULTS=FILE        where to write the results (default bench/RESULTS.md; /dev/null: none)
 #   BENCH_COUNT_VIA=sqlite|api  how to count stored messages (default sqlite3 when installed)
+#   BENCH_WHATSAPP=1          0: skip the signed WhatsApp webhook run
 #   BENCH_KEEP=1              keep the temp dir (database, logs, wrk output) and print its path
 #   TMPDIR                    where the temp dir goes: it must be on the disk you want measured
 set -euo pipefail
@@ -42,6 +47,7 @@ THREADS=${BENCH_THREADS:-2}
 VISITORS=${BENCH_VISITORS:-200}
 TIMEOUT=${BENCH_TIMEOUT:-5s}
 RESULTS=${BENCH_RESULTS:-$HERE/RESULTS.md}
+WHATSAPP=${BENCH_WHATSAPP:-1}
 [[ $CONNECTIONS =~ ^[0-9]+$ && $THREADS =~ ^[0-9]+$ && $VISITORS =~ ^[0-9]+$ ]] ||
   die "BENCH_CONNECTIONS, BENCH_THREADS and BENCH_VISITORS must be integers"
 [ "$CONNECTIONS" -ge "$THREADS" ] || die "BENCH_CONNECTIONS ($CONNECTIONS) must be >= BENCH_THREADS ($THREADS)"
@@ -218,6 +224,15 @@ CHANNEL_JSON=$(curl -s -XPOST "$BASE/api/v1/channels" -H "Authorization: Bearer 
   -H 'Content-Type: application/json' -d '{"type":"webchat","name":"Bench","settings":{}}')
 CHANNEL=$(json_str id <<<"$CHANNEL_JSON")
 [ -n "$CHANNEL" ] || die "channel creation failed: $CHANNEL_JSON"
+if [ "$WHATSAPP" = 1 ]; then
+  # A WhatsApp channel as a shop configures it (the access token is never used: nothing is sent).
+  WA_SECRET=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  WA_PHONE=106540352242922
+  WA_JSON=$(curl -s -XPOST "$BASE/api/v1/channels" -H "Authorization: Bearer $API_TOKEN" \
+    -H 'Content-Type: application/json' -d '{"type":"whatsapp","name":"Bench WhatsApp","settings":{"phone_number_id":"'"$WA_PHONE"'","access_token":"bench-not-used","app_secret":"'"$WA_SECRET"'","verify_token":"bench"}}')
+  WA_CHANNEL=$(json_str id <<<"$WA_JSON")
+  [ -n "$WA_CHANNEL" ] || die "whatsapp channel creation failed: $WA_JSON"
+fi
 
 log "creating $VISITORS visitors"
 for _ in $(seq "$VISITORS"); do echo "url = \"$BASE/api/v1/webchat/$CHANNEL/visitors\""; done >"$TMP/visitors.curl"
@@ -227,9 +242,13 @@ grep -o '"visitor_token":"[^"]*"' "$TMP/visitors.json" | cut -d'"' -f4 >"$TMP/to
 GOT=$(wc -l <"$TMP/tokens.txt")
 [ "$GOT" -eq "$VISITORS" ] || die "created $GOT visitors of $VISITORS (see $TMP/server.log)"
 
-count_messages() {  # messages stored in the database
+count_channel_messages() {  # count_channel_messages CHANNEL_ID: that channel's messages (sqlite3)
+  sqlite3 "$TMP/bench.db" "PRAGMA busy_timeout=10000; SELECT COUNT(*) FROM messages m JOIN conversations c
+    ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id WHERE c.channel_id = '$1';" | tail -n1
+}
+count_messages() {  # the web chat channel's messages stored in the database
   if [ "$COUNT_VIA" = sqlite ]; then
-    sqlite3 "$TMP/bench.db" 'PRAGMA busy_timeout=10000; SELECT COUNT(*) FROM messages;' | tail -n1
+    count_channel_messages "$CHANNEL"
   else
     # the server must be running: page through every visitor's messages
     local total=0 tok cursor page n
@@ -295,6 +314,29 @@ SERVER_CPU=$(awk -v t=$((T1 - T0)) -v hz="$HZ" -v d="$I_DUR" 'BEGIN{printf "%.0f
 I_MACHINE=$(awk -v b=$((CB1 - CB0)) -v t=$((CT1 - CT0)) 'BEGIN{ if (t > 0) printf "%.0f", 100 * b / t; else print "?" }')
 log "ingest: $I_RPS req/s, p50 $(ms "$I_P50") ms, p99 $(ms "$I_P99") ms; statuses {$I_STATUSES}, socket errors $I_SOCK; batch $BATCH_SIZE writes x $BATCH_RATE commits/s"
 
+# ---------------------------------------------------------------- signed WhatsApp webhook run (issue 3)
+W_RPS=""; W_201=0; W_OTHER=0; W_SOCK=0; W_STATUSES=""; W_CPU="?"; WA_STORED="?"; WA_DURABLE=unchecked
+if [ "$WHATSAPP" = 1 ] && [ "$SERVER_ALIVE" = yes ]; then
+  WA_BEFORE=0
+  [ "$COUNT_VIA" = sqlite ] && WA_BEFORE=$(count_channel_messages "$WA_CHANNEL")
+  T0=$(proc_ticks "$SERVER_PID")
+  log "whatsapp: wrk ${WRK_ARGS[*]} POST $BASE/webhooks/$WA_CHANNEL (signed, one message per POST)"
+  wrk "${WRK_ARGS[@]}" -s "$HERE/wrk.lua" "$BASE/webhooks/$WA_CHANNEL" -- whatsapp "$WA_SECRET" "$WA_PHONE" \
+    "$VISITORS" "$(date +%s)" >"$TMP/wrk-whatsapp.txt" 2>&1 || { cat "$TMP/wrk-whatsapp.txt" >&2; die "wrk failed (whatsapp)"; }
+  kill -0 "$SERVER_PID" 2>/dev/null || SERVER_ALIVE=no
+  T1=$T0
+  [ "$SERVER_ALIVE" = yes ] && T1=$(proc_ticks "$SERVER_PID")
+  W_RPS=$(wrk_field "$TMP/wrk-whatsapp.txt" rps)
+  [ -n "$W_RPS" ] || { cat "$TMP/wrk-whatsapp.txt" >&2; die "no BENCH line in wrk's output (whatsapp)"; }
+  W_DUR=$(wrk_field "$TMP/wrk-whatsapp.txt" duration_us)
+  W_201=$(wrk_status "$TMP/wrk-whatsapp.txt" 200)
+  W_OTHER=$(wrk_other "$TMP/wrk-whatsapp.txt" 200)
+  W_SOCK=$(wrk_errors "$TMP/wrk-whatsapp.txt")
+  W_STATUSES=$(awk '$1=="BENCH_STATUS"{printf "%s%s: %s", sep, $2, $3; sep=", "}' "$TMP/wrk-whatsapp.txt")
+  W_CPU=$(awk -v t=$((T1 - T0)) -v hz="$HZ" -v d="$W_DUR" 'BEGIN{printf "%.0f", 100 * t / hz / (d / 1e6)}')
+  log "whatsapp: $W_RPS req/s, p50 $(ms "$(wrk_field "$TMP/wrk-whatsapp.txt" p50_us)") ms, p99 $(ms "$(wrk_field "$TMP/wrk-whatsapp.txt" p99_us)") ms; statuses {$W_STATUSES}, socket errors $W_SOCK"
+fi
+
 # ---------------------------------------------------------------- durability check
 # SIGKILL, not a graceful stop: whatever a 201 promised must already be in the database file.
 if [ "$SERVER_ALIVE" = yes ]; then stop_pid "$SERVER_PID" KILL; fi
@@ -307,6 +349,11 @@ else
   MSG_AFTER=$(count_messages)
 fi
 STORED=$((MSG_AFTER - MSG_BEFORE))
+if [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] && [ "$COUNT_VIA" = sqlite ]; then
+  WA_STORED=$(( $(count_channel_messages "$WA_CHANNEL") - WA_BEFORE ))
+  WA_DURABLE=yes; [ "$WA_STORED" -ge "$W_201" ] || WA_DURABLE=no
+  log "durability (whatsapp): $WA_STORED messages stored after SIGKILL, wrk saw $W_201 200s"
+fi
 DURABLE=yes; [ "$STORED" -ge "$I_201" ] || DURABLE=no
 log "durability: $STORED messages stored after SIGKILL, wrk saw $I_201 201s: $([ $DURABLE = yes ] && echo ok || echo LOST MESSAGES)"
 
@@ -367,9 +414,30 @@ PROBLEMS=()
 [ "$DURABLE" = yes ] || PROBLEMS+=("only $STORED messages stored but wrk saw $I_201 201s")
 [ "$FAILED" -eq 0 ] || PROBLEMS+=("$FAILED store writes failed (bottega_store_failed_writes_total)")
 [ "$N_OTHER" -eq 0 ] || PROBLEMS+=("$N_OTHER nginx responses were not 200")
+if [ "$WHATSAPP" = 1 ]; then
+  [ -n "$W_RPS" ] || PROBLEMS+=("the WhatsApp webhook run did not run (the server died before it)")
+  [ "$W_OTHER" -eq 0 ] || PROBLEMS+=("$W_OTHER WhatsApp webhook responses were not 200 ($W_STATUSES)")
+  [ "$W_SOCK" -eq 0 ] || PROBLEMS+=("$W_SOCK WhatsApp webhook socket errors")
+  [ "$WA_DURABLE" != no ] || PROBLEMS+=("only $WA_STORED WhatsApp messages stored but wrk saw $W_201 200s")
+fi
 [ "$N_SOCK" -eq 0 ] || PROBLEMS+=("$N_SOCK nginx socket errors")
 if [ ${#PROBLEMS[@]} -eq 0 ]; then VALID=valid; else VALID=INVALID; fi
-SAMPLES=$(sed -n 's/^BENCH_SAMPLE //p' "$TMP/wrk-ingest.txt" | head -n 5)
+SAMPLES=$(sed -n 's/^BENCH_SAMPLE //p' "$TMP/wrk-ingest.txt" $([ -f "$TMP/wrk-whatsapp.txt" ] && echo "$TMP/wrk-whatsapp.txt") | head -n 5)
+W_RATIO=$(awk -v a="${W_RPS:-0}" -v b="$N_RPS" 'BEGIN{ if (b > 0 && a > 0) printf "%.3f", a / b; else print "?" }')
+wa_row() {  # the WhatsApp row of the results table (empty when skipped)
+  [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] || return 0
+  local f=$TMP/wrk-whatsapp.txt
+  echo; echo "| bottega signed WhatsApp webhook ingest (issue 3) | $(printf '%.0f' "$W_RPS") | $(ms "$(wrk_field "$f" p50_us)") ms | $(ms "$(wrk_field "$f" p90_us)") ms | $(ms "$(wrk_field "$f" p99_us)") ms | $(ms "$(wrk_field "$f" max_us)") ms | $(wrk_field "$f" requests), {$W_STATUSES}, socket errors $W_SOCK |"
+}
+wa_lines() {  # the WhatsApp lines under the table
+  [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] || return 0
+  echo; echo "- **ratio WhatsApp webhook ingest / nginx: $W_RATIO** (each POST: one text message with a unique wamid, signed X-Hub-Signature-256 with the channel's app secret, verified on the raw bytes, parsed, deduplicated and stored; 200 after the commit)"
+  if [ "$WA_DURABLE" = unchecked ]; then
+    echo; echo "- durability (WhatsApp): not checked (needs sqlite3 to count one channel's messages)"
+  else
+    echo; echo "- durability (WhatsApp): $WA_STORED messages of the WhatsApp channel in the database after SIGKILL, $W_201 200 responses seen by wrk: $([ "$WA_DURABLE" = yes ] && echo "every 200 is stored" || echo "**MESSAGES LOST**")"
+  fi
+}
 SERVER_ERRS=$(grep -v ' listening on ' "$TMP/server.log" | tail -n 5 || true)
 
 # ---------------------------------------------------------------- RESULTS.md
@@ -379,14 +447,14 @@ Run of $(date -u '+%Y-%m-%d %H:%M UTC'): **$VALID**, goal (ingest >= 0.5x nginx)
 
 | | requests/s | p50 | p90 | p99 | max | responses |
 |---|---:|---:|---:|---:|---:|---|
-| bottega durable web chat ingest | $(printf '%.0f' "$I_RPS") | $(ms "$I_P50") ms | $(ms "$I_P90") ms | $(ms "$I_P99") ms | $(ms "$I_MAX") ms | $I_REQ, {$I_STATUSES}, socket errors $I_SOCK |
+| bottega durable web chat ingest | $(printf '%.0f' "$I_RPS") | $(ms "$I_P50") ms | $(ms "$I_P90") ms | $(ms "$I_P99") ms | $(ms "$I_MAX") ms | $I_REQ, {$I_STATUSES}, socket errors $I_SOCK |$(wa_row)
 | nginx \`return 200 "ok"\` | $(printf '%.0f' "$N_RPS") | $(ms "$N_P50") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" p90_us)") ms | $(ms "$N_P99") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" max_us)") ms | $(wrk_field "$TMP/wrk-nginx.txt" requests), non-200 $N_OTHER, socket errors $N_SOCK |
 
-- **ratio ingest / nginx: $RATIO**
+- **ratio ingest / nginx: $RATIO**$(wa_lines)
 - durability: $STORED messages in the database after SIGKILL of the server, $I_201 201 responses seen by wrk: $([ "$DURABLE" = yes ] && echo "every 201 is stored" || echo "**MESSAGES LOST**")
 - group commit: $WRITES writes in $BATCHES commits = **$BATCH_SIZE writes per commit**, $BATCH_RATE commits/s, $KIB_PER_COMMIT KiB written to files and $SYSCW_PER_COMMIT write syscalls per commit (whole server process, /proc/PID/io write_bytes and syscw); failed writes $FAILED
 - durable ceiling for this load: overwrite fsync rate x connections = $FSYNC_BEST x $CONNECTIONS = $CEILING requests/s = ${CEILING_RATIO}x nginx (a commit needs at least one fsync and holds at most one request per connection)
-- CPU during the run (100% = one core): bottega $SERVER_CPU% (threads using >= 1%, in creation order: $THREAD_CPU), nginx $NGINX_CPU%; whole machine busy $I_MACHINE% (ingest run), $N_MACHINE% (nginx run), wrk included
+- CPU during the run (100% = one core): bottega $SERVER_CPU% (threads using >= 1%, in creation order: $THREAD_CPU)$([ -n "$W_RPS" ] && echo ", bottega during the WhatsApp run $W_CPU%"), nginx $NGINX_CPU%; whole machine busy $I_MACHINE% (ingest run), $N_MACHINE% (nginx run), wrk included
 
 Ceilings and settings:
 
@@ -459,7 +527,7 @@ machine      $NPROC CPUs, $CPU_MODEL; disk $FSYNC_OVERWRITE / $FSYNC_OVERWRITE2 
 wrk          ${WRK_ARGS[*]}
 ingest       $(printf '%.0f' "$I_RPS") req/s  p50 $(ms "$I_P50") ms  p99 $(ms "$I_P99") ms  {$I_STATUSES}  socket errors $I_SOCK
 nginx        $(printf '%.0f' "$N_RPS") req/s  p50 $(ms "$N_P50") ms  p99 $(ms "$N_P99") ms  non-200 $N_OTHER  socket errors $N_SOCK
-ratio        $RATIO
+ratio        $RATIO$([ -n "$W_RPS" ] && printf '\n%s' "whatsapp     $(printf '%.0f' "$W_RPS") req/s  {$W_STATUSES}  socket errors $W_SOCK  ratio $W_RATIO  durable $WA_DURABLE ($WA_STORED stored >= $W_201 200s)")
 bot eval     goals (false answers < 2%, precision > 90%) $BOT_EVAL_STATUS ($TMP/bot_eval.txt while BENCH_KEEP=1)
 durability   $STORED stored after SIGKILL >= $I_201 201s: $DURABLE
 group commit $BATCH_SIZE writes/commit, $BATCH_RATE commits/s, $KIB_PER_COMMIT KiB and $SYSCW_PER_COMMIT write syscalls/commit, failed writes $FAILED

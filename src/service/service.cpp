@@ -46,11 +46,12 @@ std::optional<int64_t> next_due(store::Tx& tx, const std::string& tenant, const 
 
 void recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
                const ServiceSettings& settings, int64_t now) {
-  auto c = core_repo::get_conversation(tx, tenant, conversation_id);
+  auto c = repo::conversation_brief(tx, tenant, conversation_id);
   if (!c) return;
+  auto status = conversation_status_from(c->status).value_or(ConversationStatus::open);
   auto prev = repo::get_state(tx, tenant, conversation_id);
   PriorityInput in;
-  in.tags = c->tags;
+  in.tags = core_repo::tags_from_json(c->tags_json);
   in.explicit_priority = c->priority;
   in.channel_type = c->channel_type;
   in.returning = repo::returning_customer(tx, tenant, c->contact_id);
@@ -60,13 +61,14 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   repo::ConvState s;
   s.tenant_id = tenant;
   s.conversation_id = conversation_id;
-  s.status = std::string(to_string(c->status));
+  s.status = std::string(to_string(status));
   s.level = to_string(base.level);
   s.score_base = base.stored_points;
   s.score_detail = bj::serialize(bj::object{{"returning", in.returning}, {"cart_value_minor", in.cart_value_minor}});
-  bool resolved = c->status == ConversationStatus::resolved;
-  s.waiting_since = resolved ? std::nullopt : repo::waiting_since(tx, tenant, conversation_id);
-  s.person_replied = repo::person_replied(tx, tenant, conversation_id);
+  bool resolved = status == ConversationStatus::resolved;
+  auto replies = repo::reply_state(tx, tenant, conversation_id);
+  s.waiting_since = resolved ? std::nullopt : replies.waiting_since;
+  s.person_replied = replies.person_replied;
   // Opened: created, or reopened after being resolved (the resolution clock starts again).
   s.opened_at = c->created_at;
   if (prev) {
@@ -77,13 +79,16 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   clock.opened_at = s.opened_at;
   clock.waiting_since = s.waiting_since;
   clock.person_replied = s.person_replied;
-  clock.active = c->status == ConversationStatus::open || c->status == ConversationStatus::pending;
+  clock.active = status == ConversationStatus::open || status == ConversationStatus::pending;
   Dues d = compute_dues(settings, base.level, clock);
   s.first_response_due = d.first_response;
   s.next_response_due = d.next_response;
   s.resolution_due = d.resolution;
   s.next_due_at = next_due(tx, tenant, conversation_id, d);
   s.updated_at = now;
+  // Most messages change nothing here (the customer writes again while already waiting): the
+  // stored row stays as it is, updated_at being when it last changed.
+  if (prev && repo::same_state(*prev, s)) return;
   repo::put_state(tx, s);
 }
 

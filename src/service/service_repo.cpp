@@ -1,5 +1,7 @@
 #include "service/service_repo.hpp"
 
+#include <algorithm>
+
 namespace bottega::service::repo {
 
 using store::Row;
@@ -27,6 +29,9 @@ const Stmt kPutState{"service.put_state",
     "person_replied = excluded.person_replied, opened_at = excluded.opened_at, "
     "first_response_due = excluded.first_response_due, next_response_due = excluded.next_response_due, "
     "resolution_due = excluded.resolution_due, next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"};
+const Stmt kConvBrief{"service.conversation_brief",
+    "SELECT c.status, c.contact_id, ch.type, c.tags, c.priority, c.created_at FROM conversations c "
+    "JOIN channels ch ON ch.id = c.channel_id WHERE c.tenant_id = $1 AND c.id = $2"};
 const Stmt kDueStates{"service.due_states",
     "SELECT " STATE_COLS " FROM conversation_service WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
     "ORDER BY next_due_at LIMIT $2"};
@@ -35,12 +40,21 @@ const Stmt kSetNextDue{"service.set_next_due",
 const Stmt kActiveIds{"service.active_ids",
     "SELECT id FROM conversations WHERE tenant_id = $1 AND status <> 'resolved' ORDER BY seq DESC LIMIT $2"};
 
-// The last "answer": a public outbound message by a person, or by the bot unless its turn handed over.
-const Stmt kWaitingSince{"service.waiting_since",
-    "SELECT MIN(m.created_at) FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.direction = 'in' "
-    "AND m.seq > COALESCE((SELECT MAX(o.seq) FROM messages o WHERE o.tenant_id = $1 AND o.conversation_id = $2 "
-    "AND o.direction = 'out' AND o.kind <> 'note' AND (o.author_kind = 'agent' OR (o.author_kind = 'bot' AND NOT EXISTS "
-    "(SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 AND t.reply_message_id = o.id AND t.outcome = 'handed_over')))), 0)"};
+// The last "answer": a public outbound message by a person, or by the bot unless its turn handed
+// over. Both halves descend the messages_replies index (core migration 7: public outbound messages
+// by author kind) to the end of their range; the bot's half steps back over handover replies.
+// Column 0: the person's last reply (NULL: none ever), column 1: the bot's last answer.
+const Stmt kLastAnswers{"service.last_answers",
+    "SELECT (SELECT MAX(a.seq) FROM messages a WHERE a.tenant_id = $1 AND a.conversation_id = $2 "
+    "AND a.direction = 'out' AND a.kind <> 'note' AND a.author_kind = 'agent'), "
+    "(SELECT b.seq FROM messages b WHERE b.tenant_id = $1 AND b.conversation_id = $2 AND b.direction = 'out' "
+    "AND b.kind <> 'note' AND b.author_kind = 'bot' AND NOT EXISTS (SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 "
+    "AND t.conversation_id = $2 AND t.reply_message_id = b.id AND t.outcome = 'handed_over') "
+    "ORDER BY b.seq DESC LIMIT 1)"};
+// The customer's first message after the last answer (messages_conversation, from that seq on).
+const Stmt kFirstWaiting{"service.first_waiting",
+    "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "AND seq > $3 ORDER BY seq LIMIT 1"};
 const Stmt kPersonReplied{"service.person_replied",
     "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' AND kind <> 'note' "
     "AND author_kind = 'agent' LIMIT 1"};
@@ -90,6 +104,18 @@ void put_settings(Tx& tx, const std::string& tenant, const std::string& settings
   tx.exec(kPutSettings, {tenant, settings_json, now});
 }
 
+bool same_state(const ConvState& a, const ConvState& b) {
+  return a.tenant_id == b.tenant_id && a.conversation_id == b.conversation_id && a.status == b.status &&
+         a.level == b.level && a.score_base == b.score_base && a.score_detail == b.score_detail &&
+         a.waiting_since == b.waiting_since && a.person_replied == b.person_replied && a.opened_at == b.opened_at &&
+         a.first_response_due == b.first_response_due && a.next_response_due == b.next_response_due &&
+         a.resolution_due == b.resolution_due && a.next_due_at == b.next_due_at;
+}
+std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto r = tx.query_one(kConvBrief, {tenant, conversation_id});
+  if (!r) return std::nullopt;
+  return ConvBrief{r->str(0), r->str(1), r->str(2), r->str(3), r->i64(4), r->i64(5)};
+}
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   auto r = tx.query_one(kGetState, {tenant, conversation_id});
   if (!r) return std::nullopt;
@@ -115,10 +141,20 @@ std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tena
   return out;
 }
 
+ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  ReplyState out;
+  auto r = tx.query_one(kLastAnswers, {tenant, conversation_id});
+  int64_t answered = 0;
+  if (r) {
+    out.person_replied = !r->is_null(0);
+    answered = std::max(r->i64(0), r->i64(1));  // NULL reads as 0: before every message
+  }
+  if (auto w = tx.query_one(kFirstWaiting, {tenant, conversation_id, answered}); w && !w->is_null(0))
+    out.waiting_since = w->i64(0);
+  return out;
+}
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
-  auto r = tx.query_one(kWaitingSince, {tenant, conversation_id});
-  if (!r || r->is_null(0)) return std::nullopt;
-  return r->i64(0);
+  return reply_state(tx, tenant, conversation_id).waiting_since;
 }
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   return tx.query_one(kPersonReplied, {tenant, conversation_id}).has_value();

@@ -26,7 +26,17 @@ struct ConvState {
   std::optional<int64_t> first_response_due, next_response_due, resolution_due, next_due_at;
   int64_t updated_at = 0;
 };
+// Whether two states hold the same stored values, updated_at aside (the listener skips writing a
+// state that did not change).
+bool same_state(const ConvState& a, const ConvState& b);
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
+
+// What the listener's recompute reads of a conversation (one lookup, no contact join).
+struct ConvBrief {
+  std::string status, contact_id, channel_type, tags_json;
+  int64_t priority = 0, created_at = 0;
+};
+std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 void put_state(Tx& tx, const ConvState& s);
 // Rows with a due time at or before `now` (every tenant), oldest first.
 std::vector<ConvState> due_states(Tx& tx, int64_t now, int64_t limit);
@@ -35,8 +45,15 @@ void set_next_due(Tx& tx, const std::string& tenant, const std::string& conversa
 // Conversations of the tenant that are not resolved (for a settings change).
 std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tenant, int64_t limit);
 
-// The customer's oldest message not yet answered: inbound messages after the last public reply by
-// a person, or by the bot when that reply was not a handover. nullopt when nothing is waiting.
+// waiting_since: when the customer's oldest message not yet answered was written (the first
+// inbound message after the last public reply by a person, or by the bot when that reply was not a
+// handover); nullopt when nothing is waiting. person_replied: a person has replied publicly.
+// Two index descents, whatever the conversation's length (core migration 7).
+struct ReplyState {
+  std::optional<int64_t> waiting_since;
+  bool person_replied = false;
+};
+ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 // Whether the contact has a paid (or later) order; the value of the contact's open carts (minor units).

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "bot/bot_repo.hpp"
 #include "store/postgres/postgres_store.hpp"
 #include "store/repo/inbox_order.hpp"
 #include "store/repo/repo.hpp"
@@ -241,6 +242,96 @@ TEST_P(ServiceTest, ResolvedAndSnoozedConversationsHaveNoDueTimes) {
   sla = service("ten_A", conv).at("sla").as_object();
   ASSERT_TRUE(sla.at("resolution").is_object());
   EXPECT_EQ(sla.at("resolution").as_object().at("due_at").as_string(), rfc3339(clock_.now_ms() + 20'000));
+}
+
+// The clock's inputs, read through the messages_replies index (core migration 7): waiting since the
+// customer's first message after the last answer; an answer is a public reply by a person, or by
+// the bot unless its turn handed over; notes and the shop's system messages answer nothing.
+TEST_P(ServiceTest, WaitingSinceFollowsTheLastAnswer) {
+  auto reply_state = [&](const std::string& tenant, const std::string& conv) {
+    repo::ReplyState st;
+    store::read_sync(*store_, [&](Tx& tx) { st = repo::reply_state(tx, tenant, conv); });
+    return st;
+  };
+  auto post = [&](const std::string& conv, const char* author, const char* kind, const char* turn_outcome) {
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  Message m;
+                  m.id = ids_.next("msg");
+                  m.tenant_id = "ten_A";
+                  m.conversation_id = conv;
+                  m.direction = "out";
+                  m.author_kind = author;
+                  m.kind = kind;
+                  m.text = "reply";
+                  m.delivery_state = "sent";
+                  m.created_at = clock_.now_ms();
+                  core_repo::insert_message(tx, m);
+                  if (turn_outcome) {
+                    bot::repo::Turn t;
+                    t.id = ids_.next("bturn");
+                    t.tenant_id = "ten_A";
+                    t.conversation_id = conv;
+                    t.message_id = ids_.next("msg");
+                    t.language = "en";
+                    t.intent = "other";
+                    t.outcome = turn_outcome;
+                    t.reply_message_id = m.id;
+                    t.created_at = m.created_at;
+                    bot::repo::insert_turn(tx, t);
+                  }
+                  return {};
+                }).ok());
+    clock_.advance_ms(1'000);
+  };
+  int64_t t0 = clock_.now_ms();
+  auto conv = customer_says("ten_A", channel_, "ct_1", "hello?");
+  clock_.advance_ms(1'000);
+  customer_says("ten_A", channel_, "ct_1", "anyone?");
+  auto other = customer_says("ten_A", channel_, "ct_2", "me too");  // another conversation
+  clock_.advance_ms(1'000);
+  auto st = reply_state("ten_A", conv);
+  EXPECT_EQ(st.waiting_since, t0);
+  EXPECT_FALSE(st.person_replied);
+
+  post(conv, "bot", "text", "answered");  // the bot answered
+  st = reply_state("ten_A", conv);
+  EXPECT_FALSE(st.waiting_since);
+  EXPECT_FALSE(st.person_replied);
+  EXPECT_TRUE(reply_state("ten_A", other).waiting_since);  // its own clock
+
+  int64_t t1 = clock_.now_ms();
+  customer_says("ten_A", channel_, "ct_1", "that did not help");
+  clock_.advance_ms(1'000);
+  post(conv, "bot", "text", "handed_over");  // "a person will take over": not an answer
+  post(conv, "bot", "note", nullptr);        // the handover summary
+  post(conv, "agent", "note", nullptr);      // an internal note
+  post(conv, "system", "text", nullptr);     // the after-hours notice
+  st = reply_state("ten_A", conv);
+  EXPECT_EQ(st.waiting_since, t1);
+  EXPECT_FALSE(st.person_replied);
+  {
+    SCOPED_TRACE("the listener stores the same");
+    recompute_now("ten_A", conv);
+    store::read_sync(*store_, [&](Tx& tx) {
+      auto s = repo::get_state(tx, "ten_A", conv);
+      ASSERT_TRUE(s);
+      EXPECT_EQ(s->waiting_since, t1);
+      EXPECT_FALSE(s->person_replied);
+    });
+  }
+
+  agent_says(conv, "Hi Ann, I am here");
+  st = reply_state("ten_A", conv);
+  EXPECT_FALSE(st.waiting_since);
+  EXPECT_TRUE(st.person_replied);
+  clock_.advance_ms(1'000);
+  int64_t t2 = clock_.now_ms();
+  customer_says("ten_A", channel_, "ct_1", "thanks, one more thing");
+  st = reply_state("ten_A", conv);
+  EXPECT_EQ(st.waiting_since, t2);
+  EXPECT_TRUE(st.person_replied);
+  EXPECT_FALSE(reply_state("ten_A", other).person_replied);
+  EXPECT_FALSE(reply_state("ten_B", conv).waiting_since);  // tenant-scoped
 }
 
 TEST_P(ServiceTest, InboxOrderPutsPresaleFirstAndExplainsTheScore) {

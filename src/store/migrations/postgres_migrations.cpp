@@ -262,6 +262,11 @@ CREATE TABLE rate_buckets (
 DROP INDEX messages_provider;
 CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
 )SQL"},
+      // See sqlite_migrations.cpp, version 7.
+      {7, "message_replies", R"SQL(
+CREATE INDEX messages_replies ON messages(tenant_id, conversation_id, author_kind, seq)
+  WHERE direction = 'out' AND kind <> 'note';
+)SQL"},
   }, true);
   return kMigrations;
 }

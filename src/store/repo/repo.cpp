@@ -28,8 +28,11 @@ std::string tags_to_json(const std::vector<std::string>& tags) {
   return bj::serialize(a);
 }
 
+}  // namespace
+
 std::vector<std::string> tags_from_json(const std::string& text) {
   std::vector<std::string> out;
+  if (text == "[]") return out;  // most conversations: no parse
   boost::system::error_code ec;
   auto v = bj::parse(text, ec);
   if (ec || !v.is_array()) return out;
@@ -37,6 +40,8 @@ std::vector<std::string> tags_from_json(const std::string& text) {
     if (e.is_string()) out.emplace_back(e.as_string());
   return out;
 }
+
+namespace {
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;

@@ -71,6 +71,8 @@ std::optional<std::string> external_id_of(Tx& tx, const std::string& tenant, con
 // ---- conversations and messages ------------------------------------------------------------
 void create_conversation(Tx& tx, Conversation& c);  // sets c.seq
 std::optional<Conversation> get_conversation(Tx& tx, const std::string& tenant, const std::string& id);
+// A conversation's stored tags column (a JSON array of strings) as a list; [] for anything else.
+std::vector<std::string> tags_from_json(const std::string& text);
 // The contact's latest conversation on that channel that is not resolved.
 std::optional<Conversation> find_active_conversation(Tx& tx, const std::string& tenant,
                                                      const std::string& contact_id,

@@ -127,7 +127,9 @@ class Connection {
       else if (auto* n = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(st, slot, *n);
       else {
         const auto& str = std::get<std::string>(v);
-        rc = sqlite3_bind_text(st, slot, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
+        // SQLITE_STATIC: params outlive every step of this statement (query/exec step and reset it
+        // before returning; the next use rebinds after sqlite3_clear_bindings), so no copy.
+        rc = sqlite3_bind_text(st, slot, str.data(), static_cast<int>(str.size()), SQLITE_STATIC);
       }
       if (rc != SQLITE_OK) throw db_error(db_, rc, std::string("bind ") + s.name);
     }
