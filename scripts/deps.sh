@@ -8,7 +8,7 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config
       libsqlite3-dev libssl-dev libargon2-dev libtomlplusplus-dev libstemmer-dev libpq-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
 case "$what" in
-  test)  pkgs+=(postgresql nginx-light nodejs npm chromium swaks openssl) ;;
+  test)  pkgs+=(postgresql nginx-light nodejs npm chromium swaks openssl clang libclang-rt-14-dev) ;;
   demo)  pkgs+=(nodejs npm) ;;
   bench) pkgs+=(wrk nginx-light sqlite3 postgresql curl) ;;
 esac

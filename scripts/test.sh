@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, fuzz corpus replays and end-to-end tests of the real binary (ctest),
-# then the browser tests (node's test runner driving Debian's chromium through playwright-core).
+# short libFuzzer runs of the webhook parsers (clang, ASan+UBSan; scripts/fuzz.sh), then the
+# browser tests (node's test runner driving Debian's chromium through playwright-core).
 # Expects `make build web` to have run (the Makefile's `test` target does that).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +28,22 @@ ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" --timeout 900 2>&1 | te
 c_total=$(grep -oE 'tests failed out of [0-9]+' "$ctest_log" | grep -oE '[0-9]+$' || echo 0)
 c_failed=$(grep -oE '[0-9]+ tests failed out of' "$ctest_log" | grep -oE '^[0-9]+' || echo 0)
 
+# libFuzzer: the webhook parsers' fuzz targets (they link only the channels module) built with
+# Debian's clang, ASan and UBSan into build-fuzz, each run for FUZZ_SECONDS (default 2) on a copy
+# of its seed corpus; a crash, leak, sanitizer report or hang fails the suite. SKIP_FUZZ=1 skips.
+f_pass=0; f_fail=0
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  fuzz_log=$(mktemp)
+  FUZZ_SECONDS=${FUZZ_SECONDS:-2} \
+  FUZZ_TARGETS=${FUZZ_TARGETS:-"whatsapp_fuzz messenger_fuzz telegram_fuzz twilio_fuzz email_fuzz media_fuzz viber_fuzz wechat_fuzz"} \
+    scripts/fuzz.sh 2>&1 | tee "$fuzz_log"
+  fuzz_status=${PIPESTATUS[0]}
+  f_pass=$(grep -c '^fuzz: .* ok,' "$fuzz_log" || true)
+  f_fail=$(grep -c '^fuzz: .* FAILED' "$fuzz_log" || true)
+  # No clang, or the targets did not build: that is a failure too, not a skip.
+  if [ "$fuzz_status" -ne 0 ] && [ "$f_fail" -eq 0 ]; then f_fail=1; fi
+fi
+
 w_pass=0; w_fail=0
 if [ -d web/tests ] && [ "${SKIP_WEB_TESTS:-0}" != 1 ]; then
   web_log=$(mktemp)
@@ -44,8 +61,8 @@ if [ -d tools/sim/test ] && [ "${SKIP_WEB_TESTS:-0}" != 1 ]; then
   w_fail=$(( w_fail + $(grep -oE '^# fail [0-9]+' "$sim_log" | grep -oE '[0-9]+' || echo 0) ))
 fi
 
-passed=$(( c_total - c_failed + w_pass ))
-failed=$(( c_failed + w_fail ))
+passed=$(( c_total - c_failed + w_pass + f_pass ))
+failed=$(( c_failed + w_fail + f_fail ))
 [ "$failed" -gt 0 ] && fail=1
 echo
 echo "suite: ${passed} passed, ${failed} failed"

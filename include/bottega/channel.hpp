@@ -21,6 +21,7 @@ struct WebhookRequest {
   std::string query;          // raw query string without '?'
   std::vector<std::pair<std::string, std::string>> headers; // names lower-case
   std::string body;           // raw bytes
+  int64_t received_at_ms = 0; // when it arrived (0: unknown), for providers that sign a timestamp
 
   std::string_view header(std::string_view lower_name) const {
     for (const auto& [k, v] : headers)
@@ -47,6 +48,8 @@ struct InboundMessage {
   std::string account_id;           // our side of the thread: WhatsApp phone_number_id, page or
                                     // IG account id, Twilio `To`; empty when the provider omits it
   std::string edit_of;              // provider id of the message this one edits (Telegram edits)
+  bool opens_window = true;         // starts the provider's service window (false: WeChat events,
+                                    // which allow only 3 messages within a minute)
 };
 
 enum class DeliveryState { pending = 0, sent = 1, delivered = 2, read = 3, failed = 4 };
@@ -68,6 +71,12 @@ struct StatusUpdate {
 struct InboundBatch {
   std::vector<InboundMessage> messages;
   std::vector<StatusUpdate> statuses;
+};
+
+// A short-lived API credential obtained from the provider (WeChat's access_token).
+struct AccessToken {
+  std::string token;
+  int64_t expires_in_s = 0;  // seconds from when it was issued
 };
 
 // What a channel can render; anything it lacks degrades to text plus a link.

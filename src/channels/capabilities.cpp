@@ -32,7 +32,7 @@ constexpr ChannelCapabilities make(size_t max_text, size_t max_buttons, size_t m
   return c;
 }
 
-// Sources: providers.md (WhatsApp 1.3/1.4, Messenger 2.2/2.3, Telegram 3, Twilio 4.4). Where it
+// Sources: providers.md (WhatsApp 1.3/1.4, Messenger 2.2/2.3, Telegram 3, Twilio 4.4; Viber: docs/channels.md#viber). Where it
 // gives no number (Telegram's inline keyboard size, Instagram's text limit) the value is the
 // provider's commonly documented one.
 // clang-format off
@@ -51,6 +51,12 @@ constexpr Row kTable[] = {
     {"telegram",  make(4096, 100, 0, true, false, true, 0, 0, false)},
     // SMS: 1600 chars, no buttons; media only as MMS/WhatsApp media URLs.
     {"twilio",    make(1600, 0, 0, false, false, true, 0, 0, false)},
+    // Viber: 7000 chars; keyboard of reply / open-url buttons (24 kept as our limit); rich media
+    // (a product card with image and up to 2 buttons); no service window for a subscriber.
+    {"viber",     make(7000, 24, 0, true, false, true, 0, 0, true)},
+    // WeChat: 2048 bytes of text (build_send also counts bytes); msgmenu with up to 10 options;
+    // links as <a href> in the text; a product card as a one-article "news" message; 48 h window.
+    {"wechat",    make(2048, 10, 0, true, false, true, 2 * kDay, 0, true)},
     // Email: no length limit; links render as HTML anchors; attachments.
     {"email",     make(kUnlimited, 0, 0, true, false, true, 0, 0, false)},
 };

@@ -40,6 +40,7 @@ std::vector<std::string_view> allowed_hosts(std::string_view type) {
   if (type == "messenger") return {".fbcdn.net", ".fbsbx.com", "lookaside.fbsbx.com"};
   if (type == "instagram") return {".fbcdn.net", ".cdninstagram.com", ".fbsbx.com", "lookaside.fbsbx.com"};
   if (type == "telegram") return {"api.telegram.org"};
+  if (type == "viber") return {"dl-media.viber.com", ".viber.com"};
   if (type == "twilio") return {"api.twilio.com", "media.twiliocdn.com", ".twiliocdn.com", ".twilio.com"};
   return {};
 }
@@ -113,7 +114,7 @@ Result<HttpRequest> first_request(std::string_view type, const bj::object& setti
     r = get(api_base(type, settings) + "/bot" + str(settings, "bot_token") + "/getFile?file_id=" +
             boost::urls::encode(id, boost::urls::unreserved_chars));
     return r;  // the bot token in the path is the credential
-  } else if ((type == "messenger" || type == "instagram" || type == "twilio") && !url.empty()) {
+  } else if ((type == "messenger" || type == "instagram" || type == "twilio" || type == "viber") && !url.empty()) {
     r = get(url);
   } else {
     return Error{Errc::unprocessable, "unsupported_media_source", "nothing to download for this attachment", {}};

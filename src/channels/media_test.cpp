@@ -30,6 +30,13 @@ TEST(MediaHosts, OnlyTheProvidersMediaHostsOverHttps) {
   EXPECT_TRUE(check_url("messenger", kMs, "https://scontent.xx.fbcdn.net/v/t1.png").ok());
   EXPECT_TRUE(check_url("instagram", kMs, "https://scontent.cdninstagram.com/a.jpg").ok());
   EXPECT_TRUE(check_url("twilio", kTw, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1").ok());
+  EXPECT_TRUE(check_url("viber", kMs, "https://dl-media.viber.com/1/share/2/long/vibes/icon/image/0x0/95e0/p.jpg").ok());
+  EXPECT_FALSE(check_url("viber", kMs, "https://dl-media.viber.com.evil.example/p.jpg").ok());
+  auto viber = first_request("viber", kMs, obj(R"({"type":"image","url":"https://dl-media.viber.com/5/p.jpg"})"));
+  ASSERT_TRUE(viber.ok());
+  EXPECT_EQ(viber->url, "https://dl-media.viber.com/5/p.jpg");
+  EXPECT_EQ(first_request("viber", kMs, obj(R"({"type":"image","url":"https://evil.example/p.jpg"})")).error().code,
+            "media_host_not_allowed");
   struct Case {
     std::string_view type, url, code;
   } refused[] = {

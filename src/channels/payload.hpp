@@ -51,4 +51,7 @@ std::string string_or_empty(const bj::object& o, std::string_view key);
 // the parser; form bodies (Twilio) are not, and their values end up in stored JSON.
 std::string valid_utf8(std::string_view s);
 
+// Appends code point cp encoded as UTF-8; a surrogate or a value above U+10FFFF becomes U+FFFD.
+void append_utf8(std::string& out, uint32_t cp);
+
 }  // namespace bottega::channels::payload

@@ -24,6 +24,10 @@ struct Row {
 // sending faster only grows Twilio's queue (raise it for short codes, toll-free and WhatsApp
 // senders through settings.send_rate). Messenger and Instagram publish no per-page number in the
 // reference; 40/s is a conservative pace that keeps well under the app-level call limits (613).
+// Viber's send_message (creators.viber.com, "Send a Message"): at most 100 messages to one user
+// within an hour without a reply (status 12): one per 72 s with bursts of 50 never exceeds 100 in
+// any hour; Viber publishes no per-bot throughput, 20/s is a conservative pace. WeChat publishes
+// daily call quotas (45009) and a per-minute limit (45011), no per-second figure: 20/s.
 // clang-format off
 constexpr Row kTable[] = {
     //             per channel/s  per recipient: interval ms, burst
@@ -32,6 +36,8 @@ constexpr Row kTable[] = {
     {"twilio",    {1,             0,     1}},
     {"messenger", {40,            0,     1}},
     {"instagram", {40,            0,     1}},
+    {"viber",     {20,            72000, 50}},
+    {"wechat",    {20,            0,     1}},
 };
 // clang-format on
 
@@ -108,6 +114,17 @@ Throttle read_throttle(std::string_view type, const HttpResponse& response, int6
     if (root.ok())
       if (const bj::object* p = object_or_null(*root, "parameters"))
         if (auto ra = json::optional_int(*p, "retry_after"); ra.ok() && *ra && **ra > 0) asked = **ra * 1000;
+  } else if (type == "wechat") {
+    // 45011: the per-minute quota, try the next minute; 45009: the daily quota, try in an hour.
+    auto root = json::parse_object(response.body, {1 << 20, 16});
+    if (root.ok())
+      if (auto c = json::optional_int(*root, "errcode"); c.ok() && *c && !asked)
+        asked = **c == 45009 ? 3600 * 1000 : **c == 45011 ? 60 * 1000 : 2000;
+  } else if (type == "viber") {
+    // Status 12: the 100-messages-an-hour limit towards one user who has not replied. It clears
+    // when the user writes or the hour passes; no delay is given: 1, 2, 4... minutes, at most 1 h.
+    t.scope = Throttle::Scope::recipient;
+    if (!asked) asked = std::min<int64_t>(60LL << std::min<int64_t>(attempts - 1, 6), 3600) * 1000;
   } else if (type == "whatsapp" || type == "messenger" || type == "instagram") {
     if (meta_code(response.body) == 131056) {
       // Pair rate limit: back off 4^n seconds (providers.md), n the attempts so far, at most 4^5.

@@ -56,12 +56,28 @@ using Instagram =
 using Telegram =
     Lift<telegram::Settings, telegram::parse_settings, telegram::verify, telegram::build_send>;
 using Twilio = Lift<twilio::Settings, twilio::parse_settings, twilio::verify, twilio::build_send>;
+using Viber = Lift<viber::Settings, viber::parse_settings, viber::verify, viber::build_send>;
+using WeChat = Lift<wechat::Settings, wechat::parse_settings, wechat::verify, wechat::build_send>;
+
+Result<std::string> wechat_subscription(std::string_view query, const AnySettings& s) {
+  const auto* p = std::get_if<wechat::Settings>(&s);
+  if (p == nullptr) return mismatch();
+  return wechat::verify_subscription(query, *p);
+}
+
+Result<HttpRequest> wechat_token_request(const AnySettings& s) {
+  const auto* p = std::get_if<wechat::Settings>(&s);
+  if (p == nullptr) return mismatch();
+  return wechat::build_token_request(*p);
+}
 
 constexpr std::string_view kWhatsAppSecrets[] = {"access_token", "app_secret", "verify_token"};
 constexpr std::string_view kPageSecrets[] = {"page_access_token", "app_secret", "verify_token"};
 constexpr std::string_view kTelegramSecrets[] = {"bot_token", "secret_token"};
 constexpr std::string_view kTwilioSecrets[] = {"auth_token"};
 constexpr std::string_view kEmailSecrets[] = {"smtp_password"};
+constexpr std::string_view kViberSecrets[] = {"auth_token"};
+constexpr std::string_view kWeChatSecrets[] = {"app_secret", "token"};
 
 Result<AnySettings> email_settings(const boost::json::object& o) {
   auto r = email::parse_settings(o);
@@ -84,8 +100,16 @@ constexpr ChannelAdapter kAdapters[] = {
      Instagram::build_send, instagram::parse_send_response},
     {"telegram", true, kTelegramSecrets, Telegram::parse_settings, Telegram::verify, nullptr,
      telegram::parse, Telegram::build_send, telegram::parse_send_response},
+    // Twilio expects TwiML; an empty response means "no reply".
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
-     Twilio::build_send, twilio::parse_send_response},
+     Twilio::build_send, twilio::parse_send_response, nullptr, nullptr, nullptr, nullptr,
+     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml"},
+    {"viber", true, kViberSecrets, Viber::parse_settings, Viber::verify, nullptr, viber::parse,
+     Viber::build_send, viber::parse_send_response},
+    // WeChat: "success" at once (the reply goes out later through the customer-service API).
+    {"wechat", true, kWeChatSecrets, WeChat::parse_settings, WeChat::verify, wechat_subscription,
+     wechat::parse, WeChat::build_send, wechat::parse_send_response, nullptr, wechat_token_request,
+     wechat::parse_token_response, wechat::authorize, "success", "text/plain; charset=utf-8"},
     // Email: received by the SMTP/LMTP listener, sent by the "email.send" job (pipeline/email.hpp).
     {"email", false, kEmailSecrets, email_settings, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

@@ -18,6 +18,8 @@
 #include "channels/messenger/messenger.hpp"
 #include "channels/telegram/telegram.hpp"
 #include "channels/twilio/twilio.hpp"
+#include "channels/viber/viber.hpp"
+#include "channels/wechat/wechat.hpp"
 #include "channels/window.hpp"
 #include "channels/whatsapp/whatsapp.hpp"
 
@@ -26,7 +28,8 @@ namespace bottega::channels {
 // The parsed settings of any adapter (std::monostate: a type whose adapter has no settings yet).
 using AnySettings = std::variant<std::monostate, whatsapp::Settings, messenger::Settings,
                                  instagram::Settings, telegram::Settings, twilio::Settings,
-                                 email::Settings>;
+                                 email::Settings, viber::Settings,
+                                 wechat::Settings>;
 
 // A null function pointer means the channel type has no such step (webchat and email have no
 // provider webhook: email arrives over SMTP/LMTP and leaves through an SMTP relay, see
@@ -55,6 +58,17 @@ struct ChannelAdapter {
   // The provider request that sends an approved template (WhatsApp); null: no templates.
   Result<HttpRequest> (*build_template_send)(const AnySettings& settings, std::string_view to,
                                              const TemplateSend& t) = nullptr;
+  // Providers whose send API takes a short-lived access token (WeChat): the request that obtains
+  // one, reading its answer, and putting a token on a request built by build_send. Null: the
+  // settings' credentials are enough. A send answered Errc::unauthenticated "access_token_invalid"
+  // means the token must be fetched again.
+  Result<HttpRequest> (*build_token_request)(const AnySettings& settings) = nullptr;
+  Result<AccessToken> (*parse_token_response)(int http_status, std::string_view body) = nullptr;
+  void (*authorize)(HttpRequest& request, std::string_view access_token) = nullptr;
+  // The body (and its content type) of the 200 that acknowledges a webhook: Twilio's empty TwiML,
+  // WeChat's "success" (answered at once: WeChat retries after 5 s). Empty: {"ok":true}.
+  std::string_view ack_body{};
+  std::string_view ack_content_type{};
 };
 
 // Every channel type, in a stable order.

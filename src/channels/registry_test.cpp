@@ -20,12 +20,13 @@ TEST(ChannelRegistry, ListsEveryContractTypeOnce) {
   std::set<std::string_view> seen;
   for (const auto& a : adapters()) EXPECT_TRUE(seen.insert(a.type).second) << a.type;
   EXPECT_EQ(seen, (std::set<std::string_view>{"webchat", "whatsapp", "messenger", "instagram",
-                                              "telegram", "twilio", "email"}));
+                                              "telegram", "twilio", "email", "viber",
+                                              "wechat"}));
   EXPECT_EQ(find_adapter("fax"), nullptr);
 }
 
 TEST(ChannelRegistry, ProviderChannelsVerifyAndHaveEveryStep) {
-  for (std::string_view type : {"whatsapp", "messenger", "instagram", "telegram", "twilio"}) {
+  for (std::string_view type : {"whatsapp", "messenger", "instagram", "telegram", "twilio", "viber", "wechat"}) {
     const ChannelAdapter* a = find_adapter(type);
     ASSERT_NE(a, nullptr) << type;
     EXPECT_TRUE(a->verifies_webhooks) << type;
@@ -38,6 +39,14 @@ TEST(ChannelRegistry, ProviderChannelsVerifyAndHaveEveryStep) {
   }
   EXPECT_NE(find_adapter("whatsapp")->verify_subscription, nullptr);
   EXPECT_EQ(find_adapter("telegram")->verify_subscription, nullptr);
+  // WeChat's server-URL check uses the same GET; its access token and its "success" answer.
+  EXPECT_NE(find_adapter("wechat")->verify_subscription, nullptr);
+  EXPECT_NE(find_adapter("wechat")->build_token_request, nullptr);
+  EXPECT_NE(find_adapter("wechat")->authorize, nullptr);
+  EXPECT_EQ(find_adapter("wechat")->ack_body, "success");
+  EXPECT_EQ(find_adapter("whatsapp")->build_token_request, nullptr);
+  EXPECT_TRUE(find_adapter("whatsapp")->ack_body.empty());
+  EXPECT_NE(find_adapter("twilio")->ack_body.find("<Response>"), std::string_view::npos);
 }
 
 TEST(ChannelRegistry, RoundTripThroughAnySettings) {

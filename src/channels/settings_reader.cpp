@@ -21,6 +21,13 @@ Result<std::string> SettingsReader::required(std::string_view key, size_t max_le
   return value;
 }
 
+Result<std::optional<std::string>> SettingsReader::optional(std::string_view key, size_t max_len) {
+  known_.emplace_back(key);
+  BOTTEGA_TRY(value, json::optional_string(o_, key, settings_field(key), max_len));
+  if (value && value->empty()) value.reset();
+  return value;
+}
+
 Result<std::string> SettingsReader::required_token(std::string_view key, std::string_view allowed,
                                                    size_t max_len) {
   BOTTEGA_TRY(value, required(key, max_len));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ class SettingsReader {
   // values that end up in a URL path, so they cannot smuggle '/', '?' or '..' into it.
   Result<std::string> required_token(std::string_view key, std::string_view allowed,
                                      size_t max_len = 256);
+
+  // A string of at most max_len bytes when present and not null (empty counts as absent);
+  // wrong type -> "invalid_type".
+  Result<std::optional<std::string>> optional(std::string_view key, size_t max_len = 4096);
 
   // An absolute http(s) URL without query, fragment or user info; a trailing '/' is removed.
   // Missing or null -> fallback.

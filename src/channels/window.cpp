@@ -63,6 +63,7 @@ Result<std::vector<MessageTemplate>> parse_templates(const bj::object& settings)
 WindowPolicy window_policy(std::string_view type) {
   if (type == "whatsapp") return WindowPolicy::whatsapp;
   if (type == "messenger" || type == "instagram") return WindowPolicy::meta;
+  if (type == "wechat") return WindowPolicy::wechat;
   return WindowPolicy::none;
 }
 
@@ -75,7 +76,7 @@ WindowState window_state(std::string_view type, std::optional<int64_t> last, int
     w.open = false;
     return w;
   }
-  w.closes_at_ms = *last + kServiceWindowMs;
+  w.closes_at_ms = *last + (w.policy == WindowPolicy::wechat ? kWeChatWindowMs : kServiceWindowMs);
   w.open = now < *w.closes_at_ms;
   if (w.policy == WindowPolicy::meta) {
     w.human_agent_until_ms = *last + kHumanAgentWindowMs;
@@ -99,6 +100,15 @@ SendVerdict check_send(const WindowState& w, bool template_message, bool by_pers
     v.message = w.last_inbound_ms
                     ? "more than 24 hours have passed since the customer's last message: only an approved template can be sent"
                     : "the customer has not written yet: only an approved template can be sent";
+    return v;
+  }
+  if (w.policy == WindowPolicy::wechat) {
+    v.allowed = false;
+    v.message = w.last_inbound_ms
+                    ? "more than 48 hours have passed since the customer's last message: WeChat accepts customer-service "
+                      "messages only within 48 hours, nothing can be sent until they write again"
+                    : "the customer has not written yet: WeChat accepts customer-service messages only within 48 hours of "
+                      "the customer's message";
     return v;
   }
   // Meta: a person may still answer within 7 days, tagged HUMAN_AGENT.
@@ -125,6 +135,7 @@ bj::object window_json(const WindowState& w, const std::vector<MessageTemplate>&
       list.push_back(bj::object{{"name", t.name}, {"language", t.language}, {"parameters", t.parameters}});
   return bj::object{{"policy", w.policy == WindowPolicy::none       ? "none"
                                : w.policy == WindowPolicy::whatsapp ? "whatsapp"
+                               : w.policy == WindowPolicy::wechat   ? "wechat"
                                                                     : "meta"},
                     {"open", w.open},
                     {"last_inbound_at", ts(w.last_inbound_ms)},

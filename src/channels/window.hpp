@@ -3,6 +3,9 @@
 //   an approved template (configured per channel, with its parameter count).
 // - Messenger and Instagram: 24 h; a reply written by a person may go up to 7 days after, tagged
 //   HUMAN_AGENT; after that nothing.
+// - WeChat Official Accounts: customer-service messages only within 48 h of the customer's last
+//   message (events such as a follow or a menu click do not open it: WeChat allows only 3
+//   messages within a minute after those); no templates (not supported here).
 // - Other channels: no window.
 // No I/O, thread-safe; `now` is passed in so tests (and callers) control time.
 #pragma once
@@ -21,6 +24,7 @@ namespace bottega::channels {
 
 inline constexpr int64_t kServiceWindowMs = 24LL * 3600 * 1000;
 inline constexpr int64_t kHumanAgentWindowMs = 7LL * 24 * 3600 * 1000;
+inline constexpr int64_t kWeChatWindowMs = 48LL * 3600 * 1000;
 
 // An approved WhatsApp template as configured on the channel.
 struct MessageTemplate {
@@ -38,7 +42,7 @@ struct TemplateSend {
   std::vector<std::string> parameters;
 };
 
-enum class WindowPolicy { none, whatsapp, meta };
+enum class WindowPolicy { none, whatsapp, meta, wechat };
 WindowPolicy window_policy(std::string_view channel_type);
 
 struct WindowState {
@@ -63,7 +67,7 @@ struct SendVerdict {
 SendVerdict check_send(const WindowState& w, bool template_message, bool by_person);
 
 // The window as shown on GET /api/v1/conversations/{id}:
-// {"policy":"none"|"whatsapp"|"meta","open","last_inbound_at","closes_at","human_agent_open",
+// {"policy":"none"|"whatsapp"|"meta"|"wechat","open","last_inbound_at","closes_at","human_agent_open",
 //  "human_agent_until","templates":[{"name","language","parameters"}]}.
 boost::json::object window_json(const WindowState& w, const std::vector<MessageTemplate>& templates);
 

@@ -32,6 +32,22 @@ TEST(Window, WhatsAppFreeFormOnlyWithin24Hours) {
   EXPECT_FALSE(check_send(never, false, false).allowed);
 }
 
+TEST(Window, WeChatCustomerServiceWithin48Hours) {
+  auto open = window_state("wechat", kT0, kT0 + 47 * kHour);
+  EXPECT_EQ(open.policy, WindowPolicy::wechat);
+  EXPECT_TRUE(open.open);
+  EXPECT_EQ(*open.closes_at_ms, kT0 + 48 * kHour);
+  EXPECT_TRUE(check_send(open, false, true).allowed);
+  auto closed = window_state("wechat", kT0, kT0 + 48 * kHour);
+  EXPECT_FALSE(closed.open);
+  auto v = check_send(closed, false, true);  // a person's reply too: WeChat has no HUMAN_AGENT tag
+  EXPECT_FALSE(v.allowed);
+  EXPECT_NE(v.message.find("48 hours"), std::string::npos);
+  EXPECT_FALSE(check_send(closed, true, true).allowed);  // no templates here
+  EXPECT_FALSE(check_send(window_state("wechat", std::nullopt, kT0), false, false).allowed);
+  EXPECT_EQ(window_json(closed, {}).at("policy").as_string(), "wechat");
+}
+
 TEST(Window, MetaHumanAgentForSevenDays) {
   for (const char* type : {"messenger", "instagram"}) {
     auto w = window_state(type, kT0, kT0 + 2 * 24 * kHour);

@@ -139,7 +139,7 @@ bj::object to_json(const Channel& c, std::string_view public_url) {
   static const char* kSecretKeys[] = {"access_token", "app_secret",  "verify_token", "page_access_token",
                                       "bot_token",    "secret_token", "auth_token",   "password",
                                       "api_key",      "secret_key",   "webhook_secret", "hmac_key",
-                                      "smtp_password"};
+                                      "smtp_password", "token"};  // token: WeChat's server Token
   bj::object settings = parse_or_empty(c.settings_json).as_object();
   for (const char* k : kSecretKeys) {
     if (settings.contains(k)) settings[k] = "********";

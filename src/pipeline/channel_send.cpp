@@ -5,6 +5,7 @@
 #include "channels/cards.hpp"
 #include "channels/rate_limits.hpp"
 #include "channels/registry.hpp"
+#include "pipeline/access_tokens.hpp"
 #include "pipeline/rate_bucket.hpp"
 #include "store/repo/repo.hpp"
 
@@ -28,6 +29,8 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     std::string recipient;
     channels::SendRate rate;
     bool own_per_second = false;  // the channel's settings.send_rate names per_second
+    std::shared_ptr<const bj::object> settings;  // for adapters with an access token
+    std::string access_token;                    // the cached one, if still valid
   };
   Plan plan;
   store::read_sync(store_, [&](store::Tx& tx) {
@@ -55,6 +58,10 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     if (auto* sr = sv.as_object().if_contains("send_rate"); sr && sr->is_object())
       plan.own_per_second = sr->as_object().contains("per_second");
     plan.recipient = *to;
+    if (plan.adapter->build_token_request) {
+      plan.settings = std::make_shared<const bj::object>(sv.as_object());
+      plan.access_token = access_tokens::get(tx, tenant, ch->id, env_.clock.now_ms()).value_or("");
+    }
     OutboundMessage out;
     out.text = m->text;
     out.status_callback_url = public_url_ + "/webhooks/" + ch->id;
@@ -110,6 +117,9 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   sj->type = plan.channel_type;
   sj->tenant = tenant;
   sj->message_id = message_id;
+  sj->channel_id = plan.channel_id;
+  sj->settings = plan.settings;
+  sj->access_token = plan.access_token;
   sj->attempts = job.attempts;
   sj->done = done;
   sj->fail_message = fail_message;
@@ -150,14 +160,68 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   });
 }
 
+// Adapters with an access token: a cached one, else a new one first (then stored for every node).
+void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj) {
+  auto settings = sj->adapter->parse_settings(*sj->settings);
+  if (!settings) return sj->fail_message(settings.error().code + ": " + settings.error().message, true);
+  auto token_request = sj->adapter->build_token_request(*settings);
+  if (!token_request) return sj->fail_message(token_request.error().code + ": " + token_request.error().message, true);
+  auto req = std::make_shared<HttpRequest>(std::move(request));
+  http_.send(std::move(*token_request), [this, sj, req](Result<HttpResponse> r) {
+    if (!r) {
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
+      return sj->fail_message("access token: " + r.error().code + ": " + r.error().message, false);
+    }
+    auto token = sj->adapter->parse_token_response(r->status, r->body);
+    if (!token) {
+      // Wrong AppID / AppSecret or an IP not on the account's allow-list are the shop's to fix, but
+      // the message is kept retrying until its deadline so fixing the settings delivers it.
+      bool transient = token.error().errc == Errc::unavailable || token.error().errc == Errc::rate_limited ||
+                       token.error().errc == Errc::unauthenticated;
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"token_error\"");
+      return sj->fail_message("access token: " + token.error().code + ": " + token.error().message, !transient);
+    }
+    std::string tenant = sj->tenant, channel = sj->channel_id, value = token->token;
+    int64_t expires_in = token->expires_in_s, now = env_.clock.now_ms();
+    store_.write([tenant, channel, value, expires_in, now](store::Tx& tx) -> Status {
+      access_tokens::put(tx, tenant, channel, value, expires_in, now);
+      return {};
+    }, [this, sj, req, value](Status st) {
+      if (!st.ok()) return sj->done({false, "access token: " + st.error().message, std::nullopt, false});
+      sj->access_token = value;
+      send(std::move(*req), sj);
+    });
+  });
+}
+
 void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
-  http_.send(std::move(request), [this, sj](Result<HttpResponse> r) {
+  std::shared_ptr<HttpRequest> without_token;  // to send again with a new token
+  if (sj->adapter->authorize) {
+    if (sj->access_token.empty()) return fetch_token(std::move(request), sj);
+    without_token = std::make_shared<HttpRequest>(request);
+    sj->adapter->authorize(request, sj->access_token);
+  }
+  http_.send(std::move(request), [this, sj, without_token](Result<HttpResponse> r) {
     if (!r) {
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
       return sj->fail_message(r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
     }
     auto id = sj->adapter->parse_send_response(r->status, r->body);
     if (!id && id.error().errc == Errc::rate_limited) return throttled(*r, sj, id.error().code + ": " + id.error().message);
+    if (!id && id.error().code == "access_token_invalid" && without_token && !sj->token_refreshed) {
+      // The provider no longer accepts the cached token: forget it (unless another node already
+      // replaced it), get a new one and send again, once.
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"token_expired\"");
+      sj->token_refreshed = true;
+      std::string tenant = sj->tenant, channel = sj->channel_id, token = sj->access_token;
+      return store_.write([tenant, channel, token](store::Tx& tx) -> Status {
+        access_tokens::drop(tx, tenant, channel, token);
+        return {};
+      }, [this, sj, without_token](Status) {
+        sj->access_token.clear();
+        send(std::move(*without_token), sj);
+      });
+    }
     if (!id) {
       bool transient = id.error().errc == Errc::unavailable;
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"rejected\"");
@@ -165,7 +229,8 @@ void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
     }
     metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"sent\"");
     Env env = env_;
-    std::string pid = *id, tenant = sj->tenant, message_id = sj->message_id;
+    // A provider that returns no message id (WeChat's customer-service API): our own id stands in.
+    std::string pid = id->empty() ? "bottega:" + sj->message_id : *id, tenant = sj->tenant, message_id = sj->message_id;
     store_.write([env, tenant, message_id, pid](store::Tx& tx) mutable -> Status {
       return apply_send_result(tx, env, tenant, message_id, pid, std::nullopt);
     }, [sj](Status s) { sj->done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 
+#include <boost/json/object.hpp>
+
 #include "bottega/clock.hpp"
 #include "bottega/http_client.hpp"
 #include "bottega/store.hpp"
@@ -36,13 +38,19 @@ class ChannelSender {
  private:
   struct SendJob {
     const channels::ChannelAdapter* adapter = nullptr;
-    std::string type, tenant, message_id;
+    std::string type, tenant, message_id, channel_id;
+    // Adapters with an access token (WeChat): the channel's settings to fetch one with, and the
+    // token in use ("" until it is read from the store or fetched).
+    std::shared_ptr<const boost::json::object> settings;
+    std::string access_token;
+    bool token_refreshed = false;  // a refused token was replaced once already
     int64_t attempts = 1;
     std::optional<PaceCell> channel_cell, recipient_cell;
     std::function<void(JobOutcome)> done;
     std::function<void(const std::string&, bool)> fail_message;
   };
   void send(HttpRequest request, std::shared_ptr<SendJob> sj);
+  void fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj);
   void throttled(const HttpResponse& response, std::shared_ptr<SendJob> sj, std::string why);
 
   store::Store& store_;

@@ -337,7 +337,7 @@ Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& chan
     if (!r) return std::move(r).error();
     // The messaging window runs from the customer's message (the provider's time, never later
     // than its receipt).
-    if (channels::window_policy(channel.type) != channels::WindowPolicy::none)
+    if (in.opens_window && channels::window_policy(channel.type) != channels::WindowPolicy::none)
       window::note_inbound(tx, tenant, r->conversation.id,
                            in.timestamp_ms > 0 ? std::min(in.timestamp_ms, now) : now);
     ++out.messages;

@@ -45,7 +45,15 @@ ConversationWindow for_conversation(Tx& tx, const Conversation& conv, int64_t no
     w.state = channels::window_state(conv.channel_type, std::nullopt, now_ms);
     return w;
   }
-  w.state = channels::window_state(conv.channel_type, last_inbound(tx, conv.tenant_id, conv.id), now_ms);
+  // WeChat channels are newer than the recorded windows, and their events (stored as inbound
+  // messages) must not open one: only the recorded customer messages count.
+  std::optional<int64_t> last;
+  if (channels::window_policy(conv.channel_type) == channels::WindowPolicy::wechat) {
+    if (auto r = tx.query_one(kLastInbound, {conv.tenant_id, conv.id})) last = r->i64(0);
+  } else {
+    last = last_inbound(tx, conv.tenant_id, conv.id);
+  }
+  w.state = channels::window_state(conv.channel_type, last, now_ms);
   if (auto ch = repo::get_channel(tx, conv.tenant_id, conv.channel_id)) {
     boost::system::error_code ec;
     auto v = bj::parse(ch->settings_json, ec);

@@ -419,3 +419,8 @@ function dlrDate() {
   const two = (n) => String(n).padStart(2, '0');
   return `${two(d.getUTCFullYear() % 100)}${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}`;
 }
+
+// Viber callbacks (viber.mjs).
+export { viberMessage, viberStatus, viberEvent } from './viber.mjs';
+// WeChat Official Account callbacks (wechat.mjs), as objects; the sim writes them as XML.
+export { wechatText, wechatImage, wechatLocation, wechatEvent } from './wechat.mjs';

@@ -42,12 +42,15 @@ import * as payloads from './payloads.mjs';
 import { StripeSim, stripeError, stripeSignature } from './psp.mjs';
 import { MollieSim, mollieError } from './mollie.mjs';
 import { AdyenSim, adyenError } from './adyen.mjs';
+import { ViberSim } from './viber.mjs';
+import { WeChatSim } from './wechat.mjs';
 
-export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe', 'mollie', 'adyen'];
+export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe', 'mollie', 'adyen', 'viber', 'wechat'];
 const BUILDERS = new Set([
   'whatsappText', 'whatsappOrder', 'whatsappStatus', 'whatsappBatch',
   'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
   'instagramText', 'instagramEcho', 'telegramMessage', 'telegramCallback', 'twilioInbound', 'twilioStatus',
+  'viberMessage', 'viberStatus', 'viberEvent', 'wechatText', 'wechatImage', 'wechatLocation', 'wechatEvent',
 ]);
 const META = new Set(['whatsapp', 'messenger', 'instagram']);
 
@@ -227,6 +230,16 @@ export class Simulator {
     this.adyen?.reset();
     this.mollie = new MollieSim({ notify, log: (m) => this.log(m) });
     this.adyen = new AdyenSim({ notify, log: (m) => this.log(m) });
+    this.viber = new ViberSim({ notify, log: (m) => this.log(m), authorized: (token) => this.authorized('viber', undefined, token) });
+    this.wechat = new WeChatSim({
+      log: (m) => this.log(m),
+      account: (appid) => {
+        const list = this.accounts.get('wechat');
+        if (!list?.length) return null; // nothing registered: any credentials
+        const a = list.find((x) => x.id === appid);
+        return a ? { secret: a.token } : undefined;
+      },
+    });
   }
 
   /** POSTs a provider's webhook (loopback only unless --allow-remote); {status, body}, status 0 on failure. */
@@ -388,6 +401,8 @@ export class Simulator {
       else if (provider === 'stripe') answer = this.stripe.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else if (provider === 'mollie') answer = this.mollie.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else if (provider === 'adyen') answer = this.adyen.handle(req.method, rest, entry, `http://${req.headers.host}`);
+      else if (provider === 'viber') answer = await this.viber.handle(req.method, rest, entry);
+      else if (provider === 'wechat') answer = this.wechat.handle(req.method, rest, entry);
       else answer = this.twilio(req.method, rest, entry);
       if (failure) entry.injected_failure = true;
     }
@@ -460,6 +475,8 @@ export class Simulator {
   }
 
   failureAnswer(provider, f) {
+    if (provider === 'viber') return this.viber.failureAnswer(f);
+    if (provider === 'wechat') return this.wechat.failureAnswer(f);
     const opts = { code: f.code, message: f.message, retry_after: f.retry_after, subcode: f.subcode };
     let body;
     if (f.body !== undefined) body = f.body;
@@ -710,6 +727,14 @@ export class Simulator {
         throw httpError(400, `build must be [builder, ...args] with a builder of payloads.mjs: ${[...BUILDERS].join(', ')}`);
       o = { ...o, payload: payloads[o.build[0]](...o.build.slice(1).map((a) => a ?? undefined)) }; // null = default
     }
+    if (provider === 'viber') {
+      const { body, headers } = this.viber.callback(o);
+      return this.post(provider, target, o, headers, body);
+    }
+    if (provider === 'wechat') {
+      const c = this.wechat.callback(o);
+      return this.post(provider, c.url, { ...o, method: c.method, url: c.url.href }, c.headers, c.body);
+    }
     const secret = o.secret ?? (META.has(provider) ? o.app_secret : provider === 'telegram' ? o.secret_token : o.auth_token);
     const headers = {};
     let body;
@@ -749,6 +774,11 @@ export class Simulator {
       }
       if (o.tamper === 'body') body = body.replace(/"(text|body)":"/, '"$1":"(tampered) ');
     }
+    return this.post(provider, target, o, headers, body);
+  }
+
+  /** Sends a built webhook (o.headers added) and reports Bottega's answer with what was sent. */
+  async post(provider, target, o, headers, body) {
     for (const [k, v] of Object.entries(o.headers ?? {})) headers[k.toLowerCase()] = String(v);
     const answer = await postRaw(target, o.method ?? 'POST', headers, body, o.timeout_ms ?? 15_000);
     const result = { status: answer.status, headers: answer.headers, body: answer.body, sent: { url: o.url, headers, body } };
@@ -788,9 +818,11 @@ export class Simulator {
         if (p === 'whatsapp') acc = { id: input.phone_number_id, token: input.access_token };
         else if (p === 'messenger' || p === 'instagram') acc = { id: input.page_id ?? input.ig_id, token: input.page_access_token ?? input.access_token };
         else if (p === 'telegram') acc = { token: input.bot_token };
+        else if (p === 'viber') acc = { token: input.auth_token };
+        else if (p === 'wechat') acc = { id: input.app_id, token: input.app_secret };
         else acc = { id: input.account_sid, token: input.auth_token };
         if (!acc.token) return send(res, 400, { error: 'the account needs its token (access_token, page_access_token, bot_token or auth_token)' });
-        if (p !== 'telegram' && acc.id === undefined && p !== 'messenger' && p !== 'instagram') return send(res, 400, { error: 'the account needs its id (phone_number_id or account_sid)' });
+        if (p !== 'telegram' && p !== 'viber' && acc.id === undefined && p !== 'messenger' && p !== 'instagram') return send(res, 400, { error: 'the account needs its id (phone_number_id or account_sid)' });
         if (acc.id !== undefined) acc.id = String(acc.id);
         this.addAccount(p, acc);
         return send(res, 200, { ok: true, accounts: this.accounts.get(p).length });
@@ -892,6 +924,15 @@ export class Simulator {
         const out = await this.adyen.deliver(item.merchantAccountCode, [item]);
         return send(res, 200, { notification: item, ...out });
       }
+      case 'POST /__sim/wechat/expire':
+        this.wechat.expireAll();
+        return send(res, 200, { ok: true });
+      case 'POST /__sim/wechat/interaction':
+        if (typeof input.openid !== 'string') return send(res, 400, { error: 'openid is required' });
+        this.wechat.interaction(input.openid, input.at ?? Date.now());
+        return send(res, 200, { ok: true });
+      case 'GET /__sim/wechat/records':
+        return send(res, 200, this.wechat.records());
       case 'POST /__sim/deliver': {
         try {
           return send(res, 200, await this.deliver(input));

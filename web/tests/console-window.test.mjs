@@ -78,9 +78,23 @@ test('window open, closed with the template picker, and Messenger HUMAN_AGENT', 
   await page.getByRole('button', { name: 'Send template' }).click();
   const sent = page.locator('.messages li.msg-out', { hasText: '[template order_update] Asha, A-1042 <b>x</b>' });
   await sent.waitFor({ timeout: 10_000 });
-  await sent.locator('.delivery-sent, .delivery-delivered').waitFor({ timeout: 15_000 });
-  const reqs = (await sim.requests('whatsapp')).filter((r) => r.method === 'POST' && r.json?.type === 'template');
-  assert.equal(reqs.length, 1);
+  // The send job reaches WhatsApp (slower when the machine is busy), the server marks it sent, and
+  // the console shows it: each step waited for on its own, so a failure says which one it was.
+  let reqs = [];
+  for (let i = 0; i < 150 && reqs.length === 0; i++) {
+    reqs = (await sim.requests('whatsapp')).filter((r) => r.method === 'POST' && r.json?.type === 'template');
+    if (!reqs.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(reqs.length, 1, 'the template reached the WhatsApp simulator');
+  const convId = await sent.evaluate(() => document.querySelector('#conversation-list [aria-current="true"]')?.getAttribute('data-conversation-id'));
+  let delivery = null;
+  for (let i = 0; i < 75 && delivery !== 'sent' && delivery !== 'delivered'; i++) {
+    const msgs = (await server.api(`/api/v1/conversations/${convId}/messages`)).data;
+    delivery = msgs.find((m) => m.kind === 'template')?.delivery?.state ?? null;
+    if (delivery !== 'sent' && delivery !== 'delivered') await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(delivery === 'sent' || delivery === 'delivered', `the server marked the template sent (state ${delivery})`);
+  await sent.locator('.delivery-sent, .delivery-delivered').waitFor({ timeout: 10_000 });
   assert.deepEqual(reqs[0].json.template, {
     name: 'order_update',
     language: { code: 'en_US' },

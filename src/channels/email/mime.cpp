@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "channels/payload.hpp"
+
 namespace bottega::channels::email {
 
 namespace {
@@ -20,24 +22,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Windows-1252 0x80-0x9F; 0 marks the five undefined positions (mapped as Latin-1 controls).
@@ -107,9 +91,9 @@ std::string from_single_byte(std::string_view s, bool cp1252) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     if (cp1252 && c >= 0x80 && c <= 0x9F && kCp1252[c - 0x80] != 0) {
-      append_utf8(out, kCp1252[c - 0x80]);
+      payload::append_utf8(out, kCp1252[c - 0x80]);
     } else {
-      append_utf8(out, c);
+      payload::append_utf8(out, c);
     }
   }
   return out;

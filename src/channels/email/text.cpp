@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "channels/payload.hpp"
+
 namespace bottega::channels::email {
 
 namespace {
@@ -34,24 +36,8 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
+// A character reference's code point as UTF-8 (NUL, surrogates and out-of-range values: U+FFFD).
+void append_utf8(std::string& out, uint32_t cp) { payload::append_utf8(out, cp == 0 ? 0xFFFD : cp); }
 
 // A quote header: the line (or this line joined with the next) introduces quoted history.
 bool quote_header(std::string_view line) {

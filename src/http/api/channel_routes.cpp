@@ -129,7 +129,7 @@ void register_channel_routes(Router& r, Deps& d) {
     } else {
       const auto* adapter = channels::find_adapter(*type);
       if (!adapter)
-        co_return error(ctx, Error::invalid("type", "unknown channel type (webchat, whatsapp, messenger, instagram, telegram, twilio, email)"));
+        co_return error(ctx, Error::invalid("type", "unknown channel type (webchat, whatsapp, messenger, instagram, telegram, twilio, email, viber, wechat)"));
       if (adapter->parse_settings) {
         auto parsed = adapter->parse_settings(s);
         if (!parsed) co_return error(ctx, parsed.error());
@@ -156,7 +156,7 @@ void register_channel_routes(Router& r, Deps& d) {
     };
     co_return co_await idempotent_write(d, ctx, who->tenant_id, work1_);
   }, {"Connect a channel. Secrets in settings are write-only. An email channel's address (and aliases) must not belong to another channel (409 address_taken); see docs/channels.md for each type's settings", Auth::agent, "channels",
-      R"({"type":"object","required":["type","name"],"properties":{"type":{"type":"string","enum":["webchat","whatsapp","messenger","instagram","telegram","twilio","email"]},"name":{"type":"string"},"settings":{"type":"object","properties":{"api_base_url":{"type":"string"}}}}})",
+      R"({"type":"object","required":["type","name"],"properties":{"type":{"type":"string","enum":["webchat","whatsapp","messenger","instagram","telegram","twilio","email","viber","wechat"]},"name":{"type":"string"},"settings":{"type":"object","properties":{"api_base_url":{"type":"string"}}}}})",
       kChannelSchema, 201, true});
 
   r.add("GET", "/api/v1/channels", [&d](Context& ctx) -> asio::awaitable<Response> {

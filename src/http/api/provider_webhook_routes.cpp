@@ -46,6 +46,7 @@ WebhookRequest raw_request(const Deps& d, Context& ctx) {
     w.headers.emplace_back(std::move(name), std::string(f.value()));
   }
   w.body = ctx.req.body();
+  w.received_at_ms = d.clock.now_ms();
   return w;
 }
 
@@ -102,9 +103,8 @@ asio::awaitable<Response> receive(Deps& d, Context& ctx) {
       }
     }
   }
-  if (type == "twilio")  // Twilio expects TwiML (an empty response means "no reply")
-    co_return text_response(ctx.req, 200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
-                            "text/xml");
+  if (!r->adapter->ack_body.empty())  // Twilio's empty TwiML, WeChat's "success"
+    co_return text_response(ctx.req, 200, std::string(r->adapter->ack_body), std::string(r->adapter->ack_content_type));
   co_return json_response(ctx.req, 200, "{\"ok\":true}");
 }
 
@@ -112,11 +112,11 @@ asio::awaitable<Response> receive(Deps& d, Context& ctx) {
 
 void register_provider_webhook_routes(Router& r, Deps& d) {
   r.add("GET", "/webhooks/{channel_id}", [&d](Context& ctx) { return handshake(d, ctx); },
-        {"Provider subscription handshake (Meta: hub.mode, hub.verify_token, hub.challenge)", Auth::webhook,
+        {"Provider subscription handshake (Meta: hub.mode, hub.verify_token, hub.challenge; WeChat: signature, timestamp, nonce, echostr)", Auth::webhook,
          "provider webhooks", "", ""});
   r.add("POST", "/webhooks/{channel_id}", [&d](Context& ctx) { return receive(d, ctx); },
         {"Provider webhook: verified on the raw bytes (X-Hub-Signature-256, X-Telegram-Bot-Api-Secret-Token, "
-         "X-Twilio-Signature), deduplicated, stored; 200 only after the commit",
+         "X-Twilio-Signature, X-Viber-Content-Signature, WeChat's query signature), deduplicated, stored; 200 only after the commit",
          Auth::webhook, "provider webhooks", "", R"({"type":"object"})"});
 }
 

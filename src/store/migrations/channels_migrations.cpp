@@ -111,6 +111,29 @@ CREATE TABLE media_files (
   UNIQUE (tenant_id, message_id, attachment_index)
 );
 )SQL"},
+      // Provider access tokens shared by every node (WeChat's access_token: a new one invalidates
+      // the previous after 5 minutes, so nodes must not each fetch their own); pipeline/access_tokens.hpp.
+      {54, "channel_access_tokens",
+       R"SQL(
+CREATE TABLE channel_access_tokens (
+  tenant_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, channel_id)
+);
+)SQL",
+       R"SQL(
+CREATE TABLE channel_access_tokens (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  channel_id TEXT COLLATE "C" NOT NULL,
+  token TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, channel_id)
+);
+)SQL"},
       // Contacts merged into another (an agent's POST /api/v1/contacts/{id}/merge): the row stays
       // (old references and events keep resolving) but the contact answers 404 contact_merged.
       {55, "contact_merges",

@@ -12,155 +12,13 @@
 //
 //   node --test tools/sim/test/product_cards.test.mjs
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { randomInt } from 'node:crypto';
 
 import * as P from '../payloads.mjs';
+import { api, env, eventually, lastSeq, rand, request, serverLogTail, simApi, sleep, useServers } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.BOTTEGA_BIN || '/work/main/build/bottega';
-const SIM = path.join(here, '..', 'sim.mjs');
-const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rand = (n = 6) => randomBytes(n).toString('hex');
-
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-});
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function stopChild(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await gone;
-  clearTimeout(t);
-  children.delete(child);
-}
-
-const env = {};
-
-async function startBottega() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bottega-cards-'));
-  const port = await freePort();
-  const config = path.join(dir, 'bottega.toml');
-  writeFileSync(
-    config,
-    `[server]\nlisten = "127.0.0.1:${port}"\npublic_url = "http://127.0.0.1:${port}"\n` +
-      `[store]\nurl = "sqlite://${dir}/b.db"\n[outbound]\nallow_private_networks = true\n`,
-  );
-  await run(BIN, ['migrate', '--config', config]);
-  const { stdout } = await run(BIN, ['admin', 'create-tenant', '--config', config, '--name', 'Card Shop']);
-  const tenant = JSON.parse(stdout);
-  const serverLog = path.join(dir, 'server.log');
-  const logStream = createWriteStream(serverLog);
-  const child = spawn(BIN, ['serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.stdout.pipe(logStream);
-  child.stderr.pipe(logStream);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`bottega serve exited with ${child.exitCode}; log: ${serverLog}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).status === 200) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) throw new Error(`bottega did not start; log: ${serverLog}`);
-    await sleep(100);
-  }
-  Object.assign(env, { dir, base, token: tenant.api_token, server: child, serverLog });
-}
-
-async function startSimulator() {
-  const child = spawn(process.execPath, [SIM, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.add(child);
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`sim did not start: ${out}`)), 10_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/sim listening on (\d+)/);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  Object.assign(env, { sim: child, simBase: `http://127.0.0.1:${port}` });
-}
-
-async function request(base, method, p, body, headers = {}) {
-  const init = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const r = await fetch(base + p, init);
-  const text = await r.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, text, json };
-}
-const api = (method, p, body) => request(env.base, method, p, body, { authorization: `Bearer ${env.token}` });
-const simApi = (method, p, body) => request(env.simBase, method, p, body);
-
-function logTail() {
-  try {
-    return readFileSync(env.serverLog, 'utf8').trim().split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function eventually(what, fn, ms = 8000) {
-  const deadline = Date.now() + ms;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms (last: ${JSON.stringify(last)})\n${logTail()}`);
-    await sleep(100);
-  }
-}
-
-async function lastSeq() {
-  return (await simApi('GET', '/__sim/requests')).json.last_seq;
-}
-
-/** Creates a channel pointed at the sim (bot off), delivers one inbound text, returns {channel, conv}. */
 async function channelWithConversation(type, settings, inbound, secret) {
   const r = await api('POST', '/api/v1/channels', { type, name: `${type} ${rand(2)}`, settings });
   assert.equal(r.status, 201, r.text);
@@ -183,7 +41,7 @@ async function sendCard(provider, convId, body) {
   const r = await api('POST', `/api/v1/conversations/${convId}/messages`, body);
   assert.equal(r.status, 201, r.text);
   const reqs = (await simApi('GET', `/__sim/requests?provider=${provider}&since=${since}&wait=6000`)).json.requests;
-  assert.equal(reqs.length, 1, `expected one ${provider} request, got ${reqs.length}\n${logTail()}`);
+  assert.equal(reqs.length, 1, `expected one ${provider} request, got ${reqs.length}\n${serverLogTail()}`);
   const msg = r.json;
   await eventually(`message ${msg.id} sent`, async () => {
     const list = await api('GET', `/api/v1/conversations/${convId}/messages?limit=200`);
@@ -204,8 +62,7 @@ async function noteAbout(convId, pick) {
 const IMAGE = 'https://img.example/trail-runner.jpg';
 const URL = 'https://shop.example/products/trail-runner';
 
-before(async () => {
-  await Promise.all([startBottega(), startSimulator()]);
+useServers(async () => {
   const r = await api('POST', '/api/v1/products', {
     handle: 'trail-runner',
     title: { en: 'Trail runner', it: 'Scarpa da trail', de: 'Trailschuh' },
@@ -217,11 +74,6 @@ before(async () => {
     ],
   });
   assert.equal(r.status, 201, r.text);
-});
-
-after(async () => {
-  await Promise.all([stopChild(env.server), stopChild(env.sim)]);
-  if (env.dir && !process.env.BOTTEGA_KEEP) rmSync(env.dir, { recursive: true, force: true });
 });
 
 describe('whatsapp', () => {

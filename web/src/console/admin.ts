@@ -49,6 +49,19 @@ export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
     { name: 'from' },
     { name: 'api_base_url', optional: true },
   ],
+  viber: [
+    { name: 'auth_token', secret: true },
+    { name: 'sender_name' },
+    { name: 'sender_avatar', optional: true },
+    { name: 'api_base_url', optional: true },
+  ],
+  // Plaintext mode only: the account's message encryption must be set to plaintext.
+  wechat: [
+    { name: 'app_id' },
+    { name: 'app_secret', secret: true },
+    { name: 'token', secret: true },
+    { name: 'api_base_url', optional: true },
+  ],
 };
 
 export const WEBHOOK_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'];

@@ -20,6 +20,7 @@ const textByLang = {
     humanAgent: (channel: string, until: string): string =>
       `The customer wrote more than 24 hours ago: your reply goes to ${channel} with the HUMAN_AGENT tag (possible until ${until}).`,
     expired: (channel: string): string => `The customer wrote more than 7 days ago: ${channel} accepts no reply now. Internal notes still work.`,
+    wechatClosed: 'The customer last wrote more than 48 hours ago (or only followed the account): WeChat accepts no reply until they write again. Internal notes still work.',
     templateOnly: 'Only a template can be sent now (see below).',
     noReply: 'No reply can be sent now.',
     pickerHeading: 'Send a template',
@@ -41,6 +42,7 @@ const textByLang = {
     humanAgent: (channel: string, until: string): string =>
       `Il cliente ha scritto più di 24 ore fa: la risposta va a ${channel} con il tag HUMAN_AGENT (possibile fino a ${until}).`,
     expired: (channel: string): string => `Il cliente ha scritto più di 7 giorni fa: ${channel} non accetta risposte ora. Le note interne funzionano.`,
+    wechatClosed: "Il cliente ha scritto più di 48 ore fa (o ha solo seguito l'account): WeChat non accetta risposte finché non scrive di nuovo. Le note interne funzionano.",
     templateOnly: 'Ora si può inviare solo un modello (vedi sotto).',
     noReply: 'Ora non si può inviare nessuna risposta.',
     pickerHeading: 'Invia un modello',
@@ -63,6 +65,8 @@ const textByLang = {
       `Der Kunde hat vor mehr als 24 Stunden geschrieben: deine Antwort geht mit dem HUMAN_AGENT-Tag an ${channel} (möglich bis ${until}).`,
     expired: (channel: string): string =>
       `Der Kunde hat vor mehr als 7 Tagen geschrieben: ${channel} nimmt jetzt keine Antwort an. Interne Notizen gehen weiterhin.`,
+    wechatClosed:
+      'Der Kunde hat vor mehr als 48 Stunden geschrieben (oder folgt dem Konto nur): WeChat nimmt keine Antwort an, bis er wieder schreibt. Interne Notizen gehen weiterhin.',
     templateOnly: 'Jetzt kann nur eine Vorlage gesendet werden (siehe unten).',
     noReply: 'Jetzt kann keine Antwort gesendet werden.',
     pickerHeading: 'Vorlage senden',
@@ -84,6 +88,7 @@ const textByLang = {
     humanAgent: (channel: string, until: string): string =>
       `De klant schreef meer dan 24 uur geleden: je antwoord gaat naar ${channel} met de HUMAN_AGENT-tag (mogelijk tot ${until}).`,
     expired: (channel: string): string => `De klant schreef meer dan 7 dagen geleden: ${channel} neemt nu geen antwoord aan. Interne notities werken wel.`,
+    wechatClosed: 'De klant schreef meer dan 48 uur geleden (of volgde alleen het account): WeChat neemt geen antwoord aan tot de klant weer schrijft. Interne notities werken wel.',
     templateOnly: 'Nu kan alleen een template verstuurd worden (zie hieronder).',
     noReply: 'Nu kan er geen antwoord verstuurd worden.',
     pickerHeading: 'Template versturen',
@@ -109,11 +114,13 @@ export function windowMode(w: ConversationWindow | null | undefined): WindowMode
   if (!w || w.policy === 'none') return 'none';
   if (w.open) return 'open';
   if (w.policy === 'meta') return w.human_agent_open ? 'human_agent' : 'expired';
+  if (w.policy === 'wechat') return 'expired'; // no templates, no tag: nothing until the customer writes
   return 'closed';
 }
 
 function channelName(policy: string, channelType: string): string {
   if (policy === 'whatsapp') return 'WhatsApp';
+  if (policy === 'wechat') return 'WeChat';
   return channelType === 'instagram' ? 'Instagram' : 'Messenger';
 }
 
@@ -253,7 +260,7 @@ export function windowControl(deps: WindowDeps): WindowControl {
     if (mode === 'open') state.textContent = t.openUntil(channel, fullTime(w?.closes_at));
     else if (mode === 'closed') state.textContent = templatesOf(w).length ? t.closedTemplates : t.closedNoTemplates;
     else if (mode === 'human_agent') state.textContent = t.humanAgent(channel, fullTime(w?.human_agent_until));
-    else if (mode === 'expired') state.textContent = t.expired(channel);
+    else if (mode === 'expired') state.textContent = w?.policy === 'wechat' ? t.wechatClosed : t.expired(channel);
     else state.textContent = '';
     // Same templates as before: keep what the agent typed.
     const next = templatesOf(w);

@@ -53,7 +53,7 @@ export interface MessageTemplate {
 }
 
 export interface ConversationWindow {
-  policy: 'none' | 'whatsapp' | 'meta';
+  policy: 'none' | 'whatsapp' | 'meta' | 'wechat';
   open: boolean;
   last_inbound_at: string | null;
   closes_at: string | null;

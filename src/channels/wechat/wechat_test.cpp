@@ -1,0 +1,285 @@
+#include "channels/wechat/wechat.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "channels/rate_limits.hpp"
+#include "channels/wechat/xml.hpp"
+
+namespace bottega::channels::wechat {
+namespace {
+
+namespace bj = boost::json;
+
+Settings test_settings() { return Settings{"wx1234567890abcdef", "appsecret", "bottegatoken", "http://127.0.0.1:9400/wechat"}; }
+
+bj::object content(const InboundMessage& m) { return bj::parse(m.content_json).as_object(); }
+bj::object body_of(const HttpRequest& r) { return bj::parse(r.body).as_object(); }
+
+// python3: hashlib.sha1(''.join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+constexpr std::string_view kSig = "4d56eeff6abd0c32c22fc0b9cd6f70b9697f195c";
+
+TEST(WeChatSignature, Sha1OfSortedTokenTimestampNonce) {
+  EXPECT_EQ(signature("bottegatoken", "1714037059", "486452656"), kSig);
+  // The three are sorted as strings first, so their order does not matter.
+  EXPECT_EQ(signature("486452656", "bottegatoken", "1714037059"), kSig);
+  EXPECT_NE(signature("bottegatoken", "1714037059", "486452657"), kSig);
+}
+
+TEST(WeChatVerify, QuerySignature) {
+  WebhookRequest req;
+  req.method = "POST";
+  req.body = "<xml/>";
+  req.query = "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656&openid=oUser";
+  EXPECT_TRUE(verify(req, test_settings()).ok());
+  req.query = "signature=" + std::string(kSig) + "&timestamp=1714037060&nonce=486452656";
+  EXPECT_EQ(verify(req, test_settings()).error().code, "bad_signature");
+  req.query = "timestamp=1714037059&nonce=486452656";
+  EXPECT_EQ(verify(req, test_settings()).error().code, "missing_signature");
+  req.query = "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656&encrypt_type=aes&msg_signature=x";
+  auto aes = verify(req, test_settings());
+  EXPECT_EQ(aes.error().code, "encrypted_mode_unsupported");
+  EXPECT_EQ(aes.error().errc, Errc::unauthenticated);
+  // Plaintext mode does not sign the body: the signed timestamp must be recent.
+  req.query = "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656";
+  req.received_at_ms = 1714037059LL * 1000 + 4 * 60 * 1000;
+  EXPECT_TRUE(verify(req, test_settings()).ok());
+  req.received_at_ms = 1714037059LL * 1000 + 6 * 60 * 1000;
+  EXPECT_EQ(verify(req, test_settings()).error().code, "stale_timestamp");
+  req.received_at_ms = 0;
+  Settings other = test_settings();
+  other.token = "othertoken";
+  req.query = "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656";
+  EXPECT_EQ(verify(req, other).error().code, "bad_signature");
+}
+
+TEST(WeChatVerify, ServerUrlVerificationEchoes) {
+  std::string q = "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656&echostr=5837397749168749281";
+  auto echo = verify_subscription(q, test_settings());
+  ASSERT_TRUE(echo.ok()) << echo.error().message;
+  EXPECT_EQ(*echo, "5837397749168749281");
+  auto bad = verify_subscription("signature=0&timestamp=1714037059&nonce=486452656&echostr=1", test_settings());
+  EXPECT_EQ(bad.error().errc, Errc::forbidden);
+  auto script = verify_subscription(
+      "signature=" + std::string(kSig) + "&timestamp=1714037059&nonce=486452656&echostr=%3Cscript%3E", test_settings());
+  EXPECT_EQ(script.error().field, "echostr");
+  EXPECT_EQ(verify_subscription("signature=x&timestamp=1&nonce=2", test_settings()).error().field, "echostr");
+}
+
+TEST(WeChatSettings, Validates) {
+  auto ok = parse_settings(bj::parse(R"({"app_id":"wx1","app_secret":"s","token":"abc123"})").as_object());
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->api_base_url, "https://api.weixin.qq.com");
+  EXPECT_EQ(parse_settings(bj::parse(R"({"app_id":"wx1","app_secret":"s","token":"ab"})").as_object()).error().field,
+            "settings.token");
+  EXPECT_EQ(parse_settings(bj::parse(R"({"app_id":"wx/1","app_secret":"s","token":"abc"})").as_object()).error().field,
+            "settings.app_id");
+  auto aes = parse_settings(
+      bj::parse(R"({"app_id":"wx1","app_secret":"s","token":"abc","encoding_aes_key":"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"})")
+          .as_object());
+  EXPECT_EQ(aes.error().code, "encrypted_mode_unsupported");
+  EXPECT_EQ(aes.error().field, "settings.encoding_aes_key");
+}
+
+TEST(WeChatParse, TextMessage) {
+  auto batch = parse(R"(<xml>
+  <ToUserName><![CDATA[gh_shop]]></ToUserName>
+  <FromUserName><![CDATA[oUser123]]></FromUserName>
+  <CreateTime>1348831860</CreateTime>
+  <MsgType><![CDATA[text]]></MsgType>
+  <Content><![CDATA[你好 <b>&amp; more]]></Content>
+  <MsgId>1234567890123456</MsgId>
+</xml>)");
+  ASSERT_TRUE(batch.ok()) << batch.error().field << ": " << batch.error().message;
+  ASSERT_EQ(batch->messages.size(), 1u);
+  const auto& m = batch->messages[0];
+  EXPECT_EQ(m.provider_message_id, "1234567890123456");
+  EXPECT_EQ(m.contact_external_id, "oUser123");
+  EXPECT_EQ(m.account_id, "gh_shop");
+  EXPECT_EQ(m.timestamp_ms, 1348831860000);
+  EXPECT_EQ(m.kind, MessageKind::text);
+  EXPECT_TRUE(m.opens_window);
+  EXPECT_EQ(m.text, "你好 <b>&amp; more");  // CDATA is literal
+  auto escaped = parse("<xml><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType>"
+                       "<Content>a &lt; b &amp;&#x4F60;&#22909;</Content><MsgId>2</MsgId></xml>");
+  ASSERT_TRUE(escaped.ok());
+  EXPECT_EQ(escaped->messages[0].text, "a < b &你好");
+}
+
+TEST(WeChatParse, MessageTypes) {
+  auto msg = [](std::string inner) {
+    return parse("<xml><ToUserName>gh</ToUserName><FromUserName>oU</FromUserName><CreateTime>1700000000</CreateTime>" +
+                 inner + "</xml>");
+  };
+  auto image = msg("<MsgType>image</MsgType><PicUrl>http://mmbiz.qpic.cn/x</PicUrl><MediaId>mid1</MediaId><MsgId>3</MsgId>");
+  ASSERT_TRUE(image.ok());
+  EXPECT_EQ(image->messages[0].kind, MessageKind::media);
+  auto att = content(image->messages[0]).at("attachments").as_array()[0].as_object();
+  EXPECT_EQ(att.at("type").as_string(), "image");
+  EXPECT_EQ(att.at("id").as_string(), "mid1");
+  EXPECT_EQ(att.at("url").as_string(), "http://mmbiz.qpic.cn/x");
+
+  auto voice = msg("<MsgType>voice</MsgType><MediaId>v1</MediaId><Format>amr</Format><Recognition>你好</Recognition><MsgId>4</MsgId>");
+  ASSERT_TRUE(voice.ok());
+  EXPECT_EQ(voice->messages[0].text, "你好");
+  EXPECT_EQ(content(voice->messages[0]).at("attachments").as_array()[0].as_object().at("type").as_string(), "audio");
+
+  auto video = msg("<MsgType>shortvideo</MsgType><MediaId>v2</MediaId><ThumbMediaId>t</ThumbMediaId><MsgId>5</MsgId>");
+  ASSERT_TRUE(video.ok());
+  EXPECT_EQ(content(video->messages[0]).at("attachments").as_array()[0].as_object().at("type").as_string(), "video");
+
+  auto loc = msg("<MsgType>location</MsgType><Location_X>23.134521</Location_X><Location_Y>113.358803</Location_Y>"
+                 "<Scale>20</Scale><Label><![CDATA[位置信息]]></Label><MsgId>6</MsgId>");
+  ASSERT_TRUE(loc.ok());
+  EXPECT_EQ(loc->messages[0].kind, MessageKind::location);
+  EXPECT_DOUBLE_EQ(content(loc->messages[0]).at("latitude").as_double(), 23.134521);
+  EXPECT_EQ(loc->messages[0].text, "Location: 位置信息");
+
+  auto link = msg("<MsgType>link</MsgType><Title>Shoes</Title><Description>d</Description><Url>https://x.example/s</Url><MsgId>7</MsgId>");
+  ASSERT_TRUE(link.ok());
+  EXPECT_EQ(link->messages[0].text, "Shoes\nhttps://x.example/s");
+
+  auto menu = msg("<MsgType>text</MsgType><Content>Size L</Content><bizmsgmenuid>size_l</bizmsgmenuid><MsgId>8</MsgId>");
+  ASSERT_TRUE(menu.ok());
+  EXPECT_EQ(menu->messages[0].kind, MessageKind::interactive_reply);
+  EXPECT_EQ(content(menu->messages[0]).at("id").as_string(), "size_l");
+
+  auto other = msg("<MsgType>miniprogrampage</MsgType><MsgId>9</MsgId>");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->messages[0].kind, MessageKind::unsupported);
+  EXPECT_EQ(other->messages[0].text, "Unsupported WeChat message: miniprogrampage");
+
+  EXPECT_EQ(msg("<MsgType>text</MsgType><Content>x</Content>").error().field, "xml.MsgId");
+  EXPECT_EQ(msg("<MsgType>image</MsgType><MsgId>1</MsgId>").error().field, "xml.MediaId");
+  EXPECT_EQ(parse("<xml><FromUserName>o</FromUserName><CreateTime>x</CreateTime><MsgType>text</MsgType></xml>").error().field,
+            "xml.CreateTime");
+  EXPECT_EQ(parse("<root><FromUserName>o</FromUserName></root>").error().code, "invalid_xml");
+}
+
+TEST(WeChatParse, EventsAreDedupedByUserAndTime) {
+  auto ev = [](std::string inner) {
+    return parse("<xml><ToUserName>gh</ToUserName><FromUserName>oU</FromUserName><CreateTime>1700000000</CreateTime>"
+                 "<MsgType>event</MsgType>" + inner + "</xml>");
+  };
+  auto sub = ev("<Event>subscribe</Event><EventKey>qrscene_42</EventKey>");
+  ASSERT_TRUE(sub.ok());
+  EXPECT_EQ(sub->messages[0].provider_message_id, "evt:oU:1700000000");
+  EXPECT_FALSE(sub->messages[0].opens_window);
+  EXPECT_EQ(sub->messages[0].kind, MessageKind::unsupported);
+  EXPECT_EQ(sub->messages[0].text, "WeChat event: subscribe (followed the account)");
+  EXPECT_EQ(content(sub->messages[0]).at("event_key").as_string(), "qrscene_42");
+  auto click = ev("<Event>CLICK</Event><EventKey>MENU_SALES</EventKey>");
+  ASSERT_TRUE(click.ok());
+  EXPECT_EQ(click->messages[0].kind, MessageKind::interactive_reply);
+  EXPECT_EQ(content(click->messages[0]).at("id").as_string(), "MENU_SALES");
+  auto where = ev("<Event>LOCATION</Event><Latitude>23.137466</Latitude><Longitude>113.352425</Longitude><Precision>119.385040</Precision>");
+  ASSERT_TRUE(where.ok());
+  EXPECT_EQ(where->messages[0].kind, MessageKind::location);
+  auto job = ev("<Event>TEMPLATESENDJOBFINISH</Event><Status>success</Status><MsgID>200163836</MsgID>");
+  ASSERT_TRUE(job.ok());
+  EXPECT_TRUE(job->messages.empty());
+  EXPECT_EQ(ev("<EventKey>x</EventKey>").error().field, "xml.Event");
+}
+
+TEST(WeChatXml, RefusesWhatItDoesNotKnow) {
+  auto code = [](std::string_view s) {
+    auto r = xml::parse(s);
+    return r.ok() ? std::string("ok") : r.error().code;
+  };
+  EXPECT_EQ(code("<xml><a>1</a></xml>"), "ok");
+  EXPECT_EQ(code("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<xml><a/></xml>\n"), "ok");
+  // External entities and entity expansion: no DOCTYPE at all, no undeclared entities.
+  EXPECT_EQ(code("<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><a>&x;</a></xml>"),
+            "invalid_xml");
+  EXPECT_EQ(code("<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><xml>&lol2;</xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>&lol;</a></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><!-- c --><a/></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><?pi x?><a/></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml a=\"1\"><b/></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a></b></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>"), "invalid_xml");
+  EXPECT_EQ(code("<xml/><xml/>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>&#0;</a></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>&#xD800;</a></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>\x01</a></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><a>\xff</a></xml>"), "invalid_xml");
+  EXPECT_EQ(code("<xml><![CDATA[x</xml>"), "invalid_xml");
+  std::string deep;
+  for (int i = 0; i < 20; ++i) deep += "<a>";
+  EXPECT_EQ(code("<xml>" + deep + "</xml>"), "invalid_xml");
+  EXPECT_EQ(code(std::string(2 << 20, ' ')), "payload_too_large");
+  auto r = xml::parse("<xml><A><![CDATA[x]]>y&amp;<![CDATA[]]>z</A><B><C>1</C></B></xml>");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->child_text("A"), "xy&z");
+  EXPECT_EQ(r->child("B")->child_text("C"), "1");
+}
+
+TEST(WeChatSend, TextMenuNews) {
+  OutboundMessage msg;
+  msg.text = "Hello 你好";
+  msg.link = LinkButton{"Pay \"now\"", "https://pay.example/x?a=1&b=\"2\""};
+  auto req = build_send(test_settings(), "oUser123", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(req->url, "http://127.0.0.1:9400/wechat/cgi-bin/message/custom/send");
+  auto b = body_of(*req);
+  EXPECT_EQ(b.at("touser").as_string(), "oUser123");
+  EXPECT_EQ(b.at("msgtype").as_string(), "text");
+  EXPECT_EQ(b.at("text").as_object().at("content").as_string(),
+            "Hello 你好\n\n<a href=\"https://pay.example/x?a=1&b=%222%22\">Pay \"now\"</a>");
+  authorize(*req, "TOKEN/+=");
+  EXPECT_EQ(req->url, "http://127.0.0.1:9400/wechat/cgi-bin/message/custom/send?access_token=TOKEN%2F%2B%3D");
+
+  msg.link.reset();
+  msg.choices = {{"size_m", "M", ""}, {"size_l", "L", ""}};
+  auto menu = body_of(*build_send(test_settings(), "o", msg));
+  EXPECT_EQ(menu.at("msgtype").as_string(), "msgmenu");
+  EXPECT_EQ(menu.at("msgmenu").as_object().at("head_content").as_string(), "Hello 你好");
+  EXPECT_EQ(menu.at("msgmenu").as_object().at("list").as_array()[1].as_object().at("id").as_string(), "size_l");
+
+  OutboundMessage card;
+  card.text = "Trail Runner\n129 €";
+  card.card = ProductCard{"TR", "Trail Runner", "129 €", "", "https://cdn.example/tr.jpg", true};
+  card.link = LinkButton{"Buy", "https://shop.example/tr"};
+  auto news = body_of(*build_send(test_settings(), "o", card));
+  EXPECT_EQ(news.at("msgtype").as_string(), "news");
+  const auto& art = news.at("news").as_object().at("articles").as_array()[0].as_object();
+  EXPECT_EQ(art.at("url").as_string(), "https://shop.example/tr");
+  EXPECT_EQ(art.at("picurl").as_string(), "https://cdn.example/tr.jpg");
+
+  OutboundMessage big;
+  for (int i = 0; i < 683; ++i) big.text += "你";  // 683 characters, 2049 bytes
+  EXPECT_EQ(build_send(test_settings(), "o", big).error().code, "text_too_long");
+}
+
+TEST(WeChatSend, ResponsesAndTokens) {
+  auto ok = parse_send_response(200, R"({"errcode":0,"errmsg":"ok"})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, "");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":40001,"errmsg":"invalid credential"})").error().code, "access_token_invalid");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":42001,"errmsg":"access_token expired"})").error().code, "access_token_invalid");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":45015,"errmsg":"response out of time limit"})").error().code, "outside_window");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":43004,"errmsg":"require subscribe"})").error().code, "recipient_unavailable");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":45011,"errmsg":"api minute-quota reach limit"})").error().errc, Errc::rate_limited);
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":-1,"errmsg":"system error"})").error().errc, Errc::unavailable);
+  EXPECT_EQ(parse_send_response(502, "").error().errc, Errc::unavailable);
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":40003,"errmsg":"invalid openid"})").error().code, "recipient_unavailable");
+
+  auto req = build_token_request(test_settings());
+  EXPECT_EQ(req.method, "GET");
+  EXPECT_EQ(req.url, "http://127.0.0.1:9400/wechat/cgi-bin/token?grant_type=client_credential&appid=wx1234567890abcdef&secret=appsecret");
+  auto token = parse_token_response(200, R"({"access_token":"ACCESS_TOKEN","expires_in":7200})");
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(token->token, "ACCESS_TOKEN");
+  EXPECT_EQ(token->expires_in_s, 7200);
+  EXPECT_EQ(parse_token_response(200, R"({"errcode":40013,"errmsg":"invalid appid"})").error().code, "provider_unauthorized");
+  EXPECT_EQ(parse_token_response(500, "").error().errc, Errc::unavailable);
+
+  HttpResponse r;
+  r.status = 200;
+  r.body = R"({"errcode":45011})";
+  EXPECT_EQ(read_throttle("wechat", r, 1, 0).retry_after_ms, 60000);
+}
+
+}  // namespace
+}  // namespace bottega::channels::wechat

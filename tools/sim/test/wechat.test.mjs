@@ -1,0 +1,161 @@
+// End-to-end tests of the WeChat Official Account channel: the real bottega binary against the
+// WeChat part of the simulator (tools/sim/wechat.mjs). The common flow (signed XML callback
+// stored, deduplicated by MsgId, bad / missing signature refused, a reply reaching
+// message/custom/send), then the server-URL check, "success" at once, the access_token fetched
+// once and refreshed when WeChat refuses it, events (deduplicated by FromUserName + CreateTime),
+// msgmenu taps, the 48-hour window, the 5-message quota and unsafe XML.
+//
+//   node --test tools/sim/test/wechat.test.mjs
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+
+import * as P from '../payloads.mjs';
+import {
+  api, commonFlow, conversations, createChannel, deliver, deliveryBecomes, env, eventually, lastSeq, messages, rand,
+  reply, simApi, simRequests, useServers,
+} from './harness.mjs';
+
+useServers();
+
+const isSend = (r) => r.path === '/wechat/cgi-bin/message/custom/send';
+const newMsgId = () => String(randomInt(1e7, 9e7)) + String(randomInt(1e6, 9e6)); // 15 digits: exact as a JavaScript number
+
+describe('wechat', () => {
+  const openid = `oUser${rand(10)}`;
+  const spec = {
+    type: 'wechat',
+    secretKeys: ['app_secret', 'token'],
+    settings: () => ({ app_id: `wx${rand(8)}`, app_secret: rand(16), token: `tok${rand(6)}`, api_base_url: `${env.simBase}/wechat` }),
+    secret: (s) => ({ token: s.token }),
+    newId: newMsgId,
+    inbound: (text, id) => P.wechatText(openid, text, { msgId: Number(id) }),
+    contactName: openid, // WeChat callbacks carry no name: the contact is named by its OpenID
+    bodyNotSigned: true,
+    isSend,
+    checkSend(req, text, st) {
+      assert.equal(req.path, '/wechat/cgi-bin/message/custom/send');
+      assert.match(req.query.access_token, /^\d\d_/);
+      assert.deepEqual(req.json, { touser: openid, msgtype: 'text', text: { content: text } });
+      assert.deepEqual(req.response.body, { errcode: 0, errmsg: 'ok' });
+    },
+    providerId: () => '',
+  };
+  const st = commonFlow(spec);
+  const callback = (payload, extra = {}) => deliver({ provider: 'wechat', url: st.channel.webhook_url, token: st.settings.token, payload, ...extra });
+
+  test('the POST is answered "success" at once, and the token was fetched once with the channel\'s AppID and AppSecret', async () => {
+    const d = await callback(P.wechatText(openid, `again ${rand(2)}`));
+    assert.equal(d.status, 200, d.body);
+    assert.equal(d.body, 'success');
+    const tokenCalls = (await simRequests('wechat', 0)).filter((r) => r.path === '/wechat/cgi-bin/token');
+    assert.equal(tokenCalls.length, 1, 'one token for the whole channel');
+    assert.deepEqual(tokenCalls[0].query, { grant_type: 'client_credential', appid: st.settings.app_id, secret: st.settings.app_secret });
+    // A second reply reuses the cached token.
+    const m = await reply(st.conv.id, 'second reply');
+    await deliveryBecomes(st.conv.id, m.id, 'sent');
+    assert.equal((await simApi('GET', '/__sim/wechat/records')).json.tokens_issued, 1);
+  });
+
+  test('the server-URL verification GET echoes echostr only with a good signature', async () => {
+    const ok = await deliver({ provider: 'wechat', url: st.channel.webhook_url, token: st.settings.token, method: 'GET', echostr: '5837397749168749281' });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.body, '5837397749168749281');
+    const bad = await deliver({ provider: 'wechat', url: st.channel.webhook_url, token: st.settings.token, method: 'GET', echostr: '1', tamper: 'signature' });
+    assert.equal(bad.status, 403, bad.body);
+    const stale = await callback(P.wechatText(openid, 'old'), { timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    assert.equal(stale.status, 401, stale.body);
+    assert.equal(stale.json?.error?.code, 'stale_timestamp');
+  });
+
+  test('a token WeChat no longer accepts is dropped and a new one fetched; the message still goes out', async () => {
+    assert.equal((await simApi('POST', '/__sim/wechat/expire')).status, 200);
+    const m = await reply(st.conv.id, `after expiry ${rand(2)}`);
+    await deliveryBecomes(st.conv.id, m.id, 'sent', 10000);
+    assert.equal((await simApi('GET', '/__sim/wechat/records')).json.tokens_issued, 2);
+    const sends = (await simRequests('wechat', 0)).filter((r) => isSend(r) && r.json?.text?.content === m.text);
+    assert.deepEqual(sends.map((r) => r.response.body.errcode), [42001, 0]);
+  });
+
+  test('events are kept, deduplicated by FromUserName + CreateTime, and do not open the 48-hour window', async () => {
+    const fan = `oFan${rand(8)}`;
+    const ev = P.wechatEvent(fan, 'subscribe', 'qrscene_spring');
+    for (let i = 0; i < 2; i++) {
+      const d = await callback(ev);
+      assert.equal(d.status, 200, d.body);
+      assert.equal(d.body, 'success');
+    }
+    const conv = await eventually('the follower\'s conversation', async () => (await conversations(st.channel.id)).find((c) => c.contact?.name === fan));
+    const list = await messages(conv.id);
+    assert.equal(list.length, 1, JSON.stringify(list.map((m) => m.text)));
+    assert.equal(list[0].text, 'WeChat event: subscribe (followed the account)');
+    assert.equal(list[0].content.event_key, 'qrscene_spring');
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Welcome!' });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.json.error.code, 'window_closed');
+  });
+
+  test('a customer message older than 48 hours closes the window: the reply is refused before it is queued', async () => {
+    const late = `oLate${rand(8)}`;
+    const d = await callback(P.wechatText(late, 'hello from the past', { createTime: Math.floor(Date.now() / 1000) - 49 * 3600 }));
+    assert.equal(d.status, 200, d.body);
+    const conv = await eventually('the late conversation', async () => (await conversations(st.channel.id)).find((c) => c.contact?.name === late));
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'sorry for the wait' });
+    assert.equal(r.status, 409, r.text);
+    assert.match(r.json.error.message, /48 hours/);
+    const got = await api('GET', `/api/v1/conversations/${conv.id}`);
+    assert.equal(got.json.window.policy, 'wechat');
+    assert.equal(got.json.window.open, false);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal((await simRequests('wechat', since)).filter(isSend).length, 0);
+  });
+
+  test('choices go out as a msgmenu; the tap comes back with bizmsgmenuid as an interactive reply', async () => {
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${st.conv.id}/messages`, { text: 'Which size?', choices: [{ id: 'size_m', title: 'M' }, { id: 'size_l', title: 'L' }] });
+    assert.equal(r.status, 201, r.text);
+    const req = await eventually('the msgmenu send', async () => (await simRequests('wechat', since, 3000)).find(isSend));
+    assert.equal(req.json.msgtype, 'msgmenu');
+    assert.deepEqual(req.json.msgmenu.list, [{ id: 'size_m', content: 'M' }, { id: 'size_l', content: 'L' }]);
+    const d = await callback(P.wechatText(openid, 'L', { menuId: 'size_l' }));
+    assert.equal(d.status, 200, d.body);
+    const tap = await eventually('the tap', async () => (await messages(st.conv.id)).find((m) => m.kind === 'interactive_reply'));
+    assert.equal(tap.content.id, 'size_l');
+  });
+
+  test('WeChat\'s 5-message quota after a customer message: the sixth reply fails with response_limit', async () => {
+    const chatty = `oQuota${rand(8)}`;
+    const d = await callback(P.wechatText(chatty, 'one question'));
+    assert.equal(d.status, 200, d.body);
+    const conv = await eventually('the quota conversation', async () => (await conversations(st.channel.id)).find((c) => c.contact?.name === chatty));
+    const sent = [];
+    for (let i = 1; i <= 6; i++) sent.push(await reply(conv.id, `answer ${i}`));
+    for (const m of sent.slice(0, 5)) await deliveryBecomes(conv.id, m.id, 'sent', 10000);
+    const failed = await deliveryBecomes(conv.id, sent[5].id, 'failed', 10000);
+    assert.match(JSON.stringify(failed.delivery), /response_limit/);
+  });
+
+  test('XML with a DOCTYPE (entity expansion) is refused with 400 and stores nothing', async () => {
+    const before = (await conversations(st.channel.id)).length;
+    const raw = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>' +
+      `<xml><ToUserName>gh</ToUserName><FromUserName>oEvil${rand(4)}</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>&b;</Content><MsgId>77</MsgId></xml>`;
+    const d = await deliver({ provider: 'wechat', url: st.channel.webhook_url, token: st.settings.token, raw });
+    assert.equal(d.status, 400, d.body);
+    assert.equal(d.json?.error?.code, 'invalid_xml');
+    assert.equal((await conversations(st.channel.id)).length, before);
+  });
+});
+
+describe('wechat channel settings', () => {
+  test('safe (AES) mode is refused with a clear error; the webhook URL is returned', async () => {
+    const r = await api('POST', '/api/v1/channels', { type: 'wechat', name: 'w', settings: { app_id: 'wx1', app_secret: 's', token: 'abc', encoding_aes_key: 'k'.repeat(43) } });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.code, 'encrypted_mode_unsupported');
+    assert.equal(r.json.error.field, 'settings.encoding_aes_key');
+    const ch = await createChannel('wechat', { app_id: 'wx1', app_secret: 's', token: 'abc' });
+    assert.equal(ch.webhook_url, `${env.base}/webhooks/${ch.id}`);
+    assert.equal(ch.settings.token, '********');
+  });
+});
