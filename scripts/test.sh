@@ -35,10 +35,7 @@ f_pass=0; f_fail=0
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   fuzz_log=$(mktemp)
   FUZZ_SECONDS=${FUZZ_SECONDS:-2} \
-  # email_fuzz is left out until the bug it found is fixed: strip_reply(to_utf8(raw, "utf-8"))
-  # returns invalid UTF-8 for fuzz/known_crashes/email-strip_reply-invalid-utf8.eml (also on main
-  # before libFuzzer ran; `build/email_fuzz fuzz/known_crashes/...` aborts). Add it back then.
-  FUZZ_TARGETS=${FUZZ_TARGETS:-"whatsapp_fuzz messenger_fuzz telegram_fuzz twilio_fuzz media_fuzz viber_fuzz wechat_fuzz"} \
+  FUZZ_TARGETS=${FUZZ_TARGETS:-"whatsapp_fuzz messenger_fuzz telegram_fuzz twilio_fuzz media_fuzz viber_fuzz wechat_fuzz email_fuzz"} \
     scripts/fuzz.sh 2>&1 | tee "$fuzz_log"
   fuzz_status=${PIPESTATUS[0]}
   f_pass=$(grep -c '^fuzz: .* ok,' "$fuzz_log" || true)

@@ -1,6 +1,8 @@
 #include "http/router.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 
 namespace bottega::http {
 
@@ -94,6 +96,7 @@ void Router::add(std::string method, std::string pattern, Handler h, RouteDoc do
   Route r;
   r.method = method;
   for (auto s : split_path(pattern)) r.segments.emplace_back(s);
+  if (r.segments.size() > 64) throw std::logic_error("route pattern with more than 64 segments: " + pattern);
   r.handler = std::move(h);
   r.pattern = pattern;
   routes_.push_back(std::move(r));
@@ -104,6 +107,7 @@ void Router::add_ws(std::string pattern, WsAuthorizer authorize, WsHandler h, Ro
   Route r;
   r.method = "WS";
   for (auto s : split_path(pattern)) r.segments.emplace_back(s);
+  if (r.segments.size() > 64) throw std::logic_error("route pattern with more than 64 segments: " + pattern);
   r.ws_authorize = std::move(authorize);
   r.ws = std::move(h);
   r.pattern = pattern;
@@ -114,27 +118,31 @@ void Router::add_ws(std::string pattern, WsAuthorizer authorize, WsHandler h, Ro
 Router::Match Router::match(std::string_view method, std::string_view path, bool websocket) const {
   const auto segments = split_path(path);
 
-  // Specificity of a route that matches the path: one flag per segment, true for a literal. A
-  // lexicographically greater vector is more specific ("literal segments win", left to right).
+  // Specificity of a route that matches the path: one bit per segment, left to right from the top
+  // bit, set for a literal. A greater mask is more specific ("literal segments win", left to
+  // right), the same order as comparing the flags lexicographically. No allocation per route:
+  // this runs for every request (it was ~17k instructions per request with a vector<bool> each).
   struct Candidate {
     const Route* route;
-    std::vector<bool> literal;
+    uint64_t literal;
   };
   std::vector<Candidate> candidates;
-  for (const auto& r : routes_) {
-    if (r.segments.size() != segments.size()) continue;
-    std::vector<bool> literal(segments.size());
-    bool ok = true;
-    for (size_t i = 0; i < segments.size() && ok; ++i) {
-      if (is_param(r.segments[i])) {
-        ok = !segments[i].empty();
-      } else {
-        ok = r.segments[i] == segments[i];
-        literal[i] = true;
+  if (segments.size() <= 64) {
+    for (const auto& r : routes_) {
+      if (r.segments.size() != segments.size()) continue;
+      uint64_t literal = 0;
+      bool ok = true;
+      for (size_t i = 0; i < segments.size() && ok; ++i) {
+        if (is_param(r.segments[i])) {
+          ok = !segments[i].empty();
+        } else {
+          ok = r.segments[i] == segments[i];
+          literal |= uint64_t{1} << (63 - i);
+        }
       }
+      if (ok) candidates.push_back({&r, literal});
     }
-    if (ok) candidates.push_back({&r, std::move(literal)});
-  }
+  }  // (no route has more than 64 segments)
 
   auto best_where = [&](auto&& accept) -> const Candidate* {
     const Candidate* best = nullptr;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace bottega::http {
 namespace {
 
@@ -66,6 +68,26 @@ TEST(Router, LiteralSegmentsWinOverParamsRegardlessOfOrder) {
   EXPECT_EQ(r.match("GET", "/a/b/c", false).pattern, "/a/b/{y}");
   EXPECT_EQ(r.match("GET", "/a/z/c", false).pattern, "/a/{x}/c");
   EXPECT_EQ(r.match("GET", "/a/z/q", false).pattern, "/a/{x}/{y}");
+}
+
+// Specificity is a 64-bit mask (one bit per segment): longer patterns are refused when added, and
+// a longer path matches nothing.
+TEST(Router, PatternsAndPathsOfMoreThan64Segments) {
+  Router r;
+  std::string long_pattern, long_path;
+  for (int i = 0; i < 65; ++i) {
+    long_pattern += "/{p" + std::to_string(i) + "}";
+    long_path += "/x";
+  }
+  EXPECT_THROW(r.add("GET", long_pattern, ok_handler(), {}), std::logic_error);
+  r.add("GET", "/{a}", ok_handler(), {});
+  auto m = r.match("GET", long_path, false);
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_FALSE(m.method_not_allowed);
+  std::string p64;
+  for (int i = 0; i < 64; ++i) p64 += "/{p" + std::to_string(i) + "}";
+  r.add("GET", p64, ok_handler(), {});
+  EXPECT_EQ(r.match("GET", long_path.substr(2), false).pattern, p64);  // 64 segments
 }
 
 TEST(Router, MethodNotAllowedListsTheAllowedMethods) {

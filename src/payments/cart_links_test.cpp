@@ -441,6 +441,43 @@ TEST_P(CartLinks, CancelledAndExpiredLinksGiveHeldCreditBack) {
   expect_invariants();
 }
 
+TEST_P(CartLinks, CheckoutPageCreditIsHeldOnPayAndCanPayItAll) {
+  grant("ct_ann", 3000);
+  std::string cart = cart_with("ct_ann", 1);
+  auto link = link_for(cart);  // no credit applied when the agent made it
+  ASSERT_TRUE(link.ok()) << link.error().message;
+  store::read_sync(*store_, [&](store::Tx& tx) { EXPECT_EQ(credit_offer(tx, *link), 3000); });
+  auto a = write_r<Attempt>([&](store::Tx& tx) { return begin_attempt(tx, env_, link->token, true); });
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_FALSE(a->paid_by_credit);
+  EXPECT_EQ(a->payment.credit_applied, 3000);
+  EXPECT_EQ(due_at_provider(a->payment), 7000);
+  EXPECT_EQ(credit_of("ct_ann"), 0);
+  EXPECT_EQ(get(link->id).credit_applied, 3000);
+  // Applied once: pressing Pay again does not take more, and the offer is gone.
+  grant("ct_ann", 500);
+  ASSERT_TRUE(write_r<Attempt>([&](store::Tx& tx) { return begin_attempt(tx, env_, link->token, true); }).ok());
+  EXPECT_EQ(get(link->id).credit_applied, 3000);
+  EXPECT_EQ(credit_of("ct_ann"), 500);
+  EXPECT_EQ(*event("evt_page", get(link->id), "sbx_page"), "applied");
+  EXPECT_EQ(get(link->id).captured, 7000);
+
+  // Enough credit for all of it: paid on "Pay", no provider attempt.
+  grant("ct_ann", 9500);
+  std::string cart2 = cart_with("ct_ann", 1);
+  auto link2 = link_for(cart2);
+  ASSERT_TRUE(link2.ok()) << link2.error().message;
+  auto all = write_r<Attempt>([&](store::Tx& tx) { return begin_attempt(tx, env_, link2->token, true); });
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_TRUE(all->paid_by_credit);
+  Payment paid = get(link2->id);
+  EXPECT_EQ(paid.status, "paid");
+  EXPECT_EQ(paid.captured, 0);
+  EXPECT_TRUE(paid.order_id);
+  EXPECT_EQ(credit_of("ct_ann"), 0);
+  expect_invariants();
+}
+
 // 8 links of 4000 written at the same time from 8 threads (the store batches them into one group
 // commit and reruns a batch op by op when one fails; on PostgreSQL the write lock orders batches of
 // every node), each spending store credit from Ann's 10000. With an exact amount (4000) exactly two fit and the rest are

@@ -31,6 +31,7 @@ constexpr Text kTexts[] = {
     {"credit", "Paid with your store credit", "Pagato con il tuo credito", "Mit Ihrem Guthaben bezahlt",
      "Betaald met je tegoed"},
     {"to_pay", "To pay", "Da pagare", "Zu zahlen", "Te betalen"},
+    {"use_credit", "Use my store credit", "Usa il mio credito", "Mein Guthaben verwenden", "Mijn tegoed gebruiken"},
     {"pay", "Pay", "Paga", "Bezahlen", "Betalen"},
     {"expires", "This link expires on", "Questo link scade il", "Dieser Link läuft ab am", "Deze link verloopt op"},
     {"invalid_title", "This payment link is not valid", "Questo link di pagamento non è valido",
@@ -159,7 +160,8 @@ std::string_view content_security_policy() {
          "frame-ancestors 'none'; base-uri 'none'";
 }
 
-std::string checkout(const Payment& p, std::string_view shop, std::string_view lang, std::string_view notice) {
+std::string checkout(const Payment& p, std::string_view shop, std::string_view lang, std::string_view notice,
+                     int64_t credit_offer) {
   std::string base = "/pay/" + p.token;
   std::string out = head(lang, std::string(t(lang, "title")) + " - " + std::string(shop), false);
   out += lang_nav(base);
@@ -193,7 +195,12 @@ std::string checkout(const Payment& p, std::string_view shop, std::string_view l
     out += "<div class=\"card\">" + escape(p.description) + "</div>";
   }
   out += "<form method=\"post\" action=\"" + escape(base) + "\"><input type=\"hidden\" name=\"lang\" value=\"" +
-         escape(lang) + "\"><button type=\"submit\">" + escape(t(lang, "pay")) + " " +
+         escape(lang) + "\">" +
+         (credit_offer > 0 ? "<p><label><input type=\"checkbox\" name=\"use_credit\" value=\"1\"> " +
+                                 escape(t(lang, "use_credit")) + " (" + escape(format_amount(credit_offer, p.currency)) +
+                                 ")</label></p>"
+                           : std::string()) +
+         "<button type=\"submit\">" + escape(t(lang, "pay")) + " " +
          escape(format_amount(due, p.currency)) + "</button></form>";
   out += "<p class=\"muted\">" + escape(t(lang, "expires")) + " " + escape(rfc3339(p.expires_at).substr(0, 16)) +
          " UTC</p>";

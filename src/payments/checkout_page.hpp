@@ -21,7 +21,9 @@ std::string escape(std::string_view s);
 
 // The checkout page for a payable link; `notice` is an optional message key shown on top
 // ("declined", "unavailable").
-std::string checkout(const Payment& p, std::string_view shop, std::string_view lang, std::string_view notice);
+// credit_offer > 0: a "use my store credit" checkbox (that much of the customer's credit).
+std::string checkout(const Payment& p, std::string_view shop, std::string_view lang, std::string_view notice,
+                     int64_t credit_offer = 0);
 
 // A page for a link that cannot be paid: kind is "invalid", "expired", "paid", "refunded",
 // "processing", "cancelled" or "error". `p` may be null (invalid link).

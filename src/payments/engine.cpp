@@ -160,14 +160,14 @@ void Engine::send_retrying(HttpRequest req, int tries, std::function<void(Result
   });
 }
 
-void Engine::start_checkout(const std::string& token, const std::string& locale,
+void Engine::start_checkout(const std::string& token, const std::string& locale, bool use_credit,
                             std::function<void(Result<std::string>)> done) {
   pipeline::Env env = env_;
   auto attempt = std::make_shared<std::optional<Attempt>>();
   std::string base = strip(public_url_());
   store_.write(
-      [env, token, attempt](store::Tx& tx) mutable -> Status {
-        auto a = begin_attempt(tx, env, token);
+      [env, token, attempt, use_credit](store::Tx& tx) mutable -> Status {
+        auto a = begin_attempt(tx, env, token, use_credit);
         if (!a) return std::move(a).error();
         *attempt = std::move(a).value();
         return {};
@@ -175,6 +175,7 @@ void Engine::start_checkout(const std::string& token, const std::string& locale,
       [this, env, attempt, base, token, locale, done](Status st) {
         if (!st) return done(std::move(st).error());
         Attempt a = **attempt;
+        if (a.paid_by_credit) return done(base + "/pay/" + token + "/return");
         const auto* adapter = psp::find_adapter(a.provider.type);
         if (!adapter) return done(Error::internal("unknown provider type"));
         if (!adapter->build_checkout) {  // the in-process sandbox

@@ -41,7 +41,9 @@ class Engine {
   // The customer pressed "Pay" on the checkout page: returns the URL to redirect them to (the
   // provider's page, or the sandbox's). Errors: not_found, conflict link_used / link_expired,
   // unavailable when the provider cannot be reached.
-  void start_checkout(const std::string& token, const std::string& locale,
+  // use_credit: the customer ticked "use my store credit" (see begin_attempt); when it covers the
+  // whole amount the answer is the link's return page (paid, no provider).
+  void start_checkout(const std::string& token, const std::string& locale, bool use_credit,
                       std::function<void(Result<std::string>)> done);
 
   // Registers psp.refund, psp.payout and psp.sandbox_event with the job runner.

@@ -1,5 +1,6 @@
 #include "payments/service.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -153,6 +154,32 @@ Result<Message> post_thread_message(Tx& tx, Env& env, const std::string& tenant,
 }
 
 namespace {
+
+// Holds the customer's store credit for link p in this transaction (credit:<contact> ->
+// credit_held:<payment>): exactly `exact`, or as much as there is up to the amount. The guarded
+// balance is checked in the statement that moves it, so concurrent checkouts never spend the same
+// credit; "as much as there is" reads the balance again when another checkout spent some
+// meanwhile. Sets p.credit_applied (the caller stores p). 409 insufficient_credit.
+Status hold_credit(Tx& tx, Env& env, Payment& p, std::optional<int64_t> exact) {
+  for (int attempt = 0;; ++attempt) {
+    int64_t available = -ledger::balance(tx, p.tenant_id, credit_account(*p.contact_id), p.currency);
+    int64_t take = exact ? *exact : std::min(std::max<int64_t>(available, 0), p.amount);
+    if (take <= 0) return {};
+    auto t = ledger::post(tx, env.ids, p.tenant_id, "credit.held", p.id,
+                          {{credit_account(*p.contact_id), p.currency, take}, {held_account(p.id), p.currency, -take}},
+                          env.clock.now_ms());
+    if (t) {
+      p.credit_applied = take;
+      return {};
+    }
+    if (t.error().code != "insufficient_balance") return std::move(t).error();
+    if (exact || attempt >= 3)
+      return Error{Errc::conflict, "insufficient_credit",
+                   "the customer's store credit (" + format_amount(std::max<int64_t>(available, 0), p.currency) +
+                       ") cannot cover " + format_amount(take, p.currency),
+                   "apply_credit"};
+  }
+}
 
 // The link is paid: the provider's part (amount - credit_applied) moves from the PSP into
 // sales:<id>, the held store credit into sales_credit:<id>, in one ledger transaction; a cart
@@ -342,32 +369,12 @@ Result<Payment> create_link(Tx& tx, Env& env, const Principal& who, const LinkIn
     if (!held.ok()) return held.error();
   }
   if (in.apply_credit) {
-    // The customer's store credit, held for this link in this transaction: the guarded balance
-    // refuses to go below zero, so two checkouts at once can never spend the same credit.
     if (!p.contact_id)
       return Error::invalid("apply_credit", "store credit needs a customer: give conversation_id, cart_id or contact_id",
                             "no_contact");
     if (in.credit_amount && (*in.credit_amount <= 0 || *in.credit_amount > p.amount))
       return Error::invalid("apply_credit", "the credit to apply must be 1.." + std::to_string(p.amount), "invalid_credit");
-    // "As much as there is": when another checkout spent some of it meanwhile (PostgreSQL: the
-    // post waited for its row lock and found less), read the balance again and take what is left.
-    for (int attempt = 0;; ++attempt) {
-      int64_t available = -ledger::balance(tx, who.tenant_id, credit_account(*p.contact_id), p.currency);
-      int64_t take = in.credit_amount ? *in.credit_amount : std::min(std::max<int64_t>(available, 0), p.amount);
-      if (take <= 0) break;
-      auto t = ledger::post(tx, env.ids, who.tenant_id, "credit.held", p.id,
-                            {{credit_account(*p.contact_id), p.currency, take}, {held_account(p.id), p.currency, -take}}, now);
-      if (t) {
-        p.credit_applied = take;
-        break;
-      }
-      if (t.error().code != "insufficient_balance") return std::move(t).error();
-      if (in.credit_amount || attempt >= 3)
-        return Error{Errc::conflict, "insufficient_credit",
-                     "the customer's store credit (" + format_amount(std::max<int64_t>(available, 0), p.currency) +
-                         ") cannot cover " + format_amount(take, p.currency),
-                     "apply_credit"};
-    }
+    BOTTEGA_TRY_STATUS(hold_credit(tx, env, p, in.credit_amount));
   }
   p.token = crypto::random_token(32);
   p.verification_code = verification_code();
@@ -450,7 +457,14 @@ Result<Payment> open_link(Tx& tx, Env& env, const std::string& token) {
   return std::move(*p);
 }
 
-Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token) {
+int64_t credit_offer(Tx& tx, const Payment& p) {
+  if (!p.contact_id || p.credit_applied > 0 || p.provider_ref) return 0;
+  if (!in(p.status, {"created", "sent", "opened"})) return 0;
+  int64_t available = -ledger::balance(tx, p.tenant_id, credit_account(*p.contact_id), p.currency);
+  return std::clamp<int64_t>(available, 0, p.amount);
+}
+
+Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token, bool use_credit) {
   auto p = db::find_payment_by_token(tx, token);
   if (!p) return Error::not_found("payment link");
   if (in(p->status, {"paid", "partially_refunded", "refunded"}))
@@ -461,6 +475,18 @@ Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token) {
   }
   auto prov = db::get_provider(tx, p->tenant_id, p->provider_id);
   if (!prov) return Error::internal("the link's provider vanished");
+  if (use_credit && credit_offer(tx, *p) > 0) {  // "use my store credit" on the checkout page
+    BOTTEGA_TRY_STATUS(hold_credit(tx, env, *p, std::nullopt));
+    p->updated_at = env.clock.now_ms();
+    db::update_payment(tx, *p);
+    audit(tx, env, p->tenant_id, p->id, *p->contact_id, "credit.held", "customer", p->credit_applied, p->currency,
+          std::string("checkout page"));
+    emit_payment(tx, env, *p, event_type::kPaymentUpdated);
+    if (p->credit_applied == p->amount) {
+      BOTTEGA_TRY_STATUS(settle_paid(tx, env, *p, "credit"));
+      return Attempt{std::move(*p), std::move(*prov), "", true};
+    }
+  }
   std::string attempt = env.ids.next("att");
   p->attempt_id = attempt;
   p->updated_at = env.clock.now_ms();

@@ -93,11 +93,18 @@ struct Attempt {
   Payment payment;
   Provider provider;
   std::string attempt_id;
+  bool paid_by_credit = false;  // use_credit covered the whole amount: paid, no provider call
 };
 // The customer pressed "Pay": checks the link can still be paid (conflict "link_used" when paid or
 // refunded, "link_expired", "link_cancelled") and assigns a new attempt id (the idempotency key of
-// the provider call).
-Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token);
+// the provider call). use_credit (the checkout page's "use my store credit"): before any attempt
+// reached a provider and when the link has no credit applied yet, as much of the customer's credit
+// as covers the amount is held now, as at link creation; covering all of it, the link is paid.
+Result<Attempt> begin_attempt(Tx& tx, Env& env, const std::string& token, bool use_credit = false);
+
+// The store credit the link's customer could spend on it (its currency; 0 without a customer, when
+// credit is already applied, or once an attempt reached a provider).
+int64_t credit_offer(Tx& tx, const Payment& p);
 // The provider accepted the attempt: the payment is processing under provider_ref.
 Result<Payment> record_attempt(Tx& tx, Env& env, const std::string& tenant, const std::string& payment_id,
                                const std::string& attempt_id, const std::string& provider_ref);

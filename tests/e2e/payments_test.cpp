@@ -271,15 +271,29 @@ TEST_F(Payments, StoreCreditSpentAtCheckoutThroughTheSandbox) {
   ASSERT_EQ(payout.status, 201) << payout.describe();
   EXPECT_EQ(credit(), 300);
 
+  // The customer uses the rest of their credit on the checkout page of a link made without it.
+  auto plain = create_link(1000);
+  auto offer = srv.get(path_of(str(plain, "url")));
+  EXPECT_NE(offer.body.find("Use my store credit (EUR 3.00)"), std::string::npos) << offer.body;
+  auto go = form(path_of(str(plain, "url")), "lang=en&use_credit=1");
+  ASSERT_EQ(go.status, 303) << go.describe();
+  std::string sbx = go.header("Location").substr(srv.public_url().size());
+  EXPECT_NE(srv.get(sbx).body.find("EUR 7.00"), std::string::npos) << "the sandbox is asked for the rest only";
+  EXPECT_EQ(credit(), 0);
+  EXPECT_EQ(form(sbx, "method=card_success").status, 303);
+  ASSERT_TRUE(status_becomes(str(plain, "id"), "paid"));
+  EXPECT_EQ(num(payment(str(plain, "id")), "credit_applied"), 300);
+  EXPECT_EQ(num(payment(str(plain, "id")), "captured"), 700);
+
   // The ledger still reconciles with the sandbox's records: captures, refunds, the payout, and the
-  // money the ledger says the sandbox holds (1599 - 1599 + 3000 - 200).
+  // money the ledger says the sandbox holds (1599 - 1599 + 3000 - 200 + 700).
   std::string rec_out;
   ASSERT_TRUE(eventually([&] {
     auto rec = srv.run_cli({"reconcile", "--config", srv.config_path(), "--tenant", shop.id, "--provider", provider});
     rec_out = rec.out + rec.err;
     return rec.exit_code == 0 && rec.out.find("\"payouts_checked\":1") != std::string::npos;
   }, 10s)) << rec_out;
-  EXPECT_NE(rec_out.find("\"payments_checked\":2"), std::string::npos) << rec_out;
+  EXPECT_NE(rec_out.find("\"payments_checked\":3"), std::string::npos) << rec_out;
 }
 
 TEST_F(Payments, ThreeDSecureBankRedirectAndDelayedConfirmation) {

@@ -209,6 +209,36 @@ TEST(Email, InboundKeepsFullTextAndStripsTheReply) {
   EXPECT_EQ(to_inbound(*bare, "raw").message_id.rfind("sha256:", 0), 0u);
 }
 
+// Found by libFuzzer (fuzz/known_crashes/email-strip_reply-invalid-utf8.eml): raw 8-bit bytes in a
+// part's Content-Type, its file name or a Message-ID reached the stored JSON as invalid UTF-8.
+TEST(Email, RawEightBitHeaderBytesNeverMakeInvalidJson) {
+  auto m = parse_mail(
+      "From: a@x.org\r\nMessage-ID: <m\xC5@x.org>\r\nIn-Reply-To: <ok@x.org> <b\xFF@x.org>\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+      "Content-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
+      "Content-Type: text/plainalternative\xC5 boundary=\"b1\"\r\n\r\nx\r\n--b\r\n"
+      "Content-Type: image/png; name=\"caf\xE9.png\"\r\n\r\ny\r\n--b--\r\n");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->attachments.size(), 2u);
+  EXPECT_EQ(m->attachments[0].content_type, "text/plain");  // invalid type: the default
+  EXPECT_EQ(m->attachments[1].content_type, "image/png");
+  EXPECT_EQ(m->attachments[1].filename, "caf\xC3\xA9.png");  // Windows-1252 read as such
+  EXPECT_FALSE(parse_mail("From: a@b\xBF" "c\r\n\r\nhi")->from);  // an 8-bit address is no address
+  auto named = parse_mail("From: Ana \xE9 <a@b.example>\r\n\r\nhi");
+  ASSERT_TRUE(named->from);
+  EXPECT_EQ(named->from->name, "Ana \xC3\xA9");  // the header read as Windows-1252
+  auto in = to_inbound(*m, "raw");
+  EXPECT_EQ(in.message_id.rfind("sha256:", 0), 0u);  // the 8-bit id is not an id
+  EXPECT_TRUE(parse_message_ids("\xA0" "bare@id.example").empty());
+  EXPECT_EQ(parse_message_ids("bare@id.example").at(0), "bare@id.example");
+  ASSERT_EQ(in.thread_ids.size(), 1u);
+  EXPECT_EQ(in.thread_ids[0], "ok@x.org");
+  boost::system::error_code ec;
+  auto v = bj::parse(in.content_json, ec);
+  EXPECT_FALSE(ec) << in.content_json;
+  EXPECT_TRUE(v.is_object());
+}
+
 TEST(Email, Settings) {
   auto s = parse_settings(bj::parse(R"({"address":"Support@Shop.Example","aliases":["help@shop.example"],
       "smtp_host":"relay.example","smtp_port":2525,"smtp_username":"u","smtp_password":"p","smtp_tls":"required"})").as_object());

@@ -188,8 +188,14 @@ ContentType parse_params(std::string_view value, std::string default_type) {
   ct.type = std::move(default_type);
   size_t semi = value.find(';');
   std::string t = lower(trim(value.substr(0, semi)));
-  if (!t.empty() && t.find('/') != std::string::npos) ct.type = t;
-  else if (!t.empty() && ct.type.empty()) ct.type = t;
+  // A media type is ASCII tokens (RFC 2045 5.1); anything else is invalid and keeps the default
+  // (raw 8-bit bytes here would otherwise reach the stored JSON as invalid UTF-8).
+  bool token = !t.empty();
+  for (char c : t)
+    token = token && static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f &&
+            std::string_view("()<>@,;:\\\"[]?=").find(c) == std::string_view::npos;
+  if (token && t.find('/') != std::string::npos) ct.type = t;
+  else if (token && ct.type.empty()) ct.type = t;
   std::vector<std::pair<std::string, std::string>> raw;
   size_t i = semi == std::string_view::npos ? value.size() : semi + 1;
   while (i < value.size()) {
@@ -295,7 +301,7 @@ struct Walker {
       return {};
     }
     Attachment a;
-    a.filename = filename;
+    a.filename = to_utf8(filename, "");  // a raw 8-bit name is read as Windows-1252
     a.content_type = ct.type;
     auto ids = parse_message_ids(find_header(h, "content-id"));
     if (!ids.empty()) a.content_id = ids.front();
@@ -499,6 +505,16 @@ std::string decode_encoded_words(std::string_view v) {
   return out;
 }
 
+namespace {
+// A Message-ID's characters: visible, no '<', at most 998 bytes, valid UTF-8 (RFC 6532 allows UTF-8
+// in ids; stray 8-bit bytes make an id invalid, they would reach stored JSON as invalid UTF-8).
+bool id_chars(std::string_view id) {
+  bool ok = !id.empty() && id.size() <= 998;
+  for (char c : id) ok = ok && static_cast<unsigned char>(c) > 0x20 && c != '<' && c != 0x7f;
+  return ok && valid_utf8(id);
+}
+}  // namespace
+
 std::vector<std::string> parse_message_ids(std::string_view value) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -508,16 +524,13 @@ std::vector<std::string> parse_message_ids(std::string_view value) {
     size_t gt = value.find('>', lt + 1);
     if (gt == std::string_view::npos) break;
     std::string_view id = trim(value.substr(lt + 1, gt - lt - 1));
-    bool ok = !id.empty() && id.size() <= 998;
-    for (char c : id) ok = ok && static_cast<unsigned char>(c) > 0x20 && c != '<' && c != 0x7f;
-    if (ok) out.emplace_back(id);
+    if (id_chars(id)) out.emplace_back(id);
     i = gt + 1;
     if (out.size() >= 200) break;
   }
   if (out.empty()) {  // a bare id without brackets (some mailers)
     std::string_view t = trim(value);
-    if (!t.empty() && t.size() <= 998 && t.find_first_of(" \t<>") == std::string_view::npos &&
-        t.find('@') != std::string_view::npos)
+    if (id_chars(t) && t.find('>') == std::string_view::npos && t.find('@') != std::string_view::npos)
       out.emplace_back(t);
   }
   return out;
@@ -534,10 +547,10 @@ std::vector<Mailbox> parse_address_list(std::string_view value) {
     a = std::string(trim(a));
     size_t at = a.rfind('@');
     if (at != std::string::npos && at > 0 && at + 1 < a.size() && a.size() <= 320 &&
-        a.find_first_of(" \t\r\n<>\",;") == std::string::npos) {
+        a.find_first_of(" \t\r\n<>\",;") == std::string::npos && valid_utf8(a)) {
       Mailbox m;
       m.address = a.substr(0, at + 1) + lower(a.substr(at + 1));
-      m.name = have_angle ? decode_encoded_words(trim(display)) : std::string();
+      m.name = have_angle ? repair_utf8(decode_encoded_words(trim(display))) : std::string();
       out.push_back(std::move(m));
     }
     display.clear();

@@ -131,6 +131,7 @@ WebhookRequest raw_request(const Deps& d, Context& ctx) {
 struct PageData {
   pay::Payment payment;
   std::string shop;
+  int64_t credit = 0;  // store credit the customer could use here
 };
 
 // Status page kind for a link that cannot be paid now, or "" when it can.
@@ -150,7 +151,8 @@ asio::awaitable<Response> checkout_get(Deps& d, Context& ctx) {
     auto p = pay::open_link(tx, env, token);
     if (!p) return std::move(p).error();
     std::string shop = pay::db::tenant_name(tx, p->tenant_id).value_or("");
-    return PageData{std::move(p).value(), shop};
+    int64_t credit = pay::credit_offer(tx, *p);
+    return PageData{std::move(p).value(), shop, credit};
   };
   auto r = co_await db_write<PageData>(d.store, work);
   if (!r) {
@@ -163,7 +165,7 @@ asio::awaitable<Response> checkout_get(Deps& d, Context& ctx) {
   std::string kind = blocked_kind(r->payment);
   if (!kind.empty()) co_return html(ctx, kind == "expired" ? 410 : 200, pay::page::status_page(kind, &r->payment, r->shop, lang, false));
   std::string notice = r->payment.status == "failed" ? "declined" : "";
-  co_return html(ctx, 200, pay::page::checkout(r->payment, r->shop, lang, notice));
+  co_return html(ctx, 200, pay::page::checkout(r->payment, r->shop, lang, notice, r->credit));
 }
 
 asio::awaitable<Response> checkout_post(Deps& d, Context& ctx) {
@@ -171,10 +173,12 @@ asio::awaitable<Response> checkout_post(Deps& d, Context& ctx) {
   auto form = channels::form::parse(ctx.req.body(), 20, 4096);
   const std::string* lang_field = form ? channels::form::find(*form, "lang") : nullptr;
   std::string lang = language(ctx, lang_field);
+  const std::string* credit_field = form ? channels::form::find(*form, "use_credit") : nullptr;
+  bool use_credit = credit_field && *credit_field == "1";
   if (!d.payments) co_return html(ctx, 503, pay::page::status_page("error", nullptr, "", lang, false));
   pay::Engine* engine = d.payments;
-  auto start = [engine, token, lang](auto cb) {
-    engine->start_checkout(token, lang, [cb](Result<std::string> r) mutable { cb(std::move(r)); });
+  auto start = [engine, token, lang, use_credit](auto cb) {
+    engine->start_checkout(token, lang, use_credit, [cb](Result<std::string> r) mutable { cb(std::move(r)); });
   };
   auto url = co_await bridge<Result<std::string>>(start);
   if (url) co_return redirect(ctx, *url);

@@ -506,6 +506,10 @@ TEST(CheckoutPage, EscapesLanguagesAndAmounts) {
   EXPECT_NE(html.find("Shop &amp; &lt;Co&gt;"), std::string::npos);
   EXPECT_NE(html.find("Paga EUR 1.00"), std::string::npos);
   EXPECT_NE(html.find("ABC-234"), std::string::npos);
+  EXPECT_EQ(html.find("use_credit"), std::string::npos) << "no credit: no checkbox";
+  // With store credit to offer: the checkbox, in the page's language, with the amount.
+  std::string offered = page::checkout(p, "Shop", "de", "", 60);
+  EXPECT_NE(offered.find("name=\"use_credit\" value=\"1\"> Mein Guthaben verwenden (EUR 0.60)"), std::string::npos) << offered;
 }
 
 }  // namespace
