@@ -101,7 +101,7 @@ json_str() {  # json_str KEY < json: the first string value of KEY (flat values 
   sed -n 's/.*"'"$1"'":"\([^"]*\)".*/\1/p' | head -n1
 }
 io_counters() {  # "write_bytes syscw" of PID: bytes sent to storage, write syscalls (0 0 if unreadable)
-  awk '/^write_bytes:/{b=$2} /^syscw:/{c=$2} END{print b+0, c+0}' "/proc/$1/io" 2>/dev/null || echo 0 0
+  awk '/^write_bytes:/{b=$2} /^syscw:/{c=$2} END{printf "%.0f %.0f\n", b, c}' "/proc/$1/io" 2>/dev/null || echo 0 0
 }
 proc_ticks() {  # utime+stime (clock ticks) of PID and its direct children, e.g. nginx's workers
   local root=$1 total=0 f rest pid ppid ut st
