@@ -52,7 +52,12 @@ export class InboxStore {
     const existing = this.threads.get(conversationId) ?? [];
     const byId = new Map<string, Message>();
     for (const m of messages) byId.set(m.id, m);
-    for (const m of existing) if (!byId.has(m.id)) byId.set(m.id, m); // events seen during the load
+    for (const m of existing) {
+      const loaded = byId.get(m.id);
+      if (!loaded) byId.set(m.id, m); // events seen during the load
+      // Delivery only moves forward: a list fetched before the realtime "sent" must not undo it.
+      else if (deliveryRank(m) > deliveryRank(loaded)) byId.set(m.id, { ...loaded, delivery: m.delivery });
+    }
     const merged = sortMessages([...byId.values()]);
     this.threads.set(conversationId, merged);
     return merged;
