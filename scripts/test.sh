@@ -65,5 +65,13 @@ passed=$(( c_total - c_failed + w_pass + f_pass ))
 failed=$(( c_failed + w_fail + f_fail ))
 [ "$failed" -gt 0 ] && fail=1
 echo
+# CI keeps only the end of the output: name every failure here, last.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  grep -E '^[[:space:]]*[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Child aborted|Exception)' "$ctest_log" | sed 's/^/  ctest: /' || true
+  [ -n "${fuzz_log:-}" ] && { grep '^fuzz: .* FAILED' "$fuzz_log" | sed 's/^/  /' || true; }
+  [ -n "${web_log:-}" ] && { grep -E '^[[:space:]]*not ok ' "$web_log" | sed 's/^/  browser: /' || true; }
+  [ -n "${sim_log:-}" ] && { grep -E '^[[:space:]]*not ok ' "$sim_log" | sed 's/^/  simulator: /' || true; }
+fi
 echo "suite: ${passed} passed, ${failed} failed"
 exit $fail
