@@ -425,8 +425,11 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       }
       renderList();
       if (m.conversation_id === selectedId) {
-        if (result === 'added') appendMessage(m);
-        else if (result === 'updated') replaceMessage(m);
+        // Render what the store kept, not the copy that arrived: a late copy (the POST's answer
+        // after the realtime "sent") must not draw a sent message as pending again.
+        const kept = store.threads.get(m.conversation_id)?.find((x) => x.id === m.id) ?? m;
+        if (result === 'added') appendMessage(kept);
+        else if (result === 'updated') replaceMessage(kept);
       }
       break;
     }
