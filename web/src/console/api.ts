@@ -119,6 +119,22 @@ export interface Refund {
   created_at: string;
 }
 
+/** A team of agents (docs/service.md#teams-and-transfer). */
+export interface Team {
+  id: string;
+  name: string;
+  agent_ids: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** `POST /api/v1/conversations/{id}/transfer`: where to (a team, an agent or both) and why. */
+export interface TransferRequest {
+  team_id?: string | null;
+  agent_id?: string | null;
+  note?: string;
+}
+
 /** A knowledge-base entry (docs/bot.md). */
 export interface KbEntry {
   id: string;
@@ -267,9 +283,32 @@ export class ConsoleApi {
     }
   }
 
-  /** Every page of conversations, up to `maxPages` pages of 200. */
-  async listConversations(maxPages = 5): Promise<Conversation[]> {
-    return this.collect<Conversation>('/conversations', maxPages);
+  /** Every page of conversations, up to `maxPages` pages of 200 (only a team's with `teamId`). */
+  async listConversations(maxPages = 5, teamId?: string): Promise<Conversation[]> {
+    const path = teamId ? `/conversations?team_id=${encodeURIComponent(teamId)}` : '/conversations';
+    return this.collect<Conversation>(path, maxPages);
+  }
+
+  // ---- teams and transfer (docs/service.md#teams-and-transfer)
+
+  async listTeams(): Promise<Team[]> {
+    return (await this.call<ListPage<Team>>('/teams')).data;
+  }
+
+  createTeam(t: { name: string; agent_ids: string[] }): Promise<Team> {
+    return this.call<Team>('/teams', { method: 'POST', body: t, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateTeam(id: string, t: { name?: string; agent_ids?: string[] }): Promise<Team> {
+    return this.call<Team>(`/teams/${encodeURIComponent(id)}`, { method: 'PATCH', body: t });
+  }
+
+  async deleteTeam(id: string): Promise<void> {
+    await this.call<unknown>(`/teams/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  transfer(conversationId: string, req: TransferRequest): Promise<Conversation & { note_message_id: string | null }> {
+    return this.call(`/conversations/${encodeURIComponent(conversationId)}/transfer`, { method: 'POST', body: req });
   }
 
   getConversation(id: string): Promise<Conversation> {
@@ -531,7 +570,7 @@ export class ConsoleApi {
     for (let page = 0; page < maxPages; page++) {
       const qs = new URLSearchParams({ limit: '200' });
       if (cursor) qs.set('cursor', cursor);
-      const res: ListPage<T> = await this.call<ListPage<T>>(`${path}?${qs.toString()}`);
+      const res: ListPage<T> = await this.call<ListPage<T>>(`${path}${path.includes('?') ? '&' : '?'}${qs.toString()}`);
       out.push(...(res.data ?? []));
       cursor = res.next_cursor ?? null;
       if (!cursor) break;
