@@ -194,6 +194,43 @@ export interface CustomerProfile {
   conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
 }
 
+/** `GET /api/v1/contacts/{id}/opt_out`: out of proactive messages (docs/service.md#proactive-messages). */
+export interface OptOut {
+  contact_id: string;
+  opted_out: boolean;
+  source: 'customer' | 'agent' | 'api' | null;
+  keyword: string | null;
+  updated_at: string | null;
+}
+
+/** A WhatsApp template and what fills its body parameters, in order. */
+export interface TemplateChoice {
+  name: string;
+  language: string;
+  parameters: string[];
+}
+
+/** `GET /api/v1/proactive/settings` (docs/api.md#proactive-messages-abandoned-carts-order-updates-opt-out). */
+export interface ProactiveSettings {
+  cart_reminder: { enabled: boolean; delay_seconds: number; message: string | null; template: TemplateChoice | null };
+  order_updates: { enabled: boolean; paid: TemplateChoice | null; fulfilled: TemplateChoice | null };
+}
+
+export interface CartReminder {
+  cart_id: string;
+  contact_id: string;
+  status: 'queued' | 'running' | 'sent' | 'skipped' | (string & {});
+  reason: string | null;
+  conversation_id: string | null;
+  channel: string | null;
+  mode: string | null;
+  message_id: string | null;
+  currency: string | null;
+  total: number | null;
+  queued_at: string;
+  done_at: string | null;
+}
+
 export interface PaymentProvider {
   id: string;
   type: string;
@@ -554,6 +591,26 @@ export class ConsoleApi {
       body: { amount, currency, reason },
       headers: { 'Idempotency-Key': key },
     });
+  }
+
+  proactiveSettings(): Promise<ProactiveSettings> {
+    return this.call<ProactiveSettings>('/proactive/settings');
+  }
+
+  patchProactiveSettings(patch: Record<string, unknown>): Promise<ProactiveSettings> {
+    return this.call<ProactiveSettings>('/proactive/settings', { method: 'PATCH', body: patch });
+  }
+
+  async cartReminders(): Promise<CartReminder[]> {
+    return (await this.call<ListPage<CartReminder>>('/proactive/cart_reminders?limit=20')).data;
+  }
+
+  optOut(contactId: string): Promise<OptOut> {
+    return this.call<OptOut>(`/contacts/${encodeURIComponent(contactId)}/opt_out`);
+  }
+
+  setOptOut(contactId: string, optedOut: boolean): Promise<OptOut> {
+    return this.call<OptOut>(`/contacts/${encodeURIComponent(contactId)}/opt_out`, { method: 'PUT', body: { opted_out: optedOut } });
   }
 
   /** The contact's open carts (from the customer profile). */

@@ -331,7 +331,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|kb|discounts|canned|payments))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -460,6 +460,9 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
           .catch(() => undefined);
       }
       renderList();
+      // The customer wrote STOP (or START): the customer panel shows the new opt-out state.
+      if (sidePanels?.conversationId === m.conversation_id && (m.content as { opt_out?: unknown } | undefined)?.opt_out)
+        sidePanels.customer.refresh();
       if (m.conversation_id === selectedId) {
         if (result === 'added') appendMessage(m);
         else if (result === 'updated') replaceMessage(m);
