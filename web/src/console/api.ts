@@ -68,6 +68,10 @@ export interface CartTotals {
   shipping_total: number;
   tax_total: number;
   total: number;
+  /** The agent's own discount (part of discount_total). */
+  manual_discount?: number;
+  tax_inclusive?: boolean;
+  shipping?: { id: string; name: string; amount: number } | null;
   discount?: { code?: string | null; applied?: boolean; refusal?: { code?: string; message?: string } | null } | null;
 }
 
@@ -78,6 +82,7 @@ export interface Cart {
   currency: string;
   status: string;
   discount_code: string | null;
+  shipping_option?: string | null;
   reserved_until?: string | null;
   items: Array<{ sku: string; title: string; unit_price: number; quantity: number }>;
   totals?: CartTotals;
@@ -91,6 +96,15 @@ export interface PaymentLink {
   amount: number;
   currency: string;
   cart_id?: string | null;
+  /** Store credit spent on it; `due` = amount - credit_applied. */
+  credit_applied?: number;
+  due?: number;
+}
+
+/** What the console needs of `GET /api/v1/commerce/settings`. */
+export interface CommerceSettings {
+  currency: string;
+  shipping_options: Array<{ id: string; name: string; prices: Record<string, number>; free_over?: Record<string, number> }>;
 }
 
 /** A payment as `GET /api/v1/payments/{id}` answers it (docs/api.md#payments). */
@@ -528,11 +542,28 @@ export class ConsoleApi {
     return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/discount`, { method: 'POST', body: { code } });
   }
 
-  /** A payment link for the cart, sent into the conversation. */
-  createCartPaymentLink(conversationId: string, cartId: string): Promise<PaymentLink> {
+  setCartItemQuantity(cartId: string, sku: string, quantity: number): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/items/${encodeURIComponent(sku)}`, { method: 'PATCH', body: { quantity } });
+  }
+
+  /** A shipping option id from the shop's settings, or null for none. */
+  setCartShipping(cartId: string, option: string | null): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}`, { method: 'PATCH', body: { shipping_option: option } });
+  }
+
+  setManualDiscount(cartId: string, body: { kind: string; percent?: string; value?: number; reason?: string }): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/manual_discount`, { method: 'POST', body });
+  }
+
+  commerceSettings(): Promise<CommerceSettings> {
+    return this.call<CommerceSettings>('/commerce/settings');
+  }
+
+  /** A payment link for the cart, sent into the conversation; `applyCredit`: the customer's store credit pays first. */
+  createCartPaymentLink(conversationId: string, cartId: string, applyCredit = false): Promise<PaymentLink> {
     return this.call<PaymentLink>('/payment_links', {
       method: 'POST',
-      body: { conversation_id: conversationId, cart_id: cartId },
+      body: applyCredit ? { conversation_id: conversationId, cart_id: cartId, apply_credit: true } : { conversation_id: conversationId, cart_id: cartId },
       headers: { 'Idempotency-Key': newKey() },
     });
   }
