@@ -464,8 +464,11 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       if (sidePanels?.conversationId === m.conversation_id && (m.content as { opt_out?: unknown } | undefined)?.opt_out)
         sidePanels.customer.refresh();
       if (m.conversation_id === selectedId) {
-        if (result === 'added') appendMessage(m);
-        else if (result === 'updated') replaceMessage(m);
+        // Render what the store kept, not the event: a late copy (the POST's answer after the
+        // realtime "sent") keeps the later delivery state in the store, and must on screen too.
+        const kept = store.threads.get(m.conversation_id)?.find((x) => x.id === m.id) ?? m;
+        if (result === 'added') appendMessage(kept);
+        else if (result === 'updated') replaceMessage(kept);
       }
       break;
     }
