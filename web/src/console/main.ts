@@ -425,11 +425,8 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       }
       renderList();
       if (m.conversation_id === selectedId) {
-        // Render what the store kept, not the copy that arrived: a late copy (the POST's answer
-        // after the realtime "sent") must not draw a sent message as pending again.
-        const kept = store.threads.get(m.conversation_id)?.find((x) => x.id === m.id) ?? m;
-        if (result === 'added') appendMessage(kept);
-        else if (result === 'updated') replaceMessage(kept);
+        if (result === 'added') appendMessage(m);
+        else if (result === 'updated') replaceMessage(m);
       }
       break;
     }
