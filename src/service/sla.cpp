@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "core/json.hpp"
+#include "hours/shop_hours.hpp"
 
 namespace bottega::service {
 
@@ -189,12 +190,14 @@ ServiceSettings settings_from_json(const std::string& stored, const std::string&
   if (ec || !v.is_object()) return s;
   bj::object patch;
   const auto& o = v.as_object();
-  if (auto* c = o.if_contains("business_hours_configured"); c && c->is_bool() && c->as_bool())
-    if (auto* h = o.if_contains("business_hours")) patch["business_hours"] = *h;
   for (const char* k : {"sla", "assignment", "after_hours", "csat"})
     if (auto* p = o.if_contains(k)) patch[k] = *p;
   auto r = apply_settings_patch(s, patch, zoneinfo_dir);
-  return r ? *r : s;
+  if (r) s = std::move(*r);
+  auto shop = hours::from_stored_settings(stored, zoneinfo_dir);  // the one reader the bot uses too
+  s.hours = std::move(shop.hours);
+  s.hours_configured = shop.configured;
+  return s;
 }
 
 Dues compute_dues(const ServiceSettings& s, Level level, const SlaClock& c) {

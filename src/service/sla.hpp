@@ -19,10 +19,15 @@
 
 #include "bottega/errors.hpp"
 #include "service/assignment.hpp"
-#include "service/hours.hpp"
+#include "hours/hours.hpp"
 #include "service/priority.hpp"
 
 namespace bottega::service {
+
+// Business hours and zones live in the hours library (below bot and service).
+using hours::BusinessHours;
+using hours::parse_business_hours;
+using hours::TimeZone;
 
 enum class Target { first_response, next_response, resolution };
 const char* to_string(Target t);
