@@ -121,7 +121,9 @@ bj::object to_json(const BusinessHours& h) {
       continue;
     }
     bj::array a;
-    for (const auto& [open, close] : list) a.push_back(bj::array{bj::string(hhmm(open)), bj::string(hhmm(close % 1440))});
+    // A day open to midnight is "24:00" (hhmm would wrap it to "00:00", an empty interval on reading).
+    for (const auto& [open, close] : list)
+      a.push_back(bj::array{bj::string(hhmm(open)), bj::string(close == 1440 ? "24:00" : hhmm(close % 1440))});
     days[kDays[i]] = std::move(a);
   }
   bj::array hol;

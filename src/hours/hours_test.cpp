@@ -140,6 +140,20 @@ TEST(BusinessHours, LocalWallClockFollowsTheZone) {
   EXPECT_EQ(h.local(utc(2026, 10, 25, 23, 30)).weekday, 0);
 }
 
+TEST(BusinessHours, RoundTripsThroughJsonIncludingOpenToMidnight) {
+  for (const char* json : {R"({"time_zone":"Europe/Rome","days":{"mon":["00:00","24:00"],"tue":["18:00","02:00"],"wed":[["09:00","13:00"],["14:00","24:00"]],"sun":null},"holidays":["2026-12-25"]})",
+                           R"({"days":{"sat":["22:00","00:00"]}})"}) {
+    auto h = parse_hours(json);
+    auto again = parse_business_hours(to_json(h), "business_hours");
+    ASSERT_TRUE(again.ok()) << json << " -> " << again.error().field << ": " << again.error().message;
+    EXPECT_EQ(again->days, h.days) << json;
+    EXPECT_EQ(again->holidays, h.holidays);
+    EXPECT_EQ(again->zone->name(), h.zone->name());
+  }
+  auto h = parse_hours(R"({"days":{"mon":["00:00","24:00"]}})");
+  EXPECT_TRUE(h.is_open(utc(2026, 11, 23, 23, 59)));  // Monday, the last minute
+}
+
 TEST(ShopHours, StoredSettingsGiveTheConfiguredHoursOrTheDefaults) {
   auto s = from_stored_settings(
       R"({"business_hours":{"time_zone":"Europe/Amsterdam","days":{"sat":["10:00","14:00"]},"holidays":["2026-12-25"]},"business_hours_configured":true,"sla":{}})");
