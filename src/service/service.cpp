@@ -82,7 +82,7 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   clock.waiting_since = s.waiting_since;
   clock.person_replied = s.person_replied;
   clock.active = status == ConversationStatus::open || status == ConversationStatus::pending;
-  Dues d = compute_dues(settings, base.level, clock);
+  Dues d = compute_dues(settings, base.level, c->channel_type, clock);
   s.first_response_due = d.first_response;
   s.next_response_due = d.next_response;
   s.resolution_due = d.resolution;

@@ -78,6 +78,35 @@ TEST_P(ServiceTest, FirstResponseBreachIsEmittedOnceWithTheContractPayload) {
   EXPECT_EQ(events[1].at("target").as_string(), "next_response");
 }
 
+TEST_P(ServiceTest, ChannelPoliciesApplyPerConversationChannelAndTenant) {
+  Channel mail{"ch_mail", "ten_A", "email", "Mail", "{}", 1};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                core_repo::create_channel(tx, mail);
+                return {};
+              }).ok());
+  // Chat: an hour by default; email: a day for normal priority.
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":3600}},
+                            "channels":{"email":{"normal":{"first_response_seconds":86400}}}}})");
+  settings("ten_B", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":60}}}})");
+  int64_t t0 = clock_.now_ms();
+  auto chat = customer_says("ten_A", channel_, "ct_1", "hello on chat");
+  auto email = customer_says("ten_A", mail, "ct_2", "hello by email");
+  auto other = customer_says("ten_B", channel_b_, "ct_9", "hello elsewhere");
+  auto due = [&](const std::string& tenant, const std::string& conv) {
+    return std::string(service(tenant, conv).at("sla").as_object().at("first_response").as_object().at("due_at").as_string());
+  };
+  EXPECT_EQ(due("ten_A", chat), rfc3339(t0 + 3'600'000));
+  EXPECT_EQ(due("ten_A", email), rfc3339(t0 + 86'400'000));
+  EXPECT_EQ(due("ten_B", other), rfc3339(t0 + 60'000));  // ten_B's own policy, not ten_A's
+  // The breach scan sees the chat one at its hour, not the email one.
+  clock_.advance_ms(3'600'000 + 1000);
+  EXPECT_EQ(scan(), 2);  // the chat (ten_A) and ten_B's conversation
+  for (const auto& e : breach_events()) EXPECT_NE(e.at("conversation_id").as_string(), email);
+  // Removing the channel policy: the email conversation falls back to the default (recomputed).
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":7200}}}})");
+  EXPECT_EQ(due("ten_A", email), rfc3339(t0 + 7'200'000));
+}
+
 TEST_P(ServiceTest, ConcurrentScannersEmitEachBreachOnce) {
   settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":10}}}})");
   std::vector<std::string> convs;
