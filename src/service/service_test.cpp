@@ -144,6 +144,54 @@ TEST_P(ServiceTest, ResolvedAndSnoozedConversationsHaveNoDueTimes) {
   EXPECT_EQ(sla.at("resolution").as_object().at("due_at").as_string(), rfc3339(clock_.now_ms() + 20'000));
 }
 
+// A stop word needs no answer: it neither starts nor restarts the SLA clock, and it does not wake a
+// snoozed conversation.
+TEST_P(ServiceTest, AStopWordNeitherStartsNorRestartsTheClock) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":60,"next_response_seconds":60,"resolution_seconds":3600}}}})");
+  // Answered, then STOP: nobody is waiting.
+  auto conv = customer_says("ten_A", channel_, "ct_1", "where is my parcel?");
+  agent_says(conv, "On its way!");
+  clock_.advance_ms(1000);
+  EXPECT_EQ(customer_says("ten_A", channel_, "ct_1", "STOP"), conv);
+  auto sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("next_response").is_null());
+  EXPECT_TRUE(sla.at("resolution").is_object());  // the conversation was opened by a real question
+  // A real message after it starts the clock from that message, not from the STOP.
+  clock_.advance_ms(5000);
+  int64_t asked = clock_.now_ms();
+  customer_says("ten_A", channel_, "ct_1", "one more thing");
+  sla = service("ten_A", conv).at("sla").as_object();
+  ASSERT_TRUE(sla.at("next_response").is_object());
+  EXPECT_EQ(sla.at("next_response").as_object().at("due_at").as_string(), rfc3339(asked + 60'000));
+
+  // A conversation that is only a STOP (and a START) has no clock at all, and never breaches.
+  auto only = customer_says("ten_A", channel_, "ct_2", "STOP");
+  EXPECT_NE(only, conv);
+  customer_says("ten_A", channel_, "ct_2", "START");
+  sla = service("ten_A", only).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("resolution").is_null());
+  clock_.advance_ms(2 * 3'600'000);
+  scan();
+  for (const auto& e : breach_events()) EXPECT_NE(e.at("conversation_id").as_string(), only);
+
+  // Snoozed until the customer answers: a STOP does not wake it (nor start a clock).
+  pipeline::ConversationPatch p;
+  p.status = ConversationStatus::snoozed;
+  patch(conv, p);
+  customer_says("ten_A", channel_, "ct_1", "stop");
+  std::optional<Conversation> c;
+  store::read_sync(*store_, [&](Tx& tx) { c = core_repo::get_conversation(tx, "ten_A", conv); });
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->status, ConversationStatus::snoozed);
+  EXPECT_TRUE(service("ten_A", conv).at("sla").as_object().at("first_response").is_null());
+  // ... while a real message does.
+  customer_says("ten_A", channel_, "ct_1", "hello again");
+  store::read_sync(*store_, [&](Tx& tx) { c = core_repo::get_conversation(tx, "ten_A", conv); });
+  EXPECT_EQ(c->status, ConversationStatus::open);
+}
+
 // The clock's inputs, read through the messages_replies index (core migration 7): waiting since the
 // customer's first message after the last answer; an answer is a public reply by a person, or by
 // the bot unless its turn handed over; notes and the shop's system messages answer nothing.
