@@ -14,7 +14,8 @@ import { cannedTab, cannedTabLabel } from './canned-admin';
 import { paymentsTab, paymentsTabLabel } from './payments-admin';
 import { teamsTab, teamsTabLabel } from './teams-admin';
 import { proactiveTab, proactiveTabLabel } from './proactive-admin';
-import { copyButton as copyButtonKit, typedFields, type FieldSpec } from './admin-kit';
+import { payoutsTab, payoutsTabLabel } from './payouts-admin';
+import { copyButton as copyButtonKit, typedCreateForm, type FieldSpec } from './admin-kit';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
 export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
@@ -82,7 +83,7 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'payments';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'payments' | 'payouts';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -100,6 +101,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/proactive', 'aria-current': tab === 'proactive' ? 'page' : null }, proactiveTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
     el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
+    el('a', { href: '#/settings/payouts', 'aria-current': tab === 'payouts' ? 'page' : null }, payoutsTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
@@ -112,6 +114,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'teams') void teamsTab(body, api, agent);
   else if (tab === 'proactive') void proactiveTab(body, api, agent);
+  else if (tab === 'payouts') void payoutsTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);
 }
@@ -124,7 +127,18 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
     'table',
     { className: 'data-table', id: 'channels-table' },
     el('caption', { className: 'sr-only' }, t.channelsTab),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t.name), el('th', { scope: 'col' }, t.type), el('th', { scope: 'col' }, t.webhookUrl), el('th', { scope: 'col' }, t.created))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, t.name),
+        el('th', { scope: 'col' }, t.type),
+        el('th', { scope: 'col' }, t.webhookUrl),
+        el('th', { scope: 'col' }, t.created),
+      ),
+    ),
     tableBody,
   );
   const status = el('p', { className: 'form-error', role: 'alert' });
@@ -147,62 +161,24 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
   if (agent.role !== 'admin') return;
 
   // Add a channel.
-  const type = el('select', { id: 'new-channel-type' });
-  for (const k of Object.keys(CHANNEL_FIELDS)) type.append(el('option', { value: k }, k));
-  const name = el('input', { id: 'new-channel-name', required: true, maxlength: 100, autocomplete: 'off' });
-  const settingsFields = typedFields(CHANNEL_FIELDS, type, 'setting-', t.optional, (k) =>
-    k === 'webchat' ? el('p', { className: 'hint' }, t.webchatHint) : null,
-  );
-  const fields = settingsFields.element;
-  const error = el('p', { className: 'form-error', role: 'alert', id: 'new-channel-error' });
-  const result = el('div', { className: 'result', role: 'status' });
-  const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.addChannel);
-  const form = el(
-    'form',
-    { className: 'settings-form', 'aria-labelledby': 'add-channel-heading', novalidate: true },
-    el('h2', { id: 'add-channel-heading' }, t.addChannel),
-    el('div', { className: 'field' }, el('label', { for: 'new-channel-type' }, t.type), type),
-    el('div', { className: 'field' }, el('label', { for: 'new-channel-name' }, t.name), name),
-    fields,
-    error,
-    submit,
-    result,
-  );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    error.textContent = '';
-    clear(result);
-    if (!name.value.trim()) {
-      error.textContent = t.required(t.name);
-      name.focus();
-      return;
-    }
-    const settings = settingsFields.collect((k, input) => {
-      error.textContent = t.required(k);
-      input.focus();
-    });
-    if (!settings) return;
-    submit.disabled = true;
-    api
-      .createChannel(type.value, name.value.trim(), settings)
-      .then((c) => {
-        tableBody.append(row(c));
-        result.append(
-          el('p', {}, t.channelCreated(c.name)),
-          c.type === 'webchat'
-            ? el('p', {}, el('code', {}, `<script src="${location.origin}/widget.js" data-channel="${c.id}" async></script>`))
-            : el('p', {}, t.pasteWebhook, ' ', el('code', { id: 'new-channel-webhook' }, c.webhook_url), copyButton(c.webhook_url, t.copyWebhook(c.name))),
-        );
-        form.reset();
-        settingsFields.sync();
-      })
-      .catch((e: unknown) => {
-        error.textContent = errorText(e);
-        if (e instanceof ApiError && e.field) {
-          settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
-        }
-      })
-      .finally(() => (submit.disabled = false));
+  const form = typedCreateForm<Channel>({
+    idPrefix: 'new-channel',
+    heading: t.addChannel,
+    specs: CHANNEL_FIELDS,
+    fieldPrefix: 'setting-',
+    labels: { type: t.type, name: t.name, optional: t.optional, submit: t.addChannel, required: t.required },
+    extra: (k) => (k === 'webchat' ? el('p', { className: 'hint' }, t.webchatHint) : null),
+    errorText,
+    create: (type, name, settings) => api.createChannel(type, name, settings),
+    onCreated: (c, result) => {
+      tableBody.append(row(c));
+      result.append(
+        el('p', {}, t.channelCreated(c.name)),
+        c.type === 'webchat'
+          ? el('p', {}, el('code', {}, `<script src="${location.origin}/widget.js" data-channel="${c.id}" async></script>`))
+          : el('p', {}, t.pasteWebhook, ' ', el('code', { id: 'new-channel-webhook' }, c.webhook_url), copyButton(c.webhook_url, t.copyWebhook(c.name))),
+      );
+    },
   });
   body.append(form);
 }

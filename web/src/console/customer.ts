@@ -7,8 +7,8 @@
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import { newKey, type ConsoleApi, type CustomerProfile, type OptOut } from './api';
-import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
+import type { ConsoleApi, CustomerProfile, OptOut } from './api';
+import { apiErrorText as why, reviewedForm, statusLine } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
 
@@ -217,75 +217,37 @@ export function customerPanel(
   const amount = el('input', { id: 'credit-amount', inputmode: 'decimal', autocomplete: 'off' });
   const currency = el('input', { id: 'credit-currency', maxlength: 3, autocomplete: 'off', value: 'EUR' });
   const reason = el('input', { id: 'credit-reason', maxlength: 500, autocomplete: 'off' });
-  const review = el('button', { type: 'submit', className: 'btn btn-primary btn-small' }, t.review);
-  const cancel = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const form = el(
-    'form',
-    { className: 'refund-form credit-form', hidden: true, novalidate: true },
-    el('label', { for: 'credit-amount' }, t.amount),
-    amount,
-    el('label', { for: 'credit-currency' }, t.currency),
-    currency,
-    el('label', { for: 'credit-reason' }, t.reason),
-    reason,
-    el('div', { className: 'refund-actions' }, review, cancel),
-  );
-  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('credit-confirm', t);
-  let pending: { amount: number; currency: string; reason: string; key: string } | null = null;
-  const close = (): void => {
-    form.hidden = true;
-    confirmBox.hidden = true;
-    open.hidden = false;
-    pending = null;
-  };
-  open.addEventListener('click', () => {
-    amount.value = '';
-    reason.value = '';
-    say('');
-    open.hidden = true;
-    form.hidden = false;
-    amount.focus();
-  });
-  cancel.addEventListener('click', close);
-  back.addEventListener('click', () => {
-    confirmBox.hidden = true;
-    form.hidden = false;
-    pending = null;
-  });
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const cur = currency.value.trim().toUpperCase();
-    const minor = /^[A-Z]{3}$/.test(cur) ? parseMinor(amount.value, cur) : null;
-    if (minor === null || minor <= 0) {
-      say(t.badAmount, true);
-      amount.focus();
-      return;
-    }
-    if (!reason.value.trim()) {
-      say(t.reasonRequired, true);
-      reason.focus();
-      return;
-    }
-    say('');
-    pending = { amount: minor, currency: cur, reason: reason.value.trim(), key: newKey() };
-    confirmText.textContent = t.confirmText(formatMoney(minor, cur));
-    form.hidden = true;
-    confirmBox.hidden = false;
-    confirm.focus();
-  });
-  confirm.addEventListener('click', () => {
-    if (!pending) return;
-    const req = pending;
-    confirm.disabled = back.disabled = true;
-    api
-      .grantCredit(contactId, req.amount, req.currency, req.reason, req.key)
-      .then(() => {
-        say(t.given(formatMoney(req.amount, req.currency)));
-        close();
-        load();
-      })
-      .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
-      .finally(() => (confirm.disabled = back.disabled = false));
+  const creditForm = reviewedForm<{ amount: number; currency: string; reason: string }>({
+    open,
+    className: 'refund-form credit-form',
+    confirmClass: 'credit-confirm',
+    fields: [
+      el('label', { for: 'credit-amount' }, t.amount),
+      amount,
+      el('label', { for: 'credit-currency' }, t.currency),
+      currency,
+      el('label', { for: 'credit-reason' }, t.reason),
+      reason,
+    ],
+    labels: t,
+    say,
+    onOpen: () => {
+      amount.value = '';
+      reason.value = '';
+      return amount;
+    },
+    review: () => {
+      const cur = currency.value.trim().toUpperCase();
+      const minor = /^[A-Z]{3}$/.test(cur) ? parseMinor(amount.value, cur) : null;
+      if (minor === null || minor <= 0) return { error: t.badAmount, focus: amount };
+      if (!reason.value.trim()) return { error: t.reasonRequired, focus: reason };
+      return { request: { amount: minor, currency: cur, reason: reason.value.trim() }, question: t.confirmText(formatMoney(minor, cur)) };
+    },
+    send: async (req, key) => {
+      await api.grantCredit(contactId, req.amount, req.currency, req.reason, key);
+      say(t.given(formatMoney(req.amount, req.currency)));
+      queueMicrotask(load);
+    },
   });
 
   const section = (title: string, ...content: (HTMLElement | string)[]): HTMLElement =>
@@ -345,9 +307,9 @@ export function customerPanel(
     body.append(section(t.otherConversations, others.childElementCount ? others : el('p', {}, t.noOther)));
   };
 
-  const renderCredit = (balances: { currency: string; balance: number }[]): void => {
+  const renderCredit = (list: { currency: string; balance: number }[]): void => {
     clear(creditList);
-    for (const b of balances.filter((x) => x.balance !== 0))
+    for (const b of list.filter((x) => x.balance !== 0))
       creditList.append(el('li', { 'data-currency': b.currency }, formatMoney(b.balance, b.currency)));
     if (!creditList.childElementCount) creditList.append(el('li', {}, t.noCredit));
   };
@@ -383,7 +345,13 @@ export function customerPanel(
     el('h3', { id: 'customer-heading', className: 'sell-heading' }, t.heading),
     body,
     section(t.optHeading, optState, optButton),
-    section(t.credit, creditList, isAdmin ? open : '', isAdmin ? form : '', isAdmin ? confirmBox : ''),
+    section(
+      t.credit,
+      creditList,
+      isAdmin ? open : '',
+      isAdmin ? creditForm.form : '',
+      isAdmin ? creditForm.confirmBox : '',
+    ),
     status,
   );
   load();
