@@ -3,7 +3,7 @@
 
 import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
-import { adminText as t, common } from '../shared/strings';
+import { adminText as t, common, lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { Channel, ConsoleApi, WebhookDelivery, WebhookEndpoint } from './api';
@@ -66,6 +66,49 @@ export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
     { name: 'api_base_url', optional: true },
   ],
 };
+
+/** The connection test (POST /api/v1/channels/{id}/test): the provider's identity call. */
+const testText = {
+  en: {
+    heading: 'Connection',
+    button: 'Test connection',
+    buttonFor: (n: string): string => `Test the connection of ${n}`,
+    testing: 'Testing…',
+    ok: (who: string): string => `Connected: ${who}`,
+    failed: (why: string): string => `Failed: ${why}`,
+    none: 'nothing to test',
+  },
+  it: {
+    heading: 'Connessione',
+    button: 'Prova la connessione',
+    buttonFor: (n: string): string => `Prova la connessione di ${n}`,
+    testing: 'Prova in corso…',
+    ok: (who: string): string => `Connesso: ${who}`,
+    failed: (why: string): string => `Non riuscita: ${why}`,
+    none: 'niente da provare',
+  },
+  de: {
+    heading: 'Verbindung',
+    button: 'Verbindung testen',
+    buttonFor: (n: string): string => `Verbindung von ${n} testen`,
+    testing: 'Wird getestet…',
+    ok: (who: string): string => `Verbunden: ${who}`,
+    failed: (why: string): string => `Fehlgeschlagen: ${why}`,
+    none: 'nichts zu testen',
+  },
+  nl: {
+    heading: 'Verbinding',
+    button: 'Verbinding testen',
+    buttonFor: (n: string): string => `De verbinding van ${n} testen`,
+    testing: 'Bezig met testen…',
+    ok: (who: string): string => `Verbonden: ${who}`,
+    failed: (why: string): string => `Mislukt: ${why}`,
+    none: 'niets te testen',
+  },
+} satisfies Record<Lang, unknown>;
+const tt = testText[lang];
+/** Channel types without a provider account to test. */
+const UNTESTABLE = new Set(['webchat', 'email']);
 
 export const WEBHOOK_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'];
 
@@ -137,6 +180,7 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
         el('th', { scope: 'col' }, t.type),
         el('th', { scope: 'col' }, t.webhookUrl),
         el('th', { scope: 'col' }, t.created),
+        agent.role === 'admin' ? el('th', { scope: 'col' }, tt.heading) : null,
       ),
     ),
     tableBody,
@@ -152,6 +196,7 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
       el('td', {}, el('span', { className: 'chip chip-channel' }, c.type)),
       el('td', { className: 'mono' }, c.webhook_url ? el('code', {}, c.webhook_url) : '—', c.webhook_url ? copyButton(c.webhook_url, t.copyWebhook(c.name)) : null),
       el('td', {}, el('time', { datetime: c.created_at, title: fullTime(c.created_at) }, shortTime(c.created_at))),
+      agent.role === 'admin' ? el('td', { className: 'channel-test' }, testButton(api, c)) : null,
     );
   try {
     for (const c of await api.listChannels()) tableBody.append(row(c));
@@ -181,6 +226,39 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
     },
   });
   body.append(form);
+}
+
+/** "Test connection": the provider names the account behind the credentials, or says what is wrong. */
+function testButton(api: ConsoleApi, c: Channel): HTMLElement {
+  if (UNTESTABLE.has(c.type)) return el('span', { className: 'hint' }, tt.none);
+  const button = el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'aria-label': tt.buttonFor(c.name) }, tt.button);
+  const result = el('span', { className: 'channel-test-result', role: 'status', 'aria-live': 'polite' });
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    result.className = 'channel-test-result';
+    delete result.dataset.ok;
+    result.textContent = tt.testing;
+    api
+      .testChannel(c.id)
+      .then((r) => {
+        result.dataset.ok = String(r.ok);
+        if (r.ok && r.account) {
+          const who = [r.account.name, r.account.detail].filter((x) => x).join(' · ') || r.account.id;
+          result.textContent = tt.ok(who);
+        } else {
+          const e = r.error;
+          result.textContent = tt.failed(e ? `${e.code}: ${e.message}${e.http_status ? ` (HTTP ${e.http_status})` : ''}` : '');
+          result.classList.add('is-error');
+        }
+      })
+      .catch((e: unknown) => {
+        result.dataset.ok = 'false';
+        result.textContent = tt.failed(errorText(e));
+        result.classList.add('is-error');
+      })
+      .finally(() => (button.disabled = false));
+  });
+  return el('span', { className: 'channel-test-cell' }, button, ' ', result);
 }
 
 // ---------------------------------------------------------------- merchant webhooks
