@@ -1,6 +1,6 @@
 #include "http/api/channel_test_routes.hpp"
 
-#include "channels/connection_test.hpp"
+#include "channels/connection_probe.hpp"
 #include "channels/registry.hpp"
 #include "core/json.hpp"
 #include "store/repo/repo.hpp"

@@ -1,4 +1,4 @@
-// POST /api/v1/channels/{id}/test: a channel's connection test (channels/connection_test.hpp). The
+// POST /api/v1/channels/{id}/test: a channel's connection test (channels/connection_probe.hpp). The
 // route calls the provider itself, so it takes the outbound HTTP client every provider call uses
 // (the same destination checks); app.cpp registers it beside register_routes.
 #pragma once

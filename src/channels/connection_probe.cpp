@@ -1,4 +1,4 @@
-#include "channels/connection_test.hpp"
+#include "channels/connection_probe.hpp"
 
 #include "channels/form.hpp"
 #include "channels/payload.hpp"
