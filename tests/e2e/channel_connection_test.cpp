@@ -72,7 +72,7 @@ TEST_F(ChannelConnection, EachProviderNamesTheAccountOrSaysWhyNot) {
   r = test(wa_bad, bearer(shop.token));
   ASSERT_EQ(r.status, 200) << r.describe();
   EXPECT_FALSE(find(r.json(), "ok")->as_bool()) << r.body;
-  EXPECT_EQ(str(r.json(), "error.code"), "unauthenticated") << r.body;
+  EXPECT_EQ(str(r.json(), "error.code"), "provider_unauthorized") << r.body;
   EXPECT_NE(str(r.json(), "error.message").find("Error validating access token"), std::string::npos) << r.body;
   EXPECT_EQ(num(r.json(), "error.http_status"), 401);
 

@@ -106,7 +106,7 @@ test('payout from the customer panel, four-eyes approval on Settings > Payouts; 
   // ---- Settings > Payouts: the requester cannot approve her own payout
   await page.goto(`${server.origin}/#/settings/payouts`);
   const row = page.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`);
-  await row.waitFor({ timeout: 10_000 });
+  await row.locator('td[data-contact-id]', { hasText: 'Asha Rao' }).waitFor({ timeout: 10_000 });
   assert.match(await row.innerText(), /Asha Rao\s+€15\.00\s+wants a bank transfer\s+Waiting for approval/);
   await row.getByRole('button', { name: 'Approve' }).click();
   await page.locator('#payouts-status.is-error', { hasText: 'four_eyes' }).waitFor();
@@ -117,13 +117,13 @@ test('payout from the customer panel, four-eyes approval on Settings > Payouts; 
   watchPage(pageB, 'payouts-admin-b', logs);
   await signIn(pageB, server, bea);
   await pageB.goto(`${server.origin}/#/settings/payouts`);
-  await pageB.getByLabel('Show').selectOption({ label: 'Waiting for approval' });
+  await pageB.locator('#payouts-filter').selectOption({ label: 'Waiting for approval' });
   const rowB = pageB.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`);
   await rowB.waitFor({ timeout: 10_000 });
   await rowB.getByRole('button', { name: 'Approve' }).click();
   await pageB.locator('#payouts-status', { hasText: 'Payout of €15.00 approved.' }).waitFor({ timeout: 10_000 });
   await until(async () => (await server.api(`/api/v1/payouts?status=succeeded`)).data.some((p) => p.id === payoutId), 'the payout succeeds');
-  await pageB.getByLabel('Show').selectOption({ label: 'Paid out' });
+  await pageB.locator('#payouts-filter').selectOption({ label: 'Paid out' });
   await pageB.locator(`#payouts-table tr[data-payout-id="${payoutId}"][data-status="succeeded"]`).waitFor({ timeout: 10_000 });
   assert.match(await pageB.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`).innerText(), /Paid out\s+\S+ \/ Bea/);
   await ctxB.close();
@@ -137,10 +137,9 @@ test('payout from the customer panel, four-eyes approval on Settings > Payouts; 
   await panel.locator('.merge-confirm', { hasText: /Merge Dario Neri · whatsapp into this customer\?/ }).waitFor();
   await panel.getByRole('button', { name: 'Merge contacts' }).click();
   await panel.locator('.customer-status.is-error', { hasText: 'identity_conflict' }).waitFor({ timeout: 10_000 });
-  await panel.getByRole('button', { name: 'Cancel', exact: true }).click();
   assert.equal((await server.api(`/api/v1/contacts/${dario.contact.id}`)).id, dario.contact.id, 'nothing merged');
-
-  await panel.getByRole('button', { name: 'Merge with another contact…' }).click();
+  // Back to the form (the confirmation's Cancel), and the right contact this time.
+  await panel.locator('.merge-confirm').getByRole('button', { name: 'Cancel', exact: true }).click();
   await panel.getByLabel('The same customer as').selectOption(ashaMs.contact.id);
   await panel.getByRole('button', { name: 'Review merge' }).click();
   await panel.locator('.merge-confirm', { hasText: /· messenger into this customer\?/ }).waitFor();

@@ -247,7 +247,7 @@ function testButton(api: ConsoleApi, c: Channel): HTMLElement {
           result.textContent = tt.ok(who);
         } else {
           const e = r.error;
-          result.textContent = tt.failed(e ? `${e.code}: ${e.message}${e.http_status ? ` (HTTP ${e.http_status})` : ''}` : '');
+          result.textContent = tt.failed(e ? `${e.code}: ${e.message}` : '');
           result.classList.add('is-error');
         }
       })
