@@ -29,6 +29,7 @@
 #include "http/smtp_client.hpp"
 #include "http/smtp_server.hpp"
 #include "pipeline/email.hpp"
+#include "pipeline/email_verification.hpp"
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
@@ -196,6 +197,14 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler(bot::kSendCodeJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     bot_service.run_send_code(j, std::move(done));
   });
+  // A web chat visitor's email verification code (pipeline/email_verification.hpp).
+  pipeline::email_verification::CodeSender email_codes(
+      *store, &mail_client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+      cfg.email.hostname);
+  runner.add_handler(pipeline::email_verification::kSendJob,
+                     [&email_codes](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+                       email_codes.run(j, std::move(done));
+                     });
   // Customers' media: a cluster listener queues a media.download job per inbound media message.
   pipeline::media::MediaService media_service(
       *store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},

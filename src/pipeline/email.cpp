@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "channels/cards.hpp"
+#include "pipeline/contacts.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::email {
@@ -88,7 +89,21 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
     }
     std::string external = em::split_plus(in.from_address).base;  // one contact per address
     if (external.empty()) external = in.from_address;
+    // A sender the trusted MTA proved (DMARC / aligned DKIM) has a verified address: a new
+    // identity joins the one contact that verified it elsewhere (a web chat visitor's code).
+    std::optional<std::string> verified;
+    {
+      boost::system::error_code pec;
+      auto sv = bj::parse(ch->settings_json, pec);
+      auto st = !pec && sv.is_object() ? em::parse_settings(sv.as_object()) : Result<em::Settings>(Error::internal("settings"));
+      if (st && em::sender_verified(mail, st->trusted_authserv_id)) verified = normalize_email(in.from_address);
+    }
     auto contact = repo::find_identity(tx, tenant, ch->id, external);
+    if (!contact && verified)
+      if (auto existing = contact_by_verified_email(tx, tenant, *verified, "", ch->id)) {
+        join_identity(tx, env, tenant, ch->id, external, *existing, "verified_email");
+        contact = *existing;
+      }
     if (!contact) {
       std::string cid = env.ids.next("ct");
       std::string name = in.from_name.empty() ? in.from_address : in.from_name;
@@ -102,6 +117,12 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
     m.text = in.text;
     m.kind = "text";
     m.content_json = in.content_json;
+    if (verified) {
+      record_verified_email(tx, tenant, *contact, *verified, "email_channel", now);
+      auto cv = bj::parse(in.content_json);
+      cv.as_object()["email"].as_object()["from_verified"] = true;
+      m.content_json = bj::serialize(cv);
+    }
     m.provider_message_id = in.message_id;
     auto conv = thread_of(tx, *ch, in, rcpt);
     if (conv) m.conversation_id = conv->id;

@@ -17,6 +17,10 @@ namespace bottega::pipeline {
 namespace bj = boost::json;
 
 namespace {
+
+// The contact a merged contact was merged into (NULL when it was not).
+constexpr store::Stmt kMergedInto{"contacts.merged_into",
+                                  "SELECT merged_into FROM contacts WHERE tenant_id = $1 AND id = $2"};
 // Text that JSON writes between quotes as is (ids and event types are made of these).
 bool plain_json_text(std::string_view s) {
   for (char c : s)
@@ -107,9 +111,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
 }
 
 Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string& tenant,
-                                            const Channel& channel, const std::string& contact_id,
+                                            const Channel& channel, const std::string& contact_in,
                                             const Incoming& in,
                                             const std::optional<std::string>& client_id) {
+  std::string contact_id = contact_in;
   const std::string& text = in.text;
   int64_t now = env.clock.now_ms();
   Message m;
@@ -135,6 +140,13 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
       if (auto sid = survey_conversation(tx, tenant, contact_id, channel.id, now))
         conv = repo::get_conversation(tx, tenant, *sid);
   }
+  // A contact merged away owns no conversation any more: a caller that looked it up before the
+  // merge committed (a web chat node's visitor cache) writes to the kept contact instead.
+  if (!conv && !in.conversation_id)
+    if (auto r = tx.query_one(kMergedInto, {tenant, contact_id}); r && !r->is_null(0)) {
+      contact_id = r->str(0);
+      if (!in.new_conversation) conv = repo::find_active_conversation(tx, tenant, contact_id, channel.id);
+    }
   bool created = false;
   if (!conv) {
     Conversation c;
@@ -327,13 +339,7 @@ Result<BatchOutcome> ingest_provider_batch(Tx& tx, Env& env, const Channel& chan
       // of one contact already carries: the same person, so the identity joins that contact.
       if (auto phone = verified_phone(channel.type, in.contact_external_id))
         if (auto existing = contact_by_verified_phone(tx, tenant, channel.id, *phone)) {
-          repo::create_identity(tx, tenant, channel.id, in.contact_external_id, *existing, now);
-          if (auto view = get_contact(tx, tenant, *existing)) {
-            bj::object data = to_json(*view);
-            data["identity_added"] = bj::object{{"channel_id", channel.id}, {"external_id", in.contact_external_id},
-                                                {"matched_on", "verified_phone"}};
-            emit(tx, env, tenant, event_type::kContactUpdated, {}, *existing, false, data);
-          }
+          join_identity(tx, env, tenant, channel.id, in.contact_external_id, *existing, "verified_phone");
           contact = *existing;
         }
     }
