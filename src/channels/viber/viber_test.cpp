@@ -14,7 +14,7 @@ namespace bj = boost::json;
 
 constexpr std::string_view kToken = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9";
 
-Settings test_settings() { return Settings{std::string(kToken), "Bottega Shop", "", "http://127.0.0.1:9300/viber/pa"}; }
+Settings test_settings() { return Settings{std::string(kToken), "Bottega Shop", "", "http://127.0.0.1:9300/viber/pa", ""}; }
 
 bj::object content(const InboundMessage& m) { return bj::parse(m.content_json).as_object(); }
 bj::object body_of(const HttpRequest& r) { return bj::parse(r.body).as_object(); }
