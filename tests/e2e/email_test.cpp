@@ -502,7 +502,9 @@ TEST_F(Email, AVerifiedSenderAndAVisitorWhoProvesTheAddressBecomeOneContact) {
   std::string web_conv;
   for (const auto& c : conversations()) {
     if (str(c, "channel_type") == "webchat") web_conv = str(c, "id");
-    if (str(c, "id") == proven_conv || str(c, "channel_type") == "webchat") EXPECT_EQ(str(c, "contact.id"), mail_contact);
+    if (str(c, "id") == proven_conv || str(c, "channel_type") == "webchat") {
+      EXPECT_EQ(str(c, "contact.id"), mail_contact);
+    }
   }
   ASSERT_FALSE(web_conv.empty());
   EXPECT_NE(contact_of_conv("Unproven"), mail_contact);
