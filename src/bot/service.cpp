@@ -8,6 +8,7 @@
 #include "commerce/orders.hpp"
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
+#include "hours/shop_hours.hpp"
 #include "payments/service.hpp"
 #include "pipeline/one_time_code.hpp"
 #include "store/repo/repo.hpp"
@@ -181,7 +182,7 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   in.default_language = settings.default_language;
   in.state = state;
   int64_t online = agents_online_ ? agents_online_(tenant) : 0;
-  in.wait = expected_wait(settings.hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
+  in.wait = expected_wait(hours::shop_hours(tx, tenant).hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
   StoreShop shop(tx, tenant, conv->contact_id, conv->id, now);
   in.shop = &shop;
   in.now_ms = now;

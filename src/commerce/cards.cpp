@@ -441,7 +441,10 @@ void BuyTapListener::on_event(const Event& e) {
 }
 
 void BuyTapListener::on_batch_end() {
-  for (const auto& [tenant, message_id] : pending_) {
+  for (const auto& item : pending_) {
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const std::string& tenant = item.first;
+    const std::string& message_id = item.second;
     auto st = store::write_sync(store_, [&](Tx& tx) -> Status {
       auto n = add_tapped_product(tx, env_, tenant, message_id);
       if (!n) return std::move(n).error();

@@ -81,8 +81,9 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   clock.opened_at = s.opened_at;
   clock.waiting_since = s.waiting_since;
   clock.person_replied = s.person_replied;
-  clock.active = status == ConversationStatus::open || status == ConversationStatus::pending;
-  Dues d = compute_dues(settings, base.level, clock);
+  // A conversation the customer opened only to write STOP needs no answer: no clock at all.
+  clock.active = (status == ConversationStatus::open || status == ConversationStatus::pending) && !replies.only_opt_words;
+  Dues d = compute_dues(settings, base.level, c->channel_type, clock);
   s.first_response_due = d.first_response;
   s.next_response_due = d.next_response;
   s.resolution_due = d.resolution;

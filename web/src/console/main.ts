@@ -331,7 +331,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -807,10 +807,17 @@ function buildThread(id: string): void {
   sidePanels = null;
   if (conv?.contact?.id) {
     const contactId = conv.contact.id;
-    const customer = customerPanel(api, contactId, id, me?.role === 'admin', (other) => {
-      selectConversation(other);
-      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
-    });
+    const customer = customerPanel(
+      api,
+      contactId,
+      id,
+      me?.role === 'admin',
+      (other) => {
+        selectConversation(other);
+        shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
+      },
+      mergeCandidates,
+    );
     const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
     let panel: HTMLElement | null = null;
     const buildPanel = (): void => {
@@ -1004,6 +1011,16 @@ function refreshSidePanels(data: unknown): void {
     side.customer.refresh();
     if (!d?.conversation_id || d.conversation_id === side.conversationId) side.rebuildSell();
   }, 400);
+}
+
+/** The inbox's other customers, for "Merge with another contact…": one entry per contact, by name. */
+function mergeCandidates(): Array<{ id: string; label: string }> {
+  const byContact = new Map<string, { id: string; label: string }>();
+  for (const c of store.conversations.values()) {
+    if (!c.contact?.id || byContact.has(c.contact.id)) continue;
+    byContact.set(c.contact.id, { id: c.contact.id, label: `${c.contact.name || t.unknownContact} · ${c.channel_type}` });
+  }
+  return [...byContact.values()].sort((a, b) => a.label.localeCompare(b.label));
 }
 
 /** Refund panels by payment id (see refund.ts). */
