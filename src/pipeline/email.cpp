@@ -135,6 +135,22 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
   return out;
 }
 
+MailRequest relay_request(const em::Settings& s, const std::string& helo, const std::string& to, std::string data) {
+  MailRequest req;
+  req.host = s.smtp_host;
+  req.port = s.smtp_port;
+  req.tls = s.smtp_tls == em::RelayTls::required ? MailRequest::Tls::required
+            : s.smtp_tls == em::RelayTls::none   ? MailRequest::Tls::none
+                                                 : MailRequest::Tls::starttls;
+  req.username = s.smtp_username;
+  req.password = s.smtp_password;
+  req.helo_name = helo;
+  req.from = s.address;
+  req.to = {to};
+  req.data = std::move(data);
+  return req;
+}
+
 void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done) {
   boost::system::error_code ec;
   auto payload = bj::parse(job.payload_json, ec);
@@ -186,19 +202,7 @@ void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done
       }
     }
     our_id = r.message_id;
-    MailRequest req;
-    req.host = settings->smtp_host;
-    req.port = settings->smtp_port;
-    req.tls = settings->smtp_tls == em::RelayTls::required ? MailRequest::Tls::required
-              : settings->smtp_tls == em::RelayTls::none   ? MailRequest::Tls::none
-                                                           : MailRequest::Tls::starttls;
-    req.username = settings->smtp_username;
-    req.password = settings->smtp_password;
-    req.helo_name = helo_;
-    req.from = settings->address;
-    req.to = {*to};
-    req.data = em::compose_reply(*settings, r);
-    plan = std::move(req);
+    plan = relay_request(*settings, helo_, *to, em::compose_reply(*settings, r));
   });
 
   auto fail_message = [this, tenant, message_id, done](const std::string& why, bool permanent) {

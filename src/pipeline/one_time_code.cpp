@@ -6,6 +6,7 @@
 
 #include "channels/email/email.hpp"
 #include "core/crypto.hpp"
+#include "pipeline/email.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::otp {
@@ -65,19 +66,7 @@ std::optional<MailRequest> compose(store::Tx& tx, const std::string& tenant, con
     r.conversation_id = mail.conversation_id;
     r.date_ms = now_ms;
     r.message_id = em::outbound_message_id(*st, mail.ref, mail.conversation_id);
-    MailRequest req;
-    req.host = st->smtp_host;
-    req.port = st->smtp_port;
-    req.tls = st->smtp_tls == em::RelayTls::required ? MailRequest::Tls::required
-              : st->smtp_tls == em::RelayTls::none   ? MailRequest::Tls::none
-                                                     : MailRequest::Tls::starttls;
-    req.username = st->smtp_username;
-    req.password = st->smtp_password;
-    req.helo_name = helo;
-    req.from = st->address;
-    req.to = {mail.to};
-    req.data = em::compose_reply(*st, r);
-    return req;
+    return email::relay_request(*st, helo, mail.to, em::compose_reply(*st, r));
   }
   return std::nullopt;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "pipeline/services.hpp"
 #include "pipeline/window.hpp"
@@ -16,24 +17,39 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int64_t kHour = 3600 * 1000;
 
+// A fresh SQLite store in its own temp directory, with tenant ten_A and `channel`.
+struct TempStore {
+  fs::path dir;
+  std::unique_ptr<store::Store> st;
+  TempStore(const std::string& name, const Channel& channel) {
+    dir = fs::temp_directory_path() / ("bottega_" + name + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto opened = store::open_store("sqlite://" + (dir / "w.db").string(), {}, true);
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    st = std::move(opened).value();
+    EXPECT_TRUE(store::write_sync(*st, [&](store::Tx& tx) -> Status {
+                  repo::create_tenant(tx, "ten_A", "Shop", 1);
+                  repo::create_channel(tx, channel);
+                  return {};
+                }).ok());
+  }
+  ~TempStore() {
+    st->close();
+    fs::remove_all(dir);
+  }
+};
+
 TEST(WindowStore, ProviderTimestampsOpenAndCloseTheWindow) {
-  fs::path dir = fs::temp_directory_path() / ("bottega_window_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  auto opened = store::open_store("sqlite://" + (dir / "w.db").string(), {}, true);
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  auto st = std::move(opened).value();
   ManualClock clock{1'700'000'000'000};
   RandomIdGenerator ids{clock};
   Env env{clock, ids, {}, {}};
   Channel wa{"ch_wa", "ten_A", "whatsapp", "WA",
              R"({"phone_number_id":"1","access_token":"t","app_secret":"s","verify_token":"v",
                  "templates":[{"name":"order_update","language":"en_US","parameters":1}]})", 1};
-  ASSERT_TRUE(store::write_sync(*st, [&](store::Tx& tx) -> Status {
-                repo::create_tenant(tx, "ten_A", "Shop", 1);
-                repo::create_channel(tx, wa);
-                return {};
-              }).ok());
+  TempStore temp("window", wa);
+  ASSERT_FALSE(HasFailure());
+  auto& st = temp.st;
   auto ingest = [&](const std::string& id, int64_t ts) {
     InboundBatch b;
     InboundMessage m;
@@ -69,26 +85,16 @@ TEST(WindowStore, ProviderTimestampsOpenAndCloseTheWindow) {
   });
   ASSERT_TRUE(ingest("wamid.4", clock.now_ms() + 10 * kHour).ok());
   store::read_sync(*st, [&](store::Tx& tx) { EXPECT_EQ(*last_inbound(tx, "ten_A", conv.id), clock.now_ms()); });
-  st->close();
-  fs::remove_all(dir);
 }
 
 TEST(WindowStore, RepliesAreCountedFromTheCustomersLastMessageNotFromEvents) {
-  fs::path dir = fs::temp_directory_path() / ("bottega_window_replies_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  auto opened = store::open_store("sqlite://" + (dir / "w.db").string(), {}, true);
-  ASSERT_TRUE(opened.ok()) << opened.error().message;
-  auto st = std::move(opened).value();
   ManualClock clock{1'700'000'000'000};
   RandomIdGenerator ids{clock};
   Env env{clock, ids, {}, {}};
   Channel wc{"ch_wc", "ten_A", "wechat", "WeChat", "{}", 1};
-  ASSERT_TRUE(store::write_sync(*st, [&](store::Tx& tx) -> Status {
-                repo::create_tenant(tx, "ten_A", "Shop", 1);
-                repo::create_channel(tx, wc);
-                return {};
-              }).ok());
+  TempStore temp("window_replies", wc);
+  ASSERT_FALSE(HasFailure());
+  auto& st = temp.st;
   std::string conv;
   auto customer = [&](const std::string& id) {
     InboundBatch b;
@@ -144,8 +150,6 @@ TEST(WindowStore, RepliesAreCountedFromTheCustomersLastMessageNotFromEvents) {
   EXPECT_EQ(count(pending), 1);
   EXPECT_EQ(channels::replies_per_inbound("wechat"), 5);
   EXPECT_EQ(channels::replies_per_inbound("whatsapp"), 0);
-  st->close();
-  fs::remove_all(dir);
 }
 
 }  // namespace
