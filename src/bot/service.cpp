@@ -9,6 +9,7 @@
 #include "commerce/orders.hpp"
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
+#include "pipeline/created_message.hpp"
 #include "payments/service.hpp"
 #include "store/repo/repo.hpp"
 
@@ -26,22 +27,11 @@ BotService::BotService(store::Store& store, pipeline::Env env, Metrics& metrics,
 }
 
 void BotService::on_event(const Event& e) {
-  if (e.type != event_type::kMessageCreated || e.internal || e.conversation_id.empty()) return;
-  boost::system::error_code ec;
-  auto v = bj::parse(e.payload_json, ec);
-  if (ec || !v.is_object()) return;
-  const auto* data = v.as_object().if_contains("data");
-  if (!data || !data->is_object()) return;
-  const auto* author = data->as_object().if_contains("author");
-  const auto* id = data->as_object().if_contains("id");
-  if (!author || !author->is_object() || !id || !id->is_string()) return;
-  const auto* kind = author->as_object().if_contains("kind");
-  if (!kind || !kind->is_string() || kind->as_string() != "contact") return;
+  auto m = pipeline::created_message(e);
+  if (!m || m->author_kind != "contact") return;
   // Auto-replies, bulk mail and mailing lists (email channel) are stored but never answered.
-  if (const auto* content = data->as_object().if_contains("content"); content && content->is_object())
-    if (const auto* nar = content->as_object().if_contains("no_auto_reply"); nar && nar->is_bool() && nar->as_bool())
-      return;
-  pending_.push_back({e.tenant_id, std::string(id->as_string())});
+  if (m->no_auto_reply) return;
+  pending_.push_back({e.tenant_id, std::move(m->id)});
 }
 
 void BotService::on_batch_end() {
