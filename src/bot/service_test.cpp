@@ -17,7 +17,7 @@
 #include "commerce/orders.hpp"
 #include "payments/payments_repo.hpp"
 #include "payments/service.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::bot {
@@ -31,21 +31,9 @@ using store::Tx;
 class BotServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_bot_test"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url_ = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_bot_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url_ = "sqlite://" + (dir_ / "b.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_bot");
+    if (IsSkipped() || HasFatalFailure()) return;
+    url_ = place_.url();
     auto s = store::open_store(url_, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
@@ -62,8 +50,7 @@ class BotServiceTest : public ::testing::TestWithParam<std::string> {
     bot_.reset();
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
   pipeline::Env env() { return pipeline::Env{clock_, ids_, {}, {}}; }
 
@@ -221,8 +208,7 @@ class BotServiceTest : public ::testing::TestWithParam<std::string> {
 
   RecordingMail mail_;
   std::optional<payments::Provider> provider_;
-  fs::path dir_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::ScratchStore place_;
   std::string url_;
   ManualClock clock_{1'795'428'000'000};  // Monday 10:00 UTC: open (default hours)
   RandomIdGenerator ids_{clock_};

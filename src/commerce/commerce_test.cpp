@@ -19,7 +19,7 @@
 #include "commerce/orders.hpp"
 #include "commerce/profile.hpp"
 #include "commerce/whatsapp_orders.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -33,22 +33,9 @@ constexpr store::Stmt kEventTypes{"test.event_types", "SELECT type FROM events W
 class CommerceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_commerce"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_commerce_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url = "sqlite://" + (dir_ / "c.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_commerce");
+    if (IsSkipped() || HasFatalFailure()) return;
+    std::string url = place_.url();
     auto s = store::open_store(url, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
@@ -64,8 +51,7 @@ class CommerceTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
 
   Status write(std::function<Status(store::Tx&)> fn) { return store::write_sync(*store_, std::move(fn)); }
@@ -154,8 +140,7 @@ class CommerceTest : public ::testing::TestWithParam<std::string> {
     }).ok());
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::ScratchStore place_;
   std::unique_ptr<store::Store> store_;
   ManualClock clock_{1'800'000'000'000};
   RandomIdGenerator ids_{clock_};
@@ -617,7 +602,7 @@ TEST_P(CommerceTest, ProfileBoughtTogetherAndRewards) {
 // Migration 10 carries the placeholder catalog (version 3's flat products table) forward: the
 // store is put back to version 3's products table with rows in it, and migration 10 runs again.
 TEST_P(CommerceTest, PlaceholderProductsAreMigratedForward) {
-  std::string url = GetParam() == "postgresql" ? scratch_->url() : "sqlite://" + (dir_ / "c.db").string();
+  std::string url = place_.url();
   constexpr store::Stmt kBack[] = {
       {"t.drop1", "DROP TABLE products"}, {"t.drop2", "DROP TABLE product_variants"},
       {"t.drop3", "DROP TABLE product_search_fts"}, {"t.drop4", "DROP TABLE stock_reservations"},

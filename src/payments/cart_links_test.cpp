@@ -22,7 +22,7 @@
 #include "payments/ledger.hpp"
 #include "payments/payments_repo.hpp"
 #include "payments/service.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::payments {
@@ -34,22 +34,9 @@ namespace bj = boost::json;
 class CartLinks : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_cart_links"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_cart_links_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url = "sqlite://" + (dir_ / "p.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_cart_links");
+    if (IsSkipped() || HasFatalFailure()) return;
+    std::string url = place_.url();
     auto s = store::open_store(url, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
@@ -82,8 +69,7 @@ class CartLinks : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
   Status write(std::function<Status(store::Tx&)> fn) { return store::write_sync(*store_, std::move(fn)); }
   template <class T>
@@ -170,8 +156,7 @@ class CartLinks : public ::testing::TestWithParam<std::string> {
     return *p;
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::ScratchStore place_;
   std::unique_ptr<store::Store> store_;
   ManualClock clock_{1'800'000'000'000};
   RandomIdGenerator ids_{clock_};

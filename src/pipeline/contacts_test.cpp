@@ -10,7 +10,7 @@
 #include <set>
 
 #include "pipeline/contacts.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -24,22 +24,9 @@ using store::Tx;
 class ContactMergeTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(admin,
-                                                          store::ScratchDatabase::unique_name("bottega_merge_test"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url_ = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_merge_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url_ = "sqlite://" + (dir_ / "m.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_merge");
+    if (IsSkipped() || HasFatalFailure()) return;
+    url_ = place_.url();
     auto s = store::open_store(url_, {}, true);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
@@ -80,8 +67,7 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
   static void exec(Tx& tx, const char* sql) { tx.exec(Stmt{sql, sql}, {}); }  // string literals: live for the whole run
   Env env() { return Env{clock_, ids_, {}, {}}; }
@@ -108,8 +94,7 @@ class ContactMergeTest : public ::testing::TestWithParam<std::string> {
     return std::move(*out);
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::ScratchStore place_;
   std::string url_;
   ManualClock clock_{1'700'000'000'000};
   RandomIdGenerator ids_{clock_};

@@ -19,7 +19,7 @@
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
 #include "pipeline/webhooks.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -41,22 +41,9 @@ bool eventually(Pred p, int ms = 5000) {
 class PipelineTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(
-          admin, store::ScratchDatabase::unique_name("bottega_pipeline_test"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url_ = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_pipeline_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url_ = "sqlite://" + (dir_ / "p.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_pipeline");
+    if (IsSkipped() || HasFatalFailure()) return;
+    url_ = place_.url();
     open();
     ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
                   repo::create_tenant(tx, "ten_A", "Shop", 1);
@@ -73,13 +60,11 @@ class PipelineTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();  // drops the PostgreSQL database
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
   Env env() { return Env{clock_, ids_, {}, {}}; }
 
-  fs::path dir_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
+  store::ScratchStore place_;
   std::string url_;
   ManualClock clock_{1'700'000'000'000};
   RandomIdGenerator ids_{clock_};

@@ -26,7 +26,7 @@
 #include "reports/listener.hpp"
 #include "reports/report.hpp"
 #include "reports/tz.hpp"
-#include "store/postgres/postgres_store.hpp"
+#include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::reports {
@@ -675,21 +675,9 @@ Expected expect(const Dataset& ds, const TimeZone& z, Date from, Date to, int64_
 class ReportsStore : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "postgresql") {
-      const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
-      if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
-      scratch_ = std::make_unique<store::ScratchDatabase>(admin, store::ScratchDatabase::unique_name("bottega_reports_test"));
-      ASSERT_TRUE(scratch_->status().ok()) << scratch_->status().error().message;
-      url_ = scratch_->url();
-    } else {
-      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      for (char& c : name)
-        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-      dir_ = fs::temp_directory_path() / ("bottega_reports_" + std::to_string(::getpid()) + "_" + name);
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url_ = "sqlite://" + (dir_ / "r.db").string();
-    }
+    place_.prepare(GetParam(), "bottega_reports");
+    if (IsSkipped() || HasFatalFailure()) return;
+    url_ = place_.url();
     open();
     ASSERT_TRUE(store::write_sync(*store_, [&](store::Tx& tx) -> Status {
                   repo::create_tenant(tx, kTenant, "Shop", 1);
@@ -704,8 +692,7 @@ class ReportsStore : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     if (store_) store_->close();
     store_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    place_.release();
   }
   void open() {
     auto s = store::open_store(url_, {}, true);
@@ -738,8 +725,7 @@ class ReportsStore : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<store::ScratchDatabase> scratch_;
-  fs::path dir_;
+  store::ScratchStore place_;
   std::string url_;
   Metrics metrics_;
 };

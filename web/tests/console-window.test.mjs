@@ -134,3 +134,42 @@ test('window open, closed with the template picker, and Messenger HUMAN_AGENT', 
   await page.screenshot({ path: join(outDir, 'console-window-messenger.png') });
   await page.close();
 });
+
+// The race behind last sessions' flaky failure, made certain: the answer to the agent's POST is held
+// back until the server has already marked the reply sent (and the realtime "sent" has reached the
+// console), so the late pending copy arrives last. The console must keep showing "sent".
+test('a reply whose POST answer arrives after the realtime "sent" still shows sent', { timeout: 90_000 }, async () => {
+  const page = await browser.newPage();
+  watchPage(page, 'console-window-late-answer', logs);
+  await signIn(page, server);
+  await page.locator('#conversation-list button.conv', { hasText: 'Bruno Diaz' }).click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('#window-state')?.getAttribute('data-state') === 'open', null, { timeout: 10_000 });
+  let heldId = null;
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const response = await route.fetch();
+    const body = await response.json();
+    heldId = body.id;
+    // Hold the answer until the server says sent and the console has shown it.
+    for (let i = 0; i < 300; i++) {
+      const msgs = (await server.api(`/api/v1/conversations/${body.conversation_id}/messages`)).data;
+      const state = msgs.find((m) => m.id === body.id)?.delivery?.state;
+      if (state === 'sent' || state === 'delivered' || state === 'read') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page
+      .locator(`.messages li[data-message-id="${body.id}"] .delivery-sent, .messages li[data-message-id="${body.id}"] .delivery-delivered`)
+      .waitFor({ timeout: 15_000 });
+    await route.fulfill({ response, json: body });
+  });
+  await page.locator('#composer-text').fill('Yes, it ships tomorrow.');
+  await page.locator('#composer-text').press('Enter');
+  // The composer is cleared once the (late) answer has been handled.
+  await page.waitForFunction(() => document.querySelector('#composer-text')?.value === '', null, { timeout: 30_000 });
+  assert.ok(heldId, 'the answer was held back');
+  const row = page.locator(`.messages li[data-message-id="${heldId}"]`);
+  await row.locator('.delivery-sent, .delivery-delivered').waitFor({ timeout: 10_000 });
+  assert.equal(await row.locator('.delivery-pending').count(), 0, 'the late pending copy did not undo "sent"');
+  await page.unroute('**/api/v1/conversations/*/messages');
+  await page.close();
+});

@@ -12,6 +12,8 @@ import { kbTab, kbTabLabel } from './kb-admin';
 import { discountsTab, discountsTabLabel } from './discounts-admin';
 import { cannedTab, cannedTabLabel } from './canned-admin';
 import { paymentsTab, paymentsTabLabel } from './payments-admin';
+import { teamsTab, teamsTabLabel } from './teams-admin';
+import { proactiveTab, proactiveTabLabel } from './proactive-admin';
 import { copyButton as copyButtonKit, typedFields, type FieldSpec } from './admin-kit';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
@@ -80,7 +82,7 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'service' | 'kb' | 'discounts' | 'canned' | 'payments';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'payments';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -91,9 +93,11 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/channels', 'aria-current': tab === 'channels' ? 'page' : null }, t.channelsTab),
     el('a', { href: '#/settings/webhooks', 'aria-current': tab === 'webhooks' ? 'page' : null }, t.webhooksTab),
     el('a', { href: '#/settings/team', 'aria-current': tab === 'team' ? 'page' : null }, t.agentsTab),
+    el('a', { href: '#/settings/teams', 'aria-current': tab === 'teams' ? 'page' : null }, teamsTabLabel),
     el('a', { href: '#/settings/service', 'aria-current': tab === 'service' ? 'page' : null }, t.serviceTab),
     el('a', { href: '#/settings/kb', 'aria-current': tab === 'kb' ? 'page' : null }, kbTabLabel),
     el('a', { href: '#/settings/discounts', 'aria-current': tab === 'discounts' ? 'page' : null }, discountsTabLabel),
+    el('a', { href: '#/settings/proactive', 'aria-current': tab === 'proactive' ? 'page' : null }, proactiveTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
     el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
   );
@@ -106,6 +110,8 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
   else if (tab === 'canned') void cannedTab(body, api, agent);
   else if (tab === 'payments') void paymentsTab(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
+  else if (tab === 'teams') void teamsTab(body, api, agent);
+  else if (tab === 'proactive') void proactiveTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);
 }

@@ -68,6 +68,10 @@ export interface CartTotals {
   shipping_total: number;
   tax_total: number;
   total: number;
+  /** The agent's own discount (part of discount_total). */
+  manual_discount?: number;
+  tax_inclusive?: boolean;
+  shipping?: { id: string; name: string; amount: number } | null;
   discount?: { code?: string | null; applied?: boolean; refusal?: { code?: string; message?: string } | null } | null;
 }
 
@@ -78,6 +82,7 @@ export interface Cart {
   currency: string;
   status: string;
   discount_code: string | null;
+  shipping_option?: string | null;
   reserved_until?: string | null;
   items: Array<{ sku: string; title: string; unit_price: number; quantity: number }>;
   totals?: CartTotals;
@@ -91,6 +96,15 @@ export interface PaymentLink {
   amount: number;
   currency: string;
   cart_id?: string | null;
+  /** Store credit spent on it; `due` = amount - credit_applied. */
+  credit_applied?: number;
+  due?: number;
+}
+
+/** What the console needs of `GET /api/v1/commerce/settings`. */
+export interface CommerceSettings {
+  currency: string;
+  shipping_options: Array<{ id: string; name: string; prices: Record<string, number>; free_over?: Record<string, number> }>;
 }
 
 /** A payment as `GET /api/v1/payments/{id}` answers it (docs/api.md#payments). */
@@ -117,6 +131,22 @@ export interface Refund {
   approved_by: string | null;
   error: string | null;
   created_at: string;
+}
+
+/** A team of agents (docs/service.md#teams-and-transfer). */
+export interface Team {
+  id: string;
+  name: string;
+  agent_ids: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** `POST /api/v1/conversations/{id}/transfer`: where to (a team, an agent or both) and why. */
+export interface TransferRequest {
+  team_id?: string | null;
+  agent_id?: string | null;
+  note?: string;
 }
 
 /** A knowledge-base entry (docs/bot.md). */
@@ -176,6 +206,43 @@ export interface CustomerProfile {
   last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
   open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
   conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+}
+
+/** `GET /api/v1/contacts/{id}/opt_out`: out of proactive messages (docs/service.md#proactive-messages). */
+export interface OptOut {
+  contact_id: string;
+  opted_out: boolean;
+  source: 'customer' | 'agent' | 'api' | null;
+  keyword: string | null;
+  updated_at: string | null;
+}
+
+/** A WhatsApp template and what fills its body parameters, in order. */
+export interface TemplateChoice {
+  name: string;
+  language: string;
+  parameters: string[];
+}
+
+/** `GET /api/v1/proactive/settings` (docs/api.md#proactive-messages-abandoned-carts-order-updates-opt-out). */
+export interface ProactiveSettings {
+  cart_reminder: { enabled: boolean; delay_seconds: number; message: string | null; template: TemplateChoice | null };
+  order_updates: { enabled: boolean; paid: TemplateChoice | null; fulfilled: TemplateChoice | null };
+}
+
+export interface CartReminder {
+  cart_id: string;
+  contact_id: string;
+  status: 'queued' | 'running' | 'sent' | 'skipped' | (string & {});
+  reason: string | null;
+  conversation_id: string | null;
+  channel: string | null;
+  mode: string | null;
+  message_id: string | null;
+  currency: string | null;
+  total: number | null;
+  queued_at: string;
+  done_at: string | null;
 }
 
 export interface PaymentProvider {
@@ -267,9 +334,32 @@ export class ConsoleApi {
     }
   }
 
-  /** Every page of conversations, up to `maxPages` pages of 200. */
-  async listConversations(maxPages = 5): Promise<Conversation[]> {
-    return this.collect<Conversation>('/conversations', maxPages);
+  /** Every page of conversations, up to `maxPages` pages of 200 (only a team's with `teamId`). */
+  async listConversations(maxPages = 5, teamId?: string): Promise<Conversation[]> {
+    const path = teamId ? `/conversations?team_id=${encodeURIComponent(teamId)}` : '/conversations';
+    return this.collect<Conversation>(path, maxPages);
+  }
+
+  // ---- teams and transfer (docs/service.md#teams-and-transfer)
+
+  async listTeams(): Promise<Team[]> {
+    return (await this.call<ListPage<Team>>('/teams')).data;
+  }
+
+  createTeam(t: { name: string; agent_ids: string[] }): Promise<Team> {
+    return this.call<Team>('/teams', { method: 'POST', body: t, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateTeam(id: string, t: { name?: string; agent_ids?: string[] }): Promise<Team> {
+    return this.call<Team>(`/teams/${encodeURIComponent(id)}`, { method: 'PATCH', body: t });
+  }
+
+  async deleteTeam(id: string): Promise<void> {
+    await this.call<unknown>(`/teams/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  transfer(conversationId: string, req: TransferRequest): Promise<Conversation & { note_message_id: string | null }> {
+    return this.call(`/conversations/${encodeURIComponent(conversationId)}/transfer`, { method: 'POST', body: req });
   }
 
   getConversation(id: string): Promise<Conversation> {
@@ -452,11 +542,28 @@ export class ConsoleApi {
     return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/discount`, { method: 'POST', body: { code } });
   }
 
-  /** A payment link for the cart, sent into the conversation. */
-  createCartPaymentLink(conversationId: string, cartId: string): Promise<PaymentLink> {
+  setCartItemQuantity(cartId: string, sku: string, quantity: number): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/items/${encodeURIComponent(sku)}`, { method: 'PATCH', body: { quantity } });
+  }
+
+  /** A shipping option id from the shop's settings, or null for none. */
+  setCartShipping(cartId: string, option: string | null): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}`, { method: 'PATCH', body: { shipping_option: option } });
+  }
+
+  setManualDiscount(cartId: string, body: { kind: string; percent?: string; value?: number; reason?: string }): Promise<Cart> {
+    return this.call<Cart>(`/carts/${encodeURIComponent(cartId)}/manual_discount`, { method: 'POST', body });
+  }
+
+  commerceSettings(): Promise<CommerceSettings> {
+    return this.call<CommerceSettings>('/commerce/settings');
+  }
+
+  /** A payment link for the cart, sent into the conversation; `applyCredit`: the customer's store credit pays first. */
+  createCartPaymentLink(conversationId: string, cartId: string, applyCredit = false): Promise<PaymentLink> {
     return this.call<PaymentLink>('/payment_links', {
       method: 'POST',
-      body: { conversation_id: conversationId, cart_id: cartId },
+      body: applyCredit ? { conversation_id: conversationId, cart_id: cartId, apply_credit: true } : { conversation_id: conversationId, cart_id: cartId },
       headers: { 'Idempotency-Key': newKey() },
     });
   }
@@ -517,6 +624,26 @@ export class ConsoleApi {
     });
   }
 
+  proactiveSettings(): Promise<ProactiveSettings> {
+    return this.call<ProactiveSettings>('/proactive/settings');
+  }
+
+  patchProactiveSettings(patch: Record<string, unknown>): Promise<ProactiveSettings> {
+    return this.call<ProactiveSettings>('/proactive/settings', { method: 'PATCH', body: patch });
+  }
+
+  async cartReminders(): Promise<CartReminder[]> {
+    return (await this.call<ListPage<CartReminder>>('/proactive/cart_reminders?limit=20')).data;
+  }
+
+  optOut(contactId: string): Promise<OptOut> {
+    return this.call<OptOut>(`/contacts/${encodeURIComponent(contactId)}/opt_out`);
+  }
+
+  setOptOut(contactId: string, optedOut: boolean): Promise<OptOut> {
+    return this.call<OptOut>(`/contacts/${encodeURIComponent(contactId)}/opt_out`, { method: 'PUT', body: { opted_out: optedOut } });
+  }
+
   /** The contact's open carts (from the customer profile). */
   async openCarts(contactId: string): Promise<Array<{ id: string; conversation_id?: string | null }>> {
     const p = await this.call<{ open_carts?: Array<{ id: string; conversation_id?: string | null }> }>(
@@ -531,7 +658,7 @@ export class ConsoleApi {
     for (let page = 0; page < maxPages; page++) {
       const qs = new URLSearchParams({ limit: '200' });
       if (cursor) qs.set('cursor', cursor);
-      const res: ListPage<T> = await this.call<ListPage<T>>(`${path}?${qs.toString()}`);
+      const res: ListPage<T> = await this.call<ListPage<T>>(`${path}${path.includes('?') ? '&' : '?'}${qs.toString()}`);
       out.push(...(res.data ?? []));
       cursor = res.next_cursor ?? null;
       if (!cursor) break;

@@ -7,7 +7,7 @@
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import { newKey, type ConsoleApi, type CustomerProfile } from './api';
+import { newKey, type ConsoleApi, type CustomerProfile, type OptOut } from './api';
 import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
@@ -41,6 +41,13 @@ const textByLang = {
     reasonRequired: 'Say why (the audit log keeps it).',
     failed: 'Failed:',
     loadFailed: 'Could not load the customer.',
+    optHeading: 'Reminders and order updates',
+    optIn: 'Receives them.',
+    optedOut: (by: string, word: string | null): string => `Opted out ${by}${word ? ` (“${word}”)` : ''}.`,
+    optBy: { customer: 'by the customer', agent: 'by an agent', api: 'through the API' } as Record<string, string>,
+    optOutButton: 'Opt out',
+    optInButton: 'Opt back in',
+    optChanged: (out: boolean): string => (out ? 'Opted out: no more reminders or order updates.' : 'Opted back in.'),
     none: '—',
   },
   it: {
@@ -71,6 +78,13 @@ const textByLang = {
     reasonRequired: 'Indica il motivo (resta nel registro).',
     failed: 'Errore:',
     loadFailed: 'Impossibile caricare il cliente.',
+    optHeading: 'Promemoria e aggiornamenti ordine',
+    optIn: 'Li riceve.',
+    optedOut: (by: string, word: string | null): string => `Ha rinunciato ${by}${word ? ` (“${word}”)` : ''}.`,
+    optBy: { customer: 'di sua iniziativa', agent: 'tramite un operatore', api: 'tramite l’API' } as Record<string, string>,
+    optOutButton: 'Disiscrivi',
+    optInButton: 'Riattiva',
+    optChanged: (out: boolean): string => (out ? 'Disiscritto: niente più promemoria né aggiornamenti.' : 'Riattivato.'),
     none: '—',
   },
   de: {
@@ -101,6 +115,13 @@ const textByLang = {
     reasonRequired: 'Nenne den Grund (das Protokoll behält ihn).',
     failed: 'Fehler:',
     loadFailed: 'Der Kunde konnte nicht geladen werden.',
+    optHeading: 'Erinnerungen und Bestellupdates',
+    optIn: 'Erhält sie.',
+    optedOut: (by: string, word: string | null): string => `Abgemeldet ${by}${word ? ` („${word}“)` : ''}.`,
+    optBy: { customer: 'vom Kunden', agent: 'von Mitarbeitenden', api: 'über die API' } as Record<string, string>,
+    optOutButton: 'Abmelden',
+    optInButton: 'Wieder anmelden',
+    optChanged: (out: boolean): string => (out ? 'Abgemeldet: keine Erinnerungen oder Bestellupdates mehr.' : 'Wieder angemeldet.'),
     none: '—',
   },
   nl: {
@@ -131,6 +152,13 @@ const textByLang = {
     reasonRequired: 'Geef een reden (het logboek bewaart die).',
     failed: 'Fout:',
     loadFailed: 'De klant kon niet geladen worden.',
+    optHeading: 'Herinneringen en bestelupdates',
+    optIn: 'Ontvangt ze.',
+    optedOut: (by: string, word: string | null): string => `Afgemeld ${by}${word ? ` („${word}”)` : ''}.`,
+    optBy: { customer: 'door de klant', agent: 'door een medewerker', api: 'via de API' } as Record<string, string>,
+    optOutButton: 'Afmelden',
+    optInButton: 'Weer aanmelden',
+    optChanged: (out: boolean): string => (out ? 'Afgemeld: geen herinneringen of bestelupdates meer.' : 'Weer aangemeld.'),
     none: '—',
   },
 } satisfies Record<Lang, unknown>;
@@ -157,6 +185,32 @@ export function customerPanel(
   const body = el('div', { className: 'customer-body', 'aria-live': 'polite' });
   const { element: status, say } = statusLine('customer-status');
   const creditList = el('ul', { className: 'customer-credit' });
+
+  // ---- opted out of proactive messages (cart reminders, order updates): any agent may change it
+  const optState = el('p', { className: 'customer-optout', id: 'optout-state' });
+  const optButton = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'optout-toggle', hidden: true });
+  let optedOut: boolean | null = null;
+  const renderOpt = (o: OptOut): void => {
+    optedOut = o.opted_out;
+    optState.dataset.optedOut = String(o.opted_out);
+    optState.textContent = o.opted_out ? t.optedOut(t.optBy[o.source ?? ''] ?? '', o.keyword) : t.optIn;
+    optButton.textContent = o.opted_out ? t.optInButton : t.optOutButton;
+    optButton.setAttribute('aria-pressed', String(o.opted_out));
+    optButton.hidden = false;
+  };
+  optButton.addEventListener('click', () => {
+    if (optedOut === null) return;
+    const want = !optedOut;
+    optButton.disabled = true;
+    api
+      .setOptOut(contactId, want)
+      .then((o) => {
+        renderOpt(o);
+        say(t.optChanged(o.opted_out));
+      })
+      .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
+      .finally(() => (optButton.disabled = false));
+  });
 
   // ---- store credit (admins)
   const open = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'credit-open' }, t.giveCredit);
@@ -315,6 +369,12 @@ export function customerPanel(
         if (gen === generation) renderCredit(b);
       })
       .catch(() => undefined);
+    api
+      .optOut(contactId)
+      .then((o) => {
+        if (gen === generation) renderOpt(o);
+      })
+      .catch(() => undefined);
   };
 
   const element = el(
@@ -322,6 +382,7 @@ export function customerPanel(
     { className: 'customer-panel', id: 'customer-panel', 'aria-labelledby': 'customer-heading', 'data-contact-id': contactId },
     el('h3', { id: 'customer-heading', className: 'sell-heading' }, t.heading),
     body,
+    section(t.optHeading, optState, optButton),
     section(t.credit, creditList, isAdmin ? open : '', isAdmin ? form : '', isAdmin ? confirmBox : ''),
     status,
   );

@@ -19,6 +19,8 @@ import { renderReports } from './reports';
 import { refundPanel, type RefundPanel } from './refund';
 import { windowControl, type WindowControl } from './window';
 import { customerPanel, type CustomerPanel } from './customer';
+import { teamText, transferControl } from './transfer';
+import type { Team } from './api';
 import { adminText, reportsText } from '../shared/strings';
 
 const api = new ConsoleApi();
@@ -33,6 +35,17 @@ let filters: Filters = { ...NO_FILTERS };
 let me: Agent | null = null;
 /** The shop's agents by id (names for assignees). */
 let team = new Map<string, Agent>();
+/** The shop's teams (the inbox's team filter). */
+let teams: Team[] = [];
+
+async function loadTeams(): Promise<void> {
+  try {
+    teams = await api.listTeams();
+    syncFacets();
+  } catch {
+    // the filter offers "All teams" only
+  }
+}
 
 async function loadTeam(): Promise<void> {
   try {
@@ -121,6 +134,7 @@ interface Shell {
   thread: HTMLElement;
   channelSelect: HTMLSelectElement;
   tagSelect: HTMLSelectElement;
+  teamSelect: HTMLSelectElement;
 }
 
 let shell: Shell | null = null;
@@ -193,6 +207,22 @@ function showApp(agent: Agent): void {
   tagSelect.addEventListener('change', () => {
     filters = { ...filters, tag: tagSelect.value };
     renderList();
+  });
+  // A team's inbox: its conversations are fetched with ?team_id= (the snapshot holds the newest
+  // only) and merged; the list then shows those of the team.
+  const teamSelect = el('select', { id: 'team-filter' });
+  teamSelect.addEventListener('change', () => {
+    const id = teamSelect.value;
+    filters = { ...filters, team: id };
+    renderList();
+    if (id)
+      void api
+        .listConversations(5, id)
+        .then((list) => {
+          for (const c of list) store.upsertConversation(c);
+          renderList();
+        })
+        .catch(() => undefined);
   });
   const assigneeSelect = el('select', { id: 'assignee-filter' });
   for (const [value, label] of [
@@ -276,6 +306,7 @@ function showApp(agent: Agent): void {
             el('span', { className: 'filter' }, el('label', { for: 'channel-filter' }, t.channelFilterLabel), channelSelect),
             el('span', { className: 'filter' }, el('label', { for: 'tag-filter' }, t.tagFilterLabel), tagSelect),
             el('span', { className: 'filter' }, el('label', { for: 'assignee-filter' }, t.assigneeFilterLabel), assigneeSelect),
+            el('span', { className: 'filter' }, el('label', { for: 'team-filter' }, teamText.filterLabel), teamSelect),
             el('span', { className: 'filter' }, el('label', { for: 'sort-order' }, t.sortLabel), sortSelect),
             el('label', { className: 'toggle', for: 'unread-filter' }, unreadBox, el('span', {}, t.unreadOnly)),
           ),
@@ -286,11 +317,12 @@ function showApp(agent: Agent): void {
       ),
     ),
   );
-  shell = { liveStatus, list, listEmpty, thread, channelSelect, tagSelect };
+  shell = { liveStatus, list, listEmpty, thread, channelSelect, tagSelect, teamSelect };
   renderThreadPlaceholder();
   route();
   startLive();
   void loadTeam();
+  void loadTeams();
 }
 
 /** `#/inbox` (the default), `#/reports` or `#/settings/<tab>`. */
@@ -299,7 +331,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|service|kb|discounts|canned|payments))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -310,7 +342,11 @@ function route(): void {
   document.getElementById('nav-reports')?.setAttribute('aria-current', inReports ? 'page' : 'false');
   if (inSettings) renderSettings(settings, api, me, (m?.[1] as SettingsTab | undefined) ?? 'channels');
   else if (inReports) renderReports(reports, api, me);
-  else if (team.size > 0) void loadTeam(); // back from the settings: the team may have changed
+  else if (team.size > 0) {
+    // back from the settings: the agents and teams may have changed
+    void loadTeam();
+    void loadTeams();
+  }
 }
 window.addEventListener('hashchange', route);
 
@@ -424,9 +460,15 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
           .catch(() => undefined);
       }
       renderList();
+      // The customer wrote STOP (or START): the customer panel shows the new opt-out state.
+      if (sidePanels?.conversationId === m.conversation_id && (m.content as { opt_out?: unknown } | undefined)?.opt_out)
+        sidePanels.customer.refresh();
       if (m.conversation_id === selectedId) {
-        if (result === 'added') appendMessage(m);
-        else if (result === 'updated') replaceMessage(m);
+        // Render what the store kept, not the event: a late copy (the POST's answer after the
+        // realtime "sent") keeps the later delivery state in the store, and must on screen too.
+        const kept = store.threads.get(m.conversation_id)?.find((x) => x.id === m.id) ?? m;
+        if (result === 'added') appendMessage(kept);
+        else if (result === 'updated') replaceMessage(kept);
       }
       break;
     }
@@ -467,6 +509,16 @@ function syncFacets(): void {
   const { channelTypes, tags } = facets(store.conversations.values());
   fillSelect(shell.channelSelect, t.channelAll, channelTypes, filters.channelType);
   fillSelect(shell.tagSelect, t.tagAll, tags, filters.tag);
+  // Teams by name; a chosen team that was deleted meanwhile stays until another is chosen.
+  const sel = shell.teamSelect;
+  const wanted: [string, string][] = [['', teamText.allTeams], ...teams.map((x): [string, string] => [x.id, x.name])];
+  if (filters.team && !teams.some((x) => x.id === filters.team)) wanted.push([filters.team, filters.team]);
+  const have = [...sel.options].map((o) => `${o.value}\u0000${o.textContent ?? ''}`);
+  if (have.length !== wanted.length || wanted.some(([v, l], i) => have[i] !== `${v}\u0000${l}`)) {
+    clear(sel);
+    for (const [value, label] of wanted) sel.appendChild(el('option', { value }, label));
+  }
+  sel.value = filters.team;
 }
 
 function fillSelect(select: HTMLSelectElement, anyLabel: string, values: string[], current: string): void {
@@ -512,6 +564,7 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
       slaChip(c),
       c.priority_score?.intent === 'presale' ? el('span', { className: 'chip chip-presale' }, t.presaleChip) : null,
+      c.team ? el('span', { className: 'chip chip-team', 'data-team-id': c.team.id }, teamText.chip(c.team.name)) : null,
       c.priority > 0 ? el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)) : null,
       c.assignee_id && c.assignee_id === me?.id ? el('span', { className: 'chip chip-mine' }, t.assignedToYou) : null,
       c.assignee_id && c.assignee_id !== me?.id && agentName(c.assignee_id)
@@ -618,6 +671,17 @@ function buildThread(id: string): void {
   const assignButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'assign-toggle' });
   assignButton.addEventListener('click', () => void toggleAssign());
   const snoozeButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'snooze-button' }, t.snooze);
+  const transfer = transferControl({
+    api,
+    conversationId: id,
+    conversation: () => store.conversations.get(id),
+    agents: () => [...team.values()],
+    onDone: (c) => {
+      store.upsertConversation(c);
+      renderList();
+      if (selectedId === id) renderThreadHeader();
+    },
+  });
   snoozeButton.addEventListener('click', () => void snooze());
   const tags = el('div', { className: 'thread-tags', role: 'group', 'aria-label': t.tagsLabel });
   const assigneeSelect = el('select', { id: 'assignee-select' });
@@ -728,8 +792,10 @@ function buildThread(id: string): void {
         assigneeSelect,
         assignButton,
         snoozeButton,
+        transfer.button,
         statusButton,
       ),
+      transfer.form,
     ),
     log,
     form,
@@ -810,6 +876,7 @@ function renderThreadHeader(): void {
   clear(sel);
   for (const [value, label] of options) sel.append(el('option', { value }, label));
   sel.value = c.assignee_id ?? '';
+  if (c.team) threadView.meta.append(el('span', { className: 'chip chip-team', 'data-team-id': c.team.id }, teamText.chip(c.team.name)));
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
   if (c.csat)

@@ -7,7 +7,8 @@ import { ApiError } from '../shared/http';
 import { el, clear } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { formatMinor } from '../chat/cards';
-import type { Cart, ConsoleApi, Product } from './api';
+import type { Cart, CommerceSettings, ConsoleApi, Product } from './api';
+import { parseMinor } from './refund';
 
 const textByLang = {
   en: {
@@ -36,6 +37,24 @@ const textByLang = {
     cardSent: 'Product card sent.',
     cartSent: 'Cart summary sent.',
     held: 'Held by a payment link: the cart cannot change until it is paid, cancelled or expires.',
+    quantity: (sku: string): string => `Quantity of ${sku}`,
+    shippingLabel: 'Shipping',
+    noShipping: 'No shipping',
+    shippingOption: (name: string, price: string, freeOver: string | null): string => `${name} · ${price}${freeOver ? ` (free from ${freeOver})` : ''}`,
+    free: 'free',
+    manualHeading: 'Your discount',
+    manualKind: 'Kind',
+    manualKinds: { percentage: 'Percent off', fixed_amount: 'Amount off' } as Record<string, string>,
+    manualValue: 'Value',
+    manualReason: 'Reason (optional)',
+    manualApply: 'Give discount',
+    manualApplied: (what: string): string => `Discount of ${what} given.`,
+    manualBad: 'Value: a number above 0, like 5 or 4.99.',
+    manualDiscount: 'Your discount',
+    tax: 'Tax',
+    useCredit: (amount: string): string => `Use the customer’s store credit (${amount} available)`,
+    creditApplied: (credit: string, due: string): string => `${credit} of store credit applied; ${due} to pay.`,
+    paidWithCredit: (credit: string): string => `Paid with ${credit} of store credit.`,
     failed: 'Failed:',
   },
   it: {
@@ -64,6 +83,24 @@ const textByLang = {
     cardSent: 'Scheda prodotto inviata.',
     cartSent: 'Riepilogo carrello inviato.',
     held: 'Bloccato da un link di pagamento: il carrello non può cambiare finché non è pagato, annullato o scaduto.',
+    quantity: (sku: string): string => `Quantità di ${sku}`,
+    shippingLabel: 'Spedizione',
+    noShipping: 'Nessuna spedizione',
+    shippingOption: (name: string, price: string, freeOver: string | null): string => `${name} · ${price}${freeOver ? ` (gratis da ${freeOver})` : ''}`,
+    free: 'gratis',
+    manualHeading: 'Il tuo sconto',
+    manualKind: 'Tipo',
+    manualKinds: { percentage: 'Percentuale', fixed_amount: 'Importo' } as Record<string, string>,
+    manualValue: 'Valore',
+    manualReason: 'Motivo (facoltativo)',
+    manualApply: 'Applica lo sconto',
+    manualApplied: (what: string): string => `Sconto di ${what} applicato.`,
+    manualBad: 'Valore: un numero maggiore di 0, come 5 o 4,99.',
+    manualDiscount: 'Il tuo sconto',
+    tax: 'Imposte',
+    useCredit: (amount: string): string => `Usa il credito in negozio del cliente (${amount} disponibili)`,
+    creditApplied: (credit: string, due: string): string => `${credit} di credito applicati; ${due} da pagare.`,
+    paidWithCredit: (credit: string): string => `Pagato con ${credit} di credito in negozio.`,
     failed: 'Errore:',
   },
   de: {
@@ -92,6 +129,24 @@ const textByLang = {
     cardSent: 'Produktkarte gesendet.',
     cartSent: 'Warenkorb gesendet.',
     held: 'Von einem Zahlungslink gehalten: der Warenkorb kann sich nicht ändern, bis er bezahlt, storniert oder abgelaufen ist.',
+    quantity: (sku: string): string => `Menge von ${sku}`,
+    shippingLabel: 'Versand',
+    noShipping: 'Kein Versand',
+    shippingOption: (name: string, price: string, freeOver: string | null): string => `${name} · ${price}${freeOver ? ` (gratis ab ${freeOver})` : ''}`,
+    free: 'gratis',
+    manualHeading: 'Ihr Rabatt',
+    manualKind: 'Art',
+    manualKinds: { percentage: 'Prozent', fixed_amount: 'Betrag' } as Record<string, string>,
+    manualValue: 'Wert',
+    manualReason: 'Grund (optional)',
+    manualApply: 'Rabatt geben',
+    manualApplied: (what: string): string => `Rabatt von ${what} gegeben.`,
+    manualBad: 'Wert: eine Zahl über 0, etwa 5 oder 4,99.',
+    manualDiscount: 'Ihr Rabatt',
+    tax: 'Steuer',
+    useCredit: (amount: string): string => `Guthaben des Kunden verwenden (${amount} verfügbar)`,
+    creditApplied: (credit: string, due: string): string => `${credit} Guthaben angerechnet; ${due} zu zahlen.`,
+    paidWithCredit: (credit: string): string => `Mit ${credit} Guthaben bezahlt.`,
     failed: 'Fehler:',
   },
   nl: {
@@ -120,6 +175,24 @@ const textByLang = {
     cardSent: 'Productkaart verstuurd.',
     cartSent: 'Winkelwagen verstuurd.',
     held: 'Vastgehouden door een betaallink: de winkelwagen kan niet veranderen tot hij betaald, geannuleerd of verlopen is.',
+    quantity: (sku: string): string => `Aantal van ${sku}`,
+    shippingLabel: 'Verzending',
+    noShipping: 'Geen verzending',
+    shippingOption: (name: string, price: string, freeOver: string | null): string => `${name} · ${price}${freeOver ? ` (gratis vanaf ${freeOver})` : ''}`,
+    free: 'gratis',
+    manualHeading: 'Jouw korting',
+    manualKind: 'Soort',
+    manualKinds: { percentage: 'Percentage', fixed_amount: 'Bedrag' } as Record<string, string>,
+    manualValue: 'Waarde',
+    manualReason: 'Reden (optioneel)',
+    manualApply: 'Korting geven',
+    manualApplied: (what: string): string => `Korting van ${what} gegeven.`,
+    manualBad: 'Waarde: een getal boven 0, zoals 5 of 4,99.',
+    manualDiscount: 'Jouw korting',
+    tax: 'Btw',
+    useCredit: (amount: string): string => `Tegoed van de klant gebruiken (${amount} beschikbaar)`,
+    creditApplied: (credit: string, due: string): string => `${credit} tegoed gebruikt; ${due} te betalen.`,
+    paidWithCredit: (credit: string): string => `Betaald met ${credit} tegoed.`,
     failed: 'Fout:',
   },
 } satisfies Record<Lang, unknown>;
@@ -215,10 +288,111 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
   const sendCartButton = el('button', { type: 'button', className: 'btn btn-secondary', id: 'sell-send-cart' }, t.sendCart);
   const sendLinkButton = el('button', { type: 'button', className: 'btn btn-primary', id: 'sell-send-link' }, t.sendLink);
 
+  // ---- shipping (the shop's options, docs/commerce.md#settings), the agent's own discount, store credit
+  let settings: CommerceSettings | null = null;
+  const shipping = el('select', { id: 'sell-shipping' });
+  const shippingField = el('div', { className: 'sell-shipping' }, el('label', { for: 'sell-shipping', className: 'sell-label' }, t.shippingLabel), shipping);
+  const manualKind = el('select', { id: 'sell-manual-kind' });
+  for (const k of ['percentage', 'fixed_amount']) manualKind.append(el('option', { value: k }, t.manualKinds[k] ?? k));
+  const manualValue = el('input', { id: 'sell-manual-value', inputmode: 'decimal', autocomplete: 'off', size: 6 });
+  const manualReason = el('input', { id: 'sell-manual-reason', autocomplete: 'off', maxlength: 500 });
+  const manualButton = el('button', { type: 'submit', className: 'btn btn-secondary' }, t.manualApply);
+  const manualForm = el(
+    'form',
+    { className: 'sell-manual', id: 'sell-manual-form', 'aria-labelledby': 'sell-manual-heading', novalidate: true },
+    el('h4', { className: 'sell-label', id: 'sell-manual-heading' }, t.manualHeading),
+    el('div', { className: 'sell-row' }, el('label', { for: 'sell-manual-kind', className: 'sr-only' }, t.manualKind), manualKind, el('label', { for: 'sell-manual-value', className: 'sr-only' }, t.manualValue), manualValue),
+    el('label', { for: 'sell-manual-reason', className: 'sell-label' }, t.manualReason),
+    el('div', { className: 'sell-row' }, manualReason, manualButton),
+  );
+  manualValue.placeholder = t.manualValue;
+  let credit: Array<{ currency: string; balance: number }> = [];
+  const useCredit = el('input', { type: 'checkbox', id: 'sell-apply-credit' });
+  const creditText = el('span', {});
+  const creditBox = el('label', { className: 'toggle sell-credit', for: 'sell-apply-credit', hidden: true }, useCredit, creditText);
+
+  const syncExtras = (c: Cart, held: boolean): void => {
+    // Shipping: the options priced in the cart's currency.
+    const opts = (settings?.shipping_options ?? []).filter((o) => o.prices[c.currency] !== undefined);
+    clear(shipping);
+    shipping.append(el('option', { value: '' }, t.noShipping));
+    for (const o of opts) {
+      const free = o.free_over?.[c.currency];
+      shipping.append(el('option', { value: o.id }, t.shippingOption(o.name, formatMinor(o.prices[c.currency] ?? 0, c.currency), free !== undefined ? formatMinor(free, c.currency) : null)));
+    }
+    shipping.value = c.shipping_option && opts.some((o) => o.id === c.shipping_option) ? c.shipping_option : '';
+    shippingField.hidden = opts.length === 0;
+    shipping.disabled = held;
+    manualButton.disabled = held;
+    const available = credit.find((x) => x.currency === c.currency)?.balance ?? 0;
+    creditBox.hidden = available <= 0 || held;
+    creditText.textContent = t.useCredit(formatMinor(available, c.currency));
+    if (creditBox.hidden) useCredit.checked = false;
+  };
+  shipping.addEventListener('change', () => {
+    if (!cart) return;
+    shipping.disabled = true;
+    api
+      .setCartShipping(cart.id, shipping.value || null)
+      .then(() => {
+        say('');
+        return refresh();
+      })
+      .catch((e: unknown) => {
+        say(`${t.failed} ${why(e)}`, true);
+        return refresh();
+      });
+  });
+  manualForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!cart) return;
+    const c = cart;
+    const raw = manualValue.value.trim();
+    let body: { kind: string; percent?: string; value?: number; reason?: string };
+    let what: string;
+    if (manualKind.value === 'percentage') {
+      const p = raw.replace(',', '.');
+      if (!/^\d+(\.\d+)?$/.test(p) || Number(p) <= 0) {
+        say(t.manualBad, true);
+        manualValue.focus();
+        return;
+      }
+      body = { kind: 'percentage', percent: p };
+      what = `${p} %`;
+    } else {
+      const minor = parseMinor(raw, c.currency);
+      if (minor === null || minor <= 0) {
+        say(t.manualBad, true);
+        manualValue.focus();
+        return;
+      }
+      body = { kind: 'fixed_amount', value: minor };
+      what = formatMinor(minor, c.currency);
+    }
+    if (manualReason.value.trim()) body.reason = manualReason.value.trim();
+    manualButton.disabled = true;
+    api
+      .setManualDiscount(c.id, body)
+      .then(async () => {
+        await refresh();
+        say(t.manualApplied(what));
+        manualValue.value = '';
+        manualReason.value = '';
+      })
+      .catch((e: unknown) => {
+        say(`${t.failed} ${why(e)}`, true);
+        manualValue.focus();
+      })
+      .finally(() => (manualButton.disabled = false));
+  });
+
   const renderCart = (): void => {
     clear(cartBox);
     const has = !!cart && cart.items.length > 0;
     discountForm.hidden = !cart;
+    manualForm.hidden = !cart;
+    shippingField.hidden = !cart;
+    if (!cart) creditBox.hidden = true;
     sendCartButton.disabled = !has;
     sendLinkButton.disabled = !has;
     if (!cart) {
@@ -239,9 +413,38 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
               .then(refresh)
               .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true));
           });
+          const qty = el('input', {
+            type: 'number',
+            className: 'sell-qty',
+            min: 1,
+            max: 10000,
+            value: i.quantity,
+            disabled: held,
+            'aria-label': t.quantity(i.sku),
+            'data-qty-sku': i.sku,
+          });
+          qty.addEventListener('change', () => {
+            const n = Number(qty.value);
+            if (!Number.isInteger(n) || n < 1) {
+              qty.value = String(i.quantity);
+              return;
+            }
+            qty.disabled = true;
+            api
+              .setCartItemQuantity(c.id, i.sku, n)
+              .then(() => {
+                say('');
+                return refresh();
+              })
+              .catch((e: unknown) => {
+                say(`${t.failed} ${why(e)}`, true);
+                return refresh();
+              });
+          });
           return el(
             'li',
             { className: 'sell-cart-line', 'data-sku': i.sku },
+            qty,
             el('span', {}, `${i.quantity} × ${i.title}`),
             el('span', { className: 'sell-amount' }, formatMinor(i.unit_price * i.quantity, c.currency)),
             remove,
@@ -251,23 +454,26 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
     );
     const tot = c.totals;
     if (tot) {
-      const rows: Array<[string, number, string]> = [[t.subtotal, tot.subtotal, 'subtotal']];
-      if (tot.discount_total > 0) rows.push([t.discount, -tot.discount_total, 'discount']);
-      rows.push([t.total, tot.total, 'total']);
+      const manual = tot.manual_discount ?? 0;
+      const rows: Array<[string, string, string]> = [[t.subtotal, formatMinor(tot.subtotal, tot.currency), 'subtotal']];
+      if (tot.discount_total - manual > 0) rows.push([t.discount, formatMinor(-(tot.discount_total - manual), tot.currency), 'discount']);
+      if (manual > 0) rows.push([t.manualDiscount, formatMinor(-manual, tot.currency), 'manual-discount']);
+      if (tot.shipping)
+        rows.push([`${t.shippingLabel} (${tot.shipping.name})`, tot.shipping_total > 0 ? formatMinor(tot.shipping_total, tot.currency) : t.free, 'shipping']);
+      if (tot.tax_inclusive === false && tot.tax_total > 0) rows.push([t.tax, formatMinor(tot.tax_total, tot.currency), 'tax']);
+      rows.push([t.total, formatMinor(tot.total, tot.currency), 'total']);
       cartBox.append(
         el(
           'dl',
           { className: 'sell-totals' },
-          ...rows.flatMap(([label, amount, key]) => [
-            el('dt', { className: `sell-${key}` }, label),
-            el('dd', { className: `sell-${key}` }, formatMinor(amount, tot.currency)),
-          ]),
+          ...rows.flatMap(([label, amount, key]) => [el('dt', { className: `sell-${key}` }, label), el('dd', { className: `sell-${key}` }, amount)]),
         ),
       );
       const d = tot.discount;
       if (d?.code && d.refusal) cartBox.append(el('p', { className: 'sell-refusal' }, t.discountRefused(d.code, d.refusal.code ?? '')));
     }
     if (held) cartBox.append(el('p', { className: 'sell-held' }, t.held));
+    syncExtras(c, held);
   };
 
   const refresh = async (): Promise<void> => {
@@ -321,10 +527,16 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
   sendLinkButton.addEventListener('click', () => {
     if (!cart) return;
     sendLinkButton.disabled = true;
+    const withCredit = !creditBox.hidden && useCredit.checked;
     api
-      .createCartPaymentLink(conversationId, cart.id)
+      .createCartPaymentLink(conversationId, cart.id, withCredit)
       .then(async (link) => {
-        say(t.linkSent(link.verification_code));
+        const applied = link.credit_applied ?? 0;
+        if (applied > 0 && link.status === 'paid') say(t.paidWithCredit(formatMinor(applied, link.currency)));
+        else if (applied > 0)
+          say(`${t.linkSent(link.verification_code)} ${t.creditApplied(formatMinor(applied, link.currency), formatMinor(link.due ?? link.amount, link.currency))}`);
+        else say(t.linkSent(link.verification_code));
+        useCredit.checked = false;
         await refresh();
       })
       .catch((e: unknown) => {
@@ -332,6 +544,22 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
         sendLinkButton.disabled = false;
       });
   });
+
+  // The shop's shipping options and the customer's store credit, for the controls above.
+  void api
+    .commerceSettings()
+    .then((s) => {
+      settings = s;
+      renderCart();
+    })
+    .catch(() => undefined);
+  void api
+    .creditBalances(contactId)
+    .then((b) => {
+      credit = b;
+      renderCart();
+    })
+    .catch(() => undefined);
 
   // The customer's open cart of this conversation, if there is one.
   void api
@@ -352,7 +580,10 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
     results,
     el('h4', { className: 'sell-subheading' }, t.cartHeading),
     cartBox,
+    shippingField,
     discountForm,
+    manualForm,
+    creditBox,
     el('div', { className: 'sell-actions' }, sendCartButton, sendLinkButton),
     status,
   );

@@ -14,12 +14,14 @@ export interface Filters {
   tag: string;
   /** 'me', 'none' or '' (anyone). */
   assignee: '' | 'me' | 'none';
+  /** A team's id, or '' (any team or none). */
+  team: string;
   unreadOnly: boolean;
   /** 'score': the priority score (docs/service.md), then activity; 'recent': newest activity first. */
   sort: 'score' | 'recent';
 }
 
-export const NO_FILTERS: Filters = { status: 'all', channelType: '', tag: '', assignee: '', unreadOnly: false, sort: 'score' };
+export const NO_FILTERS: Filters = { status: 'all', channelType: '', tag: '', assignee: '', team: '', unreadOnly: false, sort: 'score' };
 
 export class InboxStore {
   readonly conversations = new Map<string, Conversation>();
@@ -38,6 +40,7 @@ export class InboxStore {
     // Realtime payloads carry no score or SLA: keep the last ones until the next REST snapshot.
     if (old && !c.priority_score && old.priority_score) c = { ...c, priority_score: old.priority_score };
     if (old && !c.sla && old.sla) c = { ...c, sla: old.sla };
+    if (old && c.team === undefined && old.team !== undefined) c = { ...c, team: old.team };
     this.conversations.set(c.id, c);
     return true;
   }
@@ -98,6 +101,7 @@ export class InboxStore {
       if (f.tag && !(c.tags ?? []).includes(f.tag)) return false;
       if (f.assignee === 'me' && (!meId || c.assignee_id !== meId)) return false;
       if (f.assignee === 'none' && c.assignee_id) return false;
+      if (f.team && c.team?.id !== f.team) return false;
       if (f.unreadOnly && !this.unread.has(c.id)) return false;
       return true;
     });

@@ -8,3 +8,27 @@ export async function signIn(page, server, agent = server.agent) {
   await page.locator('form.login-card button[type=submit]').click();
   await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
 }
+
+/** A new web chat visitor `name` writes `text`; returns the conversation id. */
+export async function visitorSays(server, name, text) {
+  const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  if (res.status !== 201) throw new Error(`visitor: ${res.status} ${await res.text()}`);
+  const { visitor_token: token } = await res.json();
+  const sent = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': token },
+    body: JSON.stringify({ text }),
+  });
+  const body = await sent.text();
+  if (sent.status !== 201) throw new Error(`visitor message: ${sent.status} ${body}`);
+  return JSON.parse(body).conversation_id;
+}
+
+/** Waits until `selector` matches exactly `n` elements (polling in the page; no fixed sleeps). */
+export async function waitForCount(page, selector, n, timeout = 15_000) {
+  await page.waitForFunction(([s, want]) => document.querySelectorAll(s).length === want, [selector, n], { timeout });
+}
