@@ -175,7 +175,10 @@ TEST_P(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
 // channel, contact and status.
 TEST_P(PipelineTest, IngestFollowsTheActiveConversationThroughSnoozeResolveAndANewerOne) {
   auto e = env();
-  Principal admin{"ten_A", "", "tok", Role::admin};
+  Principal admin;
+  admin.tenant_id = "ten_A";
+  admin.token_id = "tok";
+  admin.role = Role::admin;
   auto ingest = [&](const Incoming& in) {
     IngestResult out;
     EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
