@@ -21,6 +21,7 @@
 #include "commerce/whatsapp_orders.hpp"
 #include "core/crypto.hpp"
 #include "core/metrics.hpp"
+#include "http/api/channel_test_routes.hpp"
 #include "http/api/common.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
@@ -258,6 +259,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   deps.payments = &payments_engine;
   http::Router router;
   http::api::register_routes(router, deps);
+  http::api::register_channel_test_route(router, deps, client);
   metrics.gauge_fn("bottega_ws_subscribers", "Open realtime subscriptions", [&hub] { return static_cast<double>(hub.size()); });
 
   http::ServerOptions so;

@@ -138,10 +138,6 @@ Settings get_settings(Tx& tx, const std::string& tenant) {
     s.default_language = std::string(it->value().as_string());
   if (auto it = o.find("handle_minutes"); it != o.end() && it->value().is_int64())
     s.handle_minutes = it->value().as_int64();
-  if (auto it = o.find("business_hours"); it != o.end() && it->value().is_object()) {
-    auto h = parse_business_hours(it->value().as_object(), "business_hours");
-    if (h) s.hours = std::move(*h);
-  }
   for (auto [key, field] : {std::pair{"cart_handoff_over", &s.cart_handoff_over}, std::pair{"auto_refund_up_to", &s.auto_refund_up_to}})
     if (auto it = o.find(key); it != o.end() && it->value().is_object())
       for (const auto& kv : it->value().as_object())
@@ -152,14 +148,14 @@ Settings get_settings(Tx& tx, const std::string& tenant) {
 void put_settings(Tx& tx, const std::string& tenant, const Settings& s, int64_t now) {
   tx.exec(kEnsureSettings, {tenant, now});
   bj::object o{{"default_language", s.default_language}, {"handle_minutes", s.handle_minutes},
-               {"business_hours", to_json(s.hours)}, {"cart_handoff_over", amounts_json(s.cart_handoff_over)},
+               {"cart_handoff_over", amounts_json(s.cart_handoff_over)},
                {"auto_refund_up_to", amounts_json(s.auto_refund_up_to)}};
   tx.exec(kPutSettings, {tenant, static_cast<int64_t>(std::lround(s.threshold * 1000)), bj::serialize(o), now});
 }
 
 bj::object to_json(const Settings& s) {
   return bj::object{{"threshold", s.threshold}, {"default_language", s.default_language},
-                    {"handle_minutes", s.handle_minutes}, {"business_hours", to_json(s.hours)},
+                    {"handle_minutes", s.handle_minutes},
                     {"cart_handoff_over", amounts_json(s.cart_handoff_over)},
                     {"auto_refund_up_to", amounts_json(s.auto_refund_up_to)}, {"kb_version", s.kb_version}};
 }

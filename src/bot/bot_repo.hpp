@@ -9,7 +9,6 @@
 
 #include "bot/engine.hpp"
 #include "bot/kb.hpp"
-#include "bot/wait.hpp"
 #include "bottega/store.hpp"
 
 namespace bottega::bot::repo {
@@ -33,7 +32,6 @@ struct Settings {
   double threshold = 0.5;           // answer at or above
   std::string default_language = "en";
   int64_t handle_minutes = 10;      // average minutes an agent needs per conversation
-  BusinessHours hours;
   // Currency -> minor units. A cart whose total reaches cart_handoff_over goes to a person; a
   // refund up to auto_refund_up_to is started by the bot itself (payments' guardrails apply).
   // Empty: never.

@@ -9,7 +9,8 @@
 #include "commerce/orders.hpp"
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
-#include "pipeline/created_message.hpp"
+#include "hours/shop_hours.hpp"
+#include "pipeline/listener.hpp"
 #include "payments/service.hpp"
 #include "store/repo/repo.hpp"
 
@@ -31,7 +32,7 @@ void BotService::on_event(const Event& e) {
   if (!m || m->author_kind != "contact") return;
   // Auto-replies, bulk mail and mailing lists (email channel) are stored but never answered.
   if (m->no_auto_reply) return;
-  pending_.push_back({e.tenant_id, std::move(m->id)});
+  pending_.push_back({m->tenant_id, m->message_id});
 }
 
 void BotService::on_batch_end() {
@@ -40,33 +41,27 @@ void BotService::on_batch_end() {
   pending_.clear();
   int64_t now = env_.clock.now_ms();
   bool queued = false;
-  // The dispatcher advances its cursor after this returns, so the jobs must be durable first:
-  // retry a failed write a few times before giving up (and saying so).
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    queued = false;
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      queued = false;  // this fn may run twice
-      std::map<std::string, bool> has_kb;
-      for (const auto& p : batch) {
-        auto it = has_kb.find(p.tenant);
-        if (it == has_kb.end()) it = has_kb.emplace(p.tenant, repo::count_entries(tx, p.tenant) > 0).first;
-        if (!it->second) continue;
-        core_repo::Job j;
-        j.id = env_.ids.next("job");
-        j.tenant_id = p.tenant;
-        j.kind = kTurnJob;
-        j.idempotency_key = p.message_id;
-        j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
-        j.run_at = now;
-        j.deadline_at = now + 3600'000;  // an answer later than an hour is no answer
-        if (core_repo::enqueue_job(tx, j, now)) queued = true;
-      }
-      return {};
-    });
-    if (st.ok()) break;
-    std::fprintf(stderr, "bot: enqueueing %zu turns failed (attempt %d): %s\n", batch.size(), attempt + 1,
-                 st.error().message.c_str());
-  }
+  // The dispatcher advances its cursor after this returns, so the jobs must be durable first.
+  std::string what = "enqueueing " + std::to_string(batch.size()) + " turns";
+  pipeline::write_retrying(store_, "bot", what, [&](store::Tx& tx) -> Status {
+    queued = false;  // this fn may run twice
+    std::map<std::string, bool> has_kb;
+    for (const auto& p : batch) {
+      auto it = has_kb.find(p.tenant);
+      if (it == has_kb.end()) it = has_kb.emplace(p.tenant, repo::count_entries(tx, p.tenant) > 0).first;
+      if (!it->second) continue;
+      core_repo::Job j;
+      j.id = env_.ids.next("job");
+      j.tenant_id = p.tenant;
+      j.kind = kTurnJob;
+      j.idempotency_key = p.message_id;
+      j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
+      j.run_at = now;
+      j.deadline_at = now + 3600'000;  // an answer later than an hour is no answer
+      if (core_repo::enqueue_job(tx, j, now)) queued = true;
+    }
+    return {};
+  });
   if (queued && env_.on_job) env_.on_job();
 }
 
@@ -171,7 +166,7 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   in.default_language = settings.default_language;
   in.state = state;
   int64_t online = agents_online_ ? agents_online_(tenant) : 0;
-  in.wait = expected_wait(settings.hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
+  in.wait = expected_wait(hours::shop_hours(tx, tenant).hours, now, repo::queue_length(tx, tenant), online, settings.handle_minutes);
   StoreShop shop(tx, tenant, conv->contact_id, conv->id, now);
   in.shop = &shop;
   in.now_ms = now;

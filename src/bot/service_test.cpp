@@ -15,6 +15,8 @@
 #include "commerce/catalog.hpp"
 #include "commerce/demo.hpp"
 #include "commerce/orders.hpp"
+#include "hours/shop_hours.hpp"
+#include "hours/tz.hpp"
 #include "payments/payments_repo.hpp"
 #include "payments/service.hpp"
 #include "store/scratch_store.hpp"
@@ -290,6 +292,36 @@ TEST_P(BotServiceTest, HandoverLeavesASummaryNoteTagsAndSilence) {
   // handed over: the bot does not speak again in this conversation
   auto [m3, c3] = customer_says("Do you ship to Belgium?");
   EXPECT_FALSE(turn(m3).has_value());
+}
+
+TEST_P(BotServiceTest, ExpectedWaitFollowsTheShopsIanaHoursAcrossADaylightSavingChange) {
+  import_kb();
+  // The shop's hours as PATCH /api/v1/service/settings stores them: Rome, Monday-Friday 09:00-18:00.
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                static const store::Stmt kPut{"test.put_service_settings",
+                                              "INSERT INTO service_settings (tenant_id, settings, updated_at) VALUES ($1,$2,$3)"};
+                tx.exec(kPut, {std::string("ten_A"),
+                               std::string(R"({"business_hours":{"time_zone":"Europe/Rome"},"business_hours_configured":true})"),
+                               clock_.now_ms()});
+                return {};
+              }).ok());
+  auto utc = [](int y, unsigned mo, unsigned d, int h) { return (hours::days_from_civil(y, mo, d) * 86400 + h * 3600) * 1000; };
+  // Saturday 28 March 2026, 21:00 CET; the clocks go forward in the night to Sunday.
+  clock_.set_ms(utc(2026, 3, 28, 20));
+  auto [m, cid] = customer_says("I want to talk to a person");
+  auto t = turn(m);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->outcome, "handed_over");
+  auto ms = messages(cid);
+  ASSERT_GE(ms.size(), 2u);
+  // Monday 09:00 in Rome (07:00 UTC, CEST), not the 10:00 a fixed +01:00 offset would give.
+  EXPECT_NE(ms[1].text.find("Monday at 09:00"), std::string::npos) << ms[1].text;
+  // Another tenant's hours are not read: ten_B has none, so its default is UTC Mon-Fri 09:00-18:00.
+  std::optional<hours::ShopHours> other;
+  store::read_sync(*store_, [&](Tx& tx) { other = hours::shop_hours(tx, "ten_B"); });
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->configured);
+  EXPECT_EQ(other->hours.zone->name(), "UTC");
 }
 
 TEST_P(BotServiceTest, ChannelSwitchAndAssignmentKeepTheBotOut) {

@@ -1,81 +1,86 @@
+// The bot's expected wait reads the shop's IANA-zone business hours (hours/hours.hpp): the next
+// opening is told in the shop's wall-clock time on both sides of a daylight saving change. The
+// clock is injected (every instant is a parameter).
 #include "bot/wait.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
+#include "hours/tz.hpp"
+
 namespace bottega::bot {
 namespace {
 
 constexpr int64_t kMin = 60'000;
-// 2026-11-23 is a Monday.
-constexpr int64_t kMon0800Utc = 1795420800000;
-constexpr int64_t kSat1000Utc = 1795255200000;
-constexpr int64_t kFri25Dec1000Utc = 1798192800000;
 
-BusinessHours rome() {  // CET, UTC+1, Mon-Fri 09:00-18:00
-  BusinessHours h;
-  h.utc_offset_minutes = 60;
-  return h;
+int64_t utc(int y, unsigned mo, unsigned d, int h, int mi = 0) {
+  return (hours::days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60) * 1000;
 }
 
-TEST(BusinessHours, OpenAndClosedInLocalTime) {
-  auto h = rome();
-  EXPECT_TRUE(is_open(h, kMon0800Utc));              // 09:00 local: opens
-  EXPECT_FALSE(is_open(h, kMon0800Utc - kMin));      // 08:59 local
-  EXPECT_TRUE(is_open(h, kMon0800Utc + 539 * kMin)); // 17:59 local
-  EXPECT_FALSE(is_open(h, kMon0800Utc + 540 * kMin)); // 18:00 local: closed
-  EXPECT_FALSE(is_open(h, kSat1000Utc));             // Saturday
+BusinessHours shop(const char* json) {
+  auto r = hours::parse_business_hours(boost::json::parse(json).as_object(), "business_hours");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().field + ": " + r.error().message);
+  return r.ok() ? *r : BusinessHours{};
 }
 
-TEST(BusinessHours, NextOpeningSkipsWeekendAndHolidays) {
+BusinessHours rome() { return shop(R"({"time_zone":"Europe/Rome"})"); }  // Mon-Fri 09:00-18:00
+
+TEST(ExpectedWait, NextOpeningAcrossTheSpringChangeIsNineOClockShopTime) {
   auto h = rome();
-  // Saturday 11:00 local -> Monday 09:00 local
-  EXPECT_EQ(next_open(h, kSat1000Utc), kMon0800Utc);
-  h.holidays = {"2026-11-23"};
-  EXPECT_FALSE(is_open(h, kMon0800Utc + 60 * kMin));
-  EXPECT_EQ(next_open(h, kSat1000Utc), kMon0800Utc + 24 * 60 * kMin);  // Tuesday 09:00
-  auto w = expected_wait(h, kSat1000Utc, 3, 0, 10);
+  // Saturday 28 March 2026, 21:00 CET. Clocks go forward on Sunday 29; the shop opens on Monday 30
+  // at 09:00 CEST = 07:00 UTC (a fixed +01:00 offset would have said 08:00 UTC, i.e. 10:00 local).
+  auto w = expected_wait(h, utc(2026, 3, 28, 20), 3, 0, 10);
+  EXPECT_FALSE(w.open_now);
+  EXPECT_EQ(w.opens_at_ms, utc(2026, 3, 30, 7));
+  EXPECT_EQ(w.weekday, 0);
+  EXPECT_EQ(w.local_time, "09:00");
+  // The same clock a week earlier (still CET): 08:00 UTC.
+  w = expected_wait(h, utc(2026, 3, 21, 20), 3, 0, 10);
+  EXPECT_EQ(w.opens_at_ms, utc(2026, 3, 23, 8));
+  EXPECT_EQ(w.local_time, "09:00");
+}
+
+TEST(ExpectedWait, AutumnChangeAndTheInstantsAroundOpening) {
+  auto h = rome();
+  // Friday 23 October 2026 18:30 CEST (16:30 UTC); clocks go back on Sunday 25: Monday 26 opens
+  // at 09:00 CET = 08:00 UTC.
+  auto w = expected_wait(h, utc(2026, 10, 23, 16, 30), 0, 2, 10);
+  EXPECT_FALSE(w.open_now);
+  EXPECT_EQ(w.opens_at_ms, utc(2026, 10, 26, 8));
+  EXPECT_EQ(w.local_time, "09:00");
+  // One minute before and at the opening, and the last minute of the day, on the new offset.
+  EXPECT_FALSE(expected_wait(h, utc(2026, 10, 26, 7, 59), 0, 2, 10).open_now);
+  EXPECT_TRUE(expected_wait(h, utc(2026, 10, 26, 8), 0, 2, 10).open_now);
+  EXPECT_TRUE(expected_wait(h, utc(2026, 10, 26, 16, 59), 0, 2, 10).open_now);
+  EXPECT_FALSE(expected_wait(h, utc(2026, 10, 26, 17), 0, 2, 10).open_now);
+}
+
+TEST(ExpectedWait, HolidaysAndWeekendsAreSkipped) {
+  auto h = shop(R"({"time_zone":"Europe/Rome","holidays":["2026-12-25","2026-12-28"]})");
+  // Christmas Friday 10:00 CET: closed; Monday 28 is a holiday too: Tuesday 29 at 09:00.
+  auto w = expected_wait(h, utc(2026, 12, 25, 9), 0, 2, 10);
   EXPECT_FALSE(w.open_now);
   EXPECT_EQ(w.weekday, 1);
   EXPECT_EQ(w.local_time, "09:00");
-  // Christmas on a Friday, declared a holiday
-  auto x = rome();
-  x.holidays = {"2026-12-25"};
-  EXPECT_FALSE(is_open(x, kFri25Dec1000Utc));
-  EXPECT_EQ(expected_wait(x, kFri25Dec1000Utc, 0, 2, 10).weekday, 0);  // Monday the 28th
+  EXPECT_EQ(w.opens_at_ms, utc(2026, 12, 29, 8));
 }
 
-TEST(BusinessHours, HoursAcrossMidnight) {
-  auto r = boost::json::parse(R"({"utc_offset_minutes":0,"days":{"mon":["18:00","02:00"],"tue":null,"wed":null,"thu":null,"fri":null,"sat":null,"sun":null}})");
-  auto h = parse_business_hours(r.as_object(), "business_hours");
-  ASSERT_TRUE(h.ok()) << h.error().message;
-  int64_t mon2330 = kMon0800Utc + (15 * 60 + 30) * kMin;
-  EXPECT_TRUE(is_open(*h, mon2330));
-  EXPECT_TRUE(is_open(*h, mon2330 + 2 * 60 * kMin));   // Tuesday 01:30, still Monday's shift
-  EXPECT_FALSE(is_open(*h, mon2330 + 3 * 60 * kMin));  // Tuesday 02:30
-  EXPECT_FALSE(is_open(*h, kMon0800Utc));              // Monday 08:00
-  // renders back in the same form
-  auto again = parse_business_hours(to_json(*h), "x");
-  ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->days[0], h->days[0]);
-}
-
-TEST(BusinessHours, RejectsBadSettings) {
-  for (const char* s : {R"({"days":{"mon":["9:00","18:00"]}})", R"({"days":{"funday":null}})",
-                        R"({"utc_offset_minutes":5000})", R"({"holidays":["25/12/2026"]})", R"({"tz":"x"})"}) {
-    auto v = boost::json::parse(s);
-    EXPECT_FALSE(parse_business_hours(v.as_object(), "business_hours").ok()) << s;
-  }
+TEST(ExpectedWait, NeverOpenIsUnknown) {
+  auto h = shop(R"({"days":{"mon":null,"tue":null,"wed":null,"thu":null,"fri":null}})");
+  auto w = expected_wait(h, utc(2026, 11, 23, 10), 0, 1, 10);
+  EXPECT_FALSE(w.open_now);
+  EXPECT_EQ(w.opens_at_ms, -1);
 }
 
 TEST(ExpectedWait, SharesTheQueueAmongAgentsOnline) {
   auto h = rome();
-  int64_t t = kMon0800Utc + 60 * kMin;
+  int64_t t = utc(2026, 11, 23, 9);  // Monday 10:00 CET
   EXPECT_EQ(expected_wait(h, t, 0, 2, 5).minutes, 5);
   EXPECT_EQ(expected_wait(h, t, 4, 2, 5).minutes, 15);
   EXPECT_EQ(expected_wait(h, t, 0, 0, 5).minutes, 15);  // nobody online: never promise less than 15
-  EXPECT_TRUE(expected_wait(h, t, 0, 0, 5).open_now);
+  EXPECT_EQ(expected_wait(h, t, -3, 1, 0).minutes, 1);  // nonsense inputs are clamped
+  EXPECT_TRUE(expected_wait(h, t + 30 * kMin, 0, 0, 5).open_now);
 }
 
 }  // namespace

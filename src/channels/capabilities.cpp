@@ -72,4 +72,10 @@ const ChannelCapabilities& capabilities(std::string_view type) {
   return kUnknown;
 }
 
+bool known_type(std::string_view type) {
+  for (const auto& row : kTable)
+    if (row.type == type) return true;
+  return false;
+}
+
 }  // namespace bottega::channels

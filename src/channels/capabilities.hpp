@@ -12,5 +12,7 @@ namespace bottega::channels {
 // "twilio", "email"). An unknown type gets a conservative text-only entry (1600 characters, no
 // buttons, no media). The reference is to static data: valid forever, thread-safe.
 const ChannelCapabilities& capabilities(std::string_view type);
+// Whether `type` is one of the channel types above.
+bool known_type(std::string_view type);
 
 }  // namespace bottega::channels

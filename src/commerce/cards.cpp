@@ -12,7 +12,7 @@
 #include "commerce/carts.hpp"
 #include "commerce/catalog.hpp"
 #include "commerce/money.hpp"
-#include "pipeline/created_message.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -428,11 +428,14 @@ void BuyTapListener::on_event(const Event& e) {
       e.payload_json.find("\"buy:") == std::string::npos)
     return;
   auto m = pipeline::created_message(e);
-  if (m && m->kind == "interactive_reply" && m->direction == "in") pending_.emplace_back(e.tenant_id, std::move(m->id));
+  if (m && m->kind == "interactive_reply" && m->direction == "in") pending_.emplace_back(e.tenant_id, std::move(m->message_id));
 }
 
 void BuyTapListener::on_batch_end() {
-  for (const auto& [tenant, message_id] : pending_) {
+  for (const auto& item : pending_) {
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const std::string& tenant = item.first;
+    const std::string& message_id = item.second;
     auto st = store::write_sync(store_, [&](Tx& tx) -> Status {
       auto n = add_tapped_product(tx, env_, tenant, message_id);
       if (!n) return std::move(n).error();

@@ -53,8 +53,8 @@ constexpr Stmt kFtsDelete{"product_search.delete", "DELETE FROM product_search_f
 constexpr Stmt kFtsInsert{"product_search.insert",
                           "INSERT INTO product_search_fts(rowid, tenant_id, product_id, body) VALUES ($1, $2, $3, $4)",
                           "INSERT INTO product_search_fts(seq, tenant_id, product_id, body) VALUES ($1, $2, $3, $4)"};
-// $2 is the PostgreSQL tsquery form ("red:* & shirt:*"); SQLite turns it into FTS5 barewords
-// ("red* shirt*": implicit AND). Terms hold only letters and digits (search_expression).
+// $2 is the full-text query: FTS5's expression on SQLite (sqlite_match), PostgreSQL's tsquery
+// ("red:* & shirt:*", search_expression). Terms hold only letters and digits (search_terms).
 // Relevance is computed for a bounded set of candidates: the tenant's newest kSearchCandidates
 // matches (the full-text index walks its matches in document order and stops there), scored in
 // C++ (rank_candidates), then limited. Ranking every match was the cost: a one-word query over
@@ -69,7 +69,7 @@ constexpr Stmt kSearch{
     "products.search",
     "SELECT p.id, p.seq, c.body FROM ("
     "  SELECT rowid AS seq, body FROM product_search_fts "
-    "  WHERE product_search_fts MATCH replace(replace($2, ':*', '*'), ' & ', ' ') AND tenant_id = $1 "
+    "  WHERE product_search_fts MATCH $2 AND tenant_id = $1 "
     "  ORDER BY rowid DESC LIMIT $4) c "
     "JOIN products p ON p.seq = c.seq "
     "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3)",
@@ -79,6 +79,12 @@ constexpr Stmt kSearch{
     "JOIN products p ON p.seq = c.seq "
     "WHERE p.tenant_id = $1 AND ($3 = 'any' OR p.status = $3)"};
 #undef PG_FOLD
+// SQLite only: the first term of the full-text index in [$1, $2). The fts5vocab 'instance' table
+// seeks to it (its 'row' table would count every document of each term it passes).
+constexpr Stmt kIndexTermFrom{"product_search.term_from",
+                              "SELECT term FROM product_search_fts_vocab WHERE term >= $1 AND term < $2 LIMIT 1"};
+// Which store this is: the search's best form differs by more than its SQL text (sqlite_match).
+constexpr Stmt kDialect{"store.dialect", "SELECT 'sqlite'", "SELECT 'postgresql'"};
 constexpr Stmt kBrowse{
     "products.browse",
     "SELECT id, seq FROM products WHERE tenant_id = $1 AND ($2 = 'any' OR status = $2) AND seq > $3 "
@@ -634,6 +640,53 @@ std::string search_expression(const std::string& q) {
   return out;
 }
 
+namespace {
+
+// Prefix lengths SQLite's index keeps (commerce migration 11: prefix = '2 3').
+bool has_prefix_index(size_t n) { return n == 2 || n == 3; }
+// At most this many index terms replace one prefix; a prefix shared by more stays a prefix.
+constexpr size_t kMaxPrefixTerms = 32;
+
+bool ascii_alnum(const std::string& t) {
+  return std::all_of(t.begin(), t.end(), [](unsigned char c) { return c < 0x80 && std::isalnum(c); });
+}
+
+}  // namespace
+
+std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& terms) {
+  std::string out;
+  for (const auto& t : terms) {
+    if (!out.empty()) out += " AND ";
+    // An ASCII term is its own token (the tokenizer only lower-cases it, as search_terms did);
+    // other letters may be folded or split by the tokenizer, so those terms stay prefixes.
+    if (has_prefix_index(t.size()) || t.size() < 2 || !ascii_alnum(t)) {
+      out += "\"" + t + "\"*";
+      continue;
+    }
+    std::string end = t;
+    end.back() = static_cast<char>(end.back() + 1);  // 'z' + 1 and '9' + 1 are still ASCII
+    std::vector<std::string> words;
+    std::string from = t;
+    while (words.size() <= kMaxPrefixTerms) {
+      auto r = tx.query_one(kIndexTermFrom, {from, end});
+      if (!r) break;
+      words.push_back(r->str(0));
+      // The next term after this one: tokens never hold a byte <= ' ', so term + ' ' sorts
+      // between the term and any longer term that starts with it.
+      from = words.back() + ' ';
+    }
+    if (words.empty()) return std::nullopt;  // no document has a word starting with t
+    if (words.size() > kMaxPrefixTerms) {
+      out += "\"" + t + "\"*";
+      continue;
+    }
+    out += '(';
+    for (size_t i = 0; i < words.size(); ++i) out += (i ? " OR \"" : "\"") + words[i] + '"';
+    out += ')';
+  }
+  return out;
+}
+
 std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands, const std::vector<std::string>& terms,
                                              size_t limit) {
   if (cands.empty()) return cands;
@@ -677,13 +730,15 @@ ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery
   ProductPage page;
   std::vector<std::string> ids;
   int64_t last_seq = 0;
-  std::string expr = search_expression(query.q);
-  bool full_text = !expr.empty();
-  if (full_text) {
+  auto terms = search_terms(query.q);
+  if (!terms.empty()) {
+    std::optional<std::string> expr = search_expression(query.q);
+    if (tx.query_one(kDialect, {})->str(0) == "sqlite") expr = sqlite_match(tx, terms);
+    if (!expr) return page;  // a word no product has
     std::vector<SearchCandidate> cands;
-    for (const auto& r : tx.query(kSearch, {tenant, expr, query.status, kSearchCandidates}))
+    for (const auto& r : tx.query(kSearch, {tenant, *expr, query.status, kSearchCandidates}))
       cands.push_back({r.str(0), r.i64(1), r.str(2)});
-    for (auto& c : rank_candidates(std::move(cands), search_terms(query.q), static_cast<size_t>(query.limit)))
+    for (auto& c : rank_candidates(std::move(cands), terms, static_cast<size_t>(query.limit)))
       ids.push_back(std::move(c.id));
   } else {
     for (const auto& r : tx.query(kBrowse, {tenant, query.status, query.after_seq.value_or(0), query.limit})) {

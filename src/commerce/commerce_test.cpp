@@ -232,6 +232,62 @@ TEST_P(CommerceTest, FullTextSearchAcrossLanguagesSkusAndPrefixes) {
   });
 }
 
+// SQLite reads a prefix longer than its prefix indexes as the OR of the index's words that start
+// with it (sqlite_match); PostgreSQL keeps the prefix. Both find the same products, in the same
+// order, for prefixes of one word, of several, of more words than are spelled out, and of none.
+TEST_P(CommerceTest, LongPrefixesFindTheSameOnBothStores) {
+  seed_catalog();
+  std::string zeta_words;
+  for (int i = 0; i < 40; ++i) zeta_words += " zeta" + std::to_string(i);  // 40 words start with "zeta"
+  std::vector<std::string> made;
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    const char* titles[][2] = {{"Wool scarf", "Soft wool"},
+                               {"Woolen hat", "Woolen, warm"},
+                               {"Woollen coat", "Woollens for winter"},
+                               {"Zeta socks", zeta_words.c_str()}};
+    for (const auto& t : titles) {
+      ProductInput in;
+      in.translations["en"] = {t[0], t[1]};
+      in.variants = {Variant{"", "", "Z-" + std::to_string(made.size()), "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+      BOTTEGA_TRY(p, create_product(tx, ids_, "ten_A", in, clock_.now_ms()));
+      made.push_back(p.id);
+    }
+    // Another tenant's words are in the same index: they must not bring its products in.
+    ProductInput other;
+    other.translations["en"] = {"Woolly jumper", ""};
+    other.variants = {Variant{"", "", "W-1", "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+    BOTTEGA_TRY(o, create_product(tx, ids_, "ten_B", other, clock_.now_ms()));
+    (void)o;
+    return {};
+  }).ok());
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto ids = [&](const std::string& q) {
+      std::vector<std::string> out;
+      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
+      return out;
+    };
+    // Best first: "wool" once in a 4-word document beats twice in longer ones; ties to the older.
+    EXPECT_EQ(ids("wool"), (std::vector<std::string>{made[0], made[1], made[2]}));
+    EXPECT_EQ(ids("woole"), (std::vector<std::string>{made[1]}));
+    EXPECT_EQ(ids("woollens winter"), (std::vector<std::string>{made[2]}));
+    EXPECT_EQ(ids("woolly"), std::vector<std::string>{});             // only in another tenant
+    EXPECT_EQ(ids("woolx"), std::vector<std::string>{});              // no word starts with it
+    EXPECT_EQ(ids("zeta"), (std::vector<std::string>{made[3]}));      // 41 words: stays a prefix
+    EXPECT_EQ(ids("zeta3 socks"), (std::vector<std::string>{made[3]}));
+    EXPECT_EQ(ids("zeta39 soc"), (std::vector<std::string>{made[3]}));
+    EXPECT_EQ(ids("linen zeta"), std::vector<std::string>{});
+    EXPECT_EQ(ids("sock"), (std::vector<std::string>{socks_id_, made[3]}));  // "socks" in both; the shorter first
+    if (GetParam() != "sqlite") return;
+    // The expression SQLite is given: words spelled out, short and shared prefixes kept.
+    EXPECT_EQ(sqlite_match(tx, {"wool", "li", "zeta", "citt\xc3\xa0"}),
+              "(\"wool\" OR \"woolen\" OR \"woollen\" OR \"woollens\" OR \"woolly\") AND \"li\"* AND \"zeta\"* AND "
+              "\"citt\xc3\xa0\"*");
+    EXPECT_EQ(sqlite_match(tx, {"zeta3"}), "(\"zeta3\" OR \"zeta30\" OR \"zeta31\" OR \"zeta32\" OR \"zeta33\" OR "
+                                           "\"zeta34\" OR \"zeta35\" OR \"zeta36\" OR \"zeta37\" OR \"zeta38\" OR \"zeta39\")");
+    EXPECT_EQ(sqlite_match(tx, {"shirt", "woolx"}), std::nullopt);
+  });
+}
+
 TEST_P(CommerceTest, UpsertIsIdempotentBySku) {
   seed_catalog();
   auto in = shirt();

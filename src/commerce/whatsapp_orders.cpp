@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "commerce/money.hpp"
-#include "pipeline/created_message.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -105,7 +105,7 @@ void OrderMessageListener::on_event(const Event& e) {
   // Cheap filter before parsing: only inbound order messages matter.
   if (e.payload_json.find("\"kind\":\"order\"") == std::string::npos) return;
   auto m = pipeline::created_message(e);
-  if (m && m->kind == "order" && m->direction == "in") pending_.push_back({e.tenant_id, std::move(m->id)});
+  if (m && m->kind == "order" && m->direction == "in") pending_.push_back({e.tenant_id, std::move(m->message_id)});
 }
 
 void OrderMessageListener::on_batch_end() {

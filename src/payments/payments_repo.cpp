@@ -151,6 +151,9 @@ constexpr Stmt kUpdatePayout{"payments.update_payout",
 constexpr Stmt kGetPayout{"payments.get_payout", "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kProviderPayouts{"payments.provider_payouts",
                                 "SELECT " PAYOUT_COLS " FROM payouts WHERE tenant_id = $1 AND provider_id = $2 ORDER BY seq"};
+constexpr Stmt kListPayouts{"payments.list_payouts",
+                            "SELECT " PAYOUT_COLS ", seq FROM payouts WHERE tenant_id = $1 AND seq < $2 "
+                            "AND ($3 = '' OR contact_id = $3) AND ($4 = '' OR status = $4) ORDER BY seq DESC LIMIT $5"};
 constexpr Stmt kInsertSandboxPayout{
     "payments.insert_sandbox_payout",
     "INSERT INTO sandbox_psp_payouts (id, tenant_id, provider_id, payout_id, amount, currency, created_at) "
@@ -344,6 +347,15 @@ std::vector<Payout> list_provider_payouts(Tx& tx, const std::string& tenant, con
   std::vector<Payout> out;
   for (const auto& r : tx.query(kProviderPayouts, {tenant, provider_id})) out.push_back(payout_from(r));
   return out;
+}
+PayoutPage list_payouts(Tx& tx, const std::string& tenant, const std::optional<std::string>& cursor,
+                        const std::string& contact_id, const std::string& status, int64_t limit) {
+  int64_t before = cursor ? std::stoll(*cursor) : INT64_MAX;
+  PayoutPage page;
+  auto rows = tx.query(kListPayouts, {tenant, before, contact_id, status, limit + 1});
+  for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) page.items.push_back(payout_from(rows[i]));
+  if (static_cast<int64_t>(rows.size()) > limit) page.next_cursor = std::to_string(rows[static_cast<size_t>(limit) - 1].i64(13));
+  return page;
 }
 void insert_sandbox_payout(Tx& tx, const SandboxPayout& s) {
   tx.exec(kInsertSandboxPayout, {s.id, s.tenant_id, s.provider_id, s.payout_id, s.amount, s.currency, s.created_at});

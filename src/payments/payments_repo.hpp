@@ -51,6 +51,13 @@ void insert_payout(Tx& tx, const Payout& p);
 void update_payout(Tx& tx, const Payout& p);
 std::optional<Payout> get_payout(Tx& tx, const std::string& tenant, const std::string& id);
 std::vector<Payout> list_provider_payouts(Tx& tx, const std::string& tenant, const std::string& provider_id);
+struct PayoutPage {
+  std::vector<Payout> items;
+  std::optional<std::string> next_cursor;
+};
+// Newest first; `contact_id` / `status` empty: any.
+PayoutPage list_payouts(Tx& tx, const std::string& tenant, const std::optional<std::string>& cursor,
+                        const std::string& contact_id, const std::string& status, int64_t limit);
 
 struct AuditEntry {
   std::string tenant_id;

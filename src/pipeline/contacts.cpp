@@ -1,5 +1,6 @@
 #include "pipeline/contacts.hpp"
 
+#include "pipeline/optout.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline {
@@ -204,6 +205,11 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
   tx.exec(kMergeBalances, {tenant, keep_acct, from_acct, now});
   tx.exec(kDropBalances, {tenant, from_acct});
   tx.exec(kUpdateKept, {tenant, keep_id, from->str(2), opt(from->opt_str(3)), opt(from->opt_str(4)), now});
+  // Opted out on either contact: the kept one is opted out (a customer who wrote STOP on one
+  // channel gets no proactive message on the other after the merge). The removed contact's own
+  // state and source are carried over as they were.
+  if (auto from_opt = get_opt_out(tx, tenant, from_id); from_opt && from_opt->opted_out && !opted_out(tx, tenant, keep_id))
+    set_opt_out(tx, tenant, keep_id, true, from_opt->source, from_opt->keyword, now);
   if (tx.exec(kMarkMerged, {tenant, from_id, keep_id, now}) != 1)
     return Error::conflict("merge_conflict", "the contact changed during the merge; try again");
 

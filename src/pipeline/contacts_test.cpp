@@ -10,6 +10,7 @@
 #include <set>
 
 #include "pipeline/contacts.hpp"
+#include "pipeline/optout.hpp"
 #include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
 
@@ -189,6 +190,45 @@ TEST_P(ContactMergeTest, RefusalsChangeNothing) {
   EXPECT_EQ(merge("ten_A", "ct_wa", "ct_tg").error().code, "visitor_merge_unsupported");
   EXPECT_EQ(count("SELECT COUNT(*) FROM contacts WHERE merged_into IS NOT NULL"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM events"), events_before);
+}
+
+TEST_P(ContactMergeTest, OptedOutOnEitherContactIsOptedOutAfterTheMerge) {
+  auto state = [&](const std::string& tenant, const std::string& id) {
+    std::optional<OptOut> o;
+    store::read_sync(*store_, [&](Tx& tx) { o = get_opt_out(tx, tenant, id); });
+    return o;
+  };
+  // The contact that goes away wrote STOP on Telegram; the kept one never opted out.
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                Env e = env();
+                auto r = ingest_contact_message(tx, e, "ten_A", tg_, "ct_tg", "STOP", std::nullopt);
+                if (!r) return std::move(r).error();
+                return {};
+              }).ok());
+  ASSERT_TRUE(state("ten_A", "ct_tg").has_value());
+  ASSERT_FALSE(state("ten_A", "ct_wa").has_value());
+  ASSERT_TRUE(merge("ten_A", "ct_wa", "ct_tg").ok());
+  auto kept = state("ten_A", "ct_wa");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->opted_out);
+  EXPECT_EQ(kept->source, "customer");
+  EXPECT_EQ(kept->keyword.value_or(""), "stop");
+  // Another tenant's contact is untouched.
+  EXPECT_FALSE(state("ten_B", "ct_other").has_value());
+}
+
+TEST_P(ContactMergeTest, TheKeptContactsOptOutStaysWhenTheOtherNeverOptedOut) {
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                set_opt_out(tx, "ten_A", "ct_wa", true, "agent", std::nullopt, 5);
+                set_opt_out(tx, "ten_A", "ct_tg", false, "customer", std::string("start"), 6);  // opted back in
+                return {};
+              }).ok());
+  ASSERT_TRUE(merge("ten_A", "ct_wa", "ct_tg").ok());
+  std::optional<OptOut> kept;
+  store::read_sync(*store_, [&](Tx& tx) { kept = get_opt_out(tx, "ten_A", "ct_wa"); });
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->opted_out);
+  EXPECT_EQ(kept->source, "agent");
 }
 
 TEST(VerifiedPhone, OnlyProviderVerifiedNumbers) {

@@ -8,7 +8,7 @@
 #include "channels/media.hpp"
 #include "core/crypto.hpp"
 #include "core/model.hpp"
-#include "pipeline/created_message.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::media {
@@ -100,7 +100,7 @@ MediaService::MediaService(store::Store& store, HttpClient& http, Env env, Metri
 void MediaService::on_event(const Event& e) {
   auto m = created_message(e);
   if (!m || m->kind != "media" || m->direction != "in") return;
-  pending_.push_back({e.tenant_id, std::move(m->id)});
+  pending_.push_back({m->tenant_id, m->message_id});
 }
 
 void MediaService::on_batch_end() {
@@ -109,27 +109,22 @@ void MediaService::on_batch_end() {
   pending_.clear();
   int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: the jobs must be durable first.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      for (const auto& p : batch) {
-        repo::Job j;
-        j.id = env_.ids.next("job");
-        j.tenant_id = p.tenant;
-        j.kind = std::string(kDownloadJob);
-        j.idempotency_key = p.message_id;
-        j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
-        j.run_at = now;
-        j.deadline_at = now + 24LL * 3600 * 1000;
-        repo::enqueue_job(tx, j, now);
-      }
-      return {};
-    });
-    if (st.ok()) {
-      if (env_.on_job) env_.on_job();
-      return;
+  std::string what = "queueing " + std::to_string(batch.size()) + " download job(s)";
+  bool queued = write_retrying(store_, "media", what, [&](store::Tx& tx) -> Status {
+    for (const auto& p : batch) {
+      repo::Job j;
+      j.id = env_.ids.next("job");
+      j.tenant_id = p.tenant;
+      j.kind = std::string(kDownloadJob);
+      j.idempotency_key = p.message_id;
+      j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
+      j.run_at = now;
+      j.deadline_at = now + 24LL * 3600 * 1000;
+      repo::enqueue_job(tx, j, now);
     }
-  }
-  std::fprintf(stderr, "media: could not queue %zu download job(s)\n", batch.size());
+    return {};
+  });
+  if (queued && env_.on_job) env_.on_job();
 }
 
 void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> done) {

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "core/crypto.hpp"
-#include "pipeline/created_message.hpp"
+#include "pipeline/listener.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
@@ -98,7 +98,7 @@ TEST(Backoff, DoublesWithJitterAndCaps) {
   EXPECT_GE(backoff_ms(40, 1000, 60000, 0), 30000);
 }
 
-TEST(CreatedMessage, ReadsTheAnnouncedMessageOfEachEvent) {
+TEST(CreatedMessage, KeepsTheLastAnswerPerEventNotPerSeq) {
   auto event = [](int64_t seq, std::string id, std::string type, std::string data) {
     Event e;
     e.seq = seq;
@@ -115,20 +115,20 @@ TEST(CreatedMessage, ReadsTheAnnouncedMessageOfEachEvent) {
                  R"({"id":"msg_b","kind":"text","direction":"out","author":{"kind":"bot"},"content":{"no_auto_reply":true}})");
   auto ma = created_message(a);
   ASSERT_TRUE(ma);
-  EXPECT_EQ(ma->id, "msg_a");
+  EXPECT_EQ(ma->message_id, "msg_a");
   EXPECT_EQ(ma->kind, "media");
   EXPECT_EQ(ma->direction, "in");
   EXPECT_EQ(ma->author_kind, "contact");
   EXPECT_FALSE(ma->no_auto_reply);
-  EXPECT_EQ(created_message(a)->id, "msg_a");  // asked again (the next listener): the same answer
+  EXPECT_EQ(created_message(a)->message_id, "msg_a");  // asked again (the next listener): the same answer
   auto mb = created_message(b);
   ASSERT_TRUE(mb);
-  EXPECT_EQ(mb->id, "msg_b");
+  EXPECT_EQ(mb->message_id, "msg_b");
   EXPECT_EQ(mb->author_kind, "bot");
   EXPECT_TRUE(mb->no_auto_reply);
   // The same seq with another id (another database's event in a test process) is parsed anew.
   auto c = event(2, "evt_c", "message.created", R"({"id":"msg_c","kind":"text","direction":"in","author":{"kind":"contact"}})");
-  EXPECT_EQ(created_message(c)->id, "msg_c");
+  EXPECT_EQ(created_message(c)->message_id, "msg_c");
   // Not a public message.created about a conversation, or no message id: nothing.
   EXPECT_FALSE(created_message(event(3, "evt_d", "conversation.updated", R"({"id":"cnv_1"})")));
   auto internal = a;

@@ -206,8 +206,10 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   }
   repo::insert_message(tx, m);
 
-  bool reopened = conv->status == ConversationStatus::snoozed ||
-                  (in.conversation_id && conv->status == ConversationStatus::resolved);
+  // A stop (or start) word needs no answer: it does not reopen a snoozed or resolved conversation
+  // (and the service leaves it out of the SLA clock, src/service/service_repo.cpp).
+  bool reopened = !opt && (conv->status == ConversationStatus::snoozed ||
+                           (in.conversation_id && conv->status == ConversationStatus::resolved));
   if (reopened) conv->status = ConversationStatus::open;
   conv->last_message_at = now;
   conv->last_message_text = preview(text);

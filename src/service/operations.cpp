@@ -304,8 +304,6 @@ int lang_index(const std::string& lang) {
   return 0;
 }
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 const char* after_hours_default(const std::string& lang) {
@@ -326,12 +324,10 @@ const char* after_hours_default(const std::string& lang) {
 }
 
 std::string format_opening(const BusinessHours& h, int64_t at_ms, const std::string& lang) {
-  int64_t local = h.zone->to_local(floor_div(at_ms, 1000));
-  int64_t day = floor_div(local, 86400);
-  int64_t minute = (local - day * 86400) / 60;
+  auto l = h.local(at_ms);
   char hhmm[16];
-  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
-  return std::string(kWeekdays[lang_index(lang)][weekday_of_days(day)]) + " " + hhmm + " (" + h.zone->name() + ")";
+  std::snprintf(hhmm, sizeof hhmm, "%02d:%02d", l.minute / 60, l.minute % 60);
+  return std::string(kWeekdays[lang_index(lang)][l.weekday]) + " " + hhmm + " (" + h.zone->name() + ")";
 }
 
 std::optional<std::string> maybe_after_hours(store::Tx& tx, pipeline::Env& env, const ServiceSettings& s,

@@ -5,7 +5,7 @@
 
 #include "pipeline/survey.hpp"
 #include "service/assignment.hpp"
-#include "service/hours.hpp"
+#include "hours/hours.hpp"
 #include "service/operations.hpp"
 #include "service/canned.hpp"
 
@@ -55,9 +55,9 @@ TEST(AfterHours, OpeningIsSaidInTheShopsTimeAndTheCustomersLanguage) {
   auto h = parse_business_hours(boost::json::parse(R"({"time_zone":"Europe/Rome"})").as_object(), "business_hours");
   ASSERT_TRUE(h.ok());
   // Saturday 28 March 2026 20:00 UTC: closed; next opening Monday 30 March 09:00 CEST (07:00 UTC).
-  int64_t sat = (days_from_civil(2026, 3, 28) * 86400 + 20 * 3600) * 1000;
+  int64_t sat = (hours::days_from_civil(2026, 3, 28) * 86400 + 20 * 3600) * 1000;
   int64_t opens = h->next_open(sat);
-  EXPECT_EQ(opens, (days_from_civil(2026, 3, 30) * 86400 + 7 * 3600) * 1000);
+  EXPECT_EQ(opens, (hours::days_from_civil(2026, 3, 30) * 86400 + 7 * 3600) * 1000);
   EXPECT_EQ(format_opening(*h, opens, "en"), "Monday 09:00 (Europe/Rome)");
   EXPECT_EQ(format_opening(*h, opens, "it"), "lunedì 09:00 (Europe/Rome)");
   EXPECT_EQ(format_opening(*h, opens, "nl"), "maandag 09:00 (Europe/Rome)");

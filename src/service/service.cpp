@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "pipeline/listener.hpp"
 #include "service/operations.hpp"
 #include "service/proactive.hpp"
 #include "service/teams.hpp"
@@ -81,8 +82,9 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   clock.opened_at = s.opened_at;
   clock.waiting_since = s.waiting_since;
   clock.person_replied = s.person_replied;
-  clock.active = status == ConversationStatus::open || status == ConversationStatus::pending;
-  Dues d = compute_dues(settings, base.level, clock);
+  // A conversation the customer opened only to write STOP needs no answer: no clock at all.
+  clock.active = (status == ConversationStatus::open || status == ConversationStatus::pending) && !replies.only_opt_words;
+  Dues d = compute_dues(settings, base.level, c->channel_type, clock);
   s.first_response_due = d.first_response;
   s.next_response_due = d.next_response;
   s.resolution_due = d.resolution;
@@ -212,25 +214,21 @@ void ServiceListener::on_batch_end() {
   orders_.clear();
   int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      std::map<std::string, ServiceSettings> settings;
-      for (const auto& [tenant, conv] : batch) {
-        auto it = settings.find(tenant);
-        if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
-        recompute(tx, tenant, conv, it->second, now);
-        maybe_assign(tx, env_, it->second, tenant, conv);
-        maybe_after_hours(tx, env_, it->second, tenant, conv);
-        maybe_send_survey(tx, env_, it->second, tenant, conv);
-        maybe_record_survey(tx, env_, tenant, conv);
-      }
-      for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
-      return {};
-    });
-    if (st.ok()) return;
-    std::fprintf(stderr, "service: recomputing %zu conversations failed (attempt %d): %s\n", batch.size(), attempt + 1,
-                 st.error().message.c_str());
-  }
+  std::string what = "recomputing " + std::to_string(batch.size()) + " conversations";
+  pipeline::write_retrying(store_, "service", what, [&](store::Tx& tx) -> Status {
+    std::map<std::string, ServiceSettings> settings;
+    for (const auto& [tenant, conv] : batch) {
+      auto it = settings.find(tenant);
+      if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
+      recompute(tx, tenant, conv, it->second, now);
+      maybe_assign(tx, env_, it->second, tenant, conv);
+      maybe_after_hours(tx, env_, it->second, tenant, conv);
+      maybe_send_survey(tx, env_, it->second, tenant, conv);
+      maybe_record_survey(tx, env_, tenant, conv);
+    }
+    for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
+    return {};
+  });
 }
 
 // ---- monitor -------------------------------------------------------------------------------

@@ -51,10 +51,18 @@ const Stmt kLastAnswers{"service.last_answers",
     "AND b.kind <> 'note' AND b.author_kind = 'bot' AND NOT EXISTS (SELECT 1 FROM bot_turns t WHERE t.tenant_id = $1 "
     "AND t.conversation_id = $2 AND t.reply_message_id = b.id AND t.outcome = 'handed_over') "
     "ORDER BY b.seq DESC LIMIT 1)"};
+// A stop or start word (pipeline/optout.hpp marks it "opt_out":"stop"|"start" in the content)
+// needs no answer: it neither starts nor restarts the SLA clock.
+#define NEEDS_ANSWER "content NOT LIKE '%\"opt_out\":\"st%'"
 // The customer's first message after the last answer (messages_conversation, from that seq on).
 const Stmt kFirstWaiting{"service.first_waiting",
     "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
-    "AND seq > $3 ORDER BY seq LIMIT 1"};
+    "AND seq > $3 AND " NEEDS_ANSWER " ORDER BY seq LIMIT 1"};
+// Whether every customer message of the conversation is a stop or start word (and there is one).
+const Stmt kOnlyOptWords{"service.only_opt_words",
+    "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.tenant_id = $1 AND n.conversation_id = $2 "
+    "AND n.direction = 'in' AND n." NEEDS_ANSWER ") LIMIT 1"};
 const Stmt kPersonReplied{"service.person_replied",
     "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' AND kind <> 'note' "
     "AND author_kind = 'agent' LIMIT 1"};
@@ -151,6 +159,7 @@ ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& con
   }
   if (auto w = tx.query_one(kFirstWaiting, {tenant, conversation_id, answered}); w && !w->is_null(0))
     out.waiting_since = w->i64(0);
+  out.only_opt_words = tx.query_one(kOnlyOptWords, {tenant, conversation_id}).has_value();
   return out;
 }
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id) {

@@ -50,8 +50,9 @@ std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tena
 // handover); nullopt when nothing is waiting. person_replied: a person has replied publicly.
 // Two index descents, whatever the conversation's length (core migration 7).
 struct ReplyState {
-  std::optional<int64_t> waiting_since;
+  std::optional<int64_t> waiting_since;  // stop and start words left out: they need no answer
   bool person_replied = false;
+  bool only_opt_words = false;  // the customer wrote only stop/start words here (no SLA at all)
 };
 ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id);

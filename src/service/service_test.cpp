@@ -78,6 +78,35 @@ TEST_P(ServiceTest, FirstResponseBreachIsEmittedOnceWithTheContractPayload) {
   EXPECT_EQ(events[1].at("target").as_string(), "next_response");
 }
 
+TEST_P(ServiceTest, ChannelPoliciesApplyPerConversationChannelAndTenant) {
+  Channel mail{"ch_mail", "ten_A", "email", "Mail", "{}", 1};
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                core_repo::create_channel(tx, mail);
+                return {};
+              }).ok());
+  // Chat: an hour by default; email: a day for normal priority.
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":3600}},
+                            "channels":{"email":{"normal":{"first_response_seconds":86400}}}}})");
+  settings("ten_B", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":60}}}})");
+  int64_t t0 = clock_.now_ms();
+  auto chat = customer_says("ten_A", channel_, "ct_1", "hello on chat");
+  auto email = customer_says("ten_A", mail, "ct_2", "hello by email");
+  auto other = customer_says("ten_B", channel_b_, "ct_9", "hello elsewhere");
+  auto due = [&](const std::string& tenant, const std::string& conv) {
+    return std::string(service(tenant, conv).at("sla").as_object().at("first_response").as_object().at("due_at").as_string());
+  };
+  EXPECT_EQ(due("ten_A", chat), rfc3339(t0 + 3'600'000));
+  EXPECT_EQ(due("ten_A", email), rfc3339(t0 + 86'400'000));
+  EXPECT_EQ(due("ten_B", other), rfc3339(t0 + 60'000));  // ten_B's own policy, not ten_A's
+  // The breach scan sees the chat one at its hour, not the email one.
+  clock_.advance_ms(3'600'000 + 1000);
+  EXPECT_EQ(scan(), 2);  // the chat (ten_A) and ten_B's conversation
+  for (const auto& e : breach_events()) EXPECT_NE(e.at("conversation_id").as_string(), email);
+  // Removing the channel policy: the email conversation falls back to the default (recomputed).
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":7200}}}})");
+  EXPECT_EQ(due("ten_A", email), rfc3339(t0 + 7'200'000));
+}
+
 TEST_P(ServiceTest, ConcurrentScannersEmitEachBreachOnce) {
   settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"normal":{"first_response_seconds":10}}}})");
   std::vector<std::string> convs;
@@ -113,6 +142,54 @@ TEST_P(ServiceTest, ResolvedAndSnoozedConversationsHaveNoDueTimes) {
   sla = service("ten_A", conv).at("sla").as_object();
   ASSERT_TRUE(sla.at("resolution").is_object());
   EXPECT_EQ(sla.at("resolution").as_object().at("due_at").as_string(), rfc3339(clock_.now_ms() + 20'000));
+}
+
+// A stop word needs no answer: it neither starts nor restarts the SLA clock, and it does not wake a
+// snoozed conversation.
+TEST_P(ServiceTest, AStopWordNeitherStartsNorRestartsTheClock) {
+  settings("ten_A", R"({"sla":{"business_hours":false,"policies":{"default":{"first_response_seconds":60,"next_response_seconds":60,"resolution_seconds":3600}}}})");
+  // Answered, then STOP: nobody is waiting.
+  auto conv = customer_says("ten_A", channel_, "ct_1", "where is my parcel?");
+  agent_says(conv, "On its way!");
+  clock_.advance_ms(1000);
+  EXPECT_EQ(customer_says("ten_A", channel_, "ct_1", "STOP"), conv);
+  auto sla = service("ten_A", conv).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("next_response").is_null());
+  EXPECT_TRUE(sla.at("resolution").is_object());  // the conversation was opened by a real question
+  // A real message after it starts the clock from that message, not from the STOP.
+  clock_.advance_ms(5000);
+  int64_t asked = clock_.now_ms();
+  customer_says("ten_A", channel_, "ct_1", "one more thing");
+  sla = service("ten_A", conv).at("sla").as_object();
+  ASSERT_TRUE(sla.at("next_response").is_object());
+  EXPECT_EQ(sla.at("next_response").as_object().at("due_at").as_string(), rfc3339(asked + 60'000));
+
+  // A conversation that is only a STOP (and a START) has no clock at all, and never breaches.
+  auto only = customer_says("ten_A", channel_, "ct_2", "STOP");
+  EXPECT_NE(only, conv);
+  customer_says("ten_A", channel_, "ct_2", "START");
+  sla = service("ten_A", only).at("sla").as_object();
+  EXPECT_TRUE(sla.at("first_response").is_null());
+  EXPECT_TRUE(sla.at("resolution").is_null());
+  clock_.advance_ms(2 * 3'600'000);
+  scan();
+  for (const auto& e : breach_events()) EXPECT_NE(e.at("conversation_id").as_string(), only);
+
+  // Snoozed until the customer answers: a STOP does not wake it (nor start a clock).
+  pipeline::ConversationPatch p;
+  p.status = ConversationStatus::snoozed;
+  patch(conv, p);
+  customer_says("ten_A", channel_, "ct_1", "stop");
+  std::optional<Conversation> c;
+  store::read_sync(*store_, [&](Tx& tx) { c = core_repo::get_conversation(tx, "ten_A", conv); });
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->status, ConversationStatus::snoozed);
+  EXPECT_TRUE(service("ten_A", conv).at("sla").as_object().at("first_response").is_null());
+  // ... while a real message does.
+  customer_says("ten_A", channel_, "ct_1", "hello again");
+  store::read_sync(*store_, [&](Tx& tx) { c = core_repo::get_conversation(tx, "ten_A", conv); });
+  EXPECT_EQ(c->status, ConversationStatus::open);
 }
 
 // The clock's inputs, read through the messages_replies index (core migration 7): waiting since the

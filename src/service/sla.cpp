@@ -2,7 +2,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/capabilities.hpp"
 #include "core/json.hpp"
+#include "hours/shop_hours.hpp"
 
 namespace bottega::service {
 
@@ -35,20 +37,72 @@ std::optional<int64_t> Dues::get(Target t) const {
   return std::nullopt;
 }
 
+const char* to_string(PolicyScope s) {
+  switch (s) {
+    case PolicyScope::none: return "none";
+    case PolicyScope::fallback: return "default";
+    case PolicyScope::level: return "priority";
+    case PolicyScope::channel: return "channel";
+  }
+  return "none";
+}
+
 bool SlaPolicy::any() const {
+  if (fallback.set()) return true;
   for (const auto& l : levels)
-    if (l.first_response_s || l.next_response_s || l.resolution_s) return true;
+    if (l.set()) return true;
+  for (const auto& [type, per_level] : channels)
+    for (const auto& l : per_level)
+      if (l.set()) return true;
   return false;
+}
+
+const Targets& SlaPolicy::targets_for(Level level, std::string_view channel_type, PolicyScope* scope) const {
+  auto li = static_cast<size_t>(level);
+  auto say = [&](PolicyScope s) {
+    if (scope) *scope = s;
+  };
+  if (auto it = channels.find(std::string(channel_type)); it != channels.end() && it->second[li].set()) {
+    say(PolicyScope::channel);
+    return it->second[li];
+  }
+  if (levels[li].set()) {
+    say(PolicyScope::level);
+    return levels[li];
+  }
+  say(fallback.set() ? PolicyScope::fallback : PolicyScope::none);
+  return fallback;
 }
 
 namespace {
 
 constexpr int64_t kMaxTarget = 366LL * 86400;
 
+// One policy: {first_response_seconds, next_response_seconds, resolution_seconds}, each optional.
+Result<Targets> parse_targets(const bj::value& v, const std::string& path) {
+  Targets t;
+  if (v.is_null()) return t;
+  if (!v.is_object()) return Error::invalid(path, "a policy is an object", "invalid_type");
+  for (const auto& f : v.as_object()) {
+    std::string fp = path + "." + std::string(f.key());
+    std::optional<int64_t>* slot = nullptr;
+    if (f.key() == "first_response_seconds") slot = &t.first_response_s;
+    else if (f.key() == "next_response_seconds") slot = &t.next_response_s;
+    else if (f.key() == "resolution_seconds") slot = &t.resolution_s;
+    else return Error::invalid(fp, "targets are first_response_seconds, next_response_seconds, resolution_seconds", "unknown_field");
+    if (f.value().is_null()) continue;
+    if (!f.value().is_int64() && !f.value().is_uint64()) return Error::invalid(fp, "a target is a whole number of seconds", "invalid_type");
+    int64_t n = f.value().is_int64() ? f.value().as_int64() : static_cast<int64_t>(std::min<uint64_t>(f.value().as_uint64(), kMaxTarget + 1));
+    if (n < 1 || n > kMaxTarget) return Error::invalid(fp, "a target is 1 second to 366 days");
+    *slot = n;
+  }
+  return t;
+}
+
 Result<SlaPolicy> parse_sla(const bj::object& o, const std::string& path) {
   SlaPolicy p;
   for (const auto& kv : o)
-    if (kv.key() != "business_hours" && kv.key() != "policies")
+    if (kv.key() != "business_hours" && kv.key() != "policies" && kv.key() != "channels")
       return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
   BOTTEGA_TRY(bh, json::optional_bool(o, "business_hours", path + ".business_hours"));
   if (bh) p.business_hours = *bh;
@@ -56,40 +110,64 @@ Result<SlaPolicy> parse_sla(const bj::object& o, const std::string& path) {
   if (pol) {
     for (const auto& kv : *pol) {
       std::string lp = path + ".policies." + std::string(kv.key());
+      if (kv.key() == "default") {
+        BOTTEGA_TRY(t, parse_targets(kv.value(), lp));
+        p.fallback = t;
+        continue;
+      }
       Level level;
       if (!level_from(std::string(kv.key()), level))
-        return Error::invalid(lp, "levels are urgent, high, normal, low", "unknown_field");
+        return Error::invalid(lp, "policies are urgent, high, normal, low and default", "unknown_field");
+      BOTTEGA_TRY(t, parse_targets(kv.value(), lp));
+      p.levels[static_cast<size_t>(level)] = t;
+    }
+  }
+  BOTTEGA_TRY(chans, json::optional_object(o, "channels", path + ".channels"));
+  if (chans) {
+    for (const auto& kv : *chans) {
+      std::string type(kv.key());
+      std::string cp = path + ".channels." + type;
+      if (!channels::known_type(type))
+        return Error::invalid(cp, "a channel type: webchat, whatsapp, messenger, instagram, telegram, twilio, viber, wechat, email",
+                              "unknown_field");
       if (kv.value().is_null()) continue;
-      if (!kv.value().is_object()) return Error::invalid(lp, "a level's policy is an object", "invalid_type");
-      Targets& t = p.levels[static_cast<size_t>(level)];
-      for (const auto& f : kv.value().as_object()) {
-        std::string fp = lp + "." + std::string(f.key());
-        std::optional<int64_t>* slot = nullptr;
-        if (f.key() == "first_response_seconds") slot = &t.first_response_s;
-        else if (f.key() == "next_response_seconds") slot = &t.next_response_s;
-        else if (f.key() == "resolution_seconds") slot = &t.resolution_s;
-        else return Error::invalid(fp, "targets are first_response_seconds, next_response_seconds, resolution_seconds", "unknown_field");
-        if (f.value().is_null()) continue;
-        if (!f.value().is_int64() && !f.value().is_uint64()) return Error::invalid(fp, "a target is a whole number of seconds", "invalid_type");
-        int64_t v = f.value().is_int64() ? f.value().as_int64() : static_cast<int64_t>(std::min<uint64_t>(f.value().as_uint64(), kMaxTarget + 1));
-        if (v < 1 || v > kMaxTarget) return Error::invalid(fp, "a target is 1 second to 366 days");
-        *slot = v;
+      if (!kv.value().is_object()) return Error::invalid(cp, "a channel's policies are an object", "invalid_type");
+      std::array<Targets, 4> per_level;
+      for (const auto& lv : kv.value().as_object()) {
+        std::string lp = cp + "." + std::string(lv.key());
+        Level level;
+        if (!level_from(std::string(lv.key()), level))
+          return Error::invalid(lp, "a channel's policies are per level: urgent, high, normal, low", "unknown_field");
+        BOTTEGA_TRY(t, parse_targets(lv.value(), lp));
+        per_level[static_cast<size_t>(level)] = t;
       }
+      bool any = false;
+      for (const auto& t : per_level) any = any || t.set();
+      if (any) p.channels[type] = per_level;
     }
   }
   return p;
 }
 
+bj::object targets_json(const Targets& t) {
+  auto v = [](const std::optional<int64_t>& x) { return x ? bj::value(*x) : bj::value(nullptr); };
+  return bj::object{{"first_response_seconds", v(t.first_response_s)},
+                    {"next_response_seconds", v(t.next_response_s)},
+                    {"resolution_seconds", v(t.resolution_s)}};
+}
+
 bj::object sla_json(const SlaPolicy& p) {
   bj::object pol;
-  for (Level l : {Level::urgent, Level::high, Level::normal, Level::low}) {
-    const Targets& t = p.levels[static_cast<size_t>(l)];
-    auto v = [](const std::optional<int64_t>& x) { return x ? bj::value(*x) : bj::value(nullptr); };
-    pol[to_string(l)] = bj::object{{"first_response_seconds", v(t.first_response_s)},
-                                   {"next_response_seconds", v(t.next_response_s)},
-                                   {"resolution_seconds", v(t.resolution_s)}};
+  for (Level l : {Level::urgent, Level::high, Level::normal, Level::low}) pol[to_string(l)] = targets_json(p.levels[static_cast<size_t>(l)]);
+  pol["default"] = targets_json(p.fallback);
+  bj::object chans;
+  for (const auto& [type, per_level] : p.channels) {
+    bj::object c;
+    for (Level l : {Level::urgent, Level::high, Level::normal, Level::low})
+      if (per_level[static_cast<size_t>(l)].set()) c[to_string(l)] = targets_json(per_level[static_cast<size_t>(l)]);
+    chans[type] = std::move(c);
   }
-  return bj::object{{"business_hours", p.business_hours}, {"policies", std::move(pol)}};
+  return bj::object{{"business_hours", p.business_hours}, {"policies", std::move(pol)}, {"channels", std::move(chans)}};
 }
 
 }  // namespace
@@ -189,18 +267,20 @@ ServiceSettings settings_from_json(const std::string& stored, const std::string&
   if (ec || !v.is_object()) return s;
   bj::object patch;
   const auto& o = v.as_object();
-  if (auto* c = o.if_contains("business_hours_configured"); c && c->is_bool() && c->as_bool())
-    if (auto* h = o.if_contains("business_hours")) patch["business_hours"] = *h;
   for (const char* k : {"sla", "assignment", "after_hours", "csat"})
     if (auto* p = o.if_contains(k)) patch[k] = *p;
   auto r = apply_settings_patch(s, patch, zoneinfo_dir);
-  return r ? *r : s;
+  if (r) s = std::move(*r);
+  auto shop = hours::from_stored_settings(stored, zoneinfo_dir);  // the one reader the bot uses too
+  s.hours = std::move(shop.hours);
+  s.hours_configured = shop.configured;
+  return s;
 }
 
-Dues compute_dues(const ServiceSettings& s, Level level, const SlaClock& c) {
+Dues compute_dues(const ServiceSettings& s, Level level, std::string_view channel_type, const SlaClock& c) {
   Dues d;
   if (!c.active) return d;
-  const Targets& t = s.sla.levels[static_cast<size_t>(level)];
+  const Targets& t = s.sla.targets_for(level, channel_type);
   auto add = [&](int64_t start, int64_t secs) -> std::optional<int64_t> {
     int64_t at = s.sla.business_hours ? s.hours.add_business_seconds(start, secs) : start + secs * 1000;
     if (at < 0) return std::nullopt;

@@ -1,6 +1,11 @@
 // A tenant's service settings (business hours, SLA policy) and the SLA arithmetic. Pure.
 //
-// Targets, per level (urgent, high, normal, low; see priority.hpp), each optional, in seconds:
+// Policies, most specific first: per channel type and level ("channels": {"email": {"normal":
+// {...}}}), per level ("policies": {"normal": {...}}), and the default ("policies": {"default":
+// {...}}). The most specific policy that sets at least one target applies, as a whole: its targets
+// left unset are not filled in from a less specific one.
+//
+// Targets of a policy, each optional, in seconds:
 // - first_response: from the first customer message a person has not answered yet, until a
 //   person's first public reply in the conversation;
 // - next_response: the same after a person has already replied once;
@@ -12,17 +17,24 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json/object.hpp>
 
 #include "bottega/errors.hpp"
 #include "service/assignment.hpp"
-#include "service/hours.hpp"
+#include "hours/hours.hpp"
 #include "service/priority.hpp"
 
 namespace bottega::service {
+
+// Business hours and zones live in the hours library (below bot and service).
+using hours::BusinessHours;
+using hours::parse_business_hours;
+using hours::TimeZone;
 
 enum class Target { first_response, next_response, resolution };
 const char* to_string(Target t);
@@ -31,12 +43,21 @@ inline constexpr Target kTargets[] = {Target::first_response, Target::next_respo
 struct Targets {
   std::optional<int64_t> first_response_s, next_response_s, resolution_s;
   std::optional<int64_t> get(Target t) const;
+  bool set() const { return first_response_s || next_response_s || resolution_s; }
 };
+
+// Which policy applies to a conversation.
+enum class PolicyScope { none, fallback, level, channel };
+const char* to_string(PolicyScope s);  // "none", "default", "priority", "channel"
 
 struct SlaPolicy {
   bool business_hours = true;
   std::array<Targets, 4> levels;  // indexed by Level
+  Targets fallback;               // "default": a level (and channel) without a policy of its own
+  std::map<std::string, std::array<Targets, 4>> channels;  // channel type -> per level
   bool any() const;
+  // The policy for a conversation of this level on this channel type (most specific first).
+  const Targets& targets_for(Level level, std::string_view channel_type, PolicyScope* scope = nullptr) const;
 };
 
 struct ServiceSettings {
@@ -78,6 +99,7 @@ struct Dues {
   std::optional<int64_t> get(Target t) const;
 };
 
-Dues compute_dues(const ServiceSettings& s, Level level, const SlaClock& c);
+// The due times under the policy for `level` on `channel_type` (SlaPolicy::targets_for).
+Dues compute_dues(const ServiceSettings& s, Level level, std::string_view channel_type, const SlaClock& c);
 
 }  // namespace bottega::service

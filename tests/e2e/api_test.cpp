@@ -353,6 +353,8 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"post", "/api/v1/payment_links"},
     {"post", "/api/v1/payment_providers"},
     {"post", "/api/v1/payments/{id}/refunds"},
+    {"get", "/api/v1/payouts"},
+    {"post", "/api/v1/channels/{id}/test"},
     {"post", "/api/v1/payouts"},
     {"post", "/api/v1/payouts/{id}/approve"},
     {"post", "/api/v1/refunds/{id}/approve"},

@@ -23,9 +23,12 @@ class Bot : public ::testing::Test {
     srv.start();
     channel = create_webchat_channel(srv, shop.token);
     // Open around the clock, so the expected wait is in minutes whatever time the test runs.
-    auto s = srv.patch("/api/v1/bot/settings",
-                       parse_json(R"({"handle_minutes":7,"business_hours":{"utc_offset_minutes":0,"days":{"mon":["00:00","24:00"],"tue":["00:00","24:00"],"wed":["00:00","24:00"],"thu":["00:00","24:00"],"fri":["00:00","24:00"],"sat":["00:00","24:00"],"sun":["00:00","24:00"]}}})"),
+    // (The shop's one set of business hours, in its IANA zone: the bot's expected wait reads them.)
+    auto h = srv.patch("/api/v1/service/settings",
+                       parse_json(R"({"business_hours":{"time_zone":"Europe/Rome","days":{"mon":["00:00","24:00"],"tue":["00:00","24:00"],"wed":["00:00","24:00"],"thu":["00:00","24:00"],"fri":["00:00","24:00"],"sat":["00:00","24:00"],"sun":["00:00","24:00"]}}})"),
                        bearer(shop.token));
+    ASSERT_EQ(h.status, 200) << h.describe();
+    auto s = srv.patch("/api/v1/bot/settings", parse_json(R"({"handle_minutes":7})"), bearer(shop.token));
     ASSERT_EQ(s.status, 200) << s.describe();
   }
 
@@ -144,6 +147,11 @@ TEST_F(Bot, AnswersFromTheCatalogChecksCodesAndHandsOverBigCarts) {
   auto bad = srv.patch("/api/v1/bot/settings", parse_json(R"({"auto_refund_up_to":{"EUR":-1}})"), bearer(shop.token));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(str(bad.json(), "error.field"), "auto_refund_up_to.EUR");
+  // The bot has no hours of its own any more: the shop's are in the service settings.
+  bad = srv.patch("/api/v1/bot/settings", parse_json(R"({"business_hours":{"utc_offset_minutes":60}})"), bearer(shop.token));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(str(bad.json(), "error.field"), "business_hours");
+  EXPECT_EQ(str(bad.json(), "error.code"), "moved");
 
   // 1. Italian price question: the catalog's facts, formatted for Italy, then the card.
   auto dora = create_visitor(srv, channel, "Dora");

@@ -270,6 +270,20 @@ TEST_F(Payments, StoreCreditSpentAtCheckoutThroughTheSandbox) {
                          bearer(shop.token) + Headers{{"Idempotency-Key", "po1"}});
   ASSERT_EQ(payout.status, 201) << payout.describe();
   EXPECT_EQ(credit(), 300);
+  // The payouts list (the console's Payouts screen): by customer and status; another shop sees none;
+  // a bad filter is a clear error.
+  auto listed = srv.get("/api/v1/payouts?contact_id=" + contact, bearer(shop.token));
+  ASSERT_EQ(listed.status, 200) << listed.describe();
+  ASSERT_EQ(arr(listed.json(), "data").size(), 1u) << listed.body;
+  EXPECT_EQ(str(arr(listed.json(), "data")[0], "id"), str(payout.json(), "id"));
+  EXPECT_EQ(num(arr(listed.json(), "data")[0], "amount"), 200);
+  EXPECT_EQ(arr(srv.get("/api/v1/payouts?contact_id=ct_nobody", bearer(shop.token)).json(), "data").size(), 0u);
+  EXPECT_EQ(arr(srv.get("/api/v1/payouts?status=rejected", bearer(shop.token)).json(), "data").size(), 0u);
+  auto other_shop = srv.create_tenant("Other shop");
+  EXPECT_EQ(arr(srv.get("/api/v1/payouts", bearer(other_shop.token)).json(), "data").size(), 0u);
+  auto bad_status = srv.get("/api/v1/payouts?status=lost", bearer(shop.token));
+  EXPECT_EQ(bad_status.status, 400) << bad_status.describe();
+  EXPECT_EQ(bad_status.error_field(), "status");
 
   // The customer uses the rest of their credit on the checkout page of a link made without it.
   auto plain = create_link(1000);

@@ -448,7 +448,8 @@ export class Simulator {
       if (provider === 'whatsapp' && !bearerOk()) return { status: 401, body: graphError('whatsapp', 401) };
       return bytes(f);
     }
-    if (provider === 'whatsapp' && (m = rest.match(/^(?:\/v\d+\.\d+)?\/(\d+)\/?$/))) {
+    // GET /{id}?fields=... reads a Graph object (the phone number: a connection test), not media.
+    if (provider === 'whatsapp' && entry.query.fields === undefined && (m = rest.match(/^(?:\/v\d+\.\d+)?\/(\d+)\/?$/))) {
       const f = file(m[1]);
       if (!bearerOk()) return { status: 401, body: graphError('whatsapp', 401) };
       if (!f) return { status: 400, body: graphError('whatsapp', 400, { code: 100, message: `Unsupported get request. Object with ID '${m[1]}' does not exist` }) };
@@ -495,6 +496,9 @@ export class Simulator {
   // ----- Graph: WhatsApp Cloud API and the Messenger / Instagram Send API
 
   graph(provider, method, rest, entry) {
+    // GET [/vXX.X]/{id}?fields=...: the object behind the credentials (a connection test).
+    const obj = method === 'GET' ? rest.match(/^(?:\/v\d+\.\d+)?\/([^/]+)\/?$/) : null;
+    if (obj) return this.graphObject(provider, decodeURIComponent(obj[1]), entry);
     // rest: [/vXX.X]/{id}/messages
     const m = rest.match(/^(?:\/v\d+\.\d+)?\/([^/]+)\/messages\/?$/);
     if (!m) {
@@ -565,6 +569,24 @@ export class Simulator {
     const body = { message_id: newMid() };
     if (recipient.id) body.recipient_id = String(recipient.id);
     return { status: 200, body: provider === 'messenger' ? { recipient_id: body.recipient_id, message_id: body.message_id } : body };
+  }
+
+  // WhatsApp: GET /{phone_number_id}?fields=display_phone_number,verified_name (Bearer token);
+  // Messenger / Instagram: GET /me?fields=id,name&access_token=... (the page).
+  graphObject(provider, id, entry) {
+    const token = entry.auth?.scheme === 'bearer' ? entry.auth.token : entry.query.access_token;
+    if (!token) {
+      return { status: 400, body: graphError(provider, 400, { code: 2500, message: 'An active access token must be used to query information about the current user.' }) };
+    }
+    if (!this.authorized(provider, provider === 'whatsapp' || id !== 'me' ? id : undefined, token)) {
+      return { status: 401, body: graphError(provider, 401, { code: 190, message: 'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.' }) };
+    }
+    if (provider === 'whatsapp') {
+      if (!/^\d+$/.test(id)) return { status: 400, body: graphError(provider, 400, { code: 100, message: `Unsupported get request. Object with ID '${id}' does not exist` }) };
+      return { status: 200, body: { verified_name: 'Bottega Sim Shop', display_phone_number: '+1 555-010-0100', quality_rating: 'GREEN', id } };
+    }
+    const account = (this.accounts.get(provider) ?? []).find((a) => safeEqual(a.token, token));
+    return { status: 200, body: { id: id === 'me' ? String(account?.id ?? '100000000000001') : id, name: 'Bottega Sim Page' } };
   }
 
   // ----- Telegram Bot API
@@ -648,6 +670,15 @@ export class Simulator {
   // ----- Twilio Programmable Messaging
 
   twilio(method, rest, entry) {
+    // GET /2010-04-01/Accounts/{sid}.json: the account (a connection test).
+    const acct = method === 'GET' ? rest.match(/^\/2010-04-01\/Accounts\/([^/]+)\.json$/) : null;
+    if (acct) {
+      const sid = decodeURIComponent(acct[1]);
+      const a = entry.auth;
+      if (!(a?.scheme === 'basic' && a.username === sid && this.authorized('twilio', sid, a.password)))
+        return { status: 401, body: twilioError(401), headers: { 'www-authenticate': 'Basic realm="Twilio API"' } };
+      return { status: 200, body: { sid, friendly_name: 'Bottega Sim Account', status: 'active', type: 'Full' } };
+    }
     const m = rest.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/);
     if (!m) return { status: 404, body: twilioError(404, { message: `The requested resource ${entry.path} was not found` }) };
     const sid = decodeURIComponent(m[1]);

@@ -7,28 +7,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
 import { startBottega } from './helpers/server.mjs';
+import { visitorSays } from './helpers/console.mjs';
 
 let server;
 let browser;
 const logs = [];
-
-async function visitorSays(name, text) {
-  const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  assert.equal(res.status, 201);
-  const { visitor_token: token } = await res.json();
-  const sent = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': token },
-    body: JSON.stringify({ text }),
-  });
-  const body = await sent.text();
-  assert.equal(sent.status, 201, body);
-  return JSON.parse(body).conversation_id;
-}
 
 before(async () => {
   buildWeb();
@@ -49,8 +32,8 @@ test('priority order, SLA countdown and breach badge, score explained', { timeou
       sla: { business_hours: false, policies: { normal: { first_response_seconds: 6 }, high: { first_response_seconds: 86400 } } },
     }),
   });
-  const post = await visitorSays('Ann', 'My parcel has not arrived');
-  const pre = await visitorSays('Bob', 'Is the blue jacket available in M?');
+  const post = await visitorSays(server, 'Ann', 'My parcel has not arrived');
+  const pre = await visitorSays(server, 'Bob', 'Is the blue jacket available in M?');
   await server.api(`/api/v1/conversations/${post}`, { method: 'PATCH', body: JSON.stringify({ tags: ['order-status'] }) });
   await server.api(`/api/v1/conversations/${pre}`, { method: 'PATCH', body: JSON.stringify({ tags: ['presale'] }) });
 
@@ -115,7 +98,7 @@ test('going online takes a waiting conversation; "/" in the composer inserts a c
     method: 'POST',
     body: JSON.stringify({ shortcut: 'bye', title: 'Closing', body: 'Thanks for writing!' }),
   });
-  const conv = await visitorSays('Carla Rossi', 'Do you have gift cards?');
+  const conv = await visitorSays(server, 'Carla Rossi', 'Do you have gift cards?');
 
   const page = await browser.newPage();
   watchPage(page, 'console-service-2', logs);

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kEntrySchema =
     R"({"type":"object","required":["id","language","questions","answer"],"properties":{"id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,100}$"},"language":{"type":"string","enum":["en","it","de","nl"]},"questions":{"type":"array","minItems":1,"maxItems":50,"items":{"type":"string"}},"answer":{"type":"string"},"tags":{"type":"array","items":{"type":"string"}},"product_ids":{"type":"array","items":{"type":"string"}}}})";
 constexpr const char* kSettingsSchema =
-    R"({"type":"object","properties":{"threshold":{"type":"number","minimum":0,"maximum":1},"default_language":{"type":"string","enum":["en","it","de","nl"]},"handle_minutes":{"type":"integer","minimum":1,"maximum":1440},"business_hours":{"type":"object","properties":{"utc_offset_minutes":{"type":"integer"},"days":{"type":"object"},"holidays":{"type":"array","items":{"type":"string"}}}},"cart_handoff_over":{"type":"object","description":"currency -> minor units: a cart at or above it goes to a person","additionalProperties":{"type":"integer","minimum":0}},"auto_refund_up_to":{"type":"object","description":"currency -> minor units: refunds up to it are started by the bot","additionalProperties":{"type":"integer","minimum":0}},"kb_version":{"type":"integer"}}})";
+    R"({"type":"object","properties":{"threshold":{"type":"number","minimum":0,"maximum":1},"default_language":{"type":"string","enum":["en","it","de","nl"]},"handle_minutes":{"type":"integer","minimum":1,"maximum":1440},"cart_handoff_over":{"type":"object","description":"currency -> minor units: a cart at or above it goes to a person","additionalProperties":{"type":"integer","minimum":0}},"auto_refund_up_to":{"type":"object","description":"currency -> minor units: refunds up to it are started by the bot","additionalProperties":{"type":"integer","minimum":0}},"kb_version":{"type":"integer"}}})";
 constexpr const char* kTurnSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"conversation_id":{"type":"string"},"message_id":{"type":"string"},"language":{"type":"string"},"intent":{"type":"string"},"entry_id":{"type":["string","null"]},"score":{"type":"number"},"outcome":{"type":"string","enum":["answered","asked","handed_over","helpful","not_helpful"]},"reason":{"type":["string","null"]},"reply_message_id":{"type":["string","null"]},"created_at":{"type":"string"}}})";
 
@@ -44,7 +44,9 @@ Result<bot::KbImport> parse_import(Context& ctx) {
 Result<brepo::Settings> parse_settings(const bj::object& o, brepo::Settings s) {
   for (const auto& kv : o) {
     auto k = kv.key();
-    if (k != "threshold" && k != "default_language" && k != "handle_minutes" && k != "business_hours" &&
+    if (k == "business_hours")  // one set of hours for the shop, in its IANA zone (docs/service.md)
+      return Error::invalid("business_hours", "business hours are set with PATCH /api/v1/service/settings", "moved");
+    if (k != "threshold" && k != "default_language" && k != "handle_minutes" &&
         k != "cart_handoff_over" && k != "auto_refund_up_to")
       return Error::invalid(std::string(k), "unknown field", "unknown_field");
   }
@@ -78,11 +80,6 @@ Result<brepo::Settings> parse_settings(const bj::object& o, brepo::Settings s) {
       out[std::string(kv.key())] = kv.value().as_int64();
     }
     *field = std::move(out);
-  }
-  BOTTEGA_TRY(bh, json::optional_object(o, "business_hours"));
-  if (bh) {
-    BOTTEGA_TRY(hours, bot::parse_business_hours(*bh, "business_hours"));
-    s.hours = std::move(hours);
   }
   return s;
 }

@@ -570,6 +570,33 @@ void register_payment_routes(Router& r, Deps& d) {
     co_return list(ctx, std::move(data), std::nullopt);
   }, {"A customer's store credit per currency", Auth::agent, "payments", "", R"({"type":"object"})"});
 
+  r.add("GET", "/api/v1/payouts", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    auto limit = limit_param(ctx);
+    if (!limit) co_return error(ctx, limit.error());
+    auto cursor = cursor_param(ctx, 1);
+    if (!cursor) co_return error(ctx, cursor.error());
+    std::string contact = ctx.query_param("contact_id").value_or("");
+    std::string status = ctx.query_param("status").value_or("");
+    if (contact.size() > 100) co_return error(ctx, Error::invalid("contact_id", "contact_id is an id"));
+    if (!status.empty() && status != "pending_approval" && status != "processing" && status != "succeeded" &&
+        status != "failed" && status != "rejected")
+      co_return error(ctx, Error::invalid("status", "status is pending_approval, processing, succeeded, failed or rejected"));
+    std::string tenant = who->tenant_id;
+    auto c = *cursor;
+    int64_t lim = *limit;
+    auto work = [tenant, c, contact, status, lim](store::Tx& tx) -> Result<pay::db::PayoutPage> {
+      return pay::db::list_payouts(tx, tenant, c, contact, status, lim);
+    };
+    auto page = co_await db_read<pay::db::PayoutPage>(d.store, work);
+    if (!page) co_return error(ctx, page.error());
+    bj::array data;
+    for (const auto& p : page->items) data.push_back(pay::to_json(p));
+    co_return list(ctx, std::move(data), page->next_cursor);
+  }, {"Payouts, newest first; filters contact_id, status (pending_approval, processing, succeeded, failed, rejected)",
+      Auth::agent, "payments", "", kPayoutSchema});
+
   r.add("POST", "/api/v1/payouts", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());

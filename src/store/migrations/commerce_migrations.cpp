@@ -380,6 +380,15 @@ ALTER TABLE product_search_fts ADD COLUMN doc tsvector GENERATED ALWAYS AS (to_t
   translate(body, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy'))) STORED;
 CREATE INDEX product_search_fts_doc ON product_search_fts USING GIN (doc);
 )SQL"},
+      // Version 12, search: SQLite reads the words of its full-text index to turn a long prefix
+      // into the words it stands for (catalog.hpp sqlite_match). PostgreSQL's GIN index needs no
+      // such table: nothing to do there.
+      {12, "product_search_vocabulary", R"SQL(
+CREATE VIRTUAL TABLE product_search_fts_vocab USING fts5vocab(product_search_fts, 'instance');
+)SQL",
+       R"SQL(
+SELECT 1;
+)SQL"},
   };
   return kMigrations;
 }

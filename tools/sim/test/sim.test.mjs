@@ -107,6 +107,33 @@ describe('simulator', () => {
     assert.equal(rec.json.requests[3].injected_failure, true);
   });
 
+  test('identity endpoints (connection tests): WhatsApp phone number, Messenger /me, Twilio account; wrong credentials refused', async () => {
+    await call('POST', '/__sim/reset');
+    await jsonCall('POST', '/__sim/accounts', { provider: 'whatsapp', phone_number_id: '123', access_token: 'good' });
+    let r = await call('GET', '/whatsapp/v21.0/123?fields=display_phone_number,verified_name', { headers: { authorization: 'Bearer good' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.json.id, r.json.verified_name, r.json.display_phone_number], ['123', 'Bottega Sim Shop', '+1 555-010-0100']);
+    r = await call('GET', '/whatsapp/v21.0/123?fields=display_phone_number', { headers: { authorization: 'Bearer bad' } });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, 190);
+    // Without ?fields the same path is still a media lookup.
+    r = await call('GET', '/whatsapp/v21.0/123', { headers: { authorization: 'Bearer good' } });
+    assert.equal(r.status, 400);
+    r = await call('GET', '/messenger/v21.0/me?fields=id,name&access_token=any');
+    assert.equal(r.status, 200);
+    assert.equal(r.json.name, 'Bottega Sim Page');
+    r = await call('GET', '/messenger/v21.0/me?fields=id,name');
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, 2500);
+    await jsonCall('POST', '/__sim/accounts', { provider: 'twilio', account_sid: 'AC1', auth_token: 'tok' });
+    const basic = (u, p) => ({ authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    r = await call('GET', '/twilio/2010-04-01/Accounts/AC1.json', { headers: basic('AC1', 'tok') });
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.json.sid, r.json.status], ['AC1', 'active']);
+    r = await call('GET', '/twilio/2010-04-01/Accounts/AC1.json', { headers: basic('AC1', 'nope') });
+    assert.equal(r.status, 401);
+  });
+
   test('Messenger / Instagram send: recipient_id and message_id', async () => {
     const body = { recipient: { id: '24080000001' }, messaging_type: 'RESPONSE', message: { text: 'hi' } };
     let r = await jsonCall('POST', '/messenger/v21.0/me/messages?access_token=tok', body);

@@ -4,6 +4,7 @@
 import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
 import { common } from '../shared/strings';
+import { newKey } from './api';
 
 /** "code: message (field)" for a refusal the server explained; network and other errors in words. */
 export function apiErrorText(e: unknown): string {
@@ -156,4 +157,162 @@ export function dataTable<T>(opts: {
       }
     },
   };
+}
+
+export interface ReviewedForm {
+  form: HTMLFormElement;
+  /** The "are you sure" step shown after a successful review. */
+  confirmBox: HTMLElement;
+  /** Hides the form and the confirmation; the open button shows again when `canOpen` allows. */
+  close: () => void;
+  /** Whether the form or its confirmation is showing. */
+  isOpen: () => boolean;
+}
+
+/**
+ * A money action in three steps: `open` shows the form (`onOpen` fills it and names what gets the
+ * focus), Review checks it (`review`: the request and the question to confirm, or what is wrong
+ * and where), Confirm sends it once with its own Idempotency-Key (`send` says what happened).
+ * Refunds, store credit and payouts use it.
+ */
+export function reviewedForm<R>(opts: {
+  open: HTMLButtonElement;
+  className: string;
+  confirmClass: string;
+  fields: Node[];
+  labels: { review: string; cancel: string; confirm: string; failed: string };
+  say: (text: string, bad?: boolean) => void;
+  onOpen: () => HTMLElement;
+  review: () => { request: R; question: string } | { error: string; focus: HTMLElement };
+  send: (request: R, key: string) => Promise<unknown>;
+  canOpen?: () => boolean;
+}): ReviewedForm {
+  const { open, say, labels } = opts;
+  const canOpen = opts.canOpen ?? (() => true);
+  const review = el('button', { type: 'submit', className: 'btn btn-primary btn-small' }, labels.review);
+  const cancel = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, labels.cancel);
+  const form = el('form', { className: opts.className, hidden: true, novalidate: true }, ...opts.fields, el('div', { className: 'refund-actions' }, review, cancel));
+  const { box: confirmBox, text: question, confirm, back } = confirmStep(opts.confirmClass, labels);
+  let pending: { request: R; key: string } | null = null;
+  let focusFirst: HTMLElement | null = null;
+  const close = (): void => {
+    form.hidden = true;
+    confirmBox.hidden = true;
+    pending = null;
+    open.hidden = !canOpen();
+  };
+  open.addEventListener('click', () => {
+    if (!canOpen()) return;
+    say('');
+    focusFirst = opts.onOpen();
+    open.hidden = true;
+    form.hidden = false;
+    focusFirst.focus();
+  });
+  cancel.addEventListener('click', () => {
+    close();
+    open.focus();
+  });
+  back.addEventListener('click', () => {
+    confirmBox.hidden = true;
+    pending = null;
+    form.hidden = false;
+    focusFirst?.focus();
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const r = opts.review();
+    if ('error' in r) {
+      say(r.error, true);
+      r.focus.focus();
+      return;
+    }
+    say('');
+    // One key per reviewed request: a double click or a retry after a lost answer acts once.
+    pending = { request: r.request, key: newKey() };
+    question.textContent = r.question;
+    form.hidden = true;
+    confirmBox.hidden = false;
+    confirm.focus();
+  });
+  confirm.addEventListener('click', () => {
+    if (!pending) return;
+    const { request, key } = pending;
+    confirm.disabled = back.disabled = true;
+    opts
+      .send(request, key)
+      .then(() => close())
+      .catch((e: unknown) => say(`${labels.failed} ${apiErrorText(e)}`, true))
+      .finally(() => (confirm.disabled = back.disabled = false));
+  });
+  return { form, confirmBox, close, isOpen: () => !form.hidden || !confirmBox.hidden };
+}
+
+/**
+ * The "add one" form of a typed thing (a channel, a payment provider): type select, name, the
+ * type's settings (typedFields), the error line, submit and a result area. `create` sends it;
+ * `onCreated` shows the result (the webhook URL to paste) and may reload the list. A refusal naming
+ * `settings.<key>` focuses that input.
+ */
+export function typedCreateForm<T>(opts: {
+  idPrefix: string;
+  formId?: string;
+  heading: string;
+  specs: Record<string, FieldSpec[]>;
+  fieldPrefix: string;
+  labels: { type: string; name: string; optional: string; submit: string; required: (what: string) => string };
+  extra?: (type: string) => Node | null;
+  errorText: (e: unknown) => string;
+  create: (type: string, name: string, settings: Record<string, string>) => Promise<T>;
+  onCreated: (created: T, result: HTMLElement) => void | Promise<void>;
+}): HTMLFormElement {
+  const { idPrefix, labels } = opts;
+  const type = el('select', { id: `${idPrefix}-type` });
+  for (const k of Object.keys(opts.specs)) type.append(el('option', { value: k }, k));
+  const name = el('input', { id: `${idPrefix}-name`, required: true, maxlength: 100, autocomplete: 'off' });
+  const settingsFields = typedFields(opts.specs, type, opts.fieldPrefix, labels.optional, opts.extra);
+  const error = el('p', { className: 'form-error', role: 'alert', id: `${idPrefix}-error` });
+  const result = el('div', { className: 'result', role: 'status' });
+  const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, labels.submit);
+  const headingId = `${idPrefix}-heading`;
+  const form = el(
+    'form',
+    { className: 'settings-form', id: opts.formId ?? null, 'aria-labelledby': headingId, novalidate: true },
+    el('h2', { id: headingId }, opts.heading),
+    el('div', { className: 'field' }, el('label', { for: type.id }, labels.type), type),
+    el('div', { className: 'field' }, el('label', { for: name.id }, labels.name), name),
+    settingsFields.element,
+    error,
+    submit,
+    result,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    clear(result);
+    if (!name.value.trim()) {
+      error.textContent = labels.required(labels.name);
+      name.focus();
+      return;
+    }
+    const settings = settingsFields.collect((k, input) => {
+      error.textContent = labels.required(k);
+      input.focus();
+    });
+    if (!settings) return;
+    submit.disabled = true;
+    opts
+      .create(type.value, name.value.trim(), settings)
+      .then(async (created) => {
+        form.reset();
+        settingsFields.sync();
+        await opts.onCreated(created, result);
+      })
+      .catch((e: unknown) => {
+        error.textContent = opts.errorText(e);
+        if (e instanceof ApiError && e.field) settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
+      })
+      .finally(() => (submit.disabled = false));
+  });
+  return form;
 }

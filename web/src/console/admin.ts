@@ -3,7 +3,7 @@
 
 import { ApiError } from '../shared/http';
 import { clear, el } from '../shared/dom';
-import { adminText as t, common } from '../shared/strings';
+import { adminText as t, common, lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { Channel, ConsoleApi, WebhookDelivery, WebhookEndpoint } from './api';
@@ -14,7 +14,8 @@ import { cannedTab, cannedTabLabel } from './canned-admin';
 import { paymentsTab, paymentsTabLabel } from './payments-admin';
 import { teamsTab, teamsTabLabel } from './teams-admin';
 import { proactiveTab, proactiveTabLabel } from './proactive-admin';
-import { copyButton as copyButtonKit, typedFields, type FieldSpec } from './admin-kit';
+import { payoutsTab, payoutsTabLabel } from './payouts-admin';
+import { copyButton as copyButtonKit, typedCreateForm, type FieldSpec } from './admin-kit';
 
 /** The settings each channel type takes (docs/channels.md); secrets are write-only on the server. */
 export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
@@ -66,6 +67,49 @@ export const CHANNEL_FIELDS: Record<string, FieldSpec[]> = {
   ],
 };
 
+/** The connection test (POST /api/v1/channels/{id}/test): the provider's identity call. */
+const testText = {
+  en: {
+    heading: 'Connection',
+    button: 'Test connection',
+    buttonFor: (n: string): string => `Test the connection of ${n}`,
+    testing: 'Testing…',
+    ok: (who: string): string => `Connected: ${who}`,
+    failed: (why: string): string => `Failed: ${why}`,
+    none: 'nothing to test',
+  },
+  it: {
+    heading: 'Connessione',
+    button: 'Prova la connessione',
+    buttonFor: (n: string): string => `Prova la connessione di ${n}`,
+    testing: 'Prova in corso…',
+    ok: (who: string): string => `Connesso: ${who}`,
+    failed: (why: string): string => `Non riuscita: ${why}`,
+    none: 'niente da provare',
+  },
+  de: {
+    heading: 'Verbindung',
+    button: 'Verbindung testen',
+    buttonFor: (n: string): string => `Verbindung von ${n} testen`,
+    testing: 'Wird getestet…',
+    ok: (who: string): string => `Verbunden: ${who}`,
+    failed: (why: string): string => `Fehlgeschlagen: ${why}`,
+    none: 'nichts zu testen',
+  },
+  nl: {
+    heading: 'Verbinding',
+    button: 'Verbinding testen',
+    buttonFor: (n: string): string => `De verbinding van ${n} testen`,
+    testing: 'Bezig met testen…',
+    ok: (who: string): string => `Verbonden: ${who}`,
+    failed: (why: string): string => `Mislukt: ${why}`,
+    none: 'niets te testen',
+  },
+} satisfies Record<Lang, unknown>;
+const tt = testText[lang];
+/** Channel types without a provider account to test. */
+const UNTESTABLE = new Set(['webchat', 'email']);
+
 export const WEBHOOK_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'];
 
 function errorText(e: unknown): string {
@@ -82,7 +126,7 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'payments';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'payments' | 'payouts';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -100,6 +144,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/proactive', 'aria-current': tab === 'proactive' ? 'page' : null }, proactiveTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
     el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
+    el('a', { href: '#/settings/payouts', 'aria-current': tab === 'payouts' ? 'page' : null }, payoutsTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
@@ -112,6 +157,7 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'teams') void teamsTab(body, api, agent);
   else if (tab === 'proactive') void proactiveTab(body, api, agent);
+  else if (tab === 'payouts') void payoutsTab(body, api, agent);
   else if (tab === 'service') void serviceTab(body, api, agent);
   else void webhooks(body, api, agent);
 }
@@ -124,7 +170,19 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
     'table',
     { className: 'data-table', id: 'channels-table' },
     el('caption', { className: 'sr-only' }, t.channelsTab),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t.name), el('th', { scope: 'col' }, t.type), el('th', { scope: 'col' }, t.webhookUrl), el('th', { scope: 'col' }, t.created))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, t.name),
+        el('th', { scope: 'col' }, t.type),
+        el('th', { scope: 'col' }, t.webhookUrl),
+        el('th', { scope: 'col' }, t.created),
+        agent.role === 'admin' ? el('th', { scope: 'col' }, tt.heading) : null,
+      ),
+    ),
     tableBody,
   );
   const status = el('p', { className: 'form-error', role: 'alert' });
@@ -138,6 +196,7 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
       el('td', {}, el('span', { className: 'chip chip-channel' }, c.type)),
       el('td', { className: 'mono' }, c.webhook_url ? el('code', {}, c.webhook_url) : '—', c.webhook_url ? copyButton(c.webhook_url, t.copyWebhook(c.name)) : null),
       el('td', {}, el('time', { datetime: c.created_at, title: fullTime(c.created_at) }, shortTime(c.created_at))),
+      agent.role === 'admin' ? el('td', { className: 'channel-test' }, testButton(api, c)) : null,
     );
   try {
     for (const c of await api.listChannels()) tableBody.append(row(c));
@@ -147,64 +206,59 @@ async function channels(body: HTMLElement, api: ConsoleApi, agent: Agent): Promi
   if (agent.role !== 'admin') return;
 
   // Add a channel.
-  const type = el('select', { id: 'new-channel-type' });
-  for (const k of Object.keys(CHANNEL_FIELDS)) type.append(el('option', { value: k }, k));
-  const name = el('input', { id: 'new-channel-name', required: true, maxlength: 100, autocomplete: 'off' });
-  const settingsFields = typedFields(CHANNEL_FIELDS, type, 'setting-', t.optional, (k) =>
-    k === 'webchat' ? el('p', { className: 'hint' }, t.webchatHint) : null,
-  );
-  const fields = settingsFields.element;
-  const error = el('p', { className: 'form-error', role: 'alert', id: 'new-channel-error' });
-  const result = el('div', { className: 'result', role: 'status' });
-  const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.addChannel);
-  const form = el(
-    'form',
-    { className: 'settings-form', 'aria-labelledby': 'add-channel-heading', novalidate: true },
-    el('h2', { id: 'add-channel-heading' }, t.addChannel),
-    el('div', { className: 'field' }, el('label', { for: 'new-channel-type' }, t.type), type),
-    el('div', { className: 'field' }, el('label', { for: 'new-channel-name' }, t.name), name),
-    fields,
-    error,
-    submit,
-    result,
-  );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    error.textContent = '';
-    clear(result);
-    if (!name.value.trim()) {
-      error.textContent = t.required(t.name);
-      name.focus();
-      return;
-    }
-    const settings = settingsFields.collect((k, input) => {
-      error.textContent = t.required(k);
-      input.focus();
-    });
-    if (!settings) return;
-    submit.disabled = true;
-    api
-      .createChannel(type.value, name.value.trim(), settings)
-      .then((c) => {
-        tableBody.append(row(c));
-        result.append(
-          el('p', {}, t.channelCreated(c.name)),
-          c.type === 'webchat'
-            ? el('p', {}, el('code', {}, `<script src="${location.origin}/widget.js" data-channel="${c.id}" async></script>`))
-            : el('p', {}, t.pasteWebhook, ' ', el('code', { id: 'new-channel-webhook' }, c.webhook_url), copyButton(c.webhook_url, t.copyWebhook(c.name))),
-        );
-        form.reset();
-        settingsFields.sync();
-      })
-      .catch((e: unknown) => {
-        error.textContent = errorText(e);
-        if (e instanceof ApiError && e.field) {
-          settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
-        }
-      })
-      .finally(() => (submit.disabled = false));
+  const form = typedCreateForm<Channel>({
+    idPrefix: 'new-channel',
+    heading: t.addChannel,
+    specs: CHANNEL_FIELDS,
+    fieldPrefix: 'setting-',
+    labels: { type: t.type, name: t.name, optional: t.optional, submit: t.addChannel, required: t.required },
+    extra: (k) => (k === 'webchat' ? el('p', { className: 'hint' }, t.webchatHint) : null),
+    errorText,
+    create: (type, name, settings) => api.createChannel(type, name, settings),
+    onCreated: (c, result) => {
+      tableBody.append(row(c));
+      result.append(
+        el('p', {}, t.channelCreated(c.name)),
+        c.type === 'webchat'
+          ? el('p', {}, el('code', {}, `<script src="${location.origin}/widget.js" data-channel="${c.id}" async></script>`))
+          : el('p', {}, t.pasteWebhook, ' ', el('code', { id: 'new-channel-webhook' }, c.webhook_url), copyButton(c.webhook_url, t.copyWebhook(c.name))),
+      );
+    },
   });
   body.append(form);
+}
+
+/** "Test connection": the provider names the account behind the credentials, or says what is wrong. */
+function testButton(api: ConsoleApi, c: Channel): HTMLElement {
+  if (UNTESTABLE.has(c.type)) return el('span', { className: 'hint' }, tt.none);
+  const button = el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'aria-label': tt.buttonFor(c.name) }, tt.button);
+  const result = el('span', { className: 'channel-test-result', role: 'status', 'aria-live': 'polite' });
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    result.className = 'channel-test-result';
+    delete result.dataset.ok;
+    result.textContent = tt.testing;
+    api
+      .testChannel(c.id)
+      .then((r) => {
+        result.dataset.ok = String(r.ok);
+        if (r.ok && r.account) {
+          const who = [r.account.name, r.account.detail].filter((x) => x).join(' · ') || r.account.id;
+          result.textContent = tt.ok(who);
+        } else {
+          const e = r.error;
+          result.textContent = tt.failed(e ? `${e.code}: ${e.message}` : '');
+          result.classList.add('is-error');
+        }
+      })
+      .catch((e: unknown) => {
+        result.dataset.ok = 'false';
+        result.textContent = tt.failed(errorText(e));
+        result.classList.add('is-error');
+      })
+      .finally(() => (button.disabled = false));
+  });
+  return el('span', { className: 'channel-test-cell' }, button, ' ', result);
 }
 
 // ---------------------------------------------------------------- merchant webhooks

@@ -26,6 +26,16 @@ export interface Channel {
   created_at: string;
 }
 
+/** `POST /api/v1/channels/{id}/test`. */
+export interface ChannelTest {
+  channel_id: string;
+  type: string;
+  ok: boolean;
+  account?: { id: string; name: string; detail: string };
+  error?: { code: string; message: string; http_status?: number };
+  tested_at: string;
+}
+
 export interface WebhookEndpoint {
   id: string;
   url: string;
@@ -259,6 +269,31 @@ export interface PaymentSettings {
   payout_approval_threshold: number | null;
 }
 
+/** A payout of a customer's store credit through the payment provider (docs/payments.md). */
+export interface Payout {
+  id: string;
+  contact_id: string;
+  provider_id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  status: 'pending_approval' | 'processing' | 'succeeded' | 'failed' | 'rejected' | (string & {});
+  requested_by: string;
+  approved_by: string | null;
+  provider_ref: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `GET /api/v1/contacts/{id}` (docs/api.md#contacts-identities-and-merging). */
+export interface Contact {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  identities: Array<{ channel_id: string; channel_type: string; external_id: string; created_at: string }>;
+}
+
 /** A report as `GET /api/v1/reports/{name}` answers it (docs/api.md#reports). */
 export interface Report {
   report: string;
@@ -476,6 +511,11 @@ export class ConsoleApi {
     return this.collect<Channel>('/channels', 5);
   }
 
+  /** A connection test: the provider's identity call with the channel's credentials (admins). */
+  testChannel(id: string): Promise<ChannelTest> {
+    return this.call<ChannelTest>(`/channels/${encodeURIComponent(id)}/test`, { method: 'POST', body: {} });
+  }
+
   createChannel(type: string, name: string, settings: Record<string, string>): Promise<Channel> {
     return this.call<Channel>('/channels', { method: 'POST', body: { type, name, settings }, headers: { 'Idempotency-Key': newKey() } });
   }
@@ -642,6 +682,37 @@ export class ConsoleApi {
 
   setOptOut(contactId: string, optedOut: boolean): Promise<OptOut> {
     return this.call<OptOut>(`/contacts/${encodeURIComponent(contactId)}/opt_out`, { method: 'PUT', body: { opted_out: optedOut } });
+  }
+
+  /** `key`: one Idempotency-Key per confirmed payout. */
+  requestPayout(contactId: string, amount: number, currency: string, reason: string, key: string): Promise<Payout> {
+    return this.call<Payout>('/payouts', {
+      method: 'POST',
+      body: { contact_id: contactId, amount, currency, reason },
+      headers: { 'Idempotency-Key': key },
+    });
+  }
+
+  /** Newest first; `status` '' for every payout. */
+  listPayouts(status = ''): Promise<Payout[]> {
+    return this.collect<Payout>(status ? `/payouts?status=${encodeURIComponent(status)}` : '/payouts', 5);
+  }
+
+  approvePayout(id: string): Promise<Payout> {
+    return this.call<Payout>(`/payouts/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {} });
+  }
+
+  rejectPayout(id: string): Promise<Payout> {
+    return this.call<Payout>(`/payouts/${encodeURIComponent(id)}/reject`, { method: 'POST', body: {} });
+  }
+
+  getContact(id: string): Promise<Contact> {
+    return this.call<Contact>(`/contacts/${encodeURIComponent(id)}`);
+  }
+
+  /** Merges `fromId` into `keepId` (the same customer); `key`: one Idempotency-Key per confirmed merge. */
+  mergeContact(keepId: string, fromId: string, key: string): Promise<Contact & { merged_contact_id: string; conversations_moved: number; identities_moved: number }> {
+    return this.call(`/contacts/${encodeURIComponent(keepId)}/merge`, { method: 'POST', body: { from_contact_id: fromId }, headers: { 'Idempotency-Key': key } });
   }
 
   /** The contact's open carts (from the customer profile). */

@@ -7,8 +7,8 @@
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import { newKey, type ConsoleApi, type CustomerProfile, type OptOut } from './api';
-import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
+import type { ConsoleApi, CustomerProfile, OptOut } from './api';
+import { apiErrorText as why, reviewedForm, statusLine } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
 
@@ -48,6 +48,24 @@ const textByLang = {
     optOutButton: 'Opt out',
     optInButton: 'Opt back in',
     optChanged: (out: boolean): string => (out ? 'Opted out: no more reminders or order updates.' : 'Opted back in.'),
+    payoutAmount: 'How much to pay out',
+    payoutCurrency: 'Payout currency',
+    payoutReason: 'Reason for the payout',
+    payOut: 'Pay out credit…',
+    payoutConfirm: 'Confirm payout',
+    payoutText: (amount: string): string => `Pay ${amount} of store credit out to the customer through the payment provider?`,
+    payoutBad: (max: string): string => `Enter an amount above zero and at most the credit (${max}).`,
+    payoutNoCredit: 'The customer has no store credit in that currency.',
+    payoutRequested: (amount: string): string => `Payout of ${amount} requested.`,
+    payoutWaits: (amount: string): string => `Payout of ${amount} waits for an admin’s approval.`,
+    merge: 'Merge with another contact…',
+    mergeLabel: 'The same customer as',
+    mergePick: 'Choose the contact to merge into this one.',
+    mergeNone: 'No other contacts in the inbox.',
+    mergeConfirm: 'Merge contacts',
+    mergeText: (other: string): string => `Merge ${other} into this customer? Conversations, orders, carts and store credit move here. This cannot be undone.`,
+    merged: (n: number): string => `Merged: ${n} ${n === 1 ? 'conversation' : 'conversations'} moved here.`,
+    mergeReview: 'Review merge',
     none: '—',
   },
   it: {
@@ -85,6 +103,24 @@ const textByLang = {
     optOutButton: 'Disiscrivi',
     optInButton: 'Riattiva',
     optChanged: (out: boolean): string => (out ? 'Disiscritto: niente più promemoria né aggiornamenti.' : 'Riattivato.'),
+    payoutAmount: 'Importo da versare',
+    payoutCurrency: 'Valuta del versamento',
+    payoutReason: 'Motivo del versamento',
+    payOut: 'Rimborsa il credito…',
+    payoutConfirm: 'Conferma il pagamento',
+    payoutText: (amount: string): string => `Versare al cliente ${amount} di credito in negozio tramite il fornitore di pagamento?`,
+    payoutBad: (max: string): string => `Inserisci un importo maggiore di zero e al massimo pari al credito (${max}).`,
+    payoutNoCredit: 'Il cliente non ha credito in questa valuta.',
+    payoutRequested: (amount: string): string => `Pagamento di ${amount} richiesto.`,
+    payoutWaits: (amount: string): string => `Il pagamento di ${amount} attende l’approvazione di un amministratore.`,
+    merge: 'Unisci a un altro contatto…',
+    mergeLabel: 'Lo stesso cliente di',
+    mergePick: 'Scegli il contatto da unire a questo.',
+    mergeNone: 'Nessun altro contatto nella casella.',
+    mergeConfirm: 'Unisci i contatti',
+    mergeText: (other: string): string => `Unire ${other} a questo cliente? Conversazioni, ordini, carrelli e credito passano qui. Non si può annullare.`,
+    merged: (n: number): string => `Uniti: ${n} ${n === 1 ? 'conversazione spostata' : 'conversazioni spostate'} qui.`,
+    mergeReview: 'Controlla l’unione',
     none: '—',
   },
   de: {
@@ -122,6 +158,24 @@ const textByLang = {
     optOutButton: 'Abmelden',
     optInButton: 'Wieder anmelden',
     optChanged: (out: boolean): string => (out ? 'Abgemeldet: keine Erinnerungen oder Bestellupdates mehr.' : 'Wieder angemeldet.'),
+    payoutAmount: 'Auszuzahlender Betrag',
+    payoutCurrency: 'Währung der Auszahlung',
+    payoutReason: 'Grund der Auszahlung',
+    payOut: 'Guthaben auszahlen…',
+    payoutConfirm: 'Auszahlung bestätigen',
+    payoutText: (amount: string): string => `${amount} Guthaben über den Zahlungsanbieter an den Kunden auszahlen?`,
+    payoutBad: (max: string): string => `Gib einen Betrag über null und höchstens das Guthaben (${max}) ein.`,
+    payoutNoCredit: 'Der Kunde hat in dieser Währung kein Guthaben.',
+    payoutRequested: (amount: string): string => `Auszahlung von ${amount} angefordert.`,
+    payoutWaits: (amount: string): string => `Die Auszahlung von ${amount} wartet auf die Freigabe durch einen Admin.`,
+    merge: 'Mit anderem Kontakt zusammenführen…',
+    mergeLabel: 'Derselbe Kunde wie',
+    mergePick: 'Wähle den Kontakt, der hier zusammengeführt wird.',
+    mergeNone: 'Keine anderen Kontakte im Posteingang.',
+    mergeConfirm: 'Kontakte zusammenführen',
+    mergeText: (other: string): string => `${other} mit diesem Kunden zusammenführen? Unterhaltungen, Bestellungen, Warenkörbe und Guthaben wandern hierher. Das lässt sich nicht rückgängig machen.`,
+    merged: (n: number): string => `Zusammengeführt: ${n} ${n === 1 ? 'Unterhaltung' : 'Unterhaltungen'} hierher verschoben.`,
+    mergeReview: 'Zusammenführung prüfen',
     none: '—',
   },
   nl: {
@@ -159,6 +213,24 @@ const textByLang = {
     optOutButton: 'Afmelden',
     optInButton: 'Weer aanmelden',
     optChanged: (out: boolean): string => (out ? 'Afgemeld: geen herinneringen of bestelupdates meer.' : 'Weer aangemeld.'),
+    payoutAmount: 'Uit te betalen bedrag',
+    payoutCurrency: 'Valuta van de uitbetaling',
+    payoutReason: 'Reden van de uitbetaling',
+    payOut: 'Tegoed uitbetalen…',
+    payoutConfirm: 'Uitbetaling bevestigen',
+    payoutText: (amount: string): string => `${amount} tegoed via de betaalprovider aan de klant uitbetalen?`,
+    payoutBad: (max: string): string => `Vul een bedrag in boven nul en hoogstens het tegoed (${max}).`,
+    payoutNoCredit: 'De klant heeft geen tegoed in die valuta.',
+    payoutRequested: (amount: string): string => `Uitbetaling van ${amount} aangevraagd.`,
+    payoutWaits: (amount: string): string => `De uitbetaling van ${amount} wacht op goedkeuring van een beheerder.`,
+    merge: 'Samenvoegen met een ander contact…',
+    mergeLabel: 'Dezelfde klant als',
+    mergePick: 'Kies het contact dat hierin wordt samengevoegd.',
+    mergeNone: 'Geen andere contacten in de inbox.',
+    mergeConfirm: 'Contacten samenvoegen',
+    mergeText: (other: string): string => `${other} samenvoegen met deze klant? Gesprekken, bestellingen, winkelwagens en tegoed gaan hierheen. Dit kan niet ongedaan worden.`,
+    merged: (n: number): string => `Samengevoegd: ${n} ${n === 1 ? 'gesprek' : 'gesprekken'} hierheen verplaatst.`,
+    mergeReview: 'Samenvoegen controleren',
     none: '—',
   },
 } satisfies Record<Lang, unknown>;
@@ -181,6 +253,8 @@ export function customerPanel(
   conversationId: string,
   isAdmin: boolean,
   openConversation: (id: string) => void,
+  /** Other contacts the agent may merge into this one (from the inbox), with a label each. */
+  mergeCandidates: () => Array<{ id: string; label: string }> = () => [],
 ): CustomerPanel {
   const body = el('div', { className: 'customer-body', 'aria-live': 'polite' });
   const { element: status, say } = statusLine('customer-status');
@@ -213,79 +287,116 @@ export function customerPanel(
   });
 
   // ---- store credit (admins)
+  let balances: { currency: string; balance: number }[] = [];
   const open = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'credit-open' }, t.giveCredit);
   const amount = el('input', { id: 'credit-amount', inputmode: 'decimal', autocomplete: 'off' });
   const currency = el('input', { id: 'credit-currency', maxlength: 3, autocomplete: 'off', value: 'EUR' });
   const reason = el('input', { id: 'credit-reason', maxlength: 500, autocomplete: 'off' });
-  const review = el('button', { type: 'submit', className: 'btn btn-primary btn-small' }, t.review);
-  const cancel = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const form = el(
-    'form',
-    { className: 'refund-form credit-form', hidden: true, novalidate: true },
-    el('label', { for: 'credit-amount' }, t.amount),
-    amount,
-    el('label', { for: 'credit-currency' }, t.currency),
-    currency,
-    el('label', { for: 'credit-reason' }, t.reason),
-    reason,
-    el('div', { className: 'refund-actions' }, review, cancel),
-  );
-  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('credit-confirm', t);
-  let pending: { amount: number; currency: string; reason: string; key: string } | null = null;
-  const close = (): void => {
-    form.hidden = true;
-    confirmBox.hidden = true;
-    open.hidden = false;
-    pending = null;
-  };
-  open.addEventListener('click', () => {
-    amount.value = '';
-    reason.value = '';
-    say('');
-    open.hidden = true;
-    form.hidden = false;
-    amount.focus();
+  const creditForm = reviewedForm<{ amount: number; currency: string; reason: string }>({
+    open,
+    className: 'refund-form credit-form',
+    confirmClass: 'credit-confirm',
+    fields: [
+      el('label', { for: 'credit-amount' }, t.amount),
+      amount,
+      el('label', { for: 'credit-currency' }, t.currency),
+      currency,
+      el('label', { for: 'credit-reason' }, t.reason),
+      reason,
+    ],
+    labels: t,
+    say,
+    onOpen: () => {
+      amount.value = '';
+      reason.value = '';
+      return amount;
+    },
+    review: () => {
+      const cur = currency.value.trim().toUpperCase();
+      const minor = /^[A-Z]{3}$/.test(cur) ? parseMinor(amount.value, cur) : null;
+      if (minor === null || minor <= 0) return { error: t.badAmount, focus: amount };
+      if (!reason.value.trim()) return { error: t.reasonRequired, focus: reason };
+      return { request: { amount: minor, currency: cur, reason: reason.value.trim() }, question: t.confirmText(formatMoney(minor, cur)) };
+    },
+    send: async (req, key) => {
+      await api.grantCredit(contactId, req.amount, req.currency, req.reason, key);
+      say(t.given(formatMoney(req.amount, req.currency)));
+      queueMicrotask(load);
+    },
   });
-  cancel.addEventListener('click', close);
-  back.addEventListener('click', () => {
-    confirmBox.hidden = true;
-    form.hidden = false;
-    pending = null;
+
+  // ---- payout of store credit through the payment provider (above the shop's threshold an admin approves)
+  const payoutOpen = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'payout-open', hidden: true }, t.payOut);
+  const payoutAmount = el('input', { id: 'payout-amount', inputmode: 'decimal', autocomplete: 'off' });
+  const payoutCurrency = el('select', { id: 'payout-currency' });
+  const payoutReason = el('input', { id: 'payout-reason', maxlength: 500, autocomplete: 'off' });
+  const hasCredit = (): boolean => balances.some((b) => b.balance > 0);
+  const payoutForm = reviewedForm<{ amount: number; currency: string; reason: string }>({
+    open: payoutOpen,
+    className: 'refund-form payout-form',
+    confirmClass: 'payout-confirm',
+    fields: [
+      el('label', { for: 'payout-amount' }, t.payoutAmount),
+      payoutAmount,
+      el('label', { for: 'payout-currency' }, t.payoutCurrency),
+      payoutCurrency,
+      el('label', { for: 'payout-reason' }, t.payoutReason),
+      payoutReason,
+    ],
+    labels: { ...t, confirm: t.payoutConfirm },
+    say,
+    canOpen: hasCredit,
+    onOpen: () => {
+      clear(payoutCurrency);
+      for (const b of balances.filter((x) => x.balance > 0)) payoutCurrency.append(el('option', { value: b.currency }, b.currency));
+      payoutAmount.value = '';
+      payoutReason.value = '';
+      return payoutAmount;
+    },
+    review: () => {
+      const cur = payoutCurrency.value;
+      const max = balances.find((b) => b.currency === cur)?.balance ?? 0;
+      if (max <= 0) return { error: t.payoutNoCredit, focus: payoutCurrency };
+      const minor = parseMinor(payoutAmount.value, cur);
+      if (minor === null || minor <= 0 || minor > max) return { error: t.payoutBad(formatMoney(max, cur)), focus: payoutAmount };
+      if (!payoutReason.value.trim()) return { error: t.reasonRequired, focus: payoutReason };
+      return { request: { amount: minor, currency: cur, reason: payoutReason.value.trim() }, question: t.payoutText(formatMoney(minor, cur)) };
+    },
+    send: async (req, key) => {
+      const p = await api.requestPayout(contactId, req.amount, req.currency, req.reason, key);
+      say(p.status === 'pending_approval' ? t.payoutWaits(formatMoney(p.amount, p.currency)) : t.payoutRequested(formatMoney(p.amount, p.currency)));
+      queueMicrotask(load);
+    },
   });
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const cur = currency.value.trim().toUpperCase();
-    const minor = /^[A-Z]{3}$/.test(cur) ? parseMinor(amount.value, cur) : null;
-    if (minor === null || minor <= 0) {
-      say(t.badAmount, true);
-      amount.focus();
-      return;
-    }
-    if (!reason.value.trim()) {
-      say(t.reasonRequired, true);
-      reason.focus();
-      return;
-    }
-    say('');
-    pending = { amount: minor, currency: cur, reason: reason.value.trim(), key: newKey() };
-    confirmText.textContent = t.confirmText(formatMoney(minor, cur));
-    form.hidden = true;
-    confirmBox.hidden = false;
-    confirm.focus();
-  });
-  confirm.addEventListener('click', () => {
-    if (!pending) return;
-    const req = pending;
-    confirm.disabled = back.disabled = true;
-    api
-      .grantCredit(contactId, req.amount, req.currency, req.reason, req.key)
-      .then(() => {
-        say(t.given(formatMoney(req.amount, req.currency)));
-        close();
-        load();
-      })
-      .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
-      .finally(() => (confirm.disabled = back.disabled = false));
+
+  // ---- merge another contact into this one (the same customer on another channel)
+  const mergeOpen = el('button', { type: 'button', className: 'btn btn-quiet btn-small', id: 'merge-open' }, t.merge);
+  const mergeFrom = el('select', { id: 'merge-from' });
+  const mergeForm = reviewedForm<{ from: string; label: string }>({
+    open: mergeOpen,
+    className: 'refund-form merge-form',
+    confirmClass: 'merge-confirm',
+    fields: [el('label', { for: 'merge-from' }, t.mergeLabel), mergeFrom],
+    labels: { ...t, review: t.mergeReview, confirm: t.mergeConfirm },
+    say,
+    onOpen: () => {
+      clear(mergeFrom);
+      const list = mergeCandidates().filter((c) => c.id !== contactId);
+      mergeFrom.append(el('option', { value: '' }, list.length ? '—' : t.mergeNone));
+      for (const c of list) mergeFrom.append(el('option', { value: c.id }, c.label));
+      return mergeFrom;
+    },
+    review: () => {
+      const from = mergeFrom.value;
+      if (!from) return { error: t.mergePick, focus: mergeFrom };
+      const label = mergeFrom.selectedOptions[0]?.textContent ?? from;
+      return { request: { from, label }, question: t.mergeText(label) };
+    },
+    send: async (req, key) => {
+      const r = await api.mergeContact(contactId, req.from, key);
+      say(t.merged(r.conversations_moved));
+      queueMicrotask(load);
+    },
   });
 
   const section = (title: string, ...content: (HTMLElement | string)[]): HTMLElement =>
@@ -345,9 +456,11 @@ export function customerPanel(
     body.append(section(t.otherConversations, others.childElementCount ? others : el('p', {}, t.noOther)));
   };
 
-  const renderCredit = (balances: { currency: string; balance: number }[]): void => {
+  const renderCredit = (list: { currency: string; balance: number }[]): void => {
+    balances = list;
+    if (!payoutForm.isOpen()) payoutOpen.hidden = !hasCredit();
     clear(creditList);
-    for (const b of balances.filter((x) => x.balance !== 0))
+    for (const b of list.filter((x) => x.balance !== 0))
       creditList.append(el('li', { 'data-currency': b.currency }, formatMoney(b.balance, b.currency)));
     if (!creditList.childElementCount) creditList.append(el('li', {}, t.noCredit));
   };
@@ -383,7 +496,17 @@ export function customerPanel(
     el('h3', { id: 'customer-heading', className: 'sell-heading' }, t.heading),
     body,
     section(t.optHeading, optState, optButton),
-    section(t.credit, creditList, isAdmin ? open : '', isAdmin ? form : '', isAdmin ? confirmBox : ''),
+    section(
+      t.credit,
+      creditList,
+      isAdmin ? open : '',
+      isAdmin ? creditForm.form : '',
+      isAdmin ? creditForm.confirmBox : '',
+      payoutOpen,
+      payoutForm.form,
+      payoutForm.confirmBox,
+    ),
+    el('div', { className: 'customer-section customer-merge' }, mergeOpen, mergeForm.form, mergeForm.confirmBox),
     status,
   );
   load();

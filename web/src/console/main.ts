@@ -331,7 +331,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -433,6 +433,9 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
         if (ev.type === 'conversation.created' && c.id !== selectedId) store.unread.add(c.id);
         renderList();
         if (c.id === selectedId) renderThreadHeader();
+        // Its customer was merged into another one: the panel follows the kept contact.
+        if (c.id === selectedId && sidePanels?.conversationId === c.id && c.contact?.id && c.contact.id !== sidePanels.customer.contactId)
+          buildSidePanels(c.id);
       }
       refreshServiceFields(c.id);
       break;
@@ -801,33 +804,47 @@ function buildThread(id: string): void {
     form,
     windowCtl.picker,
   );
-  // Beside the thread: the customer, and selling (product search -> card, cart builder -> discount
-  // -> payment link).
-  const conv = store.conversations.get(id);
-  sidePanels = null;
-  if (conv?.contact?.id) {
-    const contactId = conv.contact.id;
-    const customer = customerPanel(api, contactId, id, me?.role === 'admin', (other) => {
-      selectConversation(other);
-      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
-    });
-    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
-    let panel: HTMLElement | null = null;
-    const buildPanel = (): void => {
-      const next = buildSellPanel(api, id, contactId);
-      if (panel) panel.replaceWith(next);
-      else drawer.append(next);
-      panel = next;
-    };
-    drawer.addEventListener('toggle', () => {
-      if (drawer.open && !panel) buildPanel();
-    });
-    shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
-    sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
-  }
+  buildSidePanels(id);
   threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
   refreshWindow(id);
+}
+
+/**
+ * Beside the thread: the customer, and selling (product search -> card, cart builder -> discount ->
+ * payment link). Built again when the conversation's customer changes (a merge elsewhere).
+ */
+function buildSidePanels(id: string): void {
+  if (!shell) return;
+  shell.thread.querySelector('.thread-side')?.remove();
+  const conv = store.conversations.get(id);
+  sidePanels = null;
+  if (!conv?.contact?.id) return;
+  const contactId = conv.contact.id;
+  const customer = customerPanel(
+    api,
+    contactId,
+    id,
+    me?.role === 'admin',
+    (other) => {
+      selectConversation(other);
+      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
+    },
+    mergeCandidates,
+  );
+  const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+  let panel: HTMLElement | null = null;
+  const buildPanel = (): void => {
+    const next = buildSellPanel(api, id, contactId);
+    if (panel) panel.replaceWith(next);
+    else drawer.append(next);
+    panel = next;
+  };
+  drawer.addEventListener('toggle', () => {
+    if (drawer.open && !panel) buildPanel();
+  });
+  shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
+  sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
 }
 
 /** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
@@ -1004,6 +1021,16 @@ function refreshSidePanels(data: unknown): void {
     side.customer.refresh();
     if (!d?.conversation_id || d.conversation_id === side.conversationId) side.rebuildSell();
   }, 400);
+}
+
+/** The inbox's other customers, for "Merge with another contact…": one entry per contact, by name. */
+function mergeCandidates(): Array<{ id: string; label: string }> {
+  const byContact = new Map<string, { id: string; label: string }>();
+  for (const c of store.conversations.values()) {
+    if (!c.contact?.id || byContact.has(c.contact.id)) continue;
+    byContact.set(c.contact.id, { id: c.contact.id, label: `${c.contact.name || t.unknownContact} · ${c.channel_type}` });
+  }
+  return [...byContact.values()].sort((a, b) => a.label.localeCompare(b.label));
 }
 
 /** Refund panels by payment id (see refund.ts). */

@@ -3,13 +3,12 @@
 // write-only and never shown again), and the guardrails: above which amount a refund or a payout
 // waits for a second admin.
 
-import { ApiError } from '../shared/http';
 import { el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
 import type { Agent } from '../shared/types';
 import type { ConsoleApi, PaymentProvider } from './api';
-import { apiErrorText as why, copyButton as copyButtonKit, dataTable, typedFields, type FieldSpec } from './admin-kit';
+import { apiErrorText as why, copyButton as copyButtonKit, dataTable, typedCreateForm, type FieldSpec } from './admin-kit';
 
 /** The settings each provider type takes (docs/payments.md#providers). */
 export const PROVIDER_FIELDS: Record<string, FieldSpec[]> = {
@@ -219,55 +218,23 @@ export async function paymentsTab(body: HTMLElement, api: ConsoleApi, agent: Age
   }
 
   // ---- connect a provider
-  const type = el('select', { id: 'new-provider-type' });
-  for (const k of Object.keys(PROVIDER_FIELDS)) type.append(el('option', { value: k }, k));
-  const name = el('input', { id: 'new-provider-name', maxlength: 100, autocomplete: 'off' });
-  const settingsFields = typedFields(PROVIDER_FIELDS, type, 'provider-setting-', t.optional);
-  const fields = settingsFields.element;
-  const error = el('p', { className: 'form-error', role: 'alert', id: 'new-provider-error' });
-  const result = el('div', { className: 'result', role: 'status' });
-  const submit = el('button', { type: 'submit', className: 'btn btn-primary' }, t.add);
-  const form = el(
-    'form',
-    { className: 'settings-form', id: 'provider-form', 'aria-labelledby': 'add-provider-heading', novalidate: true },
-    el('h2', { id: 'add-provider-heading' }, t.add),
-    el('div', { className: 'field' }, el('label', { for: 'new-provider-type' }, t.type), type),
-    el('div', { className: 'field' }, el('label', { for: 'new-provider-name' }, t.name), name),
-    fields,
-    error,
-    submit,
-    result,
-  );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    error.textContent = '';
-    result.replaceChildren();
-    if (!name.value.trim()) {
-      error.textContent = t.required(t.name);
-      name.focus();
-      return;
-    }
-    const typed = settingsFields.collect((k, input) => {
-      error.textContent = t.required(k);
-      input.focus();
-    });
-    if (!typed) return;
-    const settings: Record<string, string | number> = { ...typed };
-    if (typed.async_delay_ms && /^\d+$/.test(typed.async_delay_ms)) settings.async_delay_ms = Number(typed.async_delay_ms);
-    submit.disabled = true;
-    api
-      .createPaymentProvider(type.value, name.value.trim(), settings)
-      .then(async (p) => {
-        result.append(el('p', {}, t.connected(p.name)), el('p', {}, el('code', { id: 'new-provider-webhook' }, p.webhook_url), copyButton(p.webhook_url, t.copyLabel(p.name))));
-        form.reset();
-        settingsFields.sync();
-        await reload();
-      })
-      .catch((e: unknown) => {
-        error.textContent = why(e);
-        if (e instanceof ApiError && e.field) settingsFields.input(e.field.replace(/^settings\./, ''))?.focus();
-      })
-      .finally(() => (submit.disabled = false));
+  const form = typedCreateForm<PaymentProvider>({
+    idPrefix: 'new-provider',
+    formId: 'provider-form',
+    heading: t.add,
+    specs: PROVIDER_FIELDS,
+    fieldPrefix: 'provider-setting-',
+    labels: { type: t.type, name: t.name, optional: t.optional, submit: t.add, required: t.required },
+    errorText: why,
+    create: (type, name, typed) => {
+      const settings: Record<string, string | number> = { ...typed };
+      if (typed.async_delay_ms && /^\d+$/.test(typed.async_delay_ms)) settings.async_delay_ms = Number(typed.async_delay_ms);
+      return api.createPaymentProvider(type, name, settings);
+    },
+    onCreated: async (p, result) => {
+      result.append(el('p', {}, t.connected(p.name)), el('p', {}, el('code', { id: 'new-provider-webhook' }, p.webhook_url), copyButton(p.webhook_url, t.copyLabel(p.name))));
+      await reload();
+    },
   });
   body.append(form, guardrails);
 }

@@ -7,9 +7,9 @@
 
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
-import { newKey, type ConsoleApi, type Payment, type Refund } from './api';
+import type { ConsoleApi, Payment, Refund } from './api';
 import { currencyDigits, formatMoney } from './render';
-import { apiErrorText as why, confirmStep, statusLine } from './admin-kit';
+import { apiErrorText as why, reviewedForm, statusLine } from './admin-kit';
 
 const textByLang = {
   en: {
@@ -210,23 +210,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   const amount = el('input', { id: amountId, className: 'refund-amount', inputmode: 'decimal', autocomplete: 'off', required: true });
   const hint = el('span', { className: 'refund-hint' });
   const reason = el('input', { id: reasonId, className: 'refund-reason', maxlength: 500, autocomplete: 'off', required: true });
-  const review = el('button', { type: 'submit', className: 'btn btn-primary btn-small' }, t.review);
-  const cancel = el('button', { type: 'button', className: 'btn btn-quiet btn-small' }, t.cancel);
-  const form = el(
-    'form',
-    { className: 'refund-form', hidden: true, novalidate: true },
-    el('label', { for: amountId }, t.amountLabel),
-    amount,
-    hint,
-    el('label', { for: reasonId }, t.reasonLabel),
-    reason,
-    el('div', { className: 'refund-actions' }, review, cancel),
-  );
-  const { box: confirmBox, text: confirmText, confirm, back } = confirmStep('refund-confirm-step', t);
-  const element = el('div', { className: 'refund-panel', 'data-payment-id': paymentId }, summary, list, open, form, confirmBox, status);
-
   let payment: Payment | null = null;
-  let pending: { amount: number; reason: string; key: string } | null = null;
   let generation = 0;
   /** The refund this panel just requested: its "requested" line goes once the refund is settled. */
   let requestedId: string | null = null;
@@ -234,12 +218,37 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
   const money = (minor: number): string => (payment ? formatMoney(minor, payment.currency) : String(minor));
   const canRefund = (): boolean => !!payment && (payment.status === 'paid' || payment.status === 'partially_refunded') && payment.refundable > 0;
 
-  const closeForms = (): void => {
-    form.hidden = true;
-    confirmBox.hidden = true;
-    pending = null;
-    open.hidden = !canRefund();
-  };
+  const { form, confirmBox, close: closeForms, isOpen } = reviewedForm<{ amount: number; reason: string }>({
+    open,
+    className: 'refund-form',
+    confirmClass: 'refund-confirm-step',
+    fields: [el('label', { for: amountId }, t.amountLabel), amount, hint, el('label', { for: reasonId }, t.reasonLabel), reason],
+    labels: t,
+    say: (text, bad) => say(text, bad),
+    canOpen: canRefund,
+    onOpen: () => {
+      const p = payment as Payment;
+      amount.value = plainAmount(p.refundable, p.currency);
+      hint.textContent = ` ${t.amountHint(money(p.refundable))}`;
+      reason.value = '';
+      queueMicrotask(() => amount.select());
+      return amount;
+    },
+    review: () => {
+      const p = payment as Payment;
+      const minor = parseMinor(amount.value, p.currency);
+      if (minor === null || minor <= 0 || minor > p.refundable) return { error: t.badAmount(money(p.refundable)), focus: amount };
+      if (!reason.value.trim()) return { error: t.reasonRequired, focus: reason };
+      return { request: { amount: minor, reason: reason.value.trim() }, question: t.confirmText(money(minor)) };
+    },
+    send: async (req, key) => {
+      const r = await api.requestRefund(paymentId, req.amount, req.reason, key);
+      requestedId = r.id;
+      say(r.status === 'pending_approval' ? t.needsApproval(money(r.amount)) : t.requested(money(r.amount)));
+      queueMicrotask(() => void load());
+    },
+  });
+  const element = el('div', { className: 'refund-panel', 'data-payment-id': paymentId }, summary, list, open, form, confirmBox, status);
 
   const render = (): void => {
     if (!payment) return;
@@ -255,7 +264,7 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
       requestedId = null;
       say('');
     }
-    if (form.hidden && confirmBox.hidden) open.hidden = !canRefund();
+    if (!isOpen()) open.hidden = !canRefund();
     if (!canRefund()) closeForms();
   };
 
@@ -299,67 +308,6 @@ export function refundPanel(api: ConsoleApi, paymentId: string): RefundPanel {
       if (gen === generation && !payment) say(`${t.loadFailed} ${why(e)}`, true);
     }
   };
-
-  open.addEventListener('click', () => {
-    if (!payment || !canRefund()) return;
-    amount.value = plainAmount(payment.refundable, payment.currency);
-    hint.textContent = ` ${t.amountHint(money(payment.refundable))}`;
-    reason.value = '';
-    say('');
-    open.hidden = true;
-    form.hidden = false;
-    amount.focus();
-    amount.select();
-  });
-  cancel.addEventListener('click', () => {
-    closeForms();
-    open.focus();
-  });
-  back.addEventListener('click', () => {
-    confirmBox.hidden = true;
-    pending = null;
-    form.hidden = false;
-    amount.focus();
-  });
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    if (!payment) return;
-    const minor = parseMinor(amount.value, payment.currency);
-    if (minor === null || minor <= 0 || minor > payment.refundable) {
-      say(t.badAmount(money(payment.refundable)), true);
-      amount.focus();
-      return;
-    }
-    if (!reason.value.trim()) {
-      say(t.reasonRequired, true);
-      reason.focus();
-      return;
-    }
-    say('');
-    // One key per reviewed refund: a double click or a retry after a lost answer refunds once.
-    pending = { amount: minor, reason: reason.value.trim(), key: newKey() };
-    confirmText.textContent = t.confirmText(money(minor));
-    form.hidden = true;
-    confirmBox.hidden = false;
-    confirm.focus();
-  });
-  confirm.addEventListener('click', () => {
-    if (!pending) return;
-    const req = pending;
-    confirm.disabled = back.disabled = true;
-    api
-      .requestRefund(paymentId, req.amount, req.reason, req.key)
-      .then((r) => {
-        requestedId = r.id;
-        say(r.status === 'pending_approval' ? t.needsApproval(money(r.amount)) : t.requested(money(r.amount)));
-        closeForms();
-        return load();
-      })
-      .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
-      .finally(() => {
-        confirm.disabled = back.disabled = false;
-      });
-  });
 
   void load();
   return { element, refresh: () => void load() };

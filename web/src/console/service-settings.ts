@@ -15,7 +15,7 @@ const TARGETS = ['first_response', 'next_response', 'resolution'] as const;
 export interface ServiceSettings {
   business_hours: { time_zone: string; days: Record<string, [string, string][] | null>; holidays: string[] };
   business_hours_configured: boolean;
-  sla: { business_hours: boolean; policies: Record<string, Record<string, number | null>> };
+  sla: { business_hours: boolean; policies: Record<string, Record<string, number | null>>; channels?: Record<string, Record<string, Record<string, number | null>>> };
   assignment: { mode: string; default_capacity: number };
   after_hours: { enabled: boolean; message: string | null };
 }
@@ -148,7 +148,9 @@ export async function serviceTab(body: HTMLElement, api: ConsoleApi, agent: Agen
         days,
         holidays: holidays.value.split(',').map((x) => x.trim()).filter((x) => x !== ''),
       },
-      sla: { business_hours: slaBh.checked, policies },
+      // The screen edits the per-level policies; the default and the per-channel policies (set
+      // through the API) are kept as they are.
+      sla: { ...s.sla, business_hours: slaBh.checked, policies: { ...s.sla.policies, ...policies } },
       assignment: { mode: mode.value, default_capacity: Number(capacity.value) || 5 },
       after_hours: { enabled: afterHours.checked },
     };

@@ -12,7 +12,7 @@
 
 #include "bottega/errors.hpp"
 
-namespace bottega::service {
+namespace bottega::hours {
 
 class TimeZone {
  public:
@@ -58,4 +58,4 @@ int64_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d);
 int weekday_of_days(int64_t days);
 
-}  // namespace bottega::service
+}  // namespace bottega::hours

@@ -3,7 +3,9 @@
 // (is it open, when does it open, the instant N business seconds after a start). Local times are
 // turned into instants with the zone's rules of that very day, so a daylight saving change moves
 // nothing a person would not expect: "09:00-18:00" is 9 hours on the day clocks change too.
-// Pure apart from loading the zone file at parse time.
+// Pure apart from loading the zone file at parse time. One implementation for the whole server: the
+// SLA clock (service), the after-hours reply (service) and the bot's expected wait (bot) all read
+// the shop's hours from here (docs/service.md).
 #pragma once
 
 #include <array>
@@ -16,9 +18,9 @@
 #include <boost/json/object.hpp>
 
 #include "bottega/errors.hpp"
-#include "service/tz.hpp"
+#include "hours/tz.hpp"
 
-namespace bottega::service {
+namespace bottega::hours {
 
 struct BusinessHours {
   std::shared_ptr<const TimeZone> zone = TimeZone::utc();
@@ -38,6 +40,13 @@ struct BusinessHours {
   int64_t add_business_seconds(int64_t start_ms, int64_t seconds) const;
   // Opening time between two instants, in seconds.
   int64_t business_seconds_between(int64_t from_ms, int64_t to_ms) const;
+
+  struct Local {
+    int weekday = 0;  // Monday = 0
+    int minute = 0;   // of the local day, 0..1439
+  };
+  // The wall-clock weekday and time at `at_ms` in the shop's zone.
+  Local local(int64_t at_ms) const;
 };
 
 // {"time_zone":"Europe/Rome","days":{"mon":["09:00","18:00"],"tue":[["09:00","13:00"],["14:00","18:00"]],
@@ -47,4 +56,4 @@ Result<BusinessHours> parse_business_hours(const boost::json::object& o, const s
                                            const std::string& zoneinfo_dir = "/usr/share/zoneinfo");
 boost::json::object to_json(const BusinessHours& h);
 
-}  // namespace bottega::service
+}  // namespace bottega::hours

@@ -1,11 +1,11 @@
-#include "service/hours.hpp"
+#include "hours/hours.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "core/json.hpp"
 
-namespace bottega::service {
+namespace bottega::hours {
 
 namespace bj = boost::json;
 
@@ -121,7 +121,9 @@ bj::object to_json(const BusinessHours& h) {
       continue;
     }
     bj::array a;
-    for (const auto& [open, close] : list) a.push_back(bj::array{bj::string(hhmm(open)), bj::string(hhmm(close % 1440))});
+    // A day open to midnight is "24:00" (hhmm would wrap it to "00:00", an empty interval on reading).
+    for (const auto& [open, close] : list)
+      a.push_back(bj::array{bj::string(hhmm(open)), bj::string(close == 1440 ? "24:00" : hhmm(close % 1440))});
     days[kDays[i]] = std::move(a);
   }
   bj::array hol;
@@ -158,6 +160,12 @@ std::vector<std::pair<int64_t, int64_t>> BusinessHours::intervals(int64_t from_m
   return merged;
 }
 
+BusinessHours::Local BusinessHours::local(int64_t at_ms) const {
+  int64_t l = zone->to_local(floor_div(at_ms, 1000));
+  int64_t day = floor_div(l, 86400);
+  return Local{weekday_of_days(day), static_cast<int>((l - day * 86400) / 60)};
+}
+
 bool BusinessHours::is_open(int64_t at_ms) const { return !intervals(at_ms, at_ms + 1).empty(); }
 
 int64_t BusinessHours::next_open(int64_t at_ms) const {
@@ -188,4 +196,4 @@ int64_t BusinessHours::business_seconds_between(int64_t from_ms, int64_t to_ms) 
   return total / 1000;
 }
 
-}  // namespace bottega::service
+}  // namespace bottega::hours

@@ -1,16 +1,14 @@
-// Time zones (TZif + POSIX footer), business hours across daylight saving changes, priority score
-// and SLA due-time arithmetic. Pure: every instant is given.
+// Time zones (TZif + POSIX footer) and business hours across daylight saving changes. Pure: every
+// instant is given (the zone files are Debian's tzdata).
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
-#include "service/hours.hpp"
-#include "service/priority.hpp"
-#include "service/sla.hpp"
-#include "service/tz.hpp"
+#include "hours/hours.hpp"
+#include "hours/shop_hours.hpp"
+#include "hours/tz.hpp"
 
-namespace bottega::service {
+namespace bottega::hours {
 namespace {
 
 namespace bj = boost::json;
@@ -69,14 +67,14 @@ TEST(TimeZone, RejectsWhatIsNotAZone) {
   EXPECT_TRUE(TimeZone::load("UTC").ok());
 }
 
-BusinessHours hours(const char* json) {
+BusinessHours parse_hours(const char* json) {
   auto r = parse_business_hours(bj::parse(json).as_object(), "business_hours");
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().field + ": " + r.error().message);
   return r.ok() ? *r : BusinessHours{};
 }
 
 TEST(BusinessHours, NineToSixInRomeAcrossTheSpringChange) {
-  auto h = hours(R"({"time_zone":"Europe/Rome","days":{"sat":["09:00","18:00"],"sun":["09:00","18:00"]}})");
+  auto h = parse_hours(R"({"time_zone":"Europe/Rome","days":{"sat":["09:00","18:00"],"sun":["09:00","18:00"]}})");
   // Saturday 28 March 2026 (CET, UTC+1): open 08:00-17:00 UTC. Sunday 29 (CEST): 07:00-16:00 UTC.
   EXPECT_FALSE(h.is_open(utc(2026, 3, 28, 7, 59)));
   EXPECT_TRUE(h.is_open(utc(2026, 3, 28, 8, 0)));
@@ -94,7 +92,7 @@ TEST(BusinessHours, NineToSixInRomeAcrossTheSpringChange) {
 TEST(BusinessHours, AutumnChangeAndOvernightShift) {
   // Open 22:00-06:00 every night in Rome. The night of 24-25 October 2026 has 25 hours: the
   // shift is 9 hours long that night (22:00 CEST = 20:00 UTC to 06:00 CET = 05:00 UTC).
-  auto h = hours(R"({"time_zone":"Europe/Rome","days":{"mon":["22:00","06:00"],"tue":["22:00","06:00"],"wed":["22:00","06:00"],"thu":["22:00","06:00"],"fri":["22:00","06:00"],"sat":["22:00","06:00"],"sun":["22:00","06:00"]}})");
+  auto h = parse_hours(R"({"time_zone":"Europe/Rome","days":{"mon":["22:00","06:00"],"tue":["22:00","06:00"],"wed":["22:00","06:00"],"thu":["22:00","06:00"],"fri":["22:00","06:00"],"sat":["22:00","06:00"],"sun":["22:00","06:00"]}})");
   EXPECT_EQ(h.business_seconds_between(utc(2026, 10, 24, 12), utc(2026, 10, 25, 12)), 9 * 3600);
   EXPECT_EQ(h.business_seconds_between(utc(2026, 10, 20, 12), utc(2026, 10, 21, 12)), 8 * 3600);
   EXPECT_TRUE(h.is_open(utc(2026, 10, 25, 4, 30)));   // 05:30 CET
@@ -102,7 +100,7 @@ TEST(BusinessHours, AutumnChangeAndOvernightShift) {
 }
 
 TEST(BusinessHours, LunchBreakHolidaysAndWeekend) {
-  auto h = hours(R"({"time_zone":"Europe/Rome","days":{"mon":[["09:00","13:00"],["14:00","18:00"]]},"holidays":["2026-12-07"]})");
+  auto h = parse_hours(R"({"time_zone":"Europe/Rome","days":{"mon":[["09:00","13:00"],["14:00","18:00"]]},"holidays":["2026-12-07"]})");
   // Friday 4 December 2026 17:00 CET (16:00 UTC), 3 business hours: 1 on Friday; Monday 7 is a
   // holiday; Tuesday 8 from 09:00: due 11:00 CET = 10:00 UTC.
   EXPECT_EQ(h.add_business_seconds(utc(2026, 12, 4, 16), 3 * 3600), utc(2026, 12, 8, 10));
@@ -130,72 +128,50 @@ TEST(BusinessHours, ParseErrorsNameTheField) {
   }
 }
 
-TEST(Priority, PresaleAheadOfPostSaleAndWaitingCounts) {
-  PriorityInput pre{{"presale"}, 0, "whatsapp", false, 0};
-  PriorityInput post{{"order-status"}, 0, "whatsapp", false, 0};
-  auto a = base_score(pre), b = base_score(post);
-  EXPECT_GT(a.points, b.points);
-  EXPECT_EQ(a.level, Level::high);
-  EXPECT_EQ(b.level, Level::normal);
-  // A post-sale question waiting 2 hours (240 points) passes a fresh pre-sale one (300 apart)
-  // only with more on its side; waiting is capped.
-  EXPECT_EQ(waiting_points(0, 60'000 * 30), 60);
-  EXPECT_EQ(waiting_points(0, 60'000 * 600), 240);
-  EXPECT_EQ(waiting_points(-1, 60'000), 0);
-  EXPECT_LT(b.points + waiting_points(0, 60'000 * 600), a.points);
-  // Explicit priority, cart value and returning customers add up and are explained.
-  PriorityInput rich{{"order-status"}, 600, "email", true, 250'000};
-  auto r = base_score(rich);
-  EXPECT_EQ(r.points, 100 + 600 + 150 + 30);
-  EXPECT_EQ(r.level, Level::high);
-  auto e = explain(r, 0, 60'000 * 10);
-  EXPECT_EQ(e.at("score").as_int64(), r.points + 20);
-  EXPECT_EQ(e.at("components").as_array().size(), 5u);  // intent, explicit, cart, returning, waiting
+TEST(BusinessHours, LocalWallClockFollowsTheZone) {
+  auto h = parse_hours(R"({"time_zone":"Europe/Rome"})");
+  auto winter = h.local(utc(2026, 3, 28, 8));  // Saturday 09:00 CET
+  EXPECT_EQ(winter.weekday, 5);
+  EXPECT_EQ(winter.minute, 9 * 60);
+  auto summer = h.local(utc(2026, 3, 30, 7));  // Monday 09:00 CEST
+  EXPECT_EQ(summer.weekday, 0);
+  EXPECT_EQ(summer.minute, 9 * 60);
+  EXPECT_EQ(h.local(utc(2026, 10, 25, 23, 30)).minute, 30);  // 00:30 CET on Monday 26
+  EXPECT_EQ(h.local(utc(2026, 10, 25, 23, 30)).weekday, 0);
 }
 
-TEST(Sla, DueTimesFollowTheClockAndPolicy) {
-  auto s = apply_settings_patch(ServiceSettings{}, bj::parse(R"({
-    "business_hours":{"time_zone":"Europe/Rome"},
-    "sla":{"policies":{"high":{"first_response_seconds":3600,"next_response_seconds":7200,"resolution_seconds":86400}}}})").as_object());
-  ASSERT_TRUE(s.ok()) << s.error().field;
-  SlaClock c;
-  c.opened_at = utc(2026, 12, 4, 16);  // Friday 17:00 CET
-  c.waiting_since = c.opened_at;
-  auto d = compute_dues(*s, Level::high, c);
-  ASSERT_TRUE(d.first_response && d.resolution);
-  EXPECT_FALSE(d.next_response);
-  EXPECT_EQ(*d.first_response, utc(2026, 12, 4, 17));   // the last opening hour of Friday
-  // 24 business hours: Friday 1 + Monday 9 + Tuesday 9 + Wednesday 5 -> 14:00 CET Wednesday.
-  EXPECT_EQ(*d.resolution, utc(2026, 12, 9, 13));
-  c.person_replied = true;
-  d = compute_dues(*s, Level::high, c);
-  EXPECT_FALSE(d.first_response);
-  ASSERT_TRUE(d.next_response);
-  EXPECT_EQ(*d.next_response, utc(2026, 12, 7, 9));     // 1 h Friday + 1 h Monday from 09:00 CET
-  EXPECT_FALSE(compute_dues(*s, Level::normal, c).next_response);  // no policy for normal
-  c.active = false;
-  EXPECT_FALSE(compute_dues(*s, Level::high, c).resolution);
+TEST(BusinessHours, RoundTripsThroughJsonIncludingOpenToMidnight) {
+  for (const char* json : {R"({"time_zone":"Europe/Rome","days":{"mon":["00:00","24:00"],"tue":["18:00","02:00"],"wed":[["09:00","13:00"],["14:00","24:00"]],"sun":null},"holidays":["2026-12-25"]})",
+                           R"({"days":{"sat":["22:00","00:00"]}})"}) {
+    auto h = parse_hours(json);
+    auto again = parse_business_hours(to_json(h), "business_hours");
+    ASSERT_TRUE(again.ok()) << json << " -> " << again.error().field << ": " << again.error().message;
+    EXPECT_EQ(again->days, h.days) << json;
+    EXPECT_EQ(again->holidays, h.holidays);
+    EXPECT_EQ(again->zone->name(), h.zone->name());
+  }
+  auto h = parse_hours(R"({"days":{"mon":["00:00","24:00"]}})");
+  EXPECT_TRUE(h.is_open(utc(2026, 11, 23, 23, 59)));  // Monday, the last minute
 }
 
-TEST(Sla, SettingsErrorsNameTheFieldAndRoundTrip) {
-  auto bad = apply_settings_patch(ServiceSettings{}, bj::parse(R"({"sla":{"policies":{"high":{"first_response_seconds":0}}}})").as_object());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().field, "sla.policies.high.first_response_seconds");
-  bad = apply_settings_patch(ServiceSettings{}, bj::parse(R"({"sla":{"policies":{"vip":{}}}})").as_object());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().field, "sla.policies.vip");
-  bad = apply_settings_patch(ServiceSettings{}, bj::parse(R"({"slas":{}})").as_object());
-  ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().field, "slas");
-
-  auto s = apply_settings_patch(ServiceSettings{}, bj::parse(R"({"business_hours":{"time_zone":"America/New_York","days":{"sat":["10:00","14:00"]},"holidays":["2026-11-26"]},"sla":{"business_hours":false,"policies":{"urgent":{"first_response_seconds":300}}}})").as_object());
-  ASSERT_TRUE(s.ok());
-  auto back = settings_from_json(bj::serialize(to_json(*s)));
-  EXPECT_EQ(bj::serialize(to_json(back)), bj::serialize(to_json(*s)));
-  EXPECT_EQ(back.hours.zone->name(), "America/New_York");
-  EXPECT_FALSE(back.sla.business_hours);
-  EXPECT_EQ(back.sla.levels[static_cast<size_t>(Level::urgent)].first_response_s, 300);
+TEST(ShopHours, StoredSettingsGiveTheConfiguredHoursOrTheDefaults) {
+  auto s = from_stored_settings(
+      R"({"business_hours":{"time_zone":"Europe/Amsterdam","days":{"sat":["10:00","14:00"]},"holidays":["2026-12-25"]},"business_hours_configured":true,"sla":{}})");
+  EXPECT_TRUE(s.configured);
+  EXPECT_EQ(s.hours.zone->name(), "Europe/Amsterdam");
+  EXPECT_EQ(s.hours.days[5].size(), 1u);
+  EXPECT_EQ(s.hours.holidays.size(), 1u);
+  // Not configured (the stored section is the default shape), unparsable, a zone that is gone.
+  for (const char* stored : {R"({"business_hours":{"time_zone":"Europe/Rome"},"business_hours_configured":false})",
+                             R"({"business_hours":{"time_zone":"Europe/Rome"}})", "not json", "[]",
+                             R"({"business_hours":{"time_zone":"Gone/Away"},"business_hours_configured":true})"}) {
+    auto d = from_stored_settings(stored);
+    EXPECT_FALSE(d.configured) << stored;
+    EXPECT_EQ(d.hours.zone->name(), "UTC") << stored;
+    EXPECT_EQ(d.hours.days[0].size(), 1u) << stored;  // Monday-Friday 09:00-18:00
+    EXPECT_TRUE(d.hours.days[6].empty()) << stored;
+  }
 }
 
 }  // namespace
-}  // namespace bottega::service
+}  // namespace bottega::hours

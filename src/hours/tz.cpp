@@ -1,4 +1,4 @@
-#include "service/tz.hpp"
+#include "hours/tz.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <sstream>
 
-namespace bottega::service {
+namespace bottega::hours {
 
 int64_t days_from_civil(int y, unsigned m, unsigned d) {  // Howard Hinnant's algorithm
   y -= m <= 2;
@@ -282,4 +282,4 @@ int64_t TimeZone::to_utc(int64_t local_s) const {
   return local_s - before;
 }
 
-}  // namespace bottega::service
+}  // namespace bottega::hours
