@@ -45,17 +45,24 @@ std::optional<CreatedMessage> parse_created(const Event& e) {
 std::optional<CreatedMessage> created_message(const Event& e) {
   if (e.type != event_type::kMessageCreated || e.internal || e.conversation_id.empty()) return std::nullopt;
   // The dispatcher hands each event to its listeners one after another on its thread: the last
-  // answer is kept (per thread), so the bot, media, buy-tap and order listeners parse it once.
+  // answer is kept (per thread), so the bot, media, buy-tap and order listeners parse it once. It
+  // is reused only for the very same event: seq, id and payload bytes (comparing them is cheap
+  // next to parsing).
   struct Last {
     int64_t seq = -1;
-    std::string id;
+    std::string id, payload;
     std::optional<CreatedMessage> value;
   };
   thread_local Last last;
-  if (last.seq != e.seq || last.id != e.id) {
+  if (last.seq != e.seq || last.id != e.id || last.payload != e.payload_json) {
     last.value = parse_created(e);
     last.seq = e.seq;
     last.id = e.id;
+    last.payload = e.payload_json;
+  }
+  if (last.value) {  // the event's own tenant and conversation, whatever the payload repeats
+    last.value->tenant_id = e.tenant_id;
+    last.value->conversation_id = e.conversation_id;
   }
   return last.value;
 }

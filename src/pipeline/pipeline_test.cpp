@@ -126,6 +126,11 @@ TEST(CreatedMessage, KeepsTheLastAnswerPerEventNotPerSeq) {
   EXPECT_EQ(mb->message_id, "msg_b");
   EXPECT_EQ(mb->author_kind, "bot");
   EXPECT_TRUE(mb->no_auto_reply);
+  // The same seq and id with another payload is parsed anew (only the very same event reuses the
+  // answer).
+  auto b2 = b;
+  b2.payload_json = R"({"data":{"id":"msg_b2","author":{"kind":"contact"}}})";
+  EXPECT_EQ(created_message(b2)->message_id, "msg_b2");
   // The same seq with another id (another database's event in a test process) is parsed anew.
   auto c = event(2, "evt_c", "message.created", R"({"id":"msg_c","kind":"text","direction":"in","author":{"kind":"contact"}})");
   EXPECT_EQ(created_message(c)->message_id, "msg_c");
