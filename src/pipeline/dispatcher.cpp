@@ -86,18 +86,19 @@ void Dispatcher::offer(Event e) {
   cv_.notify_one();
 }
 
-bool Dispatcher::take_offered(int64_t from, std::vector<Event>& out) {
+Dispatcher::Take Dispatcher::take_offered(int64_t from, std::vector<Event>& out) {
   std::lock_guard lk(mu_);
   while (!offered_.empty() && offered_.front().seq <= from) offered_.pop_front();  // delivered already
-  // A read asked for, a gap, or nothing: only the outbox can say what comes next.
-  if (read_ || offered_.empty() || offered_.front().seq != from + 1) return false;
+  if (read_) return Take::read;                 // asked for (notify, poll, a full read before)
+  if (offered_.empty()) return Take::none;      // everything offered is delivered, nothing else known
+  if (offered_.front().seq != from + 1) return Take::read;  // a gap: only the outbox knows
   int64_t next = from + 1;
   while (!offered_.empty() && offered_.front().seq == next && static_cast<int>(out.size()) < opts_.batch) {
     out.push_back(std::move(offered_.front()));
     offered_.pop_front();
     ++next;
   }
-  return true;
+  return Take::events;
 }
 
 // Takes or renews the lease (or gives it up). Every write batch on PostgreSQL holds one advisory
@@ -190,11 +191,9 @@ void Dispatcher::loop() {
       int64_t from = lead ? std::min(local, durable_cursor_) : local;
       std::vector<Event> batch;
       bool read = false;
-      {
-        std::lock_guard lk(mu_);
-        if (offered_.empty() && !read_) break;  // everything offered is delivered, nothing else known
-      }
-      if (!take_offered(from, batch)) {
+      Take take = take_offered(from, batch);
+      if (take == Take::none) break;
+      if (take == Take::read) {
         {
           std::lock_guard lk(mu_);
           read_ = false;  // a notify() from now on asks for another read

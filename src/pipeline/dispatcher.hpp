@@ -72,9 +72,11 @@ class Dispatcher {
 
  private:
   void loop();
-  // Moves the offered events that continue `from` (up to opts_.batch) into out. False: the
-  // outbox must be read (a read was asked for, or what memory holds does not continue `from`).
-  bool take_offered(int64_t from, std::vector<Event>& out);
+  // Moves the offered events that continue `from` (up to opts_.batch) into out (events), or says
+  // that the outbox must be read (a read was asked for, or memory does not continue `from`), or
+  // that there is nothing to do (none).
+  enum class Take { events, read, none };
+  Take take_offered(int64_t from, std::vector<Event>& out);
   void persist();
   void refresh_lease(bool release);
 
