@@ -9,6 +9,7 @@
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
 #include "hours/shop_hours.hpp"
+#include "pipeline/listener.hpp"
 #include "payments/service.hpp"
 #include "pipeline/one_time_code.hpp"
 #include "store/repo/repo.hpp"
@@ -27,22 +28,11 @@ BotService::BotService(store::Store& store, pipeline::Env env, Metrics& metrics,
 }
 
 void BotService::on_event(const Event& e) {
-  if (e.type != event_type::kMessageCreated || e.internal || e.conversation_id.empty()) return;
-  boost::system::error_code ec;
-  auto v = bj::parse(e.payload_json, ec);
-  if (ec || !v.is_object()) return;
-  const auto* data = v.as_object().if_contains("data");
-  if (!data || !data->is_object()) return;
-  const auto* author = data->as_object().if_contains("author");
-  const auto* id = data->as_object().if_contains("id");
-  if (!author || !author->is_object() || !id || !id->is_string()) return;
-  const auto* kind = author->as_object().if_contains("kind");
-  if (!kind || !kind->is_string() || kind->as_string() != "contact") return;
+  auto m = pipeline::created_message(e);
+  if (!m || m->author_kind != "contact") return;
   // Auto-replies, bulk mail and mailing lists (email channel) are stored but never answered.
-  if (const auto* content = data->as_object().if_contains("content"); content && content->is_object())
-    if (const auto* nar = content->as_object().if_contains("no_auto_reply"); nar && nar->is_bool() && nar->as_bool())
-      return;
-  pending_.push_back({e.tenant_id, std::string(id->as_string())});
+  if (m->no_auto_reply) return;
+  pending_.push_back({m->tenant_id, m->message_id});
 }
 
 void BotService::on_batch_end() {
@@ -51,33 +41,27 @@ void BotService::on_batch_end() {
   pending_.clear();
   int64_t now = env_.clock.now_ms();
   bool queued = false;
-  // The dispatcher advances its cursor after this returns, so the jobs must be durable first:
-  // retry a failed write a few times before giving up (and saying so).
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    queued = false;
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      queued = false;  // this fn may run twice
-      std::map<std::string, bool> has_kb;
-      for (const auto& p : batch) {
-        auto it = has_kb.find(p.tenant);
-        if (it == has_kb.end()) it = has_kb.emplace(p.tenant, repo::count_entries(tx, p.tenant) > 0).first;
-        if (!it->second) continue;
-        core_repo::Job j;
-        j.id = env_.ids.next("job");
-        j.tenant_id = p.tenant;
-        j.kind = kTurnJob;
-        j.idempotency_key = p.message_id;
-        j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
-        j.run_at = now;
-        j.deadline_at = now + 3600'000;  // an answer later than an hour is no answer
-        if (core_repo::enqueue_job(tx, j, now)) queued = true;
-      }
-      return {};
-    });
-    if (st.ok()) break;
-    std::fprintf(stderr, "bot: enqueueing %zu turns failed (attempt %d): %s\n", batch.size(), attempt + 1,
-                 st.error().message.c_str());
-  }
+  // The dispatcher advances its cursor after this returns, so the jobs must be durable first.
+  std::string what = "enqueueing " + std::to_string(batch.size()) + " turns";
+  pipeline::write_retrying(store_, "bot", what, [&](store::Tx& tx) -> Status {
+    queued = false;  // this fn may run twice
+    std::map<std::string, bool> has_kb;
+    for (const auto& p : batch) {
+      auto it = has_kb.find(p.tenant);
+      if (it == has_kb.end()) it = has_kb.emplace(p.tenant, repo::count_entries(tx, p.tenant) > 0).first;
+      if (!it->second) continue;
+      core_repo::Job j;
+      j.id = env_.ids.next("job");
+      j.tenant_id = p.tenant;
+      j.kind = kTurnJob;
+      j.idempotency_key = p.message_id;
+      j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
+      j.run_at = now;
+      j.deadline_at = now + 3600'000;  // an answer later than an hour is no answer
+      if (core_repo::enqueue_job(tx, j, now)) queued = true;
+    }
+    return {};
+  });
   if (queued && env_.on_job) env_.on_job();
 }
 

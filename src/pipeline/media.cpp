@@ -8,6 +8,7 @@
 #include "channels/media.hpp"
 #include "core/crypto.hpp"
 #include "core/model.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::media {
@@ -97,19 +98,9 @@ MediaService::MediaService(store::Store& store, HttpClient& http, Env env, Metri
 }
 
 void MediaService::on_event(const Event& e) {
-  if (e.type != event_type::kMessageCreated || e.internal || e.conversation_id.empty()) return;
-  boost::system::error_code ec;
-  auto v = bj::parse(e.payload_json, ec);
-  if (ec || !v.is_object()) return;
-  const auto* data = v.as_object().if_contains("data");
-  if (!data || !data->is_object()) return;
-  const auto& d = data->get_object();
-  const auto* kind = d.if_contains("kind");
-  const auto* id = d.if_contains("id");
-  const auto* dir = d.if_contains("direction");
-  if (!kind || !kind->is_string() || kind->get_string() != "media" || !id || !id->is_string()) return;
-  if (!dir || !dir->is_string() || dir->get_string() != "in") return;
-  pending_.push_back({e.tenant_id, std::string(id->get_string())});
+  auto m = created_message(e);
+  if (!m || m->kind != "media" || m->direction != "in") return;
+  pending_.push_back({m->tenant_id, m->message_id});
 }
 
 void MediaService::on_batch_end() {
@@ -118,27 +109,22 @@ void MediaService::on_batch_end() {
   pending_.clear();
   int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: the jobs must be durable first.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      for (const auto& p : batch) {
-        repo::Job j;
-        j.id = env_.ids.next("job");
-        j.tenant_id = p.tenant;
-        j.kind = std::string(kDownloadJob);
-        j.idempotency_key = p.message_id;
-        j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
-        j.run_at = now;
-        j.deadline_at = now + 24LL * 3600 * 1000;
-        repo::enqueue_job(tx, j, now);
-      }
-      return {};
-    });
-    if (st.ok()) {
-      if (env_.on_job) env_.on_job();
-      return;
+  std::string what = "queueing " + std::to_string(batch.size()) + " download job(s)";
+  bool queued = write_retrying(store_, "media", what, [&](store::Tx& tx) -> Status {
+    for (const auto& p : batch) {
+      repo::Job j;
+      j.id = env_.ids.next("job");
+      j.tenant_id = p.tenant;
+      j.kind = std::string(kDownloadJob);
+      j.idempotency_key = p.message_id;
+      j.payload_json = bj::serialize(bj::object{{"message_id", p.message_id}});
+      j.run_at = now;
+      j.deadline_at = now + 24LL * 3600 * 1000;
+      repo::enqueue_job(tx, j, now);
     }
-  }
-  std::fprintf(stderr, "media: could not queue %zu download job(s)\n", batch.size());
+    return {};
+  });
+  if (queued && env_.on_job) env_.on_job();
 }
 
 void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> done) {
@@ -222,7 +208,6 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     m->content_json = bj::serialize(cv);
     tx.exec(kUpdateContent, {m->tenant_id, m->id, m->content_json});
     emit(tx, env, m->tenant_id, event_type::kMessageUpdated, m->conversation_id, {}, false, to_json(*m));
-    if (env.on_commit) tx.after_commit(env.on_commit);
     return {};
   }, [d2](Status st) {
     if (!st.ok()) return d2->done({false, st.error().message, std::nullopt, false});

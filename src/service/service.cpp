@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "pipeline/listener.hpp"
 #include "service/operations.hpp"
 #include "service/proactive.hpp"
 #include "service/teams.hpp"
@@ -213,25 +214,21 @@ void ServiceListener::on_batch_end() {
   orders_.clear();
   int64_t now = env_.clock.now_ms();
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      std::map<std::string, ServiceSettings> settings;
-      for (const auto& [tenant, conv] : batch) {
-        auto it = settings.find(tenant);
-        if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
-        recompute(tx, tenant, conv, it->second, now);
-        maybe_assign(tx, env_, it->second, tenant, conv);
-        maybe_after_hours(tx, env_, it->second, tenant, conv);
-        maybe_send_survey(tx, env_, it->second, tenant, conv);
-        maybe_record_survey(tx, env_, tenant, conv);
-      }
-      for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
-      return {};
-    });
-    if (st.ok()) return;
-    std::fprintf(stderr, "service: recomputing %zu conversations failed (attempt %d): %s\n", batch.size(), attempt + 1,
-                 st.error().message.c_str());
-  }
+  std::string what = "recomputing " + std::to_string(batch.size()) + " conversations";
+  pipeline::write_retrying(store_, "service", what, [&](store::Tx& tx) -> Status {
+    std::map<std::string, ServiceSettings> settings;
+    for (const auto& [tenant, conv] : batch) {
+      auto it = settings.find(tenant);
+      if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
+      recompute(tx, tenant, conv, it->second, now);
+      maybe_assign(tx, env_, it->second, tenant, conv);
+      maybe_after_hours(tx, env_, it->second, tenant, conv);
+      maybe_send_survey(tx, env_, it->second, tenant, conv);
+      maybe_record_survey(tx, env_, tenant, conv);
+    }
+    for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
+    return {};
+  });
 }
 
 // ---- monitor -------------------------------------------------------------------------------

@@ -126,7 +126,10 @@ test('payout from the customer panel, four-eyes approval on Settings > Payouts; 
   await pageB.locator('#payouts-filter').selectOption({ label: 'Paid out' });
   await pageB.locator(`#payouts-table tr[data-payout-id="${payoutId}"][data-status="succeeded"]`).waitFor({ timeout: 10_000 });
   assert.match(await pageB.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`).innerText(), /Paid out\s+\S+ \/ Bea/);
-  await ctxB.close();
+  // Bea keeps the Messenger conversation open while the merge happens elsewhere.
+  await pageB.goto(`${server.origin}/#/inbox`);
+  await pageB.locator(`[data-conversation-id="${ashaMs.id}"]`).click({ timeout: 15_000 });
+  await pageB.locator(`#customer-panel[data-contact-id="${ashaMs.contact.id}"]`).waitFor({ timeout: 10_000 });
 
   // ---- merge: another WhatsApp identity is refused; the Messenger contact joins Asha
   await page.goto(`${server.origin}/#/inbox`);
@@ -152,6 +155,9 @@ test('payout from the customer panel, four-eyes approval on Settings > Payouts; 
   const gone = await fetch(`${server.origin}/api/v1/contacts/${ashaMs.contact.id}`, { headers: { Authorization: `Bearer ${server.apiToken}` } });
   assert.equal(gone.status, 404);
   assert.equal((await gone.json()).error.code, 'contact_merged');
+  // Bea's open conversation now shows the kept customer beside it.
+  await pageB.locator(`#customer-panel[data-contact-id="${asha.contact.id}"] .customer-name`, { hasText: 'Asha Rao' }).waitFor({ timeout: 15_000 });
+  await ctxB.close();
   await page.screenshot({ path: join(outDir, 'console-payouts-merge.png') });
   await ctxA.close();
 });

@@ -104,6 +104,8 @@ test('cart quantities, shipping, manual discount, payment link with store credit
   const link = payments.find((p) => p.verification_code === code);
   assert.ok(link, JSON.stringify(payments));
   assert.deepEqual([link.amount, link.credit_applied, link.due, link.cart_id], [10040, 1000, 9040, cartId]);
+  // The payment card in the thread says what the credit paid and what is left to pay.
+  await page.locator('.messages .card-payment .card-credit', { hasText: '€10.00 paid with store credit · €90.40 to pay' }).waitFor({ timeout: 15_000 });
   await page.screenshot({ path: join(outDir, 'console-sell-extras.png') });
   await page.close();
 });

@@ -111,12 +111,18 @@ function paymentCard(content: Obj, status: string | null): HTMLElement | null {
   const amount = num(p.amount);
   const currency = str(p.currency);
   const code = str(p.verification_code);
+  const credit = num(p.credit_applied);
+  const due = num(p.due);
   const paid = status === 'paid';
   return el(
     'div',
     { className: `card card-payment${paid ? ' is-paid' : ''}`, 'data-payment-id': str(p.id) || null },
     el('p', { className: 'card-title' }, str(p.shop) ? t.paymentFrom(str(p.shop)) : t.paymentRequest),
     amount !== null && currency ? el('p', { className: 'card-amount' }, formatMinor(amount, currency)) : null,
+    // Store credit paid part of it: what is left for the payment page.
+    credit !== null && credit > 0 && due !== null && currency
+      ? el('p', { className: 'card-credit' }, t.creditApplied(formatMinor(credit, currency), formatMinor(due, currency)))
+      : null,
     code
       ? el(
           'p',

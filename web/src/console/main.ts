@@ -433,6 +433,9 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
         if (ev.type === 'conversation.created' && c.id !== selectedId) store.unread.add(c.id);
         renderList();
         if (c.id === selectedId) renderThreadHeader();
+        // Its customer was merged into another one: the panel follows the kept contact.
+        if (c.id === selectedId && sidePanels?.conversationId === c.id && c.contact?.id && c.contact.id !== sidePanels.customer.contactId)
+          buildSidePanels(c.id);
       }
       refreshServiceFields(c.id);
       break;
@@ -801,40 +804,47 @@ function buildThread(id: string): void {
     form,
     windowCtl.picker,
   );
-  // Beside the thread: the customer, and selling (product search -> card, cart builder -> discount
-  // -> payment link).
-  const conv = store.conversations.get(id);
-  sidePanels = null;
-  if (conv?.contact?.id) {
-    const contactId = conv.contact.id;
-    const customer = customerPanel(
-      api,
-      contactId,
-      id,
-      me?.role === 'admin',
-      (other) => {
-        selectConversation(other);
-        shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
-      },
-      mergeCandidates,
-    );
-    const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
-    let panel: HTMLElement | null = null;
-    const buildPanel = (): void => {
-      const next = buildSellPanel(api, id, contactId);
-      if (panel) panel.replaceWith(next);
-      else drawer.append(next);
-      panel = next;
-    };
-    drawer.addEventListener('toggle', () => {
-      if (drawer.open && !panel) buildPanel();
-    });
-    shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
-    sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
-  }
+  buildSidePanels(id);
   threadView = { id, title, meta, statusButton, assignButton, snoozeButton, assigneeSelect, tags, log, error, textarea, noteToggle, syncMode, windowCtl };
   renderThreadHeader();
   refreshWindow(id);
+}
+
+/**
+ * Beside the thread: the customer, and selling (product search -> card, cart builder -> discount ->
+ * payment link). Built again when the conversation's customer changes (a merge elsewhere).
+ */
+function buildSidePanels(id: string): void {
+  if (!shell) return;
+  shell.thread.querySelector('.thread-side')?.remove();
+  const conv = store.conversations.get(id);
+  sidePanels = null;
+  if (!conv?.contact?.id) return;
+  const contactId = conv.contact.id;
+  const customer = customerPanel(
+    api,
+    contactId,
+    id,
+    me?.role === 'admin',
+    (other) => {
+      selectConversation(other);
+      shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
+    },
+    mergeCandidates,
+  );
+  const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
+  let panel: HTMLElement | null = null;
+  const buildPanel = (): void => {
+    const next = buildSellPanel(api, id, contactId);
+    if (panel) panel.replaceWith(next);
+    else drawer.append(next);
+    panel = next;
+  };
+  drawer.addEventListener('toggle', () => {
+    if (drawer.open && !panel) buildPanel();
+  });
+  shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
+  sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
 }
 
 /** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
