@@ -557,7 +557,7 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
     el(
       'span',
       { className: 'conv-row' },
-      el('span', { className: 'conv-snippet' }, snippet),
+      el('span', { className: 'conv-snippet' }, c.subject ? el('strong', { className: 'conv-subject' }, c.subject, ' · ') : null, snippet),
       unread ? el('span', { className: 'dot', title: t.unreadBadge }, el('span', { className: 'sr-only' }, t.unreadBadge)) : null,
     ),
     el(
