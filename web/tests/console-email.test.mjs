@@ -71,6 +71,8 @@ test('an email shows its subject, and its HTML only sanitized in a sandboxed fra
   const row = page.locator('#conversation-list button.conv', { hasText: 'Order 1042 arrived damaged' });
   await row.waitFor({ timeout: 15_000 });
   assert.equal((await row.locator('.conv-subject').innerText()).trim(), 'Order 1042 arrived damaged ·');
+  // A first-time sender: the row says so (from the priority score's "returning" factor).
+  await row.locator('.chip-newness.is-new', { hasText: 'New customer' }).waitFor({ timeout: 10_000 });
   await row.click();
   const msg = page.locator('.messages li.msg-in', { hasText: 'The box was crushed' });
   await msg.waitFor({ timeout: 10_000 });
