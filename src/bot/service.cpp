@@ -285,13 +285,7 @@ void BotService::run(const core_repo::Job& job, std::function<void(pipeline::Job
 }
 
 void BotService::run_send_code(const core_repo::Job& job, std::function<void(pipeline::JobOutcome)> done) {
-  boost::system::error_code ec;
-  auto v = bj::parse(job.payload_json, ec);
-  auto field = [&](const char* k) -> std::string {
-    if (ec || !v.is_object()) return {};
-    auto* x = v.as_object().if_contains(k);
-    return x && x->is_string() ? std::string(x->as_string()) : std::string();
-  };
+  const pipeline::otp::PayloadFields field(job.payload_json);
   std::string tenant = job.tenant_id, conversation = field("conversation_id"), order_id = field("order_id"),
               email = field("email"), nonce = field("nonce");
   if (conversation.empty() || order_id.empty() || email.empty() || nonce.empty())

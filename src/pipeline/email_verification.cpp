@@ -114,13 +114,7 @@ Result<Confirmed> confirm(Tx& tx, Env& env, const repo::Visitor& v, const std::s
 }
 
 void CodeSender::run(const repo::Job& job, std::function<void(JobOutcome)> done) {
-  boost::system::error_code ec;
-  auto v = bj::parse(job.payload_json, ec);
-  auto field = [&](const char* k) -> std::string {
-    if (ec || !v.is_object()) return {};
-    auto* x = v.as_object().if_contains(k);
-    return x && x->is_string() ? std::string(x->as_string()) : std::string();
-  };
+  const otp::PayloadFields field(job.payload_json);
   std::string tenant = job.tenant_id, visitor = field("visitor_id"), nonce = field("nonce");
   if (visitor.empty() || nonce.empty()) return done(JobOutcome{false, "bad webchat.email_code payload", std::nullopt, true});
   otp::run_code_job(

@@ -94,4 +94,16 @@ void run_code_job(store::Store& store, MailClient* mail, Prepare prepare, std::f
       });
 }
 
+PayloadFields::PayloadFields(const std::string& payload_json) {
+  boost::system::error_code ec;
+  v_ = boost::json::parse(payload_json, ec);
+  ok_ = !ec && v_.is_object();
+}
+
+std::string PayloadFields::operator()(const char* key) const {
+  if (!ok_) return {};
+  auto* x = v_.as_object().if_contains(key);
+  return x && x->is_string() ? std::string(x->as_string()) : std::string();
+}
+
 }  // namespace bottega::pipeline::otp

@@ -5,6 +5,7 @@
 // outgoing relay.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -51,5 +52,18 @@ std::optional<MailRequest> compose(store::Tx& tx, const std::string& tenant, con
 // failure retries the job (which makes a new code), a permanent one fails it.
 using Prepare = std::function<std::optional<MailRequest>(store::Tx&, const std::string& code, std::string& why)>;
 void run_code_job(store::Store& store, MailClient* mail, Prepare prepare, std::function<void(JobOutcome)> done);
+
+// The string members of a code job's JSON payload (the job kinds that call run_code_job store a
+// flat object of strings): a missing, non-string member, or a payload that is not a JSON object,
+// reads as "".
+class PayloadFields {
+ public:
+  explicit PayloadFields(const std::string& payload_json);
+  std::string operator()(const char* key) const;
+
+ private:
+  boost::json::value v_;
+  bool ok_ = false;
+};
 
 }  // namespace bottega::pipeline::otp
