@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace bottega;
   std::string bytes(reinterpret_cast<const char*>(data), size);
   channels::viber::Settings settings{"445da6az1s345z78-dazcczb2542zv51a", "Shop", "",
-                                     "https://chatapi.viber.com/pa"};
+                                     "https://chatapi.viber.com/pa", ""};
   WebhookRequest req;
   req.method = "POST";
   req.body = bytes;

@@ -30,6 +30,7 @@
 #include "http/smtp_client.hpp"
 #include "http/smtp_server.hpp"
 #include "pipeline/email.hpp"
+#include "pipeline/email_verification.hpp"
 #include "bot/bot_repo.hpp"
 #include "bot/eval.hpp"
 #include "bot/service.hpp"
@@ -159,7 +160,14 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler("webhook", [&webhooks](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     webhooks.run(j, std::move(done));
   });
-  pipeline::ChannelSender sender(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}},
+  // What every service writes with: its commits wake the dispatcher and hand it their events in
+  // memory (Dispatcher::offer); `jobs`: they also wake the job runner.
+  auto env_of = [&clock, &ids, &dispatcher, &runner](bool jobs) {
+    return pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
+                         jobs ? std::function<void()>([&runner] { runner.notify(); }) : std::function<void()>(),
+                         [&dispatcher](Event e) { dispatcher.offer(std::move(e)); }};
+  };
+  pipeline::ChannelSender sender(*store, client, env_of(false),
                                  metrics, cfg.server.public_url);
   runner.add_handler("channel.send", [&sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     sender.run(j, std::move(done));
@@ -169,12 +177,12 @@ int run_server(Config cfg, const RunOptions& ro) {
   mco.extra_ca_file = cfg.email.relay_ca_file;
   http::SmtpMailClient mail_client(io, mco);
   pipeline::email::EmailSender email_sender(
-      *store, mail_client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}}, metrics,
+      *store, mail_client, env_of(false), metrics,
       cfg.email.hostname);
   runner.add_handler("email.send", [&email_sender](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     email_sender.run(j, std::move(done));
   });
-  StoreMailSink mail_sink(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+  StoreMailSink mail_sink(*store, env_of(true),
                           cpu, static_cast<size_t>(cfg.email.max_message_bytes));
   http::SmtpServerOptions smo;
   smo.listen = cfg.email.listen;
@@ -186,8 +194,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   http::SmtpServer smtp(io, smo, mail_sink, metrics);
   // The bot: a cluster listener (once per database) turns customer messages into bot.turn jobs.
   // Agents online are those connected to this node's hub (with several nodes, an undercount).
-  bot::BotService bot_service(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
-                                                   [&runner] { runner.notify(); }},
+  bot::BotService bot_service(*store, env_of(true),
                               metrics, [&hub](const std::string& tenant) {
                                 return static_cast<int64_t>(hub.agents_online(tenant));
                               }, &mail_client, cfg.email.hostname);
@@ -197,9 +204,17 @@ int run_server(Config cfg, const RunOptions& ro) {
   runner.add_handler(bot::kSendCodeJob, [&bot_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
     bot_service.run_send_code(j, std::move(done));
   });
+  // A web chat visitor's email verification code (pipeline/email_verification.hpp).
+  pipeline::email_verification::CodeSender email_codes(
+      *store, &mail_client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+      cfg.email.hostname);
+  runner.add_handler(pipeline::email_verification::kSendJob,
+                     [&email_codes](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
+                       email_codes.run(j, std::move(done));
+                     });
   // Customers' media: a cluster listener queues a media.download job per inbound media message.
   pipeline::media::MediaService media_service(
-      *store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+      *store, client, env_of(true),
       metrics, pipeline::media::Options{static_cast<size_t>(cfg.media.max_bytes)});
   runner.add_handler(std::string(pipeline::media::kDownloadJob),
                      [&media_service](const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
@@ -216,23 +231,22 @@ int run_server(Config cfg, const RunOptions& ro) {
     else if (topic == "jobs") runner.notify();
   });
   // WhatsApp `order` messages become carts (src/commerce/whatsapp_orders.hpp), once per database.
-  commerce::OrderMessageListener order_carts(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  commerce::OrderMessageListener order_carts(*store, env_of(false));
   dispatcher.add_listener(&order_carts);
   // A product card's "Add to cart" tap puts the item into the conversation's cart (commerce/cards.hpp).
-  commerce::BuyTapListener buy_taps(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, {}});
+  commerce::BuyTapListener buy_taps(*store, env_of(false));
   dispatcher.add_listener(&buy_taps);
   // Inbox operations (src/service): the priority score and SLA clock of each conversation, once
   // per database; the breach detector on every node (exactly once per breach by its primary key).
-  service::ServiceListener service_listener(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }});
+  service::ServiceListener service_listener(*store, env_of(true));
   dispatcher.add_listener(&service_listener);
-  service::SlaMonitor sla_monitor(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
+  service::SlaMonitor sla_monitor(*store, env_of(true),
                                   metrics);
   // Abandoned-cart reminders: queued by the monitor's scan, sent by this durable job (exactly once
   // per cart by the cart_reminders row it claims; src/service/proactive.hpp).
-  runner.add_handler(service::kReminderJob, [&store, &clock, &ids, &dispatcher, &runner](
-                                                const repo::Job& j, std::function<void(pipeline::JobOutcome)> done) {
-    service::run_reminder_job(*store, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); }, [&runner] { runner.notify(); }},
-                              j, std::move(done));
+  runner.add_handler(service::kReminderJob, [&store, env_of](const repo::Job& j,
+                                                            std::function<void(pipeline::JobOutcome)> done) {
+    service::run_reminder_job(*store, env_of(true), j, std::move(done));
   });
   // Report aggregates (src/reports/), once per database, exactly once per event (own cursor).
   reports::ReportsListener reports_listener(*store, metrics);
@@ -248,8 +262,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.allowed_origins = cfg.webchat.allowed_origins;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
                        [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
-  payments::Engine payments_engine(*store, client, pipeline::Env{clock, ids, [&dispatcher] { dispatcher.notify(); },
-                                                                  [&runner] { runner.notify(); }},
+  payments::Engine payments_engine(*store, client, env_of(true),
                                    metrics, [&deps] { return deps.opts.public_url; });
   payments_engine.add_job_handlers(runner);
   deps.payments = &payments_engine;

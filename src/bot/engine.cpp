@@ -10,6 +10,7 @@
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
 #include "bot/text.hpp"
+#include "pipeline/one_time_code.hpp"
 
 namespace bottega::bot {
 
@@ -630,9 +631,12 @@ Decision decide(const DecideInput& in) {
           hand_over("verification_failed", say("code_expired_otp") + " " + p.handover_topic);
           return d;
         }
-        bool ok = !in.state.otp_hash.empty() && !in.state.otp_order.empty() &&
-                  crypto::equal_ct(in.state.otp_hash, shop_text::otp_hash(in.state.otp_nonce, *code));
-        if (ok) {
+        pipeline::otp::Pending pending{in.state.otp_nonce, in.state.otp_hash, in.state.otp_expires_at,
+                                       in.state.otp_attempts};
+        // Details that matched no order: no code was sent, so no answer is right.
+        auto verdict = in.state.otp_order.empty() ? pipeline::otp::Verdict::wrong
+                                                  : pipeline::otp::check(pending, *code, in.now_ms);
+        if (verdict == pipeline::otp::Verdict::ok) {
           auto o = in.shop->order(in.state.otp_order);
           d.next.verified.push_back(in.state.otp_order);
           d.next.otp_order.clear();
@@ -646,13 +650,13 @@ Decision decide(const DecideInput& in) {
           }
         } else {
           d.next.otp_attempts = in.state.otp_attempts + 1;
-          if (d.next.otp_attempts >= 3) {
+          if (d.next.otp_attempts >= pipeline::otp::kMaxAttempts) {
             d.next.otp_hash.clear();
             hand_over("verification_failed", say("code_failed") + " " + p.handover_topic);
             return d;
           }
           std::string t = say("code_wrong");
-          t.replace(t.find("{n}"), 3, std::to_string(3 - d.next.otp_attempts));
+          t.replace(t.find("{n}"), 3, std::to_string(pipeline::otp::kMaxAttempts - d.next.otp_attempts));
           ask(t, "otp");
           return d;
         }
@@ -672,7 +676,7 @@ Decision decide(const DecideInput& in) {
         d.next.otp_order = o ? o->id : "";
         d.next.otp_nonce = in.nonce;
         d.next.otp_hash.clear();
-        d.next.otp_expires_at = in.now_ms + 15 * 60 * 1000;
+        d.next.otp_expires_at = in.now_ms + pipeline::otp::kTtlMs;
         d.next.otp_attempts = 0;
         if (o && !in.nonce.empty()) d.actions.push_back(ShopAction{"send_code", "", "", o->id, *email, in.nonce, "", "", 0});
         ask(say("code_sent"), "otp");  // the same words whether or not the details matched

@@ -1,5 +1,6 @@
 #include "bot/kb.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <set>
 
@@ -149,6 +150,10 @@ std::vector<std::string> split_list(std::string_view s) {
 
 Result<KbImport> parse_kb_markdown(std::string_view text) {
   if (text.size() > (8u << 20)) return Error{Errc::payload_too_large, "payload_too_large", "at most 8 MiB", {}};
+  if (size_t bad = json::invalid_utf8_at(text); bad != std::string_view::npos) {
+    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    return Error::invalid("text", "not UTF-8: line " + std::to_string(line) + " has an ill-formed byte sequence");
+  }
   KbImport out;
   KbEntry* cur = nullptr;
   std::string answer;

@@ -69,6 +69,17 @@ TEST(KbMarkdown, RejectsMalformedSections) {
   EXPECT_EQ(parse_kb_markdown("## a\n- language: xx\n- question: q\n\nx\n").error().field, "entries[0].language");
 }
 
+// Found by kb_import_fuzz: a file with a byte that is not UTF-8 was accepted, and the entry it made
+// could not be exported as JSON and read back.
+TEST(KbMarkdown, RejectsTextThatIsNotUtf8WithTheLine) {
+  auto r = parse_kb_markdown("## a\n- language: en\n- question: How d\xff I return?\n\n30 days.\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "text");
+  EXPECT_NE(r.error().message.find("line 3"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(parse_kb_markdown("## a\n- language: it\n- question: Dov\xC3\xA8 il negozio?\n\nA Milano.\n").ok());
+  EXPECT_FALSE(parse_kb_markdown("## a\n- language: en\n- question: q\xED\xA0\x80\n\nx\n").ok());  // a surrogate
+}
+
 std::vector<KbEntry> shop() {
   return {
       {"ship-countries-en", "en", {"Do you ship to Belgium?", "Which countries do you ship to?", "Do you deliver abroad?"},

@@ -5,13 +5,13 @@
 #include <cstdio>
 
 #include "bot/shop_text.hpp"
-#include "channels/email/email.hpp"
 #include "commerce/orders.hpp"
 #include "commerce/cards.hpp"
 #include "core/crypto.hpp"
 #include "hours/shop_hours.hpp"
 #include "pipeline/listener.hpp"
 #include "payments/service.hpp"
+#include "pipeline/one_time_code.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::bot {
@@ -299,89 +299,40 @@ void BotService::run(const core_repo::Job& job, std::function<void(pipeline::Job
 }
 
 void BotService::run_send_code(const core_repo::Job& job, std::function<void(pipeline::JobOutcome)> done) {
-  boost::system::error_code ec;
-  auto v = bj::parse(job.payload_json, ec);
-  auto field = [&](const char* k) -> std::string {
-    if (ec || !v.is_object()) return {};
-    auto* x = v.as_object().if_contains(k);
-    return x && x->is_string() ? std::string(x->as_string()) : std::string();
-  };
+  const pipeline::otp::PayloadFields field(job.payload_json);
   std::string tenant = job.tenant_id, conversation = field("conversation_id"), order_id = field("order_id"),
               email = field("email"), nonce = field("nonce");
   if (conversation.empty() || order_id.empty() || email.empty() || nonce.empty())
     return done(pipeline::JobOutcome{false, "bad bot.send_code payload", std::nullopt, true});
-  if (!mail_) return done(pipeline::JobOutcome{false, "no mail client", std::nullopt, true});
-  // The code exists only here and in the mail; the state keeps its HMAC. Made before the write
-  // (a write fn may run twice) so both runs keep the same one.
-  std::string rnd = crypto::random_bytes(4);
-  uint32_t n = 0;
-  for (unsigned char c : rnd) n = (n << 8) | c;
-  char code[8];
-  std::snprintf(code, sizeof code, "%06u", static_cast<unsigned>(n % 1000000));
-  auto plan = std::make_shared<std::optional<MailRequest>>();
-  auto why = std::make_shared<std::string>();
-  store_.write(
-      [this, tenant, conversation, order_id, email, nonce, code = std::string(code), plan, why](store::Tx& tx) -> Status {
-        plan->reset();
+  pipeline::otp::run_code_job(
+      store_, mail_,
+      [this, tenant, conversation, order_id, email, nonce](store::Tx& tx, const std::string& code,
+                                                           std::string& why) -> std::optional<MailRequest> {
         BotState s = repo::get_state(tx, tenant, conversation);
         if (s.awaiting != "otp" || s.otp_nonce != nonce || s.otp_order != order_id) {
-          *why = "stale: the conversation no longer waits for this code";
-          return {};
+          why = "stale: the conversation no longer waits for this code";
+          return std::nullopt;
         }
         auto o = commerce::get_order(tx, tenant, order_id);
         if (!o) {
-          *why = "order not found";
-          return {};
+          why = "order not found";
+          return std::nullopt;
         }
-        for (const auto& ch : core_repo::list_channels(tx, tenant)) {
-          if (ch.type != channels::email::kType) continue;
-          boost::system::error_code pec;
-          auto sv = bj::parse(ch.settings_json, pec);
-          if (pec || !sv.is_object()) continue;
-          auto st = channels::email::parse_settings(sv.as_object());
-          if (!st || st->smtp_host.empty()) continue;
-          std::string lang = s.language.empty() ? "en" : s.language;
-          channels::email::Reply r;
-          r.to_address = email;
-          r.subject = shop_text::say(lang, "mail_subject");
-          r.text = shop_text::say(lang, "mail_text");
-          for (auto [k, val] : {std::pair{"{n}", std::to_string(o->number)}, std::pair{"{code}", code}})
-            if (auto at = r.text.find(k); at != std::string::npos) r.text.replace(at, std::string_view(k).size(), val);
-          r.conversation_id = conversation;
-          r.date_ms = env_.clock.now_ms();
-          r.message_id = channels::email::outbound_message_id(*st, "code" + nonce.substr(0, 12), conversation);
-          MailRequest req;
-          req.host = st->smtp_host;
-          req.port = st->smtp_port;
-          req.tls = st->smtp_tls == channels::email::RelayTls::required ? MailRequest::Tls::required
-                    : st->smtp_tls == channels::email::RelayTls::none   ? MailRequest::Tls::none
-                                                                        : MailRequest::Tls::starttls;
-          req.username = st->smtp_username;
-          req.password = st->smtp_password;
-          req.helo_name = helo_;
-          req.from = st->address;
-          req.to = {email};
-          req.data = channels::email::compose_reply(*st, r);
-          *plan = std::move(req);
-          break;
+        std::string lang = s.language.empty() ? "en" : s.language;
+        pipeline::otp::CodeMail m{email, shop_text::say(lang, "mail_subject"), shop_text::say(lang, "mail_text"),
+                                  "code" + nonce.substr(0, 12), conversation};
+        for (auto [k, val] : {std::pair{"{n}", std::to_string(o->number)}, std::pair{"{code}", code}})
+          if (auto at = m.text.find(k); at != std::string::npos) m.text.replace(at, std::string_view(k).size(), val);
+        auto req = pipeline::otp::compose(tx, tenant, m, helo_, env_.clock.now_ms());
+        if (!req) {
+          why = "no email channel with an outgoing relay";
+          return std::nullopt;
         }
-        if (!*plan) {
-          *why = "no email channel with an outgoing relay";
-          return {};
-        }
-        s.otp_hash = shop_text::otp_hash(nonce, code);
+        s.otp_hash = pipeline::otp::code_hash(nonce, code);
         repo::put_state(tx, tenant, conversation, s, env_.clock.now_ms());
-        return {};
+        return req;
       },
-      [this, plan, why, done](Status st) {
-        if (!st.ok()) return done(pipeline::JobOutcome{false, st.error().message, std::nullopt, false});
-        if (!*plan) return done(pipeline::JobOutcome{true, *why, std::nullopt, false});  // nothing to send
-        mail_->send(std::move(**plan), [done](Result<std::string> r) {
-          if (r) return done(pipeline::JobOutcome{true, {}, std::nullopt, false});
-          bool transient = r.error().errc == Errc::unavailable;  // a retry sends a new code
-          done(pipeline::JobOutcome{false, r.error().code + ": " + r.error().message, std::nullopt, !transient});
-        });
-      });
+      std::move(done));
 }
 
 }  // namespace bottega::bot

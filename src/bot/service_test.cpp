@@ -13,6 +13,7 @@
 #include <future>
 
 #include "bot/shop_text.hpp"
+#include "pipeline/one_time_code.hpp"
 #include "commerce/carts.hpp"
 #include "commerce/catalog.hpp"
 #include "commerce/demo.hpp"
@@ -535,7 +536,7 @@ TEST_P(BotServiceTest, OrderStatusNeedsOrderNumberEmailAndTheEmailedCode) {
   // Only the code's HMAC is stored.
   BotState st;
   store::read_sync(*store_, [&](Tx& tx) { st = repo::get_state(tx, "ten_A", cid); });
-  EXPECT_EQ(st.otp_hash, shop_text::otp_hash(st.otp_nonce, code));
+  EXPECT_EQ(st.otp_hash, pipeline::otp::code_hash(st.otp_nonce, code));
   EXPECT_EQ(st.otp_hash.find(code), std::string::npos);
   // A wrong code tells the attempts left; the right one discloses the order.
   std::string wrong = code == "000000" ? "111111" : "000000";

@@ -1,4 +1,5 @@
 #include "bot/shop.hpp"
+#include "pipeline/one_time_code.hpp"
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -193,16 +194,6 @@ std::optional<CartFacts> StoreShop::open_cart() {
   return f;
 }
 
-bool StoreShop::can_email_codes() {
-  for (const auto& ch : ::bottega::repo::list_channels(tx_, tenant_)) {
-    if (ch.type != channels::email::kType) continue;
-    boost::system::error_code ec;
-    auto v = bj::parse(ch.settings_json, ec);
-    if (ec || !v.is_object()) continue;
-    auto s = channels::email::parse_settings(v.as_object());
-    if (s && !s->smtp_host.empty()) return true;
-  }
-  return false;
-}
+bool StoreShop::can_email_codes() { return pipeline::otp::can_send(tx_, tenant_); }
 
 }  // namespace bottega::bot

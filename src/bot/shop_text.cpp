@@ -384,8 +384,4 @@ std::optional<std::string> otp_in(std::string_view text) {
   return found;
 }
 
-std::string otp_hash(const std::string& nonce, const std::string& code) {
-  return crypto::hex(crypto::hmac_sha256(nonce, code));
-}
-
 }  // namespace bottega::bot::shop_text

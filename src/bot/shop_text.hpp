@@ -40,8 +40,6 @@ std::optional<int64_t> order_number_in(std::string_view text);
 std::optional<std::string> email_in(std::string_view text);
 // A one-time code: exactly 6 digits standing alone.
 std::optional<std::string> otp_in(std::string_view text);
-// HMAC-SHA256(nonce, code) in hex: what the state keeps of a one-time code.
-std::string otp_hash(const std::string& nonce, const std::string& code);
 
 // Fixed sentences, by key, in the language ("en" when unknown). Keys: ask_code, code_sent,
 // code_wrong (with {n} attempts left), code_expired, code_failed, refund_which_order,

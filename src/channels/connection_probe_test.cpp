@@ -18,7 +18,7 @@ TEST(ConnectionProbe, RequestsPerProviderCarryTheStoredCredentials) {
   EXPECT_EQ((*wa)->url, "https://graph.example/v21.0/106540352242922?fields=display_phone_number,verified_name");
   EXPECT_EQ((*wa)->headers.at(0).second, "Bearer EAAG-token");
 
-  auto vb = connection_test_request(adapter("viber"), viber::Settings{"tok", "Shop", "", "https://chatapi.example/pa"});
+  auto vb = connection_test_request(adapter("viber"), viber::Settings{"tok", "Shop", "", "https://chatapi.example/pa", ""});
   ASSERT_TRUE(vb && *vb);
   EXPECT_EQ((*vb)->method, "POST");
   EXPECT_EQ((*vb)->url, "https://chatapi.example/pa/get_account_info");

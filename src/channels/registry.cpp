@@ -65,6 +65,12 @@ Result<std::string> wechat_subscription(std::string_view query, const AnySetting
   return wechat::verify_subscription(query, *p);
 }
 
+std::optional<std::string> viber_welcome(std::string_view body, const AnySettings& s) {
+  const auto* p = std::get_if<viber::Settings>(&s);
+  if (p == nullptr) return std::nullopt;
+  return viber::welcome_reply(body, *p);
+}
+
 Result<HttpRequest> wechat_token_request(const AnySettings& s) {
   const auto* p = std::get_if<wechat::Settings>(&s);
   if (p == nullptr) return mismatch();
@@ -104,8 +110,9 @@ constexpr ChannelAdapter kAdapters[] = {
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
      Twilio::build_send, twilio::parse_send_response, nullptr, nullptr, nullptr, nullptr,
      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml"},
+    // Viber: the welcome message (when configured) answers conversation_started.
     {"viber", true, kViberSecrets, Viber::parse_settings, Viber::verify, nullptr, viber::parse,
-     Viber::build_send, viber::parse_send_response},
+     Viber::build_send, viber::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {}, viber_welcome},
     // WeChat: "success" at once (the reply goes out later through the customer-service API).
     {"wechat", true, kWeChatSecrets, WeChat::parse_settings, WeChat::verify, wechat_subscription,
      wechat::parse, WeChat::build_send, wechat::parse_send_response, nullptr, wechat_token_request,

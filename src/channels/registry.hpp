@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +70,9 @@ struct ChannelAdapter {
   // WeChat's "success" (answered at once: WeChat retries after 5 s). Empty: {"ok":true}.
   std::string_view ack_body{};
   std::string_view ack_content_type{};
+  // A JSON body the provider reads from the 200 that answers a verified callback, instead of the
+  // acknowledgement (Viber: the welcome message answering conversation_started). nullopt: none.
+  std::optional<std::string> (*callback_reply)(std::string_view body, const AnySettings& settings) = nullptr;
 };
 
 // Every channel type, in a stable order.

@@ -67,6 +67,8 @@ WindowPolicy window_policy(std::string_view type) {
   return WindowPolicy::none;
 }
 
+int replies_per_inbound(std::string_view type) { return type == "wechat" ? 5 : 0; }
+
 WindowState window_state(std::string_view type, std::optional<int64_t> last, int64_t now) {
   WindowState w;
   w.policy = window_policy(type);

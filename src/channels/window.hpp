@@ -45,6 +45,11 @@ struct TemplateSend {
 enum class WindowPolicy { none, whatsapp, meta, wechat };
 WindowPolicy window_policy(std::string_view channel_type);
 
+// How many messages the provider accepts in reply to one customer message (counted from that
+// message; the next customer message starts a new count), or 0 for no such limit. WeChat's
+// customer-service API: 5 (errcode 45047 past them).
+int replies_per_inbound(std::string_view channel_type);
+
 struct WindowState {
   WindowPolicy policy = WindowPolicy::none;
   std::optional<int64_t> last_inbound_ms;       // the customer's last message, if any

@@ -12,6 +12,7 @@
 #include "commerce/carts.hpp"
 #include "commerce/catalog.hpp"
 #include "commerce/money.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -486,18 +487,8 @@ void BuyTapListener::on_event(const Event& e) {
   if (e.payload_json.find("\"interactive_reply\"") == std::string::npos ||
       e.payload_json.find("\"buy:") == std::string::npos)
     return;
-  boost::system::error_code ec;
-  auto v = bj::parse(e.payload_json, ec);
-  if (ec || !v.is_object()) return;
-  const auto* data = v.as_object().if_contains("data");
-  if (!data || !data->is_object()) return;
-  const auto& d = data->as_object();
-  const auto* kind = d.if_contains("kind");
-  const auto* dir = d.if_contains("direction");
-  const auto* id = d.if_contains("id");
-  if (kind && kind->is_string() && kind->as_string() == "interactive_reply" && dir && dir->is_string() &&
-      dir->as_string() == "in" && id && id->is_string())
-    pending_.emplace_back(e.tenant_id, std::string(id->as_string()));
+  auto m = pipeline::created_message(e);
+  if (m && m->kind == "interactive_reply" && m->direction == "in") pending_.emplace_back(e.tenant_id, std::move(m->message_id));
 }
 
 void BuyTapListener::on_batch_end() {

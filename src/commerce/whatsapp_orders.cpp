@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "commerce/money.hpp"
+#include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::commerce {
@@ -103,18 +104,8 @@ void OrderMessageListener::on_event(const Event& e) {
   if (e.type != event_type::kMessageCreated || e.internal) return;
   // Cheap filter before parsing: only inbound order messages matter.
   if (e.payload_json.find("\"kind\":\"order\"") == std::string::npos) return;
-  boost::system::error_code ec;
-  auto v = bj::parse(e.payload_json, ec);
-  if (ec || !v.is_object()) return;
-  const auto* data = v.as_object().if_contains("data");
-  if (!data || !data->is_object()) return;
-  const auto& d = data->as_object();
-  const auto* kind = d.if_contains("kind");
-  const auto* dir = d.if_contains("direction");
-  const auto* id = d.if_contains("id");
-  if (kind && kind->is_string() && kind->as_string() == "order" && dir && dir->is_string() && dir->as_string() == "in" &&
-      id && id->is_string())
-    pending_.push_back({e.tenant_id, std::string(id->as_string())});
+  auto m = pipeline::created_message(e);
+  if (m && m->kind == "order" && m->direction == "in") pending_.push_back({e.tenant_id, std::move(m->message_id)});
 }
 
 void OrderMessageListener::on_batch_end() {

@@ -46,4 +46,10 @@ Result<const bj::array*> optional_array(const bj::object& o, std::string_view ke
 // Serializes v compactly.
 std::string dump(const bj::value& v);
 
+// The offset of the first byte of `s` that does not start a well-formed UTF-8 sequence (stray
+// continuation bytes, overlong forms, surrogates, code points above U+10FFFF, truncated
+// sequences), or npos when all of `s` is UTF-8. For text formats other than JSON (whose parser
+// checks this itself) whose values end up in stored JSON.
+size_t invalid_utf8_at(std::string_view s);
+
 }  // namespace bottega::json

@@ -175,3 +175,18 @@ TEST(Dump, CompactAndEscaped) {
 
 }  // namespace
 }  // namespace bottega::json
+
+TEST(Utf8, TheFirstIllFormedSequenceIsFound) {
+  using bottega::json::invalid_utf8_at;
+  constexpr auto npos = std::string_view::npos;
+  EXPECT_EQ(invalid_utf8_at(""), npos);
+  EXPECT_EQ(invalid_utf8_at("plain ascii"), npos);
+  EXPECT_EQ(invalid_utf8_at("citt\xC3\xA0 \xE2\x82\xAC \xF0\x9F\x91\x9F"), npos);  // à, €, a shoe
+  EXPECT_EQ(invalid_utf8_at("ab\xFF"), 2u);
+  EXPECT_EQ(invalid_utf8_at("a\x80"), 1u);              // stray continuation byte
+  EXPECT_EQ(invalid_utf8_at("\xC0\xAF"), 0u);           // overlong '/'
+  EXPECT_EQ(invalid_utf8_at("\xE0\x80\xAF"), 0u);       // overlong, three bytes
+  EXPECT_EQ(invalid_utf8_at("x\xED\xA0\x80"), 1u);      // a surrogate
+  EXPECT_EQ(invalid_utf8_at("\xF4\x90\x80\x80"), 0u);   // above U+10FFFF
+  EXPECT_EQ(invalid_utf8_at("ok\xE2\x82"), 2u);         // truncated
+}

@@ -1,4 +1,6 @@
 #include "pipeline/channel_send.hpp"
+#include "pipeline/window.hpp"
+#include "channels/window.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -58,6 +60,15 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     if (auto* sr = sv.as_object().if_contains("send_rate"); sr && sr->is_object())
       plan.own_per_second = sr->as_object().contains("per_second");
     plan.recipient = *to;
+    // A provider that accepts only so many replies to one customer message (WeChat: 5): past
+    // them the message fails here, visibly, instead of being refused by the provider.
+    if (int limit = channels::replies_per_inbound(ch->type);
+        limit > 0 && window::replies_since_customer_message(tx, tenant, conv->id, message_id) >= limit)
+        return void(plan.request = Error{Errc::unprocessable, "reply_limit",
+                                         ch->type + " accepts at most " + std::to_string(limit) +
+                                             " replies to one customer message; this one was not sent (it can go "
+                                             "out after the customer writes again)",
+                                         {}});
     if (plan.adapter->build_token_request) {
       plan.settings = std::make_shared<const bj::object>(sv.as_object());
       plan.access_token = access_tokens::get(tx, tenant, ch->id, env_.clock.now_ms()).value_or("");

@@ -100,6 +100,30 @@ constexpr Stmt kPhoneIdentities{
     "JOIN channels ch ON ch.id = i.channel_id AND ch.tenant_id = i.tenant_id "
     "WHERE i.tenant_id = $1 AND ch.type IN ('whatsapp', 'twilio') AND i.external_id IN ($2, $3, $4) "
     "ORDER BY i.contact_id"};
+constexpr Stmt kMoveVisitors{"contacts.merge_visitors",
+                             "UPDATE visitors SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3"};
+// A provider identity (not a web chat visitor) of both contacts on one channel.
+constexpr Stmt kSharedIdentityChannel{
+    "contacts.merge_shared_identity_channel",
+    "SELECT a.channel_id FROM contact_identities a JOIN contact_identities b "
+    "ON b.tenant_id = a.tenant_id AND b.channel_id = a.channel_id "
+    "WHERE a.tenant_id = $1 AND a.contact_id = $2 AND b.contact_id = $3 ORDER BY a.channel_id LIMIT 1"};
+constexpr Stmt kMoveVerifiedEmails{
+    "contacts.merge_verified_emails",
+    "UPDATE contact_verified_emails SET contact_id = $2 WHERE tenant_id = $1 AND contact_id = $3 "
+    "AND NOT EXISTS (SELECT 1 FROM contact_verified_emails k WHERE k.tenant_id = $1 AND k.contact_id = $2 "
+    "AND k.email = contact_verified_emails.email)"};
+constexpr Stmt kDropVerifiedEmails{"contacts.merge_verified_emails_drop",
+                                   "DELETE FROM contact_verified_emails WHERE tenant_id = $1 AND contact_id = $2"};
+constexpr Stmt kRecordVerifiedEmail{
+    "contacts.verified_email_record",
+    "INSERT INTO contact_verified_emails (tenant_id, email, contact_id, source, verified_at) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (tenant_id, email, contact_id) DO UPDATE SET verified_at = excluded.verified_at"};
+// Contacts with that verified email (never a merged one: merges move the rows).
+constexpr Stmt kVerifiedEmailContacts{
+    "contacts.verified_email_contacts",
+    "SELECT v.contact_id FROM contact_verified_emails v JOIN contacts c ON c.tenant_id = v.tenant_id AND c.id = v.contact_id "
+    "WHERE v.tenant_id = $1 AND v.email = $2 AND v.contact_id <> $3 AND c.merged_into IS NULL ORDER BY v.contact_id LIMIT 2"};
 constexpr Stmt kHasIdentityOn{
     "contacts.has_identity_on",
     "SELECT 1 FROM contact_identities WHERE tenant_id = $1 AND channel_id = $2 AND contact_id = $3 LIMIT 1"};
@@ -155,7 +179,7 @@ Result<ContactView> get_contact(Tx& tx, const std::string& tenant, const std::st
 }
 
 Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant, const std::string& keep_id,
-                                    const std::string& from_id) {
+                                    const std::string& from_id, bool verified_match) {
   if (keep_id == from_id)
     return Error::invalid("from_contact_id", "a contact cannot be merged into itself");
   auto keep = contact_row(tx, tenant, keep_id);
@@ -172,16 +196,16 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
     e.field = "from_contact_id";
     return e;
   }
-  if (auto shared = tx.query_one(kSharedChannel, {tenant, keep_id, from_id}))
+  if (auto shared = tx.query_one(verified_match ? kSharedIdentityChannel : kSharedChannel, {tenant, keep_id, from_id}))
     return Error::conflict("identity_conflict",
                            "both contacts have an identity on channel " + shared->str(0) +
                                "; replies there could not tell which one to address");
 
-  // A visitor's realtime stream is per contact: after a merge it would carry the customer's other
-  // channels' messages into the web chat widget, which promises the visitor's conversation only.
-  if (tx.query_one(kHasVisitor, {tenant, keep_id, from_id}))
+  // An agent's merge of a visitor is refused: the visitor has proven nothing, and the widget would
+  // then show the other contact's web chat conversations to whoever holds the browser.
+  if (!verified_match && tx.query_one(kHasVisitor, {tenant, keep_id, from_id}))
     return Error::conflict("visitor_merge_unsupported",
-                           "web chat visitors cannot be merged yet (their chat stream would show the other channels)");
+                           "web chat visitors are merged only when they verify their email address");
 
   int64_t now = env.clock.now_ms();
   std::vector<std::string> moved_convs;
@@ -189,7 +213,9 @@ Result<MergeOutcome> merge_contacts(Tx& tx, Env& env, const std::string& tenant,
 
   MergeOutcome out;
   const std::vector<Value> p{tenant, keep_id, from_id};
-  out.identities_moved = tx.exec(kMoveIdentities, p);
+  out.identities_moved = tx.exec(kMoveIdentities, p) + tx.exec(kMoveVisitors, p);
+  tx.exec(kMoveVerifiedEmails, p);
+  tx.exec(kDropVerifiedEmails, {tenant, from_id});
   out.conversations_moved = tx.exec(kMoveConversations, {tenant, keep_id, from_id, now});
   tx.exec(kMoveCarts, p);
   tx.exec(kMoveOrders, p);
@@ -252,6 +278,51 @@ std::optional<std::string> contact_by_verified_phone(Tx& tx, const std::string& 
     found = r.str(0);
   }
   if (found && tx.query_one(kHasIdentityOn, {tenant, channel_id, *found})) return std::nullopt;
+  return found;
+}
+
+void join_identity(Tx& tx, Env& env, const std::string& tenant, const std::string& channel_id,
+                   const std::string& external_id, const std::string& contact_id, std::string_view matched_on) {
+  repo::create_identity(tx, tenant, channel_id, external_id, contact_id, env.clock.now_ms());
+  if (auto view = get_contact(tx, tenant, contact_id)) {
+    bj::object data = to_json(*view);
+    data["identity_added"] = bj::object{{"channel_id", channel_id}, {"external_id", external_id},
+                                        {"matched_on", matched_on}};
+    emit(tx, env, tenant, event_type::kContactUpdated, {}, contact_id, false, data);
+  }
+}
+
+std::optional<std::string> normalize_email(std::string_view address) {
+  while (!address.empty() && (address.front() == ' ' || address.front() == '\t')) address.remove_prefix(1);
+  while (!address.empty() && (address.back() == ' ' || address.back() == '\t')) address.remove_suffix(1);
+  auto at = address.find('@');
+  if (address.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 == address.size() ||
+      address.find('@', at + 1) != std::string_view::npos)
+    return std::nullopt;
+  std::string out;
+  out.reserve(address.size());
+  for (char c : address) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') return std::nullopt;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  auto domain = std::string_view(out).substr(at + 1);
+  if (domain.front() == '.' || domain.back() == '.') return std::nullopt;
+  return out;
+}
+
+void record_verified_email(Tx& tx, const std::string& tenant, const std::string& contact_id,
+                           const std::string& email, const std::string& source, int64_t now) {
+  tx.exec(kRecordVerifiedEmail, {tenant, email, contact_id, source, now});
+}
+
+std::optional<std::string> contact_by_verified_email(Tx& tx, const std::string& tenant, const std::string& email,
+                                                     const std::string& except_contact,
+                                                     const std::string& channel_id) {
+  auto rows = tx.query(kVerifiedEmailContacts, {tenant, email, except_contact});
+  if (rows.size() != 1) return std::nullopt;  // none, or several: ambiguous
+  std::string found = rows[0].str(0);
+  if (!channel_id.empty() && tx.query_one(kHasIdentityOn, {tenant, channel_id, found})) return std::nullopt;
   return found;
 }
 

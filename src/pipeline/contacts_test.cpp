@@ -9,7 +9,12 @@
 #include <memory>
 #include <set>
 
+#include <future>
+
+#include "core/crypto.hpp"
 #include "pipeline/contacts.hpp"
+#include "pipeline/email_verification.hpp"
+#include "pipeline/one_time_code.hpp"
 #include "pipeline/optout.hpp"
 #include "store/scratch_store.hpp"
 #include "store/repo/repo.hpp"
@@ -300,6 +305,273 @@ TEST_P(ContactMergeTest, ANewIdentityWithAVerifiedPhoneJoinsThatContact) {
   std::string amb = send(sms2, "+31655555555");
   EXPECT_NE(amb, "ct_dup");
   EXPECT_NE(amb, "ct_dup2");
+}
+
+
+TEST(VerifiedEmail, NormalizesOneAddress) {
+  EXPECT_EQ(normalize_email(" Ann.Lee+shop@Example.COM "), "ann.lee+shop@example.com");
+  for (const char* bad : {"", "ann", "@example.com", "ann@", "a@b@c", "ann lee@example.com", "<ann@example.com>",
+                          "ann@example.com, bob@example.com", "ann@.example.com", "ann@example.com."})
+    EXPECT_FALSE(normalize_email(bad).has_value()) << bad;
+}
+
+TEST_P(ContactMergeTest, AVerifiedEmailMatchesExactlyOneOtherContactOfTheShop) {
+  auto find = [&](const std::string& tenant, const std::string& email, const std::string& except,
+                  const std::string& channel) {
+    std::optional<std::string> r;
+    store::read_sync(*store_, [&](Tx& tx) { r = contact_by_verified_email(tx, tenant, email, except, channel); });
+    return r;
+  };
+  auto record = [&](const std::string& tenant, const std::string& contact, const std::string& email) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  record_verified_email(tx, tenant, contact, email, "email_channel", 5);
+                  record_verified_email(tx, tenant, contact, email, "email_channel", 6);  // repeat: no error
+                  return {};
+                }).ok());
+  };
+  EXPECT_FALSE(find("ten_A", "ann@example.com", "", "").has_value());  // ct_tg's email is not verified
+  record("ten_A", "ct_tg", "ann@example.com");
+  EXPECT_EQ(find("ten_A", "ann@example.com", "", ""), "ct_tg");
+  EXPECT_EQ(find("ten_A", "ann@example.com", "", "ch_wa"), "ct_tg");
+  EXPECT_FALSE(find("ten_A", "ann@example.com", "ct_tg", "").has_value());     // itself
+  EXPECT_FALSE(find("ten_A", "ann@example.com", "", "ch_tg").has_value());     // already on that channel
+  EXPECT_FALSE(find("ten_B", "ann@example.com", "", "").has_value());          // another shop
+  EXPECT_FALSE(find("ten_A", "other@example.com", "", "").has_value());
+  record("ten_A", "ct_wa", "ann@example.com");
+  EXPECT_FALSE(find("ten_A", "ann@example.com", "", "").has_value());          // two: ambiguous
+  EXPECT_EQ(find("ten_A", "ann@example.com", "ct_wa", ""), "ct_tg");
+  // A merge moves the verified address once (both had it).
+  ASSERT_TRUE(merge("ten_A", "ct_wa", "ct_tg").ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contact_verified_emails WHERE contact_id = 'ct_tg'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contact_verified_emails WHERE contact_id = 'ct_wa'"), 1);
+  EXPECT_EQ(find("ten_A", "ann@example.com", "", ""), "ct_wa");
+}
+
+// A relay that records what it is asked to send.
+struct RecordingMail final : MailClient {
+  std::vector<MailRequest> sent;
+  bool fail = false;
+  void send(MailRequest req, std::function<void(Result<std::string>)> done) override {
+    if (fail) return done(Error{Errc::unavailable, "smtp_down", "relay down", {}});
+    sent.push_back(std::move(req));
+    done(std::string("250 OK"));
+  }
+};
+
+class EmailVerificationTest : public ContactMergeTest {
+ protected:
+  void SetUp() override {
+    ContactMergeTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  repo::create_channel(tx, web_);
+                  return {};
+                }).ok());
+  }
+  void add_relay() {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  repo::create_channel(tx, mail_ch_);
+                  return {};
+                }).ok());
+  }
+  repo::Visitor visitor() {
+    Env e = env();
+    repo::Visitor v;
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  BOTTEGA_TRY(nv, create_visitor(tx, e, web_, "", std::nullopt));
+                  v = *repo::find_visitor(tx, crypto::hex(crypto::sha256(nv.visitor_token)));
+                  BOTTEGA_TRY(in, ingest_contact_message(tx, e, "ten_A", web_, v.contact_id, "hello from the web", std::nullopt));
+                  (void)in;
+                  return {};
+                }).ok());
+    return v;
+  }
+  Result<email_verification::Started> start(const repo::Visitor& v, const std::string& email) {
+    Env e = env();
+    std::optional<Result<email_verification::Started>> out;
+    (void)store::write_sync(*store_, [&](Tx& tx) -> Status {
+      out.emplace(email_verification::start(tx, e, v, email));
+      if (!out->ok()) return out->error();
+      return {};
+    });
+    return std::move(*out);
+  }
+  // Runs the visitor's queued code jobs; returns the code of the last mail.
+  std::string mail_code(const repo::Visitor& v) {
+    std::vector<repo::Job> jobs;
+    store::read_sync(*store_, [&](Tx& tx) {
+      auto r = tx.query(Stmt{"t.jobs", "SELECT idempotency_key FROM jobs WHERE tenant_id = 'ten_A' AND kind = 'webchat.email_code' "
+                                       "AND status = 'queued' AND payload LIKE $1"},
+                        {"%" + v.id + "%"});
+      for (const auto& row : r)
+        if (auto j = repo::get_job(tx, "ten_A", email_verification::kSendJob, row.str(0))) jobs.push_back(*j);
+    });
+    email_verification::CodeSender sender(*store_, &mail_, env(), "test.host");
+    for (const auto& j : jobs) {
+      std::promise<JobOutcome> p;
+      sender.run(j, [&](JobOutcome o) { p.set_value(o); });
+      auto o = p.get_future().get();
+      EXPECT_TRUE(o.ok) << o.error;
+    }
+    if (mail_.sent.empty()) return "";
+    const std::string& data = mail_.sent.back().data;
+    auto at = data.find("code is ");
+    return at == std::string::npos ? "" : data.substr(at + 8, 6);
+  }
+  Result<email_verification::Confirmed> confirm(const repo::Visitor& v, const std::string& code) {
+    Env e = env();
+    std::optional<Result<email_verification::Confirmed>> out;
+    (void)store::write_sync(*store_, [&](Tx& tx) -> Status {
+      out.emplace(email_verification::confirm(tx, e, v, code));
+      if (!out->ok()) return out->error();
+      return {};
+    });
+    return std::move(*out);
+  }
+  std::vector<Message> visitor_messages(const repo::Visitor& v) {
+    std::vector<Message> out;
+    store::read_sync(*store_, [&](Tx& tx) {
+      auto now = tx.query_one(Stmt{"t.visitor_contact", "SELECT contact_id FROM visitors WHERE id = $1"}, {v.id});
+      out = repo::list_contact_messages(tx, "ten_A", now->str(0), std::nullopt, 100, web_.id).items;
+    });
+    return out;
+  }
+
+  Channel web_{"ch_web", "ten_A", "webchat", "Web chat", "{}", 1};
+  Channel mail_ch_{"ch_mail", "ten_A", "email", "Support",
+                   R"({"address":"support@shop.test","smtp_host":"127.0.0.1","smtp_port":2525})", 1};
+  RecordingMail mail_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, EmailVerificationTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(EmailVerificationTest, NeedsARelayAndOneAddress) {
+  auto v = visitor();
+  EXPECT_EQ(start(v, "ann@example.com").error().code, "no_relay");
+  add_relay();
+  auto bad = start(v, "not an address");
+  EXPECT_EQ(bad.error().field, "email");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM jobs WHERE kind = 'webchat.email_code'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM email_verifications"), 0);
+  auto none = confirm(v, "123456");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->outcome, email_verification::Outcome::none_pending);
+}
+
+TEST_P(EmailVerificationTest, TheMailedCodeVerifiesAndMergesIntoTheContactWithThatVerifiedEmail) {
+  add_relay();
+  // ct_tg wrote from Ann's address and the trusted MTA proved it (as ingest_mail records it).
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                record_verified_email(tx, "ten_A", "ct_tg", "ann@example.com", "email_channel", 1);
+                return {};
+              }).ok());
+  auto v = visitor();
+  std::string visitor_contact = v.contact_id;
+  auto s = start(v, " Ann@Example.com");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->email, "ann@example.com");
+  // Before the mail is out, no code is right (and the attempt counts).
+  auto early = confirm(v, "123456");
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->outcome, email_verification::Outcome::wrong_code);
+  std::string code = mail_code(v);
+  ASSERT_EQ(code.size(), 6u);
+  ASSERT_EQ(mail_.sent.size(), 1u);
+  EXPECT_EQ(mail_.sent[0].to, std::vector<std::string>{"ann@example.com"});
+  EXPECT_EQ(mail_.sent[0].host, "127.0.0.1");
+  // Only the HMAC is stored.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM email_verifications WHERE code_hash = '' OR code_hash LIKE '%" + code + "%'"), 0);
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  auto w = confirm(v, wrong);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->outcome, email_verification::Outcome::wrong_code);
+  EXPECT_EQ(w->attempts_left, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contact_verified_emails WHERE contact_id = '" + visitor_contact + "'"), 0);
+
+  int64_t convs_before = count("SELECT COUNT(*) FROM conversations");
+  auto ok = confirm(v, code);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->outcome, email_verification::Outcome::verified);
+  ASSERT_TRUE(ok->contact.has_value());
+  EXPECT_EQ(ok->contact->id, "ct_tg");
+  EXPECT_EQ(ok->merged_contact_id, visitor_contact);
+  // History unchanged: every conversation keeps its channel; the visitor row follows the contact.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations"), convs_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_tg' AND channel_id = 'ch_web'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = 'ct_tg' AND channel_id = 'ch_tg'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM visitors WHERE id = '" + v.id + "' AND contact_id = 'ct_tg'"), 1);
+  EXPECT_EQ(get("ten_A", visitor_contact).error().code, "contact_merged");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM email_verifications"), 0);  // used up
+  // The visitor's list is its web chat conversation only, not the Telegram one.
+  auto ms = visitor_messages(v);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].text, "hello from the web");
+  // A message through a stale view of the visitor (another node's cache) lands on the kept contact.
+  Env e = env();
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                BOTTEGA_TRY(in, ingest_contact_message(tx, e, "ten_A", web_, visitor_contact, "still me", std::nullopt));
+                EXPECT_EQ(in.conversation.contact_id, "ct_tg");
+                return {};
+              }).ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations"), convs_before);
+  // The code is used up.
+  auto again = confirm(v, code);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, email_verification::Outcome::none_pending);
+}
+
+TEST_P(EmailVerificationTest, AReturningVisitorOnANewBrowserGetsTheEarlierConversationsBack) {
+  add_relay();
+  auto first = visitor();  // no contact has the address verified yet: verified, nothing to merge
+  ASSERT_TRUE(start(first, "bo@example.com").ok());
+  auto r1 = confirm(first, mail_code(first));
+  ASSERT_TRUE(r1.ok());
+  EXPECT_EQ(r1->outcome, email_verification::Outcome::verified);
+  EXPECT_TRUE(r1->merged_contact_id.empty());
+  EXPECT_EQ(r1->contact->email, "bo@example.com");
+  auto second = visitor();  // another browser: a new visitor and contact
+  EXPECT_EQ(visitor_messages(second).size(), 1u);
+  ASSERT_TRUE(start(second, "bo@example.com").ok());
+  auto r2 = confirm(second, mail_code(second));
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->outcome, email_verification::Outcome::verified);
+  EXPECT_EQ(r2->contact->id, first.contact_id);
+  EXPECT_EQ(r2->merged_contact_id, second.contact_id);
+  // Both browsers now see both web chat conversations, each still its own conversation.
+  EXPECT_EQ(visitor_messages(second).size(), 2u);
+  EXPECT_EQ(visitor_messages(first).size(), 2u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM conversations WHERE contact_id = '" + first.contact_id + "' AND channel_id = 'ch_web'"), 2);
+}
+
+TEST_P(EmailVerificationTest, ThreeWrongCodesOrAnExpiredOneEndTheVerification) {
+  add_relay();
+  auto v = visitor();
+  ASSERT_TRUE(start(v, "cy@example.com").ok());
+  std::string code = mail_code(v);
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  EXPECT_EQ(confirm(v, wrong)->outcome, email_verification::Outcome::wrong_code);
+  EXPECT_EQ(confirm(v, wrong)->outcome, email_verification::Outcome::wrong_code);
+  EXPECT_EQ(confirm(v, wrong)->outcome, email_verification::Outcome::exhausted);
+  EXPECT_EQ(confirm(v, code)->outcome, email_verification::Outcome::none_pending);  // gone: the right one is too late
+  // A new request replaces the code; past 15 minutes it has expired.
+  ASSERT_TRUE(start(v, "cy@example.com").ok());
+  code = mail_code(v);
+  clock_.advance_ms(otp::kTtlMs);
+  EXPECT_EQ(confirm(v, code)->outcome, email_verification::Outcome::expired);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM contact_verified_emails"), 0);
+  // A code of an earlier request never works for a later one (its job is stale and sends nothing).
+  ASSERT_TRUE(start(v, "cy@example.com").ok());
+  size_t mails = mail_.sent.size();
+  ASSERT_TRUE(start(v, "cy@example.com").ok());
+  code = mail_code(v);  // two jobs queued: the first is stale
+  EXPECT_EQ(mail_.sent.size(), mails + 1);
+  EXPECT_EQ(confirm(v, code)->outcome, email_verification::Outcome::verified);
+}
+
+TEST_P(EmailVerificationTest, AnAgentStillCannotMergeAVisitor) {
+  auto v = visitor();
+  EXPECT_EQ(merge("ten_A", "ct_wa", v.contact_id).error().code, "visitor_merge_unsupported");
 }
 
 }  // namespace

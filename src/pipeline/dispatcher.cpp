@@ -70,8 +70,35 @@ void Dispatcher::notify() {
   {
     std::lock_guard lk(mu_);
     woken_ = true;
+    read_ = true;
   }
   cv_.notify_one();
+}
+
+void Dispatcher::offer(Event e) {
+  {
+    std::lock_guard lk(mu_);
+    woken_ = true;
+    // Out of order or too many: keep nothing new, read the outbox (it has them all).
+    if (offered_.size() >= opts_.max_offered || (!offered_.empty() && e.seq <= offered_.back().seq)) read_ = true;
+    else offered_.push_back(std::move(e));
+  }
+  cv_.notify_one();
+}
+
+Dispatcher::Take Dispatcher::take_offered(int64_t from, std::vector<Event>& out) {
+  std::lock_guard lk(mu_);
+  while (!offered_.empty() && offered_.front().seq <= from) offered_.pop_front();  // delivered already
+  if (read_) return Take::read;                 // asked for (notify, poll, a full read before)
+  if (offered_.empty()) return Take::none;      // everything offered is delivered, nothing else known
+  if (offered_.front().seq != from + 1) return Take::read;  // a gap: only the outbox knows
+  int64_t next = from + 1;
+  while (!offered_.empty() && offered_.front().seq == next && static_cast<int>(out.size()) < opts_.batch) {
+    out.push_back(std::move(offered_.front()));
+    offered_.pop_front();
+    ++next;
+  }
+  return Take::events;
 }
 
 // Takes or renews the lease (or gives it up). Every write batch on PostgreSQL holds one advisory
@@ -148,7 +175,8 @@ void Dispatcher::loop() {
   for (;;) {
     {
       std::unique_lock lk(mu_);
-      cv_.wait_for(lk, std::chrono::milliseconds(opts_.poll_ms), [&] { return woken_ || stop_; });
+      if (!cv_.wait_for(lk, std::chrono::milliseconds(opts_.poll_ms), [&] { return woken_ || stop_; }))
+        read_ = true;  // the poll: whatever memory says, look at the outbox
       if (stop_) break;
       woken_ = false;
     }
@@ -162,11 +190,24 @@ void Dispatcher::loop() {
       int64_t local = local_cursor_.load();
       int64_t from = lead ? std::min(local, durable_cursor_) : local;
       std::vector<Event> batch;
-      try {
-        store::read_sync(store_, [&](store::Tx& tx) { batch = repo::events_after(tx, from, opts_.batch); });
-      } catch (const store::DbError& e) {
-        std::fprintf(stderr, "dispatcher: read failed: %s\n", e.message.c_str());
-        break;
+      bool read = false;
+      Take take = take_offered(from, batch);
+      if (take == Take::none) break;
+      if (take == Take::read) {
+        {
+          std::lock_guard lk(mu_);
+          read_ = false;  // a notify() from now on asks for another read
+        }
+        read = true;
+        store_reads_++;
+        try {
+          store::read_sync(store_, [&](store::Tx& tx) { batch = repo::events_after(tx, from, opts_.batch); });
+        } catch (const store::DbError& e) {
+          std::fprintf(stderr, "dispatcher: read failed: %s\n", e.message.c_str());
+          std::lock_guard lk(mu_);
+          read_ = true;
+          break;
+        }
       }
       if (batch.empty()) break;
       for (const auto& e : batch) {
@@ -181,7 +222,10 @@ void Dispatcher::loop() {
       local_cursor_ = std::max(local, batch.back().seq);
       if (lead) durable_cursor_ = batch.back().seq;
       metrics_.inc("bottega_events_dispatched_total", {}, static_cast<double>(batch.size()));
-      if (static_cast<int>(batch.size()) < opts_.batch) break;
+      if (read && static_cast<int>(batch.size()) == opts_.batch) {
+        std::lock_guard lk(mu_);
+        read_ = true;  // the outbox may have more
+      }
     }
     if (clock::now() - last_persist > std::chrono::milliseconds(opts_.persist_every_ms)) {
       persist();

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "channels/cards.hpp"
+#include "pipeline/contacts.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::pipeline::email {
@@ -88,7 +89,21 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
     }
     std::string external = em::split_plus(in.from_address).base;  // one contact per address
     if (external.empty()) external = in.from_address;
+    // A sender the trusted MTA proved (DMARC / aligned DKIM) has a verified address: a new
+    // identity joins the one contact that verified it elsewhere (a web chat visitor's code).
+    std::optional<std::string> verified;
+    {
+      boost::system::error_code pec;
+      auto sv = bj::parse(ch->settings_json, pec);
+      auto st = !pec && sv.is_object() ? em::parse_settings(sv.as_object()) : Result<em::Settings>(Error::internal("settings"));
+      if (st && em::sender_verified(mail, st->trusted_authserv_id)) verified = normalize_email(in.from_address);
+    }
     auto contact = repo::find_identity(tx, tenant, ch->id, external);
+    if (!contact && verified)
+      if (auto existing = contact_by_verified_email(tx, tenant, *verified, "", ch->id)) {
+        join_identity(tx, env, tenant, ch->id, external, *existing, "verified_email");
+        contact = *existing;
+      }
     if (!contact) {
       std::string cid = env.ids.next("ct");
       std::string name = in.from_name.empty() ? in.from_address : in.from_name;
@@ -102,6 +117,12 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
     m.text = in.text;
     m.kind = "text";
     m.content_json = in.content_json;
+    if (verified) {
+      record_verified_email(tx, tenant, *contact, *verified, "email_channel", now);
+      auto cv = bj::parse(in.content_json);
+      cv.as_object()["email"].as_object()["from_verified"] = true;
+      m.content_json = bj::serialize(cv);
+    }
     m.provider_message_id = in.message_id;
     auto conv = thread_of(tx, *ch, in, rcpt);
     if (conv) m.conversation_id = conv->id;
@@ -112,6 +133,22 @@ Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>
     ++out.stored;
   }
   return out;
+}
+
+MailRequest relay_request(const em::Settings& s, const std::string& helo, const std::string& to, std::string data) {
+  MailRequest req;
+  req.host = s.smtp_host;
+  req.port = s.smtp_port;
+  req.tls = s.smtp_tls == em::RelayTls::required ? MailRequest::Tls::required
+            : s.smtp_tls == em::RelayTls::none   ? MailRequest::Tls::none
+                                                 : MailRequest::Tls::starttls;
+  req.username = s.smtp_username;
+  req.password = s.smtp_password;
+  req.helo_name = helo;
+  req.from = s.address;
+  req.to = {to};
+  req.data = std::move(data);
+  return req;
 }
 
 void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done) {
@@ -165,19 +202,7 @@ void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done
       }
     }
     our_id = r.message_id;
-    MailRequest req;
-    req.host = settings->smtp_host;
-    req.port = settings->smtp_port;
-    req.tls = settings->smtp_tls == em::RelayTls::required ? MailRequest::Tls::required
-              : settings->smtp_tls == em::RelayTls::none   ? MailRequest::Tls::none
-                                                           : MailRequest::Tls::starttls;
-    req.username = settings->smtp_username;
-    req.password = settings->smtp_password;
-    req.helo_name = helo_;
-    req.from = settings->address;
-    req.to = {*to};
-    req.data = em::compose_reply(*settings, r);
-    plan = std::move(req);
+    plan = relay_request(*settings, helo_, *to, em::compose_reply(*settings, r));
   });
 
   auto fail_message = [this, tenant, message_id, done](const std::string& why, bool permanent) {

@@ -40,6 +40,10 @@ struct MailOutcome {
 Result<MailOutcome> ingest_mail(Tx& tx, Env& env, const std::vector<std::string>& recipients,
                                 const channels::email::ParsedMail& mail, std::string_view raw);
 
+// The request that relays `data` (an RFC 5322 message) to `to` through the channel's SMTP relay.
+MailRequest relay_request(const channels::email::Settings& s, const std::string& helo, const std::string& to,
+                          std::string data);
+
 // The "email.send" job: composes the reply (In-Reply-To the customer's last Message-ID,
 // References its chain, our Message-ID stable across retries, Reply-To address+conversation)
 // and relays it; records our Message-ID as the message's provider id (threading the customer's

@@ -208,7 +208,6 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     m->content_json = bj::serialize(cv);
     tx.exec(kUpdateContent, {m->tenant_id, m->id, m->content_json});
     emit(tx, env, m->tenant_id, event_type::kMessageUpdated, m->conversation_id, {}, false, to_json(*m));
-    if (env.on_commit) tx.after_commit(env.on_commit);
     return {};
   }, [d2](Status st) {
     if (!st.ok()) return d2->done({false, st.error().message, std::nullopt, false});

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/crypto.hpp"
+#include "pipeline/listener.hpp"
 #include "pipeline/dispatcher.hpp"
 #include "pipeline/jobs.hpp"
 #include "pipeline/services.hpp"
@@ -97,6 +98,56 @@ TEST(Backoff, DoublesWithJitterAndCaps) {
   EXPECT_GE(backoff_ms(40, 1000, 60000, 0), 30000);
 }
 
+TEST(CreatedMessage, KeepsTheLastAnswerPerEventNotPerSeq) {
+  auto event = [](int64_t seq, std::string id, std::string type, std::string data) {
+    Event e;
+    e.seq = seq;
+    e.id = std::move(id);
+    e.tenant_id = "ten_A";
+    e.type = std::move(type);
+    e.conversation_id = "cnv_1";
+    e.payload_json = R"({"id":")" + e.id + R"(","type":")" + e.type + R"(","data":)" + data + "}";
+    return e;
+  };
+  auto a = event(1, "evt_a", "message.created",
+                 R"({"id":"msg_a","kind":"media","direction":"in","author":{"kind":"contact"},"content":{}})");
+  auto b = event(2, "evt_b", "message.created",
+                 R"({"id":"msg_b","kind":"text","direction":"out","author":{"kind":"bot"},"content":{"no_auto_reply":true}})");
+  auto ma = created_message(a);
+  ASSERT_TRUE(ma);
+  EXPECT_EQ(ma->message_id, "msg_a");
+  EXPECT_EQ(ma->kind, "media");
+  EXPECT_EQ(ma->direction, "in");
+  EXPECT_EQ(ma->author_kind, "contact");
+  EXPECT_FALSE(ma->no_auto_reply);
+  EXPECT_EQ(created_message(a)->message_id, "msg_a");  // asked again (the next listener): the same answer
+  auto mb = created_message(b);
+  ASSERT_TRUE(mb);
+  EXPECT_EQ(mb->message_id, "msg_b");
+  EXPECT_EQ(mb->author_kind, "bot");
+  EXPECT_TRUE(mb->no_auto_reply);
+  // The same seq and id with another payload is parsed anew (only the very same event reuses the
+  // answer).
+  auto b2 = b;
+  b2.payload_json = R"({"data":{"id":"msg_b2","author":{"kind":"contact"}}})";
+  EXPECT_EQ(created_message(b2)->message_id, "msg_b2");
+  // The same seq with another id (another database's event in a test process) is parsed anew.
+  auto c = event(2, "evt_c", "message.created", R"({"id":"msg_c","kind":"text","direction":"in","author":{"kind":"contact"}})");
+  EXPECT_EQ(created_message(c)->message_id, "msg_c");
+  // Not a public message.created about a conversation, or no message id: nothing.
+  EXPECT_FALSE(created_message(event(3, "evt_d", "conversation.updated", R"({"id":"cnv_1"})")));
+  auto internal = a;
+  internal.id = "evt_e";
+  internal.internal = true;
+  EXPECT_FALSE(created_message(internal));
+  auto orphan = a;
+  orphan.id = "evt_f";
+  orphan.conversation_id.clear();
+  EXPECT_FALSE(created_message(orphan));
+  EXPECT_FALSE(created_message(event(4, "evt_g", "message.created", R"({"kind":"text"})")));
+  EXPECT_FALSE(created_message(event(5, "evt_h", "message.created", "[1,2")));
+}
+
 TEST_P(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
   auto e = env();
   IngestResult first, second;
@@ -121,6 +172,86 @@ TEST_P(PipelineTest, IngestOpensOneConversationAndEmitsEventsAtomically) {
     ASSERT_TRUE(conv);
     EXPECT_EQ(conv->last_message_text.value_or(""), "are you there?");
   });
+}
+
+// A customer's message goes to the newest unresolved conversation of the contact on the channel:
+// a snoozed one is reopened (its whole row rewritten, conversation.updated announced), a resolved
+// one is left alone (a new conversation opens), and the result names the conversation with its
+// channel, contact and status.
+TEST_P(PipelineTest, IngestFollowsTheActiveConversationThroughSnoozeResolveAndANewerOne) {
+  auto e = env();
+  Principal admin;
+  admin.tenant_id = "ten_A";
+  admin.token_id = "tok";
+  admin.role = Role::admin;
+  auto ingest = [&](const Incoming& in) {
+    IngestResult out;
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", in, std::nullopt);
+                  if (!r) return r.error();
+                  out = *r;
+                  return {};
+                }).ok());
+    return out;
+  };
+  auto text = [](const std::string& t) {
+    Incoming in;
+    in.text = t;
+    return in;
+  };
+  auto set_status = [&](const std::string& id, ConversationStatus st) {
+    ConversationPatch p;
+    p.status = st;
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  auto r = update_conversation(tx, e, admin, id, p);
+                  if (!r) return r.error();
+                  return {};
+                }).ok());
+  };
+  auto first = ingest(text("hello"));
+  EXPECT_EQ(first.conversation.channel_id, "ch_1");
+  EXPECT_EQ(first.conversation.channel_type, "webchat");
+  EXPECT_EQ(first.conversation.contact_id, "ct_1");
+  EXPECT_EQ(first.conversation.status, ConversationStatus::open);
+  auto again = ingest(text("still there?"));
+  EXPECT_EQ(again.conversation.id, first.conversation.id);
+  EXPECT_EQ(again.conversation.seq, first.conversation.seq);
+  EXPECT_EQ(again.conversation.status, ConversationStatus::open);
+  EXPECT_EQ(again.conversation.channel_type, "webchat");
+  EXPECT_EQ(again.conversation.last_message_text.value_or(""), "still there?");
+
+  set_status(first.conversation.id, ConversationStatus::snoozed);
+  int64_t before = 0;
+  store::read_sync(*store_, [&](Tx& tx) { before = repo::max_event_seq(tx); });
+  auto woke = ingest(text("hello again"));
+  EXPECT_EQ(woke.conversation.id, first.conversation.id);
+  EXPECT_EQ(woke.conversation.status, ConversationStatus::open);
+  store::read_sync(*store_, [&](Tx& tx) {
+    auto conv = repo::get_conversation(tx, "ten_A", first.conversation.id);
+    ASSERT_TRUE(conv);
+    EXPECT_EQ(conv->status, ConversationStatus::open);
+    EXPECT_EQ(conv->last_message_text.value_or(""), "hello again");
+    std::vector<std::string> types;
+    for (auto& ev : repo::events_after(tx, before, 100)) types.push_back(ev.type);
+    EXPECT_EQ(types, (std::vector<std::string>{"message.created", "conversation.updated"}));
+  });
+
+  set_status(first.conversation.id, ConversationStatus::resolved);
+  auto fresh = ingest(text("new question"));
+  EXPECT_NE(fresh.conversation.id, first.conversation.id);
+  EXPECT_EQ(fresh.conversation.status, ConversationStatus::open);
+  store::read_sync(*store_, [&](Tx& tx) {
+    EXPECT_EQ(repo::get_conversation(tx, "ten_A", first.conversation.id)->status, ConversationStatus::resolved);
+    EXPECT_EQ(repo::count_messages(tx, "ten_A", first.conversation.id), 3);
+    EXPECT_EQ(repo::count_messages(tx, "ten_A", fresh.conversation.id), 1);
+  });
+
+  // A newer unresolved conversation (an email thread starts one) takes the next messages.
+  Incoming separate = text("another topic");
+  separate.new_conversation = true;
+  auto newer = ingest(separate);
+  EXPECT_NE(newer.conversation.id, fresh.conversation.id);
+  EXPECT_EQ(ingest(text("follow-up")).conversation.id, newer.conversation.id);
 }
 
 TEST_P(PipelineTest, AFailedServiceLeavesNoEventBehind) {
@@ -211,6 +342,88 @@ TEST_P(PipelineTest, DispatcherDeliversInOrderAndResumesFromItsCursor) {
   ASSERT_TRUE(eventually([&] { return rec2.size() >= 1; }));
   d2.stop();
   for (auto& ev : rec2.seen) EXPECT_GT(ev.seq, last);
+}
+
+// Events this process commits through emit() reach the listeners from memory (Dispatcher::offer),
+// in order and once each, without reading the outbox back; the polls are set far apart so that
+// only the dispatcher's own decisions cause reads.
+TEST_P(PipelineTest, DispatcherDeliversOfferedEventsFromMemory) {
+  Recorder rec;
+  Dispatcher d(*store_, metrics_, DispatcherOptions{.poll_ms = 600'000, .batch = 512, .persist_every_ms = 0});
+  d.add_listener(&rec);
+  d.start();
+  auto e = Env{clock_, ids_, [&] { d.notify(); }, {}, [&](Event ev) { d.offer(std::move(ev)); }};
+  auto write = [&](const std::string& text) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", text, std::nullopt).ok()
+                             ? Status{} : Error::internal("x");
+                }).ok());
+  };
+  write("first");  // the first wake reads the outbox (the dispatcher has not read it yet)
+  ASSERT_TRUE(eventually([&] { return rec.size() == 2; }, 20'000));  // conversation.created + message
+  uint64_t reads = d.store_reads();
+  EXPECT_GE(reads, 1u);
+  for (int i = 0; i < 20; ++i) write("m" + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return rec.size() == 22; }, 20'000));
+  EXPECT_EQ(d.store_reads(), reads) << "offered events continuing the cursor need no read";
+  d.stop();
+  std::vector<Event> stored;
+  store::read_sync(*store_, [&](Tx& tx) { stored = repo::events_after(tx, 0, 100); });
+  std::lock_guard lk(rec.mu);
+  ASSERT_EQ(rec.seen.size(), stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) {  // the same events as the outbox holds, field by field
+    EXPECT_EQ(rec.seen[i].seq, stored[i].seq);
+    EXPECT_EQ(rec.seen[i].id, stored[i].id);
+    EXPECT_EQ(rec.seen[i].tenant_id, stored[i].tenant_id);
+    EXPECT_EQ(rec.seen[i].type, stored[i].type);
+    EXPECT_EQ(rec.seen[i].conversation_id, stored[i].conversation_id);
+    EXPECT_EQ(rec.seen[i].contact_id, stored[i].contact_id);
+    EXPECT_EQ(rec.seen[i].internal, stored[i].internal);
+    EXPECT_EQ(rec.seen[i].payload_json, stored[i].payload_json);
+    EXPECT_EQ(rec.seen[i].created_at_ms, stored[i].created_at_ms);
+  }
+}
+
+// An event committed without being offered (another node's, or a write without the hook) leaves a
+// gap in memory: the next offered event makes the dispatcher read the outbox, and both arrive in
+// order, once. An offer of an event delivered already is dropped.
+TEST_P(PipelineTest, DispatcherReadsTheOutboxAtAGapInWhatWasOffered) {
+  Recorder rec;
+  Dispatcher d(*store_, metrics_, DispatcherOptions{.poll_ms = 600'000, .batch = 512, .persist_every_ms = 0});
+  d.add_listener(&rec);
+  d.start();
+  auto offered = Env{clock_, ids_, [&] { d.notify(); }, {}, [&](Event ev) { d.offer(std::move(ev)); }};
+  auto silent = Env{clock_, ids_, {}, {}};  // commits without telling the dispatcher
+  auto write = [&](Env& e, const std::string& text) {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  return ingest_contact_message(tx, e, "ten_A", channel_, "ct_1", text, std::nullopt).ok()
+                             ? Status{} : Error::internal("x");
+                }).ok());
+  };
+  write(offered, "first");
+  ASSERT_TRUE(eventually([&] { return rec.size() == 2; }, 20'000));
+  uint64_t reads = d.store_reads();
+  write(silent, "unannounced");
+  write(offered, "next");
+  ASSERT_TRUE(eventually([&] { return rec.size() == 4; }, 20'000));
+  EXPECT_GT(d.store_reads(), reads);
+  Event old;
+  {
+    std::lock_guard lk(rec.mu);
+    old = rec.seen.front();
+  }
+  d.offer(old);
+  write(offered, "last");
+  ASSERT_TRUE(eventually([&] { return rec.size() == 5; }, 20'000));
+  d.stop();
+  std::vector<Event> stored;
+  store::read_sync(*store_, [&](Tx& tx) { stored = repo::events_after(tx, 0, 100); });
+  std::lock_guard lk(rec.mu);
+  ASSERT_EQ(rec.seen.size(), stored.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(rec.seen[i].seq, stored[i].seq);
+    EXPECT_EQ(rec.seen[i].id, stored[i].id);
+  }
 }
 
 struct FakeHttp : HttpClient {

@@ -25,6 +25,9 @@ struct Env {
   IdGenerator& ids;
   std::function<void()> on_commit;  // wakes the dispatcher after a commit that emitted events
   std::function<void()> on_job;     // wakes the job runner after a commit that enqueued a job
+  // When set, emit() hands each event to it after the commit (Dispatcher::offer: delivered from
+  // memory, no outbox read) instead of calling on_commit.
+  std::function<void(Event)> on_event{};
 };
 
 // Appends an event {"id","type","created_at","data":data} to the outbox.
@@ -50,6 +53,9 @@ Result<NewVisitor> create_visitor(Tx& tx, Env& env, const Channel& channel,
 
 struct IngestResult {
   Message message;
+  // The message's conversation: id, seq, tenant, channel (id, type), contact id, status and the
+  // last-message fields always; every other field only when the message created or reopened it
+  // or named it (Incoming::conversation_id), or was a duplicate (read whole from the store then).
   Conversation conversation;
   bool duplicate = false;  // the client id was seen before: the first message is returned
 };

@@ -27,7 +27,19 @@ constexpr Stmt kLastInboundMessage{
     "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
     "ORDER BY seq DESC LIMIT 1"};
 
+constexpr Stmt kRepliesSince{
+    "windows.replies_since",
+    "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' "
+    "AND kind <> 'note' AND delivery_state IN ('sent', 'delivered', 'read') AND id <> $3 AND seq > COALESCE("
+    "(SELECT MAX(seq) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "AND (provider_message_id IS NULL OR provider_message_id NOT LIKE 'evt:%')), 0)"};
+
 }  // namespace
+
+int64_t replies_since_customer_message(Tx& tx, const std::string& tenant, const std::string& conversation_id,
+                                       const std::string& except_message_id) {
+  return tx.query_one(kRepliesSince, {tenant, conversation_id, except_message_id})->i64(0);
+}
 
 void note_inbound(Tx& tx, const std::string& tenant, const std::string& conversation_id, int64_t at_ms) {
   tx.exec(kNoteInbound, {tenant, conversation_id, at_ms});

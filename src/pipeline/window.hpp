@@ -22,6 +22,12 @@ void note_inbound(Tx& tx, const std::string& tenant, const std::string& conversa
 // created_at (conversations from before windows were recorded), else nullopt.
 std::optional<int64_t> last_inbound(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
+// Replies of the conversation that reached the provider (sent, delivered or read; not notes),
+// other than `except_message_id`, stored after the customer's last message (by store order; a
+// WeChat event, provider id "evt:...", is not a customer message).
+int64_t replies_since_customer_message(Tx& tx, const std::string& tenant, const std::string& conversation_id,
+                                       const std::string& except_message_id);
+
 struct ConversationWindow {
   channels::WindowState state;
   std::vector<channels::MessageTemplate> templates;  // the channel's (WhatsApp), may be empty

@@ -11,6 +11,8 @@ bool visible_to_visitor(const Event& e) {
   return !e.internal && e.type.rfind("message.", 0) == 0;
 }
 
+bool ends_visitor_stream(const Event& e) { return e.type == "contact.merged"; }
+
 uint64_t Hub::subscribe(Subscription s, std::weak_ptr<Subscriber> sub) {
   std::lock_guard lk(mu_);
   uint64_t id = next_++;
@@ -58,7 +60,7 @@ void Hub::on_event(const Event& e) {
         continue;
       }
       if (!entry.sub.contact_id.empty() && entry.sub.contact_id != e.contact_id) continue;
-      if (entry.sub.visitor && !visible_to_visitor(e)) continue;
+      if (entry.sub.visitor && !visible_to_visitor(e) && !ends_visitor_stream(e)) continue;
       if (auto p = entry.target.lock()) targets.push_back(std::move(p));
     }
   }

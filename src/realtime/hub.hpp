@@ -32,6 +32,9 @@ struct Subscription {
 
 // Whether a visitor may see this event of their own conversation.
 bool visible_to_visitor(const Event& e);
+// An event that closes a visitor's stream (its contact was merged by an email verification: the
+// widget reconnects and follows the kept contact). Delivered to visitors' sockets, never sent.
+bool ends_visitor_stream(const Event& e);
 
 class Hub final : public EventListener {
  public:

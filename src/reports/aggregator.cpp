@@ -582,16 +582,38 @@ int64_t stored_cursor(Tx& tx) {
   return std::stoll(*v);
 }
 
-CatchUp apply_pending(Tx& tx, int64_t limit) {
+namespace {
+// The delivered events that continue `cursor` without a gap (at most `limit`), or nothing when
+// the first one after the cursor is not cursor + 1.
+std::vector<const Event*> continuing(const std::vector<Event>& delivered, int64_t cursor, int64_t limit) {
+  std::vector<const Event*> out;
+  for (const auto& e : delivered) {
+    if (e.seq <= cursor) continue;
+    if (e.seq != cursor + 1 + static_cast<int64_t>(out.size()) || static_cast<int64_t>(out.size()) == limit) break;
+    out.push_back(&e);
+  }
+  return out;
+}
+}  // namespace
+
+CatchUp apply_pending(Tx& tx, int64_t limit, const std::vector<Event>* delivered) {
   CatchUp out;
   out.cursor = stored_cursor(tx);
-  auto events = repo::events_after(tx, out.cursor, limit);
+  std::vector<const Event*> events;
+  std::vector<Event> read;
+  if (delivered) events = continuing(*delivered, out.cursor, limit);
+  if (events.empty()) {
+    read = repo::events_after(tx, out.cursor, limit);
+    for (const auto& e : read) events.push_back(&e);
+  }
   if (events.empty()) return out;
   Aggregator agg(tx);
-  for (const auto& e : events) agg.apply(e);
+  for (const Event* e : events) agg.apply(*e);
   agg.flush();
   out.applied = static_cast<int64_t>(events.size());
-  out.cursor = events.back().seq;
+  out.cursor = events.back()->seq;
+  // A full read may have left more; so may a full run of delivered events (the rest of them).
+  // Events after the delivered ones come with the dispatcher's next batch.
   out.more = static_cast<int64_t>(events.size()) == limit;
   repo::kv_set(tx, kCursorKey, std::to_string(out.cursor));
   return out;

@@ -107,8 +107,11 @@ struct CatchUp {
   bool more = false;    // the outbox has more after the cursor
 };
 // Reads up to `limit` outbox events after the stored cursor, applies them and stores the new
-// cursor, all in the caller's write transaction.
-CatchUp apply_pending(Tx& tx, int64_t limit);
+// cursor, all in the caller's write transaction. `delivered` (optional): events the dispatcher
+// delivered, in seq order. When those after the stored cursor continue it without a gap (cursor
+// + 1, + 2, ...), they are exactly the outbox's next events and are applied instead of reading
+// the outbox back; otherwise the outbox is read.
+CatchUp apply_pending(Tx& tx, int64_t limit, const std::vector<Event>* delivered = nullptr);
 int64_t stored_cursor(Tx& tx);
 
 }  // namespace bottega::reports

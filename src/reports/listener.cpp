@@ -12,10 +12,14 @@ ReportsListener::ReportsListener(store::Store& store, Metrics& metrics, int64_t 
   metrics_.describe("bottega_reports_cursor", "gauge", "Outbox position the report aggregates include");
 }
 
-void ReportsListener::on_event(const Event& e) { newest_seen_ = std::max(newest_seen_, e.seq); }
+void ReportsListener::on_event(const Event& e) {
+  newest_seen_ = std::max(newest_seen_, e.seq);
+  delivered_.push_back(e);
+}
 
 void ReportsListener::on_batch_end() {
-  if (newest_seen_ > cursor_.load()) catch_up();
+  if (newest_seen_ > cursor_.load()) catch_up(&delivered_);
+  delivered_.clear();
 }
 
 void ReportsListener::start() {
@@ -27,13 +31,13 @@ void ReportsListener::stop() {
   if (background_.joinable()) background_.join();
 }
 
-int64_t ReportsListener::catch_up() {
+int64_t ReportsListener::catch_up(const std::vector<Event>* delivered) {
   int64_t total = 0;
   int failures = 0;
   while (!stop_.load()) {
     CatchUp r;
     auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      r = apply_pending(tx, batch_);  // all inside this transaction (it may run twice: no side effects)
+      r = apply_pending(tx, batch_, delivered);  // all inside this transaction (it may run twice: no side effects)
       return {};
     });
     if (!st.ok()) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "bottega/events.hpp"
 #include "bottega/store.hpp"
@@ -25,8 +26,10 @@ class ReportsListener final : public EventListener {
   void on_event(const Event& e) override;
   void on_batch_end() override;
   // Applies everything after the stored cursor (also used at startup and by tests). Returns
-  // the number of events applied; stops early after repeated store failures.
-  int64_t catch_up();
+  // the number of events applied; stops early after repeated store failures. `delivered`: the
+  // dispatcher's batch, applied without reading the outbox when it continues the cursor
+  // (apply_pending).
+  int64_t catch_up(const std::vector<Event>* delivered = nullptr);
   int64_t cursor() const { return cursor_.load(); }
 
  private:
@@ -34,6 +37,7 @@ class ReportsListener final : public EventListener {
   Metrics& metrics_;
   int64_t batch_;
   int64_t newest_seen_ = 0;  // dispatcher thread only
+  std::vector<Event> delivered_;  // the dispatcher's current batch; dispatcher thread only
   std::atomic<int64_t> cursor_{0};
   std::atomic<bool> stop_{false};
   std::thread background_;

@@ -908,6 +908,72 @@ TEST_P(ReportsStore, RedeliveryRollbackAndRestartCountOnce) {
   check_summary(report("summary", "2026-10-22", "2026-10-28"), x, 7);
 }
 
+// The dispatcher's batches are applied as delivered (no outbox read) when they continue the
+// reports' cursor; a redelivered batch (a crash after the reports committed, before the
+// dispatcher stored its cursor) counts nothing again, and a batch that leaves a gap after the
+// cursor makes the listener read the outbox, so the events it skipped still count once.
+TEST_P(ReportsStore, DeliveredBatchesCountOnceWhateverTheDispatcherRedeliversOrSkips) {
+  Dataset ds = generate(120, 11);
+  set_tz("Europe/Rome");
+  write_dataset(ds);
+  std::vector<Event> outbox;
+  store::read_sync(*store_, [&](store::Tx& tx) { outbox = repo::events_after(tx, 0, 1'000'000); });
+  ASSERT_GT(outbox.size(), 300u);
+  auto deliver = [&](ReportsListener& l, size_t from, size_t to) {  // outbox[from, to) as one batch
+    for (size_t i = from; i < to && i < outbox.size(); ++i) l.on_event(outbox[i]);
+    l.on_batch_end();
+  };
+  size_t third = outbox.size() / 3;
+  {
+    ReportsListener l(*store_, metrics_);
+    deliver(l, 0, third);
+    EXPECT_EQ(l.cursor(), outbox[third - 1].seq);
+    deliver(l, third - 20, third + 40);  // redelivered in part
+    EXPECT_EQ(l.cursor(), outbox[third + 39].seq);
+    // A batch that starts after a gap: the 60 events before it (and what follows) are read from
+    // the outbox.
+    deliver(l, third + 100, 2 * third);
+    EXPECT_GE(l.cursor(), outbox[2 * third - 1].seq);
+    deliver(l, 2 * third, outbox.size());
+    EXPECT_EQ(l.cursor(), outbox.back().seq);
+    EXPECT_EQ(l.catch_up(), 0);
+  }
+  auto rome = *TimeZone::load("Europe/Rome");
+  Expected x = expect(ds, *rome, {2026, 10, 22}, {2026, 10, 28}, 7);
+  check_summary(report("summary", "2026-10-22", "2026-10-28"), x, 7);
+  check_days(report("conversations", "2026-10-22", "2026-10-28"), report("revenue", "2026-10-22", "2026-10-28"), x);
+}
+
+// apply_pending uses delivered events only when they continue the stored cursor: the same figures
+// as reading the outbox, in one transaction with the cursor (a rolled-back one counts nothing).
+TEST_P(ReportsStore, DeliveredEventsRollBackWithTheirTransaction) {
+  Dataset ds = generate(40, 5);
+  set_tz("Europe/Rome");
+  write_dataset(ds);
+  std::vector<Event> outbox;
+  store::read_sync(*store_, [&](store::Tx& tx) { outbox = repo::events_after(tx, 0, 1'000'000); });
+  CatchUp r;
+  auto st = store::write_sync(*store_, [&](store::Tx& tx) -> Status {
+    r = apply_pending(tx, 100000, &outbox);
+    return Error::internal("simulated failure after the aggregates were written");
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(r.applied, static_cast<int64_t>(outbox.size()));
+  int64_t cur = -1;
+  store::read_sync(*store_, [&](store::Tx& tx) { cur = stored_cursor(tx); });
+  EXPECT_EQ(cur, 0);
+  ASSERT_TRUE(store::write_sync(*store_, [&](store::Tx& tx) -> Status {
+                r = apply_pending(tx, 100000, &outbox);
+                return {};
+              }).ok());
+  EXPECT_EQ(r.applied, static_cast<int64_t>(outbox.size()));
+  EXPECT_EQ(r.cursor, outbox.back().seq);
+  EXPECT_FALSE(r.more);
+  auto rome = *TimeZone::load("Europe/Rome");
+  Expected x = expect(ds, *rome, {2026, 10, 22}, {2026, 10, 28}, 7);
+  check_summary(report("summary", "2026-10-22", "2026-10-28"), x, 7);
+}
+
 TEST_P(ReportsStore, CatchesUpHistoryInTheBackgroundAtStart) {
   Dataset ds = generate(60, 3);
   set_tz("Europe/Rome");

@@ -378,6 +378,8 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"post", "/api/v1/webchat/{channel_id}/visitors"},
     {"post", "/api/v1/webchat/{channel_id}/messages"},
     {"get", "/api/v1/webchat/{channel_id}/messages"},
+    {"post", "/api/v1/webchat/{channel_id}/email-verification"},
+    {"post", "/api/v1/webchat/{channel_id}/email-verification/confirm"},
     {"get", "/api/v1/webchat/{channel_id}/realtime"},
     {"post", "/api/v1/channels"},
     {"get", "/api/v1/channels"},

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/crypto.hpp"
@@ -413,6 +414,147 @@ TEST_F(Email, SwaksMailBecomesAConversationAndTheReplyThreadsRoundTrip) {
   EXPECT_EQ(str(ooo_msgs[0], "content.automated"), "auto-replied");
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(sink.mails().size(), 1u);
+}
+
+// The code in a verification mail ("Your code is 123456."), or "".
+std::string code_in(const std::string& data) {
+  auto at = data.find("code is ");
+  return at == std::string::npos || at + 14 > data.size() ? "" : data.substr(at + 8, 6);
+}
+
+// Identity across channels on the real binary: a sender the trusted MTA proved (its
+// Authentication-Results header) and a web chat visitor who typed the code mailed to the same
+// address become one contact; a new browser gets its earlier conversations back the same way.
+TEST_F(Email, AVerifiedSenderAndAVisitorWhoProvesTheAddressBecomeOneContact) {
+  SmtpSink sink;
+  boot();
+  create_channel(bj::object{{"address", "support@shop.test"},
+                            {"smtp_host", "127.0.0.1"},
+                            {"smtp_port", static_cast<int>(sink.port())},
+                            {"smtp_tls", "none"},
+                            {"trusted_authserv_id", "mx.shop.test"}});
+  std::string web = create_webchat_channel(*srv, shop.token, "Web");
+  auto tok = [](const Visitor& v) { return Headers{{"X-Visitor-Token", v.token}}; };
+  auto contact_of_conv = [&](const std::string& subject) {
+    for (const auto& c : conversations())
+      if (str(c, "subject") == subject) return str(c, "contact.id");
+    return std::string();
+  };
+
+  // 1. A mail whose sender the MTA did NOT prove: its contact is not verified.
+  ASSERT_EQ(swaks("support@shop.test", customer_mail("u1@customer.test", "Unproven", "hello",
+                                                     "Authentication-Results: mx.shop.test; dmarc=fail header.from=customer.test\r\n"))
+                .status,
+            0);
+  // 2. A new sender address, proven (DMARC pass from the trusted MTA).
+  std::string proven =
+      "From: Bea <bea@proven.test>\r\nTo: support@shop.test\r\nSubject: Proven\r\nMessage-ID: <p1@proven.test>\r\n"
+      "Authentication-Results: mx.shop.test; dkim=pass header.d=proven.test; dmarc=pass header.from=proven.test\r\n"
+      "Content-Type: text/plain\r\n\r\nWhere is my parcel?\r\n";
+  ASSERT_EQ(swaks("support@shop.test", proven).status, 0);
+  std::string mail_contact = contact_of_conv("Proven");
+  ASSERT_FALSE(mail_contact.empty());
+  std::string proven_conv;
+  for (const auto& c : conversations())
+    if (str(c, "subject") == "Proven") proven_conv = str(c, "id");
+  const bj::value* from_verified = find(messages(proven_conv)[0], "content.email.from_verified");
+  ASSERT_TRUE(from_verified && from_verified->is_bool() && from_verified->as_bool());
+
+  // 3. Bea chats on the website, asks for a code for her address and types it.
+  Visitor bea = create_visitor(*srv, web, "Bea");
+  ASSERT_EQ(srv->post("/api/v1/webchat/" + web + "/messages", bj::object{{"text", "hi from the site"}}, tok(bea)).status, 201);
+  // Bad input first: changes nothing.
+  EXPECT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification", bj::object{{"email", "nope"}}, tok(bea)).error_field(),
+            "email");
+  EXPECT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification", bj::object{{"email", "bea@proven.test"}}).status, 401);
+  EXPECT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", "123456"}}, tok(bea))
+                .error_code(),
+            "no_pending_verification");
+  // Bea's chat socket is open while she verifies.
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(srv->port(), "/api/v1/webchat/" + web + "/realtime?visitor_token=" + bea.token));
+  ASSERT_TRUE(ws.read_until(is_type("ready"), 15s));
+  auto started = srv->post("/api/v1/webchat/" + web + "/email-verification", bj::object{{"email", "Bea@Proven.test"}}, tok(bea));
+  ASSERT_EQ(started.status, 202) << started.describe();
+  EXPECT_EQ(str(started.json(), "email"), "bea@proven.test");
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 20s)) << srv->server_output();
+  auto mail = sink.mails()[0];
+  ASSERT_EQ(mail.rcpts, std::vector<std::string>{"bea@proven.test"});
+  std::string code = code_in(mail.data);
+  ASSERT_EQ(code.size(), 6u) << mail.data;
+  std::string wrong = code == "000000" ? "111111" : "000000";
+  auto w = srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", wrong}}, tok(bea));
+  EXPECT_EQ(w.status, 400);
+  EXPECT_EQ(w.error_code(), "wrong_code");
+  EXPECT_EQ(w.error_field(), "code");
+  auto ok = srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", code}}, tok(bea));
+  ASSERT_EQ(ok.status, 200) << ok.describe();
+  EXPECT_EQ(str(ok.json(), "contact_id"), mail_contact);
+  const bj::value* merged = find(ok.json(), "merged");
+  EXPECT_TRUE(merged && merged->is_bool() && merged->as_bool());
+
+  // One contact with both identities; each conversation keeps its channel.
+  auto contact = srv->get("/api/v1/contacts/" + mail_contact, bearer(shop.token));
+  ASSERT_EQ(contact.status, 200);
+  std::set<std::string> types;
+  for (const auto& i : arr(contact.json(), "identities")) types.insert(str(i, "channel_type"));
+  EXPECT_EQ(types, (std::set<std::string>{"email", "webchat"}));
+  std::string web_conv;
+  for (const auto& c : conversations()) {
+    if (str(c, "channel_type") == "webchat") web_conv = str(c, "id");
+    if (str(c, "id") == proven_conv || str(c, "channel_type") == "webchat") {
+      EXPECT_EQ(str(c, "contact.id"), mail_contact);
+    }
+  }
+  ASSERT_FALSE(web_conv.empty());
+  EXPECT_NE(contact_of_conv("Unproven"), mail_contact);
+  // Her socket was following the merged-away contact: it is closed, and a new one follows the kept
+  // contact (the widget reconnects from its cursor).
+  ASSERT_TRUE(eventually([&] { return ws.ended(); }, 15s));
+  EXPECT_NE(ws.end_reason().find("contact_merged"), std::string::npos) << ws.end_reason();
+  // The visitor still sees only the web chat conversation, and goes on writing into it.
+  ASSERT_EQ(srv->post("/api/v1/webchat/" + web + "/messages", bj::object{{"text", "still here"}}, tok(bea)).status, 201);
+  auto hist = srv->get("/api/v1/webchat/" + web + "/messages", tok(bea));
+  ASSERT_EQ(hist.status, 200);
+  std::vector<std::string> texts;
+  for (const auto& m : arr(hist.json(), "data")) texts.push_back(str(m, "text"));
+  EXPECT_EQ(texts, (std::vector<std::string>{"hi from the site", "still here"}));
+  // An agent's reply in the web chat conversation reaches the visitor; one in the email
+  // conversation goes out by mail, not into the chat.
+  ASSERT_EQ(srv->post("/api/v1/conversations/" + proven_conv + "/messages", bj::object{{"text", "by mail"}}, bearer(shop.token))
+                .status,
+            201);
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 2; }, 20s));
+  EXPECT_EQ(sink.mails()[1].rcpts, std::vector<std::string>{"bea@proven.test"});
+  // Replayed from the start, the visitor's stream carries the kept contact's web chat messages only.
+  WsClient replay;
+  ASSERT_TRUE(replay.connect(srv->port(), "/api/v1/webchat/" + web + "/realtime?visitor_token=" + bea.token + "&cursor=0"));
+  std::vector<bj::value> seen;
+  ASSERT_TRUE(replay.read_until(is_type("ready"), 15s, &seen));
+  std::vector<std::string> streamed;
+  for (const auto& f : seen)
+    if (str(f, "type") == "message.created") streamed.push_back(str(f, "data.text"));
+  EXPECT_EQ(streamed, (std::vector<std::string>{"still here"}));  // not the mail, not the agent's mail reply
+
+  // 4. Bea on a new browser: a new visitor. Proving the address brings the earlier chat back.
+  Visitor again = create_visitor(*srv, web);
+  EXPECT_TRUE(arr(srv->get("/api/v1/webchat/" + web + "/messages", tok(again)).json(), "data").empty());
+  ASSERT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification", bj::object{{"email", "bea@proven.test"}}, tok(again))
+                .status,
+            202);
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 3; }, 20s));
+  std::string code2 = code_in(sink.mails()[2].data);
+  auto ok2 = srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", code2}}, tok(again));
+  ASSERT_EQ(ok2.status, 200) << ok2.describe();
+  EXPECT_EQ(str(ok2.json(), "contact_id"), mail_contact);
+  texts.clear();
+  for (const auto& m : arr(srv->get("/api/v1/webchat/" + web + "/messages", tok(again)).json(), "data"))
+    texts.push_back(str(m, "text"));
+  EXPECT_EQ(texts, (std::vector<std::string>{"hi from the site", "still here"}));
+  // The used code is gone.
+  EXPECT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", code2}}, tok(again))
+                .error_code(),
+            "no_pending_verification");
 }
 
 TEST_F(Email, LmtpDeliveryAnswersPerRecipient) {

@@ -86,5 +86,20 @@ test('customer panel: returning, lifetime value, last order, open cart, live upd
   const credit = await server.api(`/api/v1/contacts/${contact}/credit`);
   assert.deepEqual(credit.data, [{ currency: 'EUR', balance: 500 }]);
   await page.screenshot({ path: join(outDir, 'console-customer.png') });
+
+  // The inbox row says "returning" too, from the priority score. The score counts paid orders when
+  // the customer's next message recomputes it: wait for the server's, then load the inbox again.
+  await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': v.visitor_token }, body: JSON.stringify({ text: 'And matching gloves?' }),
+  });
+  let factors = [];
+  for (let i = 0; i < 100 && !factors.includes('returning'); i++) {
+    factors = ((await server.api(`/api/v1/conversations/${conv}`)).priority_score?.components ?? []).map((x) => x.factor);
+    if (!factors.includes('returning')) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(factors.includes('returning'), `the server's score counts the paid orders (${factors})`);
+  await page.reload();
+  const row = page.locator(`#conversation-list button.conv[data-conversation-id="${conv}"]`);
+  await row.locator('.chip-newness.is-returning', { hasText: 'Returning customer' }).waitFor({ timeout: 15_000 });
   await page.close();
 });

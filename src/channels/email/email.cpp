@@ -158,7 +158,8 @@ RoutedAddress split_plus(std::string_view address) {
 
 Result<Settings> parse_settings(const bj::object& o) {
   static const char* kKnown[] = {"address",       "aliases",       "from_name", "smtp_host", "smtp_port",
-                                 "smtp_username", "smtp_password", "smtp_tls",  "api_base_url"};
+                                 "smtp_username", "smtp_password", "smtp_tls",  "api_base_url",
+                                 "trusted_authserv_id"};
   for (const auto& kv : o) {
     bool known = false;
     for (const char* k : kKnown) known = known || kv.key() == k;
@@ -216,6 +217,13 @@ Result<Settings> parse_settings(const bj::object& o) {
     else if (*tls == "none") s.smtp_tls = RelayTls::none;
     else return Error::invalid(field("smtp_tls"), "smtp_tls must be starttls, required or none");
   }
+  BOTTEGA_TRY(authserv, json::optional_string(o, "trusted_authserv_id", field("trusted_authserv_id"), 253));
+  if (authserv) {
+    for (char c : *authserv)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_'))
+        return Error::invalid(field("trusted_authserv_id"), "the MTA's authserv-id, a host name such as mx.shop.example");
+    s.trusted_authserv_id = lower(*authserv);
+  }
   BOTTEGA_TRY(api, json::optional_string(o, "api_base_url", field("api_base_url"), 2048));
   (void)api;
   return s;
@@ -236,6 +244,118 @@ std::string automated_reason(const ParsedMail& m) {
     return "bulk";
   if (!m.header("list-id").empty() || !m.header("list-unsubscribe").empty()) return "list";
   return "";
+}
+
+namespace {
+
+// An Authentication-Results value without its (nested) comments, split at ';' into trimmed parts.
+std::vector<std::string> auth_results_parts(std::string_view v) {
+  std::string flat;
+  int depth = 0;
+  bool quoted = false;
+  for (char c : v) {
+    if (quoted) {
+      if (c == '"') quoted = false;
+      flat.push_back(c);
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && depth > 0) {
+      --depth;
+      flat.push_back(' ');
+    } else if (depth == 0) {
+      if (c == '"') quoted = true;
+      flat.push_back(c == '\t' || c == '\r' || c == '\n' ? ' ' : c);
+    }
+  }
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= flat.size(); ++i) {
+    if (i < flat.size() && flat[i] != ';') continue;
+    std::string_view p = std::string_view(flat).substr(start, i - start);
+    while (!p.empty() && p.front() == ' ') p.remove_prefix(1);
+    while (!p.empty() && p.back() == ' ') p.remove_suffix(1);
+    parts.emplace_back(p);
+    start = i + 1;
+  }
+  return parts;
+}
+
+// "key=value" tokens of one result ("dkim=pass header.d=x.example header.s=s1"), keys lowercase,
+// quotes removed.
+std::vector<std::pair<std::string, std::string>> auth_tokens(std::string_view part) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < part.size()) {
+    while (i < part.size() && part[i] == ' ') ++i;
+    size_t eq = part.find('=', i);
+    size_t sp = part.find(' ', i);
+    if (eq == std::string_view::npos || (sp != std::string_view::npos && sp < eq)) {  // a lone word
+      i = sp == std::string_view::npos ? part.size() : sp;
+      continue;
+    }
+    std::string key = lower(part.substr(i, eq - i));
+    while (!key.empty() && key.back() == ' ') key.pop_back();
+    size_t j = eq + 1;
+    while (j < part.size() && part[j] == ' ') ++j;
+    std::string value;
+    if (j < part.size() && part[j] == '"') {
+      size_t end = part.find('"', j + 1);
+      if (end == std::string_view::npos) end = part.size();
+      value = std::string(part.substr(j + 1, end - j - 1));
+      i = end + 1;
+    } else {
+      size_t end = part.find(' ', j);
+      if (end == std::string_view::npos) end = part.size();
+      value = std::string(part.substr(j, end - j));
+      i = end;
+    }
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+// Whether `signer` is `domain` or a parent domain of it (relaxed alignment), both lowercase.
+bool aligned(std::string_view signer, std::string_view domain) {
+  if (signer.empty() || domain.empty()) return false;
+  if (signer == domain) return true;
+  return domain.size() > signer.size() && domain.substr(domain.size() - signer.size()) == signer &&
+         domain[domain.size() - signer.size() - 1] == '.' && signer.find('.') != std::string_view::npos;
+}
+
+}  // namespace
+
+bool sender_verified(const ParsedMail& m, std::string_view authserv_id) {
+  if (authserv_id.empty() || !m.from || m.from->address.empty()) return false;
+  auto at = m.from->address.rfind('@');
+  if (at == std::string::npos || at + 1 == m.from->address.size()) return false;
+  std::string from_domain = lower(std::string_view(m.from->address).substr(at + 1));
+  std::string want = lower(authserv_id);
+  for (const auto& [name, value] : m.headers) {
+    if (name != "authentication-results") continue;
+    auto parts = auth_results_parts(value);
+    if (parts.empty()) continue;
+    std::string_view id = parts[0];
+    if (auto sp = id.find(' '); sp != std::string_view::npos) id = id.substr(0, sp);  // "id 1": a version
+    if (lower(id) != want) continue;
+    // The topmost header of the trusted MTA decides; any later one with its id is not looked at.
+    for (size_t i = 1; i < parts.size(); ++i) {
+      auto tokens = auth_tokens(parts[i]);
+      if (tokens.empty()) continue;
+      const auto& [method, result] = tokens[0];
+      if (lower(result) != "pass") continue;
+      for (size_t k = 1; k < tokens.size(); ++k) {
+        std::string prop = tokens[k].first, val = lower(tokens[k].second);
+        if (method == "dmarc" && prop == "header.from" && val == from_domain) return true;
+        if (method == "dkim" && prop == "header.d" && aligned(val, from_domain)) return true;
+        if (method == "dkim" && prop == "header.i") {
+          auto at = val.rfind('@');
+          if (aligned(at == std::string::npos ? val : val.substr(at + 1), from_domain)) return true;
+        }
+      }
+    }
+    return false;
+  }
+  return false;
 }
 
 InboundMail to_inbound(const ParsedMail& m, std::string_view raw) {

@@ -30,10 +30,14 @@ struct Settings {
   std::string smtp_username;           // empty: no AUTH
   std::string smtp_password;           // secret (write-only)
   RelayTls smtp_tls = RelayTls::starttls;
+  // The authserv-id (RFC 8601) of the MTA in front of Bottega whose Authentication-Results header
+  // is trusted to prove a sender's address; empty: no sender address counts as verified.
+  std::string trusted_authserv_id;
 };
 
 // Settings keys: address (required), aliases, from_name, smtp_host, smtp_port, smtp_username,
-// smtp_password, smtp_tls ("starttls" | "required" | "none"), api_base_url (accepted, unused).
+// smtp_password, smtp_tls ("starttls" | "required" | "none"), trusted_authserv_id, api_base_url
+// (accepted, unused).
 // Errors: invalid_argument naming "settings.<key>" (unknown keys too).
 Result<Settings> parse_settings(const boost::json::object& settings);
 
@@ -55,6 +59,14 @@ std::string reply_address(const Settings& s, std::string_view conversation_id);
 // (Auto-Submitted other than "no", X-Autoreply, X-Autorespond), "bulk" (Precedence bulk, junk or
 // list), "list" (List-Id or List-Unsubscribe).
 std::string automated_reason(const ParsedMail& m);
+
+// Whether the mail's From address is proven by the trusted MTA: the topmost Authentication-Results
+// header whose authserv-id is `authserv_id` (compared case-insensitively; RFC 8601 has the MTA drop
+// forged ones carrying its id, and any further ones are below it) reports dmarc=pass with
+// header.from equal to the From address's domain, or dkim=pass with a signing domain (header.d, or
+// the domain of header.i) equal to the From domain or a parent of it (DMARC's relaxed alignment).
+// SPF alone never counts (it proves the envelope sender, not From). Empty authserv_id: false.
+bool sender_verified(const ParsedMail& m, std::string_view authserv_id);
 
 // What an inbound mail becomes in the conversation.
 struct InboundMail {

@@ -257,6 +257,68 @@ TEST(Email, Settings) {
   EXPECT_EQ(parse_settings(bj::parse(R"({"address":"a@b.c","smtp_username":"u"})").as_object()).error().field, "settings.smtp_password");
 }
 
+// A mail from `from` whose header block starts with `auth` (each line a whole header).
+ParsedMail authed(const std::string& auth, const std::string& from = "Ann <Ann@Customer.Example>") {
+  std::string raw = auth + "From: " + from + "\r\nTo: support@shop.example\r\nSubject: hi\r\n\r\nhello\r\n";
+  auto m = parse_mail(raw);
+  EXPECT_TRUE(m.ok());
+  return m.ok() ? *m : ParsedMail{};
+}
+
+TEST(Email, SenderVerifiedOnlyByTheTrustedMtasPassingAlignedResult) {
+  const std::string id = "mx.shop.example";
+  // DMARC pass for the From domain (case-insensitive), comments and a version number skipped.
+  EXPECT_TRUE(sender_verified(authed("Authentication-Results: MX.shop.example 1; spf=pass (sender ok) "
+                                     "smtp.mailfrom=customer.example;\r\n\tdkim=none; dmarc=pass (p=reject dis=none) "
+                                     "header.from=customer.example\r\n"),
+                              id));
+  // Aligned DKIM: the From domain or a parent of it; header.i's domain too.
+  EXPECT_TRUE(sender_verified(authed("Authentication-Results: mx.shop.example; dkim=pass header.d=customer.example "
+                                     "header.s=s1\r\n"),
+                              id));
+  EXPECT_TRUE(sender_verified(authed("Authentication-Results: mx.shop.example; dkim=pass header.d=customer.example\r\n",
+                                     "ann@mail.customer.example"),
+                              id));
+  EXPECT_TRUE(sender_verified(authed("Authentication-Results: mx.shop.example; dkim=pass header.i=@customer.example\r\n"),
+                              id));
+  // Not verified: no trusted id configured, another MTA's header, failures, SPF alone, an
+  // unaligned signer (another domain, a sibling, a bare suffix), a comment saying pass.
+  auto good = "Authentication-Results: mx.shop.example; dmarc=pass header.from=customer.example\r\n";
+  EXPECT_FALSE(sender_verified(authed(good), ""));
+  EXPECT_FALSE(sender_verified(authed(good), "mx.other.example"));
+  for (const char* bad : {
+           "Authentication-Results: mx.shop.example; dmarc=fail header.from=customer.example\r\n",
+           "Authentication-Results: mx.shop.example; dmarc=pass header.from=evil.example\r\n",
+           "Authentication-Results: mx.shop.example; spf=pass smtp.mailfrom=customer.example\r\n",
+           "Authentication-Results: mx.shop.example; dkim=pass header.d=evil.example\r\n",
+           "Authentication-Results: mx.shop.example; dkim=pass header.d=mail.customer.example\r\n",
+           "Authentication-Results: mx.shop.example; dkim=pass header.d=example\r\n",
+           "Authentication-Results: mx.shop.example; dkim=fail (dkim=pass header.d=customer.example) "
+           "header.d=customer.example\r\n",
+           "Authentication-Results: mx.shop.example; none\r\n",
+           "Authentication-Results: mx.shop.example.evil; dmarc=pass header.from=customer.example\r\n",
+       })
+    EXPECT_FALSE(sender_verified(authed(bad), id)) << bad;
+  // The topmost header of the trusted MTA decides: a forged "pass" below its "fail" counts for nothing.
+  EXPECT_FALSE(sender_verified(authed("Authentication-Results: mx.shop.example; dmarc=fail header.from=customer.example\r\n"
+                                      "Authentication-Results: mx.shop.example; dmarc=pass header.from=customer.example\r\n"),
+                               id));
+  // Another MTA's header above it is skipped.
+  EXPECT_TRUE(sender_verified(authed("Authentication-Results: relay.other; dmarc=fail header.from=customer.example\r\n"
+                                     "Authentication-Results: mx.shop.example; dmarc=pass header.from=customer.example\r\n"),
+                              id));
+}
+
+TEST(Email, TrustedAuthservIdSetting) {
+  auto ok = parse_settings(bj::parse(R"({"address":"support@shop.example","trusted_authserv_id":"MX.Shop.Example"})").as_object());
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->trusted_authserv_id, "mx.shop.example");
+  auto bad = parse_settings(bj::parse(R"({"address":"support@shop.example","trusted_authserv_id":"mx; dmarc=pass"})").as_object());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "settings.trusted_authserv_id");
+  EXPECT_EQ(parse_settings(bj::parse(R"({"address":"support@shop.example"})").as_object())->trusted_authserv_id, "");
+}
+
 TEST(Email, PlusAddressing) {
   auto r = split_plus("Support+cnv_123@Shop.Example");
   EXPECT_EQ(r.base, "support@shop.example");

@@ -219,8 +219,22 @@ Result<Settings> parse_settings(const boost::json::object& settings) {
                             "invalid_url");
   }
   BOTTEGA_TRY(base, r.base_url("api_base_url", kDefaultApiBaseUrl));
+  BOTTEGA_TRY(welcome, r.optional("welcome_text", 4 * 7000));
+  if (welcome && render::char_count(*welcome) > 7000)
+    return Error::invalid("settings.welcome_text", "settings.welcome_text has at most 7000 characters", "invalid_value");
   BOTTEGA_TRY_STATUS(r.finish());
-  return Settings{std::move(token), std::move(name), avatar.value_or(""), std::move(base)};
+  return Settings{std::move(token), std::move(name), avatar.value_or(""), std::move(base), welcome.value_or("")};
+}
+
+std::optional<std::string> welcome_reply(std::string_view body, const Settings& settings) {
+  if (settings.welcome_text.find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+  auto root = json::parse_object(body, kLimits);
+  if (!root) return std::nullopt;
+  auto* event = root->if_contains("event");
+  if (!event || !event->is_string() || event->as_string() != "conversation_started") return std::nullopt;
+  bj::object sender{{"name", settings.sender_name}};
+  if (!settings.sender_avatar.empty()) sender["avatar"] = settings.sender_avatar;
+  return json::dump(bj::object{{"sender", std::move(sender)}, {"type", "text"}, {"text", settings.welcome_text}});
 }
 
 Status verify(const WebhookRequest& req, const Settings& settings) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,11 +22,18 @@ struct Settings {
   std::string sender_name;    // send_message's sender.name (required by Viber, at most 28 characters)
   std::string sender_avatar;  // optional sender.avatar URL
   std::string api_base_url;   // no trailing '/'
+  std::string welcome_text;   // answered to conversation_started; empty: no welcome message
 };
 
 // Errors: invalid_argument naming "settings.<key>" (missing auth_token or sender_name, a
-// sender_name over 28 characters, a sender_avatar that is not an http(s) URL, unknown keys).
+// sender_name over 28 characters, a sender_avatar that is not an http(s) URL, a welcome_text over
+// 7000 characters, unknown keys).
 Result<Settings> parse_settings(const boost::json::object& settings);
+
+// The welcome message: the body answering a verified conversation_started callback (Viber sends
+// it to the user who opened the chat), {"sender":{"name","avatar"?},"type":"text","text"} from
+// welcome_text. nullopt for any other callback, an unreadable body, or no welcome_text.
+std::optional<std::string> welcome_reply(std::string_view body, const Settings& settings);
 
 // X-Viber-Content-Signature: hex HMAC-SHA256 of the raw body keyed with auth_token, compared in
 // constant time (hex case-insensitive). Errors: unauthenticated "missing_signature" /

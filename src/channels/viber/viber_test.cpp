@@ -14,7 +14,7 @@ namespace bj = boost::json;
 
 constexpr std::string_view kToken = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9";
 
-Settings test_settings() { return Settings{std::string(kToken), "Bottega Shop", "", "http://127.0.0.1:9300/viber/pa"}; }
+Settings test_settings() { return Settings{std::string(kToken), "Bottega Shop", "", "http://127.0.0.1:9300/viber/pa", ""}; }
 
 bj::object content(const InboundMessage& m) { return bj::parse(m.content_json).as_object(); }
 bj::object body_of(const HttpRequest& r) { return bj::parse(r.body).as_object(); }
@@ -60,6 +60,31 @@ TEST(ViberSettings, Validates) {
   ASSERT_TRUE(rate.ok());
   EXPECT_EQ(rate->per_recipient_interval_ms, 72000);  // 50 + 3600/72 = 100 in any hour
   EXPECT_EQ(rate->per_recipient_burst, 50);
+}
+
+TEST(ViberWelcome, AnswersConversationStartedOnlyWhenConfigured) {
+  auto st = parse_settings(bj::parse(R"({"auth_token":"a","sender_name":"Shop","sender_avatar":"https://shop.example/a.png",
+                                         "welcome_text":"Welcome! Ask us anything."})")
+                               .as_object());
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  const std::string started =
+      R"({"event":"conversation_started","timestamp":1457764197627,"message_token":4912661846655238145,)"
+      R"("type":"open","context":"ctx","user":{"id":"01234567890A=","name":"Vera"},"subscribed":false})";
+  auto body = welcome_reply(started, *st);
+  ASSERT_TRUE(body.has_value());
+  EXPECT_EQ(bj::parse(*body), bj::parse(R"({"sender":{"name":"Shop","avatar":"https://shop.example/a.png"},"type":"text",)"
+                                        R"("text":"Welcome! Ask us anything."})"));
+  // Other callbacks, unreadable bodies, and a channel without (or with a blank) welcome_text: none.
+  EXPECT_FALSE(welcome_reply(R"({"event":"subscribed","timestamp":1,"user":{"id":"x"}})", *st).has_value());
+  EXPECT_FALSE(welcome_reply("not json", *st).has_value());
+  Settings plain = *st;
+  plain.welcome_text = "";
+  EXPECT_FALSE(welcome_reply(started, plain).has_value());
+  plain.welcome_text = "  \n";
+  EXPECT_FALSE(welcome_reply(started, plain).has_value());
+  // At most 7000 characters.
+  bj::object too_long{{"auth_token", "a"}, {"sender_name", "S"}, {"welcome_text", std::string(7001, 'x')}};
+  EXPECT_EQ(parse_settings(too_long).error().field, "settings.welcome_text");
 }
 
 TEST(ViberParse, TextMessage) {

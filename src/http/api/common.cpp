@@ -17,7 +17,8 @@ void register_team_routes(Router& r, Deps& d);       // team_routes.cpp
 namespace bj = boost::json;
 
 pipeline::Env Deps::env() {
-  return pipeline::Env{clock, ids, [this] { dispatcher.notify(); }, wake_jobs};
+  return pipeline::Env{clock, ids, [this] { dispatcher.notify(); }, wake_jobs,
+                       [this](Event e) { dispatcher.offer(std::move(e)); }};
 }
 
 std::string cookie_value(std::string_view header, std::string_view name) {

@@ -103,6 +103,8 @@ asio::awaitable<Response> receive(Deps& d, Context& ctx) {
       }
     }
   }
+  if (r->adapter->callback_reply)  // Viber's welcome message
+    if (auto body = r->adapter->callback_reply(raw.body, r->settings)) co_return json_response(ctx.req, 200, *body);
   if (!r->adapter->ack_body.empty())  // Twilio's empty TwiML, WeChat's "success"
     co_return text_response(ctx.req, 200, std::string(r->adapter->ack_body), std::string(r->adapter->ack_content_type));
   co_return json_response(ctx.req, 200, "{\"ok\":true}");

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <unordered_map>
 
 #include "core/crypto.hpp"
 #include "http/api/common.hpp"
@@ -79,6 +80,7 @@ std::string frame(const Event& e) {
 struct Who {
   std::string tenant_id;
   std::string contact_id;  // visitors only
+  std::string channel_id;  // visitors only: they see their contact's conversations on this channel
   bool visitor = false;
   std::string agent_id, session_hash;  // agents on a cookie session
 };
@@ -91,7 +93,7 @@ asio::awaitable<Result<Who>> identify_agent(Deps& d, Context& ctx) {
     co_return Error::forbidden("bad_origin", "WebSocket Origin must be " + d.opts.public_url);
   auto p = co_await authenticate(d, ctx);
   if (!p) co_return p.error();
-  co_return Who{p->tenant_id, {}, false, p->agent_id, p->session_hash};
+  co_return Who{p->tenant_id, {}, {}, false, p->agent_id, p->session_hash};
 }
 
 asio::awaitable<Result<Who>> identify_visitor(Deps& d, Context& ctx) {
@@ -102,7 +104,7 @@ asio::awaitable<Result<Who>> identify_visitor(Deps& d, Context& ctx) {
   auto work11_ = [hash, channel](store::Tx& tx) -> Result<Who> {
     auto v = repo::find_visitor(tx, hash);
     if (!v || v->channel_id != channel) return Error::unauthenticated("unknown visitor token");
-    return Who{v->tenant_id, v->contact_id, true, {}, {}};
+    return Who{v->tenant_id, v->contact_id, v->channel_id, true, {}, {}};
   };
   co_return co_await db_read<Who>(d.store, work11_);
 }
@@ -131,6 +133,22 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
     auto [ec, n] = co_await ws.async_write(asio::buffer(text), as_tuple(use_awaitable));
     co_return !ec;
   };
+  // A visitor sees its contact's conversations on its own channel only (a verified email merge
+  // gives the contact conversations on other channels). Looked up once per conversation.
+  std::unordered_map<std::string, bool> on_channel;
+  auto visitor_sees = [&](const Event& e) -> asio::awaitable<bool> {
+    if (!who.visitor) co_return true;
+    if (e.conversation_id.empty()) co_return false;
+    if (auto it = on_channel.find(e.conversation_id); it != on_channel.end()) co_return it->second;
+    std::string tenant = who.tenant_id, conv = e.conversation_id;
+    auto work = [tenant, conv](store::Tx& tx) -> Result<std::string> {
+      auto c = repo::get_conversation(tx, tenant, conv);
+      return c ? c->channel_id : std::string();
+    };
+    auto ch = co_await db_read<std::string>(d.store, work);
+    if (!ch) co_return false;  // unreadable now: not shown (the message list has it)
+    co_return on_channel[e.conversation_id] = *ch == who.channel_id;
+  };
 
   // Replay from the cursor, or start live from the dispatcher's position.
   int64_t last = d.dispatcher.cursor();
@@ -149,6 +167,7 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
         last = e.seq;
         if (who.visitor && !realtime::visible_to_visitor(e)) continue;
         if (e.type == event_type::kSessionRevoked) continue;
+        if (!co_await visitor_sees(e)) continue;
         if (!(ok = co_await send(frame(e)))) break;
       }
       if (!ok || page->size() < 500) break;
@@ -166,10 +185,21 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
       break;
     }
     if (got) {
+      bool merged = false;
       for (const auto& e : batch) {
         if (e->seq <= last) continue;  // already replayed
         last = e->seq;
+        if (who.visitor && realtime::ends_visitor_stream(*e)) {
+          merged = true;
+          break;
+        }
+        if (!co_await visitor_sees(*e)) continue;
         if (!(ok = co_await send(frame(*e)))) break;
+      }
+      if (merged) {  // the widget reconnects and follows the kept contact from `last`
+        co_await ws.async_close(websocket::close_reason(websocket::close_code::normal, "contact_merged"),
+                                as_tuple(use_awaitable));
+        break;
       }
       batch.clear();
       continue;

@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/email_verification.hpp"
 #include "store/repo/repo.hpp"
 
 namespace bottega::http::api {
@@ -54,9 +55,10 @@ Result<VisitorChannel> find_visitor_channel(store::Tx& tx, const std::string& to
 }
 
 // Remembers, per token hash, the visitor and channel find_visitor_channel found, for kTtlMs. A
-// visitor row never changes (nothing updates or deletes visitors, and a visitor's tenant, channel
-// and contact are fixed at creation); the channel's identity (id, tenant, type) never changes
-// either, and its name and settings may be kTtlMs old. Only successful lookups are kept, so an
+// visitor's tenant and channel are fixed at creation; its contact changes only when an email
+// verification merges it (then this node drops the entry, and another node's entry may name the
+// merged contact for kTtlMs, which ingest_contact_message follows to the kept one). The channel's
+// identity (id, tenant, type) never changes either, and its name and settings may be kTtlMs old. Only successful lookups are kept, so an
 // unknown token is looked up every time. Saves two queries per message on the writer thread
 // (~5% of its instructions per web chat message, measured with callgrind).
 class VisitorCache {
@@ -69,6 +71,10 @@ class VisitorCache {
     auto it = map_.find(token_hash);
     if (it == map_.end() || now_ms - it->second.at_ms > kTtlMs || now_ms < it->second.at_ms) return std::nullopt;
     return it->second.vc;
+  }
+  void drop(const std::string& token_hash) {
+    std::lock_guard lk(mu_);
+    map_.erase(token_hash);
   }
   void put(const std::string& token_hash, const VisitorChannel& vc, int64_t now_ms) {
     std::lock_guard lk(mu_);
@@ -195,7 +201,7 @@ asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
     int64_t lim = *limit;
     auto work9_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
       BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
-      return repo::list_contact_messages(tx, vc.channel.tenant_id, vc.visitor.contact_id, cursor, lim);
+      return repo::list_contact_messages(tx, vc.channel.tenant_id, vc.visitor.contact_id, cursor, lim, channel_id);
     };
     auto page = co_await db_read<repo::MessagePage>(d.store, work9_);
     if (!page) co_return error(ctx, page.error());
@@ -206,6 +212,77 @@ asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
       data.push_back(std::move(j));
     }
     co_return list(ctx, std::move(data), page->next_cursor);
+}
+
+// POST .../email-verification {"email"}: mails the visitor a one-time code for that address.
+asio::awaitable<Response> verification_start(Deps& d, Context& ctx) {
+  std::string token(ctx.header("X-Visitor-Token"));
+  if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
+  std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id");
+  int64_t now = d.clock.now_ms();
+  // Every code is a mail to an address the caller chose: few per visitor, and per IP.
+  if (auto wait = d.limiter.take("verify-ip:" + ctx.remote_ip, 20, 3'600'000, now); wait > 0) co_return limited(ctx, wait);
+  if (auto wait = d.limiter.take("verify-vt:" + token_hash, 5, 3'600'000, now); wait > 0) co_return limited(ctx, wait);
+  auto body = body_object(ctx);
+  if (!body) co_return error(ctx, body.error());
+  auto email = json::required_string(*body, "email", {}, 320);
+  if (!email) co_return error(ctx, email.error());
+  auto env = d.env();
+  std::string address = *email;
+  auto work = [&env, token_hash, channel_id, address](store::Tx& tx) -> Result<pipeline::email_verification::Started> {
+    BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+    return pipeline::email_verification::start(tx, env, vc.visitor, address);
+  };
+  auto r = co_await db_write<pipeline::email_verification::Started>(d.store, work);
+  if (!r) co_return error(ctx, r.error());
+  co_return json(ctx, 202, bj::object{{"email", r->email}, {"expires_at", rfc3339(r->expires_at)}});
+}
+
+// POST .../email-verification/confirm {"code"}: the code from the mail.
+asio::awaitable<Response> verification_confirm(Deps& d, std::shared_ptr<VisitorCache> cache, Context& ctx) {
+  std::string token(ctx.header("X-Visitor-Token"));
+  if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
+  std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id");
+  if (auto wait = d.limiter.take("verify-ip:" + ctx.remote_ip, 20, 3'600'000, d.clock.now_ms()); wait > 0)
+    co_return limited(ctx, wait);
+  auto body = body_object(ctx);
+  if (!body) co_return error(ctx, body.error());
+  auto code = json::required_string(*body, "code", {}, 20);
+  if (!code) co_return error(ctx, code.error());
+  std::string given;
+  for (char c : *code)
+    if (c != ' ' && c != '-') given.push_back(c);
+  if (given.size() != 6 || given.find_first_not_of("0123456789") != std::string::npos)
+    co_return error(ctx, Error::invalid("code", "the 6-digit code from the mail"));
+  auto env = d.env();
+  auto work = [&env, token_hash, channel_id, given](store::Tx& tx) -> Result<pipeline::email_verification::Confirmed> {
+    BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+    return pipeline::email_verification::confirm(tx, env, vc.visitor, given);
+  };
+  auto r = co_await db_write<pipeline::email_verification::Confirmed>(d.store, work);
+  if (!r) co_return error(ctx, r.error());
+  using pipeline::email_verification::Outcome;
+  switch (r->outcome) {
+    case Outcome::none_pending:
+      co_return error(ctx, Error::conflict("no_pending_verification", "ask for a code first"));
+    case Outcome::expired:
+      co_return error(ctx, Error::conflict("code_expired", "the code has expired; ask for a new one"));
+    case Outcome::exhausted:
+      co_return error(ctx, Error::conflict("too_many_attempts", "too many wrong codes; ask for a new one"));
+    case Outcome::wrong_code:
+      co_return error(ctx, Error::invalid("code", "wrong code; " + std::to_string(r->attempts_left) +
+                                                      (r->attempts_left == 1 ? " attempt" : " attempts") + " left",
+                                          "wrong_code"));
+    case Outcome::verified:
+      break;
+  }
+  cache->drop(token_hash);  // its contact may have changed (other nodes: see ingest_contact_message)
+  bj::object out{{"verified", true},
+                 {"email", r->email},
+                 {"contact_id", r->contact ? bj::value(r->contact->id) : bj::value(nullptr)},
+                 {"merged", !r->merged_contact_id.empty()}};
+  if (!r->not_merged.empty()) out["not_merged"] = r->not_merged;
+  co_return json(ctx, 200, std::move(out));
 }
 
 }  // namespace
@@ -251,7 +328,8 @@ void register_webchat_routes(Router& r, Deps& d) {
     co_return res;
   };
   for (const char* p : {"/api/v1/webchat/{channel_id}/config", "/api/v1/webchat/{channel_id}/visitors",
-                        "/api/v1/webchat/{channel_id}/messages"})
+                        "/api/v1/webchat/{channel_id}/messages", "/api/v1/webchat/{channel_id}/email-verification",
+                        "/api/v1/webchat/{channel_id}/email-verification/confirm"})
     r.add("OPTIONS", p, preflight, {"CORS preflight for the web chat visitor API", Auth::none, "webchat", "", "", 204});
 
   r.add("GET", "/api/v1/webchat/{channel_id}/config", [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -307,11 +385,33 @@ void register_webchat_routes(Router& r, Deps& d) {
       R"({"type":"object","properties":{"text":{"type":"string","maxLength":10000},"reply":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string","maxLength":200},"title":{"type":"string","maxLength":200}}}}})",
       R"({"type":"object","properties":{"message_id":{"type":"string"},"conversation_id":{"type":"string"}}})", 201, true});
 
+  r.add("POST", "/api/v1/webchat/{channel_id}/email-verification", [&d](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await verification_start(d, ctx);
+    cors(d, ctx, res);
+    co_return res;
+  }, {"A visitor asks to prove an email address (header X-Visitor-Token): a one-time code is mailed to it by a durable job "
+      "(valid 15 minutes, 3 attempts; a new request replaces the code). 409 no_relay when the shop has no email channel "
+      "with an outgoing relay. At most 5 per visitor and 20 per IP an hour",
+      Auth::visitor, "webchat", R"({"type":"object","required":["email"],"properties":{"email":{"type":"string","maxLength":320}}})",
+      R"({"type":"object","properties":{"email":{"type":"string"},"expires_at":{"type":"string"}}})", 202});
+
+  r.add("POST", "/api/v1/webchat/{channel_id}/email-verification/confirm",
+        [&d, visitors](Context& ctx) -> asio::awaitable<Response> {
+    Response res = co_await verification_confirm(d, visitors, ctx);
+    cors(d, ctx, res);
+    co_return res;
+  }, {"The visitor types the code from the mail. Verified: the address is recorded on the visitor's contact, which is "
+      "merged into the one other contact that verified the same address (an email sender proven by the trusted MTA, or "
+      "the same person's visitor on another browser): the visitor then sees that contact's earlier conversations on this "
+      "channel. 400 wrong_code (field code, attempts left), 409 code_expired, too_many_attempts, no_pending_verification",
+      Auth::visitor, "webchat", R"({"type":"object","required":["code"],"properties":{"code":{"type":"string","maxLength":20}}})",
+      R"({"type":"object","properties":{"verified":{"type":"boolean"},"email":{"type":"string"},"contact_id":{"type":"string"},"merged":{"type":"boolean"},"not_merged":{"type":"string"}}})"});
+
   r.add("GET", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
     Response res = co_await message_list(d, ctx);
     cors(d, ctx, res);
     co_return res;
-  }, {"The visitor's own messages, oldest first (no internal notes)", Auth::visitor, "webchat", "",
+  }, {"The visitor's own messages, oldest first (no internal notes): its contact's conversations on this channel (after an email verification merged it, the earlier ones too)", Auth::visitor, "webchat", "",
       std::string(R"({"type":"object","properties":{"data":{"type":"array","items":)") + kMessageSchema +
           R"(},"next_cursor":{"type":["string","null"]}}})"});
 }

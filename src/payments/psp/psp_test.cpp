@@ -469,6 +469,14 @@ TEST(SandboxSignature, SignedEventsVerifyAndTamperingFails) {
   EXPECT_EQ((*events)[0].payment_id, "pay_1");
 }
 
+// Found by psp_sandbox_fuzz: an event with an empty id parsed, and deliveries are deduplicated by
+// that id.
+TEST(SandboxWebhook, AnEmptyEventIdIsRefusedWithTheField) {
+  auto e = sandbox::parse_webhook(R"({"id":"","type":"pay","data":{}})");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().field, "id");
+}
+
 TEST(Registry, EveryTypeIsListedOnceWithItsSecrets) {
   ASSERT_NE(find_adapter("sandbox"), nullptr);
   ASSERT_NE(find_adapter("stripe"), nullptr);

@@ -145,6 +145,54 @@ ALTER TABLE contacts ADD COLUMN merged_at INTEGER;
 ALTER TABLE contacts ADD COLUMN merged_into TEXT COLLATE "C";
 ALTER TABLE contacts ADD COLUMN merged_at BIGINT;
 )SQL"},
+      // Verified email addresses (an inbound mail that passed the trusted MTA's DMARC/DKIM check,
+      // or a web chat visitor who typed the one-time code mailed to it): the key of the automatic
+      // cross-channel match. And a web chat visitor's pending code (only its HMAC is kept).
+      {56, "verified_emails",
+       R"SQL(
+CREATE TABLE contact_verified_emails (
+  tenant_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  verified_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, email, contact_id)
+);
+CREATE INDEX contact_verified_emails_contact ON contact_verified_emails(tenant_id, contact_id);
+CREATE TABLE email_verifications (
+  tenant_id TEXT NOT NULL,
+  visitor_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, visitor_id)
+);
+)SQL",
+       R"SQL(
+CREATE TABLE contact_verified_emails (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  email TEXT COLLATE "C" NOT NULL,
+  contact_id TEXT COLLATE "C" NOT NULL,
+  source TEXT NOT NULL,
+  verified_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, email, contact_id)
+);
+CREATE INDEX contact_verified_emails_contact ON contact_verified_emails(tenant_id, contact_id);
+CREATE TABLE email_verifications (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  visitor_id TEXT COLLATE "C" NOT NULL,
+  email TEXT COLLATE "C" NOT NULL,
+  nonce TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  attempts BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, visitor_id)
+);
+)SQL"},
   };
   return kMigrations;
 }

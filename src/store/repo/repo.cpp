@@ -282,6 +282,13 @@ constexpr Stmt kListContactMessages{
     "m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id "
     "WHERE c.tenant_id = $1 AND c.contact_id = $2 AND m.tenant_id = $1 AND m.seq > $3 "
     "AND m.kind <> 'note' ORDER BY m.seq LIMIT $4"};
+constexpr Stmt kListContactChannelMessages{
+    "messages.list_contact_channel",
+    "SELECT m.seq, m.id, m.tenant_id, m.conversation_id, m.direction, m.author_kind, m.author_id, "
+    "m.kind, m.text, m.content, m.delivery_state, m.delivery_error, m.provider_message_id, "
+    "m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+    "WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.channel_id = $5 AND m.tenant_id = $1 AND m.seq > $3 "
+    "AND m.kind <> 'note' ORDER BY m.seq LIMIT $4"};
 constexpr Stmt kFindIdentity{
     "identities.find",
     "SELECT contact_id FROM contact_identities WHERE tenant_id = $1 AND channel_id = $2 AND external_id = $3"};
@@ -699,10 +706,13 @@ MessagePage list_messages(Tx& tx, const std::string& tenant, const std::string& 
   return page;
 }
 MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::string& contact_id,
-                                  const std::optional<std::string>& cursor, int64_t limit) {
+                                  const std::optional<std::string>& cursor, int64_t limit,
+                                  const std::string& channel_id) {
   int64_t after = cursor ? to_i64(*cursor).value_or(0) : 0;
   MessagePage page;
-  for (const auto& r : tx.query(kListContactMessages, {tenant, contact_id, after, limit + 1}))
+  auto rows = channel_id.empty() ? tx.query(kListContactMessages, {tenant, contact_id, after, limit + 1})
+                                 : tx.query(kListContactChannelMessages, {tenant, contact_id, after, limit + 1, channel_id});
+  for (const auto& r : rows)
     page.items.push_back(message_from(r));
   if (static_cast<int64_t>(page.items.size()) > limit) {
     page.items.pop_back();

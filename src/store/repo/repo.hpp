@@ -104,9 +104,11 @@ struct MessagePage {
 MessagePage list_messages(Tx& tx, const std::string& tenant, const std::string& conversation_id,
                           const std::optional<std::string>& cursor, int64_t limit,
                           bool include_internal);
-// Public messages (no internal notes) of every conversation of a contact, oldest first.
+// Public messages (no internal notes) of every conversation of a contact (only those on
+// `channel_id` when it is not empty), oldest first.
 MessagePage list_contact_messages(Tx& tx, const std::string& tenant, const std::string& contact_id,
-                                  const std::optional<std::string>& cursor, int64_t limit);
+                                  const std::optional<std::string>& cursor, int64_t limit,
+                                  const std::string& channel_id = "");
 std::optional<Message> find_message_by_provider_id(Tx& tx, const std::string& tenant,
                                                   const std::string& provider_message_id);
 // Outbound messages of a conversation sent at or before `at` that are not yet in `state` or past it.

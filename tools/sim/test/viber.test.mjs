@@ -76,6 +76,34 @@ describe('viber', () => {
     assert.equal((await conversations(st.channel.id)).length, 1);
   });
 
+  test('conversation_started is answered with the channel\'s welcome message (none without welcome_text); nothing is stored', async () => {
+    // This channel has no welcome_text: the usual acknowledgement.
+    const plain = await callback(['viberEvent', 'conversation_started', `${rand(6)}=`]);
+    assert.equal(plain.status, 200, plain.body);
+    assert.deepEqual(JSON.parse(plain.body), { ok: true });
+    const settings = { ...spec.settings(), sender_avatar: 'https://shop.example/avatar.png', welcome_text: 'Welcome to Bottega Shop! Ask us anything.' };
+    const ch = await createChannel('viber', settings);
+    assert.equal(ch.settings.welcome_text, settings.welcome_text);
+    const on = (build) => deliver({ provider: 'viber', url: ch.webhook_url, auth_token: settings.auth_token, build });
+    const started = await on(['viberEvent', 'conversation_started', `${rand(6)}=`]);
+    assert.equal(started.status, 200, started.body);
+    assert.deepEqual(JSON.parse(started.body), {
+      sender: { name: 'Bottega Shop', avatar: 'https://shop.example/avatar.png' }, type: 'text', text: 'Welcome to Bottega Shop! Ask us anything.',
+    });
+    // Other callbacks on that channel are only acknowledged, and nothing is stored for any of them.
+    const subscribed = await on(['viberEvent', 'subscribed', `${rand(6)}=`]);
+    assert.deepEqual(JSON.parse(subscribed.body), { ok: true });
+    assert.equal((await conversations(ch.id)).length, 0);
+    // A tampered callback gets no welcome.
+    const tampered = await deliver({ provider: 'viber', url: ch.webhook_url, auth_token: settings.auth_token, build: ['viberEvent', 'conversation_started', 'x='], tamper: true });
+    assert.equal(tampered.status, 401, tampered.body);
+    assert.doesNotMatch(tampered.body, /Welcome/);
+    // Bad input: refused, nothing changes.
+    const bad = await api('POST', '/api/v1/channels', { type: 'viber', name: 'too long', settings: { ...spec.settings(), welcome_text: 'x'.repeat(7001) } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.json.error.field, 'settings.welcome_text');
+  });
+
   test('choices go out as a keyboard; the tap comes back as an interactive reply with the choice id', async () => {
     const since = await lastSeq();
     const r = await api('POST', `/api/v1/conversations/${st.conv.id}/messages`, {

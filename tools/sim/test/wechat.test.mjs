@@ -125,16 +125,25 @@ describe('wechat', () => {
     assert.equal(tap.content.id, 'size_l');
   });
 
-  test('WeChat\'s 5-message quota after a customer message: the sixth reply fails with response_limit', async () => {
+  test('WeChat\'s 5-message quota after a customer message: Bottega fails the sixth reply with reply_limit and never sends it; the next customer message allows 5 more', async () => {
     const chatty = `oQuota${rand(8)}`;
     const d = await callback(P.wechatText(chatty, 'one question'));
     assert.equal(d.status, 200, d.body);
     const conv = await eventually('the quota conversation', async () => (await conversations(st.channel.id)).find((c) => c.contact?.name === chatty));
     const sent = [];
     for (let i = 1; i <= 6; i++) sent.push(await reply(conv.id, `answer ${i}`));
-    for (const m of sent.slice(0, 5)) await deliveryBecomes(conv.id, m.id, 'sent', 10000);
-    const failed = await deliveryBecomes(conv.id, sent[5].id, 'failed', 10000);
-    assert.match(JSON.stringify(failed.delivery), /response_limit/);
+    for (const m of sent.slice(0, 5)) await deliveryBecomes(conv.id, m.id, 'sent', 30000);
+    const failed = await deliveryBecomes(conv.id, sent[5].id, 'failed', 30000);
+    assert.match(JSON.stringify(failed.delivery), /reply_limit/);
+    const toChatty = () => simApi('GET', '/__sim/wechat/records').then((r) => r.json.sent.filter((m) => m.touser === chatty).length);
+    assert.equal(await toChatty(), 5, 'the sixth never reached WeChat');
+    // The customer writes again: a new count.
+    const again = await callback(P.wechatText(chatty, 'one more question'));
+    assert.equal(again.status, 200, again.body);
+    await eventually('the second question', async () => (await messages(conv.id)).filter((m) => m.direction === 'in').length === 2);
+    const next = await reply(conv.id, 'answer 7');
+    await deliveryBecomes(conv.id, next.id, 'sent', 30000);
+    assert.equal(await toChatty(), 6);
   });
 
   test('XML with a DOCTYPE (entity expansion) is refused with 400 and stores nothing', async () => {

@@ -557,13 +557,14 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
     el(
       'span',
       { className: 'conv-row' },
-      el('span', { className: 'conv-snippet' }, snippet),
+      el('span', { className: 'conv-snippet' }, c.subject ? el('strong', { className: 'conv-subject' }, c.subject, ' · ') : null, snippet),
       unread ? el('span', { className: 'dot', title: t.unreadBadge }, el('span', { className: 'sr-only' }, t.unreadBadge)) : null,
     ),
     el(
       'span',
       { className: 'conv-row conv-tags' },
       el('span', { className: 'chip chip-channel' }, c.channel_type),
+      customerChip(c),
       el('span', { className: `chip status status-${c.status}` }, t.status[c.status] ?? c.status),
       slaChip(c),
       c.priority_score?.intent === 'presale' ? el('span', { className: 'chip chip-presale' }, t.presaleChip) : null,
@@ -578,6 +579,21 @@ function renderConversationItem(c: Conversation): HTMLLIElement {
   );
   button.addEventListener('click', () => selectConversation(c.id));
   return el('li', {}, button);
+}
+
+/**
+ * New or returning (has paid orders), as the priority score counted it (docs/service.md); nothing
+ * until a REST snapshot brought the score.
+ */
+function customerChip(c: Conversation): HTMLElement | null {
+  const score = c.priority_score;
+  if (!score) return null;
+  const returning = score.components.some((x) => x.factor === 'returning');
+  return el(
+    'span',
+    { className: `chip chip-newness ${returning ? 'is-returning' : 'is-new'}` },
+    returning ? t.returningCustomerChip : t.newCustomerChip,
+  );
 }
 
 /** The SLA countdown or breach badge (docs/service.md), or nothing without a due time. */

@@ -248,5 +248,46 @@ export function renderContent(m: Message, paidPayments: ReadonlySet<string> = ne
       if (m.text) body.append(textBlock(m.text));
       break;
   }
+  const email = obj(content.email);
+  if (email) body.prepend(...emailHeader(email));
+  if (email && str(email.html)) body.append(formattedEmail(str(email.html)));
   return body;
+}
+
+/** An email's subject above its text. */
+function emailHeader(email: Json): HTMLElement[] {
+  const subject = str(email.subject);
+  if (!subject) return [];
+  return [el('p', { className: 'email-subject' }, el('span', { className: 'attachment-kind' }, `${t.emailSubject}: `), subject)];
+}
+
+/**
+ * The sender's formatting, on demand: the HTML the server sanitized (channels/email/text.hpp), shown
+ * only inside an iframe with an empty `sandbox` (no scripts, no forms, an opaque origin) and its own
+ * Content-Security-Policy (nothing loaded from anywhere: no tracking pixels). The text above stays
+ * the message; this is never inserted into the console's own document.
+ */
+function formattedEmail(html: string): HTMLElement {
+  const wrap = el('div', { className: 'email-formatted' });
+  const toggle = el('button', { type: 'button', className: 'btn btn-small email-toggle', 'aria-expanded': 'false' }, t.showFormatted);
+  let frame: HTMLIFrameElement | null = null;
+  toggle.addEventListener('click', () => {
+    if (frame) {
+      frame.remove();
+      frame = null;
+      toggle.textContent = t.showFormatted;
+      toggle.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    frame = el('iframe', { className: 'email-frame', sandbox: '', title: t.formattedEmail, referrerpolicy: 'no-referrer' });
+    frame.srcdoc =
+      '<!doctype html><meta charset="utf-8">' +
+      '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:">' +
+      html;
+    wrap.append(frame);
+    toggle.textContent = t.hideFormatted;
+    toggle.setAttribute('aria-expanded', 'true');
+  });
+  wrap.append(toggle);
+  return wrap;
 }

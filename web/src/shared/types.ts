@@ -32,6 +32,8 @@ export interface Conversation {
   priority: number;
   assignee_id: string | null;
   tags: string[];
+  /** An email conversation's subject; null on other channels. */
+  subject?: string | null;
   last_message: LastMessage | null;
   first_response_at: string | null;
   created_at: string;

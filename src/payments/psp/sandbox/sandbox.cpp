@@ -74,6 +74,8 @@ Status verify(const WebhookRequest& req, const Settings& s, int64_t now_ms) {
 Result<std::vector<PspEvent>> parse_webhook(std::string_view body) {
   BOTTEGA_TRY(o, json::parse_object(body, {1 << 16, 8}));
   BOTTEGA_TRY(id, json::required_string(o, "id", {}, 200));
+  // The id is what deliveries are deduplicated by: an empty one would make every such event "seen".
+  if (id.empty()) return Error::invalid("id", "must not be empty");
   BOTTEGA_TRY(type, json::required_string(o, "type", {}, 100));
   BOTTEGA_TRY(data, json::optional_object(o, "data"));
   if (!data) return Error::invalid("data", "data is required", "missing_field");
