@@ -681,7 +681,6 @@ export function macroMenu(opts: {
   conversationId: string;
   /** The conversation as the server has it after the run (the events bring the rest). */
   onDone: (c: Conversation) => void;
-  errorText: (e: unknown) => string;
 }): MacroMenu {
   const { api, conversationId } = opts;
   const button = el('button', { type: 'button', className: 'btn btn-secondary', id: 'macro-button', 'aria-expanded': 'false', 'aria-controls': 'macro-panel' }, t.menu);
@@ -727,7 +726,7 @@ export function macroMenu(opts: {
               button.focus();
             })
             .catch((e: unknown) => {
-              error.textContent = `${t.failed} ${opts.errorText(e)}`;
+              error.textContent = `${t.failed} ${why(e)}`;
               run.disabled = false;
             });
         });
@@ -740,7 +739,7 @@ export function macroMenu(opts: {
         confirmBox.hidden = false;
         run.focus();
       })
-      .catch((e: unknown) => (error.textContent = `${t.failed} ${opts.errorText(e)}`));
+      .catch((e: unknown) => (error.textContent = `${t.failed} ${why(e)}`));
   };
 
   button.addEventListener('click', () => {
@@ -766,7 +765,7 @@ export function macroMenu(opts: {
         }
         (list.querySelector('button') as HTMLButtonElement | null)?.focus();
       })
-      .catch((e: unknown) => (error.textContent = opts.errorText(e)));
+      .catch((e: unknown) => (error.textContent = why(e)));
   });
   return { button, panel: el('div', { className: 'macro-wrap' }, panel, status) };
 }

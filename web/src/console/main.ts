@@ -740,7 +740,6 @@ function buildThread(id: string): void {
       renderList();
       if (selectedId === id) renderThreadHeader();
     },
-    errorText,
   });
   const form = el(
     'form',
