@@ -32,6 +32,8 @@
 //        pair rate to one user; Telegram 429 with parameters.retry_after above per_second overall
 //        or above one message per pair_interval_ms in one chat.
 //   POST /__sim/deliver {"provider","url","app_secret"|"secret_token"|"auth_token","payload",...}
+//   /__sim/phone/{setup,channels,send,messages} and the page GET /phone: the customer phone
+//        (phone.mjs; `make demo` runs it beside the demo shop).
 
 import http from 'node:http';
 import https from 'node:https';

@@ -75,6 +75,14 @@ describe('make demo with the provider simulator', () => {
     assert.equal(reply.status, 201, JSON.stringify(reply.body));
     const got = await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.text === text);
     assert.ok(got.ref.startsWith('wamid.'));
+
+    // A payment link (the demo's sandbox provider) arrives as a link the customer can open.
+    const link = await bottega('POST', '/api/v1/payment_links', { conversation_id: conv.id, amount: 4200, currency: 'EUR' });
+    assert.equal(link.status, 201, JSON.stringify(link.body));
+    const pay = await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.links?.length > 0);
+    assert.ok(pay.links[0].url.startsWith(demo.bottega), JSON.stringify(pay));
+    const checkout = await fetch(pay.links[0].url);
+    assert.equal(checkout.status, 200, 'the checkout page opens');
   });
 
   test('Telegram and Messenger: the bot answers there too', async () => {
