@@ -506,6 +506,14 @@ void write_private_file(const fs::path& file, const std::string& text) {
 }  // namespace
 
 int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simulator_url) {
+  std::string sim_url = simulator_url;
+  while (!sim_url.empty() && sim_url.back() == '/') sim_url.pop_back();
+  if (!sim_url.empty()) {
+    auto u = boost::urls::parse_absolute_uri(sim_url);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty() || u->has_query() ||
+        u->has_fragment())
+      return fail(Error::invalid("--simulator-url", "the simulator's URL, such as http://127.0.0.1:8090"));
+  }
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return fail(Error::invalid("--data-dir", "cannot create " + data_dir + ": " + ec.message()));
@@ -568,12 +576,7 @@ int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simu
     if (jec || !v.is_object()) return fail(Error::internal("the demo data in " + data_dir + " has no demo.json; delete the folder to start over"));
     creds = v.as_object();
   }
-  std::string sim_url = simulator_url;
-  while (!sim_url.empty() && sim_url.back() == '/') sim_url.pop_back();
   if (!sim_url.empty()) {
-    auto u = boost::urls::parse_absolute_uri(sim_url);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty() || u->has_query())
-      return fail(Error::invalid("--simulator-url", "the simulator's URL, such as http://127.0.0.1:8090"));
     auto sim = seed_simulator_channels(store, std::string(creds["tenant_id"].as_string()), sim_url);
     if (!sim) return fail(sim.error());
     creds["simulator"] = bj::object{{"url", sim_url}, {"channels", std::move(*sim)}};

@@ -58,7 +58,7 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
 
   // The bot's answer, with its "did this help?" buttons.
   const answer = phone.locator('li.msg.business', { hasText: 'working day' });
-  await answer.waitFor({ timeout: 20_000 });
+  await answer.waitFor({ timeout: 30_000 });
   assert.deepEqual(await answer.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
 
   // The agent sees the WhatsApp conversation live.
@@ -70,14 +70,14 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   // A tap on "Yes" is the interactive reply the bot understands.
   await answer.locator('button.choice', { hasText: 'Yes' }).click();
   await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'Yes' }).waitFor({ timeout: 15_000 });
-  await phone.locator('li.msg.business', { hasText: 'glad' }).waitFor({ timeout: 20_000 });
+  await phone.locator('li.msg.business', { hasText: 'glad' }).waitFor({ timeout: 30_000 });
 
   // The agent replies from the console; the phone shows it as text.
   const composer = agent.locator('#composer-text');
   await composer.fill(HOSTILE);
   await composer.press('Enter');
   await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 15_000 });
-  await phone.locator('li.msg.business', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 20_000 });
+  await phone.locator('li.msg.business', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 30_000 });
 
   // And the customer's hostile text is text in the console.
   await text.fill(HOSTILE);

@@ -6,8 +6,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
-import { call, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
+import { BOTTEGA_BIN, call, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
 
 describe('make demo with the provider simulator', () => {
   let dir;
@@ -118,5 +121,22 @@ describe('make demo with the provider simulator', () => {
     const reply = await bottega('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'Welcome back!' });
     assert.equal(reply.status, 201, JSON.stringify(reply.body));
     await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.text === 'Welcome back!');
+  });
+
+  test('a bad --simulator-url is refused before anything is written', async () => {
+    const fresh = newDataDir();
+    try {
+      for (const bad of ['ftp://127.0.0.1:8090', 'not a url', 'http://127.0.0.1:8090/?x=1']) {
+        const r = await new Promise((resolve) =>
+          execFile(BOTTEGA_BIN, ['demo', '--port', '0', '--data-dir', fresh, '--simulator-url', bad], { timeout: 30_000 }, (err, stdout, stderr) =>
+            resolve({ code: err?.code ?? 0, stderr })),
+        );
+        assert.notEqual(r.code, 0, bad);
+        assert.match(r.stderr, /--simulator-url/, bad);
+      }
+      assert.equal(existsSync(path.join(fresh, 'bottega.db')), false, 'no demo data was created');
+    } finally {
+      removeDataDir(fresh);
+    }
   });
 });
