@@ -274,17 +274,17 @@ Table build(const std::string& name, const Data& d, const Range& r) {
     // adds the store credit spent (docs/reports.md, "Revenue and store credit").
     breakdown(t, d, {"payments", "revenue", "refunds", "refund_count", "credit_spent", "refunds_credit"},
               {"all", "by:", "ch:"}, true, {"payments", "gross", "refunds", "refund_count"},
-              {"net", "average_order_value", "order_value", "credit_spent", "credit_refunded", "order_value_net",
-               "attribution"},
+              {"net", "average_order_value", "attribution", "order_value", "credit_spent", "credit_refunded",
+               "order_value_net"},
               [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
                 int64_t order_value = x[1] + x[4];
                 row.push_back(x[1] - x[2]);
                 row.push_back(average(order_value, x[0]));
+                row.push_back(std::string("linked"));
                 row.push_back(order_value);
                 row.push_back(x[4]);
                 row.push_back(x[5]);
                 row.push_back(order_value - x[2] - x[5]);
-                row.push_back(std::string("linked"));
               });
   } else if (name == "attribution_window") {
     // The same money / order value split as linked revenue.
