@@ -16,6 +16,8 @@
 //        message = the seq of the business message tapped). Returns {"message","delivery"}.
 //   GET  /__sim/phone/messages?channel=&customer=&since=&wait=   the conversation, both sides, in
 //        order: {"messages":[...],"last_seq"}; wait (ms, at most 30000) long-polls for something new.
+//   POST /__sim/phone/read     {"channel","customer"}: read receipts for what the business sent
+//        (WhatsApp `read` statuses, Messenger message_reads); the page calls it while it is visible.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -52,11 +54,13 @@ export class Phone {
     this.sim = sim;
     this.channels = new Map(); // type -> {type, name, webhook_url, settings}
     this.messages = []; // the customers' messages
+    this.seen = new Set(); // "type:ref" of the business messages a read receipt was sent for
   }
 
   /** Forgets the customers' messages (the channels stay: POST /__sim/reset in a running demo). */
   reset() {
     this.messages = [];
+    this.seen = new Set();
   }
 
   asset(pathname) {
@@ -199,6 +203,38 @@ export class Phone {
     return P.messengerPostback(customer, s.page_id, reply.title, reply.id);
   }
 
+  /**
+   * The customer has the conversation open: read receipts for what the business sent and no
+   * receipt was sent for yet (one WhatsApp webhook with a `read` status each, a Messenger
+   * message_reads; the Telegram Bot API has none). Returns {receipts, delivery?}.
+   */
+  async read(input) {
+    const c = this.channel(input.channel);
+    const customer = Phone.customerId(c.type, input.customer);
+    if (c.type === 'telegram') return { receipts: 0 };
+    const unread = this.business(c.type, customer).filter((m) => m.ref !== undefined && !this.seen.has(`${c.type}:${m.ref}`));
+    if (!unread.length) return { receipts: 0 };
+    const keys = unread.map((m) => `${c.type}:${m.ref}`);
+    for (const k of keys) this.seen.add(k);
+    const s = c.settings;
+    let payload;
+    if (c.type === 'whatsapp') {
+      const statuses = unread.map((m) => P.whatsappStatus(m.ref, 'read', undefined, { recipientId: customer }).entry[0].changes[0].value.statuses[0]);
+      payload = P.whatsappEnvelope([{ changes: [{ value: P.whatsappValue({ statuses, phoneNumberId: s.phone_number_id }) }] }]);
+    } else {
+      payload = P.messengerRead(customer, s.page_id, Date.now());
+    }
+    let delivery;
+    try {
+      const d = await this.sim.deliver({ provider: c.type, url: c.webhook_url, payload, app_secret: s.app_secret });
+      delivery = { status: d.status, body: d.body };
+    } catch (e) {
+      delivery = { status: 0, body: String(e?.message ?? e) };
+    }
+    if (!(delivery.status >= 200 && delivery.status < 300)) for (const k of keys) this.seen.delete(k); // try again next time
+    return { receipts: unread.length, delivery };
+  }
+
   // ----- what the business sent: the successful send calls the simulator recorded
 
   businessMessage(type, customer, seq) {
@@ -246,6 +282,8 @@ export class Phone {
         return { channels: this.publicChannels() };
       case 'POST /__sim/phone/send':
         return this.send(input);
+      case 'POST /__sim/phone/read':
+        return this.read(input);
       case 'GET /__sim/phone/messages':
         return this.list(url.searchParams);
       default:

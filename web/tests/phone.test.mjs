@@ -1,8 +1,8 @@
 // `make demo`'s customer phone in a browser: scripts/demo.mjs runs the provider simulator beside the
 // real `bottega demo` (as the Makefile does, on free ports). A customer types on the simulator's
 // phone page (WhatsApp), the bot's answer shows with its buttons, a tap is answered, the agent sees
-// the conversation live in the console and replies, and the reply reaches the phone. Message text
-// is text on both sides, never HTML.
+// the conversation live in the console and replies, the reply reaches the phone and shows as read
+// in the console. Message text is text on both sides, never HTML.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,6 +78,8 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   await composer.press('Enter');
   await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 15_000 });
   await phone.locator('li.msg.business', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 30_000 });
+  // The open phone page sends WhatsApp's read receipt: the console shows the reply as read.
+  await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).locator('.delivery-read').waitFor({ timeout: 30_000 });
 
   // And the customer's hostile text is text in the console.
   await text.fill(HOSTILE);

@@ -242,7 +242,23 @@
     for (let n = ui.list.lastElementChild; n && Number(n.dataset.seq) > m.seq; n = n.previousElementSibling) before = n;
     ui.list.insertBefore(li, before);
     if (!before) ui.list.scrollTop = ui.list.scrollHeight;
+    if (m.from === 'business') scheduleRead();
   }
+
+  // Read receipts while the page is visible (WhatsApp's blue ticks, Messenger's "seen").
+  let readTimer = null;
+  function scheduleRead() {
+    if (document.visibilityState !== 'visible' || readTimer) return;
+    readTimer = setTimeout(async () => {
+      readTimer = null;
+      try {
+        await api('POST', '/__sim/phone/read', { channel: state.type, customer: state.customer });
+      } catch {
+        /* the next message or visit tries again */
+      }
+    }, 300);
+  }
+  document.addEventListener('visibilitychange', scheduleRead);
 
   async function deliver(body) {
     const r = await api('POST', '/__sim/phone/send', { channel: state.type, customer: state.customer, name: state.name, ...body });

@@ -79,6 +79,20 @@ describe('make demo with the provider simulator', () => {
     const got = await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.text === text);
     assert.ok(got.ref.startsWith('wamid.'));
 
+    // The customer reads it: WhatsApp's read status reaches the message in Bottega.
+    const read = await call('POST', `${demo.sim}/__sim/phone/read`, { channel: 'whatsapp', customer });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.ok(read.body.receipts >= 1);
+    assert.equal(read.body.delivery.status, 200);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      const mine = all.body.data.find((m) => m.id === reply.body.id);
+      if (mine?.delivery?.state === 'read') break;
+      assert.ok(Date.now() < deadline, `the agent's message was not marked read: ${JSON.stringify(mine)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     // A payment link (the demo's sandbox provider) arrives as a link the customer can open.
     const link = await bottega('POST', '/api/v1/payment_links', { conversation_id: conv.id, amount: 4200, currency: 'EUR' });
     assert.equal(link.status, 201, JSON.stringify(link.body));

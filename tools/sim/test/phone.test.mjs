@@ -252,6 +252,51 @@ describe('customer phone', () => {
     assert.equal(pb.title, 'Add to cart');
   });
 
+  test('read receipts: WhatsApp read statuses once per message, Messenger message_reads, none on Telegram', async () => {
+    const customer = '393331110004';
+    const a = await waSend({ to: customer, type: 'text', text: { body: 'one' } });
+    const b = await waSend({ to: customer, type: 'text', text: { body: 'two' } });
+    const r = await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.receipts, 2);
+    assert.equal(hooks.length, 1);
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(WA.app_secret, hooks[0].body));
+    const value = JSON.parse(hooks[0].body).entry[0].changes[0].value;
+    assert.equal(value.metadata.phone_number_id, WA.phone_number_id);
+    assert.deepEqual(value.statuses.map((x) => [x.id, x.status, x.recipient_id]), [
+      [a.body.messages[0].id, 'read', customer],
+      [b.body.messages[0].id, 'read', customer],
+    ]);
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer })).body.receipts, 0, 'once per message');
+    const c = await waSend({ to: customer, type: 'text', text: { body: 'three' } });
+    await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.deepEqual(JSON.parse(hooks[1].body).entry[0].changes[0].value.statuses.map((x) => x.id), [c.body.messages[0].id]);
+    assert.equal(hooks.length, 2);
+
+    // A refused receipt is sent again next time.
+    const d = await waSend({ to: customer, type: 'text', text: { body: 'four' } });
+    answer = 500;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer })).body.delivery.status, 500);
+    answer = 200;
+    const again = await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.equal(again.body.receipts, 1);
+    assert.deepEqual(JSON.parse(hooks.at(-1).body).entry[0].changes[0].value.statuses.map((x) => x.id), [d.body.messages[0].id]);
+
+    const psid = '2410000000000009';
+    await business(`/messenger/v21.0/me/messages?access_token=${FB.page_access_token}`, { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'hi' } });
+    const before = hooks.length;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'messenger', customer: psid })).body.receipts, 1);
+    const ev = JSON.parse(hooks[before].body).entry[0].messaging[0];
+    assert.equal(ev.sender.id, psid);
+    assert.ok(ev.read.watermark > 0);
+
+    const chat = '5550009999';
+    await business(`/telegram/bot${TG.bot_token}/sendMessage`, { chat_id: Number(chat), text: 'hi' });
+    const n = hooks.length;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'telegram', customer: chat })).body.receipts, 0);
+    assert.equal(hooks.length, n, 'Telegram has no read receipts');
+  });
+
   test('a long poll with nothing new answers empty after its wait', async () => {
     const t0 = Date.now();
     const r = await messages('whatsapp', '393331110009', 0, 300);
