@@ -67,7 +67,7 @@
       try {
         const { channels } = await api('GET', '/__sim/phone/channels');
         if (channels.length) return channels;
-        setStatus('Waiting for Bottega to connect its channels to the simulator…');
+        setStatus('Waiting for the shop’s channels (make demo, or scripts/demo.mjs, hands them to the simulator)…');
       } catch (e) {
         setStatus(`The simulator does not answer (${e.message}); retrying…`);
       }
@@ -170,6 +170,7 @@
       img.src = m.image;
       img.alt = '';
       img.referrerPolicy = 'no-referrer';
+      img.addEventListener('error', () => img.remove()); // e.g. a demo catalog image on no real host
       li.append(img);
     }
     if (m.header) {
