@@ -33,7 +33,7 @@ after(async () => {
   writeFileSync(join(outDir, 'browser-phone.log'), logs.join('\n') + '\n');
 });
 
-test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 120_000 }, async () => {
+test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 180_000 }, async () => {
   const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
   const agent = await agentCtx.newPage();
@@ -92,6 +92,17 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   assert.equal(await agent.evaluate(() => window.__xss), undefined);
 
   await phone.screenshot({ path: join(outDir, 'phone.png') });
+
+  // Another app: Telegram, its own conversation, the bot's answer with inline keyboard buttons.
+  await phone.locator('#channel').selectOption('telegram');
+  await phone.locator('.phone[data-app=telegram]').waitFor();
+  assert.equal(await phone.locator('#messages li').count(), 0, 'a new conversation');
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  const tg = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await tg.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await tg.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+  await phone.screenshot({ path: join(outDir, 'phone-telegram.png') });
   await agent.screenshot({ path: join(outDir, 'phone-console.png') });
   await agentCtx.close();
   await phoneCtx.close();
