@@ -114,6 +114,29 @@ describe('customer phone', () => {
     assert.equal(hooks.length, 0);
   });
 
+  test('only its own pages may act as the customer: JSON bodies, loopback Host', async () => {
+    const form = await fetch(`${s.url}/__sim/phone/send`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ channel: 'whatsapp', customer: '393331110010', text: 'cross-site' }),
+    });
+    assert.equal(form.status, 415);
+    const withHost = (method, path, host, body) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${s.url}${path}`, { method, headers: { Host: host, 'Content-Type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', reject);
+        req.end(body ? JSON.stringify(body) : undefined);
+      });
+    assert.equal(await withHost('POST', '/__sim/phone/send', 'attacker.example:8090', { channel: 'whatsapp', customer: '393331110010', text: 'rebound' }), 403);
+    assert.equal(await withHost('GET', '/__sim/phone/channels', 'attacker.example'), 403);
+    assert.equal(hooks.length, 0, 'nothing was sent');
+    assert.equal(await withHost('GET', '/__sim/phone/channels', 'localhost:8090'), 200, 'localhost is a loopback host');
+    assert.equal(await withHost('GET', '/__sim/phone/channels', '[::1]:8090'), 200);
+  });
+
   test('WhatsApp: typed text becomes a signed webhook; the business answer with buttons shows; a tap is a button_reply', async () => {
     const customer = '393331110001';
     const sent = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, name: 'Ann Rossi', text: 'Ciao <b>è</b>' });
