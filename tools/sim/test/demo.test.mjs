@@ -100,6 +100,22 @@ describe('make demo with the provider simulator', () => {
     assert.ok(pay.links[0].url.startsWith(demo.bottega), JSON.stringify(pay));
     const checkout = await fetch(pay.links[0].url);
     assert.equal(checkout.status, 200, 'the checkout page opens');
+
+    // A product card: its image and "Add to cart" button; a tap puts the item in the cart.
+    const card = await bottega('POST', `/api/v1/conversations/${conv.id}/messages`, { kind: 'product', sku: 'SNK-CLS-42' });
+    assert.equal(card.status, 201, JSON.stringify(card.body));
+    const shown = await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.buttons?.some((b) => b.id === 'buy:SNK-CLS-42'));
+    assert.match(shown.text, /sneaker/i);
+    assert.ok(shown.image?.startsWith('https://'), JSON.stringify(shown));
+    const buy = await phoneSend({ channel: 'whatsapp', customer, reply: { id: 'buy:SNK-CLS-42', title: 'Add to cart', kind: 'button', message: shown.seq } });
+    assert.equal(buy.body.delivery.status, 200);
+    const cartDeadline = Date.now() + 30_000;
+    for (;;) {
+      const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      if (all.body.data.some((m) => m.kind === 'note' && /SNK-CLS-42/.test(m.text))) break;
+      assert.ok(Date.now() < cartDeadline, `no cart note: ${JSON.stringify(all.body.data.slice(-3))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   test('Telegram and Messenger: the bot answers there too', async () => {
