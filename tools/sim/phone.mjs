@@ -11,7 +11,8 @@
 //        Messenger page_id + app_secret). Replaces the previous setup.
 //   GET  /__sim/phone/channels   {"channels":[{"type","name"}]} (no secrets)
 //   POST /__sim/phone/send     {"channel","customer","name"?,"text"} or {"channel","customer","name"?,
-//        "reply":{"id","title","kind"?,"description"?,"message"?}}: the customer writes or taps
+//        "reply":{"id","title","kind"?,"description"?,"message"?}} or {...,"image":{"content_base64",
+//        "mime_type"},"text"? (caption)}: the customer writes, taps or sends a photo
 //        (kind button|list for WhatsApp, callback for Telegram, quick_reply|postback for Messenger;
 //        message = the seq of the business message tapped). Returns {"message","delivery"}.
 //   GET  /__sim/phone/messages?channel=&customer=&since=&wait=   the conversation, both sides, in
@@ -39,6 +40,8 @@ export const PHONE_CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MAX_TEXT = 4096;
+const MAX_PHOTO = 5 << 20; // bytes
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
 function fail(status, message) {
   return Object.assign(new Error(message), { status });
@@ -46,6 +49,17 @@ function fail(status, message) {
 
 function str(v) {
   return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+}
+
+/** A customer's photo as the API takes it: {content_base64, mime_type}, at most 5 MB. */
+function checkPhoto(c, image, withCaption) {
+  if (!image || typeof image !== 'object') throw fail(400, 'image must be {content_base64, mime_type}');
+  if (!PHOTO_TYPES.includes(image.mime_type)) throw fail(400, `image.mime_type must be one of ${PHOTO_TYPES.join(', ')}`);
+  if (typeof image.content_base64 !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image.content_base64))
+    throw fail(400, 'image.content_base64 must be base64');
+  if (Buffer.byteLength(image.content_base64, 'base64') > MAX_PHOTO) throw fail(400, `the photo must be at most ${MAX_PHOTO >> 20} MB`);
+  if (withCaption && c.type === 'messenger') throw fail(400, 'Messenger sends a photo without a caption: send the text on its own');
+  return { content_base64: image.content_base64, mime_type: image.mime_type };
 }
 
 export class Phone {
@@ -122,16 +136,34 @@ export class Phone {
     return id;
   }
 
-  /** The customer writes (text) or taps (reply); returns {message, delivery}. */
-  async send(input) {
+  /** A media file the provider keeps, for the phone page to show (GET /phone/media/{type}/{id}). */
+  media(type, id) {
+    const f = TYPES.includes(type) ? this.sim.media.get(`${type}:${id}`) : undefined;
+    if (!f || !PHOTO_TYPES.includes(f.mime_type)) return null;
+    return {
+      status: 200,
+      body: f.bytes,
+      headers: { 'content-type': f.mime_type, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox", 'cache-control': 'no-store' },
+    };
+  }
+
+  /**
+   * The customer writes (text), taps (reply) or sends a photo (image = {content_base64,
+   * mime_type}, with text as its caption on WhatsApp and Telegram); returns {message, delivery}.
+   * `origin`: the simulator's URL as the page reached it (Messenger's attachment URL).
+   */
+  async send(input, origin) {
     const c = this.channel(input.channel);
     const customer = Phone.customerId(c.type, input.customer);
     const name = str(input.name).trim().slice(0, 60) || 'Demo Customer';
     const hasText = input.text !== undefined;
-    if (hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
+    const image = input.image === undefined ? undefined : checkPhoto(c, input.image, hasText);
+    if (image && input.reply !== undefined) throw fail(400, 'a tap carries no photo');
+    if (!image && hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
     let text;
     let reply;
-    if (hasText) {
+    if (image && !hasText) text = '';
+    else if (hasText) {
       text = str(input.text);
       if (!text.trim()) throw fail(400, 'text must not be empty');
       if ([...text].length > MAX_TEXT) throw fail(400, `text must be at most ${MAX_TEXT} characters`);
@@ -145,18 +177,21 @@ export class Phone {
       reply.tapped = tapped;
       text = reply.title;
     }
-    const payload = this.payload(c, customer, name, text, reply);
+    // Into the provider's media store (where Bottega fetches it) once the request is known good.
+    const photo = image && this.sim.addMedia(c.type, image, origin);
+    const payload = photo ? this.photoPayload(c, customer, name, text, photo) : this.payload(c, customer, name, text, reply);
     const message = {
       seq: this.sim.nextSeq(),
       channel: c.type,
       customer,
       from: 'customer',
-      kind: reply ? 'reply' : 'text',
+      kind: reply ? 'reply' : photo ? 'image' : 'text',
       text,
       at: new Date().toISOString(),
       status: 'sending',
     };
     if (reply) message.reply = { id: reply.id, kind: reply.kind || undefined };
+    if (photo) message.image = `/phone/media/${c.type}/${photo.id}`;
     this.messages.push(message);
     if (this.messages.length > 10_000) this.messages.shift();
     this.sim.wake();
@@ -173,6 +208,30 @@ export class Phone {
     message.updated = this.sim.nextSeq();
     this.sim.wake();
     return { message, delivery };
+  }
+
+  photoPayload(c, customer, name, caption, media) {
+    const s = c.settings;
+    if (c.type === 'whatsapp') {
+      const image = { mime_type: this.sim.media.get(`whatsapp:${media.id}`).mime_type, sha256: media.sha256, id: media.id };
+      if (caption) image.caption = caption;
+      const msg = { from: customer, id: P.newWamid(), timestamp: String(Math.floor(Date.now() / 1000)), type: 'image', image };
+      const value = P.whatsappValue({ messages: [msg], contacts: [{ wa_id: customer, name }], phoneNumberId: s.phone_number_id });
+      return P.whatsappEnvelope([{ changes: [{ value }] }]);
+    }
+    if (c.type === 'telegram') {
+      const [firstName, ...rest] = name.split(/\s+/);
+      const update = P.telegramMessage(customer, 'photo', { firstName, lastName: rest.length ? rest.join(' ') : null, username: null, languageCode: 'en' });
+      delete update.message.text;
+      update.message.photo = [{ file_id: media.id, file_unique_id: media.id.slice(-12), width: 800, height: 800, file_size: media.size }];
+      if (caption) update.message.caption = caption;
+      return update;
+    }
+    const payload = P.messengerText(customer, s.page_id, '');
+    const m = payload.entry[0].messaging[0].message;
+    delete m.text;
+    m.attachments = [{ type: 'image', payload: { url: media.url } }];
+    return payload;
   }
 
   payload(c, customer, name, text, reply) {
@@ -274,14 +333,14 @@ export class Phone {
     return { messages, last_seq: this.sim.seq };
   }
 
-  async handle(route, input, url) {
+  async handle(route, input, url, origin) {
     switch (route) {
       case 'POST /__sim/phone/setup':
         return this.setup(input);
       case 'GET /__sim/phone/channels':
         return { channels: this.publicChannels() };
       case 'POST /__sim/phone/send':
-        return this.send(input);
+        return this.send(input, origin);
       case 'POST /__sim/phone/read':
         return this.read(input);
       case 'GET /__sim/phone/messages':

@@ -36,11 +36,13 @@ describe('make demo with the provider simulator', () => {
     return ch;
   }
 
-  async function conversationOn(channelId) {
+  /** The one conversation of `contactName` on the channel. */
+  async function conversationOn(channelId, contactName) {
     const r = await bottega('GET', `/api/v1/conversations?channel_id=${channelId}`);
     assert.equal(r.status, 200);
-    assert.equal(r.body.data.length, 1, JSON.stringify(r.body));
-    return r.body.data[0];
+    const mine = r.body.data.filter((c) => c.contact?.name === contactName);
+    assert.equal(mine.length, 1, JSON.stringify(r.body));
+    return mine[0];
   }
 
   test('the demo prints the phone next to the other URLs, and its provider channels send through the simulator', async () => {
@@ -64,7 +66,7 @@ describe('make demo with the provider simulator', () => {
     assert.deepEqual(answer.buttons.map((b) => b.id), ['yes', 'no']);
 
     const ch = await channelOf('whatsapp');
-    const conv = await conversationOn(ch.id);
+    const conv = await conversationOn(ch.id, 'Giulia Demo');
     const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
     assert.equal(msgs.status, 200);
     assert.ok(msgs.body.data.some((m) => m.direction === 'in' && m.text === 'How long does delivery take?'), JSON.stringify(msgs.body));
@@ -118,6 +120,33 @@ describe('make demo with the provider simulator', () => {
     }
   });
 
+  test("a customer's photo on WhatsApp reaches the agents: Bottega fetches it through the simulated Graph API", async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const customer = '393330000002';
+    const sent = await phoneSend({ channel: 'whatsapp', customer, name: 'Marco Photo', text: 'the box arrived like this', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.delivery.status, 200);
+    const ch = await channelOf('whatsapp');
+    const deadline = Date.now() + 30_000;
+    let attachment;
+    for (;;) {
+      const convs = await bottega('GET', `/api/v1/conversations?channel_id=${ch.id}`);
+      for (const c of convs.body.data) {
+        const msgs = await bottega('GET', `/api/v1/conversations/${c.id}/messages`);
+        const m = msgs.body.data.find((x) => x.kind === 'media' && x.text === 'the box arrived like this');
+        const a = m?.content?.attachments?.[0];
+        if (a?.media_id || a?.media_error) attachment = a;
+      }
+      if (attachment) break;
+      assert.ok(Date.now() < deadline, 'the photo was not stored in time');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(attachment.media_id, JSON.stringify(attachment));
+    const file = await fetch(`${demo.bottega}/api/v1/media/${attachment.media_id}`, { headers: { Authorization: `Bearer ${demo.token}` } });
+    assert.equal(file.status, 200);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
+  });
+
   test('Telegram and Messenger: the bot answers there too', async () => {
     for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002']]) {
       const sent = await phoneSend({ channel: type, customer, name: 'Luca Demo', text: 'Do you ship to Belgium?' });
@@ -150,7 +179,7 @@ describe('make demo with the provider simulator', () => {
     assert.ok(ch.settings.api_base_url.startsWith(`${demo.sim}/whatsapp`), 'the channel follows the simulator');
     const channels = await bottega('GET', '/api/v1/channels');
     assert.equal(channels.body.data.filter((c) => c.type === 'whatsapp').length, 1, 'no second WhatsApp channel');
-    const conv = await conversationOn(ch.id);
+    const conv = await conversationOn(ch.id, 'Giulia Demo');
 
     // The same customer writes again: the same conversation, and the answers reach the new simulator.
     const customer = '393330000001';

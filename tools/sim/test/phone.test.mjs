@@ -320,6 +320,68 @@ describe('customer phone', () => {
     assert.equal(hooks.length, n, 'Telegram has no read receipts');
   });
 
+  test('photos: into the provider media store, announced as each provider does, shown on the phone', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const bytes = Buffer.from(png, 'base64');
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+
+    // WhatsApp: an image message with the media id, its sha256 and the caption; Bottega fetches
+    // the URL from the Graph media object with the channel's token, then the bytes.
+    const customer = '393331110020';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, text: 'is this scratch normal?', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.message.kind, 'image');
+    assert.equal(r.body.message.text, 'is this scratch normal?');
+    const wm = JSON.parse(hooks[0].body).entry[0].changes[0].value.messages[0];
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(WA.app_secret, hooks[0].body));
+    assert.equal(wm.type, 'image');
+    assert.equal(wm.image.mime_type, 'image/png');
+    assert.equal(wm.image.sha256, sha256);
+    assert.equal(wm.image.caption, 'is this scratch normal?');
+    const obj = await call('GET', `${s.url}/whatsapp/v21.0/${wm.image.id}`, undefined, { Authorization: `Bearer ${WA.access_token}` });
+    assert.equal(obj.status, 200, JSON.stringify(obj.body));
+    const file = await fetch(obj.body.url, { headers: { Authorization: `Bearer ${WA.access_token}` } });
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), bytes);
+    // The phone shows it from its own origin.
+    assert.equal(r.body.message.image, `/phone/media/whatsapp/${wm.image.id}`);
+    const shown = await fetch(s.url + r.body.message.image);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.headers.get('content-type'), 'image/png');
+    assert.equal(shown.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(Buffer.from(await shown.arrayBuffer()), bytes);
+
+    // Telegram: a photo with its file_id, readable through getFile; Messenger: an image attachment URL.
+    const t = await api('POST', '/__sim/phone/send', { channel: 'telegram', customer: '5550001111', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    const upd = JSON.parse(hooks[1].body).message;
+    assert.equal(upd.text, undefined);
+    const gf = await call('GET', `${s.url}/telegram/bot${TG.bot_token}/getFile?file_id=${encodeURIComponent(upd.photo[0].file_id)}`);
+    assert.equal(gf.status, 200, JSON.stringify(gf.body));
+    const tf = await fetch(`${s.url}/telegram/file/bot${TG.bot_token}/${gf.body.result.file_path}`);
+    assert.deepEqual(Buffer.from(await tf.arrayBuffer()), bytes);
+    const f = await api('POST', '/__sim/phone/send', { channel: 'messenger', customer: '2410000000000020', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(f.status, 200, JSON.stringify(f.body));
+    const att = JSON.parse(hooks[2].body).entry[0].messaging[0].message.attachments[0];
+    assert.equal(att.type, 'image');
+    assert.deepEqual(Buffer.from(await (await fetch(att.payload.url)).arrayBuffer()), bytes);
+
+    // Refused: other types, not base64, too large, a caption on Messenger, a photo with a tap.
+    const n = hooks.length;
+    for (const [body, msg] of [
+      [{ channel: 'whatsapp', customer, image: { content_base64: png, mime_type: 'image/svg+xml' } }, /mime_type/],
+      [{ channel: 'whatsapp', customer, image: { content_base64: 'not base64!', mime_type: 'image/png' } }, /base64/],
+      [{ channel: 'whatsapp', customer, image: { content_base64: 'A'.repeat(7_100_000), mime_type: 'image/png' } }, /5 MB/],
+      [{ channel: 'messenger', customer: '2410000000000020', text: 'hi', image: { content_base64: png, mime_type: 'image/png' } }, /without a caption/],
+      [{ channel: 'whatsapp', customer, reply: { id: 'yes', title: 'Yes' }, image: { content_base64: png, mime_type: 'image/png' } }, /tap/],
+    ]) {
+      const bad = await api('POST', '/__sim/phone/send', body);
+      assert.equal(bad.status, 400, JSON.stringify(bad.body).slice(0, 200));
+      assert.match(bad.body.error, msg);
+    }
+    assert.equal(hooks.length, n, 'nothing was sent');
+    assert.equal((await fetch(`${s.url}/phone/media/whatsapp/nope`)).status, 404);
+  });
+
   test('a long poll with nothing new answers empty after its wait', async () => {
     const t0 = Date.now();
     const r = await messages('whatsapp', '393331110009', 0, 300);
