@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { BOTTEGA_BIN, call, freePort, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
+import { BOTTEGA_BIN, call, eventually, freePort, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
 
 describe('make demo with the provider simulator', () => {
   let dir;
@@ -86,14 +86,10 @@ describe('make demo with the provider simulator', () => {
     assert.equal(read.status, 200, JSON.stringify(read.body));
     assert.ok(read.body.receipts >= 1);
     assert.equal(read.body.delivery.status, 200);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    await eventually("the agent's message marked read", async () => {
       const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
-      const mine = all.body.data.find((m) => m.id === reply.body.id);
-      if (mine?.delivery?.state === 'read') break;
-      assert.ok(Date.now() < deadline, `the agent's message was not marked read: ${JSON.stringify(mine)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return all.body.data.find((m) => m.id === reply.body.id)?.delivery?.state === 'read';
+    });
 
     // A payment link (the demo's sandbox provider) arrives as a link the customer can open.
     const link = await bottega('POST', '/api/v1/payment_links', { conversation_id: conv.id, amount: 4200, currency: 'EUR' });
@@ -111,13 +107,10 @@ describe('make demo with the provider simulator', () => {
     assert.ok(shown.image?.startsWith('https://'), JSON.stringify(shown));
     const buy = await phoneSend({ channel: 'whatsapp', customer, reply: { id: 'buy:SNK-CLS-42', title: 'Add to cart', kind: 'button', message: shown.seq } });
     assert.equal(buy.body.delivery.status, 200);
-    const cartDeadline = Date.now() + 30_000;
-    for (;;) {
+    await eventually('the internal note about the cart', async () => {
       const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
-      if (all.body.data.some((m) => m.kind === 'note' && /SNK-CLS-42/.test(m.text))) break;
-      assert.ok(Date.now() < cartDeadline, `no cart note: ${JSON.stringify(all.body.data.slice(-3))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return all.body.data.some((m) => m.kind === 'note' && /SNK-CLS-42/.test(m.text));
+    });
   });
 
   test("a customer's photo on WhatsApp reaches the agents: Bottega fetches it through the simulated Graph API", async () => {
@@ -127,20 +120,12 @@ describe('make demo with the provider simulator', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.delivery.status, 200);
     const ch = await channelOf('whatsapp');
-    const deadline = Date.now() + 30_000;
-    let attachment;
-    for (;;) {
-      const convs = await bottega('GET', `/api/v1/conversations?channel_id=${ch.id}`);
-      for (const c of convs.body.data) {
-        const msgs = await bottega('GET', `/api/v1/conversations/${c.id}/messages`);
-        const m = msgs.body.data.find((x) => x.kind === 'media' && x.text === 'the box arrived like this');
-        const a = m?.content?.attachments?.[0];
-        if (a?.media_id || a?.media_error) attachment = a;
-      }
-      if (attachment) break;
-      assert.ok(Date.now() < deadline, 'the photo was not stored in time');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const conv = await conversationOn(ch.id, 'Marco Photo');
+    const attachment = await eventually('the photo stored (or refused)', async () => {
+      const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      const a = msgs.body.data.find((x) => x.kind === 'media' && x.text === 'the box arrived like this')?.content?.attachments?.[0];
+      return a?.media_id || a?.media_error ? a : null;
+    });
     assert.ok(attachment.media_id, JSON.stringify(attachment));
     const file = await fetch(`${demo.bottega}/api/v1/media/${attachment.media_id}`, { headers: { Authorization: `Bearer ${demo.token}` } });
     assert.equal(file.status, 200);

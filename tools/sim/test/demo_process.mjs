@@ -110,6 +110,17 @@ export async function call(method, url, body, headers = {}) {
   return { status: r.status, body: json ?? text, headers: r.headers };
 }
 
+/** Polls `fn` (async) until it returns something truthy, which it resolves to; fails after `ms`. */
+export async function eventually(what, fn, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
  * Long-polls the phone's conversation until `pred(message)` holds for one of its messages; returns
  * that message. Fails after `ms` with everything the phone has seen.
