@@ -1,5 +1,5 @@
 // The "customer phone" of the simulator: a page (GET /phone) where a person plays the customer on
-// WhatsApp, Telegram or Messenger without an account. What the customer types becomes the
+// WhatsApp, Telegram, Messenger or Instagram without an account. What the customer types becomes the
 // provider's signed webhook to Bottega; what Bottega sends through the simulator's provider APIs
 // (recorded like every other call) is shown as the business's messages, with its buttons, lists
 // and links, and a tap on a button sends the provider's interactive-reply webhook.
@@ -8,7 +8,7 @@
 //   POST /__sim/phone/setup    {"channels":[{"type","name"?,"webhook_url","settings":{...}}]}
 //        the channels the phone can write to (one per provider; the settings are the channel's in
 //        Bottega: WhatsApp phone_number_id + app_secret, Telegram secret_token (+ bot_token),
-//        Messenger page_id + app_secret). Replaces the previous setup.
+//        Messenger/Instagram page_id + app_secret). Replaces the previous setup.
 //   GET  /__sim/phone/channels   {"channels":[{"type","name"}]} (no secrets)
 //   POST /__sim/phone/send     {"channel","customer","name"?,"text"} or {"channel","customer","name"?,
 //        "reply":{"id","title","kind"?,"description"?,"message"?}} or {...,"image":{"content_base64",
@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import * as P from './payloads.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TYPES = ['whatsapp', 'telegram', 'messenger'];
+const TYPES = ['whatsapp', 'telegram', 'messenger', 'instagram'];
 const ASSETS = {
   '/phone': ['index.html', 'text/html; charset=utf-8'],
   '/phone/': ['index.html', 'text/html; charset=utf-8'],
@@ -58,7 +58,8 @@ function checkPhoto(c, image, withCaption) {
   if (typeof image.content_base64 !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image.content_base64))
     throw fail(400, 'image.content_base64 must be base64');
   if (Buffer.byteLength(image.content_base64, 'base64') > MAX_PHOTO) throw fail(400, `the photo must be at most ${MAX_PHOTO >> 20} MB`);
-  if (withCaption && c.type === 'messenger') throw fail(400, 'Messenger sends a photo without a caption: send the text on its own');
+  if (withCaption && (c.type === 'messenger' || c.type === 'instagram'))
+    throw fail(400, `${c.type === 'messenger' ? 'Messenger' : 'Instagram'} sends a photo without a caption: send the text on its own`);
   return { content_base64: image.content_base64, mime_type: image.mime_type };
 }
 
@@ -110,7 +111,7 @@ export class Phone {
       if (!/^https?:$/.test(url.protocol)) throw fail(400, `${at}.webhook_url must be http(s)`);
       const s = c.settings;
       if (!s || typeof s !== 'object') throw fail(400, `${at}.settings must be an object`);
-      const need = { whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'] }[c.type];
+      const need = { whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'], instagram: ['page_id', 'app_secret'] }[c.type];
       for (const k of need) if (typeof s[k] !== 'string' || !s[k]) throw fail(400, `${at}.settings.${k} is required`);
       next.set(c.type, { type: c.type, name: str(c.name) || c.type, webhook_url: c.webhook_url, settings: { ...s } });
     });
@@ -227,7 +228,7 @@ export class Phone {
       if (caption) update.message.caption = caption;
       return update;
     }
-    const payload = P.messengerText(customer, s.page_id, '');
+    const payload = meta(c.type, P.messengerText(customer, s.page_id, ''));
     const m = payload.entry[0].messaging[0].message;
     delete m.text;
     m.attachments = [{ type: 'image', payload: { url: media.url } }];
@@ -257,9 +258,9 @@ export class Phone {
         botId: Number(str(s.bot_token).split(':')[0]) || undefined,
       });
     }
-    if (!reply) return P.messengerText(customer, s.page_id, text);
-    if (reply.kind === 'quick_reply') return P.messengerText(customer, s.page_id, reply.title, undefined, { quickReplyPayload: reply.id });
-    return P.messengerPostback(customer, s.page_id, reply.title, reply.id);
+    if (!reply) return meta(c.type, P.messengerText(customer, s.page_id, text));
+    if (reply.kind === 'quick_reply') return meta(c.type, P.messengerText(customer, s.page_id, reply.title, undefined, { quickReplyPayload: reply.id }));
+    return meta(c.type, P.messengerPostback(customer, s.page_id, reply.title, reply.id));
   }
 
   /**
@@ -281,7 +282,7 @@ export class Phone {
       const statuses = unread.map((m) => P.whatsappStatus(m.ref, 'read', undefined, { recipientId: customer }).entry[0].changes[0].value.statuses[0]);
       payload = P.whatsappEnvelope([{ changes: [{ value: P.whatsappValue({ statuses, phoneNumberId: s.phone_number_id }) }] }]);
     } else {
-      payload = P.messengerRead(customer, s.page_id, Date.now());
+      payload = meta(c.type, P.messengerRead(customer, s.page_id, Date.now()));
     }
     let delivery;
     try {
@@ -306,7 +307,7 @@ export class Phone {
     const out = [];
     for (const r of this.sim.requests) {
       if (r.provider !== type || r.method !== 'POST' || !(r.response?.status >= 200 && r.response.status < 300)) continue;
-      const m = type === 'whatsapp' ? whatsappShown(r, c, customer) : type === 'telegram' ? telegramShown(r, customer) : messengerShown(r, customer);
+      const m = type === 'whatsapp' ? whatsappShown(r, c, customer) : type === 'telegram' ? telegramShown(r, customer) : messengerShown(r, customer); // Messenger, Instagram
       if (m) out.push({ seq: r.seq, channel: type, customer, from: 'business', at: r.at, ...m });
     }
     return out;
@@ -349,6 +350,12 @@ export class Phone {
         return undefined;
     }
   }
+}
+
+// Messenger's webhook shapes serve Instagram too (its own object name; the account is the IG id).
+function meta(type, payload) {
+  if (type === 'instagram') payload.object = 'instagram';
+  return payload;
 }
 
 // ----- the providers' outbound shapes, as a phone shows them

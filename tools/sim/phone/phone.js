@@ -314,7 +314,7 @@
     const bytes = new Uint8Array(await file.arrayBuffer());
     let bin = '';
     for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const caption = state.type === 'messenger' ? '' : ui.text.value.trim();
+    const caption = state.type === 'messenger' || state.type === 'instagram' ? '' : ui.text.value.trim();
     ui.photo.disabled = true;
     try {
       await deliver({ image: { content_base64: btoa(bin), mime_type: file.type }, ...(caption ? { text: caption } : {}) });

@@ -1,6 +1,6 @@
 // `make demo` end to end: scripts/demo.mjs starts the provider simulator and the real `bottega
 // demo --simulator-url` (as the Makefile does, here on free ports), and a customer on the
-// simulator's phone page talks to the demo shop on WhatsApp, Telegram and Messenger: the bot
+// simulator's phone page talks to the demo shop on WhatsApp, Telegram, Messenger and Instagram: the bot
 // answers, a tap on its buttons is understood, an agent's reply through the API reaches the phone.
 // Then Ctrl-C stops both processes, and a second start on the same data directory works.
 
@@ -47,7 +47,7 @@ describe('make demo with the provider simulator', () => {
 
   test('the demo prints the phone next to the other URLs, and its provider channels send through the simulator', async () => {
     assert.match(demo.output(), /Customer phone:\s+http:\/\/127\.0\.0\.1:\d+\/phone/);
-    for (const type of ['whatsapp', 'telegram', 'messenger']) {
+    for (const type of ['whatsapp', 'telegram', 'messenger', 'instagram']) {
       const ch = await channelOf(type);
       assert.ok(ch.settings.api_base_url.startsWith(`${demo.sim}/${type}`), JSON.stringify(ch.settings));
     }
@@ -132,8 +132,8 @@ describe('make demo with the provider simulator', () => {
     assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
   });
 
-  test('Telegram and Messenger: the bot answers there too', async () => {
-    for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002']]) {
+  test('Telegram, Messenger and Instagram: the bot answers there too', async () => {
+    for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002'], ['instagram', '2410000000000003']]) {
       const sent = await phoneSend({ channel: type, customer, name: 'Luca Demo', text: 'Do you ship to Belgium?' });
       assert.equal(sent.body.delivery.status, 200, `${type}: ${JSON.stringify(sent.body)}`);
       const answer = await waitForPhone(demo.sim, type, customer, (m) => m.from === 'business' && /EU country/.test(m.text));

@@ -14,6 +14,7 @@ import { call } from './demo_process.mjs';
 const WA = { phone_number_id: '106540352242922', app_secret: 'wa-secret-0123', access_token: 'EAAGtoken' };
 const TG = { bot_token: '7000000001:AAbbCC', secret_token: 'tg-secret_42' };
 const FB = { page_id: '105044608990345', app_secret: 'fb-secret-4567', page_access_token: 'EAAPtoken' };
+const IG = { page_id: '17841400000000001', app_secret: 'ig-secret-8901', page_access_token: 'EAAPigtoken' };
 
 describe('customer phone', () => {
   let s;
@@ -40,6 +41,7 @@ describe('customer phone', () => {
         { type: 'whatsapp', name: 'WhatsApp (test)', webhook_url: hookUrl('ch_wa'), settings: WA },
         { type: 'telegram', name: 'Telegram (test)', webhook_url: hookUrl('ch_tg'), settings: TG },
         { type: 'messenger', name: 'Messenger (test)', webhook_url: hookUrl('ch_fb'), settings: FB },
+        { type: 'instagram', name: 'Instagram (test)', webhook_url: hookUrl('ch_ig'), settings: IG },
       ],
     });
     assert.equal(setup.status, 200, JSON.stringify(setup.body));
@@ -87,7 +89,7 @@ describe('customer phone', () => {
 
   test('the channels are listed without their secrets', async () => {
     const r = await api('GET', '/__sim/phone/channels');
-    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger']);
+    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger', 'instagram']);
     assert.doesNotMatch(JSON.stringify(r.body), /secret|token/);
   });
 
@@ -110,7 +112,7 @@ describe('customer phone', () => {
     const bad = await api('POST', '/__sim/phone/setup', { channels: [{ type: 'whatsapp', webhook_url: 'http://127.0.0.1:1/x', settings: { phone_number_id: '1' } }] });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /app_secret/);
-    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 3, 'a refused setup changes nothing');
+    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 4, 'a refused setup changes nothing');
     assert.equal(hooks.length, 0);
   });
 
@@ -273,6 +275,32 @@ describe('customer phone', () => {
     const pb = JSON.parse(hooks[2].body).entry[0].messaging[0].postback;
     assert.equal(pb.payload, 'buy:SNK');
     assert.equal(pb.title, 'Add to cart');
+  });
+
+  test('Instagram: Messenger shapes under object "instagram", signed with its own app secret', async () => {
+    const igsid = '2410000000000031';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, text: 'ciao' });
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(hooks[0].url, '/webhooks/ch_ig');
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(IG.app_secret, hooks[0].body));
+    const body = JSON.parse(hooks[0].body);
+    assert.equal(body.object, 'instagram');
+    assert.equal(body.entry[0].id, IG.page_id);
+    assert.deepEqual([body.entry[0].messaging[0].sender.id, body.entry[0].messaging[0].message.text], [igsid, 'ciao']);
+
+    await business(`/instagram/v21.0/me/messages?access_token=${IG.page_access_token}`, { recipient: { id: igsid }, message: { text: 'Helpful?', quick_replies: [{ content_type: 'text', title: 'Yes', payload: 'yes' }] } });
+    const m = (await messages('instagram', igsid)).messages.find((x) => x.from === 'business');
+    assert.deepEqual(m.buttons, [{ id: 'yes', title: 'Yes', kind: 'quick_reply' }]);
+    await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, reply: { id: 'yes', title: 'Yes', kind: 'quick_reply', message: m.seq } });
+    const tap = JSON.parse(hooks[1].body);
+    assert.equal(tap.object, 'instagram');
+    assert.deepEqual(tap.entry[0].messaging[0].message.quick_reply, { payload: 'yes' });
+    const read = await api('POST', '/__sim/phone/read', { channel: 'instagram', customer: igsid });
+    assert.equal(read.body.receipts, 1);
+    assert.equal(JSON.parse(hooks[2].body).object, 'instagram');
+    const cap = await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, text: 'x', image: { content_base64: 'AAAA', mime_type: 'image/png' } });
+    assert.equal(cap.status, 400);
+    assert.match(cap.body.error, /Instagram sends a photo without a caption/);
   });
 
   test('read receipts: WhatsApp read statuses once per message, Messenger message_reads, none on Telegram', async () => {
