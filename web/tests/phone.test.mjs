@@ -1,8 +1,9 @@
 // `make demo`'s customer phone in a browser: scripts/demo.mjs runs the provider simulator beside the
 // real `bottega demo` (as the Makefile does, on free ports). A customer types on the simulator's
 // phone page (WhatsApp), the bot's answer shows with its buttons, a tap is answered, the agent sees
-// the conversation live in the console and replies, and the reply reaches the phone. Message text
-// is text on both sides, never HTML.
+// the conversation live in the console and replies, the reply reaches the phone and shows as read
+// in the console; a photo from the phone shows inline in the console. Message text is text on both
+// sides, never HTML.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { newDataDir, removeDataDir, startDemo } from '../../tools/sim/test/demo_
 
 const QUESTION = 'How long does delivery take?';
 const HOSTILE = '<img src=x onerror="window.__xss=1"> <b>bold?</b>';
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let dir;
 let demo;
@@ -33,7 +35,7 @@ after(async () => {
   writeFileSync(join(outDir, 'browser-phone.log'), logs.join('\n') + '\n');
 });
 
-test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 120_000 }, async () => {
+test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 180_000 }, async () => {
   const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
   const agent = await agentCtx.newPage();
@@ -78,6 +80,8 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   await composer.press('Enter');
   await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 15_000 });
   await phone.locator('li.msg.business', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 30_000 });
+  // The open phone page sends WhatsApp's read receipt: the console shows the reply as read.
+  await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).locator('.delivery-read').waitFor({ timeout: 30_000 });
 
   // And the customer's hostile text is text in the console.
   await text.fill(HOSTILE);
@@ -89,7 +93,29 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   assert.equal(await phone.evaluate(() => window.__xss), undefined);
   assert.equal(await agent.evaluate(() => window.__xss), undefined);
 
+  // A photo from the phone (the typed text is its caption): shown on the phone, fetched by Bottega
+  // through the simulated Graph API, and inline in the console.
+  await text.fill('the box arrived like this');
+  await phone.locator('#photo-file').setInputFiles({ name: 'box.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  const mine = phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'the box arrived like this' });
+  await mine.waitFor({ timeout: 15_000 });
+  await phone.waitForFunction((el) => el.complete && el.naturalWidth === 1, await mine.locator('img').elementHandle(), { timeout: 10_000 });
+  assert.equal(await text.inputValue(), '', 'the caption went with the photo');
+  const inConsole = agent.locator('.messages li.msg-in', { hasText: 'the box arrived like this' }).locator('img.attachment-img');
+  await inConsole.waitFor({ timeout: 30_000 });
+
   await phone.screenshot({ path: join(outDir, 'phone.png') });
+
+  // Another app: Telegram, its own conversation, the bot's answer with inline keyboard buttons.
+  await phone.locator('#channel').selectOption('telegram');
+  await phone.locator('.phone[data-app=telegram]').waitFor();
+  assert.equal(await phone.locator('#messages li').count(), 0, 'a new conversation');
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  const tg = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await tg.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await tg.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+  await phone.screenshot({ path: join(outDir, 'phone-telegram.png') });
   await agent.screenshot({ path: join(outDir, 'phone-console.png') });
   await agentCtx.close();
   await phoneCtx.close();

@@ -861,6 +861,12 @@ function buildSidePanels(id: string): void {
       shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
     },
     mergeCandidates,
+    (text) => {
+      if (threadView?.id !== id) return;
+      const ta = threadView.textarea;
+      ta.value = ta.value.trim() ? `${ta.value.trimEnd()}\n${text}` : text;
+      ta.focus();
+    },
   );
   const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
   let panel: HTMLElement | null = null;
