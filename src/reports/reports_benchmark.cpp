@@ -196,9 +196,10 @@ int main() {
 
   // The month's dashboard.
   auto dashboard = [&](const std::optional<std::string>& tz, int runs, int64_t* conversations, bool quarters_only = false) {
-    std::vector<double> times;
+    std::vector<double> times, cpu;
     for (int r = 0; r < runs; ++r) {
       auto t = Clock::now();
+      double c0 = cpu_s();
       store::read_sync(*store, [&](store::Tx& tx) {
         auto s = get_settings(tx, "ten_bench");
         auto range = parse_range(std::string("2026-10-01"), std::string("2026-10-31"), tz, std::nullopt, s, 0);
@@ -219,9 +220,11 @@ int main() {
         *conversations = std::get<int64_t>(sum.rows.at(0).at(5));
       });
       times.push_back(ms_since(t));
+      cpu.push_back((cpu_s() - c0) * 1000);
     }
     std::sort(times.begin(), times.end());
-    return std::pair{times[times.size() / 2], times.back()};
+    std::sort(cpu.begin(), cpu.end());
+    return std::tuple{times[times.size() / 2], times.back(), cpu[cpu.size() / 2]};
   };
   int64_t month_conversations = 0, month_conversations_k = 0, month_conversations_ny = 0, month_conversations_q = 0;
   auto day = dashboard(std::nullopt, 30, &month_conversations);
@@ -250,14 +253,12 @@ int main() {
   std::printf("month_conversations=%lld\n", static_cast<long long>(month_conversations));
   std::printf("month_conversations_kathmandu=%lld\n", static_cast<long long>(month_conversations_k));
   std::printf("month_conversations_new_york=%lld\n", static_cast<long long>(month_conversations_ny));
-  std::printf("dashboard_day_p50_ms=%.2f\n", day.first);
-  std::printf("dashboard_day_max_ms=%.2f\n", day.second);
-  std::printf("dashboard_kathmandu_p50_ms=%.2f\n", kathmandu.first);
-  std::printf("dashboard_kathmandu_max_ms=%.2f\n", kathmandu.second);
-  std::printf("dashboard_new_york_p50_ms=%.2f\n", new_york.first);
-  std::printf("dashboard_new_york_max_ms=%.2f\n", new_york.second);
-  std::printf("dashboard_quarter_p50_ms=%.2f\n", quarter.first);
-  std::printf("dashboard_quarter_max_ms=%.2f\n", quarter.second);
+  for (const auto& [name, t] : {std::pair{"day", day}, std::pair{"kathmandu", kathmandu}, std::pair{"new_york", new_york},
+                                std::pair{"quarter", quarter}}) {
+    std::printf("dashboard_%s_p50_ms=%.2f\n", name, std::get<0>(t));
+    std::printf("dashboard_%s_max_ms=%.2f\n", name, std::get<1>(t));
+    std::printf("dashboard_%s_cpu_p50_ms=%.2f\n", name, std::get<2>(t));
+  }
   store->close();
   if (!dir.empty()) fs::remove_all(dir);
   return 0;

@@ -223,6 +223,21 @@ Event make_event(const std::string& tenant, const std::string& type, int64_t at,
   return e;
 }
 
+// A paid order as commerce emits it in order.paid.
+commerce::Order paid_order(const std::string& tenant, const std::string& id, const std::string& contact,
+                           const std::string& currency, int64_t total, int64_t at) {
+  commerce::Order ord;
+  ord.id = id;
+  ord.tenant_id = tenant;
+  ord.contact_id = contact;
+  ord.status = "paid";
+  ord.currency = currency;
+  ord.total = total;
+  ord.created_at = ord.updated_at = at;
+  ord.paid_at = at;
+  return ord;
+}
+
 Dataset generate(int n_convs, uint64_t seed) {
   Dataset ds;
   std::mt19937_64 rng(seed);
@@ -543,15 +558,8 @@ Dataset generate(int n_convs, uint64_t seed) {
                  {"channel_id", "ch_other"}, {"message_id", "msg_o"}, {"mode", "text"}, {"currency", "EUR"},
                  {"total", 100}, {"sent_at", rfc3339(g.sent)}};
     push(make_event(kOther, "cart.reminder_sent", g.sent, "cnv_other", "ct_other", d, true));
-    commerce::Order ord;
-    ord.id = "ord_other";
-    ord.tenant_id = kOther;
+    commerce::Order ord = paid_order(kOther, "ord_other", "ct_other", "EUR", 100, g.sent + 60'000);
     ord.cart_id = g.cart;
-    ord.contact_id = "ct_other";
-    ord.status = "paid";
-    ord.currency = "EUR";
-    ord.total = 100;
-    ord.created_at = ord.updated_at = ord.paid_at.emplace(g.sent + 60'000);
     push(make_event(kOther, "order.paid", g.sent + 60'000, "", "ct_other", commerce::to_json(ord)));
   }
   // An order paid through a payment link: attributed by linkage, not by the time window.
@@ -602,16 +610,8 @@ Dataset generate(int n_convs, uint64_t seed) {
     push(make_event(kTenant, "payment.created", p.created, "", c.contact, payments::to_json(row, "http://x")));
     row.status = "processing";
     push(make_event(kTenant, "payment.updated", *p.opened, "", c.contact, payments::to_json(row, "http://x")));
-    commerce::Order ord;
-    ord.id = "ord_mail";
-    ord.tenant_id = kTenant;
-    ord.contact_id = c.contact;
-    ord.status = "paid";
-    ord.currency = "EUR";
-    ord.total = p.amount;
+    commerce::Order ord = paid_order(kTenant, "ord_mail", c.contact, "EUR", p.amount, *p.paid);
     ord.payment_ref = p.id;
-    ord.created_at = ord.updated_at = *p.paid;
-    ord.paid_at = *p.paid;
     push(make_event(kTenant, "order.paid", *p.paid, "", c.contact, commerce::to_json(ord)));  // before the payment's event, as settle_paid emits them
     row.status = "paid";
     row.captured = p.amount - p.credit;
