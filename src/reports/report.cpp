@@ -46,12 +46,12 @@ const Need& need_of(const std::string& report) {
   return it == kNeeds.end() ? kNeeds.at("") : it->second;
 }
 
-// The statements of a report: rows of a bucket range (by bucket) and their sums (one row per
-// metric, dim, currency), restricted to the report's metrics. Built once; a Stmt's SQL must
-// outlive the store's statement cache (keyed by its address).
+// The statements of a report: counter and histogram rows of a bucket range, restricted to the
+// report's metrics. Built once; a Stmt's SQL must outlive the store's statement cache (keyed by
+// its address).
 struct Stmts {
-  std::string sql[3], names[3];
-  Stmt rows{}, sums{}, hists{};
+  std::string sql[2], names[2];
+  Stmt rows{}, hists{};
   bool counts = false, histograms = false;
 };
 const Stmts& stmts_of(const std::string& report) {
@@ -70,21 +70,17 @@ const Stmts& stmts_of(const std::string& report) {
         Stmts& st = out[r];
         const std::string range = " WHERE tenant_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4";
         st.sql[0] = "SELECT bucket, metric, dim, currency, value FROM rpt_counts" + range + in(n.counts);
-        st.sql[1] = "SELECT metric, dim, currency, SUM(value) FROM rpt_counts" + range + in(n.counts) +
-                    " GROUP BY metric, dim, currency";
-        st.sql[2] = "SELECT bucket, metric, dim, bins FROM rpt_hist" + range + in(n.hists);
+        st.sql[1] = "SELECT bucket, metric, dim, bins FROM rpt_hist" + range + in(n.hists);
         const std::string tag = r.empty() ? "all" : r;
         st.names[0] = "reports.rows." + tag;
-        st.names[1] = "reports.sums." + tag;
-        st.names[2] = "reports.hists." + tag;
+        st.names[1] = "reports.hists." + tag;
         st.counts = n.all || !n.counts.empty();
         st.histograms = n.all || !n.hists.empty();
       }
     }
     for (auto& [r, st] : out) {  // (the map's nodes do not move: the pointers stay valid)
       st.rows = Stmt{st.names[0].c_str(), st.sql[0].c_str()};
-      st.sums = Stmt{st.names[1].c_str(), st.sql[1].c_str()};
-      st.hists = Stmt{st.names[2].c_str(), st.sql[2].c_str()};
+      st.hists = Stmt{st.names[1].c_str(), st.sql[1].c_str()};
     }
     return out;
   }();
