@@ -3,6 +3,7 @@
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
 import type { CannedResponse } from './canned';
+import type { Macro, MacroActions, MacroPreview, MacroRun } from './macros';
 import type { ServiceSettings } from './service-settings';
 
 export interface AgentAvailability {
@@ -216,6 +217,8 @@ export interface CustomerProfile {
   last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
   open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
   conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+  bought_together: Array<{ product_id: string; title: string; sku: string; orders_together: number }>;
+  rewards: Array<{ rule_id: string; name: string; min_orders: number; eligible: boolean }>;
 }
 
 /** `GET /api/v1/contacts/{id}/opt_out`: out of proactive messages (docs/service.md#proactive-messages). */
@@ -395,6 +398,35 @@ export class ConsoleApi {
 
   transfer(conversationId: string, req: TransferRequest): Promise<Conversation & { note_message_id: string | null }> {
     return this.call(`/conversations/${encodeURIComponent(conversationId)}/transfer`, { method: 'POST', body: req });
+  }
+
+  // ---- macros (docs/service.md#macros)
+
+  async listMacros(): Promise<Macro[]> {
+    return (await this.call<ListPage<Macro>>('/macros')).data;
+  }
+
+  createMacro(m: { name: string; description: string; actions: MacroActions }): Promise<Macro> {
+    return this.call<Macro>('/macros', { method: 'POST', body: m, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateMacro(id: string, m: { name: string; description: string; actions: MacroActions }): Promise<Macro> {
+    return this.call<Macro>(`/macros/${encodeURIComponent(id)}`, { method: 'PATCH', body: m });
+  }
+
+  async deleteMacro(id: string): Promise<void> {
+    await this.call<unknown>(`/macros/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  previewMacro(conversationId: string, macroId: string): Promise<MacroPreview> {
+    return this.call<MacroPreview>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/preview`);
+  }
+
+  runMacro(conversationId: string, macroId: string): Promise<MacroRun> {
+    return this.call<MacroRun>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/run`, {
+      method: 'POST',
+      headers: { 'Idempotency-Key': newKey() },
+    });
   }
 
   getConversation(id: string): Promise<Conversation> {
@@ -649,6 +681,15 @@ export class ConsoleApi {
 
   customerProfile(contactId: string): Promise<CustomerProfile> {
     return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
+  }
+
+  /** A personal single-use code from a reward rule the customer qualifies for (409 not_eligible). */
+  giveReward(contactId: string, ruleId: string, key: string): Promise<Discount> {
+    return this.call<Discount>(`/contacts/${encodeURIComponent(contactId)}/rewards`, {
+      method: 'POST',
+      body: { rule_id: ruleId },
+      headers: { 'Idempotency-Key': key },
+    });
   }
 
   async creditBalances(contactId: string): Promise<Array<{ currency: string; balance: number }>> {

@@ -20,6 +20,7 @@ import { refundPanel, type RefundPanel } from './refund';
 import { windowControl, type WindowControl } from './window';
 import { customerPanel, type CustomerPanel } from './customer';
 import { teamText, transferControl } from './transfer';
+import { macroMenu } from './macros';
 import type { Team } from './api';
 import { adminText, reportsText } from '../shared/strings';
 
@@ -331,7 +332,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments|payouts))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -440,7 +441,9 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       refreshServiceFields(c.id);
       break;
     }
-    case 'conversation.sla_breached': {
+    case 'conversation.sla_breached':
+    case 'csat.received': {
+      // Its score (and comment) are read with the conversation.
       const d = ev.data as { conversation_id?: string };
       if (d?.conversation_id) refreshServiceFields(d.conversation_id);
       break;
@@ -731,6 +734,15 @@ function buildThread(id: string): void {
     refresh: () => refreshWindow(id),
     errorText,
   });
+  const macros = macroMenu({
+    api,
+    conversationId: id,
+    onDone: (c) => {
+      store.upsertConversation(c);
+      renderList();
+      if (selectedId === id) renderThreadHeader();
+    },
+  });
   const form = el(
     'form',
     { className: 'composer', 'aria-label': t.replyLabel },
@@ -741,9 +753,11 @@ function buildThread(id: string): void {
       'div',
       { className: 'composer-bar' },
       el('label', { className: 'toggle', for: 'note-toggle' }, noteToggle, el('span', {}, t.noteToggle)),
+      macros.button,
       el('span', { className: 'spacer' }),
       send,
     ),
+    macros.panel,
     error,
   );
   const cannedList = attachCannedPicker(
@@ -847,6 +861,12 @@ function buildSidePanels(id: string): void {
       shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
     },
     mergeCandidates,
+    (text) => {
+      if (threadView?.id !== id) return;
+      const ta = threadView.textarea;
+      ta.value = ta.value.trim() ? `${ta.value.trimEnd()}\n${text}` : text;
+      ta.focus();
+    },
   );
   const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
   let panel: HTMLElement | null = null;
@@ -914,7 +934,7 @@ function renderThreadHeader(): void {
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
   if (c.csat)
     threadView.meta.append(
-      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '' }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
+      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '', title: c.csat.comment ?? null }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
     );
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';
