@@ -249,7 +249,7 @@ test('an admin sets SLA targets per channel and a default on the Hours & SLAs sc
   await page.close();
 });
 
-test('the satisfaction score shows on the resolved conversation', { timeout: 60_000 }, async () => {
+test('the satisfaction score and its comment show on the resolved conversation', { timeout: 60_000 }, async () => {
   await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ csat: { enabled: true }, after_hours: null }) });
   const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
     method: 'POST',
@@ -285,5 +285,10 @@ test('the satisfaction score shows on the resolved conversation', { timeout: 60_
   await page.locator(`[data-conversation-id="${conv}"]`).click();
   await page.locator('.thread .chip-csat[data-csat="5"]').waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('.thread .chip-csat').textContent(), 'Satisfaction 5/5');
+  // The comment the shop asks for after the score: in the thread (as text) and on the chip.
+  await page.locator('.msg', { hasText: 'Anything you’d like to add?'.replace('’', "'") }).waitFor({ timeout: 10_000 });
+  assert.equal(await say('Fast <i>and</i> kind'), conv);
+  await page.locator('.msg', { hasText: 'Fast <i>and</i> kind' }).waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('.thread .chip-csat')?.getAttribute('title') === 'Fast <i>and</i> kind', null, { timeout: 10_000 });
   await page.close();
 });

@@ -381,6 +381,23 @@ CREATE TABLE macro_runs (
 CREATE INDEX macro_runs_conversation ON macro_runs(tenant_id, conversation_id, created_at);
 CREATE INDEX macro_runs_macro ON macro_runs(tenant_id, macro_id, created_at);
 )SQL"},
+      // CSAT comments: after a score the customer is asked for a comment (comment_asked_at); their
+      // next text message within an hour is the comment (src/service/operations.cpp).
+      {68, "service_csat_comments",
+       R"SQL(
+ALTER TABLE csat_surveys ADD COLUMN comment_asked_at INTEGER;
+ALTER TABLE csat_surveys ADD COLUMN comment_question_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment_message_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN commented_at INTEGER;
+)SQL",
+       R"SQL(
+ALTER TABLE csat_surveys ADD COLUMN comment_asked_at BIGINT;
+ALTER TABLE csat_surveys ADD COLUMN comment_question_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment_message_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN commented_at BIGINT;
+)SQL"},
   };
   return kMigrations;
 }
