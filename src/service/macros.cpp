@@ -47,11 +47,6 @@ const Stmt kRunsOfMacro{"macros.runs_of_macro",
 
 constexpr size_t kMaxTags = 20;
 
-std::string trimmed(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 Status only_keys(const bj::object& o, std::initializer_list<const char*> keys, const std::string& path) {
