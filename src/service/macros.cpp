@@ -208,6 +208,14 @@ Result<Plan> make_plan(store::Tx& tx, const Principal& who, const std::string& c
       auto agent = core_repo::get_agent(tx, tenant, **a.assign_agent_id);
       if (!agent) return out_of_date("actions.assign.agent_id", "the macro's agent no longer exists");
       p.agent_name = agent->agent.name;
+      // The agent must be in the team the conversation ends up in: the macro's, else its own.
+      std::optional<Team> in_team = p.team;
+      if (!a.assign_team_id)
+        if (auto own = conversation_team(tx, tenant, p.conv.id)) in_team = get_team(tx, tenant, *own);
+      if (in_team && !std::binary_search(in_team->agent_ids.begin(), in_team->agent_ids.end(), **a.assign_agent_id))
+        return Error{Errc::conflict, "not_in_team",
+                     agent->agent.name + " is not a member of team " + in_team->name + ", where the conversation is",
+                     "actions.assign.agent_id"};
     }
   }
   if (a.payment_link) {
