@@ -20,10 +20,12 @@ deps:
 web:
 	scripts/web.sh
 
+# The demo shop on PORT (8080) and the provider simulator with its customer phone page on SIM_PORT
+# (8090), started and stopped (Ctrl-C) together by scripts/demo.mjs.
 demo:
 	scripts/deps.sh demo
 	$(MAKE) build web
-	$(BUILD)/bottega demo --port $${PORT:-8080}
+	node scripts/demo.mjs --bottega $(BUILD)/bottega --port $${PORT:-8080} --sim-port $${SIM_PORT:-8090}
 
 test:
 	scripts/deps.sh test

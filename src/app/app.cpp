@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "bottega/clock.hpp"
 #include "bottega/store.hpp"
+#include "channels/registry.hpp"
 #include "commerce/demo.hpp"
 #include "commerce/cards.hpp"
 #include "commerce/whatsapp_orders.hpp"
@@ -419,7 +421,99 @@ int cmd_create_agent(const Config& cfg, const std::string& tenant, const std::st
   return 0;
 }
 
-int cmd_demo(uint16_t port, const std::string& data_dir) {
+namespace {
+
+// The demo's provider channels, sending through the provider simulator (tools/sim/sim.mjs): the
+// path under the simulator's URL that plays each provider's API.
+struct SimChannel {
+  const char* type;
+  const char* name;
+  const char* api_path;
+};
+constexpr SimChannel kSimChannels[] = {
+    {"whatsapp", "WhatsApp (simulator)", "/whatsapp/v21.0"},
+    {"telegram", "Telegram (simulator)", "/telegram"},
+    {"messenger", "Messenger (simulator)", "/messenger/v21.0"},
+};
+
+constexpr store::Stmt kDemoChannelSettings{
+    "demo.channel_settings", "UPDATE channels SET settings = $1 WHERE tenant_id = $2 AND id = $3"};
+
+// A new channel's settings with fresh secrets (the simulator signs its webhooks with them).
+bj::object sim_settings(std::string_view type, const std::string& api_base_url) {
+  if (type == "whatsapp")
+    return bj::object{{"phone_number_id", "106540352242922"}, {"access_token", "EAAG" + crypto::random_token(24)},
+                      {"app_secret", crypto::hex(crypto::random_bytes(16))}, {"verify_token", crypto::random_token(12)},
+                      {"api_base_url", api_base_url}};
+  if (type == "telegram")
+    return bj::object{{"bot_token", "7000000001:" + crypto::random_token(24)},
+                      {"secret_token", crypto::random_token(24)}, {"api_base_url", api_base_url}};
+  return bj::object{{"page_id", "105044608990345"}, {"page_access_token", "EAAP" + crypto::random_token(24)},
+                    {"app_secret", crypto::hex(crypto::random_bytes(16))}, {"verify_token", crypto::random_token(12)},
+                    {"api_base_url", api_base_url}};
+}
+
+// Creates the demo's simulator channels once (remembered in kv demo.sim_channel.<type>), and on
+// later runs points them at the simulator's current URL; their messages and secrets stay. Returns
+// [{"type","name","channel_id","settings"}] for demo.json.
+Result<bj::array> seed_simulator_channels(store::Store& store, const std::string& tenant, const std::string& sim_url) {
+  SystemClock clock;
+  RandomIdGenerator ids(clock);
+  bj::array out;
+  auto w = store::write_sync(store, [&](store::Tx& tx) -> Status {
+    out.clear();  // a write fn may run twice
+    int64_t now = clock.now_ms();
+    for (const auto& sc : kSimChannels) {
+      std::string key = std::string("demo.sim_channel.") + sc.type;
+      std::string want = sim_url + sc.api_path;
+      auto id = repo::kv_get(tx, key);
+      std::optional<Channel> ch = id ? repo::get_channel(tx, tenant, *id) : std::nullopt;
+      bj::object settings;
+      if (ch) {
+        boost::system::error_code ec;
+        auto v = bj::parse(ch->settings_json, ec);
+        if (ec || !v.is_object()) return Error::internal("the demo channel " + ch->id + " has unreadable settings");
+        settings = v.as_object();
+        if (settings["api_base_url"] != bj::value(want)) {
+          settings["api_base_url"] = want;
+          tx.exec(kDemoChannelSettings, {bj::serialize(settings), tenant, ch->id});
+        }
+      } else {
+        settings = sim_settings(sc.type, want);
+        ch = Channel{ids.next("ch"), tenant, sc.type, sc.name, bj::serialize(settings), now};
+        repo::create_channel(tx, *ch);
+        repo::kv_set(tx, key, ch->id);
+      }
+      const auto* adapter = channels::find_adapter(sc.type);
+      if (!adapter || !adapter->parse_settings) return Error::internal(std::string("no channel adapter for ") + sc.type);
+      if (auto parsed = adapter->parse_settings(settings); !parsed) return std::move(parsed).error();
+      out.push_back(bj::object{{"type", sc.type}, {"name", ch->name}, {"channel_id", ch->id}, {"settings", settings}});
+    }
+    return {};
+  });
+  if (!w) return w.error();
+  return out;
+}
+
+void write_private_file(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::trunc);
+  out << text << "\n";
+  out.close();
+  std::error_code ec;
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write, ec);
+}
+
+}  // namespace
+
+int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simulator_url) {
+  std::string sim_url = simulator_url;
+  while (!sim_url.empty() && sim_url.back() == '/') sim_url.pop_back();
+  if (!sim_url.empty()) {
+    auto u = boost::urls::parse_absolute_uri(sim_url);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty() || u->has_query() ||
+        u->has_fragment())
+      return fail(Error::invalid("--simulator-url", "the simulator's URL, such as http://127.0.0.1:8090"));
+  }
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return fail(Error::invalid("--data-dir", "cannot create " + data_dir + ": " + ec.message()));
@@ -473,10 +567,7 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
     creds = bj::object{{"tenant_id", tenant}, {"api_token", token}, {"channel_id", channel},
                        {"agents", bj::array{bj::object{{"email", alice.email}, {"password", alice_pw}, {"role", "admin"}},
                                             bj::object{{"email", bob.email}, {"password", bob_pw}, {"role", "agent"}}}}};
-    std::ofstream out(cred_file, std::ios::trunc);
-    out << bj::serialize(creds) << "\n";
-    out.close();
-    fs::permissions(cred_file, fs::perms::owner_read | fs::perms::owner_write, ec);
+    write_private_file(cred_file, bj::serialize(creds));
   } else {
     std::ifstream in(cred_file);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -484,6 +575,12 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
     auto v = bj::parse(text, jec);
     if (jec || !v.is_object()) return fail(Error::internal("the demo data in " + data_dir + " has no demo.json; delete the folder to start over"));
     creds = v.as_object();
+  }
+  if (!sim_url.empty()) {
+    auto sim = seed_simulator_channels(store, std::string(creds["tenant_id"].as_string()), sim_url);
+    if (!sim) return fail(sim.error());
+    creds["simulator"] = bj::object{{"url", sim_url}, {"channels", std::move(*sim)}};
+    write_private_file(cred_file, bj::serialize(creds));
   }
   store.close();
 
@@ -494,6 +591,9 @@ int cmd_demo(uint16_t port, const std::string& data_dir) {
     std::string channel(creds["channel_id"].as_string());
     std::printf("\nBottega demo is running.\n\n");
     std::printf("  Customer web chat:  %s/chat/%s\n", base.c_str(), channel.c_str());
+    if (!sim_url.empty())
+      std::printf("  Customer phone:     %s/phone (WhatsApp, Telegram, Messenger through the provider simulator)\n",
+                  sim_url.c_str());
     std::printf("  Agent console:      %s/\n", base.c_str());
     for (const auto& a : creds["agents"].as_array()) {
       const auto& o = a.as_object();

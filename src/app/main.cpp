@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   bottega serve --config FILE
-  bottega demo [--port N] [--data-dir DIR]
+  bottega demo [--port N] [--data-dir DIR] [--simulator-url http://127.0.0.1:8090]
   bottega migrate --config FILE
   bottega admin create-tenant --config FILE --name NAME
   bottega admin create-agent --config FILE --tenant ID --email E --password P --role admin|agent [--name N]
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return cmd == "serve" ? bottega::app::run_server(cfg, {}) : bottega::app::cmd_migrate(cfg);
   }
   if (cmd == "demo") {
-    if (!parse_flags(args, 1, {"port", "data-dir"}, flags, problem)) return usage(problem.c_str());
+    if (!parse_flags(args, 1, {"port", "data-dir", "simulator-url"}, flags, problem)) return usage(problem.c_str());
     int port = 8080;
     if (flags.count("port")) {
       char* end = nullptr;
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
       port = static_cast<int>(p);
     }
     std::string dir = flags.count("data-dir") ? flags["data-dir"] : "bottega-demo";
-    return bottega::app::cmd_demo(static_cast<uint16_t>(port), dir);
+    std::string sim = flags.count("simulator-url") ? flags["simulator-url"] : "";
+    return bottega::app::cmd_demo(static_cast<uint16_t>(port), dir, sim);
   }
   if (cmd == "admin" && args.size() >= 2) {
     const std::string& sub = args[1];

@@ -1,5 +1,6 @@
 #include "reports/aggregator.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -38,13 +39,15 @@ const Stmt kPutConv{"reports.put_conv",
     "resolved_at = excluded.resolved_at, presale = excluded.presale, paid = excluded.paid, human = excluded.human, "
     "bot = excluded.bot, helpful = excluded.helpful"};
 const Stmt kGetPay{"reports.get_pay",
-    "SELECT conversation_id, channel_id, sender, currency, amount, created_at, sent, opened, paid, expired, paid_at "
-    "FROM rpt_payments WHERE tenant_id = $1 AND id = $2"};
+    "SELECT conversation_id, channel_id, sender, currency, amount, created_at, sent, opened, paid, expired, paid_at, "
+    "credit, window_dim, window_at FROM rpt_payments WHERE tenant_id = $1 AND id = $2"};
 const Stmt kPutPay{"reports.put_pay",
     "INSERT INTO rpt_payments (tenant_id, id, conversation_id, channel_id, sender, currency, amount, created_at, sent, "
-    "opened, paid, expired, paid_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
+    "opened, paid, expired, paid_at, credit, window_dim, window_at) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) "
     "ON CONFLICT (tenant_id, id) DO UPDATE SET sent = excluded.sent, opened = excluded.opened, paid = excluded.paid, "
-    "expired = excluded.expired, paid_at = excluded.paid_at"};
+    "expired = excluded.expired, paid_at = excluded.paid_at, credit = excluded.credit, window_dim = excluded.window_dim, "
+    "window_at = excluded.window_at"};
 const Stmt kGetContact{"reports.get_contact",
     "SELECT last_activity_at FROM rpt_contacts WHERE tenant_id = $1 AND contact_id = $2"};
 const Stmt kPutContact{"reports.put_contact",
@@ -66,7 +69,6 @@ const Stmt kGetReminder{"reports.get_reminder",
     "SELECT channel_id, sent_at, recovered_at FROM rpt_cart_reminders WHERE tenant_id = $1 AND cart_id = $2"};
 const Stmt kRecovered{"reports.recovered",
     "UPDATE rpt_cart_reminders SET recovered_at = $3 WHERE tenant_id = $1 AND cart_id = $2 AND recovered_at IS NULL"};
-const Stmt kPaymentExists{"reports.payment_exists", "SELECT 1 FROM rpt_payments WHERE tenant_id = $1 AND id = $2"};
 // Day-grain rebuild after a time-zone change.
 const Stmt kDeleteDayCounts{"reports.delete_day_counts", "DELETE FROM rpt_counts WHERE tenant_id = $1 AND grain = 'd'"};
 const Stmt kDeleteDayHists{"reports.delete_day_hists", "DELETE FROM rpt_hist WHERE tenant_id = $1 AND grain = 'd'"};
@@ -255,9 +257,12 @@ void Aggregator::conv_delta(const std::string& tenant, const Conv& before, const
 
 Aggregator::Pay& Aggregator::pay(const std::string& tenant, const std::string& id, const bj::object* payload) {
   auto& p = pays_[{tenant, id}];
-  if (p.loaded) return p;
+  // Looked up before (e.g. an order's payment_ref) and unknown then: an event of it may still
+  // bring it.
+  if (p.loaded && (p.exists || !payload)) return p;
+  bool first = !p.loaded;
   p.loaded = true;
-  if (auto r = tx_.query_one(kGetPay, {tenant, id})) {
+  if (auto r = first ? tx_.query_one(kGetPay, {tenant, id}) : std::nullopt) {
     p.exists = true;
     p.conversation_id = r->opt_str(0);
     p.channel_id = r->str(1);
@@ -270,6 +275,9 @@ Aggregator::Pay& Aggregator::pay(const std::string& tenant, const std::string& i
     p.paid = r->i64(8) != 0;
     p.expired = r->i64(9) != 0;
     p.paid_at = r->opt_i64(10);
+    p.credit = r->i64(11);
+    if (auto w = r->opt_str(12)) p.window_dim = *w;
+    p.window_at = r->opt_i64(13);
     return p;
   }
   auto row = payments::db::get_payment(tx_, tenant, id);
@@ -282,11 +290,13 @@ Aggregator::Pay& Aggregator::pay(const std::string& tenant, const std::string& i
     p.currency = str(*payload, "currency");
     p.amount = int_of(*payload, "amount").value_or(0);
     p.created_at = time_of(*payload, "created_at").value_or(0);
+    p.credit = int_of(*payload, "credit_applied").value_or(0);
   } else {
     p.conversation_id = row->conversation_id;
     p.currency = row->currency;
     p.amount = row->amount;
     p.created_at = row->created_at;
+    p.credit = row->credit_applied;
   }
   // Who sent it is not in the event: the payment row says.
   p.sender = sender_of(row ? row->created_by : std::nullopt);
@@ -401,13 +411,23 @@ void Aggregator::on_payment(const Event& e, const bj::object& d) {
   if (auto* o = d.if_contains("opened_at"); (o && !o->is_null()) || status == "processing" || status == "paid")
     p.opened = true;
   if (status == "expired" || e.type == "payment.expired") p.expired = true;
+  // Store credit held for the link (at creation, or when the customer ticks it at checkout;
+  // given back when the link is cancelled or expires, which no longer matters then).
+  bool credit_changed = false;
+  if (auto c = int_of(d, "credit_applied"); c && !p.paid && *c != p.credit) {
+    p.credit = std::clamp<int64_t>(*c, 0, p.amount);
+    credit_changed = true;
+  }
   if (e.type == "payment.succeeded" && !p.paid) {
     p.paid = true;
     p.opened = true;
     p.paid_at = time_of(d, "paid_at").value_or(e.created_at_ms);
     if (p.conversation_id) {
+      // Money received is what the provider captured; the store-credit part is the shop's own
+      // liability being spent (docs/reports.md). The order's value is both.
       std::vector<std::string> dims{"all", "by:" + p.sender, "ch:" + p.channel_id};
-      count(e.tenant_id, *p.paid_at, "revenue", dims, p.currency, p.amount);
+      count(e.tenant_id, *p.paid_at, "revenue", dims, p.currency, p.amount - p.credit);
+      count(e.tenant_id, *p.paid_at, "credit_spent", dims, p.currency, p.credit);
       count(e.tenant_id, *p.paid_at, "payments", dims, p.currency, 1);
       Conv& cv = conv(e.tenant_id, *p.conversation_id);
       if (cv.exists && !cv.paid) {
@@ -422,6 +442,7 @@ void Aggregator::on_payment(const Event& e, const bj::object& d) {
     p.dirty = true;
     pay_delta(e.tenant_id, before, p);
   }
+  if (credit_changed) p.dirty = true;
 }
 
 void Aggregator::on_refund(const Event& e, const bj::object& d) {
@@ -429,11 +450,22 @@ void Aggregator::on_refund(const Event& e, const bj::object& d) {
   auto amount = int_of(d, "amount");
   if (id.empty() || pid.empty() || !amount) return;
   Pay& p = pay(e.tenant_id, pid);
-  if (!p.exists || !p.paid || !p.paid_at || !p.conversation_id) return;
+  if (!p.exists) return;
+  bool linked = p.paid && p.paid_at && p.conversation_id;
+  if (!linked && !p.window_at) return;
   if (seen(e.tenant_id, "refund:" + id)) return;
+  // The provider's part goes back as money; the rest (first the provider's part, then credit:
+  // src/payments/service.cpp request_refund) returns store credit, not money.
+  int64_t to_credit = std::clamp<int64_t>(int_of(d, "credit_amount").value_or(0), 0, *amount);
+  if (!linked) {  // an order the time window attributed: netted in its period
+    count(e.tenant_id, *p.window_at, "window_refunds", {p.window_dim}, p.currency, *amount - to_credit);
+    count(e.tenant_id, *p.window_at, "window_refunds_credit", {p.window_dim}, p.currency, to_credit);
+    return;
+  }
   // Net of refunds per payment: a refund reduces the period in which its payment came in.
   std::vector<std::string> dims{"all", "by:" + p.sender, "ch:" + p.channel_id};
-  count(e.tenant_id, *p.paid_at, "refunds", dims, p.currency, *amount);
+  count(e.tenant_id, *p.paid_at, "refunds", dims, p.currency, *amount - to_credit);
+  count(e.tenant_id, *p.paid_at, "refunds_credit", dims, p.currency, to_credit);
   count(e.tenant_id, *p.paid_at, "refund_count", dims, p.currency, 1);
 }
 
@@ -463,11 +495,16 @@ void Aggregator::on_order_paid(const Event& e, const bj::object& d) {
       count(e.tenant_id, paid, "recovered_revenue", dims, currency, *total);
     }
   }
-  // Paid through a payment link: already attributed by linkage.
+  // Paid through a payment link sent in a conversation: already attributed by linkage. A link
+  // that was not (sent by e-mail, a storefront) is an order outside the link: the time window
+  // may attribute it, less the store credit it spent.
   std::string ref = str(d, "payment_ref");
-  if (!ref.empty() && (pays_.count({e.tenant_id, ref}) || tx_.query_one(kPaymentExists, {e.tenant_id, ref}) ||
-                       payments::db::get_payment(tx_, e.tenant_id, ref)))
-    return;
+  Pay* link = nullptr;
+  if (!ref.empty()) {
+    Pay& p = pay(e.tenant_id, ref);
+    if (p.exists && p.conversation_id) return;
+    if (p.exists) link = &p;
+  }
   if (seen(e.tenant_id, "order:" + id)) return;
   int64_t at = time_of(d, "paid_at").value_or(e.created_at_ms);
   std::optional<int64_t> last;
@@ -479,8 +516,15 @@ void Aggregator::on_order_paid(const Event& e, const bj::object& d) {
   if (days >= kMaxWindowDays) return;
   char dim[8];
   std::snprintf(dim, sizeof dim, "d%02d", static_cast<int>(days));
+  int64_t credit = link ? std::clamp<int64_t>(link->credit, 0, *total) : 0;
   count(e.tenant_id, at, "window_orders", {dim}, currency, 1);
-  count(e.tenant_id, at, "window_revenue", {dim}, currency, *total);
+  count(e.tenant_id, at, "window_revenue", {dim}, currency, *total - credit);
+  count(e.tenant_id, at, "window_credit_spent", {dim}, currency, credit);
+  if (link) {
+    link->window_dim = dim;
+    link->window_at = at;
+    link->dirty = true;
+  }
 }
 
 void Aggregator::on_bot_turn(const Event& e, const bj::object& d) {
@@ -553,7 +597,9 @@ void Aggregator::flush() {
     if (!v.dirty || !v.exists) continue;
     tx_.exec(kPutPay, {k.first, k.second, v.conversation_id ? Value(*v.conversation_id) : Value(nullptr), v.channel_id,
                        v.sender, v.currency, v.amount, v.created_at, int64_t{v.sent}, int64_t{v.opened},
-                       int64_t{v.paid}, int64_t{v.expired}, v.paid_at ? Value(*v.paid_at) : Value(nullptr)});
+                       int64_t{v.paid}, int64_t{v.expired}, v.paid_at ? Value(*v.paid_at) : Value(nullptr), v.credit,
+                       v.window_at ? Value(v.window_dim) : Value(nullptr),
+                       v.window_at ? Value(*v.window_at) : Value(nullptr)});
   }
   for (const auto& [k, at] : contacts_) tx_.exec(kPutContact, {k.first, k.second, at});
   for (const auto& [k, v] : counts_) {

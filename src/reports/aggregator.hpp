@@ -62,8 +62,13 @@ class Aggregator {
     std::optional<std::string> conversation_id;
     std::string channel_id, sender, currency;
     int64_t amount = 0, created_at = 0;
+    int64_t credit = 0;  // the store credit applied to it (payment.credit_applied)
     bool sent = false, opened = false, paid = false, expired = false;
     std::optional<int64_t> paid_at;
+    // A link not sent in a conversation whose order the time window attributed: the window's
+    // dimension (dNN) and the order's paid time, so its refunds are netted there.
+    std::string window_dim;
+    std::optional<int64_t> window_at;
   };
   using CountKey = std::tuple<std::string, char, int64_t, std::string, std::string, std::string>;
   using HistKey = std::tuple<std::string, char, int64_t, std::string, std::string>;

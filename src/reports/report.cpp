@@ -80,8 +80,9 @@ bool matches(const std::string& dim, const std::vector<std::string>& prefixes) {
 
 using Derive = std::function<void(std::vector<Cell>&, const std::vector<int64_t>&)>;
 
-// Rows per period (each day, then "total") x dimension x currency for `metrics`. The "all"
-// dimension always has a row per day (continuous series); others only when not all zero.
+// Rows per period (each day, then "total") x dimension x currency for `metrics`: the first
+// names.size() are columns, the others only feed `derive`. The "all" dimension always has a row
+// per day (continuous series); others only when not all zero.
 void breakdown(Table& t, const Data& d, const std::vector<std::string>& metrics,
                const std::vector<std::string>& prefixes, bool by_currency, const std::vector<std::string>& names,
                const std::vector<std::string>& derived_names, const Derive& derive) {
@@ -120,11 +121,17 @@ void breakdown(Table& t, const Data& d, const std::vector<std::string>& metrics,
       auto [bd, key] = split_dim(dim);
       std::vector<Cell> row{v.period(p), bd, key, label_of(d, dim)};
       if (by_currency) row.push_back(cur);
-      for (int64_t x : vals) row.push_back(x);
+      for (size_t i = 0; i < names.size() && i < vals.size(); ++i) row.push_back(vals[i]);
       if (derive) derive(row, vals);
       t.rows.push_back(std::move(row));
     }
   }
+}
+
+// An average in minor units (rounded), null without orders.
+Cell average(int64_t sum, int64_t n) {
+  if (n <= 0) return std::monostate{};
+  return static_cast<int64_t>(std::llround(static_cast<double>(sum) / static_cast<double>(n)));
 }
 
 Cell pct(const Histogram* h, double p) {
@@ -263,34 +270,44 @@ Table build(const std::string& name, const Data& d, const Range& r) {
               {"conversations", "presale_conversations", "presale_converted", "resolved"}, {"presale_conversion_rate"},
               [](std::vector<Cell>& row, const std::vector<int64_t>& x) { row.push_back(rate(x[2], x[1])); });
   } else if (name == "revenue") {
-    breakdown(t, d, {"payments", "revenue", "refunds", "refund_count"}, {"all", "by:", "ch:"}, true,
-              {"payments", "gross", "refunds", "refund_count"}, {"net", "average_order_value", "attribution"},
+    // Money (gross, refunds, net) is what the provider captured and gave back; the order value
+    // adds the store credit spent (docs/reports.md, "Revenue and store credit").
+    breakdown(t, d, {"payments", "revenue", "refunds", "refund_count", "credit_spent", "refunds_credit"},
+              {"all", "by:", "ch:"}, true, {"payments", "gross", "refunds", "refund_count"},
+              {"net", "average_order_value", "attribution", "order_value", "credit_spent", "credit_refunded",
+               "order_value_net"},
               [](std::vector<Cell>& row, const std::vector<int64_t>& x) {
+                int64_t order_value = x[1] + x[4];
                 row.push_back(x[1] - x[2]);
-                if (x[0] > 0) row.push_back(static_cast<int64_t>(std::llround(static_cast<double>(x[1]) / static_cast<double>(x[0]))));
-                else row.push_back(std::monostate{});
+                row.push_back(average(order_value, x[0]));
                 row.push_back(std::string("linked"));
+                row.push_back(order_value);
+                row.push_back(x[4]);
+                row.push_back(x[5]);
+                row.push_back(order_value - x[2] - x[5]);
               });
   } else if (name == "attribution_window") {
-    t.columns = {"period", "attribution", "window_days", "currency", "orders", "revenue"};
+    // The same money / order value split as linked revenue.
+    t.columns = {"period",       "attribution",  "window_days",     "currency",        "orders",
+                 "revenue",      "refunds",      "net",             "order_value",     "credit_spent",
+                 "credit_refunded", "order_value_net", "average_order_value"};
+    static const char* kWindow[5] = {"window_orders", "window_revenue", "window_credit_spent", "window_refunds",
+                                     "window_refunds_credit"};
     std::set<std::string> currencies;
     for (const auto& [k, val] : d.counts)
       if (std::get<1>(k) == "window_orders") currencies.insert(std::get<3>(k));
     for (size_t p = 0; p <= v.total(); ++p)
       for (const auto& cur : currencies) {
-        int64_t orders = 0, revenue = 0;
+        int64_t x[5] = {0, 0, 0, 0, 0};
         for (int64_t day = 0; day < r.window_days; ++day) {
           char dim[8];
           std::snprintf(dim, sizeof dim, "d%02d", static_cast<int>(day));
-          orders += v.get(p, "window_orders", dim, cur);
-          revenue += v.get(p, "window_revenue", dim, cur);
+          for (int i = 0; i < 5; ++i) x[i] += v.get(p, kWindow[i], dim, cur);
         }
-        if (orders == 0 && p == v.total()) {
-          t.rows.push_back({v.period(p), std::string("time_window"), r.window_days, cur, int64_t{0}, int64_t{0}});
-          continue;
-        }
-        if (orders == 0) continue;
-        t.rows.push_back({v.period(p), std::string("time_window"), r.window_days, cur, orders, revenue});
+        if (x[0] == 0 && p != v.total()) continue;
+        int64_t order_value = x[1] + x[2];
+        t.rows.push_back({v.period(p), std::string("time_window"), r.window_days, cur, x[0], x[1], x[3], x[1] - x[3],
+                          order_value, x[2], x[4], order_value - x[3] - x[4], average(order_value, x[0])});
       }
   } else if (name == "links") {
     breakdown(t, d, {"links_created", "links_sent", "links_opened", "links_paid", "links_expired"},
@@ -352,7 +369,7 @@ Table build(const std::string& name, const Data& d, const Range& r) {
       if (std::get<0>(k) != T) continue;
       const auto& dim = std::get<2>(k);
       if (starts_with(dim, "ch:")) channels.insert(dim);
-      if (std::get<1>(k) == "revenue") {
+      if (std::get<1>(k) == "payments") {  // (a link paid wholly with store credit brought no money)
         currencies.insert(std::get<3>(k));
         if (starts_with(dim, "by:")) senders.insert(dim);
       }
@@ -364,30 +381,42 @@ Table build(const std::string& name, const Data& d, const Range& r) {
     add("presale_conversations", "all", "", pre);
     add("presale_converted", "all", "", conv);
     add("presale_conversion_rate", "all", "", rate(conv, pre));
+    // Linked revenue per currency: money (gross, refunds, net), the store credit spent and given
+    // back, the order value (money + credit) and its average; net money and order value per
+    // sender and channel.
+    auto linked = [&](const std::string& dim, const std::string& cur, bool all) {
+      int64_t n = v.get(T, "payments", dim, cur), g = v.get(T, "revenue", dim, cur), rf = v.get(T, "refunds", dim, cur),
+              cs = v.get(T, "credit_spent", dim, cur), cr = v.get(T, "refunds_credit", dim, cur);
+      if (all) {
+        add("payments", dim, cur, n);
+        add("revenue_gross", dim, cur, g);
+        add("refunds", dim, cur, rf);
+      }
+      add("revenue_net", dim, cur, g - rf);
+      if (all) {
+        add("credit_spent", dim, cur, cs);
+        add("credit_refunded", dim, cur, cr);
+        add("order_value", dim, cur, g + cs);
+      }
+      add("order_value_net", dim, cur, g + cs - rf - cr);
+      add("average_order_value", dim, cur, average(g + cs, n));
+    };
     for (const auto& cur : currencies) {
-      int64_t n = v.get(T, "payments", "all", cur), g = v.get(T, "revenue", "all", cur), rf = v.get(T, "refunds", "all", cur);
-      add("payments", "all", cur, n);
-      add("revenue_gross", "all", cur, g);
-      add("refunds", "all", cur, rf);
-      add("revenue_net", "all", cur, g - rf);
-      add("average_order_value", "all", cur, n > 0 ? Cell(static_cast<int64_t>(std::llround(static_cast<double>(g) / static_cast<double>(n)))) : Cell());
+      linked("all", cur, true);
       for (const auto& s : senders)
-        if (v.get(T, "payments", s, cur))
-          add("revenue_net", s, cur, v.get(T, "revenue", s, cur) - v.get(T, "refunds", s, cur));
+        if (v.get(T, "payments", s, cur)) linked(s, cur, false);
       for (const auto& c : channels)
-        if (v.get(T, "payments", c, cur))
-          add("revenue_net", c, cur, v.get(T, "revenue", c, cur) - v.get(T, "refunds", c, cur));
+        if (v.get(T, "payments", c, cur)) linked(c, cur, false);
     }
     Table w = build("attribution_window", d, r);
+    const std::string wlabel = "Orders within " + std::to_string(r.window_days) + " days after a conversation (not linked)";
     for (const auto& row : w.rows)
-      if (std::get<std::string>(row[0]) == "total") {
-        t.rows.push_back({std::string("window_orders"), std::string("time_window"), std::to_string(r.window_days) + "d",
-                          std::string("Orders within " + std::to_string(r.window_days) + " days after a conversation (not linked)"),
-                          row[3], row[4]});
-        t.rows.push_back({std::string("window_revenue"), std::string("time_window"), std::to_string(r.window_days) + "d",
-                          std::string("Orders within " + std::to_string(r.window_days) + " days after a conversation (not linked)"),
-                          row[3], row[5]});
-      }
+      if (std::get<std::string>(row[0]) == "total")
+        for (auto [metric, col] : {std::pair{"window_orders", 4}, std::pair{"window_revenue", 5},
+                                   std::pair{"window_revenue_net", 7}, std::pair{"window_order_value", 8},
+                                   std::pair{"window_average_order_value", 12}})
+          t.rows.push_back({std::string(metric), std::string("time_window"), std::to_string(r.window_days) + "d", wlabel,
+                            row[3], row[static_cast<size_t>(col)]});
     for (const char* m : {"links_created", "links_sent", "links_opened", "links_paid", "links_expired"})
       add(m, "all", "", v.get(T, m, "all"));
     const Histogram* fr = v.hist(T, "first_response", "all");

@@ -165,11 +165,13 @@ struct GConv {
   bool presale = false, answered = false, helpful = false, not_helpful = false;
 };
 struct GPay {
-  std::string id, conv, created_by, currency;
+  std::string id, conv, created_by, currency;  // conv empty: a link not sent in a conversation
   int64_t amount = 0, created = 0;
+  int64_t credit = 0;  // the store credit applied (the provider captured amount - credit)
+  bool sent = true;
   std::optional<int64_t> opened, paid, expired;
   std::vector<std::pair<int64_t, int64_t>> refunds;  // succeeded: time, amount
-  int64_t refunded = 0;
+  int64_t refunded = 0, refunded_credit = 0;         // all succeeded refunds; their store-credit parts
 };
 struct GSla {
   std::string conv, target, assignee;
@@ -185,6 +187,7 @@ struct GCsat {
 struct GOrder {
   std::string id, contact, currency, payment_ref;  // payment_ref: here the conversation the order follows
   int64_t total = 0, paid = 0;
+  int64_t credit = 0, refunded = 0, refunded_credit = 0;  // paid through a link not in a conversation
 };
 
 // An abandoned-cart reminder and what became of the cart.
@@ -228,6 +231,8 @@ Dataset generate(int n_convs, uint64_t seed) {
   std::mt19937_64 rrng(seed * 31 + 7);  // reminders
   auto runi = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rrng); };
   auto rchance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rrng) < p; };
+  std::mt19937_64 crng(seed * 13 + 5);  // store credit on links (own stream: the figures above keep their data)
+  auto cuni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(crng); };
   std::vector<std::pair<int64_t, Event>> evs;
   auto push = [&](Event e) { evs.emplace_back(e.created_at_ms, std::move(e)); };
   const int64_t start = ts("2026-10-20T00:00:00Z"), end = ts("2026-10-31T00:00:00Z");
@@ -352,6 +357,13 @@ Dataset generate(int n_convs, uint64_t seed) {
         row.created_by = p.created_by;
         row.created_at = row.updated_at = p.created;
         row.expires_at = p.created + 24 * 3600 * 1000LL;
+        // A third of the links are paid partly (sometimes wholly) with store credit: held when
+        // the link is created, or when the customer ticks it at checkout (then only from there on
+        // in the link's events).
+        int64_t pct = cuni(0, 2) == 0 ? (cuni(0, 4) == 0 ? 100 : cuni(20, 90)) : 0;
+        p.credit = p.amount * pct / 100;
+        bool credit_at_checkout = cuni(0, 1) == 1;
+        if (!credit_at_checkout) row.credit_applied = p.credit;
         ds.payment_rows.push_back({kTenant, {row}});
         push(make_event(kTenant, "payment.created", p.created, c.id, c.contact, payments::to_json(row, "http://x")));
         row.status = "sent";
@@ -367,10 +379,11 @@ Dataset generate(int n_convs, uint64_t seed) {
         }
         if (p.opened && chance(0.75)) {
           p.paid = *p.opened + uni(30, 7200) * 1000;
+          row.credit_applied = p.credit;
           row.status = "processing";
           push(make_event(kTenant, "payment.updated", *p.paid - 1000, c.id, c.contact, payments::to_json(row, "http://x")));
           row.status = "paid";
-          row.captured = row.amount;
+          row.captured = row.amount - p.credit;
           row.paid_at = *p.paid;
           push(make_event(kTenant, "payment.succeeded", *p.paid, c.id, c.contact, payments::to_json(row, "http://x")));
           if (chance(0.3)) {  // partial refund(s)
@@ -384,6 +397,10 @@ Dataset generate(int n_convs, uint64_t seed) {
               rf.id = "rfd_" + p.id + "_" + std::to_string(k);
               rf.payment_id = p.id;
               rf.amount = amt;
+              // What the provider captured goes back first, then store credit (payments).
+              int64_t money_left = row.captured - (p.refunded - p.refunded_credit);
+              rf.credit_amount = amt - std::min(amt, std::max<int64_t>(money_left, 0));
+              p.refunded_credit += rf.credit_amount;
               rf.currency = p.currency;
               rf.status = "processing";
               rf.created_at = rf.updated_at = when;
@@ -551,6 +568,70 @@ Dataset generate(int n_convs, uint64_t seed) {
     ord.paid_at = ts("2026-10-23T12:00:00Z");
     push(make_event(kTenant, "order.paid", *ord.paid_at, "", "ct_0", commerce::to_json(ord)));
   }
+  // A link that was not sent in a conversation (e.g. by e-mail), paid partly with store credit,
+  // then refunded beyond what the provider captured (the rest returns credit): an order outside
+  // the link, so the time window attributes it, money and credit apart.
+  if (ds.convs.size() > 1) {
+    const GConv& c = ds.convs[1];
+    int64_t last = std::max({c.created, c.bot_reply.value_or(0), c.agent_reply.value_or(0)});
+    GPay p;
+    p.id = "pay_mail";
+    p.created_by = "agent:ag_1";
+    p.currency = "EUR";
+    p.amount = 4000;
+    p.credit = 1500;
+    p.sent = false;
+    p.created = last + 3'600'000;
+    p.opened = p.created + 60'000;
+    p.paid = p.created + 36 * 3'600'000LL;
+    payments::Payment row;
+    row.id = p.id;
+    row.tenant_id = kTenant;
+    row.contact_id = c.contact;
+    row.provider_id = "psp_1";
+    row.token = "tok_mail";
+    row.verification_code = "123-456";
+    row.status = "created";
+    row.amount = p.amount;
+    row.currency = p.currency;
+    row.created_by = p.created_by;
+    row.credit_applied = p.credit;
+    row.created_at = row.updated_at = p.created;
+    row.expires_at = p.created + 72 * 3'600'000LL;
+    ds.payment_rows.push_back({kTenant, {row}});
+    push(make_event(kTenant, "payment.created", p.created, "", c.contact, payments::to_json(row, "http://x")));
+    row.status = "processing";
+    push(make_event(kTenant, "payment.updated", *p.opened, "", c.contact, payments::to_json(row, "http://x")));
+    commerce::Order ord;
+    ord.id = "ord_mail";
+    ord.tenant_id = kTenant;
+    ord.contact_id = c.contact;
+    ord.status = "paid";
+    ord.currency = "EUR";
+    ord.total = p.amount;
+    ord.payment_ref = p.id;
+    ord.created_at = ord.updated_at = *p.paid;
+    ord.paid_at = *p.paid;
+    push(make_event(kTenant, "order.paid", *p.paid, "", c.contact, commerce::to_json(ord)));  // before the payment's event, as settle_paid emits them
+    row.status = "paid";
+    row.captured = p.amount - p.credit;
+    row.paid_at = *p.paid;
+    push(make_event(kTenant, "payment.succeeded", *p.paid, "", c.contact, payments::to_json(row, "http://x")));
+    payments::Refund rf;
+    rf.id = "rfd_mail";
+    rf.payment_id = p.id;
+    rf.amount = 3000;
+    rf.credit_amount = 500;  // 2500 captured by the provider go back first
+    rf.currency = "EUR";
+    rf.status = "succeeded";
+    push(make_event(kTenant, "refund.succeeded", *p.paid + 86'400'000, "", c.contact, payments::to_json(rf)));
+    p.refunds.push_back({*p.paid + 86'400'000, 3000});
+    p.refunded = 3000;
+    p.refunded_credit = 500;
+    ds.pays.push_back(p);
+    GOrder o{ord.id, c.contact, "EUR", c.id, p.amount, *p.paid, p.credit, p.refunded, p.refunded_credit};
+    ds.orders.push_back(o);
+  }
   // Another shop's conversation and payment: never in this shop's figures.
   {
     Conversation cv;
@@ -574,14 +655,17 @@ struct Expected {
   int64_t conversations = 0, presale = 0, presale_paid = 0, resolved = 0;
   std::vector<int64_t> first_response, resolution;
   int64_t bot_conversations = 0, contained = 0, contained_helpful = 0, answered = 0, helpful = 0, not_helpful = 0;
-  std::map<std::string, int64_t> payments, gross, refunds;                  // per currency
+  // per currency: money received and given back (gross, refunds), store credit spent and given
+  // back, order value (money + credit)
+  std::map<std::string, int64_t> payments, gross, refunds, credit_spent, credit_refunded, order_value;
   std::map<std::pair<std::string, std::string>, int64_t> net_by_sender;     // (currency, sender dim)
+  std::map<std::pair<std::string, std::string>, int64_t> order_value_net_by_channel;  // (currency, channel id)
   std::map<std::pair<std::string, std::string>, int64_t> net_by_day;        // (day, currency)
   int64_t links_created = 0, links_sent = 0, links_opened = 0, links_paid = 0, links_expired = 0;
   int64_t sla = 0;
   std::map<std::string, int64_t> sla_by_target;
   int64_t csat_n = 0, csat_sum = 0, csat_sat = 0;
-  std::map<std::string, int64_t> window_orders, window_revenue;
+  std::map<std::string, int64_t> window_orders, window_revenue, window_revenue_net, window_order_value;
   int64_t reminders = 0, recovered = 0;
   std::map<std::string, int64_t> recovered_by_channel, recovered_orders, recovered_revenue;  // channel id; currency
 };
@@ -622,20 +706,25 @@ Expected expect(const Dataset& ds, const TimeZone& z, Date from, Date to, int64_
   for (const auto& p : ds.pays) {
     if (in(p.created)) {
       ++x.links_created;
-      ++x.links_sent;
+      x.links_sent += p.sent;
       x.links_opened += p.opened.has_value();
       x.links_paid += p.paid.has_value();
       x.links_expired += p.expired.has_value();
     }
-    if (p.paid && in(*p.paid)) {
+    if (p.paid && in(*p.paid) && !p.conv.empty()) {
+      int64_t money = p.amount - p.credit, money_back = p.refunded - p.refunded_credit;
       ++x.payments[p.currency];
-      x.gross[p.currency] += p.amount;
-      x.refunds[p.currency] += p.refunded;
+      x.gross[p.currency] += money;
+      x.refunds[p.currency] += money_back;
+      x.credit_spent[p.currency] += p.credit;
+      x.credit_refunded[p.currency] += p.refunded_credit;
+      x.order_value[p.currency] += p.amount;
       std::string sender = p.created_by.rfind("agent:", 0) == 0 ? "by:" + p.created_by
                            : p.created_by == "bot"              ? "by:bot"
                                                                 : "by:api";
-      x.net_by_sender[{p.currency, sender}] += p.amount - p.refunded;
-      x.net_by_day[{format_date(z.local_date(*p.paid)), p.currency}] += p.amount - p.refunded;
+      x.net_by_sender[{p.currency, sender}] += money - money_back;
+      x.net_by_day[{format_date(z.local_date(*p.paid)), p.currency}] += money - money_back;
+      x.order_value_net_by_channel[{p.currency, by_id.at(p.conv)->channel}] += p.amount - p.refunded;
     }
   }
   for (const auto& s : ds.slas)
@@ -665,8 +754,11 @@ Expected expect(const Dataset& ds, const TimeZone& z, Date from, Date to, int64_
     for (std::optional<int64_t> t : {std::optional<int64_t>(c->created), c->bot_reply, c->agent_reply})
       if (t && *t <= o.paid) last = std::max(last, *t);
     if (o.paid - last < window_days * 86'400'000LL) {
+      int64_t money_back = o.refunded - o.refunded_credit;
       ++x.window_orders[o.currency];
-      x.window_revenue[o.currency] += o.total;
+      x.window_revenue[o.currency] += o.total - o.credit;
+      x.window_revenue_net[o.currency] += o.total - o.credit - money_back;
+      x.window_order_value[o.currency] += o.total;
     }
   }
   return x;
@@ -763,8 +855,16 @@ void check_summary(const Table& t, const Expected& x, int64_t window_days) {
     EXPECT_EQ(ifig(t, "revenue_gross", "", cur), x.gross.at(cur)) << cur;
     EXPECT_EQ(ifig(t, "refunds", "", cur), x.refunds.at(cur)) << cur;
     EXPECT_EQ(ifig(t, "revenue_net", "", cur), x.gross.at(cur) - x.refunds.at(cur)) << cur;
-    EXPECT_EQ(ifig(t, "average_order_value", "", cur), std::llround(double(x.gross.at(cur)) / n)) << cur;
+    EXPECT_EQ(ifig(t, "credit_spent", "", cur), x.credit_spent.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "credit_refunded", "", cur), x.credit_refunded.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "order_value", "", cur), x.order_value.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "order_value", "", cur), x.gross.at(cur) + x.credit_spent.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "order_value_net", "", cur),
+              x.order_value.at(cur) - x.refunds.at(cur) - x.credit_refunded.at(cur)) << cur;
+    // The average order value is the orders' value (money + credit), not the money alone.
+    EXPECT_EQ(ifig(t, "average_order_value", "", cur), std::llround(double(x.order_value.at(cur)) / n)) << cur;
   }
+  for (const auto& [k, v] : x.order_value_net_by_channel) EXPECT_EQ(ifig(t, "order_value_net", k.second, k.first), v) << k.second;
   for (const auto& [k, net] : x.net_by_sender) {
     std::string key = k.second == "by:bot" ? "bot" : k.second == "by:api" ? "api" : k.second.substr(9);
     EXPECT_EQ(ifig(t, "revenue_net", key, k.first), net) << k.first << " " << k.second;
@@ -799,6 +899,8 @@ void check_summary(const Table& t, const Expected& x, int64_t window_days) {
   for (const auto& [cur, n] : x.window_orders) {
     EXPECT_EQ(ifig(t, "window_orders", wkey, cur), n) << cur;
     EXPECT_EQ(ifig(t, "window_revenue", wkey, cur), x.window_revenue.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "window_revenue_net", wkey, cur), x.window_revenue_net.at(cur)) << cur;
+    EXPECT_EQ(ifig(t, "window_order_value", wkey, cur), x.window_order_value.at(cur)) << cur;
   }
   EXPECT_EQ(ifig(t, "cart_reminders"), x.reminders);
   EXPECT_EQ(ifig(t, "carts_recovered"), x.recovered);
@@ -845,6 +947,13 @@ TEST_P(ReportsStore, GeneratedDatasetFigureByFigure) {
   Expected x = expect(ds, *rome, {2026, 10, 22}, {2026, 10, 28}, 7);
   ASSERT_GT(x.conversations, 100);
   ASSERT_FALSE(x.payments.empty());
+  // The dataset has links paid partly with store credit and refunds that went partly back to it.
+  int64_t credit = 0, credit_back = 0;
+  for (const auto& [cur, v] : x.credit_spent) credit += v;
+  for (const auto& [cur, v] : x.credit_refunded) credit_back += v;
+  ASSERT_GT(credit, 0);
+  ASSERT_GT(credit_back, 0);
+  ASSERT_EQ(x.window_order_value.at("EUR") - x.window_revenue.at("EUR"), 1500);  // pay_mail's credit
   ASSERT_GT(x.sla, 0);
   ASSERT_GT(x.csat_n, 0);
   ASSERT_GT(x.recovered, 5);
@@ -873,6 +982,94 @@ TEST_P(ReportsStore, GeneratedDatasetFigureByFigure) {
   set_tz("Asia/Kathmandu", 8);
   Expected xk8 = expect(ds, *ktm, {2026, 10, 22}, {2026, 10, 28}, 8);
   check_summary(report("summary", "2026-10-22", "2026-10-28"), xk8, 8);
+}
+
+// One link by hand: EUR 100.00, EUR 30.00 of it store credit, refunded EUR 80.00 (the 70.00 the
+// provider captured go back as money, 10.00 returns credit); another of EUR 50.00 paid wholly
+// with credit. Money: gross 70, refunds 70, net 0; credit spent 80, given back 10; order value
+// 150, net 70; average order value 75 (the orders' value, not the money).
+TEST_P(ReportsStore, StoreCreditIsNotMoneyButPartOfTheOrderValue) {
+  set_tz("UTC");
+  const int64_t t0 = ts("2026-10-10T10:00:00Z");
+  std::vector<Event> evs;
+  Conversation cv;
+  cv.id = "cnv_c";
+  cv.tenant_id = kTenant;
+  cv.channel_id = "ch_web";
+  cv.contact_id = "ct_c";
+  cv.created_at = cv.updated_at = t0;
+  evs.push_back(make_event(kTenant, "conversation.created", t0, cv.id, "ct_c", to_json(cv)));
+  std::vector<payments::Payment> rows;
+  auto link = [&](const std::string& id, int64_t amount, int64_t credit, int64_t at) {
+    payments::Payment row;
+    row.id = id;
+    row.tenant_id = kTenant;
+    row.conversation_id = cv.id;
+    row.contact_id = "ct_c";
+    row.provider_id = "psp_1";
+    row.token = "tok_" + id;
+    row.verification_code = "1";
+    row.status = "sent";
+    row.message_id = "msg_" + id;
+    row.amount = amount;
+    row.currency = "EUR";
+    row.created_by = "bot";
+    row.credit_applied = credit;
+    row.created_at = row.updated_at = at;
+    rows.push_back(row);
+    evs.push_back(make_event(kTenant, "payment.created", at, cv.id, "ct_c", payments::to_json(row, "http://x")));
+    row.status = "paid";
+    row.captured = amount - credit;
+    row.paid_at = at + 60'000;
+    evs.push_back(make_event(kTenant, "payment.succeeded", at + 60'000, cv.id, "ct_c", payments::to_json(row, "http://x")));
+  };
+  link("pay_c1", 10000, 3000, t0 + 60'000);
+  link("pay_c2", 5000, 5000, t0 + 120'000);
+  payments::Refund rf;
+  rf.id = "rfd_c1";
+  rf.payment_id = "pay_c1";
+  rf.amount = 8000;
+  rf.credit_amount = 1000;
+  rf.currency = "EUR";
+  rf.status = "succeeded";
+  evs.push_back(make_event(kTenant, "refund.succeeded", ts("2026-10-12T09:00:00Z"), cv.id, "ct_c", payments::to_json(rf)));
+  evs.push_back(make_event(kTenant, "refund.succeeded", ts("2026-10-12T09:00:01Z"), cv.id, "ct_c", payments::to_json(rf)));  // again: once
+  ASSERT_TRUE(store::write_sync(*store_, [&](store::Tx& tx) -> Status {
+                for (const auto& p : rows) payments::db::insert_payment(tx, p);
+                for (auto e : evs) repo::append_event(tx, e);
+                return {};
+              }).ok());
+  ReportsListener l(*store_, metrics_);
+  EXPECT_EQ(l.catch_up(), static_cast<int64_t>(evs.size()));
+  for (std::optional<std::string> tz : {std::optional<std::string>(), std::optional<std::string>("Asia/Kathmandu")}) {
+    Table t = report("summary", "2026-10-01", "2026-10-31", tz);
+    EXPECT_EQ(ifig(t, "payments", "", "EUR"), 2);
+    EXPECT_EQ(ifig(t, "revenue_gross", "", "EUR"), 7000);
+    EXPECT_EQ(ifig(t, "refunds", "", "EUR"), 7000);
+    EXPECT_EQ(ifig(t, "revenue_net", "", "EUR"), 0);
+    EXPECT_EQ(ifig(t, "credit_spent", "", "EUR"), 8000);
+    EXPECT_EQ(ifig(t, "credit_refunded", "", "EUR"), 1000);
+    EXPECT_EQ(ifig(t, "order_value", "", "EUR"), 15000);
+    EXPECT_EQ(ifig(t, "order_value_net", "", "EUR"), 7000);
+    EXPECT_EQ(ifig(t, "average_order_value", "", "EUR"), 7500);
+    EXPECT_EQ(ifig(t, "revenue_net", "bot", "EUR"), 0);
+    EXPECT_EQ(ifig(t, "order_value_net", "ch_web", "EUR"), 7000);
+    // The revenue report's total row says the same, column by column.
+    Table rev = report("revenue", "2026-10-01", "2026-10-31", tz);
+    std::map<std::string, Cell> total;
+    for (const auto& row : rev.rows)
+      if (std::get<std::string>(row[0]) == "total" && std::get<std::string>(row[1]) == "total")
+        for (size_t i = 0; i < rev.columns.size(); ++i) total[rev.columns[i]] = row[i];
+    EXPECT_EQ(std::get<int64_t>(total["gross"]), 7000);
+    EXPECT_EQ(std::get<int64_t>(total["refunds"]), 7000);
+    EXPECT_EQ(std::get<int64_t>(total["refund_count"]), 1);
+    EXPECT_EQ(std::get<int64_t>(total["net"]), 0);
+    EXPECT_EQ(std::get<int64_t>(total["order_value"]), 15000);
+    EXPECT_EQ(std::get<int64_t>(total["credit_spent"]), 8000);
+    EXPECT_EQ(std::get<int64_t>(total["credit_refunded"]), 1000);
+    EXPECT_EQ(std::get<int64_t>(total["order_value_net"]), 7000);
+    EXPECT_EQ(std::get<int64_t>(total["average_order_value"]), 7500);
+  }
 }
 
 TEST_P(ReportsStore, RedeliveryRollbackAndRestartCountOnce) {

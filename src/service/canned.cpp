@@ -6,8 +6,9 @@ namespace bottega::service {
 
 namespace {
 
-constexpr const char* kVariables[] = {"contact.name", "contact.first_name", "contact.email", "agent.name",
-                                      "agent.first_name", "shop.name", "conversation.id", nullptr};
+constexpr const char* kVariables[] = {"contact.name",       "contact.first_name", "contact.email",  "customer.name",
+                                      "customer.first_name", "customer.email",     "order.number",   "agent.name",
+                                      "agent.first_name",    "shop.name",          "conversation.id", nullptr};
 
 bool known(const std::string& name, const char* const* vars) {
   for (const char* const* v = vars; *v; ++v)

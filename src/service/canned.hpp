@@ -1,7 +1,9 @@
 // Canned responses: saved replies with variables, rendered on the server. Pure.
 //
-// Variables: {{contact.name}}, {{contact.first_name}}, {{contact.email}}, {{agent.name}},
-// {{agent.first_name}}, {{shop.name}}, {{conversation.id}}. Substitution is one pass (a value that
+// Variables: {{contact.name}}, {{contact.first_name}}, {{contact.email}} (also spelled
+// {{customer.name}}, {{customer.first_name}}, {{customer.email}}), {{order.number}} (the
+// conversation's latest order, else the customer's), {{agent.name}}, {{agent.first_name}},
+// {{shop.name}}, {{conversation.id}}. Canned responses and macro replies share them. Substitution is one pass (a value that
 // contains "{{" is never expanded again), control characters in values are dropped, a value that
 // is not known renders as "" and `\{{` writes a literal "{{". An unknown variable name is refused
 // when the response is saved.

@@ -166,6 +166,9 @@ const Stmt kCannedDelete{"service.canned_delete", "DELETE FROM canned_responses 
 const Stmt kContactNameEmail{"service.contact_name_email",
     "SELECT name, email FROM contacts WHERE tenant_id = $1 AND id = $2"};
 const Stmt kTenantName{"service.tenant_name", "SELECT name FROM tenants WHERE id = $1"};
+const Stmt kLatestOrder{"service.latest_order",
+    "SELECT number FROM orders WHERE tenant_id = $1 AND contact_id = $2 "
+    "ORDER BY CASE WHEN conversation_id = $3 THEN 0 ELSE 1 END, created_at DESC, number DESC LIMIT 1"};
 
 Canned canned_from(const store::Row& r) {
   return Canned{r.str(0), r.str(1), r.str(2), r.str(3), r.i64(4), r.i64(5)};
@@ -262,20 +265,26 @@ Result<std::string> render_canned(store::Tx& tx, const Principal& who, const std
   if (!r) return Error::not_found("canned response");
   auto c = core_repo::get_conversation(tx, who.tenant_id, conversation_id);
   if (!c) return Error::not_found("conversation");
+  return render_template(canned_from(*r).body, conversation_variables(tx, who, *c));
+}
+
+std::map<std::string, std::string> conversation_variables(store::Tx& tx, const Principal& who, const Conversation& c) {
   std::map<std::string, std::string> vars;
-  if (auto ct = tx.query_one(kContactNameEmail, {who.tenant_id, c->contact_id})) {
-    vars["contact.name"] = ct->str(0);
-    vars["contact.first_name"] = first_word(ct->str(0));
-    vars["contact.email"] = ct->str(1);
+  if (auto ct = tx.query_one(kContactNameEmail, {who.tenant_id, c.contact_id})) {
+    vars["contact.name"] = vars["customer.name"] = ct->str(0);
+    vars["contact.first_name"] = vars["customer.first_name"] = first_word(ct->str(0));
+    vars["contact.email"] = vars["customer.email"] = ct->str(1);
   }
+  // The conversation's latest order, else the contact's latest.
+  if (auto r = tx.query_one(kLatestOrder, {who.tenant_id, c.contact_id, c.id})) vars["order.number"] = std::to_string(r->i64(0));
   if (!who.agent_id.empty())
     if (auto a = core_repo::get_agent(tx, who.tenant_id, who.agent_id)) {
       vars["agent.name"] = a->agent.name;
       vars["agent.first_name"] = first_word(a->agent.name);
     }
   if (auto t = tx.query_one(kTenantName, {who.tenant_id})) vars["shop.name"] = t->str(0);
-  vars["conversation.id"] = c->id;
-  return render_template(canned_from(*r).body, vars);
+  vars["conversation.id"] = c.id;
+  return vars;
 }
 
 }  // namespace bottega::service

@@ -64,6 +64,10 @@ Result<Canned> update_canned(store::Tx& tx, pipeline::Env& env, const std::strin
 Status delete_canned(store::Tx& tx, const std::string& tenant, const std::string& id);
 // Checks a create (patch = false) or patch body without the store.
 Status validate_canned(const boost::json::object& body, bool patch);
+// The values of the template variables (canned.hpp) for a conversation, written by `who`: the
+// conversation's contact, its latest order (else the contact's), the agent, the shop. Canned
+// responses and macro replies render with these.
+std::map<std::string, std::string> conversation_variables(store::Tx& tx, const Principal& who, const Conversation& c);
 // The response rendered for a conversation, by the agent `who` (variables: canned.hpp).
 Result<std::string> render_canned(store::Tx& tx, const Principal& who, const std::string& canned_id,
                                   const std::string& conversation_id);

@@ -253,9 +253,11 @@ Result<TransferResult> transfer(store::Tx& tx, pipeline::Env& env, const Princip
                     {"from_agent_id", val(from_agent)}, {"to_agent_id", val(to_agent)},
                     {"note", in.note.empty() ? bj::value(nullptr) : bj::value(in.note)}};
   note.content_json = bj::serialize(bj::object{{"transfer", detail}});
-  auto m = pipeline::agent_reply(tx, env, who, conversation_id, note);
-  if (!m) return m.error();
-  out.note_message_id = m->id;
+  if (in.write_note) {
+    auto m = pipeline::agent_reply(tx, env, who, conversation_id, note);
+    if (!m) return m.error();
+    out.note_message_id = m->id;
+  }
 
   pipeline::ConversationPatch p;
   p.assignee_id.emplace(to_agent);
@@ -265,7 +267,7 @@ Result<TransferResult> transfer(store::Tx& tx, pipeline::Env& env, const Princip
   out.conversation = std::move(*updated);
 
   detail["conversation_id"] = conversation_id;
-  detail["note_message_id"] = m->id;
+  detail["note_message_id"] = out.note_message_id ? bj::value(*out.note_message_id) : bj::value(nullptr);
   detail["by"] = who.agent_id.empty() ? bj::value("api") : bj::value("agent:" + who.agent_id);
   detail["at"] = rfc3339(now);
   pipeline::emit(tx, env, tenant, event_type::kConversationTransferred, conversation_id, c->contact_id, true, detail);

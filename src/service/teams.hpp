@@ -53,6 +53,7 @@ struct TransferInput {
   std::optional<std::optional<std::string>> team_id;   // given: the new team (nullopt inside: none)
   std::optional<std::optional<std::string>> agent_id;  // given: the new agent (nullopt inside: unassigned)
   std::string note;                                    // the reason, as an internal note (may be empty)
+  bool write_note = true;  // false: the caller writes its own note (a macro's run note)
 };
 // Parses {"team_id"?: id|null, "agent_id"?: id|null, "note"?: string <= 2000}; at least one of
 // team_id and agent_id. Errors name the field.

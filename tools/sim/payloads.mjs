@@ -111,6 +111,25 @@ export function whatsappOrder(from, items, wamid = newWamid(), opts = {}) {
   return whatsappEnvelope([{ wabaId: opts.wabaId, changes: [{ value }] }]);
 }
 
+/**
+ * One tapped interactive reply (a complete webhook body): `reply` = {type: 'button_reply' |
+ * 'list_reply', id, title, description?}; `opts.context` = the business message's wamid.
+ */
+export function whatsappInteractive(from, reply, wamid = newWamid(), opts = {}) {
+  const type = reply.type === 'list_reply' ? 'list_reply' : 'button_reply';
+  const picked = { id: reply.id, title: reply.title };
+  if (type === 'list_reply' && reply.description) picked.description = reply.description;
+  const m = { from, id: wamid, timestamp: String(opts.timestamp ?? nowSeconds()), type: 'interactive', interactive: { type, [type]: picked } };
+  if (opts.context) m.context = { from: opts.displayPhoneNumber ?? WA_DEFAULTS.displayPhoneNumber, id: opts.context };
+  const value = whatsappValue({
+    contacts: [{ wa_id: from, name: opts.name ?? 'Sheena Nelson' }],
+    messages: [m],
+    phoneNumberId: opts.phoneNumberId,
+    displayPhoneNumber: opts.displayPhoneNumber,
+  });
+  return whatsappEnvelope([{ wabaId: opts.wabaId, changes: [{ value }] }]);
+}
+
 // WhatsApp error codes a status can carry (providers.md 1.3).
 const WA_STATUS_ERRORS = {
   131047: {

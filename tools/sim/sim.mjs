@@ -32,6 +32,8 @@
 //        pair rate to one user; Telegram 429 with parameters.retry_after above per_second overall
 //        or above one message per pair_interval_ms in one chat.
 //   POST /__sim/deliver {"provider","url","app_secret"|"secret_token"|"auth_token","payload",...}
+//   /__sim/phone/{setup,channels,send,messages} and the page GET /phone: the customer phone
+//        (phone.mjs; `make demo` runs it beside the demo shop).
 
 import http from 'node:http';
 import https from 'node:https';
@@ -44,10 +46,11 @@ import { MollieSim, mollieError } from './mollie.mjs';
 import { AdyenSim, adyenError } from './adyen.mjs';
 import { ViberSim } from './viber.mjs';
 import { WeChatSim } from './wechat.mjs';
+import { Phone } from './phone.mjs';
 
 export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe', 'mollie', 'adyen', 'viber', 'wechat'];
 const BUILDERS = new Set([
-  'whatsappText', 'whatsappOrder', 'whatsappStatus', 'whatsappBatch',
+  'whatsappText', 'whatsappOrder', 'whatsappInteractive', 'whatsappStatus', 'whatsappBatch',
   'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
   'instagramText', 'instagramEcho', 'telegramMessage', 'telegramCallback', 'twilioInbound', 'twilioStatus',
   'viberMessage', 'viberStatus', 'viberEvent', 'wechatText', 'wechatImage', 'wechatLocation', 'wechatEvent',
@@ -209,6 +212,7 @@ export class Simulator {
     this.log = log;
     this.allowRemote = allowRemote;
     this.reset();
+    this.phone = new Phone(this); // the customer phone page (phone.mjs); its channels survive reset()
   }
 
   reset() {
@@ -223,6 +227,7 @@ export class Simulator {
     this.windows = new Map(); // "provider:account" -> send times (ms) in the last second
     this.pairs = new Map(); // "provider:account:recipient" -> GCRA theoretical arrival time (ms)
     this.waiters = new Set();
+    this.phone?.reset();
     this.stripe = new StripeSim();
     // Mollie and Adyen notify Bottega on their own (a refund settling): through notify().
     const notify = (url, headers, body) => this.notify(url, headers, body);
@@ -267,6 +272,35 @@ export class Simulator {
     if (this.requests.length > 10_000) this.requests.shift();
     for (const w of [...this.waiters]) w();
     return entry;
+  }
+
+  /** The next sequence number (requests and the phone's messages share one order). */
+  nextSeq() {
+    return ++this.seq;
+  }
+
+  /** Wakes the long polls (something was recorded or changed). */
+  wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Resolves to check()'s first non-null result, re-checked on every wake(), or null after ms. */
+  waitUntil(check, ms) {
+    return new Promise((resolve) => {
+      let timer;
+      const done = (v) => {
+        clearTimeout(timer);
+        this.waiters.delete(poll);
+        resolve(v);
+      };
+      const poll = () => {
+        const v = check();
+        if (v !== null && v !== undefined) done(v);
+      };
+      timer = setTimeout(() => done(null), ms);
+      this.waiters.add(poll);
+      poll();
+    });
   }
 
   list({ provider, since = 0 } = {}) {
@@ -362,6 +396,10 @@ export class Simulator {
       return send(res, e.status ?? 400, { error: e.message });
     }
     const body = raw.toString('utf8');
+    if (req.method === 'GET' && (url.pathname === '/phone' || url.pathname.startsWith('/phone/'))) {
+      const a = this.phone.asset(url.pathname);
+      return a ? send(res, a.status, a.body, a.headers) : send(res, 404, { error: `no page ${url.pathname}` });
+    }
     if (url.pathname.startsWith('/__sim/')) {
       try {
         return await this.handleControl(req, res, url, body);
@@ -827,6 +865,16 @@ export class Simulator {
     if (body.trim()) {
       input = parseJsonOrNull(body);
       if (input === undefined || typeof input !== 'object' || input === null) return send(res, 400, { error: 'body must be a JSON object' });
+    }
+    if (url.pathname.startsWith('/__sim/phone/')) {
+      try {
+        const out = await this.phone.handle(route, input, url);
+        if (out === undefined) return send(res, 404, { error: `no control route ${route}` });
+        return send(res, 200, out);
+      } catch (e) {
+        if (e.status) return send(res, e.status, { error: e.message });
+        throw e;
+      }
     }
     switch (route) {
       case 'GET /__sim':

@@ -192,6 +192,40 @@ CREATE TABLE rpt_cart_reminders (
   PRIMARY KEY (tenant_id, cart_id)
 );
 )SQL"},
+      // Store credit in linked revenue (docs/reports.md): a payment's credit part, and the
+      // time-window attribution of an order paid through a link that was not sent in a
+      // conversation (so its refunds can be netted). The aggregates are rebuilt from the outbox
+      // (the listener catches up from cursor 0 at start): figures counted before this version took
+      // a link's full amount as money received.
+      {42, "reports_store_credit",
+       R"SQL(
+ALTER TABLE rpt_payments ADD COLUMN credit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rpt_payments ADD COLUMN window_dim TEXT;
+ALTER TABLE rpt_payments ADD COLUMN window_at INTEGER;
+DELETE FROM rpt_counts;
+DELETE FROM rpt_hist;
+DELETE FROM rpt_conversations;
+DELETE FROM rpt_payments;
+DELETE FROM rpt_contacts;
+DELETE FROM rpt_csat;
+DELETE FROM rpt_seen;
+DELETE FROM rpt_cart_reminders;
+DELETE FROM kv WHERE key = 'reports.cursor';
+)SQL",
+       R"SQL(
+ALTER TABLE rpt_payments ADD COLUMN credit BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE rpt_payments ADD COLUMN window_dim TEXT COLLATE "C";
+ALTER TABLE rpt_payments ADD COLUMN window_at BIGINT;
+DELETE FROM rpt_counts;
+DELETE FROM rpt_hist;
+DELETE FROM rpt_conversations;
+DELETE FROM rpt_payments;
+DELETE FROM rpt_contacts;
+DELETE FROM rpt_csat;
+DELETE FROM rpt_seen;
+DELETE FROM rpt_cart_reminders;
+DELETE FROM kv WHERE key = 'reports.cursor';
+)SQL"},
   };
   return kMigrations;
 }

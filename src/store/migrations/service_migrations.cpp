@@ -323,6 +323,64 @@ CREATE TABLE conversation_teams (
 );
 CREATE INDEX conversation_teams_team ON conversation_teams(tenant_id, team_id, conversation_id);
 )SQL"},
+      // Macros (several actions on a conversation in one write: reply, tags, priority, status,
+      // assignment, payment link) and the audit of every run: who ran which macro on which
+      // conversation, when, and what it did.
+      {65, "service_macros",
+       R"SQL(
+CREATE TABLE macros (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX macros_name ON macros(tenant_id, name);
+CREATE TABLE macro_runs (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  macro_id TEXT NOT NULL,
+  macro_name TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  note_message_id TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX macro_runs_conversation ON macro_runs(tenant_id, conversation_id, created_at);
+CREATE INDEX macro_runs_macro ON macro_runs(tenant_id, macro_id, created_at);
+)SQL",
+       R"SQL(
+CREATE TABLE macros (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX macros_name ON macros(tenant_id, name);
+CREATE TABLE macro_runs (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  macro_id TEXT COLLATE "C" NOT NULL,
+  macro_name TEXT NOT NULL,
+  conversation_id TEXT COLLATE "C" NOT NULL,
+  actor TEXT NOT NULL,
+  steps TEXT NOT NULL,
+  note_message_id TEXT COLLATE "C",
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX macro_runs_conversation ON macro_runs(tenant_id, conversation_id, created_at);
+CREATE INDEX macro_runs_macro ON macro_runs(tenant_id, macro_id, created_at);
+)SQL"},
       // Mentions of agents in internal notes (service/mentions.hpp): one row per mentioned agent
       // and note, read_at set when the agent has seen it. The agent's list (all, or unread) is a
       // descent of agent_mentions_agent, newest first.

@@ -4,6 +4,7 @@ import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
 import type { Mention, MessageHit } from './agent-tools';
 import type { CannedResponse } from './canned';
+import type { Macro, MacroActions, MacroPreview, MacroRun } from './macros';
 import type { ServiceSettings } from './service-settings';
 
 export interface AgentAvailability {
@@ -396,6 +397,35 @@ export class ConsoleApi {
 
   transfer(conversationId: string, req: TransferRequest): Promise<Conversation & { note_message_id: string | null }> {
     return this.call(`/conversations/${encodeURIComponent(conversationId)}/transfer`, { method: 'POST', body: req });
+  }
+
+  // ---- macros (docs/service.md#macros)
+
+  async listMacros(): Promise<Macro[]> {
+    return (await this.call<ListPage<Macro>>('/macros')).data;
+  }
+
+  createMacro(m: { name: string; description: string; actions: MacroActions }): Promise<Macro> {
+    return this.call<Macro>('/macros', { method: 'POST', body: m, headers: { 'Idempotency-Key': newKey() } });
+  }
+
+  updateMacro(id: string, m: { name: string; description: string; actions: MacroActions }): Promise<Macro> {
+    return this.call<Macro>(`/macros/${encodeURIComponent(id)}`, { method: 'PATCH', body: m });
+  }
+
+  async deleteMacro(id: string): Promise<void> {
+    await this.call<unknown>(`/macros/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  previewMacro(conversationId: string, macroId: string): Promise<MacroPreview> {
+    return this.call<MacroPreview>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/preview`);
+  }
+
+  runMacro(conversationId: string, macroId: string): Promise<MacroRun> {
+    return this.call<MacroRun>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/run`, {
+      method: 'POST',
+      headers: { 'Idempotency-Key': newKey() },
+    });
   }
 
   getConversation(id: string): Promise<Conversation> {

@@ -14,6 +14,7 @@ export const CANNED_VARIABLES = [
   '{{contact.name}}',
   '{{contact.first_name}}',
   '{{contact.email}}',
+  '{{order.number}}',
   '{{agent.name}}',
   '{{agent.first_name}}',
   '{{shop.name}}',

@@ -21,6 +21,7 @@ import { windowControl, type WindowControl } from './window';
 import { customerPanel, type CustomerPanel } from './customer';
 import { teamText, transferControl } from './transfer';
 import { attachMentionPicker, mentionLine, mentionsControl, messageSearch, type MentionsControl } from './agent-tools';
+import { macroMenu } from './macros';
 import type { Team } from './api';
 import { adminText, reportsText } from '../shared/strings';
 
@@ -339,7 +340,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|payments|payouts))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -744,6 +745,15 @@ function buildThread(id: string): void {
     refresh: () => refreshWindow(id),
     errorText,
   });
+  const macros = macroMenu({
+    api,
+    conversationId: id,
+    onDone: (c) => {
+      store.upsertConversation(c);
+      renderList();
+      if (selectedId === id) renderThreadHeader();
+    },
+  });
   const form = el(
     'form',
     { className: 'composer', 'aria-label': t.replyLabel },
@@ -754,9 +764,11 @@ function buildThread(id: string): void {
       'div',
       { className: 'composer-bar' },
       el('label', { className: 'toggle', for: 'note-toggle' }, noteToggle, el('span', {}, t.noteToggle)),
+      macros.button,
       el('span', { className: 'spacer' }),
       send,
     ),
+    macros.panel,
     error,
   );
   const cannedList = attachCannedPicker(

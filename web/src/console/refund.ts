@@ -187,7 +187,7 @@ export function parseMinor(text: string, currency: string): number | null {
 }
 
 /** The amount as it is typed back into the field: "216.00" (no currency sign, dot decimal). */
-function plainAmount(minor: number, currency: string): string {
+export function plainAmount(minor: number, currency: string): string {
   const digits = currencyDigits(currency);
   const s = String(minor).padStart(digits + 1, '0');
   return digits ? `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}` : s;

@@ -1,0 +1,306 @@
+// The simulator's customer phone (phone.mjs) on its own: its page and headers, its API's checks,
+// the signed webhooks it delivers for typed text and tapped buttons (checked against a local
+// receiver that verifies them independently), and how it shows what a business sends through the
+// provider APIs (text, buttons, lists, links, images), long-polled.
+
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+
+import { startSim } from '../sim.mjs';
+import { call } from './demo_process.mjs';
+
+const WA = { phone_number_id: '106540352242922', app_secret: 'wa-secret-0123', access_token: 'EAAGtoken' };
+const TG = { bot_token: '7000000001:AAbbCC', secret_token: 'tg-secret_42' };
+const FB = { page_id: '105044608990345', app_secret: 'fb-secret-4567', page_access_token: 'EAAPtoken' };
+
+describe('customer phone', () => {
+  let s;
+  let receiver;
+  let hooks = []; // what "Bottega" received
+  let answer = 200;
+  const hookUrl = (ch) => `http://127.0.0.1:${receiver.address().port}/webhooks/${ch}`;
+  const api = (method, path, body) => call(method, s.url + path, body);
+
+  before(async () => {
+    s = await startSim({ port: 0 });
+    receiver = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        hooks.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(answer, { 'content-type': 'application/json' });
+        res.end(answer === 200 ? '{"ok":true}' : '{"error":{"code":"bad_signature"}}');
+      });
+    });
+    await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+    const setup = await api('POST', '/__sim/phone/setup', {
+      channels: [
+        { type: 'whatsapp', name: 'WhatsApp (test)', webhook_url: hookUrl('ch_wa'), settings: WA },
+        { type: 'telegram', name: 'Telegram (test)', webhook_url: hookUrl('ch_tg'), settings: TG },
+        { type: 'messenger', name: 'Messenger (test)', webhook_url: hookUrl('ch_fb'), settings: FB },
+      ],
+    });
+    assert.equal(setup.status, 200, JSON.stringify(setup.body));
+  });
+
+  after(async () => {
+    await s.close();
+    await new Promise((r) => receiver.close(r));
+  });
+
+  beforeEach(() => {
+    hooks = [];
+    answer = 200;
+  });
+
+  // What Bottega would send: a call to the simulator's provider API; returns its answer.
+  const business = (path, body, headers) => call('POST', s.url + path, body, headers);
+  const waSend = (body) => business(`/whatsapp/v21.0/${WA.phone_number_id}/messages`, { messaging_product: 'whatsapp', recipient_type: 'individual', ...body }, { Authorization: `Bearer ${WA.access_token}` });
+  const messages = async (channel, customer, since = 0, wait = 0) => {
+    const r = await api('GET', `/__sim/phone/messages?${new URLSearchParams({ channel, customer, since: String(since), wait: String(wait) })}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body;
+  };
+  const hmac = (secret, body) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+  test('the page: HTML with a CSP that allows only its own script, and nosniff', async () => {
+    const r = await fetch(`${s.url}/phone`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/html/);
+    const csp = r.headers.get('content-security-policy');
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    const html = await r.text();
+    assert.match(html, /<script src="\/phone\/phone.js" defer><\/script>/);
+    assert.doesNotMatch(html, /<script>[^<]/, 'no inline script');
+    const js = await fetch(`${s.url}/phone/phone.js`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type'), /^text\/javascript/);
+    const source = await js.text();
+    assert.doesNotMatch(source, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, 'message text is never inserted as HTML');
+    assert.equal((await fetch(`${s.url}/phone/nope.js`)).status, 404);
+  });
+
+  test('the channels are listed without their secrets', async () => {
+    const r = await api('GET', '/__sim/phone/channels');
+    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger']);
+    assert.doesNotMatch(JSON.stringify(r.body), /secret|token/);
+  });
+
+  test('bad requests are refused with a reason and send nothing', async () => {
+    const cases = [
+      [{ channel: 'whatsapp', customer: '3933', text: 'hi' }, 400, /customer/],
+      [{ channel: 'whatsapp', customer: '0393331234567', text: 'hi' }, 400, /customer/],
+      [{ channel: 'viber', customer: '393331234567', text: 'hi' }, 404, /no viber channel/],
+      [{ channel: 'whatsapp', customer: '393331234567' }, 400, /either text or reply/],
+      [{ channel: 'whatsapp', customer: '393331234567', text: '   ' }, 400, /empty/],
+      [{ channel: 'whatsapp', customer: '393331234567', text: 'x'.repeat(4097) }, 400, /4096/],
+      [{ channel: 'whatsapp', customer: '393331234567', reply: { id: 'yes' } }, 400, /id and title/],
+      [{ channel: 'whatsapp', customer: '393331234567', reply: { id: 'yes', title: 'Yes', message: 99999 } }, 400, /reply.message/],
+    ];
+    for (const [body, status, msg] of cases) {
+      const r = await api('POST', '/__sim/phone/send', body);
+      assert.equal(r.status, status, JSON.stringify(body));
+      assert.match(r.body.error, msg);
+    }
+    const bad = await api('POST', '/__sim/phone/setup', { channels: [{ type: 'whatsapp', webhook_url: 'http://127.0.0.1:1/x', settings: { phone_number_id: '1' } }] });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /app_secret/);
+    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 3, 'a refused setup changes nothing');
+    assert.equal(hooks.length, 0);
+  });
+
+  test('WhatsApp: typed text becomes a signed webhook; the business answer with buttons shows; a tap is a button_reply', async () => {
+    const customer = '393331110001';
+    const sent = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, name: 'Ann Rossi', text: 'Ciao <b>è</b>' });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.delivery.status, 200);
+    assert.equal(sent.body.message.status, 'delivered');
+    assert.equal(hooks.length, 1);
+    const h = hooks[0];
+    assert.equal(h.url, '/webhooks/ch_wa');
+    assert.equal(h.headers['x-hub-signature-256'], hmac(WA.app_secret, h.body));
+    assert.match(h.body, /\\u00e8/, 'non-ASCII escaped as Meta sends it');
+    const value = JSON.parse(h.body).entry[0].changes[0].value;
+    assert.equal(value.metadata.phone_number_id, WA.phone_number_id);
+    assert.equal(value.contacts[0].profile.name, 'Ann Rossi');
+    assert.equal(value.messages[0].from, customer);
+    assert.equal(value.messages[0].text.body, 'Ciao <b>è</b>');
+
+    // A long poll waiting for the answer, then the business answers (as Bottega would).
+    const since = sent.body.message.updated;
+    const polled = messages('whatsapp', customer, since, 20_000);
+    const out = await waSend({ to: customer, type: 'interactive', interactive: {
+      type: 'button', body: { text: 'Did this answer your question?' },
+      action: { buttons: [{ type: 'reply', reply: { id: 'yes', title: 'Yes' } }, { type: 'reply', reply: { id: 'no', title: 'No' } }] },
+    } });
+    assert.equal(out.status, 200);
+    const got = await polled;
+    assert.equal(got.messages.length, 1);
+    const m = got.messages[0];
+    assert.equal(m.from, 'business');
+    assert.equal(m.text, 'Did this answer your question?');
+    assert.deepEqual(m.buttons, [{ id: 'yes', title: 'Yes', kind: 'button' }, { id: 'no', title: 'No', kind: 'button' }]);
+    assert.equal(m.ref, out.body.messages[0].id);
+
+    const tap = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, reply: { id: 'no', title: 'No', kind: 'button', message: m.seq } });
+    assert.equal(tap.status, 200, JSON.stringify(tap.body));
+    const th = hooks[1];
+    assert.equal(th.headers['x-hub-signature-256'], hmac(WA.app_secret, th.body));
+    const tm = JSON.parse(th.body).entry[0].changes[0].value.messages[0];
+    assert.equal(tm.type, 'interactive');
+    assert.deepEqual(tm.interactive, { type: 'button_reply', button_reply: { id: 'no', title: 'No' } });
+    assert.equal(tm.context.id, m.ref, 'the reply refers to the tapped message');
+
+    // The whole conversation, in order, both sides; another customer's messages are not in it.
+    await waSend({ to: '393339999999', type: 'text', text: { body: 'for someone else' } });
+    const all = await messages('whatsapp', customer);
+    assert.deepEqual(all.messages.map((x) => [x.from, x.text]), [
+      ['customer', 'Ciao <b>è</b>'],
+      ['business', 'Did this answer your question?'],
+      ['customer', 'No'],
+    ]);
+  });
+
+  test('WhatsApp: lists, CTA links, images and templates are shown; only http(s) links and images', async () => {
+    const customer = '393331110002';
+    await waSend({ to: customer, type: 'interactive', interactive: { type: 'list', body: { text: 'Which size?' }, action: { button: 'Sizes', sections: [{ rows: [{ id: 's41', title: '41', description: 'last pair' }, { id: 's42', title: '42' }] }] } } });
+    await waSend({ to: customer, type: 'interactive', interactive: { type: 'cta_url', header: { type: 'image', image: { link: 'https://shop.example/a.jpg' } }, body: { text: 'Pay here' }, action: { name: 'cta_url', parameters: { display_text: 'Pay €42', url: 'http://127.0.0.1:8080/pay/pl_1' } } } });
+    await waSend({ to: customer, type: 'interactive', interactive: { type: 'cta_url', body: { text: 'Evil' }, action: { name: 'cta_url', parameters: { display_text: 'x', url: 'javascript:alert(1)' } } } });
+    await waSend({ to: customer, type: 'image', image: { link: 'data:text/html,hi', caption: 'pic' } });
+    await waSend({ to: customer, type: 'template', template: { name: 'order_update', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '#1001' }] }] } });
+    const { messages: got } = await messages('whatsapp', customer);
+    assert.equal(got.length, 5);
+    assert.equal(got[0].list, 'Sizes');
+    assert.deepEqual(got[0].buttons, [{ id: 's41', title: '41', description: 'last pair', kind: 'list' }, { id: 's42', title: '42', kind: 'list' }]);
+    assert.deepEqual(got[1].links, [{ title: 'Pay €42', url: 'http://127.0.0.1:8080/pay/pl_1' }]);
+    assert.equal(got[1].image, 'https://shop.example/a.jpg');
+    assert.equal(got[2].links, undefined);
+    assert.equal(got[3].image, undefined);
+    assert.equal(got[3].text, 'pic');
+    assert.equal(got[4].text, 'Template "order_update": #1001');
+
+    const tap = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, reply: { id: 's41', title: '41', description: 'last pair', kind: 'list', message: got[0].seq } });
+    assert.equal(tap.status, 200);
+    const tm = JSON.parse(hooks.at(-1).body).entry[0].changes[0].value.messages[0];
+    assert.deepEqual(tm.interactive, { type: 'list_reply', list_reply: { id: 's41', title: '41', description: 'last pair' } });
+  });
+
+  test('a webhook Bottega refuses shows as not delivered', async () => {
+    answer = 401;
+    const r = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer: '393331110003', text: 'hello?' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.delivery.status, 401);
+    assert.equal(r.body.message.status, 'failed');
+    assert.match(r.body.message.error, /HTTP 401/);
+    const { messages: got } = await messages('whatsapp', '393331110003');
+    assert.equal(got[0].status, 'failed');
+  });
+
+  test('Telegram: the secret token header, inline keyboards, and a tap as callback_query', async () => {
+    const chat = '5550001234';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'telegram', customer: chat, name: 'Mario Bianchi', text: 'hi' });
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(hooks[0].headers['x-telegram-bot-api-secret-token'], TG.secret_token);
+    const upd = JSON.parse(hooks[0].body);
+    assert.equal(upd.message.chat.id, Number(chat));
+    assert.equal(upd.message.from.first_name, 'Mario');
+    assert.equal(upd.message.text, 'hi');
+
+    const out = await business(`/telegram/bot${TG.bot_token}/sendMessage`, {
+      chat_id: Number(chat), text: 'Helpful?',
+      reply_markup: { inline_keyboard: [[{ text: 'Yes', callback_data: 'yes' }], [{ text: 'Shop', url: 'https://shop.example/' }]] },
+    });
+    assert.equal(out.status, 200);
+    const m = (await messages('telegram', chat)).messages.find((x) => x.from === 'business');
+    assert.deepEqual(m.buttons, [{ id: 'yes', title: 'Yes', kind: 'callback' }]);
+    assert.deepEqual(m.links, [{ title: 'Shop', url: 'https://shop.example/' }]);
+    const tap = await api('POST', '/__sim/phone/send', { channel: 'telegram', customer: chat, reply: { id: 'yes', title: 'Yes', kind: 'callback', message: m.seq } });
+    assert.equal(tap.body.delivery.status, 200);
+    const cq = JSON.parse(hooks[1].body).callback_query;
+    assert.equal(cq.data, 'yes');
+    assert.equal(cq.message.message_id, out.body.result.message_id, 'the callback names the tapped message');
+    assert.equal(cq.message.chat.id, Number(chat));
+  });
+
+  test('Messenger: quick replies and template postbacks', async () => {
+    const psid = '2410000000000001';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'messenger', customer: psid, text: 'hi' });
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(FB.app_secret, hooks[0].body));
+    const ev = JSON.parse(hooks[0].body).entry[0].messaging[0];
+    assert.equal(ev.sender.id, psid);
+    assert.equal(ev.recipient.id, FB.page_id);
+
+    await business(`/messenger/v21.0/me/messages?access_token=${FB.page_access_token}`, { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'Helpful?', quick_replies: [{ content_type: 'text', title: 'Yes', payload: 'yes' }] } });
+    await business(`/messenger/v21.0/me/messages?access_token=${FB.page_access_token}`, { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { attachment: { type: 'template', payload: { template_type: 'generic', elements: [{ title: 'Sneaker', subtitle: '€129', image_url: 'https://shop.example/s.jpg', buttons: [{ type: 'postback', title: 'Add to cart', payload: 'buy:SNK' }, { type: 'web_url', title: 'View', url: 'https://shop.example/s' }] }] } } } });
+    const got = (await messages('messenger', psid)).messages.filter((x) => x.from === 'business');
+    assert.deepEqual(got[0].buttons, [{ id: 'yes', title: 'Yes', kind: 'quick_reply' }]);
+    assert.equal(got[1].header, 'Sneaker');
+    assert.deepEqual(got[1].buttons, [{ id: 'buy:SNK', title: 'Add to cart', kind: 'postback' }]);
+    assert.deepEqual(got[1].links, [{ title: 'View', url: 'https://shop.example/s' }]);
+
+    await api('POST', '/__sim/phone/send', { channel: 'messenger', customer: psid, reply: { id: 'yes', title: 'Yes', kind: 'quick_reply', message: got[0].seq } });
+    assert.deepEqual(JSON.parse(hooks[1].body).entry[0].messaging[0].message.quick_reply, { payload: 'yes' });
+    await api('POST', '/__sim/phone/send', { channel: 'messenger', customer: psid, reply: { id: 'buy:SNK', title: 'Add to cart', kind: 'postback', message: got[1].seq } });
+    const pb = JSON.parse(hooks[2].body).entry[0].messaging[0].postback;
+    assert.equal(pb.payload, 'buy:SNK');
+    assert.equal(pb.title, 'Add to cart');
+  });
+
+  test('read receipts: WhatsApp read statuses once per message, Messenger message_reads, none on Telegram', async () => {
+    const customer = '393331110004';
+    const a = await waSend({ to: customer, type: 'text', text: { body: 'one' } });
+    const b = await waSend({ to: customer, type: 'text', text: { body: 'two' } });
+    const r = await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.receipts, 2);
+    assert.equal(hooks.length, 1);
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(WA.app_secret, hooks[0].body));
+    const value = JSON.parse(hooks[0].body).entry[0].changes[0].value;
+    assert.equal(value.metadata.phone_number_id, WA.phone_number_id);
+    assert.deepEqual(value.statuses.map((x) => [x.id, x.status, x.recipient_id]), [
+      [a.body.messages[0].id, 'read', customer],
+      [b.body.messages[0].id, 'read', customer],
+    ]);
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer })).body.receipts, 0, 'once per message');
+    const c = await waSend({ to: customer, type: 'text', text: { body: 'three' } });
+    await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.deepEqual(JSON.parse(hooks[1].body).entry[0].changes[0].value.statuses.map((x) => x.id), [c.body.messages[0].id]);
+    assert.equal(hooks.length, 2);
+
+    // A refused receipt is sent again next time.
+    const d = await waSend({ to: customer, type: 'text', text: { body: 'four' } });
+    answer = 500;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer })).body.delivery.status, 500);
+    answer = 200;
+    const again = await api('POST', '/__sim/phone/read', { channel: 'whatsapp', customer });
+    assert.equal(again.body.receipts, 1);
+    assert.deepEqual(JSON.parse(hooks.at(-1).body).entry[0].changes[0].value.statuses.map((x) => x.id), [d.body.messages[0].id]);
+
+    const psid = '2410000000000009';
+    await business(`/messenger/v21.0/me/messages?access_token=${FB.page_access_token}`, { recipient: { id: psid }, messaging_type: 'RESPONSE', message: { text: 'hi' } });
+    const before = hooks.length;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'messenger', customer: psid })).body.receipts, 1);
+    const ev = JSON.parse(hooks[before].body).entry[0].messaging[0];
+    assert.equal(ev.sender.id, psid);
+    assert.ok(ev.read.watermark > 0);
+
+    const chat = '5550009999';
+    await business(`/telegram/bot${TG.bot_token}/sendMessage`, { chat_id: Number(chat), text: 'hi' });
+    const n = hooks.length;
+    assert.equal((await api('POST', '/__sim/phone/read', { channel: 'telegram', customer: chat })).body.receipts, 0);
+    assert.equal(hooks.length, n, 'Telegram has no read receipts');
+  });
+
+  test('a long poll with nothing new answers empty after its wait', async () => {
+    const t0 = Date.now();
+    const r = await messages('whatsapp', '393331110009', 0, 300);
+    assert.deepEqual(r.messages, []);
+    assert.ok(Date.now() - t0 >= 250, 'it waited');
+  });
+});

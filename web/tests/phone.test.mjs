@@ -1,0 +1,109 @@
+// `make demo`'s customer phone in a browser: scripts/demo.mjs runs the provider simulator beside the
+// real `bottega demo` (as the Makefile does, on free ports). A customer types on the simulator's
+// phone page (WhatsApp), the bot's answer shows with its buttons, a tap is answered, the agent sees
+// the conversation live in the console and replies, the reply reaches the phone and shows as read
+// in the console. Message text is text on both sides, never HTML.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
+import { signIn } from './helpers/console.mjs';
+import { newDataDir, removeDataDir, startDemo } from '../../tools/sim/test/demo_process.mjs';
+
+const QUESTION = 'How long does delivery take?';
+const HOSTILE = '<img src=x onerror="window.__xss=1"> <b>bold?</b>';
+
+let dir;
+let demo;
+let browser;
+const logs = [];
+
+before(async () => {
+  buildWeb();
+  dir = newDataDir();
+  demo = await startDemo(dir);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+  if (dir) removeDataDir(dir);
+  writeFileSync(join(outDir, 'browser-phone.log'), logs.join('\n') + '\n');
+});
+
+test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 180_000 }, async () => {
+  const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
+  const agent = await agentCtx.newPage();
+  const phone = await phoneCtx.newPage();
+  watchPage(agent, 'agent', logs);
+  watchPage(phone, 'phone', logs);
+  const alice = demo.agents.find((a) => a.role === 'admin');
+  await signIn(agent, { origin: demo.bottega, agent: alice });
+
+  await phone.goto(`${demo.phone}?channel=whatsapp`);
+  await phone.locator('#channel option[value=whatsapp]').waitFor({ state: 'attached' });
+  assert.equal(await phone.locator('#channel').inputValue(), 'whatsapp');
+  await phone.locator('#customer-name').fill('Paola Phone');
+  await phone.locator('#customer-name').press('Tab');
+  await phone.locator('#customer-id').fill('393331230001');
+  await phone.locator('#customer-id').press('Tab');
+
+  const text = phone.getByLabel('Message', { exact: true });
+  await text.fill(QUESTION);
+  await text.press('Enter');
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: QUESTION }).waitFor({ timeout: 15_000 });
+
+  // The bot's answer, with its "did this help?" buttons.
+  const answer = phone.locator('li.msg.business', { hasText: 'working day' });
+  await answer.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await answer.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+
+  // The agent sees the WhatsApp conversation live.
+  const item = agent.locator('#conversation-list button.conv', { hasText: 'Paola Phone' });
+  await item.waitFor({ timeout: 15_000 });
+  await item.click();
+  await agent.locator('.messages li.msg-in', { hasText: QUESTION }).waitFor({ timeout: 15_000 });
+
+  // A tap on "Yes" is the interactive reply the bot understands.
+  await answer.locator('button.choice', { hasText: 'Yes' }).click();
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'Yes' }).waitFor({ timeout: 15_000 });
+  await phone.locator('li.msg.business', { hasText: 'glad' }).waitFor({ timeout: 30_000 });
+
+  // The agent replies from the console; the phone shows it as text.
+  const composer = agent.locator('#composer-text');
+  await composer.fill(HOSTILE);
+  await composer.press('Enter');
+  await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 15_000 });
+  await phone.locator('li.msg.business', { hasText: '<b>bold?</b>' }).waitFor({ timeout: 30_000 });
+  // The open phone page sends WhatsApp's read receipt: the console shows the reply as read.
+  await agent.locator('.messages li.msg-out', { hasText: '<b>bold?</b>' }).locator('.delivery-read').waitFor({ timeout: 30_000 });
+
+  // And the customer's hostile text is text in the console.
+  await text.fill(HOSTILE);
+  await text.press('Enter');
+  await agent.locator('.messages li.msg-in', { hasText: '<img src=x' }).waitFor({ timeout: 15_000 });
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: '<img src=x' }).waitFor({ timeout: 15_000 });
+  assert.equal(await phone.locator('#messages img, #messages b').count(), 0, 'no HTML elements from message text (phone)');
+  assert.equal(await agent.locator('.messages img, .messages b').count(), 0, 'no HTML elements from message text (console)');
+  assert.equal(await phone.evaluate(() => window.__xss), undefined);
+  assert.equal(await agent.evaluate(() => window.__xss), undefined);
+
+  await phone.screenshot({ path: join(outDir, 'phone.png') });
+
+  // Another app: Telegram, its own conversation, the bot's answer with inline keyboard buttons.
+  await phone.locator('#channel').selectOption('telegram');
+  await phone.locator('.phone[data-app=telegram]').waitFor();
+  assert.equal(await phone.locator('#messages li').count(), 0, 'a new conversation');
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  const tg = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await tg.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await tg.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+  await phone.screenshot({ path: join(outDir, 'phone-telegram.png') });
+  await agent.screenshot({ path: join(outDir, 'phone-console.png') });
+  await agentCtx.close();
+  await phoneCtx.close();
+});
