@@ -5,6 +5,7 @@
 #include "service/search.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "service/service_fixture.hpp"
 
@@ -188,34 +189,42 @@ TEST_P(MessageSearchTest, FiltersByConversationStatusAndChannel) {
   EXPECT_EQ(find("ten_A", "refund").items.size(), 2u);
 }
 
-// Messages stored before the index existed are found once the migration has run: the index and its
-// trigger (SQLite) or expression index (PostgreSQL) are taken away as before version 8, messages are
-// written, and opening the store migrates again.
-constexpr store::Stmt kDropTrigger{"test.drop_search_trigger", "DROP TRIGGER message_search_fts_insert",
-                                   "DROP INDEX message_search_fts"};
-constexpr store::Stmt kDropUpdateTrigger{"test.drop_search_update", "DROP TRIGGER message_search_fts_update", "SELECT 1"};
-constexpr store::Stmt kDropDeleteTrigger{"test.drop_search_delete", "DROP TRIGGER message_search_fts_delete", "SELECT 1"};
-constexpr store::Stmt kDropVocab{"test.drop_search_vocab", "DROP TABLE message_search_fts_vocab", "SELECT 1"};
-constexpr store::Stmt kDropIndex{"test.drop_search_index", "DROP TABLE message_search_fts", "SELECT 1"};
+// Messages stored before the index existed are found once the migration has run: messages are
+// written, then the index, its state and triggers (SQLite, straight on the file, since the store
+// itself indexes at the end of every write) or the expression index (PostgreSQL) are taken away and
+// version 8 forgotten, as if they had been stored before it; opening the store migrates again (the
+// migration recreates the index and fills it from messages).
+constexpr const char* kUnmigrateSqlite =
+    "DROP TRIGGER message_search_fts_update; DROP TRIGGER message_search_fts_delete; "
+    "DROP TABLE message_search_fts_vocab; DROP TABLE message_search_fts; DROP TABLE message_search_fts_state; "
+    "DELETE FROM schema_migrations WHERE version = 8;";
+constexpr store::Stmt kDropPgIndex{"test.drop_search_pg_index", "DROP INDEX message_search_fts"};
+constexpr store::Stmt kForget8{"test.forget_v8", "DELETE FROM schema_migrations WHERE version = 8"};
 constexpr store::Stmt kIntegrity{"test.search_integrity",
                                   "INSERT INTO message_search_fts(message_search_fts) VALUES ('integrity-check')",
                                   "SELECT 1"};
-constexpr store::Stmt kForget8{"test.forget_v8", "DELETE FROM schema_migrations WHERE version = 8"};
 
 TEST_P(MessageSearchTest, TheMigrationIndexesExistingMessages) {
-  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
-                tx.exec(kDropTrigger, {});
-                tx.query(kDropUpdateTrigger, {});
-                tx.query(kDropDeleteTrigger, {});
-                tx.query(kDropVocab, {});
-                tx.query(kDropIndex, {});
-                tx.exec(kForget8, {});
-                return {};
-              }).ok());
   auto conv = customer_says("ten_A", channel_, "ct_1", "an older message about parcels");
   note(conv, "older note on parcels");
+  if (GetParam() == "postgresql") {
+    ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                  tx.exec(kDropPgIndex, {});
+                  tx.exec(kForget8, {});
+                  return {};
+                }).ok());
+  }
   store_->close();
   store_.reset();
+  if (GetParam() == "sqlite") {
+    ASSERT_EQ(url_.rfind("sqlite://", 0), 0u) << url_;
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(url_.substr(9).c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, kUnmigrateSqlite, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
   auto s = store::open_store(url_, {}, true);
   ASSERT_TRUE(s.ok()) << s.error().message;
   store_ = std::move(s).value();

@@ -281,10 +281,14 @@ CREATE INDEX messages_replies ON messages(tenant_id, conversation_id, author_kin
       // Full-text search over messages (service/search.hpp): an external-content FTS5 index over
       // messages.text (rowid = messages.seq, the text is read back from messages, not stored
       // twice) for the kinds people write, text and note (media, cards, payment statuses and the
-      // like carry no words worth finding). A trigger adds each new message in the statement
-      // that inserts it, so the index commits with the message (two more keep it right should a
-      // message's text or kind ever be changed or a message deleted; nothing does today). Same tokenizer and prefix indexes as the catalog's (commerce 10-12), and its
-      // fts5vocab table for sqlite_match. Existing messages are indexed here.
+      // like carry no words worth finding). The SQLite store adds the messages of each write batch
+      // at the end of the batch's transaction (SqliteStore::index_new_messages, one statement;
+      // message_search_fts_state keeps the last seq indexed), not each as it is inserted: FTS5
+      // writes a segment at every statement savepoint, so per-message inserts made one segment
+      // per message (bench/RESULTS.md). Triggers keep the index right should a message's text or
+      // kind ever be changed or a message deleted (nothing does today; they fire on those
+      // statements only). Same tokenizer and prefix indexes as the catalog's (commerce 10-12),
+      // and its fts5vocab table for sqlite_match. Existing messages are indexed here.
       {8, "message_search", R"SQL(
 CREATE VIRTUAL TABLE message_search_fts USING fts5(
   text, content = 'messages', content_rowid = 'seq',
@@ -292,12 +296,13 @@ CREATE VIRTUAL TABLE message_search_fts USING fts5(
 );
 INSERT INTO message_search_fts(rowid, text)
   SELECT seq, text FROM messages WHERE kind = 'text' OR kind = 'note';
-CREATE TRIGGER message_search_fts_insert AFTER INSERT ON messages
-  WHEN new.kind = 'text' OR new.kind = 'note'
-BEGIN
-  INSERT INTO message_search_fts(rowid, text) VALUES (new.seq, new.text);
-END;
+CREATE TABLE message_search_fts_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_seq INTEGER NOT NULL
+);
+INSERT INTO message_search_fts_state(id, indexed_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM messages;
 CREATE TRIGGER message_search_fts_update AFTER UPDATE OF text, kind ON messages
+  WHEN old.seq <= (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1)
 BEGIN
   INSERT INTO message_search_fts(message_search_fts, rowid, text)
     SELECT 'delete', old.seq, old.text WHERE old.kind = 'text' OR old.kind = 'note';
@@ -305,7 +310,8 @@ BEGIN
     SELECT new.seq, new.text WHERE new.kind = 'text' OR new.kind = 'note';
 END;
 CREATE TRIGGER message_search_fts_delete AFTER DELETE ON messages
-  WHEN old.kind = 'text' OR old.kind = 'note'
+  WHEN (old.kind = 'text' OR old.kind = 'note')
+   AND old.seq <= (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1)
 BEGIN
   INSERT INTO message_search_fts(message_search_fts, rowid, text) VALUES ('delete', old.seq, old.text);
 END;
