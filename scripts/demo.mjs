@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `make demo`: the provider simulator (tools/sim/sim.mjs) and `bottega demo` side by side, so a user
-// can try WhatsApp, Telegram and Messenger conversations without an account. The simulator starts
+// can try WhatsApp, Telegram, Messenger and Instagram conversations without an account. The simulator starts
 // first (its URL is passed as `--simulator-url`, so the demo shop's provider channels send through
 // it), then the demo; once the demo listens, the simulator's customer phone page gets the channels'
 // webhook URLs and secrets (from DATA_DIR/demo.json). Ctrl-C (or SIGTERM) stops both: the demo

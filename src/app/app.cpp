@@ -434,6 +434,7 @@ constexpr SimChannel kSimChannels[] = {
     {"whatsapp", "WhatsApp (simulator)", "/whatsapp/v21.0"},
     {"telegram", "Telegram (simulator)", "/telegram"},
     {"messenger", "Messenger (simulator)", "/messenger/v21.0"},
+    {"instagram", "Instagram (simulator)", "/instagram/v21.0"},
 };
 
 constexpr store::Stmt kDemoChannelSettings{
@@ -442,21 +443,28 @@ constexpr store::Stmt kDemoChannelSettings{
 // A new channel's settings with fresh secrets (the simulator signs its webhooks with them).
 bj::object sim_settings(std::string_view type, const std::string& api_base_url) {
   if (type == "whatsapp")
-    return bj::object{{"phone_number_id", "106540352242922"}, {"access_token", "EAAG" + crypto::random_token(24)},
-                      {"app_secret", crypto::hex(crypto::random_bytes(16))}, {"verify_token", crypto::random_token(12)},
+    return bj::object{{"phone_number_id", "106540352242922"},
+                      {"access_token", "EAAG" + crypto::random_token(24)},
+                      {"app_secret", crypto::hex(crypto::random_bytes(16))},
+                      {"verify_token", crypto::random_token(12)},
                       {"api_base_url", api_base_url}};
   if (type == "telegram")
     return bj::object{{"bot_token", "7000000001:" + crypto::random_token(24)},
                       {"secret_token", crypto::random_token(24)}, {"api_base_url", api_base_url}};
-  return bj::object{{"page_id", "105044608990345"}, {"page_access_token", "EAAP" + crypto::random_token(24)},
-                    {"app_secret", crypto::hex(crypto::random_bytes(16))}, {"verify_token", crypto::random_token(12)},
+  // Messenger: the page; Instagram: the professional account (its id in Meta's webhooks).
+  std::string account = type == "instagram" ? "17841400000000001" : "105044608990345";
+  return bj::object{{"page_id", account},
+                    {"page_access_token", "EAAP" + crypto::random_token(24)},
+                    {"app_secret", crypto::hex(crypto::random_bytes(16))},
+                    {"verify_token", crypto::random_token(12)},
                     {"api_base_url", api_base_url}};
 }
 
 // Creates the demo's simulator channels once (remembered in kv demo.sim_channel.<type>), and on
 // later runs points them at the simulator's current URL; their messages and secrets stay. Returns
 // [{"type","name","channel_id","settings"}] for demo.json.
-Result<bj::array> seed_simulator_channels(store::Store& store, const std::string& tenant, const std::string& sim_url) {
+Result<bj::array> seed_simulator_channels(store::Store& store, const std::string& tenant,
+                                          const std::string& sim_url) {
   SystemClock clock;
   RandomIdGenerator ids(clock);
   bj::array out;
@@ -472,7 +480,8 @@ Result<bj::array> seed_simulator_channels(store::Store& store, const std::string
       if (ch) {
         boost::system::error_code ec;
         auto v = bj::parse(ch->settings_json, ec);
-        if (ec || !v.is_object()) return Error::internal("the demo channel " + ch->id + " has unreadable settings");
+        if (ec || !v.is_object())
+          return Error::internal("the demo channel " + ch->id + " has unreadable settings");
         settings = v.as_object();
         if (settings["api_base_url"] != bj::value(want)) {
           settings["api_base_url"] = want;
@@ -485,9 +494,11 @@ Result<bj::array> seed_simulator_channels(store::Store& store, const std::string
         repo::kv_set(tx, key, ch->id);
       }
       const auto* adapter = channels::find_adapter(sc.type);
-      if (!adapter || !adapter->parse_settings) return Error::internal(std::string("no channel adapter for ") + sc.type);
+      if (!adapter || !adapter->parse_settings)
+        return Error::internal(std::string("no channel adapter for ") + sc.type);
       if (auto parsed = adapter->parse_settings(settings); !parsed) return std::move(parsed).error();
-      out.push_back(bj::object{{"type", sc.type}, {"name", ch->name}, {"channel_id", ch->id}, {"settings", settings}});
+      out.push_back(bj::object{
+          {"type", sc.type}, {"name", ch->name}, {"channel_id", ch->id}, {"settings", settings}});
     }
     return {};
   });
@@ -510,9 +521,10 @@ int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simu
   while (!sim_url.empty() && sim_url.back() == '/') sim_url.pop_back();
   if (!sim_url.empty()) {
     auto u = boost::urls::parse_absolute_uri(sim_url);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty() || u->has_query() ||
-        u->has_fragment())
-      return fail(Error::invalid("--simulator-url", "the simulator's URL, such as http://127.0.0.1:8090"));
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty() ||
+        u->has_query() || u->has_fragment())
+      return fail(Error::invalid("--simulator-url",
+                                 "the simulator's URL, such as http://127.0.0.1:8090"));
   }
   std::error_code ec;
   fs::create_directories(data_dir, ec);
@@ -592,7 +604,8 @@ int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simu
     std::printf("\nBottega demo is running.\n\n");
     std::printf("  Customer web chat:  %s/chat/%s\n", base.c_str(), channel.c_str());
     if (!sim_url.empty())
-      std::printf("  Customer phone:     %s/phone (WhatsApp, Telegram, Messenger through the provider simulator)\n",
+      std::printf("  Customer phone:     %s/phone (WhatsApp, Telegram, Messenger, Instagram through"
+                  " the provider simulator)\n",
                   sim_url.c_str());
     std::printf("  Agent console:      %s/\n", base.c_str());
     for (const auto& a : creds["agents"].as_array()) {

@@ -28,8 +28,8 @@ int cmd_create_tenant(const Config& cfg, const std::string& name);
 int cmd_create_agent(const Config& cfg, const std::string& tenant, const std::string& email,
                      const std::string& password, const std::string& role, const std::string& name);
 // The demo shop in data_dir on 127.0.0.1:port. With simulator_url (tools/sim/sim.mjs, e.g.
-// http://127.0.0.1:8090) it also has WhatsApp, Telegram and Messenger channels sending through the
-// simulator, their secrets written to data_dir/demo.json for the simulator's customer phone page.
+// http://127.0.0.1:8090) it also has WhatsApp, Telegram, Messenger and Instagram channels sending
+// through the simulator, their secrets written to data_dir/demo.json for its customer phone page.
 int cmd_demo(uint16_t port, const std::string& data_dir, const std::string& simulator_url = "");
 // Knowledge base: import a JSON or Markdown file (by extension .md/.markdown, else JSON), export
 // (format json|markdown) to a file or stdout ("-"), evaluate the bot on a labelled message set.

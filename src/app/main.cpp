@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
     return cmd == "serve" ? bottega::app::run_server(cfg, {}) : bottega::app::cmd_migrate(cfg);
   }
   if (cmd == "demo") {
-    if (!parse_flags(args, 1, {"port", "data-dir", "simulator-url"}, flags, problem)) return usage(problem.c_str());
+    if (!parse_flags(args, 1, {"port", "data-dir", "simulator-url"}, flags, problem))
+      return usage(problem.c_str());
     int port = 8080;
     if (flags.count("port")) {
       char* end = nullptr;

@@ -165,9 +165,14 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   } else if (!in.new_conversation) {
     conv = active_conversation(tx, tenant, channel, contact_id);
     // An answer to a satisfaction survey stays in the surveyed (resolved) conversation.
-    if (!conv && survey_score(in.kind, text, in.content_json))
+    if (!conv && survey_score(in.kind, text, in.content_json)) {
       if (auto sid = survey_conversation(tx, tenant, contact_id, channel.id, now))
         conv = repo::get_conversation(tx, tenant, *sid);
+    } else if (!conv && in.kind == "text") {
+      // So does the comment the shop asked for after the score.
+      if (auto sid = survey_comment_conversation(tx, tenant, contact_id, channel.id, now))
+        conv = repo::get_conversation(tx, tenant, *sid);
+    }
   }
   // A contact merged away owns no conversation any more: a caller that looked it up before the
   // merge committed (a web chat node's visitor cache) writes to the kept contact instead.

@@ -48,4 +48,17 @@ std::optional<std::string> survey_conversation(store::Tx& tx, const std::string&
   return r->str(0);
 }
 
+std::optional<std::string> survey_comment_conversation(store::Tx& tx, const std::string& tenant,
+                                                       const std::string& contact_id, const std::string& channel_id,
+                                                       int64_t now) {
+  static const store::Stmt kComment{"survey.comment_conversation",
+      "SELECT s.conversation_id FROM csat_surveys s JOIN conversations c ON c.tenant_id = s.tenant_id "
+      "AND c.id = s.conversation_id WHERE s.tenant_id = $1 AND s.contact_id = $2 AND s.channel_id = $3 "
+      "AND s.sent_at > $4 AND s.comment_asked_at > $5 AND s.comment IS NULL AND s.score IS NOT NULL "
+      "AND c.status = 'resolved' ORDER BY s.sent_at DESC LIMIT 1"};
+  auto r = tx.query_one(kComment, {tenant, contact_id, channel_id, now - 24LL * 3600 * 1000, now - kSurveyCommentWindowMs});
+  if (!r) return std::nullopt;
+  return r->str(0);
+}
+
 }  // namespace bottega::pipeline

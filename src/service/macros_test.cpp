@@ -88,16 +88,6 @@ class MacrosTest : public test_support::ServiceTest {
     agent_.tenant_id = "ten_A";
     agent_.agent_id = "agt_1";
   }
-  template <class T, class Fn>
-  Result<T> write(Fn fn) {
-    std::optional<Result<T>> out;
-    auto st = store::write_sync(*store_, [&](Tx& tx) -> Status {
-      out.emplace(fn(tx));
-      return out->ok() ? Status{} : Status(out->error());
-    });
-    if (!st.ok()) return st.error();
-    return std::move(*out);
-  }
   void provider() {
     auto e = env();
     Principal admin;

@@ -375,7 +375,22 @@ namespace bottega::service {
 namespace {
 
 const Stmt kSurveyGet{"service.survey_get",
-    "SELECT sent_at, score, answer_message_id, answered_at FROM csat_surveys WHERE tenant_id = $1 AND conversation_id = $2"};
+    "SELECT sent_at, score, answer_message_id, answered_at, comment_asked_at, comment, commented_at, message_id, "
+    "comment_question_id FROM csat_surveys WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kSurveyAskComment{"service.survey_ask_comment",
+    "UPDATE csat_surveys SET comment_asked_at = $3, comment_question_id = $4 WHERE tenant_id = $1 AND conversation_id = $2"};
+const Stmt kSurveyComment{"service.survey_comment",
+    "UPDATE csat_surveys SET comment = $3, comment_message_id = $4, commented_at = $5 "
+    "WHERE tenant_id = $1 AND conversation_id = $2"};
+// The customer's last message before the survey (store order), for the language.
+const Stmt kInboundBefore{"service.inbound_before",
+    "SELECT text FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
+    "AND seq < (SELECT seq FROM messages WHERE tenant_id = $1 AND id = $3) ORDER BY seq DESC LIMIT 1"};
+// The customer's messages after the comment question (store order) until the window closes.
+const Stmt kInboundBetween{"service.inbound_between",
+    "SELECT id, kind, text, content, created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 "
+    "AND direction = 'in' AND seq > (SELECT seq FROM messages WHERE tenant_id = $1 AND id = $3) AND created_at <= $4 "
+    "ORDER BY seq LIMIT 20"};
 const Stmt kSurveyInsert{"service.survey_insert",
     "INSERT INTO csat_surveys (tenant_id, conversation_id, contact_id, channel_id, message_id, sent_at) "
     "VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (tenant_id, conversation_id) DO NOTHING"};
@@ -395,6 +410,17 @@ const char* survey_text(const std::string& lang) {
     default: return "How did we do? Rate us from 1 (bad) to 5 (great), or just reply with the number.";
   }
 }
+
+const char* comment_text(const std::string& lang) {
+  switch (lang_index(lang)) {
+    case 1: return "Grazie! Vuoi aggiungere qualcosa? Rispondi pure qui.";
+    case 2: return "Danke! Möchten Sie noch etwas hinzufügen? Antworten Sie einfach hier.";
+    case 3: return "Bedankt! Wil je nog iets toevoegen? Antwoord gewoon hier.";
+    default: return "Thank you! Anything you'd like to add? Just reply here.";
+  }
+}
+
+constexpr size_t kMaxComment = 2000;
 
 // A message from the shop (author system) into a conversation, sent like an agent's.
 Message post_system(store::Tx& tx, pipeline::Env& env, const Conversation& c, const std::string& kind,
@@ -428,26 +454,65 @@ std::optional<int> maybe_record_survey(store::Tx& tx, pipeline::Env& env, const 
   if (!sv) return std::nullopt;
   int64_t sent_at = sv->i64(0);
   std::optional<std::string> recorded = sv->opt_str(2);
-  for (const auto& r : tx.query(kInboundAfter, {tenant, conversation_id, sent_at})) {
-    auto score = pipeline::survey_score(r.str(1), r.str(2), r.str(3));
-    if (!score) continue;
-    if (recorded && *recorded == r.str(0)) return std::nullopt;  // the latest answer is recorded already
-    auto c = core_repo::get_conversation(tx, tenant, conversation_id);
-    if (!c) return std::nullopt;
-    int64_t at = r.i64(4);
-    tx.exec(kSurveyAnswer, {tenant, conversation_id, int64_t{*score}, r.str(0), at});
+  std::optional<int64_t> score_now = sv->opt_i64(1), answered_at = sv->opt_i64(3), asked = sv->opt_i64(4);
+  std::optional<std::string> comment = sv->opt_str(5);
+  std::optional<int64_t> commented_at = sv->opt_i64(6);
+  std::optional<Conversation> c;
+  auto emit_answer = [&]() {
     bool person = repo::person_replied(tx, tenant, conversation_id);
     bj::object data{{"conversation_id", c->id},
-                    {"score", *score},
-                    {"comment", nullptr},
+                    {"score", *score_now},
+                    {"comment", comment ? bj::value(*comment) : bj::value(nullptr)},
                     {"assignee_id", c->assignee_id ? bj::value(*c->assignee_id) : bj::value(nullptr)},
                     {"bot_only", !person},
                     {"channel", c->channel_type},
-                    {"created_at", rfc3339(at)}};
+                    {"created_at", rfc3339(*answered_at)}};
     pipeline::emit(tx, env, tenant, event_type::kCsatReceived, c->id, c->contact_id, true, data);
-    return score;
+  };
+  std::optional<int> out;
+  for (const auto& r : tx.query(kInboundAfter, {tenant, conversation_id, sent_at})) {
+    auto score = pipeline::survey_score(r.str(1), r.str(2), r.str(3));
+    if (!score) continue;
+    if (recorded && *recorded == r.str(0)) break;  // the latest answer is recorded already
+    c = core_repo::get_conversation(tx, tenant, conversation_id);
+    if (!c) return std::nullopt;
+    score_now = *score;
+    answered_at = r.i64(4);
+    tx.exec(kSurveyAnswer, {tenant, conversation_id, int64_t{*score}, r.str(0), *answered_at});
+    emit_answer();
+    out = score;
+    break;
   }
-  return std::nullopt;
+  if (!score_now) return out;
+  if (!c) c = core_repo::get_conversation(tx, tenant, conversation_id);
+  if (!c) return out;
+  // After the first score: "anything to add?", once.
+  if (!asked) {
+    // In the language of what the customer wrote before the survey (a score says none).
+    std::string lang = "en";
+    if (auto m = tx.query_one(kInboundBefore, {tenant, conversation_id, sv->str(7)})) lang = bot::detect_language(m->str(0), "en").lang;
+    auto m = post_system(tx, env, *c, "text", comment_text(lang), bj::object{{"survey", "csat_comment"}});
+    tx.exec(kSurveyAskComment, {tenant, conversation_id, m.created_at, m.id});
+    return out;
+  }
+  // The comment: the customer's first text message in the hour after the question that is not a
+  // score (nor a stop word). Recorded once; the answer is emitted again with it.
+  if (comment || commented_at || sv->is_null(8)) return out;
+  for (const auto& r : tx.query(kInboundBetween, {tenant, conversation_id, sv->str(8), *asked + pipeline::kSurveyCommentWindowMs})) {
+    if (r.str(1) != "text" || pipeline::survey_score(r.str(1), r.str(2), r.str(3))) continue;
+    if (r.str(3).find("\"opt_out\"") != std::string::npos) continue;
+    std::string text = r.str(2);
+    if (text.size() > kMaxComment) {
+      size_t cut = kMaxComment;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+      text.resize(cut);
+    }
+    comment = text;
+    tx.exec(kSurveyComment, {tenant, conversation_id, text, r.str(0), r.i64(4)});
+    emit_answer();
+    break;
+  }
+  return out;
 }
 
 bj::value survey_json(store::Tx& tx, const std::string& tenant, const std::string& conversation_id) {
@@ -455,7 +520,9 @@ bj::value survey_json(store::Tx& tx, const std::string& tenant, const std::strin
   if (!sv) return nullptr;
   return bj::object{{"sent_at", rfc3339(sv->i64(0))},
                     {"score", sv->is_null(1) ? bj::value(nullptr) : bj::value(sv->i64(1))},
-                    {"answered_at", sv->is_null(3) ? bj::value(nullptr) : bj::value(rfc3339(sv->i64(3)))}};
+                    {"answered_at", sv->is_null(3) ? bj::value(nullptr) : bj::value(rfc3339(sv->i64(3)))},
+                    {"comment", sv->is_null(5) ? bj::value(nullptr) : bj::value(sv->str(5))},
+                    {"commented_at", sv->is_null(6) ? bj::value(nullptr) : bj::value(rfc3339(sv->i64(6)))}};
 }
 
 }  // namespace bottega::service

@@ -472,5 +472,45 @@ TEST_P(ProactiveTest, StartOptsBackInOnlyWhenOptedOut) {
   });
 }
 
+// A paid order makes Ann a returning customer: the listener rescores her open conversation (the
+// inbox row's new/returning chip follows the score) and announces it with conversation.updated;
+// Bob's conversation is not touched, and a redelivered order.paid announces nothing again.
+TEST_P(ProactiveTest, APaidOrderRescoresTheCustomersOpenConversationsAndAnnouncesThem) {
+  auto conv = customer_says("ten_A", wa_, "ct_1", "hi");
+  auto bobs = customer_says("ten_A", channel_, "ct_2", "hello");
+  auto returning = [&](const std::string& id) {
+    std::string detail;
+    store::read_sync(*store_, [&](Tx& tx) { detail = repo::get_state(tx, "ten_A", id).value().score_detail; });
+    return bj::parse(detail).at("returning").as_bool();
+  };
+  ASSERT_FALSE(returning(conv));
+  auto c1 = cart("ct_1", conv);
+  auto e = env();
+  ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {
+                auto o = commerce::create_order_from_cart(tx, e, "ten_A", c1, commerce::OrderPayment{true, "pay_x"});
+                return o ? Status{} : Status(o.error());
+              }).ok());
+  std::vector<Event> paid;
+  store::read_sync(*store_, [&](Tx& tx) {
+    for (auto& ev : core_repo::events_after(tx, 0, 100000))
+      if (ev.type == event_type::kOrderPaid) paid.push_back(ev);
+  });
+  ASSERT_EQ(paid.size(), 1u);
+  auto updated_before = events(event_type::kConversationUpdated).size();
+
+  ServiceListener listener(*store_, env());
+  listener.on_event(paid[0]);
+  listener.on_batch_end();
+  EXPECT_TRUE(returning(conv));
+  EXPECT_FALSE(returning(bobs));
+  auto updated = events(event_type::kConversationUpdated);
+  ASSERT_EQ(updated.size(), updated_before + 1);
+  EXPECT_EQ(updated.back().at("id").as_string(), conv);
+
+  listener.on_event(paid[0]);  // redelivered: the score is already right
+  listener.on_batch_end();
+  EXPECT_EQ(events(event_type::kConversationUpdated).size(), updated_before + 1);
+}
+
 }  // namespace
 }  // namespace bottega::service

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "commerce/orders.hpp"
 #include "pipeline/listener.hpp"
 #include "service/operations.hpp"
 #include "service/proactive.hpp"
@@ -47,10 +48,10 @@ std::optional<int64_t> next_due(store::Tx& tx, const std::string& tenant, const 
 
 }  // namespace
 
-void recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
                const ServiceSettings& settings, int64_t now) {
   auto c = repo::conversation_brief(tx, tenant, conversation_id);
-  if (!c) return;
+  if (!c) return false;
   auto status = conversation_status_from(c->status).value_or(ConversationStatus::open);
   auto prev = repo::get_state(tx, tenant, conversation_id);
   PriorityInput in;
@@ -92,8 +93,9 @@ void recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   s.updated_at = now;
   // Most messages change nothing here (the customer writes again while already waiting): the
   // stored row stays as it is, updated_at being when it last changed.
-  if (prev && repo::same_state(*prev, s)) return;
+  if (prev && repo::same_state(*prev, s)) return false;
   repo::put_state(tx, s);
+  return true;
 }
 
 int64_t scan_breaches(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t limit) {
@@ -206,6 +208,21 @@ void ServiceListener::on_event(const Event& e) {
     pending_.emplace(e.tenant_id, e.conversation_id);
 }
 
+// A paid order can make its customer a returning one and closes a cart: the scores of their open
+// conversations change although nothing happened in them. Each one whose stored score changed
+// gets a conversation.updated, so inboxes redraw its row (new/returning, order) at once.
+void ServiceListener::rescore_customer(store::Tx& tx, const std::string& tenant, const std::string& order_id,
+                                       int64_t now) {
+  auto order = commerce::get_order(tx, tenant, order_id);
+  if (!order) return;
+  ServiceSettings settings = load_settings(tx, tenant);
+  for (const auto& id : repo::contact_active_conversation_ids(tx, tenant, order->contact_id, 100)) {
+    if (!recompute(tx, tenant, id, settings, now)) continue;
+    if (auto conv = core_repo::get_conversation(tx, tenant, id))
+      pipeline::emit(tx, env_, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));
+  }
+}
+
 void ServiceListener::on_batch_end() {
   if (pending_.empty() && orders_.empty()) return;
   auto batch = std::move(pending_);
@@ -226,7 +243,10 @@ void ServiceListener::on_batch_end() {
       maybe_send_survey(tx, env_, it->second, tenant, conv);
       maybe_record_survey(tx, env_, tenant, conv);
     }
-    for (const auto& [tenant, order, kind] : orders) notify_order(tx, env_, tenant, order, kind);
+    for (const auto& [tenant, order, kind] : orders) {
+      notify_order(tx, env_, tenant, order, kind);
+      if (kind == "paid") rescore_customer(tx, tenant, order, now);
+    }
     return {};
   });
 }

@@ -40,7 +40,8 @@ Result<ServiceSettings> update_settings(store::Tx& tx, const std::string& tenant
                                         int64_t now);
 
 // Recomputes one conversation's stored state (see ServiceListener). No-op for an unknown one.
-void recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+// True when the stored state changed.
+bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
                const ServiceSettings& settings, int64_t now);
 
 // Records and emits the breaches due at `now` (at most `limit` conversations); returns how many
@@ -62,6 +63,7 @@ class ServiceListener final : public EventListener {
   void on_batch_end() override;
 
  private:
+  void rescore_customer(store::Tx& tx, const std::string& tenant, const std::string& order_id, int64_t now);
   store::Store& store_;
   pipeline::Env env_;
   std::set<std::pair<std::string, std::string>> pending_;  // dispatcher thread only

@@ -46,6 +46,17 @@ class ServiceTest : public ::testing::TestWithParam<std::string> {
     place_.release();
   }
   pipeline::Env env() { return pipeline::Env{clock_, ids_, {}, {}}; }
+  // Runs fn(tx) -> Result<T> in one write; an error rolls the write back and is returned.
+  template <class T, class Fn>
+  Result<T> write(Fn fn) {
+    std::optional<Result<T>> out;
+    auto st = store::write_sync(*store_, [&](Tx& tx) -> Status {
+      out.emplace(fn(tx));
+      return out->ok() ? Status{} : Status(out->error());
+    });
+    if (!st.ok()) return st.error();
+    return std::move(*out);
+  }
 
   void settings(const std::string& tenant, const char* json) {
     ASSERT_TRUE(store::write_sync(*store_, [&](Tx& tx) -> Status {

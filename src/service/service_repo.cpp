@@ -39,6 +39,8 @@ const Stmt kSetNextDue{"service.set_next_due",
     "UPDATE conversation_service SET next_due_at = $3 WHERE tenant_id = $1 AND conversation_id = $2"};
 const Stmt kActiveIds{"service.active_ids",
     "SELECT id FROM conversations WHERE tenant_id = $1 AND status <> 'resolved' ORDER BY seq DESC LIMIT $2"};
+const Stmt kContactActiveIds{"service.contact_active_ids",
+    "SELECT id FROM conversations WHERE tenant_id = $1 AND contact_id = $2 AND status <> 'resolved' ORDER BY seq DESC LIMIT $3"};
 
 // The last "answer": a public outbound message by a person, or by the bot unless its turn handed
 // over. Both halves descend the messages_replies index (core migration 7: public outbound messages
@@ -146,6 +148,13 @@ void set_next_due(Tx& tx, const std::string& tenant, const std::string& conversa
 std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tenant, int64_t limit) {
   std::vector<std::string> out;
   for (const auto& r : tx.query(kActiveIds, {tenant, limit})) out.push_back(r.str(0));
+  return out;
+}
+
+std::vector<std::string> contact_active_conversation_ids(Tx& tx, const std::string& tenant, const std::string& contact_id,
+                                                         int64_t limit) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.query(kContactActiveIds, {tenant, contact_id, limit})) out.push_back(r.str(0));
   return out;
 }
 

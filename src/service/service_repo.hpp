@@ -44,6 +44,9 @@ void set_next_due(Tx& tx, const std::string& tenant, const std::string& conversa
                   const std::optional<int64_t>& next_due_at);
 // Conversations of the tenant that are not resolved (for a settings change).
 std::vector<std::string> active_conversation_ids(Tx& tx, const std::string& tenant, int64_t limit);
+// One contact's conversations that are not resolved, newest first.
+std::vector<std::string> contact_active_conversation_ids(Tx& tx, const std::string& tenant, const std::string& contact_id,
+                                                         int64_t limit);
 
 // waiting_since: when the customer's oldest message not yet answered was written (the first
 // inbound message after the last public reply by a person, or by the bot when that reply was not a

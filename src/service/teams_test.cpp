@@ -49,16 +49,6 @@ class TeamsTest : public test_support::ServiceTest {
                   return {};
                 }).ok());
   }
-  template <class T, class Fn>
-  Result<T> write(Fn fn) {
-    std::optional<Result<T>> out;
-    auto st = store::write_sync(*store_, [&](Tx& tx) -> Status {
-      out.emplace(fn(tx));
-      return out->ok() ? Status{} : Status(out->error());
-    });
-    if (!st.ok()) return st.error();
-    return std::move(*out);
-  }
   Team team(const char* json) {
     auto e = env();
     auto t = write<Team>([&](Tx& tx) { return create_team(tx, e, "ten_A", bj::parse(json).as_object()); });

@@ -348,10 +348,21 @@ TEST_F(Service, ResolvingAsksForASatisfactionScoreAndTheAnswerIsRecorded) {
   // A later answer replaces it.
   ASSERT_EQ(str(visitor_send(srv, channel, ann.token, "5 stars").json(), "conversation_id"), conv);
   ASSERT_TRUE(eventually([&] { return num(conversation(conv), "csat.score") == 5; }, 5s));
+  // After the score the shop asks once for a comment; the next text is it (it stays there too).
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : history())
+      if (str(m, "author.kind") == "system" && str(m, "text") == "Thank you! Anything you'd like to add? Just reply here.")
+        return true;
+    return false;
+  }, 5s));
+  EXPECT_EQ(str(visitor_send(srv, channel, ann.token, "Quick & <b>kind</b> answer").json(), "conversation_id"), conv);
+  ASSERT_TRUE(eventually([&] { return str(conversation(conv), "csat.comment") == "Quick & <b>kind</b> answer"; }, 5s))
+      << dump(conversation(conv));
+  EXPECT_EQ(num(conversation(conv), "csat.score"), 5);
+  EXPECT_EQ(str(conversation(conv), "status"), "resolved");
   // Anything else opens a new conversation as before.
   EXPECT_NE(str(visitor_send(srv, channel, ann.token, "One more question").json(), "conversation_id"), conv);
 
-  std::this_thread::sleep_for(500ms);
   srv.terminate();
   std::vector<bj::object> events;
   auto st = bottega::store::open_store("sqlite://" + srv.dir() + "/bottega.db", {}, false);
@@ -365,9 +376,12 @@ TEST_F(Service, ResolvingAsksForASatisfactionScoreAndTheAnswerIsRecorded) {
       }
   });
   store->close();
-  ASSERT_EQ(events.size(), 2u);
+  ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].at("score").as_int64(), 4);
   EXPECT_EQ(events[1].at("score").as_int64(), 5);
+  EXPECT_EQ(events[2].at("score").as_int64(), 5);  // the same answer again, with its comment
+  EXPECT_EQ(std::string(events[2].at("comment").as_string()), "Quick & <b>kind</b> answer");
+  EXPECT_EQ(events[2].at("created_at"), events[1].at("created_at"));
   EXPECT_EQ(std::string(events[1].at("conversation_id").as_string()), conv);
   EXPECT_FALSE(events[1].at("bot_only").as_bool());  // a person (the API caller) replied
   EXPECT_TRUE(events[1].at("comment").is_null());

@@ -1,5 +1,5 @@
 // The "customer phone" of the simulator: a page (GET /phone) where a person plays the customer on
-// WhatsApp, Telegram or Messenger without an account. What the customer types becomes the
+// WhatsApp, Telegram, Messenger or Instagram without an account. What the customer types becomes the
 // provider's signed webhook to Bottega; what Bottega sends through the simulator's provider APIs
 // (recorded like every other call) is shown as the business's messages, with its buttons, lists
 // and links, and a tap on a button sends the provider's interactive-reply webhook.
@@ -8,10 +8,11 @@
 //   POST /__sim/phone/setup    {"channels":[{"type","name"?,"webhook_url","settings":{...}}]}
 //        the channels the phone can write to (one per provider; the settings are the channel's in
 //        Bottega: WhatsApp phone_number_id + app_secret, Telegram secret_token (+ bot_token),
-//        Messenger page_id + app_secret). Replaces the previous setup.
+//        Messenger/Instagram page_id + app_secret). Replaces the previous setup.
 //   GET  /__sim/phone/channels   {"channels":[{"type","name"}]} (no secrets)
 //   POST /__sim/phone/send     {"channel","customer","name"?,"text"} or {"channel","customer","name"?,
-//        "reply":{"id","title","kind"?,"description"?,"message"?}}: the customer writes or taps
+//        "reply":{"id","title","kind"?,"description"?,"message"?}} or {...,"image":{"content_base64",
+//        "mime_type"},"text"? (caption)}: the customer writes, taps or sends a photo
 //        (kind button|list for WhatsApp, callback for Telegram, quick_reply|postback for Messenger;
 //        message = the seq of the business message tapped). Returns {"message","delivery"}.
 //   GET  /__sim/phone/messages?channel=&customer=&since=&wait=   the conversation, both sides, in
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import * as P from './payloads.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TYPES = ['whatsapp', 'telegram', 'messenger'];
+const TYPES = ['whatsapp', 'telegram', 'messenger', 'instagram'];
 const ASSETS = {
   '/phone': ['index.html', 'text/html; charset=utf-8'],
   '/phone/': ['index.html', 'text/html; charset=utf-8'],
@@ -39,6 +40,8 @@ export const PHONE_CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const MAX_TEXT = 4096;
+const MAX_PHOTO = 5 << 20; // bytes
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
 function fail(status, message) {
   return Object.assign(new Error(message), { status });
@@ -46,6 +49,18 @@ function fail(status, message) {
 
 function str(v) {
   return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+}
+
+/** A customer's photo as the API takes it: {content_base64, mime_type}, at most 5 MB. */
+function checkPhoto(c, image, withCaption) {
+  if (!image || typeof image !== 'object') throw fail(400, 'image must be {content_base64, mime_type}');
+  if (!PHOTO_TYPES.includes(image.mime_type)) throw fail(400, `image.mime_type must be one of ${PHOTO_TYPES.join(', ')}`);
+  if (typeof image.content_base64 !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image.content_base64))
+    throw fail(400, 'image.content_base64 must be base64');
+  if (Buffer.byteLength(image.content_base64, 'base64') > MAX_PHOTO) throw fail(400, `the photo must be at most ${MAX_PHOTO >> 20} MB`);
+  if (withCaption && (c.type === 'messenger' || c.type === 'instagram'))
+    throw fail(400, `${c.type === 'messenger' ? 'Messenger' : 'Instagram'} sends a photo without a caption: send the text on its own`);
+  return { content_base64: image.content_base64, mime_type: image.mime_type };
 }
 
 export class Phone {
@@ -96,7 +111,7 @@ export class Phone {
       if (!/^https?:$/.test(url.protocol)) throw fail(400, `${at}.webhook_url must be http(s)`);
       const s = c.settings;
       if (!s || typeof s !== 'object') throw fail(400, `${at}.settings must be an object`);
-      const need = { whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'] }[c.type];
+      const need = { whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'], instagram: ['page_id', 'app_secret'] }[c.type];
       for (const k of need) if (typeof s[k] !== 'string' || !s[k]) throw fail(400, `${at}.settings.${k} is required`);
       next.set(c.type, { type: c.type, name: str(c.name) || c.type, webhook_url: c.webhook_url, settings: { ...s } });
     });
@@ -122,16 +137,34 @@ export class Phone {
     return id;
   }
 
-  /** The customer writes (text) or taps (reply); returns {message, delivery}. */
-  async send(input) {
+  /** A media file the provider keeps, for the phone page to show (GET /phone/media/{type}/{id}). */
+  media(type, id) {
+    const f = TYPES.includes(type) ? this.sim.media.get(`${type}:${id}`) : undefined;
+    if (!f || !PHOTO_TYPES.includes(f.mime_type)) return null;
+    return {
+      status: 200,
+      body: f.bytes,
+      headers: { 'content-type': f.mime_type, 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; sandbox", 'cache-control': 'no-store' },
+    };
+  }
+
+  /**
+   * The customer writes (text), taps (reply) or sends a photo (image = {content_base64,
+   * mime_type}, with text as its caption on WhatsApp and Telegram); returns {message, delivery}.
+   * `origin`: the simulator's URL as the page reached it (Messenger's attachment URL).
+   */
+  async send(input, origin) {
     const c = this.channel(input.channel);
     const customer = Phone.customerId(c.type, input.customer);
     const name = str(input.name).trim().slice(0, 60) || 'Demo Customer';
     const hasText = input.text !== undefined;
-    if (hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
+    const image = input.image === undefined ? undefined : checkPhoto(c, input.image, hasText);
+    if (image && input.reply !== undefined) throw fail(400, 'a tap carries no photo');
+    if (!image && hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
     let text;
     let reply;
-    if (hasText) {
+    if (image && !hasText) text = '';
+    else if (hasText) {
       text = str(input.text);
       if (!text.trim()) throw fail(400, 'text must not be empty');
       if ([...text].length > MAX_TEXT) throw fail(400, `text must be at most ${MAX_TEXT} characters`);
@@ -145,18 +178,21 @@ export class Phone {
       reply.tapped = tapped;
       text = reply.title;
     }
-    const payload = this.payload(c, customer, name, text, reply);
+    // Into the provider's media store (where Bottega fetches it) once the request is known good.
+    const photo = image && this.sim.addMedia(c.type, image, origin);
+    const payload = photo ? this.photoPayload(c, customer, name, text, photo) : this.payload(c, customer, name, text, reply);
     const message = {
       seq: this.sim.nextSeq(),
       channel: c.type,
       customer,
       from: 'customer',
-      kind: reply ? 'reply' : 'text',
+      kind: reply ? 'reply' : photo ? 'image' : 'text',
       text,
       at: new Date().toISOString(),
       status: 'sending',
     };
     if (reply) message.reply = { id: reply.id, kind: reply.kind || undefined };
+    if (photo) message.image = `/phone/media/${c.type}/${photo.id}`;
     this.messages.push(message);
     if (this.messages.length > 10_000) this.messages.shift();
     this.sim.wake();
@@ -173,6 +209,30 @@ export class Phone {
     message.updated = this.sim.nextSeq();
     this.sim.wake();
     return { message, delivery };
+  }
+
+  photoPayload(c, customer, name, caption, media) {
+    const s = c.settings;
+    if (c.type === 'whatsapp') {
+      const image = { mime_type: this.sim.media.get(`whatsapp:${media.id}`).mime_type, sha256: media.sha256, id: media.id };
+      if (caption) image.caption = caption;
+      const msg = { from: customer, id: P.newWamid(), timestamp: String(Math.floor(Date.now() / 1000)), type: 'image', image };
+      const value = P.whatsappValue({ messages: [msg], contacts: [{ wa_id: customer, name }], phoneNumberId: s.phone_number_id });
+      return P.whatsappEnvelope([{ changes: [{ value }] }]);
+    }
+    if (c.type === 'telegram') {
+      const [firstName, ...rest] = name.split(/\s+/);
+      const update = P.telegramMessage(customer, 'photo', { firstName, lastName: rest.length ? rest.join(' ') : null, username: null, languageCode: 'en' });
+      delete update.message.text;
+      update.message.photo = [{ file_id: media.id, file_unique_id: media.id.slice(-12), width: 800, height: 800, file_size: media.size }];
+      if (caption) update.message.caption = caption;
+      return update;
+    }
+    const payload = meta(c.type, P.messengerText(customer, s.page_id, ''));
+    const m = payload.entry[0].messaging[0].message;
+    delete m.text;
+    m.attachments = [{ type: 'image', payload: { url: media.url } }];
+    return payload;
   }
 
   payload(c, customer, name, text, reply) {
@@ -198,9 +258,9 @@ export class Phone {
         botId: Number(str(s.bot_token).split(':')[0]) || undefined,
       });
     }
-    if (!reply) return P.messengerText(customer, s.page_id, text);
-    if (reply.kind === 'quick_reply') return P.messengerText(customer, s.page_id, reply.title, undefined, { quickReplyPayload: reply.id });
-    return P.messengerPostback(customer, s.page_id, reply.title, reply.id);
+    if (!reply) return meta(c.type, P.messengerText(customer, s.page_id, text));
+    if (reply.kind === 'quick_reply') return meta(c.type, P.messengerText(customer, s.page_id, reply.title, undefined, { quickReplyPayload: reply.id }));
+    return meta(c.type, P.messengerPostback(customer, s.page_id, reply.title, reply.id));
   }
 
   /**
@@ -222,7 +282,7 @@ export class Phone {
       const statuses = unread.map((m) => P.whatsappStatus(m.ref, 'read', undefined, { recipientId: customer }).entry[0].changes[0].value.statuses[0]);
       payload = P.whatsappEnvelope([{ changes: [{ value: P.whatsappValue({ statuses, phoneNumberId: s.phone_number_id }) }] }]);
     } else {
-      payload = P.messengerRead(customer, s.page_id, Date.now());
+      payload = meta(c.type, P.messengerRead(customer, s.page_id, Date.now()));
     }
     let delivery;
     try {
@@ -247,7 +307,7 @@ export class Phone {
     const out = [];
     for (const r of this.sim.requests) {
       if (r.provider !== type || r.method !== 'POST' || !(r.response?.status >= 200 && r.response.status < 300)) continue;
-      const m = type === 'whatsapp' ? whatsappShown(r, c, customer) : type === 'telegram' ? telegramShown(r, customer) : messengerShown(r, customer);
+      const m = type === 'whatsapp' ? whatsappShown(r, c, customer) : type === 'telegram' ? telegramShown(r, customer) : messengerShown(r, customer); // Messenger, Instagram
       if (m) out.push({ seq: r.seq, channel: type, customer, from: 'business', at: r.at, ...m });
     }
     return out;
@@ -274,14 +334,14 @@ export class Phone {
     return { messages, last_seq: this.sim.seq };
   }
 
-  async handle(route, input, url) {
+  async handle(route, input, url, origin) {
     switch (route) {
       case 'POST /__sim/phone/setup':
         return this.setup(input);
       case 'GET /__sim/phone/channels':
         return { channels: this.publicChannels() };
       case 'POST /__sim/phone/send':
-        return this.send(input);
+        return this.send(input, origin);
       case 'POST /__sim/phone/read':
         return this.read(input);
       case 'GET /__sim/phone/messages':
@@ -290,6 +350,12 @@ export class Phone {
         return undefined;
     }
   }
+}
+
+// Messenger's webhook shapes serve Instagram too (its own object name; the account is the IG id).
+function meta(type, payload) {
+  if (type === 'instagram') payload.object = 'instagram';
+  return payload;
 }
 
 // ----- the providers' outbound shapes, as a phone shows them

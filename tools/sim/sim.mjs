@@ -397,7 +397,8 @@ export class Simulator {
     }
     const body = raw.toString('utf8');
     if (req.method === 'GET' && (url.pathname === '/phone' || url.pathname.startsWith('/phone/'))) {
-      const a = this.phone.asset(url.pathname);
+      const m = url.pathname.match(/^\/phone\/media\/([a-z]+)\/([A-Za-z0-9_-]+)$/);
+      const a = m ? this.phone.media(m[1], m[2]) : this.phone.asset(url.pathname);
       return a ? send(res, a.status, a.body, a.headers) : send(res, 404, { error: `no page ${url.pathname}` });
     }
     if (url.pathname.startsWith('/__sim/')) {
@@ -867,8 +868,15 @@ export class Simulator {
       if (input === undefined || typeof input !== 'object' || input === null) return send(res, 400, { error: 'body must be a JSON object' });
     }
     if (url.pathname.startsWith('/__sim/phone/')) {
+      // The phone's API acts as a customer: only for pages of this simulator. A JSON body cannot be
+      // posted cross-site without a CORS preflight (never granted here), and a loopback Host header
+      // keeps DNS-rebinding pages out.
+      if (req.method === 'POST' && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? '')))
+        return send(res, 415, { error: 'the phone API takes Content-Type: application/json' });
+      if (!this.allowRemote && !isLoopback(String(req.headers.host ?? '').replace(/:\d+$/, '')))
+        return send(res, 403, { error: 'the phone API answers loopback hosts only (start the sim with --allow-remote to change that)' });
       try {
-        const out = await this.phone.handle(route, input, url);
+        const out = await this.phone.handle(route, input, url, `http://${req.headers.host}`);
         if (out === undefined) return send(res, 404, { error: `no control route ${route}` });
         return send(res, 200, out);
       } catch (e) {

@@ -126,7 +126,7 @@ test('going online takes a waiting conversation; "/" in the composer inserts a c
   await composer.fill('');
   await composer.pressSequentially('/he');
   const options = page.locator('#canned-list [role=option]');
-  await options.first().waitFor({ timeout: 5_000 });
+  await options.first().waitFor({ timeout: 15_000 });
   assert.equal(await options.count(), 1);
   assert.match(await options.first().textContent(), /\/hello/);
   await composer.press('Enter');
@@ -194,7 +194,62 @@ test('an admin sets business hours, SLA targets and assignment on the Hours & SL
   await page.close();
 });
 
-test('the satisfaction score shows on the resolved conversation', { timeout: 60_000 }, async () => {
+test('an admin sets SLA targets per channel and a default on the Hours & SLAs screen', { timeout: 60_000 }, async () => {
+  const before = await server.api('/api/v1/service/settings');
+  await server.api('/api/v1/service/settings', {
+    method: 'PATCH',
+    body: JSON.stringify({ sla: { ...before.sla, channels: { email: { normal: { first_response_seconds: 86400 } } } } }),
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
+  watchPage(page, 'console-service-4', logs);
+  await page.goto(server.origin + '/');
+  await page.locator('#login-email').fill(server.agent.email);
+  await page.locator('#login-password').fill(server.agent.password);
+  await page.locator('form.login-card button[type=submit]').click();
+  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await page.goto(server.origin + '/#/settings/service');
+  await page.locator('#service-form').waitFor({ timeout: 10_000 });
+
+  // The email policy set through the API is shown; email is no longer offered to add.
+  assert.equal(await page.locator('#svc-sla-email-normal-first_response').inputValue(), '1440');
+  assert.equal(await page.locator('#svc-sla-add-channel option[value="email"]').count(), 0);
+  // Add WhatsApp targets; a bad value is caught with the field focused.
+  await page.locator('#svc-sla-add-channel').selectOption('whatsapp');
+  await page.locator('#svc-sla-add').click();
+  await page.locator('#sla-table-whatsapp').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'svc-sla-whatsapp-urgent-first_response');
+  await page.locator('#svc-sla-whatsapp-urgent-first_response').fill('5');
+  await page.locator('#svc-sla-whatsapp-high-first_response').fill('-3');
+  await page.locator('#svc-sla-default-resolution').fill('2880');
+  await page.locator('#svc-save').click();
+  // The browser refuses the form (the input's min); nothing is sent.
+  assert.equal(await page.locator('#svc-sla-whatsapp-high-first_response').evaluate((e) => e.validity.valid), false);
+  assert.equal(await page.locator('#service-saved').textContent(), '');
+  assert.equal((await server.api('/api/v1/service/settings')).sla.channels?.whatsapp, undefined);
+  await page.locator('#svc-sla-whatsapp-high-first_response').fill('');
+  // Email's targets are removed.
+  await page.getByRole('button', { name: 'Remove Email targets' }).click();
+  assert.equal(await page.locator('#sla-table-email').count(), 0);
+  await page.locator('#svc-save').click();
+  await page.waitForFunction(() => (document.querySelector('#service-saved')?.textContent ?? '') !== '');
+
+  const s = await server.api('/api/v1/service/settings');
+  assert.deepEqual(Object.keys(s.sla.channels ?? {}), ['whatsapp']);
+  assert.deepEqual(Object.keys(s.sla.channels.whatsapp), ['urgent']);
+  assert.equal(s.sla.channels.whatsapp.urgent.first_response_seconds, 300);
+  assert.equal(s.sla.policies.default.resolution_seconds, 172800);
+  assert.equal(s.sla.policies.normal.first_response_seconds, before.sla.policies.normal.first_response_seconds, 'the levels are kept');
+  // Shown again as saved after a reload.
+  await page.reload();
+  await page.locator('#service-form').waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#svc-sla-whatsapp-urgent-first_response').inputValue(), '5');
+  assert.equal(await page.locator('#svc-sla-default-resolution').inputValue(), '2880');
+  assert.equal(await page.locator('#sla-table-email').count(), 0);
+  await page.locator('#service-form').screenshot({ path: join(outDir, 'console-service-channels.png') });
+  await page.close();
+});
+
+test('the satisfaction score and its comment show on the resolved conversation', { timeout: 60_000 }, async () => {
   await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ csat: { enabled: true }, after_hours: null }) });
   const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
     method: 'POST',
@@ -220,7 +275,7 @@ test('the satisfaction score shows on the resolved conversation', { timeout: 60_
   }
   assert.equal(await say('5'), conv);
 
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
   watchPage(page, 'console-service-4', logs);
   await page.goto(server.origin + '/');
   await page.locator('#login-email').fill(server.agent.email);
@@ -230,5 +285,10 @@ test('the satisfaction score shows on the resolved conversation', { timeout: 60_
   await page.locator(`[data-conversation-id="${conv}"]`).click();
   await page.locator('.thread .chip-csat[data-csat="5"]').waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('.thread .chip-csat').textContent(), 'Satisfaction 5/5');
+  // The comment the shop asks for after the score: in the thread (as text) and on the chip.
+  await page.locator('.msg', { hasText: 'Anything you’d like to add?'.replace('’', "'") }).waitFor({ timeout: 10_000 });
+  assert.equal(await say('Fast <i>and</i> kind'), conv);
+  await page.locator('.msg', { hasText: 'Fast <i>and</i> kind' }).waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('.thread .chip-csat')?.getAttribute('title') === 'Fast <i>and</i> kind', null, { timeout: 10_000 });
   await page.close();
 });

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
 import { startBottega } from './helpers/server.mjs';
-import { signIn, visitorSays, waitForCount } from './helpers/console.mjs';
+import { serverSays as pollServer, signIn, visitorSays, waitForCount } from './helpers/console.mjs';
 
 let server;
+const serverSays = (path, check, what) => pollServer(server, path, check, what);
 let browser;
 const logs = [];
 
@@ -26,16 +27,6 @@ after(async () => {
   writeFileSync(join(outDir, 'browser-console-teams.log'), logs.join('\n') + '\n');
 });
 
-/** Polls the server until `check(value)` holds (the console's request and the event are independent). */
-async function serverSays(path, check, what) {
-  let last;
-  for (let i = 0; i < 150; i++) {
-    last = await server.api(path);
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: the server still answers ${JSON.stringify(last)}`);
-}
 
 test('teams screen, transfer with a note, team filter', { timeout: 120_000 }, async () => {
   const bea = await server.api('/api/v1/agents', {

@@ -2,7 +2,8 @@
 // real `bottega demo` (as the Makefile does, on free ports). A customer types on the simulator's
 // phone page (WhatsApp), the bot's answer shows with its buttons, a tap is answered, the agent sees
 // the conversation live in the console and replies, the reply reaches the phone and shows as read
-// in the console. Message text is text on both sides, never HTML.
+// in the console; a photo from the phone shows inline in the console. Message text is text on both
+// sides, never HTML.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { newDataDir, removeDataDir, startDemo } from '../../tools/sim/test/demo_
 
 const QUESTION = 'How long does delivery take?';
 const HOSTILE = '<img src=x onerror="window.__xss=1"> <b>bold?</b>';
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let dir;
 let demo;
@@ -90,6 +92,17 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   assert.equal(await agent.locator('.messages img, .messages b').count(), 0, 'no HTML elements from message text (console)');
   assert.equal(await phone.evaluate(() => window.__xss), undefined);
   assert.equal(await agent.evaluate(() => window.__xss), undefined);
+
+  // A photo from the phone (the typed text is its caption): shown on the phone, fetched by Bottega
+  // through the simulated Graph API, and inline in the console.
+  await text.fill('the box arrived like this');
+  await phone.locator('#photo-file').setInputFiles({ name: 'box.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  const mine = phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'the box arrived like this' });
+  await mine.waitFor({ timeout: 15_000 });
+  await phone.waitForFunction((el) => el.complete && el.naturalWidth === 1, await mine.locator('img').elementHandle(), { timeout: 10_000 });
+  assert.equal(await text.inputValue(), '', 'the caption went with the photo');
+  const inConsole = agent.locator('.messages li.msg-in', { hasText: 'the box arrived like this' }).locator('img.attachment-img');
+  await inConsole.waitFor({ timeout: 30_000 });
 
   await phone.screenshot({ path: join(outDir, 'phone.png') });
 

@@ -415,6 +415,23 @@ CREATE TABLE agent_mentions (
 );
 CREATE INDEX agent_mentions_agent ON agent_mentions(tenant_id, agent_id, seq);
 )SQL"},
+      // CSAT comments: after a score the customer is asked for a comment (comment_asked_at); their
+      // next text message within an hour is the comment (src/service/operations.cpp).
+      {68, "service_csat_comments",
+       R"SQL(
+ALTER TABLE csat_surveys ADD COLUMN comment_asked_at INTEGER;
+ALTER TABLE csat_surveys ADD COLUMN comment_question_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment_message_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN commented_at INTEGER;
+)SQL",
+       R"SQL(
+ALTER TABLE csat_surveys ADD COLUMN comment_asked_at BIGINT;
+ALTER TABLE csat_surveys ADD COLUMN comment_question_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment TEXT;
+ALTER TABLE csat_surveys ADD COLUMN comment_message_id TEXT;
+ALTER TABLE csat_surveys ADD COLUMN commented_at BIGINT;
+)SQL"},
   };
   return kMigrations;
 }

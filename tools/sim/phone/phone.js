@@ -15,6 +15,8 @@
     form: $('composer'),
     text: $('text'),
     send: $('send'),
+    photo: $('photo'),
+    photoFile: $('photo-file'),
   };
   const state = { channels: [], type: '', customer: '', name: '', since: 0, gen: 0, ctrl: null, items: new Map() };
 
@@ -124,6 +126,7 @@
     ui.list.replaceChildren();
     ui.text.disabled = false;
     ui.send.disabled = false;
+    ui.photo.disabled = false;
     setStatus('');
     poll(state.gen, state.ctrl.signal);
   }
@@ -157,6 +160,8 @@
   }
 
   const httpUrl = (u) => typeof u === 'string' && /^https?:\/\//i.test(u);
+  // Images: the business's (http(s)) or the customer's own photo, kept by the simulator.
+  const imageUrl = (u) => httpUrl(u) || (typeof u === 'string' && /^\/phone\/media\/[a-z]+\/[A-Za-z0-9_-]+$/.test(u));
 
   function render(m) {
     const li = document.createElement('li');
@@ -165,7 +170,7 @@
     li.dataset.from = m.from;
     if (m.status) li.dataset.status = m.status;
     if (m.status === 'failed') li.classList.add('failed');
-    if (httpUrl(m.image)) {
+    if (imageUrl(m.image)) {
       const img = document.createElement('img');
       img.src = m.image;
       img.alt = '';
@@ -292,6 +297,32 @@
     } finally {
       ui.send.disabled = false;
       ui.text.focus();
+    }
+  });
+
+  // A photo from this computer; the typed message (if any) goes with it as its caption, except on
+  // Messenger, whose photos have none.
+  ui.photo.addEventListener('click', () => ui.photoFile.click());
+  ui.photoFile.addEventListener('change', async () => {
+    const file = ui.photoFile.files?.[0];
+    ui.photoFile.value = '';
+    if (!file) return;
+    if (file.size > 5 * 1024 * 1024) {
+      setStatus('The photo must be at most 5 MB.');
+      return;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    const caption = state.type === 'messenger' || state.type === 'instagram' ? '' : ui.text.value.trim();
+    ui.photo.disabled = true;
+    try {
+      await deliver({ image: { content_base64: btoa(bin), mime_type: file.type }, ...(caption ? { text: caption } : {}) });
+      if (caption) ui.text.value = '';
+    } catch (e) {
+      setStatus(`Could not send the photo: ${e.message}`);
+    } finally {
+      ui.photo.disabled = false;
     }
   });
 

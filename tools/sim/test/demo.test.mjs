@@ -1,6 +1,6 @@
 // `make demo` end to end: scripts/demo.mjs starts the provider simulator and the real `bottega
 // demo --simulator-url` (as the Makefile does, here on free ports), and a customer on the
-// simulator's phone page talks to the demo shop on WhatsApp, Telegram and Messenger: the bot
+// simulator's phone page talks to the demo shop on WhatsApp, Telegram, Messenger and Instagram: the bot
 // answers, a tap on its buttons is understood, an agent's reply through the API reaches the phone.
 // Then Ctrl-C stops both processes, and a second start on the same data directory works.
 
@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-import { BOTTEGA_BIN, call, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
+import { BOTTEGA_BIN, call, eventually, freePort, newDataDir, removeDataDir, startDemo, waitForPhone } from './demo_process.mjs';
 
 describe('make demo with the provider simulator', () => {
   let dir;
@@ -36,16 +36,18 @@ describe('make demo with the provider simulator', () => {
     return ch;
   }
 
-  async function conversationOn(channelId) {
+  /** The one conversation of `contactName` on the channel. */
+  async function conversationOn(channelId, contactName) {
     const r = await bottega('GET', `/api/v1/conversations?channel_id=${channelId}`);
     assert.equal(r.status, 200);
-    assert.equal(r.body.data.length, 1, JSON.stringify(r.body));
-    return r.body.data[0];
+    const mine = r.body.data.filter((c) => c.contact?.name === contactName);
+    assert.equal(mine.length, 1, JSON.stringify(r.body));
+    return mine[0];
   }
 
   test('the demo prints the phone next to the other URLs, and its provider channels send through the simulator', async () => {
     assert.match(demo.output(), /Customer phone:\s+http:\/\/127\.0\.0\.1:\d+\/phone/);
-    for (const type of ['whatsapp', 'telegram', 'messenger']) {
+    for (const type of ['whatsapp', 'telegram', 'messenger', 'instagram']) {
       const ch = await channelOf(type);
       assert.ok(ch.settings.api_base_url.startsWith(`${demo.sim}/${type}`), JSON.stringify(ch.settings));
     }
@@ -64,7 +66,7 @@ describe('make demo with the provider simulator', () => {
     assert.deepEqual(answer.buttons.map((b) => b.id), ['yes', 'no']);
 
     const ch = await channelOf('whatsapp');
-    const conv = await conversationOn(ch.id);
+    const conv = await conversationOn(ch.id, 'Giulia Demo');
     const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
     assert.equal(msgs.status, 200);
     assert.ok(msgs.body.data.some((m) => m.direction === 'in' && m.text === 'How long does delivery take?'), JSON.stringify(msgs.body));
@@ -84,14 +86,10 @@ describe('make demo with the provider simulator', () => {
     assert.equal(read.status, 200, JSON.stringify(read.body));
     assert.ok(read.body.receipts >= 1);
     assert.equal(read.body.delivery.status, 200);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    await eventually("the agent's message marked read", async () => {
       const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
-      const mine = all.body.data.find((m) => m.id === reply.body.id);
-      if (mine?.delivery?.state === 'read') break;
-      assert.ok(Date.now() < deadline, `the agent's message was not marked read: ${JSON.stringify(mine)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return all.body.data.find((m) => m.id === reply.body.id)?.delivery?.state === 'read';
+    });
 
     // A payment link (the demo's sandbox provider) arrives as a link the customer can open.
     const link = await bottega('POST', '/api/v1/payment_links', { conversation_id: conv.id, amount: 4200, currency: 'EUR' });
@@ -100,10 +98,42 @@ describe('make demo with the provider simulator', () => {
     assert.ok(pay.links[0].url.startsWith(demo.bottega), JSON.stringify(pay));
     const checkout = await fetch(pay.links[0].url);
     assert.equal(checkout.status, 200, 'the checkout page opens');
+
+    // A product card: its image and "Add to cart" button; a tap puts the item in the cart.
+    const card = await bottega('POST', `/api/v1/conversations/${conv.id}/messages`, { kind: 'product', sku: 'SNK-CLS-42' });
+    assert.equal(card.status, 201, JSON.stringify(card.body));
+    const shown = await waitForPhone(demo.sim, 'whatsapp', customer, (m) => m.from === 'business' && m.buttons?.some((b) => b.id === 'buy:SNK-CLS-42'));
+    assert.match(shown.text, /sneaker/i);
+    assert.ok(shown.image?.startsWith('https://'), JSON.stringify(shown));
+    const buy = await phoneSend({ channel: 'whatsapp', customer, reply: { id: 'buy:SNK-CLS-42', title: 'Add to cart', kind: 'button', message: shown.seq } });
+    assert.equal(buy.body.delivery.status, 200);
+    await eventually('the internal note about the cart', async () => {
+      const all = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      return all.body.data.some((m) => m.kind === 'note' && /SNK-CLS-42/.test(m.text));
+    });
   });
 
-  test('Telegram and Messenger: the bot answers there too', async () => {
-    for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002']]) {
+  test("a customer's photo on WhatsApp reaches the agents: Bottega fetches it through the simulated Graph API", async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const customer = '393330000002';
+    const sent = await phoneSend({ channel: 'whatsapp', customer, name: 'Marco Photo', text: 'the box arrived like this', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.delivery.status, 200);
+    const ch = await channelOf('whatsapp');
+    const conv = await conversationOn(ch.id, 'Marco Photo');
+    const attachment = await eventually('the photo stored (or refused)', async () => {
+      const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      const a = msgs.body.data.find((x) => x.kind === 'media' && x.text === 'the box arrived like this')?.content?.attachments?.[0];
+      return a?.media_id || a?.media_error ? a : null;
+    });
+    assert.ok(attachment.media_id, JSON.stringify(attachment));
+    const file = await fetch(`${demo.bottega}/api/v1/media/${attachment.media_id}`, { headers: { Authorization: `Bearer ${demo.token}` } });
+    assert.equal(file.status, 200);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
+  });
+
+  test('Telegram, Messenger and Instagram: the bot answers there too', async () => {
+    for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002'], ['instagram', '2410000000000003']]) {
       const sent = await phoneSend({ channel: type, customer, name: 'Luca Demo', text: 'Do you ship to Belgium?' });
       assert.equal(sent.body.delivery.status, 200, `${type}: ${JSON.stringify(sent.body)}`);
       const answer = await waitForPhone(demo.sim, type, customer, (m) => m.from === 'business' && /EU country/.test(m.text));
@@ -119,14 +149,22 @@ describe('make demo with the provider simulator', () => {
     await assert.rejects(fetch(`${first.bottega}/healthz`), 'bottega stopped');
     await assert.rejects(fetch(`${first.sim}/__sim`), 'the simulator stopped');
 
-    demo = await startDemo(dir);
+    // The simulator on another port this time: the channels must follow it.
+    for (let attempt = 1; !demo; attempt++) {
+      try {
+        demo = await startDemo(dir, { simPort: await freePort(Number(new URL(first.sim).port)) });
+      } catch (e) {
+        // Someone else took the free port between the probe and the simulator's bind: another one.
+        if (attempt >= 3 || !/EADDRINUSE/.test(e.message)) throw e;
+      }
+    }
     assert.equal(demo.token, token, 'the same shop');
     assert.notEqual(demo.sim, first.sim, 'the simulator is on a new port');
     const ch = await channelOf('whatsapp');
     assert.ok(ch.settings.api_base_url.startsWith(`${demo.sim}/whatsapp`), 'the channel follows the simulator');
     const channels = await bottega('GET', '/api/v1/channels');
     assert.equal(channels.body.data.filter((c) => c.type === 'whatsapp').length, 1, 'no second WhatsApp channel');
-    const conv = await conversationOn(ch.id);
+    const conv = await conversationOn(ch.id, 'Giulia Demo');
 
     // The same customer writes again: the same conversation, and the answers reach the new simulator.
     const customer = '393330000001';

@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,12 +24,13 @@ export function removeDataDir(dir) {
 }
 
 /**
- * Runs the launcher as `make demo` does (here on port 0 for both processes) and resolves once the
- * demo has printed its URLs and the phone page lists its channels: {bottega, sim, phone, token,
- * agents, output(), exited, stop()}. stop() sends SIGINT (a Ctrl-C) and resolves to the exit code.
+ * Runs the launcher as `make demo` does (here on port 0 for Bottega, `simPort` (default 0) for the
+ * simulator) and resolves once the demo has printed its URLs and the phone page lists its channels:
+ * {bottega, sim, phone, token, agents, output(), exited, stop()}. stop() sends SIGINT (a Ctrl-C)
+ * and resolves to the exit code.
  */
-export async function startDemo(dataDir, { timeoutMs = 60_000 } = {}) {
-  const child = spawn(process.execPath, [LAUNCHER, '--bottega', BOTTEGA_BIN, '--port', '0', '--sim-port', '0', '--data-dir', dataDir], {
+export async function startDemo(dataDir, { timeoutMs = 60_000, simPort = 0 } = {}) {
+  const child = spawn(process.execPath, [LAUNCHER, '--bottega', BOTTEGA_BIN, '--port', '0', '--sim-port', String(simPort), '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -76,6 +78,21 @@ export async function startDemo(dataDir, { timeoutMs = 60_000 } = {}) {
   return { bottega, sim, phone, token, agents, child, output, exited, stop };
 }
 
+/** A port that was free a moment ago on 127.0.0.1 (other than `not`). */
+export async function freePort(not) {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const srv = net.createServer();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port: p } = srv.address();
+        srv.close(() => resolve(p));
+      });
+    });
+    if (port !== not) return port;
+  }
+}
+
 /** JSON over HTTP: resolves to {status, body}. */
 export async function call(method, url, body, headers = {}) {
   const r = await fetch(url, {
@@ -91,6 +108,17 @@ export async function call(method, url, body, headers = {}) {
     json = undefined;
   }
   return { status: r.status, body: json ?? text, headers: r.headers };
+}
+
+/** Polls `fn` (async) until it returns something truthy, which it resolves to; fails after `ms`. */
+export async function eventually(what, fn, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**

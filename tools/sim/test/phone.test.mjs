@@ -14,6 +14,7 @@ import { call } from './demo_process.mjs';
 const WA = { phone_number_id: '106540352242922', app_secret: 'wa-secret-0123', access_token: 'EAAGtoken' };
 const TG = { bot_token: '7000000001:AAbbCC', secret_token: 'tg-secret_42' };
 const FB = { page_id: '105044608990345', app_secret: 'fb-secret-4567', page_access_token: 'EAAPtoken' };
+const IG = { page_id: '17841400000000001', app_secret: 'ig-secret-8901', page_access_token: 'EAAPigtoken' };
 
 describe('customer phone', () => {
   let s;
@@ -40,6 +41,7 @@ describe('customer phone', () => {
         { type: 'whatsapp', name: 'WhatsApp (test)', webhook_url: hookUrl('ch_wa'), settings: WA },
         { type: 'telegram', name: 'Telegram (test)', webhook_url: hookUrl('ch_tg'), settings: TG },
         { type: 'messenger', name: 'Messenger (test)', webhook_url: hookUrl('ch_fb'), settings: FB },
+        { type: 'instagram', name: 'Instagram (test)', webhook_url: hookUrl('ch_ig'), settings: IG },
       ],
     });
     assert.equal(setup.status, 200, JSON.stringify(setup.body));
@@ -87,7 +89,7 @@ describe('customer phone', () => {
 
   test('the channels are listed without their secrets', async () => {
     const r = await api('GET', '/__sim/phone/channels');
-    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger']);
+    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger', 'instagram']);
     assert.doesNotMatch(JSON.stringify(r.body), /secret|token/);
   });
 
@@ -110,8 +112,31 @@ describe('customer phone', () => {
     const bad = await api('POST', '/__sim/phone/setup', { channels: [{ type: 'whatsapp', webhook_url: 'http://127.0.0.1:1/x', settings: { phone_number_id: '1' } }] });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /app_secret/);
-    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 3, 'a refused setup changes nothing');
+    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 4, 'a refused setup changes nothing');
     assert.equal(hooks.length, 0);
+  });
+
+  test('only its own pages may act as the customer: JSON bodies, loopback Host', async () => {
+    const form = await fetch(`${s.url}/__sim/phone/send`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ channel: 'whatsapp', customer: '393331110010', text: 'cross-site' }),
+    });
+    assert.equal(form.status, 415);
+    const withHost = (method, path, host, body) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${s.url}${path}`, { method, headers: { Host: host, 'Content-Type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', reject);
+        req.end(body ? JSON.stringify(body) : undefined);
+      });
+    assert.equal(await withHost('POST', '/__sim/phone/send', 'attacker.example:8090', { channel: 'whatsapp', customer: '393331110010', text: 'rebound' }), 403);
+    assert.equal(await withHost('GET', '/__sim/phone/channels', 'attacker.example'), 403);
+    assert.equal(hooks.length, 0, 'nothing was sent');
+    assert.equal(await withHost('GET', '/__sim/phone/channels', 'localhost:8090'), 200, 'localhost is a loopback host');
+    assert.equal(await withHost('GET', '/__sim/phone/channels', '[::1]:8090'), 200);
   });
 
   test('WhatsApp: typed text becomes a signed webhook; the business answer with buttons shows; a tap is a button_reply', async () => {
@@ -252,6 +277,32 @@ describe('customer phone', () => {
     assert.equal(pb.title, 'Add to cart');
   });
 
+  test('Instagram: Messenger shapes under object "instagram", signed with its own app secret', async () => {
+    const igsid = '2410000000000031';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, text: 'ciao' });
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(hooks[0].url, '/webhooks/ch_ig');
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(IG.app_secret, hooks[0].body));
+    const body = JSON.parse(hooks[0].body);
+    assert.equal(body.object, 'instagram');
+    assert.equal(body.entry[0].id, IG.page_id);
+    assert.deepEqual([body.entry[0].messaging[0].sender.id, body.entry[0].messaging[0].message.text], [igsid, 'ciao']);
+
+    await business(`/instagram/v21.0/me/messages?access_token=${IG.page_access_token}`, { recipient: { id: igsid }, message: { text: 'Helpful?', quick_replies: [{ content_type: 'text', title: 'Yes', payload: 'yes' }] } });
+    const m = (await messages('instagram', igsid)).messages.find((x) => x.from === 'business');
+    assert.deepEqual(m.buttons, [{ id: 'yes', title: 'Yes', kind: 'quick_reply' }]);
+    await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, reply: { id: 'yes', title: 'Yes', kind: 'quick_reply', message: m.seq } });
+    const tap = JSON.parse(hooks[1].body);
+    assert.equal(tap.object, 'instagram');
+    assert.deepEqual(tap.entry[0].messaging[0].message.quick_reply, { payload: 'yes' });
+    const read = await api('POST', '/__sim/phone/read', { channel: 'instagram', customer: igsid });
+    assert.equal(read.body.receipts, 1);
+    assert.equal(JSON.parse(hooks[2].body).object, 'instagram');
+    const cap = await api('POST', '/__sim/phone/send', { channel: 'instagram', customer: igsid, text: 'x', image: { content_base64: 'AAAA', mime_type: 'image/png' } });
+    assert.equal(cap.status, 400);
+    assert.match(cap.body.error, /Instagram sends a photo without a caption/);
+  });
+
   test('read receipts: WhatsApp read statuses once per message, Messenger message_reads, none on Telegram', async () => {
     const customer = '393331110004';
     const a = await waSend({ to: customer, type: 'text', text: { body: 'one' } });
@@ -295,6 +346,68 @@ describe('customer phone', () => {
     const n = hooks.length;
     assert.equal((await api('POST', '/__sim/phone/read', { channel: 'telegram', customer: chat })).body.receipts, 0);
     assert.equal(hooks.length, n, 'Telegram has no read receipts');
+  });
+
+  test('photos: into the provider media store, announced as each provider does, shown on the phone', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const bytes = Buffer.from(png, 'base64');
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+
+    // WhatsApp: an image message with the media id, its sha256 and the caption; Bottega fetches
+    // the URL from the Graph media object with the channel's token, then the bytes.
+    const customer = '393331110020';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'whatsapp', customer, text: 'is this scratch normal?', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.message.kind, 'image');
+    assert.equal(r.body.message.text, 'is this scratch normal?');
+    const wm = JSON.parse(hooks[0].body).entry[0].changes[0].value.messages[0];
+    assert.equal(hooks[0].headers['x-hub-signature-256'], hmac(WA.app_secret, hooks[0].body));
+    assert.equal(wm.type, 'image');
+    assert.equal(wm.image.mime_type, 'image/png');
+    assert.equal(wm.image.sha256, sha256);
+    assert.equal(wm.image.caption, 'is this scratch normal?');
+    const obj = await call('GET', `${s.url}/whatsapp/v21.0/${wm.image.id}`, undefined, { Authorization: `Bearer ${WA.access_token}` });
+    assert.equal(obj.status, 200, JSON.stringify(obj.body));
+    const file = await fetch(obj.body.url, { headers: { Authorization: `Bearer ${WA.access_token}` } });
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), bytes);
+    // The phone shows it from its own origin.
+    assert.equal(r.body.message.image, `/phone/media/whatsapp/${wm.image.id}`);
+    const shown = await fetch(s.url + r.body.message.image);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.headers.get('content-type'), 'image/png');
+    assert.equal(shown.headers.get('x-content-type-options'), 'nosniff');
+    assert.deepEqual(Buffer.from(await shown.arrayBuffer()), bytes);
+
+    // Telegram: a photo with its file_id, readable through getFile; Messenger: an image attachment URL.
+    const t = await api('POST', '/__sim/phone/send', { channel: 'telegram', customer: '5550001111', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(t.status, 200, JSON.stringify(t.body));
+    const upd = JSON.parse(hooks[1].body).message;
+    assert.equal(upd.text, undefined);
+    const gf = await call('GET', `${s.url}/telegram/bot${TG.bot_token}/getFile?file_id=${encodeURIComponent(upd.photo[0].file_id)}`);
+    assert.equal(gf.status, 200, JSON.stringify(gf.body));
+    const tf = await fetch(`${s.url}/telegram/file/bot${TG.bot_token}/${gf.body.result.file_path}`);
+    assert.deepEqual(Buffer.from(await tf.arrayBuffer()), bytes);
+    const f = await api('POST', '/__sim/phone/send', { channel: 'messenger', customer: '2410000000000020', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(f.status, 200, JSON.stringify(f.body));
+    const att = JSON.parse(hooks[2].body).entry[0].messaging[0].message.attachments[0];
+    assert.equal(att.type, 'image');
+    assert.deepEqual(Buffer.from(await (await fetch(att.payload.url)).arrayBuffer()), bytes);
+
+    // Refused: other types, not base64, too large, a caption on Messenger, a photo with a tap.
+    const n = hooks.length;
+    for (const [body, msg] of [
+      [{ channel: 'whatsapp', customer, image: { content_base64: png, mime_type: 'image/svg+xml' } }, /mime_type/],
+      [{ channel: 'whatsapp', customer, image: { content_base64: 'not base64!', mime_type: 'image/png' } }, /base64/],
+      [{ channel: 'whatsapp', customer, image: { content_base64: 'A'.repeat(7_100_000), mime_type: 'image/png' } }, /5 MB/],
+      [{ channel: 'messenger', customer: '2410000000000020', text: 'hi', image: { content_base64: png, mime_type: 'image/png' } }, /without a caption/],
+      [{ channel: 'whatsapp', customer, reply: { id: 'yes', title: 'Yes' }, image: { content_base64: png, mime_type: 'image/png' } }, /tap/],
+    ]) {
+      const bad = await api('POST', '/__sim/phone/send', body);
+      assert.equal(bad.status, 400, JSON.stringify(bad.body).slice(0, 200));
+      assert.match(bad.body.error, msg);
+    }
+    assert.equal(hooks.length, n, 'nothing was sent');
+    assert.equal((await fetch(`${s.url}/phone/media/whatsapp/nope`)).status, 404);
   });
 
   test('a long poll with nothing new answers empty after its wait', async () => {

@@ -218,6 +218,8 @@ export interface CustomerProfile {
   last_order: { id: string; number: number; status: string; total: number; currency: string; created_at: string } | null;
   open_carts: Array<{ id: string; conversation_id: string | null; currency: string; items: number; total: number | null }>;
   conversations: Array<{ id: string; channel_type: string; status: string; last_message_at: string; last_message_text: string | null }>;
+  bought_together: Array<{ product_id: string; title: string; sku: string; orders_together: number }>;
+  rewards: Array<{ rule_id: string; name: string; min_orders: number; eligible: boolean }>;
 }
 
 /** `GET /api/v1/contacts/{id}/opt_out`: out of proactive messages (docs/service.md#proactive-messages). */
@@ -700,6 +702,15 @@ export class ConsoleApi {
 
   customerProfile(contactId: string): Promise<CustomerProfile> {
     return this.call<CustomerProfile>(`/contacts/${encodeURIComponent(contactId)}/profile`);
+  }
+
+  /** A personal single-use code from a reward rule the customer qualifies for (409 not_eligible). */
+  giveReward(contactId: string, ruleId: string, key: string): Promise<Discount> {
+    return this.call<Discount>(`/contacts/${encodeURIComponent(contactId)}/rewards`, {
+      method: 'POST',
+      body: { rule_id: ruleId },
+      headers: { 'Idempotency-Key': key },
+    });
   }
 
   async creditBalances(contactId: string): Promise<Array<{ currency: string; balance: number }>> {

@@ -1,13 +1,15 @@
 // The customer beside the conversation (GET /api/v1/contacts/{id}/profile): new or returning,
 // lifetime value per currency, the last order, open carts (this conversation's marked), the
-// customer's other conversations on every channel (one click opens them), and store credit: the
-// balance, and for admins "Give store credit…" with a reason and an explicit confirmation.
+// customer's other conversations on every channel (one click opens them), products other customers
+// bought together with theirs (one click sends the card), the shop's reward rules (a qualifying
+// customer gets a personal single-use code, which the agent can put into the reply), and store
+// credit: the balance, and for admins "Give store credit…" with a reason and an explicit confirmation.
 // Everything is text.
 
 import { clear, el } from '../shared/dom';
 import { lang, type Lang } from '../shared/strings';
 import { fullTime, shortTime } from '../shared/time';
-import type { ConsoleApi, CustomerProfile, OptOut } from './api';
+import { newKey, type ConsoleApi, type CustomerProfile, type OptOut } from './api';
 import { apiErrorText as why, reviewedForm, statusLine } from './admin-kit';
 import { formatMoney } from './render';
 import { parseMinor } from './refund';
@@ -66,6 +68,21 @@ const textByLang = {
     mergeText: (other: string): string => `Merge ${other} into this customer? Conversations, orders, carts and store credit move here. This cannot be undone.`,
     merged: (n: number): string => `Merged: ${n} ${n === 1 ? 'conversation' : 'conversations'} moved here.`,
     mergeReview: 'Review merge',
+    suggested: 'Bought together',
+    suggestedLine: (title: string, n: number): string => `${title} · with theirs in ${n} ${n === 1 ? 'order' : 'orders'}`,
+    sendCard: 'Send card',
+    cardSent: (title: string): string => `Card for ${title} sent.`,
+    noSuggestions: 'No suggestions yet.',
+    rewards: 'Rewards',
+    noRewards: 'The shop has no reward rules.',
+    rewardLine: (name: string, min: number): string => `${name} · from ${min} ${min === 1 ? 'order' : 'orders'}`,
+    qualifies: 'qualifies',
+    notYet: (have: number, min: number): string => `not yet (${have} of ${min})`,
+    giveCode: 'Give code',
+    codeGiven: (code: string): string => `Code ${code} created for this customer (single use).`,
+    codeValid: (code: string, until: string | null): string => (until ? `${code} · valid until ${until}` : code),
+    putInReply: 'Put in reply',
+    rewardReply: (code: string, until: string | null): string => `Here is your personal code: ${code}${until ? ` (valid until ${until})` : ''}.`,
     none: '—',
   },
   it: {
@@ -121,6 +138,21 @@ const textByLang = {
     mergeText: (other: string): string => `Unire ${other} a questo cliente? Conversazioni, ordini, carrelli e credito passano qui. Non si può annullare.`,
     merged: (n: number): string => `Uniti: ${n} ${n === 1 ? 'conversazione spostata' : 'conversazioni spostate'} qui.`,
     mergeReview: 'Controlla l’unione',
+    suggested: 'Comprati insieme',
+    suggestedLine: (title: string, n: number): string => `${title} · con i suoi in ${n} ${n === 1 ? 'ordine' : 'ordini'}`,
+    sendCard: 'Invia scheda',
+    cardSent: (title: string): string => `Scheda di ${title} inviata.`,
+    noSuggestions: 'Ancora nessun suggerimento.',
+    rewards: 'Premi',
+    noRewards: 'Il negozio non ha regole premio.',
+    rewardLine: (name: string, min: number): string => `${name} · da ${min} ${min === 1 ? 'ordine' : 'ordini'}`,
+    qualifies: 'ne ha diritto',
+    notYet: (have: number, min: number): string => `non ancora (${have} di ${min})`,
+    giveCode: 'Crea codice',
+    codeGiven: (code: string): string => `Codice ${code} creato per questo cliente (monouso).`,
+    codeValid: (code: string, until: string | null): string => (until ? `${code} · valido fino al ${until}` : code),
+    putInReply: 'Metti nella risposta',
+    rewardReply: (code: string, until: string | null): string => `Ecco il tuo codice personale: ${code}${until ? ` (valido fino al ${until})` : ''}.`,
     none: '—',
   },
   de: {
@@ -176,6 +208,21 @@ const textByLang = {
     mergeText: (other: string): string => `${other} mit diesem Kunden zusammenführen? Unterhaltungen, Bestellungen, Warenkörbe und Guthaben wandern hierher. Das lässt sich nicht rückgängig machen.`,
     merged: (n: number): string => `Zusammengeführt: ${n} ${n === 1 ? 'Unterhaltung' : 'Unterhaltungen'} hierher verschoben.`,
     mergeReview: 'Zusammenführung prüfen',
+    suggested: 'Zusammen gekauft',
+    suggestedLine: (title: string, n: number): string => `${title} · mit seinen in ${n} ${n === 1 ? 'Bestellung' : 'Bestellungen'}`,
+    sendCard: 'Karte senden',
+    cardSent: (title: string): string => `Karte für ${title} gesendet.`,
+    noSuggestions: 'Noch keine Vorschläge.',
+    rewards: 'Prämien',
+    noRewards: 'Der Shop hat keine Prämienregeln.',
+    rewardLine: (name: string, min: number): string => `${name} · ab ${min} ${min === 1 ? 'Bestellung' : 'Bestellungen'}`,
+    qualifies: 'erfüllt',
+    notYet: (have: number, min: number): string => `noch nicht (${have} von ${min})`,
+    giveCode: 'Code erstellen',
+    codeGiven: (code: string): string => `Code ${code} für diesen Kunden erstellt (einmalig).`,
+    codeValid: (code: string, until: string | null): string => (until ? `${code} · gültig bis ${until}` : code),
+    putInReply: 'In die Antwort',
+    rewardReply: (code: string, until: string | null): string => `Hier ist dein persönlicher Code: ${code}${until ? ` (gültig bis ${until})` : ''}.`,
     none: '—',
   },
   nl: {
@@ -231,11 +278,32 @@ const textByLang = {
     mergeText: (other: string): string => `${other} samenvoegen met deze klant? Gesprekken, bestellingen, winkelwagens en tegoed gaan hierheen. Dit kan niet ongedaan worden.`,
     merged: (n: number): string => `Samengevoegd: ${n} ${n === 1 ? 'gesprek' : 'gesprekken'} hierheen verplaatst.`,
     mergeReview: 'Samenvoegen controleren',
+    suggested: 'Samen gekocht',
+    suggestedLine: (title: string, n: number): string => `${title} · met de hunne in ${n} ${n === 1 ? 'bestelling' : 'bestellingen'}`,
+    sendCard: 'Kaart sturen',
+    cardSent: (title: string): string => `Kaart van ${title} verstuurd.`,
+    noSuggestions: 'Nog geen suggesties.',
+    rewards: 'Beloningen',
+    noRewards: 'De winkel heeft geen beloningsregels.',
+    rewardLine: (name: string, min: number): string => `${name} · vanaf ${min} ${min === 1 ? 'bestelling' : 'bestellingen'}`,
+    qualifies: 'komt in aanmerking',
+    notYet: (have: number, min: number): string => `nog niet (${have} van ${min})`,
+    giveCode: 'Code maken',
+    codeGiven: (code: string): string => `Code ${code} gemaakt voor deze klant (eenmalig).`,
+    codeValid: (code: string, until: string | null): string => (until ? `${code} · geldig tot ${until}` : code),
+    putInReply: 'In het antwoord',
+    rewardReply: (code: string, until: string | null): string => `Hier is je persoonlijke code: ${code}${until ? ` (geldig tot ${until})` : ''}.`,
     none: '—',
   },
 } satisfies Record<Lang, unknown>;
 
 const t = textByLang[lang];
+
+/** "30 Dec 2026" in the console's language. */
+function dateOnly(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleDateString(lang, { day: 'numeric', month: 'short', year: 'numeric' });
+}
 
 export interface CustomerPanel {
   element: HTMLElement;
@@ -255,6 +323,8 @@ export function customerPanel(
   openConversation: (id: string) => void,
   /** Other contacts the agent may merge into this one (from the inbox), with a label each. */
   mergeCandidates: () => Array<{ id: string; label: string }> = () => [],
+  /** Puts text into the reply composer for the agent to edit and send (a reward code). */
+  putInReply: (text: string) => void = () => undefined,
 ): CustomerPanel {
   const body = el('div', { className: 'customer-body', 'aria-live': 'polite' });
   const { element: status, say } = statusLine('customer-status');
@@ -454,6 +524,57 @@ export function customerPanel(
       others.append(el('li', {}, b, c.last_message_text ? el('span', { className: 'customer-snippet' }, ` ${c.last_message_text}`) : null));
     }
     body.append(section(t.otherConversations, others.childElementCount ? others : el('p', {}, t.noOther)));
+
+    // Products bought together with this customer's purchases by other customers: one click sends the card.
+    const suggested = el('ul', { className: 'customer-suggestions' });
+    for (const s of p.bought_together ?? []) {
+      const b = el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-send-sku': s.sku }, t.sendCard);
+      b.addEventListener('click', () => {
+        b.disabled = true;
+        api
+          .sendProduct(conversationId, s.sku)
+          .then(() => say(t.cardSent(s.title)))
+          .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
+          .finally(() => (b.disabled = false));
+      });
+      suggested.append(el('li', { 'data-product-id': s.product_id }, el('span', {}, t.suggestedLine(s.title, s.orders_together)), ' ', b));
+    }
+    body.append(section(t.suggested, suggested.childElementCount ? suggested : el('p', {}, t.noSuggestions)));
+
+    // The shop's reward rules: whether this customer qualifies; a qualifying one gets a personal code.
+    const rewards = el('ul', { className: 'customer-rewards' });
+    for (const r of p.rewards ?? []) {
+      const li = el(
+        'li',
+        { 'data-rule-id': r.rule_id, 'data-eligible': String(r.eligible) },
+        el('span', {}, t.rewardLine(r.name || r.rule_id, r.min_orders)),
+        ' · ',
+        el('span', { className: r.eligible ? 'reward-yes' : 'reward-no' }, r.eligible ? t.qualifies : t.notYet(p.order_count, r.min_orders)),
+      );
+      if (r.eligible) {
+        const give = el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-give-reward': r.rule_id }, t.giveCode);
+        give.addEventListener('click', () => {
+          give.disabled = true;
+          api
+            .giveReward(contactId, r.rule_id, newKey())
+            .then((d) => {
+              const until = d.ends_at ? dateOnly(d.ends_at) : null;
+              say(t.codeGiven(d.code));
+              const put = el('button', { type: 'button', className: 'btn btn-quiet btn-small', 'data-put-code': d.code }, t.putInReply);
+              put.addEventListener('click', () => putInReply(t.rewardReply(d.code, until)));
+              li.querySelector('.reward-code')?.remove();
+              li.append(el('p', { className: 'reward-code' }, el('code', {}, t.codeValid(d.code, until)), ' ', put));
+              give.remove(); // one code per look at the panel: a second click would make a second code
+              put.focus();
+            })
+            .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
+            .finally(() => (give.disabled = false));
+        });
+        li.append(' ', give);
+      }
+      rewards.append(li);
+    }
+    body.append(section(t.rewards, rewards.childElementCount ? rewards : el('p', {}, t.noRewards)));
   };
 
   const renderCredit = (list: { currency: string; balance: number }[]): void => {

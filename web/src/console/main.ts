@@ -450,7 +450,9 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       refreshServiceFields(c.id);
       break;
     }
-    case 'conversation.sla_breached': {
+    case 'conversation.sla_breached':
+    case 'csat.received': {
+      // Its score (and comment) are read with the conversation.
       const d = ev.data as { conversation_id?: string };
       if (d?.conversation_id) refreshServiceFields(d.conversation_id);
       break;
@@ -873,6 +875,12 @@ function buildSidePanels(id: string): void {
       shell?.list.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(other)}"]`)?.focus();
     },
     mergeCandidates,
+    (text) => {
+      if (threadView?.id !== id) return;
+      const ta = threadView.textarea;
+      ta.value = ta.value.trim() ? `${ta.value.trimEnd()}\n${text}` : text;
+      ta.focus();
+    },
   );
   const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
   let panel: HTMLElement | null = null;
@@ -940,7 +948,7 @@ function renderThreadHeader(): void {
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
   if (c.csat)
     threadView.meta.append(
-      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '' }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
+      el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '', title: c.csat.comment ?? null }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
     );
   threadView.assignButton.textContent = mine ? t.unassign : t.assignToMe;
   threadView.snoozeButton.hidden = c.status === 'snoozed' || c.status === 'resolved';

@@ -11,6 +11,76 @@ import type { ConsoleApi } from './api';
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const LEVELS = ['urgent', 'high', 'normal', 'low'] as const;
 const TARGETS = ['first_response', 'next_response', 'resolution'] as const;
+const CHANNEL_TYPES = ['webchat', 'whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'viber', 'wechat', 'email'];
+
+interface TargetTable {
+  table: HTMLTableElement;
+  /** Per level: each target in seconds, or null when empty. */
+  read: () => Record<string, Record<string, number | null>>;
+  /** The first input holding something that is not a positive number of minutes. */
+  firstInvalid: () => HTMLInputElement | undefined;
+}
+
+/** A table of SLA targets in minutes, one row per level (the API takes seconds). */
+function targetTable(
+  id: string,
+  idPrefix: string,
+  levels: readonly string[],
+  policies: Record<string, Record<string, number | null>>,
+  disabled: boolean,
+  context: string,
+): TargetTable {
+  const inputs = new Map<string, HTMLInputElement>();
+  const body = el('tbody');
+  const levelName = (level: string): string => (level === 'default' ? t.slaDefault : (t.levels[level] ?? level));
+  for (const level of levels) {
+    const row = el('tr', { 'data-level': level }, el('th', { scope: 'row' }, levelName(level)));
+    for (const target of TARGETS) {
+      const secs = policies[level]?.[`${target}_seconds`] ?? null;
+      const input = el('input', {
+        id: `${idPrefix}-${level}-${target}`,
+        type: 'number',
+        min: '0.1',
+        step: 'any',
+        value: secs === null ? '' : String(Math.round((secs / 60) * 100) / 100),
+        disabled,
+        'aria-label': `${context ? `${context}, ` : ''}${levelName(level)}: ${t.targets[target] ?? target}`,
+      });
+      inputs.set(`${level}.${target}`, input);
+      row.append(el('td', {}, input));
+    }
+    body.append(row);
+  }
+  const table = el(
+    'table',
+    { className: 'data-table', id },
+    el('caption', { className: 'sr-only' }, context ? `${t.slaHeading}: ${context}` : t.slaHeading),
+    el('thead', {}, el('tr', {}, el('td', {}), ...TARGETS.map((x) => el('th', { scope: 'col' }, t.targets[x] ?? x)))),
+    body,
+  );
+  const minutes = (input: HTMLInputElement | undefined): number | null | undefined => {
+    const raw = input?.value.trim() ?? '';
+    if (raw === '') return null;
+    const n = Number(raw);
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  return {
+    table,
+    read: () => {
+      const out: Record<string, Record<string, number | null>> = {};
+      for (const level of levels) {
+        const p: Record<string, number | null> = {};
+        for (const target of TARGETS) {
+          const m = minutes(inputs.get(`${level}.${target}`));
+          p[`${target}_seconds`] = m === null || m === undefined ? null : Math.max(1, Math.round(m * 60));
+        }
+        out[level] = p;
+      }
+      return out;
+    },
+    firstInvalid: () => [...inputs.values()].find((i) => minutes(i) === undefined),
+  };
+}
 
 export interface ServiceSettings {
   business_hours: { time_zone: string; days: Record<string, [string, string][] | null>; holidays: string[] };
@@ -65,34 +135,42 @@ export async function serviceTab(body: HTMLElement, api: ConsoleApi, agent: Agen
   const holidays = el('input', { id: 'svc-holidays', value: s.business_hours.holidays.join(', '), autocomplete: 'off', disabled: !admin });
   const slaBh = el('input', { type: 'checkbox', id: 'svc-sla-bh', disabled: !admin });
   slaBh.checked = s.sla.business_hours;
-  const targetInputs = new Map<string, HTMLInputElement>();
-  const slaBody = el('tbody');
-  for (const level of LEVELS) {
-    const row = el('tr', {}, el('th', { scope: 'row' }, t.levels[level] ?? level));
-    for (const target of TARGETS) {
-      const secs = s.sla.policies[level]?.[`${target}_seconds`] ?? null;
-      const id = `svc-sla-${level}-${target}`;
-      const input = el('input', {
-        id,
-        type: 'number',
-        min: '0.1',
-        step: 'any',
-        value: secs === null ? '' : String(Math.round((secs / 60) * 100) / 100),
-        disabled: !admin,
-        'aria-label': `${t.levels[level] ?? level}: ${t.targets[target] ?? target}`,
-      });
-      targetInputs.set(`${level}.${target}`, input);
-      row.append(el('td', {}, input));
-    }
-    slaBody.append(row);
-  }
-  const slaTable = el(
-    'table',
-    { className: 'data-table', id: 'sla-table' },
-    el('caption', { className: 'sr-only' }, t.slaHeading),
-    el('thead', {}, el('tr', {}, el('td', {}), ...TARGETS.map((x) => el('th', { scope: 'col' }, t.targets[x] ?? x)))),
-    slaBody,
-  );
+  const mainTargets = targetTable('sla-table', 'svc-sla', ['default', ...LEVELS], s.sla.policies, !admin, '');
+  // Per channel type: one table each for the channels that have policies; more can be added.
+  const channelTables = new Map<string, TargetTable>();
+  const channelBox = el('div', { id: 'sla-channels' });
+  const addSelect = el('select', { id: 'svc-sla-add-channel', disabled: !admin });
+  const addButton = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'svc-sla-add', disabled: !admin }, t.slaAdd);
+  const channelName = (type: string): string => t.channelTypes[type] ?? type;
+  const refreshAddChoices = (): void => {
+    clear(addSelect);
+    for (const type of CHANNEL_TYPES) if (!channelTables.has(type)) addSelect.append(el('option', { value: type }, channelName(type)));
+    addSelect.disabled = !admin || !addSelect.options.length;
+    addButton.disabled = addSelect.disabled;
+  };
+  const addChannel = (type: string, policies: Record<string, Record<string, number | null>>): void => {
+    const table = targetTable(`sla-table-${type}`, `svc-sla-${type}`, [...LEVELS], policies, !admin, channelName(type));
+    const remove = el('button', { type: 'button', className: 'btn btn-quiet btn-small', disabled: !admin }, t.slaRemoveChannel(channelName(type)));
+    const box = el('section', { className: 'sla-channel', 'data-channel-type': type }, el('h4', {}, channelName(type)), table.table, remove);
+    remove.addEventListener('click', () => {
+      channelTables.delete(type);
+      box.remove();
+      refreshAddChoices();
+      addSelect.focus();
+    });
+    channelTables.set(type, table);
+    const next = [...channelBox.children].find((c) => CHANNEL_TYPES.indexOf((c as HTMLElement).dataset.channelType ?? '') > CHANNEL_TYPES.indexOf(type));
+    channelBox.insertBefore(box, next ?? null);
+    refreshAddChoices();
+  };
+  for (const [type, policies] of Object.entries(s.sla.channels ?? {})) addChannel(type, policies);
+  refreshAddChoices();
+  addButton.addEventListener('click', () => {
+    const type = addSelect.value;
+    if (!type || channelTables.has(type)) return;
+    addChannel(type, {});
+    channelBox.querySelector<HTMLInputElement>(`[data-channel-type="${type}"] input`)?.focus();
+  });
   const mode = el('select', { id: 'svc-assign-mode', disabled: !admin });
   for (const m of ['off', 'round_robin', 'least_loaded']) mode.append(el('option', { value: m }, t.assignmentModes[m] ?? m));
   mode.value = s.assignment.mode;
@@ -110,8 +188,12 @@ export async function serviceTab(body: HTMLElement, api: ConsoleApi, agent: Agen
     ...dayInputs.map(({ d, name, input }) => field(`svc-day-${d}`, name, input)),
     field('svc-holidays', t.holidays, holidays),
     el('h2', {}, t.slaHeading),
-    slaTable,
+    mainTargets.table,
     el('label', { className: 'toggle', for: 'svc-sla-bh' }, slaBh, el('span', {}, t.slaBusinessHours)),
+    el('h3', {}, t.slaChannelsHeading),
+    el('p', { className: 'hint' }, t.slaChannelsHint),
+    channelBox,
+    el('div', { className: 'field field-inline' }, el('label', { for: 'svc-sla-add-channel' }, t.slaAddChannel), addSelect, addButton),
     el('h2', {}, t.assignmentHeading),
     field('svc-assign-mode', t.assignmentHeading, mode),
     field('svc-capacity', t.defaultCapacity, capacity),
@@ -134,13 +216,18 @@ export async function serviceTab(body: HTMLElement, api: ConsoleApi, agent: Agen
       }
       days[d] = v;
     }
-    const policies: Record<string, Record<string, number | null>> = {};
-    for (const level of LEVELS) {
-      policies[level] = {};
-      for (const target of TARGETS) {
-        const raw = targetInputs.get(`${level}.${target}`)?.value.trim() ?? '';
-        (policies[level] as Record<string, number | null>)[`${target}_seconds`] = raw === '' ? null : Math.round(Number(raw) * 60);
-      }
+    const policies = mainTargets.read();
+    const channels: Record<string, Record<string, Record<string, number | null>>> = {};
+    for (const [type, table] of channelTables) {
+      // Only the levels with a target: an empty row is no policy (the level's targets apply).
+      const set = Object.entries(table.read()).filter(([, p]) => Object.values(p).some((v) => v !== null));
+      if (set.length) channels[type] = Object.fromEntries(set);
+    }
+    const bad = [mainTargets, ...channelTables.values()].map((x) => x.firstInvalid()).find((x) => x);
+    if (bad) {
+      status.textContent = t.badTarget;
+      bad.focus();
+      return;
     }
     const patch = {
       business_hours: {
@@ -148,9 +235,8 @@ export async function serviceTab(body: HTMLElement, api: ConsoleApi, agent: Agen
         days,
         holidays: holidays.value.split(',').map((x) => x.trim()).filter((x) => x !== ''),
       },
-      // The screen edits the per-level policies; the default and the per-channel policies (set
-      // through the API) are kept as they are.
-      sla: { ...s.sla, business_hours: slaBh.checked, policies: { ...s.sla.policies, ...policies } },
+      // The screen shows every policy the API takes: per level, the default, and per channel.
+      sla: { business_hours: slaBh.checked, policies, channels },
       assignment: { mode: mode.value, default_capacity: Number(capacity.value) || 5 },
       after_hours: { enabled: afterHours.checked },
     };

@@ -43,7 +43,7 @@ export interface Conversation {
   /** SLA due times and breaches (docs/service.md); absent on realtime event payloads. */
   sla?: Sla;
   /** The satisfaction survey sent when it was resolved, and the customer's score. */
-  csat?: { sent_at: string; score: number | null; answered_at: string | null } | null;
+  csat?: { sent_at: string; score: number | null; answered_at: string | null; comment?: string | null; commented_at?: string | null } | null;
   /** The team it belongs to (docs/service.md#teams-and-transfer); absent on realtime event payloads. */
   team?: { id: string; name: string } | null;
   /** The channel's messaging window; only on GET /api/v1/conversations/{id} (docs/channels.md). */

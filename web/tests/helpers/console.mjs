@@ -32,3 +32,14 @@ export async function visitorSays(server, name, text) {
 export async function waitForCount(page, selector, n, timeout = 15_000) {
   await page.waitForFunction(([s, want]) => document.querySelectorAll(s).length === want, [selector, n], { timeout });
 }
+
+/** Polls `server.api(path)` until `check(value)` holds (the console's request and the events are independent). */
+export async function serverSays(server, path, check, what, tries = 150) {
+  let last;
+  for (let i = 0; i < tries; i++) {
+    last = await server.api(path);
+    if (check(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: the server still answers ${JSON.stringify(last)}`);
+}
