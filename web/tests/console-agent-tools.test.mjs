@@ -26,34 +26,17 @@ after(async () => {
   writeFileSync(join(outDir, 'browser-console-agent-tools.log'), logs.join('\n') + '\n');
 });
 
-/** A visitor who writes every text of `texts` into one conversation; returns its id. */
-async function visitorWrites(name, texts) {
-  const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  const { visitor_token: token } = await res.json();
-  let conversation = null;
-  for (const text of texts) {
-    const sent = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/messages`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Visitor-Token': token },
-      body: JSON.stringify({ text }),
-    });
-    const body = await sent.text();
-    assert.equal(sent.status, 201, body);
-    conversation = JSON.parse(body).conversation_id;
-  }
-  return { conversation, token };
-}
-
 test('search messages, open a hit at its message', { timeout: 120_000 }, async () => {
-  const filler = Array.from({ length: 40 }, (_, i) => `filler line number ${i} about nothing in particular`);
-  const long = await visitorWrites('Greta', ['My <b>parcel</b> to Köln never arrived', ...filler]);
+  // Greta's question, then 40 replies below it (the API's, not rate limited like a visitor).
+  const greta = await visitorSays(server, 'Greta', 'My <b>parcel</b> to Köln never arrived');
+  for (let i = 0; i < 40; i++)
+    await server.api(`/api/v1/conversations/${greta}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: `filler line number ${i} about nothing in particular` }),
+    });
   await visitorSays(server, 'Hugo', 'Is the parcel tracking link right?');
   const hit = (await server.api('/api/v1/search/messages?q=parcel%20koln')).data[0];
-  assert.equal(hit.conversation.id, long.conversation);
+  assert.equal(hit.conversation.id, greta);
 
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
@@ -66,11 +49,11 @@ test('search messages, open a hit at its message', { timeout: 120_000 }, async (
   const hits = page.locator('#message-search-results .search-hit');
   assert.equal(await hits.count(), 2);
   // The snippet: message markup shown as text, the matching word in <mark>.
-  const greta = page.locator(`#message-search-results .search-hit[data-message-id="${hit.message.id}"]`);
-  assert.match(await greta.innerText(), /Greta/);
-  assert.equal(await greta.locator('.search-hit-snippet').innerText(), 'My <b>parcel</b> to Köln never arrived');
-  assert.equal(await greta.locator('b').count(), 0);
-  assert.deepEqual(await greta.locator('mark').allInnerTexts(), ['parcel']);
+  const gretaHit = page.locator(`#message-search-results .search-hit[data-message-id="${hit.message.id}"]`);
+  assert.match(await gretaHit.innerText(), /Greta/);
+  assert.equal(await gretaHit.locator('.search-hit-snippet').innerText(), 'My <b>parcel</b> to Köln never arrived');
+  assert.equal(await gretaHit.locator('b').count(), 0);
+  assert.deepEqual(await gretaHit.locator('mark').allInnerTexts(), ['parcel']);
 
   // No match: says so. Then the first search again, and open Greta's hit.
   await page.getByLabel('Search messages', { exact: true }).fill('zzzzqx');
@@ -79,7 +62,7 @@ test('search messages, open a hit at its message', { timeout: 120_000 }, async (
   await page.getByLabel('Search messages', { exact: true }).fill('parcel koln');
   await page.getByLabel('Search messages', { exact: true }).press('Enter');
   await page.locator('#message-search-status', { hasText: '1 matching message' }).waitFor();
-  await greta.click();
+  await gretaHit.click();
   await page.locator('#thread-title', { hasText: 'Greta' }).waitFor();
   const found = page.locator(`.messages [data-message-id="${hit.message.id}"].msg-found`);
   await found.waitFor();
