@@ -39,7 +39,8 @@ bj::object to_json(const BotState& s) {
                     {"order_reference", s.order_reference}, {"goal", s.goal}, {"verified", arr(s.verified)},
                     {"otp_order", s.otp_order}, {"otp_nonce", s.otp_nonce}, {"otp_hash", s.otp_hash},
                     {"otp_expires_at", s.otp_expires_at}, {"otp_attempts", s.otp_attempts},
-                    {"details_tries", s.details_tries}, {"refund_order", s.refund_order}};
+                    {"details_tries", s.details_tries}, {"code_requests", s.code_requests},
+                    {"refund_order", s.refund_order}};
 }
 
 BotState bot_state_from_json(std::string_view text) {
@@ -83,6 +84,7 @@ BotState bot_state_from_json(std::string_view text) {
   s.otp_expires_at = num("otp_expires_at");
   s.otp_attempts = static_cast<int>(num("otp_attempts"));
   s.details_tries = static_cast<int>(num("details_tries"));
+  s.code_requests = static_cast<int>(num("code_requests"));
   return s;
 }
 
@@ -98,6 +100,10 @@ Intent entry_intent(const KbEntry& e) {
 }
 
 namespace {
+
+// Order details taken for a one-time code per conversation: a mistyped address can be corrected,
+// but nobody can make the bot mail codes without end.
+constexpr int kMaxCodeRequests = 3;
 
 struct Phrases {
   const char* dont_know;        // low confidence
@@ -464,6 +470,19 @@ Decision decide(const DecideInput& in) {
     // channel layer renders them either way, see channels/render.cpp).
     d.choices = std::move(cs);
   };
+  // Order number and email given: a one-time code to that address when they match an order (the
+  // email job writes the code's HMAC into the state), and the same words whether or not they do.
+  auto request_code = [&](int64_t number, const std::string& email) {
+    auto o = in.shop->order_for(number, email);
+    d.next.otp_order = o ? o->id : "";
+    d.next.otp_nonce = in.nonce;
+    d.next.otp_hash.clear();
+    d.next.otp_expires_at = in.now_ms + pipeline::otp::kTtlMs;
+    d.next.otp_attempts = 0;
+    d.next.code_requests = in.state.code_requests + 1;
+    if (o && !in.nonce.empty()) d.actions.push_back(ShopAction{"send_code", "", "", o->id, email, in.nonce, "", "", 0});
+    ask(say("code_sent"), "otp");
+  };
   // The customer's orders: those their channel identity owns, and those verified by a code here.
   auto known_orders = [&]() {
     std::vector<OrderFacts> out = in.shop->customer_orders();
@@ -625,6 +644,23 @@ Decision decide(const DecideInput& in) {
       }
     } else if (aw == "otp") {
       auto code = shop_text::otp_in(in.text);
+      // New order details instead of the code (a mistyped email, another order): a new code for
+      // them, the same words again; a few times per conversation, then a person takes over.
+      if (!code) {
+        auto number = shop_text::order_number_in(in.text);
+        auto email = shop_text::email_in(in.text);
+        if (number && email && in.shop->can_email_codes()) {
+          d.intent = in.state.goal == "refund" ? Intent::refund : Intent::order_status;
+          if (in.state.code_requests >= kMaxCodeRequests) {
+            d.next.order_reference = in.text;
+            d.next.otp_hash.clear();
+            hand_over("verification_failed", say("code_failed") + " " + p.handover_topic);
+            return d;
+          }
+          request_code(*number, *email);
+          return d;
+        }
+      }
       if (code) {
         d.intent = Intent::order_status;
         if (in.now_ms >= in.state.otp_expires_at) {
@@ -672,14 +708,7 @@ Decision decide(const DecideInput& in) {
         return d;
       }
       if (number && email && in.shop->can_email_codes()) {
-        auto o = in.shop->order_for(*number, *email);
-        d.next.otp_order = o ? o->id : "";
-        d.next.otp_nonce = in.nonce;
-        d.next.otp_hash.clear();
-        d.next.otp_expires_at = in.now_ms + pipeline::otp::kTtlMs;
-        d.next.otp_attempts = 0;
-        if (o && !in.nonce.empty()) d.actions.push_back(ShopAction{"send_code", "", "", o->id, *email, in.nonce, "", "", 0});
-        ask(say("code_sent"), "otp");  // the same words whether or not the details matched
+        request_code(*number, *email);
         return d;
       }
       d.next.order_reference = in.text;  // no way to verify here: a person does

@@ -41,6 +41,7 @@ struct BotState {
   int64_t otp_expires_at = 0;
   int otp_attempts = 0;
   int details_tries = 0;              // times the order details were incomplete
+  int code_requests = 0;              // order details taken for a code (at most kMaxCodeRequests)
   std::string refund_order;           // the order a refund/replacement request is about
 };
 boost::json::object to_json(const BotState& s);

@@ -554,6 +554,51 @@ TEST_P(BotServiceTest, AWrongEmailNeverRevealsTheOrderAndThreeWrongCodesHandOver
     }
 }
 
+// A mistyped address is corrected while the bot waits for the code: the new details get a code of
+// their own, with the same words as any details.
+TEST_P(BotServiceTest, NewOrderDetailsWhileWaitingForTheCodeAskForANewCode) {
+  import_kb();
+  seed_shop();
+  ann_and_a_mail_relay();
+  paid_order("ct_2", "BOOT-CHL-40", 1);
+  auto [m1, cid] = customer_says("Where is my order?");
+  turn(m1);
+  auto [m2, c2] = customer_says("1001 anne@example.com");  // mistyped: no order, no mail
+  EXPECT_EQ(turn(m2)->outcome, "asked");
+  std::string words = messages(cid).back().text;
+  EXPECT_EQ(run_code_job(cid), "");
+  EXPECT_TRUE(mail_.sent.empty());
+  auto [m3, c3] = customer_says("sorry: 1001 ann@example.com");
+  EXPECT_EQ(turn(m3)->outcome, "asked");
+  EXPECT_EQ(messages(cid).back().text, words);
+  std::string code = run_code_job(cid);
+  ASSERT_EQ(code.size(), 6u);
+  ASSERT_EQ(mail_.sent.size(), 1u);
+  EXPECT_EQ(mail_.sent[0].to, std::vector<std::string>{"ann@example.com"});
+  auto [m4, c4] = customer_says(code);
+  EXPECT_EQ(turn(m4)->outcome, "answered");
+  EXPECT_NE(messages(cid).back().text.find("Order #1001"), std::string::npos);
+}
+
+TEST_P(BotServiceTest, AFourthSetOfOrderDetailsGoesToAPerson) {
+  import_kb();
+  seed_shop();
+  ann_and_a_mail_relay();
+  paid_order("ct_2", "BOOT-CHL-40", 1);
+  auto [m1, cid] = customer_says("Where is my order?");
+  turn(m1);
+  for (int i = 0; i < 3; ++i) {
+    auto [m, c] = customer_says("1001 nobody" + std::to_string(i) + "@example.com");
+    EXPECT_EQ(turn(m)->outcome, "asked") << i;
+  }
+  auto [m5, c5] = customer_says("1001 ann@example.com");
+  auto t5 = turn(m5);
+  EXPECT_EQ(t5->outcome, "handed_over");
+  EXPECT_EQ(t5->reason, "verification_failed");
+  EXPECT_EQ(run_code_job(cid), "");
+  EXPECT_TRUE(mail_.sent.empty());  // nothing mailed for the details taken after the limit
+}
+
 TEST_P(BotServiceTest, RefundBelowTheLimitIsStartedThroughPaymentsAndAboveGoesToAPerson) {
   import_kb();
   seed_shop();

@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -555,6 +556,117 @@ TEST_F(Email, AVerifiedSenderAndAVisitorWhoProvesTheAddressBecomeOneContact) {
   EXPECT_EQ(srv->post("/api/v1/webchat/" + web + "/email-verification/confirm", bj::object{{"code", code2}}, tok(again))
                 .error_code(),
             "no_pending_verification");
+}
+
+// The bot's order status for a customer the channel does not identify, on the real binary: it asks
+// for the order number and the order's email, mails a one-time code through the shop's email
+// channel (the relay is a real SMTP peer), says nothing about the order before the code, counts a
+// wrong code, and tells the status after the right one. Details that match no order get the same
+// words and no mail.
+TEST_F(Email, TheBotTellsAnOrdersStatusOnlyAfterTheCodeMailedToTheOrdersAddress) {
+  SmtpSink sink;
+  boot();
+  create_channel(bj::object{{"address", "support@shop.test"},
+                            {"smtp_host", "127.0.0.1"},
+                            {"smtp_port", static_cast<int>(sink.port())},
+                            {"smtp_tls", "none"}});
+  std::string web = create_webchat_channel(*srv, shop.token, "Web");
+  // The bot is on once the knowledge base has entries.
+  auto kb = srv->post("/api/v1/kb/import",
+                      parse_json(R"({"entries":[{"id":"ship","language":"en","questions":["Do you ship to Belgium?"],)"
+                                 R"("answer":"Yes, to Belgium in 2-3 working days."}]})"),
+                      bearer(shop.token));
+  ASSERT_EQ(kb.status, 200) << kb.describe();
+  ASSERT_EQ(srv->post("/api/v1/products",
+                      parse_json(R"({"handle":"wool-scarf","title":{"en":"Wool scarf"},)"
+                                 R"("variants":[{"sku":"SCARF","title":"Red","prices":{"EUR":3500},"stock":20}]})"),
+                      bearer(shop.token))
+                .status,
+            201);
+  auto visitor = [&](const std::string& name, const std::string& email) {
+    bj::object b;
+    if (!name.empty()) b["name"] = name;
+    if (!email.empty()) b["email"] = email;
+    auto r = srv->post("/api/v1/webchat/" + web + "/visitors", b);
+    EXPECT_EQ(r.status, 201) << r.describe();
+    return Headers{{"X-Visitor-Token", str(r.json(), "visitor_token")}};
+  };
+  auto say = [&](const Headers& who, const std::string& text) {
+    auto r = srv->post("/api/v1/webchat/" + web + "/messages", bj::object{{"text", text}}, who);
+    EXPECT_EQ(r.status, 201) << r.describe();
+    return str(r.json(), "conversation_id");
+  };
+  // The bot's public messages in a conversation, oldest first.
+  auto bot_texts = [&](const std::string& conv) {
+    std::vector<std::string> out;
+    for (const auto& m : messages(conv))
+      if (str(m, "author.kind") == "bot" && str(m, "kind") != "note") out.push_back(str(m, "text"));
+    return out;
+  };
+  auto next_bot_text = [&](const std::string& conv, size_t before) {
+    std::string t;
+    EXPECT_TRUE(eventually([&] {
+      auto all = bot_texts(conv);
+      if (all.size() <= before) return false;
+      t = all.back();
+      return true;
+    }, 20s)) << srv->server_output();
+    return t;
+  };
+
+  // Ann paid an order from her own chat (her contact has her email).
+  Headers ann = visitor("Ann", "ann@example.test");
+  std::string ann_conv = say(ann, "I'll take the scarf");
+  auto cart = srv->post("/api/v1/carts", bj::object{{"conversation_id", ann_conv}, {"items", bj::array{bj::object{{"sku", "SCARF"}, {"quantity", 1}}}}},
+                        bearer(shop.token));
+  ASSERT_EQ(cart.status, 201) << cart.describe();
+  auto order = srv->post("/api/v1/orders", bj::object{{"cart_id", str(cart.json(), "id")}}, bearer(shop.token));
+  ASSERT_EQ(order.status, 201) << order.describe();
+  std::string number = std::to_string(num(order.json(), "number"));
+  ASSERT_EQ(srv->patch("/api/v1/orders/" + str(order.json(), "id"), bj::object{{"status", "paid"}, {"payment_ref", "bank-1"}},
+                       bearer(shop.token))
+                .status,
+            200);
+
+  // Later, on another device: a new visitor the channel cannot tie to any order.
+  Headers later = visitor("", "");
+  std::string conv = say(later, "Where is my order?");
+  std::string asked = next_bot_text(conv, 0);
+  EXPECT_NE(asked.find("order number"), std::string::npos) << asked;
+  // Details that match no order: the same words, and no mail.
+  say(later, number + " eve@example.test");
+  std::string no_match = next_bot_text(conv, 1);
+  EXPECT_NE(no_match.find("6-digit code"), std::string::npos) << no_match;
+  EXPECT_EQ(no_match.find(number), std::string::npos) << no_match;
+  // The right details: the code goes to the order's address through the relay.
+  say(later, number + " ANN@example.test");
+  std::string sent = next_bot_text(conv, 2);
+  EXPECT_EQ(sent, no_match);  // nothing tells a stranger whether the details matched
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 20s)) << srv->server_output();
+  auto mail = sink.mails()[0];
+  EXPECT_EQ(mail.rcpts, std::vector<std::string>{"ANN@example.test"});
+  EXPECT_EQ(header_of(mail.data, "Subject"), "Your verification code");  // a first mail, not "Re:"
+  std::smatch found;
+  std::string body = mail.data.substr(mail.data.find("\r\n\r\n"));
+  ASSERT_TRUE(std::regex_search(body, found, std::regex("order #" + number + " in our chat is ([0-9]{6})"))) << mail.data;
+  std::string code = found[1];
+  EXPECT_EQ(sink.mails().size(), 1u) << "details matching no order must not send a mail";
+  for (const auto& t : bot_texts(conv)) EXPECT_EQ(t.find("Wool scarf"), std::string::npos) << t;
+  // A wrong code, then the right one: the status.
+  say(later, code == "000000" ? "111111" : "000000");
+  std::string wrong = next_bot_text(conv, 3);
+  EXPECT_NE(wrong.find("2 attempts left"), std::string::npos) << wrong;
+  say(later, code);
+  std::string status = next_bot_text(conv, 4);
+  EXPECT_NE(status.find("Order #" + number), std::string::npos) << status;
+  EXPECT_NE(status.find("paid"), std::string::npos) << status;
+  // The turns are logged: the last one answered from the order.
+  auto turns = srv->get("/api/v1/conversations/" + conv + "/bot_turns", bearer(shop.token));
+  ASSERT_EQ(turns.status, 200);
+  auto data = arr(turns.json(), "data");
+  ASSERT_FALSE(data.empty());
+  EXPECT_EQ(str(data.back(), "entry_id"), "order:status");
+  EXPECT_EQ(str(data.back(), "outcome"), "answered");
 }
 
 TEST_F(Email, LmtpDeliveryAnswersPerRecipient) {

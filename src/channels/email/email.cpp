@@ -426,7 +426,9 @@ std::string compose_reply(const Settings& s, const Reply& r) {
   std::string subject = one_line(r.subject);
   if (subject.empty()) subject = "Your message";
   std::string lowered = lower(subject);
-  if (lowered.rfind("re:", 0) != 0) subject = "Re: " + subject;
+  // Only an answer to a mail is "Re:"; a first mail (a one-time code, a conversation started
+  // elsewhere) keeps its subject as it is.
+  if (!r.in_reply_to.empty() && lowered.rfind("re:", 0) != 0) subject = "Re: " + subject;
   std::string out;
   auto h = [&](std::string_view name, std::string_view value) {
     out += name;

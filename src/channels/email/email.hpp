@@ -87,7 +87,8 @@ InboundMail to_inbound(const ParsedMail& m, std::string_view raw);
 // An agent's reply as an RFC 5322 message (CRLF line ends, not dot-stuffed).
 struct Reply {
   std::string to_address, to_name;
-  std::string subject;                 // the conversation's subject; "Re: " is added once
+  std::string subject;                 // the conversation's subject; "Re: " is added once when
+                                       // the mail answers one (in_reply_to set)
   std::string text;                    // UTF-8
   std::string html;                    // optional HTML alternative (already escaped): the mail
                                        // becomes multipart/alternative with both parts

@@ -357,6 +357,14 @@ TEST(Email, ReplyCarriesThreadingHeaders) {
   EXPECT_EQ(body.find("\r\n."), std::string::npos);
   std::string decoded = decode_quoted_printable(body);
   EXPECT_EQ(decoded, "Hello Ana,\r\n.leading dot and ünïcode \r\nbye\r\n");
+  // A first mail (not an answer) keeps its subject.
+  {
+    Reply first = r;
+    first.in_reply_to.clear();
+    first.references.clear();
+    first.subject = "Your verification code";
+    EXPECT_NE(compose_reply(s, first).find("Subject: Your verification code\r\n"), std::string::npos);
+  }
   // A subject already starting with Re: is not prefixed twice; header injection is neutralized.
   r.subject = "RE: x\r\nBcc: evil@x.org";
   out = compose_reply(s, r);

@@ -305,7 +305,7 @@ export interface Report {
   to: string;
   time_zone: string;
   window_days: number;
-  source: 'day' | 'quarter_hour';
+  source: 'day' | 'hour';
   columns: string[];
   rows: Record<string, string | number | null>[];
 }
