@@ -780,9 +780,10 @@ TEST(SearchRanking, MoreOccurrencesAndShorterDocumentsFirstTiesToTheOlder) {
 // rank_candidates counts words in one pass without building them (bench/RESULTS.md, session 6);
 // its scores and order must be exactly those of the definition: split each document into words
 // (ASCII letters/digits lower-cased, bytes >= 0x80 kept, anything else separates), count the words
-// each term is a prefix of, BM25 over the candidates, best first, ties to the older product.
+// each term is a prefix of, BM25 over the candidates, best first, ties to the older (or newer).
 TEST(SearchRanking, SameScoresAndOrderAsTheWordByWordDefinition) {
-  auto reference = [](std::vector<SearchCandidate> cands, const std::vector<std::string>& terms, size_t limit) {
+  auto reference = [](std::vector<SearchCandidate> cands, const std::vector<std::string>& terms, size_t limit,
+                      bool newest_first) {
     std::vector<std::vector<std::string>> docs;
     double total = 0;
     for (const auto& c : cands) {
@@ -807,8 +808,9 @@ TEST(SearchRanking, SameScoresAndOrderAsTheWordByWordDefinition) {
       }
       cands[i].score = score;
     }
-    std::stable_sort(cands.begin(), cands.end(), [](const SearchCandidate& x, const SearchCandidate& y) {
-      return x.score != y.score ? x.score > y.score : x.seq < y.seq;
+    std::stable_sort(cands.begin(), cands.end(), [&](const SearchCandidate& x, const SearchCandidate& y) {
+      if (x.score != y.score) return x.score > y.score;
+      return newest_first ? x.seq > y.seq : x.seq < y.seq;
     });
     if (cands.size() > limit) cands.resize(limit);
     return cands;
@@ -830,8 +832,9 @@ TEST(SearchRanking, SameScoresAndOrderAsTheWordByWordDefinition) {
       if (!q.empty()) terms.push_back(q[0]);
     }
     size_t limit = 1 + rng() % 30;
-    auto want = reference(cands, terms, limit);
-    auto got = rank_candidates(cands, terms, limit);
+    bool newest_first = round % 2 == 1;  // the message search's tie order
+    auto want = reference(cands, terms, limit, newest_first);
+    auto got = rank_candidates(cands, terms, limit, newest_first);
     ASSERT_EQ(got.size(), want.size()) << "round " << round;
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_EQ(got[i].id, want[i].id) << "round " << round << " rank " << i;
