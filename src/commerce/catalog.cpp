@@ -642,8 +642,8 @@ std::string search_expression(const std::string& q) {
 
 namespace {
 
-// Prefix lengths SQLite's index keeps (commerce migration 11: prefix = '2 3').
-bool has_prefix_index(size_t n) { return n == 2 || n == 3; }
+// Prefix lengths SQLite's index keeps (commerce migrations 11 and 13: prefix = '1 2 3').
+bool has_prefix_index(size_t n) { return n >= 1 && n <= 3; }
 // At most this many index terms replace one prefix; a prefix shared by more stays a prefix.
 constexpr size_t kMaxPrefixTerms = 32;
 
@@ -660,7 +660,7 @@ std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& 
     if (!out.empty()) out += " AND ";
     // An ASCII term is its own token (the tokenizer only lower-cases it, as search_terms did);
     // other letters may be folded or split by the tokenizer, so those terms stay prefixes.
-    if (has_prefix_index(t.size()) || t.size() < 2 || !ascii_alnum(t)) {
+    if (has_prefix_index(t.size()) || !ascii_alnum(t)) {
       out += "\"" + t + "\"*";
       continue;
     }

@@ -118,7 +118,7 @@ ProductPage search_products(Tx& tx, const std::string& tenant, const SearchQuery
 // prefix, joined for to_tsquery ("shirt:* & red:*"). Empty when q has no words.
 std::string search_expression(const std::string& q);
 // The same query for SQLite's FTS5 index, matching the same documents: every term must be the
-// start of a word. FTS5 reads a prefix from its prefix indexes when it has 2 or 3 letters; any
+// start of a word. FTS5 reads a prefix from its prefix indexes when it has 1 to 3 letters; any
 // other prefix it answers by merging the document lists of all the words that start with it into
 // one list in memory before returning a first match (for "vendor" or "model", in every product,
 // the whole catalog: 8-10 ms on 100,000 products however few documents the other terms leave).

@@ -290,6 +290,44 @@ TEST_P(CommerceTest, LongPrefixesFindTheSameOnBothStores) {
   });
 }
 
+// A 1-letter term (an agent typing "w", the "3" of "Z-3") is read from SQLite's 1-letter prefix
+// index (commerce migration 13) and finds what PostgreSQL's "w:*" finds, in the same order.
+TEST_P(CommerceTest, OneLetterPrefixesFindTheSameOnBothStores) {
+  seed_catalog();
+  std::vector<std::string> made;
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    const char* titles[][2] = {{"Wool scarf", "Soft wool"}, {"Woolen hat", "Warm"}, {"Zeta socks", "Navy"}};
+    for (const auto& t : titles) {
+      ProductInput in;
+      in.translations["en"] = {t[0], t[1]};
+      in.variants = {Variant{"", "", "Z-" + std::to_string(made.size() + 3), "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+      BOTTEGA_TRY(p, create_product(tx, ids_, "ten_A", in, clock_.now_ms()));
+      made.push_back(p.id);
+    }
+    ProductInput other;  // another tenant's "w" words stay out
+    other.translations["en"] = {"Woolly jumper", "Wide"};
+    other.variants = {Variant{"", "", "W-1", "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+    BOTTEGA_TRY(o, create_product(tx, ids_, "ten_B", other, clock_.now_ms()));
+    (void)o;
+    return {};
+  }).ok());
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto ids = [&](const std::string& q) {
+      std::vector<std::string> out;
+      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
+      return out;
+    };
+    // As many w-words in the hat as in the scarf, in a shorter document; the socks ("Warm",
+    // "winter") have fewer in a longer one; the shirt none.
+    EXPECT_EQ(ids("w"), (std::vector<std::string>{made[1], made[0], socks_id_}));
+    EXPECT_EQ(ids("n"), (std::vector<std::string>{made[2]}));  // "Navy"
+    EXPECT_EQ(ids("n zeta"), (std::vector<std::string>{made[2]}));
+    EXPECT_EQ(ids("q"), std::vector<std::string>{});
+    if (GetParam() != "sqlite") return;
+    EXPECT_EQ(sqlite_match(tx, {"w", "3"}), "\"w\"* AND \"3\"*");
+  });
+}
+
 TEST_P(CommerceTest, UpsertIsIdempotentBySku) {
   seed_catalog();
   auto in = shirt();
