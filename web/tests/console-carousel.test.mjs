@@ -59,7 +59,7 @@ test('the agent sends three products as one message; the visitor adds the second
   await agent.locator('#sell-drawer > summary').click();
   const search = async (q, sku) => {
     await agent.getByLabel('Search products').fill(q);
-    await agent.getByRole('button', { name: 'Search', exact: true }).click();
+    await agent.locator('#sell-drawer').getByRole('button', { name: 'Search', exact: true }).click();
     await agent.locator('.sell-result', { hasText: sku }).waitFor();
   };
   await search('boots', 'BOOT-DESERT');

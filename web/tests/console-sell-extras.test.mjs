@@ -53,7 +53,7 @@ test('cart quantities, shipping, manual discount, payment link with store credit
   await page.locator(`[data-conversation-id="${conv}"]`).click({ timeout: 15_000 });
   await page.locator('#sell-drawer > summary').click();
   await page.getByLabel('Search products').fill('scarf');
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('#sell-drawer').getByRole('button', { name: 'Search', exact: true }).click();
   await page.locator('button[data-add-sku="SCARF"]').click();
   const line = page.locator('.sell-cart-line[data-sku="SCARF"]');
   await line.filter({ hasText: '1 × ' }).waitFor();

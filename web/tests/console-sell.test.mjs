@@ -75,7 +75,7 @@ test('agent sends a product card and a cart payment link; the visitor sees the c
   await agent.locator('#conversation-list button.conv', { hasText: 'Chelsea boots in 40' }).click({ timeout: 15_000 });
   await agent.locator('#sell-drawer > summary').click();
   await agent.getByLabel('Search products').fill('chelsea');
-  await agent.getByRole('button', { name: 'Search', exact: true }).click();
+  await agent.locator('#sell-drawer').getByRole('button', { name: 'Search', exact: true }).click();
   await agent.locator('.sell-result', { hasText: 'BOOT-40' }).waitFor();
   assert.match(await agent.locator('.sell-result', { hasText: 'BOOT-41' }).innerText(), /Out of stock/);
   assert.equal(await agent.locator('button[data-add-sku="BOOT-41"]').isDisabled(), true, 'no adding what is not in stock');

@@ -150,7 +150,7 @@ test('visitor -> bot -> person -> card, cart, payment link -> paid -> partial re
   // 5. The agent sends a product card; the visitor sees it.
   await agent.locator('#sell-drawer > summary').click();
   await agent.getByLabel('Search products').fill('chelsea');
-  await agent.getByRole('button', { name: 'Search', exact: true }).click();
+  await agent.locator('#sell-drawer').getByRole('button', { name: 'Search', exact: true }).click();
   await agent.locator('button[data-sku="BOOT-40"]').click();
   await agent.locator('.sell-status', { hasText: 'Product card sent.' }).waitFor();
   const card = panel.locator('li.msg-shop .card-product');
