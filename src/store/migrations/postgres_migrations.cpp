@@ -267,6 +267,11 @@ CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id) WHERE
 CREATE INDEX messages_replies ON messages(tenant_id, conversation_id, author_kind, seq)
   WHERE direction = 'out' AND kind <> 'note';
 )SQL"},
+      // Conversations snoozed until a time (service/snooze.hpp): the SLA monitor's scan reads the
+      // due ones every second; the partial index holds only those (a handful), not every row.
+      {9, "snoozed_until", R"SQL(
+CREATE INDEX conversations_snoozed ON conversations(snoozed_until) WHERE snoozed_until IS NOT NULL;
+)SQL"},
   }, true);
   return kMigrations;
 }
