@@ -653,7 +653,8 @@ bool ascii_alnum(const std::string& t) {
 
 }  // namespace
 
-std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& terms) {
+std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& terms, const Stmt* term_from) {
+  const Stmt& vocab = term_from ? *term_from : kIndexTermFrom;
   std::string out;
   for (const auto& t : terms) {
     if (!out.empty()) out += " AND ";
@@ -668,7 +669,7 @@ std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& 
     std::vector<std::string> words;
     std::string from = t;
     while (words.size() <= kMaxPrefixTerms) {
-      auto r = tx.query_one(kIndexTermFrom, {from, end});
+      auto r = tx.query_one(vocab, {from, end});
       if (!r) break;
       words.push_back(r->str(0));
       // The next term after this one: tokens never hold a byte <= ' ', so term + ' ' sorts
@@ -688,7 +689,7 @@ std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& 
 }
 
 std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands, const std::vector<std::string>& terms,
-                                             size_t limit) {
+                                             size_t limit, bool newest_first) {
   if (cands.empty()) return cands;
   // Words of each document as the terms are written: ASCII lower-cased, other bytes kept.
   std::vector<std::vector<std::string>> docs;
@@ -719,8 +720,9 @@ std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands,
     }
     cands[i].score = score;
   }
-  std::sort(cands.begin(), cands.end(), [](const SearchCandidate& a, const SearchCandidate& b) {
-    return a.score != b.score ? a.score > b.score : a.seq < b.seq;
+  std::sort(cands.begin(), cands.end(), [newest_first](const SearchCandidate& a, const SearchCandidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return newest_first ? a.seq > b.seq : a.seq < b.seq;
   });
   if (cands.size() > limit) cands.resize(limit);
   return cands;

@@ -126,7 +126,11 @@ std::string search_expression(const std::string& q);
 // from the index's vocabulary ("vendor" -> ("vendor" OR "vendors")), whose document lists FTS5
 // walks lazily; a prefix shared by more than 32 words stays a prefix. nullopt: a term starts no
 // word of the index, nothing matches.
-std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& terms);
+// `term_from` reads another FTS5 index's vocabulary the same way (another `*_fts_vocab` table
+// with prefix = '2 3', e.g. the message search's): "SELECT term FROM <vocab> WHERE term >= $1 AND
+// term < $2 LIMIT 1"; null: the catalog's.
+std::optional<std::string> sqlite_match(Tx& tx, const std::vector<std::string>& terms,
+                                        const store::Stmt* term_from = nullptr);
 // The words of q as search_expression takes them (lower case, at most 16).
 std::vector<std::string> search_terms(const std::string& q);
 // A full-text match and its search document.
@@ -137,8 +141,9 @@ struct SearchCandidate {
   double score = 0;
 };
 // Orders candidates best first (BM25 over the candidates with every term weighted alike: a term
-// counts each document word it is a prefix of; ties: older product first) and keeps `limit`.
+// counts each document word it is a prefix of; ties: older product first, or the newer (higher
+// seq) first with `newest_first`) and keeps `limit`.
 std::vector<SearchCandidate> rank_candidates(std::vector<SearchCandidate> cands, const std::vector<std::string>& terms,
-                                             size_t limit);
+                                             size_t limit, bool newest_first = false);
 
 }  // namespace bottega::commerce

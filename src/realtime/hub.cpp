@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 
+#include "service/mentions.hpp"
+
 namespace bottega::realtime {
 
 bool visible_to_visitor(const Event& e) {
@@ -35,8 +37,21 @@ void Hub::unsubscribe(uint64_t id) {
   tenant_of_.erase(t);
 }
 
+std::string addressed_agent(const Event& e) {
+  if (e.type != event_type::kAgentMentioned) return {};
+  boost::system::error_code ec;
+  auto v = boost::json::parse(e.payload_json, ec);
+  const boost::json::value* a = nullptr;
+  if (!ec && v.is_object())
+    if (const auto* data = v.as_object().if_contains("data"); data && data->is_object())
+      a = data->as_object().if_contains("agent_id");
+  // Unreadable: addressed to nobody's id, so it reaches no socket.
+  return a && a->is_string() ? std::string(a->as_string()) : std::string("?");
+}
+
 void Hub::on_event(const Event& e) {
   std::vector<std::shared_ptr<Subscriber>> targets;
+  std::string to_agent = addressed_agent(e);
   {
     std::lock_guard lk(mu_);
     auto it = by_tenant_.find(e.tenant_id);
@@ -59,6 +74,7 @@ void Hub::on_event(const Event& e) {
         if (auto p = entry.target.lock()) targets.push_back(std::move(p));
         continue;
       }
+      if (!to_agent.empty() && entry.sub.agent_id != to_agent) continue;
       if (!entry.sub.contact_id.empty() && entry.sub.contact_id != e.contact_id) continue;
       if (entry.sub.visitor && !visible_to_visitor(e) && !ends_visitor_stream(e)) continue;
       if (auto p = entry.target.lock()) targets.push_back(std::move(p));

@@ -36,6 +36,10 @@ bool visible_to_visitor(const Event& e);
 // widget reconnects and follows the kept contact). Delivered to visitors' sockets, never sent.
 bool ends_visitor_stream(const Event& e);
 
+// An event for one agent only (agent.mentioned, service/mentions.hpp): that agent's id; empty for
+// every other event.
+std::string addressed_agent(const Event& e);
+
 class Hub final : public EventListener {
  public:
   uint64_t subscribe(Subscription s, std::weak_ptr<Subscriber> sub);

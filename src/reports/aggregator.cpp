@@ -162,22 +162,24 @@ const TimeZone& Aggregator::zone(const std::string& tenant) {
 void Aggregator::count(const std::string& tenant, int64_t at_ms, const std::string& metric,
                        const std::vector<std::string>& dims, const std::string& currency, int64_t delta) {
   if (delta == 0) return;
-  int64_t q = floor_div(at_ms, kQuarterMs);
+  int64_t q = floor_div(at_ms, kQuarterMs), h = floor_div(at_ms, kHourMs);
   int64_t d = days_from_civil(zone(tenant).local_date(at_ms));
   for (const auto& dim : dims) {
     if (dim.empty()) continue;
     counts_[{tenant, 'q', q, metric, dim, currency}] += delta;
+    counts_[{tenant, 'h', h, metric, dim, currency}] += delta;
     counts_[{tenant, 'd', d, metric, dim, currency}] += delta;
   }
 }
 
 void Aggregator::hist(const std::string& tenant, int64_t at_ms, const std::string& metric,
                       const std::vector<std::string>& dims, int64_t seconds, int64_t delta) {
-  int64_t q = floor_div(at_ms, kQuarterMs);
+  int64_t q = floor_div(at_ms, kQuarterMs), h = floor_div(at_ms, kHourMs);
   int64_t d = days_from_civil(zone(tenant).local_date(at_ms));
   for (const auto& dim : dims) {
     if (dim.empty()) continue;
     hists_[{tenant, 'q', q, metric, dim}].add(seconds, delta);
+    hists_[{tenant, 'h', h, metric, dim}].add(seconds, delta);
     hists_[{tenant, 'd', d, metric, dim}].add(seconds, delta);
   }
 }
@@ -602,13 +604,16 @@ void Aggregator::flush() {
                        v.window_at ? Value(*v.window_at) : Value(nullptr)});
   }
   for (const auto& [k, at] : contacts_) tx_.exec(kPutContact, {k.first, k.second, at});
+  auto tally = [this](char grain) { ++(grain == 'q' ? written_.q : grain == 'h' ? written_.h : written_.d); };
   for (const auto& [k, v] : counts_) {
     if (v == 0) continue;
+    tally(std::get<1>(k));
     tx_.exec(kAddCount, {std::get<0>(k), std::string(1, std::get<1>(k)), std::get<2>(k), std::get<3>(k),
                          std::get<4>(k), std::get<5>(k), v});
   }
   for (const auto& [k, h] : hists_) {
     if (h.empty()) continue;
+    tally(std::get<1>(k));
     const std::string grain(1, std::get<1>(k));
     Histogram merged = h;
     if (auto r = tx_.query_one(kGetHist, {std::get<0>(k), grain, std::get<2>(k), std::get<3>(k), std::get<4>(k)}))

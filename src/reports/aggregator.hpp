@@ -29,6 +29,7 @@ namespace bottega::reports {
 using store::Tx;
 
 inline constexpr int64_t kQuarterMs = 15 * 60 * 1000;  // 'q' grain: UTC quarter hours
+inline constexpr int64_t kHourMs = 60 * 60 * 1000;     // 'h' grain: UTC hours
 inline constexpr const char* kCursorKey = "reports.cursor";
 inline constexpr int64_t kMaxWindowDays = 90;         // time-window attribution is recorded up to this
 
@@ -48,6 +49,12 @@ class Aggregator {
   void apply(const Event& e);
   // Writes the accumulated deltas and state rows. Call once, after the last apply().
   void flush();
+  // Aggregate rows flushed (upserted) so far per grain (rpt_counts + rpt_hist): the write cost
+  // of each grain (reports_benchmark prints it).
+  struct Written {
+    int64_t q = 0, h = 0, d = 0;
+  };
+  const Written& written() const { return written_; }
 
  private:
   struct Conv {
@@ -104,6 +111,7 @@ class Aggregator {
   std::map<std::pair<std::string, std::string>, Conv> convs_;
   std::map<std::pair<std::string, std::string>, Pay> pays_;
   std::map<std::pair<std::string, std::string>, int64_t> contacts_;  // last activity, dirty only
+  Written written_;
 };
 
 struct CatchUp {

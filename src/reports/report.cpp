@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "store/repo/repo.hpp"
 
@@ -18,16 +19,77 @@ using store::Stmt;
 
 namespace {
 
-const Stmt kCounts{"reports.range_counts",
-    "SELECT bucket, metric, dim, currency, value FROM rpt_counts WHERE tenant_id = $1 AND grain = $2 "
-    "AND bucket >= $3 AND bucket < $4"};
-const Stmt kDayCounts{"reports.day_counts",
-    "SELECT metric, dim, currency, SUM(value) FROM rpt_counts WHERE tenant_id = $1 AND grain = 'q' "
-    "AND bucket >= $2 AND bucket < $3 GROUP BY metric, dim, currency"};
-const Stmt kHists{"reports.range_hists",
-    "SELECT bucket, metric, dim, bins FROM rpt_hist WHERE tenant_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4"};
+// What a report reads: its counters and histograms (per day and in total), or, for the summary,
+// every figure's total over the range only.
+struct Need {
+  std::vector<std::string> counts, hists;  // metrics; empty = none (`all` = every metric)
+  bool all = false, totals_only = false;
+};
+const Need& need_of(const std::string& report) {
+  static const std::map<std::string, Need> kNeeds = {
+      {"", {{}, {}, true, false}},
+      {"summary", {{}, {}, true, true}},
+      {"conversations", {{"conversations", "presale", "presale_paid", "resolved"}, {}}},
+      {"revenue", {{"payments", "revenue", "refunds", "refund_count", "credit_spent", "refunds_credit"}, {}}},
+      {"attribution_window",
+       {{"window_orders", "window_revenue", "window_credit_spent", "window_refunds", "window_refunds_credit"}, {}}},
+      {"links", {{"links_created", "links_sent", "links_opened", "links_paid", "links_expired"}, {}}},
+      {"response_times", {{}, {"first_response", "resolution"}}},
+      {"bot",
+       {{"bot_conversations", "contained", "contained_helpful", "bot_turns", "bot_answered", "bot_helpful",
+         "bot_not_helpful", "bot_handed_over"},
+        {}}},
+      {"sla", {{"sla_breaches"}, {}}},
+      {"csat", {{"csat_responses", "csat_score_sum", "csat_satisfied"}, {}}},
+  };
+  auto it = kNeeds.find(report);
+  return it == kNeeds.end() ? kNeeds.at("") : it->second;
+}
+
+// The statements of a report: counter and histogram rows of a bucket range, restricted to the
+// report's metrics. Built once; a Stmt's SQL must outlive the store's statement cache (keyed by
+// its address).
+struct Stmts {
+  std::string sql[2], names[2];
+  Stmt rows{}, hists{};
+  bool counts = false, histograms = false;
+};
+const Stmts& stmts_of(const std::string& report) {
+  static const std::map<std::string, Stmts> kStmts = [] {
+    std::map<std::string, Stmts> out;
+    for (const auto& name : report_names()) {
+      for (const std::string& r : {name, std::string()}) {
+        if (out.count(r)) continue;
+        const Need& n = need_of(r);
+        auto in = [&](const std::vector<std::string>& metrics) {
+          if (n.all) return std::string();
+          std::string w = " AND metric IN (";
+          for (size_t i = 0; i < metrics.size(); ++i) w += (i ? ",'" : "'") + metrics[i] + "'";
+          return w + ")";
+        };
+        Stmts& st = out[r];
+        const std::string range = " WHERE tenant_id = $1 AND grain = $2 AND bucket >= $3 AND bucket < $4";
+        st.sql[0] = "SELECT bucket, metric, dim, currency, value FROM rpt_counts" + range + in(n.counts);
+        st.sql[1] = "SELECT bucket, metric, dim, bins FROM rpt_hist" + range + in(n.hists);
+        const std::string tag = r.empty() ? "all" : r;
+        st.names[0] = "reports.rows." + tag;
+        st.names[1] = "reports.hists." + tag;
+        st.counts = n.all || !n.counts.empty();
+        st.histograms = n.all || !n.hists.empty();
+      }
+    }
+    for (auto& [r, st] : out) {  // (the map's nodes do not move: the pointers stay valid)
+      st.rows = Stmt{st.names[0].c_str(), st.sql[0].c_str()};
+      st.hists = Stmt{st.names[1].c_str(), st.sql[1].c_str()};
+    }
+    return out;
+  }();
+  auto it = kStmts.find(report);
+  return it == kStmts.end() ? kStmts.at("") : it->second;
+}
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 double rate(int64_t num, int64_t den) {
   if (den <= 0) return 0;
@@ -194,7 +256,30 @@ Result<Range> parse_range(const std::optional<std::string>& from, const std::opt
   return r;
 }
 
-Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settings& s) {
+namespace {
+// The spans of [a, b) (UTC ms on quarter hours, or taken to the quarter hour that holds them).
+void add_spans(std::vector<Span>& out, int64_t a, int64_t b, size_t period, bool quarters_only) {
+  int64_t qs = floor_div(a, kQuarterMs), qe = floor_div(b, kQuarterMs);
+  int64_t hs = ceil_div(a, kHourMs), he = floor_div(b, kHourMs);
+  if (qs >= qe) return;
+  if (quarters_only || hs >= he) {
+    out.push_back({'q', qs, qe, period});
+    return;
+  }
+  if (qs < hs * 4) out.push_back({'q', qs, hs * 4, period});  // e.g. 18:15-19:00 UTC for Kathmandu
+  out.push_back({'h', hs, he, period});
+  if (he * 4 < qe) out.push_back({'q', he * 4, qe, period});  // 18:00-18:15 UTC of the next day
+}
+}  // namespace
+
+std::vector<Span> spans(const std::vector<int64_t>& starts, bool quarters_only) {
+  std::vector<Span> out;
+  for (size_t p = 0; p + 1 < starts.size(); ++p) add_spans(out, starts[p], starts[p + 1], p, quarters_only);
+  return out;
+}
+
+Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settings& s, const std::string& report,
+          bool quarters_only) {
   Data d;
   int64_t first = days_from_civil(r.from), last = days_from_civil(r.to);
   for (int64_t x = first; x <= last; ++x) {
@@ -202,60 +287,84 @@ Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settin
     d.starts.push_back(r.tz->day_start(d.days.back()));
   }
   d.starts.push_back(r.tz->day_start(civil_from_days(last + 1)));
-  size_t total = d.days.size();
+  const size_t total = d.days.size();
+  const Need& need = quarters_only ? need_of("") : need_of(report);
+  const Stmts& st = quarters_only ? stmts_of("") : stmts_of(report);
   // The day grain (local days of the shop's zone) answers when the requested zone's days are the
   // same instants as the shop's over the whole range (the same zone, or one with the same offsets).
-  d.day_grain = r.tz->name() == s.time_zone;
-  if (!d.day_grain) {
-    if (auto shop = TimeZone::load(s.time_zone)) {
-      d.day_grain = true;
-      for (int64_t x = first; x <= last + 1 && d.day_grain; ++x)
-        d.day_grain = (*shop)->day_start(civil_from_days(x)) == d.starts[static_cast<size_t>(x - first)];
-    }
-  }
-  // Bucket -> period index.
-  std::function<std::optional<size_t>(int64_t)> period;
-  int64_t lo, hi;
-  if (d.day_grain) {
-    lo = first;
-    hi = last + 1;
-    period = [first](int64_t b) -> std::optional<size_t> { return static_cast<size_t>(b - first); };
-  } else {
-    lo = floor_div(d.starts.front(), kQuarterMs);
-    hi = floor_div(d.starts.back() + kQuarterMs - 1, kQuarterMs);
-    period = [&d](int64_t b) -> std::optional<size_t> {
-      int64_t at = b * kQuarterMs;
-      auto it = std::upper_bound(d.starts.begin(), d.starts.end(), at);
-      if (it == d.starts.begin() || it == d.starts.end()) return std::nullopt;
-      return static_cast<size_t>(it - d.starts.begin() - 1);
-    };
-  }
-  std::string grain = d.day_grain ? "d" : "q";
-  if (d.day_grain) {
-    for (const auto& row : tx.query(kCounts, {tenant, grain, lo, hi})) {
-      auto p = period(row.i64(0));
-      if (!p) continue;
-      int64_t v = row.i64(4);
-      d.counts[{*p, row.str(1), row.str(2), row.str(3)}] += v;
-      d.counts[{total, row.str(1), row.str(2), row.str(3)}] += v;
-    }
-  } else {  // quarter hours: the database sums each local day's 92..100 buckets
-    for (size_t p = 0; p < total; ++p) {
-      int64_t blo = floor_div(d.starts[p], kQuarterMs), bhi = floor_div(d.starts[p + 1], kQuarterMs);
-      for (const auto& row : tx.query(kDayCounts, {tenant, blo, bhi})) {
-        int64_t v = row.i64(3);
-        d.counts[{p, row.str(0), row.str(1), row.str(2)}] += v;
-        d.counts[{total, row.str(0), row.str(1), row.str(2)}] += v;
+  std::shared_ptr<const TimeZone> shop;
+  if (auto z = TimeZone::load(s.time_zone)) shop = *z;
+  bool day_grain = !quarters_only && shop;
+  for (int64_t x = first; x <= last + 1 && day_grain; ++x)
+    day_grain = shop->day_start(civil_from_days(x)) == d.starts[static_cast<size_t>(x - first)];
+  // A span's rows summed per (metric, dim, currency) here rather than by the database's GROUP BY:
+  // its sorter took most of the time (perf); a hash of the few hundred keys a day has is cheaper.
+  std::unordered_map<std::string, std::pair<const store::Row*, int64_t>> acc;
+  std::string key;
+  auto sums = [&](const Span& sp, bool per_day) {
+    if (st.counts) {
+      auto rows = tx.query(st.rows, {tenant, std::string(1, sp.grain), sp.lo, sp.hi});
+      acc.clear();
+      for (const auto& row : rows) {
+        key.assign(row.str(1)).append(1, '\x1f').append(row.str(2)).append(1, '\x1f').append(row.str(3));
+        auto [it, fresh] = acc.try_emplace(key, &row, 0);
+        it->second.second += row.i64(4);
+      }
+      for (const auto& [k, rv] : acc) {
+        const store::Row& row = *rv.first;
+        if (per_day) d.counts[{sp.period, row.str(1), row.str(2), row.str(3)}] += rv.second;
+        d.counts[{total, row.str(1), row.str(2), row.str(3)}] += rv.second;
       }
     }
-  }
-  for (const auto& row : tx.query(kHists, {tenant, grain, lo, hi})) {
-    auto p = period(row.i64(0));
-    if (!p) continue;
-    // Parsed straight into both sums (a quarter hour's row holds a few bins; a dense merge would
-    // walk every bin).
-    d.hists[{*p, row.str(1), row.str(2)}].merge_encoded(row.str(3));
-    d.hists[{total, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+    // Parsed straight into the sums (a bucket's row holds a few bins; a dense merge would walk
+    // every bin).
+    if (st.histograms)
+      for (const auto& row : tx.query(st.hists, {tenant, std::string(1, sp.grain), sp.lo, sp.hi})) {
+        if (per_day) d.hists[{sp.period, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+        d.hists[{total, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+      }
+  };
+  if (need.totals_only) {
+    // Totals only (the summary): the shop's whole local days inside the range from the day grain,
+    // the rest of it (in another zone: less than a day at each end) from hours and quarter hours.
+    d.source = day_grain ? "day" : "hour";
+    int64_t lo = d.starts.front(), hi = d.starts.back();
+    int64_t d0 = first, d1 = last + 1;  // shop days [d0, d1) inside [lo, hi)
+    if (!day_grain && shop) {
+      d0 = days_from_civil(shop->local_date(lo));
+      if (shop->day_start(civil_from_days(d0)) < lo) ++d0;
+      d1 = days_from_civil(shop->local_date(hi));
+      if (shop->day_start(civil_from_days(d1)) > hi) --d1;
+    }
+    std::vector<Span> parts;
+    if (shop && d0 < d1) {
+      parts.push_back({'d', d0, d1, total});
+      add_spans(parts, lo, shop->day_start(civil_from_days(d0)), total, false);
+      add_spans(parts, shop->day_start(civil_from_days(d1)), hi, total, false);
+    } else {
+      add_spans(parts, lo, hi, total, false);
+    }
+    for (const Span& sp : parts) sums(sp, false);
+  } else if (day_grain) {
+    d.source = "day";
+    if (st.counts)
+      for (const auto& row : tx.query(st.rows, {tenant, std::string("d"), first, last + 1})) {
+        auto p = static_cast<size_t>(row.i64(0) - first);
+        int64_t v = row.i64(4);
+        d.counts[{p, row.str(1), row.str(2), row.str(3)}] += v;
+        d.counts[{total, row.str(1), row.str(2), row.str(3)}] += v;
+      }
+    if (st.histograms)
+      for (const auto& row : tx.query(st.hists, {tenant, std::string("d"), first, last + 1})) {
+        auto p = static_cast<size_t>(row.i64(0) - first);
+        d.hists[{p, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+        d.hists[{total, row.str(1), row.str(2)}].merge_encoded(row.str(3));
+      }
+  } else {
+    // Any other zone: each local day is whole UTC hours plus, in a zone at :30 or :45, the
+    // quarter hours before its first and after its last whole hour.
+    d.source = quarters_only ? "quarter_hour" : "hour";
+    for (const Span& sp : spans(d.starts, quarters_only)) sums(sp, true);
   }
   for (const auto& c : repo::list_channels(tx, tenant)) d.labels["ch:" + c.id] = c.name.empty() ? c.type : c.name;
   for (const auto& a : repo::list_agents(tx, tenant)) d.labels["by:agent:" + a.id] = a.name.empty() ? a.email : a.name;
@@ -488,7 +597,7 @@ bj::object to_json(const std::string& name, const Table& t, const Range& r, cons
                     {"to", format_date(r.to)},
                     {"time_zone", r.tz->name()},
                     {"window_days", r.window_days},
-                    {"source", d.day_grain ? "day" : "quarter_hour"},
+                    {"source", d.source},
                     {"columns", std::move(cols)},
                     {"rows", std::move(rows)}};
 }

@@ -39,12 +39,27 @@ Result<Range> parse_range(const std::optional<std::string>& from, const std::opt
 struct Data {
   std::vector<Date> days;
   std::vector<int64_t> starts;  // days.size() + 1 UTC ms boundaries
-  bool day_grain = false;       // read from the day grain (the tenant's zone) or quarter hours
+  std::string source;           // "day" (the shop's day grain), "hour" (UTC hours + quarter-hour edges), "quarter_hour"
   std::map<std::tuple<size_t, std::string, std::string, std::string>, int64_t> counts;  // day, metric, dim, currency
   std::map<std::tuple<size_t, std::string, std::string>, Histogram> hists;              // day, metric, dim
   std::map<std::string, std::string> labels;  // "ch:<id>" / "by:agent:<id>" -> name
 };
-Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settings& s);
+// The figures `report` needs ("" = every figure per day; "summary" = every figure's total over the
+// range only). The shop's zone (or one with the same days) reads the day grain; any other zone
+// UTC hours, and quarter hours for the part of an hour a :30/:45 zone's day starts or ends in (a
+// summary also the shop's whole days inside the range). quarters_only: every figure per day from
+// quarter hours only (the reference the other paths are tested against).
+Data load(store::Tx& tx, const std::string& tenant, const Range& r, const Settings& s, const std::string& report = "",
+          bool quarters_only = false);
+
+// A run of buckets of one grain that belongs to one period (local day) of a range.
+struct Span {
+  char grain;      // 'h' or 'q' ('d': the shop's local days)
+  int64_t lo, hi;  // buckets [lo, hi)
+  size_t period;
+};
+// The spans that make up the local days between starts (UTC ms, days + 1 boundaries).
+std::vector<Span> spans(const std::vector<int64_t>& starts, bool quarters_only = false);
 
 using Cell = std::variant<std::monostate, int64_t, double, std::string>;
 struct Table {

@@ -223,6 +223,21 @@ Event make_event(const std::string& tenant, const std::string& type, int64_t at,
   return e;
 }
 
+// A paid order as commerce emits it in order.paid.
+commerce::Order paid_order(const std::string& tenant, const std::string& id, const std::string& contact,
+                           const std::string& currency, int64_t total, int64_t at) {
+  commerce::Order ord;
+  ord.id = id;
+  ord.tenant_id = tenant;
+  ord.contact_id = contact;
+  ord.status = "paid";
+  ord.currency = currency;
+  ord.total = total;
+  ord.created_at = ord.updated_at = at;
+  ord.paid_at = at;
+  return ord;
+}
+
 Dataset generate(int n_convs, uint64_t seed) {
   Dataset ds;
   std::mt19937_64 rng(seed);
@@ -543,15 +558,8 @@ Dataset generate(int n_convs, uint64_t seed) {
                  {"channel_id", "ch_other"}, {"message_id", "msg_o"}, {"mode", "text"}, {"currency", "EUR"},
                  {"total", 100}, {"sent_at", rfc3339(g.sent)}};
     push(make_event(kOther, "cart.reminder_sent", g.sent, "cnv_other", "ct_other", d, true));
-    commerce::Order ord;
-    ord.id = "ord_other";
-    ord.tenant_id = kOther;
+    commerce::Order ord = paid_order(kOther, "ord_other", "ct_other", "EUR", 100, g.sent + 60'000);
     ord.cart_id = g.cart;
-    ord.contact_id = "ct_other";
-    ord.status = "paid";
-    ord.currency = "EUR";
-    ord.total = 100;
-    ord.created_at = ord.updated_at = ord.paid_at.emplace(g.sent + 60'000);
     push(make_event(kOther, "order.paid", g.sent + 60'000, "", "ct_other", commerce::to_json(ord)));
   }
   // An order paid through a payment link: attributed by linkage, not by the time window.
@@ -602,16 +610,8 @@ Dataset generate(int n_convs, uint64_t seed) {
     push(make_event(kTenant, "payment.created", p.created, "", c.contact, payments::to_json(row, "http://x")));
     row.status = "processing";
     push(make_event(kTenant, "payment.updated", *p.opened, "", c.contact, payments::to_json(row, "http://x")));
-    commerce::Order ord;
-    ord.id = "ord_mail";
-    ord.tenant_id = kTenant;
-    ord.contact_id = c.contact;
-    ord.status = "paid";
-    ord.currency = "EUR";
-    ord.total = p.amount;
+    commerce::Order ord = paid_order(kTenant, "ord_mail", c.contact, "EUR", p.amount, *p.paid);
     ord.payment_ref = p.id;
-    ord.created_at = ord.updated_at = *p.paid;
-    ord.paid_at = *p.paid;
     push(make_event(kTenant, "order.paid", *p.paid, "", c.contact, commerce::to_json(ord)));  // before the payment's event, as settle_paid emits them
     row.status = "paid";
     row.captured = p.amount - p.credit;
@@ -811,7 +811,7 @@ class ReportsStore : public ::testing::TestWithParam<std::string> {
       auto s = get_settings(tx, tenant);
       auto r = parse_range(from, to, tz, std::nullopt, s, 0);
       ASSERT_TRUE(r.ok());
-      t = build(name, load(tx, tenant, *r, s), *r);
+      t = build(name, load(tx, tenant, *r, s, name), *r);
     });
     return t;
   }
@@ -1070,6 +1070,95 @@ TEST_P(ReportsStore, StoreCreditIsNotMoneyButPartOfTheOrderValue) {
     EXPECT_EQ(std::get<int64_t>(total["order_value_net"]), 7000);
     EXPECT_EQ(std::get<int64_t>(total["average_order_value"]), 7500);
   }
+}
+
+// A zone other than the shop's reads UTC hours, plus quarter hours for the part of an hour a
+// :30/:45 zone's day starts or ends in: every report equals the quarter-hour reference cell by
+// cell, and the brute-force figures, in zones at +05:45, +05:30, -03:30 (with its DST end),
+// +13:00, and whole-hour zones across their DST ends.
+TEST_P(ReportsStore, OtherZonesReadHoursAndQuarterEdgesWithTheQuarterHourFigures) {
+  Dataset ds = generate(400, 42);
+  set_tz("UTC");
+  write_dataset(ds);
+  ReportsListener l(*store_, metrics_, 1000);
+  EXPECT_EQ(l.catch_up(), static_cast<int64_t>(ds.events.size()));
+  auto read = [&](const std::string& zone, const std::string& from, const std::string& to, const std::string& report,
+                  bool quarters_only) {
+    Data d;
+    Range range;
+    store::read_sync(*store_, [&](store::Tx& tx) {
+      auto s = get_settings(tx, kTenant);
+      auto r = parse_range(from, to, zone, std::nullopt, s, 0);
+      ASSERT_TRUE(r.ok());
+      range = *r;
+      d = load(tx, kTenant, range, s, report, quarters_only);
+    });
+    return std::pair{d, range};
+  };
+  for (const char* zone : {"Asia/Kathmandu", "Asia/Kolkata", "America/St_Johns", "Pacific/Tongatapu", "Europe/Rome",
+                           "America/New_York", "Australia/Lord_Howe"})
+    for (auto [from, to] : {std::pair{"2026-10-22", "2026-10-28"}, std::pair{"2026-10-26", "2026-11-03"},
+                            std::pair{"2026-10-25", "2026-10-25"}}) {  // (one day: no whole day of the shop's inside)
+      SCOPED_TRACE(std::string(zone) + " " + from + ".." + to);
+      auto [quarters, qrange] = read(zone, from, to, "", true);
+      EXPECT_EQ(quarters.source, "quarter_hour");
+      for (const auto& name : report_names()) {
+        auto [hours, range] = read(zone, from, to, name, false);  // only what the report reads
+        EXPECT_EQ(hours.source, "hour");
+        Table a = build(name, hours, range), b = build(name, quarters, qrange);
+        EXPECT_EQ(a.columns, b.columns) << name;
+        ASSERT_EQ(a.rows.size(), b.rows.size()) << name;
+        for (size_t i = 0; i < a.rows.size(); ++i) EXPECT_TRUE(a.rows[i] == b.rows[i]) << name << " row " << i;
+      }
+      auto z = *TimeZone::load(zone);
+      Expected x = expect(ds, *z, *parse_date(from), *parse_date(to), 7);
+      check_summary(build("summary", read(zone, from, to, "summary", false).first, qrange), x, 7);
+      check_days(build("conversations", read(zone, from, to, "conversations", false).first, qrange),
+                 build("revenue", read(zone, from, to, "revenue", false).first, qrange), x);
+    }
+}
+
+// The spans of a local day: whole UTC hours, and quarter hours at the edges of a :30/:45 zone's day.
+TEST(Spans, WholeHoursAndQuarterEdges) {
+  auto days = [](const char* zone, Date from, int n) {
+    auto z = *TimeZone::load(zone);
+    std::vector<int64_t> starts;
+    for (int i = 0; i <= n; ++i) starts.push_back(z->day_start(civil_from_days(days_from_civil(from) + i)));
+    return starts;
+  };
+  auto covered = [](const std::vector<Span>& sp, size_t period) {
+    int64_t ms = 0;
+    for (const auto& s : sp)
+      if (s.period == period) ms += (s.hi - s.lo) * (s.grain == 'h' ? kHourMs : kQuarterMs);
+    return ms;
+  };
+  // Kathmandu (+05:45): 18:15-19:00 UTC in quarters, 19:00-18:00 in hours, 18:00-18:15 in a quarter.
+  auto k = days("Asia/Kathmandu", {2026, 10, 25}, 1);
+  auto sk = spans(k);
+  ASSERT_EQ(sk.size(), 3u);
+  EXPECT_EQ(sk[0].grain, 'q');
+  EXPECT_EQ(sk[0].lo * kQuarterMs, ts("2026-10-24T18:15:00Z"));
+  EXPECT_EQ(sk[0].hi * kQuarterMs, ts("2026-10-24T19:00:00Z"));
+  EXPECT_EQ(sk[1].grain, 'h');
+  EXPECT_EQ(sk[1].lo * kHourMs, ts("2026-10-24T19:00:00Z"));
+  EXPECT_EQ(sk[1].hi * kHourMs, ts("2026-10-25T18:00:00Z"));
+  EXPECT_EQ(sk[2].grain, 'q');
+  EXPECT_EQ(sk[2].hi * kQuarterMs, ts("2026-10-25T18:15:00Z"));
+  // Rome's 25-hour day: one span of 25 hours; New York's DST end: 25 hours.
+  auto sr = spans(days("Europe/Rome", {2026, 10, 25}, 1));
+  ASSERT_EQ(sr.size(), 1u);
+  EXPECT_EQ(sr[0].hi - sr[0].lo, 25);
+  auto sn = spans(days("America/New_York", {2026, 11, 1}, 1));
+  ASSERT_EQ(sn.size(), 1u);
+  EXPECT_EQ(sn[0].hi - sn[0].lo, 25);
+  // St John's (-02:30 -> -03:30 on 2026-11-01): half an hour of quarters at each edge, 25 hours in all.
+  auto sj = days("America/St_Johns", {2026, 10, 31}, 3);
+  auto ss = spans(sj);
+  for (size_t p = 0; p < 3; ++p) EXPECT_EQ(covered(ss, p), sj[p + 1] - sj[p]) << p;
+  EXPECT_EQ(covered(ss, 1), 25 * kHourMs);
+  EXPECT_EQ(covered(spans(sj, true), 1), 25 * kHourMs);
+  // Tongatapu (+13:00): whole hours.
+  for (const auto& s : spans(days("Pacific/Tongatapu", {2026, 10, 20}, 10))) EXPECT_EQ(s.grain, 'h');
 }
 
 TEST_P(ReportsStore, RedeliveryRollbackAndRestartCountOnce) {

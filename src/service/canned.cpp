@@ -32,6 +32,11 @@ std::string clean(const std::string& v) {
 
 const char* const* template_variables() { return kVariables; }
 
+std::string trimmed(std::string s) {
+  auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
 Status validate_template(const std::string& body, const std::string& field, const char* const* vars) {
   if (!vars) vars = kVariables;
   for (size_t i = 0; i < body.size();) {

@@ -22,5 +22,7 @@ Status validate_template(const std::string& body, const std::string& field, cons
 // Renders `body` with `vars` ("contact.name" -> "Ann").
 std::string render_template(const std::string& body, const std::map<std::string, std::string>& vars);
 const char* const* template_variables();  // null-terminated list, for docs and errors
+// `s` without leading and trailing blanks (space, tab, CR, LF): names and texts the service stores.
+std::string trimmed(std::string s);
 
 }  // namespace bottega::service

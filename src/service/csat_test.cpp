@@ -28,6 +28,13 @@ class CsatTest : public test_support::ServiceTest {
                   return {};
                 }).ok());
   }
+  // Resolved by an agent, then the listener sends the survey.
+  void resolve(const std::string& conv) {
+    pipeline::ConversationPatch p;
+    p.status = ConversationStatus::resolved;
+    patch(conv, p);
+    listener(conv);
+  }
   bj::value csat(const std::string& conv) {
     bj::value v;
     store::read_sync(*store_, [&](Tx& tx) { v = survey_json(tx, "ten_A", conv); });
@@ -58,12 +65,7 @@ TEST_P(CsatTest, TheTextAfterTheScoreIsItsCommentOnce) {
   settings("ten_A", R"({"csat":{"enabled":true}})");
   auto conv = customer_says("ten_A", channel_, "ct_1", "Dove trovo la tabella delle taglie?");
   agent_says(conv, "Eccola: /taglie");
-  patch(conv, [] {
-    pipeline::ConversationPatch p;
-    p.status = ConversationStatus::resolved;
-    return p;
-  }());
-  listener(conv);  // the survey
+  resolve(conv);  // the survey
   ASSERT_EQ(from_shop(conv).size(), 1u);
   // Before any score, a text is not a comment: it opens a new conversation.
   clock_.advance_ms(5'000);
@@ -104,12 +106,7 @@ TEST_P(CsatTest, AfterTheHourATextOpensANewConversation) {
   settings("ten_A", R"({"csat":{"enabled":true}})");
   auto conv = customer_says("ten_A", channel_, "ct_1", "where is my parcel?");
   agent_says(conv, "On its way");
-  patch(conv, [] {
-    pipeline::ConversationPatch p;
-    p.status = ConversationStatus::resolved;
-    return p;
-  }());
-  listener(conv);
+  resolve(conv);
   EXPECT_EQ(customer_says("ten_A", channel_, "ct_1", "5"), conv);
   listener(conv);
   clock_.advance_ms(61 * 60'000);

@@ -47,11 +47,6 @@ const Stmt kRunsOfMacro{"macros.runs_of_macro",
 
 constexpr size_t kMaxTags = 20;
 
-std::string trimmed(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 Status only_keys(const bj::object& o, std::initializer_list<const char*> keys, const std::string& path) {
@@ -213,6 +208,14 @@ Result<Plan> make_plan(store::Tx& tx, const Principal& who, const std::string& c
       auto agent = core_repo::get_agent(tx, tenant, **a.assign_agent_id);
       if (!agent) return out_of_date("actions.assign.agent_id", "the macro's agent no longer exists");
       p.agent_name = agent->agent.name;
+      // The agent must be in the team the conversation ends up in: the macro's, else its own.
+      std::optional<Team> in_team = p.team;
+      if (!a.assign_team_id)
+        if (auto own = conversation_team(tx, tenant, p.conv.id)) in_team = get_team(tx, tenant, *own);
+      if (in_team && !std::binary_search(in_team->agent_ids.begin(), in_team->agent_ids.end(), **a.assign_agent_id))
+        return Error{Errc::conflict, "not_in_team",
+                     agent->agent.name + " is not a member of team " + in_team->name + ", where the conversation is",
+                     "actions.assign.agent_id"};
     }
   }
   if (a.payment_link) {

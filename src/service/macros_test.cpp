@@ -365,9 +365,39 @@ TEST_P(MacrosTest, AnotherShopsMacrosAndConversationsAreNotFound) {
               }).ok());
   auto stale = run(conv_a, assign->id, agent_);
   ASSERT_FALSE(stale.ok());
-  EXPECT_EQ(stale.error().code, "macro_out_of_date");
+  EXPECT_EQ(stale.error().code, "not_in_team");
   EXPECT_EQ(stale.error().field, "actions.assign.agent_id");
   EXPECT_TRUE(conversation(conv_a).tags.empty());
+  // Its team deleted: 409 macro_out_of_date, nothing changes.
+  ASSERT_TRUE(write<bool>([&](Tx& tx) -> Result<bool> {
+                BOTTEGA_TRY_STATUS(delete_team(tx, "ten_A", team->id));
+                return true;
+              }).ok());
+  stale = run(conv_a, assign->id, agent_);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, "macro_out_of_date");
+  EXPECT_EQ(stale.error().field, "actions.assign.team_id");
+  EXPECT_TRUE(conversation(conv_a).tags.empty());
+  // An agent-only macro on a conversation in a team the agent is not in: not_in_team.
+  auto returns = write<Team>([&](Tx& tx) {
+    return create_team(tx, e, "ten_A", bj::parse(R"({"name":"Returns","agent_ids":["agt_2"]})").as_object());
+  });
+  ASSERT_TRUE(returns.ok());
+  Principal admin_token;
+  admin_token.tenant_id = "ten_A";
+  admin_token.token_id = "tok_1";
+  ASSERT_TRUE(write<TransferResult>([&](Tx& tx) {
+                TransferInput in;
+                in.team_id = std::optional<std::string>(returns->id);
+                return transfer(tx, e, admin_token, conv_a, in);
+              }).ok());
+  auto to_bea = make(R"({"name":"To Bea","actions":{"assign":{"agent_id":"agt_1"}}})");
+  ASSERT_TRUE(to_bea.ok());
+  Result<bj::object> preview = Error::internal("unset");
+  store::read_sync(*store_, [&](Tx& tx) { preview = preview_macro(tx, agent_, conv_a, to_bea->id, clock_.now_ms()); });
+  ASSERT_FALSE(preview.ok());
+  EXPECT_EQ(preview.error().code, "not_in_team");
+  EXPECT_EQ(run(conv_a, to_bea->id, agent_).error().code, "not_in_team");
 }
 
 }  // namespace

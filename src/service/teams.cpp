@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <set>
 
+#include "service/canned.hpp"
 #include "service/operations.hpp"
 #include "service/service.hpp"
 #include "store/repo/repo.hpp"
@@ -57,11 +58,6 @@ Result<std::vector<std::string>> agent_ids(store::Tx* tx, const std::string& ten
     out.insert(std::move(id));
   }
   return std::vector<std::string>(out.begin(), out.end());
-}
-
-std::string trimmed(std::string s) {
-  auto b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
 Result<std::optional<Team>> apply(store::Tx& tx, pipeline::Env& env, const std::string& tenant,

@@ -339,6 +339,10 @@ TEST_F(Api, MalformedCursorIsRejected) {
 
 // Every route of docs/api.md plus the system routes, as (method, OpenAPI path).
 const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
+    {"get", "/api/v1/search/messages"},
+    {"get", "/api/v1/mentions"},
+    {"post", "/api/v1/mentions/{id}/read"},
+    {"post", "/api/v1/mentions/read"},
     {"get", "/api/v1/contacts/{id}/credit"},
     {"get", "/api/v1/media/{id}"},
     {"get", "/api/v1/payment_links/{id}"},

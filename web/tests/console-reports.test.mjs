@@ -123,7 +123,8 @@ test('an admin sees figures, charts and CSV exports on the Reports screen', { ti
   assert.equal(csv.status, 200);
   assert.match(csv.type, /^text\/csv/);
   assert.match(csv.body, /^period,breakdown,key,label,currency,payments,gross,refunds,refund_count,net,/);
-  assert.match(csv.body, /total,total,,All,EUR,1,4200,1200,1,3000,4200,linked\r\n/);
+  // ... net, average_order_value, attribution, then order_value, credit_spent, credit_refunded, order_value_net
+  assert.match(csv.body, /total,total,,All,EUR,1,4200,1200,1,3000,4200,linked,4200,0,0,3000\r\n/);
   // A reversed range is refused before asking the server.
   await page.locator('#report-from').fill('2026-12-31');
   await page.locator('#report-to').fill('2026-01-01');

@@ -13,6 +13,7 @@ namespace bottega::http::api {
 void register_service_routes(Router& r, Deps& d);  // service_routes.cpp
 void register_proactive_routes(Router& r, Deps& d);  // proactive_routes.cpp
 void register_team_routes(Router& r, Deps& d);       // team_routes.cpp
+void register_agent_tools_routes(Router& r, Deps& d);  // agent_tools_routes.cpp
 void register_macro_routes(Router& r, Deps& d);      // macro_routes.cpp
 
 namespace bj = boost::json;
@@ -194,6 +195,7 @@ void register_routes(Router& r, Deps& d) {
   register_service_routes(r, d);
   register_proactive_routes(r, d);
   register_team_routes(r, d);
+  register_agent_tools_routes(r, d);
   register_macro_routes(r, d);
   register_report_routes(r, d);
   register_media_routes(r, d);

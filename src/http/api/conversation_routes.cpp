@@ -6,6 +6,7 @@
 #include "commerce/cards.hpp"
 #include "http/api/common.hpp"
 #include "pipeline/window.hpp"
+#include "service/mentions.hpp"
 #include "service/service.hpp"
 #include "store/repo/inbox_order.hpp"
 #include "store/repo/repo.hpp"
@@ -397,7 +398,9 @@ void register_conversation_routes(Router& r, Deps& d) {
         reply.text = std::move(card->text);
         reply.content_json = bj::serialize(card->content);
       }
-      auto m = pipeline::agent_reply(tx, env, p, id, reply);
+      // A note records the agents it mentions (service/mentions.hpp).
+      auto m = reply.kind == "note" ? service::write_note(tx, env, p, id, reply.text, reply.content_json)
+                                    : pipeline::agent_reply(tx, env, p, id, reply);
       if (!m) return std::move(m).error();
       return Rendered{201, bj::serialize(to_json(*m))};
     };

@@ -167,6 +167,7 @@ asio::awaitable<void> stream(Deps& d, Context& ctx, WebSocket& ws, Who who) {
         last = e.seq;
         if (who.visitor && !realtime::visible_to_visitor(e)) continue;
         if (e.type == event_type::kSessionRevoked) continue;
+        if (auto to = realtime::addressed_agent(e); !to.empty() && to != who.agent_id) continue;
         if (!co_await visitor_sees(e)) continue;
         if (!(ok = co_await send(frame(e)))) break;
       }

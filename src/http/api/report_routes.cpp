@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kSettingsSchema =
     R"({"type":"object","properties":{"time_zone":{"type":"string","description":"IANA time zone, e.g. Europe/Rome"},"attribution_window_days":{"type":"integer","minimum":1,"maximum":90}}})";
 constexpr const char* kReportSchema =
-    R"({"type":"object","properties":{"report":{"type":"string"},"from":{"type":"string","format":"date"},"to":{"type":"string","format":"date"},"time_zone":{"type":"string"},"window_days":{"type":"integer"},"source":{"type":"string","enum":["day","quarter_hour"]},"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object"}}}})";
+    R"({"type":"object","properties":{"report":{"type":"string"},"from":{"type":"string","format":"date"},"to":{"type":"string","format":"date"},"time_zone":{"type":"string"},"window_days":{"type":"integer"},"source":{"type":"string","enum":["day","hour"]},"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object"}}}})";
 
 bj::object settings_json(const reports::Settings& s) {
   return bj::object{{"time_zone", s.time_zone}, {"attribution_window_days", s.window_days}};
@@ -96,7 +96,7 @@ void register_report_routes(Router& r, Deps& d) {
       if (!range) return std::move(range).error();
       Out o;
       o.range = *range;
-      o.data = reports::load(tx, tenant, *range, settings);
+      o.data = reports::load(tx, tenant, *range, settings, name);  // only what the report reads
       o.table = reports::build(name, o.data, *range);
       return o;
     };

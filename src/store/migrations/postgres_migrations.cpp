@@ -267,6 +267,14 @@ CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id) WHERE
 CREATE INDEX messages_replies ON messages(tenant_id, conversation_id, author_kind, seq)
   WHERE direction = 'out' AND kind <> 'note';
 )SQL"},
+      // See sqlite_migrations.cpp, version 8: a GIN index over the same expression the search
+      // asks for (service/search.cpp), accents folded as the catalog's index folds them (commerce
+      // 11), for text and note messages. PostgreSQL maintains it with the row: nothing to write.
+      {8, "message_search", R"SQL(
+CREATE INDEX message_search_fts ON messages USING GIN (to_tsvector('simple',
+  translate(text, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')))
+  WHERE kind = 'text' OR kind = 'note';
+)SQL"},
       // Conversations snoozed until a time (service/snooze.hpp): the SLA monitor's scan reads the
       // due ones every second; the partial index holds only those (a handful), not every row.
       {9, "snoozed_until", R"SQL(

@@ -2,12 +2,26 @@
 // range this area owns). Append only: a released migration is never edited.
 //
 // rpt_counts and rpt_hist hold the incrementally maintained aggregates (docs/reports.md): every
-// figure twice, per UTC quarter hour (grain 'q', bucket = UTC ms / 900000) and per local day in
-// the tenant's time zone (grain 'd', bucket = days since 1970-01-01). The rpt_* state tables keep
+// figure per UTC quarter hour (grain 'q', bucket = UTC ms / 900000), per UTC hour (grain 'h',
+// bucket = UTC ms / 3600000, since migration 43) and per local day in the tenant's time zone
+// (grain 'd', bucket = days since 1970-01-01). The rpt_* state tables keep
 // what the aggregator needs to apply each event once (per conversation, payment, contact, survey).
 #include "store/migrations/migrations.hpp"
 
 namespace bottega::store {
+
+// Empties every aggregate and state row and the reports' cursor (the settings stay): the listener
+// rebuilds them from the outbox at its next start. The same SQL on SQLite and PostgreSQL.
+#define BOTTEGA_RPT_RESET \
+  "DELETE FROM rpt_counts;\n"  \
+  "DELETE FROM rpt_hist;\n"    \
+  "DELETE FROM rpt_conversations;\n" \
+  "DELETE FROM rpt_payments;\n" \
+  "DELETE FROM rpt_contacts;\n" \
+  "DELETE FROM rpt_csat;\n"    \
+  "DELETE FROM rpt_seen;\n"    \
+  "DELETE FROM rpt_cart_reminders;\n" \
+  "DELETE FROM kv WHERE key = 'reports.cursor';\n"
 
 const std::vector<AreaMigration>& reports_migrations() {
   static const std::vector<AreaMigration> kMigrations = {
@@ -202,32 +216,20 @@ CREATE TABLE rpt_cart_reminders (
 ALTER TABLE rpt_payments ADD COLUMN credit INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE rpt_payments ADD COLUMN window_dim TEXT;
 ALTER TABLE rpt_payments ADD COLUMN window_at INTEGER;
-DELETE FROM rpt_counts;
-DELETE FROM rpt_hist;
-DELETE FROM rpt_conversations;
-DELETE FROM rpt_payments;
-DELETE FROM rpt_contacts;
-DELETE FROM rpt_csat;
-DELETE FROM rpt_seen;
-DELETE FROM rpt_cart_reminders;
-DELETE FROM kv WHERE key = 'reports.cursor';
-)SQL",
+)SQL" BOTTEGA_RPT_RESET,
        R"SQL(
 ALTER TABLE rpt_payments ADD COLUMN credit BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE rpt_payments ADD COLUMN window_dim TEXT COLLATE "C";
 ALTER TABLE rpt_payments ADD COLUMN window_at BIGINT;
-DELETE FROM rpt_counts;
-DELETE FROM rpt_hist;
-DELETE FROM rpt_conversations;
-DELETE FROM rpt_payments;
-DELETE FROM rpt_contacts;
-DELETE FROM rpt_csat;
-DELETE FROM rpt_seen;
-DELETE FROM rpt_cart_reminders;
-DELETE FROM kv WHERE key = 'reports.cursor';
-)SQL"},
+)SQL" BOTTEGA_RPT_RESET},
+      // An hourly grain ('h', bucket = UTC ms / 3600000) beside the quarter hours: a zone other than
+      // the shop's reads 24 rows per figure and day instead of 96 (docs/reports.md). No schema
+      // change; the aggregates are rebuilt from the outbox at the next start so history has it too.
+      {43, "reports_hour_grain", "\n" BOTTEGA_RPT_RESET, "\n" BOTTEGA_RPT_RESET},
   };
   return kMigrations;
 }
+
+#undef BOTTEGA_RPT_RESET
 
 }  // namespace bottega::store

@@ -381,6 +381,40 @@ CREATE TABLE macro_runs (
 CREATE INDEX macro_runs_conversation ON macro_runs(tenant_id, conversation_id, created_at);
 CREATE INDEX macro_runs_macro ON macro_runs(tenant_id, macro_id, created_at);
 )SQL"},
+      // Mentions of agents in internal notes (service/mentions.hpp): one row per mentioned agent
+      // and note, read_at set when the agent has seen it. The agent's list (all, or unread) is a
+      // descent of agent_mentions_agent, newest first.
+      {66, "service_mentions",
+       R"SQL(
+CREATE TABLE agent_mentions (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  by_agent_id TEXT,
+  created_at INTEGER NOT NULL,
+  read_at INTEGER,
+  UNIQUE (tenant_id, agent_id, message_id)
+);
+CREATE INDEX agent_mentions_agent ON agent_mentions(tenant_id, agent_id, seq);
+)SQL",
+       R"SQL(
+CREATE TABLE agent_mentions (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT COLLATE "C" NOT NULL UNIQUE,
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  agent_id TEXT COLLATE "C" NOT NULL,
+  message_id TEXT COLLATE "C" NOT NULL,
+  conversation_id TEXT COLLATE "C" NOT NULL,
+  by_agent_id TEXT COLLATE "C",
+  created_at BIGINT NOT NULL,
+  read_at BIGINT,
+  UNIQUE (tenant_id, agent_id, message_id)
+);
+CREATE INDEX agent_mentions_agent ON agent_mentions(tenant_id, agent_id, seq);
+)SQL"},
       // CSAT comments: after a score the customer is asked for a comment (comment_asked_at); their
       // next text message within an hour is the comment (src/service/operations.cpp).
       {68, "service_csat_comments",

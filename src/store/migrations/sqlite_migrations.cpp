@@ -278,6 +278,45 @@ CREATE INDEX messages_provider ON messages(tenant_id, provider_message_id) WHERE
 CREATE INDEX messages_replies ON messages(tenant_id, conversation_id, author_kind, seq)
   WHERE direction = 'out' AND kind <> 'note';
 )SQL"},
+      // Full-text search over messages (service/search.hpp): an external-content FTS5 index over
+      // messages.text (rowid = messages.seq, the text is read back from messages, not stored
+      // twice) for the kinds people write, text and note (media, cards, payment statuses and the
+      // like carry no words worth finding). The SQLite store adds the messages of each write batch
+      // at the end of the batch's transaction (SqliteStore::index_new_messages, one statement;
+      // message_search_fts_state keeps the last seq indexed), not each as it is inserted: FTS5
+      // writes a segment at every statement savepoint, so per-message inserts made one segment
+      // per message (bench/RESULTS.md). Triggers keep the index right should a message's text or
+      // kind ever be changed or a message deleted (nothing does today; they fire on those
+      // statements only). Same tokenizer and prefix indexes as the catalog's (commerce 10-12),
+      // and its fts5vocab table for sqlite_match. Existing messages are indexed here.
+      {8, "message_search", R"SQL(
+CREATE VIRTUAL TABLE message_search_fts USING fts5(
+  text, content = 'messages', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+INSERT INTO message_search_fts(rowid, text)
+  SELECT seq, text FROM messages WHERE kind = 'text' OR kind = 'note';
+CREATE TABLE message_search_fts_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_seq INTEGER NOT NULL
+);
+INSERT INTO message_search_fts_state(id, indexed_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM messages;
+CREATE TRIGGER message_search_fts_update AFTER UPDATE OF text, kind ON messages
+  WHEN old.seq <= (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1)
+BEGIN
+  INSERT INTO message_search_fts(message_search_fts, rowid, text)
+    SELECT 'delete', old.seq, old.text WHERE old.kind = 'text' OR old.kind = 'note';
+  INSERT INTO message_search_fts(rowid, text)
+    SELECT new.seq, new.text WHERE new.kind = 'text' OR new.kind = 'note';
+END;
+CREATE TRIGGER message_search_fts_delete AFTER DELETE ON messages
+  WHEN (old.kind = 'text' OR old.kind = 'note')
+   AND old.seq <= (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1)
+BEGIN
+  INSERT INTO message_search_fts(message_search_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+END;
+CREATE VIRTUAL TABLE message_search_fts_vocab USING fts5vocab(message_search_fts, 'instance');
+)SQL"},
       // Conversations snoozed until a time (service/snooze.hpp): the SLA monitor's scan reads the
       // due ones every second; the partial index holds only those (a handful), not every row.
       {9, "snoozed_until", R"SQL(

@@ -374,6 +374,7 @@ class SqliteStore final : public GroupCommitStore {
         isolated = true;
       }
       if (isolated) run_isolated(batch, results, hooks);
+      index_new_messages();
       writer_.exec_script("COMMIT");  // synchronous=FULL: durable when this returns
     } catch (const DbError& e) {
       if (began) rollback_quietly();
@@ -395,6 +396,26 @@ class SqliteStore final : public GroupCommitStore {
     writes_ += batch.size();
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
     for (auto& h : hooks) h();
+  }
+
+  // Message search (core migration 8): the text and note messages the batch stored go into the
+  // FTS5 index here, at the end of the batch's transaction, in one statement. Indexing each one
+  // as it is inserted costs far more: FTS5 writes its pending terms out as a new segment at every
+  // statement savepoint, which other statements of a batch open, so each message became a segment
+  // of its own to write and merge (bench/RESULTS.md: ~180k instructions per web chat message,
+  // against a few thousand this way). message_search_fts_state holds the last seq indexed.
+  void index_new_messages() {
+    static constexpr Stmt kIndex{
+        "message_search.index_batch",
+        "INSERT INTO message_search_fts(rowid, text) SELECT seq, text FROM messages "
+        "WHERE seq > (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1) "
+        "AND (kind = 'text' OR kind = 'note')"};
+    static constexpr Stmt kMark{
+        "message_search.mark",
+        "UPDATE message_search_fts_state SET indexed_seq = (SELECT MAX(seq) FROM messages) "
+        "WHERE id = 1 AND indexed_seq < (SELECT MAX(seq) FROM messages)"};
+    writer_.exec(kIndex, {});
+    writer_.exec(kMark, {});
   }
 
   static Status run_op(WriteOp& op, SqliteTx& tx) {

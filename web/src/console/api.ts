@@ -2,6 +2,7 @@
 
 import { ApiError, requestJson, type RequestOptions } from '../shared/http';
 import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../shared/types';
+import type { Mention, MessageHit } from './agent-tools';
 import type { CannedResponse } from './canned';
 import type { Macro, MacroActions, MacroPreview, MacroRun } from './macros';
 import type { ServiceSettings } from './service-settings';
@@ -304,7 +305,7 @@ export interface Report {
   to: string;
   time_zone: string;
   window_days: number;
-  source: 'day' | 'quarter_hour';
+  source: 'day' | 'hour';
   columns: string[];
   rows: Record<string, string | number | null>[];
 }
@@ -436,6 +437,26 @@ export class ConsoleApi {
   /** Messages of a conversation, oldest first (every page, up to `maxPages` pages of 200). */
   listMessages(id: string, maxPages = 20): Promise<Message[]> {
     return this.collect<Message>(`/conversations/${encodeURIComponent(id)}/messages`, maxPages);
+  }
+
+  // ---- agent tools (docs/api.md#searching-messages, #internal-notes-and-mentions)
+
+  searchMessages(q: string, cursor: string | null): Promise<ListPage<MessageHit>> {
+    const qs = new URLSearchParams({ q, limit: '20' });
+    if (cursor) qs.set('cursor', cursor);
+    return this.call<ListPage<MessageHit>>(`/search/messages?${qs.toString()}`);
+  }
+
+  listMentions(unread: boolean): Promise<ListPage<Mention> & { unread_count: number }> {
+    return this.call(`/mentions?unread=${unread ? 'true' : 'false'}&limit=50`);
+  }
+
+  markMentionRead(id: string): Promise<Mention> {
+    return this.call<Mention>(`/mentions/${encodeURIComponent(id)}/read`, { method: 'POST' });
+  }
+
+  markAllMentionsRead(): Promise<{ marked: number }> {
+    return this.call<{ marked: number }>('/mentions/read', { method: 'POST' });
   }
 
   sendMessage(id: string, text: string, kind: 'text' | 'note'): Promise<Message> {

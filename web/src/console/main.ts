@@ -21,6 +21,7 @@ import { windowControl, type WindowControl } from './window';
 import { customerPanel, type CustomerPanel } from './customer';
 import { teamText, transferControl } from './transfer';
 import { snoozeChipText, snoozeMenu } from './snooze';
+import { attachMentionPicker, mentionLine, mentionsControl, messageSearch, type MentionsControl } from './agent-tools';
 import { macroMenu } from './macros';
 import type { Team } from './api';
 import { adminText, reportsText } from '../shared/strings';
@@ -140,6 +141,9 @@ interface Shell {
 }
 
 let shell: Shell | null = null;
+let mentions: MentionsControl | null = null;
+/** A message to show once its conversation's thread is on screen (a search hit, a mention). */
+let focusMessageId: string | null = null;
 
 function showApp(agent: Agent): void {
   clear(root);
@@ -260,6 +264,8 @@ function showApp(agent: Agent): void {
   const helpButton = el('button', { type: 'button', className: 'btn btn-quiet', id: 'shortcuts-button', 'aria-haspopup': 'dialog' }, t.shortcutsButton);
   helpButton.addEventListener('click', () => showShortcuts());
 
+  mentions = mentionsControl(api, (conversationId, messageId) => void openMessage(conversationId, messageId));
+  const search = messageSearch(api, (c, messageId) => void openMessage(c.id, messageId, c));
   const list = el('ul', { className: 'conv-list', id: 'conversation-list', 'aria-labelledby': 'inbox-heading' });
   const listEmpty = el('p', { className: 'empty', hidden: true }, t.emptyInbox);
   const thread = el('section', { className: 'thread', 'aria-labelledby': 'thread-title' });
@@ -282,6 +288,7 @@ function showApp(agent: Agent): void {
         ),
         el('span', { className: 'spacer' }),
         el('span', { className: 'whoami' }, t.signedInAs(agent.name || agent.email)),
+        mentions.element,
         availability,
         el('label', { className: 'sr-only', for: 'language-select' }, t.languageLabel),
         langSelect,
@@ -302,6 +309,7 @@ function showApp(agent: Agent): void {
             el('h1', { id: 'inbox-heading' }, t.inboxHeading),
             el('span', { className: 'filter' }, el('label', { for: 'status-filter' }, t.filterLabel), select),
           ),
+          search,
           el(
             'div',
             { className: 'filters', role: 'group', 'aria-label': t.filtersLabel },
@@ -384,6 +392,7 @@ function startLive(): void {
     onOpen: (resumed) => {
       // Without a cursor nothing can be replayed: refresh the snapshot instead.
       if (loadedOnce && !resumed) void loadInbox();
+      if (loadedOnce) mentions?.refresh();
     },
     onEvent: handleEvent,
   });
@@ -479,6 +488,10 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       }
       break;
     }
+    case 'agent.mentioned':
+      // Only the mentioned agent's sockets receive it: the badge counts it.
+      mentions?.refresh();
+      break;
     default:
       // A payment or refund changed: its panel under the payment card fetches it again.
       if (/^(payment|refund)\./.test(ev.type)) {
@@ -772,6 +785,7 @@ function buildThread(id: string): void {
     },
   );
   textarea.after(cannedList);
+  cannedList.after(attachMentionPicker(textarea, () => [...team.values()], () => noteToggle.checked));
   const syncMode = (): void => {
     const note = noteToggle.checked;
     form.classList.toggle('is-note', note);
@@ -989,7 +1003,7 @@ async function loadThread(id: string): Promise<void> {
     const merged = store.setThread(id, messages);
     clear(threadView.log);
     for (const m of merged) threadView.log.appendChild(renderMessage(m));
-    scrollToEnd(true);
+    if (!showFocusMessage()) scrollToEnd(true);
   } catch (e) {
     if (threadView && threadView.id === id) {
       clear(threadView.log);
@@ -1039,6 +1053,7 @@ function renderMessage(m: Message): HTMLLIElement {
         : null,
     ),
     body,
+    mentionLine(m),
     m.delivery?.state === 'failed' && m.delivery.error ? el('p', { className: 'msg-failure', role: 'note' }, t.failedReason(m.delivery.error)) : null,
   );
 }
@@ -1108,6 +1123,39 @@ function replaceMessage(m: Message): void {
   const old = threadView?.log.querySelector(`[data-message-id="${CSS.escape(m.id)}"]`);
   if (old) old.replaceWith(renderMessage(m));
   else appendMessage(m);
+}
+
+/**
+ * Opens a conversation at one of its messages (a search hit, a mention): the inbox shows it, its
+ * thread scrolls to the message and marks it. `known` fills in a conversation the inbox has not
+ * loaded (an old one), until the full one arrives.
+ */
+async function openMessage(conversationId: string, messageId: string, known?: Conversation): Promise<void> {
+  if (location.hash.startsWith('#/settings') || location.hash === '#/reports') location.hash = '#/inbox';
+  if (!store.conversations.has(conversationId)) {
+    try {
+      store.upsertConversation(known ?? (await api.getConversation(conversationId)));
+    } catch {
+      return;
+    }
+  }
+  focusMessageId = messageId;
+  if (selectedId === conversationId && threadView?.id === conversationId && showFocusMessage()) return;
+  selectConversation(conversationId);
+}
+
+/** Scrolls the open thread to the message to show, if it is there; true when shown. */
+function showFocusMessage(): boolean {
+  if (!threadView || !focusMessageId) return false;
+  const node = threadView.log.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(focusMessageId)}"]`);
+  if (!node) return false;
+  focusMessageId = null;
+  threadView.log.querySelector('.msg-found')?.classList.remove('msg-found');
+  node.classList.add('msg-found');
+  node.tabIndex = -1;
+  node.scrollIntoView({ block: 'center' });
+  node.focus({ preventScroll: true });
+  return true;
 }
 
 function isNearEnd(): boolean {

@@ -1,0 +1,52 @@
+// Full-text search over a shop's messages (issue 6, agent tools): the text and note messages of
+// every conversation, found by words typed as prefixes (the catalog's query style: every word must
+// start a word of the message), best match first and the newest first among equals, each with its
+// conversation, its contact and a highlighted snippet. Internal notes are included: only agents
+// search. SQLite answers from an FTS5 index kept by a trigger on messages (core migration 8),
+// PostgreSQL from a GIN expression index over the same text; both give the same candidates (the
+// newest kMessageSearchCandidates matches after the filters), ranked here the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bottega/errors.hpp"
+#include "bottega/store.hpp"
+#include "core/model.hpp"
+
+namespace bottega::service {
+
+// At most this many of the newest matches are ranked; more words narrow a broader query.
+inline constexpr int64_t kMessageSearchCandidates = 400;
+
+struct MessageSearchQuery {
+  std::string q;                          // words; each a prefix, all must match
+  std::optional<std::string> status;      // the conversation's: open | pending | snoozed | resolved
+  std::optional<std::string> channel_id;  // only this channel's conversations
+  int64_t limit = 50;
+  int64_t offset = 0;                     // position in the ranked list (the cursor)
+};
+struct MessageHit {
+  Message message;
+  Conversation conversation;
+  std::string snippet;  // HTML: the text escaped, matching words in <mark>...</mark>
+};
+struct MessageSearchPage {
+  std::vector<MessageHit> items;
+  std::optional<std::string> next_cursor;  // the next page's offset
+};
+
+// 400 field `q` (no words, or over 512 bytes), `status`; nothing touched.
+Status validate_message_search(const MessageSearchQuery& q);
+MessageSearchPage search_messages(store::Tx& tx, const std::string& tenant, const MessageSearchQuery& q);
+
+// Lower case, Latin accents folded to their letter as both indexes fold them ("Città" -> "citta").
+std::string fold_for_search(std::string_view s);
+// A one-line excerpt of `text` around the first word that one of `terms` (folded) starts, at most
+// about 200 bytes cut at word boundaries ("…" where cut), HTML-escaped, every such word in
+// <mark></mark>. Without a match, the start of the text.
+std::string search_snippet(std::string_view text, const std::vector<std::string>& terms);
+
+}  // namespace bottega::service
