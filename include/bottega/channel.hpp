@@ -117,6 +117,23 @@ struct ProductCard {
   bool available = true;  // false: out of stock (no "add to cart" button is offered)
 };
 
+// A product in a product list with its own buttons (a single card's are the message's
+// choices and link).
+struct ProductListItem {
+  ProductCard card;
+  std::optional<LinkButton> link;   // "View product" -> the product page
+  std::optional<ReplyChoice> buy;   // "Add to cart" -> id "buy:<SKU>"
+};
+
+// Several products in one message (message kind "product", content.products): the WhatsApp
+// catalog's multi-product message, a Messenger/Instagram carousel, an email of cards; any other
+// channel sends OutboundMessage::text, the numbered list with each product's page.
+struct ProductList {
+  std::string heading;  // short, in the customer's language ("Our picks for you")
+  std::string intro;    // the agent's line; may be empty
+  std::vector<ProductListItem> items;
+};
+
 struct OutboundMessage {
   std::string text;                  // REQUIRES: non-empty
   std::vector<ReplyChoice> choices;  // optional reply buttons / quick replies / list rows
@@ -127,6 +144,7 @@ struct OutboundMessage {
   std::string status_callback_url;   // where the provider reports delivery (Twilio StatusCallback):
                                      // the channel's webhook URL, exactly as the provider signs it
   std::optional<ProductCard> card;   // a product card; choices/link become its buttons
+  std::optional<ProductList> products;  // several products (then card is empty)
 };
 
 }  // namespace bottega

@@ -848,10 +848,12 @@ Decision decide(const DecideInput& in) {
             d.next.products.push_back(products[i].product_id);
         }
         answer_facts(id, shop_text::product_answer(products, q, d.language), true);
-        if (products.size() == 1) {
-          ShopAction card{"product_card", "", products[0].product_id, "", "", "", "", "", 0};
+        // One card per product: the service sends one product as a card, several as one
+        // multi-product message.
+        for (const auto& pr : products) {
+          ShopAction card{"product_card", "", pr.product_id, "", "", "", "", "", 0};
           if (q.size_value)
-            for (const auto& v : products[0].variants)
+            for (const auto& v : pr.variants)
               for (const auto& w : words(fold(v.title)))
                 if (w == *q.size_value) card.sku = v.sku;
           d.actions.push_back(std::move(card));

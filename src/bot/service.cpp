@@ -223,20 +223,34 @@ Result<std::optional<repo::Turn>> BotService::take_turn(store::Tx& tx, const std
   t.reason = d.reason;
   t.created_at = now;
   if (!d.reply.empty()) t.reply_message_id = bot_message(tx, env_, *conv, d.reply, d.choices, false).id;
+  // The products the answer is about: one card, or several products in one message. A product
+  // that cannot be shown (e.g. no price in the cart's currency: the answer said so) is left out.
+  std::vector<commerce::ProductCardInput> shown;
   for (const auto& a : cards) {
     commerce::ProductCardInput ci;
     if (!a.sku.empty()) ci.sku = a.sku;
     else ci.product_id = a.product_id;
     ci.language = commerce::card_language(d.language);
-    auto card = commerce::product_card(tx, tenant, *conv, ci, now);
-    if (!card) continue;  // e.g. no price in the cart's currency: the answer said so already
+    if (commerce::product_card(tx, tenant, *conv, ci, now) && shown.size() < commerce::kMaxListProducts)
+      shown.push_back(std::move(ci));
+  }
+  std::optional<Result<commerce::CardMessage>> card;
+  if (shown.size() == 1) {
+    card = commerce::product_card(tx, tenant, *conv, shown.front(), now);
+  } else if (shown.size() > 1) {
+    commerce::ProductListInput li;
+    li.items = shown;
+    li.language = commerce::card_language(d.language);
+    card = commerce::product_list(tx, tenant, *conv, li, now);
+  }
+  if (card && card->ok()) {
     std::vector<ReplyChoice> choices;
-    if (auto* ch = card->content.if_contains("choices"); ch && ch->is_array()) {
+    if (auto* ch = (*card)->content.if_contains("choices"); ch && ch->is_array()) {
       for (const auto& c : ch->as_array())
         choices.push_back({std::string(c.as_object().at("id").as_string()), std::string(c.as_object().at("title").as_string())});
-      card->content.erase("choices");
+      (*card)->content.erase("choices");
     }
-    bot_message(tx, env_, *conv, card->text, choices, false, "product", card->content);
+    bot_message(tx, env_, *conv, (*card)->text, choices, false, "product", (*card)->content);
   }
   bool changed = !d.reply.empty();
   add_tag(*conv, intent_tag(d.intent), changed);

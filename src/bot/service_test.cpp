@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <boost/json/parse.hpp>
 #include <cctype>
 #include <filesystem>
@@ -432,6 +434,28 @@ TEST_P(BotServiceTest, ProductQuestionsAreAnsweredFromTheCatalogWithACard) {
   ASSERT_TRUE(t4.has_value());
   EXPECT_EQ(t4->outcome, "handed_over");
   EXPECT_EQ(t4->reason, "low_confidence");
+}
+
+// A question about two products is answered with both in one message (content.products).
+TEST_P(BotServiceTest, AQuestionAboutTwoProductsSendsBothInOneMessage) {
+  import_kb();
+  seed_shop();
+  auto [m1, cid] = customer_says("What is the difference between the Chelsea boot and the classic leather sneaker?");
+  auto t = turn(m1);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->outcome, "answered");
+  EXPECT_EQ(t->entry_id, "product:chelsea-boot+classic-leather-sneaker");
+  auto ms = messages(cid);
+  ASSERT_EQ(ms.size(), 3u);  // question, answer, one message with both products
+  EXPECT_EQ(ms[2].kind, "product");
+  EXPECT_EQ(ms[2].author_kind, "bot");
+  auto content = boost::json::parse(ms[2].content_json).as_object();
+  ASSERT_TRUE(content.contains("products")) << ms[2].content_json;
+  std::set<std::string> titles;
+  for (const auto& p : content.at("products").as_array()) titles.insert(std::string(p.at("title").as_string()));
+  EXPECT_EQ(titles, (std::set<std::string>{"Chelsea boot", "Classic leather sneaker"}));
+  EXPECT_NE(ms[2].text.find("1. "), std::string::npos) << ms[2].text;
+  EXPECT_NE(ms[2].text.find("2. "), std::string::npos) << ms[2].text;
 }
 
 TEST_P(BotServiceTest, ADiscountCodeIsCheckedAgainstTheCartAndTheReasonTold) {

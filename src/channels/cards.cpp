@@ -47,10 +47,7 @@ std::string page(const std::string& body) {
          body + "</body></html>";
 }
 
-}  // namespace
-
-std::optional<ProductCard> card_from_content(const bj::object& content) {
-  const bj::object* p = obj(content, "product");
+std::optional<ProductCard> card_at(const bj::object* p) {
   if (!p) return std::nullopt;
   ProductCard c;
   c.sku = str(*p, "sku");
@@ -62,6 +59,35 @@ std::optional<ProductCard> card_from_content(const bj::object& content) {
   if (auto* a = p->if_contains("available"); a && a->is_bool()) c.available = a->as_bool();
   if (c.title.empty()) return std::nullopt;
   return c;
+}
+
+}  // namespace
+
+std::optional<ProductCard> card_from_content(const bj::object& content) { return card_at(obj(content, "product")); }
+
+std::optional<ProductList> products_from_content(const bj::object& content) {
+  auto* ps = content.if_contains("products");
+  if (!ps || !ps->is_array()) return std::nullopt;
+  ProductList list;
+  list.heading = str(content, "heading");
+  list.intro = str(content, "intro");
+  for (const auto& v : ps->as_array()) {
+    if (!v.is_object()) continue;
+    auto card = card_at(&v.as_object());
+    if (!card) continue;
+    ProductListItem item{std::move(*card), std::nullopt, std::nullopt};
+    if (const bj::object* l = obj(v.as_object(), "link")) {
+      std::string url = str(*l, "url"), title = str(*l, "title");
+      if (http_url(url) && !title.empty()) item.link = LinkButton{title, url};
+    }
+    if (const bj::object* b = obj(v.as_object(), "choice")) {
+      std::string id = str(*b, "id"), title = str(*b, "title");
+      if (!id.empty() && !title.empty()) item.buy = ReplyChoice{id, title, ""};
+    }
+    list.items.push_back(std::move(item));
+  }
+  if (list.items.size() < 2) return std::nullopt;
+  return list;
 }
 
 std::string html_escape(std::string_view s) {
@@ -100,6 +126,23 @@ std::string message_html(std::string_view text, const bj::object& content) {
     if (!card->description.empty()) b += paragraphs(card->description);
     if (!link_url.empty()) b += button(link_url, link_title.empty() ? "View" : link_title);
     b += "</td></tr></table>";
+    return page(b);
+  }
+  if (auto list = products_from_content(content)) {
+    std::string b = "<h3>" + html_escape(list->intro.empty() ? list->heading : list->intro) + "</h3>";
+    for (const auto& item : list->items) {
+      const ProductCard& card = item.card;
+      b += "<table role=\"presentation\" style=\"border:1px solid #e5e7eb;border-radius:8px;padding:12px;"
+           "margin-bottom:12px\"><tr>";
+      if (!card.image_url.empty())
+        b += "<td style=\"vertical-align:top;padding-right:12px\"><img src=\"" + html_escape(card.image_url) +
+             "\" alt=\"" + html_escape(card.title) + "\" width=\"120\" style=\"max-width:120px\"></td>";
+      b += "<td style=\"vertical-align:top\"><h4 style=\"margin:0 0 6px\">" + html_escape(card.title) + "</h4>";
+      b += "<p style=\"margin:0 0 6px;font-weight:bold\">" + html_escape(card.subtitle) + "</p>";
+      if (!card.description.empty()) b += paragraphs(card.description);
+      if (item.link) b += button(item.link->url, item.link->title);
+      b += "</td></tr></table>";
+    }
     return page(b);
   }
   if (const bj::object* cart = obj(content, "cart")) {

@@ -1,5 +1,5 @@
 // Rich message kinds an agent sends into a conversation (docs/commerce.md#product-cards):
-// `product` (content.product), `cart` (content.cart) and `payment_link` (content.payment). This
+// `product` (content.product, or content.products for several), `cart` (content.cart) and `payment_link` (content.payment). This
 // file reads the stored content back for the channel adapters and renders the email HTML part.
 // Pure: no I/O.
 #pragma once
@@ -17,6 +17,11 @@ namespace bottega::channels {
 // The product card in a message's content ({"product":{"sku","title","subtitle","description",
 // "image_url","available",...}}), or nullopt when the content has none.
 std::optional<ProductCard> card_from_content(const boost::json::object& content);
+
+// The product list in a message's content ({"products":[{...card..., "link"?:{title,url},
+// "choice"?:{id,title}}], "heading", "intro"?}), or nullopt when the content has none (or fewer
+// than two readable products).
+std::optional<ProductList> products_from_content(const boost::json::object& content);
 
 // &, <, >, " and ' as entities.
 std::string html_escape(std::string_view s);

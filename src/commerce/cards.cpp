@@ -52,6 +52,7 @@ constexpr Label kLabels[] = {
     {"tax",          "Tax",           "IVA",                  "MwSt.",            "Btw"},
     {"tax_included", "incl. tax",     "IVA inclusa",          "inkl. MwSt.",      "incl. btw"},
     {"total",        "Total",         "Totale",               "Gesamt",           "Totaal"},
+    {"products",     "Our picks for you", "I nostri consigli per te", "Unsere Auswahl für dich", "Onze keuze voor jou"},
 };
 // clang-format on
 
@@ -164,32 +165,40 @@ std::string customer_language(Tx& tx, const std::string& tenant, const std::stri
   return {};
 }
 
-Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conversation& conv,
-                                 const ProductCardInput& in, int64_t now) {
+namespace {
+
+// One product as a card shows it: the content object and its plain-text lines. `field` prefixes
+// the fields errors name ("" for a single card, "products[2]." in a list).
+struct BuiltCard {
+  bj::object product;        // content.product / one of content.products
+  std::string text;          // title, price line, description
+  std::optional<std::string> buy_sku;  // in stock with a variant: "add to cart" can be offered
+};
+
+Result<BuiltCard> build_card(Tx& tx, const std::string& tenant, const Conversation& conv, const ProductCardInput& in,
+                             const std::string& lang, const std::string& field, int64_t now) {
   if (!in.sku && !in.product_id)
-    return Error::invalid("sku", "a product card needs \"sku\" (a variant) or \"product_id\"", "missing_field");
-  if (in.url && !http_url(*in.url)) return Error::invalid("url", "url must be an absolute http(s) URL", "invalid_url");
+    return Error::invalid(field + "sku", "a product card needs \"sku\" (a variant) or \"product_id\"", "missing_field");
+  if (in.url && !http_url(*in.url)) return Error::invalid(field + "url", "url must be an absolute http(s) URL", "invalid_url");
   std::optional<Product> product;
   std::optional<Variant> variant;
   if (in.sku) {
     auto ref = find_variant_by_sku(tx, tenant, *in.sku);
-    if (!ref) return Error::invalid("sku", "no product variant has this SKU", "unknown_sku");
+    if (!ref) return Error::invalid(field + "sku", "no product variant has this SKU", "unknown_sku");
     if (in.product_id && ref->product.id != *in.product_id)
-      return Error::invalid("sku", "this SKU belongs to another product", "sku_mismatch");
+      return Error::invalid(field + "sku", "this SKU belongs to another product", "sku_mismatch");
     product = std::move(ref->product);
     variant = std::move(ref->variant);
   } else {
     product = get_product(tx, tenant, *in.product_id);
-    if (!product) return Error::invalid("product_id", "no such product", "not_found");
+    if (!product) return Error::invalid(field + "product_id", "no such product", "not_found");
     if (product->variants.size() == 1) variant = product->variants.front();
   }
   if (product->status != "active")
-    return Error::invalid(in.sku ? "sku" : "product_id", "the product is archived", "product_archived");
+    return Error::invalid(field + (in.sku ? "sku" : "product_id"), "the product is archived", "product_archived");
 
-  std::string lang = card_language(in.language ? *in.language : customer_language(tx, tenant, conv.id));
   std::string currency = in.currency ? *in.currency : preferred_currency(tx, tenant, conv);
   BOTTEGA_TRY_STATUS(check_currency(currency, "currency"));
-
   // Price (the variant's, or the lowest of the product's variants) and stock.
   std::vector<const Variant*> shown;
   if (variant) shown.push_back(&*variant);
@@ -246,9 +255,8 @@ Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conver
         break;
       }
 
-  CardMessage out;
-  if (in.intro && !in.intro->empty()) out.text = *in.intro + "\n\n";
-  out.text += title + "\n" + subtitle;
+  BuiltCard out;
+  out.text = title + "\n" + subtitle;
   if (!description.empty()) out.text += "\n" + description;
 
   bj::object p{{"id", product->id},
@@ -269,10 +277,62 @@ Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conver
   }
   if (in.intro && !in.intro->empty()) p["intro"] = *in.intro;
   if (in.url) p["url"] = *in.url;
-  out.content["product"] = std::move(p);
+  out.product = std::move(p);
+  if (variant && in_stock && has_buttons(conv.channel_type)) out.buy_sku = variant->sku;
+  return out;
+}
+
+}  // namespace
+
+Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conversation& conv,
+                                 const ProductCardInput& in, int64_t now) {
+  std::string lang = card_language(in.language ? *in.language : customer_language(tx, tenant, conv.id));
+  BOTTEGA_TRY(card, build_card(tx, tenant, conv, in, lang, "", now));
+  CardMessage out;
+  if (in.intro && !in.intro->empty()) out.text = *in.intro + "\n\n";
+  out.text += card.text;
+  out.content["product"] = std::move(card.product);
   if (in.url) out.content["link"] = bj::object{{"title", card_label(lang, "view")}, {"url", *in.url}};
-  if (variant && in_stock && has_buttons(conv.channel_type))
-    out.content["choices"] = bj::array{bj::object{{"id", "buy:" + variant->sku}, {"title", card_label(lang, "add_to_cart")}}};
+  if (card.buy_sku)
+    out.content["choices"] = bj::array{bj::object{{"id", "buy:" + *card.buy_sku}, {"title", card_label(lang, "add_to_cart")}}};
+  return out;
+}
+
+Result<CardMessage> product_list(Tx& tx, const std::string& tenant, const Conversation& conv,
+                                 const ProductListInput& in, int64_t now) {
+  if (in.items.size() < 2 || in.items.size() > kMaxListProducts)
+    return Error::invalid("products", "a product list has 2 to " + std::to_string(kMaxListProducts) + " products",
+                          "invalid_value");
+  std::string lang = card_language(in.language ? *in.language : customer_language(tx, tenant, conv.id));
+  CardMessage out;
+  std::string heading = card_label(lang, "products");
+  out.text = in.intro && !in.intro->empty() ? *in.intro : heading;
+  bj::array products;
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < in.items.size(); ++i) {
+    ProductCardInput item = in.items[i];
+    item.currency = in.currency;
+    item.intro.reset();  // the list's intro is the message's
+    std::string field = "products[" + std::to_string(i) + "].";
+    BOTTEGA_TRY(card, build_card(tx, tenant, conv, item, lang, field, now));
+    std::string key = std::string(card.product.at("id").as_string()) + "/" +
+                      (card.product.contains("sku") ? std::string(card.product.at("sku").as_string()) : "");
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      return Error::invalid(field + (item.sku ? "sku" : "product_id"), "this product is already in the list", "duplicate");
+    seen.push_back(key);
+    out.text += "\n\n" + std::to_string(i + 1) + ". " + card.text;
+    if (item.url) {
+      out.text += "\n" + *item.url;
+      card.product["link"] = bj::object{{"title", card_label(lang, "view")}, {"url", *item.url}};
+    }
+    if (card.buy_sku)
+      card.product["choice"] = bj::object{{"id", "buy:" + *card.buy_sku}, {"title", card_label(lang, "add_to_cart")}};
+    products.push_back(std::move(card.product));
+  }
+  out.content["products"] = std::move(products);
+  out.content["heading"] = heading;
+  if (in.intro && !in.intro->empty()) out.content["intro"] = *in.intro;
+  out.content["language"] = lang;
   return out;
 }
 

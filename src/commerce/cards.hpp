@@ -66,6 +66,27 @@ struct ProductCardInput {
 Result<CardMessage> product_card(Tx& tx, const std::string& tenant, const Conversation& conv,
                                  const ProductCardInput& in, int64_t now);
 
+// Several products in one message (message kind "product" with content {"products":[...]}; one
+// product is product_card's {"product":{...}}): each product as product_card shows it, in one
+// language, with its own "View" link (product.link) and "Add to cart" choice (product.choice,
+// "buy:<SKU>", when in stock and the channel shows buttons); content.heading is a short heading
+// in that language, content.intro the agent's line. The text is the whole list, numbered, with
+// each product's page: what SMS, Telegram and any channel without a carousel send.
+// Rendered as the WhatsApp catalog's multi-product message (product_list) when the channel has a
+// catalog id, a Messenger/Instagram generic template carousel, an email of cards, the widget's
+// and the console's carousel (docs/commerce.md#several-products-in-one-message).
+constexpr size_t kMaxListProducts = 10;  // a Messenger carousel's limit (WhatsApp takes 30)
+struct ProductListInput {
+  std::vector<ProductCardInput> items;   // 2..kMaxListProducts: sku/product_id and url each
+  std::optional<std::string> currency;   // for all (see ProductCardInput)
+  std::optional<std::string> language;
+  std::optional<std::string> intro;
+};
+// Errors as product_card's, the field naming the item ("products[1].sku"); products (400) when
+// fewer than 2 or more than kMaxListProducts; the same product twice (400 duplicate).
+Result<CardMessage> product_list(Tx& tx, const std::string& tenant, const Conversation& conv,
+                                 const ProductListInput& in, int64_t now);
+
 // The cart's summary, priced now (lines, code and manual discounts, shipping, tax, total). The
 // cart must belong to the conversation's customer (400 cart_not_in_conversation, field cart_id).
 Result<CardMessage> cart_summary(Tx& tx, const std::string& tenant, const Conversation& conv,

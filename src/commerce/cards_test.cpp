@@ -223,6 +223,79 @@ TEST_P(CardsTest, BadInputIsNamed) {
   EXPECT_EQ(card("cnv_whatsapp", other, "ten_B").error().code, "unknown_sku");
 }
 
+// Several products in one message: each as its own card (price, stock, language), with its own
+// link and "add to cart" choice; the text is the whole numbered list with the pages.
+TEST_P(CardsTest, SeveralProductsInOneMessage) {
+  auto list = [&](const std::string& conv_id, const ProductListInput& in) {
+    std::optional<Result<CardMessage>> out;
+    Conversation c = conv(conv_id);
+    store::read_sync(*store_, [&](store::Tx& tx) { out.emplace(product_list(tx, "ten_A", c, in, clock_.now_ms())); });
+    return std::move(*out);
+  };
+  ProductListInput in;
+  in.language = "it";
+  in.intro = "Ecco due idee";
+  ProductCardInput a, b, gone;
+  a.sku = "TR-42";
+  a.url = "https://shop.example/p/trail";
+  b.product_id = socks_id_;
+  gone.sku = "TR-43";
+  in.items = {a, b, gone};
+  auto m = list("cnv_whatsapp", in);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->text,
+            "Ecco due idee\n\n"
+            "1. Scarpa da trail - EU 42\n129,00 € · Disponibile\nSuola aderente\nhttps://shop.example/p/trail\n\n"
+            "2. Socks\n9,00 $ · Disponibile\n\n"
+            "3. Scarpa da trail - EU 43\n139,00 € · Esaurito\nSuola aderente");
+  const auto& ps = m->content.at("products").as_array();
+  ASSERT_EQ(ps.size(), 3u);
+  EXPECT_EQ(ps[0].at("sku").as_string(), "TR-42");
+  EXPECT_EQ(ps[0].at("link").at("url").as_string(), "https://shop.example/p/trail");
+  EXPECT_EQ(ps[0].at("link").at("title").as_string(), "Vedi prodotto");
+  EXPECT_EQ(ps[0].at("choice").at("id").as_string(), "buy:TR-42");
+  EXPECT_EQ(ps[0].at("choice").at("title").as_string(), "Aggiungi al carrello");
+  EXPECT_EQ(ps[1].at("choice").at("id").as_string(), "buy:SOCK");
+  EXPECT_FALSE(ps[1].as_object().contains("link"));
+  EXPECT_FALSE(ps[2].as_object().contains("choice"));  // out of stock: nothing to buy
+  EXPECT_FALSE(ps[2].at("available").as_bool());
+  EXPECT_EQ(m->content.at("heading").as_string(), "I nostri consigli per te");
+  EXPECT_EQ(m->content.at("intro").as_string(), "Ecco due idee");
+  EXPECT_FALSE(m->content.contains("choices"));  // each product has its own
+  EXPECT_FALSE(m->content.contains("product"));
+
+  // SMS: the same list, nothing to tap.
+  in.items = {a, b};
+  in.intro.reset();
+  in.language = "en";
+  m = list("cnv_twilio", in);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->text.substr(0, 20), "Our picks for you\n\n1");
+  for (const auto& p : m->content.at("products").as_array()) EXPECT_FALSE(p.as_object().contains("choice"));
+
+  // Bad input names the item; nothing is built.
+  in.items = {a};
+  EXPECT_EQ(list("cnv_whatsapp", in).error().field, "products");
+  in.items = std::vector<ProductCardInput>(kMaxListProducts + 1, a);
+  EXPECT_EQ(list("cnv_whatsapp", in).error().field, "products");
+  ProductCardInput bad;
+  bad.sku = "NOPE";
+  in.items = {a, bad};
+  auto e = list("cnv_whatsapp", in);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "unknown_sku");
+  EXPECT_EQ(e.error().field, "products[1].sku");
+  in.items = {a, b, a};
+  e = list("cnv_whatsapp", in);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().code, "duplicate");
+  EXPECT_EQ(e.error().field, "products[2].sku");
+  ProductCardInput bad_url = b;
+  bad_url.url = "javascript:x";
+  in.items = {a, bad_url};
+  EXPECT_EQ(list("cnv_whatsapp", in).error().field, "products[1].url");
+}
+
 TEST_P(CardsTest, CartSummaryWithDiscountInTheCustomersLanguage) {
   std::string cart_id;
   ASSERT_TRUE(write([&](store::Tx& tx) -> Status {

@@ -3,6 +3,7 @@
 // BOTTEGA_TEST_PG_URL names a PostgreSQL server (scripts/pg.sh), on PostgreSQL too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <set>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <random>
 #include <thread>
 
 #include "bottega/events.hpp"
@@ -773,6 +775,72 @@ TEST(SearchRanking, MoreOccurrencesAndShorterDocumentsFirstTiesToTheOlder) {
   EXPECT_EQ(r[2].id, "p_tie");    // "shirt" only; the older of two equal scores
   EXPECT_TRUE(rank_candidates({}, {"x"}, 5).empty());
   EXPECT_EQ(search_terms("SHIRT-M  città"), (std::vector<std::string>{"shirt", "m", "citt\xc3\xa0"}));
+}
+
+// rank_candidates counts words in one pass without building them (bench/RESULTS.md, session 6);
+// its scores and order must be exactly those of the definition: split each document into words
+// (ASCII letters/digits lower-cased, bytes >= 0x80 kept, anything else separates), count the words
+// each term is a prefix of, BM25 over the candidates, best first, ties to the older (or newer).
+TEST(SearchRanking, SameScoresAndOrderAsTheWordByWordDefinition) {
+  auto reference = [](std::vector<SearchCandidate> cands, const std::vector<std::string>& terms, size_t limit,
+                      bool newest_first) {
+    std::vector<std::vector<std::string>> docs;
+    double total = 0;
+    for (const auto& c : cands) {
+      std::vector<std::string> ws;
+      std::string cur;
+      for (unsigned char ch : c.body) {
+        if (std::isalnum(ch)) cur += static_cast<char>(std::tolower(ch));
+        else if (ch >= 0x80) cur += static_cast<char>(ch);
+        else if (!cur.empty()) ws.push_back(cur), cur.clear();
+      }
+      if (!cur.empty()) ws.push_back(cur);
+      total += static_cast<double>(ws.size());
+      docs.push_back(ws);
+    }
+    const double k1 = 1.2, b = 0.75, avg = std::max(1.0, total / static_cast<double>(cands.size()));
+    for (size_t i = 0; i < cands.size(); ++i) {
+      double len = static_cast<double>(docs[i].size()), score = 0;
+      for (const auto& t : terms) {
+        double tf = 0;
+        for (const auto& w : docs[i]) tf += w.compare(0, t.size(), t) == 0 ? 1 : 0;
+        score += tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg));
+      }
+      cands[i].score = score;
+    }
+    std::stable_sort(cands.begin(), cands.end(), [&](const SearchCandidate& x, const SearchCandidate& y) {
+      if (x.score != y.score) return x.score > y.score;
+      return newest_first ? x.seq > y.seq : x.seq < y.seq;
+    });
+    if (cands.size() > limit) cands.resize(limit);
+    return cands;
+  };
+  const char* words[] = {"Linen", "linen", "LIN", "shirt", "shirts", "SHIRT-M", "città", "Città", "cittadino", "42",
+                         "4242", "sku-42", "navy", "merino", "\xc3\xa9t\xc3\xa9", "a", "", "  ", ",", "lin\xc3\xa0"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<SearchCandidate> cands;
+    size_t n = 1 + rng() % 60;
+    for (size_t i = 0; i < n; ++i) {
+      std::string body;
+      for (size_t w = rng() % 25; w > 0; --w) body += std::string(words[rng() % std::size(words)]) + ((rng() % 4) ? " " : ".");
+      cands.push_back({"p" + std::to_string(i), static_cast<int64_t>(rng() % 1000) * 1000 + static_cast<int64_t>(i), body, 0});
+    }
+    std::vector<std::string> terms;
+    for (size_t t = 1 + rng() % 3; t > 0; --t) {
+      auto q = search_terms(words[rng() % std::size(words)]);
+      if (!q.empty()) terms.push_back(q[0]);
+    }
+    size_t limit = 1 + rng() % 30;
+    bool newest_first = round % 2 == 1;  // the message search's tie order
+    auto want = reference(cands, terms, limit, newest_first);
+    auto got = rank_candidates(cands, terms, limit, newest_first);
+    ASSERT_EQ(got.size(), want.size()) << "round " << round;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].id, want[i].id) << "round " << round << " rank " << i;
+      EXPECT_EQ(got[i].score, want[i].score) << "round " << round << " rank " << i;
+    }
+  }
 }
 
 }  // namespace

@@ -86,7 +86,10 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
           out.link = LinkButton{std::string(title->as_string()), std::string(url->as_string())};
       }
       if (auto* h = content.as_object().if_contains("human_agent"); h && h->is_bool()) out.human_agent = h->as_bool();
-      if (m->kind == "product") out.card = channels::card_from_content(content.as_object());
+      if (m->kind == "product") {
+        out.card = channels::card_from_content(content.as_object());
+        out.products = channels::products_from_content(content.as_object());
+      }
       // An approved template (WhatsApp): checked against the channel's templates when queued.
       if (auto* t = content.as_object().if_contains("template"); m->kind == "template" && t && t->is_object()) {
         if (!plan.adapter->build_template_send)

@@ -6,15 +6,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <boost/json/parse.hpp>
 
 #include "harness.hpp"
+#include "store/postgres/postgres_store.hpp"
 
 namespace e2e {
 namespace {
 
-TEST(AgentTools, SearchMessages) {
-  BottegaProcess srv;
+// The search scenario on the store `opts` names (SQLite by default).
+void search_messages(ProcessOptions opts) {
+  BottegaProcess srv(opts);
   auto shop = srv.create_tenant("Search shop");
   auto other = srv.create_tenant("Other shop");
   srv.start();
@@ -90,6 +93,19 @@ TEST(AgentTools, SearchMessages) {
   EXPECT_EQ(srv.get("/api/v1/search/messages?q=belg&limit=0", auth).error_field(), "limit");
   EXPECT_EQ(srv.get("/api/v1/search/messages?q=belg&cursor=x", auth).error_field(), "cursor");
   EXPECT_EQ(srv.get("/api/v1/search/messages?q=belg").status, 401);
+}
+
+TEST(AgentTools, SearchMessages) { search_messages({}); }
+
+// The same answers from `bottega serve` on PostgreSQL (GIN expression index instead of FTS5).
+TEST(AgentTools, SearchMessagesOnPostgres) {
+  const char* admin = std::getenv("BOTTEGA_TEST_PG_URL");
+  if (!admin || !*admin) GTEST_SKIP() << "BOTTEGA_TEST_PG_URL is not set (scripts/pg.sh starts a server)";
+  bottega::store::ScratchDatabase db(admin, bottega::store::ScratchDatabase::unique_name("bottega_e2e_search"));
+  ASSERT_TRUE(db.status().ok()) << db.status().error().message;
+  ProcessOptions opts;
+  opts.store_url = db.url();
+  search_messages(opts);
 }
 
 struct AgentSession {

@@ -414,5 +414,21 @@ TEST(Email, ProductCardMailHasAnEscapedHtmlAlternative) {
   EXPECT_EQ(message_html("hi", boost::json::object{}), "");
 }
 
+TEST(Email, SeveralProductsAreAnHtmlListOfEscapedCards) {
+  auto content = boost::json::parse(
+      R"({"heading":"Our picks","intro":"For <you>","products":[)"
+      R"({"sku":"A","title":"Boot <b>","subtitle":"€1.00 · In stock","image_url":"https://img.example/a.jpg",)"
+      R"("link":{"title":"View product","url":"https://shop.example/a?x=1&y=2"},"choice":{"id":"buy:A","title":"Add to cart"}},)"
+      R"J({"sku":"B","title":"Sock","subtitle":"€2.00 · In stock","image_url":"javascript:alert(1)"}]})J").as_object();
+  std::string html = message_html("text", content);
+  EXPECT_NE(html.find("<h3>For &lt;you&gt;</h3>"), std::string::npos) << html;
+  EXPECT_NE(html.find("Boot &lt;b&gt;"), std::string::npos) << html;
+  EXPECT_NE(html.find("<img src=\"https://img.example/a.jpg\""), std::string::npos) << html;
+  EXPECT_NE(html.find("href=\"https://shop.example/a?x=1&amp;y=2\""), std::string::npos) << html;
+  EXPECT_NE(html.find("Sock"), std::string::npos) << html;
+  EXPECT_EQ(html.find("javascript:"), std::string::npos) << html;
+  EXPECT_EQ(html.find("buy:A"), std::string::npos) << html;  // nothing to tap in a mail
+}
+
 }  // namespace
 }  // namespace bottega::channels::email

@@ -295,6 +295,30 @@ TEST(MessengerSend, DegradesWhatDoesNotFit) {
   EXPECT_EQ(build_send(test_settings(), "PSID1", long_text).error().code, "text_too_long");
 }
 
+TEST(MessengerSend, SeveralProductsAreAGenericTemplateCarousel) {
+  OutboundMessage msg;
+  msg.text = "Our picks\n\n1. Trail runner ...";
+  ProductList list{"Our picks", "", {}};
+  list.items.push_back({ProductCard{"TR-42", "Trail runner", "€129.00 · In stock", "Light", "https://img.example/r.jpg", true},
+                        LinkButton{"View product", "https://shop.example/tr"}, ReplyChoice{"buy:TR-42", "Add to cart", ""}});
+  list.items.push_back({ProductCard{"BT-1", "Boot", "€99.00 · Out of stock", "", "", false}, std::nullopt, std::nullopt});
+  msg.products = list;
+  auto req = build_send(test_settings(), "PSID1", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(bj::parse(req->body).at("message"), bj::parse(R"({"attachment":{"type":"template",
+    "payload":{"template_type":"generic","elements":[
+      {"title":"Trail runner","subtitle":"€129.00 · In stock\nLight","image_url":"https://img.example/r.jpg",
+       "default_action":{"type":"web_url","url":"https://shop.example/tr"},
+       "buttons":[{"type":"web_url","url":"https://shop.example/tr","title":"View product"},
+                  {"type":"postback","title":"Add to cart","payload":"buy:TR-42"}]},
+      {"title":"Boot","subtitle":"€99.00 · Out of stock"}]}}})"));
+  // More than a carousel holds (10): the text list.
+  for (int i = 0; i < 9; ++i) msg.products->items.push_back(list.items[1]);
+  req = build_send(test_settings(), "PSID1", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(bj::parse(req->body).at("message"), bj::parse(R"({"text":"Our picks\n\n1. Trail runner ..."})"));
+}
+
 TEST(MessengerSend, HumanAgentTag) {
   OutboundMessage msg;
   msg.text = "Sorry for the wait";

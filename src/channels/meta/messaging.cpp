@@ -19,6 +19,7 @@ constexpr size_t kButtonTitle = 20;  // quick reply and template button titles
 constexpr size_t kPayload = 1000;    // quick reply and postback payloads
 constexpr size_t kButtonTemplateText = 640;
 constexpr size_t kCardButtons = 3;     // generic template: at most 3 buttons per element
+constexpr size_t kCarouselElements = 10;  // generic template: at most 10 elements
 constexpr size_t kCardTitle = 80;      // element title and subtitle: at most 80 characters
 constexpr size_t kCardSubtitle = 80;
 
@@ -378,6 +379,30 @@ Result<InboundBatch> parse_messaging(Platform platform, std::string_view body) {
   return batch;
 }
 
+namespace {
+
+// One generic template element: image, title, price line (+ description), the link as web_url
+// button (also the tap on the element) and the choices as postbacks.
+bj::object card_element(const ProductCard& card, const std::optional<LinkButton>& link,
+                        const std::vector<ReplyChoice>& choices) {
+  bj::object element{{"title", render::clip(card.title, kCardTitle)}};
+  std::string subtitle = card.subtitle;
+  if (!card.description.empty()) subtitle += (subtitle.empty() ? "" : "\n") + card.description;
+  if (!subtitle.empty()) element["subtitle"] = render::clip(subtitle, kCardSubtitle);
+  if (!card.image_url.empty()) element["image_url"] = card.image_url;
+  bj::array buttons;
+  if (link) {
+    element["default_action"] = bj::object{{"type", "web_url"}, {"url", link->url}};
+    buttons.push_back(bj::object{{"type", "web_url"}, {"url", link->url}, {"title", link->title}});
+  }
+  for (const auto& c : choices)
+    buttons.push_back(bj::object{{"type", "postback"}, {"title", c.title}, {"payload", c.id}});
+  if (!buttons.empty()) element["buttons"] = std::move(buttons);
+  return element;
+}
+
+}  // namespace
+
 Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& settings,
                                          std::string_view to, const OutboundMessage& msg) {
   BOTTEGA_TRY_STATUS(render::validate(to, msg));
@@ -390,26 +415,26 @@ Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& 
   bool generic = msg.card && caps.card_templates && n + (msg.link ? 1 : 0) <= kCardButtons &&
                  render::choices_fit(msg.choices, kButtonTitle, kPayload) &&
                  (!msg.link || render::char_count(msg.link->title) <= kButtonTitle);
-  if (generic) {
-    const ProductCard& card = *msg.card;
-    bj::object element{{"title", render::clip(card.title, kCardTitle)}};
-    std::string subtitle = card.subtitle;
-    if (!card.description.empty()) subtitle += (subtitle.empty() ? "" : "\n") + card.description;
-    if (!subtitle.empty()) element["subtitle"] = render::clip(subtitle, kCardSubtitle);
-    if (!card.image_url.empty()) element["image_url"] = card.image_url;
-    bj::array buttons;
-    if (msg.link) {
-      element["default_action"] = bj::object{{"type", "web_url"}, {"url", msg.link->url}};
-      buttons.push_back(bj::object{{"type", "web_url"}, {"url", msg.link->url}, {"title", msg.link->title}});
-    }
-    for (const auto& c : msg.choices)
-      buttons.push_back(bj::object{{"type", "postback"}, {"title", c.title}, {"payload", c.id}});
-    if (!buttons.empty()) element["buttons"] = std::move(buttons);
-    bj::object pl{{"template_type", "generic"}, {"elements", bj::array{std::move(element)}}};
+  // Several products: a generic template carousel, one element per product (at most 10), each
+  // with its own "View" (web_url, also the tap on the element) and "Add to cart" (postback).
+  bool carousel = !generic && msg.products && caps.card_templates && msg.products->items.size() <= kCarouselElements;
+  if (generic || carousel) {
+    bj::array elements;
+    if (generic) elements.push_back(card_element(*msg.card, msg.link, msg.choices));
+    else
+      for (const auto& item : msg.products->items) {
+        std::vector<ReplyChoice> buy;
+        if (item.buy && item.buy->id.size() <= kPayload)
+          buy.push_back({item.buy->id, render::clip(item.buy->title, kButtonTitle), ""});
+        std::optional<LinkButton> link = item.link;
+        if (link) link->title = render::clip(link->title, kButtonTitle);
+        elements.push_back(card_element(item.card, link, buy));
+      }
+    bj::object pl{{"template_type", "generic"}, {"elements", std::move(elements)}};
     message["attachment"] = bj::object{{"type", "template"}, {"payload", std::move(pl)}};
   }
 
-  bool button_template = !generic && msg.link && caps.url_buttons && n + 1 <= caps.max_buttons &&
+  bool button_template = !generic && !carousel && msg.link && caps.url_buttons && n + 1 <= caps.max_buttons &&
                          render::choices_fit(msg.choices, kButtonTitle, kPayload) &&
                          render::char_count(msg.link->title) <= kButtonTitle &&
                          render::char_count(msg.text) <= kButtonTemplateText;
@@ -421,7 +446,7 @@ Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& 
         bj::object{{"type", "web_url"}, {"url", msg.link->url}, {"title", msg.link->title}});
     bj::object pl{{"template_type", "button"}, {"text", msg.text}, {"buttons", std::move(buttons)}};
     message["attachment"] = bj::object{{"type", "template"}, {"payload", std::move(pl)}};
-  } else if (generic) {
+  } else if (generic || carousel) {
     // built above
   } else if (n > 0 && n <= caps.max_quick_replies &&
              render::choices_fit(msg.choices, kButtonTitle, kPayload)) {

@@ -427,6 +427,19 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
       rows.push_back(one(bj::object{{"text", c.title}, {"callback_data", c.id}}));
   }
   if (msg.link) rows.push_back(one(bj::object{{"text", msg.link->title}, {"url", msg.link->url}}));
+  // Several products: the text is their numbered list; one keyboard row per product with its own
+  // "Add to cart" and "View" buttons, numbered like the list.
+  if (msg.products && rows.empty()) {
+    for (size_t i = 0; i < msg.products->items.size(); ++i) {
+      const ProductListItem& c = msg.products->items[i];
+      std::string n = std::to_string(i + 1) + ". ";
+      bj::array row;
+      if (c.buy && c.buy->id.size() <= kCallbackData)
+        row.push_back(bj::object{{"text", n + c.buy->title}, {"callback_data", c.buy->id}});
+      if (c.link) row.push_back(bj::object{{"text", n + c.link->title}, {"url", c.link->url}});
+      if (!row.empty()) rows.push_back(std::move(row));
+    }
+  }
   if (!rows.empty()) body["reply_markup"] = bj::object{{"inline_keyboard", std::move(rows)}};
   if (!msg.reply_to.empty()) {
     std::string_view r = msg.reply_to;

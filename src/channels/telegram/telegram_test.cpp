@@ -229,6 +229,25 @@ TEST(TelegramSend, TextWithInlineKeyboardAndUrlButton) {
     "reply_parameters":{"message_id":1365}})"));
 }
 
+TEST(TelegramSend, SeveralProductsAreTheListWithARowOfButtonsEach) {
+  OutboundMessage msg;
+  msg.text = "Our picks\n\n1. Trail runner\n€129.00 · In stock\n\n2. Boot\n€99.00 · Out of stock";
+  ProductList list{"Our picks", "", {}};
+  list.items.push_back({ProductCard{"TR-42", "Trail runner", "€129.00 · In stock", "", "https://img.example/r.jpg", true},
+                        LinkButton{"View product", "https://shop.example/tr"}, ReplyChoice{"buy:TR-42", "Add to cart", ""}});
+  list.items.push_back({ProductCard{"BT-1", "Boot", "€99.00 · Out of stock", "", "", false},
+                        LinkButton{"View product", "https://shop.example/bt"}, std::nullopt});
+  msg.products = list;
+  auto req = build_send(test_settings(), "1111111", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(req->url, "http://127.0.0.1:9200/bot123456789:AAE-test_Token/sendMessage");
+  EXPECT_EQ(bj::parse(req->body), bj::parse(R"({"chat_id":1111111,
+    "text":"Our picks\n\n1. Trail runner\n€129.00 · In stock\n\n2. Boot\n€99.00 · Out of stock",
+    "reply_markup":{"inline_keyboard":[[{"text":"1. Add to cart","callback_data":"buy:TR-42"},
+                                        {"text":"1. View product","url":"https://shop.example/tr"}],
+                                       [{"text":"2. View product","url":"https://shop.example/bt"}]]}})"));
+}
+
 TEST(TelegramSend, PlainTextAndDegradation) {
   OutboundMessage msg;
   msg.text = "Hi";

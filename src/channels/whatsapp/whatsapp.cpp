@@ -31,6 +31,8 @@ constexpr size_t kRowId = 200;
 constexpr size_t kRowDescription = 72;
 constexpr size_t kListButton = 20;
 constexpr size_t kCtaText = 20;
+constexpr size_t kHeaderText = 60;     // a text header (providers.md gives no limit: headings are short)
+constexpr size_t kListProducts = 30;   // products in a product_list message
 
 // Decimal places of a currency's minor unit (ISO 4217); 2 unless listed.
 int currency_exponent(std::string_view c) {
@@ -520,6 +522,27 @@ std::optional<bj::object> card_for(const Settings& settings, const OutboundMessa
   return std::nullopt;
 }
 
+// Several products: the catalog's multi-product message (interactive product_list: a text
+// header and a body are required; at most 30 products in at most 10 sections, providers.md) when
+// the channel has a catalog id and every card names its SKU (the catalog's product_retailer_id).
+// nullopt otherwise: WhatsApp has no carousel outside the catalog, the caller sends the text list.
+std::optional<bj::object> product_list_for(const Settings& settings, const ProductList& list) {
+  if (settings.catalog_id.empty() || list.items.size() > kListProducts) return std::nullopt;
+  bj::array items;
+  for (const auto& it : list.items) {
+    if (it.card.sku.empty()) return std::nullopt;
+    items.push_back(bj::object{{"product_retailer_id", it.card.sku}});
+  }
+  std::string heading = list.heading.empty() ? "Products" : list.heading;
+  std::string body = list.intro.empty() ? heading : list.intro;
+  bj::array sections;
+  sections.push_back(bj::object{{"title", render::clip(heading, kRowTitle)}, {"product_items", std::move(items)}});
+  return bj::object{{"type", "product_list"},
+                    {"header", bj::object{{"type", "text"}, {"text", render::clip(heading, kHeaderText)}}},
+                    {"body", bj::object{{"text", render::clip(body, kInteractiveBody)}}},
+                    {"action", bj::object{{"catalog_id", settings.catalog_id}, {"sections", std::move(sections)}}}};
+}
+
 }  // namespace
 
 Result<Settings> parse_settings(const boost::json::object& all) {
@@ -585,6 +608,10 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
   bj::object body = base_body(to, msg);
   std::string card_type;
   std::optional<bj::object> card = msg.card ? card_for(settings, msg, card_type) : std::nullopt;
+  if (msg.products && !card) {
+    card = product_list_for(settings, *msg.products);
+    card_type = "interactive";
+  }
   if (card) {
     body["type"] = card_type;
     body[card_type] = std::move(*card);

@@ -574,6 +574,42 @@ TEST(WhatsAppSend, ProductCards) {
   EXPECT_EQ(body_of(*req).as_object().at("type").as_string(), "text");
 }
 
+TEST(WhatsAppSend, SeveralProductsAreTheCatalogsMultiProductMessage) {
+  OutboundMessage msg;
+  msg.text = "Two ideas\n\n1. Trail runner\n€129.00 · In stock\n\n2. Socks\n€9.00 · In stock";
+  ProductList list{"Our picks for you", "Two ideas", {}};
+  list.items.push_back({ProductCard{"TR-42", "Trail runner", "€129.00 · In stock", "", "https://img.example/r.jpg", true},
+                        std::nullopt, std::nullopt});
+  list.items.push_back({ProductCard{"SOCK", "Socks", "€9.00 · In stock", "", "", true}, std::nullopt, std::nullopt});
+  msg.products = list;
+  Settings s = test_settings();
+  s.catalog_id = "555";
+  auto req = build_send(s, "16505551234", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(body_of(*req).as_object().at("type").as_string(), "interactive");
+  EXPECT_EQ(body_of(*req).as_object().at("interactive"),
+            bj::parse(R"({"type":"product_list","header":{"type":"text","text":"Our picks for you"},
+    "body":{"text":"Two ideas"},
+    "action":{"catalog_id":"555","sections":[{"title":"Our picks for you",
+      "product_items":[{"product_retailer_id":"TR-42"},{"product_retailer_id":"SOCK"}]}]}})"));
+  // No intro: the heading is the body too.
+  msg.products->intro.clear();
+  req = build_send(s, "16505551234", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(body_of(*req).as_object().at("interactive").at("body").at("text").as_string(), "Our picks for you");
+  // A product without a SKU is not in the catalog, and without a catalog there is no multi-product
+  // message: the numbered text list.
+  msg.products->items[1].card.sku.clear();
+  req = build_send(s, "16505551234", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(body_of(*req).as_object().at("type").as_string(), "text");
+  EXPECT_EQ(body_of(*req).as_object().at("text").at("body").as_string(), msg.text);
+  msg.products->items[1].card.sku = "SOCK";
+  req = build_send(test_settings(), "16505551234", msg);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(body_of(*req).as_object().at("type").as_string(), "text");
+}
+
 TEST(WhatsAppSend, Validation) {
   OutboundMessage msg;
   EXPECT_EQ(build_send(test_settings(), "1", msg).error().field, "text");

@@ -35,15 +35,17 @@ struct ReplyRequest {
   pipeline::ReplyInput in;
   std::optional<channels::TemplateSend> tmpl;
   bool human_agent = false;
-  std::optional<commerce::ProductCardInput> product;  // kind "product"
+  std::optional<commerce::ProductCardInput> product;  // kind "product", one
+  std::optional<commerce::ProductListInput> products; // kind "product", several ("products")
   std::optional<std::string> cart_id, language;       // kind "cart"
 };
 
-// {"kind":"product","sku"|"product_id","currency"?,"language"?,"url"?,"text"? (an intro line)}
-// and {"kind":"cart","cart_id","language"?}: the card itself is built from the catalog in the
+// {"kind":"product","sku"|"product_id","currency"?,"language"?,"url"?,"text"? (an intro line)},
+// {"kind":"product","products":[{"sku"|"product_id","url"?}, ...2-10],"currency"?,"language"?,
+// "text"?} and {"kind":"cart","cart_id","language"?}: the cards are built from the catalog in the
 // write transaction (commerce/cards.hpp).
 Result<ReplyRequest> parse_sell(const bj::object& o, const std::string& kind) {
-  static const char* kProduct[] = {"kind", "sku", "product_id", "currency", "language", "url", "text", "human_agent"};
+  static const char* kProduct[] = {"kind", "sku", "product_id", "currency", "language", "url", "text", "human_agent", "products"};
   static const char* kCart[] = {"kind", "cart_id", "language", "human_agent"};
   for (const auto& kv : o) {
     bool known = false;
@@ -64,6 +66,42 @@ Result<ReplyRequest> parse_sell(const bj::object& o, const std::string& kind) {
     BOTTEGA_TRY(cart_id, json::required_string(o, "cart_id", {}, 64));
     req.cart_id = std::move(cart_id);
     req.language = std::move(language);
+    return req;
+  }
+  if (auto* list = o.if_contains("products")) {
+    if (!list->is_array()) return Error::invalid("products", "products must be an array of {sku|product_id, url?}", "invalid_type");
+    for (const char* k : {"sku", "product_id", "url"})
+      if (o.contains(k))
+        return Error::invalid(k, std::string(k) + " belongs inside each of products[]", "unknown_field");
+    const auto& items = list->as_array();
+    if (items.size() < 2 || items.size() > commerce::kMaxListProducts)
+      return Error::invalid("products", "products has 2 to " + std::to_string(commerce::kMaxListProducts) +
+                                            " items (one product: sku or product_id)", "invalid_value");
+    commerce::ProductListInput l;
+    for (size_t i = 0; i < items.size(); ++i) {
+      std::string path = "products[" + std::to_string(i) + "]";
+      if (!items[i].is_object()) return Error::invalid(path, "each product is an object {sku|product_id, url?}", "invalid_type");
+      const auto& it = items[i].as_object();
+      for (const auto& kv : it)
+        if (kv.key() != "sku" && kv.key() != "product_id" && kv.key() != "url")
+          return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+      commerce::ProductCardInput item;
+      BOTTEGA_TRY(sku, json::optional_string(it, "sku", path + ".sku", 64));
+      BOTTEGA_TRY(product_id, json::optional_string(it, "product_id", path + ".product_id", 64));
+      BOTTEGA_TRY(url, json::optional_string(it, "url", path + ".url", 2048));
+      if (!sku && !product_id)
+        return Error::invalid(path + ".sku", "each product needs \"sku\" (a variant) or \"product_id\"", "missing_field");
+      item.sku = std::move(sku);
+      item.product_id = std::move(product_id);
+      item.url = std::move(url);
+      l.items.push_back(std::move(item));
+    }
+    BOTTEGA_TRY(currency, json::optional_string(o, "currency", {}, 3));
+    BOTTEGA_TRY(text, json::optional_string(o, "text", {}, 1000));
+    l.currency = std::move(currency);
+    l.language = std::move(language);
+    l.intro = std::move(text);
+    req.products = std::move(l);
     return req;
   }
   commerce::ProductCardInput p;
@@ -380,14 +418,15 @@ void register_conversation_routes(Router& r, Deps& d) {
     }
     auto env = d.env();
     int64_t now = d.clock.now_ms();
-    auto work30_ = [&env, p, id, in = req->in, product = req->product, cart_id = req->cart_id,
-                    language = req->language, now](store::Tx& tx) -> Result<Rendered> {
+    auto work30_ = [&env, p, id, in = req->in, product = req->product, products = req->products,
+                    cart_id = req->cart_id, language = req->language, now](store::Tx& tx) -> Result<Rendered> {
       pipeline::ReplyInput reply = in;
-      if (product || cart_id) {  // a product card or a cart summary, built from the catalog now
+      if (product || products || cart_id) {  // product cards or a cart summary, built from the catalog now
         auto conv = repo::get_conversation(tx, p.tenant_id, id);
         if (!conv) return Error::not_found("conversation");
-        auto card = product ? commerce::product_card(tx, p.tenant_id, *conv, *product, now)
-                            : commerce::cart_summary(tx, p.tenant_id, *conv, *cart_id, language, now);
+        auto card = product    ? commerce::product_card(tx, p.tenant_id, *conv, *product, now)
+                    : products ? commerce::product_list(tx, p.tenant_id, *conv, *products, now)
+                               : commerce::cart_summary(tx, p.tenant_id, *conv, *cart_id, language, now);
         if (!card) return std::move(card).error();
         if (auto* ch = card->content.if_contains("choices"); ch && ch->is_array()) {
           for (const auto& c : ch->as_array())
@@ -406,7 +445,7 @@ void register_conversation_routes(Router& r, Deps& d) {
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work30_);
   }, {"Send a message, an approved template (WhatsApp), a product card (kind product), a cart summary (kind cart) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
-      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template","product","cart"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"},"sku":{"type":"string","description":"kind product: the variant to show"},"product_id":{"type":"string","description":"kind product: the product, shown at its lowest price when it has several variants"},"currency":{"type":"string","description":"kind product: ISO 4217 code; default: the currency of the conversation's open cart, else the shop's"},"language":{"type":"string","description":"kind product or cart: en, it, de or nl; default: the customer's detected language"},"url":{"type":"string","description":"kind product: the product page, shown as a View button"},"cart_id":{"type":"string","description":"kind cart: the cart to summarize"}}})",
+      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template","product","cart"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"},"sku":{"type":"string","description":"kind product: the variant to show"},"products":{"type":"array","minItems":2,"maxItems":10,"description":"kind product, several products in one message (instead of sku/product_id/url): a WhatsApp catalog multi-product message, a Messenger/Instagram carousel, a numbered list elsewhere","items":{"type":"object","properties":{"sku":{"type":"string"},"product_id":{"type":"string"},"url":{"type":"string"}}}},"product_id":{"type":"string","description":"kind product: the product, shown at its lowest price when it has several variants"},"currency":{"type":"string","description":"kind product: ISO 4217 code; default: the currency of the conversation's open cart, else the shop's"},"language":{"type":"string","description":"kind product or cart: en, it, de or nl; default: the customer's detected language"},"url":{"type":"string","description":"kind product: the product page, shown as a View button"},"cart_id":{"type":"string","description":"kind cart: the cart to summarize"}}})",
       kMessageSchema, 201, true});
 }
 

@@ -7,6 +7,9 @@
 //   Telegram   sendPhoto with the text as caption and an inline keyboard
 //   Twilio     SMS text with the link
 //   web chat   the visitor's own message list carries the card's content
+// Several products in one message: WhatsApp's catalog multi-product message (product_list) or the
+// numbered text list, a Messenger carousel, Telegram's list with a row of buttons per product,
+// the SMS list, the web chat's content.products.
 // Prices in the customer's language and the catalog's currency; out of stock said plainly and
 // without a buy button.
 //
@@ -61,6 +64,7 @@ async function noteAbout(convId, pick) {
 
 const IMAGE = 'https://img.example/trail-runner.jpg';
 const URL = 'https://shop.example/products/trail-runner';
+const SOCK_IMAGE = 'https://img.example/wool-sock.jpg';
 
 useServers(async () => {
   const r = await api('POST', '/api/v1/products', {
@@ -74,7 +78,17 @@ useServers(async () => {
     ],
   });
   assert.equal(r.status, 201, r.text);
+  const sock = await api('POST', '/api/v1/products', {
+    handle: 'wool-sock',
+    title: { en: 'Wool sock', it: 'Calza di lana', de: 'Wollsocke' },
+    images: [{ url: SOCK_IMAGE, alt: 'sock' }],
+    variants: [{ sku: 'WS-1', prices: { EUR: 900 }, stock: 2 }],
+  });
+  assert.equal(sock.status, 201, sock.text);
 });
+
+/** Two products in one message: the trail runner (with its page) and the wool sock. */
+const TWO = [{ sku: 'TR-42', url: URL }, { sku: 'WS-1' }];
 
 describe('whatsapp', () => {
   const waId = `1650555${randomInt(1000, 9999)}`;
@@ -129,6 +143,28 @@ describe('whatsapp', () => {
     });
   });
 
+  test('several products: the catalog multi-product message, or the numbered list without a catalog', async () => {
+    const s = { ...settings(), catalog_id: '1234567890' };
+    const { conv } = await channelWithConversation('whatsapp', s, P.whatsappText(`1650559${randomInt(1000, 9999)}`, 'ciao', P.newWamid(), { name: 'Lia' }), { app_secret: s.app_secret });
+    const { msg, req } = await sendCard('whatsapp', conv.id, { kind: 'product', products: TWO, language: 'it', text: 'Due idee per te' });
+    assert.equal(msg.kind, 'product');
+    assert.deepEqual(msg.content.products.map((p) => [p.sku, p.price.formatted, p.choice?.id]), [['TR-42', '129,00 €', 'buy:TR-42'], ['WS-1', '9,00 €', 'buy:WS-1']]);
+    assert.deepEqual(req.json.interactive, {
+      type: 'product_list',
+      header: { type: 'text', text: 'I nostri consigli per te' },
+      body: { text: 'Due idee per te' },
+      action: { catalog_id: '1234567890', sections: [{ title: 'I nostri consigli per te', product_items: [{ product_retailer_id: 'TR-42' }, { product_retailer_id: 'WS-1' }] }] },
+    });
+
+    // Without a catalog WhatsApp has no product carousel: the numbered list with the pages.
+    const plain = settings();
+    const other = await channelWithConversation('whatsapp', plain, P.whatsappText(`1650554${randomInt(1000, 9999)}`, 'hi', P.newWamid(), { name: 'Max' }), { app_secret: plain.app_secret });
+    const list = await sendCard('whatsapp', other.conv.id, { kind: 'product', products: TWO, language: 'en' });
+    assert.equal(list.req.json.type, 'text');
+    assert.equal(list.req.json.text.body,
+      `Our picks for you\n\n1. Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n${URL}\n\n2. Wool sock\n€9.00 · Only 2 left`);
+  });
+
   test('a catalog order sent from WhatsApp becomes a cart the agent can summarize and send a link for', async () => {
     const s = { ...settings(), catalog_id: '194836987003835' };
     const from = `1650558${randomInt(1000, 9999)}`;
@@ -175,6 +211,11 @@ describe('whatsapp', () => {
       [{ kind: 'product', sku: 'TR-42', currency: 'JPY' }, 422, 'currency'],
       [{ kind: 'product', sku: 'TR-42', colour: 'red' }, 400, 'colour'],
       [{ kind: 'cart', cart_id: 'crt_nope' }, 400, 'cart_id'],
+      [{ kind: 'product', products: [{ sku: 'TR-42' }] }, 400, 'products'],
+      [{ kind: 'product', products: [{ sku: 'TR-42' }, { sku: 'NOPE' }] }, 400, 'products[1].sku'],
+      [{ kind: 'product', products: [{ sku: 'TR-42' }, { sku: 'TR-42' }] }, 400, 'products[1].sku'],
+      [{ kind: 'product', products: [{ sku: 'TR-42' }, { sku: 'WS-1', colour: 'red' }] }, 400, 'products[1].colour'],
+      [{ kind: 'product', sku: 'TR-42', products: TWO }, 400, 'sku'],
     ];
     for (const [body, status, field] of cases) {
       const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, body);
@@ -219,6 +260,42 @@ describe('messenger', () => {
   });
 });
 
+describe('messenger carousel', () => {
+  test('several products become a generic template carousel, one element per product with its own buttons', async () => {
+    const psid = `2409${randomInt(1e9, 9e9)}`;
+    const pageId = P.META_PAGE_DEFAULTS.pageId;
+    const s = { page_id: pageId, page_access_token: `EAAB${rand(8)}`, app_secret: rand(16), verify_token: 'vt', api_base_url: `${env.simBase}/messenger/v21.0` };
+    const { conv } = await channelWithConversation('messenger', s, P.messengerText(psid, pageId, 'Hello'), { app_secret: s.app_secret });
+    const { req } = await sendCard('messenger', conv.id, { kind: 'product', products: TWO, language: 'en' });
+    assert.deepEqual(req.json.message, {
+      attachment: {
+        type: 'template',
+        payload: {
+          template_type: 'generic',
+          elements: [
+            {
+              title: 'Trail runner - EU 42',
+              subtitle: '€129.00 · In stock\nGrippy sole <b>&</b> light upper',
+              image_url: IMAGE,
+              default_action: { type: 'web_url', url: URL },
+              buttons: [
+                { type: 'web_url', url: URL, title: 'View product' },
+                { type: 'postback', title: 'Add to cart', payload: 'buy:TR-42' },
+              ],
+            },
+            {
+              title: 'Wool sock',
+              subtitle: '€9.00 · Only 2 left',
+              image_url: SOCK_IMAGE,
+              buttons: [{ type: 'postback', title: 'Add to cart', payload: 'buy:WS-1' }],
+            },
+          ],
+        },
+      },
+    });
+  });
+});
+
 describe('telegram', () => {
   test('a card becomes sendPhoto with the caption and an inline keyboard, in the language the client reported', async () => {
     const chatId = randomInt(100_000_000, 2_000_000_000);
@@ -246,6 +323,33 @@ describe('telegram', () => {
   });
 });
 
+describe('telegram list', () => {
+  test('several products become the numbered list with a row of buttons per product; a tap adds that product', async () => {
+    const chatId = randomInt(100_000_000, 2_000_000_000);
+    const s = { bot_token: `${randomInt(1e9, 7e9)}:AA${rand(8)}`, secret_token: `st_${rand(4)}`, api_base_url: `${env.simBase}/telegram` };
+    const { conv } = await channelWithConversation('telegram', s, P.telegramMessage(chatId, 'hallo', { languageCode: 'de' }), { secret_token: s.secret_token });
+    const { req } = await sendCard('telegram', conv.id, { kind: 'product', products: TWO });
+    assert.equal(req.path, `/telegram/bot${s.bot_token}/sendMessage`);
+    assert.deepEqual(req.json, {
+      chat_id: chatId,
+      text: `Unsere Auswahl für dich\n\n1. Trailschuh - EU 42\n129,00 € · Auf Lager\nGrippy sole <b>&</b> light upper\n${URL}\n\n2. Wollsocke\n9,00 € · Nur noch 2 verfügbar`,
+      reply_markup: {
+        inline_keyboard: [
+          [{ text: '1. In den Warenkorb', callback_data: 'buy:TR-42' }, { text: '1. Produkt ansehen', url: URL }],
+          [{ text: '2. In den Warenkorb', callback_data: 'buy:WS-1' }],
+        ],
+      },
+    });
+    const tap = P.telegramCallback(chatId, 'buy:WS-1', { messageId: req.response.body.result.message_id, label: '2. In den Warenkorb' });
+    const d = await simApi('POST', '/__sim/deliver', { provider: 'telegram', url: `${env.base}/webhooks/${conv.channel_id}`, payload: tap, secret_token: s.secret_token });
+    assert.equal(d.json.status, 200, JSON.stringify(d.json));
+    const note = await noteAbout(conv.id, (n) => n.content.tap_message_id);
+    assert.equal(note.content.added, true, note.text);
+    const cart = await api('GET', `/api/v1/carts/${note.content.cart_id}`);
+    assert.deepEqual(cart.json.items.map((i) => [i.sku, i.quantity]), [['WS-1', 1]]);
+  });
+});
+
 describe('twilio', () => {
   test('a card becomes an SMS with the text and the link, no buttons', async () => {
     const customer = `+1555${randomInt(1_000_000, 9_999_999)}`;
@@ -257,6 +361,12 @@ describe('twilio', () => {
     assert.equal(req.form.Body, `Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n\nView product: ${URL}`);
     assert.equal(req.form.MediaUrl, undefined);
     assert.equal(msg.content.choices, undefined);  // nothing to tap on SMS
+
+    // Several products: the numbered list with the pages, no buttons.
+    const list = await sendCard('twilio', conv.id, { kind: 'product', products: TWO, language: 'en', text: 'Two ideas:' });
+    assert.equal(list.req.form.Body,
+      `Two ideas:\n\n1. Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n${URL}\n\n2. Wool sock\n€9.00 · Only 2 left`);
+    assert.ok(list.msg.content.products.every((p) => p.choice === undefined));
   });
 });
 
@@ -297,5 +407,15 @@ describe('web chat', () => {
     const c = seen.json.data.find((x) => x.kind === 'cart');
     assert.ok(c, seen.text);
     assert.equal(c.content.cart.formatted.total, '€232.20');
+
+    // Several products: the visitor's messages carry them, each with its own buttons.
+    const many = await api('POST', `/api/v1/conversations/${convId}/messages`, { kind: 'product', products: TWO, language: 'en' });
+    assert.equal(many.status, 201, many.text);
+    const again = await request(env.base, 'GET', `/api/v1/webchat/${ch.json.id}/messages`, undefined, vt);
+    const l = again.json.data.find((x) => x.id === many.json.id);
+    assert.ok(l, again.text);
+    assert.equal(l.content.heading, 'Our picks for you');
+    assert.deepEqual(l.content.products.map((p) => [p.title, p.price.formatted, p.link?.url ?? null, p.choice?.id]),
+      [['Trail runner - EU 42', '€129.00', URL, 'buy:TR-42'], ['Wool sock', '€9.00', null, 'buy:WS-1']]);
   });
 });

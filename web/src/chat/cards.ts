@@ -1,4 +1,4 @@
-// Cards for what a shop sells in the chat: a product (message kind "product"), a cart summary
+// Cards for what a shop sells in the chat: a product or several (message kind "product"), a cart summary
 // ("cart") and a payment request ("payment_link"). The server writes the texts in the customer's
 // language (prices formatted, labels translated); this only lays them out. Every value goes in as
 // text; links and images only from http(s) URLs.
@@ -36,11 +36,13 @@ export function formatMinor(amount: number, currency: string): string {
   }
 }
 
-function productCard(content: Obj): HTMLElement | null {
-  const p = obj(content.product);
-  if (!p || !str(p.title)) return null;
+/** What a tap on a card's button sends: the choice's id ("buy:<SKU>") and title. */
+export type OnChoice = (c: { id: string; title: string }) => void;
+
+/** One product: image, title, price, stock, description, its "View" link and "Add to cart". */
+function productTile(p: Obj, link: Obj | null, choice: Obj | null, intro: string, onChoice?: OnChoice): HTMLElement | null {
+  if (!str(p.title)) return null;
   const image = safeUrl(p.image_url);
-  const link = obj(content.link);
   const href = link ? safeUrl(link.url) : null;
   const price = obj(p.price);
   const available = p.available !== false;
@@ -48,10 +50,19 @@ function productCard(content: Obj): HTMLElement | null {
   // The subtitle is "price · availability" in the customer's language.
   const subtitle = str(p.subtitle);
   const stockText = subtitle.includes(' · ') ? subtitle.slice(subtitle.indexOf(' · ') + 3) : '';
+  const choiceId = choice ? str(choice.id) : '';
+  const choiceTitle = choice ? str(choice.title) : '';
+  let buy: HTMLElement | null = null;
+  if (choiceId && choiceTitle && onChoice) {
+    buy = el('button', { type: 'button', className: 'choice choice-buy', 'data-choice-id': choiceId }, choiceTitle);
+    buy.addEventListener('click', () => onChoice({ id: choiceId, title: choiceTitle }));
+  } else if (choiceId && choiceTitle) {
+    buy = el('p', { className: 'card-offer' }, choiceTitle);  // the console shows what was offered
+  }
   return el(
     'div',
     { className: `card card-product${available ? '' : ' is-unavailable'}`, 'data-sku': str(p.sku) || null },
-    str(p.intro) ? el('p', { className: 'card-intro' }, str(p.intro)) : null,
+    intro ? el('p', { className: 'card-intro' }, intro) : null,
     image ? el('img', { className: 'card-image', src: image, alt: str(p.title), loading: 'lazy', referrerpolicy: 'no-referrer' }) : null,
     el(
       'div',
@@ -61,7 +72,31 @@ function productCard(content: Obj): HTMLElement | null {
       stockText ? el('p', { className: `card-stock stock-${availability}` }, stockText) : null,
       str(p.description) ? el('p', { className: 'card-text' }, str(p.description)) : null,
       href ? el('a', { className: 'card-button', href, target: '_blank', rel: 'noopener noreferrer' }, str(link?.title) || t.viewProduct) : null,
+      buy,
     ),
+  );
+}
+
+function productCard(content: Obj): HTMLElement | null {
+  const p = obj(content.product);
+  if (!p) return null;
+  return productTile(p, obj(content.link), null, str(p.intro));
+}
+
+/** Several products in one message: a carousel of product tiles, scrolled sideways. */
+function productCarousel(content: Obj, onChoice?: OnChoice): HTMLElement | null {
+  if (!Array.isArray(content.products)) return null;
+  const tiles = content.products
+    .map((v) => obj(v))
+    .map((p) => (p ? productTile(p, obj(p.link), obj(p.choice), '', onChoice) : null))
+    .filter((x): x is HTMLElement => x !== null);
+  if (tiles.length === 0) return null;
+  const heading = str(content.intro) || str(content.heading);
+  return el(
+    'div',
+    { className: 'card-list' },
+    heading ? el('p', { className: 'card-list-heading' }, heading) : null,
+    el('div', { className: 'card-carousel', role: 'list' }, ...tiles.map((tile) => el('div', { className: 'card-slide', role: 'listitem' }, tile))),
   );
 }
 
@@ -169,12 +204,14 @@ function statusCard(content: Obj): HTMLElement | null {
 
 /**
  * The card for a message of kind product / cart / payment_link / payment_status, or null (the caller shows the
- * text). `paidPayments` holds the ids of payments a later "Paid" message confirmed.
+ * text). `paidPayments` holds the ids of payments a later "Paid" message confirmed. A message with several
+ * products is a carousel; with `onChoice` (the widget) each product's "Add to cart" is a button that calls it,
+ * without (the console) it only says what was offered.
  */
-export function renderCard(m: Message, paidPayments: ReadonlySet<string>): HTMLElement | null {
+export function renderCard(m: Message, paidPayments: ReadonlySet<string>, onChoice?: OnChoice): HTMLElement | null {
   const content = obj(m.content);
   if (!content) return null;
-  if (m.kind === 'product') return productCard(content);
+  if (m.kind === 'product') return Array.isArray(content.products) ? productCarousel(content, onChoice) : productCard(content);
   if (m.kind === 'cart') return cartCard(content);
   if (m.kind === 'payment_status') return statusCard(content);
   if (m.kind === 'payment_link') {

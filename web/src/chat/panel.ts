@@ -302,7 +302,7 @@ export class ChatPanel {
 
   private renderMessage(m: Message): HTMLLIElement {
     const mine = m.direction === 'in';
-    const card = mine ? null : renderCard(m, this.paidPayments);
+    const card = mine ? null : renderCard(m, this.paidPayments, (c) => void this.send(c.title, false, c));
     const bubble = card ?? el('div', { className: 'bubble' });
     if (!card) bubble.textContent = m.text;
     return el(

@@ -611,6 +611,15 @@ export class ConsoleApi {
     });
   }
 
+  /** Several products (2-10) in one message: kind "product" with content.products, a carousel where it can be one. */
+  sendProducts(conversationId: string, skus: string[]): Promise<Message> {
+    return this.call<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, {
+      method: 'POST',
+      body: { kind: 'product', products: skus.map((sku) => ({ sku })) },
+      headers: { 'Idempotency-Key': newKey() },
+    });
+  }
+
   /** The cart's summary (kind "cart") into the conversation. */
   sendCart(conversationId: string, cartId: string): Promise<Message> {
     return this.call<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, {

@@ -13,7 +13,7 @@ import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
-import { buildSellPanel } from './sell';
+import { buildSellPanel, type SellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
 import { refundPanel, type RefundPanel } from './refund';
@@ -479,6 +479,12 @@ function handleEvent(ev: { type: string; data?: unknown }): void {
       // The customer wrote STOP (or START): the customer panel shows the new opt-out state.
       if (sidePanels?.conversationId === m.conversation_id && (m.content as { opt_out?: unknown } | undefined)?.opt_out)
         sidePanels.customer.refresh();
+      // The customer tapped "Add to cart" (the server's note names the cart): the selling panel shows it.
+      const tapped = m.kind === 'note' ? (m.content as { cart_id?: unknown } | undefined)?.cart_id : undefined;
+      if (result === 'added' && sidePanels?.conversationId === m.conversation_id && typeof tapped === 'string') {
+        sidePanels.cartChanged(tapped);
+        sidePanels.customer.refresh();  // its open carts
+      }
       if (m.conversation_id === selectedId) {
         // Render what the store kept, not the event: a late copy (the POST's answer after the
         // realtime "sent") keeps the later delivery state in the store, and must on screen too.
@@ -884,18 +890,18 @@ function buildSidePanels(id: string): void {
     },
   );
   const drawer = el('details', { className: 'sell-drawer', id: 'sell-drawer' }, el('summary', {}, sellSummary()));
-  let panel: HTMLElement | null = null;
+  let panel: SellPanel | null = null;
   const buildPanel = (): void => {
     const next = buildSellPanel(api, id, contactId);
-    if (panel) panel.replaceWith(next);
-    else drawer.append(next);
+    if (panel) panel.element.replaceWith(next.element);
+    else drawer.append(next.element);
     panel = next;
   };
   drawer.addEventListener('toggle', () => {
     if (drawer.open && !panel) buildPanel();
   });
   shell.thread.append(el('aside', { className: 'thread-side', 'aria-labelledby': 'customer-heading' }, customer.element, drawer));
-  sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel() };
+  sidePanels = { conversationId: id, customer, rebuildSell: () => panel && buildPanel(), cartChanged: (cart) => panel?.cartChanged(cart) };
 }
 
 /** Fetches the conversation for its messaging window (not in realtime payloads) and shows it. */
@@ -1059,7 +1065,7 @@ function renderMessage(m: Message): HTMLLIElement {
 }
 
 /** The open conversation's customer panel and selling panel (rebuilt when a payment changes them). */
-let sidePanels: { conversationId: string; customer: CustomerPanel; rebuildSell: () => void } | null = null;
+let sidePanels: { conversationId: string; customer: CustomerPanel; rebuildSell: () => void; cartChanged: (cartId: string) => void } | null = null;
 let sideRefresh: ReturnType<typeof setTimeout> | null = null;
 
 /** A payment, order, refund or credit event: the customer's figures and the open cart may have changed. */

@@ -35,6 +35,12 @@ const textByLang = {
     sendLink: 'Send payment link',
     linkSent: (code: string): string => `Payment link sent (code ${code}).`,
     cardSent: 'Product card sent.',
+    select: (sku: string): string => `Select ${sku}`,
+    selected: (n: number): string => `${n} selected:`,
+    sendSelected: (n: number): string => `Send ${n} products as one message`,
+    clearSelection: 'Clear',
+    tooMany: (max: number): string => `At most ${max} products in one message.`,
+    productsSent: (n: number): string => `${n} products sent in one message.`,
     cartSent: 'Cart summary sent.',
     held: 'Held by a payment link: the cart cannot change until it is paid, cancelled or expires.',
     quantity: (sku: string): string => `Quantity of ${sku}`,
@@ -81,6 +87,12 @@ const textByLang = {
     sendLink: 'Invia link di pagamento',
     linkSent: (code: string): string => `Link di pagamento inviato (codice ${code}).`,
     cardSent: 'Scheda prodotto inviata.',
+    select: (sku: string): string => `Seleziona ${sku}`,
+    selected: (n: number): string => `${n} selezionati:`,
+    sendSelected: (n: number): string => `Invia ${n} prodotti in un messaggio`,
+    clearSelection: 'Azzera',
+    tooMany: (max: number): string => `Al massimo ${max} prodotti in un messaggio.`,
+    productsSent: (n: number): string => `${n} prodotti inviati in un messaggio.`,
     cartSent: 'Riepilogo carrello inviato.',
     held: 'Bloccato da un link di pagamento: il carrello non può cambiare finché non è pagato, annullato o scaduto.',
     quantity: (sku: string): string => `Quantità di ${sku}`,
@@ -127,6 +139,12 @@ const textByLang = {
     sendLink: 'Zahlungslink senden',
     linkSent: (code: string): string => `Zahlungslink gesendet (Code ${code}).`,
     cardSent: 'Produktkarte gesendet.',
+    select: (sku: string): string => `${sku} auswählen`,
+    selected: (n: number): string => `${n} ausgewählt:`,
+    sendSelected: (n: number): string => `${n} Produkte in einer Nachricht senden`,
+    clearSelection: 'Leeren',
+    tooMany: (max: number): string => `Höchstens ${max} Produkte in einer Nachricht.`,
+    productsSent: (n: number): string => `${n} Produkte in einer Nachricht gesendet.`,
     cartSent: 'Warenkorb gesendet.',
     held: 'Von einem Zahlungslink gehalten: der Warenkorb kann sich nicht ändern, bis er bezahlt, storniert oder abgelaufen ist.',
     quantity: (sku: string): string => `Menge von ${sku}`,
@@ -173,6 +191,12 @@ const textByLang = {
     sendLink: 'Betaallink sturen',
     linkSent: (code: string): string => `Betaallink verstuurd (code ${code}).`,
     cardSent: 'Productkaart verstuurd.',
+    select: (sku: string): string => `${sku} selecteren`,
+    selected: (n: number): string => `${n} geselecteerd:`,
+    sendSelected: (n: number): string => `${n} producten in één bericht sturen`,
+    clearSelection: 'Wissen',
+    tooMany: (max: number): string => `Hoogstens ${max} producten in één bericht.`,
+    productsSent: (n: number): string => `${n} producten in één bericht verstuurd.`,
     cartSent: 'Winkelwagen verstuurd.',
     held: 'Vastgehouden door een betaallink: de winkelwagen kan niet veranderen tot hij betaald, geannuleerd of verlopen is.',
     quantity: (sku: string): string => `Aantal van ${sku}`,
@@ -212,7 +236,13 @@ function productTitle(p: Product): string {
  * The selling panel for one conversation. `contactId` finds the customer's open cart for this
  * conversation (so a reload picks up where the agent left off).
  */
-export function buildSellPanel(api: ConsoleApi, conversationId: string, contactId: string): HTMLElement {
+export interface SellPanel {
+  element: HTMLElement;
+  /** A cart of this conversation changed elsewhere (the customer tapped "Add to cart"): show it, keeping the search. */
+  cartChanged(cartId: string): void;
+}
+
+export function buildSellPanel(api: ConsoleApi, conversationId: string, contactId: string): SellPanel {
   const status = el('p', { className: 'sell-status', role: 'status', 'aria-live': 'polite' });
   const say = (text: string, bad = false): void => {
     status.textContent = text;
@@ -229,6 +259,46 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
     el('label', { for: 'sell-search', className: 'sell-label' }, t.searchLabel),
     el('div', { className: 'sell-row' }, query, el('button', { type: 'submit', className: 'btn btn-secondary' }, t.search)),
   );
+  // ---- several products in one message: tick them in the results (across searches), send them together
+  const maxSelected = 10;  // the server's limit for one message (docs/commerce.md#several-products-in-one-message)
+  const selected: Array<{ sku: string; title: string }> = [];
+  const selectionText = el('span', { className: 'sell-selection-text' });
+  const sendSelected = el('button', { type: 'button', className: 'btn btn-primary btn-small', id: 'sell-send-selected' });
+  const clearSelected = el('button', { type: 'button', className: 'btn btn-secondary btn-small', id: 'sell-clear-selected' }, t.clearSelection);
+  const selection = el('div', { className: 'sell-selection', hidden: true, 'aria-live': 'polite' }, selectionText, el('div', { className: 'sell-result-actions' }, sendSelected, clearSelected));
+  const syncSelection = (): void => {
+    selection.hidden = selected.length === 0;
+    selectionText.textContent = `${t.selected(selected.length)} ${selected.map((x) => x.sku).join(', ')}`;
+    sendSelected.textContent = t.sendSelected(selected.length);
+    sendSelected.disabled = selected.length < 2;  // one product is the "Send card" button
+    for (const box of Array.from(results.querySelectorAll<HTMLInputElement>('input[data-select-sku]')))
+      box.checked = selected.some((x) => x.sku === box.dataset.selectSku);
+  };
+  const toggleSelected = (sku: string, title: string, on: boolean): void => {
+    const at = selected.findIndex((x) => x.sku === sku);
+    if (on && at < 0) {
+      if (selected.length >= maxSelected) say(t.tooMany(maxSelected), true);
+      else selected.push({ sku, title });
+    } else if (!on && at >= 0) selected.splice(at, 1);
+    syncSelection();
+  };
+  clearSelected.addEventListener('click', () => {
+    selected.length = 0;
+    syncSelection();
+  });
+  sendSelected.addEventListener('click', () => {
+    const skus = selected.map((x) => x.sku);
+    sendSelected.disabled = true;
+    api
+      .sendProducts(conversationId, skus)
+      .then(() => {
+        say(t.productsSent(skus.length));
+        selected.length = 0;
+      })
+      .catch((e: unknown) => say(`${t.failed} ${why(e)}`, true))
+      .finally(syncSelection);
+  });
+
   const runSearch = async (): Promise<void> => {
     try {
       const page = await api.searchProducts(query.value);
@@ -251,14 +321,19 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
           });
           const add = el('button', { type: 'button', className: 'btn btn-secondary btn-small', 'data-add-sku': v.sku, disabled: out }, t.addToCart);
           add.addEventListener('click', () => void addToCart(v.sku, add));
+          const title = v.title ? `${productTitle(p)} – ${v.title}` : productTitle(p);
+          const pick = el('input', { type: 'checkbox', className: 'sell-pick', 'data-select-sku': v.sku, 'aria-label': t.select(v.sku) });
+          pick.checked = selected.some((x) => x.sku === v.sku);
+          pick.addEventListener('change', () => toggleSelected(v.sku, title, pick.checked));
           results.append(
             el(
               'li',
               { className: 'sell-result' },
+              pick,
               el(
                 'div',
                 { className: 'sell-result-text' },
-                el('span', { className: 'sell-result-title' }, v.title ? `${productTitle(p)} – ${v.title}` : productTitle(p)),
+                el('span', { className: 'sell-result-title' }, title),
                 el('span', { className: 'sell-result-meta' }, `${v.sku} · ${price !== undefined ? formatMinor(price, priceCurrency) : '–'} · ${out ? t.outOfStock : t.inStock(v.stock)}`),
               ),
               el('div', { className: 'sell-result-actions' }, sendCard, add),
@@ -572,12 +647,25 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
     .catch(() => renderCart());
   renderCart();
 
-  return el(
+  const cartChanged = (cartId: string): void => {
+    if (cart && cart.id !== cartId && cart.status === 'open') return;  // the agent works on another cart
+    void api
+      .getCart(cartId)
+      .then((c) => {
+        if (c.conversation_id !== conversationId) return;
+        cart = c;
+        renderCart();
+      })
+      .catch(() => undefined);
+  };
+
+  const element = el(
     'section',
     { className: 'sell-panel', 'aria-labelledby': 'sell-heading' },
     el('h3', { id: 'sell-heading', className: 'sell-heading' }, t.heading),
     searchForm,
     results,
+    selection,
     el('h4', { className: 'sell-subheading' }, t.cartHeading),
     cartBox,
     shippingField,
@@ -587,4 +675,5 @@ export function buildSellPanel(api: ConsoleApi, conversationId: string, contactI
     el('div', { className: 'sell-actions' }, sendCartButton, sendLinkButton),
     status,
   );
+  return { element, cartChanged };
 }
