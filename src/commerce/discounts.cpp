@@ -92,6 +92,14 @@ Discount from_row(const store::Row& r) {
   return d;
 }
 
+Result<std::optional<int64_t>> positive(const bj::object& o, const char* key, int64_t min) {
+  BOTTEGA_TRY(v, json::optional_int(o, key));
+  if (v && (*v < min || *v > kMaxAmount)) return Error::invalid(key, std::string(key) + " must be >= " + std::to_string(min));
+  return v;
+}
+
+}  // namespace
+
 // RFC 3339 ("2026-11-22T08:00:00Z", optional fraction, Z or +hh:mm) or epoch milliseconds.
 Result<std::optional<int64_t>> time_field(const bj::object& o, const char* key) {
   auto it = o.find(key);
@@ -129,14 +137,6 @@ Result<std::optional<int64_t>> time_field(const bj::object& o, const char* key) 
   }
   return Error::invalid(key, "an RFC 3339 time with a zone (Z or +01:00)");
 }
-
-Result<std::optional<int64_t>> positive(const bj::object& o, const char* key, int64_t min) {
-  BOTTEGA_TRY(v, json::optional_int(o, key));
-  if (v && (*v < min || *v > kMaxAmount)) return Error::invalid(key, std::string(key) + " must be >= " + std::to_string(min));
-  return v;
-}
-
-}  // namespace
 
 std::optional<std::string> normalize_code(const std::string& code) {
   size_t b = code.find_first_not_of(" \t"), e = code.find_last_not_of(" \t");

@@ -66,6 +66,9 @@ int64_t discount_amount(const Discount& d, const DiscountContext& ctx);
 // "per_customer_limit","minimum_subtotal","product_ids","collections"}; for a batch, "code" is
 // replaced by "prefix" and "count". Times are RFC 3339 strings or epoch milliseconds.
 Result<Discount> parse_discount(const boost::json::object& o, bool batch);
+// The time at `key`: RFC 3339 ("2026-11-22T08:00:00Z", optional fraction, Z or +hh:mm) or epoch
+// milliseconds; absent or null -> nullopt. Errors name `key`.
+Result<std::optional<int64_t>> time_field(const boost::json::object& o, const char* key);
 boost::json::object to_json(const Discount& d);
 
 // Creates a code (upper-cased). Conflict code_taken when it exists.

@@ -9,6 +9,7 @@
 #include "pipeline/listener.hpp"
 #include "service/operations.hpp"
 #include "service/proactive.hpp"
+#include "service/snooze.hpp"
 #include "service/teams.hpp"
 #include "store/repo/repo.hpp"
 
@@ -146,6 +147,8 @@ void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int
   if (!s) score["pending"] = true;  // the listener has not seen it yet (a few milliseconds)
   out["priority_score"] = std::move(score);
   out["team"] = team_json(tx, c.tenant_id, c.id);
+  std::optional<int64_t> until = c.status == ConversationStatus::snoozed ? snoozed_until(tx, c.tenant_id, c.id) : std::nullopt;
+  out["snoozed_until"] = until ? bj::value(rfc3339(*until)) : bj::value(nullptr);
 
   bj::object sla;
   std::vector<repo::Breach> breaches = s ? repo::breaches(tx, c.tenant_id, c.id) : std::vector<repo::Breach>{};
@@ -281,9 +284,11 @@ int64_t SlaMonitor::scan_once() {
   // their own so a failure of one scan does not hold the other back.
   auto carts = store::write_sync(store_, [&](store::Tx& tx) -> Status {
     scan_carts(tx, env_, env_.clock.now_ms(), 100);
+    wake_snoozed(tx, env_, env_.clock.now_ms(), 100);  // snooze.hpp: back in the inbox at their time
     return {};
   });
-  if (!carts.ok()) std::fprintf(stderr, "service: cart reminder scan failed: %s\n", carts.error().message.c_str());
+  if (!carts.ok())
+    std::fprintf(stderr, "service: cart reminder and snooze scan failed: %s\n", carts.error().message.c_str());
   int64_t emitted = 0;
   auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
     emitted = scan_breaches(tx, env_, env_.clock.now_ms(), 200);

@@ -448,6 +448,7 @@ const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"patch", "/api/v1/teams/{id}"},
     {"delete", "/api/v1/teams/{id}"},
     {"post", "/api/v1/conversations/{id}/transfer"},
+    {"post", "/api/v1/conversations/{id}/snooze"},
     {"get", "/api/v1/macros"},
     {"post", "/api/v1/macros"},
     {"get", "/api/v1/macros/{id}"},

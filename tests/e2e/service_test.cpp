@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <chrono>
 #include <ctime>
 #include <thread>
 
@@ -110,6 +111,56 @@ TEST_F(Service, BreachIsDetectedByTheServerOnceAndSurvivesARestart) {
   EXPECT_TRUE(events[0].at("assignee_id").is_null());
   EXPECT_EQ(events[0].at("due_at").as_string().size(), 24u);
   EXPECT_EQ(events[0].at("breached_at").as_string().size(), 24u);
+}
+
+// Snoozed until a time on the real binary: refused times name the field, the conversation shows
+// when it comes back, and the server's scan reopens it then by itself (announced to agents).
+TEST_F(Service, SnoozedUntilATimeComesBackByItself) {
+  auto auth = bearer(shop.token);
+  auto ann = create_visitor(srv, channel, "Ann");
+  auto sent = visitor_send(srv, channel, ann.token, "I'll send the photo in a moment");
+  ASSERT_EQ(sent.status, 201) << sent.describe();
+  std::string conv = str(sent.json(), "conversation_id");
+  const std::string path = "/api/v1/conversations/" + conv + "/snooze";
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  auto bad = srv.post(path, bj::object{{"until", now_ms() - 1000}}, auth);
+  EXPECT_EQ(bad.status, 400) << bad.describe();
+  EXPECT_EQ(bad.error_field(), "until");
+  bad = srv.post(path, bj::object{{"until", "next week"}}, auth);
+  EXPECT_EQ(bad.error_field(), "until");
+  bad = srv.post(path, bj::object{{"for", 60}}, auth);
+  EXPECT_EQ(bad.error_field(), "for");
+  EXPECT_EQ(srv.post("/api/v1/conversations/cnv_nope/snooze", bj::object{{"until", nullptr}}, auth).status, 404);
+  EXPECT_EQ(str(conversation(conv), "status"), "open");  // the refusals changed nothing
+
+  WsClient agent;
+  ASSERT_TRUE(agent.connect(srv.port(), "/api/v1/realtime", bearer(shop.token)));
+  ASSERT_TRUE(agent.read_until(is_type("ready"), 15s));
+  int64_t until = now_ms() + 3000;
+  auto r = srv.post(path, bj::object{{"until", until}}, auth);
+  ASSERT_EQ(r.status, 200) << r.describe();
+  EXPECT_EQ(str(r.json(), "status"), "snoozed");
+  EXPECT_FALSE(str(r.json(), "snoozed_until").empty());
+  EXPECT_EQ(str(conversation(conv), "snoozed_until"), str(r.json(), "snoozed_until"));
+  // Announced snoozed, then back by itself, announced.
+  auto update_to = [&](const std::string& status) {
+    return [&conv, status](const bj::value& f) {
+      return str(f, "type") == "conversation.updated" && str(f, "data.id") == conv && str(f, "data.status") == status;
+    };
+  };
+  ASSERT_TRUE(agent.read_until(update_to("snoozed"), 15s));
+  ASSERT_TRUE(agent.read_until(update_to("open"), 20s)) << dump(conversation(conv));
+  EXPECT_GE(now_ms(), until);
+  auto c = conversation(conv);
+  EXPECT_EQ(str(c, "status"), "open");
+  EXPECT_TRUE(find(c, "snoozed_until")->is_null());
+  // A resolved conversation is not snoozed.
+  ASSERT_EQ(srv.patch("/api/v1/conversations/" + conv, bj::object{{"status", "resolved"}}, auth).status, 200);
+  auto resolved = srv.post(path, bj::object{{"until", now_ms() + 60000}}, auth);
+  EXPECT_EQ(resolved.status, 409);
+  EXPECT_EQ(resolved.error_code(), "resolved");
 }
 
 TEST_F(Service, InboxPutsPresaleFirstAndExplainsWhy) {

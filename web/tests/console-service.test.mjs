@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildWeb, launchBrowser, outDir, watchPage } from './helpers/env.mjs';
 import { startBottega } from './helpers/server.mjs';
-import { visitorSays } from './helpers/console.mjs';
+import { signIn, visitorSays } from './helpers/console.mjs';
 
 let server;
 let browser;
@@ -39,11 +39,7 @@ test('priority order, SLA countdown and breach badge, score explained', { timeou
 
   const page = await browser.newPage();
   watchPage(page, 'console-service', logs);
-  await page.goto(server.origin + '/');
-  await page.locator('#login-email').fill(server.agent.email);
-  await page.locator('#login-password').fill(server.agent.password);
-  await page.locator('form.login-card button[type=submit]').click();
-  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await signIn(page, server);
 
   // The pre-sale question is first, though it came later, and says why.
   const rows = page.locator('#conversation-list [data-conversation-id]');
@@ -102,11 +98,7 @@ test('going online takes a waiting conversation; "/" in the composer inserts a c
 
   const page = await browser.newPage();
   watchPage(page, 'console-service-2', logs);
-  await page.goto(server.origin + '/');
-  await page.locator('#login-email').fill(server.agent.email);
-  await page.locator('#login-password').fill(server.agent.password);
-  await page.locator('form.login-card button[type=submit]').click();
-  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await signIn(page, server);
 
   const toggle = page.locator('#availability-toggle');
   await page.waitForFunction(() => document.querySelector('#availability-toggle')?.getAttribute('data-status') === 'away');
@@ -146,11 +138,7 @@ test('going online takes a waiting conversation; "/" in the composer inserts a c
 test('an admin sets business hours, SLA targets and assignment on the Hours & SLAs screen', { timeout: 60_000 }, async () => {
   const page = await browser.newPage();
   watchPage(page, 'console-service-3', logs);
-  await page.goto(server.origin + '/');
-  await page.locator('#login-email').fill(server.agent.email);
-  await page.locator('#login-password').fill(server.agent.password);
-  await page.locator('form.login-card button[type=submit]').click();
-  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await signIn(page, server);
   await page.goto(server.origin + '/#/settings/service');
   await page.locator('#service-form').waitFor({ timeout: 10_000 });
 
@@ -202,11 +190,7 @@ test('an admin sets SLA targets per channel and a default on the Hours & SLAs sc
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
   watchPage(page, 'console-service-4', logs);
-  await page.goto(server.origin + '/');
-  await page.locator('#login-email').fill(server.agent.email);
-  await page.locator('#login-password').fill(server.agent.password);
-  await page.locator('form.login-card button[type=submit]').click();
-  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await signIn(page, server);
   await page.goto(server.origin + '/#/settings/service');
   await page.locator('#service-form').waitFor({ timeout: 10_000 });
 
@@ -249,6 +233,53 @@ test('an admin sets SLA targets per channel and a default on the Hours & SLAs sc
   await page.close();
 });
 
+test('snooze until a time from the thread: the header says until when, and it comes back by itself, live', { timeout: 90_000 }, async () => {
+  const conv = await visitorSays(server, 'Nora Blum', 'I will check the size at home and come back');
+  const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  watchPage(page, 'console-service-snooze', logs);
+  await signIn(page, server);
+  await page.locator(`[data-conversation-id="${conv}"]`).click({ timeout: 15_000 });
+  const head = page.locator('.thread-head');
+  await head.locator('.chip.status-open').waitFor({ timeout: 10_000 });
+
+  // A chosen time in the past is refused in the menu; nothing is sent.
+  await page.locator('#snooze-button').click();
+  assert.equal(await page.locator('#snooze-button').getAttribute('aria-expanded'), 'true');
+  await page.getByRole('menuitem', { name: 'Until…' }).click();
+  await page.locator('#snooze-until').fill('2020-01-01T09:00');
+  await page.locator('#snooze-apply').click();
+  await page.locator('#snooze-menu .form-error', { hasText: 'Choose a time in the future.' }).waitFor();
+  assert.equal((await server.api(`/api/v1/conversations/${conv}`)).status, 'open');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#snooze-menu').isHidden(), true);
+
+  // Until tomorrow at 09:00 (the agent's clock): the header says so; the server keeps the time.
+  await page.locator('#snooze-button').click();
+  await page.getByRole('menuitem', { name: 'Until tomorrow, 09:00' }).click();
+  const chip = head.locator('.chip-snoozed');
+  await chip.waitFor({ timeout: 10_000 });
+  assert.match(await chip.innerText(), /^Snoozed until .*09:00/);
+  const expected = await page.evaluate(() => {
+    const d = new Date();
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1, 9, 0, 0, 0).getTime();
+  });
+  const snoozed = await server.api(`/api/v1/conversations/${conv}`);
+  assert.equal(snoozed.status, 'snoozed');
+  assert.equal(Date.parse(snoozed.snoozed_until), expected);
+  assert.equal(await page.locator('#snooze-button').isHidden(), true);
+  await page.screenshot({ path: join(outDir, 'console-service-snooze.png') });
+
+  // Snoozed again (through the API) until two seconds from now: it comes back open by itself and
+  // the console shows it live.
+  const soon = Date.now() + 2000;
+  await server.api(`/api/v1/conversations/${conv}/snooze`, { method: 'POST', body: JSON.stringify({ until: soon }) });
+  await head.locator('.chip.status-open').waitFor({ timeout: 20_000 });
+  assert.equal(await head.locator('.chip-snoozed').count(), 0);
+  assert.ok(Date.now() >= soon);
+  assert.equal(await page.locator('#snooze-button').isHidden(), false);
+  await page.close();
+});
+
 test('the satisfaction score and its comment show on the resolved conversation', { timeout: 60_000 }, async () => {
   await server.api('/api/v1/service/settings', { method: 'PATCH', body: JSON.stringify({ csat: { enabled: true }, after_hours: null }) });
   const res = await fetch(`${server.origin}/api/v1/webchat/${server.channelId}/visitors`, {
@@ -277,11 +308,7 @@ test('the satisfaction score and its comment show on the resolved conversation',
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } });
   watchPage(page, 'console-service-4', logs);
-  await page.goto(server.origin + '/');
-  await page.locator('#login-email').fill(server.agent.email);
-  await page.locator('#login-password').fill(server.agent.password);
-  await page.locator('form.login-card button[type=submit]').click();
-  await page.locator('.live.live-live').waitFor({ timeout: 15_000 });
+  await signIn(page, server);
   await page.locator(`[data-conversation-id="${conv}"]`).click();
   await page.locator('.thread .chip-csat[data-csat="5"]').waitFor({ timeout: 10_000 });
   assert.equal(await page.locator('.thread .chip-csat').textContent(), 'Satisfaction 5/5');

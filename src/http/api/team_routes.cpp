@@ -1,7 +1,10 @@
-// Teams of agents and transfers of conversations between teams and agents (src/service/teams.hpp).
+// Teams of agents and transfers of conversations between teams and agents (src/service/teams.hpp);
+// snoozing a conversation until a time (src/service/snooze.hpp).
 #include <boost/json/serialize.hpp>
 
 #include "http/api/common.hpp"
+#include "service/service.hpp"
+#include "service/snooze.hpp"
 #include "service/teams.hpp"
 
 namespace bottega::http::api {
@@ -14,6 +17,8 @@ constexpr const char* kTeamSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"name":{"type":"string"},"agent_ids":{"type":"array","items":{"type":"string"}},"created_at":{"type":"string"},"updated_at":{"type":"string"}}})";
 constexpr const char* kTeamInputSchema =
     R"({"type":"object","additionalProperties":false,"properties":{"name":{"type":"string","maxLength":80},"agent_ids":{"type":"array","items":{"type":"string"}}}})";
+constexpr const char* kSnoozeSchema =
+    R"({"type":"object","additionalProperties":false,"properties":{"until":{"type":["string","integer","null"],"description":"RFC 3339 or epoch ms, in the future, at most a year ahead; null: until the customer writes"}}})";
 constexpr const char* kTransferSchema =
     R"({"type":"object","additionalProperties":false,"properties":{"team_id":{"type":["string","null"]},"agent_id":{"type":["string","null"]},"note":{"type":"string","maxLength":2000}}})";
 
@@ -100,6 +105,32 @@ void register_team_routes(Router& r, Deps& d) {
     co_return json(ctx, 200, bj::object{{"deleted", true}});
   }, {"Delete a team (its conversations keep their agent and leave the team)", Auth::agent, "service", "",
       R"({"type":"object","properties":{"deleted":{"type":"boolean"}}})"});
+
+  r.add("POST", "/api/v1/conversations/{id}/snooze", [&d](Context& ctx) -> asio::awaitable<Response> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    auto body = body_object(ctx);
+    if (!body) co_return error(ctx, body.error());
+    int64_t now = d.clock.now_ms();
+    auto until = service::parse_snooze(*body, now);
+    if (!until) co_return error(ctx, until.error());
+    auto p = *who;
+    std::string id = ctx.param("id");
+    auto env = d.env();
+    auto work = [&env, p, id, u = *until, now](store::Tx& tx) -> Result<bj::object> {
+      auto r = service::snooze(tx, env, p, id, u);
+      if (!r) return std::move(r).error();
+      bj::object o = to_json(*r);
+      service::add_service_json(tx, *r, o, now);
+      return o;
+    };
+    auto out = co_await db_write<bj::object>(d.store, work);
+    if (!out) co_return error(ctx, out.error());
+    co_return json(ctx, 200, *out);
+  }, {"Snooze the conversation until a time (or until the customer writes: until null); it comes back open by itself then. "
+      "409 resolved for a resolved conversation",
+      Auth::agent, "service", kSnoozeSchema,
+      R"({"type":"object","description":"the Conversation with snoozed_until"})"});
 
   r.add("POST", "/api/v1/conversations/{id}/transfer", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);

@@ -317,6 +317,11 @@ BEGIN
 END;
 CREATE VIRTUAL TABLE message_search_fts_vocab USING fts5vocab(message_search_fts, 'instance');
 )SQL"},
+      // Conversations snoozed until a time (service/snooze.hpp): the SLA monitor's scan reads the
+      // due ones every second; the partial index holds only those (a handful), not every row.
+      {9, "snoozed_until", R"SQL(
+CREATE INDEX conversations_snoozed ON conversations(snoozed_until) WHERE snoozed_until IS NOT NULL;
+)SQL"},
   }, false);
   return kMigrations;
 }

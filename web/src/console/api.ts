@@ -474,6 +474,11 @@ export class ConsoleApi {
     });
   }
 
+  /** Snoozed until an ISO time, or until the customer writes (null). */
+  snoozeConversation(id: string, until: string | null): Promise<Conversation> {
+    return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}/snooze`, { method: 'POST', body: { until } });
+  }
+
   updateConversation(id: string, patch: Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'tags'>>): Promise<Conversation> {
     return this.call<Conversation>(`/conversations/${encodeURIComponent(id)}`, { method: 'PATCH', body: patch });
   }

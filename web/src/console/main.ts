@@ -20,6 +20,7 @@ import { refundPanel, type RefundPanel } from './refund';
 import { windowControl, type WindowControl } from './window';
 import { customerPanel, type CustomerPanel } from './customer';
 import { teamText, transferControl } from './transfer';
+import { snoozeChipText, snoozeMenu } from './snooze';
 import { attachMentionPicker, mentionLine, mentionsControl, messageSearch, type MentionsControl } from './agent-tools';
 import { macroMenu } from './macros';
 import type { Team } from './api';
@@ -723,7 +724,7 @@ function buildThread(id: string): void {
       if (selectedId === id) renderThreadHeader();
     },
   });
-  snoozeButton.addEventListener('click', () => void snooze());
+  const snoozeList = snoozeMenu(snoozeButton, (until) => snoozeUntil(until));
   const tags = el('div', { className: 'thread-tags', role: 'group', 'aria-label': t.tagsLabel });
   const assigneeSelect = el('select', { id: 'assignee-select' });
   assigneeSelect.addEventListener('change', () => void patchConversation({ assignee_id: assigneeSelect.value || null }));
@@ -844,7 +845,7 @@ function buildThread(id: string): void {
         el('label', { className: 'sr-only', for: 'assignee-select' }, t.assigneeLabel),
         assigneeSelect,
         assignButton,
-        snoozeButton,
+        el('span', { className: 'snooze-anchor' }, snoozeButton, snoozeList),
         transfer.button,
         statusButton,
       ),
@@ -952,6 +953,8 @@ function renderThreadHeader(): void {
   if (c.team) threadView.meta.append(el('span', { className: 'chip chip-team', 'data-team-id': c.team.id }, teamText.chip(c.team.name)));
   if (c.priority > 0) threadView.meta.append(el('span', { className: 'chip chip-priority' }, t.priorityChip(c.priority)));
   for (const chip of [scoreChip(c), slaChip(c)]) if (chip) threadView.meta.append(chip);
+  if (c.status === 'snoozed' && c.snoozed_until)
+    threadView.meta.append(el('span', { className: 'chip chip-snoozed', 'data-snoozed-until': c.snoozed_until }, snoozeChipText(c.snoozed_until)));
   if (c.csat)
     threadView.meta.append(
       el('span', { className: 'chip chip-csat', 'data-csat': c.csat.score ?? '', title: c.csat.comment ?? null }, c.csat.score !== null ? t.csatChip(c.csat.score) : t.csatSent),
@@ -1209,7 +1212,25 @@ async function toggleAssign(): Promise<void> {
 async function snooze(): Promise<void> {
   const c = threadView ? store.conversations.get(threadView.id) : undefined;
   if (!c || !threadView || c.status === 'snoozed' || c.status === 'resolved') return;
-  await patchConversation({ status: 'snoozed' }, threadView.snoozeButton, t.statusUpdateFailed);
+  await snoozeUntil(null);
+}
+
+/** Snoozes the open conversation until `until` (ISO), or until the customer writes (null). */
+async function snoozeUntil(until: string | null): Promise<void> {
+  if (!threadView) return;
+  const view = threadView;
+  view.snoozeButton.disabled = true;
+  view.error.textContent = '';
+  try {
+    const updated = await api.snoozeConversation(view.id, until);
+    if (updated && updated.id) store.upsertConversation(updated);
+    renderList();
+    renderThreadHeader();
+  } catch (e) {
+    view.error.textContent = `${t.statusUpdateFailed} ${errorText(e)}`;
+  } finally {
+    view.snoozeButton.disabled = false;
+  }
 }
 
 // ---------------------------------------------------------------- keyboard

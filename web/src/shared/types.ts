@@ -44,6 +44,8 @@ export interface Conversation {
   sla?: Sla;
   /** The satisfaction survey sent when it was resolved, and the customer's score. */
   csat?: { sent_at: string; score: number | null; answered_at: string | null; comment?: string | null; commented_at?: string | null } | null;
+  /** When a snoozed conversation comes back by itself (docs/service.md#snooze); absent on realtime event payloads. */
+  snoozed_until?: string | null;
   /** The team it belongs to (docs/service.md#teams-and-transfer); absent on realtime event payloads. */
   team?: { id: string; name: string } | null;
   /** The channel's messaging window; only on GET /api/v1/conversations/{id} (docs/channels.md). */
