@@ -134,8 +134,11 @@ Result<Next> next(std::string_view type, const bj::object& settings, int step, c
     BOTTEGA_TRY_STATUS(check_url(type, settings, to));
     n.request = get(to);
     // Credentials go only to the provider's API host, never to the store it redirects to.
+    // The parsed views point into their strings: both must outlive the comparison (a view of the
+    // temporary api_base(...) read freed memory; found by libFuzzer under ASan).
+    std::string api = api_base(type, settings);
     auto a = boost::urls::parse_absolute_uri(to);
-    auto b = boost::urls::parse_absolute_uri(api_base(type, settings));
+    auto b = boost::urls::parse_absolute_uri(api);
     if (a && b && a->encoded_host() == b->encoded_host()) authorize(type, settings, *n.request);
     return n;
   }
