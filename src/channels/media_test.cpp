@@ -104,6 +104,10 @@ TEST(MediaSteps, TwilioRedirectIsRecheckedAndGetsNoCredentials) {
   ASSERT_TRUE(n.ok()) << n.error().message;
   EXPECT_EQ(n->request->url, "https://media.twiliocdn.com/AC1/abc");
   EXPECT_EQ(header(*n->request, "Authorization"), "") << "the account's credentials stay with api.twilio.com";
+  // Not even to the API's own host (a proxy, the simulator): the redirect leads to the media store.
+  auto same = next("twilio", kTw, 0, HttpResponse{307, {{"location", "https://api.twilio.com/cdn/ME1"}}, ""});
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(header(*same->request, "Authorization"), "");
   EXPECT_EQ(next("twilio", kTw, 0, HttpResponse{302, {{"Location", "http://10.0.0.5/x"}}, ""}).error().code,
             "media_host_not_allowed");
   EXPECT_EQ(next("twilio", kTw, 3, HttpResponse{302, {{"Location", "https://media.twiliocdn.com/x"}}, ""}).error().code,
