@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -134,8 +135,23 @@ struct ProductList {
   std::vector<ProductListItem> items;
 };
 
+// A file sent with a reply (message kind "attachment", content.attachments[i].media_id): an agent's
+// upload (POST /api/v1/media), stored in media_files. Adapters that send bytes in the request
+// (Telegram multipart, Messenger/Instagram multipart "filedata", email MIME) use `bytes`; providers
+// that fetch a link (WhatsApp media "link", Twilio MediaUrl, Viber "media") use `public_url`, a
+// signed URL on the shop's public base that expires (GET /media/{id}/{filename}?exp=&sig=). A
+// channel without media sends the text plus "filename: public_url".
+struct OutboundAttachment {
+  std::string mime_type;   // "image/jpeg", "application/pdf" (never an active type: see media routes)
+  std::string filename;    // "invoice.pdf"; never empty
+  int64_t size = 0;        // bytes
+  std::string sha256;      // hex, of the bytes
+  std::shared_ptr<const std::string> bytes;  // the file; never null when built by the sender
+  std::string public_url;  // absolute URL the provider can fetch until it expires
+};
+
 struct OutboundMessage {
-  std::string text;                  // REQUIRES: non-empty
+  std::string text;                  // REQUIRES: non-empty unless there are attachments
   std::vector<ReplyChoice> choices;  // optional reply buttons / quick replies / list rows
   std::string choices_label;         // label of the button that opens a list ("Choose" if empty)
   std::optional<LinkButton> link;    // optional URL button (a payment link, a product page)
@@ -145,6 +161,7 @@ struct OutboundMessage {
                                      // the channel's webhook URL, exactly as the provider signs it
   std::optional<ProductCard> card;   // a product card; choices/link become its buttons
   std::optional<ProductList> products;  // several products (then card is empty)
+  std::vector<OutboundAttachment> attachments;  // files; text is then their caption (may be empty)
 };
 
 }  // namespace bottega
