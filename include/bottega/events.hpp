@@ -41,6 +41,11 @@ inline constexpr std::string_view kCartReminderSent = "cart.reminder_sent";
 // "to_team_id", "from_agent_id", "to_agent_id" (each or null), "note" (the reason, or null),
 // "note_message_id" (the internal note), "by" ("agent:<id>" | "api"), "at"}. Internal.
 inline constexpr std::string_view kConversationTransferred = "conversation.transferred";
+// Service (mentions, src/service/mentions.hpp): an internal note mentions an agent. data: the
+// mention as GET /api/v1/mentions lists it: {"id", "agent_id" (the mentioned agent), "message_id",
+// "conversation_id", "by_agent_id", "by_name", "contact_name", "text", "created_at", "read_at"}.
+// Internal; on the realtime stream only the mentioned agent's sockets get it (realtime/hub.hpp).
+inline constexpr std::string_view kAgentMentioned = "agent.mentioned";
 // Internal: an agent's sessions were revoked (logout, password change); open sockets close.
 inline constexpr std::string_view kSessionRevoked = "session.revoked";
 }  // namespace event_type

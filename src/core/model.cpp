@@ -119,6 +119,8 @@ bj::object to_json(const Conversation& c) {
           {"subject", opt(c.subject)},
           {"last_message", std::move(last)},
           {"first_response_at", c.first_response_at ? bj::value(rfc3339(*c.first_response_at)) : bj::value(nullptr)},
+          {"snoozed_until", c.status == ConversationStatus::snoozed && c.snoozed_until ? bj::value(rfc3339(*c.snoozed_until))
+                                                                                      : bj::value(nullptr)},
           {"created_at", rfc3339(c.created_at)},
           {"updated_at", rfc3339(c.updated_at)}};
 }

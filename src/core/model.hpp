@@ -55,6 +55,9 @@ struct Conversation {
   int64_t last_message_at = 0;
   std::optional<std::string> last_message_text, last_message_direction, last_message_author;
   std::optional<int64_t> first_response_at;
+  // When a snoozed conversation comes back by itself (service/snooze.hpp). Meaningful only while
+  // the status is snoozed: the store and to_json drop it for any other status.
+  std::optional<int64_t> snoozed_until;
   int64_t created_at = 0, updated_at = 0;
   int64_t seq = 0;
 };

@@ -315,7 +315,10 @@ Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
     if (!repo::get_agent(tx, who.tenant_id, **patch.assignee_id))
       return Error::invalid("assignee_id", "no such agent in this shop", "unknown_agent");
   }
-  if (patch.status) conv->status = *patch.status;
+  if (patch.status) {
+    conv->status = *patch.status;
+    conv->snoozed_until = patch.snoozed_until;
+  }
   if (patch.priority) conv->priority = *patch.priority;
   if (patch.assignee_id) conv->assignee_id = *patch.assignee_id;
   if (patch.tags) conv->tags = *patch.tags;

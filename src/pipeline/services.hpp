@@ -122,6 +122,9 @@ struct ConversationPatch {
   std::optional<int64_t> priority;
   std::optional<std::optional<std::string>> assignee_id;  // set to nullopt to unassign
   std::optional<std::vector<std::string>> tags;
+  // With a status: when a snoozed conversation comes back by itself (service/snooze.hpp). A new
+  // status always replaces the time (nullopt: none); a patch without a status keeps it.
+  std::optional<int64_t> snoozed_until;
 };
 Result<Conversation> update_conversation(Tx& tx, Env& env, const Principal& who,
                                          const std::string& conversation_id,

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 
-#include "service/mentions.hpp"
-
 namespace bottega::realtime {
 
 bool visible_to_visitor(const Event& e) {

@@ -19,20 +19,13 @@
 #include <boost/json/object.hpp>
 
 #include "bottega/errors.hpp"
+#include "bottega/events.hpp"  // event_type::kAgentMentioned
 #include "bottega/store.hpp"
 #include "core/model.hpp"
 
 namespace bottega::pipeline {
 struct Env;
 }
-
-namespace bottega::event_type {
-// An internal note mentions an agent (beside the catalogue in bottega/events.hpp). data: the
-// mention as GET /api/v1/mentions lists it: {"id", "agent_id" (the mentioned agent), "message_id",
-// "conversation_id", "by_agent_id", "by_name", "contact_name", "text", "created_at", "read_at"}.
-// Internal; on the realtime stream only the mentioned agent's sockets get it (realtime/hub.hpp).
-inline constexpr std::string_view kAgentMentioned = "agent.mentioned";
-}  // namespace bottega::event_type
 
 namespace bottega::service {
 

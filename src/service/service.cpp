@@ -147,8 +147,6 @@ void add_service_json(store::Tx& tx, const Conversation& c, bj::object& out, int
   if (!s) score["pending"] = true;  // the listener has not seen it yet (a few milliseconds)
   out["priority_score"] = std::move(score);
   out["team"] = team_json(tx, c.tenant_id, c.id);
-  std::optional<int64_t> until = c.status == ConversationStatus::snoozed ? snoozed_until(tx, c.tenant_id, c.id) : std::nullopt;
-  out["snoozed_until"] = until ? bj::value(rfc3339(*until)) : bj::value(nullptr);
 
   bj::object sla;
   std::vector<repo::Breach> breaches = s ? repo::breaches(tx, c.tenant_id, c.id) : std::vector<repo::Breach>{};

@@ -7,16 +7,14 @@ namespace bottega::service {
 
 namespace core_repo = ::bottega::repo;
 using store::Stmt;
-using store::Value;
 
 namespace {
 
-// conversations.snoozed_until is written only here; every other conversation update (a reopen,
-// the customer's message, a new status) clears it (repo::update_conversation).
-const Stmt kSetUntil{"snooze.set_until",
-    "UPDATE conversations SET snoozed_until = $3 WHERE tenant_id = $1 AND id = $2"};
-const Stmt kUntil{"snooze.until",
-    "SELECT snoozed_until FROM conversations WHERE tenant_id = $1 AND id = $2 AND status = 'snoozed'"};
+// conversations.snoozed_until is Conversation::snoozed_until, written with the conversation
+// (repo::update_conversation): a new status (a reopen, the customer's message, snoozing again)
+// replaces it. kClearUntil only drops a time left in the row of a conversation no longer snoozed.
+const Stmt kClearUntil{"snooze.clear_until",
+    "UPDATE conversations SET snoozed_until = NULL WHERE tenant_id = $1 AND id = $2"};
 // Partial index conversations_snoozed (core migration 9): only conversations snoozed to a time.
 const Stmt kDue{"snooze.due",
     "SELECT tenant_id, id, snoozed_until FROM conversations WHERE snoozed_until IS NOT NULL AND snoozed_until <= $1 "
@@ -41,15 +39,8 @@ Result<Conversation> snooze(store::Tx& tx, pipeline::Env& env, const Principal& 
     return Error{Errc::conflict, "resolved", "a resolved conversation is not snoozed; reopen it first", {}};
   pipeline::ConversationPatch p;
   p.status = ConversationStatus::snoozed;
-  BOTTEGA_TRY(updated, pipeline::update_conversation(tx, env, who, conversation_id, p));
-  tx.exec(kSetUntil, {who.tenant_id, conversation_id, until ? Value{*until} : Value{}});
-  return updated;
-}
-
-std::optional<int64_t> snoozed_until(store::Tx& tx, const std::string& tenant, const std::string& conversation_id) {
-  auto r = tx.query_one(kUntil, {tenant, conversation_id});
-  if (!r || r->is_null(0)) return std::nullopt;
-  return r->i64(0);
+  p.snoozed_until = until;
+  return pipeline::update_conversation(tx, env, who, conversation_id, p);
 }
 
 int64_t wake_snoozed(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t limit) {
@@ -57,9 +48,10 @@ int64_t wake_snoozed(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t lim
   for (const auto& r : tx.query(kDue, {now, limit})) {
     std::string tenant = r.str(0), id = r.str(1);
     // Re-read in this write: another node may have woken it, or someone snoozed it again.
-    auto until = snoozed_until(tx, tenant, id);
+    auto conv = core_repo::get_conversation(tx, tenant, id);
+    std::optional<int64_t> until = conv ? conv->snoozed_until : std::nullopt;
     if (!until) {  // no longer snoozed: a time left behind must not come up again
-      tx.exec(kSetUntil, {tenant, id, Value{}});
+      tx.exec(kClearUntil, {tenant, id});
       continue;
     }
     if (*until > now) continue;

@@ -28,12 +28,9 @@ Result<std::optional<int64_t>> parse_snooze(const boost::json::object& body, int
 
 // Snoozes the conversation (status snoozed; until the given time, or until the customer writes
 // when nullopt). 404 for another shop's or an unknown conversation; 409 `resolved` for a resolved
-// one (reopen it first). Emits conversation.updated.
+// one (reopen it first). Emits conversation.updated, whose conversation carries snoozed_until.
 Result<Conversation> snooze(store::Tx& tx, pipeline::Env& env, const Principal& who, const std::string& conversation_id,
                             std::optional<int64_t> until);
-
-// When a snoozed conversation wakes up by itself (nullopt: not snoozed, or until the customer writes).
-std::optional<int64_t> snoozed_until(store::Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
 // Reopens up to `limit` conversations whose snooze ended at or before `now` (every shop), each
 // with a conversation.updated; returns how many.

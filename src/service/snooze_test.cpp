@@ -48,10 +48,31 @@ class SnoozeTest : public test_support::ServiceTest {
     store::read_sync(*store_, [&](Tx& tx) { c = core_repo::get_conversation(tx, "ten_A", conv).value(); });
     return c;
   }
-  std::optional<int64_t> until(const std::string& conv) {
-    std::optional<int64_t> u;
-    store::read_sync(*store_, [&](Tx& tx) { u = snoozed_until(tx, "ten_A", conv); });
-    return u;
+  std::optional<int64_t> until(const std::string& conv) { return conversation(conv).snoozed_until; }
+  // The conversation as the API shows it (to_json).
+  bj::object api(const std::string& conv) { return to_json(conversation(conv)); }
+  // snoozed_until of the conversation in each list of ten_A (the inbox order and the score order).
+  std::vector<bj::value> listed(const std::string& conv) {
+    std::vector<bj::value> out;
+    store::read_sync(*store_, [&](Tx& tx) {
+      core_repo::ConversationFilter f;
+      f.limit = 50;
+      for (const auto& page : {core_repo::list_conversations(tx, "ten_A", f),
+                               core_repo::list_conversations_by_score(tx, "ten_A", f, clock_.now_ms())})
+        for (const auto& c : page.items)
+          if (c.id == conv) out.push_back(to_json(c).at("snoozed_until"));
+    });
+    return out;
+  }
+  // snoozed_until in the data of the conversation's last conversation.updated (the realtime payload).
+  bj::value last_update_until(const std::string& conv) {
+    bj::value out;
+    store::read_sync(*store_, [&](Tx& tx) {
+      for (const auto& e : core_repo::events_after(tx, 0, 100000))
+        if (e.type == event_type::kConversationUpdated && e.conversation_id == conv)
+          out = bj::parse(e.payload_json).at("data").at("snoozed_until");
+    });
+    return out;
   }
   size_t updates_of(const std::string& conv) {
     size_t n = 0;
@@ -95,7 +116,11 @@ TEST_P(SnoozeTest, ASnoozedConversationComesBackOpenAtItsTimeOnceAndAnnounced) {
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->status, ConversationStatus::snoozed);
   EXPECT_EQ(until(conv), at);
-  EXPECT_EQ(service("ten_A", conv).at("snoozed_until").as_string(), rfc3339(at));
+  EXPECT_EQ(api(conv).at("snoozed_until").as_string(), rfc3339(at));
+  EXPECT_EQ(to_json(*s).at("snoozed_until").as_string(), rfc3339(at));
+  // Lists and the realtime payload carry it too.
+  EXPECT_EQ(listed(conv), (std::vector<bj::value>{bj::value(rfc3339(at)), bj::value(rfc3339(at))}));
+  EXPECT_EQ(last_update_until(conv), bj::value(rfc3339(at)));
   size_t updates = updates_of(conv);
 
   clock_.advance_ms(3599 * 1000);
@@ -105,7 +130,9 @@ TEST_P(SnoozeTest, ASnoozedConversationComesBackOpenAtItsTimeOnceAndAnnounced) {
   EXPECT_EQ(wake(), 1);
   EXPECT_EQ(conversation(conv).status, ConversationStatus::open);
   EXPECT_FALSE(until(conv).has_value());
-  EXPECT_TRUE(service("ten_A", conv).at("snoozed_until").is_null());
+  EXPECT_TRUE(api(conv).at("snoozed_until").is_null());
+  EXPECT_EQ(listed(conv), (std::vector<bj::value>{nullptr, nullptr}));
+  EXPECT_TRUE(last_update_until(conv).is_null());  // the wake's conversation.updated
   EXPECT_EQ(updates_of(conv), updates + 1);
   clock_.advance_ms(60 * 1000);
   EXPECT_EQ(wake(), 0);  // woken once
@@ -139,6 +166,27 @@ TEST_P(SnoozeTest, ALaterSnoozeMovesTheTimeAndAReopenClearsIt) {
   clock_.advance_ms(48 * 3600 * 1000);
   EXPECT_EQ(wake(), 0);
   EXPECT_EQ(conversation(conv).status, ConversationStatus::open);
+}
+
+// The time belongs to the snoozed status: tagging or assigning the conversation keeps it (and
+// the conversation.updated says so); a new status, even snoozed again without a time, replaces it.
+TEST_P(SnoozeTest, ATagKeepsTheTimeANewStatusReplacesIt) {
+  auto conv = customer_says("ten_A", channel_, "ct_1", "Ask me again on Monday");
+  int64_t at = clock_.now_ms() + 3600 * 1000;
+  ASSERT_TRUE(snooze_now(conv, at).ok());
+  pipeline::ConversationPatch tag;
+  tag.tags = std::vector<std::string>{"monday"};
+  patch(conv, tag);
+  EXPECT_EQ(until(conv), at);
+  EXPECT_EQ(last_update_until(conv), bj::value(rfc3339(at)));
+  pipeline::ConversationPatch again;
+  again.status = ConversationStatus::snoozed;  // PATCH {"status":"snoozed"}: until the customer writes
+  patch(conv, again);
+  EXPECT_EQ(conversation(conv).status, ConversationStatus::snoozed);
+  EXPECT_FALSE(until(conv).has_value());
+  EXPECT_TRUE(last_update_until(conv).is_null());
+  clock_.advance_ms(2 * 3600 * 1000);
+  EXPECT_EQ(wake(), 0);
 }
 
 TEST_P(SnoozeTest, AnotherShopsOrAResolvedConversationIsNotSnoozed) {

@@ -160,11 +160,14 @@ constexpr Stmt kCreateConversation{
     "INSERT INTO conversations(id, tenant_id, channel_id, contact_id, status, priority, assignee_id, "
     "tags, subject, last_message_at, created_at, updated_at) "
     "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING seq"};
-#define CONV_SELECT                                                                              \
-  "SELECT c.seq, c.id, c.tenant_id, c.channel_id, ch.type, c.contact_id, ct.name, c.status, "    \
+// The columns conversation_from reads, in its order.
+#define CONV_COLS                                                                                \
+  "c.seq, c.id, c.tenant_id, c.channel_id, ch.type, c.contact_id, ct.name, c.status, "           \
   "c.priority, c.assignee_id, c.tags, c.subject, c.last_message_at, c.last_message_text, "       \
   "c.last_message_direction, c.last_message_author, c.first_response_at, c.created_at, "          \
-  "c.updated_at FROM conversations c JOIN channels ch ON ch.id = c.channel_id "                  \
+  "c.updated_at, c.snoozed_until"
+#define CONV_SELECT                                                                              \
+  "SELECT " CONV_COLS " FROM conversations c JOIN channels ch ON ch.id = c.channel_id "          \
   "JOIN contacts ct ON ct.id = c.contact_id "
 constexpr Stmt kGetConversation{"conversations.get",
                                 CONV_SELECT "WHERE c.tenant_id = $1 AND c.id = $2"};
@@ -206,10 +209,7 @@ constexpr Stmt kListConversations{
   "ELSE ((CAST($10 AS BIGINT) - s.waiting_since) / 60000) * 2 END)"
 constexpr Stmt kListConversationsByScore{
     "conversations.list_by_score",
-    "SELECT c.seq, c.id, c.tenant_id, c.channel_id, ch.type, c.contact_id, ct.name, c.status, "
-    "c.priority, c.assignee_id, c.tags, c.subject, c.last_message_at, c.last_message_text, "
-    "c.last_message_direction, c.last_message_author, c.first_response_at, c.created_at, "
-    "c.updated_at, " SCORE_EXPR " AS score FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
+    "SELECT " CONV_COLS ", " SCORE_EXPR " AS score FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
     "JOIN contacts ct ON ct.id = c.contact_id "
     "LEFT JOIN conversation_service s ON s.tenant_id = c.tenant_id AND s.conversation_id = c.id "
     "WHERE c.tenant_id = $1 "
@@ -227,7 +227,7 @@ constexpr Stmt kListConversationsByScore{
 constexpr Stmt kUpdateConversation{
     "conversations.update",
     "UPDATE conversations SET status = $3, priority = $4, assignee_id = $5, tags = $6, "
-    "snoozed_until = NULL, first_response_at = $7, last_message_at = $8, last_message_text = $9, "
+    "snoozed_until = $14, first_response_at = $7, last_message_at = $8, last_message_text = $9, "
     "last_message_direction = $10, last_message_author = $11, updated_at = $12, subject = $13 "
     "WHERE tenant_id = $1 AND id = $2"};
 
@@ -257,6 +257,8 @@ Conversation conversation_from(const Row& r) {
   c.first_response_at = r.opt_i64(16);
   c.created_at = r.i64(17);
   c.updated_at = r.i64(18);
+  // A time left in the row of a conversation no longer snoozed means nothing (wake_snoozed).
+  if (c.status == ConversationStatus::snoozed) c.snoozed_until = r.opt_i64(19);
   return c;
 }
 
@@ -626,7 +628,7 @@ ConversationPage list_conversations_by_score(Tx& tx, const std::string& tenant, 
   std::vector<int64_t> scores;
   for (const auto& r : rows) {
     page.items.push_back(conversation_from(r));
-    scores.push_back(r.i64(19));
+    scores.push_back(r.i64(20));
   }
   if (static_cast<int64_t>(page.items.size()) > f.limit) {
     page.items.pop_back();
@@ -670,7 +672,8 @@ void update_conversation(Tx& tx, const Conversation& c) {
           {c.tenant_id, c.id, std::string(to_string(c.status)), c.priority, opt(c.assignee_id),
            tags_to_json(c.tags), opt(c.first_response_at), c.last_message_at,
            opt(c.last_message_text), opt(c.last_message_direction), opt(c.last_message_author),
-           c.updated_at, opt(c.subject)});
+           c.updated_at, opt(c.subject),
+           c.status == ConversationStatus::snoozed ? opt(c.snoozed_until) : Value{}});
 }
 
 void touch_conversation_last_message(Tx& tx, const Conversation& c) {

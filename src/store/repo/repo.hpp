@@ -88,8 +88,9 @@ struct ConversationPage {
   std::optional<std::string> next_cursor;
 };
 ConversationPage list_conversations(Tx& tx, const std::string& tenant, const ConversationFilter& f);
-// Writes status, priority, assignee, tags, snoozed_until, first_response_at, last_message_* and
-// updated_at of an existing conversation (same tenant).
+// Writes status, priority, assignee, tags, snoozed_until (only while the status is snoozed: any
+// other status clears it), first_response_at, last_message_* and updated_at of an existing
+// conversation (same tenant).
 void update_conversation(Tx& tx, const Conversation& c);
 // Writes only c's last-message fields and updated_at (by seq): what a new inbound message changes
 // when the status stays. Touches one index (the inbox order) instead of every conversation index.

@@ -41,7 +41,6 @@ export class InboxStore {
     if (old && !c.priority_score && old.priority_score) c = { ...c, priority_score: old.priority_score };
     if (old && !c.sla && old.sla) c = { ...c, sla: old.sla };
     if (old && c.team === undefined && old.team !== undefined) c = { ...c, team: old.team };
-    if (old && c.snoozed_until === undefined) c = { ...c, snoozed_until: c.status === 'snoozed' ? old.snoozed_until : null };
     this.conversations.set(c.id, c);
     return true;
   }

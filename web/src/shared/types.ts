@@ -44,7 +44,7 @@ export interface Conversation {
   sla?: Sla;
   /** The satisfaction survey sent when it was resolved, and the customer's score. */
   csat?: { sent_at: string; score: number | null; answered_at: string | null; comment?: string | null; commented_at?: string | null } | null;
-  /** When a snoozed conversation comes back by itself (docs/service.md#snooze); absent on realtime event payloads. */
+  /** When a snoozed conversation comes back by itself (docs/service.md#snooze); on realtime event payloads too. */
   snoozed_until?: string | null;
   /** The team it belongs to (docs/service.md#teams-and-transfer); absent on realtime event payloads. */
   team?: { id: string; name: string } | null;
