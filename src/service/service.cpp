@@ -213,10 +213,9 @@ void ServiceListener::on_event(const Event& e) {
 // conversations change although nothing happened in them. Each one whose stored score changed
 // gets a conversation.updated, so inboxes redraw its row (new/returning, order) at once.
 void ServiceListener::rescore_customer(store::Tx& tx, const std::string& tenant, const std::string& order_id,
-                                       int64_t now) {
+                                       const ServiceSettings& settings, int64_t now) {
   auto order = commerce::get_order(tx, tenant, order_id);
   if (!order) return;
-  ServiceSettings settings = load_settings(tx, tenant);
   for (const auto& id : repo::contact_active_conversation_ids(tx, tenant, order->contact_id, 100)) {
     if (!recompute(tx, tenant, id, settings, now)) continue;
     if (auto conv = core_repo::get_conversation(tx, tenant, id))
@@ -234,19 +233,24 @@ void ServiceListener::on_batch_end() {
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
   std::string what = "recomputing " + std::to_string(batch.size()) + " conversations";
   pipeline::write_retrying(store_, "service", what, [&](store::Tx& tx) -> Status {
+    // Each shop's settings, loaded once per batch (conversations and paid orders alike).
     std::map<std::string, ServiceSettings> settings;
-    for (const auto& [tenant, conv] : batch) {
+    auto settings_of = [&](const std::string& tenant) -> const ServiceSettings& {
       auto it = settings.find(tenant);
       if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
-      recompute(tx, tenant, conv, it->second, now);
-      maybe_assign(tx, env_, it->second, tenant, conv);
-      maybe_after_hours(tx, env_, it->second, tenant, conv);
-      maybe_send_survey(tx, env_, it->second, tenant, conv);
+      return it->second;
+    };
+    for (const auto& [tenant, conv] : batch) {
+      const ServiceSettings& s = settings_of(tenant);
+      recompute(tx, tenant, conv, s, now);
+      maybe_assign(tx, env_, s, tenant, conv);
+      maybe_after_hours(tx, env_, s, tenant, conv);
+      maybe_send_survey(tx, env_, s, tenant, conv);
       maybe_record_survey(tx, env_, tenant, conv);
     }
     for (const auto& [tenant, order, kind] : orders) {
       notify_order(tx, env_, tenant, order, kind);
-      if (kind == "paid") rescore_customer(tx, tenant, order, now);
+      if (kind == "paid") rescore_customer(tx, tenant, order, settings_of(tenant), now);
     }
     return {};
   });

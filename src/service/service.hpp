@@ -63,7 +63,8 @@ class ServiceListener final : public EventListener {
   void on_batch_end() override;
 
  private:
-  void rescore_customer(store::Tx& tx, const std::string& tenant, const std::string& order_id, int64_t now);
+  void rescore_customer(store::Tx& tx, const std::string& tenant, const std::string& order_id,
+                        const ServiceSettings& settings, int64_t now);
   store::Store& store_;
   pipeline::Env env_;
   std::set<std::pair<std::string, std::string>> pending_;  // dispatcher thread only
