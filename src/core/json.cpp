@@ -4,6 +4,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -151,6 +152,16 @@ Result<const bj::array*> optional_array(const bj::object& o, std::string_view ke
   if (v == nullptr) return static_cast<const bj::array*>(nullptr);
   if (!v->is_array()) return wrong_type(field_name(key, path), "an array");
   return &v->get_array();
+}
+
+Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path) {
+  for (const auto& kv : o) {
+    std::string_view k = kv.key();
+    if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
+    return Error::invalid(path.empty() ? std::string(k) : std::string(path) + "." + std::string(k), "unknown field",
+                          "unknown_field");
+  }
+  return {};
 }
 
 std::string dump(const bj::value& v) { return bj::serialize(v); }

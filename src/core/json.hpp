@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,11 @@ Result<const bj::object*> optional_object(const bj::object& o, std::string_view 
                                           std::string_view path = {});
 Result<const bj::array*> optional_array(const bj::object& o, std::string_view key,
                                         std::string_view path = {});
+
+// Refuses a member of o that is not one of `keys`: the first one, in the object's order, is a 400
+// "unknown_field" ("unknown field") whose field is `path` + "." + the member's name (just the name
+// when path is empty: a request body's top level).
+Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path = {});
 
 // Serializes v compactly.
 std::string dump(const bj::value& v);

@@ -98,6 +98,22 @@ TEST(RequiredString, PathOverridesKeyInTheFieldName) {
             std::string::npos);
 }
 
+TEST(OnlyKeys, TheFirstUnknownMemberIsNamedWithItsPath) {
+  auto o = obj(R"({"name":"Ada","role":"admin","zzz":1,"aaa":2})");
+  EXPECT_TRUE(only_keys(o, {"name", "role", "zzz", "aaa"}).ok());
+  EXPECT_TRUE(only_keys(obj("{}"), {}).ok());
+  auto top = only_keys(o, {"role", "name"});
+  ASSERT_FALSE(top.ok());
+  expect_error(top.error(), "unknown_field", "zzz");  // the first in the object's order
+  EXPECT_EQ(top.error().message, "unknown field");
+  EXPECT_EQ(http_status(top.error().errc), 400);
+  expect_error(only_keys(o, {"name", "role", "zzz"}, "items[2]").error(), "unknown_field", "items[2].aaa");
+  expect_error(only_keys(o, {}, "template").error(), "unknown_field", "template.name");
+  // Names are compared whole and case-sensitively.
+  expect_error(only_keys(obj(R"({"Name":1})"), {"name"}).error(), "unknown_field", "Name");
+  expect_error(only_keys(obj(R"({"nam":1})"), {"name"}).error(), "unknown_field", "nam");
+}
+
 TEST(OptionalString, AbsentNullPresentWrong) {
   auto o = obj(R"({"s":"x","nul":null,"b":true,"long":"abc"})");
   EXPECT_EQ(*optional_string(o, "s"), std::optional<std::string>("x"));
