@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "service/service_fixture.hpp"
+#include "store/repo/inbox_order.hpp"
 
 namespace bottega::service {
 namespace {
