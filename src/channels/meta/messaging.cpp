@@ -444,8 +444,9 @@ HttpRequest attachment_request(Platform platform, const PageSettings& settings, 
                                const OutboundMessage& msg, const attachments::Native& file) {
   bj::object head = recipient_and_type(platform, to, msg);
   std::vector<attachments::FormPart> parts;
-  for (const auto& [k, v] : head)
-    parts.push_back({std::string(k), v.is_string() ? std::string(v.get_string()) : json::dump(v)});
+  for (const auto& kv : head)
+    parts.push_back({std::string(kv.key()), kv.value().is_string() ? std::string(kv.value().get_string())
+                                                                   : json::dump(kv.value())});
   bj::object message{
       {"attachment", bj::object{{"type", file.type}, {"payload", bj::object{{"is_reusable", false}}}}}};
   parts.push_back({"message", json::dump(message)});

@@ -1,5 +1,6 @@
 #include "channels/telegram/telegram.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
