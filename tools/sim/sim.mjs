@@ -21,7 +21,8 @@
 //   GET  /__sim/requests?provider=&since=&wait=   recorded requests {"requests":[...]}
 //   POST /__sim/reset                             forget requests, failure rules and accounts
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
-//   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
+//   POST /__sim/fail {"provider","status","times"?,"after"?,"code"?,"message"?,"retry_after"?}
+//        ("after": n calls succeed before the failures start, e.g. the second file of a message)
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
 //   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?}
 //        a file the provider will serve: returns {id, sha256, size, url?, file_path?} to put in an
@@ -349,6 +350,10 @@ export class Simulator {
     const list = this.failures.get(provider);
     if (!list?.length) return null;
     const f = list[0];
+    if (f.skip > 0) {
+      f.skip -= 1; // "after": this many calls succeed first
+      return null;
+    }
     if (f.remaining !== Infinity) f.remaining -= 1;
     if (f.remaining <= 0) list.shift();
     return f;
@@ -1058,7 +1063,9 @@ export class Simulator {
         const times = input.times === undefined ? 1 : input.times === 'always' ? Infinity : Number(input.times);
         if (!(times > 0)) return send(res, 400, { error: 'times must be a positive number or "always"' });
         if (!this.failures.has(p)) this.failures.set(p, []);
-        this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
+        const skip = input.after ?? 0;
+        if (!Number.isInteger(skip) || skip < 0) return send(res, 400, { error: 'after must be a non-negative integer' });
+        this.failures.get(p).push({ status, remaining: times, skip, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
       }
       case 'POST /__sim/media': {

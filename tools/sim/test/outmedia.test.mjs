@@ -82,6 +82,18 @@ describe('simulator: outbound files', () => {
     assert.equal((await wa({ type: 'image', image: {} })).json.error.code, 100);
   });
 
+  test('a failure "after" n calls lets those n succeed first (the second file of a message)', async () => {
+    const f = await post('/__sim/fail', JSON.stringify({ provider: 'whatsapp', status: 400, code: 131053, after: 1 }), { 'content-type': 'application/json' });
+    assert.equal(f.status, 200);
+    const send = () => wa({ type: 'text', text: { body: 'x' } });
+    assert.equal((await send()).status, 200);
+    const r = await send();
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, 131053);
+    assert.equal((await send()).status, 200);
+    assert.equal((await post('/__sim/fail', JSON.stringify({ provider: 'whatsapp', status: 400, after: -1 }), { 'content-type': 'application/json' })).status, 400);
+  });
+
   test('Messenger takes a multipart upload (filedata) and records the exact bytes', async () => {
     const form = new FormData();
     form.set('recipient', JSON.stringify({ id: 'PSID1' }));
