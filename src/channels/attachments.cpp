@@ -44,6 +44,11 @@ Plan plan(const OutboundMessage& msg, Split split, size_t caption_max,
   return p;
 }
 
+Result<HttpRequest> first(Result<std::vector<HttpRequest>> all) {
+  if (!all.ok()) return std::move(all).error();
+  return std::move(all.value().front());
+}
+
 Status check(const std::vector<OutboundAttachment>& files, bool need_url, bool need_bytes) {
   for (size_t i = 0; i < files.size(); ++i) {
     std::string base = "attachments[" + std::to_string(i) + "]";
@@ -56,6 +61,16 @@ Status check(const std::vector<OutboundAttachment>& files, bool need_url, bool n
                                                  " has no bytes",
                             "missing_field");
   }
+  return {};
+}
+
+Status check_links(const Split& split, std::string_view channel) {
+  for (const auto* f : split.linked)
+    if (f->public_url.empty())
+      return Error::invalid("attachments",
+                            f->filename + " cannot be sent on " + std::string(channel) +
+                                " (type or size) and has no public_url to link to",
+                            "missing_field");
   return {};
 }
 

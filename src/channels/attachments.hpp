@@ -13,6 +13,7 @@
 
 #include "bottega/channel.hpp"
 #include "bottega/errors.hpp"
+#include "bottega/http_client.hpp"
 
 namespace bottega::channels::attachments {
 
@@ -64,6 +65,26 @@ struct Plan {
 Plan plan(const OutboundMessage& msg, Split split, size_t caption_max,
           bool (*takes_caption)(std::string_view type));
 
+// The requests of a plan on a channel that takes one file per message: build_one(*plan.lead)
+// (a Result<HttpRequest>) when there is a lead, then build_file(native, caption, first) for each
+// file, where caption is plan.caption for the first file ("" for the others) and `first` tells
+// whether it is the first request (it carries the reply context).
+template <class BuildOne, class BuildFile>
+Result<std::vector<HttpRequest>> requests(const Plan& plan, BuildOne&& build_one, BuildFile&& build_file) {
+  std::vector<HttpRequest> out;
+  if (plan.lead) {
+    auto lead = build_one(*plan.lead);
+    if (!lead.ok()) return std::move(lead).error();
+    out.push_back(std::move(lead).value());
+  }
+  for (size_t i = 0; i < plan.media.size(); ++i)
+    out.push_back(build_file(plan.media[i], i == 0 ? plan.caption : std::string(), out.empty()));
+  return out;
+}
+
+// The first of an adapter's requests (its build_send), or the error.
+Result<HttpRequest> first(Result<std::vector<HttpRequest>> all);
+
 // Bytes a provider limit is expressed in.
 inline constexpr int64_t kMB = 1024 * 1024;
 
@@ -71,6 +92,10 @@ inline constexpr int64_t kMB = 1024 * 1024;
 // there is one, an absolute http(s) URL; `need_url` / `need_bytes`: what this channel sends.
 // Errors name the field ("attachments[1].public_url").
 Status check(const std::vector<OutboundAttachment>& files, bool need_url, bool need_bytes);
+
+// For channels that send the bytes: every file that goes as a link has a public_url. Errors:
+// invalid_argument "attachments" naming the file and the channel.
+Status check_links(const Split& split, std::string_view channel);
 
 // The MIME type without parameters, lower-case: "image/jpeg" for "Image/JPEG; q=1".
 std::string base_type(std::string_view mime_type);

@@ -577,8 +577,19 @@ export class Simulator {
     return provider === 'whatsapp' ? this.whatsappSend(payload, id, entry) : this.messagingSend(provider, payload, entry);
   }
 
-  /** Fetches a link as the provider would: the file, or {error}. */
+  /**
+   * Fetches a link as the provider would: the file, or {ok: false, error}. A link off this machine
+   * (a product card's image on the shop's site) is not fetched unless --allow-remote: it is
+   * accepted as is, {ok: true, remote: true}, and recorded with fetched: false.
+   */
   async fetchMedia(url, maxBytes) {
+    let host;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return { ok: false, error: `not a URL: ${url}` };
+    }
+    if (!this.allowRemote && !isLoopback(host)) return { ok: true, remote: true };
     return fetchLink(url, { allowRemote: this.allowRemote, maxBytes: maxBytes + 1 });
   }
 
@@ -615,9 +626,12 @@ export class Simulator {
       if (typeof m.link === 'string') {
         const f = await this.fetchMedia(m.link, rule.max);
         if (!f.ok) return media(f.error);
-        if (f.size > rule.max) return media(`${type} larger than ${rule.max} bytes`);
-        if (!rule.types.includes(f.mime_type)) return media(`${f.mime_type} is not a supported ${type} type`);
-        entry.media = [received(type, { ...f, filename: m.filename ?? null }, { source: 'link', url: m.link, caption: m.caption ?? null })];
+        if (f.remote) entry.media = [{ type, filename: m.filename ?? null, source: 'link', url: m.link, caption: m.caption ?? null, fetched: false }];
+        else {
+          if (f.size > rule.max) return media(`${type} larger than ${rule.max} bytes`);
+          if (!rule.types.includes(f.mime_type)) return media(`${f.mime_type} is not a supported ${type} type`);
+          entry.media = [received(type, { ...f, filename: m.filename ?? null }, { source: 'link', url: m.link, caption: m.caption ?? null })];
+        }
       }
     }
     const over = this.overLimit('whatsapp', phoneNumberId, digits);
@@ -656,7 +670,8 @@ export class Simulator {
       else if (typeof att.payload?.url === 'string') {
         const got = await this.fetchMedia(att.payload.url, 25 * MB);
         if (!got.ok) return bad(`(#100) Failed to fetch the file from the url: ${got.error}`, 100);
-        f = { ...got, source: 'link', url: att.payload.url };
+        f = got.remote ? null : { ...got, source: 'link', url: att.payload.url };
+        if (got.remote) entry.media = [{ type: att.type, source: 'link', url: att.payload.url, fetched: false }];
       } else if (att.payload?.attachment_id !== undefined) f = null;
       else return bad('(#100) Upload attachment failure: no filedata and no payload url');
       if (f) {
@@ -869,6 +884,10 @@ export class Simulator {
       for (const u of urls) {
         const f = await this.fetchMedia(u, 16 * MB);
         if (!f.ok) return bad(11200, `HTTP retrieval failure: ${f.error}`);
+        if (f.remote) {
+          media.push({ source: 'link', url: u, fetched: false });
+          continue;
+        }
         if (!f.mime_type || f.mime_type === 'text/html') return bad(12300, `Invalid Content-Type: ${f.mime_type || '(none)'}`);
         total += f.size;
         const limit = !whatsapp ? 5 * MB : f.mime_type.startsWith('image/') ? 5 * MB : 16 * MB;

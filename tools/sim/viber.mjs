@@ -158,11 +158,12 @@ export class ViberSim {
         this.log(`viber: ${f.error}`);
         return answer(3);
       }
-      if (f.size > max) return answer(3);
-      if (b.type === 'picture' && !['image/jpeg', 'image/png', 'image/gif'].includes(f.mime_type)) return answer(3);
-      if (b.type === 'video' && f.mime_type !== 'video/mp4') return answer(3);
-      if (b.type !== 'picture' && b.size !== f.size) return answer(3);
-      entry.media = [received(b.type, { ...f, filename: b.file_name ?? f.filename ?? null }, { source: 'link', url: b.media, caption: b.text ?? null })];
+      if (f.remote) entry.media = [{ type: b.type, filename: b.file_name ?? null, source: 'link', url: b.media, caption: b.text ?? null, fetched: false }];
+      else if (f.size > max) return answer(3);
+      else if (b.type === 'picture' && !['image/jpeg', 'image/png', 'image/gif'].includes(f.mime_type)) return answer(3);
+      else if (b.type === 'video' && f.mime_type !== 'video/mp4') return answer(3);
+      else if (b.type !== 'picture' && b.size !== f.size) return answer(3);
+      else entry.media = [received(b.type, { ...f, filename: b.file_name ?? f.filename ?? null }, { source: 'link', url: b.media, caption: b.text ?? null })];
     }
     const token = newViberToken();
     this.sent.push({ token, receiver: b.receiver, type: b.type, body: b });

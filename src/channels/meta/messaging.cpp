@@ -532,36 +532,22 @@ Result<HttpRequest> build_one(Platform platform, const PageSettings& settings, s
 Result<std::vector<HttpRequest>> build_messaging_sends(Platform platform, const PageSettings& settings,
                                                        std::string_view to, const OutboundMessage& msg) {
   BOTTEGA_TRY_STATUS(render::validate(to, msg));
-  std::vector<HttpRequest> out;
-  if (msg.attachments.empty()) {
-    BOTTEGA_TRY(one, build_one(platform, settings, to, msg));
-    out.push_back(std::move(one));
-    return out;
-  }
   BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, false, true));
-  // A file that goes as a link needs one.
   auto classify = platform == Platform::messenger ? messenger_type : instagram_type;
   auto split = attachments::split(msg.attachments, classify);
-  for (const auto* f : split.linked)
-    if (f->public_url.empty())
-      return Error::invalid("attachments", f->filename + " cannot be sent on " +
-                                               std::string(platform_name(platform)) +
-                                               " and has no public_url to link to",
-                            "missing_field");
+  BOTTEGA_TRY_STATUS(attachments::check_links(split, platform_name(platform)));
   // An attachment message has no text: the text (and the links) go first as their own message.
-  auto plan = attachments::plan(msg, std::move(split), 0, nullptr);
-  if (plan.lead) {
-    BOTTEGA_TRY(first, build_one(platform, settings, to, *plan.lead));
-    out.push_back(std::move(first));
-  }
-  for (const auto& n : plan.media) out.push_back(attachment_request(platform, settings, to, msg, n));
-  return out;
+  return attachments::requests(
+      attachments::plan(msg, std::move(split), 0, nullptr),
+      [&](const OutboundMessage& lead) { return build_one(platform, settings, to, lead); },
+      [&](const attachments::Native& n, const std::string&, bool) {
+        return attachment_request(platform, settings, to, msg, n);
+      });
 }
 
 Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& settings,
                                          std::string_view to, const OutboundMessage& msg) {
-  BOTTEGA_TRY(all, build_messaging_sends(platform, settings, to, msg));
-  return std::move(all.front());
+  return attachments::first(build_messaging_sends(platform, settings, to, msg));
 }
 
 Result<std::string> parse_messaging_send_response(Platform platform, int http_status,

@@ -539,10 +539,7 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
   }
   BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, false, true));
   auto split = attachments::split(msg.attachments, upload_type);
-  for (const auto* f : split.linked)
-    if (f->public_url.empty())
-      return Error::invalid("attachments", f->filename + " is larger than Telegram's 50 MB and has no public_url to link to",
-                            "missing_field");
+  BOTTEGA_TRY_STATUS(attachments::check_links(split, "Telegram"));
   auto plan = attachments::plan(msg, std::move(split), kCaption, any_caption);
   if (plan.lead) {
     BOTTEGA_TRY(first, build_one(settings, chat_id, *plan.lead));
@@ -560,8 +557,7 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
 
 Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_id,
                                const OutboundMessage& msg) {
-  BOTTEGA_TRY(all, build_sends(settings, chat_id, msg));
-  return std::move(all.front());
+  return attachments::first(build_sends(settings, chat_id, msg));
 }
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {

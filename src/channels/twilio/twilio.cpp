@@ -336,22 +336,21 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
                                              const OutboundMessage& msg) {
   BOTTEGA_TRY_STATUS(render::validate(to, msg));
   BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
-  std::vector<HttpRequest> out;
   if (to.rfind("whatsapp:", 0) == 0) {
-    auto plan = attachments::plan(msg, attachments::split(msg.attachments, whatsapp_media),
-                                  kWhatsAppCaption, whatsapp_caption);
-    if (plan.lead) {
-      BOTTEGA_TRY(params, text_params(settings, to, *plan.lead, {}));
-      out.push_back(messages_request(settings, params));
-    }
-    for (size_t i = 0; i < plan.media.size(); ++i) {
-      form::Params params = base_params(settings, to);
-      if (i == 0 && !plan.caption.empty()) params.push_back({"Body", plan.caption});
-      params.push_back({"MediaUrl", plan.media[i].file->public_url});
-      if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
-      out.push_back(messages_request(settings, params));
-    }
-    return out;
+    return attachments::requests(
+        attachments::plan(msg, attachments::split(msg.attachments, whatsapp_media), kWhatsAppCaption,
+                          whatsapp_caption),
+        [&](const OutboundMessage& lead) -> Result<HttpRequest> {
+          BOTTEGA_TRY(params, text_params(settings, to, lead, {}));
+          return messages_request(settings, params);
+        },
+        [&](const attachments::Native& n, const std::string& caption, bool) {
+          form::Params params = base_params(settings, to);
+          if (!caption.empty()) params.push_back({"Body", caption});
+          params.push_back({"MediaUrl", n.file->public_url});
+          if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
+          return messages_request(settings, params);
+        });
   }
   // SMS/MMS: every file in one message as MediaUrl, at most 10 and 5 MB in all; the rest as links.
   std::vector<const OutboundAttachment*> media, linked;
@@ -367,14 +366,12 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
   }
   BOTTEGA_TRY(params, text_params(settings, to, msg, linked));
   for (const auto* f : media) params.push_back({"MediaUrl", f->public_url});
-  out.push_back(messages_request(settings, params));
-  return out;
+  return std::vector<HttpRequest>{messages_request(settings, params)};
 }
 
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg) {
-  BOTTEGA_TRY(all, build_sends(settings, to, msg));
-  return std::move(all.front());
+  return attachments::first(build_sends(settings, to, msg));
 }
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {

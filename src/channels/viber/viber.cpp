@@ -376,28 +376,22 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
   BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
   auto plan = attachments::plan(msg, attachments::split(msg.attachments, message_type), kPictureText,
                                 picture_caption);
-  std::vector<HttpRequest> out;
-  if (plan.lead) {
-    BOTTEGA_TRY(first, build_one(settings, receiver, *plan.lead));
-    out.push_back(std::move(first));
-  }
-  for (size_t i = 0; i < plan.media.size(); ++i) {
-    const auto& [file, type] = plan.media[i];
-    bj::object body = head(settings, receiver);
-    body["type"] = type;
-    body["media"] = file->public_url;
-    if (type == "picture") body["text"] = i == 0 ? plan.caption : std::string();
-    if (type != "picture") body["size"] = file->size;
-    if (type == "file") body["file_name"] = file->filename;
-    out.push_back(send_message_request(settings, body));
-  }
-  return out;
+  return attachments::requests(
+      plan, [&](const OutboundMessage& lead) { return build_one(settings, receiver, lead); },
+      [&](const attachments::Native& n, const std::string& caption, bool) {
+        bj::object body = head(settings, receiver);
+        body["type"] = n.type;
+        body["media"] = n.file->public_url;
+        if (n.type == "picture") body["text"] = caption;  // required, may be empty
+        if (n.type != "picture") body["size"] = n.file->size;
+        if (n.type == "file") body["file_name"] = n.file->filename;
+        return send_message_request(settings, body);
+      });
 }
 
 Result<HttpRequest> build_send(const Settings& settings, std::string_view receiver,
                                const OutboundMessage& msg) {
-  BOTTEGA_TRY(all, build_sends(settings, receiver, msg));
-  return std::move(all.front());
+  return attachments::first(build_sends(settings, receiver, msg));
 }
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {

@@ -670,31 +670,24 @@ Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::stri
   BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
   auto plan = attachments::plan(msg, attachments::split(msg.attachments, media_type),
                                 kInteractiveBody, takes_caption);
-  std::vector<HttpRequest> out;
-  if (plan.lead) {
-    BOTTEGA_TRY(first, build_one(settings, to, *plan.lead));
-    out.push_back(std::move(first));
-  }
-  for (size_t i = 0; i < plan.media.size(); ++i) {
-    const auto& [file, type] = plan.media[i];
-    // The reply context goes on the first message sent.
-    OutboundMessage ctx;
-    if (out.empty()) ctx.reply_to = msg.reply_to;
-    bj::object body = base_body(to, ctx);
-    bj::object media{{"link", file->public_url}};
-    if (i == 0 && !plan.caption.empty()) media["caption"] = plan.caption;
-    if (type == "document") media["filename"] = file->filename;
-    body["type"] = type;
-    body[type] = std::move(media);
-    out.push_back(messages_request(settings, body));
-  }
-  return out;
+  return attachments::requests(
+      plan, [&](const OutboundMessage& lead) { return build_one(settings, to, lead); },
+      [&](const attachments::Native& n, const std::string& caption, bool first) {
+        OutboundMessage ctx;  // the reply context goes on the first message sent
+        if (first) ctx.reply_to = msg.reply_to;
+        bj::object body = base_body(to, ctx);
+        bj::object media{{"link", n.file->public_url}};
+        if (!caption.empty()) media["caption"] = caption;
+        if (n.type == "document") media["filename"] = n.file->filename;
+        body["type"] = n.type;
+        body[n.type] = std::move(media);
+        return messages_request(settings, body);
+      });
 }
 
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg) {
-  BOTTEGA_TRY(all, build_sends(settings, to, msg));
-  return std::move(all.front());
+  return attachments::first(build_sends(settings, to, msg));
 }
 
 Result<HttpRequest> build_template_send(const Settings& settings, std::string_view to,

@@ -80,6 +80,10 @@ describe('simulator: outbound files', () => {
     assert.equal((await wa({ type: 'audio', audio: { link: url('/media/m1/shoe.png'), caption: 'x' } })).json.error.code, 100);
     assert.equal((await wa({ type: 'image', image: { link: url('/media/m1/shoe.png'), caption: 'x'.repeat(1025) } })).json.error.code, 100);
     assert.equal((await wa({ type: 'image', image: {} })).json.error.code, 100);
+    // A link off this machine (a product image on the shop's site) is taken unfetched.
+    r = await wa({ type: 'image', image: { link: 'https://shop.example/p.jpg' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual((await last('whatsapp')).media, [{ type: 'image', filename: null, source: 'link', url: 'https://shop.example/p.jpg', caption: null, fetched: false }]);
   });
 
   test('a failure "after" n calls lets those n succeed first (the second file of a message)', async () => {
