@@ -131,11 +131,9 @@ TEST_F(Attachments, AnAgentSendsFilesAsOneMessageTheVisitorGetsThem) {
   EXPECT_EQ(str(atts[1], "sha256"), bottega::crypto::hex(bottega::crypto::sha256(kPdf)));
 
   // The visitor sees the message and fetches each file through its own route.
-  std::vector<bj::value> mine;
   ASSERT_TRUE(eventually([&] {
     auto l = srv->get("/api/v1/webchat/" + channel + "/messages", {{"X-Visitor-Token", ann.token}});
-    mine = arr(l.json(), "data");
-    for (const auto& x : mine)
+    for (const auto& x : arr(l.json(), "data"))
       if (str(x, "kind") == "attachment") return true;
     return false;
   }, 10s));

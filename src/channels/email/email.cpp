@@ -486,7 +486,7 @@ std::string compose_reply(const Settings& s, const Reply& r) {
   // as an ASCII fallback and, when it is not plain ASCII, RFC 2231's filename*=UTF-8''.
   // Base64 and the headers never produce a line starting with the boundary (it has a '=').
   std::string boundary = "=_bottega_mixed_" + crypto::hex(crypto::sha256(r.message_id)).substr(0, 24);
-  h("Content-Type", "multipart/mixed; boundary=\"" + boundary + "\"");
+  h("Content-Type", "multipart/mixed;\r\n boundary=\"" + boundary + "\"");
   out += "\r\n--" + boundary + "\r\n" + body;
   for (const auto& f : r.attachments) {
     out += "--" + boundary + "\r\n";
@@ -515,11 +515,11 @@ std::string ascii_filename(std::string_view name) {
 }
 
 std::string attachment_name_params(std::string_view name) {
-  std::string out = " filename=\"" + ascii_filename(name) + "\"";
-  bool plain = !name.empty() && ascii_filename(name) == name;
-  if (plain) return out;
+  if (!name.empty() && ascii_filename(name) == name) return " filename=\"" + std::string(name) + "\"";
+  // Only the RFC 2231 form: parsers that know both take the plain one first (Python's email),
+  // and Content-Type's name= already carries the ASCII fallback for those that know neither.
   // RFC 2231 / 5987: charset''percent-encoded UTF-8, attr-chars kept.
-  std::string enc = "UTF-8''";
+  std::string enc = " filename*=UTF-8''";
   static const char* kHex = "0123456789ABCDEF";
   for (unsigned char c : name) {
     if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
@@ -530,7 +530,7 @@ std::string attachment_name_params(std::string_view name) {
       enc += kHex[c & 15];
     }
   }
-  return out + ";\r\n filename*=" + enc;
+  return enc;
 }
 
 }  // namespace bottega::channels::email

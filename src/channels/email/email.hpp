@@ -105,8 +105,8 @@ std::string compose_reply(const Settings& s, const Reply& r);
 // A file name for a quoted MIME parameter: ASCII without quotes, backslashes, slashes, ';' or
 // controls, each non-ASCII character as '_'; "file" when nothing is left.
 std::string ascii_filename(std::string_view name);
-// The Content-Disposition filename parameters: filename="<ascii_filename>", and when the name is
-// not plain ASCII also filename*=UTF-8''<percent-encoded> (RFC 2231), on a folded line.
+// The Content-Disposition filename parameter: filename="<name>" for a plain ASCII name, else
+// filename*=UTF-8''<percent-encoded> (RFC 2231) alone (Content-Type's name= has the ASCII form).
 std::string attachment_name_params(std::string_view name);
 
 // Our Message-ID for an outbound message: "<message_id>.<conversation_id>@<domain of address>"
