@@ -35,9 +35,9 @@ struct MessageTemplate {
   size_t parameters = 0; // body parameters ({{1}}..{{n}}); WeChat: keys.size()
   // WeChat only: template_id in the account's template library, the data keys in parameter order
   // ("first", "keyword1", ..., "remark"; or "thing1", "time2"...), the page a tap opens (or "").
-  std::string template_id;
-  std::vector<std::string> keys;
-  std::string url;
+  std::string template_id{};
+  std::vector<std::string> keys{};
+  std::string url{};
 };
 // The channel setting "templates" (at most 100):
 //   WhatsApp (and any other type): [{"name","language","parameters"?}]

@@ -314,7 +314,7 @@ TEST(WeChatTemplates, BadConfigurationIsRefusedNamingTheField) {
   EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":[]}])"), "settings.templates[0].keys");
   EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["first","first"]}])"), "settings.templates[0].keys[1]");
   EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["a.DATA"]}])"), "settings.templates[0].keys[0]");
-  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["k"],"url":"javascript:alert(1)"}])"), "settings.templates[0].url");
+  EXPECT_EQ(field(R"j([{"name":"a","template_id":"T","keys":["k"],"url":"javascript:alert(1)"}])j"), "settings.templates[0].url");
   EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["k"],"parameters":1}])"), "settings.templates[0].parameters");
   EXPECT_EQ(field(R"([{"name":"A b","template_id":"T","keys":["k"]}])"), "settings.templates[0].name");
 }
