@@ -154,7 +154,7 @@ test('the customer phone on Twilio SMS, Viber and WeChat: each app writes as its
   assert.match(await sms.innerText(), /1\. Yes/);
   assert.equal(await sms.locator('button.choice').count(), 0);
   // The agent sees it on the Twilio channel and answers; the SMS arrives.
-  const item = agent.locator('#conversation-list button.conv', { hasText: '+15557770001' });
+  const item = agent.locator('#conversation-list button.conv', { hasText: 'Sam Sms' });
   await item.waitFor({ timeout: 15_000 });
   await item.click();
   await agent.locator('#composer-text').fill('Yes, in 3 days.');

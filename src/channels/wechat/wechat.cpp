@@ -320,6 +320,16 @@ Result<InboundBatch> parse(std::string_view body) {
 
 namespace {
 
+// A JSON POST to the API (the access_token is added by authorize()).
+HttpRequest post_json(const Settings& settings, std::string_view path, const bj::object& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + std::string(path);
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = json::dump(body);
+  return req;
+}
+
 // Files: WeChat's customer-service API has no generic file type (text, image, voice, video, music,
 // news, mpnews, msgmenu, wxcard, miniprogrampage), and an image needs a media/upload first, which
 // the one-request send seam cannot chain: every file goes as a line "filename: public_url" after
@@ -373,12 +383,7 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view openid
   if (text.size() > kMaxTextBytes)
     return Error::invalid("text", "text has " + std::to_string(text.size()) + " bytes; WeChat accepts 2048",
                           "text_too_long");
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings.api_base_url + "/cgi-bin/message/custom/send";
-  req.headers = {{"Content-Type", "application/json"}};
-  req.body = json::dump(body);
-  return req;
+  return post_json(settings, "/cgi-bin/message/custom/send", body);
 }
 
 namespace {
@@ -454,12 +459,7 @@ Result<HttpRequest> build_template_send(const Settings& settings, std::string_vi
   bj::object body{{"touser", openid}, {"template_id", m->template_id}};
   if (!m->url.empty()) body["url"] = m->url;
   body["data"] = std::move(data);
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings.api_base_url + "/cgi-bin/message/template/send";
-  req.headers = {{"Content-Type", "application/json"}};
-  req.body = json::dump(body);
-  return req;
+  return post_json(settings, "/cgi-bin/message/template/send", body);
 }
 
 HttpRequest build_token_request(const Settings& settings) {
