@@ -1,7 +1,9 @@
 // Telegram Bot API webhooks: secret-token check and parse of untrusted Update bytes; the parsed
-// text then goes through sendMessage rendering as a reply would.
+// text then goes through sendMessage rendering (and, with files, the multipart uploads) as a
+// reply would; send answers (one Message or an album's array) are read.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "channel_fuzz_checks.hpp"
@@ -26,6 +28,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       reply.reply_to = m.provider_message_id;
       reply.choices = {{m.provider_message_id, m.contact_name.empty() ? "x" : m.contact_name, ""}};
       (void)channels::telegram::build_send(settings, m.contact_external_id, reply);
+      // The same reply with files (the untrusted text as caption and file name): the multipart
+      // upload and the album are built from it.
+      OutboundAttachment file;
+      file.filename = m.contact_name.empty() ? "f.bin" : m.contact_name;
+      file.mime_type = "image/jpeg";
+      file.size = static_cast<int64_t>(bytes.size());
+      file.bytes = std::make_shared<const std::string>(bytes);
+      file.public_url = "https://shop.example/media/m1/f.bin";
+      reply.attachments = {file, file};
+      reply.choices.clear();
+      (void)channels::telegram::build_sends(settings, m.contact_external_id, reply);
     }
   }
   (void)channels::telegram::parse_send_response(200, bytes);

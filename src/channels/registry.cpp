@@ -33,6 +33,17 @@ struct Lift {
   }
 };
 
+// Every request after the first of an adapter's build_sends.
+template <class S, auto BuildSends>
+Result<std::vector<HttpRequest>> follow_ups(const AnySettings& s, std::string_view to,
+                                            const OutboundMessage& msg) {
+  const S* p = std::get_if<S>(&s);
+  if (p == nullptr) return mismatch();
+  BOTTEGA_TRY(all, BuildSends(*p, to, msg));
+  all.erase(all.begin());
+  return all;
+}
+
 template <class S, auto BuildTemplate>
 Result<HttpRequest> template_send(const AnySettings& s, std::string_view to, const TemplateSend& t) {
   const S* p = std::get_if<S>(&s);
@@ -97,22 +108,28 @@ constexpr ChannelAdapter kAdapters[] = {
     {"whatsapp", true, kWhatsAppSecrets, WhatsApp::parse_settings, WhatsApp::verify,
      subscription<whatsapp::Settings, whatsapp::verify_subscription>, whatsapp::parse,
      WhatsApp::build_send, whatsapp::parse_send_response,
-     template_send<whatsapp::Settings, whatsapp::build_template_send>},
+     template_send<whatsapp::Settings, whatsapp::build_template_send>, nullptr, nullptr, nullptr,
+     {}, {}, nullptr, follow_ups<whatsapp::Settings, whatsapp::build_sends>},
     {"messenger", true, kPageSecrets, Messenger::parse_settings, Messenger::verify,
      subscription<messenger::Settings, messenger::verify_subscription>, messenger::parse,
-     Messenger::build_send, messenger::parse_send_response},
+     Messenger::build_send, messenger::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {},
+     nullptr, follow_ups<messenger::Settings, messenger::build_sends>},
     {"instagram", true, kPageSecrets, Instagram::parse_settings, Instagram::verify,
      subscription<instagram::Settings, instagram::verify_subscription>, instagram::parse,
-     Instagram::build_send, instagram::parse_send_response},
+     Instagram::build_send, instagram::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {},
+     nullptr, follow_ups<instagram::Settings, instagram::build_sends>},
     {"telegram", true, kTelegramSecrets, Telegram::parse_settings, Telegram::verify, nullptr,
-     telegram::parse, Telegram::build_send, telegram::parse_send_response},
+     telegram::parse, Telegram::build_send, telegram::parse_send_response, nullptr, nullptr, nullptr,
+     nullptr, {}, {}, nullptr, follow_ups<telegram::Settings, telegram::build_sends>},
     // Twilio expects TwiML; an empty response means "no reply".
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
      Twilio::build_send, twilio::parse_send_response, nullptr, nullptr, nullptr, nullptr,
-     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml"},
+     "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml", nullptr,
+     follow_ups<twilio::Settings, twilio::build_sends>},
     // Viber: the welcome message (when configured) answers conversation_started.
     {"viber", true, kViberSecrets, Viber::parse_settings, Viber::verify, nullptr, viber::parse,
-     Viber::build_send, viber::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {}, viber_welcome},
+     Viber::build_send, viber::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {}, viber_welcome,
+     follow_ups<viber::Settings, viber::build_sends>},
     // WeChat: "success" at once (the reply goes out later through the customer-service API).
     {"wechat", true, kWeChatSecrets, WeChat::parse_settings, WeChat::verify, wechat_subscription,
      wechat::parse, WeChat::build_send, wechat::parse_send_response,

@@ -73,6 +73,12 @@ struct ChannelAdapter {
   // A JSON body the provider reads from the 200 that answers a verified callback, instead of the
   // acknowledgement (Viber: the welcome message answering conversation_started). nullopt: none.
   std::optional<std::string> (*callback_reply)(std::string_view body, const AnySettings& settings) = nullptr;
+  // The requests that send the rest of msg once build_send's was accepted, in order: most
+  // providers take one file per message, and some no caption, so a message with files can need
+  // several (text first, then one per file: see channels/attachments.hpp and each adapter's
+  // build_sends). Empty: build_send's request is the whole message. Null: never more than one.
+  Result<std::vector<HttpRequest>> (*build_follow_ups)(const AnySettings& settings, std::string_view to,
+                                                       const OutboundMessage& msg) = nullptr;
 };
 
 // Every channel type, in a stable order.

@@ -9,8 +9,6 @@ size_t char_count(std::string_view utf8) {
   return n;
 }
 
-namespace {
-
 bool is_http_url(std::string_view url) {
   auto rest_after = [&](std::string_view scheme) -> std::string_view {
     if (url.size() <= scheme.size()) return {};
@@ -29,11 +27,21 @@ bool is_http_url(std::string_view url) {
   return true;
 }
 
-}  // namespace
-
 Status validate(std::string_view recipient, const OutboundMessage& msg) {
   if (recipient.empty()) return Error::invalid("to", "the recipient is required", "missing_field");
-  if (msg.text.empty()) return Error::invalid("text", "text is required", "missing_field");
+  if (msg.text.empty() && msg.attachments.empty())
+    return Error::invalid("text", "text is required", "missing_field");
+  for (size_t i = 0; i < msg.attachments.size(); ++i) {
+    const OutboundAttachment& a = msg.attachments[i];
+    std::string base = "attachments[" + std::to_string(i) + "]";
+    if (a.filename.empty())
+      return Error::invalid(base + ".filename", base + ".filename is required", "missing_field");
+    if (a.mime_type.empty())
+      return Error::invalid(base + ".mime_type", base + ".mime_type is required", "missing_field");
+    if (!a.public_url.empty() && !is_http_url(a.public_url))
+      return Error::invalid(base + ".public_url", base + ".public_url must be an absolute http(s) URL",
+                            "invalid_url");
+  }
   for (size_t i = 0; i < msg.choices.size(); ++i) {
     std::string base = "choices[" + std::to_string(i) + "]";
     if (msg.choices[i].id.empty())

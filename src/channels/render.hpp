@@ -15,7 +15,12 @@ namespace bottega::channels::render {
 // "characters"; this is the closest count that does not depend on the provider's encoding.
 size_t char_count(std::string_view utf8);
 
-// Checks what every channel needs: non-empty text, choices with a non-empty id and title, a link
+// An absolute http(s) URL with a host and no spaces or control characters.
+bool is_http_url(std::string_view url);
+
+// Checks what every channel needs: non-empty text (may be empty when there are attachments: it
+// is then their caption), attachments with a filename, a MIME type and, when set, an absolute
+// http(s) public_url ("attachments[0].filename"), choices with a non-empty id and title, a link
 // with a title and an absolute http(s) URL, and the recipient. Errors name the field
 // ("text", "choices[1].title", "link.url", "to").
 Status validate(std::string_view recipient, const OutboundMessage& msg);

@@ -33,6 +33,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     bool own_per_second = false;  // the channel's settings.send_rate names per_second
     std::shared_ptr<const bj::object> settings;  // for adapters with an access token
     std::string access_token;                    // the cached one, if still valid
+    std::vector<HttpRequest> follow_ups;         // the rest of a message with files
   };
   Plan plan;
   store::read_sync(store_, [&](store::Tx& tx) {
@@ -111,6 +112,11 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
                                    std::string(c.as_object().at("title").as_string()), ""});
     }
     plan.request = plan.adapter->build_send(*settings, *to, out);
+    if (plan.request && plan.adapter->build_follow_ups && !out.attachments.empty()) {
+      auto rest = plan.adapter->build_follow_ups(*settings, *to, out);
+      if (!rest) return void(plan.request = rest.error());
+      plan.follow_ups = std::move(*rest);
+    }
   });
 
   std::function<void(const std::string&, bool)> fail_message = [this, tenant, message_id, done](
@@ -136,6 +142,8 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   sj->settings = plan.settings;
   sj->access_token = plan.access_token;
   sj->attempts = job.attempts;
+  sj->follow_ups = std::move(plan.follow_ups);
+  sj->parts = 1 + sj->follow_ups.size();
   sj->done = done;
   sj->fail_message = fail_message;
   channels::SendRate rate = plan.rate;
@@ -232,9 +240,45 @@ void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
     Env env = env_;
     // A provider that returns no message id (WeChat's customer-service API): our own id stands in.
     std::string pid = id->empty() ? "bottega:" + sj->message_id : *id, tenant = sj->tenant, message_id = sj->message_id;
+    if (!sj->follow_ups.empty()) {
+      // The message goes on as more provider messages (its files): the first one's id stands for
+      // it, recorded with the outcome of the last.
+      sj->first_id = pid;
+      return send_follow_up(sj);
+    }
     store_.write([env, tenant, message_id, pid](store::Tx& tx) mutable -> Status {
       return apply_send_result(tx, env, tenant, message_id, pid, std::nullopt);
     }, [sj](Status s) { sj->done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });
+  });
+}
+
+// The rest of a message sent as several provider messages, one after the other, once its first
+// was accepted. The first cannot be taken back, so a part that fails is not retried (that would
+// send the first again): the message is marked failed, naming the part, with the first's id.
+void ChannelSender::send_follow_up(std::shared_ptr<SendJob> sj) {
+  HttpRequest next = std::move(sj->follow_ups.front());
+  sj->follow_ups.erase(sj->follow_ups.begin());
+  if (sj->adapter->authorize && !sj->access_token.empty()) sj->adapter->authorize(next, sj->access_token);
+  http_.send(std::move(next), [this, sj](Result<HttpResponse> r) { follow_up_sent(std::move(r), sj); });
+}
+
+void ChannelSender::follow_up_sent(Result<HttpResponse> r, std::shared_ptr<SendJob> sj) {
+  size_t part = sj->parts - sj->follow_ups.size();
+  std::optional<std::string> why;
+  if (!r) why = r.error().code + ": " + r.error().message;
+  else if (auto id = sj->adapter->parse_send_response(r->status, r->body); !id)
+    why = id.error().code + ": " + id.error().message;
+  metrics_.inc("bottega_channel_sends_total",
+               "channel=\"" + sj->type + "\",outcome=\"" + (why ? "part_failed" : "sent") + "\"");
+  if (!why && !sj->follow_ups.empty()) return send_follow_up(sj);
+  if (why) why = "part " + std::to_string(part) + " of " + std::to_string(sj->parts) + " not sent: " + *why;
+  Env env = env_;
+  std::string tenant = sj->tenant, message_id = sj->message_id, pid = sj->first_id;
+  store_.write([env, tenant, message_id, pid, why](store::Tx& tx) mutable -> Status {
+    return apply_send_result(tx, env, tenant, message_id, pid, why);
+  }, [sj, why](Status s) {
+    if (!s.ok()) return sj->done({false, s.error().message, std::nullopt, false});
+    sj->done({!why, why.value_or(""), std::nullopt, why.has_value()});
   });
 }
 

@@ -48,9 +48,16 @@ class ChannelSender {
     std::optional<PaceCell> channel_cell, recipient_cell;
     std::function<void(JobOutcome)> done;
     std::function<void(const std::string&, bool)> fail_message;
+    // A message with files the provider takes one per message: the requests still to send after
+    // the first, the number of parts in all, and the first part's provider id once it was sent.
+    std::vector<HttpRequest> follow_ups;
+    size_t parts = 1;
+    std::string first_id;
   };
   void send(HttpRequest request, std::shared_ptr<SendJob> sj);
   void fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj);
+  void send_follow_up(std::shared_ptr<SendJob> sj);
+  void follow_up_sent(Result<HttpResponse> r, std::shared_ptr<SendJob> sj);
   void throttled(const HttpResponse& response, std::shared_ptr<SendJob> sj, std::string why);
 
   store::Store& store_;

@@ -51,16 +51,17 @@ std::optional<int64_t> next_due(store::Tx& tx, const std::string& tenant, const 
 
 bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
                const ServiceSettings& settings, int64_t now) {
-  auto c = repo::conversation_brief(tx, tenant, conversation_id);
-  if (!c) return false;
+  auto inputs = repo::recompute_inputs(tx, tenant, conversation_id);
+  if (!inputs) return false;
+  const repo::ConvBrief* c = &inputs->brief;
   auto status = conversation_status_from(c->status).value_or(ConversationStatus::open);
-  auto prev = repo::get_state(tx, tenant, conversation_id);
+  const auto& prev = inputs->state;
   PriorityInput in;
   in.tags = core_repo::tags_from_json(c->tags_json);
   in.explicit_priority = c->priority;
   in.channel_type = c->channel_type;
-  in.returning = repo::returning_customer(tx, tenant, c->contact_id);
-  in.cart_value_minor = repo::open_cart_value(tx, tenant, c->contact_id);
+  in.returning = inputs->returning;
+  in.cart_value_minor = inputs->cart_value_minor;
   PriorityBase base = base_score(in);
 
   repo::ConvState s;

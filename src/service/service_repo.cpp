@@ -29,9 +29,6 @@ const Stmt kPutState{"service.put_state",
     "person_replied = excluded.person_replied, opened_at = excluded.opened_at, "
     "first_response_due = excluded.first_response_due, next_response_due = excluded.next_response_due, "
     "resolution_due = excluded.resolution_due, next_due_at = excluded.next_due_at, updated_at = excluded.updated_at"};
-const Stmt kConvBrief{"service.conversation_brief",
-    "SELECT c.status, c.contact_id, ch.type, c.tags, c.priority, c.created_at FROM conversations c "
-    "JOIN channels ch ON ch.id = c.channel_id WHERE c.tenant_id = $1 AND c.id = $2"};
 const Stmt kDueStates{"service.due_states",
     "SELECT " STATE_COLS " FROM conversation_service WHERE next_due_at IS NOT NULL AND next_due_at <= $1 "
     "ORDER BY next_due_at LIMIT $2"};
@@ -61,19 +58,38 @@ const Stmt kFirstWaiting{"service.first_waiting",
     "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
     "AND seq > $3 AND " NEEDS_ANSWER " ORDER BY seq LIMIT 1"};
 // Whether every customer message of the conversation is a stop or start word (and there is one).
+// Two existence tests, each stopping at its first row (normally the conversation's first message).
+// Written as a scan of the inbound messages filtered by an uncorrelated NOT EXISTS, it read every
+// inbound message of the conversation for each message the service listener saw (bench/profile.sh:
+// ~75k instructions per web chat message at 70 messages a conversation, growing with the length).
 const Stmt kOnlyOptWords{"service.only_opt_words",
-    "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
-    "AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.tenant_id = $1 AND n.conversation_id = $2 "
-    "AND n.direction = 'in' AND n." NEEDS_ANSWER ") LIMIT 1"};
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM messages i WHERE i.tenant_id = $1 AND i.conversation_id = $2 "
+    "AND i.direction = 'in') AND NOT EXISTS (SELECT 1 FROM messages n WHERE n.tenant_id = $1 "
+    "AND n.conversation_id = $2 AND n.direction = 'in' AND n." NEEDS_ANSWER ")"};
 const Stmt kPersonReplied{"service.person_replied",
     "SELECT 1 FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' AND kind <> 'note' "
     "AND author_kind = 'agent' LIMIT 1"};
-const Stmt kReturning{"service.returning",
-    "SELECT 1 FROM orders WHERE tenant_id = $1 AND contact_id = $2 AND status IN "
-    "('paid','fulfilled','partially_refunded','refunded') LIMIT 1"};
-const Stmt kCartValue{"service.cart_value",
-    "SELECT CAST(COALESCE(SUM(i.unit_price * i.quantity), 0) AS BIGINT) FROM carts c JOIN cart_items i ON i.tenant_id = c.tenant_id "
-    "AND i.cart_id = c.id WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.status = 'open'"};
+// Whether the contact (the column named) has a paid (or later) order; the value of its open carts.
+#define RETURNING(contact) \
+  "EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = $1 AND o.contact_id = " contact " AND o.status IN " \
+  "('paid','fulfilled','partially_refunded','refunded'))"
+#define CART_VALUE(contact)                                                                                       \
+  "(SELECT CAST(COALESCE(SUM(i.unit_price * i.quantity), 0) AS BIGINT) FROM carts k JOIN cart_items i "          \
+  "ON i.tenant_id = k.tenant_id AND i.cart_id = k.id WHERE k.tenant_id = $1 AND k.contact_id = " contact " "     \
+  "AND k.status = 'open')"
+// Everything recompute reads about a conversation besides its replies, in one statement (it was
+// four: conversation, stored state, returning, cart value; bench/profile.sh): the conversation's
+// brief (columns 0-5), its stored state (6-19, NULL when none yet), returning (20), cart value (21).
+const Stmt kRecomputeInputs{"service.recompute_inputs",
+    "SELECT c.status, c.contact_id, ch.type, c.tags, c.priority, c.created_at, "
+    "s.tenant_id, s.conversation_id, s.status, s.level, s.score_base, s.score_detail, s.waiting_since, "
+    "s.person_replied, s.opened_at, s.first_response_due, s.next_response_due, s.resolution_due, s.next_due_at, "
+    "s.updated_at, " RETURNING("c.contact_id") ", " CART_VALUE("c.contact_id") " "
+    "FROM conversations c JOIN channels ch ON ch.id = c.channel_id "
+    "LEFT JOIN conversation_service s ON s.tenant_id = c.tenant_id AND s.conversation_id = c.id "
+    "WHERE c.tenant_id = $1 AND c.id = $2"};
+#undef RETURNING
+#undef CART_VALUE
 
 const Stmt kInsertBreach{"service.insert_breach",
     "INSERT INTO sla_breaches (tenant_id, conversation_id, target, due_at, breached_at, level, event_id) "
@@ -84,22 +100,23 @@ const Stmt kBreaches{"service.breaches",
 const Stmt kBreached{"service.breached",
     "SELECT 1 FROM sla_breaches WHERE tenant_id = $1 AND conversation_id = $2 AND target = $3 AND due_at = $4"};
 
-ConvState state_from(const Row& r) {
+// The STATE_COLS of a row, from column `at` on.
+ConvState state_from(const Row& r, size_t at = 0) {
   ConvState s;
-  s.tenant_id = r.str(0);
-  s.conversation_id = r.str(1);
-  s.status = r.str(2);
-  s.level = r.str(3);
-  s.score_base = r.i64(4);
-  s.score_detail = r.str(5);
-  s.waiting_since = r.opt_i64(6);
-  s.person_replied = r.i64(7) != 0;
-  s.opened_at = r.i64(8);
-  s.first_response_due = r.opt_i64(9);
-  s.next_response_due = r.opt_i64(10);
-  s.resolution_due = r.opt_i64(11);
-  s.next_due_at = r.opt_i64(12);
-  s.updated_at = r.i64(13);
+  s.tenant_id = r.str(at + 0);
+  s.conversation_id = r.str(at + 1);
+  s.status = r.str(at + 2);
+  s.level = r.str(at + 3);
+  s.score_base = r.i64(at + 4);
+  s.score_detail = r.str(at + 5);
+  s.waiting_since = r.opt_i64(at + 6);
+  s.person_replied = r.i64(at + 7) != 0;
+  s.opened_at = r.i64(at + 8);
+  s.first_response_due = r.opt_i64(at + 9);
+  s.next_response_due = r.opt_i64(at + 10);
+  s.resolution_due = r.opt_i64(at + 11);
+  s.next_due_at = r.opt_i64(at + 12);
+  s.updated_at = r.i64(at + 13);
   return s;
 }
 
@@ -121,10 +138,15 @@ bool same_state(const ConvState& a, const ConvState& b) {
          a.first_response_due == b.first_response_due && a.next_response_due == b.next_response_due &&
          a.resolution_due == b.resolution_due && a.next_due_at == b.next_due_at;
 }
-std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
-  auto r = tx.query_one(kConvBrief, {tenant, conversation_id});
+std::optional<RecomputeInputs> recompute_inputs(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
+  auto r = tx.query_one(kRecomputeInputs, {tenant, conversation_id});
   if (!r) return std::nullopt;
-  return ConvBrief{r->str(0), r->str(1), r->str(2), r->str(3), r->i64(4), r->i64(5)};
+  RecomputeInputs in;
+  in.brief = ConvBrief{r->str(0), r->str(1), r->str(2), r->str(3), r->i64(4), r->i64(5)};
+  if (!r->is_null(6)) in.state = state_from(*r, 6);
+  in.returning = r->i64(20) != 0;
+  in.cart_value_minor = r->i64(21);
+  return in;
 }
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   auto r = tx.query_one(kGetState, {tenant, conversation_id});
@@ -168,7 +190,8 @@ ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& con
   }
   if (auto w = tx.query_one(kFirstWaiting, {tenant, conversation_id, answered}); w && !w->is_null(0))
     out.waiting_since = w->i64(0);
-  out.only_opt_words = tx.query_one(kOnlyOptWords, {tenant, conversation_id}).has_value();
+  // A customer message waiting for an answer is one that needs an answer: not only opt words.
+  if (!out.waiting_since) out.only_opt_words = tx.query_one(kOnlyOptWords, {tenant, conversation_id}).has_value();
   return out;
 }
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
@@ -176,13 +199,6 @@ std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const st
 }
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id) {
   return tx.query_one(kPersonReplied, {tenant, conversation_id}).has_value();
-}
-bool returning_customer(Tx& tx, const std::string& tenant, const std::string& contact_id) {
-  return tx.query_one(kReturning, {tenant, contact_id}).has_value();
-}
-int64_t open_cart_value(Tx& tx, const std::string& tenant, const std::string& contact_id) {
-  auto r = tx.query_one(kCartValue, {tenant, contact_id});
-  return r ? r->i64(0) : 0;
 }
 
 bool insert_breach(Tx& tx, const std::string& tenant, const std::string& conversation_id, const Breach& b) {

@@ -31,12 +31,22 @@ struct ConvState {
 bool same_state(const ConvState& a, const ConvState& b);
 std::optional<ConvState> get_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
-// What the listener's recompute reads of a conversation (one lookup, no contact join).
+// What the listener's recompute reads of a conversation (no contact join).
 struct ConvBrief {
   std::string status, contact_id, channel_type, tags_json;
   int64_t priority = 0, created_at = 0;
 };
-std::optional<ConvBrief> conversation_brief(Tx& tx, const std::string& tenant, const std::string& conversation_id);
+// Everything but the replies recompute reads, in one statement: the conversation's brief, its
+// stored state (none yet: nullopt), whether its contact has a paid (or later) order and the value of
+// the contact's open carts (minor units).
+// nullopt when the tenant has no such conversation.
+struct RecomputeInputs {
+  ConvBrief brief;
+  std::optional<ConvState> state;
+  bool returning = false;
+  int64_t cart_value_minor = 0;
+};
+std::optional<RecomputeInputs> recompute_inputs(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 void put_state(Tx& tx, const ConvState& s);
 // Rows with a due time at or before `now` (every tenant), oldest first.
 std::vector<ConvState> due_states(Tx& tx, int64_t now, int64_t limit);
@@ -60,9 +70,6 @@ struct ReplyState {
 ReplyState reply_state(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 std::optional<int64_t> waiting_since(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 bool person_replied(Tx& tx, const std::string& tenant, const std::string& conversation_id);
-// Whether the contact has a paid (or later) order; the value of the contact's open carts (minor units).
-bool returning_customer(Tx& tx, const std::string& tenant, const std::string& contact_id);
-int64_t open_cart_value(Tx& tx, const std::string& tenant, const std::string& contact_id);
 
 struct Breach {
   std::string target;

@@ -21,8 +21,9 @@
 //   GET  /__sim/requests?provider=&since=&wait=   recorded requests {"requests":[...]}
 //   POST /__sim/reset                             forget requests, failure rules and accounts
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
-//   POST /__sim/fail {"provider","status","times"?,"code"?,"message"?,"retry_after"?}
-//        (or a redirect: "status" 300-399 with "location")
+//   POST /__sim/fail {"provider","status","times"?,"after"?,"code"?,"message"?,"retry_after"?}
+//        ("after": n calls succeed before the failures start, e.g. the second file of a message;
+//        or a redirect: "status" 300-399 with "location")
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
 //   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?}
 //        a file the provider will serve: returns {id, sha256, size, url?, file_path?} to put in an
@@ -49,6 +50,7 @@ import { AdyenSim, adyenError } from './adyen.mjs';
 import { ViberSim } from './viber.mjs';
 import { WeChatSim } from './wechat.mjs';
 import { Phone } from './phone.mjs';
+import { MB, WHATSAPP_MEDIA, fetchLink, metaAttachmentError, parseMultipart, received, telegramFileError } from './outmedia.mjs';
 
 export const PROVIDERS = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'stripe', 'mollie', 'adyen', 'viber', 'wechat'];
 const BUILDERS = new Set([
@@ -237,7 +239,7 @@ export class Simulator {
     this.adyen?.reset();
     this.mollie = new MollieSim({ notify, log: (m) => this.log(m) });
     this.adyen = new AdyenSim({ notify, log: (m) => this.log(m) });
-    this.viber = new ViberSim({ notify, log: (m) => this.log(m), authorized: (token) => this.authorized('viber', undefined, token) });
+    this.viber = new ViberSim({ notify, log: (m) => this.log(m), authorized: (token) => this.authorized('viber', undefined, token), fetchMedia: (url, max) => this.fetchMedia(url, max) });
     this.wechat = new WeChatSim({
       log: (m) => this.log(m),
       account: (appid) => {
@@ -350,6 +352,10 @@ export class Simulator {
     const list = this.failures.get(provider);
     if (!list?.length) return null;
     const f = list[0];
+    if (f.skip > 0) {
+      f.skip -= 1; // "after": this many calls succeed first
+      return null;
+    }
     if (f.remaining !== Infinity) f.remaining -= 1;
     if (f.remaining <= 0) list.shift();
     return f;
@@ -393,7 +399,7 @@ export class Simulator {
     const url = new URL(req.url, 'http://sim.local');
     let raw;
     try {
-      raw = await readBody(req);
+      raw = await readBody(req, 64 * MB); // uploads: Telegram takes files up to 50 MB
     } catch (e) {
       return send(res, e.status ?? 400, { error: e.message });
     }
@@ -426,6 +432,16 @@ export class Simulator {
     const ctype = String(headers['content-type'] ?? '');
     if (ctype.includes('json')) entry.json = parseJsonOrNull(body);
     else if (ctype.includes('x-www-form-urlencoded')) entry.form = formDecode(body);
+    else if (/^multipart\/form-data/i.test(ctype)) {
+      // Uploads: the fields as a form, the files (with their bytes, never listed) apart.
+      const mp = await parseMultipart(ctype, raw);
+      entry.body = `<multipart/form-data, ${raw.length} bytes>`;
+      if (mp) {
+        entry.form = mp.fields;
+        entry.uploads = Object.fromEntries(Object.entries(mp.files).map(([k, f]) => [k, { filename: f.filename, mime_type: f.mime_type, size: f.size, sha256: f.sha256 }]));
+        Object.defineProperty(entry, 'files', { value: mp.files, enumerable: false });
+      } else entry.multipart_error = 'unreadable multipart/form-data body';
+    }
     entry.auth = parseAuth(headers.authorization);
 
     let answer;
@@ -437,14 +453,14 @@ export class Simulator {
       const failure = media ? null : this.takeFailure(provider);
       if (media) answer = media;
       else if (failure) answer = this.failureAnswer(provider, failure);
-      else if (META.has(provider)) answer = this.graph(provider, req.method, rest, entry);
-      else if (provider === 'telegram') answer = this.telegram(req.method, rest, entry);
+      else if (META.has(provider)) answer = await this.graph(provider, req.method, rest, entry);
+      else if (provider === 'telegram') answer = await this.telegram(req.method, rest, entry);
       else if (provider === 'stripe') answer = this.stripe.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else if (provider === 'mollie') answer = this.mollie.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else if (provider === 'adyen') answer = this.adyen.handle(req.method, rest, entry, `http://${req.headers.host}`);
       else if (provider === 'viber') answer = await this.viber.handle(req.method, rest, entry);
       else if (provider === 'wechat') answer = this.wechat.handle(req.method, rest, entry);
-      else answer = this.twilio(req.method, rest, entry);
+      else answer = await this.twilio(req.method, rest, entry);
       if (failure) entry.injected_failure = true;
     }
     entry.response = { status: answer.status, body: Buffer.isBuffer(answer.body) ? `<${answer.body.length} bytes>` : answer.body };
@@ -540,7 +556,7 @@ export class Simulator {
 
   // ----- Graph: WhatsApp Cloud API and the Messenger / Instagram Send API
 
-  graph(provider, method, rest, entry) {
+  async graph(provider, method, rest, entry) {
     // GET [/vXX.X]/{id}?fields=...: the object behind the credentials (a connection test).
     const obj = method === 'GET' ? rest.match(/^(?:\/v\d+\.\d+)?\/([^/]+)\/?$/) : null;
     if (obj) return this.graphObject(provider, decodeURIComponent(obj[1]), entry);
@@ -564,10 +580,26 @@ export class Simulator {
     if (payload === undefined) payload = parseJsonOrNull(entry.body);
     if (!payload || typeof payload !== 'object' || Array.isArray(payload))
       return { status: 400, body: graphError(provider, 400, { code: 100, message: '(#100) The request body must be JSON' }) };
-    return provider === 'whatsapp' ? this.whatsappSend(payload, id) : this.messagingSend(provider, payload);
+    return provider === 'whatsapp' ? this.whatsappSend(payload, id, entry) : this.messagingSend(provider, payload, entry);
   }
 
-  whatsappSend(p, phoneNumberId) {
+  /**
+   * Fetches a link as the provider would: the file, or {ok: false, error}. A link off this machine
+   * (a product card's image on the shop's site) is not fetched unless --allow-remote: it is
+   * accepted as is, {ok: true, remote: true}, and recorded with fetched: false.
+   */
+  async fetchMedia(url, maxBytes) {
+    let host;
+    try {
+      host = new URL(url).hostname;
+    } catch {
+      return { ok: false, error: `not a URL: ${url}` };
+    }
+    if (!this.allowRemote && !isLoopback(host)) return { ok: true, remote: true };
+    return fetchLink(url, { allowRemote: this.allowRemote, maxBytes: maxBytes + 1 });
+  }
+
+  async whatsappSend(p, phoneNumberId, entry) {
     const bad = (message) => ({ status: 400, body: graphError('whatsapp', 400, { code: 100, message }) });
     if (p.messaging_product !== 'whatsapp') return bad('(#100) The parameter messaging_product is required.');
     if (p.status === 'read') {
@@ -585,6 +617,29 @@ export class Simulator {
       if (typeof p.text.body !== 'string' || !p.text.body) return bad('(#100) The parameter text[\'body\'] is required.');
       if ([...p.text.body].length > 4096) return bad('(#100) Param text[\'body\'] must be at most 4096 characters long.');
     }
+    // Media by link: WhatsApp downloads it (the real API reports a failed download later, in a
+    // failed status webhook with 131053; the simulator answers at once so a test sees it).
+    const rule = WHATSAPP_MEDIA[type];
+    if (rule) {
+      const m = p[type];
+      const media = (message) => ({ status: 400, body: graphError('whatsapp', 400, { code: 131053, message: `(#131053) Media upload error: ${message}` }) });
+      if (m.id === undefined && typeof m.link !== 'string') return bad(`(#100) The parameter ${type}['link'] or ${type}['id'] is required.`);
+      if (m.caption !== undefined) {
+        if (type === 'audio' || type === 'sticker') return bad(`(#100) Param ${type}['caption'] is not a valid parameter.`);
+        if (typeof m.caption !== 'string' || [...m.caption].length > 1024) return bad(`(#100) Param ${type}['caption'] must be at most 1024 characters long.`);
+      }
+      if (m.filename !== undefined && type !== 'document') return bad(`(#100) Param ${type}['filename'] is not a valid parameter.`);
+      if (typeof m.link === 'string') {
+        const f = await this.fetchMedia(m.link, rule.max);
+        if (!f.ok) return media(f.error);
+        if (f.remote) entry.media = [{ type, filename: m.filename ?? null, source: 'link', url: m.link, caption: m.caption ?? null, fetched: false }];
+        else {
+          if (f.size > rule.max) return media(`${type} larger than ${rule.max} bytes`);
+          if (!rule.types.includes(f.mime_type)) return media(`${f.mime_type} is not a supported ${type} type`);
+          entry.media = [received(type, { ...f, filename: m.filename ?? null }, { source: 'link', url: m.link, caption: m.caption ?? null })];
+        }
+      }
+    }
     const over = this.overLimit('whatsapp', phoneNumberId, digits);
     if (over?.scope === 'throughput')
       return { status: 400, body: graphError('whatsapp', 400, { code: 130429, message: '(#130429) Rate limit hit' }) };
@@ -598,7 +653,7 @@ export class Simulator {
     };
   }
 
-  messagingSend(provider, p) {
+  async messagingSend(provider, p, entry) {
     const bad = (message, code = 100) => ({ status: 400, body: graphError(provider, 400, { code, message }) });
     const recipient = typeof p.recipient === 'string' ? parseJsonOrNull(p.recipient) : p.recipient;
     if (!recipient || typeof recipient !== 'object') return bad('(#100) param recipient must be non-empty.');
@@ -611,6 +666,26 @@ export class Simulator {
     if (message.text !== undefined && message.attachment !== undefined) return bad('(#100) Only one of text or attachment can be specified');
     if (typeof message.text === 'string' && [...message.text].length > 2000) return bad('(#100) Length of param message[text] must be less than or equal to 2000');
     if (p.messaging_type === 'MESSAGE_TAG' && !p.tag) return bad('(#100) Tag is required for MESSAGE_TAG messaging type');
+    const att = message.attachment;
+    if (att !== undefined && att?.type !== 'template') {
+      // A file: uploaded with the message (multipart `filedata`) or fetched from payload.url.
+      if (!att || typeof att !== 'object' || typeof att.type !== 'string') return bad('(#100) param message[attachment][type] must be non-empty.');
+      const upload = entry.files?.filedata;
+      let f;
+      if (upload) f = { ...upload, source: 'upload' };
+      else if (typeof att.payload?.url === 'string') {
+        const got = await this.fetchMedia(att.payload.url, 25 * MB);
+        if (!got.ok) return bad(`(#100) Failed to fetch the file from the url: ${got.error}`, 100);
+        f = got.remote ? null : { ...got, source: 'link', url: att.payload.url };
+        if (got.remote) entry.media = [{ type: att.type, source: 'link', url: att.payload.url, fetched: false }];
+      } else if (att.payload?.attachment_id !== undefined) f = null;
+      else return bad('(#100) Upload attachment failure: no filedata and no payload url');
+      if (f) {
+        const err = metaAttachmentError(provider, att.type, f);
+        if (err) return bad(err);
+        entry.media = [received(att.type, f, { source: f.source, ...(f.url ? { url: f.url } : {}) })];
+      }
+    }
     const body = { message_id: newMid() };
     if (recipient.id) body.recipient_id = String(recipient.id);
     return { status: 200, body: provider === 'messenger' ? { recipient_id: body.recipient_id, message_id: body.message_id } : body };
@@ -636,7 +711,7 @@ export class Simulator {
 
   // ----- Telegram Bot API
 
-  telegram(method, rest, entry) {
+  async telegram(method, rest, entry) {
     const m = rest.match(/^\/bot([^/]+)\/([A-Za-z]+)\/?$/);
     if (!m) return { status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } };
     const token = decodeURIComponent(m[1]);
@@ -682,12 +757,24 @@ export class Simulator {
         if (replyMarkup?.inline_keyboard) result.reply_markup = { inline_keyboard: replyMarkup.inline_keyboard };
         return { status: 200, body: { ok: true, result } };
       }
-      case 'sendphoto': {
+      case 'sendphoto':
+      case 'sendvideo':
+      case 'sendaudio':
+      case 'senddocument': {
+        const kind = apiMethod.slice(4); // photo | video | audio | document
         const chatId = params.chat_id;
         if (chatId === undefined || chatId === '') return bad('Bad Request: chat_id is empty');
-        const photo = params.photo;
-        if (typeof photo !== 'string' || !photo) return bad('Bad Request: there is no photo in the request');
-        if (!/^https?:\/\//.test(photo)) return bad('Bad Request: wrong remote file identifier specified: Wrong string length');
+        // The file: an upload (multipart field named like the kind, or "attach://<field>"), or a
+        // URL (Telegram downloads it; a product card's image).
+        let value = params[kind];
+        let upload = entry.files?.[kind];
+        if (typeof value === 'string' && value.startsWith('attach://')) upload = entry.files?.[value.slice(9)];
+        if (!upload && (typeof value !== 'string' || !value)) return bad(`Bad Request: there is no ${kind} in the request`);
+        if (!upload && !/^https?:\/\//.test(value)) return bad('Bad Request: wrong remote file identifier specified: Wrong string length');
+        if (upload) {
+          const err = telegramFileError(kind, upload);
+          if (err) return err.startsWith('Request Entity') ? { status: 413, body: telegramError(413, { message: err }) } : bad(err);
+        }
         const caption = params.caption;
         if (caption !== undefined && (typeof caption !== 'string' || [...caption].length > 1024))
           return bad('Bad Request: message caption is too long');
@@ -695,16 +782,50 @@ export class Simulator {
         if (typeof replyMarkup === 'string') replyMarkup = parseJsonOrNull(replyMarkup);
         const chat = telegramChat(chatId);
         if (!chat) return bad('Bad Request: chat not found');
-        const key = String(chat.id);
-        const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
-        this.telegramMessageIds.set(key, messageId);
-        const fileId = `AgAC${randomBytes(12).toString('base64url')}`;
-        const result = {
-          message_id: messageId, from: bot, chat, date: now,
-          photo: [{ file_id: fileId, file_unique_id: fileId.slice(0, 16), width: 320, height: 320, file_size: 20480 }],
-        };
+        const over = this.overLimit('telegram', 'bot', String(chat.id));
+        if (over) return { status: 429, body: telegramError(429, { retry_after: over.retryAfterS }) };
+        const result = this.telegramMedia(bot, chat, now, kind, upload);
         if (caption !== undefined) result.caption = caption;
         if (replyMarkup?.inline_keyboard) result.reply_markup = { inline_keyboard: replyMarkup.inline_keyboard };
+        if (upload) entry.media = [received(kind, upload, { source: 'upload', caption: caption ?? null })];
+        return { status: 200, body: { ok: true, result } };
+      }
+      case 'sendmediagroup': {
+        const chatId = params.chat_id;
+        if (chatId === undefined || chatId === '') return bad('Bad Request: chat_id is empty');
+        let media = params.media;
+        if (typeof media === 'string') media = parseJsonOrNull(media);
+        if (!Array.isArray(media)) return bad('Bad Request: media must be an array');
+        if (media.length < 2 || media.length > 10) return bad('Bad Request: wrong number of media specified (must be 2-10)');
+        const kinds = media.map((m) => m?.type);
+        if (kinds.some((k) => !['photo', 'video', 'audio', 'document'].includes(k))) return bad('Bad Request: unsupported media type in the album');
+        const visual = kinds.every((k) => k === 'photo' || k === 'video');
+        if (!visual && !kinds.every((k) => k === kinds[0])) return bad('Bad Request: documents and audio can be only grouped with messages of the same type');
+        const files = [];
+        for (const m of media) {
+          if (typeof m.media !== 'string' || !m.media) return bad('Bad Request: media not found');
+          if (m.caption !== undefined && (typeof m.caption !== 'string' || [...m.caption].length > 1024)) return bad('Bad Request: message caption is too long');
+          let upload = null;
+          if (m.media.startsWith('attach://')) {
+            upload = entry.files?.[m.media.slice(9)];
+            if (!upload) return bad(`Bad Request: file ${m.media.slice(9)} not found in the request`);
+            const err = telegramFileError(m.type, upload);
+            if (err) return err.startsWith('Request Entity') ? { status: 413, body: telegramError(413, { message: err }) } : bad(err);
+          } else if (!/^https?:\/\//.test(m.media)) return bad('Bad Request: wrong remote file identifier specified: Wrong string length');
+          files.push({ m, upload });
+        }
+        const chat = telegramChat(chatId);
+        if (!chat) return bad('Bad Request: chat not found');
+        const over = this.overLimit('telegram', 'bot', String(chat.id));
+        if (over) return { status: 429, body: telegramError(429, { retry_after: over.retryAfterS }) };
+        const groupId = String(BigInt(Date.now()) * 1000n + BigInt(randomInt(1000)));
+        const result = files.map(({ m, upload }) => {
+          const r = this.telegramMedia(bot, chat, now, m.type, upload);
+          r.media_group_id = groupId;
+          if (m.caption !== undefined) r.caption = m.caption;
+          return r;
+        });
+        entry.media = files.filter((x) => x.upload).map(({ m, upload }) => received(m.type, upload, { source: 'upload', caption: m.caption ?? null }));
         return { status: 200, body: { ok: true, result } };
       }
       default:
@@ -712,9 +833,22 @@ export class Simulator {
     }
   }
 
+  /** A sent Telegram message carrying one file of `kind` (its next message id in the chat). */
+  telegramMedia(bot, chat, now, kind, upload) {
+    const key = String(chat.id);
+    const messageId = (this.telegramMessageIds.get(key) ?? 100) + 1;
+    this.telegramMessageIds.set(key, messageId);
+    const fileId = `${kind === 'photo' ? 'AgAC' : 'BQAC'}${randomBytes(12).toString('base64url')}`;
+    const file = { file_id: fileId, file_unique_id: fileId.slice(0, 16), file_size: upload?.size ?? 20480 };
+    const result = { message_id: messageId, from: bot, chat, date: now };
+    if (kind === 'photo') result.photo = [{ ...file, width: 320, height: 320 }];
+    else result[kind] = { ...file, file_name: upload?.filename, mime_type: upload?.mime_type };
+    return result;
+  }
+
   // ----- Twilio Programmable Messaging
 
-  twilio(method, rest, entry) {
+  async twilio(method, rest, entry) {
     // GET /2010-04-01/Accounts/{sid}.json: the account (a connection test).
     const acct = method === 'GET' ? rest.match(/^\/2010-04-01\/Accounts\/([^/]+)\.json$/) : null;
     if (acct) {
@@ -742,6 +876,32 @@ export class Simulator {
     const bare = to.replace(/^whatsapp:/, '');
     if (!/^\+?\d{6,15}$/.test(bare)) return bad(21211, `The 'To' number ${to} is not a valid phone number.`);
     if (p.Body && [...String(p.Body)].length > 1600) return bad(21617, 'The concatenated message body exceeds the 1600 character limit.');
+    if (p.MediaUrl) {
+      // Twilio fetches every MediaUrl (GET) and checks its Content-Type and the size: 5 MB for all
+      // of an MMS's media together, 16 MB on WhatsApp (5 MB for an image), one media per WhatsApp
+      // message. The real API reports fetch failures later in a status callback; the simulator
+      // answers at once so a test sees it.
+      const urls = [].concat(p.MediaUrl);
+      const whatsapp = to.startsWith('whatsapp:');
+      if (urls.length > 10) return bad(21623, 'Number of media files exceeds allowed limit. You may send up to 10 media files in a single message.');
+      if (whatsapp && urls.length > 1) return bad(21623, 'A WhatsApp message takes one media file.');
+      const media = [];
+      let total = 0;
+      for (const u of urls) {
+        const f = await this.fetchMedia(u, 16 * MB);
+        if (!f.ok) return bad(11200, `HTTP retrieval failure: ${f.error}`);
+        if (f.remote) {
+          media.push({ source: 'link', url: u, fetched: false });
+          continue;
+        }
+        if (!f.mime_type || f.mime_type === 'text/html') return bad(12300, `Invalid Content-Type: ${f.mime_type || '(none)'}`);
+        total += f.size;
+        const limit = !whatsapp ? 5 * MB : f.mime_type.startsWith('image/') ? 5 * MB : 16 * MB;
+        if (total > limit) return bad(11751, `Media exceeds messaging provider size limit (${limit} bytes)`);
+        media.push(received(f.mime_type.split('/')[0], f, { source: 'link', url: u, caption: whatsapp && p.Body ? String(p.Body) : null }));
+      }
+      entry.media = media;
+    }
     const msid = newSid(p.MediaUrl ? 'MM' : 'SM');
     const date = new Date().toUTCString().replace('GMT', '+0000');
     const numMedia = p.MediaUrl ? [].concat(p.MediaUrl).length : 0;
@@ -931,7 +1091,9 @@ export class Simulator {
         const times = input.times === undefined ? 1 : input.times === 'always' ? Infinity : Number(input.times);
         if (!(times > 0)) return send(res, 400, { error: 'times must be a positive number or "always"' });
         if (!this.failures.has(p)) this.failures.set(p, []);
-        this.failures.get(p).push({ status, remaining: times, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body, location: input.location });
+        const skip = input.after ?? 0;
+        if (!Number.isInteger(skip) || skip < 0) return send(res, 400, { error: 'after must be a non-negative integer' });
+        this.failures.get(p).push({ status, remaining: times, skip, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body, location: input.location });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
       }
       case 'POST /__sim/media': {

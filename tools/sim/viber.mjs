@@ -18,6 +18,8 @@
 
 import { createHmac, randomInt } from 'node:crypto';
 
+import { MB, received } from './outmedia.mjs';
+
 export const VIBER_STATUS = {
   0: 'ok', 1: 'invalidUrl', 2: 'invalidAuthToken', 3: 'badData', 4: 'missingData', 5: 'receiverNotRegistered',
   6: 'receiverNotSubscribed', 7: 'publicAccountBlocked', 8: 'publicAccountNotFound', 9: 'publicAccountSuspended',
@@ -84,8 +86,9 @@ export function viberJson(value) {
 
 export class ViberSim {
   /** authorized(token) -> bool; notify(url, headers, body) -> {status, body}. */
-  constructor({ authorized = () => true, notify = async () => ({ status: 0, body: '' }), log = () => {} } = {}) {
+  constructor({ authorized = () => true, notify = async () => ({ status: 0, body: '' }), fetchMedia = async () => ({ ok: false, error: 'no fetcher' }), log = () => {} } = {}) {
     this.authorized = authorized;
+    this.fetchMedia = fetchMedia;
     this.notify = notify;
     this.log = log;
     this.reset();
@@ -107,7 +110,7 @@ export class ViberSim {
     if (!body || typeof body !== 'object') return answer(3);
     switch (rest.replace(/\/$/, '')) {
       case '/pa/send_message':
-        return this.sendMessage(body, answer);
+        return this.sendMessage(body, answer, entry);
       case '/pa/set_webhook': {
         if (typeof body.url !== 'string') return answer(4);
         if (body.url === '') {
@@ -129,7 +132,7 @@ export class ViberSim {
     }
   }
 
-  sendMessage(b, answer) {
+  async sendMessage(b, answer, entry) {
     if (typeof b.receiver !== 'string' || !b.receiver) return answer(4);
     if (!MESSAGE_TYPES.has(b.type)) return answer(3);
     if (typeof b.sender?.name !== 'string' || !b.sender.name || [...b.sender.name].length > 28) return answer(3);
@@ -140,6 +143,27 @@ export class ViberSim {
       if (!(Number(b.min_api_version) >= 2) || !validButtons(b.rich_media, 'rich_media')) return answer(3);
       const rows = b.rich_media.Buttons.reduce((n, x) => n + (x.Rows ?? 1), 0);
       if (rows > (b.rich_media.ButtonsGroupRows ?? 7) || rows > 7) return answer(3);
+    }
+    if (b.type === 'picture' || b.type === 'video' || b.type === 'file') {
+      // Viber downloads `media`: picture (JPEG/PNG/GIF <= 1 MB, `text` required, at most 768
+      // characters), video (`size` required, <= 26 MB), file (`size` and `file_name` <= 256
+      // characters, <= 50 MB). A file it cannot fetch or use is refused (status 3, badData).
+      if (typeof b.media !== 'string' || !b.media) return answer(4);
+      if (b.type === 'picture' && (typeof b.text !== 'string' || [...b.text].length > 768)) return answer(3);
+      if (b.type !== 'picture' && !(Number.isInteger(b.size) && b.size > 0)) return answer(4);
+      if (b.type === 'file' && (typeof b.file_name !== 'string' || !b.file_name || [...b.file_name].length > 256)) return answer(4);
+      const max = { picture: 1, video: 26, file: 50 }[b.type] * MB;
+      const f = await this.fetchMedia(b.media, max);
+      if (!f.ok) {
+        this.log(`viber: ${f.error}`);
+        return answer(3);
+      }
+      if (f.remote) entry.media = [{ type: b.type, filename: b.file_name ?? null, source: 'link', url: b.media, caption: b.text ?? null, fetched: false }];
+      else if (f.size > max) return answer(3);
+      else if (b.type === 'picture' && !['image/jpeg', 'image/png', 'image/gif'].includes(f.mime_type)) return answer(3);
+      else if (b.type === 'video' && f.mime_type !== 'video/mp4') return answer(3);
+      else if (b.type !== 'picture' && b.size !== f.size) return answer(3);
+      else entry.media = [received(b.type, { ...f, filename: b.file_name ?? f.filename ?? null }, { source: 'link', url: b.media, caption: b.text ?? null })];
     }
     const token = newViberToken();
     this.sent.push({ token, receiver: b.receiver, type: b.type, body: b });

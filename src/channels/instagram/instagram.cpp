@@ -28,6 +28,11 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
   return meta::build_messaging_send(meta::Platform::instagram, settings, to, msg);
 }
 
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg) {
+  return meta::build_messaging_sends(meta::Platform::instagram, settings, to, msg);
+}
+
 Result<std::string> parse_send_response(int http_status, std::string_view body) {
   return meta::parse_messaging_send_response(meta::Platform::instagram, http_status, body);
 }

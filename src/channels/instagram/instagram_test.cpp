@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/attachments_testing.hpp"
 #include "core/crypto.hpp"
 
 namespace bottega::channels::instagram {
@@ -130,6 +131,32 @@ TEST(InstagramSend, ParsesSendResponses) {
   EXPECT_EQ(*parse_send_response(200, R"({"recipient_id":"IGSID1","message_id":"aWdfX"})"),
             "aWdfX");
   EXPECT_EQ(parse_send_response(500, "").error().errc, Errc::unavailable);
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+TEST(InstagramFiles, ImagesVideoAudioAndPdfUploadOthersGoAsLinks) {
+  using channels::testing::field;
+  using channels::testing::file;
+  using channels::testing::form_fields;
+  constexpr int64_t MB = 1024 * 1024;
+  OutboundMessage msg;
+  msg.text = "Look";
+  msg.attachments = {file("a.jpg", "image/jpeg", MB), file("b.pdf", "application/pdf", MB),
+                     file("c.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 10),
+                     file("d.png", "image/png", 8 * MB + 1)};
+  auto reqs = build_sends(test_settings(), "IGSID1", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 3u);
+  EXPECT_EQ(bj::parse((*reqs)[0].body).at("message").at("text"),
+            "Look\n\nc.docx: https://shop.example/media/m1/c.docx?exp=1&sig=ab\n"
+            "d.png: https://shop.example/media/m1/d.png?exp=1&sig=ab");
+  auto f1 = form_fields((*reqs)[1]);
+  EXPECT_EQ(bj::parse(field(f1, "message")->value).at("attachment").at("type"), "image");
+  EXPECT_EQ(field(f1, "messaging_type"), nullptr);  // Instagram sends no messaging_type
+  auto f2 = form_fields((*reqs)[2]);
+  EXPECT_EQ(bj::parse(field(f2, "message")->value).at("attachment").at("type"), "file");
+  EXPECT_EQ(field(f2, "filedata")->filename, "b.pdf");
 }
 
 }  // namespace

@@ -37,6 +37,9 @@ Result<InboundBatch> parse(std::string_view body);
 // The Send API request for msg to `to` (see meta::build_messaging_send).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg);
+// Every request that sends msg, in order (build_send is the first): see meta::build_messaging_sends.
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg);
 
 // The message_id of a Send API answer.
 Result<std::string> parse_send_response(int http_status, std::string_view body);

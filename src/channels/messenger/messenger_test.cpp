@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/attachments_testing.hpp"
 #include "core/crypto.hpp"
 
 namespace bottega::channels::messenger {
@@ -341,6 +342,61 @@ TEST(MessengerSend, ParsesSendResponses) {
   EXPECT_EQ(parse_send_response(400, R"({"error":{"code":613}})").error().errc, Errc::rate_limited);
   EXPECT_EQ(parse_send_response(400, R"({"error":{"code":551}})").error().code,
             "provider_rejected");
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+using channels::testing::field;
+using channels::testing::file;
+using channels::testing::form_fields;
+constexpr int64_t MB = 1024 * 1024;
+
+TEST(MessengerFiles, TextFirstThenOneMultipartUploadPerFile) {
+  OutboundMessage msg;
+  msg.text = "Your receipt";
+  msg.human_agent = true;
+  msg.attachments = {file("receipt.pdf", "application/pdf", 20, "%PDF-1.4 receipt bytes"),
+                     file("shoe.png", "image/png", 12, "\x89PNG\r\n\x1a\nabcd")};
+  auto reqs = build_sends(test_settings(), "PSID1", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 3u);
+  EXPECT_EQ(bj::parse((*reqs)[0].body).at("message"), bj::parse(R"({"text":"Your receipt"})"));
+  const char* types[] = {"file", "image"};
+  for (size_t i = 1; i < 3; ++i) {
+    const HttpRequest& r = (*reqs)[i];
+    EXPECT_EQ(r.url, "https://graph.example/v21.0/me/messages?access_token=EAAB%20token%2F%2B%3D");
+    auto f = form_fields(r);
+    ASSERT_EQ(f.size(), 5u);
+    EXPECT_EQ(bj::parse(field(f, "recipient")->value), bj::parse(R"({"id":"PSID1"})"));
+    EXPECT_EQ(field(f, "messaging_type")->value, "MESSAGE_TAG");
+    EXPECT_EQ(field(f, "tag")->value, "HUMAN_AGENT");
+    EXPECT_EQ(bj::parse(field(f, "message")->value),
+              bj::parse(std::string(R"({"attachment":{"type":")") + types[i - 1] +
+                        R"(","payload":{"is_reusable":false}}})"));
+    const auto* data = field(f, "filedata");
+    ASSERT_NE(data, nullptr);
+    EXPECT_EQ(data->filename, msg.attachments[i - 1].filename);
+    EXPECT_EQ(data->content_type, msg.attachments[i - 1].mime_type);
+    EXPECT_EQ(data->value, *msg.attachments[i - 1].bytes);  // the exact bytes, binary included
+  }
+}
+
+TEST(MessengerFiles, NoTextNoLeadAndTooLargeGoesAsLink) {
+  OutboundMessage msg;
+  msg.attachments = {file("a.mp4", "video/mp4", 10)};
+  auto reqs = build_sends(test_settings(), "PSID1", msg);
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ(bj::parse(field(form_fields((*reqs)[0]), "message")->value).at("attachment").at("type"), "video");
+  msg.attachments = {file("huge.mov", "video/quicktime", 25 * MB + 1)};
+  reqs = build_sends(test_settings(), "PSID1", msg);
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ(bj::parse((*reqs)[0].body).at("message").at("text"),
+            "huge.mov: https://shop.example/media/m1/huge.mov?exp=1&sig=ab");
+  msg.attachments[0].public_url.clear();  // too large and nothing to link to
+  EXPECT_EQ(build_sends(test_settings(), "PSID1", msg).error().field, "attachments");
+  msg.attachments = {file("a.pdf", "application/pdf", 10)};
+  msg.attachments[0].bytes.reset();
+  EXPECT_EQ(build_sends(test_settings(), "PSID1", msg).error().field, "attachments[0].bytes");
 }
 
 }  // namespace

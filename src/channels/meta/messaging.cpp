@@ -1,3 +1,4 @@
+#include "channels/attachments.hpp"
 #include "channels/meta/messaging.hpp"
 
 #include "channels/capabilities.hpp"
@@ -403,9 +404,65 @@ bj::object card_element(const ProductCard& card, const std::optional<LinkButton>
 
 }  // namespace
 
-Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& settings,
-                                         std::string_view to, const OutboundMessage& msg) {
-  BOTTEGA_TRY_STATUS(render::validate(to, msg));
+namespace {
+
+std::string send_url(const PageSettings& settings) {
+  return settings.api_base_url + "/me/messages?access_token=" +
+         form::encode_component(settings.page_access_token);
+}
+
+// The attachment types and sizes each platform takes (docs/channels.md "Outbound files");
+// anything else goes as a link.
+std::string messenger_type(const OutboundAttachment& f) {
+  if (f.size > 25 * attachments::kMB) return "";
+  std::string t = attachments::base_type(f.mime_type);
+  if (t.rfind("image/", 0) == 0) return "image";
+  if (t.rfind("video/", 0) == 0) return "video";
+  if (t.rfind("audio/", 0) == 0) return "audio";
+  return "file";
+}
+
+std::string instagram_type(const OutboundAttachment& f) {
+  std::string t = attachments::base_type(f.mime_type);
+  constexpr int64_t MB = attachments::kMB;
+  if ((t == "image/png" || t == "image/jpeg" || t == "image/gif") && f.size <= 8 * MB) return "image";
+  if (f.size > 25 * MB) return "";
+  if (t == "video/mp4" || t == "video/ogg" || t == "video/x-msvideo" || t == "video/quicktime" ||
+      t == "video/webm")
+    return "video";
+  if (t == "audio/aac" || t == "audio/mp4" || t == "audio/x-m4a" || t == "audio/wav" ||
+      t == "audio/x-wav" || t == "audio/vnd.wave")
+    return "audio";
+  if (t == "application/pdf") return "file";
+  return "";
+}
+
+// One file as an attachment message, uploaded with it: multipart/form-data with recipient,
+// messaging_type (and tag), message {"attachment":{"type","payload":{"is_reusable":false}}} and
+// the bytes as `filedata`.
+HttpRequest attachment_request(Platform platform, const PageSettings& settings, std::string_view to,
+                               const OutboundMessage& msg, const attachments::Native& file) {
+  bj::object head = recipient_and_type(platform, to, msg);
+  std::vector<attachments::FormPart> parts;
+  for (const auto& kv : head)
+    parts.push_back({std::string(kv.key()), kv.value().is_string() ? std::string(kv.value().get_string())
+                                                                   : json::dump(kv.value())});
+  bj::object message{
+      {"attachment", bj::object{{"type", file.type}, {"payload", bj::object{{"is_reusable", false}}}}}};
+  parts.push_back({"message", json::dump(message)});
+  parts.push_back({"filedata", *file.file->bytes, file.file->filename,
+                   attachments::base_type(file.file->mime_type)});
+  auto mp = attachments::multipart(parts);
+  HttpRequest req;
+  req.method = "POST";
+  req.url = send_url(settings);
+  req.headers = {{"Content-Type", mp.content_type}};
+  req.body = std::move(mp.body);
+  return req;
+}
+
+Result<HttpRequest> build_one(Platform platform, const PageSettings& settings, std::string_view to,
+                              const OutboundMessage& msg) {
   const ChannelCapabilities& caps = capabilities(channel_type(platform));
   const size_t n = msg.choices.size();
   bj::object message;
@@ -464,11 +521,33 @@ Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& 
   body["message"] = std::move(message);
   HttpRequest req;
   req.method = "POST";
-  req.url = settings.api_base_url +
-            "/me/messages?access_token=" + form::encode_component(settings.page_access_token);
+  req.url = send_url(settings);
   req.headers = {{"Content-Type", "application/json"}};
   req.body = json::dump(body);
   return req;
+}
+
+}  // namespace
+
+Result<std::vector<HttpRequest>> build_messaging_sends(Platform platform, const PageSettings& settings,
+                                                       std::string_view to, const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(render::validate(to, msg));
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, false, true));
+  auto classify = platform == Platform::messenger ? messenger_type : instagram_type;
+  auto split = attachments::split(msg.attachments, classify);
+  BOTTEGA_TRY_STATUS(attachments::check_links(split, platform_name(platform)));
+  // An attachment message has no text: the text (and the links) go first as their own message.
+  return attachments::requests(
+      attachments::plan(msg, std::move(split), 0, nullptr),
+      [&](const OutboundMessage& lead) { return build_one(platform, settings, to, lead); },
+      [&](const attachments::Native& n, const std::string&, bool) {
+        return attachment_request(platform, settings, to, msg, n);
+      });
+}
+
+Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& settings,
+                                         std::string_view to, const OutboundMessage& msg) {
+  return attachments::first(build_messaging_sends(platform, settings, to, msg));
 }
 
 Result<std::string> parse_messaging_send_response(Platform platform, int http_status,

@@ -33,6 +33,15 @@ Result<InboundBatch> parse_messaging(Platform platform, std::string_view body);
 Result<HttpRequest> build_messaging_send(Platform platform, const PageSettings& settings,
                                          std::string_view to, const OutboundMessage& msg);
 
+// Every request that sends msg, in order (build_messaging_send is the first). An attachment
+// message carries one file and no text: the text (with choices...) goes first as its own
+// message, then one multipart/form-data upload per file (`filedata` = the bytes, message
+// {"attachment":{"type","payload":{"is_reusable":false}}}). Messenger: image/video/audio/file up
+// to 25 MB; Instagram: image (PNG/JPEG/GIF <= 8 MB), video (MP4/OGG/AVI/MOV/WebM), audio
+// (AAC/M4A/WAV/MP4), file (PDF), <= 25 MB; anything else goes as "filename: public_url" in the
+// text. Errors: as build_messaging_send; attachments[i].bytes missing.
+Result<std::vector<HttpRequest>> build_messaging_sends(Platform platform, const PageSettings& settings,
+                                                       std::string_view to, const OutboundMessage& msg);
 // The message_id of a Send API answer; a non-2xx answer maps with graph_error.
 Result<std::string> parse_messaging_send_response(Platform platform, int http_status,
                                                   std::string_view body);

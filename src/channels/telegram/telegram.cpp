@@ -1,8 +1,10 @@
 #include "channels/telegram/telegram.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/payload.hpp"
 #include "channels/render.hpp"
@@ -397,9 +399,83 @@ Result<InboundBatch> parse(std::string_view body) {
   return batch;  // other updates (inline queries, chat member changes...) carry no message
 }
 
-Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_id,
-                               const OutboundMessage& msg) {
-  BOTTEGA_TRY_STATUS(render::validate(chat_id, msg));
+namespace {
+
+std::optional<int64_t> reply_message_id(std::string_view r) {
+  std::string_view mid = r.substr(r.rfind(':') == std::string_view::npos ? 0 : r.rfind(':') + 1);
+  if (auto n = to_int64(mid); n && *n > 0) return n;
+  return std::nullopt;
+}
+
+// The method for one file and its Bot API limits for uploads (docs/channels.md "Outbound files"):
+// photo (JPEG/PNG <= 10 MB), video (MP4), audio (MP3/M4A), otherwise document; every upload
+// <= 50 MB; larger files go as a link.
+std::string upload_type(const OutboundAttachment& f) {
+  constexpr int64_t MB = attachments::kMB;
+  if (f.size > 50 * MB) return "";
+  std::string t = attachments::base_type(f.mime_type);
+  if ((t == "image/jpeg" || t == "image/png") && f.size <= 10 * MB) return "photo";
+  if (t == "video/mp4") return "video";
+  if (t == "audio/mpeg" || t == "audio/mp4" || t == "audio/x-m4a") return "audio";
+  return "document";
+}
+
+bool any_caption(std::string_view) { return true; }
+
+std::string method_of(std::string_view type) {
+  if (type == "photo") return "sendPhoto";
+  if (type == "video") return "sendVideo";
+  if (type == "audio") return "sendAudio";
+  return "sendDocument";
+}
+
+// One upload request: sendPhoto/sendVideo/sendAudio/sendDocument with the file as the method's
+// field, or sendMediaGroup (2-10 files) with `media` = InputMedia[] naming "attach://fileN".
+// Albums mix photos and videos only; documents and audio only group with their own kind, so a
+// mixed album goes as documents.
+HttpRequest upload_request(const Settings& settings, std::string_view chat_id,
+                           std::vector<attachments::Native> files, const std::string& caption,
+                           std::optional<int64_t> reply_to) {
+  std::vector<attachments::FormPart> parts;
+  parts.push_back({"chat_id", std::string(chat_id)});
+  std::string method;
+  if (files.size() == 1) {
+    method = method_of(files[0].type);
+    const auto& f = *files[0].file;
+    parts.push_back({files[0].type, *f.bytes, f.filename, attachments::base_type(f.mime_type)});
+    if (!caption.empty()) parts.push_back({"caption", caption});
+  } else {
+    method = "sendMediaGroup";
+    bool visual = true, audio = true;
+    for (const auto& n : files) {
+      visual = visual && (n.type == "photo" || n.type == "video");
+      audio = audio && n.type == "audio";
+    }
+    bj::array media;
+    for (size_t i = 0; i < files.size(); ++i) {
+      bj::object m{{"type", visual || audio ? files[i].type : std::string("document")},
+                   {"media", "attach://file" + std::to_string(i)}};
+      if (i == 0 && !caption.empty()) m["caption"] = caption;
+      media.push_back(std::move(m));
+    }
+    parts.push_back({"media", json::dump(media)});
+    for (size_t i = 0; i < files.size(); ++i) {
+      const auto& f = *files[i].file;
+      parts.push_back({"file" + std::to_string(i), *f.bytes, f.filename, attachments::base_type(f.mime_type)});
+    }
+  }
+  if (reply_to) parts.push_back({"reply_parameters", json::dump(bj::object{{"message_id", *reply_to}})});
+  auto mp = attachments::multipart(parts);
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + "/bot" + settings.bot_token + "/" + method;
+  req.headers = {{"Content-Type", mp.content_type}};
+  req.body = std::move(mp.body);
+  return req;
+}
+
+Result<HttpRequest> build_one(const Settings& settings, std::string_view chat_id,
+                              const OutboundMessage& msg) {
   const ChannelCapabilities& caps = capabilities(kType);
   bool keyboard_choices = !msg.choices.empty() && msg.choices.size() <= caps.max_buttons &&
                           render::choices_fit(msg.choices, 4096, kCallbackData);
@@ -441,12 +517,7 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
     }
   }
   if (!rows.empty()) body["reply_markup"] = bj::object{{"inline_keyboard", std::move(rows)}};
-  if (!msg.reply_to.empty()) {
-    std::string_view r = msg.reply_to;
-    std::string_view mid = r.substr(r.rfind(':') == std::string_view::npos ? 0 : r.rfind(':') + 1);
-    if (auto n = to_int64(mid); n && *n > 0)
-      body["reply_parameters"] = bj::object{{"message_id", *n}};
-  }
+  if (auto n = reply_message_id(msg.reply_to)) body["reply_parameters"] = bj::object{{"message_id", *n}};
   HttpRequest req;
   req.method = "POST";
   req.url = settings.api_base_url + "/bot" + settings.bot_token + (photo ? "/sendPhoto" : "/sendMessage");
@@ -455,15 +526,53 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_i
   return req;
 }
 
+}  // namespace
+
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view chat_id,
+                                             const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(render::validate(chat_id, msg));
+  std::vector<HttpRequest> out;
+  if (msg.attachments.empty()) {
+    BOTTEGA_TRY(one, build_one(settings, chat_id, msg));
+    out.push_back(std::move(one));
+    return out;
+  }
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, false, true));
+  auto split = attachments::split(msg.attachments, upload_type);
+  BOTTEGA_TRY_STATUS(attachments::check_links(split, "Telegram"));
+  auto plan = attachments::plan(msg, std::move(split), kCaption, any_caption);
+  if (plan.lead) {
+    BOTTEGA_TRY(first, build_one(settings, chat_id, *plan.lead));
+    out.push_back(std::move(first));
+  }
+  // At most 10 files per album.
+  for (size_t i = 0; i < plan.media.size(); i += 10) {
+    std::vector<attachments::Native> group(plan.media.begin() + static_cast<std::ptrdiff_t>(i),
+                                           plan.media.begin() + static_cast<std::ptrdiff_t>(std::min(plan.media.size(), i + 10)));
+    std::optional<int64_t> reply = out.empty() ? reply_message_id(msg.reply_to) : std::nullopt;
+    out.push_back(upload_request(settings, chat_id, std::move(group), i == 0 ? plan.caption : std::string(), reply));
+  }
+  return out;
+}
+
+Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_id,
+                               const OutboundMessage& msg) {
+  return attachments::first(build_sends(settings, chat_id, msg));
+}
+
 Result<std::string> parse_send_response(int http_status, std::string_view body) {
   auto root = json::parse_object(body, {1 << 20, 32});
   if (root.ok()) {
     auto ok = root->find("ok");
     auto result = root->find("result");
     if (ok != root->end() && ok->value().is_bool() && ok->value().get_bool() &&
-        result != root->end() && result->value().is_object() && http_status >= 200 &&
-        http_status <= 299) {
-      const auto& m = result->value().get_object();
+        result != root->end() && http_status >= 200 && http_status <= 299 &&
+        (result->value().is_object() ||
+         (result->value().is_array() && !result->value().get_array().empty() &&
+          result->value().get_array()[0].is_object()))) {
+      // sendMediaGroup answers with the album's messages: the first one stands for it.
+      const auto& m = result->value().is_object() ? result->value().get_object()
+                                                  : result->value().get_array()[0].get_object();
       auto mid = json::required_int(m, "message_id", "result.message_id");
       auto chat = chat_of(m, "result");
       if (mid.ok() && chat.ok()) return chat->chat_id + ":" + std::to_string(*mid);

@@ -50,6 +50,14 @@ Result<InboundBatch> parse(std::string_view body);
 // reply_to "<chat>:<message_id>" -> reply_parameters. Errors: invalid_argument, "text_too_long".
 Result<HttpRequest> build_send(const Settings& settings, std::string_view chat_id,
                                const OutboundMessage& msg);
+// Every request that sends msg, in order (build_send is the first). Files are uploaded as
+// multipart/form-data (their bytes): one file -> sendPhoto (JPEG/PNG <= 10 MB) / sendVideo (MP4) /
+// sendAudio (MP3/M4A) / sendDocument; 2-10 -> one sendMediaGroup album (photos and videos mix;
+// otherwise documents). The text is the caption of the (first) file when it fits (<= 1024
+// characters, no keyboard); otherwise sendMessage goes first. Files over 50 MB go as
+// "filename: public_url" in the text. reply_to -> reply_parameters of the first request.
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view chat_id,
+                                             const OutboundMessage& msg);
 
 // "<chat_id>:<message_id>" from {"ok":true,"result":Message}; errors by error_code (429 ->
 // rate_limited, 401 -> unauthenticated, 403 -> unprocessable "recipient_unavailable", 5xx ->

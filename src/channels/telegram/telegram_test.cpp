@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include "channels/attachments_testing.hpp"
 
 namespace bottega::channels::telegram {
 namespace {
@@ -288,6 +289,99 @@ TEST(TelegramSend, ParsesSendResponses) {
                 .code,
             "provider_rejected");
   EXPECT_EQ(parse_send_response(502, "Bad Gateway").error().errc, Errc::unavailable);
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+using channels::testing::field;
+using channels::testing::file;
+using channels::testing::form_fields;
+constexpr int64_t MB = 1024 * 1024;
+
+TEST(TelegramFiles, OnePhotoUploadedWithTheCaptionAndReply) {
+  OutboundMessage msg;
+  msg.text = "Here it is";
+  msg.reply_to = "42:7";
+  msg.attachments = {file("shoe.jpg", "image/jpeg", 2 * MB, std::string("\xff\xd8\xff\xe0\0\0JFIF", 10))};
+  auto reqs = build_sends(test_settings(), "42", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ((*reqs)[0].url, "http://127.0.0.1:9200/bot123456789:AAE-test_Token/sendPhoto");
+  auto f = form_fields((*reqs)[0]);
+  EXPECT_EQ(field(f, "chat_id")->value, "42");
+  EXPECT_EQ(field(f, "caption")->value, "Here it is");
+  EXPECT_EQ(bj::parse(field(f, "reply_parameters")->value), bj::parse(R"({"message_id":7})"));
+  ASSERT_NE(field(f, "photo"), nullptr);
+  EXPECT_EQ(field(f, "photo")->filename, "shoe.jpg");
+  EXPECT_EQ(field(f, "photo")->content_type, "image/jpeg");
+  EXPECT_EQ(field(f, "photo")->value, *msg.attachments[0].bytes);
+}
+
+TEST(TelegramFiles, MethodPerType) {
+  struct Case {
+    OutboundAttachment a;
+    const char* method;
+    const char* field;
+  } cases[] = {{file("a.mp4", "video/mp4", MB), "sendVideo", "video"},
+               {file("a.mp3", "audio/mpeg", MB), "sendAudio", "audio"},
+               {file("a.pdf", "application/pdf", MB), "sendDocument", "document"},
+               {file("big.png", "image/png", 10 * MB + 1), "sendDocument", "document"}};
+  for (const auto& c : cases) {
+    OutboundMessage msg;
+    msg.attachments = {c.a};
+    auto reqs = build_sends(test_settings(), "42", msg);
+    ASSERT_EQ(reqs->size(), 1u);
+    EXPECT_EQ((*reqs)[0].url, std::string("http://127.0.0.1:9200/bot123456789:AAE-test_Token/") + c.method);
+    auto f = form_fields((*reqs)[0]);
+    ASSERT_NE(field(f, c.field), nullptr) << c.method;
+    EXPECT_EQ(field(f, "caption"), nullptr);
+  }
+}
+
+TEST(TelegramFiles, SeveralAreOneAlbumMixedKindsAsDocuments) {
+  OutboundMessage msg;
+  msg.text = "Both";
+  msg.attachments = {file("a.jpg", "image/jpeg", 10), file("b.mp4", "video/mp4", 10)};
+  auto reqs = build_sends(test_settings(), "42", msg);
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ((*reqs)[0].url, "http://127.0.0.1:9200/bot123456789:AAE-test_Token/sendMediaGroup");
+  auto f = form_fields((*reqs)[0]);
+  EXPECT_EQ(bj::parse(field(f, "media")->value), bj::parse(R"([
+    {"type":"photo","media":"attach://file0","caption":"Both"},{"type":"video","media":"attach://file1"}])"));
+  EXPECT_EQ(field(f, "file0")->filename, "a.jpg");
+  EXPECT_EQ(field(f, "file1")->filename, "b.mp4");
+  // A photo and a PDF cannot share an album as they are: both go as documents.
+  msg.attachments = {file("a.jpg", "image/jpeg", 10), file("b.pdf", "application/pdf", 10)};
+  f = form_fields((*build_sends(test_settings(), "42", msg))[0]);
+  EXPECT_EQ(bj::parse(field(f, "media")->value), bj::parse(R"([
+    {"type":"document","media":"attach://file0","caption":"Both"},{"type":"document","media":"attach://file1"}])"));
+}
+
+TEST(TelegramFiles, LongTextKeyboardsAndHugeFiles) {
+  OutboundMessage msg;
+  msg.text = std::string(1025, 'a');  // over the 1024-character caption: sendMessage first
+  msg.attachments = {file("a.pdf", "application/pdf", 10), file("huge.zip", "application/zip", 50 * MB + 1)};
+  auto reqs = build_sends(test_settings(), "42", msg);
+  ASSERT_EQ(reqs->size(), 2u);
+  EXPECT_EQ((*reqs)[0].url, "http://127.0.0.1:9200/bot123456789:AAE-test_Token/sendMessage");
+  EXPECT_EQ(std::string(bj::parse((*reqs)[0].body).at("text").as_string()),
+            msg.text + "\n\nhuge.zip: https://shop.example/media/m1/huge.zip?exp=1&sig=ab");
+  EXPECT_EQ(field(form_fields((*reqs)[1]), "caption"), nullptr);
+  // An inline keyboard stays on the text message.
+  msg.text = "Pick";
+  msg.choices = {{"a", "A", ""}};
+  reqs = build_sends(test_settings(), "42", msg);
+  ASSERT_EQ(reqs->size(), 2u);
+  EXPECT_TRUE(bj::parse((*reqs)[0].body).as_object().contains("reply_markup"));
+}
+
+TEST(TelegramFiles, AlbumResponseIsItsFirstMessage) {
+  auto id = parse_send_response(200, R"({"ok":true,"result":[
+    {"message_id":11,"chat":{"id":42,"type":"private"},"date":1},
+    {"message_id":12,"chat":{"id":42,"type":"private"},"date":1}]})");
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(*id, "42:11");
+  EXPECT_EQ(parse_send_response(200, R"({"ok":true,"result":[]})").error().code, "provider_bad_response");
 }
 
 }  // namespace

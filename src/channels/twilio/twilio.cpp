@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/form.hpp"
 #include "channels/payload.hpp"
@@ -265,19 +266,13 @@ Result<InboundBatch> parse(std::string_view body) {
   return batch;
 }
 
-Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
-                               const OutboundMessage& msg) {
-  BOTTEGA_TRY_STATUS(render::validate(to, msg));
-  std::string text = render::fallback_text(msg, true, true);
-  BOTTEGA_TRY_STATUS(render::check_length(text, capabilities(kType).max_text));
-  bool service = settings.from.rfind("MG", 0) == 0;
-  form::Params params{{"To", std::string(to)},
-                      {service ? "MessagingServiceSid" : "From", settings.from},
-                      {"Body", text}};
-  // A product card's image goes along as media on WhatsApp via Twilio (SMS stays text + link).
-  if (msg.card && !msg.card->image_url.empty() && to.rfind("whatsapp:", 0) == 0)
-    params.push_back({"MediaUrl", msg.card->image_url});
-  if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
+namespace {
+
+constexpr size_t kOutboundMedia = 10;            // MediaUrl per message
+constexpr int64_t kMmsBytes = 5 * attachments::kMB;  // all of an MMS's media together
+constexpr size_t kWhatsAppCaption = 1024;
+
+HttpRequest messages_request(const Settings& settings, const form::Params& params) {
   HttpRequest req;
   req.method = "POST";
   req.url =
@@ -287,6 +282,96 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                  {"Content-Type", "application/x-www-form-urlencoded"}};
   req.body = form::encode(params);
   return req;
+}
+
+form::Params base_params(const Settings& settings, std::string_view to) {
+  bool service = settings.from.rfind("MG", 0) == 0;
+  return {{"To", std::string(to)}, {service ? "MessagingServiceSid" : "From", settings.from}};
+}
+
+// WhatsApp through Twilio: one media per message, images (JPEG/PNG/WebP) <= 5 MB, audio, video
+// (MP4), PDF and Office documents, vCards <= 16 MB (docs/channels.md "Outbound files").
+std::string whatsapp_media(const OutboundAttachment& f) {
+  constexpr int64_t MB = attachments::kMB;
+  std::string t = attachments::base_type(f.mime_type);
+  if (t == "image/jpeg" || t == "image/png" || t == "image/webp") return f.size <= 5 * MB ? "image" : "";
+  if (f.size > 16 * MB) return "";
+  if (t == "video/mp4") return "video";
+  if (t == "audio/ogg" || t == "audio/amr" || t == "audio/3gpp" || t == "audio/aac" || t == "audio/mpeg")
+    return "audio";
+  if (t == "application/pdf" || t == "application/msword" || t == "text/vcard" || t == "text/x-vcard" ||
+      t == "application/vnd.openxmlformats-officedocument.wordprocessingml.document" ||
+      t == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+      t == "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    return "document";
+  return "";
+}
+
+// Twilio sends no caption or filename with a WhatsApp document.
+bool whatsapp_caption(std::string_view type) { return type == "image" || type == "video"; }
+
+// MMS: the types Twilio accepts (images, audio, video, vCard, calendar, PDF).
+bool mms_type(const std::string& t) {
+  return t.rfind("image/", 0) == 0 || t.rfind("audio/", 0) == 0 || t.rfind("video/", 0) == 0 ||
+         t == "text/vcard" || t == "text/x-vcard" || t == "text/calendar" || t == "application/pdf";
+}
+
+// One message without files: the text with numbered choices and the link; a product card's image
+// goes along as media on WhatsApp (SMS stays text + link).
+Result<form::Params> text_params(const Settings& settings, std::string_view to, const OutboundMessage& msg,
+                                 const std::vector<const OutboundAttachment*>& linked) {
+  std::string text = attachments::with_links(render::fallback_text(msg, true, true), linked);
+  BOTTEGA_TRY_STATUS(render::check_length(text, capabilities(kType).max_text));
+  form::Params params = base_params(settings, to);
+  if (!text.empty()) params.push_back({"Body", text});
+  if (msg.card && !msg.card->image_url.empty() && to.rfind("whatsapp:", 0) == 0)
+    params.push_back({"MediaUrl", msg.card->image_url});
+  if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
+  return params;
+}
+
+}  // namespace
+
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(render::validate(to, msg));
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
+  if (to.rfind("whatsapp:", 0) == 0) {
+    return attachments::requests(
+        attachments::plan(msg, attachments::split(msg.attachments, whatsapp_media), kWhatsAppCaption,
+                          whatsapp_caption),
+        [&](const OutboundMessage& lead) -> Result<HttpRequest> {
+          BOTTEGA_TRY(params, text_params(settings, to, lead, {}));
+          return messages_request(settings, params);
+        },
+        [&](const attachments::Native& n, const std::string& caption, bool) {
+          form::Params params = base_params(settings, to);
+          if (!caption.empty()) params.push_back({"Body", caption});
+          params.push_back({"MediaUrl", n.file->public_url});
+          if (!msg.status_callback_url.empty()) params.push_back({"StatusCallback", msg.status_callback_url});
+          return messages_request(settings, params);
+        });
+  }
+  // SMS/MMS: every file in one message as MediaUrl, at most 10 and 5 MB in all; the rest as links.
+  std::vector<const OutboundAttachment*> media, linked;
+  int64_t total = 0;
+  for (const auto& f : msg.attachments) {
+    if (mms_type(attachments::base_type(f.mime_type)) && media.size() < kOutboundMedia &&
+        total + f.size <= kMmsBytes) {
+      media.push_back(&f);
+      total += f.size;
+    } else {
+      linked.push_back(&f);
+    }
+  }
+  BOTTEGA_TRY(params, text_params(settings, to, msg, linked));
+  for (const auto* f : media) params.push_back({"MediaUrl", f->public_url});
+  return std::vector<HttpRequest>{messages_request(settings, params)};
+}
+
+Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
+                               const OutboundMessage& msg) {
+  return attachments::first(build_sends(settings, to, msg));
 }
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {

@@ -53,6 +53,15 @@ Result<InboundBatch> parse(std::string_view body);
 // numbered list and the link "title: url". Errors: invalid_argument, "text_too_long" (> 1600).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg);
+// Every request that sends msg, in order (build_send is the first). Files go by link
+// (MediaUrl = public_url). SMS/MMS: one message, at most 10 MediaUrl and 5 MB of media in all
+// (images, audio, video, vCard, calendar, PDF); WhatsApp ("whatsapp:" recipients): one media per
+// message, images <= 5 MB, audio/video/PDF/Office/vCard <= 16 MB, the Body as the first image's or
+// video's caption when it fits (<= 1024), otherwise a text message first. Files a channel cannot
+// take go as "filename: public_url" in the Body. Errors: as build_send;
+// attachments[i].public_url missing.
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg);
 
 // The sid of a 2xx answer. Errors: 429 / 20429 -> rate_limited, 63016 (WhatsApp outside the
 // 24 h window) -> unprocessable "outside_window", 401 / 20003 -> unauthenticated, 5xx ->

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "channels/form.hpp"
+#include "channels/attachments_testing.hpp"
 #include "core/crypto.hpp"
 
 namespace bottega::channels::twilio {
@@ -344,6 +345,68 @@ TEST(TwilioSend, ParsesSendResponses) {
   EXPECT_EQ(parse_send_response(401, R"({"code":20003,"message":"Authenticate"})").error().errc,
             Errc::unauthenticated);
   EXPECT_EQ(parse_send_response(503, "").error().errc, Errc::unavailable);
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+using channels::testing::file;
+constexpr int64_t MB = 1024 * 1024;
+
+std::vector<std::string> all(const form::Params& p, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : p)
+    if (k == name) out.push_back(v);
+  return out;
+}
+
+TEST(TwilioFiles, MmsTakesUpToTenMediaUrlsAndFiveMegabytes) {
+  OutboundMessage msg;
+  msg.text = "Photos";
+  msg.attachments = {file("a.jpg", "image/jpeg", 3 * MB), file("b.png", "image/png", 2 * MB),
+                     file("c.jpg", "image/jpeg", 1), file("d.zip", "application/zip", 1)};
+  auto reqs = build_sends(test_settings(), "+15558675310", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 1u);
+  auto p = *form::parse((*reqs)[0].body);
+  EXPECT_EQ(all(p, "MediaUrl"), (std::vector<std::string>{"https://shop.example/media/m1/a.jpg?exp=1&sig=ab",
+                                                          "https://shop.example/media/m1/b.png?exp=1&sig=ab"}));
+  // c.jpg would pass 5 MB in all; a zip is no MMS type: both as links in the body.
+  EXPECT_EQ(all(p, "Body"), (std::vector<std::string>{
+                                "Photos\n\nc.jpg: https://shop.example/media/m1/c.jpg?exp=1&sig=ab\n"
+                                "d.zip: https://shop.example/media/m1/d.zip?exp=1&sig=ab"}));
+  msg.text.clear();
+  msg.attachments.assign(11, file("x.jpg", "image/jpeg", 10));
+  p = *form::parse((*build_sends(test_settings(), "+15558675310", msg))[0].body);
+  EXPECT_EQ(all(p, "MediaUrl").size(), 10u);
+  EXPECT_EQ(all(p, "Body"), (std::vector<std::string>{"x.jpg: https://shop.example/media/m1/x.jpg?exp=1&sig=ab"}));
+}
+
+TEST(TwilioFiles, WhatsAppOneMediaPerMessageCaptionOnImagesOnly) {
+  OutboundMessage msg;
+  msg.text = "Your invoice";
+  msg.status_callback_url = "https://shop.example/webhooks/ch_1";
+  msg.attachments = {file("inv.pdf", "application/pdf", MB), file("a.jpg", "image/jpeg", MB)};
+  auto reqs = build_sends(test_settings(), "whatsapp:+15558675310", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  // A document takes no caption through Twilio: the text first, then one message per file.
+  ASSERT_EQ(reqs->size(), 3u);
+  auto p0 = *form::parse((*reqs)[0].body);
+  EXPECT_EQ(all(p0, "Body"), std::vector<std::string>{"Your invoice"});
+  EXPECT_TRUE(all(p0, "MediaUrl").empty());
+  for (size_t i = 1; i < 3; ++i) {
+    auto p = *form::parse((*reqs)[i].body);
+    EXPECT_EQ(all(p, "MediaUrl"), std::vector<std::string>{msg.attachments[i - 1].public_url});
+    EXPECT_TRUE(all(p, "Body").empty());
+    EXPECT_EQ(all(p, "StatusCallback"), std::vector<std::string>{msg.status_callback_url});
+    EXPECT_EQ(all(p, "To"), std::vector<std::string>{"whatsapp:+15558675310"});
+  }
+  msg.attachments = {file("a.jpg", "image/jpeg", MB), file("big.jpg", "image/jpeg", 5 * MB + 1)};
+  reqs = build_sends(test_settings(), "whatsapp:+15558675310", msg);
+  ASSERT_EQ(reqs->size(), 1u);
+  auto p = *form::parse((*reqs)[0].body);
+  EXPECT_EQ(all(p, "Body"), std::vector<std::string>{
+                                "Your invoice\n\nbig.jpg: https://shop.example/media/m1/big.jpg?exp=1&sig=ab"});
+  EXPECT_EQ(all(p, "MediaUrl").size(), 1u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/cards.hpp"
 #include "channels/payload.hpp"
@@ -24,6 +25,7 @@ constexpr size_t kButtonText = 250;      // a keyboard button's label, character
 constexpr size_t kActionBody = 250;      // our reply buttons send their title back as the text
 constexpr size_t kRichMediaRows = 7;     // one rich media item: 6 columns x 7 rows
 constexpr size_t kRichMediaButtons = 2;  // image (3 rows) + title (2 rows) leave 2 button rows
+constexpr size_t kPictureText = 768;     // a picture message's description, characters
 
 Error unauthenticated(std::string code, std::string message) {
   return Error{Errc::unauthenticated, std::move(code), std::move(message), {}};
@@ -264,9 +266,41 @@ Result<InboundBatch> parse(std::string_view body) {
   return batch;
 }
 
-Result<HttpRequest> build_send(const Settings& settings, std::string_view receiver,
-                               const OutboundMessage& msg) {
-  BOTTEGA_TRY_STATUS(render::validate(receiver, msg));
+namespace {
+
+HttpRequest send_message_request(const Settings& settings, const bj::object& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + "/send_message";
+  req.headers = {{"Content-Type", "application/json"}, {"X-Viber-Auth-Token", settings.auth_token}};
+  req.body = json::dump(body);
+  return req;
+}
+
+bj::object head(const Settings& settings, std::string_view receiver) {
+  bj::object body{{"receiver", receiver}, {"min_api_version", 1}};
+  bj::object sender{{"name", settings.sender_name}};
+  if (!settings.sender_avatar.empty()) sender["avatar"] = settings.sender_avatar;
+  body["sender"] = std::move(sender);
+  return body;
+}
+
+// picture: JPEG/PNG/GIF <= 1 MB; video: MP4 <= 26 MB; anything else (or a larger image) a file
+// <= 50 MB with a name of at most 256 characters; otherwise a link (docs/channels.md "Outbound
+// files").
+std::string message_type(const OutboundAttachment& f) {
+  constexpr int64_t MB = attachments::kMB;
+  std::string t = attachments::base_type(f.mime_type);
+  if ((t == "image/jpeg" || t == "image/png" || t == "image/gif") && f.size <= 1 * MB) return "picture";
+  if (t == "video/mp4" && f.size <= 26 * MB) return "video";
+  if (f.size <= 50 * MB && render::char_count(f.filename) <= 256) return "file";
+  return "";
+}
+
+bool picture_caption(std::string_view type) { return type == "picture"; }
+
+Result<HttpRequest> build_one(const Settings& settings, std::string_view receiver,
+                              const OutboundMessage& msg) {
   const ChannelCapabilities& caps = capabilities(kType);
   size_t link_buttons = msg.link ? 1 : 0;
   bool buttons = !msg.choices.empty() && msg.choices.size() + link_buttons <= caps.max_buttons &&
@@ -331,12 +365,33 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view receiv
     if (!keys.empty())
       body["keyboard"] = bj::object{{"Type", "keyboard"}, {"DefaultHeight", false}, {"Buttons", std::move(keys)}};
   }
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings.api_base_url + "/send_message";
-  req.headers = {{"Content-Type", "application/json"}, {"X-Viber-Auth-Token", settings.auth_token}};
-  req.body = json::dump(body);
-  return req;
+  return send_message_request(settings, body);
+}
+
+}  // namespace
+
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view receiver,
+                                             const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(render::validate(receiver, msg));
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
+  auto plan = attachments::plan(msg, attachments::split(msg.attachments, message_type), kPictureText,
+                                picture_caption);
+  return attachments::requests(
+      plan, [&](const OutboundMessage& lead) { return build_one(settings, receiver, lead); },
+      [&](const attachments::Native& n, const std::string& caption, bool) {
+        bj::object body = head(settings, receiver);
+        body["type"] = n.type;
+        body["media"] = n.file->public_url;
+        if (n.type == "picture") body["text"] = caption;  // required, may be empty
+        if (n.type != "picture") body["size"] = n.file->size;
+        if (n.type == "file") body["file_name"] = n.file->filename;
+        return send_message_request(settings, body);
+      });
+}
+
+Result<HttpRequest> build_send(const Settings& settings, std::string_view receiver,
+                               const OutboundMessage& msg) {
+  return attachments::first(build_sends(settings, receiver, msg));
 }
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {

@@ -61,6 +61,14 @@ Result<InboundBatch> parse(std::string_view body);
 // buttons) with the text as alt_text. Errors: invalid_argument, "text_too_long".
 Result<HttpRequest> build_send(const Settings& settings, std::string_view receiver,
                                const OutboundMessage& msg);
+// Every request that sends msg, in order (build_send is the first). Viber takes one file per
+// message, by link (`media` = public_url): picture (JPEG/PNG/GIF <= 1 MB, the text as its
+// description when it fits in 768 characters and there are no buttons), video (MP4 <= 26 MB, with
+// `size`), file (anything else <= 50 MB, `size` and `file_name`); larger files go as
+// "filename: public_url" in the text, which otherwise goes first as its own message.
+// Errors: as build_send; attachments[i].public_url missing.
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view receiver,
+                                             const OutboundMessage& msg);
 
 // message_token from {"status":0,...}; Viber answers HTTP 200 with a status code:
 // 2 / 15 -> unauthenticated "provider_unauthorized"; 5 / 6 / 11 -> unprocessable

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "channels/rate_limits.hpp"
+#include "channels/attachments_testing.hpp"
 
 namespace bottega::channels::viber {
 namespace {
@@ -309,6 +310,42 @@ TEST(ViberSendResponse, StatusCodes) {
   auto t = read_throttle("viber", r, 2, 0);
   EXPECT_EQ(t.scope, Throttle::Scope::recipient);
   EXPECT_EQ(t.retry_after_ms, 120000);
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+TEST(ViberFiles, PictureWithDescriptionVideoAndFileWithSizeAndName) {
+  using channels::testing::file;
+  constexpr int64_t MB = 1024 * 1024;
+  OutboundMessage msg;
+  msg.text = "New arrivals";
+  msg.attachments = {file("a.jpg", "image/jpeg", MB), file("b.mp4", "video/mp4", 2 * MB),
+                     file("c.pdf", "application/pdf", 3), file("big.png", "image/png", MB + 1),
+                     file("huge.zip", "application/zip", 50 * MB + 1)};
+  auto reqs = build_sends(test_settings(), "01234567890A=", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 4u);
+  for (const auto& r : *reqs) EXPECT_EQ(r.url, "http://127.0.0.1:9300/viber/pa/send_message");
+  EXPECT_EQ(body_of((*reqs)[0]), bj::parse(R"({"receiver":"01234567890A=","min_api_version":1,
+    "sender":{"name":"Bottega Shop"},"type":"picture","media":"https://shop.example/media/m1/a.jpg?exp=1&sig=ab",
+    "text":"New arrivals\n\nhuge.zip: https://shop.example/media/m1/huge.zip?exp=1&sig=ab"})"));
+  EXPECT_EQ(body_of((*reqs)[1]), bj::parse(R"({"receiver":"01234567890A=","min_api_version":1,
+    "sender":{"name":"Bottega Shop"},"type":"video","media":"https://shop.example/media/m1/b.mp4?exp=1&sig=ab",
+    "size":2097152})"));
+  EXPECT_EQ(body_of((*reqs)[2]), bj::parse(R"({"receiver":"01234567890A=","min_api_version":1,
+    "sender":{"name":"Bottega Shop"},"type":"file","media":"https://shop.example/media/m1/c.pdf?exp=1&sig=ab",
+    "size":3,"file_name":"c.pdf"})"));
+  // A picture over 1 MB goes as a file.
+  EXPECT_EQ(body_of((*reqs)[3]).at("type"), "file");
+  EXPECT_EQ(body_of((*reqs)[3]).at("file_name"), "big.png");
+
+  // The description holds 768 characters; longer text goes first as a text message.
+  msg.text = std::string(769, 'a');
+  msg.attachments = {file("a.jpg", "image/jpeg", 10)};
+  reqs = build_sends(test_settings(), "01234567890A=", msg);
+  ASSERT_EQ(reqs->size(), 2u);
+  EXPECT_EQ(body_of((*reqs)[0]).at("type"), "text");
+  EXPECT_EQ(body_of((*reqs)[1]).at("text"), "");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/form.hpp"
 #include "channels/payload.hpp"
@@ -331,15 +332,15 @@ HttpRequest post_json(const Settings& settings, std::string_view path, const bj:
 }
 
 // Files: WeChat's customer-service API has no generic file type (text, image, voice, video, music,
-// news, mpnews, msgmenu, wxcard, miniprogrampage), and an image needs a media/upload first, which
-// the one-request send seam cannot chain: every file goes as a line "filename: public_url" after
-// the text (the signed link the shop serves; docs/channels.md#wechat-official-accounts).
+// news, mpnews, msgmenu, wxcard, miniprogrampage), and an image needs a media/upload first, whose
+// media_id the send would then name: every file goes as a line "filename: public_url" after the
+// text (the signed link the shop serves; docs/channels.md#wechat-official-accounts).
 OutboundMessage with_file_links(const OutboundMessage& msg) {
   OutboundMessage m = msg;
   if (msg.attachments.empty()) return m;
-  std::string lines;
-  for (const auto& a : msg.attachments) lines += (lines.empty() ? "" : "\n") + a.filename + ": " + a.public_url;
-  m.text = msg.text.empty() ? lines : msg.text + "\n\n" + lines;
+  std::vector<const OutboundAttachment*> files;
+  for (const auto& a : msg.attachments) files.push_back(&a);
+  m.text = attachments::with_links(msg.text, files);
   m.attachments.clear();
   return m;
 }
@@ -347,9 +348,7 @@ OutboundMessage with_file_links(const OutboundMessage& msg) {
 }  // namespace
 
 Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& original) {
-  for (size_t i = 0; i < original.attachments.size(); ++i)
-    if (original.attachments[i].public_url.rfind("https://", 0) != 0 && original.attachments[i].public_url.rfind("http://", 0) != 0)
-      return Error::invalid("attachments[" + std::to_string(i) + "].public_url", "a file needs its public URL on WeChat");
+  BOTTEGA_TRY_STATUS(attachments::check(original.attachments, /*need_url=*/true, /*need_bytes=*/false));
   const OutboundMessage msg = with_file_links(original);
   BOTTEGA_TRY_STATUS(render::validate(openid, msg));
   const ChannelCapabilities& caps = capabilities(kType);

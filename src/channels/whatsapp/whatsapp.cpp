@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/meta/meta.hpp"
 #include "channels/payload.hpp"
@@ -602,9 +603,43 @@ Result<InboundBatch> parse(std::string_view body) {
   return batch;
 }
 
-Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
-                               const OutboundMessage& msg) {
-  BOTTEGA_TRY_STATUS(render::validate(to, msg));
+namespace {
+
+HttpRequest messages_request(const Settings& settings, const bj::object& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + "/" + settings.phone_number_id + "/messages";
+  req.headers = {{"Authorization", "Bearer " + settings.access_token},
+                 {"Content-Type", "application/json"}};
+  req.body = json::dump(body);
+  return req;
+}
+
+// The media types and sizes the Cloud API takes (docs/channels.md "Outbound files"); anything else
+// goes as a link.
+std::string media_type(const OutboundAttachment& f) {
+  std::string t = attachments::base_type(f.mime_type);
+  constexpr int64_t MB = attachments::kMB;
+  if ((t == "image/jpeg" || t == "image/png") && f.size <= 5 * MB) return "image";
+  if ((t == "video/mp4" || t == "video/3gpp") && f.size <= 16 * MB) return "video";
+  if ((t == "audio/aac" || t == "audio/amr" || t == "audio/mpeg" || t == "audio/mp4" ||
+       t == "audio/ogg") && f.size <= 16 * MB)
+    return "audio";
+  static constexpr std::string_view kDocuments[] = {
+      "text/plain", "application/pdf", "application/msword",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.ms-powerpoint",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+  for (auto d : kDocuments)
+    if (t == d && f.size <= 100 * MB) return "document";
+  return "";
+}
+
+bool takes_caption(std::string_view type) { return type != "audio"; }
+
+// One message without files: a product card, interactive buttons/list/CTA, or text.
+Result<HttpRequest> build_one(const Settings& settings, std::string_view to, const OutboundMessage& msg) {
   bj::object body = base_body(to, msg);
   std::string card_type;
   std::optional<bj::object> card = msg.card ? card_for(settings, msg, card_type) : std::nullopt;
@@ -624,13 +659,35 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
     body["type"] = "text";
     body["text"] = bj::object{{"preview_url", msg.link.has_value()}, {"body", text}};
   }
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings.api_base_url + "/" + settings.phone_number_id + "/messages";
-  req.headers = {{"Authorization", "Bearer " + settings.access_token},
-                 {"Content-Type", "application/json"}};
-  req.body = json::dump(body);
-  return req;
+  return messages_request(settings, body);
+}
+
+}  // namespace
+
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(render::validate(to, msg));
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, true, false));
+  auto plan = attachments::plan(msg, attachments::split(msg.attachments, media_type),
+                                kInteractiveBody, takes_caption);
+  return attachments::requests(
+      plan, [&](const OutboundMessage& lead) { return build_one(settings, to, lead); },
+      [&](const attachments::Native& n, const std::string& caption, bool first) {
+        OutboundMessage ctx;  // the reply context goes on the first message sent
+        if (first) ctx.reply_to = msg.reply_to;
+        bj::object body = base_body(to, ctx);
+        bj::object media{{"link", n.file->public_url}};
+        if (!caption.empty()) media["caption"] = caption;
+        if (n.type == "document") media["filename"] = n.file->filename;
+        body["type"] = n.type;
+        body[n.type] = std::move(media);
+        return messages_request(settings, body);
+      });
+}
+
+Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
+                               const OutboundMessage& msg) {
+  return attachments::first(build_sends(settings, to, msg));
 }
 
 Result<HttpRequest> build_template_send(const Settings& settings, std::string_view to,

@@ -55,6 +55,15 @@ Result<InboundBatch> parse(std::string_view body);
 // Errors: invalid_argument (validation, "text_too_long" over 4096 characters).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view to,
                                const OutboundMessage& msg);
+// Every request that sends msg, in order (build_send is the first): WhatsApp takes one file per
+// message, by `link` (the file's public_url): image (JPEG/PNG <= 5 MB), video (MP4/3GPP <= 16
+// MB), audio (AAC/AMR/MPEG/MP4/OGG <= 16 MB), document (PDF, text, Office <= 100 MB, with its
+// filename); anything else goes as "filename: public_url" in the text. The text is the first
+// file's caption when it fits (<= 1024 characters, not audio, no buttons); otherwise it goes
+// first as its own message (attachments::plan). msg.reply_to -> context of the first message.
+// Errors: as build_send; attachments[i].public_url missing.
+Result<std::vector<HttpRequest>> build_sends(const Settings& settings, std::string_view to,
+                                             const OutboundMessage& msg);
 
 // An approved template: {"type":"template","template":{"name","language":{"code"},
 // "components":[{"type":"body","parameters":[{"type":"text","text"}...]}]}} (no components when

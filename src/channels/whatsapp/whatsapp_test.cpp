@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "channels/attachments_testing.hpp"
 #include "core/crypto.hpp"
 
 namespace bottega::channels::whatsapp {
@@ -642,6 +643,117 @@ TEST(WhatsAppSend, ParsesSendResponses) {
             Errc::unauthenticated);
   EXPECT_EQ(parse_send_response(502, "<html>").error().errc, Errc::unavailable);
   EXPECT_EQ(parse_send_response(200, "{}").error().code, "provider_bad_response");
+}
+
+// --- outbound files ---------------------------------------------------------------------------
+
+using channels::testing::file;
+constexpr int64_t MB = 1024 * 1024;
+
+std::vector<bj::value> bodies(const std::vector<HttpRequest>& reqs) {
+  std::vector<bj::value> out;
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.url, "https://graph.example/v21.0/106540352242922/messages");
+    out.push_back(bj::parse(r.body));
+  }
+  return out;
+}
+
+TEST(WhatsAppFiles, OneImageWithTheTextAsCaption) {
+  OutboundMessage msg;
+  msg.text = "Your invoice photo";
+  msg.reply_to = "wamid.IN";
+  msg.attachments = {file("photo.jpg", "image/jpeg", 2 * MB)};
+  auto reqs = build_sends(test_settings(), "16505551234", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ(bodies(*reqs)[0], bj::parse(R"({"messaging_product":"whatsapp","recipient_type":"individual",
+    "to":"16505551234","context":{"message_id":"wamid.IN"},"type":"image",
+    "image":{"link":"https://shop.example/media/m1/photo.jpg?exp=1&sig=ab","caption":"Your invoice photo"}})"));
+  // build_send is the first of them.
+  EXPECT_EQ(build_send(test_settings(), "16505551234", msg)->body, (*reqs)[0].body);
+}
+
+TEST(WhatsAppFiles, OneMessagePerFileDocumentsKeepTheirNameAudioHasNoCaption) {
+  OutboundMessage msg;
+  msg.attachments = {file("invoice.pdf", "application/pdf", 3 * MB), file("clip.mp4", "video/mp4", MB),
+                     file("note.ogg", "audio/ogg", MB)};
+  auto b = bodies(*build_sends(test_settings(), "16505551234", msg));
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].at("type"), "document");
+  EXPECT_EQ(b[0].at("document"), bj::parse(R"({"link":"https://shop.example/media/m1/invoice.pdf?exp=1&sig=ab","filename":"invoice.pdf"})"));
+  EXPECT_EQ(b[1].at("type"), "video");
+  EXPECT_EQ(b[1].at("video"), bj::parse(R"({"link":"https://shop.example/media/m1/clip.mp4?exp=1&sig=ab"})"));
+  EXPECT_EQ(b[2].at("type"), "audio");
+  EXPECT_EQ(b[2].at("audio"), bj::parse(R"({"link":"https://shop.example/media/m1/note.ogg?exp=1&sig=ab"})"));
+  for (const auto& x : b) EXPECT_FALSE(x.as_object().contains("context"));
+
+  // Audio takes no caption: the text goes first as a text message, with the reply context.
+  msg.text = "Listen";
+  msg.reply_to = "wamid.IN";
+  msg.attachments = {file("note.ogg", "audio/ogg", MB)};
+  b = bodies(*build_sends(test_settings(), "16505551234", msg));
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].at("text").at("body"), "Listen");
+  EXPECT_EQ(b[0].at("context").at("message_id"), "wamid.IN");
+  EXPECT_FALSE(b[1].as_object().contains("context"));
+  EXPECT_FALSE(b[1].at("audio").as_object().contains("caption"));
+}
+
+TEST(WhatsAppFiles, WhatItCannotTakeGoesAsALinkNeverDropped) {
+  OutboundMessage msg;
+  msg.text = "Here you are";
+  msg.attachments = {file("big.png", "image/png", 5 * MB + 1), file("data.zip", "application/zip", 10),
+                     file("ok.png", "image/png", 10)};
+  auto b = bodies(*build_sends(test_settings(), "16505551234", msg));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].at("type"), "image");
+  EXPECT_EQ(b[0].at("image").at("caption"),
+            "Here you are\n\nbig.png: https://shop.example/media/m1/big.png?exp=1&sig=ab\n"
+            "data.zip: https://shop.example/media/m1/data.zip?exp=1&sig=ab");
+  // Nothing it can take: one text message with the links.
+  msg.attachments = {file("data.zip", "application/zip", 10)};
+  b = bodies(*build_sends(test_settings(), "16505551234", msg));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].at("text").at("body"), "Here you are\n\ndata.zip: https://shop.example/media/m1/data.zip?exp=1&sig=ab");
+  msg.text.clear();
+  b = bodies(*build_sends(test_settings(), "16505551234", msg));
+  EXPECT_EQ(b[0].at("text").at("body"), "data.zip: https://shop.example/media/m1/data.zip?exp=1&sig=ab");
+}
+
+TEST(WhatsAppFiles, CaptionLimitAndButtonsSendTheTextFirst) {
+  OutboundMessage msg;
+  msg.text = std::string(1024, 'a');
+  msg.attachments = {file("photo.jpg", "image/jpeg", 10)};
+  auto b = bodies(*build_sends(test_settings(), "1", msg));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].at("image").at("caption").as_string().size(), 1024u);
+  msg.text += "b";  // 1025 characters: too long for a caption
+  b = bodies(*build_sends(test_settings(), "1", msg));
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].at("type"), "text");
+  EXPECT_FALSE(b[1].at("image").as_object().contains("caption"));
+  // Reply buttons stay on the text message; the file follows.
+  msg.text = "Which one?";
+  msg.choices = {{"a", "A", ""}, {"b", "B", ""}};
+  b = bodies(*build_sends(test_settings(), "1", msg));
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].at("type"), "interactive");
+  EXPECT_EQ(b[1].at("type"), "image");
+}
+
+TEST(WhatsAppFiles, Validation) {
+  OutboundMessage msg;
+  msg.attachments = {file("a.pdf", "application/pdf", 10)};
+  msg.attachments[0].public_url.clear();
+  EXPECT_EQ(build_sends(test_settings(), "1", msg).error().field, "attachments[0].public_url");
+  msg.attachments[0].public_url = "ftp://x/y";
+  EXPECT_EQ(build_sends(test_settings(), "1", msg).error().field, "attachments[0].public_url");
+  msg.attachments[0].public_url = "https://x/y";
+  msg.attachments[0].filename.clear();
+  EXPECT_EQ(build_sends(test_settings(), "1", msg).error().field, "attachments[0].filename");
+  msg.attachments.clear();
+  EXPECT_EQ(build_sends(test_settings(), "1", msg).error().field, "text");
 }
 
 }  // namespace
