@@ -6,8 +6,11 @@
 #include <map>
 
 #include "channels/media.hpp"
+#include "channels/registry.hpp"
+#include "channels/upload.hpp"
 #include "core/crypto.hpp"
 #include "core/model.hpp"
+#include "pipeline/access_tokens.hpp"
 #include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
@@ -67,7 +70,7 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
   StoredMedia m;
   m.id = r->str(0);
   m.tenant_id = r->str(1);
-  m.message_id = r->str(2);
+  m.message_id = r->opt_str(2).value_or("");
   m.mime_type = r->str(3);
   m.filename = r->opt_str(4).value_or("");
   m.size = r->i64(5);
@@ -79,11 +82,112 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
   return m;
 }
 
+namespace {
+
+constexpr store::Stmt kInsertUpload{
+    "media_files.insert_upload",
+    "INSERT INTO media_files(id, tenant_id, message_id, attachment_index, mime_type, filename, size, sha256, "
+    "data_b64, created_at) VALUES ($1,$2,NULL,0,$3,$4,$5,$6,$7,$8)"};
+constexpr store::Stmt kUploadMeta{
+    "media_files.upload_meta",
+    "SELECT message_id, mime_type, filename, size, sha256 FROM media_files WHERE tenant_id = $1 AND id = $2"};
+constexpr store::Stmt kBindUpload{
+    "media_files.bind",
+    "UPDATE media_files SET message_id = $3, attachment_index = $4 WHERE tenant_id = $1 AND id = $2 "
+    "AND message_id IS NULL"};
+constexpr store::Stmt kPurgeUnbound{"media_files.purge_unbound",
+                                    "DELETE FROM media_files WHERE message_id IS NULL AND created_at < $1"};
+constexpr store::Stmt kTenantOf{"media_files.tenant_of",
+                                "SELECT tenant_id FROM media_files WHERE id = $1 AND message_id IS NOT NULL"};
+constexpr store::Stmt kInsertKey{"server_keys.insert",
+                                 "INSERT INTO server_keys(name, value, created_at) VALUES ($1,$2,$3) "
+                                 "ON CONFLICT (name) DO NOTHING"};
+constexpr store::Stmt kGetKey{"server_keys.get", "SELECT value FROM server_keys WHERE name = $1"};
+
+}  // namespace
+
+void insert_upload(store::Tx& tx, const StoredMedia& m, const std::string& data_b64) {
+  tx.exec(kInsertUpload, {m.id, m.tenant_id, m.mime_type, m.filename, m.size, m.sha256, data_b64, m.created_at});
+}
+
+Result<bj::array> outbound_attachments(store::Tx& tx, const std::string& tenant,
+                                       const std::vector<std::string>& media_ids) {
+  bj::array out;
+  for (size_t i = 0; i < media_ids.size(); ++i) {
+    std::string field = "content.attachments[" + std::to_string(i) + "].media_id";
+    for (size_t j = 0; j < i; ++j)
+      if (media_ids[j] == media_ids[i]) return Error::invalid(field, "this file is already in the message", "duplicate_media");
+    auto r = tx.query_one(kUploadMeta, {tenant, media_ids[i]});
+    if (!r) return Error::invalid(field, "no such upload (POST /api/v1/media first)", "unknown_media");
+    if (r->opt_str(0))
+      return Error{Errc::conflict, "media_already_sent",
+                   "this file was already sent in a message (or is a customer's); upload it again to send it", field};
+    out.push_back(bj::object{{"media_id", media_ids[i]},
+                             {"mime_type", r->str(1)},
+                             {"filename", r->opt_str(2).value_or("")},
+                             {"size", r->i64(3)},
+                             {"sha256", r->str(4)}});
+  }
+  return out;
+}
+
+void bind_uploads(store::Tx& tx, const std::string& tenant, const std::vector<std::string>& media_ids,
+                  const std::string& message_id) {
+  for (size_t i = 0; i < media_ids.size(); ++i)
+    tx.exec(kBindUpload, {tenant, media_ids[i], message_id, static_cast<int64_t>(i)});
+}
+
+int64_t purge_unbound(store::Tx& tx, int64_t before_ms) { return tx.exec(kPurgeUnbound, {before_ms}); }
+
+std::string server_key(store::Tx& tx, const std::string& name, const std::string& value, int64_t now_ms) {
+  tx.exec(kInsertKey, {name, value, now_ms});
+  auto r = tx.query_one(kGetKey, {name});
+  return r ? r->str(0) : value;
+}
+
+std::optional<StoredMedia> get_for_public_url(store::Tx& tx, const std::string& id) {
+  auto t = tx.query_one(kTenantOf, {id});
+  if (!t) return std::nullopt;
+  return get(tx, t->str(0), id);
+}
+
+Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant, const bj::object& content,
+                                                     const PublicUrls& urls, int64_t now_ms) {
+  std::vector<OutboundAttachment> out;
+  auto* atts = content.if_contains("attachments");
+  if (!atts || !atts->is_array()) return out;
+  for (const auto& a : atts->as_array()) {
+    auto* id = a.is_object() ? a.as_object().if_contains("media_id") : nullptr;
+    if (!id || !id->is_string()) return Error::not_found("media");
+    auto m = get(tx, tenant, std::string(id->as_string()));
+    if (!m) return Error::not_found("media " + std::string(id->as_string()));
+    OutboundAttachment f;
+    f.mime_type = m->mime_type;
+    f.filename = m->filename.empty() ? m->id : m->filename;
+    f.size = m->size;
+    f.sha256 = m->sha256;
+    if (!urls.key.empty())
+      f.public_url = channels::upload::signed_url(urls.base, urls.key, tenant, m->id, f.filename,
+                                                  now_ms / 1000 + kPublicUrlTtlS);
+    f.bytes = std::make_shared<const std::string>(std::move(m->bytes));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string links_text(const std::vector<OutboundAttachment>& files) {
+  std::string out;
+  for (const auto& f : files) out += (out.empty() ? "" : "\n") + f.filename + ": " + f.public_url;
+  return out;
+}
+
 struct MediaService::Download {
   repo::Job job;
   std::function<void(JobOutcome)> done;
-  std::string message_id, type;
+  std::string message_id, type, channel_id;
   bj::object settings, content;
+  std::string access_token;     // channels whose media API takes one (WeChat)
+  bool token_refused = false;   // the provider refused access_token: drop it, retry the job
   std::vector<size_t> indices;
   size_t pos = 0;
   std::string meta_mime, meta_sha256;
@@ -150,6 +254,9 @@ void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> don
     auto c = bj::parse(m->content_json, e2);
     if (e1 || e2 || !s.is_object() || !c.is_object()) return void(found = Error::internal("unreadable settings or content"));
     d->type = ch->type;
+    d->channel_id = ch->id;
+    if (channels::media::needs_access_token(ch->type))
+      d->access_token = access_tokens::get(tx, job.tenant_id, ch->id, env_.clock.now_ms()).value_or("");
     d->settings = s.as_object();
     d->content = c.as_object();
     found = {};
@@ -157,7 +264,25 @@ void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> don
   if (!found.ok()) return d->done({false, found.error().message, std::nullopt, true});
   d->indices = to_fetch(d->content);
   if (d->indices.empty()) return d->done({true, "", std::nullopt, false});
-  finish_attachment(d);  // starts the first
+  const channels::ChannelAdapter* adapter = channels::find_adapter(d->type);
+  if (!channels::media::needs_access_token(d->type) || !d->access_token.empty() || !adapter)
+    return finish_attachment(d);  // starts the first
+  // No valid cached token: a new one first (stored for every node and the send job).
+  access_tokens::fetch(store_, http_, env_.clock, *adapter, d->settings, job.tenant_id, d->channel_id,
+                       [this, d](Result<std::string> token, bool network) {
+    if (token) {
+      d->access_token = *token;
+      return finish_attachment(d);
+    }
+    const Error& e = token.error();
+    std::string why = "access token: " + e.code + ": " + e.message;
+    metrics_.inc("bottega_media_downloads_total", "outcome=\"retry\"");
+    if (network || e.errc == Errc::unavailable || e.errc == Errc::rate_limited || e.errc == Errc::unauthenticated)
+      return d->done({false, why, std::nullopt, false});  // the shop can fix its AppSecret meanwhile
+    for (size_t idx : d->indices) d->failed[idx] = why;
+    d->pos = d->indices.size();
+    finish_attachment(d);
+  });
 }
 
 // Starts the attachment at d->pos, or, when all are done, records the results.
@@ -167,7 +292,7 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     const auto& att = d->content["attachments"].as_array()[idx].as_object();
     d->meta_mime.clear();
     d->meta_sha256.clear();
-    auto first = channels::media::first_request(d->type, d->settings, att);
+    auto first = channels::media::first_request(d->type, d->settings, att, d->access_token);
     if (!first) {
       d->failed[idx] = first.error().code + ": " + first.error().message;
       d->pos++;
@@ -185,6 +310,9 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     boost::system::error_code ec;
     auto cv = bj::parse(m->content_json, ec);
     if (ec || !cv.is_object()) return Error::internal("message content unreadable");
+    // A token the provider refused is forgotten (unless another node replaced it meanwhile); the
+    // job's retry fetches a new one.
+    if (d2->token_refused) access_tokens::drop(tx, d2->job.tenant_id, d2->channel_id, d2->access_token);
     auto& atts = cv.as_object()["attachments"].as_array();
     bool changed = false;
     for (auto& [idx, s] : d2->stored) {
@@ -234,7 +362,8 @@ void MediaService::step(std::shared_ptr<Download> d, HttpRequest req, int n) {
     }
     auto nx = channels::media::next(d->type, d->settings, n, *r);
     if (!nx) {
-      bool transient = nx.error().errc == Errc::unavailable;
+      if (nx.error().code == "access_token_invalid") d->token_refused = true;
+      bool transient = nx.error().errc == Errc::unavailable || nx.error().code == "access_token_invalid";
       metrics_.inc("bottega_media_downloads_total", "outcome=\"" + std::string(transient ? "retry" : "refused") + "\"");
       if (transient) d->transient = nx.error().code + ": " + nx.error().message;
       else d->failed[idx] = nx.error().code + ": " + nx.error().message;

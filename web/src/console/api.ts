@@ -5,6 +5,7 @@ import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../sha
 import type { Mention, MessageHit } from './agent-tools';
 import type { CannedResponse } from './canned';
 import type { Macro, MacroActions, MacroPreview, MacroRun } from './macros';
+import type { MacroRunRow } from './macro-runs';
 import type { ServiceSettings } from './service-settings';
 
 export interface AgentAvailability {
@@ -18,6 +19,15 @@ export interface AgentAvailability {
 }
 
 const BASE = '/api/v1';
+
+/** An agent's upload (POST /api/v1/media), not yet sent. */
+export interface UploadedMedia {
+  id: string;
+  mime_type: string;
+  filename: string;
+  size: number;
+  sha256: string;
+}
 
 export interface Channel {
   id: string;
@@ -423,6 +433,15 @@ export class ConsoleApi {
     return this.call<MacroPreview>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/preview`);
   }
 
+  /** The macro audit, newest first (GET /api/v1/macro_runs). */
+  async listMacroRuns(q: { macro_id?: string; limit?: number } = {}): Promise<MacroRunRow[]> {
+    const params = new URLSearchParams();
+    if (q.macro_id) params.set('macro_id', q.macro_id);
+    if (q.limit) params.set('limit', String(q.limit));
+    const qs = params.toString();
+    return (await this.call<ListPage<MacroRunRow>>(`/macro_runs${qs ? `?${qs}` : ''}`)).data;
+  }
+
   runMacro(conversationId: string, macroId: string): Promise<MacroRun> {
     return this.call<MacroRun>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/run`, {
       method: 'POST',
@@ -463,6 +482,30 @@ export class ConsoleApi {
     const body: { text: string; kind?: string } = { text };
     if (kind === 'note') body.kind = 'note';
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
+  }
+
+  /** Uploads a file to send (POST /api/v1/media): the bytes as the body, its type and name. */
+  uploadMedia(file: Blob, filename: string, signal?: AbortSignal): Promise<UploadedMedia> {
+    return this.call<UploadedMedia>(`/media?filename=${encodeURIComponent(filename)}`, {
+      method: 'POST',
+      raw: file,
+      contentType: file.type || 'application/octet-stream',
+      signal,
+    });
+  }
+
+  /** Uploaded files as one message (kind attachment), the text as their caption. */
+  sendAttachments(id: string, mediaIds: string[], caption: string): Promise<Message> {
+    const body: Record<string, unknown> = {
+      kind: 'attachment',
+      content: { attachments: mediaIds.map((media_id) => ({ media_id })) },
+    };
+    if (caption) body.text = caption;
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, {
+      method: 'POST',
+      body,
+      headers: { 'Idempotency-Key': newKey() },
+    });
   }
 
   /** A WhatsApp template (the only thing WhatsApp takes outside its 24-hour window). */

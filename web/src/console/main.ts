@@ -12,7 +12,9 @@ import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilt
 import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
+import { attachControl } from './attach';
 import { renderSettings, type SettingsTab } from './admin';
+import { OPEN_MESSAGE_EVENT, type OpenMessageDetail } from './macro-runs';
 import { buildSellPanel, type SellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
@@ -266,6 +268,11 @@ function showApp(agent: Agent): void {
 
   mentions = mentionsControl(api, (conversationId, messageId) => void openMessage(conversationId, messageId));
   const search = messageSearch(api, (c, messageId) => void openMessage(c.id, messageId, c));
+  // Settings > Macros > Macro runs opens a run's conversation at its audit note.
+  window.addEventListener(OPEN_MESSAGE_EVENT, (ev) => {
+    const d = (ev as CustomEvent<OpenMessageDetail>).detail;
+    if (d && typeof d.conversation_id === 'string') void openMessage(d.conversation_id, d.message_id ?? '');
+  });
   const list = el('ul', { className: 'conv-list', id: 'conversation-list', 'aria-labelledby': 'inbox-heading' });
   const listEmpty = el('p', { className: 'empty', hidden: true }, t.emptyInbox);
   const thread = el('section', { className: 'thread', 'aria-labelledby': 'thread-title' });
@@ -341,7 +348,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|payments|payouts))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|macro-runs|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;
@@ -763,16 +770,21 @@ function buildThread(id: string): void {
       if (selectedId === id) renderThreadHeader();
     },
   });
-  const form = el(
-    'form',
-    { className: 'composer', 'aria-label': t.replyLabel },
+  const form = el('form', { className: 'composer', 'aria-label': t.replyLabel });
+  const files = attachControl(api, form, () => {
+    send.disabled = files.uploading();
+    if (!files.uploading()) windowCtl.sync();
+  });
+  form.append(
     windowCtl.state,
     label,
     textarea,
+    files.list,
     el(
       'div',
       { className: 'composer-bar' },
       el('label', { className: 'toggle', for: 'note-toggle' }, noteToggle, el('span', {}, t.noteToggle)),
+      files.button,
       macros.button,
       el('span', { className: 'spacer' }),
       send,
@@ -810,15 +822,20 @@ function buildThread(id: string): void {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const text = textarea.value.trim();
-    if (!text || send.disabled) return;
+    const mediaIds = files.ready();
+    if ((!text && mediaIds.length === 0) || send.disabled || files.uploading()) return;
     if (!noteToggle.checked && windowCtl.blocksReplies()) return;
+    if (noteToggle.checked && mediaIds.length > 0) {
+      error.textContent = t.notesNoFiles;
+      return;
+    }
     const kind = noteToggle.checked ? 'note' : 'text';
     send.disabled = true;
     error.textContent = '';
-    api
-      .sendMessage(id, text, kind)
+    (mediaIds.length > 0 ? api.sendAttachments(id, mediaIds, text) : api.sendMessage(id, text, kind))
       .then((m) => {
         textarea.value = '';
+        if (mediaIds.length > 0) files.clear();
         if (m && m.id) handleEvent({ type: 'message.created', data: m });
       })
       .catch((e: unknown) => {
