@@ -328,6 +328,55 @@ TEST_P(CommerceTest, OneLetterPrefixesFindTheSameOnBothStores) {
   });
 }
 
+// Punctuation splits words on both stores (commerce migration 14): PostgreSQL's parser read
+// "SKU-4242" as "sku" + "-4242", "1.5" as one number and "t-shirt" as a hyphenated word, so "4242"
+// found the SKU on SQLite only. Hyphenated SKUs, negative numbers, decimals and hyphenated words
+// now find the same products in the same order on both; words that were never written stay unfound.
+TEST_P(CommerceTest, HyphenatedSkusAndNumbersFindTheSameOnBothStores) {
+  std::vector<std::string> made;
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    const char* rows[][3] = {{"Field watch", "Steel", "SKU-4242"},
+                             {"T-shirt", "Cotton", "TEE-1"},
+                             {"Winter jacket", "Rated to -20 degrees, 1.5 kg", "JKT-20"},
+                             {"Mug", "Ceramic", "SKU-4243"}};
+    for (const auto& r : rows) {
+      ProductInput in;
+      in.translations["en"] = {r[0], r[1]};
+      in.variants = {Variant{"", "", r[2], "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+      BOTTEGA_TRY(p, create_product(tx, ids_, "ten_A", in, clock_.now_ms()));
+      made.push_back(p.id);
+    }
+    ProductInput other;  // the same SKU in another shop stays out
+    other.translations["en"] = {"Other watch", ""};
+    other.variants = {Variant{"", "", "SKU-4242", "", {{"EUR", 1000}}, std::nullopt, std::nullopt, 0}};
+    BOTTEGA_TRY(o, create_product(tx, ids_, "ten_B", other, clock_.now_ms()));
+    (void)o;
+    return {};
+  }).ok());
+  store::read_sync(*store_, [&](store::Tx& tx) {
+    auto ids = [&](const std::string& q) {
+      std::vector<std::string> out;
+      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
+      return out;
+    };
+    using V = std::vector<std::string>;
+    for (const char* q : {"4242", "sku-4242", "SKU-4242", "sku 4242", "Sku-4242 watch"}) EXPECT_EQ(ids(q), V{made[0]}) << q;
+    // A prefix of the number: both SKUs, the shorter document first.
+    EXPECT_EQ(ids("424"), (V{made[3], made[0]}));
+    EXPECT_EQ(ids("4243"), V{made[3]});
+    // A negative number and a decimal are numbers too.
+    EXPECT_EQ(ids("20"), V{made[2]});
+    EXPECT_EQ(ids("-20"), V{made[2]});
+    EXPECT_EQ(ids("1.5 kg"), V{made[2]});
+    EXPECT_EQ(ids("5"), V{made[2]});
+    EXPECT_EQ(ids("tee-1"), V{made[1]});
+    // A hyphenated word is still found whole or by its parts.
+    for (const char* q : {"t-shirt", "T-Shirt", "shirt", "t shirt"}) EXPECT_EQ(ids(q), V{made[1]}) << q;
+    // Words nobody wrote: the parts run together, another number.
+    for (const char* q : {"tshirt", "sku4242", "jkt20", "4244", "15"}) EXPECT_EQ(ids(q), V{}) << q;
+  });
+}
+
 TEST_P(CommerceTest, UpsertIsIdempotentBySku) {
   seed_catalog();
   auto in = shirt();
