@@ -167,6 +167,11 @@ describe('simulator: outbound files', () => {
     r = await send([['To', 'whatsapp:+15558675310'], ['From', 'whatsapp:+15557122661'], ['MediaUrl', url('/media/m1/shoe.png')], ['MediaUrl', url('/media/m2/invoice.pdf')]]);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 21623);
+    // A file served as application/octet-stream is not one Twilio takes.
+    served.set('/media/m4/blob.pdf', { type: 'application/octet-stream', bytes: PDF, name: 'blob.pdf' });
+    r = await send([['To', '+15558675310'], ['From', '+15557122661'], ['MediaUrl', url('/media/m4/blob.pdf')]]);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.code, 12300);
     r = await send([['To', '+15558675310'], ['From', '+15557122661'], ['MediaUrl', url('/media/m1/shoe.png', 'expired')]]);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 11200);
