@@ -188,6 +188,7 @@ describe('simulator: outbound files', () => {
     assert.equal(r.json.status, 0);
     assert.equal((await last('viber')).media[0].filename, 'invoice.pdf');
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length })).json.status, 4);
+    assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length, file_name: 'setup.exe' })).json.status, 3);
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf', 'bad'), size: PDF.length, file_name: 'invoice.pdf' })).json.status, 3);
   });
 });
