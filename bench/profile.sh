@@ -2,9 +2,11 @@
 # Per-request cost of durable web chat ingest under callgrind (instruction counts do not depend
 # on what else runs on the machine, unlike wall-clock numbers). Usage:
 #   bench/profile.sh path/to/bottega [requests-seconds]
+# PROFILE_CONNECTIONS (default 8) sets wrk's connections: more connections, bigger group commits
+# (the real benchmark runs 64; per-batch costs then weigh less per request).
 # Starts `bottega serve` under `valgrind --tool=callgrind --instr-atstart=no` on a fresh SQLite
 # database, creates a web chat channel and 50 visitors, switches instrumentation on, runs wrk
-# (bench/wrk.lua ingest mode, -c8) for the given seconds (default 20), dumps, and prints the
+# (bench/wrk.lua ingest mode, -c$PROFILE_CONNECTIONS) for the given seconds (default 20), dumps, and prints the
 # instructions per 201 and the top functions (inclusive). Keeps the temp dir (callgrind.out.*).
 set -euo pipefail
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -39,9 +41,10 @@ for _ in $(seq 50); do
     sed -n 's/.*"visitor_token":"\([^"]*\)".*/\1/p'
 done >"$TMP/tokens.txt"
 # warm up (statement cache, page cache) before measuring
-wrk -t1 -c8 -d3s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >/dev/null
+CONNS=${PROFILE_CONNECTIONS:-8}
+wrk -t1 -c"$CONNS" -d3s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >/dev/null
 callgrind_control -i on "$PID" >/dev/null
-wrk -t1 -c8 -d"${SECS}s" --timeout 30s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >"$TMP/wrk.txt"
+wrk -t1 -c"$CONNS" -d"${SECS}s" --timeout 30s -s "$HERE/wrk.lua" "$BASE/api/v1/webchat/$CH/messages" -- ingest "$TMP/tokens.txt" >"$TMP/wrk.txt"
 callgrind_control -i off "$PID" >/dev/null
 callgrind_control -d "$PID" >/dev/null
 sleep 1

@@ -435,6 +435,9 @@ constexpr SimChannel kSimChannels[] = {
     {"telegram", "Telegram (simulator)", "/telegram"},
     {"messenger", "Messenger (simulator)", "/messenger/v21.0"},
     {"instagram", "Instagram (simulator)", "/instagram/v21.0"},
+    {"twilio", "Twilio SMS (simulator)", "/twilio"},
+    {"viber", "Viber (simulator)", "/viber/pa"},
+    {"wechat", "WeChat (simulator)", "/wechat"},
 };
 
 constexpr store::Stmt kDemoChannelSettings{
@@ -451,6 +454,20 @@ bj::object sim_settings(std::string_view type, const std::string& api_base_url) 
   if (type == "telegram")
     return bj::object{{"bot_token", "7000000001:" + crypto::random_token(24)},
                       {"secret_token", crypto::random_token(24)}, {"api_base_url", api_base_url}};
+  if (type == "twilio")
+    return bj::object{{"account_sid", "AC" + crypto::hex(crypto::random_bytes(16))},
+                      {"auth_token", crypto::hex(crypto::random_bytes(16))},
+                      {"from", "+15005550006"},
+                      {"api_base_url", api_base_url}};
+  if (type == "viber")
+    return bj::object{{"auth_token", crypto::hex(crypto::random_bytes(8)) + "-" + crypto::hex(crypto::random_bytes(8))},
+                      {"sender_name", "Bottega Demo"},
+                      {"api_base_url", api_base_url}};
+  if (type == "wechat")
+    return bj::object{{"app_id", "wx" + crypto::hex(crypto::random_bytes(8))},
+                      {"app_secret", crypto::hex(crypto::random_bytes(16))},
+                      {"token", crypto::hex(crypto::random_bytes(12))},  // 3-32 letters and digits
+                      {"api_base_url", api_base_url}};
   // Messenger: the page; Instagram: the professional account (its id in Meta's webhooks).
   std::string account = type == "instagram" ? "17841400000000001" : "105044608990345";
   return bj::object{{"page_id", account},

@@ -4,8 +4,10 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include "channels/settings_reader.hpp"
 #include "channels/telegram/telegram.hpp"
 #include "channels/twilio/twilio.hpp"
+#include "channels/wechat/wechat.hpp"
 #include "channels/whatsapp/whatsapp.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
@@ -29,6 +31,7 @@ std::string api_base(std::string_view type, const bj::object& settings) {
     if (type == "whatsapp") base = whatsapp::kDefaultApiBaseUrl;
     else if (type == "telegram") base = telegram::kDefaultApiBaseUrl;
     else if (type == "twilio") base = twilio::kDefaultApiBaseUrl;
+    else if (type == "wechat") base = wechat::kDefaultApiBaseUrl;
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base;
@@ -42,6 +45,9 @@ std::vector<std::string_view> allowed_hosts(std::string_view type) {
   if (type == "telegram") return {"api.telegram.org"};
   if (type == "viber") return {"dl-media.viber.com", ".viber.com"};
   if (type == "twilio") return {"api.twilio.com", "media.twiliocdn.com", ".twiliocdn.com", ".twilio.com"};
+  // WeChat: the API host (media/get) and, for a video's video_url, WeChat's own hosts only (its
+  // documentation names no download host: anything else is refused, see docs/channels.md).
+  if (type == "wechat") return {"api.weixin.qq.com", ".weixin.qq.com", ".qpic.cn"};
   return {};
 }
 
@@ -102,10 +108,22 @@ Status check_url(std::string_view type, const bj::object& settings, std::string_
   return Error::forbidden("media_host_not_allowed", "the provider does not serve media from " + host);
 }
 
-Result<HttpRequest> first_request(std::string_view type, const bj::object& settings, const bj::object& att) {
+bool needs_access_token(std::string_view type) { return type == "wechat"; }
+
+Result<HttpRequest> first_request(std::string_view type, const bj::object& settings, const bj::object& att,
+                                  std::string_view access_token) {
   std::string id = str(att, "id"), url = str(att, "url");
   HttpRequest r;
-  if (type == "whatsapp" && !id.empty()) {
+  if (type == "wechat" && !id.empty()) {
+    // The MediaId of the callback, never the PicUrl (plain http, and not every type has one).
+    if (id.size() > 128 || id.find_first_not_of(std::string(kAlnum) + "_-") != std::string::npos)
+      return Error::invalid("id", "a WeChat MediaId is letters, digits, '_' and '-'");
+    if (access_token.empty()) return Error{Errc::internal, "access_token_missing", "no WeChat access token", {}};
+    r = get(api_base(type, settings) + "/cgi-bin/media/get?access_token=" +
+            boost::urls::encode(access_token, boost::urls::unreserved_chars) + "&media_id=" + id);
+    BOTTEGA_TRY_STATUS(check_url(type, settings, r.url));
+    return r;  // the token in the query is the credential
+  } else if (type == "whatsapp" && !id.empty()) {
     // Media ids are digits; anything else must not reach the URL path.
     if (id.find_first_not_of("0123456789") != std::string::npos || id.size() > 64)
       return Error::invalid("id", "a WhatsApp media id is digits");
@@ -159,6 +177,31 @@ Result<Next> next(std::string_view type, const bj::object& settings, int step, c
       return Error{Errc::unprocessable, "provider_bad_response", "Telegram getFile has no usable file_path", {}};
     n.request = get(api_base(type, settings) + "/file/bot" + str(settings, "bot_token") + "/" + path);
     return n;
+  }
+  if (type == "wechat" && step == 0) {
+    // HTTP 200 either way: the file, or JSON (a video's {"video_url"}, or {"errcode","errmsg"}).
+    // Customers cannot send JSON files to an Official Account, so a JSON type is the API talking.
+    std::string ctype = header(response, "Content-Type");
+    for (auto& c : ctype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool json_answer = ctype.find("json") != std::string::npos ||
+                       ((ctype.empty() || ctype.rfind("text/", 0) == 0) && !response.body.empty() && response.body[0] == '{');
+    if (json_answer) {
+      auto o = json::parse_object(response.body, {1 << 20, 8});
+      if (!o) return Error{Errc::unprocessable, "provider_bad_response", "WeChat media/get answered unreadable JSON", {}};
+      std::string video = str(*o, "video_url");
+      if (!video.empty()) {
+        BOTTEGA_TRY_STATUS(check_url(type, settings, video));
+        n.request = get(video);
+        return n;
+      }
+      auto refused = wechat::parse_send_response(response.status, response.body);
+      if (refused.ok())
+        return Error{Errc::unprocessable, "provider_bad_response", "WeChat media/get answered neither a file nor a video_url", {}};
+      const Error& e = refused.error();
+      if (e.code == "access_token_invalid" || e.errc == Errc::unavailable) return e;
+      if (e.errc == Errc::rate_limited) return Error{Errc::unavailable, "provider_unavailable", e.message, {}};
+      return Error{Errc::unprocessable, "media_unavailable", e.message, {}};
+    }
   }
   n.mime_type = header(response, "Content-Type");
   return n;

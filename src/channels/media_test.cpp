@@ -18,6 +18,7 @@ const bj::object kWaSim = obj(R"({"phone_number_id":"1","access_token":"EAAG","a
 const bj::object kTg = obj(R"({"bot_token":"123:ABC","secret_token":"t"})");
 const bj::object kTw = obj(R"({"account_sid":"AC1","auth_token":"tok","from":"+1555"})");
 const bj::object kMs = obj(R"({"page_id":"1","page_access_token":"p"})");
+const bj::object kWx = obj(R"({"app_id":"wx1","app_secret":"s","token":"tok123"})");
 
 std::string header(const HttpRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
@@ -112,6 +113,51 @@ TEST(MediaSteps, TwilioRedirectIsRecheckedAndGetsNoCredentials) {
             "media_host_not_allowed");
   EXPECT_EQ(next("twilio", kTw, 3, HttpResponse{302, {{"Location", "https://media.twiliocdn.com/x"}}, ""}).error().code,
             "media_unavailable") << "at most three steps";
+}
+
+TEST(MediaSteps, WeChatGetsTheMediaIdThroughMediaGetWithTheAccessToken) {
+  auto att = obj(R"({"type":"image","id":"1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0","url":"http://mmbiz.qpic.cn/x/0"})");
+  EXPECT_TRUE(needs_access_token("wechat"));
+  EXPECT_FALSE(needs_access_token("whatsapp"));
+  EXPECT_EQ(first_request("wechat", kWx, att).error().code, "access_token_missing");
+  auto first = first_request("wechat", kWx, att, "12_ab+c/d");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->method, "GET");
+  EXPECT_EQ(first->url, "https://api.weixin.qq.com/cgi-bin/media/get?access_token=12_ab%2Bc%2Fd"
+                        "&media_id=1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0")
+      << "the MediaId through the API, never the plain-http PicUrl";
+  EXPECT_TRUE(first->headers.empty());
+  EXPECT_EQ(first_request("wechat", kWx, obj(R"({"id":"a&media_id=b"})"), "t").error().field, "id");
+  // An image or a voice note: the bytes themselves, typed by Content-Type.
+  auto file = next("wechat", kWx, 0,
+                   HttpResponse{200, {{"Content-Type", "image/jpeg"}, {"Content-disposition", "attachment; filename=\"M.jpg\""}}, "JPEG"});
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  EXPECT_FALSE(file->request);
+  EXPECT_EQ(file->mime_type, "image/jpeg");
+  // A video: {"video_url"} on WeChat's hosts, fetched without the token.
+  auto video = next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json; encoding=utf-8"}},
+                                                  R"({"video_url":"https://mpvideo.weixin.qq.com/v/1.mp4"})"});
+  ASSERT_TRUE(video.ok()) << video.error().message;
+  ASSERT_TRUE(video->request);
+  EXPECT_EQ(video->request->url, "https://mpvideo.weixin.qq.com/v/1.mp4");
+  EXPECT_TRUE(video->request->headers.empty());
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"video_url":"https://169.254.169.254/x"})"})
+                .error().code, "media_host_not_allowed");
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"video_url":"http://mpvideo.weixin.qq.com/1.mp4"})"})
+                .error().code, "media_host_not_allowed") << "https only";
+  // Failures come as HTTP 200 with {"errcode","errmsg"}.
+  auto bad_id = next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "text/plain"}}, R"({"errcode":40007,"errmsg":"invalid media_id"})"});
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_EQ(bad_id.error().code, "media_unavailable");
+  EXPECT_NE(bad_id.error().message.find("40007"), std::string::npos) << bad_id.error().message;
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"errcode":42001,"errmsg":"access_token expired"})"})
+                .error().code, "access_token_invalid");
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"errcode":-1,"errmsg":"system error"})"})
+                .error().errc, Errc::unavailable);
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"errcode":45009,"errmsg":"quota"})"})
+                .error().errc, Errc::unavailable) << "a quota is worth a later retry";
+  EXPECT_EQ(next("wechat", kWx, 0, HttpResponse{200, {{"Content-Type", "application/json"}}, R"({"errcode":0})"}).error().code,
+            "provider_bad_response");
 }
 
 TEST(MediaSteps, RefusalsAreRetriedOnlyWhenRetryingCanHelp) {

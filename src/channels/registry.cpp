@@ -132,7 +132,8 @@ constexpr ChannelAdapter kAdapters[] = {
      follow_ups<viber::Settings, viber::build_sends>},
     // WeChat: "success" at once (the reply goes out later through the customer-service API).
     {"wechat", true, kWeChatSecrets, WeChat::parse_settings, WeChat::verify, wechat_subscription,
-     wechat::parse, WeChat::build_send, wechat::parse_send_response, nullptr, wechat_token_request,
+     wechat::parse, WeChat::build_send, wechat::parse_send_response,
+     template_send<wechat::Settings, wechat::build_template_send>, wechat_token_request,
      wechat::parse_token_response, wechat::authorize, "success", "text/plain; charset=utf-8"},
     // Email: received by the SMTP/LMTP listener, sent by the "email.send" job (pipeline/email.hpp).
     {"email", false, kEmailSecrets, email_settings, nullptr, nullptr, nullptr, nullptr, nullptr},

@@ -5,7 +5,8 @@
 //   HUMAN_AGENT; after that nothing.
 // - WeChat Official Accounts: customer-service messages only within 48 h of the customer's last
 //   message (events such as a follow or a menu click do not open it: WeChat allows only 3
-//   messages within a minute after those); no templates (not supported here).
+//   messages within a minute after those); outside it only a template message (template/send,
+//   configured per channel like WhatsApp's, to a follower at any time).
 // - Other channels: no window.
 // No I/O, thread-safe; `now` is passed in so tests (and callers) control time.
 #pragma once
@@ -26,21 +27,32 @@ inline constexpr int64_t kServiceWindowMs = 24LL * 3600 * 1000;
 inline constexpr int64_t kHumanAgentWindowMs = 7LL * 24 * 3600 * 1000;
 inline constexpr int64_t kWeChatWindowMs = 48LL * 3600 * 1000;
 
-// An approved WhatsApp template as configured on the channel.
+// An approved template as configured on the channel: WhatsApp's (by name and language), or a
+// WeChat template message (the shop's label as name, and the template library's id and keys).
 struct MessageTemplate {
-  std::string name;      // [a-z0-9_], as approved in WhatsApp Manager
-  std::string language;  // "en_US", "it"
-  size_t parameters = 0; // body parameters ({{1}}..{{n}})
+  std::string name;      // [a-z0-9_], as approved in WhatsApp Manager (WeChat: the shop's label)
+  std::string language;  // "en_US", "it" (WeChat: as configured, "zh_CN" by default)
+  size_t parameters = 0; // body parameters ({{1}}..{{n}}); WeChat: keys.size()
+  // WeChat only: template_id in the account's template library, the data keys in parameter order
+  // ("first", "keyword1", ..., "remark"; or "thing1", "time2"...), the page a tap opens (or "").
+  std::string template_id{};
+  std::vector<std::string> keys{};
+  std::string url{};
 };
-// The channel setting "templates": [{"name","language","parameters"?}] (at most 100).
+// The channel setting "templates" (at most 100):
+//   WhatsApp (and any other type): [{"name","language","parameters"?}]
+//   WeChat: [{"name","language"?,"template_id","keys":[...],"url"?}]
 // Errors: invalid_argument naming "settings.templates[i].<key>".
-Result<std::vector<MessageTemplate>> parse_templates(const boost::json::object& settings);
+Result<std::vector<MessageTemplate>> parse_templates(const boost::json::object& settings,
+                                                     std::string_view channel_type = "whatsapp");
 
 // What an agent asks to send as a template.
 struct TemplateSend {
   std::string name, language;
   std::vector<std::string> parameters;
 };
+// The configured template t names (name and language), or nullptr.
+const MessageTemplate* find_template(const std::vector<MessageTemplate>& templates, const TemplateSend& t);
 
 enum class WindowPolicy { none, whatsapp, meta, wechat };
 WindowPolicy window_policy(std::string_view channel_type);
@@ -66,8 +78,8 @@ struct SendVerdict {
   bool human_agent_tag = false;  // send with Messenger's HUMAN_AGENT tag
   std::string message;           // why not, for the API error
 };
-// Whether a message may go out now. `template_message`: a WhatsApp template (allowed any time on
-// WhatsApp; refused elsewhere). `by_person`: written by a person (agent session, or an API call
+// Whether a message may go out now. `template_message`: a template (allowed any time on WhatsApp
+// and WeChat; refused elsewhere). `by_person`: written by a person (agent session, or an API call
 // that says so), which opens Meta's 7-day HUMAN_AGENT window.
 SendVerdict check_send(const WindowState& w, bool template_message, bool by_person);
 

@@ -43,9 +43,16 @@ TEST(Window, WeChatCustomerServiceWithin48Hours) {
   auto v = check_send(closed, false, true);  // a person's reply too: WeChat has no HUMAN_AGENT tag
   EXPECT_FALSE(v.allowed);
   EXPECT_NE(v.message.find("48 hours"), std::string::npos);
-  EXPECT_FALSE(check_send(closed, true, true).allowed);  // no templates here
+  EXPECT_TRUE(check_send(closed, true, false).allowed) << "template messages reach a follower at any time";
   EXPECT_FALSE(check_send(window_state("wechat", std::nullopt, kT0), false, false).allowed);
   EXPECT_EQ(window_json(closed, {}).at("policy").as_string(), "wechat");
+  MessageTemplate shipped{"order_shipped", "zh_CN", 2, "TPL1", {"first", "keyword1"}, ""};
+  auto j = window_json(closed, {shipped});
+  ASSERT_EQ(j.at("templates").as_array().size(), 1u);
+  EXPECT_EQ(j.at("templates").as_array()[0], bj::parse(R"({"name":"order_shipped","language":"zh_CN","parameters":2,"keys":["first","keyword1"]})"));
+  // Only WeChat channels read WeChat's template fields.
+  EXPECT_EQ(parse_templates(bj::parse(R"({"templates":[{"name":"a","language":"en","template_id":"T","keys":["k"]}]})").as_object())
+                .error().field, "settings.templates[0].template_id");
 }
 
 TEST(Window, MetaHumanAgentForSevenDays) {
@@ -74,7 +81,7 @@ TEST(Window, OtherChannelsHaveNone) {
     auto w = window_state(type, kT0, kT0 + 30 * 24 * kHour);
     EXPECT_TRUE(w.open);
     EXPECT_TRUE(check_send(w, false, false).allowed);
-    EXPECT_FALSE(check_send(w, true, false).allowed) << "templates are WhatsApp's";
+    EXPECT_FALSE(check_send(w, true, false).allowed) << "templates are WhatsApp's and WeChat's";
   }
 }
 

@@ -1,5 +1,7 @@
 #include "pipeline/access_tokens.hpp"
 
+#include "channels/registry.hpp"
+
 namespace bottega::pipeline::access_tokens {
 
 using store::Stmt;
@@ -32,6 +34,33 @@ void put(Tx& tx, const std::string& tenant, const std::string& channel_id, const
 
 void drop(Tx& tx, const std::string& tenant, const std::string& channel_id, const std::string& token) {
   tx.exec(kDrop, {tenant, channel_id, token});
+}
+
+void fetch(store::Store& store, HttpClient& http, const Clock& clock, const channels::ChannelAdapter& adapter,
+           const boost::json::object& settings, std::string tenant, std::string channel_id,
+           std::function<void(Result<std::string>, bool)> done) {
+  if (!adapter.build_token_request || !adapter.parse_token_response)
+    return done(Error::internal("this channel type has no access tokens"), false);
+  auto parsed = adapter.parse_settings(settings);
+  if (!parsed) return done(parsed.error(), false);
+  auto request = adapter.build_token_request(*parsed);
+  if (!request) return done(request.error(), false);
+  const channels::ChannelAdapter* a = &adapter;
+  http.send(std::move(*request), [&store, &clock, a, tenant = std::move(tenant), channel_id = std::move(channel_id),
+                                   done = std::move(done)](Result<HttpResponse> r) {
+    if (!r) return done(r.error(), true);
+    auto token = a->parse_token_response(r->status, r->body);
+    if (!token) return done(token.error(), false);
+    std::string value = token->token;
+    int64_t expires_in = token->expires_in_s, now = clock.now_ms();
+    store.write([tenant, channel_id, value, expires_in, now](Tx& tx) -> Status {
+      put(tx, tenant, channel_id, value, expires_in, now);
+      return {};
+    }, [value, done](Status st) {
+      if (!st.ok()) return done(st.error(), true);
+      done(value, false);
+    });
+  });
 }
 
 }  // namespace bottega::pipeline::access_tokens

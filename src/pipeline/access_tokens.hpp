@@ -4,11 +4,19 @@
 // about to expire, and drops it when the provider says it is no longer valid.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "bottega/clock.hpp"
+#include "bottega/http_client.hpp"
 #include "bottega/store.hpp"
+
+namespace bottega::channels {
+struct ChannelAdapter;
+}
 
 namespace bottega::pipeline::access_tokens {
 
@@ -24,5 +32,14 @@ void put(Tx& tx, const std::string& tenant, const std::string& channel_id, const
          int64_t expires_in_s, int64_t now_ms);
 // Forgets the channel's token if it is still `token` (a newer one fetched meanwhile is kept).
 void drop(Tx& tx, const std::string& tenant, const std::string& channel_id, const std::string& token);
+
+// Fetches a new token from the provider through the adapter (build_token_request,
+// parse_token_response) and stores it for every node; `done` then gets it. On failure `done`
+// gets the error and whether it was the network (no answer) or the store rather than the
+// provider's refusal (worth a retry either way).
+// Used by every job that calls a token-authenticated API (channel.send, media.download).
+void fetch(store::Store& store, HttpClient& http, const Clock& clock, const channels::ChannelAdapter& adapter,
+           const boost::json::object& settings, std::string tenant, std::string channel_id,
+           std::function<void(Result<std::string> token, bool network_error)> done);
 
 }  // namespace bottega::pipeline::access_tokens

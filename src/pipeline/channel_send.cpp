@@ -62,9 +62,10 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
       plan.own_per_second = sr->as_object().contains("per_second");
     plan.recipient = *to;
     // A provider that accepts only so many replies to one customer message (WeChat: 5): past
-    // them the message fails here, visibly, instead of being refused by the provider.
+    // them the message fails here, visibly, instead of being refused by the provider. Template
+    // messages are not replies: they have no such quota.
     if (int limit = channels::replies_per_inbound(ch->type);
-        limit > 0 && window::replies_since_customer_message(tx, tenant, conv->id, message_id) >= limit)
+        limit > 0 && m->kind != "template" && window::replies_since_customer_message(tx, tenant, conv->id, message_id) >= limit)
         return void(plan.request = Error{Errc::unprocessable, "reply_limit",
                                          ch->type + " accepts at most " + std::to_string(limit) +
                                              " replies to one customer message; this one was not sent (it can go "
@@ -184,35 +185,21 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
 
 // Adapters with an access token: a cached one, else a new one first (then stored for every node).
 void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj) {
-  auto settings = sj->adapter->parse_settings(*sj->settings);
-  if (!settings) return sj->fail_message(settings.error().code + ": " + settings.error().message, true);
-  auto token_request = sj->adapter->build_token_request(*settings);
-  if (!token_request) return sj->fail_message(token_request.error().code + ": " + token_request.error().message, true);
   auto req = std::make_shared<HttpRequest>(std::move(request));
-  http_.send(std::move(*token_request), [this, sj, req](Result<HttpResponse> r) {
-    if (!r) {
-      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
-      return sj->fail_message("access token: " + r.error().code + ": " + r.error().message, false);
-    }
-    auto token = sj->adapter->parse_token_response(r->status, r->body);
+  access_tokens::fetch(store_, http_, env_.clock, *sj->adapter, *sj->settings, sj->tenant, sj->channel_id,
+                       [this, sj, req](Result<std::string> token, bool network) {
     if (!token) {
       // Wrong AppID / AppSecret or an IP not on the account's allow-list are the shop's to fix, but
       // the message is kept retrying until its deadline so fixing the settings delivers it.
-      bool transient = token.error().errc == Errc::unavailable || token.error().errc == Errc::rate_limited ||
-                       token.error().errc == Errc::unauthenticated;
-      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"token_error\"");
-      return sj->fail_message("access token: " + token.error().code + ": " + token.error().message, !transient);
+      const Error& e = token.error();
+      bool transient = network || e.errc == Errc::unavailable || e.errc == Errc::rate_limited ||
+                       e.errc == Errc::unauthenticated;
+      metrics_.inc("bottega_channel_sends_total",
+                   "channel=\"" + sj->type + "\",outcome=\"" + (network ? "network_error" : "token_error") + "\"");
+      return sj->fail_message("access token: " + e.code + ": " + e.message, !transient);
     }
-    std::string tenant = sj->tenant, channel = sj->channel_id, value = token->token;
-    int64_t expires_in = token->expires_in_s, now = env_.clock.now_ms();
-    store_.write([tenant, channel, value, expires_in, now](store::Tx& tx) -> Status {
-      access_tokens::put(tx, tenant, channel, value, expires_in, now);
-      return {};
-    }, [this, sj, req, value](Status st) {
-      if (!st.ok()) return sj->done({false, "access token: " + st.error().message, std::nullopt, false});
-      sj->access_token = value;
-      send(std::move(*req), sj);
-    });
+    sj->access_token = *token;
+    send(std::move(*req), sj);
   });
 }
 

@@ -6,8 +6,10 @@
 #include <map>
 
 #include "channels/media.hpp"
+#include "channels/registry.hpp"
 #include "core/crypto.hpp"
 #include "core/model.hpp"
+#include "pipeline/access_tokens.hpp"
 #include "pipeline/listener.hpp"
 #include "store/repo/repo.hpp"
 
@@ -82,8 +84,10 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
 struct MediaService::Download {
   repo::Job job;
   std::function<void(JobOutcome)> done;
-  std::string message_id, type;
+  std::string message_id, type, channel_id;
   bj::object settings, content;
+  std::string access_token;     // channels whose media API takes one (WeChat)
+  bool token_refused = false;   // the provider refused access_token: drop it, retry the job
   std::vector<size_t> indices;
   size_t pos = 0;
   std::string meta_mime, meta_sha256;
@@ -150,6 +154,9 @@ void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> don
     auto c = bj::parse(m->content_json, e2);
     if (e1 || e2 || !s.is_object() || !c.is_object()) return void(found = Error::internal("unreadable settings or content"));
     d->type = ch->type;
+    d->channel_id = ch->id;
+    if (channels::media::needs_access_token(ch->type))
+      d->access_token = access_tokens::get(tx, job.tenant_id, ch->id, env_.clock.now_ms()).value_or("");
     d->settings = s.as_object();
     d->content = c.as_object();
     found = {};
@@ -157,7 +164,25 @@ void MediaService::run(const repo::Job& job, std::function<void(JobOutcome)> don
   if (!found.ok()) return d->done({false, found.error().message, std::nullopt, true});
   d->indices = to_fetch(d->content);
   if (d->indices.empty()) return d->done({true, "", std::nullopt, false});
-  finish_attachment(d);  // starts the first
+  const channels::ChannelAdapter* adapter = channels::find_adapter(d->type);
+  if (!channels::media::needs_access_token(d->type) || !d->access_token.empty() || !adapter)
+    return finish_attachment(d);  // starts the first
+  // No valid cached token: a new one first (stored for every node and the send job).
+  access_tokens::fetch(store_, http_, env_.clock, *adapter, d->settings, job.tenant_id, d->channel_id,
+                       [this, d](Result<std::string> token, bool network) {
+    if (token) {
+      d->access_token = *token;
+      return finish_attachment(d);
+    }
+    const Error& e = token.error();
+    std::string why = "access token: " + e.code + ": " + e.message;
+    metrics_.inc("bottega_media_downloads_total", "outcome=\"retry\"");
+    if (network || e.errc == Errc::unavailable || e.errc == Errc::rate_limited || e.errc == Errc::unauthenticated)
+      return d->done({false, why, std::nullopt, false});  // the shop can fix its AppSecret meanwhile
+    for (size_t idx : d->indices) d->failed[idx] = why;
+    d->pos = d->indices.size();
+    finish_attachment(d);
+  });
 }
 
 // Starts the attachment at d->pos, or, when all are done, records the results.
@@ -167,7 +192,7 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     const auto& att = d->content["attachments"].as_array()[idx].as_object();
     d->meta_mime.clear();
     d->meta_sha256.clear();
-    auto first = channels::media::first_request(d->type, d->settings, att);
+    auto first = channels::media::first_request(d->type, d->settings, att, d->access_token);
     if (!first) {
       d->failed[idx] = first.error().code + ": " + first.error().message;
       d->pos++;
@@ -185,6 +210,9 @@ void MediaService::finish_attachment(std::shared_ptr<Download> d) {
     boost::system::error_code ec;
     auto cv = bj::parse(m->content_json, ec);
     if (ec || !cv.is_object()) return Error::internal("message content unreadable");
+    // A token the provider refused is forgotten (unless another node replaced it meanwhile); the
+    // job's retry fetches a new one.
+    if (d2->token_refused) access_tokens::drop(tx, d2->job.tenant_id, d2->channel_id, d2->access_token);
     auto& atts = cv.as_object()["attachments"].as_array();
     bool changed = false;
     for (auto& [idx, s] : d2->stored) {
@@ -234,7 +262,8 @@ void MediaService::step(std::shared_ptr<Download> d, HttpRequest req, int n) {
     }
     auto nx = channels::media::next(d->type, d->settings, n, *r);
     if (!nx) {
-      bool transient = nx.error().errc == Errc::unavailable;
+      if (nx.error().code == "access_token_invalid") d->token_refused = true;
+      bool transient = nx.error().errc == Errc::unavailable || nx.error().code == "access_token_invalid";
       metrics_.inc("bottega_media_downloads_total", "outcome=\"" + std::string(transient ? "retry" : "refused") + "\"");
       if (transient) d->transient = nx.error().code + ": " + nx.error().message;
       else d->failed[idx] = nx.error().code + ": " + nx.error().message;

@@ -30,7 +30,7 @@ constexpr Stmt kLastInboundMessage{
 constexpr Stmt kRepliesSince{
     "windows.replies_since",
     "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' "
-    "AND kind <> 'note' AND delivery_state IN ('sent', 'delivered', 'read') AND id <> $3 AND seq > COALESCE("
+    "AND kind <> 'note' AND kind <> 'template' AND delivery_state IN ('sent', 'delivered', 'read') AND id <> $3 AND seq > COALESCE("
     "(SELECT MAX(seq) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
     "AND (provider_message_id IS NULL OR provider_message_id NOT LIKE 'evt:%')), 0)"};
 
@@ -70,7 +70,7 @@ ConversationWindow for_conversation(Tx& tx, const Conversation& conv, int64_t no
     boost::system::error_code ec;
     auto v = bj::parse(ch->settings_json, ec);
     if (!ec && v.is_object())
-      if (auto t = channels::parse_templates(v.as_object()); t.ok()) w.templates = std::move(t).value();
+      if (auto t = channels::parse_templates(v.as_object(), conv.channel_type); t.ok()) w.templates = std::move(t).value();
   }
   return w;
 }

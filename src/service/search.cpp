@@ -7,6 +7,7 @@
 #include "channels/cards.hpp"
 #include "commerce/catalog.hpp"
 #include "store/repo/repo.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace bottega::service {
 
@@ -143,6 +144,11 @@ Status validate_message_search(const MessageSearchQuery& q) {
     return Error::invalid("q", "q needs at least one word (letters or digits)");
   if (q.status && *q.status != "open" && *q.status != "pending" && *q.status != "snoozed" && *q.status != "resolved")
     return Error::invalid("status", "status is open, pending, snoozed or resolved");
+  return {};
+}
+
+Status catch_up_message_index(store::Tx& tx) {
+  if (tx.query_one(kDialect, {})->str(0) == "sqlite") store::index_new_messages(tx);
   return {};
 }
 

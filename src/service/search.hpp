@@ -2,9 +2,10 @@
 // every conversation, found by words typed as prefixes (the catalog's query style: every word must
 // start a word of the message), best match first and the newest first among equals, each with its
 // conversation, its contact and a highlighted snippet. Internal notes are included: only agents
-// search. SQLite answers from an FTS5 index kept by a trigger on messages (core migration 8),
-// PostgreSQL from a GIN expression index over the same text; both give the same candidates (the
-// newest kMessageSearchCandidates matches after the filters), ranked here the same way.
+// search. SQLite answers from an FTS5 index the store fills in chunks at the end of write batches
+// (core migration 8, store/sqlite/sqlite_store.hpp), PostgreSQL from a GIN expression index over the
+// same text; both give the same candidates (the newest kMessageSearchCandidates matches after the
+// filters), ranked here the same way.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,10 @@ struct MessageSearchPage {
 
 // 400 field `q` (no words, or over 512 bytes), `status`; nothing touched.
 Status validate_message_search(const MessageSearchQuery& q);
+// A search: catch_up_message_index in a write, then search_messages in a read. The write brings
+// SQLite's index up to every message committed before it (the store indexes in chunks); on
+// PostgreSQL it changes nothing.
+Status catch_up_message_index(store::Tx& tx);
 MessageSearchPage search_messages(store::Tx& tx, const std::string& tenant, const MessageSearchQuery& q);
 
 // Lower case, Latin accents folded to their letter as both indexes fold them ("Città" -> "citta").

@@ -116,5 +116,74 @@ TEST_F(ChannelConnection, EachProviderNamesTheAccountOrSaysWhyNot) {
   EXPECT_EQ(test("ch_unknown", bearer(shop.token)).status, 404);
 }
 
+// The connection test sends the identity call through the same outbound client as every provider
+// call: a destination the configuration does not allow is refused before anything is sent, and a
+// redirect is reported, never followed.
+TEST(ChannelConnectionDestinations, ABlockedDestinationIsRefusedWithAClearErrorAndNothingIsSent) {
+  Sim sim;
+  ProcessOptions strict;
+  strict.allow_private_networks = false;  // production's default
+  BottegaProcess srv(strict);
+  Tenant shop = srv.create_tenant("Strict shop");
+  srv.start();
+  auto create = [&](const std::string& base) {
+    auto r = srv.post("/api/v1/channels",
+                      bj::object{{"type", "telegram"}, {"name", "tg " + base},
+                                 {"settings", bj::object{{"bot_token", "123456:good-token"}, {"secret_token", "sec"}, {"api_base_url", base}}}},
+                      bearer(shop.token));
+    if (r.status != 201) throw std::runtime_error(r.describe());
+    return str(r.json(), "id");
+  };
+  // The simulator on loopback, a private address and the cloud metadata address.
+  for (const std::string& base : {sim.url() + "/telegram", std::string("http://10.1.2.3/telegram"),
+                                  std::string("http://169.254.169.254/latest")}) {
+    std::string id = create(base);
+    auto r = srv.post("/api/v1/channels/" + id + "/test", bj::object{}, bearer(shop.token));
+    ASSERT_EQ(r.status, 200) << r.describe();
+    EXPECT_FALSE(find(r.json(), "ok")->as_bool()) << base << ": " << r.body;
+    EXPECT_EQ(str(r.json(), "error.code"), "destination_blocked") << base << ": " << r.body;
+    std::string host = base.substr(7, base.find('/', 7) - 7);
+    EXPECT_NE(str(r.json(), "error.message").find("non-public address (" + host.substr(0, host.find(':')) + ")"), std::string::npos)
+        << r.body;
+    EXPECT_EQ(find(r.json(), "error.http_status"), nullptr) << "no provider answered: " << r.body;
+  }
+  // Nothing reached the simulator.
+  auto calls = http_request(sim.port(), "GET", "/__sim/requests?provider=telegram");
+  EXPECT_TRUE(arr(calls.json(), "requests").empty()) << calls.body;
+  // The metric counts the failed tests.
+  auto metrics = srv.get("/metrics");
+  EXPECT_NE(metrics.body.find("bottega_channel_tests_total{type=\"telegram\",result=\"error\"} 3"), std::string::npos);
+}
+
+TEST(ChannelConnectionDestinations, ARedirectToAPrivateAddressIsReportedAndNotFollowed) {
+  Sim sim;
+  BottegaProcess srv;  // loopback allowed: the simulator plays a provider that redirects
+  Tenant shop = srv.create_tenant("Redirect shop");
+  srv.start();
+  auto r = srv.post("/api/v1/channels",
+                    bj::object{{"type", "telegram"}, {"name", "tg"},
+                               {"settings", bj::object{{"bot_token", "123456:good-token"}, {"secret_token", "sec"},
+                                                       {"api_base_url", sim.url() + "/telegram"}}}},
+                    bearer(shop.token));
+  ASSERT_EQ(r.status, 201) << r.describe();
+  std::string id = str(r.json(), "id");
+  auto f = sim.post("/__sim/fail", bj::object{{"provider", "telegram"}, {"status", 302},
+                                              {"location", "http://169.254.169.254/latest/meta-data/iam/"}});
+  ASSERT_EQ(f.status, 200) << f.describe();
+  auto t = srv.post("/api/v1/channels/" + id + "/test", bj::object{}, bearer(shop.token));
+  ASSERT_EQ(t.status, 200) << t.describe();
+  EXPECT_FALSE(find(t.json(), "ok")->as_bool()) << t.body;
+  EXPECT_EQ(str(t.json(), "error.code"), "redirect_not_followed") << t.body;
+  EXPECT_EQ(num(t.json(), "error.http_status"), 302) << t.body;
+  EXPECT_NE(str(t.json(), "error.message").find("http://169.254.169.254/latest/meta-data/iam/"), std::string::npos) << t.body;
+  // One request: the getMe that was answered with the redirect; the client made no second one.
+  auto calls = http_request(sim.port(), "GET", "/__sim/requests?provider=telegram");
+  ASSERT_EQ(arr(calls.json(), "requests").size(), 1u) << calls.body;
+  EXPECT_NE(str(arr(calls.json(), "requests")[0], "path").find("/getMe"), std::string::npos) << calls.body;
+  // Once the redirect is gone the same channel tests fine.
+  auto ok = srv.post("/api/v1/channels/" + id + "/test", bj::object{}, bearer(shop.token));
+  EXPECT_TRUE(find(ok.json(), "ok")->as_bool()) << ok.body;
+}
+
 }  // namespace
 }  // namespace e2e

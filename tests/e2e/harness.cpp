@@ -501,7 +501,7 @@ BottegaProcess::BottegaProcess(ProcessOptions opts) : opts_(std::move(opts)) {
         << "ip_messages_per_minute = " << opts_.ip_messages_per_minute << "\n"
         << "ip_visitors_per_hour = " << opts_.ip_visitors_per_hour << "\n"
         << "\n[outbound]\n"
-        << "allow_private_networks = true\n";
+        << "allow_private_networks = " << (opts_.allow_private_networks ? "true" : "false") << "\n";
     if (!opts_.extra_toml.empty()) cfg << "\n" << opts_.extra_toml << "\n";
     cfg.close();
     if (!cfg) throw std::runtime_error("cannot write " + config_path_);

@@ -136,6 +136,9 @@ struct ProcessOptions {
   // The [store] url; empty: a SQLite file in the process's temp dir. Several processes given the
   // same PostgreSQL URL are nodes of one installation.
   std::string store_url;
+  // [outbound] allow_private_networks: on, so the simulators on loopback can be reached; off to
+  // test that provider calls refuse private and loopback destinations.
+  bool allow_private_networks = true;
 };
 
 struct Tenant {

@@ -442,4 +442,4 @@ function dlrDate() {
 // Viber callbacks (viber.mjs).
 export { viberMessage, viberStatus, viberEvent } from './viber.mjs';
 // WeChat Official Account callbacks (wechat.mjs), as objects; the sim writes them as XML.
-export { wechatText, wechatImage, wechatLocation, wechatEvent } from './wechat.mjs';
+export { wechatText, wechatImage, wechatLocation, wechatEvent, wechatTemplateFinish } from './wechat.mjs';

@@ -1,5 +1,5 @@
 // The "customer phone" of the simulator: a page (GET /phone) where a person plays the customer on
-// WhatsApp, Telegram, Messenger or Instagram without an account. What the customer types becomes the
+// WhatsApp, Telegram, Messenger, Instagram, Twilio SMS, Viber or WeChat without an account. What the customer types becomes the
 // provider's signed webhook to Bottega; what Bottega sends through the simulator's provider APIs
 // (recorded like every other call) is shown as the business's messages, with its buttons, lists
 // and links, and a tap on a button sends the provider's interactive-reply webhook.
@@ -8,13 +8,17 @@
 //   POST /__sim/phone/setup    {"channels":[{"type","name"?,"webhook_url","settings":{...}}]}
 //        the channels the phone can write to (one per provider; the settings are the channel's in
 //        Bottega: WhatsApp phone_number_id + app_secret, Telegram secret_token (+ bot_token),
-//        Messenger/Instagram page_id + app_secret). Replaces the previous setup.
+//        Messenger/Instagram page_id + app_secret, Twilio account_sid + auth_token + from, Viber
+//        auth_token, WeChat token). Replaces the previous setup.
 //   GET  /__sim/phone/channels   {"channels":[{"type","name"}]} (no secrets)
 //   POST /__sim/phone/send     {"channel","customer","name"?,"text"} or {"channel","customer","name"?,
 //        "reply":{"id","title","kind"?,"description"?,"message"?}} or {...,"image":{"content_base64",
 //        "mime_type"},"text"? (caption)}: the customer writes, taps or sends a photo
-//        (kind button|list for WhatsApp, callback for Telegram, quick_reply|postback for Messenger;
-//        message = the seq of the business message tapped). Returns {"message","delivery"}.
+//        (kind button|list for WhatsApp, callback for Telegram, quick_reply|postback for Messenger,
+//        reply for Viber's keyboard, msgmenu for WeChat; message = the seq of the business message
+//        tapped). The customer is a number (digits; Twilio: +E.164), a Viber user id or a WeChat
+//        OpenID. Photos: not on Viber (its media hosts are not simulated). Returns
+//        {"message","delivery"}.
 //   GET  /__sim/phone/messages?channel=&customer=&since=&wait=   the conversation, both sides, in
 //        order: {"messages":[...],"last_seq"}; wait (ms, at most 30000) long-polls for something new.
 //   POST /__sim/phone/read     {"channel","customer"}: read receipts for what the business sent
@@ -27,7 +31,21 @@ import { fileURLToPath } from 'node:url';
 import * as P from './payloads.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TYPES = ['whatsapp', 'telegram', 'messenger', 'instagram'];
+const TYPES = ['whatsapp', 'telegram', 'messenger', 'instagram', 'twilio', 'viber', 'wechat'];
+// What each channel needs of the Bottega channel's settings to sign the phone's webhooks.
+const NEEDS = {
+  whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'],
+  instagram: ['page_id', 'app_secret'], twilio: ['account_sid', 'auth_token', 'from'], viber: ['auth_token'], wechat: ['token'],
+};
+// The customer's id on each channel, and how to say it.
+const CUSTOMER_IDS = {
+  twilio: [/^\+[1-9]\d{7,14}$/, 'customer must be a phone number in E.164 form (+ and 8 to 15 digits)'],
+  viber: [/^[A-Za-z0-9+/=]{8,64}$/, 'customer must be a Viber user id (8 to 64 of A-Z, a-z, 0-9, +, /, =)'],
+  wechat: [/^[A-Za-z0-9_-]{6,64}$/, 'customer must be a WeChat OpenID (6 to 64 of A-Z, a-z, 0-9, _, -)'],
+};
+const DIGITS_ID = [/^[1-9]\d{4,15}$/, 'customer must be 5 to 16 digits (a phone number, chat id or PSID)'];
+// Channels whose customers send read receipts the phone simulates.
+const RECEIPTS = new Set(['whatsapp', 'messenger', 'instagram']);
 const ASSETS = {
   '/phone': ['index.html', 'text/html; charset=utf-8'],
   '/phone/': ['index.html', 'text/html; charset=utf-8'],
@@ -58,8 +76,8 @@ function checkPhoto(c, image, withCaption) {
   if (typeof image.content_base64 !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image.content_base64))
     throw fail(400, 'image.content_base64 must be base64');
   if (Buffer.byteLength(image.content_base64, 'base64') > MAX_PHOTO) throw fail(400, `the photo must be at most ${MAX_PHOTO >> 20} MB`);
-  if (withCaption && (c.type === 'messenger' || c.type === 'instagram'))
-    throw fail(400, `${c.type === 'messenger' ? 'Messenger' : 'Instagram'} sends a photo without a caption: send the text on its own`);
+  if (withCaption && (c.type === 'messenger' || c.type === 'instagram' || c.type === 'wechat'))
+    throw fail(400, `${{ messenger: 'Messenger', instagram: 'Instagram', wechat: 'WeChat' }[c.type]} sends a photo without a caption: send the text on its own`);
   return { content_base64: image.content_base64, mime_type: image.mime_type };
 }
 
@@ -111,8 +129,7 @@ export class Phone {
       if (!/^https?:$/.test(url.protocol)) throw fail(400, `${at}.webhook_url must be http(s)`);
       const s = c.settings;
       if (!s || typeof s !== 'object') throw fail(400, `${at}.settings must be an object`);
-      const need = { whatsapp: ['phone_number_id', 'app_secret'], telegram: ['secret_token'], messenger: ['page_id', 'app_secret'], instagram: ['page_id', 'app_secret'] }[c.type];
-      for (const k of need) if (typeof s[k] !== 'string' || !s[k]) throw fail(400, `${at}.settings.${k} is required`);
+      for (const k of NEEDS[c.type]) if (typeof s[k] !== 'string' || !s[k]) throw fail(400, `${at}.settings.${k} is required`);
       next.set(c.type, { type: c.type, name: str(c.name) || c.type, webhook_url: c.webhook_url, settings: { ...s } });
     });
     this.channels = next;
@@ -132,8 +149,10 @@ export class Phone {
 
   static customerId(type, customer) {
     const id = str(customer);
-    // WhatsApp: a wa_id (digits); Telegram: a private chat's id; Messenger: a page-scoped id.
-    if (!/^[1-9]\d{4,15}$/.test(id)) throw fail(400, 'customer must be 5 to 16 digits (a phone number, chat id or PSID)');
+    // WhatsApp: a wa_id (digits); Telegram: a private chat's id; Messenger: a page-scoped id;
+    // Twilio: the customer's number; Viber: a user id; WeChat: an OpenID.
+    const [re, message] = CUSTOMER_IDS[type] ?? DIGITS_ID;
+    if (!re.test(id)) throw fail(400, message);
     return id;
   }
 
@@ -158,6 +177,7 @@ export class Phone {
     const customer = Phone.customerId(c.type, input.customer);
     const name = str(input.name).trim().slice(0, 60) || 'Demo Customer';
     const hasText = input.text !== undefined;
+    if (input.image !== undefined && c.type === 'viber') throw fail(400, 'Viber photos are not simulated: send text');
     const image = input.image === undefined ? undefined : checkPhoto(c, input.image, hasText);
     if (image && input.reply !== undefined) throw fail(400, 'a tap carries no photo');
     if (!image && hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
@@ -179,7 +199,7 @@ export class Phone {
       text = reply.title;
     }
     // Into the provider's media store (where Bottega fetches it) once the request is known good.
-    const photo = image && this.sim.addMedia(c.type, image, origin);
+    const photo = image && this.sim.addMedia(c.type, { ...image, account_sid: c.settings.account_sid }, origin);
     const payload = photo ? this.photoPayload(c, customer, name, text, photo) : this.payload(c, customer, name, text, reply);
     const message = {
       seq: this.sim.nextSeq(),
@@ -196,7 +216,7 @@ export class Phone {
     this.messages.push(message);
     if (this.messages.length > 10_000) this.messages.shift();
     this.sim.wake();
-    const secret = c.type === 'telegram' ? { secret_token: c.settings.secret_token } : { app_secret: c.settings.app_secret };
+    const secret = secretOf(c);
     let delivery;
     try {
       const d = await this.sim.deliver({ provider: c.type, url: c.webhook_url, payload, ...secret });
@@ -213,6 +233,14 @@ export class Phone {
 
   photoPayload(c, customer, name, caption, media) {
     const s = c.settings;
+    if (c.type === 'twilio') {
+      const mime = this.sim.media.get(`twilio:${media.id}`).mime_type;
+      return P.twilioInbound({ from: customer, to: s.from, body: caption, accountSid: s.account_sid, profileName: name, media: [{ contentType: mime, url: media.url }] });
+    }
+    if (c.type === 'wechat') {
+      // WeChat's image message has no caption: the phone refuses one (checkPhoto).
+      return P.wechatImage(customer, { mediaId: media.id, picUrl: `http://mmbiz.qpic.cn/mmbiz_jpg/sim/${media.id.slice(0, 8)}/0` });
+    }
     if (c.type === 'whatsapp') {
       const image = { mime_type: this.sim.media.get(`whatsapp:${media.id}`).mime_type, sha256: media.sha256, id: media.id };
       if (caption) image.caption = caption;
@@ -237,6 +265,15 @@ export class Phone {
 
   payload(c, customer, name, text, reply) {
     const s = c.settings;
+    if (c.type === 'twilio') return P.twilioInbound({ from: customer, to: s.from, body: text, accountSid: s.account_sid, profileName: name });
+    // Viber: a keyboard tap is a text message with the button's ActionBody and the tapped message's tracking_data.
+    if (c.type === 'viber') {
+      const opts = { name };
+      if (reply?.tapped?.tracking !== undefined) opts.trackingData = reply.tapped.tracking;
+      return P.viberMessage(customer, reply ? reply.id : text, opts);
+    }
+    // WeChat: a msgmenu tap is a text message with the option's content and bizmsgmenuid.
+    if (c.type === 'wechat') return P.wechatText(customer, text, reply ? { menuId: reply.id } : {});
     if (c.type === 'whatsapp') {
       const opts = { name, phoneNumberId: s.phone_number_id };
       if (!reply) return P.whatsappText(customer, text, undefined, opts);
@@ -271,7 +308,7 @@ export class Phone {
   async read(input) {
     const c = this.channel(input.channel);
     const customer = Phone.customerId(c.type, input.customer);
-    if (c.type === 'telegram') return { receipts: 0 };
+    if (!RECEIPTS.has(c.type)) return { receipts: 0 }; // Telegram has none; Twilio, Viber and WeChat are not simulated
     const unread = this.business(c.type, customer).filter((m) => m.ref !== undefined && !this.seen.has(`${c.type}:${m.ref}`));
     if (!unread.length) return { receipts: 0 };
     const keys = unread.map((m) => `${c.type}:${m.ref}`);
@@ -307,7 +344,7 @@ export class Phone {
     const out = [];
     for (const r of this.sim.requests) {
       if (r.provider !== type || r.method !== 'POST' || !(r.response?.status >= 200 && r.response.status < 300)) continue;
-      const m = type === 'whatsapp' ? whatsappShown(r, c, customer) : type === 'telegram' ? telegramShown(r, customer) : messengerShown(r, customer); // Messenger, Instagram
+      const m = SHOWN[type](r, c, customer);
       if (m) out.push({ seq: r.seq, channel: type, customer, from: 'business', at: r.at, ...m });
     }
     return out;
@@ -350,6 +387,15 @@ export class Phone {
         return undefined;
     }
   }
+}
+
+/** The secret /__sim/deliver signs channel c's webhooks with. */
+function secretOf(c) {
+  const s = c.settings;
+  if (c.type === 'telegram') return { secret_token: s.secret_token };
+  if (c.type === 'twilio' || c.type === 'viber') return { auth_token: s.auth_token };
+  if (c.type === 'wechat') return { token: s.token };
+  return { app_secret: s.app_secret };
 }
 
 // Messenger's webhook shapes serve Instagram too (its own object name; the account is the IG id).
@@ -479,3 +525,76 @@ function messengerShown(r, customer) {
   }
   return shown;
 }
+
+function twilioShown(r, c, customer) {
+  const m = r.path.match(/\/Accounts\/([^/]+)\/Messages\.json$/);
+  if (!m || m[1] !== c.settings.account_sid) return null;
+  const p = r.form ?? {};
+  if (str(p.To) !== customer) return null;
+  const shown = { ref: r.response.body?.sid, text: str(p.Body) };
+  const media = Array.isArray(p.MediaUrl) ? p.MediaUrl[0] : p.MediaUrl;
+  if (httpUrl(media)) shown.image = media;
+  return shown;
+}
+
+function viberShown(r, c, customer) {
+  if (!/\/pa\/send_message\/?$/.test(r.path)) return null;
+  const p = r.json;
+  if (!p || typeof p !== 'object' || str(p.receiver) !== customer) return null;
+  const shown = { text: str(p.text) };
+  if (p.tracking_data !== undefined) shown.tracking = str(p.tracking_data);
+  if (p.type === 'picture') shown.image = httpUrl(p.media);
+  else if (p.type === 'url') shown.links = httpUrl(p.media) ? [{ title: p.media, url: p.media }] : undefined;
+  else if (p.type === 'rich_media') {
+    const items = p.rich_media?.Buttons ?? [];
+    shown.image = httpUrl(items.find((b) => b.Image)?.Image);
+    shown.text = str(p.alt_text) || shown.text;
+    p.keyboard = { Buttons: items.filter((b) => b.ActionType === 'reply' || b.ActionType === 'open-url') };
+  } else if (p.type !== 'text') shown.text = shown.text || `[${str(p.type)}]`;
+  const keys = p.keyboard?.Buttons ?? [];
+  const buttons = keys.filter((b) => b.ActionType === 'reply').map((b) => ({ id: str(b.ActionBody), title: str(b.Text) || str(b.ActionBody), kind: 'reply' }));
+  const links = keys.filter((b) => b.ActionType === 'open-url' && httpUrl(b.ActionBody)).map((b) => ({ title: str(b.Text) || b.ActionBody, url: b.ActionBody }));
+  if (buttons.length) shown.buttons = buttons;
+  if (links.length) shown.links = [...(shown.links ?? []), ...links];
+  return shown;
+}
+
+/** WeChat text: its <a href="URL">title</a> links become links; the rest is shown as text. */
+function wechatText(content) {
+  const links = [];
+  const text = str(content).replace(/<a href="([^"]*)">([^<]*)<\/a>/g, (_, url, title) => {
+    const u = httpUrl(url.replaceAll('%22', '"'));
+    if (u) links.push({ title: title.replaceAll('&lt;', '<').replaceAll('&gt;', '>') || u, url: u });
+    return '';
+  }).trim();
+  return { text, links };
+}
+
+function wechatShown(r, c, customer) {
+  const p = r.json;
+  if (!p || typeof p !== 'object' || str(p.touser) !== customer) return null;
+  if (r.path.endsWith('/cgi-bin/message/template/send')) {
+    const data = Object.entries(p.data ?? {}).map(([k, v]) => `${k}: ${str(v?.value)}`);
+    return { ref: r.response.body?.msgid, kind: 'template', text: `Template message\n${data.join('\n')}`, links: httpUrl(p.url) ? [{ title: p.url, url: p.url }] : undefined };
+  }
+  if (!r.path.endsWith('/cgi-bin/message/custom/send')) return null;
+  if (p.msgtype === 'text') {
+    const { text, links } = wechatText(p.text?.content);
+    return { text, links: links.length ? links : undefined };
+  }
+  if (p.msgtype === 'msgmenu') {
+    const { text, links } = wechatText([p.msgmenu?.head_content, p.msgmenu?.tail_content].filter(Boolean).join('\n'));
+    const buttons = (p.msgmenu?.list ?? []).map((o) => ({ id: str(o.id), title: str(o.content), kind: 'msgmenu' }));
+    return { text, links: links.length ? links : undefined, buttons };
+  }
+  if (p.msgtype === 'news') {
+    const a = p.news?.articles?.[0] ?? {};
+    return { header: str(a.title) || undefined, text: str(a.description), image: httpUrl(a.picurl), links: httpUrl(a.url) ? [{ title: str(a.title) || a.url, url: a.url }] : undefined };
+  }
+  return { text: `[${str(p.msgtype)}]` };
+}
+
+const SHOWN = {
+  whatsapp: whatsappShown, telegram: (r, c, customer) => telegramShown(r, customer), messenger: (r, c, customer) => messengerShown(r, customer),
+  instagram: (r, c, customer) => messengerShown(r, customer), twilio: twilioShown, viber: viberShown, wechat: wechatShown,
+};

@@ -22,11 +22,13 @@
 //   POST /__sim/reset                             forget requests, failure rules and accounts
 //   POST /__sim/accounts {"provider",...}         register credentials; others then get 401
 //   POST /__sim/fail {"provider","status","times"?,"after"?,"code"?,"message"?,"retry_after"?}
-//        ("after": n calls succeed before the failures start, e.g. the second file of a message)
+//        ("after": n calls succeed before the failures start, e.g. the second file of a message;
+//        or a redirect: "status" 300-399 with "location")
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
 //   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?}
 //        a file the provider will serve: returns {id, sha256, size, url?, file_path?} to put in an
-//        inbound webhook (WhatsApp media id, Telegram file_id, Messenger/Instagram/Twilio url)
+//        inbound webhook (WhatsApp media id, Telegram file_id, Messenger/Instagram/Twilio url,
+//        WeChat MediaId: served by GET /wechat/cgi-bin/media/get, a video as {"video_url"})
 //   POST /__sim/limits {"provider","per_second"?,"pair_interval_ms"?,"pair_burst"?}
 //        enforce the provider's rate limits (off until set; {"provider"} alone turns them off):
 //        WhatsApp 130429 above per_second per phone number (a sliding second) and 131056 above the
@@ -55,7 +57,7 @@ const BUILDERS = new Set([
   'whatsappText', 'whatsappOrder', 'whatsappInteractive', 'whatsappStatus', 'whatsappBatch',
   'messengerText', 'messengerEcho', 'messengerPostback', 'messengerDelivery', 'messengerRead',
   'instagramText', 'instagramEcho', 'telegramMessage', 'telegramCallback', 'twilioInbound', 'twilioStatus',
-  'viberMessage', 'viberStatus', 'viberEvent', 'wechatText', 'wechatImage', 'wechatLocation', 'wechatEvent',
+  'viberMessage', 'viberStatus', 'viberEvent', 'wechatText', 'wechatImage', 'wechatLocation', 'wechatEvent', 'wechatTemplateFinish',
 ]);
 const META = new Set(['whatsapp', 'messenger', 'instagram']);
 
@@ -482,7 +484,8 @@ export class Simulator {
     else if (provider === 'telegram') {
       f.id = `AgAC${randomBytes(24).toString('base64url')}`;
       f.path = `photos/file_${this.media.size + 1}.${mime_type.split('/')[1] ?? 'bin'}`;
-    } else f.id = `${provider === 'twilio' ? 'ME' : 'cdn'}${randomBytes(16).toString('hex')}`;
+    } else if (provider === 'wechat') f.id = randomBytes(32).toString('base64url'); // a MediaId as WeChat shapes them
+    else f.id = `${provider === 'twilio' ? 'ME' : 'cdn'}${randomBytes(16).toString('hex')}`;
     this.media.set(`${provider}:${f.id}`, f);
     const out = { id: f.id, sha256, size: bytes.length };
     if (provider === 'telegram') out.file_path = f.path;
@@ -510,6 +513,7 @@ export class Simulator {
       if (!f) return { status: 400, body: graphError('whatsapp', 400, { code: 100, message: `Unsupported get request. Object with ID '${m[1]}' does not exist` }) };
       return { status: 200, body: { messaging_product: 'whatsapp', url: `${origin}/whatsapp/media/${f.id}`, mime_type: f.mime_type, sha256: f.sha256, file_size: f.bytes.length, id: f.id } };
     }
+    if (provider === 'wechat' && rest === '/cgi-bin/media/get') return this.wechat.mediaGet(entry, file(entry.query.media_id ?? ''), origin);
     if (provider === 'telegram' && (m = rest.match(/^\/bot([^/]+)\/getFile$/i))) {
       const f = file(entry.query.file_id ?? '');
       if (!f) return { status: 400, body: telegramError(400, { message: 'Bad Request: invalid file_id' }) };
@@ -531,6 +535,8 @@ export class Simulator {
   }
 
   failureAnswer(provider, f) {
+    // An injected redirect: a provider (or a proxy in front of it) pointing elsewhere.
+    if (f.status >= 300 && f.status <= 399) return { status: f.status, body: '', headers: { location: f.location } };
     if (provider === 'viber') return this.viber.failureAnswer(f);
     if (provider === 'wechat') return this.wechat.failureAnswer(f);
     const opts = { code: f.code, message: f.message, retry_after: f.retry_after, subcode: f.subcode };
@@ -1078,19 +1084,22 @@ export class Simulator {
         const p = input.provider;
         if (!PROVIDERS.includes(p)) return send(res, 400, { error: `provider must be one of ${PROVIDERS.join(', ')}` });
         const status = Number(input.status ?? 500);
-        if (!Number.isInteger(status) || status < 400 || status > 599) return send(res, 400, { error: 'status must be an HTTP error status (400-599)' });
+        const redirect = status >= 300 && status <= 399;
+        if (redirect && typeof input.location !== 'string') return send(res, 400, { error: 'a redirect (300-399) needs "location"' });
+        if (!Number.isInteger(status) || (!redirect && (status < 400 || status > 599)))
+          return send(res, 400, { error: 'status must be an HTTP error status (400-599), or a redirect (300-399) with "location"' });
         const times = input.times === undefined ? 1 : input.times === 'always' ? Infinity : Number(input.times);
         if (!(times > 0)) return send(res, 400, { error: 'times must be a positive number or "always"' });
         if (!this.failures.has(p)) this.failures.set(p, []);
         const skip = input.after ?? 0;
         if (!Number.isInteger(skip) || skip < 0) return send(res, 400, { error: 'after must be a non-negative integer' });
-        this.failures.get(p).push({ status, remaining: times, skip, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body });
+        this.failures.get(p).push({ status, remaining: times, skip, code: input.code, message: input.message, retry_after: input.retry_after, subcode: input.subcode, body: input.body, location: input.location });
         return send(res, 200, { ok: true, pending: this.failures.get(p).length });
       }
       case 'POST /__sim/media': {
         const b = parseJsonOrNull(body);
-        if (!b || !['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio'].includes(b.provider) || typeof b.content_base64 !== 'string')
-          return send(res, 400, { error: 'provider (whatsapp, messenger, instagram, telegram, twilio) and content_base64 are required' });
+        if (!b || !['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'wechat'].includes(b.provider) || typeof b.content_base64 !== 'string')
+          return send(res, 400, { error: 'provider (whatsapp, messenger, instagram, telegram, twilio, wechat) and content_base64 are required' });
         return send(res, 200, this.addMedia(b.provider, b, `http://${req.headers.host}`));
       }
       case 'POST /__sim/limits': {

@@ -22,6 +22,16 @@
 // POST /__sim/wechat/expire (every token becomes invalid: the next send gets 40001);
 // POST /__sim/wechat/interaction {"openid","at"?} (sets the window's start);
 // GET /__sim/wechat/records {"tokens_issued","sent"}.
+//
+// Template messages (POST /cgi-bin/message/template/send?access_token, "Send template message"):
+// {"touser","template_id","url"?,"data":{key:{"value"}}} -> {"errcode":0,"errmsg":"ok","msgid"}
+// at any time (no window, no quota); 40037 for a template_id starting "invalid", 47003 for bad
+// data. The delivery report is a TEMPLATESENDJOBFINISH callback (builder wechatTemplateFinish).
+//
+// Media (GET /cgi-bin/media/get?access_token&media_id, WeChat's "Get temporary material"): a file
+// registered with POST /__sim/media {"provider":"wechat"} is answered with its bytes,
+// Content-Type and Content-disposition; a video with JSON {"video_url"} (served under /wechat/cdn);
+// an unknown media_id with 40007, a bad token with 40001 / 42001 (HTTP 200 with JSON, as WeChat).
 
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 
@@ -34,6 +44,7 @@ const ERRORS = {
   42001: 'access_token expired', 43004: 'require subscribe', 44002: 'empty post data', 45002: 'content size out of limit',
   45008: 'article size out of limit', 45009: 'reach max api daily quota limit', 45011: 'api minute-quota reach limit',
   45015: 'response out of time limit or subscription is canceled', 45047: 'out of response count limit', 47001: 'data format error',
+  40007: 'invalid media_id', 40037: 'invalid template_id', 47003: 'argument invalid',
 };
 const MSG_TYPES = new Set(['text', 'image', 'voice', 'video', 'music', 'news', 'mpnews', 'msgmenu', 'wxcard', 'miniprogrampage']);
 
@@ -79,6 +90,12 @@ export function wechatImage(openid = 'oUser0000000000000000000001', opts = {}) {
 
 export function wechatLocation(openid = 'oUser0000000000000000000001', lat = 23.134521, lon = 113.358803, label = '位置信息', opts = {}) {
   return { ...base(openid, 'location', opts), Location_X: lat, Location_Y: lon, Scale: 20, Label: label, MsgId: opts.msgId ?? newMsgId() };
+}
+
+/** TEMPLATESENDJOBFINISH: whether template message msgId reached the follower ("success",
+ * "failed:user block", "failed: system failed"). */
+export function wechatTemplateFinish(openid = 'oUser0000000000000000000001', msgId, status = 'success', opts = {}) {
+  return { ...base(openid, 'event', opts), Event: 'TEMPLATESENDJOBFINISH', MsgID: Number(msgId), Status: status };
 }
 
 export function wechatEvent(openid = 'oUser0000000000000000000001', event = 'subscribe', eventKey, opts = {}) {
@@ -131,9 +148,8 @@ export class WeChatSim {
     }
     if (path === '/cgi-bin/message/custom/send') {
       if (method !== 'POST') return ok(wechatError(47001));
-      const t = this.tokens.get(entry.query.access_token ?? '');
-      if (!t) return ok(wechatError(40001));
-      if (t.expiresAt <= Date.now()) return ok(wechatError(42001));
+      const bad = this.tokenError(entry.query.access_token);
+      if (bad) return ok(wechatError(bad));
       if (!entry.body) return ok(wechatError(44002));
       let b;
       try {
@@ -152,7 +168,49 @@ export class WeChatSim {
       this.sent.push({ touser: b.touser, msgtype: b.msgtype, body: b });
       return ok({ errcode: 0, errmsg: 'ok' });
     }
+    if (path === '/cgi-bin/message/template/send') {
+      // Template messages reach a follower at any time (no 48-hour window, no 5-message quota).
+      if (method !== 'POST') return ok(wechatError(47001));
+      const bad = this.tokenError(entry.query.access_token);
+      if (bad) return ok(wechatError(bad));
+      let b;
+      try {
+        b = JSON.parse(entry.body || 'null');
+      } catch {
+        return ok(wechatError(47001));
+      }
+      if (!b || typeof b !== 'object') return ok(wechatError(44002));
+      if (typeof b.touser !== 'string' || !/^[A-Za-z0-9_-]{6,64}$/.test(b.touser)) return ok(wechatError(40003));
+      if (typeof b.template_id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(b.template_id) || b.template_id.startsWith('invalid'))
+        return ok(wechatError(40037, { errmsg: 'invalid template_id' }));
+      if (b.url !== undefined && (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url))) return ok(wechatError(47003, { errmsg: 'argument invalid! data.url invalid' }));
+      const data = b.data;
+      if (!data || typeof data !== 'object' || Array.isArray(data) || !Object.keys(data).length) return ok(wechatError(47003, { errmsg: 'argument invalid! data is empty' }));
+      for (const [k, v] of Object.entries(data))
+        if (!/^[A-Za-z0-9_]{1,32}$/.test(k) || typeof v?.value !== 'string') return ok(wechatError(47003, { errmsg: `argument invalid! data.${k}.value invalid` }));
+      const msgid = Number(`3${randomInt(1e7, 1e8)}${randomInt(1e6, 1e7)}`.slice(0, 16)); // exact as a JavaScript number
+      this.sent.push({ touser: b.touser, msgtype: 'template', body: b, msgid });
+      return ok({ errcode: 0, errmsg: 'ok', msgid });
+    }
     return { status: 404, body: wechatError(47001), headers: {} };
+  }
+
+  /** 0 when the access_token is valid, else WeChat's errcode (40001 unknown, 42001 expired). */
+  tokenError(token) {
+    const t = this.tokens.get(token ?? '');
+    if (!t) return 40001;
+    return t.expiresAt <= Date.now() ? 42001 : 0;
+  }
+
+  /** GET /cgi-bin/media/get for file f (registered with /__sim/media; undefined: unknown id). */
+  mediaGet(entry, f, origin) {
+    const json = (body) => ({ status: 200, body, headers: { 'content-type': 'application/json; encoding=utf-8' } });
+    const bad = this.tokenError(entry.query.access_token);
+    if (bad) return json(wechatError(bad));
+    if (!f) return json(wechatError(40007, { errmsg: 'invalid media_id' }));
+    if (f.mime_type.startsWith('video/')) return json({ video_url: `${origin}/wechat/cdn/${f.id}` });
+    const ext = f.mime_type.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin';
+    return { status: 200, body: f.bytes, headers: { 'content-type': f.mime_type, 'content-disposition': `attachment; filename="${f.id}.${ext}"` } };
   }
 
   /** An injected failure (/__sim/fail): WeChat answers HTTP 200 with an errcode. */

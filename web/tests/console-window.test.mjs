@@ -2,7 +2,8 @@
 // simulator: an open WhatsApp window says until when; a closed one (the customer last wrote 25 h
 // ago) turns the composer into the template picker with the channel's configured templates and
 // their parameters, and the template reaches WhatsApp in its exact shape; internal notes stay
-// possible; a Messenger conversation 3 days old says the reply goes with the HUMAN_AGENT tag.
+// possible; a Messenger conversation 3 days old says the reply goes with the HUMAN_AGENT tag; a
+// WeChat conversation after 48 hours offers its template messages (parameters named by their keys).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -171,5 +172,40 @@ test('a reply whose POST answer arrives after the realtime "sent" still shows se
   await row.locator('.delivery-sent, .delivery-delivered').waitFor({ timeout: 10_000 });
   assert.equal(await row.locator('.delivery-pending').count(), 0, 'the late pending copy did not undo "sent"');
   await page.unroute('**/api/v1/conversations/*/messages');
+  await page.close();
+});
+
+// WeChat 50 hours after the customer's message: customer-service messages are over, the composer
+// offers the channel's template messages (parameters labelled with the template's data keys), and
+// the template reaches WeChat's template/send with its keys.
+test('WeChat outside the 48 hours: the template picker sends a template message', { timeout: 120_000 }, async () => {
+  const settings = { app_id: 'wx00112233445566', app_secret: 'wx-secret-1', token: 'wxtoken7', api_base_url: `${sim.base}/wechat`,
+    templates: [{ name: 'order_shipped', template_id: 'TplShipped01', keys: ['first', 'keyword1'], url: 'https://shop.example/orders' }] };
+  const ch = await server.api('/api/v1/channels', { method: 'POST', body: JSON.stringify({ type: 'wechat', name: 'WeChat shop', settings }) });
+  const openid = 'oWeChatWindow0000000000001';
+  await sim.call('POST', '/__sim/deliver', { provider: 'wechat', url: ch.webhook_url, token: settings.token,
+    build: ['wechatText', openid, '我的订单到哪了?', { createTime: Math.floor((Date.now() - 50 * HOUR) / 1000) }] });
+  const page = await browser.newPage();
+  watchPage(page, 'console-window-wechat', logs);
+  await signIn(page, server);
+  await page.locator('#conversation-list button.conv', { hasText: openid }).click({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector('#window-state')?.getAttribute('data-state') === 'closed', null, { timeout: 10_000 });
+  assert.match(await page.locator('#window-state').innerText(), /48 hours.*WeChat accepts only a template message/);
+  assert.equal(await page.locator('#composer-text').isDisabled(), true);
+  const select = page.getByLabel('Template', { exact: true });
+  assert.deepEqual(await select.locator('option').allInnerTexts(), ['order_shipped (zh_CN) · 2 parameters']);
+  await page.getByLabel('Parameter {{1}} · first').fill('您的订单已发货');
+  await page.getByLabel('Parameter {{2}} · keyword1').fill('B-1042');
+  await page.getByRole('button', { name: 'Send template' }).click();
+  await page.locator('.messages li.msg-out', { hasText: '[template order_shipped] 您的订单已发货, B-1042' }).waitFor({ timeout: 10_000 });
+  let reqs = [];
+  for (let i = 0; i < 150 && reqs.length === 0; i++) {
+    reqs = (await sim.requests('wechat')).filter((r) => r.path === '/wechat/cgi-bin/message/template/send');
+    if (!reqs.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(reqs.length, 1, 'the template reached the WeChat simulator');
+  assert.deepEqual(reqs[0].json, { touser: openid, template_id: 'TplShipped01', url: 'https://shop.example/orders',
+    data: { first: { value: '您的订单已发货' }, keyword1: { value: 'B-1042' } } });
+  await page.screenshot({ path: join(outDir, 'console-window-wechat.png') });
   await page.close();
 });

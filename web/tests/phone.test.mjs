@@ -120,3 +120,87 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
   await agentCtx.close();
   await phoneCtx.close();
 });
+
+test('the customer phone on Twilio SMS, Viber and WeChat: each app writes as its customer, sees the bot, taps its choices', { timeout: 180_000 }, async () => {
+  const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
+  const agent = await agentCtx.newPage();
+  const phone = await phoneCtx.newPage();
+  watchPage(agent, 'agent-more', logs);
+  watchPage(phone, 'phone-more', logs);
+  const alice = demo.agents.find((a) => a.role === 'admin');
+  await signIn(agent, { origin: demo.bottega, agent: alice });
+  await phone.goto(`${demo.phone}?channel=twilio`);
+  await phone.locator('.phone[data-app=twilio]').waitFor();
+  const names = await phone.locator('#channel option').allInnerTexts();
+  for (const n of ['Twilio SMS (simulator)', 'Viber (simulator)', 'WeChat (simulator)']) assert.ok(names.includes(n), names.join(', '));
+  const text = phone.getByLabel('Message', { exact: true });
+  const id = phone.locator('#customer-id');
+
+  // Twilio SMS: the customer is a phone number; SMS has no buttons, the choices come numbered.
+  assert.match(await id.inputValue(), /^\+1555\d{7}$/);
+  await id.fill('12345');
+  await id.press('Tab');
+  await phone.locator('#status', { hasText: 'The number must be + and 8 to 15 digits.' }).waitFor();
+  await id.fill('+15557770001');
+  await id.press('Tab');
+  await phone.locator('#customer-name').fill('Sam Sms');
+  await phone.locator('#customer-name').press('Tab');
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'Do you ship to Belgium?' }).waitFor({ timeout: 15_000 });
+  const sms = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await sms.waitFor({ timeout: 30_000 });
+  assert.match(await sms.innerText(), /1\. Yes/);
+  assert.equal(await sms.locator('button.choice').count(), 0);
+  // The agent sees it on the Twilio channel and answers; the SMS arrives.
+  const item = agent.locator('#conversation-list button.conv', { hasText: 'Sam Sms' });
+  await item.waitFor({ timeout: 15_000 });
+  await item.click();
+  await agent.locator('#composer-text').fill('Yes, in 3 days.');
+  await agent.locator('#composer-text').press('Enter');
+  await phone.locator('li.msg.business', { hasText: 'Yes, in 3 days.' }).waitFor({ timeout: 30_000 });
+
+  // Viber: a user id, the reply keyboard's buttons; a tap is understood. No photo button.
+  await phone.locator('#channel').selectOption('viber');
+  await phone.locator('.phone[data-app=viber]').waitFor();
+  assert.match(await id.inputValue(), /^[A-Za-z0-9]{22}==$/);
+  assert.equal(await phone.locator('#customer-id-label').innerText(), 'Viber id');
+  assert.equal(await phone.locator('#photo').isHidden(), true);
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  const viber = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await viber.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await viber.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+  await viber.locator('button.choice', { hasText: 'Yes' }).click();
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'Yes' }).waitFor({ timeout: 15_000 });
+  await phone.locator('li.msg.business', { hasText: 'glad' }).waitFor({ timeout: 30_000 });
+
+  // WeChat: an OpenID, the msgmenu's options; a tap comes back as the option; a photo (no caption)
+  // is downloaded through media/get and shows in the console.
+  await phone.locator('#channel').selectOption('wechat');
+  await phone.locator('.phone[data-app=wechat]').waitFor();
+  const openid = await id.inputValue();
+  assert.match(openid, /^o[A-Za-z0-9]{27}$/);
+  await text.fill('Do you ship to Belgium?');
+  await text.press('Enter');
+  const wechat = phone.locator('li.msg.business', { hasText: 'EU country' });
+  await wechat.waitFor({ timeout: 30_000 });
+  assert.deepEqual(await wechat.locator('button.choice').allInnerTexts(), ['Yes', 'No']);
+  await wechat.locator('button.choice', { hasText: 'No' }).click();
+  await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'No' }).waitFor({ timeout: 15_000 });
+  await phone.locator('#photo-file').setInputFiles({ name: 'box.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  const photo = phone.locator('li.msg.customer[data-status=delivered] img');
+  await photo.waitFor({ timeout: 15_000 });
+  const conv = agent.locator('#conversation-list button.conv', { hasText: openid });
+  await conv.waitFor({ timeout: 15_000 });
+  await conv.click();
+  await agent.locator('.messages li.msg-in img.attachment-img').waitFor({ timeout: 30_000 });
+  // The agent's reply with a link reaches WeChat as text with the link.
+  await agent.locator('#composer-text').fill('Thanks, we will look at it.');
+  await agent.locator('#composer-text').press('Enter');
+  await phone.locator('li.msg.business', { hasText: 'Thanks, we will look at it.' }).waitFor({ timeout: 30_000 });
+  await phone.screenshot({ path: join(outDir, 'phone-wechat.png') });
+  await agentCtx.close();
+  await phoneCtx.close();
+});

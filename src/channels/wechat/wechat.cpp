@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/form.hpp"
 #include "channels/payload.hpp"
@@ -105,8 +106,33 @@ void put_if(bj::object& o, std::string_view key, const std::string& value) {
 
 // Events that come from WeChat itself about our broadcasts, not from the customer.
 bool system_event(std::string_view event) {
-  return event == "TEMPLATESENDJOBFINISH" || event == "MASSSENDJOBFINISH" || event == "subscribe_msg_popup_event" ||
-         event == "subscribe_msg_sent_event";
+  return event == "MASSSENDJOBFINISH" || event == "subscribe_msg_popup_event" || event == "subscribe_msg_sent_event";
+}
+
+// TEMPLATESENDJOBFINISH: whether template message MsgID reached the follower.
+Result<StatusUpdate> template_status(const xml::Element& root, const std::string& from, int64_t created) {
+  std::string id = root.child_text("MsgID");
+  if (id.empty()) id = root.child_text("MsgId");
+  if (id.empty() || id.size() > 32 || id.find_first_not_of(kDigits) != std::string::npos)
+    return Error::invalid("xml.MsgID", "xml.MsgID is required (digits)", "missing_field");
+  std::string status = root.child_text("Status");
+  StatusUpdate u;
+  u.provider_message_id = id;
+  u.timestamp_ms = created;
+  u.contact_external_id = from;
+  u.account_id = root.child_text("ToUserName");
+  if (status == "success") {
+    u.state = DeliveryState::delivered;
+  } else {
+    u.state = DeliveryState::failed;
+    // "failed:user block" (the follower refuses the account's messages), "failed: system failed",
+    // "failed:freq limit".
+    std::string reason = status.rfind("failed:", 0) == 0 ? status.substr(7) : status;
+    while (!reason.empty() && reason.front() == ' ') reason.erase(0, 1);
+    u.error_code = reason == "user block" ? "user_block" : reason == "freq limit" ? "freq_limit" : "template_send_failed";
+    u.error_reason = "WeChat template message: " + (status.empty() ? std::string("failed") : status.substr(0, 200));
+  }
+  return u;
 }
 
 Status fill_event(const xml::Element& root, InboundMessage& out, bj::object& content) {
@@ -222,7 +248,10 @@ Result<Settings> parse_settings(const boost::json::object& settings) {
                           "safe (encrypted) mode is not supported: set the account's message encryption to plaintext "
                           "mode and remove encoding_aes_key",
                           "encrypted_mode_unsupported");
-  SettingsReader r(settings);
+  BOTTEGA_TRY(templates, parse_templates(settings, kType));
+  boost::json::object rest = settings;  // the reader checks every other key
+  rest.erase("templates");
+  SettingsReader r(rest);
   BOTTEGA_TRY(app_id, r.required_token("app_id", std::string(kAlnum) + "_", 64));
   BOTTEGA_TRY(secret, r.required("app_secret", 256));
   BOTTEGA_TRY(token, r.required("token", 64));
@@ -231,7 +260,7 @@ Result<Settings> parse_settings(const boost::json::object& settings) {
                           "invalid_value");
   BOTTEGA_TRY(base, r.base_url("api_base_url", kDefaultApiBaseUrl));
   BOTTEGA_TRY_STATUS(r.finish());
-  return Settings{std::move(app_id), std::move(secret), std::move(token), std::move(base)};
+  return Settings{std::move(app_id), std::move(secret), std::move(token), std::move(base), std::move(templates)};
 }
 
 Status verify(const WebhookRequest& req, const Settings& settings) {
@@ -269,6 +298,11 @@ Result<InboundBatch> parse(std::string_view body) {
   bj::object content;
   if (type == "event") {
     if (system_event(root.child_text("Event"))) return batch;
+    if (root.child_text("Event") == "TEMPLATESENDJOBFINISH") {
+      BOTTEGA_TRY(u, template_status(root, from, created));
+      batch.statuses.push_back(std::move(u));
+      return batch;
+    }
     out.provider_message_id = "evt:" + from + ":" + std::to_string(created / 1000);
     // WeChat gives an event 3 customer-service messages within one minute, a customer's message 5
     // within 48 hours: only messages open Bottega's window (a reply to a bare follow or menu click
@@ -285,7 +319,37 @@ Result<InboundBatch> parse(std::string_view body) {
   return batch;
 }
 
-Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& msg) {
+namespace {
+
+// A JSON POST to the API (the access_token is added by authorize()).
+HttpRequest post_json(const Settings& settings, std::string_view path, const bj::object& body) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = settings.api_base_url + std::string(path);
+  req.headers = {{"Content-Type", "application/json"}};
+  req.body = json::dump(body);
+  return req;
+}
+
+// Files: WeChat's customer-service API has no generic file type (text, image, voice, video, music,
+// news, mpnews, msgmenu, wxcard, miniprogrampage), and an image needs a media/upload first, whose
+// media_id the send would then name: every file goes as a line "filename: public_url" after the
+// text (the signed link the shop serves; docs/channels.md#wechat-official-accounts).
+OutboundMessage with_file_links(const OutboundMessage& msg) {
+  OutboundMessage m = msg;
+  if (msg.attachments.empty()) return m;
+  std::vector<const OutboundAttachment*> files;
+  for (const auto& a : msg.attachments) files.push_back(&a);
+  m.text = attachments::with_links(msg.text, files);
+  m.attachments.clear();
+  return m;
+}
+
+}  // namespace
+
+Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& original) {
+  BOTTEGA_TRY_STATUS(attachments::check(original.attachments, /*need_url=*/true, /*need_bytes=*/false));
+  const OutboundMessage msg = with_file_links(original);
   BOTTEGA_TRY_STATUS(render::validate(openid, msg));
   const ChannelCapabilities& caps = capabilities(kType);
   bj::object body{{"touser", openid}};
@@ -318,12 +382,7 @@ Result<HttpRequest> build_send(const Settings& settings, std::string_view openid
   if (text.size() > kMaxTextBytes)
     return Error::invalid("text", "text has " + std::to_string(text.size()) + " bytes; WeChat accepts 2048",
                           "text_too_long");
-  HttpRequest req;
-  req.method = "POST";
-  req.url = settings.api_base_url + "/cgi-bin/message/custom/send";
-  req.headers = {{"Content-Type", "application/json"}};
-  req.body = json::dump(body);
-  return req;
+  return post_json(settings, "/cgi-bin/message/custom/send", body);
 }
 
 namespace {
@@ -351,6 +410,9 @@ Error send_error(int http_status, int64_t code, std::string errmsg) {
     case 40164:
     case 48001:
       return Error{Errc::unauthenticated, "provider_unauthorized", std::move(message), {}};
+    case 40037:
+    case 47003:
+      return Error{Errc::unprocessable, "template_rejected", std::move(message), {}};
     default:
       return Error{Errc::unprocessable, "provider_rejected", std::move(message), {}};
   }
@@ -367,8 +429,36 @@ Result<std::string> parse_send_response(int http_status, std::string_view body) 
   }
   auto code = json::optional_int(*root, "errcode");
   int64_t c = code.ok() && *code ? **code : 0;
-  if (c == 0 && http_status >= 200 && http_status <= 299) return std::string();
+  if (c == 0 && http_status >= 200 && http_status <= 299) {
+    // A template send's msgid (up to 64 bits: read as the JSON number it is).
+    if (const bj::value* id = root->if_contains("msgid")) {
+      if (id->is_int64() && id->get_int64() > 0) return std::to_string(id->get_int64());
+      if (id->is_uint64()) return std::to_string(id->get_uint64());
+    }
+    return std::string();
+  }
   return send_error(http_status, c == 0 ? http_status : c, payload::string_or_empty(*root, "errmsg"));
+}
+
+Result<HttpRequest> build_template_send(const Settings& settings, std::string_view openid, const TemplateSend& t) {
+  if (openid.empty()) return Error::invalid("to", "no recipient");
+  const MessageTemplate* m = find_template(settings.templates, t);
+  if (!m || m->template_id.empty())
+    return Error::invalid("template.name", "no WeChat template " + t.name + " (" + t.language + ") on this channel");
+  if (t.parameters.size() != m->keys.size())
+    return Error::invalid("template.parameters", "template " + m->name + " takes " + std::to_string(m->keys.size()) +
+                                                     " parameters, got " + std::to_string(t.parameters.size()));
+  bj::object data;
+  for (size_t i = 0; i < m->keys.size(); ++i) {
+    const std::string& v = t.parameters[i];
+    if (v.empty() || v.size() > 200)
+      return Error::invalid("template.parameters[" + std::to_string(i) + "]", "a value of 1 to 200 bytes");
+    data[m->keys[i]] = bj::object{{"value", v}};
+  }
+  bj::object body{{"touser", openid}, {"template_id", m->template_id}};
+  if (!m->url.empty()) body["url"] = m->url;
+  body["data"] = std::move(data);
+  return post_json(settings, "/cgi-bin/message/template/send", body);
 }
 
 HttpRequest build_token_request(const Settings& settings) {

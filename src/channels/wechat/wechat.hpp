@@ -14,6 +14,7 @@
 #include "bottega/channel.hpp"
 #include "bottega/errors.hpp"
 #include "bottega/http_client.hpp"
+#include "channels/window.hpp"
 
 namespace bottega::channels::wechat {
 
@@ -25,6 +26,7 @@ struct Settings {
   std::string app_secret;    // secret: AppSecret, for cgi-bin/token
   std::string token;         // secret: the server configuration's Token (3-32 letters and digits)
   std::string api_base_url;  // no trailing '/'
+  std::vector<MessageTemplate> templates{};  // template messages ("templates" setting, see window.hpp)
 };
 
 // Errors: invalid_argument naming "settings.<key>"; settings.encoding_aes_key ->
@@ -53,7 +55,9 @@ Result<std::string> verify_subscription(std::string_view query, const Settings& 
 //   event: CLICK -> interactive_reply (id = EventKey); LOCATION -> location; subscribe,
 //     unsubscribe, SCAN, VIEW and other user events -> unsupported "WeChat event: <Event>" (kept,
 //     shown); events have opens_window = false (WeChat allows 3 messages within a minute after
-//     one, not 48 hours); TEMPLATESENDJOBFINISH / MASSSENDJOBFINISH -> an empty batch.
+//     one, not 48 hours); TEMPLATESENDJOBFINISH -> a status of the template message MsgID
+//     ("success" -> delivered, "failed:..." -> failed with the reason); MASSSENDJOBFINISH and
+//     the subscription-message events -> an empty batch.
 //   Other MsgTypes -> unsupported.
 // provider_message_id: MsgId; events "evt:<FromUserName>:<CreateTime>". contact_external_id:
 // FromUserName (the OpenID); account_id: ToUserName. Errors: invalid_argument "invalid_xml", or
@@ -63,17 +67,27 @@ Result<InboundBatch> parse(std::string_view body);
 // POST {api_base_url}/cgi-bin/message/custom/send (JSON; the access_token is added by
 // authorize()): a product card with an image and a link (and no choices) -> "news" with one
 // article; choices (at most 10) -> "msgmenu" (head_content = the text and link, one option per
-// choice); else "text", the link as an <a href> hyperlink. Errors: invalid_argument,
-// "text_too_long" (over 2048 bytes).
+// choice); else "text", the link as an <a href> hyperlink. Files (attachments) go as lines
+// "filename: public_url" after the text: the customer-service API has no file type, and an image
+// would need a media/upload before the send. Errors: invalid_argument ("attachments[i].public_url"
+// when a file has no public URL), "text_too_long" (over 2048 bytes).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& msg);
 
-// "" on {"errcode":0} (the API returns no message id). Errors by errcode: 40001 / 40014 / 42001
+// "" on {"errcode":0} (the customer-service API returns no message id); a template send's
+// {"errcode":0,"msgid":N} -> "N" (the id TEMPLATESENDJOBFINISH reports on). Also 40037 (invalid
+// template_id) / 47003 (bad data) -> "template_rejected". Errors by errcode: 40001 / 40014 / 42001
 // -> unauthenticated "access_token_invalid" (get a new token, then retry); 45015 -> unprocessable
 // "outside_window"; 45047 -> unprocessable "response_limit"; 43004 / 40003 -> unprocessable
 // "recipient_unavailable"; 45009 / 45011 -> rate_limited; -1 and HTTP 5xx -> unavailable;
 // 40013 / 40125 / 40164 / 48001 -> unauthenticated "provider_unauthorized"; else
 // "provider_rejected".
 Result<std::string> parse_send_response(int http_status, std::string_view body);
+
+// POST {api_base_url}/cgi-bin/message/template/send (JSON; access_token added by authorize()):
+// {"touser","template_id","url"?,"data":{key:{"value"}}}, the parameters given to the configured
+// template's keys in order. Errors: invalid_argument "template.name" (not configured),
+// "template.parameters" (count, or a value over 200 bytes or empty).
+Result<HttpRequest> build_template_send(const Settings& settings, std::string_view openid, const TemplateSend& t);
 
 // GET {api_base_url}/cgi-bin/token?grant_type=client_credential&appid=...&secret=...
 HttpRequest build_token_request(const Settings& settings);

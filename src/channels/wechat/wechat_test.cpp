@@ -179,6 +179,21 @@ TEST(WeChatParse, EventsAreDedupedByUserAndTime) {
   auto job = ev("<Event>TEMPLATESENDJOBFINISH</Event><Status>success</Status><MsgID>200163836</MsgID>");
   ASSERT_TRUE(job.ok());
   EXPECT_TRUE(job->messages.empty());
+  ASSERT_EQ(job->statuses.size(), 1u) << "the template message's delivery report";
+  EXPECT_EQ(job->statuses[0].provider_message_id, "200163836");
+  EXPECT_EQ(job->statuses[0].state, DeliveryState::delivered);
+  auto blocked = ev("<Event>TEMPLATESENDJOBFINISH</Event><MsgID>3487542469355618313</MsgID><Status><![CDATA[failed:user block]]></Status>");
+  ASSERT_TRUE(blocked.ok());
+  ASSERT_EQ(blocked->statuses.size(), 1u);
+  EXPECT_EQ(blocked->statuses[0].provider_message_id, "3487542469355618313");
+  EXPECT_EQ(blocked->statuses[0].state, DeliveryState::failed);
+  EXPECT_EQ(blocked->statuses[0].error_code, "user_block");
+  EXPECT_EQ(blocked->statuses[0].error_reason, "WeChat template message: failed:user block");
+  auto system = ev("<Event>TEMPLATESENDJOBFINISH</Event><MsgID>1</MsgID><Status><![CDATA[failed: system failed]]></Status>");
+  ASSERT_TRUE(system.ok());
+  EXPECT_EQ(system->statuses[0].error_code, "template_send_failed");
+  EXPECT_EQ(ev("<Event>TEMPLATESENDJOBFINISH</Event><Status>success</Status>").error().field, "xml.MsgID");
+  EXPECT_TRUE(ev("<Event>MASSSENDJOBFINISH</Event><MsgID>1</MsgID>")->statuses.empty());
   EXPECT_EQ(ev("<EventKey>x</EventKey>").error().field, "xml.Event");
 }
 
@@ -250,6 +265,86 @@ TEST(WeChatSend, TextMenuNews) {
   OutboundMessage big;
   for (int i = 0; i < 683; ++i) big.text += "你";  // 683 characters, 2049 bytes
   EXPECT_EQ(build_send(test_settings(), "o", big).error().code, "text_too_long");
+}
+
+Settings with_templates() {
+  auto parsed = parse_settings(bj::parse(R"({"app_id":"wx1","app_secret":"s","token":"tok123",
+      "api_base_url":"http://127.0.0.1:9400/wechat",
+      "templates":[{"name":"order_shipped","template_id":"ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY",
+                    "keys":["first","keyword1","remark"],"url":"https://shop.example/orders"},
+                   {"name":"paid","language":"en_US","template_id":"T2","keys":["thing1"]}]})").as_object());
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  return *parsed;
+}
+
+TEST(WeChatTemplates, ConfiguredPerChannelAndSentWithTheirKeys) {
+  Settings s = with_templates();
+  ASSERT_EQ(s.templates.size(), 2u);
+  EXPECT_EQ(s.templates[0].language, "zh_CN") << "the default language";
+  EXPECT_EQ(s.templates[0].parameters, 3u);
+  auto req = build_template_send(s, "oUser1", TemplateSend{"order_shipped", "zh_CN", {"您的订单已发货", "B-1042", "谢谢"}});
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(req->method, "POST");
+  EXPECT_EQ(req->url, "http://127.0.0.1:9400/wechat/cgi-bin/message/template/send");
+  EXPECT_EQ(body_of(*req), bj::parse(R"({"touser":"oUser1","template_id":"ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY",
+      "url":"https://shop.example/orders","data":{"first":{"value":"您的订单已发货"},"keyword1":{"value":"B-1042"},
+      "remark":{"value":"谢谢"}}})"));
+  auto noUrl = build_template_send(s, "oUser1", TemplateSend{"paid", "en_US", {"Paid"}});
+  ASSERT_TRUE(noUrl.ok());
+  EXPECT_FALSE(body_of(*noUrl).contains("url"));
+  EXPECT_EQ(build_template_send(s, "oUser1", TemplateSend{"paid", "zh_CN", {"x"}}).error().field, "template.name");
+  EXPECT_EQ(build_template_send(s, "oUser1", TemplateSend{"paid", "en_US", {}}).error().field, "template.parameters");
+  EXPECT_EQ(build_template_send(s, "oUser1", TemplateSend{"paid", "en_US", {""}}).error().field, "template.parameters[0]");
+  // The send answer's msgid is the message's provider id (TEMPLATESENDJOBFINISH reports on it).
+  EXPECT_EQ(*parse_send_response(200, R"({"errcode":0,"errmsg":"ok","msgid":3487542469355618313})"), "3487542469355618313");
+  EXPECT_EQ(*parse_send_response(200, R"({"errcode":0,"errmsg":"ok","msgid":200228332})"), "200228332");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":40037,"errmsg":"invalid template_id"})").error().code, "template_rejected");
+  EXPECT_EQ(parse_send_response(200, R"({"errcode":43004,"errmsg":"require subscribe"})").error().code, "recipient_unavailable");
+}
+
+TEST(WeChatTemplates, BadConfigurationIsRefusedNamingTheField) {
+  auto field = [](std::string_view templates) {
+    auto r = parse_settings(bj::parse(std::string(R"({"app_id":"wx1","app_secret":"s","token":"tok123","templates":)") +
+                                      std::string(templates) + "}").as_object());
+    return r.ok() ? std::string("ok") : r.error().field;
+  };
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["first"]}])"), "ok");
+  EXPECT_EQ(field(R"([{"name":"a","keys":["first"]}])"), "settings.templates[0].template_id");
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T/../x","keys":["first"]}])"), "settings.templates[0].template_id");
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":[]}])"), "settings.templates[0].keys");
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["first","first"]}])"), "settings.templates[0].keys[1]");
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["a.DATA"]}])"), "settings.templates[0].keys[0]");
+  EXPECT_EQ(field(R"j([{"name":"a","template_id":"T","keys":["k"],"url":"javascript:alert(1)"}])j"), "settings.templates[0].url");
+  EXPECT_EQ(field(R"([{"name":"a","template_id":"T","keys":["k"],"parameters":1}])"), "settings.templates[0].parameters");
+  EXPECT_EQ(field(R"([{"name":"A b","template_id":"T","keys":["k"]}])"), "settings.templates[0].name");
+}
+
+TEST(WeChatSend, FilesGoAsLinksAfterTheText) {
+  OutboundAttachment pdf;
+  pdf.mime_type = "application/pdf";
+  pdf.filename = "invoice.pdf";
+  pdf.size = 1234;
+  pdf.bytes = std::make_shared<const std::string>("%PDF-1.4");
+  pdf.public_url = "https://shop.example/media/med_1/invoice.pdf?exp=1&sig=ab";
+  OutboundAttachment photo = pdf;
+  photo.mime_type = "image/png";
+  photo.filename = "box.png";
+  photo.public_url = "https://shop.example/media/med_2/box.png?exp=1&sig=cd";
+  OutboundMessage msg;
+  msg.text = "Here you are";
+  msg.attachments = {pdf, photo};
+  auto req = build_send(test_settings(), "oUser1", msg);
+  ASSERT_TRUE(req.ok()) << req.error().message;
+  EXPECT_EQ(body_of(*req), bj::parse(R"({"touser":"oUser1","msgtype":"text","text":{"content":
+      "Here you are\n\ninvoice.pdf: https://shop.example/media/med_1/invoice.pdf?exp=1&sig=ab\nbox.png: https://shop.example/media/med_2/box.png?exp=1&sig=cd"}})"));
+  // No caption: the links alone.
+  msg.text.clear();
+  msg.attachments = {pdf};
+  auto only = build_send(test_settings(), "oUser1", msg);
+  ASSERT_TRUE(only.ok()) << only.error().message;
+  EXPECT_EQ(body_of(*only).at("text").at("content"), "invoice.pdf: https://shop.example/media/med_1/invoice.pdf?exp=1&sig=ab");
+  msg.attachments[0].public_url.clear();
+  EXPECT_EQ(build_send(test_settings(), "oUser1", msg).error().field, "attachments[0].public_url");
 }
 
 TEST(WeChatSend, ResponsesAndTokens) {

@@ -1,5 +1,8 @@
 #include "http/api/channel_test_routes.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "channels/connection_probe.hpp"
 #include "channels/registry.hpp"
 #include "core/json.hpp"
@@ -49,6 +52,21 @@ void register_channel_test_route(Router& r, Deps& d, HttpClient& http) {
     };
     if (!resp) {
       fail(resp.error(), std::nullopt);
+    } else if (resp->status >= 300 && resp->status <= 399) {
+      // Provider calls never follow redirects (one could lead to a private address, and the
+      // credentials must stay with the provider): say where it pointed instead.
+      std::string to;
+      for (const auto& [k, v] : resp->headers)
+        if (k.size() == 8 && std::equal(k.begin(), k.end(), "location", [](char a, char b) {
+              return std::tolower(static_cast<unsigned char>(a)) == b;
+            }))
+          to = v;
+      fail(Error{Errc::unprocessable, "redirect_not_followed",
+                 "the provider answered HTTP " + std::to_string(resp->status) + " with a redirect" +
+                     (to.empty() ? std::string() : " to " + to.substr(0, 300)) +
+                     ", which is not followed: check the channel's api_base_url",
+                 {}},
+           resp->status);
     } else if (auto who_is = channels::parse_connection_test(*a, resp->status, resp->body); !who_is) {
       fail(who_is.error(), resp->status);
     } else {

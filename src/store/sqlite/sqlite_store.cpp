@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <cstdio>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -361,6 +363,7 @@ class SqliteStore final : public GroupCommitStore {
     std::vector<Status> results(batch.size());
     std::vector<std::function<void()>> hooks;
     bool began = false;
+    std::optional<int64_t> indexed;  // the last message seq the search index holds once committed
     try {
       writer_.exec_script("BEGIN IMMEDIATE");
       began = true;
@@ -374,7 +377,7 @@ class SqliteStore final : public GroupCommitStore {
         isolated = true;
       }
       if (isolated) run_isolated(batch, results, hooks);
-      index_new_messages();
+      indexed = index_if_due();
       writer_.exec_script("COMMIT");  // synchronous=FULL: durable when this returns
     } catch (const DbError& e) {
       if (began) rollback_quietly();
@@ -387,6 +390,10 @@ class SqliteStore final : public GroupCommitStore {
       return;
     }
     last_batch_failed_ = false;
+    if (indexed) {
+      indexed_seq_ = *indexed;
+      last_index_ms_ = now_ms();
+    }
     for (const auto& r : results)
       if (!r.ok()) {
         failed_++;
@@ -398,24 +405,35 @@ class SqliteStore final : public GroupCommitStore {
     for (auto& h : hooks) h();
   }
 
-  // Message search (core migration 8): the text and note messages the batch stored go into the
-  // FTS5 index here, at the end of the batch's transaction, in one statement. Indexing each one
-  // as it is inserted costs far more: FTS5 writes its pending terms out as a new segment at every
-  // statement savepoint, which other statements of a batch open, so each message became a segment
-  // of its own to write and merge (bench/RESULTS.md: ~180k instructions per web chat message,
-  // against a few thousand this way). message_search_fts_state holds the last seq indexed.
-  void index_new_messages() {
-    static constexpr Stmt kIndex{
-        "message_search.index_batch",
-        "INSERT INTO message_search_fts(rowid, text) SELECT seq, text FROM messages "
-        "WHERE seq > (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1) "
-        "AND (kind = 'text' OR kind = 'note')"};
-    static constexpr Stmt kMark{
-        "message_search.mark",
-        "UPDATE message_search_fts_state SET indexed_seq = (SELECT MAX(seq) FROM messages) "
-        "WHERE id = 1 AND indexed_seq < (SELECT MAX(seq) FROM messages)"};
-    writer_.exec(kIndex, {});
-    writer_.exec(kMark, {});
+  // Message search (core migration 8): the text and note messages stored go into the FTS5 index
+  // at the end of a batch's transaction, in one statement (index_new_messages), once
+  // kIndexChunk messages have gathered since the last time or kIndexLagMs have passed. FTS5 writes
+  // a new segment for every transaction that adds to the index, and that costs about as much as
+  // indexing a few hundred messages at once: indexed at the end of every batch, the index was the
+  // writer's largest single cost per web chat message (bench/RESULTS.md). A search indexes what is
+  // left first (service::catch_up_message_index), so it finds every message committed before it.
+  // Returns the seq the index will hold after COMMIT when it ran.
+  std::optional<int64_t> index_if_due() {
+    static constexpr Stmt kLastSeq{"message_search.last_seq", "SELECT MAX(seq) FROM messages"};
+    static constexpr Stmt kIndexedSeq{"message_search.indexed_seq",
+                                      "SELECT indexed_seq FROM message_search_fts_state WHERE id = 1"};
+    auto last = writer_.query(kLastSeq, {});
+    if (last.empty() || last[0].is_null(0)) return std::nullopt;
+    int64_t seq = last[0].i64(0);
+    if (!indexed_seq_) {
+      auto st = writer_.query(kIndexedSeq, {});
+      indexed_seq_ = st.empty() ? 0 : st[0].i64(0);
+    }
+    if (seq <= *indexed_seq_) return std::nullopt;
+    if (seq - *indexed_seq_ < kIndexChunk && now_ms() - last_index_ms_ < kIndexLagMs) return std::nullopt;
+    SqliteTx tx(writer_, true);
+    index_new_messages(tx);
+    return seq;
+  }
+
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
   }
 
   static Status run_op(WriteOp& op, SqliteTx& tx) {
@@ -502,13 +520,34 @@ class SqliteStore final : public GroupCommitStore {
     }
   }
 
+  static constexpr int64_t kIndexChunk = 256;
+  static constexpr int64_t kIndexLagMs = 2000;
+
   std::string path_;
   Connection writer_;
   bool last_batch_failed_ = false;  // writer thread only
+  // Writer thread only: the last message seq indexed as far as this store knows (a search's
+  // catch-up may have indexed more: then the next check merely indexes early), and when.
+  std::optional<int64_t> indexed_seq_;
+  int64_t last_index_ms_ = 0;
   std::vector<std::unique_ptr<Connection>> readers_;
 };
 
 }  // namespace
+
+void index_new_messages(Tx& tx) {
+  static constexpr Stmt kIndex{
+      "message_search.index_batch",
+      "INSERT INTO message_search_fts(rowid, text) SELECT seq, text FROM messages "
+      "WHERE seq > (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1) "
+      "AND (kind = 'text' OR kind = 'note')"};
+  static constexpr Stmt kMark{
+      "message_search.mark",
+      "UPDATE message_search_fts_state SET indexed_seq = (SELECT MAX(seq) FROM messages) "
+      "WHERE id = 1 AND indexed_seq < (SELECT MAX(seq) FROM messages)"};
+  tx.exec(kIndex, {});
+  tx.exec(kMark, {});
+}
 
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreOptions& opts,
                                            bool migrate) {

@@ -9,6 +9,7 @@
     channel: $('channel'),
     name: $('customer-name'),
     customer: $('customer-id'),
+    customerLabel: $('customer-id-label'),
     fresh: $('new-customer'),
     status: $('status'),
     list: $('messages'),
@@ -38,11 +39,27 @@
   };
 
   const digits = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String(b % 10)).join('');
+  const letters = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[b % 62]).join('');
   function randomCustomer(type) {
     if (type === 'whatsapp') return `393${digits(9)}`; // an Italian mobile number
+    if (type === 'twilio') return `+1555${digits(7)}`; // a US number (E.164)
+    if (type === 'viber') return `${letters(22)}==`; // a Viber user id (base64 of 16 bytes)
+    if (type === 'wechat') return `o${letters(27)}`; // an OpenID
     if (type === 'telegram') return `${1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 9)}${digits(9)}`;
     return `${1 + (crypto.getRandomValues(new Uint8Array(1))[0] % 9)}${digits(15)}`; // a page-scoped id
   }
+
+  // The customer's id as each channel has it (the simulator checks the same).
+  const IDS = {
+    twilio: [/^\+[1-9]\d{7,14}$/, 'The number must be + and 8 to 15 digits.', 'Number'],
+    viber: [/^[A-Za-z0-9+/=]{8,64}$/, 'A Viber user id is 8 to 64 of A-Z, a-z, 0-9, +, / and =.', 'Viber id'],
+    wechat: [/^[A-Za-z0-9_-]{6,64}$/, 'An OpenID is 6 to 64 of A-Z, a-z, 0-9, _ and -.', 'OpenID'],
+  };
+  const DIGITS = [/^[1-9]\d{4,15}$/, 'The number must be 5 to 16 digits, not starting with 0.', 'Number'];
+  const idRule = (type) => IDS[type] ?? DIGITS;
+  const validCustomer = (type, id) => idRule(type)[0].test(id ?? '');
+  // Photos: every app but Viber; Messenger, Instagram and WeChat send them without a caption.
+  const photoCaption = (type) => !['messenger', 'instagram', 'wechat'].includes(type);
 
   function setStatus(text) {
     ui.status.textContent = text;
@@ -91,7 +108,7 @@
 
   function identity(type) {
     let id = store.get(`id:${type}`);
-    if (!id || !/^[1-9]\d{4,15}$/.test(id.customer ?? '')) {
+    if (!id || !validCustomer(type, id.customer)) {
       id = { customer: randomCustomer(type), name: store.get('name') || 'Sheena Nelson' };
       store.set(`id:${type}`, id);
     }
@@ -106,7 +123,11 @@
     state.customer = id.customer;
     state.name = id.name;
     ui.customer.value = id.customer;
+    ui.customer.inputMode = IDS[type] && type !== 'twilio' ? 'text' : 'tel';
+    ui.customer.setAttribute('aria-label', `Customer ${idRule(type)[2]}`);
+    ui.customerLabel.textContent = idRule(type)[2];
     ui.name.value = id.name;
+    ui.photo.hidden = type === 'viber';
     restart();
   }
 
@@ -314,7 +335,7 @@
     const bytes = new Uint8Array(await file.arrayBuffer());
     let bin = '';
     for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    const caption = state.type === 'messenger' || state.type === 'instagram' ? '' : ui.text.value.trim();
+    const caption = photoCaption(state.type) ? ui.text.value.trim() : '';
     ui.photo.disabled = true;
     try {
       await deliver({ image: { content_base64: btoa(bin), mime_type: file.type }, ...(caption ? { text: caption } : {}) });
@@ -329,8 +350,8 @@
   ui.channel.addEventListener('change', () => selectChannel(ui.channel.value));
   ui.customer.addEventListener('change', () => {
     const v = ui.customer.value.trim();
-    if (!/^[1-9]\d{4,15}$/.test(v)) {
-      setStatus('The number must be 5 to 16 digits, not starting with 0.');
+    if (!validCustomer(state.type, v)) {
+      setStatus(idRule(state.type)[1]);
       ui.customer.value = state.customer;
       return;
     }

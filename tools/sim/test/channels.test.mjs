@@ -17,8 +17,8 @@ import path from 'node:path';
 
 import * as P from '../payloads.mjs';
 import {
-  api, commonFlow, conversationOf, conversations, createChannel, deliver, deliveryBecomes, env, eventually, jobsGauge,
-  BIN, lastSeq, message, messages, rand, reply, replyAndCapture, request, run, simApi, simRequests, sleep, useServers,
+  api, attachmentSettles, commonFlow, conversationOf, conversations, createChannel, deliver, deliveryBecomes, env, eventually, jobsGauge,
+  BIN, fetchMedia, lastSeq, message, messages, rand, reply, replyAndCapture, request, run, simApi, simRequests, sleep, useServers,
 } from './harness.mjs';
 
 useServers();
@@ -763,17 +763,6 @@ describe('media', () => {
   const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString('base64');
 
-  async function attachmentSettles(convId, kind = 'media') {
-    return eventually('the attachment is stored or refused', async () => {
-      const m = (await messages(convId)).find((x) => x.kind === kind);
-      const a = m?.content?.attachments?.[0];
-      return a && (a.media_id || a.media_error) ? a : false;
-    }, 15_000, 200);
-  }
-  async function fetchMedia(id, token = env.token) {
-    const r = await fetch(`${env.base}/api/v1/media/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return { status: r.status, headers: r.headers, bytes: Buffer.from(await r.arrayBuffer()) };
-  }
   async function whatsapp() {
     const settings = { phone_number_id: `1088${randomInt(100000, 999999)}`, access_token: `EAAG${rand(16)}`, app_secret: rand(16),
       verify_token: `vt-${rand(4)}`, api_base_url: `${env.simBase}/whatsapp/v21.0` };

@@ -47,7 +47,7 @@ describe('make demo with the provider simulator', () => {
 
   test('the demo prints the phone next to the other URLs, and its provider channels send through the simulator', async () => {
     assert.match(demo.output(), /Customer phone:\s+http:\/\/127\.0\.0\.1:\d+\/phone/);
-    for (const type of ['whatsapp', 'telegram', 'messenger', 'instagram']) {
+    for (const type of ['whatsapp', 'telegram', 'messenger', 'instagram', 'twilio', 'viber', 'wechat']) {
       const ch = await channelOf(type);
       assert.ok(ch.settings.api_base_url.startsWith(`${demo.sim}/${type}`), JSON.stringify(ch.settings));
     }
@@ -139,6 +139,49 @@ describe('make demo with the provider simulator', () => {
       const answer = await waitForPhone(demo.sim, type, customer, (m) => m.from === 'business' && /EU country/.test(m.text));
       assert.ok(answer.buttons?.length >= 2, `${type} answer has choices: ${JSON.stringify(answer)}`);
     }
+  });
+
+  test('Twilio SMS, Viber and WeChat: the customer writes from the phone, the bot answers there; Viber and WeChat choices are tapped', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const sms = '+15550000004';
+    const sent = await phoneSend({ channel: 'twilio', customer: sms, name: 'Ada Sms', text: 'Do you ship to Belgium?' });
+    assert.equal(sent.body.delivery.status, 200, JSON.stringify(sent.body));
+    const smsAnswer = await waitForPhone(demo.sim, 'twilio', sms, (m) => m.from === 'business' && /EU country/.test(m.text));
+    assert.match(smsAnswer.text, /1\./, 'SMS has no buttons: numbered choices');
+
+    for (const [type, customer, kind] of [['viber', 'VbDemoUser0000000004==', 'reply'], ['wechat', 'oDemoOpenId000000000000004', 'msgmenu']]) {
+      const s = await phoneSend({ channel: type, customer, name: 'Ada Demo', text: 'Do you ship to Belgium?' });
+      assert.equal(s.body.delivery.status, 200, `${type}: ${JSON.stringify(s.body)}`);
+      const answer = await waitForPhone(demo.sim, type, customer, (m) => m.from === 'business' && /EU country/.test(m.text));
+      assert.ok(answer.buttons?.length >= 2, `${type} answer has choices: ${JSON.stringify(answer)}`);
+      assert.equal(answer.buttons[0].kind, kind);
+      const tap = await phoneSend({ channel: type, customer, reply: { ...answer.buttons[0], message: answer.seq } });
+      assert.equal(tap.body.delivery.status, 200, `${type} tap: ${JSON.stringify(tap.body)}`);
+      const ch = await channelOf(type);
+      const conv = await eventually(`the ${type} conversation`, async () => {
+        const r = await bottega('GET', `/api/v1/conversations?channel_id=${ch.id}`);
+        return r.body.data.find((c) => c.contact?.external_id === customer || c.contact?.name === customer || c.contact?.name === 'Ada Demo');
+      });
+      const tapped = await eventually(`the ${type} tap stored as a choice`, async () => {
+        const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+        return msgs.body.data.find((m) => m.kind === 'interactive_reply');
+      });
+      assert.equal(tapped.text, answer.buttons[0].title, JSON.stringify(tapped));
+    }
+
+    // A photo from WeChat reaches the console (downloaded through media/get).
+    const photo = await phoneSend({ channel: 'wechat', customer: 'oDemoOpenId000000000000005', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(photo.body.delivery.status, 200, JSON.stringify(photo.body));
+    const ch = await channelOf('wechat');
+    const stored = await eventually('the WeChat photo stored', async () => {
+      const r = await bottega('GET', `/api/v1/conversations?channel_id=${ch.id}`);
+      const conv = r.body.data.find((c) => c.contact?.name === 'oDemoOpenId000000000000005');
+      if (!conv) return null;
+      const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      const a = msgs.body.data.find((x) => x.kind === 'media')?.content?.attachments?.[0];
+      return a?.media_id || a?.media_error ? a : null;
+    });
+    assert.ok(stored.media_id, JSON.stringify(stored));
   });
 
   test('Ctrl-C stops both processes; a second start on the same data keeps the shop and its conversations', async () => {

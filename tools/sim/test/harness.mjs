@@ -237,6 +237,23 @@ export async function deliveryBecomes(conversationId, id, state, ms = 8000) {
   }, ms);
 }
 
+/** The first attachment of the conversation's message (the first of `kind`, or the first `which`
+ * accepts) once it is stored (media_id) or refused (media_error). */
+export async function attachmentSettles(convId, which = 'media') {
+  const pick = typeof which === 'function' ? which : (m) => m.kind === which;
+  return eventually('the attachment is stored or refused', async () => {
+    const m = (await messages(convId)).find(pick);
+    const a = m?.content?.attachments?.[0];
+    return a && (a.media_id || a.media_error) ? a : false;
+  }, 15_000, 200);
+}
+
+/** GET /api/v1/media/{id} as an agent (token null: unauthenticated): {status, headers, bytes}. */
+export async function fetchMedia(id, token = env.token) {
+  const r = await fetch(`${env.base}/api/v1/media/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return { status: r.status, headers: r.headers, bytes: Buffer.from(await r.arrayBuffer()) };
+}
+
 export async function conversationOf(channelId, contactName) {
   return eventually(`a conversation with ${contactName} on ${channelId}`, async () => {
     const list = await conversations(channelId);

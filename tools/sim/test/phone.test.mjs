@@ -5,7 +5,7 @@
 
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 
 import { startSim } from '../sim.mjs';
@@ -15,6 +15,9 @@ const WA = { phone_number_id: '106540352242922', app_secret: 'wa-secret-0123', a
 const TG = { bot_token: '7000000001:AAbbCC', secret_token: 'tg-secret_42' };
 const FB = { page_id: '105044608990345', app_secret: 'fb-secret-4567', page_access_token: 'EAAPtoken' };
 const IG = { page_id: '17841400000000001', app_secret: 'ig-secret-8901', page_access_token: 'EAAPigtoken' };
+const TW = { account_sid: 'AC0123456789abcdef0123456789abcdef', auth_token: 'tw-token-0123', from: '+15005550006' };
+const VB = { auth_token: '4453b6ac12345678-e02c5f12174805f9', sender_name: 'Shop' };
+const WX = { app_id: 'wx0123456789abcdef', app_secret: 'wx-secret', token: 'wxtoken42' };
 
 describe('customer phone', () => {
   let s;
@@ -42,6 +45,9 @@ describe('customer phone', () => {
         { type: 'telegram', name: 'Telegram (test)', webhook_url: hookUrl('ch_tg'), settings: TG },
         { type: 'messenger', name: 'Messenger (test)', webhook_url: hookUrl('ch_fb'), settings: FB },
         { type: 'instagram', name: 'Instagram (test)', webhook_url: hookUrl('ch_ig'), settings: IG },
+        { type: 'twilio', name: 'Twilio (test)', webhook_url: hookUrl('ch_tw'), settings: TW },
+        { type: 'viber', name: 'Viber (test)', webhook_url: hookUrl('ch_vb'), settings: VB },
+        { type: 'wechat', name: 'WeChat (test)', webhook_url: hookUrl('ch_wx'), settings: WX },
       ],
     });
     assert.equal(setup.status, 200, JSON.stringify(setup.body));
@@ -89,7 +95,7 @@ describe('customer phone', () => {
 
   test('the channels are listed without their secrets', async () => {
     const r = await api('GET', '/__sim/phone/channels');
-    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger', 'instagram']);
+    assert.deepEqual(r.body.channels.map((c) => c.type), ['whatsapp', 'telegram', 'messenger', 'instagram', 'twilio', 'viber', 'wechat']);
     assert.doesNotMatch(JSON.stringify(r.body), /secret|token/);
   });
 
@@ -97,7 +103,7 @@ describe('customer phone', () => {
     const cases = [
       [{ channel: 'whatsapp', customer: '3933', text: 'hi' }, 400, /customer/],
       [{ channel: 'whatsapp', customer: '0393331234567', text: 'hi' }, 400, /customer/],
-      [{ channel: 'viber', customer: '393331234567', text: 'hi' }, 404, /no viber channel/],
+      [{ channel: 'line', customer: '393331234567', text: 'hi' }, 404, /no line channel/],
       [{ channel: 'whatsapp', customer: '393331234567' }, 400, /either text or reply/],
       [{ channel: 'whatsapp', customer: '393331234567', text: '   ' }, 400, /empty/],
       [{ channel: 'whatsapp', customer: '393331234567', text: 'x'.repeat(4097) }, 400, /4096/],
@@ -112,7 +118,10 @@ describe('customer phone', () => {
     const bad = await api('POST', '/__sim/phone/setup', { channels: [{ type: 'whatsapp', webhook_url: 'http://127.0.0.1:1/x', settings: { phone_number_id: '1' } }] });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /app_secret/);
-    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 4, 'a refused setup changes nothing');
+    const noToken = await api('POST', '/__sim/phone/setup', { channels: [{ type: 'wechat', webhook_url: 'http://127.0.0.1:1/x', settings: { app_id: 'wx1' } }] });
+    assert.equal(noToken.status, 400);
+    assert.match(noToken.body.error, /channels\[0\]\.settings\.token is required/);
+    assert.equal((await api('GET', '/__sim/phone/channels')).body.channels.length, 7, 'a refused setup changes nothing');
     assert.equal(hooks.length, 0);
   });
 
@@ -408,6 +417,115 @@ describe('customer phone', () => {
     }
     assert.equal(hooks.length, n, 'nothing was sent');
     assert.equal((await fetch(`${s.url}/phone/media/whatsapp/nope`)).status, 404);
+  });
+
+  test('Twilio SMS: a signed form webhook from the customer number; the business SMS and MMS show', async () => {
+    const from = '+15557770001';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'twilio', customer: from, name: 'Sam', text: 'hi there' });
+    assert.equal(r.body.delivery.status, 200, JSON.stringify(r.body));
+    const params = Object.fromEntries(new URLSearchParams(hooks[0].body));
+    assert.equal(params.From, from);
+    assert.equal(params.To, TW.from);
+    assert.equal(params.Body, 'hi there');
+    assert.equal(params.AccountSid, TW.account_sid);
+    const url = hookUrl('ch_tw');
+    const signed = url + Object.keys(params).sort().map((k) => k + params[k]).join('');
+    assert.equal(hooks[0].headers['x-twilio-signature'], createHmac('sha1', TW.auth_token).update(signed).digest('base64'));
+    const bad = await api('POST', '/__sim/phone/send', { channel: 'twilio', customer: '15557770001', text: 'x' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /E\.164/);
+
+    const auth = { Authorization: `Basic ${Buffer.from(`${TW.account_sid}:${TW.auth_token}`).toString('base64')}` };
+    const form = (o) => new URLSearchParams(o).toString();
+    const path = `/twilio/2010-04-01/Accounts/${TW.account_sid}/Messages.json`;
+    for (const body of [form({ To: from, From: TW.from, Body: 'Reply 1 for yes' }), form({ To: from, From: TW.from, Body: 'Your box', MediaUrl: 'https://shop.example/box.jpg' })]) {
+      const out = await fetch(s.url + path, { method: 'POST', body, headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' } });
+      assert.equal(out.status, 201, await out.text());
+    }
+    const got = (await messages('twilio', from)).messages.filter((x) => x.from === 'business');
+    assert.deepEqual(got.map((m) => [m.text, m.image]), [['Reply 1 for yes', undefined], ['Your box', 'https://shop.example/box.jpg']]);
+    assert.match(got[0].ref, /^SM/);
+  });
+
+  test('Viber: a signed message callback; the keyboard shows as buttons; a tap is its ActionBody with the tracking_data', async () => {
+    const user = 'VbUser0000000000001==';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, name: 'Vera', text: 'hello' });
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(hooks[0].headers['x-viber-content-signature'], createHmac('sha256', VB.auth_token).update(hooks[0].body).digest('hex'));
+    const ev = JSON.parse(hooks[0].body);
+    assert.equal(ev.event, 'message');
+    assert.equal(ev.sender.id, user);
+    assert.equal(ev.sender.name, 'Vera');
+    assert.equal(ev.message.text, 'hello');
+    const tracking = JSON.stringify({ choices: [['size_m', 'M'], ['size_l', 'L']] });
+    const out = await business('/viber/pa/send_message', {
+      receiver: user, min_api_version: 1, sender: { name: 'Shop' }, type: 'text', text: 'Which size?', tracking_data: tracking,
+      keyboard: { Type: 'keyboard', Buttons: [{ ActionType: 'reply', ActionBody: 'M', Text: 'M' }, { ActionType: 'reply', ActionBody: 'L', Text: 'L' }, { ActionType: 'open-url', ActionBody: 'https://shop.example/sizes', Text: 'Size guide' }] },
+    }, { 'X-Viber-Auth-Token': VB.auth_token });
+    assert.equal(out.status, 200);
+    const m = (await messages('viber', user)).messages.find((x) => x.from === 'business');
+    assert.equal(m.text, 'Which size?');
+    assert.deepEqual(m.buttons, [{ id: 'M', title: 'M', kind: 'reply' }, { id: 'L', title: 'L', kind: 'reply' }]);
+    assert.deepEqual(m.links, [{ title: 'Size guide', url: 'https://shop.example/sizes' }]);
+    const tap = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, reply: { id: 'L', title: 'L', kind: 'reply', message: m.seq } });
+    assert.equal(tap.body.delivery.status, 200);
+    const t = JSON.parse(hooks[1].body).message;
+    assert.equal(t.text, 'L');
+    assert.equal(t.tracking_data, tracking, 'the tapped message\'s tracking_data comes back');
+    const photo = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, image: { content_base64: 'iVBORw0KGgo=', mime_type: 'image/png' } });
+    assert.equal(photo.status, 400);
+    assert.equal(hooks.length, 2, 'nothing sent');
+  });
+
+  test('WeChat: a signed XML callback from the OpenID; msgmenu options, links, news and template messages show; a tap has bizmsgmenuid; a photo has a MediaId', async () => {
+    const openid = 'oPhoneUser000000000000001';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'wechat', customer: openid, text: '你好' });
+    assert.equal(r.body.delivery.status, 200);
+    const q = new URL(hooks[0].url, 'http://x').searchParams;
+    const sig = createHash('sha1').update([WX.token, q.get('timestamp'), q.get('nonce')].sort().join('')).digest('hex');
+    assert.equal(q.get('signature'), sig);
+    assert.equal(q.get('openid'), openid);
+    assert.match(hooks[0].body, new RegExp(`<FromUserName><!\\[CDATA\\[${openid}\\]\\]></FromUserName>`));
+    assert.match(hooks[0].body, /<Content><!\[CDATA\[你好\]\]><\/Content>/);
+    const bad = await api('POST', '/__sim/phone/send', { channel: 'wechat', customer: 'o!', text: 'x' });
+    assert.equal(bad.status, 400);
+
+    const token = (await call('GET', `${s.url}/wechat/cgi-bin/token?grant_type=client_credential&appid=${WX.app_id}&secret=${WX.app_secret}`)).body.access_token;
+    const send = (body) => business(`/wechat/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token)}`, { touser: openid, ...body });
+    assert.equal((await send({ msgtype: 'msgmenu', msgmenu: { head_content: 'Which size?', list: [{ id: 'size_m', content: 'M' }, { id: 'size_l', content: 'L' }], tail_content: '' } })).body.errcode, 0);
+    assert.equal((await send({ msgtype: 'text', text: { content: 'Pay here:\n\n<a href="https://pay.example/l/1">Pay now</a>' } })).body.errcode, 0);
+    assert.equal((await send({ msgtype: 'news', news: { articles: [{ title: 'Sneaker', description: '€129', url: 'https://shop.example/s', picurl: 'https://shop.example/s.jpg' }] } })).body.errcode, 0);
+    const tpl = await business(`/wechat/cgi-bin/message/template/send?access_token=${encodeURIComponent(token)}`, { touser: openid, template_id: 'Tpl1', data: { first: { value: 'Shipped' }, keyword1: { value: 'B-1' } } });
+    assert.equal(tpl.body.errcode, 0);
+    const got = (await messages('wechat', openid)).messages.filter((x) => x.from === 'business');
+    assert.equal(got.length, 4, JSON.stringify(got));
+    assert.equal(got[0].text, 'Which size?');
+    assert.deepEqual(got[0].buttons, [{ id: 'size_m', title: 'M', kind: 'msgmenu' }, { id: 'size_l', title: 'L', kind: 'msgmenu' }]);
+    assert.equal(got[1].text, 'Pay here:');
+    assert.deepEqual(got[1].links, [{ title: 'Pay now', url: 'https://pay.example/l/1' }]);
+    assert.equal(got[2].header, 'Sneaker');
+    assert.equal(got[2].image, 'https://shop.example/s.jpg');
+    assert.equal(got[3].kind, 'template');
+    assert.match(got[3].text, /first: Shipped\nkeyword1: B-1/);
+    assert.equal(got[3].ref, tpl.body.msgid);
+
+    const tap = await api('POST', '/__sim/phone/send', { channel: 'wechat', customer: openid, reply: { id: 'size_l', title: 'L', kind: 'msgmenu', message: got[0].seq } });
+    assert.equal(tap.body.delivery.status, 200);
+    assert.match(hooks[1].body, /<Content><!\[CDATA\[L\]\]><\/Content>/);
+    assert.match(hooks[1].body, /<bizmsgmenuid><!\[CDATA\[size_l\]\]><\/bizmsgmenuid>/);
+
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const withCaption = await api('POST', '/__sim/phone/send', { channel: 'wechat', customer: openid, text: 'look', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(withCaption.status, 400, 'WeChat photos have no caption');
+    const photo = await api('POST', '/__sim/phone/send', { channel: 'wechat', customer: openid, image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(photo.body.delivery.status, 200);
+    const mediaId = hooks[2].body.match(/<MediaId><!\[CDATA\[([^\]]+)\]\]><\/MediaId>/)?.[1];
+    assert.ok(mediaId, hooks[2].body);
+    assert.match(hooks[2].body, /<MsgType><!\[CDATA\[image\]\]><\/MsgType>/);
+    const file = await fetch(`${s.url}/wechat/cgi-bin/media/get?access_token=${encodeURIComponent(token)}&media_id=${mediaId}`);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
   });
 
   test('a long poll with nothing new answers empty after its wait', async () => {

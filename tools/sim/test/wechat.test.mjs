@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 
 import * as P from '../payloads.mjs';
 import {
-  api, commonFlow, conversations, createChannel, deliver, deliveryBecomes, env, eventually, lastSeq, messages, rand,
+  api, attachmentSettles, commonFlow, conversationOf, conversations, createChannel, deliver, deliveryBecomes, env, eventually, fetchMedia, lastSeq, messages, rand,
   reply, simApi, simRequests, useServers,
 } from './harness.mjs';
 
@@ -146,6 +146,48 @@ describe('wechat', () => {
     assert.equal(await toChatty(), 6);
   });
 
+  // Media: the MediaId is fetched through cgi-bin/media/get with the channel's access token.
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  async function mediaFrom(payload) {
+    const d = await callback(payload);
+    assert.equal(d.status, 200, d.body);
+    assert.equal(d.body, 'success');
+    const conv = await conversationOf(st.channel.id, payload.FromUserName);
+    return { conv, a: await attachmentSettles(conv.id) };
+  }
+
+  test('a photo from WeChat is downloaded through media/get with the access token, stored, and served to agents', async () => {
+    const since = await lastSeq();
+    const media = (await simApi('POST', '/__sim/media', { provider: 'wechat', content_base64: png, mime_type: 'image/png' })).json;
+    const { a } = await mediaFrom(P.wechatImage(`oPhoto${rand(8)}`, { mediaId: media.id }));
+    assert.ok(a.media_id, `stored: ${JSON.stringify(a)}`);
+    assert.equal(a.type, 'image');
+    assert.equal(a.size, Buffer.from(png, 'base64').length);
+    const got = await fetchMedia(a.media_id);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.bytes, Buffer.from(png, 'base64'));
+    assert.equal(got.headers.get('content-type'), 'image/png');
+    assert.equal((await fetchMedia(a.media_id, null)).status, 401, 'agents only');
+    const calls = (await simRequests('wechat', since)).filter((r) => r.path === '/wechat/cgi-bin/media/get');
+    assert.equal(calls.length, 1, JSON.stringify(calls));
+    assert.equal(calls[0].query.media_id, media.id);
+    assert.match(calls[0].query.access_token, /^\d\d_/, 'the channel\'s cached token');
+  });
+
+  test('a video: media/get answers {"video_url"}, which is followed; an unknown MediaId is recorded as WeChat\'s 40007', async () => {
+    const mp4 = Buffer.from(`\0\0\0\x18ftypmp42 video ${rand(4)}`).toString('base64');
+    const media = (await simApi('POST', '/__sim/media', { provider: 'wechat', content_base64: mp4, mime_type: 'video/mp4' })).json;
+    const video = { ...P.wechatImage(`oVideo${rand(8)}`, { mediaId: media.id }), MsgType: 'video', ThumbMediaId: 'thumb1' };
+    delete video.PicUrl;
+    const { a } = await mediaFrom(video);
+    assert.ok(a.media_id, JSON.stringify(a));
+    assert.equal(a.type, 'video');
+    assert.deepEqual((await fetchMedia(a.media_id)).bytes, Buffer.from(mp4, 'base64'));
+    const gone = await mediaFrom(P.wechatImage(`oGone${rand(8)}`, { mediaId: `missing${rand(8)}` }));
+    assert.equal(gone.a.media_id, undefined);
+    assert.match(gone.a.media_error, /^media_unavailable: WeChat errcode 40007/);
+  });
+
   test('XML with a DOCTYPE (entity expansion) is refused with 400 and stores nothing', async () => {
     const before = (await conversations(st.channel.id)).length;
     const raw = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>' +
@@ -166,5 +208,74 @@ describe('wechat channel settings', () => {
     const ch = await createChannel('wechat', { app_id: 'wx1', app_secret: 's', token: 'abc' });
     assert.equal(ch.webhook_url, `${env.base}/webhooks/${ch.id}`);
     assert.equal(ch.settings.token, '********');
+  });
+});
+
+// Template messages: the way to reach a follower after the 48-hour window, like WhatsApp templates.
+describe('wechat template messages', () => {
+  const shipped = { name: 'order_shipped', template_id: `Tpl${rand(12)}`, keys: ['first', 'keyword1', 'remark'], url: 'https://shop.example/orders' };
+  let ch;
+  let settings;
+  test('outside the 48 hours only a configured template goes out: template/send with the keys, then TEMPLATESENDJOBFINISH marks it', async () => {
+    settings = { app_id: `wx${rand(8)}`, app_secret: rand(16), token: `tok${rand(6)}`, api_base_url: `${env.simBase}/wechat`,
+      templates: [shipped, { name: 'broken', template_id: 'invalid_tpl', keys: ['first'] }] };
+    ch = await createChannel('wechat', settings);
+    const late = `oLate${rand(8)}`;
+    const d = await deliver({ provider: 'wechat', url: ch.webhook_url, token: settings.token,
+      payload: P.wechatText(late, 'where is my order?', { createTime: Math.floor(Date.now() / 1000) - 50 * 3600 }) });
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(ch.id, late);
+    const got = await api('GET', `/api/v1/conversations/${conv.id}`);
+    assert.equal(got.json.window.open, false);
+    assert.deepEqual(got.json.window.templates.map((t) => [t.name, t.language, t.parameters, t.keys]),
+      [['order_shipped', 'zh_CN', 3, ['first', 'keyword1', 'remark']], ['broken', 'zh_CN', 1, ['first']]]);
+    const text = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'any news?' });
+    assert.equal(text.status, 409, text.text);
+    assert.equal(text.json.error.code, 'window_closed');
+    assert.deepEqual(text.json.error.templates.map((t) => t.name), ['order_shipped', 'broken']);
+    const wrong = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'order_shipped', language: 'zh_CN', parameters: ['only one'] } });
+    assert.equal(wrong.status, 400, wrong.text);
+    assert.equal(wrong.json.error.field, 'template.parameters');
+
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'order_shipped', language: 'zh_CN', parameters: ['您的订单已发货', 'B-1042', '谢谢'] } });
+    assert.equal(r.status, 201, r.text);
+    const req = await eventually('the template send', async () =>
+      (await simRequests('wechat', since, 3000)).find((x) => x.path === '/wechat/cgi-bin/message/template/send'));
+    assert.match(req.query.access_token, /^\d\d_/);
+    assert.deepEqual(req.json, { touser: late, template_id: shipped.template_id, url: shipped.url,
+      data: { first: { value: '您的订单已发货' }, keyword1: { value: 'B-1042' }, remark: { value: '谢谢' } } });
+    const sent = await deliveryBecomes(conv.id, r.json.id, 'sent');
+    const msgid = req.response.body.msgid;
+    assert.ok(msgid > 0, JSON.stringify(req.response.body));
+    // WeChat reports the delivery with a callback naming the msgid.
+    const fin = await deliver({ provider: 'wechat', url: ch.webhook_url, token: settings.token, payload: P.wechatTemplateFinish(late, msgid, 'success') });
+    assert.equal(fin.status, 200, fin.body);
+    assert.equal(fin.body, 'success');
+    await deliveryBecomes(conv.id, sent.id, 'delivered');
+    assert.equal((await messages(conv.id)).length, 2, 'the report is a status, not a message');
+  });
+
+  test('a follower who blocks the account: the template fails with WeChat\'s reason; a template WeChat refuses fails at once', async () => {
+    const fan = `oFan${rand(8)}`;
+    await deliver({ provider: 'wechat', url: ch.webhook_url, token: settings.token,
+      payload: P.wechatText(fan, 'hello', { createTime: Math.floor(Date.now() / 1000) - 60 * 3600 }) });
+    const conv = await conversationOf(ch.id, fan);
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'order_shipped', language: 'zh_CN', parameters: ['a', 'b', 'c'] } });
+    assert.equal(r.status, 201, r.text);
+    await deliveryBecomes(conv.id, r.json.id, 'sent');
+    const req = (await simRequests('wechat', since)).find((x) => x.path === '/wechat/cgi-bin/message/template/send');
+    await deliver({ provider: 'wechat', url: ch.webhook_url, token: settings.token, payload: P.wechatTemplateFinish(fan, req.response.body.msgid, 'failed:user block') });
+    const failed = await deliveryBecomes(conv.id, r.json.id, 'failed');
+    assert.match(JSON.stringify(failed.delivery), /user block/);
+    const bad = await api('POST', `/api/v1/conversations/${conv.id}/messages`,
+      { kind: 'template', template: { name: 'broken', language: 'zh_CN', parameters: ['x'] } });
+    assert.equal(bad.status, 201, bad.text);
+    const refused = await deliveryBecomes(conv.id, bad.json.id, 'failed');
+    assert.match(JSON.stringify(refused.delivery), /template_rejected/);
   });
 });

@@ -12,6 +12,7 @@ import { kbTab, kbTabLabel } from './kb-admin';
 import { discountsTab, discountsTabLabel } from './discounts-admin';
 import { cannedTab, cannedTabLabel } from './canned-admin';
 import { macrosTab, macrosTabLabel } from './macros';
+import { macroRunsTab } from './macro-runs';
 import { paymentsTab, paymentsTabLabel } from './payments-admin';
 import { teamsTab, teamsTabLabel } from './teams-admin';
 import { proactiveTab, proactiveTabLabel } from './proactive-admin';
@@ -127,7 +128,7 @@ function copyButton(value: string, label: string): HTMLButtonElement {
   return copyButtonKit(value, label, t);
 }
 
-export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'macros' | 'payments' | 'payouts';
+export type SettingsTab = 'channels' | 'webhooks' | 'team' | 'teams' | 'service' | 'proactive' | 'kb' | 'discounts' | 'canned' | 'macros' | 'macro-runs' | 'payments' | 'payouts';
 
 
 export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: Agent, tab: SettingsTab): void {
@@ -144,18 +145,19 @@ export function renderSettings(container: HTMLElement, api: ConsoleApi, agent: A
     el('a', { href: '#/settings/discounts', 'aria-current': tab === 'discounts' ? 'page' : null }, discountsTabLabel),
     el('a', { href: '#/settings/proactive', 'aria-current': tab === 'proactive' ? 'page' : null }, proactiveTabLabel),
     el('a', { href: '#/settings/canned', 'aria-current': tab === 'canned' ? 'page' : null }, cannedTabLabel),
-    el('a', { href: '#/settings/macros', 'aria-current': tab === 'macros' ? 'page' : null }, macrosTabLabel),
+    el('a', { href: '#/settings/macros', 'aria-current': tab === 'macros' || tab === 'macro-runs' ? 'page' : null }, macrosTabLabel),
     el('a', { href: '#/settings/payments', 'aria-current': tab === 'payments' ? 'page' : null }, paymentsTabLabel),
     el('a', { href: '#/settings/payouts', 'aria-current': tab === 'payouts' ? 'page' : null }, payoutsTabLabel),
   );
   const body = el('div', { className: 'settings-body' });
   container.append(el('h1', { className: 'settings-heading' }, t.settingsHeading), nav, body);
-  if (agent.role !== 'admin' && tab !== 'canned') body.append(el('p', { className: 'hint' }, t.readOnly));
+  if (agent.role !== 'admin' && tab !== 'canned' && tab !== 'macro-runs') body.append(el('p', { className: 'hint' }, t.readOnly));
   if (tab === 'channels') void channels(body, api, agent);
   else if (tab === 'kb') void kbTab(body, api, agent);
   else if (tab === 'discounts') void discountsTab(body, api, agent);
   else if (tab === 'canned') void cannedTab(body, api, agent);
   else if (tab === 'macros') void macrosTab(body, api, agent);
+  else if (tab === 'macro-runs') void macroRunsTab(body, api);
   else if (tab === 'payments') void paymentsTab(body, api, agent);
   else if (tab === 'team') void teamTab(body, api, agent);
   else if (tab === 'teams') void teamsTab(body, api, agent);

@@ -5,6 +5,7 @@ import type { Agent, Conversation, ListPage, Message, SessionInfo } from '../sha
 import type { Mention, MessageHit } from './agent-tools';
 import type { CannedResponse } from './canned';
 import type { Macro, MacroActions, MacroPreview, MacroRun } from './macros';
+import type { MacroRunRow } from './macro-runs';
 import type { ServiceSettings } from './service-settings';
 
 export interface AgentAvailability {
@@ -421,6 +422,15 @@ export class ConsoleApi {
 
   previewMacro(conversationId: string, macroId: string): Promise<MacroPreview> {
     return this.call<MacroPreview>(`/conversations/${encodeURIComponent(conversationId)}/macros/${encodeURIComponent(macroId)}/preview`);
+  }
+
+  /** The macro audit, newest first (GET /api/v1/macro_runs). */
+  async listMacroRuns(q: { macro_id?: string; limit?: number } = {}): Promise<MacroRunRow[]> {
+    const params = new URLSearchParams();
+    if (q.macro_id) params.set('macro_id', q.macro_id);
+    if (q.limit) params.set('limit', String(q.limit));
+    const qs = params.toString();
+    return (await this.call<ListPage<MacroRunRow>>(`/macro_runs${qs ? `?${qs}` : ''}`)).data;
   }
 
   runMacro(conversationId: string, macroId: string): Promise<MacroRun> {

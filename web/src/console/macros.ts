@@ -60,6 +60,7 @@ export interface MacroRun extends MacroPreview {
 const textByLang = {
   en: {
     tab: 'Macros',
+    runsLink: 'Macro runs: who ran which macro, where and when',
     hint: 'A macro does several things at once on a conversation: a reply, tags, priority, status, an assignment and a payment link. Agents run them from the composer’s Macros menu.',
     name: 'Name',
     description: 'Description',
@@ -131,6 +132,7 @@ const textByLang = {
   },
   it: {
     tab: 'Macro',
+    runsLink: 'Esecuzioni delle macro: chi ha eseguito quale macro, dove e quando',
     hint: 'Una macro fa più cose insieme su una conversazione: una risposta, tag, priorità, stato, un’assegnazione e un link di pagamento. Gli operatori le eseguono dal menu Macro del campo di risposta.',
     name: 'Nome',
     description: 'Descrizione',
@@ -200,6 +202,7 @@ const textByLang = {
   },
   de: {
     tab: 'Makros',
+    runsLink: 'Makro-Ausführungen: wer welches Makro wo und wann ausgeführt hat',
     hint: 'Ein Makro erledigt mehreres auf einmal in einer Unterhaltung: eine Antwort, Tags, Priorität, Status, eine Zuweisung und einen Zahlungslink. Mitarbeitende starten sie im Menü Makros des Antwortfelds.',
     name: 'Name',
     description: 'Beschreibung',
@@ -269,6 +272,7 @@ const textByLang = {
   },
   nl: {
     tab: 'Macro’s',
+    runsLink: 'Uitgevoerde macro’s: wie welke macro waar en wanneer uitvoerde',
     hint: 'Een macro doet meerdere dingen tegelijk in een gesprek: een antwoord, tags, prioriteit, status, een toewijzing en een betaallink. Medewerkers voeren ze uit via het menu Macro’s bij het antwoordveld.',
     name: 'Naam',
     description: 'Beschrijving',
@@ -386,7 +390,14 @@ export async function macrosTab(body: HTMLElement, api: ConsoleApi, agent: Agent
   let teams: Team[] = [];
   let agents: Agent[] = [];
   const table = dataTable<Macro>({ id: 'macros-table', caption: t.tab, headings: [t.name, t.does, ''], empty: t.empty, row: (m) => row(m) });
-  body.append(el('h2', {}, t.tab), el('p', { className: 'hint' }, t.hint), ...table.nodes, status, error);
+  body.append(
+    el('h2', {}, t.tab),
+    el('p', { className: 'hint' }, t.hint),
+    el('p', {}, el('a', { href: '#/settings/macro-runs', id: 'macro-runs-link' }, t.runsLink)),
+    ...table.nodes,
+    status,
+    error,
+  );
 
   let editing: Macro | null = null;
   const heading = el('h2', { id: 'macro-heading' }, t.newHeading);
@@ -666,7 +677,8 @@ export interface MacroMenu {
   panel: HTMLElement;
 }
 
-function stepLine(s: MacroStep): HTMLElement {
+/** One step of a preview or a run as a list item (the composer's confirmation, the runs list). */
+export function stepLine(s: MacroStep): HTMLElement {
   if (s.action === 'reply')
     return el('li', { className: 'macro-step' }, el('span', {}, s.kind === 'note' ? t.stepNote : t.stepReply), ' ', el('q', { className: 'macro-reply-preview' }, s.text ?? ''));
   if (s.action === 'payment_link') return el('li', { className: 'macro-step' }, t.stepLink(formatMoney(s.amount ?? 0, s.currency ?? 'EUR')));

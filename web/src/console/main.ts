@@ -13,6 +13,7 @@ import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
 import { renderSettings, type SettingsTab } from './admin';
+import { OPEN_MESSAGE_EVENT, type OpenMessageDetail } from './macro-runs';
 import { buildSellPanel, type SellPanel } from './sell';
 import { paidPaymentOf } from '../chat/cards';
 import { renderReports } from './reports';
@@ -266,6 +267,11 @@ function showApp(agent: Agent): void {
 
   mentions = mentionsControl(api, (conversationId, messageId) => void openMessage(conversationId, messageId));
   const search = messageSearch(api, (c, messageId) => void openMessage(c.id, messageId, c));
+  // Settings > Macros > Macro runs opens a run's conversation at its audit note.
+  window.addEventListener(OPEN_MESSAGE_EVENT, (ev) => {
+    const d = (ev as CustomEvent<OpenMessageDetail>).detail;
+    if (d && typeof d.conversation_id === 'string') void openMessage(d.conversation_id, d.message_id ?? '');
+  });
   const list = el('ul', { className: 'conv-list', id: 'conversation-list', 'aria-labelledby': 'inbox-heading' });
   const listEmpty = el('p', { className: 'empty', hidden: true }, t.emptyInbox);
   const thread = el('section', { className: 'thread', 'aria-labelledby': 'thread-title' });
@@ -341,7 +347,7 @@ function route(): void {
   const settings = document.getElementById('settings-view');
   const reports = document.getElementById('reports-view');
   if (!inbox || !settings || !reports || !me) return;
-  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|payments|payouts))?$/.exec(location.hash);
+  const m = /^#\/settings(?:\/(channels|webhooks|team|teams|service|proactive|kb|discounts|canned|macros|macro-runs|payments|payouts))?$/.exec(location.hash);
   const inSettings = m !== null;
   const inReports = location.hash === '#/reports';
   inbox.hidden = inSettings || inReports;

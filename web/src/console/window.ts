@@ -1,7 +1,8 @@
 // The composer's messaging window (docs/channels.md#messaging-windows): what the channel allows
-// now, from the conversation's `window`. WhatsApp outside its 24 hours: free text is off and the
-// template picker offers the channel's configured templates with one field per parameter (the
-// server refuses anything else with 409 window_closed). Messenger/Instagram after 24 hours: a
+// now, from the conversation's `window`. WhatsApp outside its 24 hours (and WeChat outside its 48,
+// when the channel has template messages): free text is off and the template picker offers the
+// channel's configured templates with one field per parameter (WeChat: labelled with the
+// template's data key; the server refuses anything else with 409 window_closed). Messenger/Instagram after 24 hours: a
 // person's reply goes with the HUMAN_AGENT tag, up to 7 days; after that nothing. Internal notes
 // are always possible. Parameters and previews are text.
 
@@ -15,6 +16,7 @@ const textByLang = {
   en: {
     openUntil: (channel: string, when: string): string => `${channel} window open until ${when}: free-form replies are fine.`,
     closedTemplates: 'The customer wrote more than 24 hours ago: WhatsApp allows only an approved template now.',
+    wechatTemplates: 'The customer last wrote more than 48 hours ago (or only followed the account): WeChat accepts only a template message now.',
     closedNoTemplates:
       'The customer wrote more than 24 hours ago: WhatsApp allows only an approved template now, and this channel has none configured (channel settings, "templates").',
     humanAgent: (channel: string, until: string): string =>
@@ -37,6 +39,7 @@ const textByLang = {
   it: {
     openUntil: (channel: string, when: string): string => `Finestra ${channel} aperta fino a ${when}: puoi rispondere liberamente.`,
     closedTemplates: "Il cliente ha scritto più di 24 ore fa: ora WhatsApp consente solo un modello approvato.",
+    wechatTemplates: "Il cliente ha scritto più di 48 ore fa (o ha solo seguito l'account): ora WeChat accetta solo un messaggio modello.",
     closedNoTemplates:
       'Il cliente ha scritto più di 24 ore fa: ora WhatsApp consente solo un modello approvato, e questo canale non ne ha configurati (impostazioni del canale, "templates").',
     humanAgent: (channel: string, until: string): string =>
@@ -59,6 +62,7 @@ const textByLang = {
   de: {
     openUntil: (channel: string, when: string): string => `${channel}-Fenster offen bis ${when}: freie Antworten sind möglich.`,
     closedTemplates: 'Der Kunde hat vor mehr als 24 Stunden geschrieben: WhatsApp erlaubt jetzt nur eine freigegebene Vorlage.',
+    wechatTemplates: 'Der Kunde hat vor mehr als 48 Stunden geschrieben (oder folgt nur dem Konto): WeChat nimmt jetzt nur eine Vorlagennachricht an.',
     closedNoTemplates:
       'Der Kunde hat vor mehr als 24 Stunden geschrieben: WhatsApp erlaubt jetzt nur eine freigegebene Vorlage, und dieser Kanal hat keine eingerichtet (Kanaleinstellungen, "templates").',
     humanAgent: (channel: string, until: string): string =>
@@ -83,6 +87,7 @@ const textByLang = {
   nl: {
     openUntil: (channel: string, when: string): string => `${channel}-venster open tot ${when}: vrije antwoorden kunnen.`,
     closedTemplates: 'De klant schreef meer dan 24 uur geleden: WhatsApp staat nu alleen een goedgekeurde template toe.',
+    wechatTemplates: 'De klant schreef meer dan 48 uur geleden (of volgde alleen het account): WeChat neemt nu alleen een templatebericht aan.',
     closedNoTemplates:
       'De klant schreef meer dan 24 uur geleden: WhatsApp staat nu alleen een goedgekeurde template toe, en dit kanaal heeft er geen ingesteld (kanaalinstellingen, "templates").',
     humanAgent: (channel: string, until: string): string =>
@@ -114,7 +119,8 @@ export function windowMode(w: ConversationWindow | null | undefined): WindowMode
   if (!w || w.policy === 'none') return 'none';
   if (w.open) return 'open';
   if (w.policy === 'meta') return w.human_agent_open ? 'human_agent' : 'expired';
-  if (w.policy === 'wechat') return 'expired'; // no templates, no tag: nothing until the customer writes
+  // WeChat: only a template message, when the channel has templates; else nothing until the customer writes.
+  if (w.policy === 'wechat') return templatesOf(w).length ? 'closed' : 'expired';
   return 'closed';
 }
 
@@ -203,7 +209,8 @@ export function windowControl(deps: WindowDeps): WindowControl {
         renderPreview();
       });
       inputs.push(input);
-      params.append(el('div', { className: 'field' }, el('label', { for: id }, t.parameter(i)), input));
+      const key = tpl?.keys?.[i - 1];
+      params.append(el('div', { className: 'field' }, el('label', { for: id }, key ? `${t.parameter(i)} · ${key}` : t.parameter(i)), input));
     }
     renderPreview();
   };
@@ -258,6 +265,7 @@ export function windowControl(deps: WindowDeps): WindowControl {
     state.hidden = mode === 'none';
     const channel = w ? channelName(w.policy, channelType) : '';
     if (mode === 'open') state.textContent = t.openUntil(channel, fullTime(w?.closes_at));
+    else if (mode === 'closed' && w?.policy === 'wechat') state.textContent = t.wechatTemplates;
     else if (mode === 'closed') state.textContent = templatesOf(w).length ? t.closedTemplates : t.closedNoTemplates;
     else if (mode === 'human_agent') state.textContent = t.humanAgent(channel, fullTime(w?.human_agent_until));
     else if (mode === 'expired') state.textContent = w?.policy === 'wechat' ? t.wechatClosed : t.expired(channel);

@@ -56,6 +56,8 @@ export interface MessageTemplate {
   name: string;
   language: string;
   parameters: number;
+  /** WeChat template messages: the data key each parameter fills ("first", "keyword1", ...). */
+  keys?: string[];
 }
 
 export interface ConversationWindow {
