@@ -141,6 +141,19 @@ int run_server(Config cfg, const RunOptions& ro) {
   asio::thread_pool cpu(1);
   http::api::RateLimiter limiter;
 
+  // The key that signs public URLs of agents' files (GET /media/...): configured, or one random
+  // key kept in the database so every node signs and checks alike and links survive restarts.
+  std::string media_url_key = cfg.media.url_secret;
+  if (media_url_key.empty()) {
+    std::string fresh = crypto::random_token(32);
+    int64_t now = clock.now_ms();
+    auto ks = store::write_sync(*store, [&](store::Tx& tx) -> Status {
+      media_url_key = pipeline::media::server_key(tx, "media_url", fresh, now);
+      return {};
+    });
+    if (!ks) return fail(ks.error());
+  }
+
   http::ClientOptions co;
   co.allow_private_networks = cfg.outbound.allow_private_networks;
   http::BeastHttpClient client(io, co);
@@ -223,6 +236,7 @@ int run_server(Config cfg, const RunOptions& ro) {
                        media_service.run(j, std::move(done));
                      });
   sender.set_sends_per_second(cfg.outbound.channel_sends_per_second);
+  sender.set_media_url_key(media_url_key);
   dispatcher.add_local_listener(&hub);  // every node's own sockets
   dispatcher.add_listener(&webhooks);   // once per database
   dispatcher.add_listener(&bot_service);
@@ -262,6 +276,8 @@ int run_server(Config cfg, const RunOptions& ro) {
   ao.ip_messages_per_minute = cfg.webchat.ip_messages_per_minute;
   ao.ip_visitors_per_hour = cfg.webchat.ip_visitors_per_hour;
   ao.allowed_origins = cfg.webchat.allowed_origins;
+  ao.upload_max_bytes = static_cast<size_t>(cfg.media.upload_max_bytes);
+  ao.media_url_key = media_url_key;
   http::api::Deps deps{*store, clock, ids, metrics, hub, dispatcher, webhooks, cpu, limiter, ao,
                        [&draining] { return !draining.load(); }, [&runner] { runner.notify(); }};
   payments::Engine payments_engine(*store, client, env_of(true),
@@ -315,7 +331,7 @@ int run_server(Config cfg, const RunOptions& ro) {
   if (ro.on_listening) ro.on_listening(*port);
 
   // Housekeeping: provider dedupe keys are kept 8 days (providers retry for up to 7), idempotency
-  // keys 24 hours, early statuses and completed jobs 7 days.
+  // keys 24 hours, early statuses and completed jobs 7 days, uploads no message sent 24 hours.
   asio::steady_timer housekeeping(io);
   std::function<void()> sweep = [&] {
     int64_t now = clock.now_ms();
@@ -325,6 +341,7 @@ int run_server(Config cfg, const RunOptions& ro) {
       repo::purge_early_statuses(tx, now - 7LL * 24 * 3600 * 1000);
       repo::purge_done_jobs(tx, now - 7LL * 24 * 3600 * 1000);
       pipeline::purge_slots(tx, now - 24LL * 3600 * 1000);
+      pipeline::media::purge_unbound(tx, now - 24LL * 3600 * 1000);  // uploads never sent
       return {};
     }, [](Status) {});
     housekeeping.expires_after(std::chrono::minutes(10));

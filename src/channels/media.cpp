@@ -207,16 +207,29 @@ Result<Next> next(std::string_view type, const bj::object& settings, int step, c
   return n;
 }
 
-bool active_type(std::string_view mime) {
+namespace {
+std::string bare_type(std::string_view mime) {
   std::string m(mime.substr(0, mime.find(';')));
   for (auto& c : m) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   while (!m.empty() && m.back() == ' ') m.pop_back();
-  if (m.empty()) return true;  // unknown: never rendered inline
+  return m;
+}
+}  // namespace
+
+bool runnable_type(std::string_view mime) {
+  std::string m = bare_type(mime);
   for (std::string_view a : {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-                             "text/javascript", "application/javascript", "application/x-javascript", "text/css",
-                             "application/pdf", "application/octet-stream", "multipart/"})
+                             "text/javascript", "application/javascript", "application/x-javascript", "text/css"})
     if (m.rfind(a, 0) == 0) return true;
   return m.find("xml") != std::string::npos || m.find("script") != std::string::npos;
+}
+
+bool active_type(std::string_view mime) {
+  std::string m = bare_type(mime);
+  if (m.empty()) return true;  // unknown: never rendered inline
+  for (std::string_view a : {"application/pdf", "application/octet-stream", "multipart/"})
+    if (m.rfind(a, 0) == 0) return true;
+  return runnable_type(m);
 }
 
 }  // namespace bottega::channels::media

@@ -49,7 +49,9 @@ struct Next {
 Result<Next> next(std::string_view channel_type, const boost::json::object& settings, int step,
                   const HttpResponse& response);
 
-// Types a browser would run (HTML, SVG, XML, JavaScript): served as downloads, never inline.
+// Types a browser would run (HTML, SVG, XML, JavaScript, CSS): never accepted as an agent's upload.
+bool runnable_type(std::string_view mime_type);
+// Those, and PDF, octet-stream, multipart and unknown types: served as downloads, never inline.
 bool active_type(std::string_view mime_type);
 
 }  // namespace bottega::channels::media

@@ -99,6 +99,8 @@ void Router::add(std::string method, std::string pattern, Handler h, RouteDoc do
   if (r.segments.size() > 64) throw std::logic_error("route pattern with more than 64 segments: " + pattern);
   r.handler = std::move(h);
   r.pattern = pattern;
+  r.max_body_bytes = doc.max_body_bytes;
+  r.too_large_code = doc.too_large_code;
   routes_.push_back(std::move(r));
   entries_.push_back(Entry{std::move(method), std::move(pattern), std::move(doc)});
 }
@@ -184,6 +186,8 @@ Router::Match Router::match(std::string_view method, std::string_view path, bool
     m.ws = &r.ws;
   } else {
     m.handler = &r.handler;
+    m.max_body_bytes = r.max_body_bytes;
+    m.too_large_code = r.too_large_code;
   }
   for (size_t i = 0; i < segments.size(); ++i) {
     if (is_param(r.segments[i])) {

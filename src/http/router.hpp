@@ -61,6 +61,8 @@ struct RouteDoc {
   std::string response_schema;      // JSON Schema of the success body, or empty
   int success_status = 200;
   bool idempotent_create = false;   // honours Idempotency-Key
+  size_t max_body_bytes = 0;        // a larger body than the server's limit (uploads); 0: the server's
+  std::string too_large_code{};     // the 413's code past max_body_bytes (default payload_too_large)
 };
 
 class Router {
@@ -77,6 +79,8 @@ class Router {
     bool method_not_allowed = false;   // the path exists with another method
     std::vector<std::string> allowed;  // with method_not_allowed: the path's methods, sorted
     bool upgrade_required = false;     // the path exists only as a WebSocket route
+    size_t max_body_bytes = 0;         // the route's own body limit (RouteDoc), 0: the server's
+    std::string too_large_code{};
   };
   // Matches a percent-decoded path. Literal segments win over {param} segments (left to right);
   // a {param} matches one non-empty segment. HEAD matches GET routes. With `websocket`, a WS route
@@ -99,6 +103,8 @@ class Router {
     WsAuthorizer ws_authorize;
     WsHandler ws;
     std::string pattern;
+    size_t max_body_bytes = 0;
+    std::string too_large_code{};
   };
   std::vector<Route> routes_;
   std::vector<Entry> entries_;

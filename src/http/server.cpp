@@ -317,7 +317,7 @@ class Connection {
       first = false;
 
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(srv_.opts.max_body_bytes);
+      parser.body_limit(boost::none);  // set below, once the route is known
       parser.header_limit(static_cast<std::uint32_t>(srv_.opts.max_header_bytes));
       s_->stream.expires_after(std::chrono::seconds(srv_.opts.header_timeout_s));
       auto [hec, hn] = co_await bhttp::async_read_header(s_->stream, buffer, parser, kTok);
@@ -327,6 +327,27 @@ class Connection {
         break;
       }
       s_->state = Session::State::busy;
+
+      // A route that takes larger bodies (uploads) sets its own limit; only a body past the
+      // server's limit (or of unknown length) pays for the route lookup. The header was read with
+      // no limit, so Content-Length is checked here.
+      size_t body_limit = srv_.opts.max_body_bytes;
+      std::string too_large_code = "payload_too_large";
+      if (!parser.is_done() && (!parser.content_length() || *parser.content_length() > body_limit)) {
+        const std::string_view target = parser.get().target();
+        if (auto path = decode_path(target.substr(0, target.find('?')))) {
+          auto m = srv_.router.match(parser.get().method_string(), *path, false);
+          if (m.handler && m.max_body_bytes > 0) {
+            body_limit = m.max_body_bytes;
+            if (!m.too_large_code.empty()) too_large_code = m.too_large_code;
+          }
+        }
+        if (parser.content_length() && *parser.content_length() > body_limit) {
+          co_await refuse(parser.get(), bhttp::error::body_limit, start, body_limit, too_large_code);
+          break;
+        }
+      }
+      parser.body_limit(body_limit);
 
       if (!parser.is_done()) {
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
@@ -338,7 +359,7 @@ class Connection {
         s_->stream.expires_after(std::chrono::seconds(srv_.opts.idle_timeout_s));
         auto [bec, bn] = co_await bhttp::async_read(s_->stream, buffer, parser, kTok);
         if (bec) {
-          if (is_protocol_error(bec)) co_await refuse(parser.get(), bec, start);
+          if (is_protocol_error(bec)) co_await refuse(parser.get(), bec, start, body_limit, too_large_code);
           break;
         }
       }
@@ -360,16 +381,16 @@ class Connection {
   enum class Outcome { keep_alive, close, closed, upgraded };
 
   // Answers a request that could not be parsed (400, 413, 431), then closes.
-  asio::awaitable<void> refuse(const Request& partial, const beast::error_code& ec,
-                               Clock::time_point start) {
+  asio::awaitable<void> refuse(const Request& partial, const beast::error_code& ec, Clock::time_point start,
+                               size_t body_limit = 0, const std::string& too_large_code = "payload_too_large") {
     Request req;
     req.version(partial.version() == 10 ? 10 : 11);
     req.keep_alive(false);
     Response res;
     if (ec == bhttp::error::body_limit) {
-      res = error_response(
-          req, 413, "payload_too_large",
-          "request body exceeds " + std::to_string(srv_.opts.max_body_bytes) + " bytes");
+      res = error_response(req, 413, too_large_code,
+                           "request body exceeds " +
+                               std::to_string(body_limit ? body_limit : srv_.opts.max_body_bytes) + " bytes");
     } else if (ec == bhttp::error::header_limit) {
       res = error_response(req, 431, "headers_too_large", "request headers too large");
     } else {

@@ -4,10 +4,12 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/capabilities.hpp"
 #include "channels/cards.hpp"
 #include "channels/rate_limits.hpp"
 #include "channels/registry.hpp"
 #include "pipeline/access_tokens.hpp"
+#include "pipeline/media.hpp"
 #include "pipeline/rate_bucket.hpp"
 #include "store/repo/repo.hpp"
 
@@ -104,6 +106,18 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
           for (const auto& p : ps->as_array())
             if (p.is_string()) ts.parameters.emplace_back(p.as_string());
         return void(plan.request = plan.adapter->build_template_send(*settings, *to, ts));
+      }
+      // Files (kind attachment): their bytes and signed public URLs. A channel without media
+      // sends the text and a "name: url" line per file.
+      if (m->kind == "attachment") {
+        auto files = media::load_outbound(tx, tenant, content.as_object(), {public_url_, media_url_key_},
+                                          env_.clock.now_ms());
+        if (!files) return void(plan.request = files.error());
+        if (channels::capabilities(ch->type).media) {
+          out.attachments = std::move(*files);
+        } else {
+          out.text = out.text.empty() ? media::links_text(*files) : out.text + "\n\n" + media::links_text(*files);
+        }
       }
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())
         for (const auto& c : choices->as_array())

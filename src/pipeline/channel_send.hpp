@@ -34,6 +34,9 @@ class ChannelSender {
   // the channel-wide rate of every channel that does not set its own settings.send_rate.per_second;
   // 0: the providers' defaults. REQUIRES: before the first run().
   void set_sends_per_second(int64_t n) { sends_per_second_ = n; }
+  // The key that signs the public URLs of sent files (media::load_outbound). REQUIRES: before the
+  // first run().
+  void set_media_url_key(std::string key) { media_url_key_ = std::move(key); }
 
  private:
   struct SendJob {
@@ -65,6 +68,7 @@ class ChannelSender {
   Env env_;
   Metrics& metrics_;
   std::string public_url_;
+  std::string media_url_key_;
   int64_t sends_per_second_ = 0;
 };
 

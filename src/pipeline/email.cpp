@@ -1,4 +1,5 @@
 #include "pipeline/email.hpp"
+#include "pipeline/media.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -186,6 +187,13 @@ void EmailSender::run(const repo::Job& job, std::function<void(JobOutcome)> done
     if (m->kind == "product" || m->kind == "cart" || m->kind == "payment_link") {
       auto content = bj::parse(m->content_json, pec);
       if (!pec && content.is_object()) r.html = channels::message_html(m->text, content.as_object());
+    }
+    if (m->kind == "attachment") {  // the files as MIME parts
+      auto content = bj::parse(m->content_json, pec);
+      if (pec || !content.is_object()) return void(plan = Error::internal("message content unreadable"));
+      auto files = media::load_outbound(tx, tenant, content.as_object(), {}, env_.clock.now_ms());
+      if (!files) return void(plan = files.error());
+      r.attachments = std::move(*files);
     }
     r.conversation_id = conv->id;
     r.date_ms = m->created_at;

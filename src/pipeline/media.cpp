@@ -7,6 +7,7 @@
 
 #include "channels/media.hpp"
 #include "channels/registry.hpp"
+#include "channels/upload.hpp"
 #include "core/crypto.hpp"
 #include "core/model.hpp"
 #include "pipeline/access_tokens.hpp"
@@ -69,7 +70,7 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
   StoredMedia m;
   m.id = r->str(0);
   m.tenant_id = r->str(1);
-  m.message_id = r->str(2);
+  m.message_id = r->opt_str(2).value_or("");
   m.mime_type = r->str(3);
   m.filename = r->opt_str(4).value_or("");
   m.size = r->i64(5);
@@ -79,6 +80,105 @@ std::optional<StoredMedia> get(store::Tx& tx, const std::string& tenant, const s
   m.bytes = std::move(*bytes);
   m.created_at = r->i64(8);
   return m;
+}
+
+namespace {
+
+constexpr store::Stmt kInsertUpload{
+    "media_files.insert_upload",
+    "INSERT INTO media_files(id, tenant_id, message_id, attachment_index, mime_type, filename, size, sha256, "
+    "data_b64, created_at) VALUES ($1,$2,NULL,0,$3,$4,$5,$6,$7,$8)"};
+constexpr store::Stmt kUploadMeta{
+    "media_files.upload_meta",
+    "SELECT message_id, mime_type, filename, size, sha256 FROM media_files WHERE tenant_id = $1 AND id = $2"};
+constexpr store::Stmt kBindUpload{
+    "media_files.bind",
+    "UPDATE media_files SET message_id = $3, attachment_index = $4 WHERE tenant_id = $1 AND id = $2 "
+    "AND message_id IS NULL"};
+constexpr store::Stmt kPurgeUnbound{"media_files.purge_unbound",
+                                    "DELETE FROM media_files WHERE message_id IS NULL AND created_at < $1"};
+constexpr store::Stmt kTenantOf{"media_files.tenant_of",
+                                "SELECT tenant_id FROM media_files WHERE id = $1 AND message_id IS NOT NULL"};
+constexpr store::Stmt kInsertKey{"server_keys.insert",
+                                 "INSERT INTO server_keys(name, value, created_at) VALUES ($1,$2,$3) "
+                                 "ON CONFLICT (name) DO NOTHING"};
+constexpr store::Stmt kGetKey{"server_keys.get", "SELECT value FROM server_keys WHERE name = $1"};
+
+}  // namespace
+
+void insert_upload(store::Tx& tx, const StoredMedia& m, const std::string& data_b64) {
+  tx.exec(kInsertUpload, {m.id, m.tenant_id, m.mime_type, m.filename, m.size, m.sha256, data_b64, m.created_at});
+}
+
+Result<bj::array> outbound_attachments(store::Tx& tx, const std::string& tenant,
+                                       const std::vector<std::string>& media_ids) {
+  bj::array out;
+  for (size_t i = 0; i < media_ids.size(); ++i) {
+    std::string field = "content.attachments[" + std::to_string(i) + "].media_id";
+    for (size_t j = 0; j < i; ++j)
+      if (media_ids[j] == media_ids[i]) return Error::invalid(field, "this file is already in the message", "duplicate_media");
+    auto r = tx.query_one(kUploadMeta, {tenant, media_ids[i]});
+    if (!r) return Error::invalid(field, "no such upload (POST /api/v1/media first)", "unknown_media");
+    if (r->opt_str(0))
+      return Error{Errc::conflict, "media_already_sent",
+                   "this file was already sent in a message (or is a customer's); upload it again to send it", field};
+    out.push_back(bj::object{{"media_id", media_ids[i]},
+                             {"mime_type", r->str(1)},
+                             {"filename", r->opt_str(2).value_or("")},
+                             {"size", r->i64(3)},
+                             {"sha256", r->str(4)}});
+  }
+  return out;
+}
+
+void bind_uploads(store::Tx& tx, const std::string& tenant, const std::vector<std::string>& media_ids,
+                  const std::string& message_id) {
+  for (size_t i = 0; i < media_ids.size(); ++i)
+    tx.exec(kBindUpload, {tenant, media_ids[i], message_id, static_cast<int64_t>(i)});
+}
+
+int64_t purge_unbound(store::Tx& tx, int64_t before_ms) { return tx.exec(kPurgeUnbound, {before_ms}); }
+
+std::string server_key(store::Tx& tx, const std::string& name, const std::string& value, int64_t now_ms) {
+  tx.exec(kInsertKey, {name, value, now_ms});
+  auto r = tx.query_one(kGetKey, {name});
+  return r ? r->str(0) : value;
+}
+
+std::optional<StoredMedia> get_for_public_url(store::Tx& tx, const std::string& id) {
+  auto t = tx.query_one(kTenantOf, {id});
+  if (!t) return std::nullopt;
+  return get(tx, t->str(0), id);
+}
+
+Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant, const bj::object& content,
+                                                     const PublicUrls& urls, int64_t now_ms) {
+  std::vector<OutboundAttachment> out;
+  auto* atts = content.if_contains("attachments");
+  if (!atts || !atts->is_array()) return out;
+  for (const auto& a : atts->as_array()) {
+    auto* id = a.is_object() ? a.as_object().if_contains("media_id") : nullptr;
+    if (!id || !id->is_string()) return Error::not_found("media");
+    auto m = get(tx, tenant, std::string(id->as_string()));
+    if (!m) return Error::not_found("media " + std::string(id->as_string()));
+    OutboundAttachment f;
+    f.mime_type = m->mime_type;
+    f.filename = m->filename.empty() ? m->id : m->filename;
+    f.size = m->size;
+    f.sha256 = m->sha256;
+    if (!urls.key.empty())
+      f.public_url = channels::upload::signed_url(urls.base, urls.key, tenant, m->id, f.filename,
+                                                  now_ms / 1000 + kPublicUrlTtlS);
+    f.bytes = std::make_shared<const std::string>(std::move(m->bytes));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string links_text(const std::vector<OutboundAttachment>& files) {
+  std::string out;
+  for (const auto& f : files) out += (out.empty() ? "" : "\n") + f.filename + ": " + f.public_url;
+  return out;
 }
 
 struct MediaService::Download {

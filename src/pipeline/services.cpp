@@ -264,7 +264,8 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   m.direction = "out";
   m.author_kind = "agent";
   if (!who.agent_id.empty()) m.author_id = who.agent_id;
-  if (in.kind == "note" || in.kind == "template" || in.kind == "product" || in.kind == "cart")
+  if (in.kind == "note" || in.kind == "template" || in.kind == "product" || in.kind == "cart" ||
+      in.kind == "attachment")
     m.kind = in.kind;
   else
     m.kind = in.choices.empty() ? "text" : "choices";
@@ -295,7 +296,12 @@ Result<Message> agent_reply(Tx& tx, Env& env, const Principal& who,
   if (!internal) {
     if (!conv->first_response_at) conv->first_response_at = now;
     conv->last_message_at = now;
-    conv->last_message_text = preview(m.text);
+    std::string shown = m.text;
+    if (auto* atts = content.if_contains("attachments"); shown.empty() && atts && atts->is_array())
+      for (const auto& a : atts->as_array())  // files without a caption: their names
+        if (auto* f = a.is_object() ? a.as_object().if_contains("filename") : nullptr; f && f->is_string())
+          shown += (shown.empty() ? "" : ", ") + std::string(f->as_string());
+    conv->last_message_text = preview(shown);
     conv->last_message_direction = "out";
     conv->last_message_author = "agent";
   }

@@ -106,10 +106,11 @@ struct Choice {
 };
 struct ReplyInput {
   std::string text;
-  std::string kind = "text";  // "text" | "note" | "template" | "product" | "cart"
+  std::string kind = "text";  // "text" | "note" | "template" | "product" | "cart" | "attachment"
   std::vector<Choice> choices;
   std::string content_json{};  // "template": {"template":{"name","language","parameters":[...]}};
-                               // "product" / "cart": commerce/cards.hpp
+                               // "product" / "cart": commerce/cards.hpp; "attachment":
+                               // {"attachments":[...]} (pipeline/media.hpp outbound_attachments)
   bool human_agent = false;   // sent with Meta's HUMAN_AGENT tag (a person's reply after 24 h)
 };
 // An agent's (or API client's) message into a conversation. Notes stay internal. Sets the

@@ -111,14 +111,14 @@ TEST(WindowStore, RepliesAreCountedFromTheCustomersLastMessageNotFromEvents) {
                   return {};
                 }).ok());
   };
-  auto reply = [&](const std::string& state) {
+  auto reply = [&](const std::string& state, const std::string& kind = "text") {
     Message m;
     m.id = ids.next("msg");
     m.tenant_id = "ten_A";
     m.conversation_id = conv;
     m.direction = "out";
     m.author_kind = "agent";
-    m.kind = "text";
+    m.kind = kind;
     m.text = "answer";
     m.content_json = "{}";
     m.delivery_state = state;
@@ -147,6 +147,9 @@ TEST(WindowStore, RepliesAreCountedFromTheCustomersLastMessageNotFromEvents) {
   customer("m2");  // the same second as the replies: counted by store order, not by time
   EXPECT_EQ(count(pending), 0);
   reply("sent");
+  EXPECT_EQ(count(pending), 1);
+  reply("sent", "template");  // a template message is not a customer-service reply
+  reply("delivered", "note");
   EXPECT_EQ(count(pending), 1);
   EXPECT_EQ(channels::replies_per_inbound("wechat"), 5);
   EXPECT_EQ(channels::replies_per_inbound("whatsapp"), 0);

@@ -417,6 +417,65 @@ TEST_F(Email, SwaksMailBecomesAConversationAndTheReplyThreadsRoundTrip) {
   EXPECT_EQ(sink.mails().size(), 1u);
 }
 
+// An agent's files reach the customer as MIME parts: the relayed mail, read back by Python's
+// email package (an independent MIME parser), is multipart/mixed with the caption as text/plain
+// and each file base64 with its type and name (a UTF-8 name through RFC 2231), byte for byte.
+TEST_F(Email, AnAgentsFilesAreAttachedAsMimeParts) {
+  SmtpSink sink;
+  boot();
+  create_channel(bj::object{{"address", "support@shop.test"}, {"smtp_host", "127.0.0.1"},
+                            {"smtp_port", static_cast<int>(sink.port())}, {"smtp_tls", "none"}});
+  auto sent = swaks("support@shop.test", customer_mail("f1@customer.test", "Invoice please", "Can I have the invoice?"));
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  std::string conv = str(conversations().at(0), "id");
+  const std::string png = std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16) + std::string(300, '\xab');
+  const std::string pdf = "%PDF-1.4\n" + std::string(200, 'z') + "\n%%EOF\n";
+  auto up = [&](const std::string& bytes, const std::string& type, const std::string& query_name) {
+    auto r = srv->request("POST", "/api/v1/media?filename=" + query_name, bytes,
+                          bearer(shop.token) + Headers{{"Content-Type", type}});
+    if (r.status != 201) throw std::runtime_error(r.describe());
+    return str(r.json(), "id");
+  };
+  std::string a = up(png, "image/png", "photo.png"), b = up(pdf, "application/pdf", "Fattura%20n%C2%B07.pdf");
+  auto reply = srv->post("/api/v1/conversations/" + conv + "/messages",
+                         bj::object{{"kind", "attachment"}, {"text", "Here you are"},
+                                    {"content", bj::object{{"attachments", bj::array{bj::object{{"media_id", a}},
+                                                                                      bj::object{{"media_id", b}}}}}}},
+                         bearer(shop.token));
+  ASSERT_EQ(reply.status, 201) << reply.describe();
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 15s)) << srv->server_output();
+  std::string data = sink.mails()[0].data;
+  fs::path f = fs::path(srv->dir()) / "attached.eml";
+  std::ofstream(f, std::ios::binary) << data;
+  auto parsed = run("python3 -c " + shell_quote(
+      "import email,email.policy,hashlib,json,sys\n"
+      "m=email.message_from_binary_file(open(sys.argv[1],'rb'),policy=email.policy.default)\n"
+      "out={'type':m.get_content_type(),'parts':[]}\n"
+      "for p in m.iter_parts():\n"
+      "  b=p.get_payload(decode=True)\n"
+      "  out['parts'].append({'type':p.get_content_type(),'filename':p.get_filename() or '',"
+      "'disposition':p.get_content_disposition() or '','sha256':hashlib.sha256(b).hexdigest(),"
+      "'text':p.get_content() if p.get_content_maintype()=='text' else ''})\n"
+      "print(json.dumps(out))\n") + " " + f.string());
+  ASSERT_EQ(parsed.status, 0) << parsed.out;
+  auto j = parse_json(parsed.out);
+  EXPECT_EQ(str(j, "type"), "multipart/mixed") << data;
+  auto parts = arr(j, "parts");
+  ASSERT_EQ(parts.size(), 3u) << data;
+  EXPECT_EQ(str(parts[0], "type"), "text/plain");
+  EXPECT_NE(str(parts[0], "text").find("Here you are"), std::string::npos);
+  EXPECT_EQ(str(parts[1], "type"), "image/png");
+  EXPECT_EQ(str(parts[1], "filename"), "photo.png");
+  EXPECT_EQ(str(parts[1], "disposition"), "attachment");
+  EXPECT_EQ(str(parts[1], "sha256"), bottega::crypto::hex(bottega::crypto::sha256(png)));
+  EXPECT_EQ(str(parts[2], "type"), "application/pdf");
+  EXPECT_EQ(str(parts[2], "filename"), "Fattura n°7.pdf") << data;
+  EXPECT_EQ(str(parts[2], "sha256"), bottega::crypto::hex(bottega::crypto::sha256(pdf)));
+  EXPECT_NE(data.find("filename*=UTF-8''Fattura%20n%C2%B07.pdf"), std::string::npos) << data;
+  // Threading headers are those of any reply.
+  EXPECT_EQ(header_of(data, "In-Reply-To"), "<f1@customer.test>");
+}
+
 // The code in a verification mail ("Your code is 123456."), or "".
 std::string code_in(const std::string& data) {
   auto at = data.find("code is ");

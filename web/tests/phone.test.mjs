@@ -35,15 +35,21 @@ after(async () => {
   writeFileSync(join(outDir, 'browser-phone.log'), logs.join('\n') + '\n');
 });
 
-test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 180_000 }, async () => {
+/** The agent console (signed in as the demo's admin) and the phone, each in its own browser context. */
+async function agentAndPhone(suffix) {
   const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
   const agent = await agentCtx.newPage();
   const phone = await phoneCtx.newPage();
-  watchPage(agent, 'agent', logs);
-  watchPage(phone, 'phone', logs);
+  watchPage(agent, `agent${suffix}`, logs);
+  watchPage(phone, `phone${suffix}`, logs);
   const alice = demo.agents.find((a) => a.role === 'admin');
   await signIn(agent, { origin: demo.bottega, agent: alice });
+  return { agentCtx, phoneCtx, agent, phone };
+}
+
+test('the customer phone: type on WhatsApp, the bot answers, tap a button, the agent replies from the console', { timeout: 180_000 }, async () => {
+  const { agentCtx, phoneCtx, agent, phone } = await agentAndPhone('');
 
   await phone.goto(`${demo.phone}?channel=whatsapp`);
   await phone.locator('#channel option[value=whatsapp]').waitFor({ state: 'attached' });
@@ -122,14 +128,7 @@ test('the customer phone: type on WhatsApp, the bot answers, tap a button, the a
 });
 
 test('the customer phone on Twilio SMS, Viber and WeChat: each app writes as its customer, sees the bot, taps its choices', { timeout: 180_000 }, async () => {
-  const agentCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const phoneCtx = await browser.newContext({ viewport: { width: 480, height: 860 } });
-  const agent = await agentCtx.newPage();
-  const phone = await phoneCtx.newPage();
-  watchPage(agent, 'agent-more', logs);
-  watchPage(phone, 'phone-more', logs);
-  const alice = demo.agents.find((a) => a.role === 'admin');
-  await signIn(agent, { origin: demo.bottega, agent: alice });
+  const { agentCtx, phoneCtx, agent, phone } = await agentAndPhone('-more');
   await phone.goto(`${demo.phone}?channel=twilio`);
   await phone.locator('.phone[data-app=twilio]').waitFor();
   const names = await phone.locator('#channel option').allInnerTexts();

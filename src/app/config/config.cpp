@@ -45,7 +45,7 @@ struct Field {
 #define BOTTEGA_FIELD(T, member) static_cast<T>([](Config& c) -> auto& { return c.member; })
 
 // The schema: every key a config file or environment variable may set.
-constexpr std::array<Field, 28> kFields = {{
+constexpr std::array<Field, 30> kFields = {{
     {"server", "listen", BOTTEGA_FIELD(StrRef, server.listen)},
     {"server", "public_url", BOTTEGA_FIELD(StrRef, server.public_url)},
     {"server", "threads", BOTTEGA_FIELD(IntRef, server.threads), 1, 64},
@@ -66,6 +66,8 @@ constexpr std::array<Field, 28> kFields = {{
     {"outbound", "channel_sends_per_second", BOTTEGA_FIELD(IntRef, outbound.channel_sends_per_second), 0,
      100'000},
     {"media", "max_bytes", BOTTEGA_FIELD(I64Ref, media.max_bytes), 1024, int64_t{100} << 20},
+    {"media", "upload_max_bytes", BOTTEGA_FIELD(I64Ref, media.upload_max_bytes), 1024, int64_t{100} << 20},
+    {"media", "url_secret", BOTTEGA_FIELD(StrRef, media.url_secret)},
     {"webhooks", "max_age_hours", BOTTEGA_FIELD(IntRef, webhooks.max_age_hours), 1, 8760},
     {"webhooks", "max_attempts", BOTTEGA_FIELD(IntRef, webhooks.max_attempts), 1, 100},
     {"email", "listen", BOTTEGA_FIELD(StrRef, email.listen)},
@@ -83,7 +85,7 @@ constexpr std::array<Field, 28> kFields = {{
 
 #undef BOTTEGA_FIELD
 
-constexpr std::array<std::string_view, 8> kSections = {"server",   "store", "webchat", "outbound",
+constexpr std::array<std::string_view, 9> kSections = {"server",   "store", "webchat", "outbound", "media",
                                                        "webhooks", "email", "log", "cluster"};
 
 bool is_section(std::string_view s) {
@@ -428,6 +430,8 @@ Status validate(Config& c) {
                         "email.listen: expected host:port with a port between 0 and 65535 (or \"\" "
                         "for no listener)");
   }
+  if (!c.media.url_secret.empty() && c.media.url_secret.size() < 32)
+    return config_error("media.url_secret", "media.url_secret: at least 32 characters (or unset: a key kept in the database)");
   if (c.email.protocol != "smtp" && c.email.protocol != "lmtp") {
     return config_error("email.protocol", "email.protocol: expected smtp or lmtp");
   }

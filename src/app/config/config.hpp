@@ -40,6 +40,11 @@ struct Config {
   struct Media {
     // Customers' media fetched from providers: a larger file is refused, not truncated.
     int64_t max_bytes = 25 << 20;
+    // Agents' uploads (POST /api/v1/media): a larger one is refused with 413 media_too_large.
+    int64_t upload_max_bytes = 16 << 20;
+    // Signs the expiring public URLs providers fetch agents' files from (GET /media/...); empty:
+    // a random key created once and kept in the database (server_keys), shared by every node.
+    std::string url_secret;
   } media;
   struct Webhooks {
     int max_age_hours = 72;

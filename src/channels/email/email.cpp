@@ -457,32 +457,80 @@ std::string compose_reply(const Settings& s, const Reply& r) {
     h("References", v);
   }
   h("MIME-Version", "1.0");
-  auto crlf_end = [&] {
-    if (out.size() < 2 || out.substr(out.size() - 2) != "\r\n") out += "\r\n";
+  // The body: text/plain, or multipart/alternative with the HTML. Its headers and content.
+  std::string body;
+  auto crlf_end = [&body] {
+    if (body.size() < 2 || body.substr(body.size() - 2) != "\r\n") body += "\r\n";
   };
   if (!r.html.empty()) {
     // The boundary is derived from our Message-ID (stable across retries); quoted-printable
     // lines never start with "--" followed by it, as QP escapes nothing into that shape and the
     // boundary carries a '=' that QP always encodes.
     std::string boundary = "=_bottega_" + crypto::hex(crypto::sha256(r.message_id)).substr(0, 24);
-    h("Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
-    out += "\r\n";
+    body += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n\r\n";
     for (int part = 0; part < 2; ++part) {
-      out += "--" + boundary + "\r\n";
-      out += part == 0 ? "Content-Type: text/plain; charset=utf-8\r\n" : "Content-Type: text/html; charset=utf-8\r\n";
-      out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
-      out += encode_qp(part == 0 ? r.text : r.html);
+      body += "--" + boundary + "\r\n";
+      body += part == 0 ? "Content-Type: text/plain; charset=utf-8\r\n" : "Content-Type: text/html; charset=utf-8\r\n";
+      body += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+      body += encode_qp(part == 0 ? r.text : r.html);
       crlf_end();
     }
-    out += "--" + boundary + "--\r\n";
-    return out;
+    body += "--" + boundary + "--\r\n";
+  } else {
+    body += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+    body += encode_qp(r.text);
+    crlf_end();
   }
-  h("Content-Type", "text/plain; charset=utf-8");
-  h("Content-Transfer-Encoding", "quoted-printable");
-  out += "\r\n";
-  out += encode_qp(r.text);
-  crlf_end();
+  if (r.attachments.empty()) return out + body;
+  // Files: multipart/mixed, the body first, then each file base64 (76-column lines) with its name
+  // as an ASCII fallback and, when it is not plain ASCII, RFC 2231's filename*=UTF-8''.
+  // Base64 and the headers never produce a line starting with the boundary (it has a '=').
+  std::string boundary = "=_bottega_mixed_" + crypto::hex(crypto::sha256(r.message_id)).substr(0, 24);
+  h("Content-Type", "multipart/mixed;\r\n boundary=\"" + boundary + "\"");
+  out += "\r\n--" + boundary + "\r\n" + body;
+  for (const auto& f : r.attachments) {
+    out += "--" + boundary + "\r\n";
+    std::string type = f.mime_type.empty() ? "application/octet-stream" : f.mime_type;
+    std::string params = attachment_name_params(f.filename);
+    out += "Content-Type: " + type + "; name=\"" + ascii_filename(f.filename) + "\"\r\n";
+    out += "Content-Disposition: attachment;" + params + "\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    std::string b64 = crypto::base64(f.bytes ? std::string_view(*f.bytes) : std::string_view());
+    for (size_t i = 0; i < b64.size(); i += 76) out += b64.substr(i, 76) + "\r\n";
+  }
+  out += "--" + boundary + "--\r\n";
   return out;
+}
+
+std::string ascii_filename(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x80) {
+      if ((c & 0xC0) != 0x80) out += '_';  // one '_' per non-ASCII character
+    } else if (c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '/' && c != ';') {
+      out += static_cast<char>(c);
+    }
+  }
+  return out.empty() ? "file" : out.substr(0, 120);
+}
+
+std::string attachment_name_params(std::string_view name) {
+  if (!name.empty() && ascii_filename(name) == name) return " filename=\"" + std::string(name) + "\"";
+  // Only the RFC 2231 form: parsers that know both take the plain one first (Python's email),
+  // and Content-Type's name= already carries the ASCII fallback for those that know neither.
+  // RFC 2231 / 5987: charset''percent-encoded UTF-8, attr-chars kept.
+  std::string enc = " filename*=UTF-8''";
+  static const char* kHex = "0123456789ABCDEF";
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos) {
+      enc += static_cast<char>(c);
+    } else {
+      enc += '%';
+      enc += kHex[c >> 4];
+      enc += kHex[c & 15];
+    }
+  }
+  return enc;
 }
 
 }  // namespace bottega::channels::email

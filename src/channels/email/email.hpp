@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bottega/errors.hpp"
+#include "bottega/channel.hpp"
 #include "channels/email/mime.hpp"
 
 namespace bottega::channels::email {
@@ -97,8 +98,16 @@ struct Reply {
   std::vector<std::string> references; // the parent's References (oldest first)
   std::string conversation_id;
   int64_t date_ms = 0;
+  std::vector<OutboundAttachment> attachments;  // files: the mail becomes multipart/mixed
 };
 std::string compose_reply(const Settings& s, const Reply& r);
+
+// A file name for a quoted MIME parameter: ASCII without quotes, backslashes, slashes, ';' or
+// controls, each non-ASCII character as '_'; "file" when nothing is left.
+std::string ascii_filename(std::string_view name);
+// The Content-Disposition filename parameter: filename="<name>" for a plain ASCII name, else
+// filename*=UTF-8''<percent-encoded> (RFC 2231) alone (Content-Type's name= has the ASCII form).
+std::string attachment_name_params(std::string_view name);
 
 // Our Message-ID for an outbound message: "<message_id>.<conversation_id>@<domain of address>"
 // (without <>), stable across retries so receivers deduplicate a resent message.

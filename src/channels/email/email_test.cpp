@@ -3,6 +3,8 @@
 // automated-mail detection, settings, and the reply's threading headers.
 #include <gtest/gtest.h>
 
+#include "core/crypto.hpp"
+
 #include <boost/json/parse.hpp>
 
 #include "channels/cards.hpp"
@@ -327,6 +329,41 @@ TEST(Email, PlusAddressing) {
   Settings s;
   s.address = "support@shop.example";
   EXPECT_EQ(reply_address(s, "cnv_9"), "support+cnv_9@shop.example");
+}
+
+TEST(Email, FilesBecomeBase64PartsOfAMixedMessage) {
+  Settings s;
+  s.address = "support@shop.example";
+  Reply r;
+  r.to_address = "ana@c.example";
+  r.subject = "Invoice";
+  r.text = "Here it is";
+  r.message_id = "m.1@shop.example";
+  r.date_ms = 1'700'000'000'000;
+  std::string bytes(200, '\xab');
+  r.attachments.push_back({"application/pdf", "Fattura n°7.pdf", 200, "", std::make_shared<const std::string>(bytes), ""});
+  r.attachments.push_back({"image/png", "a\"b.png", 3, "", std::make_shared<const std::string>("png"), ""});
+  std::string out = compose_reply(s, r);
+  size_t ct = out.find("Content-Type: multipart/mixed;\r\n boundary=\"=_bottega_mixed_");
+  ASSERT_NE(ct, std::string::npos) << out;
+  std::string boundary = out.substr(out.find('"', ct) + 1);
+  boundary = boundary.substr(0, boundary.find('"'));
+  // The text part first, then each file; every line within 78 characters.
+  size_t text = out.find("--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8");
+  size_t pdf = out.find("--" + boundary + "\r\nContent-Type: application/pdf; name=\"Fattura n_7.pdf\"\r\n"
+                        "Content-Disposition: attachment; filename*=UTF-8''Fattura%20n%C2%B07.pdf\r\n"
+                        "Content-Transfer-Encoding: base64\r\n\r\n");
+  ASSERT_NE(text, std::string::npos) << out;
+  ASSERT_NE(pdf, std::string::npos) << out;
+  EXPECT_LT(text, pdf);
+  std::string b64 = bottega::crypto::base64(bytes);
+  EXPECT_NE(out.find(b64.substr(0, 76) + "\r\n" + b64.substr(76, 76) + "\r\n"), std::string::npos);
+  // A quote cannot stand in a quoted parameter: such a name goes RFC 2231 too; name= drops it.
+  EXPECT_NE(out.find("name=\"ab.png\"\r\nContent-Disposition: attachment; filename*=UTF-8''a%22b.png\r\n"),
+            std::string::npos) << out;
+  EXPECT_EQ(out.substr(out.size() - boundary.size() - 6), "--" + boundary + "--\r\n");
+  for (size_t at = 0, eol; (eol = out.find("\r\n", at)) != std::string::npos; at = eol + 2)
+    EXPECT_LE(eol - at, 78u) << out.substr(at, eol - at);
 }
 
 TEST(Email, ReplyCarriesThreadingHeaders) {

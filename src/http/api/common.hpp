@@ -30,6 +30,9 @@ class Engine;
 namespace bottega::pipeline {
 class Dispatcher;
 class WebhookService;
+namespace media {
+struct StoredMedia;
+}
 }  // namespace bottega::pipeline
 
 namespace bottega::http::api {
@@ -44,6 +47,8 @@ struct ApiOptions {
   int64_t session_ttl_ms = 7LL * 24 * 3600 * 1000;
   size_t ws_queue_limit = 1024;  // events buffered per WebSocket before it is dropped
   int ws_ping_seconds = 20;
+  size_t upload_max_bytes = 16u << 20;  // POST /api/v1/media (413 media_too_large past it)
+  std::string media_url_key;            // signs public media URLs (GET /media/...); see app.cpp
 };
 
 struct Deps {
@@ -177,6 +182,10 @@ std::optional<std::string> webchat_continue_email(std::string_view address);
 // OpenAPI schema of an Agent (auth and team routes).
 inline constexpr const char* kAgentSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"tenant_id":{"type":"string"},"email":{"type":"string"},"name":{"type":"string"},"role":{"type":"string","enum":["admin","agent"]}}})";
+
+// A stored media file as a response: its type (active types as application/octet-stream
+// attachments), nosniff, a sandboxing CSP and Content-Disposition with its name (media_routes.cpp).
+Response media_file_response(Context& ctx, pipeline::media::StoredMedia&& m);
 
 // Registers every route. Each registration carries its OpenAPI documentation.
 void register_routes(Router& r, Deps& d);

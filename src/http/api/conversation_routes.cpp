@@ -5,6 +5,7 @@
 #include "channels/window.hpp"
 #include "commerce/cards.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/media.hpp"
 #include "pipeline/window.hpp"
 #include "service/mentions.hpp"
 #include "service/service.hpp"
@@ -38,6 +39,7 @@ struct ReplyRequest {
   std::optional<commerce::ProductCardInput> product;  // kind "product", one
   std::optional<commerce::ProductListInput> products; // kind "product", several ("products")
   std::optional<std::string> cart_id, language;       // kind "cart"
+  std::vector<std::string> media_ids;                 // kind "attachment": uploads to send
 };
 
 // {"kind":"product","sku"|"product_id","currency"?,"language"?,"url"?,"text"? (an intro line)},
@@ -149,14 +151,50 @@ Result<channels::TemplateSend> parse_template(const bj::object& o) {
   return ts;
 }
 
+// {"kind":"attachment","content":{"attachments":[{"media_id"}, ...1-10]},"text"? (the caption),
+// "human_agent"?}: files uploaded with POST /api/v1/media; the server fills each attachment's
+// type, name, size and sha256 from the upload and binds the upload to the message.
+Result<ReplyRequest> parse_attachment(const bj::object& o) {
+  for (const auto& kv : o)
+    if (kv.key() != "kind" && kv.key() != "text" && kv.key() != "content" && kv.key() != "human_agent")
+      return Error::invalid(std::string(kv.key()), "unknown field for kind attachment", "unknown_field");
+  ReplyRequest req;
+  req.in.kind = "attachment";
+  BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
+  req.human_agent = human.value_or(false);
+  BOTTEGA_TRY(text, json::optional_string(o, "text", {}, 65536));
+  req.in.text = text.value_or("");
+  auto* content = o.if_contains("content");
+  if (!content) return Error::invalid("content.attachments", "attachments are required (content.attachments)", "missing_field");
+  if (!content->is_object()) return Error::invalid("content", "content must be an object", "invalid_type");
+  for (const auto& kv : content->as_object())
+    if (kv.key() != "attachments")
+      return Error::invalid("content." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY(atts, json::optional_array(content->as_object(), "attachments", "content.attachments"));
+  if (!atts || atts->empty() || atts->size() > 10)
+    return Error::invalid("content.attachments", "between 1 and 10 attachments", atts ? "invalid_argument" : "missing_field");
+  for (size_t i = 0; i < atts->size(); ++i) {
+    std::string path = "content.attachments[" + std::to_string(i) + "]";
+    const auto& a = (*atts)[i];
+    if (!a.is_object()) return Error::invalid(path, "each attachment is an object {\"media_id\"}", "invalid_type");
+    for (const auto& kv : a.as_object())
+      if (kv.key() != "media_id") return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+    BOTTEGA_TRY(id, json::required_string(a.as_object(), "media_id", path + ".media_id", 100));
+    if (id.empty()) return Error::invalid(path + ".media_id", "media_id must not be empty");
+    req.media_ids.push_back(std::move(id));
+  }
+  return req;
+}
+
 Result<ReplyRequest> parse_reply(const bj::object& o) {
   ReplyRequest req;
   pipeline::ReplyInput& in = req.in;
   BOTTEGA_TRY(kind, json::optional_string(o, "kind", {}, 16));
   if (kind) {
     if (*kind == "product" || *kind == "cart") return parse_sell(o, *kind);
+    if (*kind == "attachment") return parse_attachment(o);
     if (*kind != "text" && *kind != "note" && *kind != "template")
-      return Error::invalid("kind", "kind must be \"text\", \"note\", \"template\", \"product\" or \"cart\"");
+      return Error::invalid("kind", "kind must be \"text\", \"note\", \"template\", \"product\", \"cart\" or \"attachment\"");
     in.kind = *kind;
   }
   BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
@@ -419,8 +457,13 @@ void register_conversation_routes(Router& r, Deps& d) {
     auto env = d.env();
     int64_t now = d.clock.now_ms();
     auto work30_ = [&env, p, id, in = req->in, product = req->product, products = req->products,
-                    cart_id = req->cart_id, language = req->language, now](store::Tx& tx) -> Result<Rendered> {
+                    cart_id = req->cart_id, language = req->language, media_ids = req->media_ids,
+                    now](store::Tx& tx) -> Result<Rendered> {
       pipeline::ReplyInput reply = in;
+      if (!media_ids.empty()) {  // the uploads' stored facts, bound to the message below
+        BOTTEGA_TRY(atts, pipeline::media::outbound_attachments(tx, p.tenant_id, media_ids));
+        reply.content_json = bj::serialize(bj::object{{"attachments", std::move(atts)}});
+      }
       if (product || products || cart_id) {  // product cards or a cart summary, built from the catalog now
         auto conv = repo::get_conversation(tx, p.tenant_id, id);
         if (!conv) return Error::not_found("conversation");
@@ -441,11 +484,12 @@ void register_conversation_routes(Router& r, Deps& d) {
       auto m = reply.kind == "note" ? service::write_note(tx, env, p, id, reply.text, reply.content_json)
                                     : pipeline::agent_reply(tx, env, p, id, reply);
       if (!m) return std::move(m).error();
+      if (!media_ids.empty()) pipeline::media::bind_uploads(tx, p.tenant_id, media_ids, m->id);
       return Rendered{201, bj::serialize(to_json(*m))};
     };
     co_return co_await idempotent_write(d, ctx, p.tenant_id, work30_);
-  }, {"Send a message, an approved template (WhatsApp), a product card (kind product), a cart summary (kind cart) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
-      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template","product","cart"]},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"},"sku":{"type":"string","description":"kind product: the variant to show"},"products":{"type":"array","minItems":2,"maxItems":10,"description":"kind product, several products in one message (instead of sku/product_id/url): a WhatsApp catalog multi-product message, a Messenger/Instagram carousel, a numbered list elsewhere","items":{"type":"object","properties":{"sku":{"type":"string"},"product_id":{"type":"string"},"url":{"type":"string"}}}},"product_id":{"type":"string","description":"kind product: the product, shown at its lowest price when it has several variants"},"currency":{"type":"string","description":"kind product: ISO 4217 code; default: the currency of the conversation's open cart, else the shop's"},"language":{"type":"string","description":"kind product or cart: en, it, de or nl; default: the customer's detected language"},"url":{"type":"string","description":"kind product: the product page, shown as a View button"},"cart_id":{"type":"string","description":"kind cart: the cart to summarize"}}})",
+  }, {"Send a message, an approved template (WhatsApp), a product card (kind product), a cart summary (kind cart), files (kind attachment: content.attachments [{media_id}] of uploads from POST /api/v1/media, 1-10, each sent once; text is the caption) or an internal note into the conversation. A message the channel's window does not allow is refused before it is queued: 409 window_closed with the templates that could be sent (error.templates)", Auth::agent, "conversations",
+      R"({"type":"object","properties":{"text":{"type":"string","description":"required unless kind is template"},"kind":{"type":"string","enum":["text","note","template","product","cart","attachment"]},"content":{"type":"object","description":"kind attachment: {\"attachments\":[{\"media_id\"}]} (1-10 uploads); the stored message's content.attachments adds mime_type, filename, size and sha256","properties":{"attachments":{"type":"array","minItems":1,"maxItems":10,"items":{"type":"object","required":["media_id"],"properties":{"media_id":{"type":"string"}}}}}},"choices":{"type":"array","maxItems":10,"items":{"type":"object","required":["id","title"],"properties":{"id":{"type":"string"},"title":{"type":"string"}}}},"template":{"type":"object","required":["name","language"],"properties":{"name":{"type":"string"},"language":{"type":"string"},"parameters":{"type":"array","items":{"type":"string"}}}},"human_agent":{"type":"boolean","description":"an API caller declares a person wrote it (Messenger/Instagram 7-day HUMAN_AGENT window); agent sessions always count as a person"},"sku":{"type":"string","description":"kind product: the variant to show"},"products":{"type":"array","minItems":2,"maxItems":10,"description":"kind product, several products in one message (instead of sku/product_id/url): a WhatsApp catalog multi-product message, a Messenger/Instagram carousel, a numbered list elsewhere","items":{"type":"object","properties":{"sku":{"type":"string"},"product_id":{"type":"string"},"url":{"type":"string"}}}},"product_id":{"type":"string","description":"kind product: the product, shown at its lowest price when it has several variants"},"currency":{"type":"string","description":"kind product: ISO 4217 code; default: the currency of the conversation's open cart, else the shop's"},"language":{"type":"string","description":"kind product or cart: en, it, de or nl; default: the customer's detected language"},"url":{"type":"string","description":"kind product: the product page, shown as a View button"},"cart_id":{"type":"string","description":"kind cart: the cart to summarize"}}})",
       kMessageSchema, 201, true});
 }
 

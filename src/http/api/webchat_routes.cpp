@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "http/api/common.hpp"
+#include "pipeline/media.hpp"
 #include "pipeline/email_verification.hpp"
 #include "store/repo/repo.hpp"
 
@@ -329,7 +330,8 @@ void register_webchat_routes(Router& r, Deps& d) {
   };
   for (const char* p : {"/api/v1/webchat/{channel_id}/config", "/api/v1/webchat/{channel_id}/visitors",
                         "/api/v1/webchat/{channel_id}/messages", "/api/v1/webchat/{channel_id}/email-verification",
-                        "/api/v1/webchat/{channel_id}/email-verification/confirm"})
+                        "/api/v1/webchat/{channel_id}/email-verification/confirm",
+                        "/api/v1/webchat/{channel_id}/media/{id}"})
     r.add("OPTIONS", p, preflight, {"CORS preflight for the web chat visitor API", Auth::none, "webchat", "", "", 204});
 
   r.add("GET", "/api/v1/webchat/{channel_id}/config", [&d](Context& ctx) -> asio::awaitable<Response> {
@@ -406,6 +408,34 @@ void register_webchat_routes(Router& r, Deps& d) {
       "channel. 400 wrong_code (field code, attempts left), 409 code_expired, too_many_attempts, no_pending_verification",
       Auth::visitor, "webchat", R"({"type":"object","required":["code"],"properties":{"code":{"type":"string","maxLength":20}}})",
       R"({"type":"object","properties":{"verified":{"type":"boolean"},"email":{"type":"string"},"contact_id":{"type":"string"},"merged":{"type":"boolean"},"not_merged":{"type":"string"}}})"});
+
+  r.add("GET", "/api/v1/webchat/{channel_id}/media/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
+    std::string token(ctx.header("X-Visitor-Token"));
+    if (token.empty()) {
+      auto res = error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
+      cors(d, ctx, res);
+      co_return res;
+    }
+    std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id"),
+                id = ctx.param("id");
+    // A file the shop sent into one of this visitor's conversations on this channel.
+    auto work_ = [token_hash, channel_id, id](store::Tx& tx) -> Result<pipeline::media::StoredMedia> {
+      BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
+      auto m = pipeline::media::get(tx, vc.channel.tenant_id, id);
+      if (!m || m->message_id.empty()) return Error::not_found("media");
+      auto msg = repo::get_message(tx, vc.channel.tenant_id, m->message_id);
+      auto conv = msg ? repo::get_conversation(tx, vc.channel.tenant_id, msg->conversation_id) : std::nullopt;
+      if (!conv || msg->direction != "out" || conv->channel_id != channel_id || conv->contact_id != vc.visitor.contact_id)
+        return Error::not_found("media");
+      return std::move(*m);
+    };
+    auto m = co_await db_read<pipeline::media::StoredMedia>(d.store, work_);
+    auto res = m ? media_file_response(ctx, std::move(*m)) : error(ctx, m.error());
+    cors(d, ctx, res);
+    co_return res;
+  }, {"A file the shop sent to the visitor (a message of kind attachment), for the widget (header X-Visitor-Token): "
+      "the bytes with the same headers as GET /api/v1/media/{id}; 404 for any other file",
+      Auth::visitor, "webchat", "", "", 200});
 
   r.add("GET", "/api/v1/webchat/{channel_id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
     Response res = co_await message_list(d, ctx);

@@ -193,6 +193,45 @@ CREATE TABLE email_verifications (
   PRIMARY KEY (tenant_id, visitor_id)
 );
 )SQL"},
+      // Agents' uploads (POST /api/v1/media): a file is stored before the message that sends it
+      // exists, so message_id may be NULL until the message binds it (attachment_index then set);
+      // unbound uploads are purged after a day. SQLite cannot drop NOT NULL: the table is rebuilt.
+      // server_keys: secrets every node shares, created on first start (the media URL signing key).
+      {57, "media_uploads",
+       R"SQL(
+CREATE TABLE media_files_new (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  message_id TEXT,
+  attachment_index INTEGER NOT NULL,
+  mime_type TEXT NOT NULL,
+  filename TEXT,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  data_b64 TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, message_id, attachment_index)
+);
+INSERT INTO media_files_new SELECT id, tenant_id, message_id, attachment_index, mime_type, filename, size, sha256,
+  data_b64, created_at FROM media_files;
+DROP TABLE media_files;
+ALTER TABLE media_files_new RENAME TO media_files;
+CREATE INDEX media_files_unbound ON media_files(created_at) WHERE message_id IS NULL;
+CREATE TABLE server_keys (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)SQL",
+       R"SQL(
+ALTER TABLE media_files ALTER COLUMN message_id DROP NOT NULL;
+CREATE INDEX media_files_unbound ON media_files(created_at) WHERE message_id IS NULL;
+CREATE TABLE server_keys (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)SQL"},
   };
   return kMigrations;
 }

@@ -64,6 +64,16 @@ export class VisitorClient {
     return readToken(this.storageKey);
   }
 
+  /** A file the shop sent to this visitor (GET .../media/{id}), as a Blob for an object URL. */
+  async file(mediaId: string): Promise<Blob> {
+    const res = await fetch(`${this.base}/media/${encodeURIComponent(mediaId)}`, {
+      headers: { 'X-Visitor-Token': this.token ?? '' },
+      credentials: 'omit',
+    });
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
+    return res.blob();
+  }
+
   forgetVisitor(): void {
     writeToken(this.storageKey, null);
   }

@@ -305,6 +305,7 @@ export class ChatPanel {
     const card = mine ? null : renderCard(m, this.paidPayments, (c) => void this.send(c.title, false, c));
     const bubble = card ?? el('div', { className: 'bubble' });
     if (!card) bubble.textContent = m.text;
+    if (!mine && m.kind === 'attachment') bubble.append(this.renderFiles(m));
     return el(
       'li',
       { className: `msg ${mine ? 'msg-me' : 'msg-shop'}`, 'data-message-id': m.id },
@@ -313,6 +314,38 @@ export class ChatPanel {
       mine ? null : this.renderChoices(m),
       el('time', { className: 'time', datetime: m.created_at, title: fullTime(m.created_at) }, shortTime(m.created_at)),
     );
+  }
+
+  /**
+   * The files of an agent's message: images inline (alt = the file's name), other files as a
+   * download link. The bytes come through the visitor's own route (its token in a header), so
+   * each becomes an object URL once loaded; names are text, never markup.
+   */
+  private renderFiles(m: Message): HTMLElement {
+    const list = el('ul', { className: 'files' });
+    const atts = Array.isArray(m.content?.attachments) ? (m.content.attachments as unknown[]) : [];
+    for (const a of atts) {
+      const att = a && typeof a === 'object' ? (a as { media_id?: unknown; filename?: unknown; mime_type?: unknown }) : {};
+      if (typeof att.media_id !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(att.media_id)) continue;
+      const name = typeof att.filename === 'string' && att.filename ? att.filename : 'file';
+      const mime = typeof att.mime_type === 'string' ? att.mime_type.toLowerCase() : '';
+      const image = /^image\/(png|jpeg|gif|webp)$/.test(mime);
+      const item = el('li', { className: image ? 'file file-image' : 'file' });
+      const target = image
+        ? el('img', { className: 'file-img', alt: name })
+        : el('a', { className: 'file-link', download: name }, t.fileDownload(name));
+      item.append(target);
+      list.append(item);
+      this.opts.client
+        .file(att.media_id)
+        .then((blob) => {
+          const url = URL.createObjectURL(blob);
+          if (target instanceof HTMLImageElement) target.src = url;
+          else target.href = url;
+        })
+        .catch(() => item.replaceChildren(el('span', { className: 'file-error' }, t.fileNotLoaded)));
+    }
+    return list;
   }
 
   /**

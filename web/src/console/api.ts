@@ -20,6 +20,15 @@ export interface AgentAvailability {
 
 const BASE = '/api/v1';
 
+/** An agent's upload (POST /api/v1/media), not yet sent. */
+export interface UploadedMedia {
+  id: string;
+  mime_type: string;
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
 export interface Channel {
   id: string;
   type: string;
@@ -473,6 +482,30 @@ export class ConsoleApi {
     const body: { text: string; kind?: string } = { text };
     if (kind === 'note') body.kind = 'note';
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
+  }
+
+  /** Uploads a file to send (POST /api/v1/media): the bytes as the body, its type and name. */
+  uploadMedia(file: Blob, filename: string, signal?: AbortSignal): Promise<UploadedMedia> {
+    return this.call<UploadedMedia>(`/media?filename=${encodeURIComponent(filename)}`, {
+      method: 'POST',
+      raw: file,
+      contentType: file.type || 'application/octet-stream',
+      signal,
+    });
+  }
+
+  /** Uploaded files as one message (kind attachment), the text as their caption. */
+  sendAttachments(id: string, mediaIds: string[], caption: string): Promise<Message> {
+    const body: Record<string, unknown> = {
+      kind: 'attachment',
+      content: { attachments: mediaIds.map((media_id) => ({ media_id })) },
+    };
+    if (caption) body.text = caption;
+    return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, {
+      method: 'POST',
+      body,
+      headers: { 'Idempotency-Key': newKey() },
+    });
   }
 
   /** A WhatsApp template (the only thing WhatsApp takes outside its 24-hour window). */

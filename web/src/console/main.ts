@@ -12,6 +12,7 @@ import { InboxStore, activity, facets, NO_FILTERS, type Filters, type StatusFilt
 import { renderContent } from './render';
 import { shortDuration, slaBadge } from './service';
 import { attachCannedPicker } from './canned';
+import { attachControl } from './attach';
 import { renderSettings, type SettingsTab } from './admin';
 import { OPEN_MESSAGE_EVENT, type OpenMessageDetail } from './macro-runs';
 import { buildSellPanel, type SellPanel } from './sell';
@@ -769,16 +770,21 @@ function buildThread(id: string): void {
       if (selectedId === id) renderThreadHeader();
     },
   });
-  const form = el(
-    'form',
-    { className: 'composer', 'aria-label': t.replyLabel },
+  const form = el('form', { className: 'composer', 'aria-label': t.replyLabel });
+  const files = attachControl(api, form, () => {
+    send.disabled = files.uploading();
+    if (!files.uploading()) windowCtl.sync();
+  });
+  form.append(
     windowCtl.state,
     label,
     textarea,
+    files.list,
     el(
       'div',
       { className: 'composer-bar' },
       el('label', { className: 'toggle', for: 'note-toggle' }, noteToggle, el('span', {}, t.noteToggle)),
+      files.button,
       macros.button,
       el('span', { className: 'spacer' }),
       send,
@@ -816,15 +822,20 @@ function buildThread(id: string): void {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const text = textarea.value.trim();
-    if (!text || send.disabled) return;
+    const mediaIds = files.ready();
+    if ((!text && mediaIds.length === 0) || send.disabled || files.uploading()) return;
     if (!noteToggle.checked && windowCtl.blocksReplies()) return;
+    if (noteToggle.checked && mediaIds.length > 0) {
+      error.textContent = t.notesNoFiles;
+      return;
+    }
     const kind = noteToggle.checked ? 'note' : 'text';
     send.disabled = true;
     error.textContent = '';
-    api
-      .sendMessage(id, text, kind)
+    (mediaIds.length > 0 ? api.sendAttachments(id, mediaIds, text) : api.sendMessage(id, text, kind))
       .then((m) => {
         textarea.value = '';
+        if (mediaIds.length > 0) files.clear();
         if (m && m.id) handleEvent({ type: 'message.created', data: m });
       })
       .catch((e: unknown) => {

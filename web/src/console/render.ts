@@ -60,7 +60,7 @@ export function mediaUrl(mediaId: string): string | null {
   return MEDIA_ID.test(mediaId) ? `/api/v1/media/${encodeURIComponent(mediaId)}` : null;
 }
 
-function byteSize(n: number): string {
+export function byteSize(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
@@ -72,7 +72,11 @@ function byteSize(n: number): string {
  * -> why. Filenames and errors are text; the only URL used is our own /api/v1/media/{id}.
  */
 function attachmentItem(att: Json): HTMLLIElement {
-  const type = str(att.type) || 'file';
+  // Customers' media carry the provider's type; an agent's files only their media type.
+  const mimeType = str(att.mime_type).toLowerCase();
+  const type =
+    str(att.type) ||
+    (mimeType.startsWith('image/') ? 'image' : mimeType.startsWith('video/') ? 'video' : mimeType.startsWith('audio/') ? 'audio' : mimeType === 'application/pdf' ? 'document' : 'file');
   const kind: string = (att.voice === true ? t.mediaKinds.voice : (t.mediaKinds[type] ?? t.mediaKinds.file)) ?? type;
   const mime = str(att.mime_type).toLowerCase();
   const filename = str(att.filename);

@@ -21,12 +21,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   credentials?: RequestCredentials;
   signal?: AbortSignal;
+  /** A raw body (a file upload) sent as is, with `contentType`; instead of `body`. */
+  raw?: Blob;
+  contentType?: string;
 }
 
 export async function requestJson<T>(url: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
-  let body: string | undefined;
-  if (opts.body !== undefined) {
+  let body: string | Blob | undefined;
+  if (opts.raw !== undefined) {
+    headers['Content-Type'] = opts.contentType || 'application/octet-stream';
+    body = opts.raw;
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
