@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/attachments.hpp"
 #include "channels/capabilities.hpp"
 #include "channels/cards.hpp"
 #include "channels/rate_limits.hpp"
@@ -116,7 +117,9 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
         if (channels::capabilities(ch->type).media) {
           out.attachments = std::move(*files);
         } else {
-          out.text = out.text.empty() ? media::links_text(*files) : out.text + "\n\n" + media::links_text(*files);
+          std::vector<const OutboundAttachment*> linked;
+          for (const auto& f : *files) linked.push_back(&f);
+          out.text = channels::attachments::with_links(out.text, linked);
         }
       }
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())

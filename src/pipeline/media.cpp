@@ -175,12 +175,6 @@ Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::
   return out;
 }
 
-std::string links_text(const std::vector<OutboundAttachment>& files) {
-  std::string out;
-  for (const auto& f : files) out += (out.empty() ? "" : "\n") + f.filename + ": " + f.public_url;
-  return out;
-}
-
 struct MediaService::Download {
   repo::Job job;
   std::function<void(JobOutcome)> done;

@@ -79,8 +79,6 @@ inline constexpr int64_t kPublicUrlTtlS = 7 * 24 * 3600;
 Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant,
                                                      const boost::json::object& content, const PublicUrls& urls,
                                                      int64_t now_ms);
-// "name: url" per file, one a line: what a channel that cannot attach sends after the text.
-std::string links_text(const std::vector<OutboundAttachment>& files);
 
 // The file `id` for a public signed URL: looked up by id alone (the URL names no tenant; the
 // signature, over the row's tenant, is what authorizes it), only when bound to a message.

@@ -184,6 +184,8 @@ TEST_F(Attachments, ThePublicUrlServesASentFileOnlyWithAValidUnexpiredSignature)
   auto ok = srv->get(public_path(shop.id, pdf, "Fattura n°7.pdf", exp));
   ASSERT_EQ(ok.status, 200) << ok.describe();
   EXPECT_EQ(ok.body, kPdf);
+  EXPECT_EQ(ok.header("Content-Type"), "application/pdf");  // providers read the type from it
+  EXPECT_EQ(ok.header("Content-Disposition").rfind("attachment;", 0), 0u);
   EXPECT_EQ(ok.header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(ok.header("Content-Security-Policy"), "default-src 'none'; sandbox");
   EXPECT_NE(ok.header("Content-Disposition").find("filename="), std::string::npos);

@@ -894,7 +894,7 @@ export class Simulator {
           media.push({ source: 'link', url: u, fetched: false });
           continue;
         }
-        if (!f.mime_type || f.mime_type === 'text/html') return bad(12300, `Invalid Content-Type: ${f.mime_type || '(none)'}`);
+        if (!twilioMediaType(f.mime_type)) return bad(12300, `Invalid Content-Type: ${f.mime_type || '(none)'}`);
         total += f.size;
         const limit = !whatsapp ? 5 * MB : f.mime_type.startsWith('image/') ? 5 * MB : 16 * MB;
         if (total > limit) return bad(11751, `Media exceeds messaging provider size limit (${limit} bytes)`);
@@ -1269,6 +1269,13 @@ function postRaw(target, method, headers, body, timeoutMs) {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** Whether Twilio accepts a MediaUrl answered with this Content-Type (its accepted content types). */
+function twilioMediaType(t) {
+  return /^(image|audio|video)\//.test(t) || ['application/pdf', 'text/vcard', 'text/x-vcard', 'text/calendar', 'application/msword',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation'].includes(t);
 }
 
 /** Starts a simulator; resolves to {port, url, sim, close()}. */

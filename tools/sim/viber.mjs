@@ -152,6 +152,7 @@ export class ViberSim {
       if (b.type === 'picture' && (typeof b.text !== 'string' || [...b.text].length > 768)) return answer(3);
       if (b.type !== 'picture' && !(Number.isInteger(b.size) && b.size > 0)) return answer(4);
       if (b.type === 'file' && (typeof b.file_name !== 'string' || !b.file_name || [...b.file_name].length > 256)) return answer(4);
+      if (b.type === 'file' && /\.(exe|bat|cmd|com|msi|scr|vbs|js|jar|apk|dll|ps1|reg|lnk)$/i.test(b.file_name)) return answer(3);
       const max = { picture: 1, video: 26, file: 50 }[b.type] * MB;
       const f = await this.fetchMedia(b.media, max);
       if (!f.ok) {

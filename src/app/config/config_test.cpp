@@ -364,3 +364,43 @@ TEST_F(ConfigTest, EmailSection) {
 
 }  // namespace
 }  // namespace bottega
+
+// [media]: the download cap, the upload cap and the key that signs public file links, in the
+// file and in BOTTEGA_MEDIA_* variables (the section was once refused in files).
+namespace bottega {
+namespace {
+class MediaConfigTest : public ::testing::Test {
+ protected:
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() / ("bottega_media_cfg_" + std::to_string(::getpid()));
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& text) {
+    std::string path = (dir_ / "bottega.toml").string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+};
+
+TEST_F(MediaConfigTest, UploadLimitAndUrlSecret) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->media.upload_max_bytes, 16 << 20);
+  EXPECT_EQ(d->media.url_secret, "");
+  std::string secret(40, 's');
+  auto r = load_config(write("[media]\nmax_bytes = 2048\nupload_max_bytes = 4096\nurl_secret = \"" + secret + "\"\n"), {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->media.max_bytes, 2048);
+  EXPECT_EQ(r->media.upload_max_bytes, 4096);
+  EXPECT_EQ(r->media.url_secret, secret);
+  auto env = load_config("", {{"BOTTEGA_MEDIA_UPLOAD_MAX_BYTES", "8192"}});
+  ASSERT_TRUE(env.ok()) << env.error().message;
+  EXPECT_EQ(env->media.upload_max_bytes, 8192);
+  auto short_secret = load_config(write("[media]\nurl_secret = \"too-short\"\n"), {});
+  ASSERT_FALSE(short_secret.ok());
+  EXPECT_EQ(short_secret.error().field, "media.url_secret");
+  auto small = load_config(write("[media]\nupload_max_bytes = 10\n"), {});
+  ASSERT_FALSE(small.ok());
+  EXPECT_EQ(small.error().field, "media.upload_max_bytes");
+}
+}  // namespace
+}  // namespace bottega

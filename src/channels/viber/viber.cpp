@@ -285,6 +285,17 @@ bj::object head(const Settings& settings, std::string_view receiver) {
   return body;
 }
 
+// File names Viber refuses in a file message (executables and scripts).
+bool forbidden_file(std::string_view name) {
+  static constexpr std::string_view kForbidden[] = {".exe", ".bat", ".cmd", ".com", ".msi", ".scr", ".vbs",
+                                                    ".js",  ".jar", ".apk", ".dll", ".ps1", ".reg", ".lnk"};
+  std::string lower;
+  for (char c : name) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  for (auto ext : kForbidden)
+    if (lower.size() >= ext.size() && lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0) return true;
+  return false;
+}
+
 // picture: JPEG/PNG/GIF <= 1 MB; video: MP4 <= 26 MB; anything else (or a larger image) a file
 // <= 50 MB with a name of at most 256 characters; otherwise a link (docs/channels.md "Outbound
 // files").
@@ -293,11 +304,12 @@ std::string message_type(const OutboundAttachment& f) {
   std::string t = attachments::base_type(f.mime_type);
   if ((t == "image/jpeg" || t == "image/png" || t == "image/gif") && f.size <= 1 * MB) return "picture";
   if (t == "video/mp4" && f.size <= 26 * MB) return "video";
-  if (f.size <= 50 * MB && render::char_count(f.filename) <= 256) return "file";
+  if (f.size <= 50 * MB && render::char_count(f.filename) <= 256 && !forbidden_file(f.filename)) return "file";
   return "";
 }
 
 bool picture_caption(std::string_view type) { return type == "picture"; }
+
 
 Result<HttpRequest> build_one(const Settings& settings, std::string_view receiver,
                               const OutboundMessage& msg) {

@@ -339,6 +339,13 @@ TEST(ViberFiles, PictureWithDescriptionVideoAndFileWithSizeAndName) {
   EXPECT_EQ(body_of((*reqs)[3]).at("type"), "file");
   EXPECT_EQ(body_of((*reqs)[3]).at("file_name"), "big.png");
 
+  // Executables and scripts are no file Viber takes: a link.
+  msg.text = "Installer";
+  msg.attachments = {file("setup.EXE", "application/octet-stream", 10)};
+  reqs = build_sends(test_settings(), "01234567890A=", msg);
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_EQ(body_of((*reqs)[0]).at("text"), "Installer\n\nsetup.EXE: https://shop.example/media/m1/setup.EXE?exp=1&sig=ab");
+
   // The description holds 768 characters; longer text goes first as a text message.
   msg.text = std::string(769, 'a');
   msg.attachments = {file("a.jpg", "image/jpeg", 10)};

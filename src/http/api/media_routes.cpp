@@ -123,7 +123,12 @@ void register_media_routes(Router& r, Deps& d) {
     if (auto ok = channels::upload::verify(d.opts.media_url_key, m->tenant_id, m->id, exp, sig, d.clock.now_ms() / 1000);
         !ok)
       co_return error(ctx, ok.error());
-    co_return media_file_response(ctx, std::move(*m));
+    // A provider reads a sent file's type from Content-Type (WhatsApp documents, Twilio MediaUrl):
+    // a PDF keeps its type here, still an attachment, nosniff and sandboxed.
+    bool pdf = m->mime_type.rfind("application/pdf", 0) == 0;
+    auto res = media_file_response(ctx, std::move(*m));
+    if (pdf) res.set("Content-Type", "application/pdf");
+    co_return res;
   }, {"A file an agent sent, for the provider that fetches it (WhatsApp media link, Twilio MediaUrl, Viber media) and "
       "for links in text: no session; exp (Unix seconds) and sig (HMAC-SHA256 over tenant|id|exp) come from the URL the "
       "server built when it sent the message, valid 7 days. 403 invalid_signature or url_expired; 404 when no file was "

@@ -167,6 +167,11 @@ describe('simulator: outbound files', () => {
     r = await send([['To', 'whatsapp:+15558675310'], ['From', 'whatsapp:+15557122661'], ['MediaUrl', url('/media/m1/shoe.png')], ['MediaUrl', url('/media/m2/invoice.pdf')]]);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 21623);
+    // A file served as application/octet-stream is not one Twilio takes.
+    served.set('/media/m4/blob.pdf', { type: 'application/octet-stream', bytes: PDF, name: 'blob.pdf' });
+    r = await send([['To', '+15558675310'], ['From', '+15557122661'], ['MediaUrl', url('/media/m4/blob.pdf')]]);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.code, 12300);
     r = await send([['To', '+15558675310'], ['From', '+15557122661'], ['MediaUrl', url('/media/m1/shoe.png', 'expired')]]);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 11200);
@@ -183,6 +188,7 @@ describe('simulator: outbound files', () => {
     assert.equal(r.json.status, 0);
     assert.equal((await last('viber')).media[0].filename, 'invoice.pdf');
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length })).json.status, 4);
+    assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length, file_name: 'setup.exe' })).json.status, 3);
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf', 'bad'), size: PDF.length, file_name: 'invoice.pdf' })).json.status, 3);
   });
 });

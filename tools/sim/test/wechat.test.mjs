@@ -188,6 +188,28 @@ describe('wechat', () => {
     assert.match(gone.a.media_error, /^media_unavailable: WeChat errcode 40007/);
   });
 
+  test('files an agent sends go to WeChat as "filename: public_url" lines after the caption, and the link serves the file', async () => {
+    const pdf = Buffer.from(`%PDF-1.4\n% invoice ${rand(4)}\n`);
+    const up = await fetch(`${env.base}/api/v1/media?filename=invoice.pdf`, { method: 'POST', body: pdf,
+      headers: { authorization: `Bearer ${env.token}`, 'content-type': 'application/pdf' } });
+    assert.equal(up.status, 201, await up.clone().text());
+    const media = await up.json();
+    const customer = `oFiles${rand(8)}`;
+    assert.equal((await callback(P.wechatText(customer, 'send me the invoice'))).status, 200);
+    const conv = await conversationOf(st.channel.id, customer);
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { kind: 'attachment', text: 'Here it is', content: { attachments: [{ media_id: media.id }] } });
+    assert.equal(r.status, 201, r.text);
+    const req = await eventually('the send', async () => (await simRequests('wechat', since, 3000)).find(isSend));
+    assert.equal(req.json.msgtype, 'text');
+    const m = req.json.text.content.match(/^Here it is\n\ninvoice\.pdf: (http\S+)$/);
+    assert.ok(m, req.json.text.content);
+    const file = await fetch(m[1]);
+    assert.equal(file.status, 200);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), pdf, 'the signed link serves the file');
+    await deliveryBecomes(conv.id, r.json.id, 'sent');
+  });
+
   test('XML with a DOCTYPE (entity expansion) is refused with 400 and stores nothing', async () => {
     const before = (await conversations(st.channel.id)).length;
     const raw = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>' +

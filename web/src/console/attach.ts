@@ -43,7 +43,8 @@ function refusal(e: unknown): string {
 /** `dropTarget` takes dropped and pasted files; `onChange` runs whenever the set or a state changes. */
 export function attachControl(api: ConsoleApi, dropTarget: HTMLElement, onChange: () => void): AttachControl {
   const files: Pending[] = [];
-  const input = el('input', { type: 'file', multiple: true, id: 'composer-files', className: 'sr-only', tabindex: -1 });
+  // The visible control is the button; the input only opens the picker (hidden from assistive tech).
+  const input = el('input', { type: 'file', multiple: true, id: 'composer-files', className: 'sr-only', tabindex: -1, 'aria-hidden': 'true' });
   const pick = el('button', { type: 'button', className: 'btn btn-secondary attach-button', id: 'composer-attach', 'aria-label': t.attachFiles, title: t.attachFiles }, '📎');
   const list = el('ul', { className: 'attach-chips', id: 'composer-files-list', 'aria-label': t.attachmentsLabel, 'aria-live': 'polite' });
 
@@ -127,7 +128,7 @@ export function attachControl(api: ConsoleApi, dropTarget: HTMLElement, onChange
   });
 
   return {
-    button: el('span', { className: 'attach-anchor' }, el('label', { for: 'composer-files', className: 'sr-only' }, t.attachFiles), input, pick),
+    button: el('span', { className: 'attach-anchor' }, input, pick),
     list,
     uploading: () => files.some((p) => p.state === 'uploading'),
     ready: () => files.filter((p) => p.state === 'ready' && p.media).map((p) => (p.media as UploadedMedia).id),
