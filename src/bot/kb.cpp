@@ -83,9 +83,7 @@ Status check_unique(const std::vector<KbEntry>& entries) {
 }  // namespace
 
 Result<KbImport> parse_kb_object(const bj::object& o) {
-  for (const auto& kv : o)
-    if (kv.key() != "entries" && kv.key() != "replace")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"entries", "replace"}));
   KbImport out;
   BOTTEGA_TRY(replace, json::optional_bool(o, "replace"));
   out.replace = replace.value_or(false);
@@ -98,12 +96,7 @@ Result<KbImport> parse_kb_object(const bj::object& o) {
     std::string path = "entries[" + std::to_string(i) + "]";
     if (!arr[i].is_object()) return Error::invalid(path, "each entry is an object", "invalid_type");
     const auto& e = arr[i].as_object();
-    static const char* kKnown[] = {"id", "language", "questions", "answer", "tags", "product_ids"};
-    for (const auto& kv : e) {
-      bool known = false;
-      for (const char* k : kKnown) known = known || kv.key() == k;
-      if (!known) return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
-    }
+    BOTTEGA_TRY_STATUS(json::only_keys(e, {"id", "language", "questions", "answer", "tags", "product_ids"}, path));
     KbEntry entry;
     BOTTEGA_TRY(id, json::required_string(e, "id", path + ".id", 200));
     BOTTEGA_TRY(language, json::required_string(e, "language", path + ".language", 16));

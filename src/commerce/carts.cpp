@@ -282,13 +282,8 @@ void put_settings(Tx& tx, const std::string& tenant, const CommerceSettings& s, 
 }
 
 Result<CommerceSettings> parse_settings(const bj::object& o, CommerceSettings s) {
-  for (const auto& kv : o) {
-    static const char* kKnown[] = {"currency", "tax_inclusive", "tax_rates", "default_country", "shipping_options",
-                                   "manual_discount_limits", "reservation_minutes"};
-    bool known = false;
-    for (const char* k : kKnown) known = known || kv.key() == k;
-    if (!known) return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
-  }
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"currency", "tax_inclusive", "tax_rates", "default_country", "shipping_options",
+                                         "manual_discount_limits", "reservation_minutes"}));
   BOTTEGA_TRY(currency, json::optional_string(o, "currency", {}, 8));
   if (currency) {
     BOTTEGA_TRY_STATUS(check_currency(*currency, "currency"));
@@ -320,9 +315,7 @@ Result<CommerceSettings> parse_settings(const bj::object& o, CommerceSettings s)
       std::string path = "shipping_options[" + std::to_string(i) + "]";
       if (!(*ship)[i].is_object()) return Error::invalid(path, "an object", "invalid_type");
       const auto& e = (*ship)[i].as_object();
-      for (const auto& kv : e)
-        if (kv.key() != "id" && kv.key() != "name" && kv.key() != "prices" && kv.key() != "free_over")
-          return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY_STATUS(json::only_keys(e, {"id", "name", "prices", "free_over"}, path));
       ShippingOption so;
       BOTTEGA_TRY(id, json::required_string(e, "id", path + ".id", 64));
       BOTTEGA_TRY(name, json::required_string(e, "name", path + ".name", 200));

@@ -227,15 +227,6 @@ std::string derive_handle(const ProductInput& in) {
   return h;
 }
 
-Status check_known(const bj::object& o, std::initializer_list<const char*> known, const std::string& path) {
-  for (const auto& kv : o) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || kv.key() == k;
-    if (!ok) return Error::invalid(path + std::string(kv.key()), "unknown field", "unknown_field");
-  }
-  return {};
-}
-
 // "title": {"en": "..."} or a plain string (English).
 Status parse_texts(const bj::object& o, const char* key, std::map<std::string, LocalizedText>& out) {
   auto it = o.find(key);
@@ -264,7 +255,7 @@ Status parse_texts(const bj::object& o, const char* key, std::map<std::string, L
 }
 
 Result<Variant> parse_variant(const bj::object& o, const std::string& path) {
-  BOTTEGA_TRY_STATUS(check_known(o, {"sku", "title", "prices", "stock", "image_url", "id"}, path + "."));
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"sku", "title", "prices", "stock", "image_url", "id"}, path));
   Variant v;
   BOTTEGA_TRY(sku, json::required_string(o, "sku", path + ".sku", 64));
   v.sku = std::move(sku);
@@ -296,7 +287,7 @@ Result<std::vector<Image>> parse_images(const bj::array& a) {
     if (a[i].is_string()) {
       im.url = a[i].as_string();
     } else if (a[i].is_object()) {
-      BOTTEGA_TRY_STATUS(check_known(a[i].as_object(), {"url", "alt"}, path + "."));
+      BOTTEGA_TRY_STATUS(json::only_keys(a[i].as_object(), {"url", "alt"}, path));
       BOTTEGA_TRY(url, json::required_string(a[i].as_object(), "url", path + ".url", 2048));
       BOTTEGA_TRY(alt, json::optional_string(a[i].as_object(), "alt", path + ".alt", 500));
       im.url = std::move(url);
@@ -420,7 +411,7 @@ Status validate(const ProductInput& in) {
 }
 
 Result<ProductInput> parse_product(const bj::object& o, bool partial) {
-  BOTTEGA_TRY_STATUS(check_known(o, {"handle", "status", "vendor", "title", "description", "images", "collections", "variants"}, ""));
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"handle", "status", "vendor", "title", "description", "images", "collections", "variants"}));
   ProductInput in;
   BOTTEGA_TRY(handle, json::optional_string(o, "handle", {}, 200));
   in.handle = handle;

@@ -194,14 +194,13 @@ int64_t discount_amount(const Discount& d, const DiscountContext& ctx) {
 }
 
 Result<Discount> parse_discount(const bj::object& o, bool batch) {
-  static const char* kKnown[] = {"code", "prefix", "count", "kind", "value", "percent", "currency", "starts_at", "ends_at",
-                                 "usage_limit", "per_customer_limit", "minimum_subtotal", "product_ids", "collections"};
-  for (const auto& kv : o) {
-    bool known = false;
-    for (const char* k : kKnown) known = known || kv.key() == k;
-    if (!known || (batch && kv.key() == "code") || (!batch && (kv.key() == "prefix" || kv.key() == "count")))
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
-  }
+  // A batch of unique codes has a prefix and a count; a single code its code.
+  BOTTEGA_TRY_STATUS(batch ? json::only_keys(o, {"prefix", "count", "kind", "value", "percent", "currency", "starts_at",
+                                                 "ends_at", "usage_limit", "per_customer_limit", "minimum_subtotal",
+                                                 "product_ids", "collections"})
+                           : json::only_keys(o, {"code", "kind", "value", "percent", "currency", "starts_at", "ends_at",
+                                                 "usage_limit", "per_customer_limit", "minimum_subtotal", "product_ids",
+                                                 "collections"}));
   Discount d;
   if (!batch) {
     BOTTEGA_TRY(code, json::required_string(o, "code", {}, 64));

@@ -165,10 +165,7 @@ OrderPage list_orders(Tx& tx, const std::string& tenant, const OrderFilter& f) {
 }
 
 Result<OrderPatch> parse_order_patch(const bj::object& o) {
-  for (const auto& kv : o)
-    if (kv.key() != "status" && kv.key() != "tracking_number" && kv.key() != "tracking_url" && kv.key() != "carrier" &&
-        kv.key() != "payment_ref")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"status", "tracking_number", "tracking_url", "carrier", "payment_ref"}));
   OrderPatch p;
   BOTTEGA_TRY(status, json::optional_string(o, "status", {}, 32));
   if (status && *status != "paid" && *status != "fulfilled" && *status != "cancelled")

@@ -75,10 +75,8 @@ Result<std::vector<RewardRule>> parse_reward_rules(const bj::value& v) {
     const auto& e = v.as_array()[i];
     if (!e.is_object()) return Error::invalid(path, "a rule is an object", "invalid_type");
     const auto& o = e.as_object();
-    for (const auto& kv : o)
-      if (kv.key() != "id" && kv.key() != "name" && kv.key() != "min_orders" && kv.key() != "kind" &&
-          kv.key() != "percent" && kv.key() != "value" && kv.key() != "currency" && kv.key() != "valid_days")
-        return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+    BOTTEGA_TRY_STATUS(
+        json::only_keys(o, {"id", "name", "min_orders", "kind", "percent", "value", "currency", "valid_days"}, path));
     RewardRule r;
     BOTTEGA_TRY(id, json::required_string(o, "id", path + ".id", 64));
     BOTTEGA_TRY(name, json::optional_string(o, "name", path + ".name", 200));

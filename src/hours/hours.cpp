@@ -55,9 +55,7 @@ Result<std::pair<int, int>> parse_interval(const bj::value& v, const std::string
 
 Result<BusinessHours> parse_business_hours(const bj::object& o, const std::string& path, const std::string& zoneinfo_dir) {
   BusinessHours h;
-  for (const auto& kv : o)
-    if (kv.key() != "time_zone" && kv.key() != "days" && kv.key() != "holidays")
-      return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"time_zone", "days", "holidays"}, path));
   BOTTEGA_TRY(zone, json::optional_string(o, "time_zone", path + ".time_zone", 64));
   if (zone) {
     BOTTEGA_TRY(z, TimeZone::load(*zone, path + ".time_zone", zoneinfo_dir));

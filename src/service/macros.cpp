@@ -49,14 +49,6 @@ constexpr size_t kMaxTags = 20;
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-Status only_keys(const bj::object& o, std::initializer_list<const char*> keys, const std::string& path) {
-  for (const auto& kv : o) {
-    bool known = false;
-    for (const char* k : keys) known = known || kv.key() == k;
-    if (!known) return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
-  }
-  return {};
-}
 
 Result<std::vector<std::string>> parse_tags(const bj::value& v, const std::string& path) {
   if (!v.is_array()) return Error::invalid(path, "a list of tags", "invalid_type");
@@ -295,12 +287,12 @@ bj::object to_json(const Macro& m) {
 Result<MacroActions> parse_actions(const bj::value& v, const std::string& path) {
   if (!v.is_object()) return Error::invalid(path, "actions is an object", "invalid_type");
   const auto& o = v.as_object();
-  BOTTEGA_TRY_STATUS(only_keys(o, {"reply", "add_tags", "remove_tags", "priority", "status", "assign", "payment_link"}, path));
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"reply", "add_tags", "remove_tags", "priority", "status", "assign", "payment_link"}, path));
   MacroActions a;
   if (auto* r = o.if_contains("reply"); r && !r->is_null()) {
     std::string rp = path + ".reply";
     if (!r->is_object()) return Error::invalid(rp, "reply is {\"text\", \"note\"?}", "invalid_type");
-    BOTTEGA_TRY_STATUS(only_keys(r->as_object(), {"text", "note"}, rp));
+    BOTTEGA_TRY_STATUS(json::only_keys(r->as_object(), {"text", "note"}, rp));
     BOTTEGA_TRY(text, json::required_string(r->as_object(), "text", rp + ".text", 4000));
     if (trimmed(text).empty()) return Error::invalid(rp + ".text", "the reply's text is empty");
     BOTTEGA_TRY_STATUS(validate_template(text, rp + ".text"));
@@ -334,7 +326,7 @@ Result<MacroActions> parse_actions(const bj::value& v, const std::string& path) 
   if (auto* as = o.if_contains("assign"); as && !as->is_null()) {
     std::string ap = path + ".assign";
     if (!as->is_object()) return Error::invalid(ap, "assign is {\"team_id\"?, \"agent_id\"?}", "invalid_type");
-    BOTTEGA_TRY_STATUS(only_keys(as->as_object(), {"team_id", "agent_id"}, ap));
+    BOTTEGA_TRY_STATUS(json::only_keys(as->as_object(), {"team_id", "agent_id"}, ap));
     if (auto* t = as->as_object().if_contains("team_id")) {
       BOTTEGA_TRY(id, id_or_null(*t, ap + ".team_id"));
       a.assign_team_id = std::move(id);
@@ -351,7 +343,7 @@ Result<MacroActions> parse_actions(const bj::value& v, const std::string& path) 
     std::string lp = path + ".payment_link";
     if (!l->is_object()) return Error::invalid(lp, "payment_link is {\"amount\",\"currency\"} or {\"cart\":true}", "invalid_type");
     const auto& lo = l->as_object();
-    BOTTEGA_TRY_STATUS(only_keys(lo, {"amount", "currency", "description", "cart"}, lp));
+    BOTTEGA_TRY_STATUS(json::only_keys(lo, {"amount", "currency", "description", "cart"}, lp));
     BOTTEGA_TRY(cart, json::optional_bool(lo, "cart", lp + ".cart"));
     a.link_cart = cart.value_or(false);
     if (a.link_cart) {
@@ -380,9 +372,7 @@ Result<MacroActions> parse_actions(const bj::value& v, const std::string& path) 
 }
 
 Status validate_macro(const bj::object& body, bool patch) {
-  for (const auto& kv : body)
-    if (kv.key() != "name" && kv.key() != "description" && kv.key() != "actions")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(body, {"name", "description", "actions"}));
   auto* n = body.if_contains("name");
   if (!n && !patch) return Error::invalid("name", "name is required", "missing_field");
   if (n) {

@@ -12,6 +12,7 @@
 #include "service/service_repo.hpp"
 #include "service/teams.hpp"
 #include "store/repo/repo.hpp"
+#include "core/json.hpp"
 
 namespace bottega::service {
 
@@ -196,9 +197,7 @@ bj::object to_json(const Canned& c) {
 }
 
 Status validate_canned(const bj::object& o, bool patch) {
-  for (const auto& kv : o)
-    if (kv.key() != "shortcut" && kv.key() != "title" && kv.key() != "body")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"shortcut", "title", "body"}));
   for (const char* k : {"shortcut", "title", "body"}) {
     auto it = o.find(k);
     if (it == o.end()) {

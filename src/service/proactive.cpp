@@ -14,6 +14,7 @@
 #include "pipeline/window.hpp"
 #include "service/canned.hpp"
 #include "store/repo/repo.hpp"
+#include "core/json.hpp"
 
 namespace bottega::service {
 
@@ -87,20 +88,12 @@ const Stmt kListNotifications{"proactive.list_notifications",
 
 // ---- settings --------------------------------------------------------------------------------
 
-Status unknown_fields(const bj::object& o, std::initializer_list<const char*> allowed, const std::string& prefix) {
-  for (const auto& kv : o) {
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || kv.key() == a;
-    if (!ok) return Error::invalid(prefix + std::string(kv.key()), "unknown field", "unknown_field");
-  }
-  return {};
-}
 
 Result<std::optional<TemplateChoice>> parse_choice(const bj::value& v, const std::string& field, const char* const* vars) {
   if (v.is_null()) return std::optional<TemplateChoice>{};
   if (!v.is_object()) return Error::invalid(field, field + " is an object {name, language, parameters} or null", "invalid_type");
   const auto& o = v.as_object();
-  if (auto st = unknown_fields(o, {"name", "language", "parameters"}, field + "."); !st) return st.error();
+  if (auto st = json::only_keys(o, {"name", "language", "parameters"}, field); !st) return st.error();
   TemplateChoice t;
   auto* n = o.if_contains("name");
   if (!n || !n->is_string()) return Error::invalid(field + ".name", "a template name is required", "missing_field");
@@ -219,7 +212,7 @@ const char* reminder_default(const std::string& lang) {
 }
 
 Result<ProactiveSettings> apply_proactive_patch(ProactiveSettings s, const bj::object& patch) {
-  if (auto st = unknown_fields(patch, {"cart_reminder", "order_updates"}, ""); !st) return st.error();
+  if (auto st = json::only_keys(patch, {"cart_reminder", "order_updates"}); !st) return st.error();
   if (auto* v = patch.if_contains("cart_reminder")) {
     if (v->is_null()) {
       ProactiveSettings d;
@@ -231,7 +224,7 @@ Result<ProactiveSettings> apply_proactive_patch(ProactiveSettings s, const bj::o
       if (!v->is_object()) return Error::invalid("cart_reminder", "cart_reminder is an object", "invalid_type");
       const auto& o = v->as_object();
       const std::string p = "cart_reminder.";
-      if (auto st = unknown_fields(o, {"enabled", "delay_seconds", "message", "template"}, p); !st) return st.error();
+      if (auto st = json::only_keys(o, {"enabled", "delay_seconds", "message", "template"}, "cart_reminder"); !st) return st.error();
       auto en = boolean(o, "enabled", p, s.reminders);
       if (!en) return en.error();
       s.reminders = *en;
@@ -267,7 +260,7 @@ Result<ProactiveSettings> apply_proactive_patch(ProactiveSettings s, const bj::o
       if (!v->is_object()) return Error::invalid("order_updates", "order_updates is an object", "invalid_type");
       const auto& o = v->as_object();
       const std::string p = "order_updates.";
-      if (auto st = unknown_fields(o, {"enabled", "paid", "fulfilled"}, p); !st) return st.error();
+      if (auto st = json::only_keys(o, {"enabled", "paid", "fulfilled"}, "order_updates"); !st) return st.error();
       auto en = boolean(o, "enabled", p, s.order_updates);
       if (!en) return en.error();
       s.order_updates = *en;

@@ -101,9 +101,7 @@ Result<Targets> parse_targets(const bj::value& v, const std::string& path) {
 
 Result<SlaPolicy> parse_sla(const bj::object& o, const std::string& path) {
   SlaPolicy p;
-  for (const auto& kv : o)
-    if (kv.key() != "business_hours" && kv.key() != "policies" && kv.key() != "channels")
-      return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"business_hours", "policies", "channels"}, path));
   BOTTEGA_TRY(bh, json::optional_bool(o, "business_hours", path + ".business_hours"));
   if (bh) p.business_hours = *bh;
   BOTTEGA_TRY(pol, json::optional_object(o, "policies", path + ".policies"));
@@ -203,9 +201,7 @@ Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, con
       }
       if (!kv.value().is_object()) return Error::invalid(key, "assignment is an object", "invalid_type");
       const auto& o = kv.value().as_object();
-      for (const auto& f : o)
-        if (f.key() != "mode" && f.key() != "default_capacity")
-          return Error::invalid("assignment." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY_STATUS(json::only_keys(o, {"mode", "default_capacity"}, "assignment"));
       BOTTEGA_TRY(mode, json::optional_string(o, "mode", "assignment.mode", 32));
       if (mode && !assign_mode_from(*mode, s.assign_mode))
         return Error::invalid("assignment.mode", "mode is off, round_robin or least_loaded");
@@ -222,9 +218,7 @@ Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, con
       }
       if (!kv.value().is_object()) return Error::invalid(key, "after_hours is an object", "invalid_type");
       const auto& o = kv.value().as_object();
-      for (const auto& f : o)
-        if (f.key() != "enabled" && f.key() != "message")
-          return Error::invalid("after_hours." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY_STATUS(json::only_keys(o, {"enabled", "message"}, "after_hours"));
       BOTTEGA_TRY(on, json::optional_bool(o, "enabled", "after_hours.enabled"));
       if (on) s.after_hours = *on;
       BOTTEGA_TRY(msg, json::optional_string(o, "message", "after_hours.message", 2000));
@@ -237,8 +231,7 @@ Result<ServiceSettings> apply_settings_patch(const ServiceSettings& current, con
       }
       if (!kv.value().is_object()) return Error::invalid(key, "csat is an object", "invalid_type");
       const auto& o = kv.value().as_object();
-      for (const auto& f : o)
-        if (f.key() != "enabled") return Error::invalid("csat." + std::string(f.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY_STATUS(json::only_keys(o, {"enabled"}, "csat"));
       BOTTEGA_TRY(on, json::optional_bool(o, "enabled", "csat.enabled"));
       if (on) s.csat = *on;
     } else {

@@ -2,6 +2,7 @@
 
 #include "commerce/discounts.hpp"
 #include "store/repo/repo.hpp"
+#include "core/json.hpp"
 
 namespace bottega::service {
 
@@ -23,8 +24,7 @@ const Stmt kDue{"snooze.due",
 }  // namespace
 
 Result<std::optional<int64_t>> parse_snooze(const boost::json::object& body, int64_t now_ms) {
-  for (const auto& kv : body)
-    if (kv.key() != "until") return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(body, {"until"}));
   BOTTEGA_TRY(until, commerce::time_field(body, "until"));
   if (until && *until <= now_ms) return Error::invalid("until", "the time to snooze until has passed");
   if (until && *until > now_ms + kMaxSnoozeMs) return Error::invalid("until", "a conversation is snoozed for at most a year");

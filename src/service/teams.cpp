@@ -8,6 +8,7 @@
 #include "service/operations.hpp"
 #include "service/service.hpp"
 #include "store/repo/repo.hpp"
+#include "core/json.hpp"
 
 namespace bottega::service {
 
@@ -103,9 +104,7 @@ bj::object to_json(const Team& t) {
 }
 
 Status validate_team(const bj::object& body, bool patch) {
-  for (const auto& kv : body)
-    if (kv.key() != "name" && kv.key() != "agent_ids")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(body, {"name", "agent_ids"}));
   auto* n = body.if_contains("name");
   if (!n && !patch) return Error::invalid("name", "name is required", "missing_field");
   if (n) {
@@ -179,9 +178,7 @@ bj::value team_json(store::Tx& tx, const std::string& tenant, const std::string&
 
 Result<TransferInput> parse_transfer(const bj::object& body) {
   TransferInput in;
-  for (const auto& kv : body)
-    if (kv.key() != "team_id" && kv.key() != "agent_id" && kv.key() != "note")
-      return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(body, {"team_id", "agent_id", "note"}));
   for (const char* k : {"team_id", "agent_id"})
     if (auto* v = body.if_contains(k)) {
       std::optional<std::string> val;

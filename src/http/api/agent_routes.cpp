@@ -63,9 +63,7 @@ void register_agent_routes(Router& r, Deps& d) {
     if (auto s = require_admin(*who); !s) co_return error(ctx, s.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "email" && kv.key() != "name" && kv.key() != "role" && kv.key() != "password")
-        co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"email", "name", "role", "password"}); !st) co_return error(ctx, st.error());
     auto email = json::required_string(*body, "email", {}, 320);
     if (!email) co_return error(ctx, email.error());
     if (!plausible_email(*email)) co_return error(ctx, Error::invalid("email", "not an email address"));

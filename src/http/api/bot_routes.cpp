@@ -180,8 +180,7 @@ void register_bot_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "text") co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"text"}); !st) co_return error(ctx, st.error());
     auto text = json::required_string(*body, "text", {}, 4000);
     if (!text) co_return error(ctx, text.error());
     std::string tenant = who->tenant_id;
@@ -256,8 +255,7 @@ void register_bot_routes(Router& r, Deps& d) {
     if (auto a = require_admin(*who); !a) co_return error(ctx, a.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "enabled") co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"enabled"}); !st) co_return error(ctx, st.error());
     auto it = body->find("enabled");
     if (it == body->end() || !it->value().is_bool())
       co_return error(ctx, Error::invalid("enabled", "enabled must be true or false", "invalid_type"));

@@ -79,9 +79,7 @@ void register_contact_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "from_contact_id")
-        co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"from_contact_id"}); !st) co_return error(ctx, st.error());
     auto from = json::required_string(*body, "from_contact_id", {}, 64);
     if (!from) co_return error(ctx, from.error());
     std::string tenant = who->tenant_id, id = ctx.param("id"), from_id = *from;

@@ -42,15 +42,6 @@ std::string list_of(const char* item) {
          R"(},"next_cursor":{"type":["string","null"]}}})";
 }
 
-Status only_fields(const bj::object& o, std::initializer_list<const char*> known) {
-  for (const auto& kv : o) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || kv.key() == k;
-    if (!ok) return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
-  }
-  return {};
-}
-
 // A cart with its current totals.
 Result<bj::object> cart_view(store::Tx& tx, const std::string& tenant, const cm::Cart& c, int64_t now) {
   BOTTEGA_TRY(t, cm::price_cart(tx, tenant, c.id, now));
@@ -258,7 +249,7 @@ void register_carts(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"contact_id", "conversation_id", "currency", "country", "items"});
+    auto st = json::only_keys(*body, {"contact_id", "conversation_id", "currency", "country", "items"});
     if (!st) co_return error(ctx, st.error());
     cm::NewCart in;
     auto contact = json::optional_string(*body, "contact_id", {}, 64);
@@ -342,7 +333,7 @@ void register_carts(Router& r, Deps& d) {
   r.add("PATCH", "/api/v1/carts/{id}", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"country", "shipping_option"});
+    auto st = json::only_keys(*body, {"country", "shipping_option"});
     if (!st) co_return error(ctx, st.error());
     auto country = json::optional_string(*body, "country", {}, 8);
     if (!country) co_return error(ctx, country.error());
@@ -362,7 +353,7 @@ void register_carts(Router& r, Deps& d) {
   r.add("POST", "/api/v1/carts/{id}/items", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"sku", "quantity"});
+    auto st = json::only_keys(*body, {"sku", "quantity"});
     if (!st) co_return error(ctx, st.error());
     auto sku = json::required_string(*body, "sku", {}, 64);
     if (!sku) co_return error(ctx, sku.error());
@@ -382,7 +373,7 @@ void register_carts(Router& r, Deps& d) {
   r.add("PATCH", "/api/v1/carts/{id}/items/{sku}", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"quantity"});
+    auto st = json::only_keys(*body, {"quantity"});
     if (!st) co_return error(ctx, st.error());
     auto q = json::required_int(*body, "quantity");
     if (!q) co_return error(ctx, q.error());
@@ -405,7 +396,7 @@ void register_carts(Router& r, Deps& d) {
   r.add("POST", "/api/v1/carts/{id}/discount", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"code"});
+    auto st = json::only_keys(*body, {"code"});
     if (!st) co_return error(ctx, st.error());
     auto code = json::required_string(*body, "code", {}, 200);
     if (!code) co_return error(ctx, code.error());
@@ -430,7 +421,7 @@ void register_carts(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"kind", "percent", "value", "reason"});
+    auto st = json::only_keys(*body, {"kind", "percent", "value", "reason"});
     if (!st) co_return error(ctx, st.error());
     cm::ManualDiscount md;
     auto kind = json::required_string(*body, "kind", {}, 32);
@@ -544,7 +535,7 @@ void register_orders(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"cart_id"});
+    auto st = json::only_keys(*body, {"cart_id"});
     if (!st) co_return error(ctx, st.error());
     auto cart = json::required_string(*body, "cart_id", {}, 64);
     if (!cart) co_return error(ctx, cart.error());
@@ -640,7 +631,7 @@ void register_profile(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    auto st = only_fields(*body, {"rule_id"});
+    auto st = json::only_keys(*body, {"rule_id"});
     if (!st) co_return error(ctx, st.error());
     auto rule = json::required_string(*body, "rule_id", {}, 64);
     if (!rule) co_return error(ctx, rule.error());

@@ -84,9 +84,7 @@ Result<ReplyRequest> parse_sell(const bj::object& o, const std::string& kind) {
       std::string path = "products[" + std::to_string(i) + "]";
       if (!items[i].is_object()) return Error::invalid(path, "each product is an object {sku|product_id, url?}", "invalid_type");
       const auto& it = items[i].as_object();
-      for (const auto& kv : it)
-        if (kv.key() != "sku" && kv.key() != "product_id" && kv.key() != "url")
-          return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+      BOTTEGA_TRY_STATUS(json::only_keys(it, {"sku", "product_id", "url"}, path));
       commerce::ProductCardInput item;
       BOTTEGA_TRY(sku, json::optional_string(it, "sku", path + ".sku", 64));
       BOTTEGA_TRY(product_id, json::optional_string(it, "product_id", path + ".product_id", 64));
@@ -129,9 +127,7 @@ Result<channels::TemplateSend> parse_template(const bj::object& o) {
   if (!t) return Error::invalid("template", "a template send needs \"template\": {name, language, parameters}", "missing_field");
   if (!t->is_object()) return Error::invalid("template", "template must be an object", "invalid_type");
   const auto& to = t->as_object();
-  for (const auto& kv : to)
-    if (kv.key() != "name" && kv.key() != "language" && kv.key() != "parameters")
-      return Error::invalid("template." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(to, {"name", "language", "parameters"}, "template"));
   channels::TemplateSend ts;
   BOTTEGA_TRY(name, json::required_string(to, "name", "template.name", 512));
   BOTTEGA_TRY(language, json::required_string(to, "language", "template.language", 16));
@@ -167,9 +163,7 @@ Result<ReplyRequest> parse_attachment(const bj::object& o) {
   auto* content = o.if_contains("content");
   if (!content) return Error::invalid("content.attachments", "attachments are required (content.attachments)", "missing_field");
   if (!content->is_object()) return Error::invalid("content", "content must be an object", "invalid_type");
-  for (const auto& kv : content->as_object())
-    if (kv.key() != "attachments")
-      return Error::invalid("content." + std::string(kv.key()), "unknown field", "unknown_field");
+  BOTTEGA_TRY_STATUS(json::only_keys(content->as_object(), {"attachments"}, "content"));
   BOTTEGA_TRY(atts, json::optional_array(content->as_object(), "attachments", "content.attachments"));
   if (!atts || atts->empty() || atts->size() > 10)
     return Error::invalid("content.attachments", "between 1 and 10 attachments", atts ? "invalid_argument" : "missing_field");
@@ -177,8 +171,7 @@ Result<ReplyRequest> parse_attachment(const bj::object& o) {
     std::string path = "content.attachments[" + std::to_string(i) + "]";
     const auto& a = (*atts)[i];
     if (!a.is_object()) return Error::invalid(path, "each attachment is an object {\"media_id\"}", "invalid_type");
-    for (const auto& kv : a.as_object())
-      if (kv.key() != "media_id") return Error::invalid(path + "." + std::string(kv.key()), "unknown field", "unknown_field");
+    BOTTEGA_TRY_STATUS(json::only_keys(a.as_object(), {"media_id"}, path));
     BOTTEGA_TRY(id, json::required_string(a.as_object(), "media_id", path + ".media_id", 100));
     if (id.empty()) return Error::invalid(path + ".media_id", "media_id must not be empty");
     req.media_ids.push_back(std::move(id));
@@ -248,12 +241,7 @@ Response window_closed(Context& ctx, const std::string& message, const std::vect
 }
 
 Result<pipeline::ConversationPatch> parse_patch(const bj::object& o) {
-  static const char* kKnown[] = {"status", "priority", "assignee_id", "tags"};
-  for (const auto& kv : o) {
-    bool known = false;
-    for (const char* k : kKnown) known = known || kv.key() == k;
-    if (!known) return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
-  }
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"status", "priority", "assignee_id", "tags"}));
   pipeline::ConversationPatch p;
   for (const char* k : {"status", "priority", "tags"})  // only assignee_id can be cleared with null
     if (auto it = o.find(k); it != o.end() && it->value().is_null())

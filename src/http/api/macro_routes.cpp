@@ -129,7 +129,7 @@ void register_macro_routes(Router& r, Deps& d) {
     if (!ctx.req.body().empty()) {
       auto body = body_object(ctx);
       if (!body) co_return error(ctx, body.error());
-      for (const auto& kv : *body) co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+      if (auto st = json::only_keys(*body, {}); !st) co_return error(ctx, st.error());
     }
     auto p = *who;
     std::string id = ctx.param("id"), macro = ctx.param("macro_id");

@@ -31,15 +31,6 @@ constexpr const char* kRefundSchema =
 constexpr const char* kPayoutSchema =
     R"({"type":"object","properties":{"id":{"type":"string"},"contact_id":{"type":"string"},"provider_id":{"type":"string"},"amount":{"type":"integer"},"currency":{"type":"string"},"reason":{"type":"string"},"status":{"type":"string"}}})";
 
-Status only_fields(const bj::object& o, std::initializer_list<const char*> known) {
-  for (const auto& kv : o) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || kv.key() == k;
-    if (!ok) return Error::invalid(std::string(kv.key()), "unknown field", "unknown_field");
-  }
-  return {};
-}
-
 Response html(Context& ctx, int status, std::string body) {
   auto res = text_response(ctx.req, status, std::move(body), "text/html; charset=utf-8");
   res.set("Content-Security-Policy", std::string(pay::page::content_security_policy()));
@@ -66,7 +57,7 @@ std::string language(Context& ctx, const std::string* form_lang = nullptr) {
 }
 
 Result<pay::LinkInput> parse_link(const bj::object& o) {
-  BOTTEGA_TRY_STATUS(only_fields(o, {"conversation_id", "cart_id", "items", "amount", "currency", "provider_id",
+  BOTTEGA_TRY_STATUS(json::only_keys(o, {"conversation_id", "cart_id", "items", "amount", "currency", "provider_id",
                                      "expires_in", "description", "contact_id", "apply_credit"}));
   pay::LinkInput in;
   BOTTEGA_TRY(contact, json::optional_string(o, "contact_id", {}, 100));
@@ -105,7 +96,7 @@ Result<pay::LinkInput> parse_link(const bj::object& o) {
       std::string path = "items[" + std::to_string(i) + "]";
       if (!(*items)[i].is_object()) return Error::invalid(path, "each item is an object", "invalid_type");
       const auto& it = (*items)[i].as_object();
-      BOTTEGA_TRY_STATUS(only_fields(it, {"sku", "quantity"}));
+      BOTTEGA_TRY_STATUS(json::only_keys(it, {"sku", "quantity"}));
       BOTTEGA_TRY(sku, json::required_string(it, "sku", path + ".sku", 200));
       BOTTEGA_TRY(q, json::optional_int(it, "quantity", path + ".quantity"));
       in.items.push_back({sku, q.value_or(1)});
@@ -292,7 +283,7 @@ void register_payment_routes(Router& r, Deps& d) {
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
     auto o = *body;
-    if (auto s = only_fields(o, {"type", "name", "settings"}); !s) co_return error(ctx, s.error());
+    if (auto s = json::only_keys(o, {"type", "name", "settings"}); !s) co_return error(ctx, s.error());
     auto type = json::required_string(o, "type", {}, 32);
     if (!type) co_return error(ctx, type.error());
     auto name = json::optional_string(o, "name", {}, 200);
@@ -345,7 +336,7 @@ void register_payment_routes(Router& r, Deps& d) {
     if (who->role != Role::admin) co_return error(ctx, Error::forbidden("admin_required", "only admins change payment settings"));
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    if (auto s = only_fields(*body, {"refund_approval_threshold", "payout_approval_threshold"}); !s)
+    if (auto s = json::only_keys(*body, {"refund_approval_threshold", "payout_approval_threshold"}); !s)
       co_return error(ctx, s.error());
     pay::db::Settings s;
     for (const char* k : {"refund_approval_threshold", "payout_approval_threshold"}) {
@@ -419,7 +410,7 @@ void register_payment_routes(Router& r, Deps& d) {
     if (!ctx.req.body().empty()) {
       auto body = body_object(ctx);
       if (!body) co_return error(ctx, body.error());
-      if (auto s = only_fields(*body, {}); !s) co_return error(ctx, s.error());
+      if (auto s = json::only_keys(*body, {}); !s) co_return error(ctx, s.error());
     }
     auto p = *who;
     auto env = d.env();
@@ -478,7 +469,7 @@ void register_payment_routes(Router& r, Deps& d) {
       co_return error(ctx, Error::invalid("Idempotency-Key", "refunds require an Idempotency-Key header", "missing_field"));
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    if (auto s = only_fields(*body, {"amount", "reason"}); !s) co_return error(ctx, s.error());
+    if (auto s = json::only_keys(*body, {"amount", "reason"}); !s) co_return error(ctx, s.error());
     auto amount = json::required_int(*body, "amount");
     if (!amount) co_return error(ctx, amount.error());
     auto reason = json::required_string(*body, "reason", {}, 500);
@@ -508,7 +499,7 @@ void register_payment_routes(Router& r, Deps& d) {
       if (!ctx.req.body().empty()) {
         auto body = body_object(ctx);
         if (!body) co_return error(ctx, body.error());
-        if (auto s = only_fields(*body, {"note"}); !s) co_return error(ctx, s.error());
+        if (auto s = json::only_keys(*body, {"note"}); !s) co_return error(ctx, s.error());
         auto n = json::optional_string(*body, "note", {}, 500);
         if (!n) co_return error(ctx, n.error());
         note = n->value_or("");
@@ -530,7 +521,7 @@ void register_payment_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    if (auto s = only_fields(*body, {"amount", "currency", "reason"}); !s) co_return error(ctx, s.error());
+    if (auto s = json::only_keys(*body, {"amount", "currency", "reason"}); !s) co_return error(ctx, s.error());
     auto amount = json::required_int(*body, "amount");
     if (!amount) co_return error(ctx, amount.error());
     auto currency = json::required_string(*body, "currency", {}, 3);
@@ -604,7 +595,7 @@ void register_payment_routes(Router& r, Deps& d) {
       co_return error(ctx, Error::invalid("Idempotency-Key", "payouts require an Idempotency-Key header", "missing_field"));
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    if (auto s = only_fields(*body, {"contact_id", "provider_id", "amount", "currency", "reason"}); !s)
+    if (auto s = json::only_keys(*body, {"contact_id", "provider_id", "amount", "currency", "reason"}); !s)
       co_return error(ctx, s.error());
     auto contact = json::required_string(*body, "contact_id", {}, 100);
     if (!contact) co_return error(ctx, contact.error());

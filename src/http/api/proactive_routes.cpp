@@ -120,8 +120,7 @@ void register_proactive_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "opted_out") co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"opted_out"}); !st) co_return error(ctx, st.error());
     auto* v = body->if_contains("opted_out");
     if (!v) co_return error(ctx, Error::invalid("opted_out", "opted_out is required", "missing_field"));
     if (!v->is_bool()) co_return error(ctx, Error::invalid("opted_out", "opted_out is true or false", "invalid_type"));

@@ -47,9 +47,7 @@ void register_report_routes(Router& r, Deps& d) {
     if (auto a = require_admin(*who); !a) co_return error(ctx, a.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "time_zone" && kv.key() != "attribution_window_days")
-        co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"time_zone", "attribution_window_days"}); !st) co_return error(ctx, st.error());
     auto tz = json::optional_string(*body, "time_zone", {}, 64);
     if (!tz) co_return error(ctx, tz.error());
     auto days = json::optional_int(*body, "attribution_window_days");

@@ -98,9 +98,7 @@ void register_service_routes(Router& r, Deps& d) {
     }
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "status" && kv.key() != "capacity")
-        co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"status", "capacity"}); !st) co_return error(ctx, st.error());
     auto status = json::required_string(*body, "status", "status", 16);
     if (!status) co_return error(ctx, status.error());
     if (*status != "online" && *status != "away") co_return error(ctx, Error::invalid("status", "status is online or away"));
@@ -199,8 +197,7 @@ void register_service_routes(Router& r, Deps& d) {
     if (!who) co_return error(ctx, who.error());
     auto body = body_object(ctx);
     if (!body) co_return error(ctx, body.error());
-    for (const auto& kv : *body)
-      if (kv.key() != "conversation_id") co_return error(ctx, Error::invalid(std::string(kv.key()), "unknown field", "unknown_field"));
+    if (auto st = json::only_keys(*body, {"conversation_id"}); !st) co_return error(ctx, st.error());
     auto conv = json::required_string(*body, "conversation_id", "conversation_id", 100);
     if (!conv) co_return error(ctx, conv.error());
     auto p = *who;
