@@ -1,6 +1,7 @@
 // Macros: admins define them, agents read and run them on a conversation (src/service/macros.hpp).
 #include <boost/json/serialize.hpp>
 
+#include "core/json.hpp"
 #include "http/api/common.hpp"
 #include "service/macros.hpp"
 

@@ -2,6 +2,7 @@
 // order updates sent or skipped, and a contact's opt-out (src/pipeline/optout.hpp).
 #include <boost/json/serialize.hpp>
 
+#include "core/json.hpp"
 #include "http/api/common.hpp"
 #include "pipeline/contacts.hpp"
 #include "pipeline/optout.hpp"
