@@ -145,10 +145,10 @@ std::string server_key(store::Tx& tx, const std::string& name, const std::string
   return r ? r->str(0) : value;
 }
 
-std::optional<StoredMedia> get_for_public_url(store::Tx& tx, const std::string& id) {
+std::optional<std::string> tenant_of_sent(store::Tx& tx, const std::string& id) {
   auto t = tx.query_one(kTenantOf, {id});
   if (!t) return std::nullopt;
-  return get(tx, t->str(0), id);
+  return t->str(0);
 }
 
 Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant, const bj::object& content,

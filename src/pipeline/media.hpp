@@ -80,9 +80,11 @@ Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::
                                                      const boost::json::object& content, const PublicUrls& urls,
                                                      int64_t now_ms);
 
-// The file `id` for a public signed URL: looked up by id alone (the URL names no tenant; the
-// signature, over the row's tenant, is what authorizes it), only when bound to a message.
-std::optional<StoredMedia> get_for_public_url(store::Tx& tx, const std::string& id);
+// The shop of the sent file `id`, for a public signed URL: looked up by id alone (the URL names
+// no tenant; the signature, over the row's tenant, is what authorizes it), only when bound to a
+// message. The route checks the signature with it BEFORE it reads the bytes (get), so a forged
+// URL costs one indexed lookup, not the decoding of a 16 MB file.
+std::optional<std::string> tenant_of_sent(store::Tx& tx, const std::string& id);
 
 class MediaService final : public EventListener {
  public:

@@ -113,16 +113,23 @@ void register_media_routes(Router& r, Deps& d) {
   r.add("GET", "/media/{id}/{filename}", [&d](Context& ctx) -> asio::awaitable<Response> {
     std::string id = ctx.param("id");
     std::string exp = ctx.query_param("exp").value_or(""), sig = ctx.query_param("sig").value_or("");
-    auto work_ = [id](store::Tx& tx) -> Result<pipeline::media::StoredMedia> {
-      auto m = pipeline::media::get_for_public_url(tx, id);
+    // The signature first (one indexed lookup for the shop it is over), the bytes only then.
+    auto tenant_ = [id](store::Tx& tx) -> Result<std::string> {
+      auto t = pipeline::media::tenant_of_sent(tx, id);
+      if (!t) return Error::not_found("media");
+      return std::move(*t);
+    };
+    auto tenant = co_await db_read<std::string>(d.store, tenant_);
+    if (!tenant) co_return error(ctx, tenant.error());
+    if (auto ok = channels::upload::verify(d.opts.media_url_key, *tenant, id, exp, sig, d.clock.now_ms() / 1000); !ok)
+      co_return error(ctx, ok.error());
+    auto work_ = [id, t = *tenant](store::Tx& tx) -> Result<pipeline::media::StoredMedia> {
+      auto m = pipeline::media::get(tx, t, id);
       if (!m) return Error::not_found("media");
       return std::move(*m);
     };
     auto m = co_await db_read<pipeline::media::StoredMedia>(d.store, work_);
     if (!m) co_return error(ctx, m.error());
-    if (auto ok = channels::upload::verify(d.opts.media_url_key, m->tenant_id, m->id, exp, sig, d.clock.now_ms() / 1000);
-        !ok)
-      co_return error(ctx, ok.error());
     // A provider reads a sent file's type from Content-Type (WhatsApp documents, Twilio MediaUrl):
     // a PDF keeps its type here, still an attachment, nosniff and sandboxed.
     bool pdf = m->mime_type.rfind("application/pdf", 0) == 0;
