@@ -16,9 +16,9 @@ using store::Stmt;
 namespace {
 
 // SQLite: the tenant's newest matches walking the FTS5 index from the newest rowid; $2 is
-// sqlite_match's expression. PostgreSQL: the GIN expression index of core migration 8 (the
+// sqlite_match's expression. PostgreSQL: the GIN expression index of service migration 67 (the
 // expression and the kind predicate must stay as written there); $2 is search_expression's
-// tsquery, folded like the index. Both: the tenant's and the filters' rows only, newest first.
+// tsquery, accent-folded like the index (its terms have no punctuation to fold). Both: the tenant's and the filters' rows only, newest first.
 #define PG_FOLD(x) "translate(" x ", 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')"
 constexpr Stmt kSearch{
     "messages.search",
@@ -30,7 +30,8 @@ constexpr Stmt kSearch{
     "ORDER BY message_search_fts.rowid DESC LIMIT $5",
     "SELECT m.id, m.seq, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id "
     "WHERE m.tenant_id = $1 AND (m.kind = 'text' OR m.kind = 'note') "
-    "AND to_tsvector('simple', " PG_FOLD("m.text") ") @@ to_tsquery('simple', " PG_FOLD("$2") ") "
+    "AND to_tsvector('simple', regexp_replace(" PG_FOLD("m.text") ", '[!-/:-@[-`{-~]', ' ', 'g')) "
+    "@@ to_tsquery('simple', " PG_FOLD("$2") ") "
     "AND c.tenant_id = $1 AND ($3 = '' OR c.status = $3) AND ($4 = '' OR c.channel_id = $4) "
     "ORDER BY m.seq DESC LIMIT $5"};
 #undef PG_FOLD

@@ -178,6 +178,24 @@ TEST_P(MessageSearchTest, AccentsAndCaseAreIgnoredBothWays) {
   EXPECT_EQ(hit.items[0].snippet, "Un CAFFÈ a <mark>Città</mark> di <mark>Castello</mark>");
 }
 
+// Punctuation splits words on both stores (service migration 67 for PostgreSQL, whose parser
+// read "SKU-4242" as "sku" + the signed number "-4242" and "ann@example.com" as one e-mail).
+TEST_P(MessageSearchTest, PunctuationSplitsWordsTheSameOnBothStores) {
+  customer_says("ten_A", channel_, "ct_1", "Is SKU-4242 back in stock?");
+  tick();
+  customer_says("ten_A", channel_, "ct_2", "write to ann@example.com about order #1.5");
+  tick();
+  customer_says("ten_A", channel_, "ct_1", "the t-shirt, size 42");
+  EXPECT_EQ(texts("ten_A", "4242"), (std::vector<std::string>{"Is SKU-4242 back in stock?"}));
+  EXPECT_EQ(texts("ten_A", "SKU-4242"), (std::vector<std::string>{"Is SKU-4242 back in stock?"}));
+  EXPECT_EQ(texts("ten_A", "example"), (std::vector<std::string>{"write to ann@example.com about order #1.5"}));
+  EXPECT_EQ(texts("ten_A", "ann example com"), (std::vector<std::string>{"write to ann@example.com about order #1.5"}));
+  EXPECT_EQ(texts("ten_A", "shirt"), (std::vector<std::string>{"the t-shirt, size 42"}));
+  EXPECT_EQ(texts("ten_A", "42").size(), 2u);  // "42" and the prefix of "4242"
+  EXPECT_TRUE(texts("ten_A", "sku4242").empty());
+  EXPECT_TRUE(texts("ten_A", "tshirt").empty());
+}
+
 TEST_P(MessageSearchTest, FiltersByConversationStatusAndChannel) {
   auto c1 = customer_says("ten_A", channel_, "ct_1", "refund my order please");
   customer_says("ten_A", channel_, "ct_2", "refund the other order");

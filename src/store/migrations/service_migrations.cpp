@@ -415,6 +415,22 @@ CREATE TABLE agent_mentions (
 );
 CREATE INDEX agent_mentions_agent ON agent_mentions(tenant_id, agent_id, seq);
 )SQL"},
+      // Message search (service/search.cpp), PostgreSQL: its parser kept punctuation inside its
+      // tokens where SQLite's unicode61 tokenizer splits ("SKU-4242" was "sku" + the signed number
+      // "-4242", "ann@example.com" one e-mail), so "4242" found the message on SQLite only. The
+      // index (core 8) now reads every ASCII punctuation mark as a space after the accent fold, as
+      // the catalog's does (commerce 14); the search asks for the same expression. SQLite: nothing.
+      {67, "message_search_punctuation_splits_words",
+       R"SQL(
+SELECT 1;
+)SQL",
+       R"SQL(
+DROP INDEX message_search_fts;
+CREATE INDEX message_search_fts ON messages USING GIN (to_tsvector('simple', regexp_replace(
+  translate(text, 'ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy'),
+  '[!-/:-@[-`{-~]', ' ', 'g')))
+  WHERE kind = 'text' OR kind = 'note';
+)SQL"},
       // CSAT comments: after a score the customer is asked for a comment (comment_asked_at); their
       // next text message within an hour is the comment (src/service/operations.cpp).
       {68, "service_csat_comments",
