@@ -108,19 +108,13 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
             if (p.is_string()) ts.parameters.emplace_back(p.as_string());
         return void(plan.request = plan.adapter->build_template_send(*settings, *to, ts));
       }
-      // Files (kind attachment): their bytes and signed public URLs. A channel without media
-      // sends the text and a "name: url" line per file.
+      // Files (kind attachment): their bytes and signed public URLs. Each adapter sends what its
+      // provider takes and a "name: url" line for the rest (channels/attachments.hpp).
       if (m->kind == "attachment") {
         auto files = media::load_outbound(tx, tenant, content.as_object(), {public_url_, media_url_key_},
                                           env_.clock.now_ms());
         if (!files) return void(plan.request = files.error());
-        if (channels::capabilities(ch->type).media) {
-          out.attachments = std::move(*files);
-        } else {
-          std::vector<const OutboundAttachment*> linked;
-          for (const auto& f : *files) linked.push_back(&f);
-          out.text = channels::attachments::with_links(out.text, linked);
-        }
+        out.attachments = std::move(*files);
       }
       if (auto* choices = content.as_object().if_contains("choices"); choices && choices->is_array())
         for (const auto& c : choices->as_array())
