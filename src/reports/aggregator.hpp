@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "bottega/events.hpp"
 #include "bottega/store.hpp"
@@ -46,7 +47,9 @@ Status put_settings(Tx& tx, const std::string& tenant, const Settings& s, int64_
 class Aggregator {
  public:
   explicit Aggregator(Tx& tx) : tx_(tx) {}
-  void apply(const Event& e);
+  // `payload`: e.payload_json already parsed (by the caller, on another thread: the writer thread
+  // that runs the transaction is the serial part of every write); null: parsed here.
+  void apply(const Event& e, const boost::json::value* payload = nullptr);
   // Writes the accumulated deltas and state rows. Call once, after the last apply().
   void flush();
   // Aggregate rows flushed (upserted) so far per grain (rpt_counts + rpt_hist): the write cost
@@ -94,6 +97,7 @@ class Aggregator {
   void pay_delta(const std::string& tenant, const Pay& before, const Pay& after);
   bool seen(const std::string& tenant, const std::string& key);  // records it; true when already there
 
+  void apply_parsed(const Event& e, const boost::json::value& v);
   void on_conversation(const Event& e, const boost::json::object& d);
   void on_message(const Event& e, const boost::json::object& d);
   void on_payment(const Event& e, const boost::json::object& d);
@@ -123,8 +127,11 @@ struct CatchUp {
 // cursor, all in the caller's write transaction. `delivered` (optional): events the dispatcher
 // delivered, in seq order. When those after the stored cursor continue it without a gap (cursor
 // + 1, + 2, ...), they are exactly the outbox's next events and are applied instead of reading
-// the outbox back; otherwise the outbox is read.
-CatchUp apply_pending(Tx& tx, int64_t limit, const std::vector<Event>* delivered = nullptr);
+// the outbox back; otherwise the outbox is read. `parsed` (optional, with `delivered`): their
+// payloads, parsed, in the same order (ReportsListener parses them on the dispatcher thread, off
+// the writer thread that runs this transaction).
+CatchUp apply_pending(Tx& tx, int64_t limit, const std::vector<Event>* delivered = nullptr,
+                      const std::vector<boost::json::value>* parsed = nullptr);
 int64_t stored_cursor(Tx& tx);
 
 }  // namespace bottega::reports

@@ -1,5 +1,7 @@
 #include "reports/listener.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
 #include <cstdio>
 
 #include "reports/aggregator.hpp"
@@ -15,11 +17,17 @@ ReportsListener::ReportsListener(store::Store& store, Metrics& metrics, int64_t 
 void ReportsListener::on_event(const Event& e) {
   newest_seen_ = std::max(newest_seen_, e.seq);
   delivered_.push_back(e);
+  if (parsed_.empty()) arena_ = boost::json::make_shared_resource<boost::json::monotonic_resource>();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(e.payload_json, ec, arena_);
+  parsed_.push_back(ec ? boost::json::value(arena_) : std::move(v));  // unparsable: null, skipped as before
 }
 
 void ReportsListener::on_batch_end() {
-  if (newest_seen_ > cursor_.load()) catch_up(&delivered_);
+  if (newest_seen_ > cursor_.load()) catch_up(&delivered_, &parsed_);
   delivered_.clear();
+  parsed_.clear();
+  arena_ = {};  // frees the batch's arena
 }
 
 void ReportsListener::start() {
@@ -31,13 +39,13 @@ void ReportsListener::stop() {
   if (background_.joinable()) background_.join();
 }
 
-int64_t ReportsListener::catch_up(const std::vector<Event>* delivered) {
+int64_t ReportsListener::catch_up(const std::vector<Event>* delivered, const std::vector<boost::json::value>* parsed) {
   int64_t total = 0;
   int failures = 0;
   while (!stop_.load()) {
     CatchUp r;
     auto st = store::write_sync(store_, [&](store::Tx& tx) -> Status {
-      r = apply_pending(tx, batch_, delivered);  // all inside this transaction (it may run twice: no side effects)
+      r = apply_pending(tx, batch_, delivered, parsed);  // all inside this transaction (it may run twice: no side effects)
       return {};
     });
     if (!st.ok()) {

@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
 #include "bottega/events.hpp"
 #include "bottega/store.hpp"
 #include "core/metrics.hpp"
@@ -29,7 +32,7 @@ class ReportsListener final : public EventListener {
   // the number of events applied; stops early after repeated store failures. `delivered`: the
   // dispatcher's batch, applied without reading the outbox when it continues the cursor
   // (apply_pending).
-  int64_t catch_up(const std::vector<Event>* delivered = nullptr);
+  int64_t catch_up(const std::vector<Event>* delivered = nullptr, const std::vector<boost::json::value>* parsed = nullptr);
   int64_t cursor() const { return cursor_.load(); }
 
  private:
@@ -38,6 +41,11 @@ class ReportsListener final : public EventListener {
   int64_t batch_;
   int64_t newest_seen_ = 0;  // dispatcher thread only
   std::vector<Event> delivered_;  // the dispatcher's current batch; dispatcher thread only
+  // Their payloads, parsed as they are delivered (on the dispatcher thread: the transaction that
+  // applies them runs on the single writer thread, the serial part of every write), from one
+  // arena per batch.
+  std::vector<boost::json::value> parsed_;
+  boost::json::storage_ptr arena_;
   std::atomic<int64_t> cursor_{0};
   std::atomic<bool> stop_{false};
   std::thread background_;

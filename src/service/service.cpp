@@ -49,10 +49,15 @@ std::optional<int64_t> next_due(store::Tx& tx, const std::string& tenant, const 
 
 }  // namespace
 
-bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
-               const ServiceSettings& settings, int64_t now) {
+namespace {
+
+// The state recompute stores for a conversation, and whether it differs from the stored one;
+// nullopt for an unknown conversation. Reads only.
+std::optional<std::pair<repo::ConvState, bool>> next_state(store::Tx& tx, const std::string& tenant,
+                                                           const std::string& conversation_id,
+                                                           const ServiceSettings& settings, int64_t now) {
   auto inputs = repo::recompute_inputs(tx, tenant, conversation_id);
-  if (!inputs) return false;
+  if (!inputs) return std::nullopt;
   const repo::ConvBrief* c = &inputs->brief;
   auto status = conversation_status_from(c->status).value_or(ConversationStatus::open);
   const auto& prev = inputs->state;
@@ -95,9 +100,24 @@ bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conv
   s.updated_at = now;
   // Most messages change nothing here (the customer writes again while already waiting): the
   // stored row stays as it is, updated_at being when it last changed.
-  if (prev && repo::same_state(*prev, s)) return false;
-  repo::put_state(tx, s);
+  bool changed = !prev || !repo::same_state(*prev, s);
+  return std::pair{std::move(s), changed};
+}
+
+}  // namespace
+
+bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+               const ServiceSettings& settings, int64_t now) {
+  auto next = next_state(tx, tenant, conversation_id, settings, now);
+  if (!next || !next->second) return false;
+  repo::put_state(tx, next->first);
   return true;
+}
+
+bool recompute_would_change(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+                            const ServiceSettings& settings, int64_t now) {
+  auto next = next_state(tx, tenant, conversation_id, settings, now);
+  return next && next->second;
 }
 
 int64_t scan_breaches(store::Tx& tx, pipeline::Env& env, int64_t now, int64_t limit) {
@@ -231,8 +251,31 @@ void ServiceListener::on_batch_end() {
   auto orders = std::move(orders_);
   orders_.clear();
   int64_t now = env_.clock.now_ms();
+  // Which conversations' stored state changes, worked out in a read transaction first: most
+  // events change nothing (a customer writing again while already waiting), and reading that
+  // here, beside the writer, keeps those reads off the single writer thread, the serial part of
+  // every write (bench/RESULTS.md, perf4). The write recomputes only these, from what it reads
+  // itself. The batch's events are committed before this read starts; a change committed after
+  // it comes with events of its own (the next batch recomputes), or rewrites the state itself
+  // (update_settings, rescore_customer; the SLA monitor's breaches and next due time).
+  std::set<std::pair<std::string, std::string>> changing;
+  try {
+    store::read_sync(store_, [&](store::Tx& tx) {
+      changing.clear();
+      std::map<std::string, ServiceSettings> settings;
+      for (const auto& [tenant, conv] : batch) {
+        auto it = settings.find(tenant);
+        if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
+        if (recompute_would_change(tx, tenant, conv, it->second, now)) changing.emplace(tenant, conv);
+      }
+    });
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "service: reading the batch's conversations failed, recomputing all: %s\n", e.what());
+    changing = batch;
+  }
   // The dispatcher advances its cursor after this returns: retry a failed write a few times.
-  std::string what = "recomputing " + std::to_string(batch.size()) + " conversations";
+  std::string what = "recomputing " + std::to_string(changing.size()) + " of " + std::to_string(batch.size()) +
+                     " conversations";
   pipeline::write_retrying(store_, "service", what, [&](store::Tx& tx) -> Status {
     // Each shop's settings, loaded once per batch (conversations and paid orders alike).
     std::map<std::string, ServiceSettings> settings;
@@ -241,9 +284,10 @@ void ServiceListener::on_batch_end() {
       if (it == settings.end()) it = settings.emplace(tenant, load_settings(tx, tenant)).first;
       return it->second;
     };
-    for (const auto& [tenant, conv] : batch) {
+    for (const auto& key : batch) {
+      const auto& [tenant, conv] = key;
       const ServiceSettings& s = settings_of(tenant);
-      recompute(tx, tenant, conv, s, now);
+      if (changing.count(key)) recompute(tx, tenant, conv, s, now);
       maybe_assign(tx, env_, s, tenant, conv);
       maybe_after_hours(tx, env_, s, tenant, conv);
       maybe_send_survey(tx, env_, s, tenant, conv);

@@ -43,6 +43,9 @@ Result<ServiceSettings> update_settings(store::Tx& tx, const std::string& tenant
 // True when the stored state changed.
 bool recompute(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
                const ServiceSettings& settings, int64_t now);
+// Whether recompute would change the stored state (reads only: a read transaction will do).
+bool recompute_would_change(store::Tx& tx, const std::string& tenant, const std::string& conversation_id,
+                            const ServiceSettings& settings, int64_t now);
 
 // Records and emits the breaches due at `now` (at most `limit` conversations); returns how many
 // events were emitted.

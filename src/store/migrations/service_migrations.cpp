@@ -448,6 +448,32 @@ ALTER TABLE csat_surveys ADD COLUMN comment TEXT;
 ALTER TABLE csat_surveys ADD COLUMN comment_message_id TEXT;
 ALTER TABLE csat_surveys ADD COLUMN commented_at BIGINT;
 )SQL"},
+      // Message search, SQLite (alters core 8's tables, a core area migration, in the service range
+      // since core 1-9 is full): the FTS5 index without its 2- and 3-letter prefix indexes. They
+      // tripled the terms written per message and were about half of what indexing a message cost
+      // the single writer thread (bench/RESULTS.md, perf4). Results are the same: a 2- or 3-letter
+      // term is still a prefix query ("ab"*), which FTS5 answers from the full terms (as it
+      // already did for 1-letter terms), just with more of the index to walk. FTS5 options cannot
+      // be altered: the table (and its fts5vocab table) is recreated and refilled with the
+      // messages the old one held; the rest is indexed by the store at the end of the next batch,
+      // as always. The triggers (core 8) name the table and work on the new one unchanged.
+      // PostgreSQL: nothing (its GIN index has no prefix indexes).
+      {69, "message_search_without_prefix_indexes",
+       R"SQL(
+DROP TABLE message_search_fts_vocab;
+DROP TABLE message_search_fts;
+CREATE VIRTUAL TABLE message_search_fts USING fts5(
+  text, content = 'messages', content_rowid = 'seq',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO message_search_fts(rowid, text)
+  SELECT seq, text FROM messages
+  WHERE (kind = 'text' OR kind = 'note') AND seq <= (SELECT indexed_seq FROM message_search_fts_state WHERE id = 1);
+CREATE VIRTUAL TABLE message_search_fts_vocab USING fts5vocab(message_search_fts, 'instance');
+)SQL",
+       R"SQL(
+SELECT 1;
+)SQL"},
   };
   return kMigrations;
 }
