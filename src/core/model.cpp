@@ -1,4 +1,5 @@
 #include "core/model.hpp"
+#include "core/model_json.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -135,6 +136,53 @@ bj::object to_json(const Message& m) {
           {"content", parse_or_empty(m.content_json)},
           {"delivery", bj::object{{"state", m.delivery_state}, {"error", opt(m.delivery_error)}}},
           {"created_at", rfc3339(m.created_at)}};
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  // boost::json escapes '"', '\\' and the bytes below 0x20, nothing else (serializer.ipp).
+  bool plain = true;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {
+    out += bj::serialize(bj::string_view(s.data(), s.size()));
+    return;
+  }
+  out += '"';
+  out.append(s);
+  out += '"';
+}
+
+std::string message_json(const Message& m) {
+  std::string out;
+  out.reserve(256 + m.text.size() + m.content_json.size());
+  auto field = [&](const char* key, std::string_view v) {
+    out.append(key);
+    append_json_string(out, v);
+  };
+  auto opt_field = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) return field(key, *v);
+    out.append(key).append("null");
+  };
+  field("{\"id\":", m.id);
+  field(",\"conversation_id\":", m.conversation_id);
+  field(",\"direction\":", m.direction);
+  field(",\"author\":{\"kind\":", m.author_kind);
+  opt_field(",\"id\":", m.author_id);
+  field("},\"kind\":", m.kind);
+  field(",\"text\":", m.text);
+  out.append(",\"content\":");
+  if (m.content_json.empty() || m.content_json == "{}") out.append("{}");
+  else out.append(bj::serialize(parse_or_empty(m.content_json)));
+  field(",\"delivery\":{\"state\":", m.delivery_state);
+  opt_field(",\"error\":", m.delivery_error);
+  field("},\"created_at\":", rfc3339(m.created_at));
+  out += '}';
+  return out;
 }
 
 bj::object to_json(const Channel& c, std::string_view public_url) {

@@ -8,6 +8,7 @@
 
 #include "channels/window.hpp"
 #include "core/crypto.hpp"
+#include "core/model_json.hpp"
 #include "pipeline/contacts.hpp"
 #include "pipeline/window.hpp"
 #include "store/repo/repo.hpp"
@@ -21,19 +22,11 @@ namespace {
 // The contact a merged contact was merged into (NULL when it was not).
 constexpr store::Stmt kMergedInto{"contacts.merged_into",
                                   "SELECT merged_into FROM contacts WHERE tenant_id = $1 AND id = $2"};
-// Text that JSON writes between quotes as is (ids and event types are made of these).
-bool plain_json_text(std::string_view s) {
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-          c == '-' || c == ':'))
-      return false;
-  return true;
-}
 }  // namespace
 
-Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
-           const std::string& conversation_id, const std::string& contact_id, bool internal,
-           const bj::object& data) {
+Event emit_json(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
+                const std::string& conversation_id, const std::string& contact_id, bool internal,
+                std::string_view data_json) {
   Event e;
   e.id = env.ids.next("evt");
   e.tenant_id = tenant;
@@ -42,22 +35,26 @@ Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
   e.contact_id = contact_id;
   e.internal = internal;
   e.created_at_ms = env.clock.now_ms();
-  std::string created_at = rfc3339(e.created_at_ms);
-  if (plain_json_text(e.id) && plain_json_text(e.type)) {
-    // The same bytes as serializing {"id","type","created_at","data"}, without deep-copying data
-    // into a wrapper object first (an allocation per member; measured with bench/profile.sh).
-    std::string body = bj::serialize(data);
-    e.payload_json.reserve(64 + e.id.size() + e.type.size() + body.size());
-    e.payload_json.append("{\"id\":\"").append(e.id).append("\",\"type\":\"").append(e.type);
-    e.payload_json.append("\",\"created_at\":\"").append(created_at).append("\",\"data\":").append(body).append("}");
-  } else {
-    e.payload_json = bj::serialize(bj::object{
-        {"id", e.id}, {"type", e.type}, {"created_at", std::move(created_at)}, {"data", data}});
-  }
+  // The same bytes as serializing {"id","type","created_at","data"}, without building (and
+  // deep-copying data into) a wrapper object first (measured with bench/profile.sh).
+  e.payload_json.reserve(64 + e.id.size() + e.type.size() + data_json.size());
+  e.payload_json.append("{\"id\":");
+  append_json_string(e.payload_json, e.id);
+  e.payload_json.append(",\"type\":");
+  append_json_string(e.payload_json, e.type);
+  e.payload_json.append(",\"created_at\":");
+  append_json_string(e.payload_json, rfc3339(e.created_at_ms));
+  e.payload_json.append(",\"data\":").append(data_json).append("}");
   repo::append_event(tx, e);
   if (env.on_event) tx.after_commit([f = env.on_event, e]() mutable { f(std::move(e)); });
   else if (env.on_commit) tx.after_commit(env.on_commit);
   return e;
+}
+
+Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
+           const std::string& conversation_id, const std::string& contact_id, bool internal,
+           const bj::object& data) {
+  return emit_json(tx, env, tenant, type, conversation_id, contact_id, internal, bj::serialize(data));
 }
 
 void queue_provider_send(Tx& tx, Env& env, const std::string& tenant, const std::string& conversation_id,
@@ -240,7 +237,7 @@ Result<IngestResult> ingest_contact_message(Tx& tx, Env& env, const std::string&
   else repo::touch_conversation_last_message(tx, *conv);
 
   if (created) emit(tx, env, tenant, event_type::kConversationCreated, conv->id, conv->contact_id, false, to_json(*conv));
-  emit(tx, env, tenant, event_type::kMessageCreated, conv->id, conv->contact_id, false, to_json(m));
+  emit_json(tx, env, tenant, event_type::kMessageCreated, conv->id, conv->contact_id, false, message_json(m));
   // A new message is announced by message.created (it carries the conversation id; clients update
   // the conversation's last message from it). conversation.updated is for changed attributes.
   if (reopened) emit(tx, env, tenant, event_type::kConversationUpdated, conv->id, conv->contact_id, false, to_json(*conv));

@@ -34,6 +34,10 @@ struct Env {
 Event emit(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
            const std::string& conversation_id, const std::string& contact_id, bool internal,
            const boost::json::object& data);
+// The same with data already serialized (one JSON value).
+Event emit_json(Tx& tx, Env& env, const std::string& tenant, std::string_view type,
+                const std::string& conversation_id, const std::string& contact_id, bool internal,
+                std::string_view data_json);
 
 // Queues the durable job that delivers an outbound message of a provider conversation: an
 // "email.send" job (SMTP relay) for email, a "channel.send" job for every other provider channel.
