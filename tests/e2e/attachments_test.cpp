@@ -155,6 +155,30 @@ TEST_F(Attachments, AnAgentSendsFilesAsOneMessageTheVisitorGetsThem) {
   EXPECT_EQ(srv->get("/api/v1/webchat/" + channel + "/media/" + pdf).status, 401);
 }
 
+// A member a kind does not take is named, with the kind in the message (attachment, product, cart).
+TEST_F(Attachments, AnUnknownFieldIsRefusedNamingItsKind) {
+  std::string a = upload_id(kPng, "image/png", "a.png");
+  struct Case {
+    bj::object body;
+    std::string field, message;
+  } cases[] = {
+      {{{"kind", "attachment"}, {"content", bj::object{{"attachments", bj::array{bj::object{{"media_id", a}}}}}},
+        {"caption", "x"}},
+       "caption", "unknown field for kind attachment"},
+      {{{"kind", "product"}, {"sku", "BOOT-40"}, {"colour", "red"}}, "colour", "unknown field for kind product"},
+      {{{"kind", "cart"}, {"cart_id", "crt_1"}, {"text", "hi"}}, "text", "unknown field for kind cart"},
+  };
+  for (const auto& c : cases) {
+    auto r = srv->post("/api/v1/conversations/" + conv + "/messages", c.body, bearer(shop.token));
+    EXPECT_EQ(r.status, 400) << r.describe();
+    EXPECT_EQ(r.error_code(), "unknown_field") << r.describe();
+    EXPECT_EQ(r.error_field(), c.field) << r.describe();
+    EXPECT_EQ(str(r.json(), "error.message"), c.message) << r.describe();
+  }
+  // Nothing was sent: the upload still sends.
+  EXPECT_EQ(send({bj::value(a)}).status, 201);
+}
+
 TEST_F(Attachments, SendingRefusesAnotherShopsOrAnAlreadySentFileNamingTheAttachment) {
   std::string a = upload_id(kPng, "image/png", "a.png");
   std::string theirs = str(upload(kPdf, "application/pdf", "t.pdf", &other).json(), "id");
