@@ -882,13 +882,18 @@ export class Simulator {
     if (p.Body && [...String(p.Body)].length > 1600) return bad(21617, 'The concatenated message body exceeds the 1600 character limit.');
     if (p.MediaUrl) {
       // Twilio fetches every MediaUrl (GET) and checks its Content-Type and the size: 5 MB for all
-      // of an MMS's media together, 16 MB on WhatsApp (5 MB for an image), one media per WhatsApp
-      // message. The real API reports fetch failures later in a status callback; the simulator
-      // answers at once so a test sees it.
-      const urls = [].concat(p.MediaUrl);
+      // of an MMS's media together, 16 MB on WhatsApp (5 MB for an image). A WhatsApp message
+      // carries one media: "Any additional attachments will be ignored" (Twilio support,
+      // "Sending and Receiving Media with WhatsApp Messaging on Twilio"), so only the first is
+      // fetched and the others are recorded as ignored. The real API reports fetch failures later
+      // in a status callback; the simulator answers at once so a test sees it.
+      let urls = [].concat(p.MediaUrl);
       const whatsapp = to.startsWith('whatsapp:');
       if (urls.length > 10) return bad(21623, 'Number of media files exceeds allowed limit. You may send up to 10 media files in a single message.');
-      if (whatsapp && urls.length > 1) return bad(21623, 'A WhatsApp message takes one media file.');
+      if (whatsapp && urls.length > 1) {
+        entry.ignored_media = urls.slice(1);
+        urls = urls.slice(0, 1);
+      }
       const media = [];
       let total = 0;
       for (const u of urls) {
@@ -908,7 +913,7 @@ export class Simulator {
     }
     const msid = newSid(p.MediaUrl ? 'MM' : 'SM');
     const date = new Date().toUTCString().replace('GMT', '+0000');
-    const numMedia = p.MediaUrl ? [].concat(p.MediaUrl).length : 0;
+    const numMedia = entry.media?.length ?? 0;
     const body = {
       account_sid: sid,
       api_version: '2010-04-01',

@@ -162,8 +162,20 @@ export class ViberSim {
       // Viber downloads `media`: picture (JPEG/PNG/GIF <= 1 MB, `text` required, at most 768
       // characters), video (`size` required, <= 26 MB), file (`size` and `file_name` <= 256
       // characters, <= 50 MB). A file it cannot fetch or use is refused (status 3, badData).
+      // Sources: docs/channels.md "Outbound files".
       if (typeof b.media !== 'string' || !b.media) return answer(4);
       if (b.type === 'picture' && (typeof b.text !== 'string' || [...b.text].length > 768)) return answer(3);
+      // "The URL must have a resource with a .jpeg, .png or .gif file extension as the last path
+      // segment" (picture; .mp4 for a video).
+      const ext = (() => {
+        try {
+          return new URL(b.media).pathname.split('/').pop().match(/\.[^.]+$/)?.[0].toLowerCase() ?? '';
+        } catch {
+          return '';
+        }
+      })();
+      if (b.type === 'picture' && !['.jpeg', '.jpg', '.png', '.gif'].includes(ext)) return answer(3);
+      if (b.type === 'video' && ext !== '.mp4') return answer(3);
       if (b.type !== 'picture' && !(Number.isInteger(b.size) && b.size > 0)) return answer(4);
       if (b.type === 'file' && (typeof b.file_name !== 'string' || !b.file_name || [...b.file_name].length > 256)) return answer(4);
       if (b.type === 'file' && /\.(exe|bat|cmd|com|msi|scr|vbs|js|jar|apk|dll|ps1|reg|lnk)$/i.test(b.file_name)) return answer(3);
