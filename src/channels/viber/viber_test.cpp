@@ -45,6 +45,21 @@ TEST(ViberVerify, HmacSha256OfTheRawBody) {
   EXPECT_EQ(missing.error().errc, Errc::unauthenticated);
 }
 
+// The vector Viber's own bot libraries test their signature check with (viber-bot-node
+// test/message/message-validator-test.js, viber-bot-python tests, viber-bot-java
+// ViberSignatureValidatorTest): the same token, body and signature in all three.
+TEST(ViberVerify, TheVectorOfVibersOwnBotLibraries) {
+  auto settings = parse_settings(bj::parse(R"({"auth_token":"44dafb7e0f40021e-61a47a1e6778d187-f2c5a676a07050b3",
+      "sender_name":"testbot"})").as_object());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  WebhookRequest req;
+  req.body = R"({"event":"webhook","timestamp":4977069964384421269,"message_token":1478683725125})";
+  req.headers = {{"x-viber-content-signature", "d21b343448c8aee33b8e93768ef6ceb64a6ba6163099973a2b8bd028fea510ef"}};
+  EXPECT_TRUE(verify(req, *settings).ok());
+  req.headers = {{"x-viber-content-signature", "abcd"}};  // the libraries' invalid signature
+  EXPECT_EQ(verify(req, *settings).error().code, "bad_signature");
+}
+
 TEST(ViberSettings, Validates) {
   auto ok = parse_settings(bj::parse(R"({"auth_token":"abc","sender_name":"Shop"})").as_object());
   ASSERT_TRUE(ok.ok());
@@ -345,6 +360,21 @@ TEST(ViberFiles, PictureWithDescriptionVideoAndFileWithSizeAndName) {
   reqs = build_sends(test_settings(), "01234567890A=", msg);
   ASSERT_EQ(reqs->size(), 1u);
   EXPECT_EQ(body_of((*reqs)[0]).at("text"), "Installer\n\nsetup.EXE: https://shop.example/media/m1/setup.EXE?exp=1&sig=ab");
+
+  // Viber needs the extension as the URL's last path segment (picture .jpeg/.jpg/.png/.gif, video
+  // .mp4; a file "should" have one): a JPEG named without one goes as a link, an MP4 named
+  // ".mov" as a file.
+  msg.text = "Scans";
+  msg.attachments = {file("scan", "image/jpeg", 10), file("clip.MOV", "video/mp4", 10), file("PHOTO.JPEG", "image/jpeg", 10)};
+  reqs = build_sends(test_settings(), "01234567890A=", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 3u);  // a file takes no caption: the text (with the link line) first
+  EXPECT_EQ(body_of((*reqs)[0]).at("type"), "text");
+  EXPECT_EQ(body_of((*reqs)[0]).at("text"), "Scans\n\nscan: https://shop.example/media/m1/scan?exp=1&sig=ab");
+  EXPECT_EQ(body_of((*reqs)[1]).at("type"), "file");
+  EXPECT_EQ(body_of((*reqs)[1]).at("file_name"), "clip.MOV");
+  EXPECT_EQ(body_of((*reqs)[2]).at("type"), "picture");
+  EXPECT_EQ(body_of((*reqs)[2]).at("media"), "https://shop.example/media/m1/PHOTO.JPEG?exp=1&sig=ab");
 
   // The description holds 768 characters; longer text goes first as a text message.
   msg.text = std::string(769, 'a');
