@@ -69,8 +69,8 @@ Result<InboundBatch> parse(std::string_view body);
 // authorize()): a product card with an image and a link (and no choices) -> "news" with one
 // article; choices (at most 10) -> "msgmenu" (head_content = the text and link, one option per
 // choice); else "text", the link as an <a href> hyperlink. Files (attachments) go as lines
-// "filename: public_url" after the text: the customer-service API has no file type, and an image
-// would need a media/upload before the send. Errors: invalid_argument ("attachments[i].public_url"
+// "filename: public_url" after the text (the customer-service API has no file type); build_parts
+// sends images natively instead. Errors: invalid_argument ("attachments[i].public_url"
 // when a file has no public URL), "text_too_long" (over 2048 bytes).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& msg);
 
