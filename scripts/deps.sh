@@ -12,6 +12,17 @@ case "$what" in
   demo)  pkgs+=(nodejs npm) ;;
   bench) pkgs+=(wrk nginx-light sqlite3 postgresql curl) ;;
 esac
+# Postfix for the email e2e test (a private instance the test starts as root), unconfigured so no
+# system mail server starts; not when another mail server owns /usr/sbin/sendmail (Postfix would
+# replace it): the test then says it is skipped.
+if [ "$what" = test ]; then
+  if dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q "install ok installed" || [ ! -e /usr/sbin/sendmail ]; then
+    pkgs+=(postfix)
+    echo "postfix postfix/main_mailer_type select No configuration" | { [ "$(id -u)" -ne 0 ] && sudo debconf-set-selections || debconf-set-selections; } 2>/dev/null || true
+  else
+    echo "deps: another mail server is installed; the Postfix e2e test will be skipped" >&2
+  fi
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -276,6 +276,93 @@ std::string header_of(const std::string& data, const std::string& name) {
   return "";
 }
 
+// ---- a private Postfix instance (Debian's postfix package) ---------------------------------
+//
+// Its own configuration, queue and data directories in a temp dir; smtpd on a loopback port;
+// transport_maps send shop.test to Bottega's listener over LMTP and customer.test to a sink.
+// Postfix's master runs only as root (its servers then drop to the postfix user), so the test
+// needs root and the package; scripts/deps.sh installs it for `make test` when no other mail
+// server is installed.
+class Postfix {
+ public:
+  static std::string unavailable() {
+    if (::geteuid() != 0) return "Postfix's master runs only as root";
+    if (!fs::exists("/usr/sbin/postfix")) return "the postfix package is not installed (scripts/deps.sh test)";
+    if (run("id -u postfix && getent group postdrop").status != 0) return "no postfix user or postdrop group";
+    return "";
+  }
+  Postfix(uint16_t lmtp_port, uint16_t sink_port) {
+    dir_ = fs::temp_directory_path() / ("bottega-postfix-" + random_hex(4));
+    fs::create_directories(dir_ / "etc");
+    fs::create_directories(dir_ / "spool");
+    fs::create_directories(dir_ / "data");
+    // The postfix user must reach its configuration and queue.
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    port_ = unused_port();
+    std::string d = dir_.string();
+    std::ofstream(dir_ / "etc" / "main.cf")
+        << "compatibility_level = 3.6\n"
+        << "queue_directory = " << d << "/spool\ndata_directory = " << d << "/data\n"
+        << "mail_owner = postfix\nsetgid_group = postdrop\n"
+        << "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+        << "myhostname = relay.postfix.test\nmydestination =\nalias_maps =\nalias_database =\n"
+        << "local_recipient_maps =\nmynetworks = 127.0.0.0/8\nrelay_domains = shop.test\n"
+        << "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
+        << "transport_maps = inline:{ shop.test=lmtp:inet:127.0.0.1:" << lmtp_port
+        << ", customer.test=smtp:[127.0.0.1]:" << sink_port << " }\n"
+        << "smtp_dns_support_level = disabled\n"
+        << "queue_run_delay = 1s\nminimal_backoff_time = 1s\nmaximal_backoff_time = 2s\n"
+        << "maillog_file = /dev/stdout\n";
+    std::ofstream(dir_ / "etc" / "master.cf")
+        << "127.0.0.1:" << port_ << " inet n - n - - smtpd\n"
+        << "pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\nqmgr unix n - n 300 1 qmgr\n"
+        << "rewrite unix - - n - - trivial-rewrite\nbounce unix - - n - 0 bounce\n"
+        << "defer unix - - n - 0 bounce\ntrace unix - - n - 0 bounce\nverify unix - - n - 1 verify\n"
+        << "proxymap unix - - n - - proxymap\nsmtp unix - - n - - smtp\nrelay unix - - n - - smtp\n"
+        << "showq unix n - n - - showq\nerror unix - - n - - error\nretry unix - - n - - error\n"
+        << "discard unix - - n - - discard\nlmtp unix - - n - - lmtp\nanvil unix - - n - 1 anvil\n"
+        << "scache unix - - n - 1 scache\npostlog unix-dgram n - n - 1 postlogd\n";
+    auto made = run("chown postfix " + shell_quote(d + "/data") + " && postfix -c " + shell_quote(d + "/etc") +
+                    " post-install create-missing");
+    if (made.status != 0) throw std::runtime_error("postfix post-install: " + made.out);
+    // start-fg keeps the master attached to this shell (logging to stdout, read back by log()).
+    auto started = run("(postfix -c " + shell_quote(d + "/etc") + " start-fg >" + shell_quote(d + "/postfix.log") +
+                       " 2>&1 &)");
+    if (started.status != 0) throw std::runtime_error("postfix start-fg: " + started.out);
+    bool up = eventually(
+        [&] {
+          int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+          sockaddr_in a{};
+          a.sin_family = AF_INET;
+          a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+          a.sin_port = htons(port_);
+          bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+          ::close(fd);
+          return ok;
+        },
+        60s);
+    if (!up) throw std::runtime_error("postfix did not listen: " + log());
+  }
+  ~Postfix() {
+    std::string etc = shell_quote((dir_ / "etc").string());
+    run("postfix -c " + etc + " stop");
+    // stop signals the master; its servers take a moment to leave the directory.
+    eventually([&] { return run("postfix -c " + etc + " status").status != 0; }, 15s);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  uint16_t port() const { return port_; }
+  std::string log() const {
+    std::ifstream f(dir_ / "postfix.log");
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+
+ private:
+  fs::path dir_;
+  uint16_t port_ = 0;
+};
+
 class Email : public ::testing::Test {
  protected:
   void boot(const std::string& protocol = "smtp", const std::string& extra = "") {
@@ -786,6 +873,83 @@ TEST_F(Email, RelayOverStartTlsVerifiesTheCertificateAndRetriesATemporaryRefusal
   EXPECT_EQ(m.auth_user, "u");
   EXPECT_EQ(header_of(m.data, "In-Reply-To"), "<t1@customer.test>");
   fs::remove_all(dir);
+}
+
+// Postfix in front of Bottega, both ways: a customer's mail accepted by Postfix's smtpd is
+// delivered over LMTP into a conversation (8-bit UTF-8 body, a redelivered Message-ID stored
+// once); the agent's reply goes out through Postfix (Bottega's SMTP client against Postfix's
+// smtpd) to the customer's side with the threading headers, and the customer's answer, again
+// through Postfix, lands in the same conversation.
+TEST_F(Email, PostfixDeliversOverLmtpAndRelaysTheReply) {
+  if (auto why = Postfix::unavailable(); !why.empty()) GTEST_SKIP() << why;
+  SmtpSink sink;
+  boot("lmtp");
+  Postfix postfix(smtp_port, sink.port());
+  create_channel(bj::object{{"address", "support@shop.test"},
+                            {"smtp_host", "127.0.0.1"},
+                            {"smtp_port", static_cast<int>(postfix.port())},
+                            {"smtp_tls", "none"}});
+  auto through_postfix = [&](const std::string& to, const std::string& data) {
+    fs::path f = fs::path(srv->dir()) / ("pf-" + random_hex(4) + ".eml");
+    std::ofstream(f, std::ios::binary) << data;
+    return run("swaks --server 127.0.0.1:" + std::to_string(postfix.port()) +
+               " --helo client.test --from ana@customer.test --to " + shell_quote(to) + " --data @" + f.string());
+  };
+  std::string first = customer_mail("p1@customer.test", "Via Postfix", "Ciao, è già partito il pacco?");
+  auto sent = through_postfix("support@shop.test", first);
+  ASSERT_EQ(sent.status, 0) << sent.out;
+  EXPECT_NE(sent.out.find("250 2.0.0 Ok: queued"), std::string::npos) << sent.out;  // Postfix's answer
+  ASSERT_TRUE(eventually([&] { return conversations().size() == 1; }, 60s)) << postfix.log() << srv->server_output();
+  std::string conv = str(conversations().at(0), "id");
+  auto msgs = messages(conv);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(str(msgs[0], "text"), "Ciao, è già partito il pacco?");
+  // Postfix logged the LMTP delivery with Bottega's per-recipient answer.
+  ASSERT_TRUE(eventually([&] { return postfix.log().find("status=sent (250 2.0.0 message accepted") != std::string::npos; },
+                         30s))
+      << postfix.log();
+
+  // Postfix redelivering the same mail (a sender's retry): acknowledged, stored once.
+  ASSERT_EQ(through_postfix("support@shop.test", first).status, 0);
+  ASSERT_TRUE(eventually([&] {
+    auto l = postfix.log();
+    size_t n = 0;
+    for (size_t p = l.find("status=sent (250 2.0.0 message accepted"); p != std::string::npos;
+         p = l.find("status=sent (250 2.0.0 message accepted", p + 1))
+      ++n;
+    return n == 2;
+  }, 60s)) << postfix.log();
+  EXPECT_EQ(messages(conv).size(), 1u);
+
+  // The agent's reply leaves through Postfix and reaches the customer's side.
+  auto reply = srv->post("/api/v1/conversations/" + conv + "/messages", bj::object{{"text", "Sì, parte oggi."}},
+                         bearer(shop.token));
+  ASSERT_EQ(reply.status, 201) << reply.describe();
+  std::string reply_id = str(reply.json(), "id");
+  ASSERT_TRUE(eventually([&] { return sink.mails().size() == 1; }, 60s)) << postfix.log() << srv->server_output();
+  auto mail = sink.mails()[0];
+  EXPECT_EQ(mail.mail_from, "support@shop.test");
+  ASSERT_EQ(mail.rcpts.size(), 1u);
+  EXPECT_EQ(mail.rcpts[0], "ana@customer.test");
+  EXPECT_NE(header_of(mail.data, "Received").find("relay.postfix.test"), std::string::npos) << mail.data;
+  EXPECT_EQ(header_of(mail.data, "In-Reply-To"), "<p1@customer.test>");
+  std::string our_id = header_of(mail.data, "Message-ID");
+  EXPECT_EQ(our_id, "<" + reply_id + "." + conv + "@shop.test>");
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : messages(conv))
+      if (str(m, "id") == reply_id) return str(m, "delivery.state") == "sent";
+    return false;
+  }, 30s));
+
+  // The customer's answer, threaded on our Message-ID, comes back through Postfix.
+  auto answer = through_postfix("support@shop.test",
+                                customer_mail("p2@customer.test", "Re: Via Postfix", "Grazie!",
+                                              "In-Reply-To: " + our_id + "\r\nReferences: <p1@customer.test> " +
+                                                  our_id + "\r\n"));
+  ASSERT_EQ(answer.status, 0) << answer.out;
+  ASSERT_TRUE(eventually([&] { return messages(conv).size() == 3; }, 60s)) << postfix.log();
+  EXPECT_EQ(str(messages(conv)[2], "text"), "Grazie!");
+  EXPECT_EQ(conversations().size(), 1u);
 }
 
 }  // namespace

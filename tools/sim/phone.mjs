@@ -17,8 +17,9 @@
 //        (kind button|list for WhatsApp, callback for Telegram, quick_reply|postback for Messenger,
 //        reply for Viber's keyboard, msgmenu for WeChat; message = the seq of the business message
 //        tapped). The customer is a number (digits; Twilio: +E.164), a Viber user id or a WeChat
-//        OpenID. Photos: not on Viber (its media hosts are not simulated). Returns
-//        {"message","delivery"}.
+//        OpenID. Photos go into the provider's media store (simulated), the webhook names them as
+//        the provider does (Viber: a picture message whose `media` is a signed dl-media URL).
+//        Returns {"message","delivery"}.
 //   GET  /__sim/phone/messages?channel=&customer=&since=&wait=   the conversation, both sides, in
 //        order: {"messages":[...],"last_seq"}; wait (ms, at most 30000) long-polls for something new.
 //   POST /__sim/phone/read     {"channel","customer"}: read receipts for what the business sent
@@ -177,7 +178,6 @@ export class Phone {
     const customer = Phone.customerId(c.type, input.customer);
     const name = str(input.name).trim().slice(0, 60) || 'Demo Customer';
     const hasText = input.text !== undefined;
-    if (input.image !== undefined && c.type === 'viber') throw fail(400, 'Viber photos are not simulated: send text');
     const image = input.image === undefined ? undefined : checkPhoto(c, input.image, hasText);
     if (image && input.reply !== undefined) throw fail(400, 'a tap carries no photo');
     if (!image && hasText === (input.reply !== undefined)) throw fail(400, 'give either text or reply');
@@ -236,6 +236,13 @@ export class Phone {
     if (c.type === 'twilio') {
       const mime = this.sim.media.get(`twilio:${media.id}`).mime_type;
       return P.twilioInbound({ from: customer, to: s.from, body: caption, accountSid: s.account_sid, profileName: name, media: [{ contentType: mime, url: media.url }] });
+    }
+    if (c.type === 'viber') {
+      // A picture message: `media` is the signed URL on Viber's media host (the simulator's
+      // /viber/dl-media/...), `text` the customer's description (may be empty).
+      const f = this.sim.media.get(`viber:${media.id}`);
+      const ext = f.mime_type.split('/')[1].replace('jpeg', 'jpg');
+      return P.viberMessage(customer, '', { name, message: { type: 'picture', text: caption, media: media.url, file_name: `photo_${media.id.slice(0, 8)}.${ext}`, size: media.size } });
     }
     if (c.type === 'wechat') {
       // WeChat's image message has no caption: the phone refuses one (checkPhoto).

@@ -25,9 +25,10 @@
 //        ("after": n calls succeed before the failures start, e.g. the second file of a message;
 //        or a redirect: "status" 300-399 with "location")
 //   POST /__sim/delay {"provider","ms","times"?}    answer the next calls late (recorded at once)
-//   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?}
+//   POST /__sim/media {"provider","content_base64","mime_type"?,"account_sid"?,"expires_in"?}
 //        a file the provider will serve: returns {id, sha256, size, url?, file_path?} to put in an
 //        inbound webhook (WhatsApp media id, Telegram file_id, Messenger/Instagram/Twilio url,
+//        Viber url: a signed URL shaped like dl-media.viber.com's, valid expires_in s (3600),
 //        WeChat MediaId: served by GET /wechat/cgi-bin/media/get, a video as {"video_url"})
 //   POST /__sim/limits {"provider","per_second"?,"pair_interval_ms"?,"pair_burst"?}
 //        enforce the provider's rate limits (off until set; {"provider"} alone turns them off):
@@ -476,7 +477,7 @@ export class Simulator {
 
   // ----- media: files registered with POST /__sim/media, fetched the way each provider serves them
 
-  addMedia(provider, { content_base64, mime_type = 'application/octet-stream', account_sid }, origin) {
+  addMedia(provider, { content_base64, mime_type = 'application/octet-stream', account_sid, expires_in }, origin) {
     const bytes = Buffer.from(String(content_base64 ?? ''), 'base64');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const f = { bytes, mime_type, sha256 };
@@ -485,11 +486,13 @@ export class Simulator {
       f.id = `AgAC${randomBytes(24).toString('base64url')}`;
       f.path = `photos/file_${this.media.size + 1}.${mime_type.split('/')[1] ?? 'bin'}`;
     } else if (provider === 'wechat') f.id = randomBytes(32).toString('base64url'); // a MediaId as WeChat shapes them
+    else if (provider === 'viber') f.id = ViberSim.newMediaId();
     else f.id = `${provider === 'twilio' ? 'ME' : 'cdn'}${randomBytes(16).toString('hex')}`;
     this.media.set(`${provider}:${f.id}`, f);
     const out = { id: f.id, sha256, size: bytes.length };
     if (provider === 'telegram') out.file_path = f.path;
     if (provider === 'messenger' || provider === 'instagram') out.url = `${origin}/${provider}/cdn/${f.id}`;
+    if (provider === 'viber') out.url = this.viber.mediaUrl(origin, f, expires_in);
     if (provider === 'twilio') out.url = `${origin}/twilio/2010-04-01/Accounts/${account_sid ?? 'AC0'}/Messages/MM${randomBytes(16).toString('hex')}/Media/${f.id}`;
     return out;
   }
@@ -513,6 +516,7 @@ export class Simulator {
       if (!f) return { status: 400, body: graphError('whatsapp', 400, { code: 100, message: `Unsupported get request. Object with ID '${m[1]}' does not exist` }) };
       return { status: 200, body: { messaging_product: 'whatsapp', url: `${origin}/whatsapp/media/${f.id}`, mime_type: f.mime_type, sha256: f.sha256, file_size: f.bytes.length, id: f.id } };
     }
+    if (provider === 'viber' && rest.startsWith('/dl-media/')) return this.viber.mediaGet(rest, entry.query, file) ?? { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } };
     if (provider === 'wechat' && rest === '/cgi-bin/media/get') return this.wechat.mediaGet(entry, file(entry.query.media_id ?? ''), origin);
     if (provider === 'telegram' && (m = rest.match(/^\/bot([^/]+)\/getFile$/i))) {
       const f = file(entry.query.file_id ?? '');
@@ -878,13 +882,18 @@ export class Simulator {
     if (p.Body && [...String(p.Body)].length > 1600) return bad(21617, 'The concatenated message body exceeds the 1600 character limit.');
     if (p.MediaUrl) {
       // Twilio fetches every MediaUrl (GET) and checks its Content-Type and the size: 5 MB for all
-      // of an MMS's media together, 16 MB on WhatsApp (5 MB for an image), one media per WhatsApp
-      // message. The real API reports fetch failures later in a status callback; the simulator
-      // answers at once so a test sees it.
-      const urls = [].concat(p.MediaUrl);
+      // of an MMS's media together, 16 MB on WhatsApp (5 MB for an image). A WhatsApp message
+      // carries one media: "Any additional attachments will be ignored" (Twilio support,
+      // "Sending and Receiving Media with WhatsApp Messaging on Twilio"), so only the first is
+      // fetched and the others are recorded as ignored. The real API reports fetch failures later
+      // in a status callback; the simulator answers at once so a test sees it.
+      let urls = [].concat(p.MediaUrl);
       const whatsapp = to.startsWith('whatsapp:');
       if (urls.length > 10) return bad(21623, 'Number of media files exceeds allowed limit. You may send up to 10 media files in a single message.');
-      if (whatsapp && urls.length > 1) return bad(21623, 'A WhatsApp message takes one media file.');
+      if (whatsapp && urls.length > 1) {
+        entry.ignored_media = urls.slice(1);
+        urls = urls.slice(0, 1);
+      }
       const media = [];
       let total = 0;
       for (const u of urls) {
@@ -904,7 +913,7 @@ export class Simulator {
     }
     const msid = newSid(p.MediaUrl ? 'MM' : 'SM');
     const date = new Date().toUTCString().replace('GMT', '+0000');
-    const numMedia = p.MediaUrl ? [].concat(p.MediaUrl).length : 0;
+    const numMedia = entry.media?.length ?? 0;
     const body = {
       account_sid: sid,
       api_version: '2010-04-01',
@@ -1098,8 +1107,11 @@ export class Simulator {
       }
       case 'POST /__sim/media': {
         const b = parseJsonOrNull(body);
-        if (!b || !['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'wechat'].includes(b.provider) || typeof b.content_base64 !== 'string')
-          return send(res, 400, { error: 'provider (whatsapp, messenger, instagram, telegram, twilio, wechat) and content_base64 are required' });
+        const kinds = ['whatsapp', 'messenger', 'instagram', 'telegram', 'twilio', 'viber', 'wechat'];
+        if (!b || !kinds.includes(b.provider) || typeof b.content_base64 !== 'string')
+          return send(res, 400, { error: `provider (${kinds.join(', ')}) and content_base64 are required` });
+        if (b.expires_in !== undefined && (b.provider !== 'viber' || !Number.isInteger(b.expires_in)))
+          return send(res, 400, { error: 'expires_in (seconds, may be negative: already expired) is for Viber media URLs only' });
         return send(res, 200, this.addMedia(b.provider, b, `http://${req.headers.host}`));
       }
       case 'POST /__sim/limits': {

@@ -16,7 +16,7 @@
 // "tamper"?,"omit_signature"?}; /__sim/fail {"provider":"viber","status":429|401|400|500,
 // "code"?: a Viber status}.
 
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 import { MB, received } from './outmedia.mjs';
 
@@ -82,6 +82,19 @@ export function viberJson(value) {
   return JSON.stringify(value, (k, v) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(\d+)@@"/g, '$1');
 }
 
+// ----- customers' files: where Viber keeps them
+
+// A customer's picture, video or file reaches a bot as `message.media`: a signed, expiring URL on
+// Viber's media host, e.g. https://dl-media.viber.com/3/media/2/short/any/sig/image/0x0/d793/
+// <64 hex>.jpg?Expires=<unix s>&Signature=<...>&Key-Pair-Id=<...> (CloudFront-style signed URL;
+// docs/channels.md#viber "Media"). It takes no credentials. The simulator serves the same path
+// under its /viber prefix (the channel's api_base_url origin, which Bottega trusts as the provider,
+// as for every simulated provider), refusing a wrong or expired signature with 403.
+const MEDIA_KIND = (mime) => (mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : 'file');
+const MEDIA_EXT = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp', 'video/mp4': 'mp4', 'application/pdf': 'pdf' };
+export const VIBER_MEDIA_PATH = /^\/dl-media\/3\/media\/2\/short\/any\/sig\/(?:image|video|file)\/0x0\/[0-9a-f]{4}\/([0-9a-f]{64})\.[a-z0-9]{1,8}$/;
+const KEY_PAIR_ID = 'APKASIMULATORVIBER01';
+
 // ----- the API
 
 export class ViberSim {
@@ -95,6 +108,7 @@ export class ViberSim {
   }
 
   reset() {
+    this.mediaKey = randomBytes(32); // signs the media URLs (a reset invalidates the old ones)
     this.webhook = null; // {url, event_types}
     this.sent = []; // {token, receiver, type, body}
   }
@@ -148,8 +162,20 @@ export class ViberSim {
       // Viber downloads `media`: picture (JPEG/PNG/GIF <= 1 MB, `text` required, at most 768
       // characters), video (`size` required, <= 26 MB), file (`size` and `file_name` <= 256
       // characters, <= 50 MB). A file it cannot fetch or use is refused (status 3, badData).
+      // Sources: docs/channels.md "Outbound files".
       if (typeof b.media !== 'string' || !b.media) return answer(4);
       if (b.type === 'picture' && (typeof b.text !== 'string' || [...b.text].length > 768)) return answer(3);
+      // "The URL must have a resource with a .jpeg, .png or .gif file extension as the last path
+      // segment" (picture; .mp4 for a video).
+      const ext = (() => {
+        try {
+          return new URL(b.media).pathname.split('/').pop().match(/\.[^.]+$/)?.[0].toLowerCase() ?? '';
+        } catch {
+          return '';
+        }
+      })();
+      if (b.type === 'picture' && !['.jpeg', '.jpg', '.png', '.gif'].includes(ext)) return answer(3);
+      if (b.type === 'video' && ext !== '.mp4') return answer(3);
       if (b.type !== 'picture' && !(Number.isInteger(b.size) && b.size > 0)) return answer(4);
       if (b.type === 'file' && (typeof b.file_name !== 'string' || !b.file_name || [...b.file_name].length > 256)) return answer(4);
       if (b.type === 'file' && /\.(exe|bat|cmd|com|msi|scr|vbs|js|jar|apk|dll|ps1|reg|lnk)$/i.test(b.file_name)) return answer(3);
@@ -169,6 +195,39 @@ export class ViberSim {
     const token = newViberToken();
     this.sent.push({ token, receiver: b.receiver, type: b.type, body: b });
     return answer(0, { chat_hostname: 'SN-CHAT-05_', billing_status: 1 }, token);
+  }
+
+  /** A new media id (64 hex digits, as in Viber's URLs). */
+  static newMediaId() {
+    return randomBytes(32).toString('hex');
+  }
+
+  /** The signed URL of file f ({id, mime_type}) under `origin`, valid for `expiresIn` seconds. */
+  mediaUrl(origin, f, expiresIn = 3600) {
+    const path = `/dl-media/3/media/2/short/any/sig/${MEDIA_KIND(f.mime_type)}/0x0/${f.id.slice(-4)}/${f.id}.${MEDIA_EXT[f.mime_type] ?? 'bin'}`;
+    const expires = Math.floor(Date.now() / 1000) + expiresIn;
+    return `${origin}/viber${path}?Expires=${expires}&Signature=${this.mediaSignature(path, expires)}&Key-Pair-Id=${KEY_PAIR_ID}`;
+  }
+
+  mediaSignature(path, expires) {
+    // CloudFront writes its base64 with '-' '_' '~' for '+' '=' '/'.
+    return createHmac('sha256', this.mediaKey).update(`${path}?Expires=${expires}`).digest('base64').replace(/\+/g, '-').replace(/=/g, '_').replace(/\//g, '~');
+  }
+
+  /** GET /viber/dl-media/...: the bytes of file(id), or the media host's refusals; null: not a media path. */
+  mediaGet(rest, query, file) {
+    const m = rest.match(VIBER_MEDIA_PATH);
+    if (!m) return null;
+    const denied = (code, message) => ({ status: 403, body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`, headers: { 'content-type': 'text/xml' } });
+    const expires = Number(query.Expires);
+    if (!query.Signature || !query['Key-Pair-Id'] || !Number.isInteger(expires)) return denied('MissingKey', 'Missing Key-Pair-Id query parameter or cookie value');
+    const want = Buffer.from(this.mediaSignature(rest, expires));
+    const got = Buffer.from(String(query.Signature));
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return denied('AccessDenied', 'Access denied');
+    if (expires < Date.now() / 1000) return denied('AccessDenied', 'Access denied');
+    const f = file(m[1]);
+    if (!f) return { status: 404, body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>', headers: { 'content-type': 'text/xml' } };
+    return { status: 200, body: f.bytes, headers: { 'content-type': f.mime_type } };
   }
 
   /** An injected failure (/__sim/fail): Viber answers HTTP 200 with a status, except 5xx. */

@@ -160,12 +160,14 @@ test('the customer phone on Twilio SMS, Viber and WeChat: each app writes as its
   await agent.locator('#composer-text').press('Enter');
   await phone.locator('li.msg.business', { hasText: 'Yes, in 3 days.' }).waitFor({ timeout: 30_000 });
 
-  // Viber: a user id, the reply keyboard's buttons; a tap is understood. No photo button.
+  // Viber: a user id, the reply keyboard's buttons; a tap is understood; a photo with its caption
+  // reaches the console (Bottega downloads it from the signed dl-media URL the simulator serves).
   await phone.locator('#channel').selectOption('viber');
   await phone.locator('.phone[data-app=viber]').waitFor();
   assert.match(await id.inputValue(), /^[A-Za-z0-9]{22}==$/);
   assert.equal(await phone.locator('#customer-id-label').innerText(), 'Viber id');
-  assert.equal(await phone.locator('#photo').isHidden(), true);
+  await phone.locator('#customer-name').fill('Vera Viber');
+  await phone.locator('#customer-name').press('Tab');
   await text.fill('Do you ship to Belgium?');
   await text.press('Enter');
   const viber = phone.locator('li.msg.business', { hasText: 'EU country' });
@@ -174,6 +176,22 @@ test('the customer phone on Twilio SMS, Viber and WeChat: each app writes as its
   await viber.locator('button.choice', { hasText: 'Yes' }).click();
   await phone.locator('li.msg.customer[data-status=delivered]', { hasText: 'Yes' }).waitFor({ timeout: 15_000 });
   await phone.locator('li.msg.business', { hasText: 'glad' }).waitFor({ timeout: 30_000 });
+  assert.equal(await phone.locator('#photo').isVisible(), true);
+  await text.fill('Is this colour in stock?');
+  await phone.locator('#photo-file').setInputFiles({ name: 'colour.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  await phone.locator('li.msg.customer[data-status=delivered] img').waitFor({ timeout: 15_000 });
+  const vconv = agent.locator('#conversation-list button.conv', { hasText: 'Vera Viber' });
+  await vconv.waitFor({ timeout: 15_000 });
+  await vconv.click();
+  const vmsg = agent.locator('.messages li.msg-in', { hasText: 'Is this colour in stock?' });
+  const vimg = vmsg.locator('img.attachment-img');
+  await vimg.waitFor({ timeout: 30_000 });
+  // The image the console shows is the phone's file, byte for byte.
+  const shown = await vimg.evaluate(async (img) => {
+    const r = await fetch(img.src, { credentials: 'same-origin' });
+    return { status: r.status, b64: btoa(String.fromCharCode(...new Uint8Array(await r.arrayBuffer()))) };
+  });
+  assert.deepEqual(shown, { status: 200, b64: PNG });
 
   // WeChat: an OpenID, the msgmenu's options; a tap comes back as the option; a photo (no caption)
   // is downloaded through media/get and shows in the console.

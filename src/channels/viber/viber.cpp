@@ -296,15 +296,32 @@ bool forbidden_file(std::string_view name) {
   return false;
 }
 
-// picture: JPEG/PNG/GIF <= 1 MB; video: MP4 <= 26 MB; anything else (or a larger image) a file
-// <= 50 MB with a name of at most 256 characters; otherwise a link (docs/channels.md "Outbound
+// The extension of the last path segment of `url` ("" when it has none), lowercase.
+std::string url_extension(std::string_view url) {
+  std::string_view path = url.substr(0, url.find_first_of("?#"));
+  std::string_view last = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+  auto dot = last.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == last.size()) return {};
+  std::string ext(last.substr(dot));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+// picture: JPEG/PNG/GIF <= 1 MB whose URL ends in .jpeg/.jpg/.png/.gif; video: MP4 <= 26 MB whose
+// URL ends in .mp4 (Viber requires the extension as the last path segment of both); anything else
+// (or a larger image) a file <= 50 MB with a name of at most 256 characters that has an extension
+// (Viber: "URL should include the file extension"); otherwise a link (docs/channels.md "Outbound
 // files").
 std::string message_type(const OutboundAttachment& f) {
   constexpr int64_t MB = attachments::kMB;
   std::string t = attachments::base_type(f.mime_type);
-  if ((t == "image/jpeg" || t == "image/png" || t == "image/gif") && f.size <= 1 * MB) return "picture";
-  if (t == "video/mp4" && f.size <= 26 * MB) return "video";
-  if (f.size <= 50 * MB && render::char_count(f.filename) <= 256 && !forbidden_file(f.filename)) return "file";
+  std::string ext = url_extension(f.public_url);
+  if ((t == "image/jpeg" || t == "image/png" || t == "image/gif") && f.size <= 1 * MB &&
+      (ext == ".jpeg" || ext == ".jpg" || ext == ".png" || ext == ".gif"))
+    return "picture";
+  if (t == "video/mp4" && f.size <= 26 * MB && ext == ".mp4") return "video";
+  if (f.size <= 50 * MB && render::char_count(f.filename) <= 256 && !ext.empty() && !forbidden_file(f.filename))
+    return "file";
   return "";
 }
 

@@ -346,6 +346,21 @@ TEST(ViberFiles, PictureWithDescriptionVideoAndFileWithSizeAndName) {
   ASSERT_EQ(reqs->size(), 1u);
   EXPECT_EQ(body_of((*reqs)[0]).at("text"), "Installer\n\nsetup.EXE: https://shop.example/media/m1/setup.EXE?exp=1&sig=ab");
 
+  // Viber needs the extension as the URL's last path segment (picture .jpeg/.jpg/.png/.gif, video
+  // .mp4; a file "should" have one): a JPEG named without one goes as a link, an MP4 named
+  // ".mov" as a file.
+  msg.text = "Scans";
+  msg.attachments = {file("scan", "image/jpeg", 10), file("clip.MOV", "video/mp4", 10), file("PHOTO.JPEG", "image/jpeg", 10)};
+  reqs = build_sends(test_settings(), "01234567890A=", msg);
+  ASSERT_TRUE(reqs.ok()) << reqs.error().message;
+  ASSERT_EQ(reqs->size(), 3u);  // a file takes no caption: the text (with the link line) first
+  EXPECT_EQ(body_of((*reqs)[0]).at("type"), "text");
+  EXPECT_EQ(body_of((*reqs)[0]).at("text"), "Scans\n\nscan: https://shop.example/media/m1/scan?exp=1&sig=ab");
+  EXPECT_EQ(body_of((*reqs)[1]).at("type"), "file");
+  EXPECT_EQ(body_of((*reqs)[1]).at("file_name"), "clip.MOV");
+  EXPECT_EQ(body_of((*reqs)[2]).at("type"), "picture");
+  EXPECT_EQ(body_of((*reqs)[2]).at("media"), "https://shop.example/media/m1/PHOTO.JPEG?exp=1&sig=ab");
+
   // The description holds 768 characters; longer text goes first as a text message.
   msg.text = std::string(769, 'a');
   msg.attachments = {file("a.jpg", "image/jpeg", 10)};

@@ -58,7 +58,7 @@
   const DIGITS = [/^[1-9]\d{4,15}$/, 'The number must be 5 to 16 digits, not starting with 0.', 'Number'];
   const idRule = (type) => IDS[type] ?? DIGITS;
   const validCustomer = (type, id) => idRule(type)[0].test(id ?? '');
-  // Photos: every app but Viber; Messenger, Instagram and WeChat send them without a caption.
+  // Photos: every app; Messenger, Instagram and WeChat send them without a caption.
   const photoCaption = (type) => !['messenger', 'instagram', 'wechat'].includes(type);
 
   function setStatus(text) {
@@ -127,7 +127,6 @@
     ui.customer.setAttribute('aria-label', `Customer ${idRule(type)[2]}`);
     ui.customerLabel.textContent = idRule(type)[2];
     ui.name.value = id.name;
-    ui.photo.hidden = type === 'viber';
     restart();
   }
 

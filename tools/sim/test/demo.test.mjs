@@ -132,6 +132,28 @@ describe('make demo with the provider simulator', () => {
     assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
   });
 
+  test("a customer's photo on Viber reaches the agents: Bottega downloads it from the signed dl-media URL the simulator serves", async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const sent = await phoneSend({ channel: 'viber', customer: 'VbDemoPhoto000000000006==', name: 'Vito Photo', text: 'is this the blue one?', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.delivery.status, 200);
+    const ch = await channelOf('viber');
+    const conv = await eventually('the Viber conversation', async () => {
+      const r = await bottega('GET', `/api/v1/conversations?channel_id=${ch.id}`);
+      return r.body.data.find((c) => c.contact?.name === 'Vito Photo');
+    });
+    const attachment = await eventually('the photo stored (or refused)', async () => {
+      const msgs = await bottega('GET', `/api/v1/conversations/${conv.id}/messages`);
+      const a = msgs.body.data.find((x) => x.kind === 'media' && x.text === 'is this the blue one?')?.content?.attachments?.[0];
+      return a?.media_id || a?.media_error ? a : null;
+    });
+    assert.ok(attachment.media_id, JSON.stringify(attachment));
+    assert.match(attachment.url, new RegExp(`^${demo.sim}/viber/dl-media/`));
+    const file = await fetch(`${demo.bottega}/api/v1/media/${attachment.media_id}`, { headers: { Authorization: `Bearer ${demo.token}` } });
+    assert.equal(file.status, 200);
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), Buffer.from(png, 'base64'));
+  });
+
   test('Telegram, Messenger and Instagram: the bot answers there too', async () => {
     for (const [type, customer] of [['telegram', '5550000001'], ['messenger', '2410000000000002'], ['instagram', '2410000000000003']]) {
       const sent = await phoneSend({ channel: type, customer, name: 'Luca Demo', text: 'Do you ship to Belgium?' });

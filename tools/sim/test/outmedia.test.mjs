@@ -157,14 +157,21 @@ describe('simulator: outbound files', () => {
     assert.match((await post('/telegram/bot123:ABC/sendDocument', form)).json.description, /caption is too long/);
   });
 
-  test('Twilio fetches every MediaUrl: sizes, one per WhatsApp message, a bad link is 11200', async () => {
+  test('Twilio fetches every MediaUrl: sizes, one per WhatsApp message (others ignored), at most 10, a bad link is 11200', async () => {
     const auth = { authorization: `Basic ${Buffer.from('AC1:tok').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' };
     const send = (params) => post('/twilio/2010-04-01/Accounts/AC1/Messages.json', new URLSearchParams(params).toString(), auth);
     let r = await send([['To', '+15558675310'], ['From', '+15557122661'], ['Body', 'Pics'], ['MediaUrl', url('/media/m1/shoe.png')], ['MediaUrl', url('/media/m2/invoice.pdf')]]);
     assert.equal(r.status, 201, JSON.stringify(r.json));
     assert.equal(r.json.num_media, '2');
     assert.deepEqual((await last('twilio')).media.map((m) => m.sha256), [sha(PNG), sha(PDF)]);
+    // WhatsApp: one media per message; Twilio ignores the others (it does not refuse the message).
     r = await send([['To', 'whatsapp:+15558675310'], ['From', 'whatsapp:+15557122661'], ['MediaUrl', url('/media/m1/shoe.png')], ['MediaUrl', url('/media/m2/invoice.pdf')]]);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assert.equal(r.json.num_media, '1');
+    const wa = await last('twilio');
+    assert.deepEqual(wa.media.map((m) => m.sha256), [sha(PNG)]);
+    assert.deepEqual(wa.ignored_media, [url('/media/m2/invoice.pdf')]);
+    r = await send([['To', '+15558675310'], ['From', '+15557122661'], ...Array.from({ length: 11 }, () => ['MediaUrl', url('/media/m1/shoe.png')])]);
     assert.equal(r.status, 400);
     assert.equal(r.json.code, 21623);
     // A file served as application/octet-stream is not one Twilio takes.
@@ -184,6 +191,10 @@ describe('simulator: outbound files', () => {
     assert.deepEqual((await last('viber')).media, [{ type: 'picture', filename: 'shoe.png', mime_type: 'image/png', size: PNG.length, sha256: sha(PNG), source: 'link', url: url('/media/m1/shoe.png'), caption: 'New' }]);
     assert.equal((await viber({ type: 'picture', text: 'New', media: url('/media/m3/big.png') })).json.status, 3);
     assert.equal((await viber({ type: 'picture', media: url('/media/m1/shoe.png') })).json.status, 3); // text required
+    // The extension must be the URL's last path segment: .jpeg/.jpg/.png/.gif for a picture, .mp4 for a video.
+    served.set('/media/m5/shoe', { type: 'image/png', bytes: PNG, name: 'shoe' });
+    assert.equal((await viber({ type: 'picture', text: '', media: url('/media/m5/shoe') })).json.status, 3);
+    assert.equal((await viber({ type: 'video', media: url('/media/m1/shoe.png'), size: PNG.length })).json.status, 3);
     r = await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length, file_name: 'invoice.pdf' });
     assert.equal(r.json.status, 0);
     assert.equal((await last('viber')).media[0].filename, 'invoice.pdf');

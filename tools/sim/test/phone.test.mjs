@@ -472,9 +472,62 @@ describe('customer phone', () => {
     const t = JSON.parse(hooks[1].body).message;
     assert.equal(t.text, 'L');
     assert.equal(t.tracking_data, tracking, 'the tapped message\'s tracking_data comes back');
-    const photo = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, image: { content_base64: 'iVBORw0KGgo=', mime_type: 'image/png' } });
-    assert.equal(photo.status, 400);
-    assert.equal(hooks.length, 2, 'nothing sent');
+  });
+
+  test('Viber: a photo is a picture message whose media is a signed, expiring dl-media URL the simulator serves', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const bytes = Buffer.from(png, 'base64');
+    const user = 'VbUser0000000000002==';
+    const r = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, name: 'Vera', text: 'this colour?', image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.delivery.status, 200);
+    assert.equal(r.body.message.kind, 'image');
+    assert.equal(hooks[0].headers['x-viber-content-signature'], createHmac('sha256', VB.auth_token).update(hooks[0].body).digest('hex'));
+    const ev = JSON.parse(hooks[0].body);
+    assert.equal(ev.event, 'message');
+    assert.match(hooks[0].body, /"message_token":\d{19},/, 'a 64-bit number, as Viber writes it');
+    assert.equal(ev.sender.id, user);
+    assert.equal(ev.message.type, 'picture');
+    assert.equal(ev.message.text, 'this colour?');
+    assert.equal(ev.message.size, bytes.length);
+    assert.match(ev.message.file_name, /^photo_[0-9a-f]{8}\.png$/);
+    // The path and query of Viber's media host, on the simulator's /viber prefix (the channel's
+    // api_base_url origin).
+    const u = new URL(ev.message.media);
+    assert.equal(u.origin, s.url);
+    assert.match(u.pathname, /^\/viber\/dl-media\/3\/media\/2\/short\/any\/sig\/image\/0x0\/[0-9a-f]{4}\/[0-9a-f]{64}\.png$/);
+    assert.deepEqual([...u.searchParams.keys()], ['Expires', 'Signature', 'Key-Pair-Id']);
+    const expires = Number(u.searchParams.get('Expires'));
+    assert.ok(expires > Date.now() / 1000 + 3000 && expires <= Date.now() / 1000 + 3600, String(expires));
+    const file = await fetch(u); // no credentials: Viber's media URLs carry their own signature
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), bytes);
+    // A changed signature, path or expiry is refused as the media host does (403).
+    const sig = u.searchParams.get('Signature');
+    for (const [what, change] of [
+      ['signature', (x) => x.searchParams.set('Signature', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1))],
+      ['expiry', (x) => x.searchParams.set('Expires', String(expires + 60))],
+      ['no signature', (x) => x.searchParams.delete('Signature')],
+      ['path', (x) => { x.pathname = x.pathname.replace(/\/image\//, '/video/'); }],
+    ]) {
+      const x = new URL(u);
+      change(x);
+      const bad = await fetch(x);
+      assert.equal(bad.status, 403, what);
+      assert.match(await bad.text(), /<Error><Code>(AccessDenied|MissingKey)<\/Code>/, what);
+    }
+    // An expired URL (POST /__sim/media with expires_in < 0) is refused too.
+    const old = await api('POST', '/__sim/media', { provider: 'viber', content_base64: png, mime_type: 'image/png', expires_in: -1 });
+    assert.equal(old.status, 200, JSON.stringify(old.body));
+    assert.equal((await fetch(old.body.url)).status, 403);
+    // The phone shows the photo from its own origin.
+    assert.match(r.body.message.image, /^\/phone\/media\/viber\/[0-9a-f]{64}$/);
+    assert.deepEqual(Buffer.from(await (await fetch(s.url + r.body.message.image)).arrayBuffer()), bytes);
+    // Without text: an empty description.
+    const bare = await api('POST', '/__sim/phone/send', { channel: 'viber', customer: user, image: { content_base64: png, mime_type: 'image/png' } });
+    assert.equal(bare.status, 200, JSON.stringify(bare.body));
+    assert.equal(JSON.parse(hooks[1].body).message.text, '');
   });
 
   test('WeChat: a signed XML callback from the OpenID; msgmenu options, links, news and template messages show; a tap has bizmsgmenuid; a photo has a MediaId', async () => {

@@ -10,8 +10,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  api, commonFlow, conversations, createChannel, deliver, deliveryBecomes, env, eventually, lastSeq, messages, rand,
-  reply, simApi, simRequests, useServers,
+  api, attachmentSettles, commonFlow, conversationOf, conversations, createChannel, deliver, deliveryBecomes, env, eventually,
+  fetchMedia, lastSeq, messages, rand, reply, simApi, simRequests, useServers,
 } from './harness.mjs';
 
 useServers();
@@ -156,6 +156,57 @@ describe('viber', () => {
     const gone = await reply(other.id, 'are you there?');
     const failed = await deliveryBecomes(other.id, gone.id, 'failed');
     assert.match(JSON.stringify(failed.delivery), /recipient_unavailable.*receiverNotSubscribed/);
+  });
+
+  // A customer's picture: Viber names a signed, expiring URL on its media host; the simulator
+  // serves it under its /viber prefix (the channel's api_base_url origin).
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  async function pictureFrom(name, media, text = '') {
+    const d = await callback(['viberMessage', `${rand(8)}P=`, '', { token: newToken(), name, message: { type: 'picture', text, media, file_name: 'photo.png', size: 70 } }]);
+    assert.equal(d.status, 200, d.body);
+    const conv = await conversationOf(st.channel.id, name);
+    return attachmentSettles(conv.id);
+  }
+
+  test("a customer's picture is downloaded from its signed media URL (no credentials), stored, and served to agents", async () => {
+    const since = await lastSeq();
+    const media = (await simApi('POST', '/__sim/media', { provider: 'viber', content_base64: png, mime_type: 'image/png' })).json;
+    assert.match(media.url, /\/viber\/dl-media\/3\/media\/2\/short\/any\/sig\/image\/0x0\/[0-9a-f]{4}\/[0-9a-f]{64}\.png\?Expires=\d+&Signature=[^&]+&Key-Pair-Id=/);
+    const a = await pictureFrom(`Pia ${rand(3)}`, media.url, 'this colour?');
+    assert.ok(a.media_id, JSON.stringify(a));
+    assert.equal(a.type, 'image');
+    assert.equal(a.size, Buffer.from(png, 'base64').length);
+    const got = await fetchMedia(a.media_id);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'image/png');
+    assert.deepEqual(got.bytes, Buffer.from(png, 'base64'));
+    assert.equal((await fetchMedia(a.media_id, null)).status, 401, 'agents only');
+    const gets = (await simRequests('viber', since)).filter((r) => r.method === 'GET');
+    assert.equal(gets.length, 1, JSON.stringify(gets.map((r) => r.target)));
+    assert.equal(gets[0].target, media.url.slice(env.simBase.length), 'the exact signed URL');
+    assert.equal(gets[0].headers['x-viber-auth-token'], undefined, 'the bot token never goes to the media host');
+    assert.equal(gets[0].headers.authorization, undefined);
+  });
+
+  test('media SSRF attempts: an expired URL is recorded as refused; other hosts, the metadata address and plain http are never fetched', async () => {
+    const since = await lastSeq();
+    const old = (await simApi('POST', '/__sim/media', { provider: 'viber', content_base64: png, mime_type: 'image/png', expires_in: -60 })).json;
+    const expired = await pictureFrom(`Old ${rand(3)}`, old.url);
+    assert.equal(expired.media_id, undefined);
+    assert.match(expired.media_error, /^media_unavailable: viber media answered HTTP 403/);
+    for (const url of [
+      `${env.base}/api/v1/conversations`, // the server's own API: the simulator's host, another port
+      'http://169.254.169.254/latest/meta-data/',
+      'https://dl-media.viber.com.evil.example/3/p.jpg',
+      'http://dl-media.viber.com/3/p.jpg', // Viber's host, but not over https
+      `https://user:pw@dl-media.viber.com/3/p.jpg`,
+    ]) {
+      const a = await pictureFrom(`Ssrf ${rand(3)}`, url);
+      assert.equal(a.media_id, undefined, url);
+      assert.match(a.media_error, /^media_host_not_allowed/, url);
+    }
+    const gets = (await simRequests('viber', since)).filter((r) => r.method === 'GET');
+    assert.equal(gets.length, 1, 'only the expired URL reached the (simulated) media host');
   });
 
   async function createConversationWith(uid, name) {
