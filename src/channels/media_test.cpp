@@ -115,6 +115,29 @@ TEST(MediaSteps, TwilioRedirectIsRecheckedAndGetsNoCredentials) {
             "media_unavailable") << "at most three steps";
 }
 
+// Viber's media URLs carry their own signature: no auth token goes with them, and a redirect is
+// re-checked like the first URL (the metadata address, another host, plain http: refused).
+TEST(MediaSteps, ViberSendsNoTokenAndRechecksRedirects) {
+  const auto vb = obj(R"({"auth_token":"secret-token","sender_name":"Shop"})");
+  auto first = first_request("viber", vb, obj(R"({"type":"image","url":"https://dl-media.viber.com/3/media/2/short/any/sig/image/0x0/d793/p.jpg?Expires=1&Signature=x&Key-Pair-Id=K"})"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(first->headers.empty()) << first->headers[0].first;
+  EXPECT_EQ(first->url.find("secret-token"), std::string::npos);
+  for (std::string_view to : {"https://169.254.169.254/latest/meta-data/", "https://evil.example/p.jpg",
+                              "http://dl-media.viber.com/p.jpg", "https://user:pw@dl-media.viber.com/p.jpg"}) {
+    auto n = next("viber", vb, 0, HttpResponse{302, {{"Location", std::string(to)}}, ""});
+    ASSERT_FALSE(n.ok()) << to;
+    EXPECT_EQ(n.error().code, "media_host_not_allowed") << to;
+  }
+  auto ok = next("viber", vb, 0, HttpResponse{302, {{"Location", "https://dl-media.viber.com/3/p.jpg"}}, ""});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->request->headers.empty());
+  auto file = next("viber", vb, 1, HttpResponse{200, {{"Content-Type", "image/jpeg"}}, "JPEG"});
+  ASSERT_TRUE(file.ok());
+  EXPECT_FALSE(file->request);
+  EXPECT_EQ(file->mime_type, "image/jpeg");
+}
+
 TEST(MediaSteps, WeChatGetsTheMediaIdThroughMediaGetWithTheAccessToken) {
   auto att = obj(R"({"type":"image","id":"1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0","url":"http://mmbiz.qpic.cn/x/0"})");
   EXPECT_TRUE(needs_access_token("wechat"));

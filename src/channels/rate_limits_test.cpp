@@ -21,6 +21,13 @@ TEST(SendRate, ProvidersDocumentedDefaults) {
   EXPECT_EQ(default_send_rate("telegram").per_recipient_interval_ms, 1000);
   EXPECT_EQ(default_send_rate("twilio").per_second, 1);
   EXPECT_EQ(default_send_rate("messenger").per_second, 40);
+  // Viber: 100 messages an hour to a user who has not replied (one per 72 s, bursts of 50);
+  // WeChat: no per-recipient pace (its own quota is per customer message).
+  EXPECT_EQ(default_send_rate("viber").per_second, 20);
+  EXPECT_EQ(default_send_rate("viber").per_recipient_interval_ms, 72000);
+  EXPECT_EQ(default_send_rate("viber").per_recipient_burst, 50);
+  EXPECT_EQ(default_send_rate("wechat").per_second, 20);
+  EXPECT_EQ(default_send_rate("wechat").per_recipient_interval_ms, 0);
   EXPECT_EQ(default_send_rate("webchat").per_second, 0);
   EXPECT_EQ(default_send_rate("email").per_second, 0);
 }

@@ -154,12 +154,13 @@ Result<const bj::array*> optional_array(const bj::object& o, std::string_view ke
   return &v->get_array();
 }
 
-Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path) {
+Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path,
+                 std::string_view message) {
   for (const auto& kv : o) {
     std::string_view k = kv.key();
     if (std::find(keys.begin(), keys.end(), k) != keys.end()) continue;
-    return Error::invalid(path.empty() ? std::string(k) : std::string(path) + "." + std::string(k), "unknown field",
-                          "unknown_field");
+    return Error::invalid(path.empty() ? std::string(k) : std::string(path) + "." + std::string(k),
+                          std::string(message), "unknown_field");
   }
   return {};
 }

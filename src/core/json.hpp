@@ -45,9 +45,10 @@ Result<const bj::array*> optional_array(const bj::object& o, std::string_view ke
                                         std::string_view path = {});
 
 // Refuses a member of o that is not one of `keys`: the first one, in the object's order, is a 400
-// "unknown_field" ("unknown field") whose field is `path` + "." + the member's name (just the name
+// "unknown_field" with `message` whose field is `path` + "." + the member's name (just the name
 // when path is empty: a request body's top level).
-Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path = {});
+Status only_keys(const bj::object& o, std::initializer_list<std::string_view> keys, std::string_view path = {},
+                 std::string_view message = "unknown field");
 
 // Serializes v compactly.
 std::string dump(const bj::value& v);

@@ -112,6 +112,12 @@ TEST(OnlyKeys, TheFirstUnknownMemberIsNamedWithItsPath) {
   // Names are compared whole and case-sensitively.
   expect_error(only_keys(obj(R"({"Name":1})"), {"name"}).error(), "unknown_field", "Name");
   expect_error(only_keys(obj(R"({"nam":1})"), {"name"}).error(), "unknown_field", "nam");
+  // A caller's own message (a request kind's fields), same code, status and field.
+  auto own = only_keys(o, {"name", "role"}, {}, "unknown field for kind attachment");
+  ASSERT_FALSE(own.ok());
+  expect_error(own.error(), "unknown_field", "zzz");
+  EXPECT_EQ(own.error().message, "unknown field for kind attachment");
+  EXPECT_EQ(http_status(own.error().errc), 400);
 }
 
 TEST(OptionalString, AbsentNullPresentWrong) {

@@ -99,8 +99,11 @@ void Router::add(std::string method, std::string pattern, Handler h, RouteDoc do
   if (r.segments.size() > 64) throw std::logic_error("route pattern with more than 64 segments: " + pattern);
   r.handler = std::move(h);
   r.pattern = pattern;
+  if (doc.max_body_bytes > 0 && !doc.body_authorize)
+    throw std::logic_error("a route with its own body limit needs a body_authorize: " + pattern);
   r.max_body_bytes = doc.max_body_bytes;
   r.too_large_code = doc.too_large_code;
+  r.body_authorize = doc.body_authorize;
   routes_.push_back(std::move(r));
   entries_.push_back(Entry{std::move(method), std::move(pattern), std::move(doc)});
 }
@@ -188,6 +191,7 @@ Router::Match Router::match(std::string_view method, std::string_view path, bool
     m.handler = &r.handler;
     m.max_body_bytes = r.max_body_bytes;
     m.too_large_code = r.too_large_code;
+    if (r.body_authorize) m.body_authorize = &r.body_authorize;
   }
   for (size_t i = 0; i < segments.size(); ++i) {
     if (is_param(r.segments[i])) {

@@ -45,8 +45,11 @@ struct Context {
 using Handler = std::function<asio::awaitable<Response>(Context&)>;
 // Takes over an accepted WebSocket (handshake already done) for the life of the connection.
 using WsHandler = std::function<asio::awaitable<void>(Context&, WebSocket&)>;
+// Decides from the request's headers whether to go on: a response refuses the request, nullopt
+// lets it through (it may leave what it learned in ctx.local).
+using Authorizer = std::function<asio::awaitable<std::optional<Response>>(Context&)>;
 // Runs before the handshake; a response with status != 101 refuses the upgrade.
-using WsAuthorizer = std::function<asio::awaitable<std::optional<Response>>(Context&)>;
+using WsAuthorizer = Authorizer;
 
 // Decodes %XX escapes (and '+' as a space when plus_as_space). nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view in, bool plus_as_space = false);
@@ -63,10 +66,15 @@ struct RouteDoc {
   bool idempotent_create = false;   // honours Idempotency-Key
   size_t max_body_bytes = 0;        // a larger body than the server's limit (uploads); 0: the server's
   std::string too_large_code{};     // the 413's code past max_body_bytes (default payload_too_large)
+  // Required with max_body_bytes: runs on the headers alone, before a body larger than the server's
+  // limit (or of unknown length) is read; a response refuses the request unread and the connection
+  // closes, so only a caller the route lets in can make the server read more than its limit.
+  Authorizer body_authorize{};
 };
 
 class Router {
  public:
+  // Throws std::logic_error for a doc with max_body_bytes but no body_authorize.
   void add(std::string method, std::string pattern, Handler h, RouteDoc doc);
   void add_ws(std::string pattern, WsAuthorizer authorize, WsHandler h, RouteDoc doc);
 
@@ -81,6 +89,7 @@ class Router {
     bool upgrade_required = false;     // the path exists only as a WebSocket route
     size_t max_body_bytes = 0;         // the route's own body limit (RouteDoc), 0: the server's
     std::string too_large_code{};
+    const Authorizer* body_authorize = nullptr;  // with max_body_bytes (RouteDoc)
   };
   // Matches a percent-decoded path. Literal segments win over {param} segments (left to right);
   // a {param} matches one non-empty segment. HEAD matches GET routes. With `websocket`, a WS route
@@ -105,6 +114,7 @@ class Router {
     std::string pattern;
     size_t max_body_bytes = 0;
     std::string too_large_code{};
+    Authorizer body_authorize;
   };
   std::vector<Route> routes_;
   std::vector<Entry> entries_;

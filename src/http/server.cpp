@@ -44,6 +44,9 @@ constexpr auto kTok = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kWsMaxMessage = 64 << 10;
 constexpr size_t kMaxFileBytes = 32 << 20;
 constexpr size_t kLingerMaxBytes = 4 << 20;
+// After refusing a body unread: about one socket buffer, so a client still sending gets a chance
+// to read the refusal, but never the body it announced.
+constexpr size_t kUnreadLingerMaxBytes = 64 << 10;
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
 void log_line(const std::string& line) {
@@ -280,14 +283,14 @@ void log_exception(std::string_view what, std::exception_ptr e) {
 
 // Half-closes, then reads and discards what the peer still sends (bounded in bytes and time) so
 // that closing does not reset the connection before the peer has read our response.
-asio::awaitable<void> lingering_close(beast::tcp_stream& stream) {
+asio::awaitable<void> lingering_close(beast::tcp_stream& stream, size_t max_bytes = kLingerMaxBytes) {
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
     stream.expires_after(kLingerTimeout);
     std::array<char, 8192> sink;
     size_t total = 0;
-    while (total < kLingerMaxBytes) {
+    while (total < max_bytes) {
       auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTok);
       if (rec) break;
       total += n;
@@ -329,15 +332,26 @@ class Connection {
       s_->state = Session::State::busy;
 
       // A route that takes larger bodies (uploads) sets its own limit; only a body past the
-      // server's limit (or of unknown length) pays for the route lookup. The header was read with
-      // no limit, so Content-Length is checked here.
+      // server's limit (or of unknown length) pays for the route lookup. Such a body is read only
+      // for a caller the route's authorizer lets in, judged on the headers alone: anyone else
+      // gets the refusal unread and the connection closes. The header was read with no limit, so
+      // Content-Length is checked here.
       size_t body_limit = srv_.opts.max_body_bytes;
       std::string too_large_code = "payload_too_large";
       if (!parser.is_done() && (!parser.content_length() || *parser.content_length() > body_limit)) {
         const std::string_view target = parser.get().target();
-        if (auto path = decode_path(target.substr(0, target.find('?')))) {
+        const size_t qmark = target.find('?');
+        if (auto path = decode_path(target.substr(0, qmark))) {
           auto m = srv_.router.match(parser.get().method_string(), *path, false);
-          if (m.handler && m.max_body_bytes > 0) {
+          if (m.handler && m.max_body_bytes > 0 && m.body_authorize) {
+            std::string query(qmark == std::string_view::npos ? std::string_view{} : target.substr(qmark + 1));
+            Context actx{parser.get(), std::move(*path), std::move(query), std::move(m.params), s_->remote_ip,
+                         m.pattern, {}};
+            std::optional<Response> refusal = co_await authorize_body(actx, *m.body_authorize);
+            if (refusal) {
+              co_await refuse_unread(parser.get(), std::move(*refusal), m.pattern, start);
+              break;
+            }
             body_limit = m.max_body_bytes;
             if (!m.too_large_code.empty()) too_large_code = m.too_large_code;
           }
@@ -401,6 +415,34 @@ class Connection {
     const auto wec = co_await write(req, res, false);
     srv_.record(method, "unmatched", res.result_int(), start);
     if (!wec) co_await lingering_close(s_->stream);
+  }
+
+  // Runs a route's body authorizer on the headers; a throw refuses with 500.
+  asio::awaitable<std::optional<Response>> authorize_body(Context& ctx, const Authorizer& authorize) {
+    std::optional<Response> refusal;
+    bool threw = false;
+    try {
+      refusal = co_await authorize(ctx);
+    } catch (...) {
+      threw = true;
+      srv_.metrics.inc("bottega_http_handler_exceptions_total");
+      log_exception("body authorizer " + ctx.route + " threw", std::current_exception());
+    }
+    if (threw) refusal = error_response(ctx.req, Error::internal("internal error"));
+    co_return refusal;
+  }
+
+  // Answers a request whose body is not to be read (the authorizer's refusal), then closes: only
+  // what fits a small drain is discarded, so the body is never read in full.
+  asio::awaitable<void> refuse_unread(const Request& partial, Response res, const std::string& route,
+                                      Clock::time_point start) {
+    Request req;
+    req.version(partial.version() == 10 ? 10 : 11);
+    req.keep_alive(false);
+    res.keep_alive(false);
+    const auto wec = co_await write(req, res, false);
+    srv_.record(method_label(partial), route, res.result_int(), start);
+    if (!wec) co_await lingering_close(s_->stream, kUnreadLingerMaxBytes);
   }
 
   // Finalizes and writes a response (header only for HEAD). Returns the write error.

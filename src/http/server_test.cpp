@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -316,6 +317,80 @@ TEST_F(ServerTest, BodyOverTheLimitIs413) {
     EXPECT_EQ(res.result_int(), 200);
     EXPECT_EQ(res.body(), std::string(1000, 'z'));
   }
+}
+
+// A route with a larger body limit reads a body past the server's limit only for a caller its
+// authorizer lets in; anyone else gets the refusal before a byte of the body is read.
+TEST_F(ServerTest, ALargerBodyIsReadOnlyForACallerTheRoutesAuthorizerLetsIn) {
+  std::atomic<int> authorized{0};
+  RouteDoc doc;
+  doc.max_body_bytes = 64 << 10;
+  doc.too_large_code = "upload_too_large";
+  doc.body_authorize = [&authorized](Context& ctx) -> asio::awaitable<std::optional<Response>> {
+    ++authorized;
+    if (ctx.header("Authorization") != "Bearer good" || ctx.query_param("name") != "f.bin")
+      co_return error_response(ctx.req, Error::unauthenticated());
+    co_return std::nullopt;
+  };
+  router_.add("POST", "/upload",
+              [](Context& ctx) -> asio::awaitable<Response> {
+                co_return text_response(ctx.req, 200, std::to_string(ctx.req.body().size()), "text/plain");
+              },
+              doc);
+  start(ServerOptions{.max_body_bytes = 1024});
+  {
+    // Headers only, a large body announced: refused at once, the connection closed.
+    SyncClient c(port_);
+    c.write_raw("POST /upload?name=f.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n");
+    auto res = c.read();
+    EXPECT_EQ(res.result_int(), 401);
+    EXPECT_EQ(error_code_of(res), "unauthenticated");
+    EXPECT_FALSE(res.keep_alive());
+    EXPECT_EQ(c.read_until_closed(), beast::error_code(asio::error::eof));
+  }
+  {
+    // Chunked (no length announced): the same.
+    SyncClient c(port_);
+    c.write_raw("POST /upload?name=f.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    EXPECT_EQ(c.read().result_int(), 401);
+  }
+  EXPECT_EQ(authorized.load(), 2);
+  {
+    // Let in: the route's limit applies.
+    SyncClient c(port_);
+    Request req{bhttp::verb::post, "/upload?name=f.bin", 11};
+    req.set(bhttp::field::authorization, "Bearer good");
+    req.body() = std::string(60000, 'x');
+    auto res = c.send(std::move(req));
+    EXPECT_EQ(res.result_int(), 200);
+    EXPECT_EQ(res.body(), "60000");
+    Request over{bhttp::verb::post, "/upload?name=f.bin", 11};
+    over.set(bhttp::field::authorization, "Bearer good");
+    over.body() = std::string(70000, 'x');
+    auto res2 = c.send(std::move(over));
+    EXPECT_EQ(res2.result_int(), 413);
+    EXPECT_EQ(error_code_of(res2), "upload_too_large");
+  }
+  EXPECT_EQ(authorized.load(), 4);
+  {
+    // Within the server's limit the authorizer is not asked (the handler authenticates, as any).
+    SyncClient c(port_);
+    Request req{bhttp::verb::post, "/upload", 11};
+    req.body() = std::string(1000, 'x');
+    EXPECT_EQ(c.send(std::move(req)).body(), "1000");
+  }
+  EXPECT_EQ(authorized.load(), 4);
+  EXPECT_EQ(eventually_equals(metrics_, "bottega_http_requests_total",
+                              R"(method="POST",route="/upload",status="401")", 2),
+            2);
+}
+
+TEST(RouterBodyLimit, ALargerBodyLimitNeedsAnAuthorizer) {
+  Router r;
+  RouteDoc doc;
+  doc.max_body_bytes = 1 << 20;
+  auto h = [](Context& ctx) -> asio::awaitable<Response> { co_return text_response(ctx.req, 200, "", "text/plain"); };
+  EXPECT_THROW(r.add("POST", "/u", h, doc), std::logic_error);
 }
 
 TEST_F(ServerTest, ExpectContinueGetsA100First) {

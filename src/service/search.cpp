@@ -37,7 +37,6 @@ constexpr Stmt kSearch{
 #undef PG_FOLD
 constexpr Stmt kTermFrom{"messages.search_term_from",
                          "SELECT term FROM message_search_fts_vocab WHERE term >= $1 AND term < $2 LIMIT 1"};
-constexpr Stmt kDialect{"store.dialect", "SELECT 'sqlite'", "SELECT 'postgresql'"};
 
 // U+00C0..U+00FF folded to the letter the indexes fold it to (0: kept).
 constexpr const char kLatin1Fold[] =
@@ -148,18 +147,19 @@ Status validate_message_search(const MessageSearchQuery& q) {
   return {};
 }
 
-Status catch_up_message_index(store::Tx& tx) {
-  if (tx.query_one(kDialect, {})->str(0) == "sqlite") store::index_new_messages(tx);
+Status catch_up_message_index(store::Tx& tx, std::string_view dialect) {
+  if (dialect == "sqlite") store::index_new_messages(tx);
   return {};
 }
 
-MessageSearchPage search_messages(store::Tx& tx, const std::string& tenant, const MessageSearchQuery& q) {
+MessageSearchPage search_messages(store::Tx& tx, std::string_view dialect, const std::string& tenant,
+                                  const MessageSearchQuery& q) {
   MessageSearchPage page;
   std::string folded = fold_for_search(q.q);
   auto terms = commerce::search_terms(folded);
   if (terms.empty()) return page;
   std::optional<std::string> expr = commerce::search_expression(folded);
-  if (tx.query_one(kDialect, {})->str(0) == "sqlite") expr = commerce::sqlite_match(tx, terms, &kTermFrom);
+  if (dialect == "sqlite") expr = commerce::sqlite_match(tx, terms, &kTermFrom);
   if (!expr) return page;  // a word no message has
   std::vector<commerce::SearchCandidate> cands;
   for (const auto& r : tx.query(kSearch, {tenant, *expr, q.status.value_or(""), q.channel_id.value_or(""),

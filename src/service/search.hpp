@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bottega/errors.hpp"
@@ -43,9 +44,11 @@ struct MessageSearchPage {
 Status validate_message_search(const MessageSearchQuery& q);
 // A search: catch_up_message_index in a write, then search_messages in a read. The write brings
 // SQLite's index up to every message committed before it (the store indexes in chunks); on
-// PostgreSQL it changes nothing.
-Status catch_up_message_index(store::Tx& tx);
-MessageSearchPage search_messages(store::Tx& tx, const std::string& tenant, const MessageSearchQuery& q);
+// PostgreSQL it changes nothing (callers skip the write there). `dialect` is the store's
+// (Store::dialect(): "sqlite" or "postgresql"), which picks the index's query.
+Status catch_up_message_index(store::Tx& tx, std::string_view dialect);
+MessageSearchPage search_messages(store::Tx& tx, std::string_view dialect, const std::string& tenant,
+                                  const MessageSearchQuery& q);
 
 // Lower case, Latin accents folded to their letter as both indexes fold them ("Città" -> "citta").
 std::string fold_for_search(std::string_view s);

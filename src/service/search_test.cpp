@@ -90,8 +90,9 @@ class MessageSearchTest : public test_support::ServiceTest {
     query.channel_id = channel;
     MessageSearchPage page;
     // As the API searches: the index caught up in a write, then the search in a read.
-    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) { return catch_up_message_index(tx); }).ok());
-    store::read_sync(*store_, [&](Tx& tx) { page = search_messages(tx, tenant, query); });
+    const auto dialect = store_->dialect();
+    EXPECT_TRUE(store::write_sync(*store_, [&](Tx& tx) { return catch_up_message_index(tx, dialect); }).ok());
+    store::read_sync(*store_, [&](Tx& tx) { page = search_messages(tx, dialect, tenant, query); });
     return page;
   }
   std::vector<std::string> texts(const std::string& tenant, const std::string& q) {

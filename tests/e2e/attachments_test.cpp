@@ -3,6 +3,12 @@
 // conversation, the visitor fetches them through its own route, and the signed public URL
 // (GET /media/{id}/{filename}?exp=&sig=) serves a sent file without a session only while its
 // signature and expiry hold.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -149,6 +155,30 @@ TEST_F(Attachments, AnAgentSendsFilesAsOneMessageTheVisitorGetsThem) {
   EXPECT_EQ(srv->get("/api/v1/webchat/" + channel + "/media/" + pdf).status, 401);
 }
 
+// A member a kind does not take is named, with the kind in the message (attachment, product, cart).
+TEST_F(Attachments, AnUnknownFieldIsRefusedNamingItsKind) {
+  std::string a = upload_id(kPng, "image/png", "a.png");
+  struct Case {
+    bj::object body;
+    std::string field, message;
+  } cases[] = {
+      {{{"kind", "attachment"}, {"content", bj::object{{"attachments", bj::array{bj::object{{"media_id", a}}}}}},
+        {"caption", "x"}},
+       "caption", "unknown field for kind attachment"},
+      {{{"kind", "product"}, {"sku", "BOOT-40"}, {"colour", "red"}}, "colour", "unknown field for kind product"},
+      {{{"kind", "cart"}, {"cart_id", "crt_1"}, {"text", "hi"}}, "text", "unknown field for kind cart"},
+  };
+  for (const auto& c : cases) {
+    auto r = srv->post("/api/v1/conversations/" + conv + "/messages", c.body, bearer(shop.token));
+    EXPECT_EQ(r.status, 400) << r.describe();
+    EXPECT_EQ(r.error_code(), "unknown_field") << r.describe();
+    EXPECT_EQ(r.error_field(), c.field) << r.describe();
+    EXPECT_EQ(str(r.json(), "error.message"), c.message) << r.describe();
+  }
+  // Nothing was sent: the upload still sends.
+  EXPECT_EQ(send({bj::value(a)}).status, 201);
+}
+
 TEST_F(Attachments, SendingRefusesAnotherShopsOrAnAlreadySentFileNamingTheAttachment) {
   std::string a = upload_id(kPng, "image/png", "a.png");
   std::string theirs = str(upload(kPdf, "application/pdf", "t.pdf", &other).json(), "id");
@@ -208,6 +238,141 @@ TEST_F(Attachments, ThePublicUrlServesASentFileOnlyWithAValidUnexpiredSignature)
   EXPECT_EQ(srv->get("/media/" + pdf + "/x.pdf").status, 403);  // no signature at all
   EXPECT_EQ(srv->get(public_path(shop.id, "med_unknown", "x.pdf", exp)).status, 404);
   EXPECT_EQ(srv->get(public_path(shop.id, unsent, "later.png", exp)).status, 404);
+}
+
+}  // namespace
+}  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// What came back on a raw connection: the bytes read until the server closed it (or the deadline).
+struct RawReply {
+  std::string bytes;
+  bool closed = false;  // the server closed the connection (EOF or reset) before the deadline
+  int status() const {
+    return bytes.rfind("HTTP/1.1 ", 0) == 0 && bytes.size() >= 12 ? std::stoi(bytes.substr(9, 3)) : 0;
+  }
+  std::string body() const {
+    size_t end = bytes.find("\r\n\r\n");
+    return end == std::string::npos ? "" : bytes.substr(end + 4);
+  }
+  bool header_has(const std::string& line) const {
+    std::string head = bytes.substr(0, bytes.find("\r\n\r\n"));
+    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string want = line;
+    for (auto& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return head.find("\r\n" + want + "\r\n") != std::string::npos;
+  }
+};
+
+// Sends `head` (request line and headers, no body) on a fresh connection and reads, polling with a
+// deadline, until the server closes the connection.
+RawReply headers_only(uint16_t port, const std::string& head, std::chrono::seconds deadline = 30s) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect");
+  }
+  for (size_t off = 0; off < head.size();) {
+    ssize_t n = ::send(fd, head.data() + off, head.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  RawReply out;
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      out.closed = true;
+      break;
+    }
+    out.bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+// The server's default limits ([server] max_body_bytes 1 MB, [media] upload_max_bytes 16 MB): a
+// body past 1 MB is read only for a caller authenticated on the headers.
+class UploadAuth : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    srv = std::make_unique<BottegaProcess>();
+    shop = srv->create_tenant("Upload shop");
+    srv->create_agent(shop.id, "ada@upload.test", "ada password 12", "agent", "Ada");
+    srv->start();
+  }
+  std::string large_upload_head(const std::string& credentials) {
+    return "POST /api/v1/media?filename=big.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+           "Content-Type: application/pdf\r\nContent-Length: 16000000\r\n" +
+           credentials + "\r\n";
+  }
+  std::unique_ptr<BottegaProcess> srv;
+  Tenant shop;
+};
+
+TEST_F(UploadAuth, AnAnonymousOrBadlyCredentialedLargeUploadIsRefusedBeforeItsBodyIsRead) {
+  // 16 MB announced, not one byte of it sent: the answer can only come from the header phase (a
+  // server that waited for the body would answer nothing until its idle timeout, 60 s).
+  for (const std::string& creds : {std::string(""), std::string("Authorization: Bearer not-a-real-token\r\n"),
+                                   std::string("Cookie: bottega_session=forged-session-id\r\nX-CSRF-Token: x\r\n")}) {
+    SCOPED_TRACE("credentials: " + creds);
+    auto r = headers_only(srv->port(), large_upload_head(creds));
+    EXPECT_EQ(r.status(), 401) << r.bytes;
+    EXPECT_TRUE(r.closed) << "the server should close the connection: " << r.bytes;
+    EXPECT_TRUE(r.header_has("Connection: close")) << r.bytes;
+    auto j = parse_json(r.body());
+    EXPECT_EQ(str(j, "error.code"), "unauthenticated") << r.body();
+  }
+  // A real session without its CSRF header: refused the same way (403 csrf_failed), unread.
+  auto login = srv->post("/api/v1/auth/login", bj::object{{"email", "ada@upload.test"}, {"password", "ada password 12"}});
+  ASSERT_EQ(login.status, 200) << login.describe();
+  std::string cookie = login.header("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto r = headers_only(srv->port(), large_upload_head("Cookie: " + cookie + "\r\n"));
+  EXPECT_EQ(r.status(), 403) << r.bytes;
+  EXPECT_TRUE(r.closed) << r.bytes;
+  EXPECT_EQ(str(parse_json(r.body()), "error.code"), "csrf_failed") << r.body();
+  // The refusals are counted on the upload's route.
+  auto metrics = srv->get("/metrics");
+  EXPECT_NE(metrics.body.find(R"(route="/api/v1/media",status="401"} 3)"), std::string::npos) << metrics.body;
+}
+
+TEST_F(UploadAuth, AnAuthenticatedAgentStillUploadsAFileLargerThanTheServersBodyLimit) {
+  std::string pdf = kPdf + std::string(3 << 20, 'z');  // 3 MB: past the server's 1 MB default
+  auto r = srv->request("POST", "/api/v1/media?filename=catalogue.pdf", pdf,
+                        bearer(shop.token) + Headers{{"Content-Type", "application/pdf"}}, 60s);
+  ASSERT_EQ(r.status, 201) << r.describe();
+  EXPECT_EQ(num(r.json(), "size"), static_cast<int64_t>(pdf.size()));
+  EXPECT_EQ(str(r.json(), "sha256"), bottega::crypto::hex(bottega::crypto::sha256(pdf)));
+  // With a console session: the cookie and its CSRF header.
+  auto login = srv->post("/api/v1/auth/login", bj::object{{"email", "ada@upload.test"}, {"password", "ada password 12"}});
+  ASSERT_EQ(login.status, 200) << login.describe();
+  std::string cookie = login.header("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto s = srv->request("POST", "/api/v1/media?filename=catalogue2.pdf", pdf,
+                        {{"Cookie", cookie}, {"X-CSRF-Token", str(login.json(), "csrf_token")},
+                         {"Content-Type", "application/pdf"}},
+                        60s);
+  ASSERT_EQ(s.status, 201) << s.describe();
+  auto got = srv->get("/api/v1/media/" + str(s.json(), "id"), bearer(shop.token));
+  ASSERT_EQ(got.status, 200) << got.describe();
+  EXPECT_EQ(got.body.size(), pdf.size());
+  // Past [media] upload_max_bytes an authenticated upload still gets 413 media_too_large unread.
+  auto big = headers_only(srv->port(), "POST /api/v1/media?filename=big.pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                       "Content-Type: application/pdf\r\nContent-Length: 17000000\r\n"
+                                       "Authorization: Bearer " + shop.token + "\r\n\r\n");
+  EXPECT_EQ(big.status(), 413) << big.bytes;
+  EXPECT_EQ(str(parse_json(big.body()), "error.code"), "media_too_large") << big.body();
 }
 
 }  // namespace

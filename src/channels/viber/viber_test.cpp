@@ -45,6 +45,21 @@ TEST(ViberVerify, HmacSha256OfTheRawBody) {
   EXPECT_EQ(missing.error().errc, Errc::unauthenticated);
 }
 
+// The vector Viber's own bot libraries test their signature check with (viber-bot-node
+// test/message/message-validator-test.js, viber-bot-python tests, viber-bot-java
+// ViberSignatureValidatorTest): the same token, body and signature in all three.
+TEST(ViberVerify, TheVectorOfVibersOwnBotLibraries) {
+  auto settings = parse_settings(bj::parse(R"({"auth_token":"44dafb7e0f40021e-61a47a1e6778d187-f2c5a676a07050b3",
+      "sender_name":"testbot"})").as_object());
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  WebhookRequest req;
+  req.body = R"({"event":"webhook","timestamp":4977069964384421269,"message_token":1478683725125})";
+  req.headers = {{"x-viber-content-signature", "d21b343448c8aee33b8e93768ef6ceb64a6ba6163099973a2b8bd028fea510ef"}};
+  EXPECT_TRUE(verify(req, *settings).ok());
+  req.headers = {{"x-viber-content-signature", "abcd"}};  // the libraries' invalid signature
+  EXPECT_EQ(verify(req, *settings).error().code, "bad_signature");
+}
+
 TEST(ViberSettings, Validates) {
   auto ok = parse_settings(bj::parse(R"({"auth_token":"abc","sender_name":"Shop"})").as_object());
   ASSERT_TRUE(ok.ok());

@@ -27,6 +27,21 @@ TEST(WeChatSignature, Sha1OfSortedTokenTimestampNonce) {
   EXPECT_NE(signature("bottegatoken", "1714037059", "486452657"), kSig);
 }
 
+// WeChat publishes no plaintext-mode vector; this one is the check_signature test of wechatpy
+// (tests/test_utils.py), reused by several independent WeChat libraries.
+TEST(WeChatSignature, TheWechatpyVector) {
+  EXPECT_EQ(signature("test", "1410685589", "test"), "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff");
+  auto s = test_settings();
+  s.token = "test";
+  WebhookRequest req;
+  req.method = "POST";
+  req.body = "<xml/>";
+  req.query = "signature=f21891de399b4e33a1a93c9a7b8a8fffb5a443ff&timestamp=1410685589&nonce=test";
+  EXPECT_TRUE(verify(req, s).ok());
+  req.query = "signature=f21891de399b4e33a1a93c9a7b8a8fffb5a443fe&timestamp=1410685589&nonce=test";
+  EXPECT_EQ(verify(req, s).error().code, "bad_signature");
+}
+
 TEST(WeChatVerify, QuerySignature) {
   WebhookRequest req;
   req.method = "POST";
@@ -265,6 +280,34 @@ TEST(WeChatSend, TextMenuNews) {
   OutboundMessage big;
   for (int i = 0; i < 683; ++i) big.text += "你";  // 683 characters, 2049 bytes
   EXPECT_EQ(build_send(test_settings(), "o", big).error().code, "text_too_long");
+}
+
+// What WeChat's customer-service message cannot show degrades to text: more options than a
+// msgmenu takes (10) or options too long for it, numbered in the text; a card without an image
+// (no news article) as text with its link.
+TEST(WeChatSend, RichMessagesFallBackToText) {
+  OutboundMessage msg;
+  msg.text = "Pick a size";
+  for (int i = 1; i <= 11; ++i) msg.choices.push_back({"s" + std::to_string(i), "Size " + std::to_string(i), ""});
+  auto b = body_of(*build_send(test_settings(), "o", msg));
+  EXPECT_EQ(b.at("msgtype").as_string(), "text");
+  std::string content(b.at("text").as_object().at("content").as_string());
+  EXPECT_NE(content.find("Pick a size"), std::string::npos) << content;
+  EXPECT_NE(content.find("1. Size 1"), std::string::npos) << content;
+  EXPECT_NE(content.find("11. Size 11"), std::string::npos) << content;
+  msg.choices.resize(10);
+  EXPECT_EQ(body_of(*build_send(test_settings(), "o", msg)).at("msgtype").as_string(), "msgmenu");
+  msg.choices = {{"long", std::string(65, 'x'), ""}, {"b", "B", ""}};
+  EXPECT_EQ(body_of(*build_send(test_settings(), "o", msg)).at("msgtype").as_string(), "text");
+
+  OutboundMessage card;
+  card.text = "Trail Runner\n129 €";
+  card.card = ProductCard{"TR", "Trail Runner", "129 €", "", "", true};  // no image
+  card.link = LinkButton{"Buy", "https://shop.example/tr"};
+  auto t = body_of(*build_send(test_settings(), "o", card));
+  EXPECT_EQ(t.at("msgtype").as_string(), "text");
+  EXPECT_NE(std::string(t.at("text").as_object().at("content").as_string()).find("<a href=\"https://shop.example/tr\">Buy</a>"),
+            std::string::npos);
 }
 
 Settings with_templates() {

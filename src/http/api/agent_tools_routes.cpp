@@ -45,15 +45,17 @@ void register_agent_tools_routes(Router& r, Deps& d) {
     std::string tenant = who->tenant_id;
     // SQLite fills its message index in chunks: what is left is indexed first, in a write.
     // PostgreSQL's index is kept with each row: no write (and no write lock) for a search.
-    if (d.store.dialect() == "sqlite") {
-      auto caught_up = co_await db_write<bool>(d.store, [](store::Tx& tx) -> Result<bool> {
-        BOTTEGA_TRY_STATUS(service::catch_up_message_index(tx));
+    const std::string_view dialect = d.store.dialect();
+    if (dialect == "sqlite") {
+      auto catch_up = [dialect](store::Tx& tx) -> Result<bool> {
+        BOTTEGA_TRY_STATUS(service::catch_up_message_index(tx, dialect));
         return true;
-      });
+      };
+      auto caught_up = co_await db_write<bool>(d.store, catch_up);
       if (!caught_up) co_return error(ctx, caught_up.error());
     }
-    auto work = [tenant, q](store::Tx& tx) -> Result<service::MessageSearchPage> {
-      return service::search_messages(tx, tenant, q);
+    auto work = [dialect, tenant, q](store::Tx& tx) -> Result<service::MessageSearchPage> {
+      return service::search_messages(tx, dialect, tenant, q);
     };
     auto page = co_await db_read<service::MessageSearchPage>(d.store, work);
     if (!page) co_return error(ctx, page.error());

@@ -75,6 +75,14 @@ asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx) {
   co_return r;
 }
 
+Authorizer agent_body_authorizer(Deps& d) {
+  return [&d](Context& ctx) -> asio::awaitable<std::optional<Response>> {
+    auto who = co_await authenticate(d, ctx);
+    if (!who) co_return error(ctx, who.error());
+    co_return std::nullopt;
+  };
+}
+
 Response json(Context& ctx, int status, const bj::value& v) {
   return json_response(ctx.req, status, bj::serialize(v));
 }

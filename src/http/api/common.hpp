@@ -141,6 +141,9 @@ Status require_admin(const Principal& p);
 // Bearer token or session cookie; cookie sessions must send X-CSRF-Token on unsafe methods.
 asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx);
 std::string cookie_value(std::string_view cookie_header, std::string_view name);
+// authenticate() as a route's body_authorize (RouteDoc): refuses with the contract's error (401
+// without a valid token or session, 403 csrf_failed) before the server reads a large body.
+Authorizer agent_body_authorizer(Deps& d);
 
 // ---- responses ----------------------------------------------------------------------------
 

@@ -47,16 +47,12 @@ struct ReplyRequest {
 // "text"?} and {"kind":"cart","cart_id","language"?}: the cards are built from the catalog in the
 // write transaction (commerce/cards.hpp).
 Result<ReplyRequest> parse_sell(const bj::object& o, const std::string& kind) {
-  static const char* kProduct[] = {"kind", "sku", "product_id", "currency", "language", "url", "text", "human_agent", "products"};
-  static const char* kCart[] = {"kind", "cart_id", "language", "human_agent"};
-  for (const auto& kv : o) {
-    bool known = false;
-    if (kind == "product")
-      for (const char* k : kProduct) known = known || kv.key() == k;
-    else
-      for (const char* k : kCart) known = known || kv.key() == k;
-    if (!known) return Error::invalid(std::string(kv.key()), "unknown field for kind " + kind, "unknown_field");
-  }
+  const std::string unknown = "unknown field for kind " + kind;
+  BOTTEGA_TRY_STATUS(kind == "product"
+                         ? json::only_keys(o, {"kind", "sku", "product_id", "currency", "language", "url", "text",
+                                               "human_agent", "products"},
+                                           {}, unknown)
+                         : json::only_keys(o, {"kind", "cart_id", "language", "human_agent"}, {}, unknown));
   ReplyRequest req;
   req.in.kind = kind;
   BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));
@@ -151,9 +147,8 @@ Result<channels::TemplateSend> parse_template(const bj::object& o) {
 // "human_agent"?}: files uploaded with POST /api/v1/media; the server fills each attachment's
 // type, name, size and sha256 from the upload and binds the upload to the message.
 Result<ReplyRequest> parse_attachment(const bj::object& o) {
-  for (const auto& kv : o)
-    if (kv.key() != "kind" && kv.key() != "text" && kv.key() != "content" && kv.key() != "human_agent")
-      return Error::invalid(std::string(kv.key()), "unknown field for kind attachment", "unknown_field");
+  BOTTEGA_TRY_STATUS(
+      json::only_keys(o, {"kind", "text", "content", "human_agent"}, {}, "unknown field for kind attachment"));
   ReplyRequest req;
   req.in.kind = "attachment";
   BOTTEGA_TRY(human, json::optional_bool(o, "human_agent"));

@@ -67,6 +67,9 @@ void register_media_routes(Router& r, Deps& d) {
       201, true};
   upload_doc.max_body_bytes = d.opts.upload_max_bytes;
   upload_doc.too_large_code = "media_too_large";
+  // A body over the server's limit is read only after the caller is authenticated on the headers
+  // (the handler authenticates again, as every route does, for bodies within the server's limit).
+  upload_doc.body_authorize = agent_body_authorizer(d);
   r.add("POST", "/api/v1/media", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());

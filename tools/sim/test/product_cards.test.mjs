@@ -6,6 +6,8 @@
 //   Messenger  generic template (title, price line, image, postback + web_url buttons)
 //   Telegram   sendPhoto with the text as caption and an inline keyboard
 //   Twilio     SMS text with the link
+//   Viber      one rich media item (image, title, reply + open-url buttons), alt_text for old clients
+//   WeChat     msgmenu when there is a choice to tap, otherwise a news article (image and page)
 //   web chat   the visitor's own message list carries the card's content
 // Several products in one message: WhatsApp's catalog multi-product message (product_list) or the
 // numbered text list, a Messenger carousel, Telegram's list with a row of buttons per product,
@@ -417,5 +419,70 @@ describe('web chat', () => {
     assert.equal(l.content.heading, 'Our picks for you');
     assert.deepEqual(l.content.products.map((p) => [p.title, p.price.formatted, p.link?.url ?? null, p.choice?.id]),
       [['Trail runner - EU 42', '€129.00', URL, 'buy:TR-42'], ['Wool sock', '€9.00', null, 'buy:WS-1']]);
+  });
+});
+
+describe('viber', () => {
+  test('a card becomes one rich media item (image, title, buy and page buttons); out of stock: no buttons; several: a numbered list', async () => {
+    const user = `${rand(8)}Card=`;
+    const s = { auth_token: `${rand(8)}-${rand(8)}`, sender_name: 'Bottega Shop', api_base_url: `${env.simBase}/viber/pa` };
+    // A JSON-number message_token below 2^53 (Viber's are 64-bit; that case is viber.test.mjs's).
+    const inbound = { event: 'message', timestamp: Date.now(), message_token: randomInt(1e12, 9e12), sender: { id: user, name: 'Vic Card' }, message: { type: 'text', text: 'price?' } };
+    const { conv } = await channelWithConversation('viber', s, inbound, { auth_token: s.auth_token });
+    const { req, msg } = await sendCard('viber', conv.id, { kind: 'product', sku: 'TR-42', language: 'en', url: URL });
+    const b = req.json;
+    assert.equal(b.receiver, user);
+    assert.equal(b.type, 'rich_media');
+    assert.equal(b.min_api_version, 2);
+    const items = b.rich_media.Buttons;
+    assert.deepEqual(items.map((x) => [x.Rows, x.ActionType]), [[3, 'open-url'], [2, 'none'], [1, 'reply'], [1, 'open-url']]);
+    assert.equal(items[0].Image, IMAGE);
+    assert.equal(items[0].ActionBody, URL);
+    assert.equal(items[1].Text, '<b>Trail runner - EU 42</b><br>€129.00 · In stock');
+    assert.equal(items[2].ActionBody, 'Add to cart');
+    assert.equal(items[3].ActionBody, URL);
+    assert.equal(b.rich_media.ButtonsGroupRows, 7);
+    assert.match(b.alt_text, /^Trail runner - EU 42\n€129\.00 · In stock/, 'older clients get the text');
+    assert.deepEqual(JSON.parse(b.tracking_data).choices, [['buy:TR-42', 'Add to cart']], 'the tap maps back to the choice id');
+    assert.deepEqual(msg.content.choices, [{ id: 'buy:TR-42', title: 'Add to cart' }]);
+
+    const gone = await sendCard('viber', conv.id, { kind: 'product', sku: 'TR-43', language: 'en' });
+    assert.equal(gone.req.json.type, 'rich_media');
+    assert.deepEqual(gone.req.json.rich_media.Buttons.map((x) => x.ActionType), ['none', 'none'], 'out of stock: nothing to tap');
+    assert.match(gone.req.json.rich_media.Buttons[1].Text, /Out of stock/);
+
+    // Several products: no rich media carousel is built; the numbered list as text.
+    const list = await sendCard('viber', conv.id, { kind: 'product', products: TWO, language: 'en', text: 'Two ideas:' });
+    assert.equal(list.req.json.type, 'text');
+    assert.equal(list.req.json.text,
+      `Two ideas:\n\n1. Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n${URL}\n\n2. Wool sock\n€9.00 · Only 2 left`);
+  });
+});
+
+describe('wechat', () => {
+  test('a card with a buy choice becomes a msgmenu (the page as text); one without choices but with a page, a news article', async () => {
+    const openid = `oCard${rand(8)}`;
+    const s = { app_id: `wx${rand(8)}`, app_secret: rand(16), token: `tok${rand(6)}`, api_base_url: `${env.simBase}/wechat` };
+    const { conv } = await channelWithConversation('wechat', s, P.wechatText(openid, 'price?'), { token: s.token });
+    const send = async (body) => {
+      const since = await lastSeq();
+      const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, body);
+      assert.equal(r.status, 201, r.text);
+      return eventually('the custom/send call', async () => {
+        const l = (await simApi('GET', `/__sim/requests?provider=wechat&since=${since}&wait=3000`)).json.requests
+          .filter((x) => x.path === '/wechat/cgi-bin/message/custom/send');
+        return l[0]?.json ?? null;
+      });
+    };
+    const menu = await send({ kind: 'product', sku: 'TR-42', language: 'en', url: URL });
+    assert.equal(menu.touser, openid);
+    assert.equal(menu.msgtype, 'msgmenu');
+    assert.deepEqual(menu.msgmenu.list, [{ id: 'buy:TR-42', content: 'Add to cart' }]);
+    assert.equal(menu.msgmenu.head_content, `Trail runner - EU 42\n€129.00 · In stock\nGrippy sole <b>&</b> light upper\n\nView product: ${URL}`);
+    const news = await send({ kind: 'product', sku: 'TR-43', language: 'en', url: URL });
+    assert.equal(news.msgtype, 'news');
+    const a = news.news.articles[0];
+    assert.deepEqual([a.title, a.url, a.picurl], ['Trail runner - EU 43', URL, IMAGE]);
+    assert.match(a.description, /Out of stock/);
   });
 });

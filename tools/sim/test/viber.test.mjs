@@ -1,8 +1,9 @@
 // End-to-end tests of the Viber channel: the real bottega binary against the Viber part of the
 // simulator (tools/sim/viber.mjs). The common flow (signed callback stored, deduplicated by
 // message_token, tampered / missing X-Viber-Content-Signature refused, a reply reaching
-// send_message in its exact shape), then statuses, button taps, rich media cards, the
-// send_message status codes and set_webhook's check callback.
+// send_message in its exact shape), then statuses, button taps, customers' pictures (and media
+// SSRF attempts), the send_message status codes and set_webhook's check callback. Product cards
+// as rich media: product_cards.test.mjs.
 //
 //   node --test tools/sim/test/viber.test.mjs
 

@@ -17,8 +17,15 @@ describe('viber and wechat signatures', () => {
       'adffb0c187cdc79245fae3b532617183c68d34c951c2577b11eb360d27dfc891');
   });
 
+  test("X-Viber-Content-Signature: the vector of Viber's own bot libraries (viber-bot-node, -python, -java)", () => {
+    const body = '{"event":"webhook","timestamp":4977069964384421269,"message_token":1478683725125}';
+    assert.equal(viberSignature('44dafb7e0f40021e-61a47a1e6778d187-f2c5a676a07050b3', body),
+      'd21b343448c8aee33b8e93768ef6ceb64a6ba6163099973a2b8bd028fea510ef');
+  });
+
   test('WeChat signature: SHA-1 of token, timestamp, nonce sorted (src/channels/wechat/wechat_test.cpp vector)', () => {
     assert.equal(wechatSignature('bottegatoken', '1714037059', '486452656'), '4d56eeff6abd0c32c22fc0b9cd6f70b9697f195c');
+    assert.equal(wechatSignature('test', '1410685589', 'test'), 'f21891de399b4e33a1a93c9a7b8a8fffb5a443ff', "wechatpy's check_signature vector");
   });
 
   test('64-bit message tokens are written exactly; WeChat XML uses CDATA for text', () => {

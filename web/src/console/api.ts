@@ -484,13 +484,17 @@ export class ConsoleApi {
     return this.call<Message>(`/conversations/${encodeURIComponent(id)}/messages`, { method: 'POST', body });
   }
 
-  /** Uploads a file to send (POST /api/v1/media): the bytes as the body, its type and name. */
-  uploadMedia(file: Blob, filename: string, signal?: AbortSignal): Promise<UploadedMedia> {
+  /**
+   * Uploads a file to send (POST /api/v1/media): the bytes as the body, its type and name;
+   * `onProgress` gets the bytes sent so far as they go out.
+   */
+  uploadMedia(file: Blob, filename: string, signal?: AbortSignal, onProgress?: (sent: number, total: number) => void): Promise<UploadedMedia> {
     return this.call<UploadedMedia>(`/media?filename=${encodeURIComponent(filename)}`, {
       method: 'POST',
       raw: file,
       contentType: file.type || 'application/octet-stream',
       signal,
+      onUploadProgress: onProgress,
     });
   }
 
