@@ -57,6 +57,12 @@ class CommerceTest : public ::testing::TestWithParam<std::string> {
   }
 
   Status write(std::function<Status(store::Tx&)> fn) { return store::write_sync(*store_, std::move(fn)); }
+  // The ids of ten_A's active products a catalog search for q finds (at most 20), best first.
+  static std::vector<std::string> active_ids(store::Tx& tx, const std::string& q) {
+    std::vector<std::string> out;
+    for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
+    return out;
+  }
   template <class T>
   Result<T> write_r(std::function<Result<T>(store::Tx&)> fn) {
     std::optional<Result<T>> out;
@@ -263,11 +269,7 @@ TEST_P(CommerceTest, LongPrefixesFindTheSameOnBothStores) {
     return {};
   }).ok());
   store::read_sync(*store_, [&](store::Tx& tx) {
-    auto ids = [&](const std::string& q) {
-      std::vector<std::string> out;
-      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
-      return out;
-    };
+    auto ids = [&](const std::string& q) { return active_ids(tx, q); };
     // Best first: "wool" once in a 4-word document beats twice in longer ones; ties to the older.
     EXPECT_EQ(ids("wool"), (std::vector<std::string>{made[0], made[1], made[2]}));
     EXPECT_EQ(ids("woole"), (std::vector<std::string>{made[1]}));
@@ -312,11 +314,7 @@ TEST_P(CommerceTest, OneLetterPrefixesFindTheSameOnBothStores) {
     return {};
   }).ok());
   store::read_sync(*store_, [&](store::Tx& tx) {
-    auto ids = [&](const std::string& q) {
-      std::vector<std::string> out;
-      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
-      return out;
-    };
+    auto ids = [&](const std::string& q) { return active_ids(tx, q); };
     // As many w-words in the hat as in the scarf, in a shorter document; the socks ("Warm",
     // "winter") have fewer in a longer one; the shirt none.
     EXPECT_EQ(ids("w"), (std::vector<std::string>{made[1], made[0], socks_id_}));
@@ -354,11 +352,7 @@ TEST_P(CommerceTest, HyphenatedSkusAndNumbersFindTheSameOnBothStores) {
     return {};
   }).ok());
   store::read_sync(*store_, [&](store::Tx& tx) {
-    auto ids = [&](const std::string& q) {
-      std::vector<std::string> out;
-      for (auto& p : search_products(tx, "ten_A", {q, "active", 20, std::nullopt}).items) out.push_back(p.id);
-      return out;
-    };
+    auto ids = [&](const std::string& q) { return active_ids(tx, q); };
     using V = std::vector<std::string>;
     for (const char* q : {"4242", "sku-4242", "SKU-4242", "sku 4242", "Sku-4242 watch"}) EXPECT_EQ(ids(q), V{made[0]}) << q;
     // A prefix of the number: both SKUs, the shorter document first.

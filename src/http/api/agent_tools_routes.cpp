@@ -31,16 +31,14 @@ void register_agent_tools_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/search/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     service::MessageSearchQuery q;
     q.q = ctx.query_param("q").value_or("");
     if (auto s = ctx.query_param("status"); s && !s->empty()) q.status = *s;
     if (auto c = ctx.query_param("channel_id"); c && !c->empty()) q.channel_id = *c;
-    q.limit = *limit;
-    if (*cursor) q.offset = std::stoll(**cursor);
+    q.limit = pg->limit;
+    if (pg->cursor) q.offset = std::stoll(*pg->cursor);
     if (auto st = service::validate_message_search(q); !st) co_return error(ctx, st.error());
     std::string tenant = who->tenant_id;
     // SQLite fills its message index in chunks: what is left is indexed first, in a write.
@@ -74,18 +72,16 @@ void register_agent_tools_routes(Router& r, Deps& d) {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
     if (auto st = require_agent(*who); !st) co_return error(ctx, st.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     auto unread = ctx.query_param("unread").value_or("false");
     if (unread != "true" && unread != "false")
       co_return error(ctx, Error::invalid("unread", "unread is true or false"));
     std::string tenant = who->tenant_id, agent = who->agent_id;
     bool only_unread = unread == "true";
     std::optional<int64_t> before;
-    if (*cursor) before = std::stoll(**cursor);
-    int64_t n = *limit;
+    if (pg->cursor) before = std::stoll(*pg->cursor);
+    int64_t n = pg->limit;
     auto work = [tenant, agent, only_unread, before, n](store::Tx& tx) -> Result<service::MentionPage> {
       return service::list_mentions(tx, tenant, agent, only_unread, before, n);
     };

@@ -128,10 +128,8 @@ void register_bot_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/kb/entries", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     auto lang = ctx.query_param("language");
     if (lang && !bot::supported_language(*lang))
       co_return error(ctx, Error::invalid("language", "language must be one of en, it, de, nl"));
@@ -141,14 +139,14 @@ void register_bot_routes(Router& r, Deps& d) {
     };
     auto all = co_await db_read<std::vector<bot::KbEntry>>(d.store, work_entries_);
     if (!all) co_return error(ctx, all.error());
-    size_t offset = *cursor ? static_cast<size_t>(std::stoll(**cursor)) : 0;
+    size_t offset = pg->cursor ? static_cast<size_t>(std::stoll(*pg->cursor)) : 0;
     bj::array data;
     size_t i = offset;
     std::optional<std::string> next;
     for (; i < all->size(); ++i) {
       const auto& e = (*all)[i];
       if (lang && e.language != *lang) continue;
-      if (static_cast<int64_t>(data.size()) == *limit) {
+      if (static_cast<int64_t>(data.size()) == pg->limit) {
         next = std::to_string(i);
         break;
       }
@@ -292,12 +290,10 @@ void register_bot_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/conversations/{id}/bot_turns", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
-    int64_t after = *cursor ? std::stoll(**cursor) : 0;
-    int64_t lim = *limit;
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
+    int64_t after = pg->cursor ? std::stoll(*pg->cursor) : 0;
+    int64_t lim = pg->limit;
     std::string tenant = who->tenant_id, id = ctx.param("id");
     auto work_turns_ = [tenant, id, after, lim](store::Tx& tx) -> Result<std::vector<brepo::Turn>> {
       if (!::bottega::repo::get_conversation(tx, tenant, id)) return Error::not_found("conversation");

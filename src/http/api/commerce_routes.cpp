@@ -97,18 +97,16 @@ void register_catalog(Router& r, Deps& d) {
   r.add("GET", "/api/v1/products", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     cm::SearchQuery q;
     q.q = ctx.query_param("q").value_or("");
     if (q.q.size() > 512) co_return error(ctx, Error::invalid("q", "at most 512 characters"));
     q.status = ctx.query_param("status").value_or("active");
     if (q.status != "active" && q.status != "archived" && q.status != "any")
       co_return error(ctx, Error::invalid("status", "status is active, archived or any"));
-    q.limit = *limit;
-    if (*cursor) q.after_seq = std::stoll(**cursor);
+    q.limit = pg->limit;
+    if (pg->cursor) q.after_seq = std::stoll(*pg->cursor);
     std::string tenant = who->tenant_id;
     auto work = [tenant, q](store::Tx& tx) -> Result<cm::ProductPage> { return cm::search_products(tx, tenant, q); };
     auto page = co_await db_read<cm::ProductPage>(d.store, work);
@@ -504,12 +502,10 @@ void register_discounts(Router& r, Deps& d) {
   r.add("GET", "/api/v1/discounts", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     std::string tenant = who->tenant_id;
-    int64_t after = *cursor ? std::stoll(**cursor) : 0, lim = *limit;
+    int64_t after = pg->cursor ? std::stoll(*pg->cursor) : 0, lim = pg->limit;
     struct Page {
       std::vector<cm::Discount> items;
       int64_t last = 0;
@@ -559,15 +555,13 @@ void register_orders(Router& r, Deps& d) {
   r.add("GET", "/api/v1/orders", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     cm::OrderFilter f;
-    f.limit = *limit;
+    f.limit = pg->limit;
     f.contact_id = ctx.query_param("contact_id");
     f.status = ctx.query_param("status");
-    if (*cursor) f.before_seq = std::stoll(**cursor);
+    if (pg->cursor) f.before_seq = std::stoll(*pg->cursor);
     std::string tenant = who->tenant_id;
     auto work = [tenant, f](store::Tx& tx) -> Result<cm::OrderPage> { return cm::list_orders(tx, tenant, f); };
     auto page = co_await db_read<cm::OrderPage>(d.store, work);

@@ -142,6 +142,12 @@ Result<int64_t> limit_param(Context& ctx) {
   return n;
 }
 
+Result<PageParams> page_params(Context& ctx, int cursor_parts) {
+  BOTTEGA_TRY(limit, limit_param(ctx));
+  BOTTEGA_TRY(cursor, cursor_param(ctx, cursor_parts));
+  return PageParams{limit, std::move(cursor)};
+}
+
 asio::awaitable<Response> idempotent_write_impl(Deps& d, Context& ctx, std::shared_ptr<const std::string> scope_p,
                                                 std::shared_ptr<WriteWork> work_p) {
   const std::string& scope = *scope_p;

@@ -157,6 +157,13 @@ Result<boost::json::object> body_object(Context& ctx);
 Result<std::optional<std::string>> cursor_param(Context& ctx, int parts);
 // ?limit= (1..200, default 50)
 Result<int64_t> limit_param(Context& ctx);
+// A list route's ?limit= then ?cursor= (`cursor_parts` numbers), the errors of limit_param and
+// cursor_param in that order.
+struct PageParams {
+  int64_t limit = 50;
+  std::optional<std::string> cursor;
+};
+Result<PageParams> page_params(Context& ctx, int cursor_parts);
 
 // A response computed inside a write transaction (for idempotent replay).
 struct Rendered {

@@ -427,13 +427,11 @@ void register_payment_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/payments", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     std::string tenant = who->tenant_id;
-    auto c = *cursor;
-    int64_t lim = *limit;
+    auto c = pg->cursor;
+    int64_t lim = pg->limit;
     auto work = [tenant, c, lim](store::Tx& tx) -> Result<pay::db::PaymentPage> { return pay::db::list_payments(tx, tenant, c, lim); };
     auto page = co_await db_read<pay::db::PaymentPage>(d.store, work);
     if (!page) co_return error(ctx, page.error());
@@ -564,10 +562,8 @@ void register_payment_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/payouts", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
-    auto cursor = cursor_param(ctx, 1);
-    if (!cursor) co_return error(ctx, cursor.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     std::string contact = ctx.query_param("contact_id").value_or("");
     std::string status = ctx.query_param("status").value_or("");
     if (contact.size() > 100) co_return error(ctx, Error::invalid("contact_id", "contact_id is an id"));
@@ -575,8 +571,8 @@ void register_payment_routes(Router& r, Deps& d) {
         status != "failed" && status != "rejected")
       co_return error(ctx, Error::invalid("status", "status is pending_approval, processing, succeeded, failed or rejected"));
     std::string tenant = who->tenant_id;
-    auto c = *cursor;
-    int64_t lim = *limit;
+    auto c = pg->cursor;
+    int64_t lim = pg->limit;
     auto work = [tenant, c, contact, status, lim](store::Tx& tx) -> Result<pay::db::PayoutPage> {
       return pay::db::list_payouts(tx, tenant, c, contact, status, lim);
     };

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/crypto.hpp"
+#include "core/stripe_vector_test.hpp"
 #include "payments/checkout_page.hpp"
 #include "payments/model.hpp"
 #include "payments/psp/registry.hpp"
@@ -13,31 +14,7 @@ namespace bottega::payments::psp {
 namespace {
 
 // stripe-dotnet EventUtilityTest.cs with event_test_signature.json (signature-vectors.md).
-const std::string kStripeBody =
-    "{\n"
-    "  \"id\": \"evt_123\",\n"
-    "  \"object\": \"event\",\n"
-    "  \"account\": \"acct_123\",\n"
-    "  \"api_version\": \"2017-05-25\",\n"
-    "  \"created\": 1533204620,\n"
-    "  \"data\": {\n"
-    "    \"object\": {\n"
-    "      \"id\": \"cus_123\",\n"
-    "      \"object\": \"customer\",\n"
-    "      \"created\": 123456789,\n"
-    "      \"email\": \"test@stripe.com\",\n"
-    "      \"livemode\": false,\n"
-    "      \"metadata\": {}\n"
-    "    }\n"
-    "  },\n"
-    "  \"livemode\": false,\n"
-    "  \"pending_webhooks\": 1,\n"
-    "  \"request\": {\n"
-    "    \"id\": \"req_123\",\n"
-    "    \"idempotency_key\": \"idempotency-key-123\"\n"
-    "  },\n"
-    "  \"type\": \"customer.created\"\n"
-    "}\n";
+using testdata::kStripeBody;
 const std::string kStripeHeader =
     "t=1533204620,v1=2220f87ef101a04665f11cdf770523143f875572008577fa0f20882ddb9cc3c7,"
     "v0=63f3a72374a733066c4be69ed7f8e5ac85c22c9f0a6a612ab9a025a9e4ee7eef";
