@@ -337,6 +337,32 @@ TEST_F(Api, MalformedCursorIsRejected) {
   }
 }
 
+// The list routes read ?limit= then ?cursor= (one page_params): a bad cursor names "cursor", a bad
+// limit names "limit" even when the cursor is bad too (GET /api/v1/mentions too, for agent sessions;
+// it answers 403 agent_only to the API token used here).
+TEST_F(Api, ListRoutesCheckTheLimitThenTheCursor) {
+  start();
+  std::string channel = create_webchat_channel(*srv, shop.token);
+  Visitor v = create_visitor(*srv, channel);
+  auto sent = visitor_send(*srv, channel, v.token, "hello");
+  ASSERT_EQ(sent.status, 201);
+  std::string conversation = str(sent.json(), "conversation_id");
+  for (const std::string& list : std::vector<std::string>{"/api/v1/products", "/api/v1/discounts", "/api/v1/orders", "/api/v1/payments",
+                           "/api/v1/payouts", "/api/v1/kb/entries",
+                           "/api/v1/search/messages?q=hello", "/api/v1/conversations/" + conversation + "/bot_turns",
+                           "/api/v1/conversations/" + conversation + "/messages"}) {
+    SCOPED_TRACE(list);
+    std::string sep = list.find('?') == std::string::npos ? "?" : "&";
+    expect_error(srv->get(list + sep + "cursor=not-a-cursor", auth), 400, "invalid_argument", "cursor");
+    expect_error(srv->get(list + sep + "limit=0&cursor=not-a-cursor", auth), 400, "invalid_argument", "limit");
+    EXPECT_EQ(srv->get(list + sep + "limit=1", auth).status, 200);
+  }
+  Headers visitor{{"X-Visitor-Token", v.token}};
+  std::string wl = "/api/v1/webchat/" + channel + "/messages";
+  expect_error(srv->get(wl + "?limit=201&cursor=x", visitor), 400, "invalid_argument", "limit");
+  EXPECT_EQ(srv->get(wl + "?limit=1", visitor).status, 200);
+}
+
 // Every route of docs/api.md plus the system routes, as (method, OpenAPI path).
 const std::vector<std::pair<std::string, std::string>> kDocumentedRoutes = {
     {"get", "/api/v1/search/messages"},

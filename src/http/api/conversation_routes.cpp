@@ -386,13 +386,11 @@ void register_conversation_routes(Router& r, Deps& d) {
   r.add("GET", "/api/v1/conversations/{id}/messages", [&d](Context& ctx) -> asio::awaitable<Response> {
     auto who = co_await authenticate(d, ctx);
     if (!who) co_return error(ctx, who.error());
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     std::string tenant = who->tenant_id, id = ctx.param("id");
-    auto cursor_r = cursor_param(ctx, 1);
-    if (!cursor_r) co_return error(ctx, cursor_r.error());
-    auto cursor = *cursor_r;
-    int64_t lim = *limit;
+    auto cursor = pg->cursor;
+    int64_t lim = pg->limit;
     auto work29_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
       if (!repo::get_conversation(tx, tenant, id)) return Error::not_found("conversation");
       return repo::list_messages(tx, tenant, id, cursor, lim, true);

@@ -193,13 +193,11 @@ asio::awaitable<Response> message_post(Deps& d, std::shared_ptr<VisitorCache> ca
 asio::awaitable<Response> message_list(Deps& d, Context& ctx) {
     std::string token(ctx.header("X-Visitor-Token"));
     if (token.empty()) co_return error(ctx, Error::unauthenticated("X-Visitor-Token header required"));
-    auto limit = limit_param(ctx);
-    if (!limit) co_return error(ctx, limit.error());
+    auto pg = page_params(ctx, 1);
+    if (!pg) co_return error(ctx, pg.error());
     std::string token_hash = crypto::hex(crypto::sha256(token)), channel_id = ctx.param("channel_id");
-    auto cursor_r = cursor_param(ctx, 1);
-    if (!cursor_r) co_return error(ctx, cursor_r.error());
-    auto cursor = *cursor_r;
-    int64_t lim = *limit;
+    auto cursor = pg->cursor;
+    int64_t lim = pg->limit;
     auto work9_ = [=](store::Tx& tx) -> Result<repo::MessagePage> {
       BOTTEGA_TRY(vc, find_visitor_channel(tx, token_hash, channel_id));
       return repo::list_contact_messages(tx, vc.channel.tenant_id, vc.visitor.contact_id, cursor, lim, channel_id);
