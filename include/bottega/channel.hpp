@@ -146,7 +146,8 @@ struct OutboundAttachment {
   std::string filename;    // "invoice.pdf"; never empty
   int64_t size = 0;        // bytes
   std::string sha256;      // hex, of the bytes
-  std::shared_ptr<const std::string> bytes;  // the file; never null when built by the sender
+  std::shared_ptr<const std::string> bytes;  // the file; the send job loads it only for channels
+                                             // that upload it (ChannelAdapter::needs_bytes), else null
   std::string public_url;  // absolute URL the provider can fetch until it expires
 };
 

@@ -33,16 +33,26 @@ struct Lift {
   }
 };
 
-// Every request after the first of an adapter's build_sends.
+// An adapter's build_sends as parts (each one request).
 template <class S, auto BuildSends>
-Result<std::vector<HttpRequest>> follow_ups(const AnySettings& s, std::string_view to,
-                                            const OutboundMessage& msg) {
+Result<std::vector<SendPart>> parts(const AnySettings& s, std::string_view to, const OutboundMessage& msg) {
   const S* p = std::get_if<S>(&s);
   if (p == nullptr) return mismatch();
   BOTTEGA_TRY(all, BuildSends(*p, to, msg));
-  all.erase(all.begin());
-  return all;
+  std::vector<SendPart> out;
+  out.reserve(all.size());
+  for (auto& r : all) out.push_back(SendPart{std::move(r)});
+  return out;
 }
+
+Result<std::vector<SendPart>> wechat_parts(const AnySettings& s, std::string_view to, const OutboundMessage& msg) {
+  const auto* p = std::get_if<wechat::Settings>(&s);
+  if (p == nullptr) return mismatch();
+  return wechat::build_parts(*p, to, msg);
+}
+
+// Adapters that upload every file they send (links for the others are built from the metadata).
+bool every_file(const OutboundAttachment&) { return true; }
 
 template <class S, auto BuildTemplate>
 Result<HttpRequest> template_send(const AnySettings& s, std::string_view to, const TemplateSend& t) {
@@ -109,32 +119,33 @@ constexpr ChannelAdapter kAdapters[] = {
      subscription<whatsapp::Settings, whatsapp::verify_subscription>, whatsapp::parse,
      WhatsApp::build_send, whatsapp::parse_send_response,
      template_send<whatsapp::Settings, whatsapp::build_template_send>, nullptr, nullptr, nullptr,
-     {}, {}, nullptr, follow_ups<whatsapp::Settings, whatsapp::build_sends>},
+     {}, {}, nullptr, parts<whatsapp::Settings, whatsapp::build_sends>},
     {"messenger", true, kPageSecrets, Messenger::parse_settings, Messenger::verify,
      subscription<messenger::Settings, messenger::verify_subscription>, messenger::parse,
      Messenger::build_send, messenger::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {},
-     nullptr, follow_ups<messenger::Settings, messenger::build_sends>},
+     nullptr, parts<messenger::Settings, messenger::build_sends>, every_file},
     {"instagram", true, kPageSecrets, Instagram::parse_settings, Instagram::verify,
      subscription<instagram::Settings, instagram::verify_subscription>, instagram::parse,
      Instagram::build_send, instagram::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {},
-     nullptr, follow_ups<instagram::Settings, instagram::build_sends>},
+     nullptr, parts<instagram::Settings, instagram::build_sends>, every_file},
     {"telegram", true, kTelegramSecrets, Telegram::parse_settings, Telegram::verify, nullptr,
      telegram::parse, Telegram::build_send, telegram::parse_send_response, nullptr, nullptr, nullptr,
-     nullptr, {}, {}, nullptr, follow_ups<telegram::Settings, telegram::build_sends>},
+     nullptr, {}, {}, nullptr, parts<telegram::Settings, telegram::build_sends>, every_file},
     // Twilio expects TwiML; an empty response means "no reply".
     {"twilio", true, kTwilioSecrets, Twilio::parse_settings, Twilio::verify, nullptr, twilio::parse,
      Twilio::build_send, twilio::parse_send_response, nullptr, nullptr, nullptr, nullptr,
      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>", "text/xml", nullptr,
-     follow_ups<twilio::Settings, twilio::build_sends>},
+     parts<twilio::Settings, twilio::build_sends>},
     // Viber: the welcome message (when configured) answers conversation_started.
     {"viber", true, kViberSecrets, Viber::parse_settings, Viber::verify, nullptr, viber::parse,
      Viber::build_send, viber::parse_send_response, nullptr, nullptr, nullptr, nullptr, {}, {}, viber_welcome,
-     follow_ups<viber::Settings, viber::build_sends>},
+     parts<viber::Settings, viber::build_sends>},
     // WeChat: "success" at once (the reply goes out later through the customer-service API).
     {"wechat", true, kWeChatSecrets, WeChat::parse_settings, WeChat::verify, wechat_subscription,
      wechat::parse, WeChat::build_send, wechat::parse_send_response,
      template_send<wechat::Settings, wechat::build_template_send>, wechat_token_request,
-     wechat::parse_token_response, wechat::authorize, "success", "text/plain; charset=utf-8"},
+     wechat::parse_token_response, wechat::authorize, "success", "text/plain; charset=utf-8", nullptr,
+     wechat_parts, wechat::uploads},
     // Email: received by the SMTP/LMTP listener, sent by the "email.send" job (pipeline/email.hpp).
     {"email", false, kEmailSecrets, email_settings, nullptr, nullptr, nullptr, nullptr, nullptr},
 };

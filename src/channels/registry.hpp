@@ -17,6 +17,7 @@
 #include "channels/email/email.hpp"
 #include "channels/instagram/instagram.hpp"
 #include "channels/messenger/messenger.hpp"
+#include "channels/send_part.hpp"
 #include "channels/telegram/telegram.hpp"
 #include "channels/twilio/twilio.hpp"
 #include "channels/viber/viber.hpp"
@@ -73,12 +74,18 @@ struct ChannelAdapter {
   // A JSON body the provider reads from the 200 that answers a verified callback, instead of the
   // acknowledgement (Viber: the welcome message answering conversation_started). nullopt: none.
   std::optional<std::string> (*callback_reply)(std::string_view body, const AnySettings& settings) = nullptr;
-  // The requests that send the rest of msg once build_send's was accepted, in order: most
-  // providers take one file per message, and some no caption, so a message with files can need
-  // several (text first, then one per file: see channels/attachments.hpp and each adapter's
-  // build_sends). Empty: build_send's request is the whole message. Null: never more than one.
-  Result<std::vector<HttpRequest>> (*build_follow_ups)(const AnySettings& settings, std::string_view to,
-                                                       const OutboundMessage& msg) = nullptr;
+  // Every provider message of msg, in order (a message with files can need several: most providers
+  // take one file per message, and some no caption; see channels/attachments.hpp and each adapter's
+  // build_sends). The send job sends them one after the other, each once the previous one was
+  // accepted, and records each accepted part so a retried job goes on at the next one. A part can be
+  // built from the provider's answer to a request before it (SendPart::then: WeChat's upload, then
+  // its image message). Null: build_send's request is the whole message.
+  Result<std::vector<SendPart>> (*build_parts)(const AnySettings& settings, std::string_view to,
+                                               const OutboundMessage& msg) = nullptr;
+  // Whether the send job must load a file's bytes for build_parts (the adapter uploads it: Telegram,
+  // Messenger/Instagram multipart, WeChat's media/upload). Null: never (the provider fetches the
+  // file's public_url: WhatsApp, Twilio, Viber). Decided from the file's type and size alone.
+  bool (*needs_bytes)(const OutboundAttachment& file) = nullptr;
 };
 
 // Every channel type, in a stable order.

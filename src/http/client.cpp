@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "http/exception_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -346,14 +347,7 @@ void BeastHttpClient::send(HttpRequest req, std::function<void(Result<HttpRespon
                  [done = std::move(done)](std::exception_ptr e,
                                           std::optional<Result<HttpResponse>> r) mutable {
                    if (e || !r) {
-                     std::string what = "unknown exception";
-                     try {
-                       if (e) std::rethrow_exception(e);
-                     } catch (const std::exception& x) {
-                       what = x.what();
-                     } catch (...) {
-                     }
-                     done(Error::internal("HTTP client failure: " + what));
+                     done(Error::internal("HTTP client failure: " + exception_text(e)));
                      return;
                    }
                    done(std::move(*r));

@@ -1,4 +1,5 @@
 #include "http/server.hpp"
+#include "http/exception_text.hpp"
 
 #include <array>
 #include <atomic>
@@ -271,14 +272,7 @@ struct Session : std::enable_shared_from_this<Session> {
 };
 
 void log_exception(std::string_view what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    log_line("bottega http: " + std::string(what) + ": " + x.what());
-  } catch (...) {
-    log_line("bottega http: " + std::string(what) + ": unknown exception");
-  }
+  if (e) log_line("bottega http: " + std::string(what) + ": " + exception_text(e));
 }
 
 // Half-closes, then reads and discards what the peer still sends (bounded in bytes and time) so

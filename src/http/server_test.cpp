@@ -1,4 +1,5 @@
 #include "http/server.hpp"
+#include "http/exception_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -383,6 +384,12 @@ TEST_F(ServerTest, ALargerBodyIsReadOnlyForACallerTheRoutesAuthorizerLetsIn) {
   EXPECT_EQ(eventually_equals(metrics_, "bottega_http_requests_total",
                               R"(method="POST",route="/upload",status="401")", 2),
             2);
+}
+
+TEST(ExceptionText, WhatOrUnknown) {
+  EXPECT_EQ(exception_text(std::make_exception_ptr(std::runtime_error("boom"))), "boom");
+  EXPECT_EQ(exception_text(std::make_exception_ptr(42)), "unknown exception");
+  EXPECT_EQ(exception_text(nullptr), "unknown exception");
 }
 
 TEST(RouterBodyLimit, ALargerBodyLimitNeedsAnAuthorizer) {

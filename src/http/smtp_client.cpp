@@ -1,4 +1,5 @@
 #include "http/smtp_client.hpp"
+#include "http/exception_text.hpp"
 
 #include <openssl/ssl.h>
 
@@ -326,14 +327,7 @@ void SmtpMailClient::send(MailRequest req, std::function<void(Result<std::string
   asio::co_spawn(strand, converse(shared_, std::move(req)),
                  [done = std::move(done)](std::exception_ptr e, std::optional<Result<std::string>> r) mutable {
                    if (e || !r) {
-                     std::string what = "unknown exception";
-                     try {
-                       if (e) std::rethrow_exception(e);
-                     } catch (const std::exception& x) {
-                       what = x.what();
-                     } catch (...) {
-                     }
-                     done(Error::internal("SMTP client failure: " + what));
+                     done(Error::internal("SMTP client failure: " + exception_text(e)));
                      return;
                    }
                    done(std::move(*r));

@@ -1,4 +1,5 @@
 #include "http/smtp_server.hpp"
+#include "http/exception_text.hpp"
 
 #include <atomic>
 #include <charconv>
@@ -184,14 +185,7 @@ struct SmtpServer::State : std::enable_shared_from_this<SmtpServer::State> {
         self->metrics.set("bottega_smtp_connections", {}, static_cast<double>(self->conns.size()));
       }
       asio::co_spawn(c->socket.get_executor(), session(self, c), [](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-          log_line(std::string("session: ") + x.what());
-        } catch (...) {
-          log_line("session: unknown exception");
-        }
+        if (e) log_line("session: " + exception_text(e));
       });
     }
   }

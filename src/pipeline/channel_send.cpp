@@ -18,6 +18,21 @@ namespace bottega::pipeline {
 
 namespace bj = boost::json;
 
+namespace {
+
+// A message sent as several provider messages: each part the provider accepted (1-based), recorded
+// as it is accepted, so a retried job goes on at the next part instead of sending the first again.
+constexpr store::Stmt kRecordPart{
+    "message_send_parts.insert",
+    "INSERT INTO message_send_parts(tenant_id, message_id, part, provider_message_id, accepted_at) "
+    "VALUES ($1,$2,$3,$4,$5) ON CONFLICT (tenant_id, message_id, part) DO NOTHING"};
+constexpr store::Stmt kAcceptedParts{
+    "message_send_parts.list",
+    "SELECT part, provider_message_id FROM message_send_parts WHERE tenant_id = $1 AND message_id = $2 "
+    "ORDER BY part"};
+
+}  // namespace
+
 void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> done) {
   boost::system::error_code ec;
   auto payload = bj::parse(job.payload_json, ec);
@@ -27,7 +42,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   std::string tenant = job.tenant_id;
 
   struct Plan {
-    Result<HttpRequest> request = Error::internal("unset");
+    Status request = Error::internal("unset");
     const channels::ChannelAdapter* adapter = nullptr;
     std::string channel_type;
     std::string channel_id;
@@ -36,7 +51,9 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     bool own_per_second = false;  // the channel's settings.send_rate names per_second
     std::shared_ptr<const bj::object> settings;  // for adapters with an access token
     std::string access_token;                    // the cached one, if still valid
-    std::vector<HttpRequest> follow_ups;         // the rest of a message with files
+    std::vector<channels::SendPart> parts;       // every provider message of the message
+    size_t accepted = 0;                         // parts a run before this one had sent
+    std::string first_id;                        // the first part's provider id, when accepted
   };
   Plan plan;
   store::read_sync(store_, [&](store::Tx& tx) {
@@ -106,13 +123,19 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
         if (auto* ps = to_obj.if_contains("parameters"); ps && ps->is_array())
           for (const auto& p : ps->as_array())
             if (p.is_string()) ts.parameters.emplace_back(p.as_string());
-        return void(plan.request = plan.adapter->build_template_send(*settings, *to, ts));
+        auto request = plan.adapter->build_template_send(*settings, *to, ts);
+        if (!request) return void(plan.request = request.error());
+        plan.parts.push_back({std::move(*request)});
+        return void(plan.request = Status{});
       }
       // Files (kind attachment): their bytes and signed public URLs. Each adapter sends what its
       // provider takes and a "name: url" line for the rest (channels/attachments.hpp).
       if (m->kind == "attachment") {
+        auto wants_bytes = [needs = plan.adapter->needs_bytes](const OutboundAttachment& f) {
+          return needs != nullptr && needs(f);
+        };
         auto files = media::load_outbound(tx, tenant, content.as_object(), {public_url_, media_url_key_},
-                                          env_.clock.now_ms());
+                                          env_.clock.now_ms(), wants_bytes);
         if (!files) return void(plan.request = files.error());
         out.attachments = std::move(*files);
       }
@@ -122,12 +145,23 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
             out.choices.push_back({std::string(c.as_object().at("id").as_string()),
                                    std::string(c.as_object().at("title").as_string()), ""});
     }
-    plan.request = plan.adapter->build_send(*settings, *to, out);
-    if (plan.request && plan.adapter->build_follow_ups && !out.attachments.empty()) {
-      auto rest = plan.adapter->build_follow_ups(*settings, *to, out);
-      if (!rest) return void(plan.request = rest.error());
-      plan.follow_ups = std::move(*rest);
+    if (plan.adapter->build_parts && !out.attachments.empty()) {
+      auto parts = plan.adapter->build_parts(*settings, *to, out);
+      if (!parts) return void(plan.request = parts.error());
+      if (parts->empty()) return void(plan.request = Error::internal("no provider message to send"));
+      plan.parts = std::move(*parts);
+    } else {
+      auto request = plan.adapter->build_send(*settings, *to, out);
+      if (!request) return void(plan.request = request.error());
+      plan.parts.push_back({std::move(*request)});
     }
+    plan.request = Status{};
+    // A message of several parts goes on after the last part an earlier run had sent.
+    if (plan.parts.size() > 1)
+      for (const auto& row : tx.query(kAcceptedParts, {tenant, message_id})) {
+        if (row.i64(0) != static_cast<int64_t>(plan.accepted) + 1) break;
+        if (plan.accepted++ == 0) plan.first_id = row.str(1);
+      }
   });
 
   std::function<void(const std::string&, bool)> fail_message = [this, tenant, message_id, done](
@@ -138,7 +172,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
       return apply_send_result(tx, env, tenant, message_id, std::nullopt, why);
     }, [done, why](Status) { done({false, why, std::nullopt, true}); });
   };
-  if (!plan.request) return fail_message(plan.request.error().code + ": " + plan.request.error().message, true);
+  if (!plan.request.ok()) return fail_message(plan.request.error().code + ": " + plan.request.error().message, true);
 
   // Pacing cells: the channel's throughput and, where the provider limits it, this recipient's
   // pair rate. A channel's settings.send_rate wins over the configured default
@@ -153,8 +187,9 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   sj->settings = plan.settings;
   sj->access_token = plan.access_token;
   sj->attempts = job.attempts;
-  sj->follow_ups = std::move(plan.follow_ups);
-  sj->parts = 1 + sj->follow_ups.size();
+  sj->parts = std::move(plan.parts);
+  sj->next = plan.accepted;
+  sj->first_id = plan.first_id;
   sj->done = done;
   sj->fail_message = fail_message;
   channels::SendRate rate = plan.rate;
@@ -168,11 +203,12 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   if (rate.per_recipient_interval_ms > 0)
     sj->recipient_cell = PaceCell{"send:" + plan.channel_id + ":" + plan.recipient,
                                   rate.per_recipient_interval_ms * 1000 * 10 / 9, rate.per_recipient_burst};
-  auto request = std::make_shared<HttpRequest>(std::move(plan.request).value());
+  // Every part was sent by an earlier run that stopped before its result was recorded.
+  if (sj->next >= sj->parts.size()) return finish(sj, std::nullopt);
   std::vector<PaceCell> cells;
   if (sj->channel_cell) cells.push_back(*sj->channel_cell);
   if (sj->recipient_cell) cells.push_back(*sj->recipient_cell);
-  if (cells.empty()) return send(std::move(*request), sj);
+  if (cells.empty()) return send_part(sj);
   // The shared cells first: a send that must wait books its slot and goes back to the queue until
   // then (deferred, not failed), on whichever node claims it then. The job's order key keeps the
   // conversation's later messages behind it.
@@ -181,7 +217,7 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
   store_.write([wait, tenant, cells, now, message_id](store::Tx& tx) -> Status {
     *wait = pace(tx, tenant, cells, now, message_id);
     return {};
-  }, [this, wait, request, sj](Status st) {
+  }, [this, wait, sj](Status st) {
     if (!st.ok()) return sj->done({false, "send pacing: " + st.error().message, std::nullopt, false});
     if (*wait > 0) {
       metrics_.inc("bottega_channel_sends_deferred_total", "channel=\"" + sj->type + "\"");
@@ -190,15 +226,15 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
       o.retry_after_ms = *wait;
       return sj->done(o);
     }
-    send(std::move(*request), sj);
+    send_part(sj);
   });
 }
 
 // Adapters with an access token: a cached one, else a new one first (then stored for every node).
-void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj) {
+void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj, bool preparing) {
   auto req = std::make_shared<HttpRequest>(std::move(request));
   access_tokens::fetch(store_, http_, env_.clock, *sj->adapter, *sj->settings, sj->tenant, sj->channel_id,
-                       [this, sj, req](Result<std::string> token, bool network) {
+                       [this, sj, req, preparing](Result<std::string> token, bool network) {
     if (!token) {
       // Wrong AppID / AppSecret or an IP not on the account's allow-list are the shop's to fix, but
       // the message is kept retrying until its deadline so fixing the settings delivers it.
@@ -207,28 +243,48 @@ void ChannelSender::fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj
                        e.errc == Errc::unauthenticated;
       metrics_.inc("bottega_channel_sends_total",
                    "channel=\"" + sj->type + "\",outcome=\"" + (network ? "network_error" : "token_error") + "\"");
-      return sj->fail_message("access token: " + e.code + ": " + e.message, !transient);
+      return part_failed(sj, "access token: " + e.code + ": " + e.message, !transient);
     }
     sj->access_token = *token;
-    send(std::move(*req), sj);
+    exchange(std::move(*req), sj, preparing);
   });
 }
 
-void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
+// The next part of the message: its request, or the first request of its chain.
+void ChannelSender::send_part(std::shared_ptr<SendJob> sj) {
+  channels::SendPart& part = sj->parts[sj->next];
+  exchange(std::move(part.request), sj, static_cast<bool>(part.then));
+}
+
+// One request of the current part. `preparing`: the part's `then` reads the answer and gives the
+// request that sends the part; else parse_send_response reads the part's provider id.
+void ChannelSender::exchange(HttpRequest request, std::shared_ptr<SendJob> sj, bool preparing) {
   std::shared_ptr<HttpRequest> without_token;  // to send again with a new token
   if (sj->adapter->authorize) {
-    if (sj->access_token.empty()) return fetch_token(std::move(request), sj);
+    if (sj->access_token.empty()) return fetch_token(std::move(request), sj, preparing);
     without_token = std::make_shared<HttpRequest>(request);
     sj->adapter->authorize(request, sj->access_token);
   }
-  http_.send(std::move(request), [this, sj, without_token](Result<HttpResponse> r) {
+  http_.send(std::move(request), [this, sj, without_token, preparing](Result<HttpResponse> r) {
+    std::string outcome = sj->next == 0 ? "rejected" : "part_failed";
     if (!r) {
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"network_error\"");
-      return sj->fail_message(r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
+      return part_failed(sj, r.error().code + ": " + r.error().message, r.error().errc == Errc::forbidden);
     }
-    auto id = sj->adapter->parse_send_response(r->status, r->body);
-    if (!id && id.error().errc == Errc::rate_limited) return throttled(*r, sj, id.error().code + ": " + id.error().message);
-    if (!id && id.error().code == "access_token_invalid" && without_token && !sj->token_refreshed) {
+    std::optional<Error> error;
+    std::optional<HttpRequest> then;
+    std::string id;
+    if (preparing) {
+      auto next = sj->parts[sj->next].then(r->status, r->body);
+      if (next) then = std::move(*next);
+      else error = next.error();
+    } else {
+      auto parsed = sj->adapter->parse_send_response(r->status, r->body);
+      if (parsed) id = std::move(*parsed);
+      else error = parsed.error();
+    }
+    if (error && error->errc == Errc::rate_limited) return throttled(*r, sj, error->code + ": " + error->message);
+    if (error && error->code == "access_token_invalid" && without_token && !sj->token_refreshed) {
       // The provider no longer accepts the cached token: forget it (unless another node already
       // replaced it), get a new one and send again, once.
       metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"token_expired\"");
@@ -237,59 +293,69 @@ void ChannelSender::send(HttpRequest request, std::shared_ptr<SendJob> sj) {
       return store_.write([tenant, channel, token](store::Tx& tx) -> Status {
         access_tokens::drop(tx, tenant, channel, token);
         return {};
-      }, [this, sj, without_token](Status) {
+      }, [this, sj, without_token, preparing](Status) {
         sj->access_token.clear();
-        send(std::move(*without_token), sj);
+        exchange(std::move(*without_token), sj, preparing);
       });
     }
-    if (!id) {
-      bool transient = id.error().errc == Errc::unavailable;
-      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"rejected\"");
-      return sj->fail_message(id.error().code + ": " + id.error().message, !transient);
+    if (error) {
+      metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"" + outcome + "\"");
+      return part_failed(sj, error->code + ": " + error->message, error->errc != Errc::unavailable);
     }
+    if (then) return exchange(std::move(*then), sj, false);
     metrics_.inc("bottega_channel_sends_total", "channel=\"" + sj->type + "\",outcome=\"sent\"");
-    Env env = env_;
-    // A provider that returns no message id (WeChat's customer-service API): our own id stands in.
-    std::string pid = id->empty() ? "bottega:" + sj->message_id : *id, tenant = sj->tenant, message_id = sj->message_id;
-    if (!sj->follow_ups.empty()) {
-      // The message goes on as more provider messages (its files): the first one's id stands for
-      // it, recorded with the outcome of the last.
-      sj->first_id = pid;
-      return send_follow_up(sj);
-    }
-    store_.write([env, tenant, message_id, pid](store::Tx& tx) mutable -> Status {
-      return apply_send_result(tx, env, tenant, message_id, pid, std::nullopt);
-    }, [sj](Status s) { sj->done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });
+    part_accepted(sj, id);
   });
 }
 
-// The rest of a message sent as several provider messages, one after the other, once its first
-// was accepted. The first cannot be taken back, so a part that fails is not retried (that would
-// send the first again): the message is marked failed, naming the part, with the first's id.
-void ChannelSender::send_follow_up(std::shared_ptr<SendJob> sj) {
-  HttpRequest next = std::move(sj->follow_ups.front());
-  sj->follow_ups.erase(sj->follow_ups.begin());
-  if (sj->adapter->authorize && !sj->access_token.empty()) sj->adapter->authorize(next, sj->access_token);
-  http_.send(std::move(next), [this, sj](Result<HttpResponse> r) { follow_up_sent(std::move(r), sj); });
+// A part was accepted. A provider that returns no message id (WeChat's customer-service API): our
+// own id stands in. The message keeps the first part's id. Every part but the last is recorded
+// before the next is sent; the last is recorded with the message's result, in one write.
+void ChannelSender::part_accepted(std::shared_ptr<SendJob> sj, const std::string& id) {
+  std::string pid = id.empty() ? "bottega:" + sj->message_id : id;
+  if (sj->next == 0) sj->first_id = pid;
+  ++sj->next;
+  if (sj->next == sj->parts.size()) return finish(sj, pid);
+  std::string tenant = sj->tenant, message_id = sj->message_id;
+  int64_t part = static_cast<int64_t>(sj->next), now = env_.clock.now_ms();
+  store_.write([tenant, message_id, part, pid, now](store::Tx& tx) -> Status {
+    tx.exec(kRecordPart, {tenant, message_id, part, pid, now});
+    return {};
+  }, [this, sj](Status s) {
+    if (!s.ok()) return sj->done({false, "recording a sent part: " + s.error().message, std::nullopt, false});
+    send_part(sj);
+  });
 }
 
-void ChannelSender::follow_up_sent(Result<HttpResponse> r, std::shared_ptr<SendJob> sj) {
-  size_t part = sj->parts - sj->follow_ups.size();
-  std::optional<std::string> why;
-  if (!r) why = r.error().code + ": " + r.error().message;
-  else if (auto id = sj->adapter->parse_send_response(r->status, r->body); !id)
-    why = id.error().code + ": " + id.error().message;
-  metrics_.inc("bottega_channel_sends_total",
-               "channel=\"" + sj->type + "\",outcome=\"" + (why ? "part_failed" : "sent") + "\"");
-  if (!why && !sj->follow_ups.empty()) return send_follow_up(sj);
-  if (why) why = "part " + std::to_string(part) + " of " + std::to_string(sj->parts) + " not sent: " + *why;
+// Every part was sent: the message is sent, with its first part's id. `last_id`: the last part's id
+// when this run sent it (recorded with the result, for a message of several parts).
+void ChannelSender::finish(std::shared_ptr<SendJob> sj, std::optional<std::string> last_id) {
   Env env = env_;
   std::string tenant = sj->tenant, message_id = sj->message_id, pid = sj->first_id;
-  store_.write([env, tenant, message_id, pid, why](store::Tx& tx) mutable -> Status {
-    return apply_send_result(tx, env, tenant, message_id, pid, why);
-  }, [sj, why](Status s) {
+  int64_t part = static_cast<int64_t>(sj->parts.size()), now = env_.clock.now_ms();
+  if (sj->parts.size() == 1) last_id.reset();
+  store_.write([env, tenant, message_id, pid, part, last_id, now](store::Tx& tx) mutable -> Status {
+    if (last_id) tx.exec(kRecordPart, {tenant, message_id, part, *last_id, now});
+    return apply_send_result(tx, env, tenant, message_id, pid, std::nullopt);
+  }, [sj](Status s) { sj->done({s.ok(), s.ok() ? "" : s.error().message, std::nullopt, false}); });
+}
+
+// A request of the current part failed. Before any part was accepted the message simply was not
+// sent (failed when permanent, else retried). After: the parts already sent cannot be taken back
+// but are recorded, so a transient failure retries the job from this part; a refusal marks the
+// message failed, naming the part, with the first part's id.
+void ChannelSender::part_failed(std::shared_ptr<SendJob> sj, const std::string& why, bool permanent) {
+  if (sj->next == 0) return sj->fail_message(why, permanent);
+  std::string part = "part " + std::to_string(sj->next + 1) + " of " + std::to_string(sj->parts.size());
+  if (!permanent) return sj->done({false, part + ": " + why, std::nullopt, false});
+  std::string reason = part + " not sent: " + why;
+  Env env = env_;
+  std::string tenant = sj->tenant, message_id = sj->message_id, pid = sj->first_id;
+  store_.write([env, tenant, message_id, pid, reason](store::Tx& tx) mutable -> Status {
+    return apply_send_result(tx, env, tenant, message_id, pid, reason);
+  }, [sj, reason](Status s) {
     if (!s.ok()) return sj->done({false, s.error().message, std::nullopt, false});
-    sj->done({!why, why.value_or(""), std::nullopt, why.has_value()});
+    sj->done({false, reason, std::nullopt, true});
   });
 }
 

@@ -17,6 +17,8 @@
 #include "pipeline/rate_bucket.hpp"
 #include "pipeline/services.hpp"
 
+#include "channels/send_part.hpp"
+
 namespace bottega::channels {
 struct ChannelAdapter;
 }
@@ -51,16 +53,19 @@ class ChannelSender {
     std::optional<PaceCell> channel_cell, recipient_cell;
     std::function<void(JobOutcome)> done;
     std::function<void(const std::string&, bool)> fail_message;
-    // A message with files the provider takes one per message: the requests still to send after
-    // the first, the number of parts in all, and the first part's provider id once it was sent.
-    std::vector<HttpRequest> follow_ups;
-    size_t parts = 1;
+    // Every provider message of the message (most have one; with files, often several), the index
+    // of the one being sent (the ones before it were accepted, by this run or an earlier one), and
+    // the first part's provider id once it was accepted.
+    std::vector<channels::SendPart> parts;
+    size_t next = 0;
     std::string first_id;
   };
-  void send(HttpRequest request, std::shared_ptr<SendJob> sj);
-  void fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj);
-  void send_follow_up(std::shared_ptr<SendJob> sj);
-  void follow_up_sent(Result<HttpResponse> r, std::shared_ptr<SendJob> sj);
+  void send_part(std::shared_ptr<SendJob> sj);
+  void exchange(HttpRequest request, std::shared_ptr<SendJob> sj, bool preparing);
+  void fetch_token(HttpRequest request, std::shared_ptr<SendJob> sj, bool preparing);
+  void part_accepted(std::shared_ptr<SendJob> sj, const std::string& id);
+  void finish(std::shared_ptr<SendJob> sj, std::optional<std::string> last_id);
+  void part_failed(std::shared_ptr<SendJob> sj, const std::string& why, bool permanent);
   void throttled(const HttpResponse& response, std::shared_ptr<SendJob> sj, std::string why);
 
   store::Store& store_;

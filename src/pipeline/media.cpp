@@ -152,24 +152,32 @@ std::optional<std::string> tenant_of_sent(store::Tx& tx, const std::string& id) 
 }
 
 Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant, const bj::object& content,
-                                                     const PublicUrls& urls, int64_t now_ms) {
+                                                     const PublicUrls& urls, int64_t now_ms,
+                                                     const std::function<bool(const OutboundAttachment&)>& wants_bytes) {
   std::vector<OutboundAttachment> out;
   auto* atts = content.if_contains("attachments");
   if (!atts || !atts->is_array()) return out;
   for (const auto& a : atts->as_array()) {
     auto* id = a.is_object() ? a.as_object().if_contains("media_id") : nullptr;
     if (!id || !id->is_string()) return Error::not_found("media");
-    auto m = get(tx, tenant, std::string(id->as_string()));
-    if (!m) return Error::not_found("media " + std::string(id->as_string()));
+    std::string media_id(id->as_string());
+    auto r = tx.query_one(kUploadMeta, {tenant, media_id});
+    if (!r) return Error::not_found("media " + media_id);
     OutboundAttachment f;
-    f.mime_type = m->mime_type;
-    f.filename = m->filename.empty() ? m->id : m->filename;
-    f.size = m->size;
-    f.sha256 = m->sha256;
+    f.mime_type = r->str(1);
+    f.filename = r->opt_str(2).value_or(media_id);
+    if (f.filename.empty()) f.filename = media_id;
+    f.size = r->i64(3);
+    f.sha256 = r->str(4);
     if (!urls.key.empty())
-      f.public_url = channels::upload::signed_url(urls.base, urls.key, tenant, m->id, f.filename,
+      f.public_url = channels::upload::signed_url(urls.base, urls.key, tenant, media_id, f.filename,
                                                   now_ms / 1000 + kPublicUrlTtlS);
-    f.bytes = std::make_shared<const std::string>(std::move(m->bytes));
+    // The bytes (base64 in the row, up to 16 MB) only for a channel that sends them.
+    if (!wants_bytes || wants_bytes(f)) {
+      auto m = get(tx, tenant, media_id);
+      if (!m) return Error::not_found("media " + media_id);
+      f.bytes = std::make_shared<const std::string>(std::move(m->bytes));
+    }
     out.push_back(std::move(f));
   }
   return out;

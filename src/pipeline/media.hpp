@@ -73,12 +73,15 @@ struct PublicUrls {
 inline constexpr int64_t kPublicUrlTtlS = 7 * 24 * 3600;
 
 // The files of an outbound message's content (kind attachment) as adapters take them: each
-// attachment's bytes from media_files and a public URL signed until now + kPublicUrlTtlS (none
-// when urls.key is empty: email, which attaches the bytes).
-// Errors: 404 media (a file is gone; the message cannot be sent).
+// attachment's metadata and a public URL signed until now + kPublicUrlTtlS (none when urls.key is
+// empty: email, which attaches the bytes), and its bytes from media_files when wants_bytes(file)
+// says the channel sends them (null: every file's). A file whose bytes are not wanted is not read
+// (bytes stays null), so a provider that fetches links costs no decoding of up to 10 x 16 MB.
+// Errors: 404 media (a file is gone, or its wanted bytes are unreadable: the message cannot be sent).
 Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::string& tenant,
                                                      const boost::json::object& content, const PublicUrls& urls,
-                                                     int64_t now_ms);
+                                                     int64_t now_ms,
+                                                     const std::function<bool(const OutboundAttachment&)>& wants_bytes = {});
 
 // The shop of the sent file `id`, for a public signed URL: looked up by id alone (the URL names
 // no tenant; the signature, over the row's tenant, is what authorizes it), only when bound to a

@@ -28,6 +28,15 @@
 // at any time (no window, no quota); 40037 for a template_id starting "invalid", 47003 for bad
 // data. The delivery report is a TEMPLATESENDJOBFINISH callback (builder wechatTemplateFinish).
 //
+// Outbound media (POST /cgi-bin/media/upload?access_token&type, "Add temporary material"):
+// multipart/form-data with the file in field "media"; type image (PNG/JPEG/GIF, <= 2 MB), voice
+// (AMR/MP3, <= 2 MB), video (MP4, <= 10 MB) or thumb (JPEG, <= 64 KB); the bytes must be of the
+// claimed kind (40005 invalid file type), larger files 40009-40012, no file 41005, another type
+// 40004. Answer {"type","media_id","created_at"}; the media_id belongs to the token's account.
+// An image / voice / video customer-service message must name a media_id issued to the same
+// account (else 40007); it is recorded in `sent` with the uploaded file's type, filename,
+// mime_type, size and sha256 (and entry.media, as the other providers' uploads).
+//
 // Media (GET /cgi-bin/media/get?access_token&media_id, WeChat's "Get temporary material"): a file
 // registered with POST /__sim/media {"provider":"wechat"} is answered with its bytes,
 // Content-Type and Content-disposition; a video with JSON {"video_url"} (served under /wechat/cdn);
@@ -45,7 +54,29 @@ const ERRORS = {
   45008: 'article size out of limit', 45009: 'reach max api daily quota limit', 45011: 'api minute-quota reach limit',
   45015: 'response out of time limit or subscription is canceled', 45047: 'out of response count limit', 47001: 'data format error',
   40007: 'invalid media_id', 40037: 'invalid template_id', 47003: 'argument invalid',
+  40004: 'invalid media type', 40005: 'invalid file type', 40009: 'invalid image size', 40010: 'invalid voice size',
+  40011: 'invalid video size', 40012: 'invalid thumb size', 41005: 'media data missing',
 };
+const MB = 1024 * 1024;
+// Temporary media WeChat takes per upload type: the formats (by their first bytes) and sizes.
+const UPLOAD_TYPES = {
+  image: { max: 2 * MB, code: 40009, kinds: ['png', 'jpeg', 'gif'] },
+  voice: { max: 2 * MB, code: 40010, kinds: ['amr', 'mp3'] },
+  video: { max: 10 * MB, code: 40011, kinds: ['mp4'] },
+  thumb: { max: 64 * 1024, code: 40012, kinds: ['jpeg'] },
+};
+
+/** The format of a file from its first bytes ('' when none WeChat takes). */
+function sniff(b) {
+  const starts = (...xs) => xs.every((x, i) => b[i] === x);
+  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'png';
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg';
+  if (b.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif';
+  if (b.subarray(0, 5).toString('latin1') === '#!AMR') return 'amr';
+  if (b.subarray(0, 3).toString('latin1') === 'ID3' || starts(0xff, 0xfb)) return 'mp3';
+  if (b.subarray(4, 8).toString('latin1') === 'ftyp') return 'mp4';
+  return '';
+}
 const MSG_TYPES = new Set(['text', 'image', 'voice', 'video', 'music', 'news', 'mpnews', 'msgmenu', 'wxcard', 'miniprogrampage']);
 
 /** hex SHA-1 of token, timestamp and nonce sorted as strings and joined. */
@@ -120,6 +151,7 @@ export class WeChatSim {
     this.tokensIssued = 0;
     this.interactions = new Map(); // openid -> {until, remaining}: the customer-service quota
     this.sent = [];
+    this.uploads = new Map(); // media_id -> {appid, type, filename, mime_type, size, sha256}
   }
 
   /** {status, body, headers} for a call to /wechat<rest>. */
@@ -146,6 +178,23 @@ export class WeChatSim {
       this.tokensIssued += 1;
       return ok({ access_token: token, expires_in: 7200 });
     }
+    if (path === '/cgi-bin/media/upload') {
+      if (method !== 'POST') return ok(wechatError(47001));
+      const bad = this.tokenError(entry.query.access_token);
+      if (bad) return ok(wechatError(bad));
+      const kind = UPLOAD_TYPES[entry.query.type];
+      if (!kind) return ok(wechatError(40004));
+      const f = entry.files?.media;
+      if (!f || !f.size) return ok(wechatError(41005));
+      if (!kind.kinds.includes(sniff(f.bytes))) return ok(wechatError(40005));
+      if (f.size > kind.max) return ok(wechatError(kind.code));
+      const mediaId = randomBytes(48).toString('base64url');
+      const createdAt = Math.floor(Date.now() / 1000);
+      const appid = this.tokens.get(entry.query.access_token).appid;
+      this.uploads.set(mediaId, { appid, type: entry.query.type, filename: f.filename ?? null, mime_type: f.mime_type, size: f.size, sha256: f.sha256 });
+      entry.media = [{ type: entry.query.type, filename: f.filename ?? null, mime_type: f.mime_type, size: f.size, sha256: f.sha256, source: 'upload' }];
+      return ok({ type: entry.query.type, media_id: mediaId, created_at: createdAt });
+    }
     if (path === '/cgi-bin/message/custom/send') {
       if (method !== 'POST') return ok(wechatError(47001));
       const bad = this.tokenError(entry.query.access_token);
@@ -161,11 +210,20 @@ export class WeChatSim {
       if (!MSG_TYPES.has(b.msgtype)) return ok(wechatError(40008));
       const problem = checkMessage(b);
       if (problem) return ok(wechatError(problem));
+      // Image, voice and video messages name a media_id this account uploaded, of that type.
+      let media;
+      if (['image', 'voice', 'video'].includes(b.msgtype)) {
+        const up = this.uploads.get(String(b[b.msgtype].media_id ?? ''));
+        const appid = this.tokens.get(entry.query.access_token).appid;
+        if (!up || up.appid !== appid || up.type !== b.msgtype) return ok(wechatError(40007));
+        media = { type: up.type, filename: up.filename, mime_type: up.mime_type, size: up.size, sha256: up.sha256, source: 'upload' };
+        entry.media = [media];
+      }
       const quota = this.interactions.get(b.touser);
       if (quota === undefined || Date.now() >= quota.until) return ok(wechatError(45015));
       if (quota.remaining <= 0) return ok(wechatError(45047));
       quota.remaining -= 1;
-      this.sent.push({ touser: b.touser, msgtype: b.msgtype, body: b });
+      this.sent.push({ touser: b.touser, msgtype: b.msgtype, body: b, ...(media ? { media } : {}) });
       return ok({ errcode: 0, errmsg: 'ok' });
     }
     if (path === '/cgi-bin/message/template/send') {

@@ -418,17 +418,27 @@ Error send_error(int http_status, int64_t code, std::string errmsg) {
   }
 }
 
+// An API answer's JSON object, or the error of an answer without one.
+Result<bj::object> answer_object(int http_status, std::string_view body) {
+  auto root = json::parse_object(body, {1 << 20, 16});
+  if (root.ok()) return std::move(root).value();
+  if (http_status >= 500 || http_status == 0)
+    return Error{Errc::unavailable, "provider_unavailable", "WeChat answered HTTP " + std::to_string(http_status), {}};
+  return Error{Errc::unprocessable, "provider_bad_response", "WeChat answered without JSON", {}};
+}
+
+// An answer's errcode (0 when absent).
+int64_t errcode(const bj::object& root) {
+  auto code = json::optional_int(root, "errcode");
+  return code.ok() && *code ? **code : 0;
+}
+
 }  // namespace
 
 Result<std::string> parse_send_response(int http_status, std::string_view body) {
-  auto root = json::parse_object(body, {1 << 20, 16});
-  if (!root.ok()) {
-    if (http_status >= 500 || http_status == 0)
-      return Error{Errc::unavailable, "provider_unavailable", "WeChat answered HTTP " + std::to_string(http_status), {}};
-    return Error{Errc::unprocessable, "provider_bad_response", "WeChat answered without JSON", {}};
-  }
-  auto code = json::optional_int(*root, "errcode");
-  int64_t c = code.ok() && *code ? **code : 0;
+  BOTTEGA_TRY(object, answer_object(http_status, body));
+  const bj::object* root = &object;
+  int64_t c = errcode(object);
   if (c == 0 && http_status >= 200 && http_status <= 299) {
     // A template send's msgid (up to 64 bits: read as the JSON number it is).
     if (const bj::value* id = root->if_contains("msgid")) {
@@ -459,6 +469,70 @@ Result<HttpRequest> build_template_send(const Settings& settings, std::string_vi
   if (!m->url.empty()) body["url"] = m->url;
   body["data"] = std::move(data);
   return post_json(settings, "/cgi-bin/message/template/send", body);
+}
+
+Result<std::string> parse_upload_response(int http_status, std::string_view body) {
+  BOTTEGA_TRY(root, answer_object(http_status, body));
+  int64_t c = errcode(root);
+  if (c != 0 || http_status < 200 || http_status > 299)
+    return send_error(http_status, c == 0 ? http_status : c, payload::string_or_empty(root, "errmsg"));
+  std::string id = payload::string_or_empty(root, "media_id");
+  if (id.empty() || id.size() > 512)
+    return Error{Errc::unprocessable, "provider_bad_response", "WeChat's media/upload answer has no media_id", {}};
+  return id;
+}
+
+bool uploads(const OutboundAttachment& file) {
+  std::string type = attachments::base_type(file.mime_type);
+  return (type == "image/jpeg" || type == "image/png" || type == "image/gif") && file.size > 0 &&
+         file.size <= kMaxImageBytes;
+}
+
+namespace {
+
+// An image: uploaded as temporary media, then the image message naming the media_id of the answer.
+SendPart image_part(const Settings& settings, std::string_view openid, const OutboundAttachment& file) {
+  auto form = attachments::multipart({{"media", *file.bytes, file.filename, attachments::base_type(file.mime_type)}});
+  HttpRequest upload;
+  upload.method = "POST";
+  upload.url = settings.api_base_url + "/cgi-bin/media/upload?type=image";
+  upload.headers = {{"Content-Type", form.content_type}};
+  upload.body = std::move(form.body);
+  return SendPart{std::move(upload), [settings, to = std::string(openid)](int status, std::string_view body) -> Result<HttpRequest> {
+                    BOTTEGA_TRY(media_id, parse_upload_response(status, body));
+                    return post_json(settings, "/cgi-bin/message/custom/send",
+                                     bj::object{{"touser", to},
+                                                {"msgtype", "image"},
+                                                {"image", bj::object{{"media_id", media_id}}}});
+                  }};
+}
+
+}  // namespace
+
+Result<std::vector<SendPart>> build_parts(const Settings& settings, std::string_view openid, const OutboundMessage& msg) {
+  BOTTEGA_TRY_STATUS(attachments::check(msg.attachments, /*need_url=*/true, /*need_bytes=*/false));
+  for (size_t i = 0; i < msg.attachments.size(); ++i)
+    if (uploads(msg.attachments[i]) && !msg.attachments[i].bytes)
+      return Error::invalid("attachments[" + std::to_string(i) + "].bytes",
+                            "WeChat takes an image in the request: its bytes are required", "missing_field");
+  BOTTEGA_TRY_STATUS(render::validate(openid, msg));
+  auto split = attachments::split(msg.attachments, [](const OutboundAttachment& f) {
+    return uploads(f) ? std::string("image") : std::string();
+  });
+  std::vector<SendPart> out;
+  if (split.native.empty()) {
+    BOTTEGA_TRY(one, build_send(settings, openid, msg));
+    out.push_back(SendPart{std::move(one)});
+    return out;
+  }
+  // Image messages have no caption: the text (and the other files' links) goes first.
+  auto plan = attachments::plan(msg, std::move(split), 0, nullptr);
+  if (plan.lead) {
+    BOTTEGA_TRY(lead, build_send(settings, openid, *plan.lead));
+    out.push_back(SendPart{std::move(lead)});
+  }
+  for (const auto& image : plan.media) out.push_back(image_part(settings, openid, *image.file));
+  return out;
 }
 
 HttpRequest build_token_request(const Settings& settings) {

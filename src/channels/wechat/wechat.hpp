@@ -14,6 +14,7 @@
 #include "bottega/channel.hpp"
 #include "bottega/errors.hpp"
 #include "bottega/http_client.hpp"
+#include "channels/send_part.hpp"
 #include "channels/window.hpp"
 
 namespace bottega::channels::wechat {
@@ -68,10 +69,30 @@ Result<InboundBatch> parse(std::string_view body);
 // authorize()): a product card with an image and a link (and no choices) -> "news" with one
 // article; choices (at most 10) -> "msgmenu" (head_content = the text and link, one option per
 // choice); else "text", the link as an <a href> hyperlink. Files (attachments) go as lines
-// "filename: public_url" after the text: the customer-service API has no file type, and an image
-// would need a media/upload before the send. Errors: invalid_argument ("attachments[i].public_url"
+// "filename: public_url" after the text (the customer-service API has no file type); build_parts
+// sends images natively instead. Errors: invalid_argument ("attachments[i].public_url"
 // when a file has no public URL), "text_too_long" (over 2048 bytes).
 Result<HttpRequest> build_send(const Settings& settings, std::string_view openid, const OutboundMessage& msg);
+
+// Whether a file goes to WeChat as a native image message (and so is uploaded): a PNG, JPEG or GIF
+// of at most kMaxImageBytes (docs/channels.md#wechat-official-accounts "Outbound files"). Every
+// other file (voice, video, documents, larger images) goes as a "filename: public_url" line.
+inline constexpr int64_t kMaxImageBytes = 2 * 1024 * 1024;
+bool uploads(const OutboundAttachment& file);
+
+// Every customer-service message of msg, in order. Without files (or with none WeChat shows
+// natively): build_send's one request. With images: the text (with choices, link and the link lines
+// of the other files) first when there is any, then per image a chain (SendPart::then): POST
+// {api_base_url}/cgi-bin/media/upload?type=image (multipart/form-data, the file in field "media";
+// access_token added by authorize()), then, from its answer's media_id, message/custom/send
+// {"touser","msgtype":"image","image":{"media_id"}} (image messages have no caption). Errors as
+// build_send's, and invalid_argument "attachments[i].bytes" when an image has no bytes.
+Result<std::vector<SendPart>> build_parts(const Settings& settings, std::string_view openid, const OutboundMessage& msg);
+
+// media/upload's answer {"type","media_id","created_at"} -> the media_id; {"errcode","errmsg"} ->
+// the errors of parse_send_response (40001 -> access_token_invalid, ...); no media_id ->
+// unprocessable "provider_bad_response".
+Result<std::string> parse_upload_response(int http_status, std::string_view body);
 
 // "" on {"errcode":0} (the customer-service API returns no message id); a template send's
 // {"errcode":0,"msgid":N} -> "N" (the id TEMPLATESENDJOBFINISH reports on). Also 40037 (invalid

@@ -390,6 +390,91 @@ TEST(WeChatSend, FilesGoAsLinksAfterTheText) {
   EXPECT_EQ(build_send(test_settings(), "oUser1", msg).error().field, "attachments[0].public_url");
 }
 
+OutboundAttachment file(std::string mime, std::string name, std::string bytes) {
+  OutboundAttachment f;
+  f.mime_type = std::move(mime);
+  f.filename = std::move(name);
+  f.size = static_cast<int64_t>(bytes.size());
+  f.bytes = std::make_shared<const std::string>(std::move(bytes));
+  f.public_url = "https://shop.example/media/med_" + f.filename + "?exp=1&sig=ab";
+  return f;
+}
+
+TEST(WeChatSend, ImagesAreUploadedThenSentAsImageMessagesNamingTheMediaId) {
+  OutboundMessage msg;
+  msg.text = "Your parcel";
+  msg.attachments = {file("image/png", "box.png", "\x89PNG\r\n\x1a\nbytes"), file("application/pdf", "invoice.pdf", "%PDF-1.4"),
+                     file("image/jpeg", "label.jpg", "\xff\xd8\xff jpeg")};
+  auto parts = build_parts(test_settings(), "oUser1", msg);
+  ASSERT_TRUE(parts.ok()) << parts.error().message;
+  ASSERT_EQ(parts->size(), 3u);
+  // The text first, with the link of the file WeChat does not show (image messages have no caption).
+  EXPECT_FALSE((*parts)[0].then);
+  EXPECT_EQ((*parts)[0].request.url, "http://127.0.0.1:9400/wechat/cgi-bin/message/custom/send");
+  EXPECT_EQ(body_of((*parts)[0].request), bj::parse(R"({"touser":"oUser1","msgtype":"text","text":{"content":
+      "Your parcel\n\ninvoice.pdf: https://shop.example/media/med_invoice.pdf?exp=1&sig=ab"}})"));
+  // Then per image: the upload (multipart field "media"), then the image message from its answer.
+  const SendPart& png = (*parts)[1];
+  ASSERT_TRUE(png.then);
+  EXPECT_EQ(png.request.method, "POST");
+  EXPECT_EQ(png.request.url, "http://127.0.0.1:9400/wechat/cgi-bin/media/upload?type=image");
+  HttpRequest authorized = png.request;
+  authorize(authorized, "TOKEN");
+  EXPECT_EQ(authorized.url, "http://127.0.0.1:9400/wechat/cgi-bin/media/upload?type=image&access_token=TOKEN");
+  ASSERT_EQ(png.request.headers.size(), 1u);
+  EXPECT_EQ(png.request.headers[0].first, "Content-Type");
+  EXPECT_EQ(png.request.headers[0].second.rfind("multipart/form-data; boundary=", 0), 0u);
+  EXPECT_NE(png.request.body.find("Content-Disposition: form-data; name=\"media\"; filename=\"box.png\"\r\n"
+                                  "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\nbytes\r\n"),
+            std::string::npos);
+  auto image = png.then(200, R"({"type":"image","media_id":"MEDIA_1","created_at":1714037059})");
+  ASSERT_TRUE(image.ok()) << image.error().message;
+  EXPECT_EQ(image->url, "http://127.0.0.1:9400/wechat/cgi-bin/message/custom/send");
+  EXPECT_EQ(body_of(*image), bj::parse(R"({"touser":"oUser1","msgtype":"image","image":{"media_id":"MEDIA_1"}})"));
+  EXPECT_NE((*parts)[2].request.body.find("filename=\"label.jpg\"\r\nContent-Type: image/jpeg"), std::string::npos);
+  // The upload's errors read like a send's: a refused token is fetched again, others refuse the part.
+  EXPECT_EQ(png.then(200, R"({"errcode":40001,"errmsg":"invalid credential"})").error().code, "access_token_invalid");
+  EXPECT_EQ(png.then(200, R"({"errcode":40005,"errmsg":"invalid file type"})").error().code, "provider_rejected");
+  EXPECT_EQ(png.then(200, R"({"errcode":-1,"errmsg":"system error"})").error().errc, Errc::unavailable);
+  EXPECT_EQ(png.then(200, R"({"type":"image","created_at":1})").error().code, "provider_bad_response");
+  EXPECT_EQ(png.then(502, "bad gateway").error().errc, Errc::unavailable);
+}
+
+TEST(WeChatSend, OnlyImagesWeChatTakesAreUploadedTheRestStayLinks) {
+  // An image alone: no text message first.
+  OutboundMessage msg;
+  msg.attachments = {file("image/gif", "wave.gif", "GIF89a...")};
+  auto only = build_parts(test_settings(), "oUser1", msg);
+  ASSERT_TRUE(only.ok()) << only.error().message;
+  ASSERT_EQ(only->size(), 1u);
+  EXPECT_TRUE((*only)[0].then);
+  // Over 2 MB, WebP, voice and video: links in the one text message (what uploads() says).
+  auto big = file("image/jpeg", "big.jpg", std::string(kMaxImageBytes + 1, 'x'));
+  EXPECT_FALSE(uploads(big));
+  big.size = kMaxImageBytes;
+  EXPECT_TRUE(uploads(big));
+  big.size = kMaxImageBytes + 1;
+  msg.attachments = {big, file("image/webp", "a.webp", "RIFF"), file("audio/mpeg", "a.mp3", "ID3"),
+                     file("video/mp4", "a.mp4", "ftyp")};
+  for (const auto& f : msg.attachments) EXPECT_FALSE(uploads(f)) << f.filename;
+  auto links = build_parts(test_settings(), "oUser1", msg);
+  ASSERT_TRUE(links.ok()) << links.error().message;
+  ASSERT_EQ(links->size(), 1u);
+  EXPECT_FALSE((*links)[0].then);
+  EXPECT_EQ(body_of((*links)[0].request).at("text").at("content"),
+            "big.jpg: https://shop.example/media/med_big.jpg?exp=1&sig=ab\n"
+            "a.webp: https://shop.example/media/med_a.webp?exp=1&sig=ab\n"
+            "a.mp3: https://shop.example/media/med_a.mp3?exp=1&sig=ab\n"
+            "a.mp4: https://shop.example/media/med_a.mp4?exp=1&sig=ab");
+  // A link-only file needs no bytes; an image to upload does.
+  msg.attachments[0].bytes.reset();
+  EXPECT_TRUE(build_parts(test_settings(), "oUser1", msg).ok());
+  msg.attachments = {file("image/png", "box.png", "png")};
+  msg.attachments[0].bytes.reset();
+  EXPECT_EQ(build_parts(test_settings(), "oUser1", msg).error().field, "attachments[0].bytes");
+  EXPECT_EQ(parse_upload_response(200, R"({"type":"image","media_id":"M","created_at":1})").value(), "M");
+}
+
 TEST(WeChatSend, ResponsesAndTokens) {
   auto ok = parse_send_response(200, R"({"errcode":0,"errmsg":"ok"})");
   ASSERT_TRUE(ok.ok());

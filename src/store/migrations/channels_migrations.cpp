@@ -232,6 +232,30 @@ CREATE TABLE server_keys (
   created_at BIGINT NOT NULL
 );
 )SQL"},
+      // A message sent as several provider messages (text, then one per file; WeChat's upload then
+      // image message counts as one): each part the provider accepted, recorded as it is accepted,
+      // so a channel.send job retried after a crash goes on at the next part (pipeline/channel_send).
+      {58, "message_send_parts",
+       R"SQL(
+CREATE TABLE message_send_parts (
+  tenant_id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  part INTEGER NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  accepted_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, message_id, part)
+);
+)SQL",
+       R"SQL(
+CREATE TABLE message_send_parts (
+  tenant_id TEXT COLLATE "C" NOT NULL,
+  message_id TEXT COLLATE "C" NOT NULL,
+  part BIGINT NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  accepted_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, message_id, part)
+);
+)SQL"},
   };
   return kMigrations;
 }

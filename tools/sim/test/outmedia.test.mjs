@@ -202,4 +202,38 @@ describe('simulator: outbound files', () => {
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf'), size: PDF.length, file_name: 'setup.exe' })).json.status, 3);
     assert.equal((await viber({ type: 'file', media: url('/media/m2/invoice.pdf', 'bad'), size: PDF.length, file_name: 'invoice.pdf' })).json.status, 3);
   });
+
+  test('WeChat: media/upload takes an image in field "media", and an image message must name a media_id of the same account', async () => {
+    const token = async (appid) => (await (await fetch(`${s.url}/wechat/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=x`)).json()).access_token;
+    const t1 = await token('wxA1');
+    const t2 = await token('wxB2');
+    const upload = (t, type, name, mime, bytes) => {
+      const form = new FormData();
+      if (bytes) form.append('media', new Blob([bytes], { type: mime }), name);
+      return post(`/wechat/cgi-bin/media/upload?access_token=${t}&type=${type}`, form);
+    };
+    let r = await upload(t1, 'image', 'shoe.png', 'image/png', PNG);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.type, 'image');
+    assert.match(r.json.media_id, /^[A-Za-z0-9_-]{20,}$/);
+    assert.equal(typeof r.json.created_at, 'number');
+    const mediaId = r.json.media_id;
+    assert.deepEqual((await last('wechat')).media, [{ type: 'image', filename: 'shoe.png', mime_type: 'image/png', size: PNG.length, sha256: sha(PNG), source: 'upload' }]);
+    // Not an image, too large, no file, an unknown type, a bad token.
+    assert.equal((await upload(t1, 'image', 'invoice.pdf', 'application/pdf', PDF)).json.errcode, 40005);
+    const big = Buffer.concat([PNG, Buffer.alloc(2 * 1024 * 1024)]);
+    assert.equal((await upload(t1, 'image', 'big.png', 'image/png', big)).json.errcode, 40009);
+    assert.equal((await upload(t1, 'image', 'x', 'image/png', null)).json.errcode, 41005);
+    assert.equal((await upload(t1, 'file', 'shoe.png', 'image/png', PNG)).json.errcode, 40004);
+    assert.equal((await upload('nope', 'image', 'shoe.png', 'image/png', PNG)).json.errcode, 40001);
+    // The image message: only a media_id this account uploaded (within the customer's 48 hours).
+    await fetch(`${s.url}/__sim/wechat/interaction`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ openid: 'oCustomer01' }) });
+    const image = (t, id) => post(`/wechat/cgi-bin/message/custom/send?access_token=${t}`, JSON.stringify({ touser: 'oCustomer01', msgtype: 'image', image: { media_id: id } }), { 'content-type': 'application/json' });
+    assert.equal((await image(t2, mediaId)).json.errcode, 40007, "another account's media_id");
+    assert.equal((await image(t1, 'unknown')).json.errcode, 40007);
+    r = await image(t1, mediaId);
+    assert.deepEqual(r.json, { errcode: 0, errmsg: 'ok' });
+    const sent = (await (await fetch(`${s.url}/__sim/wechat/records`)).json()).sent.at(-1);
+    assert.deepEqual(sent.media, { type: 'image', filename: 'shoe.png', mime_type: 'image/png', size: PNG.length, sha256: sha(PNG), source: 'upload' });
+  });
 });

@@ -9,7 +9,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 import * as P from '../payloads.mjs';
 import {
@@ -208,6 +208,48 @@ describe('wechat', () => {
     assert.equal(file.status, 200);
     assert.deepEqual(Buffer.from(await file.arrayBuffer()), pdf, 'the signed link serves the file');
     await deliveryBecomes(conv.id, r.json.id, 'sent');
+  });
+
+  // A real 1x1 PNG (the upload route checks the bytes are of the claimed type).
+  const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201ff5a2f0f0000000049454e44ae426082', 'hex');
+  const sha = (b) => createHash('sha256').update(b).digest('hex');
+  const isUpload = (r) => r.path === '/wechat/cgi-bin/media/upload';
+  const sendPng = async (customer, text) => {
+    const up = await fetch(`${env.base}/api/v1/media?filename=shoe.png`, { method: 'POST', body: PNG,
+      headers: { authorization: `Bearer ${env.token}`, 'content-type': 'image/png' } });
+    assert.equal(up.status, 201, await up.clone().text());
+    const media = await up.json();
+    assert.equal((await callback(P.wechatText(customer, 'a photo please'))).status, 200);
+    const conv = await conversationOf(st.channel.id, customer);
+    const since = await lastSeq();
+    const r = await api('POST', `/api/v1/conversations/${conv.id}/messages`, { kind: 'attachment', text, content: { attachments: [{ media_id: media.id }] } });
+    assert.equal(r.status, 201, r.text);
+    await deliveryBecomes(conv.id, r.json.id, 'sent');
+    return { conv, msg: r.json, reqs: await simRequests('wechat', since, 3000) };
+  };
+
+  test('an image an agent sends is uploaded (media/upload) and sent as an image message naming its media_id: the same bytes arrive', async () => {
+    const customer = `oImage${rand(8)}`;
+    const { reqs } = await sendPng(customer, 'Here is the photo');
+    const parts = reqs.filter((r) => isSend(r) || isUpload(r));
+    assert.deepEqual(parts.map((r) => [r.path.split('/').at(-1), r.json?.msgtype ?? r.query.type]), [['send', 'text'], ['upload', 'image'], ['send', 'image']]);
+    const [text, upload, image] = parts;
+    assert.deepEqual(text.json, { touser: customer, msgtype: 'text', text: { content: 'Here is the photo' } }); // image messages have no caption
+    assert.equal(upload.response.status, 200);
+    assert.deepEqual(upload.uploads, { media: { filename: 'shoe.png', mime_type: 'image/png', size: PNG.length, sha256: sha(PNG) } });
+    assert.deepEqual(image.json, { touser: customer, msgtype: 'image', image: { media_id: upload.response.body.media_id } });
+    assert.deepEqual(image.response.body, { errcode: 0, errmsg: 'ok' });
+    assert.deepEqual(image.media, [{ type: 'image', filename: 'shoe.png', mime_type: 'image/png', size: PNG.length, sha256: sha(PNG), source: 'upload' }]);
+  });
+
+  test('an image upload refused for its access_token fetches a new token and uploads again, once', async () => {
+    const customer = `oImgTok${rand(8)}`;
+    assert.equal((await simApi('POST', '/__sim/wechat/expire', {})).status, 200);
+    const { reqs } = await sendPng(customer, '');
+    const seen = reqs.map((r) => [r.path.split('/').at(-1), r.response.body?.errcode ?? 0]);
+    assert.deepEqual(seen, [['upload', 42001], ['token', 0], ['upload', 0], ['send', 0]]); // 42001: access_token expired
+    assert.equal(reqs[3].json.image.media_id, reqs[2].response.body.media_id);
+    assert.equal(reqs[3].media[0].sha256, sha(PNG));
   });
 
   test('XML with a DOCTYPE (entity expansion) is refused with 400 and stores nothing', async () => {
