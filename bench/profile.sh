@@ -53,7 +53,7 @@ N=$(awk '$1=="BENCH_STATUS" && $2==201 {print $3}' "$TMP/wrk.txt")
 OUT=$(ls -t "$TMP"/callgrind.out.*.[0-9]* | head -n1)
 # (awk reads everything: an early exit would SIGPIPE callgrind_annotate and, with pipefail, this script)
 callgrind_annotate --inclusive=yes "$OUT" >"$TMP/inclusive.txt" 2>/dev/null || true
-TOTAL=$(awk '/PROGRAM TOTALS/ && !t {gsub(",","",$1); t=$1} END{print t+0}' "$TMP/inclusive.txt")
+TOTAL=$(awk '/PROGRAM TOTALS/ && !t {gsub(",","",$1); t=$1} END{printf "%.0f\n", t}' "$TMP/inclusive.txt")
 MSGS=$(sqlite3 "$TMP/bench.db" 'PRAGMA busy_timeout=10000; SELECT COUNT(*) FROM messages;' 2>/dev/null | tail -n1 || echo "?")
 echo "requests 201: $N   instructions: $TOTAL   per request: $((TOTAL / N))   (messages stored: $MSGS, over 50 conversations)"
 grep -h BENCH_STATUS "$TMP/wrk.txt"
