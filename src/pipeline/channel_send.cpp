@@ -81,16 +81,6 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
     if (auto* sr = sv.as_object().if_contains("send_rate"); sr && sr->is_object())
       plan.own_per_second = sr->as_object().contains("per_second");
     plan.recipient = *to;
-    // A provider that accepts only so many replies to one customer message (WeChat: 5): past
-    // them the message fails here, visibly, instead of being refused by the provider. Template
-    // messages are not replies: they have no such quota.
-    if (int limit = channels::replies_per_inbound(ch->type);
-        limit > 0 && m->kind != "template" && window::replies_since_customer_message(tx, tenant, conv->id, message_id) >= limit)
-        return void(plan.request = Error{Errc::unprocessable, "reply_limit",
-                                         ch->type + " accepts at most " + std::to_string(limit) +
-                                             " replies to one customer message; this one was not sent (it can go "
-                                             "out after the customer writes again)",
-                                         {}});
     if (plan.adapter->build_token_request) {
       plan.settings = std::make_shared<const bj::object>(sv.as_object());
       plan.access_token = access_tokens::get(tx, tenant, ch->id, env_.clock.now_ms()).value_or("");
@@ -154,6 +144,22 @@ void ChannelSender::run(const repo::Job& job, std::function<void(JobOutcome)> do
       auto request = plan.adapter->build_send(*settings, *to, out);
       if (!request) return void(plan.request = request.error());
       plan.parts.push_back({std::move(*request)});
+    }
+    // A provider that accepts only so many replies to one customer message (WeChat: 5, one per
+    // part: a text and each image): a message that would pass them fails here, visibly, before
+    // any part is sent, instead of being refused by the provider part way. Template messages are
+    // not replies: they have no such quota (and returned above).
+    if (int limit = channels::replies_per_inbound(ch->type); limit > 0) {
+      const int64_t sent = window::replies_since_customer_message(tx, tenant, conv->id, message_id);
+      const int64_t parts = static_cast<int64_t>(plan.parts.size());
+      if (sent + parts > limit)
+        return void(plan.request = Error{
+                        Errc::unprocessable, "reply_limit",
+                        ch->type + " accepts at most " + std::to_string(limit) +
+                            " replies to one customer message; " + std::to_string(sent) + " sent already" +
+                            (parts > 1 ? " and this one takes " + std::to_string(parts) + " (one per part)" : "") +
+                            ", so it was not sent (it can go out after the customer writes again)",
+                        {}});
     }
     plan.request = Status{};
     // A message of several parts goes on after the last part an earlier run had sent.

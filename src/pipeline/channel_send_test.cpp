@@ -18,6 +18,7 @@
 #include "core/crypto.hpp"
 #include "pipeline/media.hpp"
 #include "pipeline/services.hpp"
+#include "pipeline/window.hpp"
 #include "store/repo/repo.hpp"
 #include "store/scratch_store.hpp"
 
@@ -373,6 +374,45 @@ TEST_P(ChannelSendTest, AWeChatImageIsUploadedThenSentNamingItsMediaIdAndARefuse
   auto m = message(id);
   EXPECT_EQ(m.delivery_state, "sent");
   EXPECT_EQ(m.provider_message_id.value_or(""), "bottega:" + id);
+}
+
+// WeChat takes 5 replies per customer message, one per part (a text, then each image): the parts
+// of a message sent count (on both stores), and a message whose parts would pass the quota fails
+// before any part is sent.
+TEST_P(ChannelSendTest, WeChatCountsEachPartAgainstItsFiveReplyQuota) {
+  const std::string png = "\x89PNG\r\n\x1a\n quota";
+  ScriptedHttp http;
+  int media = 0;
+  http.answer = [&](const HttpRequest& r, size_t) -> std::optional<HttpResponse> {
+    if (r.url.find("/cgi-bin/token?") != std::string::npos)
+      return HttpResponse{200, {}, R"({"access_token":"T1","expires_in":7200})"};
+    if (r.url.find("/cgi-bin/media/upload?") != std::string::npos)
+      return HttpResponse{200, {}, R"({"type":"image","media_id":"M)" + std::to_string(++media) +
+                                       R"(","created_at":1700000000})"};
+    return HttpResponse{200, {}, R"({"errcode":0,"errmsg":"ok"})"};
+  };
+  std::string three = reply_with_files(wc_, "oUser1", {{"image/png", "a.png", png}, {"image/png", "b.png", png}}, "Two");
+  auto o = run(http, three);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_EQ(message(three).delivery_state, "sent");
+  int64_t counted = -1;
+  store::read_sync(*store_, [&](Tx& tx) {
+    counted = window::replies_since_customer_message(tx, "ten_A", message(three).conversation_id, "");
+  });
+  EXPECT_EQ(counted, 3);  // the text and two images
+
+  const size_t before = http.seen().size();
+  std::string six = reply_with_files(wc_, "oUser1",
+                                     {{"image/png", "1.png", png}, {"image/png", "2.png", png}, {"image/png", "3.png", png},
+                                      {"image/png", "4.png", png}, {"image/png", "5.png", png}},
+                                     "Five");
+  o = run(http, six);
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(http.seen().size(), before);  // nothing sent, not even the text
+  auto m = message(six);
+  EXPECT_EQ(m.delivery_state, "failed");
+  EXPECT_NE(m.delivery_error.value_or("").find("reply_limit"), std::string::npos) << m.delivery_error.value_or("");
+  EXPECT_NE(m.delivery_error.value_or("").find("takes 6"), std::string::npos) << m.delivery_error.value_or("");
 }
 
 }  // namespace

@@ -27,12 +27,18 @@ constexpr Stmt kLastInboundMessage{
     "SELECT created_at FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
     "ORDER BY seq DESC LIMIT 1"};
 
-constexpr Stmt kRepliesSince{
-    "windows.replies_since",
-    "SELECT COUNT(*) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'out' "
-    "AND kind <> 'note' AND kind <> 'template' AND delivery_state IN ('sent', 'delivered', 'read') AND id <> $3 AND seq > COALESCE("
-    "(SELECT MAX(seq) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "
-    "AND (provider_message_id IS NULL OR provider_message_id NOT LIKE 'evt:%')), 0)"};
+// A message of several parts (a WeChat text then its images) is one reply per part the provider
+// accepted (message_send_parts records every part of such a message, also of one that failed at a
+// later part); a one-part message counts once when it reached the provider.
+#define BOTTEGA_REPLIES_SINCE(GREATEST)                                                                    \
+  "SELECT CAST(COALESCE(SUM(" GREATEST "(CASE WHEN delivery_state IN ('sent', 'delivered', 'read') THEN 1 " \
+  "ELSE 0 END, (SELECT COUNT(*) FROM message_send_parts p WHERE p.tenant_id = $1 AND p.message_id = "     \
+  "messages.id))), 0) AS BIGINT) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND "         \
+  "direction = 'out' AND kind <> 'note' AND kind <> 'template' AND id <> $3 AND seq > COALESCE("           \
+  "(SELECT MAX(seq) FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND direction = 'in' "    \
+  "AND (provider_message_id IS NULL OR provider_message_id NOT LIKE 'evt:%')), 0)"
+constexpr Stmt kRepliesSince{"windows.replies_since", BOTTEGA_REPLIES_SINCE("MAX"), BOTTEGA_REPLIES_SINCE("GREATEST")};
+#undef BOTTEGA_REPLIES_SINCE
 
 }  // namespace
 

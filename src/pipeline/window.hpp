@@ -23,7 +23,7 @@ void note_inbound(Tx& tx, const std::string& tenant, const std::string& conversa
 std::optional<int64_t> last_inbound(Tx& tx, const std::string& tenant, const std::string& conversation_id);
 
 // Replies of the conversation that reached the provider (sent, delivered or read; not notes nor
-// templates, which are not replies),
+// templates, which are not replies; a message sent in several parts counts each accepted part),
 // other than `except_message_id`, stored after the customer's last message (by store order; a
 // WeChat event, provider id "evt:...", is not a customer message).
 int64_t replies_since_customer_message(Tx& tx, const std::string& tenant, const std::string& conversation_id,

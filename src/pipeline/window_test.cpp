@@ -148,9 +148,23 @@ TEST(WindowStore, RepliesAreCountedFromTheCustomersLastMessageNotFromEvents) {
   EXPECT_EQ(count(pending), 0);
   reply("sent");
   EXPECT_EQ(count(pending), 1);
+  // A message sent in parts (a text, then images) counts each part the provider accepted, also
+  // when a later part failed it.
+  auto parts = [&](const std::string& message, int n) {
+    static constexpr store::Stmt kPart{"test.part", "INSERT INTO message_send_parts(tenant_id, message_id, part, "
+                                                    "provider_message_id, accepted_at) VALUES ($1, $2, $3, $4, 1)"};
+    ASSERT_TRUE(store::write_sync(*st, [&](store::Tx& tx) -> Status {
+                  for (int k = 1; k <= n; ++k) tx.exec(kPart, {"ten_A", message, int64_t{k}, "p" + std::to_string(k)});
+                  return {};
+                }).ok());
+  };
+  parts(reply("sent"), 3);
+  EXPECT_EQ(count(pending), 4);
+  parts(reply("failed"), 2);  // part 3 of 3 refused: two reached the customer
+  EXPECT_EQ(count(pending), 6);
   reply("sent", "template");  // a template message is not a customer-service reply
   reply("delivered", "note");
-  EXPECT_EQ(count(pending), 1);
+  EXPECT_EQ(count(pending), 6);
   EXPECT_EQ(channels::replies_per_inbound("wechat"), 5);
   EXPECT_EQ(channels::replies_per_inbound("whatsapp"), 0);
 }
