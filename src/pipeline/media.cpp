@@ -91,6 +91,8 @@ constexpr store::Stmt kInsertUpload{
 constexpr store::Stmt kUploadMeta{
     "media_files.upload_meta",
     "SELECT message_id, mime_type, filename, size, sha256 FROM media_files WHERE tenant_id = $1 AND id = $2"};
+constexpr store::Stmt kUploadBytes{"media_files.bytes",
+                                   "SELECT data_b64 FROM media_files WHERE tenant_id = $1 AND id = $2"};
 constexpr store::Stmt kBindUpload{
     "media_files.bind",
     "UPDATE media_files SET message_id = $3, attachment_index = $4 WHERE tenant_id = $1 AND id = $2 "
@@ -174,9 +176,10 @@ Result<std::vector<OutboundAttachment>> load_outbound(store::Tx& tx, const std::
                                                   now_ms / 1000 + kPublicUrlTtlS);
     // The bytes (base64 in the row, up to 16 MB) only for a channel that sends them.
     if (!wants_bytes || wants_bytes(f)) {
-      auto m = get(tx, tenant, media_id);
-      if (!m) return Error::not_found("media " + media_id);
-      f.bytes = std::make_shared<const std::string>(std::move(m->bytes));
+      auto b = tx.query_one(kUploadBytes, {tenant, media_id});
+      auto bytes = b ? crypto::unbase64(b->str(0)) : std::nullopt;
+      if (!bytes) return Error::not_found("media " + media_id);
+      f.bytes = std::make_shared<const std::string>(std::move(*bytes));
     }
     out.push_back(std::move(f));
   }

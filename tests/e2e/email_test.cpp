@@ -380,11 +380,13 @@ class Email : public ::testing::Test {
     if (r.status != want) throw std::runtime_error("POST /api/v1/channels: " + r.describe());
     return want == 201 ? str(r.json(), "id") : r.error_code();
   }
-  // Sends a whole message with swaks; returns its transcript and exit status.
-  Cmd swaks(const std::string& to, const std::string& data, const std::string& extra = "") {
+  // Sends a whole message with swaks (to Bottega's listener, or to `port`); returns its transcript
+  // and exit status.
+  Cmd swaks(const std::string& to, const std::string& data, const std::string& extra = "", uint16_t port = 0) {
     fs::path f = fs::path(srv->dir()) / ("mail-" + random_hex(4) + ".eml");
     std::ofstream(f, std::ios::binary) << data;
-    return run("swaks --server 127.0.0.1:" + std::to_string(smtp_port) + " --helo client.test --from ana@customer.test --to " +
+    return run("swaks --server 127.0.0.1:" + std::to_string(port ? port : smtp_port) +
+               " --helo client.test --from ana@customer.test --to " +
                shell_quote(to) + " --data @" + f.string() + " " + extra);
   }
   std::vector<bj::value> conversations() { return list_all(*srv, "/api/v1/conversations", bearer(shop.token)); }
@@ -890,10 +892,7 @@ TEST_F(Email, PostfixDeliversOverLmtpAndRelaysTheReply) {
                             {"smtp_port", static_cast<int>(postfix.port())},
                             {"smtp_tls", "none"}});
   auto through_postfix = [&](const std::string& to, const std::string& data) {
-    fs::path f = fs::path(srv->dir()) / ("pf-" + random_hex(4) + ".eml");
-    std::ofstream(f, std::ios::binary) << data;
-    return run("swaks --server 127.0.0.1:" + std::to_string(postfix.port()) +
-               " --helo client.test --from ana@customer.test --to " + shell_quote(to) + " --data @" + f.string());
+    return swaks(to, data, "", postfix.port());
   };
   std::string first = customer_mail("p1@customer.test", "Via Postfix", "Ciao, è già partito il pacco?");
   auto sent = through_postfix("support@shop.test", first);
