@@ -60,8 +60,8 @@ class Dispatcher {
   void stop();
   // Thread-safe, cheap: wakes the dispatcher, which then reads the outbox.
   void notify();
-  // Thread-safe: an event that has just committed (call in commit order: after the commit, on the
-  // store's writer thread). Wakes the dispatcher; see above for when it is used.
+  // Thread-safe: an event that has just committed (call in commit order: from the commit's
+  // after_commit hook, which the store runs in commit order once the commit is durable). Wakes the dispatcher; see above for when it is used.
   void offer(Event e);
   // Outbox reads the loop made (tests, metrics).
   uint64_t store_reads() const { return store_reads_.load(); }

@@ -61,6 +61,10 @@ void GroupCommitStore::write_loop(size_t max_batch) {
       std::unique_lock lk(wmu_);
       wcv_.wait(lk, [&] { return closed_ || !wq_.empty(); });
       if (wq_.empty() && closed_) return;
+    }
+    before_batch();  // only this thread takes from wq_: it is still not empty
+    {
+      std::lock_guard lk(wmu_);
       size_t n = std::min(wq_.size(), max_batch);
       batch.clear();
       for (size_t i = 0; i < n; ++i) {

@@ -34,7 +34,12 @@ class GroupCommitStore : public Store {
   // REQUIRES: called once, from the derived store's init. Derived destructors call close() first,
   // because the threads call the virtual functions below.
   void start(size_t readers, size_t max_batch);
-  // Commits one batch on the writer thread; calls every op's done exactly once.
+  // On the writer thread, once writes are waiting and before the next batch is taken from the
+  // queue: a store may wait here (SQLite: until the batch before the last one is durable), and
+  // the writes that arrive meanwhile join the batch.
+  virtual void before_batch() {}
+  // Commits one batch on the writer thread; calls every op's done exactly once (SQLite: later,
+  // on its sync thread, once the batch is durable).
   virtual void run_batch(std::vector<WriteOp>& batch) = 0;
   // Runs one read on reader thread `reader` (0-based); must not let exceptions escape.
   virtual void run_read(size_t reader, std::function<void(Tx&)>& fn) = 0;

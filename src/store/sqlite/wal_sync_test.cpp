@@ -1,0 +1,246 @@
+// WalSync (answers and hooks only after the WAL's fsync, in commit order; readers never see what is
+// not yet durable; at most two batches waiting for the disk) and the SQLite store wired to it.
+#include "store/sqlite/wal_sync.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace bottega::store {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+// A sync the test lets through one call at a time; records what had been answered when it ran.
+class Gate {
+ public:
+  void pass() {
+    std::unique_lock lk(mu_);
+    entered_++;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return opened_ >= entered_; });
+  }
+  void open_one() {
+    std::lock_guard lk(mu_);
+    opened_++;
+    cv_.notify_all();
+  }
+  void open_all() {
+    std::lock_guard lk(mu_);
+    opened_ = 1'000'000;
+    cv_.notify_all();
+  }
+  // Waits until n syncs have started.
+  void wait_entered(int n) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return entered_ >= n; });
+  }
+  int entered() {
+    std::lock_guard lk(mu_);
+    return entered_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0, opened_ = 0;
+};
+
+WalSync::Batch batch_of(std::vector<std::string>& log, std::mutex& mu, const std::string& name) {
+  WalSync::Batch b;
+  b.dones.push_back([&log, &mu, name](Status st) {
+    std::lock_guard lk(mu);
+    log.push_back(name + (st.ok() ? " done" : " failed"));
+  });
+  b.results.emplace_back();
+  b.hooks.push_back([&log, &mu, name] {
+    std::lock_guard lk(mu);
+    log.push_back(name + " hook");
+  });
+  return b;
+}
+
+TEST(WalSync, AnswersAndHooksRunOnlyAfterTheSyncThatCoversTheBatchInCommitOrder) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> log;
+  WalSync ws([&] { gate.pass(); });
+  ws.begin_commit();
+  ws.committed(batch_of(log, mu, "b1"));
+  gate.wait_entered(1);  // the sync of b1 is running; b2 commits meanwhile
+  ws.wait_for_room();    // one batch not durable yet: the writer may go on
+  ws.begin_commit();
+  ws.committed(batch_of(log, mu, "b2"));
+  {
+    std::lock_guard lk(mu);
+    EXPECT_TRUE(log.empty()) << "answered before its fsync";
+  }
+  gate.open_one();
+  gate.wait_entered(2);
+  {
+    std::lock_guard lk(mu);
+    EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook"}));
+  }
+  EXPECT_EQ(ws.durable(), 1u);
+  gate.open_one();
+  ws.stop();
+  EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook", "b2 done", "b2 hook"}));
+  EXPECT_EQ(ws.durable(), 2u);
+  EXPECT_EQ(ws.syncs(), 2u);
+}
+
+TEST(WalSync, OneSyncCoversEveryBatchQueuedBeforeIt) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> log;
+  WalSync ws([&] { gate.pass(); });
+  ws.begin_commit();
+  ws.committed(batch_of(log, mu, "b1"));
+  gate.wait_entered(1);
+  // A failed batch (no begin_commit) takes the next number; its answers go out in order too.
+  WalSync::Batch failed = batch_of(log, mu, "b2");
+  failed.results[0] = Error::internal("disk full");
+  failed.hooks.clear();
+  ws.committed(std::move(failed));
+  gate.open_all();
+  ws.stop();
+  EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook", "b2 failed"}));
+  EXPECT_EQ(ws.durable(), 2u);
+  EXPECT_LE(ws.syncs(), 2u);
+}
+
+TEST(WalSync, TheWriterWaitsWhileTwoBatchesAreNotDurable) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> log;
+  WalSync ws([&] { gate.pass(); });
+  ws.begin_commit();
+  ws.committed(batch_of(log, mu, "b1"));
+  gate.wait_entered(1);
+  ws.begin_commit();
+  ws.committed(batch_of(log, mu, "b2"));
+  auto room = std::async(std::launch::async, [&] { ws.wait_for_room(); });
+  EXPECT_EQ(room.wait_for(100ms), std::future_status::timeout) << "a third batch ran before b1 was durable";
+  gate.open_one();  // b1 durable: b2 alone is waiting for the disk
+  room.get();
+  gate.open_all();
+  ws.stop();
+}
+
+TEST(WalSync, AReaderWaitsForEveryBatchThatBeganCommittingBeforeItsSnapshot) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> log;
+  WalSync ws([&] { gate.pass(); });
+  ws.wait_durable();  // nothing committed: no wait
+  ws.begin_commit();  // COMMIT under way: a snapshot taken now may hold the batch
+  auto read = std::async(std::launch::async, [&] { ws.wait_durable(); });
+  EXPECT_EQ(read.wait_for(100ms), std::future_status::timeout) << "a read saw a batch not yet durable";
+  ws.committed(batch_of(log, mu, "b1"));
+  gate.open_all();
+  read.get();
+  EXPECT_EQ(ws.durable(), 1u);
+  ws.stop();
+}
+
+class WalFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bottega_wal_file_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(WalFileTest, OpensTheWalAndFollowsItWhenItIsRecreated) {
+  WalFile wal((dir_ / "db.sqlite").string());
+  std::string error;
+  EXPECT_FALSE(wal.open(error));
+  EXPECT_NE(error.find("db.sqlite-wal"), std::string::npos) << error;
+  std::ofstream(dir_ / "db.sqlite-wal") << "frames";
+  ASSERT_TRUE(wal.open(error)) << error;
+  wal.sync();
+  EXPECT_EQ(wal.opens(), 1u);
+  // Replaced by a new file under the same name: the next sync opens (and syncs) the new one.
+  std::ofstream(dir_ / "new-wal") << "other frames";
+  fs::rename(dir_ / "new-wal", dir_ / "db.sqlite-wal");
+  wal.sync();
+  EXPECT_EQ(wal.opens(), 2u);
+  wal.sync();
+  EXPECT_EQ(wal.opens(), 2u);
+}
+
+TEST_F(WalFileTest, ASyncThatCannotReachTheWalStopsTheProcess) {
+  WalFile wal((dir_ / "db.sqlite").string());
+  std::ofstream(dir_ / "db.sqlite-wal") << "frames";
+  std::string error;
+  ASSERT_TRUE(wal.open(error)) << error;
+  fs::remove(dir_ / "db.sqlite-wal");
+  EXPECT_DEATH(wal.sync(), "cannot stat .*db.sqlite-wal.*stopping");
+}
+
+// The SQLite store wired to WalSync: with the WAL's fsync held back, a committed write is neither
+// answered nor visible to readers; once the fsync ran, both.
+TEST_F(WalFileTest, TheStoreAnswersAndShowsAWriteOnlyAfterTheWalIsSynced) {
+  std::atomic<bool> hold{false};
+  Gate gate;
+  std::atomic<int> real_syncs{0};
+  SyncWrapper wrap = [&](const std::function<void()>& sync) {
+    if (hold.load()) gate.pass();
+    sync();
+    real_syncs++;
+  };
+  auto opened = open_sqlite((dir_ / "db.sqlite").string(), {}, true, wrap);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto store = std::move(opened).value();
+  static constexpr Stmt kCreate{"t.create", "CREATE TABLE IF NOT EXISTS probe(v INTEGER)"};
+  static constexpr Stmt kInsert{"t.insert", "INSERT INTO probe(v) VALUES ($1)"};
+  static constexpr Stmt kCount{"t.count", "SELECT COUNT(*) FROM probe"};
+  ASSERT_TRUE(write_sync(*store, [](Tx& tx) -> Status {
+                tx.exec(kCreate, {});
+                return {};
+              }).ok());
+  EXPECT_GE(real_syncs.load(), 1) << "the WAL was not synced after the commit";
+
+  hold = true;
+  std::promise<Status> answered;
+  std::atomic<bool> hook_ran{false};
+  store->write(
+      [&](Tx& tx) -> Status {
+        tx.exec(kInsert, {int64_t{7}});
+        tx.after_commit([&] { hook_ran = true; });
+        return {};
+      },
+      [&](Status st) { answered.set_value(std::move(st)); });
+  gate.wait_entered(1);  // committed; its fsync is held
+  auto answer = answered.get_future();
+  EXPECT_EQ(answer.wait_for(100ms), std::future_status::timeout) << "answered before the WAL was synced";
+  EXPECT_FALSE(hook_ran.load());
+  std::promise<int64_t> seen;
+  store->read([&](Tx& tx) { seen.set_value(tx.query(kCount, {}).at(0).i64(0)); });
+  auto count = seen.get_future();
+  EXPECT_EQ(count.wait_for(100ms), std::future_status::timeout) << "a reader saw a write not yet durable";
+  gate.open_all();
+  EXPECT_TRUE(answer.get().ok());
+  EXPECT_EQ(count.get(), 1);
+  EXPECT_TRUE(hook_ran.load());
+  store->close();
+}
+
+}  // namespace
+}  // namespace bottega::store
