@@ -26,7 +26,7 @@ LOADED=$(awk -v l="${LOAD_BEFORE%% *}" -v n="$CPUS" 'BEGIN{ print (l > n) ? "yes
 generated() {
   echo "Run $(date -u +%Y-%m-%dT%H:%MZ) of \`$BIN\` on $CPUS CPUs ($CPU_MODEL); load average before: $LOAD_BEFORE, after: $LOAD_AFTER. Machine loaded: $LOADED. Valid run: $VALID."
   echo
-  echo "| Operation ($B_payments each, $B_inflight outstanding) | Bottega (durable, SQLite WAL synchronous=FULL) | Raw SQLite, same rows, 1 transaction per operation | Raw SQLite, same rows, $B_inflight operations per transaction | Bottega / raw batched |"
+  echo "| Operation ($B_payments each, $B_inflight outstanding) | Bottega (durable: SQLite WAL, fdatasynced before the answer) | Raw SQLite, same rows, 1 transaction per operation | Raw SQLite, same rows, $B_inflight operations per transaction | Bottega / raw batched |"
   echo "|---|---:|---:|---:|---:|"
   echo "| Payment link created (create_link with store credit: payment, credit.held ledger transaction, audit, outbox) | **$B_links_per_s /s** | $B_raw_links_per_op_per_s /s | $B_raw_links_batched_per_s /s | $(ratio "$B_links_per_s" "$B_raw_links_batched_per_s") |"
   echo "| PSP webhook processed (signed sandbox payment.succeeded: verify, dedupe, paid, ledger postings, audit, outbox) | **$B_webhooks_per_s /s** | $B_raw_webhooks_per_op_per_s /s | $B_raw_webhooks_batched_per_s /s | $(ratio "$B_webhooks_per_s" "$B_raw_webhooks_batched_per_s") |"

@@ -461,7 +461,7 @@ Ceilings and settings:
 - machine: $NPROC CPUs, $CPU_MODEL, $(uname -sr), load average before the run $LOAD_BEFORE
 - disk: $FSYNC_OVERWRITE fsync/s overwriting before the runs, $FSYNC_OVERWRITE2 after, $FSYNC_APPEND appending (4 KiB \`dd oflag=dsync\`, $FS_TYPE, same directory as the database); each commit costs at least one fsync, so durable ingest <= fsync rate x writes per commit, and writes per commit <= connections ($CONNECTIONS)
 - wrk: \`wrk ${WRK_ARGS[*]}\`, bench/wrk.lua (same script and settings for both runs; wrk shares the $NPROC CPUs with the server)
-- bottega: ${VERSION:-?}, ${BUILD_TYPE:-unknown} build, binary $BIN (built $BIN_DATE; checkout at commit $GIT_REV), server.threads = 2, SQLite WAL synchronous=FULL, $VISITORS visitors, rate limits lifted
+- bottega: ${VERSION:-?}, ${BUILD_TYPE:-unknown} build, binary $BIN (built $BIN_DATE; checkout at commit $GIT_REV), server.threads = 2, SQLite WAL (synchronous=NORMAL, the WAL fdatasynced on the store's sync thread before any 2xx), $VISITORS visitors, rate limits lifted
 - nginx: ${NGINX_VERSION:-?}, worker_processes auto, access_log off, bench/nginx.conf.in
 EOF
   if [ -n "$BUSY_WARNING" ]; then echo; echo "Warning: $BUSY_WARNING."; fi

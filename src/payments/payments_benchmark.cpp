@@ -6,7 +6,7 @@
 //    real store, BENCH_INFLIGHT (default 64) outstanding at a time as concurrent API requests would
 //    be; each spends part of its customer's store credit, so each commits a ledger transaction
 //    (credit.held) with the payment row, its audit row and its outbox event. A link counts when
-//    its write has committed (SQLite: WAL, synchronous=FULL, the server's settings).
+//    its write has committed (SQLite: WAL, fdatasynced before the answer, the server's settings).
 // 2. Webhooks: one signed sandbox `payment.succeeded` per link through Engine::handle_webhook
 //    (signature check on the raw bytes, parse, dedupe by event id, apply: payment state, ledger
 //    postings psp/sales and credit_held/sales_credit, audit, outbox) - the path of

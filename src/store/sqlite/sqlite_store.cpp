@@ -410,6 +410,7 @@ class SqliteStore final : public GroupCommitStore {
     std::vector<std::function<void()>>& hooks = out.hooks;
     bool began = false;
     std::optional<int64_t> indexed;  // the last message seq the search index holds once committed
+    std::optional<int64_t> contacts_indexed;  // the same for contact_events (event seq)
     try {
       writer_.exec_script("BEGIN IMMEDIATE");
       began = true;
@@ -424,6 +425,7 @@ class SqliteStore final : public GroupCommitStore {
       }
       if (isolated) run_isolated(batch, results, hooks);
       indexed = index_if_due();
+      contacts_indexed = contact_events_if_due();
       wal_sync_->begin_commit();  // from here on a reader's snapshot may hold this batch
       writer_.exec_script("COMMIT");
     } catch (const DbError& e) {
@@ -442,6 +444,10 @@ class SqliteStore final : public GroupCommitStore {
     if (indexed) {
       indexed_seq_ = *indexed;
       last_index_ms_ = now_ms();
+    }
+    if (contacts_indexed) {
+      contacts_indexed_seq_ = *contacts_indexed;
+      last_contacts_index_ms_ = now_ms();
     }
     for (const auto& r : results)
       if (!r.ok()) {
@@ -476,6 +482,31 @@ class SqliteStore final : public GroupCommitStore {
     if (seq - *indexed_seq_ < kIndexChunk && now_ms() - last_index_ms_ < kIndexLagMs) return std::nullopt;
     SqliteTx tx(writer_, true);
     index_new_messages(tx);
+    return seq;
+  }
+
+  // A visitor's replay (realtime migration 80): the events of a batch go into contact_events,
+  // keyed by (tenant, contact, seq), once kContactChunk events have gathered since the last time
+  // or kIndexLagMs have passed, in one statement sorted by key, so that each contact's page is
+  // written once per chunk instead of once per event. The replay reads the events after the
+  // chunk's end from the events table (at most about kContactChunk plus what kIndexLagMs brings).
+  // Returns the event seq contact_events will be complete up to after COMMIT when it ran.
+  std::optional<int64_t> contact_events_if_due() {
+    static constexpr Stmt kLastSeq{"contact_events.last_seq", "SELECT MAX(seq) FROM events"};
+    static constexpr Stmt kIndexedSeq{"contact_events.indexed_seq",
+                                      "SELECT indexed_seq FROM contact_events_state WHERE id = 1"};
+    auto last = writer_.query(kLastSeq, {});
+    if (last.empty() || last[0].is_null(0)) return std::nullopt;
+    int64_t seq = last[0].i64(0);
+    if (!contacts_indexed_seq_) {
+      auto st = writer_.query(kIndexedSeq, {});
+      contacts_indexed_seq_ = st.empty() ? 0 : st[0].i64(0);
+    }
+    if (seq <= *contacts_indexed_seq_) return std::nullopt;
+    if (seq - *contacts_indexed_seq_ < kContactChunk && now_ms() - last_contacts_index_ms_ < kIndexLagMs)
+      return std::nullopt;
+    SqliteTx tx(writer_, true);
+    index_contact_events(tx);
     return seq;
   }
 
@@ -573,6 +604,7 @@ class SqliteStore final : public GroupCommitStore {
   }
 
   static constexpr int64_t kIndexChunk = 256;
+  static constexpr int64_t kContactChunk = 2048;
   static constexpr int64_t kIndexLagMs = 2000;
 
   std::string path_;
@@ -585,6 +617,8 @@ class SqliteStore final : public GroupCommitStore {
   // catch-up may have indexed more: then the next check merely indexes early), and when.
   std::optional<int64_t> indexed_seq_;
   int64_t last_index_ms_ = 0;
+  std::optional<int64_t> contacts_indexed_seq_;  // writer thread only, like indexed_seq_
+  int64_t last_contacts_index_ms_ = 0;
   std::vector<std::unique_ptr<Connection>> readers_;
 };
 
@@ -600,6 +634,20 @@ void index_new_messages(Tx& tx) {
       "message_search.mark",
       "UPDATE message_search_fts_state SET indexed_seq = (SELECT MAX(seq) FROM messages) "
       "WHERE id = 1 AND indexed_seq < (SELECT MAX(seq) FROM messages)"};
+  tx.exec(kIndex, {});
+  tx.exec(kMark, {});
+}
+
+void index_contact_events(Tx& tx) {
+  static constexpr Stmt kIndex{
+      "contact_events.index_batch",
+      "INSERT INTO contact_events(tenant_id, contact_id, seq) SELECT tenant_id, contact_id, seq FROM events "
+      "WHERE seq > (SELECT indexed_seq FROM contact_events_state WHERE id = 1) AND contact_id IS NOT NULL "
+      "ORDER BY tenant_id, contact_id, seq"};
+  static constexpr Stmt kMark{
+      "contact_events.mark",
+      "UPDATE contact_events_state SET indexed_seq = (SELECT MAX(seq) FROM events) "
+      "WHERE id = 1 AND indexed_seq < (SELECT MAX(seq) FROM events)"};
   tx.exec(kIndex, {});
   tx.exec(kMark, {});
 }

@@ -26,4 +26,9 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreO
 // service::catch_up_message_index). A step of a write fn.
 void index_new_messages(Tx& tx);
 
+// A visitor's replay (realtime migration 80): adds every event stored so far and not yet in
+// contact_events to it. The SQLite store runs it at the end of write batches, in chunks; tests call
+// it to fill the table at a chosen point. A step of a write fn.
+void index_contact_events(Tx& tx);
+
 }  // namespace bottega::store
