@@ -587,7 +587,8 @@ class SqliteStore final : public GroupCommitStore {
   void run_read(size_t reader, std::function<void(Tx&)>& fn) override {
     Connection& c = *readers_[reader];
     SqliteTx tx(c, false);
-    // Any read takes the snapshot; then the read waits until what that snapshot may hold is durable.
+    // SQLite takes a transaction's snapshot at its first read, not at BEGIN: read once, then wait
+    // until every batch that snapshot may hold is durable (wal_sync.hpp), and only then run fn.
     static constexpr Stmt kSnapshot{"tx.snapshot", "SELECT version FROM schema_migrations LIMIT 1"};
     try {
       c.exec_script("BEGIN");
