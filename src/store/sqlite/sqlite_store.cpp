@@ -409,8 +409,7 @@ class SqliteStore final : public GroupCommitStore {
     std::vector<Status>& results = out.results;
     std::vector<std::function<void()>>& hooks = out.hooks;
     bool began = false;
-    std::optional<int64_t> indexed;  // the last message seq the search index holds once committed
-    std::optional<int64_t> contacts_indexed;  // the same for contact_events (event seq)
+    std::optional<int64_t> indexed[2];  // how far each chunked index is complete once committed
     try {
       writer_.exec_script("BEGIN IMMEDIATE");
       began = true;
@@ -424,8 +423,7 @@ class SqliteStore final : public GroupCommitStore {
         isolated = true;
       }
       if (isolated) run_isolated(batch, results, hooks);
-      indexed = index_if_due();
-      contacts_indexed = contact_events_if_due();
+      for (size_t i = 0; i < 2; ++i) indexed[i] = fill_if_due(*chunked_[i]);
       wal_sync_->begin_commit();  // from here on a reader's snapshot may hold this batch
       writer_.exec_script("COMMIT");
     } catch (const DbError& e) {
@@ -441,14 +439,11 @@ class SqliteStore final : public GroupCommitStore {
       return;
     }
     last_batch_failed_ = false;
-    if (indexed) {
-      indexed_seq_ = *indexed;
-      last_index_ms_ = now_ms();
-    }
-    if (contacts_indexed) {
-      contacts_indexed_seq_ = *contacts_indexed;
-      last_contacts_index_ms_ = now_ms();
-    }
+    for (size_t i = 0; i < 2; ++i)
+      if (indexed[i]) {
+        chunked_[i]->indexed = *indexed[i];
+        chunked_[i]->last_ms = now_ms();
+      }
     for (const auto& r : results)
       if (!r.ok()) {
         failed_++;
@@ -459,54 +454,42 @@ class SqliteStore final : public GroupCommitStore {
     wal_sync_->committed(std::move(out));
   }
 
-  // Message search (core migration 8): the text and note messages stored go into the FTS5 index
-  // at the end of a batch's transaction, in one statement (index_new_messages), once
-  // kIndexChunk messages have gathered since the last time or kIndexLagMs have passed. FTS5 writes
-  // a new segment for every transaction that adds to the index, and that costs about as much as
-  // indexing a few hundred messages at once: indexed at the end of every batch, the index was the
-  // writer's largest single cost per web chat message (bench/RESULTS.md). A search indexes what is
-  // left first (service::catch_up_message_index), so it finds every message committed before it.
-  // Returns the seq the index will hold after COMMIT when it ran.
-  std::optional<int64_t> index_if_due() {
-    static constexpr Stmt kLastSeq{"message_search.last_seq", "SELECT MAX(seq) FROM messages"};
-    static constexpr Stmt kIndexedSeq{"message_search.indexed_seq",
-                                      "SELECT indexed_seq FROM message_search_fts_state WHERE id = 1"};
-    auto last = writer_.query(kLastSeq, {});
-    if (last.empty() || last[0].is_null(0)) return std::nullopt;
-    int64_t seq = last[0].i64(0);
-    if (!indexed_seq_) {
-      auto st = writer_.query(kIndexedSeq, {});
-      indexed_seq_ = st.empty() ? 0 : st[0].i64(0);
-    }
-    if (seq <= *indexed_seq_) return std::nullopt;
-    if (seq - *indexed_seq_ < kIndexChunk && now_ms() - last_index_ms_ < kIndexLagMs) return std::nullopt;
-    SqliteTx tx(writer_, true);
-    index_new_messages(tx);
-    return seq;
-  }
+  // Two indexes are filled in chunks at the end of a batch's transaction, each in one statement,
+  // once `chunk` rows have gathered since the last time or kIndexLagMs have passed:
+  // - message search (core migration 8): text and note messages into the FTS5 index
+  //   (index_new_messages). FTS5 writes a new segment for every transaction that adds to the
+  //   index, and that costs about as much as indexing a few hundred messages at once: indexed at
+  //   the end of every batch, the index was the writer's largest single cost per web chat message
+  //   (bench/RESULTS.md). A search indexes what is left first (service::catch_up_message_index),
+  //   so it finds every message committed before it.
+  // - a visitor's replay (realtime migration 80): events into contact_events, keyed by (tenant,
+  //   contact, seq), sorted by key, so that each contact's page is written once per chunk instead
+  //   of once per event (index_contact_events). The replay reads the events after the chunk's end
+  //   from the events table (at most about a chunk plus what kIndexLagMs brings).
+  struct ChunkedIndex {
+    Stmt last_seq;     // the newest row's seq
+    Stmt indexed_seq;  // the seq the index is complete up to
+    int64_t chunk;
+    void (*fill)(Tx&);
+    // Writer thread only: how far the index is complete as far as this store knows (a search's
+    // catch-up may have indexed more: then the next check merely fills early), and when it last ran.
+    std::optional<int64_t> indexed;
+    int64_t last_ms = 0;
+  };
 
-  // A visitor's replay (realtime migration 80): the events of a batch go into contact_events,
-  // keyed by (tenant, contact, seq), once kContactChunk events have gathered since the last time
-  // or kIndexLagMs have passed, in one statement sorted by key, so that each contact's page is
-  // written once per chunk instead of once per event. The replay reads the events after the
-  // chunk's end from the events table (at most about kContactChunk plus what kIndexLagMs brings).
-  // Returns the event seq contact_events will be complete up to after COMMIT when it ran.
-  std::optional<int64_t> contact_events_if_due() {
-    static constexpr Stmt kLastSeq{"contact_events.last_seq", "SELECT MAX(seq) FROM events"};
-    static constexpr Stmt kIndexedSeq{"contact_events.indexed_seq",
-                                      "SELECT indexed_seq FROM contact_events_state WHERE id = 1"};
-    auto last = writer_.query(kLastSeq, {});
+  // Fills `ix` if it is due; returns the seq it will be complete up to after COMMIT when it ran.
+  std::optional<int64_t> fill_if_due(ChunkedIndex& ix) {
+    auto last = writer_.query(ix.last_seq, {});
     if (last.empty() || last[0].is_null(0)) return std::nullopt;
     int64_t seq = last[0].i64(0);
-    if (!contacts_indexed_seq_) {
-      auto st = writer_.query(kIndexedSeq, {});
-      contacts_indexed_seq_ = st.empty() ? 0 : st[0].i64(0);
+    if (!ix.indexed) {
+      auto st = writer_.query(ix.indexed_seq, {});
+      ix.indexed = st.empty() ? 0 : st[0].i64(0);
     }
-    if (seq <= *contacts_indexed_seq_) return std::nullopt;
-    if (seq - *contacts_indexed_seq_ < kContactChunk && now_ms() - last_contacts_index_ms_ < kIndexLagMs)
-      return std::nullopt;
+    if (seq <= *ix.indexed) return std::nullopt;
+    if (seq - *ix.indexed < ix.chunk && now_ms() - ix.last_ms < kIndexLagMs) return std::nullopt;
     SqliteTx tx(writer_, true);
-    index_contact_events(tx);
+    ix.fill(tx);
     return seq;
   }
 
@@ -604,8 +587,6 @@ class SqliteStore final : public GroupCommitStore {
     }
   }
 
-  static constexpr int64_t kIndexChunk = 256;
-  static constexpr int64_t kContactChunk = 2048;
   static constexpr int64_t kIndexLagMs = 2000;
 
   std::string path_;
@@ -614,12 +595,13 @@ class SqliteStore final : public GroupCommitStore {
   std::unique_ptr<WalSync> wal_sync_;
   Connection writer_;
   bool last_batch_failed_ = false;  // writer thread only
-  // Writer thread only: the last message seq indexed as far as this store knows (a search's
-  // catch-up may have indexed more: then the next check merely indexes early), and when.
-  std::optional<int64_t> indexed_seq_;
-  int64_t last_index_ms_ = 0;
-  std::optional<int64_t> contacts_indexed_seq_;  // writer thread only, like indexed_seq_
-  int64_t last_contacts_index_ms_ = 0;
+  ChunkedIndex search_index_{{"message_search.last_seq", "SELECT MAX(seq) FROM messages"},
+                             {"message_search.indexed_seq", "SELECT indexed_seq FROM message_search_fts_state WHERE id = 1"},
+                             256, index_new_messages, {}, 0};
+  ChunkedIndex contact_index_{{"contact_events.last_seq", "SELECT MAX(seq) FROM events"},
+                              {"contact_events.indexed_seq", "SELECT indexed_seq FROM contact_events_state WHERE id = 1"},
+                              2048, index_contact_events, {}, 0};
+  ChunkedIndex* const chunked_[2] = {&search_index_, &contact_index_};
   std::vector<std::unique_ptr<Connection>> readers_;
 };
 

@@ -59,101 +59,93 @@ class Gate {
   int entered_ = 0, opened_ = 0;
 };
 
-WalSync::Batch batch_of(std::vector<std::string>& log, std::mutex& mu, const std::string& name) {
-  WalSync::Batch b;
-  b.dones.push_back([&log, &mu, name](Status st) {
+// A WalSync whose syncs pass the gate, and a log of the answers and hooks in the order they ran.
+class WalSyncTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    gate.open_all();
+    ws.stop();
+  }
+  WalSync::Batch batch(const std::string& name) {
+    WalSync::Batch b;
+    b.dones.push_back([this, name](Status st) { record(name + (st.ok() ? " done" : " failed")); });
+    b.results.emplace_back();
+    b.hooks.push_back([this, name] { record(name + " hook"); });
+    return b;
+  }
+  // What the writer does for a batch that commits.
+  void commit(const std::string& name) {
+    ws.begin_commit();
+    ws.committed(batch(name));
+  }
+  std::vector<std::string> logged() {
     std::lock_guard lk(mu);
-    log.push_back(name + (st.ok() ? " done" : " failed"));
-  });
-  b.results.emplace_back();
-  b.hooks.push_back([&log, &mu, name] {
-    std::lock_guard lk(mu);
-    log.push_back(name + " hook");
-  });
-  return b;
-}
+    return log;
+  }
 
-TEST(WalSync, AnswersAndHooksRunOnlyAfterTheSyncThatCoversTheBatchInCommitOrder) {
   Gate gate;
   std::mutex mu;
   std::vector<std::string> log;
-  WalSync ws([&] { gate.pass(); });
-  ws.begin_commit();
-  ws.committed(batch_of(log, mu, "b1"));
+  WalSync ws{[this] { gate.pass(); }};  // last: stopped (TearDown) before the gate goes
+
+ private:
+  void record(std::string line) {
+    std::lock_guard lk(mu);
+    log.push_back(std::move(line));
+  }
+};
+
+TEST_F(WalSyncTest, AnswersAndHooksRunOnlyAfterTheSyncThatCoversTheBatchInCommitOrder) {
+  commit("b1");
   gate.wait_entered(1);  // the sync of b1 is running; b2 commits meanwhile
   ws.wait_for_room();    // one batch not durable yet: the writer may go on
-  ws.begin_commit();
-  ws.committed(batch_of(log, mu, "b2"));
-  {
-    std::lock_guard lk(mu);
-    EXPECT_TRUE(log.empty()) << "answered before its fsync";
-  }
+  commit("b2");
+  EXPECT_TRUE(logged().empty()) << "answered before its fsync";
   gate.open_one();
   gate.wait_entered(2);
-  {
-    std::lock_guard lk(mu);
-    EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook"}));
-  }
+  EXPECT_EQ(logged(), (std::vector<std::string>{"b1 done", "b1 hook"}));
   EXPECT_EQ(ws.durable(), 1u);
   gate.open_one();
   ws.stop();
-  EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook", "b2 done", "b2 hook"}));
+  EXPECT_EQ(logged(), (std::vector<std::string>{"b1 done", "b1 hook", "b2 done", "b2 hook"}));
   EXPECT_EQ(ws.durable(), 2u);
   EXPECT_EQ(ws.syncs(), 2u);
 }
 
-TEST(WalSync, OneSyncCoversEveryBatchQueuedBeforeIt) {
-  Gate gate;
-  std::mutex mu;
-  std::vector<std::string> log;
-  WalSync ws([&] { gate.pass(); });
-  ws.begin_commit();
-  ws.committed(batch_of(log, mu, "b1"));
+TEST_F(WalSyncTest, OneSyncCoversEveryBatchQueuedBeforeIt) {
+  commit("b1");
   gate.wait_entered(1);
   // A failed batch (no begin_commit) takes the next number; its answers go out in order too.
-  WalSync::Batch failed = batch_of(log, mu, "b2");
+  WalSync::Batch failed = batch("b2");
   failed.results[0] = Error::internal("disk full");
   failed.hooks.clear();
   ws.committed(std::move(failed));
   gate.open_all();
   ws.stop();
-  EXPECT_EQ(log, (std::vector<std::string>{"b1 done", "b1 hook", "b2 failed"}));
+  EXPECT_EQ(logged(), (std::vector<std::string>{"b1 done", "b1 hook", "b2 failed"}));
   EXPECT_EQ(ws.durable(), 2u);
   EXPECT_LE(ws.syncs(), 2u);
 }
 
-TEST(WalSync, TheWriterWaitsWhileTwoBatchesAreNotDurable) {
-  Gate gate;
-  std::mutex mu;
-  std::vector<std::string> log;
-  WalSync ws([&] { gate.pass(); });
-  ws.begin_commit();
-  ws.committed(batch_of(log, mu, "b1"));
+TEST_F(WalSyncTest, TheWriterWaitsWhileTwoBatchesAreNotDurable) {
+  commit("b1");
   gate.wait_entered(1);
-  ws.begin_commit();
-  ws.committed(batch_of(log, mu, "b2"));
+  commit("b2");
   auto room = std::async(std::launch::async, [&] { ws.wait_for_room(); });
   EXPECT_EQ(room.wait_for(100ms), std::future_status::timeout) << "a third batch ran before b1 was durable";
   gate.open_one();  // b1 durable: b2 alone is waiting for the disk
   room.get();
-  gate.open_all();
-  ws.stop();
 }
 
-TEST(WalSync, AReaderWaitsForEveryBatchThatBeganCommittingBeforeItsSnapshot) {
-  Gate gate;
-  std::mutex mu;
-  std::vector<std::string> log;
-  WalSync ws([&] { gate.pass(); });
+TEST_F(WalSyncTest, AReaderWaitsForEveryBatchThatBeganCommittingBeforeItsSnapshot) {
   ws.wait_durable();  // nothing committed: no wait
   ws.begin_commit();  // COMMIT under way: a snapshot taken now may hold the batch
   auto read = std::async(std::launch::async, [&] { ws.wait_durable(); });
   EXPECT_EQ(read.wait_for(100ms), std::future_status::timeout) << "a read saw a batch not yet durable";
-  ws.committed(batch_of(log, mu, "b1"));
+  ws.committed(batch("b1"));
   gate.open_all();
   read.get();
   EXPECT_EQ(ws.durable(), 1u);
-  ws.stop();
 }
 
 class WalFileTest : public ::testing::Test {
