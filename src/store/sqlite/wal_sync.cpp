@@ -13,6 +13,7 @@ namespace bottega::store {
 
 WalSync::WalSync(std::function<void()> sync) : sync_(std::move(sync)) {
   thread_ = std::thread([this] { loop(); });
+  answer_thread_ = std::thread([this] { answer_loop(); });
 }
 
 WalSync::~WalSync() { stop(); }
@@ -51,7 +52,13 @@ void WalSync::stop() {
     stop_ = true;
   }
   work_cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // everything queued is synced and handed on
+  {
+    std::lock_guard lk(answer_mu_);
+    answer_stop_ = true;
+  }
+  answer_cv_.notify_one();
+  if (answer_thread_.joinable()) answer_thread_.join();
 }
 
 void WalSync::loop() {
@@ -71,7 +78,25 @@ void WalSync::loop() {
       synced_.store(work.back().first);
     }
     synced_cv_.notify_all();
-    for (auto& [n, b] : work) {
+    {
+      std::lock_guard lk(answer_mu_);
+      for (auto& w : work) answers_.push_back(std::move(w.second));
+    }
+    answer_cv_.notify_one();
+    work.clear();
+  }
+}
+
+void WalSync::answer_loop() {
+  std::deque<Batch> work;
+  for (;;) {
+    {
+      std::unique_lock lk(answer_mu_);
+      answer_cv_.wait(lk, [&] { return answer_stop_ || !answers_.empty(); });
+      if (answers_.empty()) return;  // stopped and drained
+      work.swap(answers_);
+    }
+    for (auto& b : work) {
       for (size_t i = 0; i < b.dones.size(); ++i) b.dones[i](std::move(b.results[i]));
       for (auto& h : b.hooks) h();
     }

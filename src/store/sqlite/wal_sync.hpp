@@ -1,10 +1,14 @@
 // How the SQLite store makes a batch durable without the writer thread waiting for the disk.
 //
 // The writer connection commits with synchronous=NORMAL: COMMIT writes the batch's frames to the
-// WAL and returns without an fsync. WalSync's own thread then fdatasyncs the WAL and only then
-// answers the batch's writes (done) and runs its after-commit hooks, in commit order. Meanwhile the
-// writer runs the next batch, so the fsync of one batch overlaps the work of the next instead of
-// stalling it. Nothing changes for a caller: a write is acknowledged only once it is on disk.
+// WAL and returns without an fsync. WalSync's sync thread then fdatasyncs the WAL, and only then
+// its answer thread answers the batch's writes (done) and runs its after-commit hooks, in commit
+// order. Meanwhile the writer runs the next batch, so the fsync of one batch overlaps the work of
+// the next instead of stalling it. Nothing changes for a caller: a write is acknowledged only once
+// it is on disk.
+// The answers have their own thread because a done callback may read the store synchronously
+// (read_sync: job steps chained on a write's answer do), and a read waits for the sync thread:
+// run on the sync thread, that read would wait for itself.
 //
 // Why this is as safe as synchronous=FULL for everything acknowledged:
 // - WAL frames are appended in commit order and recovery replays a valid prefix of them, so once
@@ -45,7 +49,7 @@ class WalSync {
     std::vector<std::function<void()>> hooks;
   };
   // `sync` makes every commit made so far durable (it does not return on failure). Starts the
-  // sync thread.
+  // sync and answer threads.
   explicit WalSync(std::function<void()> sync);
   ~WalSync();
   WalSync(const WalSync&) = delete;
@@ -57,14 +61,14 @@ class WalSync {
   // reader's snapshot may hold it, so readers wait for it (call this even when COMMIT may fail).
   uint64_t begin_commit();
   // Writer thread, after COMMIT returned or the batch failed (with or without begin_commit()):
-  // queues the batch for the sync thread, which syncs, then calls every done with its result and
-  // runs the hooks, batch after batch in commit order.
+  // queues the batch for the sync thread; once synced, the answer thread calls every done with its
+  // result and runs the hooks, batch after batch in commit order.
   void committed(Batch b);
   // Reader threads, once the read transaction's snapshot is taken: waits until every batch that
   // began committing before now is durable (at most about one fsync).
   void wait_durable();
-  // Syncs and answers everything queued, then stops the thread. Idempotent. REQUIRES: the writer
-  // has stopped.
+  // Syncs and answers everything queued, then stops the threads. Idempotent. REQUIRES: the
+  // writer has stopped.
   void stop();
 
   uint64_t syncs() const { return syncs_.load(); }
@@ -72,6 +76,7 @@ class WalSync {
 
  private:
   void loop();
+  void answer_loop();
 
   std::function<void()> sync_;
   std::mutex mu_;
@@ -84,6 +89,11 @@ class WalSync {
   std::atomic<uint64_t> synced_{0};                // every batch up to this one is durable
   std::atomic<uint64_t> syncs_{0};
   std::thread thread_;
+  std::mutex answer_mu_;
+  std::condition_variable answer_cv_;
+  std::deque<Batch> answers_;  // synced, in commit order; guarded by answer_mu_
+  bool answer_stop_ = false;   // guarded by answer_mu_
+  std::thread answer_thread_;
 };
 
 // The WAL file of one database, opened read-only for fdatasync. sync() checks that the path still
