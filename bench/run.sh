@@ -11,6 +11,10 @@
 #      (bench/wrk.lua, whatsapp mode), one message per POST with a unique wamid, to a whatsapp
 #      channel configured with a random app secret; a 200 means committed. Counted per channel
 #      after the SIGKILL too (needs sqlite3). BENCH_WHATSAPP=0 skips it.
+#   1a. before the ingest, runs wrk (plain mode) against the same server's GET /healthz: no store,
+#      no authentication, a fixed JSON body. That is the HTTP layer's own ceiling on this machine
+#      (Beast, the router, metrics), which no endpoint of the server can pass; it tells how much of
+#      the gap to nginx is the HTTP layer and how much is the durable write. BENCH_FLOOR=0 skips it.
 #   3. runs nginx (bench/nginx.conf.in: `return 200 "ok"`) with the same wrk settings.
 #   4. writes the generated section of bench/RESULTS.md and prints a summary.
 # The disk's fsync rate, nproc, the CPU model and the CPU each side used are recorded beside the
@@ -24,6 +28,7 @@
 #   BENCH_RESULTS=FILE        where to write the results (default bench/RESULTS.md; /dev/null: none)
 #   BENCH_COUNT_VIA=sqlite|api  how to count stored messages (default sqlite3 when installed)
 #   BENCH_WHATSAPP=1          0: skip the signed WhatsApp webhook run
+#   BENCH_FLOOR=1             0: skip the GET /healthz run (the HTTP layer's ceiling)
 #   BENCH_KEEP=1              keep the temp dir (database, logs, wrk output) and print its path
 #   TMPDIR                    where the temp dir goes: it must be on the disk you want measured
 set -euo pipefail
@@ -48,6 +53,7 @@ VISITORS=${BENCH_VISITORS:-200}
 TIMEOUT=${BENCH_TIMEOUT:-5s}
 RESULTS=${BENCH_RESULTS:-$HERE/RESULTS.md}
 WHATSAPP=${BENCH_WHATSAPP:-1}
+FLOOR=${BENCH_FLOOR:-1}
 [[ $CONNECTIONS =~ ^[0-9]+$ && $THREADS =~ ^[0-9]+$ && $VISITORS =~ ^[0-9]+$ ]] ||
   die "BENCH_CONNECTIONS, BENCH_THREADS and BENCH_VISITORS must be integers"
 [ "$CONNECTIONS" -ge "$THREADS" ] || die "BENCH_CONNECTIONS ($CONNECTIONS) must be >= BENCH_THREADS ($THREADS)"
@@ -268,6 +274,19 @@ count_messages() {  # the web chat channel's messages stored in the database
 }
 MSG_BEFORE=$(count_messages)
 
+# ---------------------------------------------------------------- HTTP floor run: GET /healthz
+H_RPS=""; H_OTHER=0; H_SOCK=0; H_RATIO="?"
+if [ "$FLOOR" = 1 ]; then
+  log "floor: wrk ${WRK_ARGS[*]} GET $BASE/healthz (no store, no authentication)"
+  wrk "${WRK_ARGS[@]}" -s "$HERE/wrk.lua" "$BASE/healthz" -- plain >"$TMP/wrk-healthz.txt" 2>&1 ||
+    { cat "$TMP/wrk-healthz.txt" >&2; die "wrk failed (healthz)"; }
+  H_RPS=$(wrk_field "$TMP/wrk-healthz.txt" rps)
+  [ -n "$H_RPS" ] || { cat "$TMP/wrk-healthz.txt" >&2; die "no BENCH line in wrk's output (healthz)"; }
+  H_OTHER=$(wrk_other "$TMP/wrk-healthz.txt" 200)
+  H_SOCK=$(wrk_errors "$TMP/wrk-healthz.txt")
+  log "floor: $H_RPS req/s, p50 $(ms "$(wrk_field "$TMP/wrk-healthz.txt" p50_us)") ms, p99 $(ms "$(wrk_field "$TMP/wrk-healthz.txt" p99_us)") ms"
+fi
+
 # ---------------------------------------------------------------- ingest run
 B0=$(metric bottega_store_batches_total); W0=$(metric bottega_store_writes_total)
 F0=$(metric bottega_store_failed_writes_total)
@@ -421,9 +440,26 @@ if [ "$WHATSAPP" = 1 ]; then
   [ "$WA_DURABLE" != no ] || PROBLEMS+=("only $WA_STORED WhatsApp messages stored but wrk saw $W_201 200s")
 fi
 [ "$N_SOCK" -eq 0 ] || PROBLEMS+=("$N_SOCK nginx socket errors")
+if [ -n "$H_RPS" ]; then
+  [ "$H_OTHER" -eq 0 ] || PROBLEMS+=("$H_OTHER GET /healthz responses were not 200")
+  [ "$H_SOCK" -eq 0 ] || PROBLEMS+=("$H_SOCK GET /healthz socket errors")
+fi
 if [ ${#PROBLEMS[@]} -eq 0 ]; then VALID=valid; else VALID=INVALID; fi
 SAMPLES=$(sed -n 's/^BENCH_SAMPLE //p' "$TMP/wrk-ingest.txt" $([ -f "$TMP/wrk-whatsapp.txt" ] && echo "$TMP/wrk-whatsapp.txt") | head -n 5)
 W_RATIO=$(awk -v a="${W_RPS:-0}" -v b="$N_RPS" 'BEGIN{ if (b > 0 && a > 0) printf "%.3f", a / b; else print "?" }')
+H_RATIO=$(awk -v a="${H_RPS:-0}" -v b="$N_RPS" 'BEGIN{ if (b > 0 && a > 0) printf "%.3f", a / b; else print "?" }')
+H_SHARE=$(awk -v i="$I_RPS" -v h="${H_RPS:-0}" 'BEGIN{ if (h > 0) printf "%.3f", i / h; else print "?" }')
+floor_row() {  # the GET /healthz row of the results table (empty when skipped)
+  [ -n "$H_RPS" ] || return 0
+  printf '\n| bottega `GET /healthz` (no store: the HTTP layer'"'"'s ceiling) | %.0f | %s ms | %s ms | %s ms | %s ms | %s, non-200 %s, socket errors %s |' \
+    "$H_RPS" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p50_us)")" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p90_us)")" \
+    "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p99_us)")" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" max_us)")" \
+    "$(wrk_field "$TMP/wrk-healthz.txt" requests)" "$H_OTHER" "$H_SOCK"
+}
+floor_line() {  # the line under the table that splits the gap to nginx
+  [ -n "$H_RPS" ] || return 0
+  printf '\n- HTTP floor: bottega answering GET /healthz (no store, no authentication) reaches **%sx nginx**; durable ingest is %sx of that floor. No endpoint can pass the floor, so the goal needs the HTTP layer itself faster as well as the durable write' "$H_RATIO" "$H_SHARE"
+}
 wa_row() {  # the WhatsApp row of the results table (empty when skipped)
   [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] || return 0
   local f=$TMP/wrk-whatsapp.txt
@@ -447,10 +483,10 @@ Run of $(date -u '+%Y-%m-%d %H:%M UTC'): **$VALID**, goal (ingest >= 0.5x nginx)
 
 | | requests/s | p50 | p90 | p99 | max | responses |
 |---|---:|---:|---:|---:|---:|---|
-| bottega durable web chat ingest | $(printf '%.0f' "$I_RPS") | $(ms "$I_P50") ms | $(ms "$I_P90") ms | $(ms "$I_P99") ms | $(ms "$I_MAX") ms | $I_REQ, {$I_STATUSES}, socket errors $I_SOCK |$(wa_row)
+| bottega durable web chat ingest | $(printf '%.0f' "$I_RPS") | $(ms "$I_P50") ms | $(ms "$I_P90") ms | $(ms "$I_P99") ms | $(ms "$I_MAX") ms | $I_REQ, {$I_STATUSES}, socket errors $I_SOCK |$(wa_row)$(floor_row)
 | nginx \`return 200 "ok"\` | $(printf '%.0f' "$N_RPS") | $(ms "$N_P50") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" p90_us)") ms | $(ms "$N_P99") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" max_us)") ms | $(wrk_field "$TMP/wrk-nginx.txt" requests), non-200 $N_OTHER, socket errors $N_SOCK |
 
-- **ratio ingest / nginx: $RATIO**$(wa_lines)
+- **ratio ingest / nginx: $RATIO**$(wa_lines)$(floor_line)
 - durability: $STORED messages in the database after SIGKILL of the server, $I_201 201 responses seen by wrk: $([ "$DURABLE" = yes ] && echo "every 201 is stored" || echo "**MESSAGES LOST**")
 - group commit: $WRITES writes in $BATCHES commits = **$BATCH_SIZE writes per commit**, $BATCH_RATE commits/s, $KIB_PER_COMMIT KiB written to files and $SYSCW_PER_COMMIT write syscalls per commit (whole server process, /proc/PID/io write_bytes and syscw); failed writes $FAILED
 - durable ceiling for this load: overwrite fsync rate x connections = $FSYNC_BEST x $CONNECTIONS = $CEILING requests/s = ${CEILING_RATIO}x nginx (a commit needs at least one fsync and holds at most one request per connection)
@@ -527,7 +563,7 @@ machine      $NPROC CPUs, $CPU_MODEL; disk $FSYNC_OVERWRITE / $FSYNC_OVERWRITE2 
 wrk          ${WRK_ARGS[*]}
 ingest       $(printf '%.0f' "$I_RPS") req/s  p50 $(ms "$I_P50") ms  p99 $(ms "$I_P99") ms  {$I_STATUSES}  socket errors $I_SOCK
 nginx        $(printf '%.0f' "$N_RPS") req/s  p50 $(ms "$N_P50") ms  p99 $(ms "$N_P99") ms  non-200 $N_OTHER  socket errors $N_SOCK
-ratio        $RATIO$([ -n "$W_RPS" ] && printf '\n%s' "whatsapp     $(printf '%.0f' "$W_RPS") req/s  {$W_STATUSES}  socket errors $W_SOCK  ratio $W_RATIO  durable $WA_DURABLE ($WA_STORED stored >= $W_201 200s)")
+ratio        $RATIO$([ -n "$H_RPS" ] && printf '\n%s' "floor        GET /healthz $(printf '%.0f' "$H_RPS") req/s = ${H_RATIO}x nginx; ingest = ${H_SHARE}x the floor")$([ -n "$W_RPS" ] && printf '\n%s' "whatsapp     $(printf '%.0f' "$W_RPS") req/s  {$W_STATUSES}  socket errors $W_SOCK  ratio $W_RATIO  durable $WA_DURABLE ($WA_STORED stored >= $W_201 200s)")
 bot eval     goals (false answers < 2%, precision > 90%) $BOT_EVAL_STATUS ($TMP/bot_eval.txt while BENCH_KEEP=1)
 durability   $STORED stored after SIGKILL >= $I_201 201s: $DURABLE
 group commit $BATCH_SIZE writes/commit, $BATCH_RATE commits/s, $KIB_PER_COMMIT KiB and $SYSCW_PER_COMMIT write syscalls/commit, failed writes $FAILED
