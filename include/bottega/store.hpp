@@ -79,6 +79,14 @@ class Store {
   // Runs fn in a read-only transaction on a store thread. fn may call Tx::query/exec only.
   virtual void read(std::function<void(Tx&)> fn) = 0;
 
+  // Like read(), but fn may also see writes whose commit is not durable yet (SQLite: it does not
+  // wait for the WAL's fdatasync, see src/store/sqlite/wal_sync.hpp; PostgreSQL shows a commit only
+  // once flushed anyway). Only for a read whose result no client is shown and nothing announces:
+  // authentication. A token or session is handed to its client only once durable, so one that is
+  // not cannot be presented yet; a revocation seen early only denies sooner; and whatever the
+  // request then reads or writes goes through read() and write(), which wait as usual.
+  virtual void read_undurable(std::function<void(Tx&)> fn) { read(std::move(fn)); }
+
   // Queues fn to run in a write transaction. Concurrent writes are group-committed (one fsync per
   // batch); each fn is isolated as if in its own savepoint: one that returns an error (or throws
   // DbError) has none of its writes committed, the others are unaffected. fn may run more than once

@@ -11,10 +11,14 @@ void GroupCommitStore::start(size_t readers, size_t max_batch) {
   for (size_t i = 0; i < readers; ++i) reader_threads_.emplace_back([this, i] { read_loop(i); });
 }
 
-void GroupCommitStore::read(std::function<void(Tx&)> fn) {
+void GroupCommitStore::read(std::function<void(Tx&)> fn) { enqueue_read({std::move(fn), true}); }
+
+void GroupCommitStore::read_undurable(std::function<void(Tx&)> fn) { enqueue_read({std::move(fn), false}); }
+
+void GroupCommitStore::enqueue_read(ReadOp op) {
   std::lock_guard lk(rmu_);
   if (closed_) return;  // callers observe shutdown through their own cancellation
-  rq_.push_back(std::move(fn));
+  rq_.push_back(std::move(op));
   rcv_.notify_one();
 }
 
@@ -78,15 +82,15 @@ void GroupCommitStore::write_loop(size_t max_batch) {
 
 void GroupCommitStore::read_loop(size_t reader) {
   for (;;) {
-    std::function<void(Tx&)> fn;
+    ReadOp op;
     {
       std::unique_lock lk(rmu_);
       rcv_.wait(lk, [&] { return closed_ || !rq_.empty(); });
       if (rq_.empty()) return;  // closed and drained
-      fn = std::move(rq_.front());
+      op = std::move(rq_.front());
       rq_.pop_front();
     }
-    run_read(reader, fn);
+    run_read(reader, op);
   }
 }
 

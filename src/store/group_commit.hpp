@@ -19,6 +19,7 @@ class GroupCommitStore : public Store {
  public:
   ~GroupCommitStore() override;
   void read(std::function<void(Tx&)> fn) override;
+  void read_undurable(std::function<void(Tx&)> fn) override;
   void write(std::function<Status(Tx&)> fn, std::function<void(Status)> done) override;
   // Stops accepting work, drains both queues, joins the threads, then calls on_closed().
   void close() override;
@@ -41,8 +42,12 @@ class GroupCommitStore : public Store {
   // Commits one batch on the writer thread; calls every op's done exactly once (SQLite: later,
   // on its sync thread, once the batch is durable).
   virtual void run_batch(std::vector<WriteOp>& batch) = 0;
+  struct ReadOp {
+    std::function<void(Tx&)> fn;
+    bool durable = true;  // false: read_undurable, fn may see commits not durable yet
+  };
   // Runs one read on reader thread `reader` (0-based); must not let exceptions escape.
-  virtual void run_read(size_t reader, std::function<void(Tx&)>& fn) = 0;
+  virtual void run_read(size_t reader, ReadOp& op) = 0;
   // After every thread has stopped: release connections.
   virtual void on_closed() {}
 
@@ -52,6 +57,7 @@ class GroupCommitStore : public Store {
  private:
   void write_loop(size_t max_batch);
   void read_loop(size_t reader);
+  void enqueue_read(ReadOp op);
 
   std::thread writer_thread_;
   std::vector<std::thread> reader_threads_;
@@ -60,7 +66,7 @@ class GroupCommitStore : public Store {
   std::deque<WriteOp> wq_;
   std::mutex rmu_;
   std::condition_variable rcv_;
-  std::deque<std::function<void(Tx&)>> rq_;
+  std::deque<ReadOp> rq_;
   bool closed_ = false;  // guarded by both wmu_ and rmu_
 };
 

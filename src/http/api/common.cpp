@@ -52,7 +52,8 @@ asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx) {
       if (!p) return Error::unauthenticated("invalid API token");
       return std::move(*p);
     };
-    auto r = co_await db_read<Principal>(d.store, work13_);
+    // Not waiting for the disk: the result only admits or refuses (Store::read_undurable).
+    auto r = co_await db_read<Principal>(d.store, work13_, false);
     co_return r;
   }
   std::string sid = cookie_value(ctx.header("Cookie"), "bottega_session");
@@ -64,7 +65,7 @@ asio::awaitable<Result<Principal>> authenticate(Deps& d, Context& ctx) {
     if (!p) return Error::unauthenticated("session expired or revoked");
     return std::move(*p);
   };
-  auto r = co_await db_read<Principal>(d.store, work14_);
+  auto r = co_await db_read<Principal>(d.store, work14_, false);
   if (!r.ok()) co_return r;
   r->session_hash = hash;
   if (unsafe_method(ctx.req)) {

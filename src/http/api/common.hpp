@@ -89,18 +89,21 @@ asio::awaitable<R> bridge(Start start) {
 // Runs fn(Tx&) -> Result<T> in a read transaction off the I/O threads. fn is moved to the heap
 // at once, so nothing the call site passes lives in the coroutine's temporaries.
 // Call sites pass a named lambda (GCC 12 corrupts lambda temporaries that live across a co_await).
+// `durable` false: Store::read_undurable (authentication only, store.hpp says why).
 template <class T, class Fn>
-asio::awaitable<Result<T>> db_read(store::Store& s, Fn&& fn) {
+asio::awaitable<Result<T>> db_read(store::Store& s, Fn&& fn, bool durable = true) {
   auto f = std::make_shared<std::decay_t<Fn>>(std::forward<Fn>(fn));
   store::Store* sp = &s;
-  return bridge<Result<T>>([sp, f](auto cb) {
-    sp->read([f, cb](store::Tx& tx) mutable {
+  return bridge<Result<T>>([sp, f, durable](auto cb) {
+    auto run = [f, cb](store::Tx& tx) mutable {
       try {
         cb((*f)(tx));
       } catch (const store::DbError& e) {
         cb(Result<T>(Error{Errc::unavailable, "store_error", e.message, {}}));
       }
-    });
+    };
+    if (durable) sp->read(std::move(run));
+    else sp->read_undurable(std::move(run));
   });
 }
 

@@ -525,7 +525,9 @@ class PostgresStore final : public GroupCommitStore {
     for (auto& h : hooks) h();
   }
 
-  void run_read(size_t reader, std::function<void(Tx&)>& fn) override {
+  // A commit here is visible only once its WAL is flushed, so a read_undurable runs like a read.
+  void run_read(size_t reader, ReadOp& op) override {
+    std::function<void(Tx&)>& fn = op.fn;
     Connection& c = *readers_[reader];
     // fn always runs, so a caller waiting on it always hears back: without a connection, its
     // statements throw DbError(busy).

@@ -382,6 +382,7 @@ constexpr Stmt kContactEventsAfter{
     ") ORDER BY seq LIMIT $4",
     "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND contact_id = $2 AND seq > $3 "
     "ORDER BY seq LIMIT $4"};
+#undef E_EVENT_COLS
 constexpr Stmt kGetEvent{"events.get",
                          "SELECT " EVENT_COLS " FROM events WHERE tenant_id = $1 AND id = $2"};
 constexpr Stmt kMaxEventSeq{"events.max_seq", "SELECT COALESCE(MAX(seq), 0) FROM events"};

@@ -317,21 +317,20 @@ class SqliteStore final : public GroupCommitStore {
     } catch (const DbError& e) {
       why = e.message;
     }
+    std::function<void()> sync;
     if (why.empty() && wal_.open(why)) {
       try {
         writer_.exec_script("PRAGMA synchronous=NORMAL");
       } catch (const DbError& e) {
         return Error{Errc::unavailable, "store_open_failed", "pragma failed: " + e.message, {}};
       }
-      std::function<void()> sync = [this] { wal_.sync(); };
-      if (wrap_) sync = [this, sync] { wrap_(sync); };
-      wal_sync_ = std::make_unique<WalSync>(std::move(sync));
-      return {};
+      sync = [this] { wal_.sync(); };
+    } else {
+      std::fprintf(stderr, "store: every commit waits for its own fsync (%s)\n", why.c_str());
+      sync = [] {};  // synchronous=FULL: COMMIT was durable already
     }
-    std::fprintf(stderr, "store: every commit waits for its own fsync (%s)\n", why.c_str());
-    std::function<void()> nothing = [] {};  // synchronous=FULL: COMMIT was durable already
-    if (wrap_) nothing = [this, nothing] { wrap_(nothing); };
-    wal_sync_ = std::make_unique<WalSync>(std::move(nothing));
+    if (wrap_) sync = [this, inner = std::move(sync)] { wrap_(inner); };
+    wal_sync_ = std::make_unique<WalSync>(std::move(sync));
     return {};
   }
 
@@ -567,17 +566,20 @@ class SqliteStore final : public GroupCommitStore {
     }
   }
 
-  void run_read(size_t reader, std::function<void(Tx&)>& fn) override {
+  void run_read(size_t reader, ReadOp& op) override {
     Connection& c = *readers_[reader];
     SqliteTx tx(c, false);
     // SQLite takes a transaction's snapshot at its first read, not at BEGIN: read once, then wait
     // until every batch that snapshot may hold is durable (wal_sync.hpp), and only then run fn.
+    // A read_undurable skips both.
     static constexpr Stmt kSnapshot{"tx.snapshot", "SELECT version FROM schema_migrations LIMIT 1"};
     try {
       c.exec_script("BEGIN");
-      c.query(kSnapshot, {});
-      wal_sync_->wait_durable();
-      fn(tx);
+      if (op.durable) {
+        c.query(kSnapshot, {});
+        wal_sync_->wait_durable();
+      }
+      op.fn(tx);
       c.exec_script("COMMIT");
     } catch (const DbError& e) {
       std::fprintf(stderr, "store: read failed: %s\n", e.message.c_str());

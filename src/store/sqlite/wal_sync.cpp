@@ -24,12 +24,15 @@ void WalSync::wait_for_room() {
   synced_cv_.wait(lk, [&] { return last_handed_ <= synced_.load() + 1; });
 }
 
-uint64_t WalSync::begin_commit() {
+void WalSync::begin_commit() {
   if (last_begun_ == last_handed_) begun_.store(++last_begun_);
-  return last_begun_;
 }
 
 void WalSync::committed(Batch b) {
+  if (b.results.size() != b.dones.size()) {  // one result per answer: a bug in the caller
+    std::fprintf(stderr, "store: a batch has %zu answers and %zu results\n", b.dones.size(), b.results.size());
+    std::abort();
+  }
   begin_commit();  // a batch that failed before COMMIT still takes its number, in order
   last_handed_ = last_begun_;
   {

@@ -57,9 +57,9 @@ class WalSync {
 
   // Writer thread, before taking the next batch: waits while two batches are not yet durable.
   void wait_for_room();
-  // Writer thread, right before COMMIT: the number of the batch about to commit. From here on a
-  // reader's snapshot may hold it, so readers wait for it (call this even when COMMIT may fail).
-  uint64_t begin_commit();
+  // Writer thread, right before COMMIT: numbers the batch about to commit. From here on a reader's
+  // snapshot may hold it, so readers wait for it (call this even when COMMIT may fail).
+  void begin_commit();
   // Writer thread, after COMMIT returned or the batch failed (with or without begin_commit()):
   // queues the batch for the sync thread; once synced, the answer thread calls every done with its
   // result and runs the hooks, batch after batch in commit order.

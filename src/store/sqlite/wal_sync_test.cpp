@@ -195,7 +195,7 @@ TEST_F(WalFileTest, ASyncThatCannotReachTheWalStopsTheProcess) {
 }
 
 // The SQLite store wired to WalSync: with the WAL's fsync held back, a committed write is neither
-// answered nor visible to readers; once the fsync ran, both.
+// answered nor visible to readers (but to read_undurable); once the fsync ran, both.
 TEST_F(WalFileTest, TheStoreAnswersAndShowsAWriteOnlyAfterTheWalIsSynced) {
   std::atomic<bool> hold{false};
   Gate gate;
@@ -236,7 +236,15 @@ TEST_F(WalFileTest, TheStoreAnswersAndShowsAWriteOnlyAfterTheWalIsSynced) {
   store->read([&](Tx& tx) { seen.set_value(tx.query(kCount, {}).at(0).i64(0)); });
   auto count = seen.get_future();
   EXPECT_EQ(count.wait_for(100ms), std::future_status::timeout) << "a reader saw a write not yet durable";
-  gate.open_all();
+  // Authentication's read (read_undurable) does not wait: it sees the commit while the fsync is held.
+  std::promise<int64_t> early;
+  store->read_undurable([&](Tx& tx) { early.set_value(tx.query(kCount, {}).at(0).i64(0)); });
+  auto early_count = early.get_future();
+  bool early_ready = early_count.wait_for(10s) == std::future_status::ready;
+  EXPECT_EQ(answer.wait_for(0ms), std::future_status::timeout) << "answered before the WAL was synced";
+  gate.open_all();  // before any check that could end the test: the held reads need the fsync
+  EXPECT_TRUE(early_ready) << "read_undurable waited for the fsync";
+  EXPECT_EQ(early_count.get(), 1);
   EXPECT_TRUE(answer.get().ok());
   EXPECT_EQ(count.get(), 1);
   EXPECT_EQ(hook.wait_for(10s), std::future_status::ready);
