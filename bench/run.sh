@@ -4,17 +4,17 @@
 #
 #   1. starts `bottega serve` on a fresh SQLite database in a temp dir, creates a tenant, a web
 #      chat channel and BENCH_VISITORS visitors, then runs wrk (bench/wrk.lua, ingest mode):
-#      every request POSTs a visitor message; a 201 means it is committed durably.
+#      every request POSTs a visitor message; a 201 means it is committed durably. Before that
+#      wrk run, it runs wrk (plain mode) against the same server's GET /healthz: no store, no
+#      authentication, a fixed JSON body. That is the HTTP layer's own ceiling on this machine
+#      (Beast, the router, metrics), which no endpoint of the server can pass; it tells how much of
+#      the gap to nginx is the HTTP layer and how much is the durable write. BENCH_FLOOR=0 skips it.
 #   2. SIGKILLs the server and counts the stored messages (sqlite3, or the API after a restart
 #      when sqlite3 is missing): every 201 wrk saw must be there.
 #   1b. (issue 3) runs wrk again against the same server: signed WhatsApp Cloud API webhooks
 #      (bench/wrk.lua, whatsapp mode), one message per POST with a unique wamid, to a whatsapp
 #      channel configured with a random app secret; a 200 means committed. Counted per channel
 #      after the SIGKILL too (needs sqlite3). BENCH_WHATSAPP=0 skips it.
-#   1a. before the ingest, runs wrk (plain mode) against the same server's GET /healthz: no store,
-#      no authentication, a fixed JSON body. That is the HTTP layer's own ceiling on this machine
-#      (Beast, the router, metrics), which no endpoint of the server can pass; it tells how much of
-#      the gap to nginx is the HTTP layer and how much is the durable write. BENCH_FLOOR=0 skips it.
 #   3. runs nginx (bench/nginx.conf.in: `return 200 "ok"`) with the same wrk settings.
 #   4. writes the generated section of bench/RESULTS.md and prints a summary.
 # The disk's fsync rate, nproc, the CPU model and the CPU each side used are recorded beside the
@@ -275,7 +275,7 @@ count_messages() {  # the web chat channel's messages stored in the database
 MSG_BEFORE=$(count_messages)
 
 # ---------------------------------------------------------------- HTTP floor run: GET /healthz
-H_RPS=""; H_OTHER=0; H_SOCK=0; H_RATIO="?"
+H_RPS=""; H_OTHER=0; H_SOCK=0
 if [ "$FLOOR" = 1 ]; then
   log "floor: wrk ${WRK_ARGS[*]} GET $BASE/healthz (no store, no authentication)"
   wrk "${WRK_ARGS[@]}" -s "$HERE/wrk.lua" "$BASE/healthz" -- plain >"$TMP/wrk-healthz.txt" 2>&1 ||
@@ -449,12 +449,14 @@ SAMPLES=$(sed -n 's/^BENCH_SAMPLE //p' "$TMP/wrk-ingest.txt" $([ -f "$TMP/wrk-wh
 W_RATIO=$(awk -v a="${W_RPS:-0}" -v b="$N_RPS" 'BEGIN{ if (b > 0 && a > 0) printf "%.3f", a / b; else print "?" }')
 H_RATIO=$(awk -v a="${H_RPS:-0}" -v b="$N_RPS" 'BEGIN{ if (b > 0 && a > 0) printf "%.3f", a / b; else print "?" }')
 H_SHARE=$(awk -v i="$I_RPS" -v h="${H_RPS:-0}" 'BEGIN{ if (h > 0) printf "%.3f", i / h; else print "?" }')
+wrk_cells() {  # wrk_cells FILE: "req/s | p50 | p90 | p99 | max" cells of a results table row
+  local f=$1
+  echo "$(printf '%.0f' "$(wrk_field "$f" rps)") | $(ms "$(wrk_field "$f" p50_us)") ms | $(ms "$(wrk_field "$f" p90_us)") ms | $(ms "$(wrk_field "$f" p99_us)") ms | $(ms "$(wrk_field "$f" max_us)") ms"
+}
 floor_row() {  # the GET /healthz row of the results table (empty when skipped)
   [ -n "$H_RPS" ] || return 0
-  printf '\n| bottega `GET /healthz` (no store: the HTTP layer'"'"'s ceiling) | %.0f | %s ms | %s ms | %s ms | %s ms | %s, non-200 %s, socket errors %s |' \
-    "$H_RPS" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p50_us)")" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p90_us)")" \
-    "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" p99_us)")" "$(ms "$(wrk_field "$TMP/wrk-healthz.txt" max_us)")" \
-    "$(wrk_field "$TMP/wrk-healthz.txt" requests)" "$H_OTHER" "$H_SOCK"
+  local f=$TMP/wrk-healthz.txt
+  echo; echo "| bottega \`GET /healthz\` (no store: the HTTP layer's ceiling) | $(wrk_cells "$f") | $(wrk_field "$f" requests), non-200 $H_OTHER, socket errors $H_SOCK |"
 }
 floor_line() {  # the line under the table that splits the gap to nginx
   [ -n "$H_RPS" ] || return 0
@@ -463,7 +465,7 @@ floor_line() {  # the line under the table that splits the gap to nginx
 wa_row() {  # the WhatsApp row of the results table (empty when skipped)
   [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] || return 0
   local f=$TMP/wrk-whatsapp.txt
-  echo; echo "| bottega signed WhatsApp webhook ingest (issue 3) | $(printf '%.0f' "$W_RPS") | $(ms "$(wrk_field "$f" p50_us)") ms | $(ms "$(wrk_field "$f" p90_us)") ms | $(ms "$(wrk_field "$f" p99_us)") ms | $(ms "$(wrk_field "$f" max_us)") ms | $(wrk_field "$f" requests), {$W_STATUSES}, socket errors $W_SOCK |"
+  echo; echo "| bottega signed WhatsApp webhook ingest (issue 3) | $(wrk_cells "$f") | $(wrk_field "$f" requests), {$W_STATUSES}, socket errors $W_SOCK |"
 }
 wa_lines() {  # the WhatsApp lines under the table
   [ "$WHATSAPP" = 1 ] && [ -n "$W_RPS" ] || return 0
@@ -484,7 +486,7 @@ Run of $(date -u '+%Y-%m-%d %H:%M UTC'): **$VALID**, goal (ingest >= 0.5x nginx)
 | | requests/s | p50 | p90 | p99 | max | responses |
 |---|---:|---:|---:|---:|---:|---|
 | bottega durable web chat ingest | $(printf '%.0f' "$I_RPS") | $(ms "$I_P50") ms | $(ms "$I_P90") ms | $(ms "$I_P99") ms | $(ms "$I_MAX") ms | $I_REQ, {$I_STATUSES}, socket errors $I_SOCK |$(wa_row)$(floor_row)
-| nginx \`return 200 "ok"\` | $(printf '%.0f' "$N_RPS") | $(ms "$N_P50") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" p90_us)") ms | $(ms "$N_P99") ms | $(ms "$(wrk_field "$TMP/wrk-nginx.txt" max_us)") ms | $(wrk_field "$TMP/wrk-nginx.txt" requests), non-200 $N_OTHER, socket errors $N_SOCK |
+| nginx \`return 200 "ok"\` | $(wrk_cells "$TMP/wrk-nginx.txt") | $(wrk_field "$TMP/wrk-nginx.txt" requests), non-200 $N_OTHER, socket errors $N_SOCK |
 
 - **ratio ingest / nginx: $RATIO**$(wa_lines)$(floor_line)
 - durability: $STORED messages in the database after SIGKILL of the server, $I_201 201 responses seen by wrk: $([ "$DURABLE" = yes ] && echo "every 201 is stored" || echo "**MESSAGES LOST**")
