@@ -30,7 +30,7 @@ namespace bottega::store {
 // Registers the VFS (once, thread-safe) and returns its name for sqlite3_open_v2.
 const char* wal_buffer_vfs();
 
-// Counters over every file of the VFS, for tests and the benchmark's explanation.
+// Counters over every WAL file of the VFS, for the tests.
 struct WalBufferStats {
   uint64_t writes_in = 0;   // write calls SQLite made on WAL files
   uint64_t writes_out = 0;  // writes that reached the files
