@@ -363,12 +363,9 @@ class SqliteStore final : public GroupCommitStore {
                                  static_cast<int64_t>(std::time(nullptr)) * 1000});
           writer_.exec_script("COMMIT");
         } catch (const DbError& e) {
-          // SQLite may have rolled back already (a failed COMMIT, disk full): then this fails,
-          // and the migration's own error is the one to report.
-          try {
-            writer_.exec_script("ROLLBACK");
-          } catch (const DbError&) {
-          }
+          // SQLite may have rolled back already (a failed COMMIT, disk full): the migration's
+          // own error is the one to report.
+          rollback_quietly();
           return Error{Errc::internal, "migration_failed",
                        "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.message, {}};
         }
